@@ -1,0 +1,46 @@
+/*
+ * codegen.h -- lowering a verified, shape-inferred graph to native code via LLVM-C.
+ *
+ *   glc_codegen_options o = glc_codegen_defaults();
+ *   o.opt_level = 3;
+ *   if (glc_codegen_emit(g, &o, "model.so", &diag) != GLC_OK) ...
+ *
+ * The emitted code exports the ABI of runtime/include/glc_runtime.h with symbol
+ * prefix o.prefix: <prefix>_info() and <prefix>_run(). Weights are read-only data in
+ * the object. Kernels are LLVM IR specialised to the graph's static shapes and the
+ * target CPU. No LLVM type appears outside codegen/.
+ */
+#ifndef GLC_CODEGEN_CODEGEN_H
+#define GLC_CODEGEN_CODEGEN_H
+
+#include "ir.h"
+
+typedef enum glc_emit_kind {
+    GLC_EMIT_SO,   /* shared object, linked with the system C compiler */
+    GLC_EMIT_OBJ,  /* relocatable object */
+    GLC_EMIT_ASM,  /* target assembly */
+    GLC_EMIT_LLVM, /* textual LLVM IR after optimisation */
+} glc_emit_kind;
+
+typedef struct glc_codegen_options {
+    int opt_level;      /* 0..3 */
+    const char *cpu;    /* NULL = host CPU */
+    const char *features; /* NULL = host features (or none when cpu/triple is given) */
+    const char *triple; /* NULL = host triple */
+    const char *prefix; /* symbol prefix, default "glc_model" */
+    const char *cc;     /* linker driver, default $CC or "cc" */
+    glc_emit_kind emit;
+    bool verbose;       /* print steps and timings to stderr */
+} glc_codegen_options;
+
+/* codegen.c */
+glc_codegen_options glc_codegen_defaults(void);
+/* Writes out_path whole or not at all (temporary file + rename).
+ * Errors: GLC_E_UNSUPPORTED (an op with no lowering), GLC_E_LLVM (bad target, invalid
+ * module, emission failure), GLC_E_LINK (cc failed), GLC_E_IO (cannot write out_path). */
+glc_status glc_codegen_emit(const glc_graph *g, const glc_codegen_options *o,
+                            const char *out_path, glc_diag *d);
+/* The host CPU name as LLVM sees it ("znver5"); caller frees with free(). */
+char *glc_codegen_host_cpu(void);
+
+#endif

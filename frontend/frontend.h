@@ -1,0 +1,38 @@
+/*
+ * frontend.h -- ONNX import, and tensor files (.npy, serialized TensorProto).
+ *
+ *   glc_diag d = {.file = "model.onnx"};
+ *   glc_graph *g = NULL;
+ *   if (glc_import_onnx_file("model.onnx", &g, &d) != GLC_OK) { ...report d...; }
+ *   ... glc_graph_destroy(g);
+ *
+ * No Onnx__* (protobuf-c) type appears outside frontend/.
+ */
+#ifndef GLC_FRONTEND_FRONTEND_H
+#define GLC_FRONTEND_FRONTEND_H
+
+#include "ir.h"
+
+/* import.c
+ * Reads a ModelProto and builds a graph: graph inputs (minus those that are also
+ * initializers) with static shapes and dtypes, initializers (raw_data and typed
+ * fields) and Constant nodes as constant values, every attribute kind, the opset
+ * imports (default domain and ai.glc). Nodes are sorted topologically.
+ * Then runs glc_infer_shapes and glc_graph_verify.
+ * Errors: GLC_E_IO (cannot read), GLC_E_PARSE (not a ModelProto, dangling names,
+ * cycles, bad tensors), GLC_E_UNSUPPORTED (one diagnostic listing every unsupported
+ * `domain::op` with its node names, or dynamic shapes), GLC_E_SHAPE.
+ * On success *out owns a new graph; on failure *out is NULL. */
+glc_status glc_import_onnx_file(const char *path, glc_graph **out, glc_diag *d);
+glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, glc_diag *d);
+
+/* tensor_io.c
+ * .npy (format 1.0/2.0/3.0, little-endian, C order; f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)
+ * and serialized onnx TensorProto (as in the ONNX backend test data).
+ * glc_npy_write writes a temporary file beside path and renames it: the file is
+ * written whole or not at all. */
+glc_status glc_npy_read(const char *path, glc_host_tensor *t, glc_diag *d);
+glc_status glc_npy_write(const char *path, const glc_host_tensor *t, glc_diag *d);
+glc_status glc_tensorproto_read(const char *path, glc_host_tensor *t, char **name, glc_diag *d);
+
+#endif

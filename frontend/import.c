@@ -1,0 +1,2 @@
+/* import.c -- placeholder until the frontend helper lands it */
+#include "frontend.h"

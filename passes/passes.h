@@ -1,0 +1,44 @@
+/*
+ * passes.h -- graph rewrites and the pipeline that runs them.
+ *
+ * Every pass has the signature glc_status glc_pass_<id>(glc_graph *, glc_pass_ctx *),
+ * lives in passes/<id>.c and is registered in passes.def. A pass with nothing to do
+ * leaves the graph unchanged. The pipeline verifies the graph after each pass.
+ *
+ *   glc_pipeline_options o = {.print_after = "dce", .dump = stdout};
+ *   if (glc_run_pipeline(g, &o, &diag) != GLC_OK) ...
+ */
+#ifndef GLC_PASSES_PASSES_H
+#define GLC_PASSES_PASSES_H
+
+#include "ir.h"
+
+typedef struct glc_pipeline_options {
+    const char *print_after; /* cli name of a pass, or NULL */
+    bool print_after_all;
+    bool verify_each; /* always on in tests; cheap enough to be on by default */
+    bool disable_all; /* run no pass (-O0 keeps the graph as imported) */
+    FILE *dump;       /* where --print-after goes; stdout if NULL */
+} glc_pipeline_options;
+
+typedef struct glc_pass_ctx {
+    const glc_pipeline_options *opt;
+    glc_diag *diag;
+} glc_pass_ctx;
+
+#define PASS(id, cli, doc) glc_status glc_pass_##id(glc_graph *g, glc_pass_ctx *cx);
+#include "passes.def"
+#undef PASS
+
+typedef struct glc_pass_info {
+    const char *cli_name, *summary;
+    glc_status (*run)(glc_graph *g, glc_pass_ctx *cx);
+} glc_pass_info;
+
+/* pipeline.c */
+extern const glc_pass_info glc_pipeline[];
+extern const int glc_pipeline_len;
+const glc_pass_info *glc_pass_find(const char *cli_name); /* NULL if unknown */
+glc_status glc_run_pipeline(glc_graph *g, const glc_pipeline_options *o, glc_diag *d);
+
+#endif

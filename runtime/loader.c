@@ -1,0 +1,101 @@
+/*
+ * loader.c -- opening a compiled model with dlopen and checking its ABI.
+ *
+ * This is the only runtime code outside the compiled model; it knows nothing of the
+ * IR, LLVM or protobuf. It may allocate (once, at open); run() goes straight to the
+ * model's own entry point.
+ */
+#include "glc_runtime.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct glc_rt_model {
+    void *handle;
+    glc_model_info_fn info;
+    glc_model_run_fn run;
+};
+
+static void set_err(char *err, size_t len, const char *fmt, const char *a, const char *b) {
+    if (err && len) snprintf(err, len, fmt, a, b ? b : "");
+}
+
+static void *bind(void *h, const char *prefix, const char *suffix) {
+    char name[256];
+    snprintf(name, sizeof name, "%s_%s", prefix, suffix);
+    return dlsym(h, name);
+}
+
+glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_model **out,
+                                char *err, size_t errlen) {
+    *out = NULL;
+    if (!prefix) prefix = "glc_model";
+    /* A relative path without '/' would search the library path, not the current dir. */
+    char buf[4096];
+    if (!strchr(path, '/')) {
+        snprintf(buf, sizeof buf, "./%s", path);
+        path = buf;
+    }
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        set_err(err, errlen, "cannot load compiled model: %s%s", dlerror(), NULL);
+        return GLC_RT_E_LOAD;
+    }
+    glc_model_info_fn info;
+    glc_model_run_fn run;
+    *(void **)&info = bind(h, prefix, "info");
+    *(void **)&run = bind(h, prefix, "run");
+    if (!info || !run) {
+        set_err(err, errlen, "%s: no symbols %s_info/_run (not a glc model, or another --name)",
+                path, prefix);
+        dlclose(h);
+        return GLC_RT_E_LOAD;
+    }
+    const glc_model_info *mi = info();
+    if (!mi || mi->abi_version != GLC_ABI_VERSION) {
+        char v[32];
+        snprintf(v, sizeof v, "%u", mi ? mi->abi_version : 0);
+        set_err(err, errlen, "%s: model ABI version %s, this runtime expects " "1", path, v);
+        dlclose(h);
+        return GLC_RT_E_ABI;
+    }
+    glc_rt_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        dlclose(h);
+        set_err(err, errlen, "%s: out of memory", path, NULL);
+        return GLC_RT_E_LOAD;
+    }
+    m->handle = h;
+    m->info = info;
+    m->run = run;
+    *out = m;
+    return GLC_RT_OK;
+}
+
+const glc_model_info *glc_rt_model_info(const glc_rt_model *m) {
+    return m->info();
+}
+
+glc_rt_status glc_rt_model_run(const glc_rt_model *m, const void *const *inputs,
+                               void *const *outputs, void *workspace, uint64_t workspace_size) {
+    return m->run(inputs, outputs, workspace, workspace_size);
+}
+
+void glc_rt_model_close(glc_rt_model *m) {
+    if (!m) return;
+    dlclose(m->handle);
+    free(m);
+}
+
+const char *glc_rt_status_name(glc_rt_status s) {
+    switch (s) {
+    case GLC_RT_OK: return "ok";
+    case GLC_RT_E_ARG: return "invalid argument";
+    case GLC_RT_E_WORKSPACE: return "workspace missing or too small";
+    case GLC_RT_E_ABI: return "ABI version mismatch";
+    case GLC_RT_E_LOAD: return "cannot load model";
+    }
+    return "unknown status";
+}
