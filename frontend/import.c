@@ -1,2 +1,243 @@
-/* import.c -- placeholder until the frontend helper lands it */
-#include "frontend.h"
+/*
+ * import.c -- ONNX ModelProto -> glc graph: the model and graph level.
+ *
+ * The import runs in a fixed order, and each step may only refer to names the
+ * previous steps defined:
+ *
+ *   1. unpack the protobuf (protobuf-c); no graph = not an ONNX model;
+ *   2. opset imports: the default domain ("" or "ai.onnx") sets g->opset, "ai.glc"
+ *      sets g->opset_glc; other domains matter only if a node uses them, and then
+ *      that node is reported as unsupported;
+ *   3. initializers become constant values (tensor_proto.c decodes them);
+ *   4. graph inputs that are not initializers become graph inputs; their shapes must
+ *      be static (dim_param or a missing dim is unsupported);
+ *   5. nodes (import_nodes.c): unsupported ops are reported together, then the nodes
+ *      are sorted topologically and added;
+ *   6. graph outputs, then glc_infer_shapes and glc_graph_verify.
+ *
+ * Names are resolved through one hash table (fe_names) from name to value id, so a
+ * name defined twice is caught wherever it happens. The unpacked proto is freed on
+ * every path; a failed import destroys the half-built graph and returns *out = NULL.
+ */
+#include "frontend_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the name table ---------------------------------------------------------------- */
+
+static size_t hash_str(const char *s) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+bool fe_names_init(fe_names *t, size_t n_keys) {
+    t->cap = 16;
+    while (t->cap < 2 * n_keys) {
+        if (t->cap > SIZE_MAX / 4 / sizeof(char *)) return false;
+        t->cap *= 2;
+    }
+    t->keys = calloc(t->cap, sizeof *t->keys);
+    t->vals = calloc(t->cap, sizeof *t->vals);
+    return t->keys && t->vals;
+}
+
+void fe_names_fini(fe_names *t) {
+    free(t->keys);
+    free(t->vals);
+    memset(t, 0, sizeof *t);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t find_slot(const fe_names *t, const char *key) {
+    size_t i = hash_str(key) & (t->cap - 1);
+    while (t->keys[i] && strcmp(t->keys[i], key))
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+bool fe_names_put(fe_names *t, const char *key, uint32_t val) {
+    size_t i = find_slot(t, key);
+    if (t->keys[i]) return false;
+    t->keys[i] = key;
+    t->vals[i] = val;
+    return true;
+}
+
+bool fe_names_get(const fe_names *t, const char *key, uint32_t *val) {
+    size_t i = find_slot(t, key);
+    if (!t->keys[i]) return false;
+    *val = t->vals[i];
+    return true;
+}
+
+/* ---- opsets, initializers, inputs, outputs ------------------------------------------ */
+
+static void read_opsets(glc_graph *g, const Onnx__ModelProto *m) {
+    for (size_t i = 0; i < m->n_opset_import; i++) {
+        const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+        const char *dom = o->domain ? o->domain : "";
+        if (!strcmp(dom, "") || !strcmp(dom, "ai.onnx"))
+            g->opset = o->version;
+        else if (!strcmp(dom, "ai.glc"))
+            g->opset_glc = o->version;
+    }
+}
+
+static glc_status define(fe_import *im, const char *name, glc_value_id v) {
+    if (!v) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory adding '%s'", name);
+    if (!fe_names_put(&im->values, im->g->values[v].name, v))
+        return glc_diag_set(im->d, GLC_E_PARSE, NULL, "value '%s' is defined twice", name);
+    return GLC_OK;
+}
+
+static glc_status read_initializer(fe_import *im, const Onnx__TensorProto *tp) {
+    const char *name = tp->name ? tp->name : "";
+    if (!*name) return glc_diag_set(im->d, GLC_E_PARSE, NULL, "an initializer has no name");
+    char what[300];
+    snprintf(what, sizeof what, "initializer '%s'", name);
+    fe_tensor t;
+    GLC_TRY(fe_tensor_decode(tp, what, &t, im->d));
+    glc_value_id v = glc_graph_add_const(im->g, name, t.dtype, t.rank, t.dims, t.data);
+    free(t.data);
+    return define(im, name, v);
+}
+
+/* Static dims of a graph input; dim_param or missing dims are unsupported. */
+static glc_status input_shape(fe_import *im, const char *name, const Onnx__TensorShapeProto *sp,
+                              int *rank, int64_t *dims) {
+    if (!sp)
+        return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL,
+                            "input '%s' has no shape; glc needs static shapes", name);
+    if (sp->n_dim > GLC_MAX_RANK)
+        return glc_diag_set(im->d, GLC_E_LIMIT, NULL,
+                            "input '%s' has rank %zu; glc allows at most %d", name, sp->n_dim,
+                            GLC_MAX_RANK);
+    *rank = (int)sp->n_dim;
+    for (int i = 0; i < *rank; i++) {
+        const Onnx__TensorShapeProto__Dimension *dm = sp->dim[i];
+        if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+            if (dm->dim_value < 0)
+                return glc_diag_set(im->d, GLC_E_PARSE, NULL, "input '%s' has dimension %lld", name,
+                                    (long long)dm->dim_value);
+            dims[i] = dm->dim_value;
+            continue;
+        }
+        const char *p = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+                            ? dm->dim_param
+                            : "?";
+        return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL,
+                            "input '%s' has a dynamic dimension '%s' (axis %d); glc needs static "
+                            "shapes",
+                            name, p, i);
+    }
+    return GLC_OK;
+}
+
+static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
+    const char *name = vi->name ? vi->name : "";
+    uint32_t known;
+    if (*name && fe_names_get(&im->values, name, &known) && im->g->values[known].data)
+        return GLC_OK; /* an initializer listed as an input (IR < 4): a constant */
+    if (!*name) return glc_diag_set(im->d, GLC_E_PARSE, NULL, "a graph input has no name");
+    const Onnx__TypeProto *tp = vi->type;
+    if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+        return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL, "input '%s' is not a tensor", name);
+    glc_dtype dt = fe_dtype_from_onnx(tp->tensor_type->elem_type);
+    if (dt == GLC_DT_UNDEF)
+        return glc_diag_set(
+            im->d, GLC_E_UNSUPPORTED, NULL, "input '%s' has unsupported element type %s (%d)", name,
+            glc_dtype_name((glc_dtype)tp->tensor_type->elem_type), (int)tp->tensor_type->elem_type);
+    int rank = 0;
+    int64_t dims[GLC_MAX_RANK];
+    GLC_TRY(input_shape(im, name, tp->tensor_type->shape, &rank, dims));
+    size_t nbytes;
+    if (!fe_shape_nbytes(rank, dims, glc_dtype_size(dt), &nbytes))
+        return glc_diag_set(im->d, GLC_E_LIMIT, NULL, "input '%s' is too large", name);
+    glc_value_id v = glc_graph_add_value(im->g, name, dt, rank, dims);
+    GLC_TRY(define(im, name, v));
+    if (glc_graph_add_input(im->g, v) != GLC_OK)
+        return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    return GLC_OK;
+}
+
+static glc_status read_output(fe_import *im, const Onnx__ValueInfoProto *vi) {
+    const char *name = vi->name ? vi->name : "";
+    uint32_t v;
+    if (!fe_names_get(&im->values, name, &v))
+        return glc_diag_set(im->d, GLC_E_PARSE, NULL, "graph output '%s' is not defined", name);
+    if (glc_graph_add_output(im->g, v) != GLC_OK)
+        return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    return GLC_OK;
+}
+
+/* ---- the graph ------------------------------------------------------------------------ */
+
+static size_t count_names(const Onnx__GraphProto *gp) {
+    size_t n = gp->n_initializer + gp->n_input;
+    for (size_t i = 0; i < gp->n_node; i++)
+        n += gp->node[i]->n_output;
+    return n;
+}
+
+static glc_status build_graph(fe_import *im) {
+    const Onnx__GraphProto *gp = im->gp;
+    if (gp->name && !(im->g->name = glc_arena_strdup(&im->g->arena, gp->name)))
+        return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    if (gp->n_sparse_initializer)
+        return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL,
+                            "sparse initializers are not supported");
+    for (size_t i = 0; i < gp->n_initializer; i++)
+        GLC_TRY(read_initializer(im, gp->initializer[i]));
+    for (size_t i = 0; i < gp->n_input; i++)
+        GLC_TRY(read_input(im, gp->input[i]));
+    GLC_TRY(fe_import_nodes(im));
+    for (size_t i = 0; i < gp->n_output; i++)
+        GLC_TRY(read_output(im, gp->output[i]));
+    GLC_TRY(glc_infer_shapes(im->g, im->d));
+    return glc_graph_verify(im->g, im->d);
+}
+
+static glc_status import_model(const Onnx__ModelProto *m, glc_graph *g, glc_diag *d) {
+    read_opsets(g, m);
+    fe_import im = {.g = g, .gp = m->graph, .d = d};
+    if (!fe_names_init(&im.values, count_names(m->graph))) {
+        fe_names_fini(&im.values);
+        return glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
+    }
+    glc_status s = build_graph(&im);
+    fe_names_fini(&im.values);
+    return s;
+}
+
+glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, glc_diag *d) {
+    *out = NULL;
+    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
+    if (!m) return glc_diag_set(d, GLC_E_PARSE, NULL, "not an ONNX model (protobuf parse failed)");
+    glc_status s;
+    glc_graph *g = NULL;
+    if (!m->graph)
+        s = glc_diag_set(d, GLC_E_PARSE, NULL, "not an ONNX model (no graph)");
+    else if (!(g = glc_graph_create()))
+        s = glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
+    else
+        s = import_model(m, g, d);
+    onnx__model_proto__free_unpacked(m, NULL);
+    if (s != GLC_OK)
+        glc_graph_destroy(g);
+    else
+        *out = g;
+    return s;
+}
+
+glc_status glc_import_onnx_file(const char *path, glc_graph **out, glc_diag *d) {
+    *out = NULL;
+    unsigned char *buf;
+    size_t len;
+    GLC_TRY(fe_read_file(path, &buf, &len, d));
+    glc_status s = glc_import_onnx_buffer(buf, len, out, d);
+    free(buf);
+    return s;
+}

@@ -251,6 +251,10 @@ size_t glc_value_nbytes(const glc_value *v) {
 
 void glc_shape_str(glc_dtype dt, int rank, const int64_t *dims, char *buf, size_t len) {
     size_t k = 0;
+    if (dt == GLC_DT_UNDEF) { /* as documented in ir.h: an unknown shape prints "?" */
+        if (len) snprintf(buf, len, "?");
+        return;
+    }
     int w = snprintf(buf, len, "%s[", glc_dtype_name(dt));
     k = w > 0 ? (size_t)w : 0;
     for (int i = 0; i < rank && k < len; i++) {

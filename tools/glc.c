@@ -1,2 +1,105 @@
-/* placeholder until the driver lands */
-int main(void) { return 0; }
+/*
+ * glc.c -- the glc driver's main: dispatch to a command, --help and --version.
+ *
+ *   glc MODEL.onnx -o OUT ...     compile (cmd_compile.c)
+ *   glc run MODEL ...             run a compiled or interpreted model (cmd_run.c)
+ *   glc inspect MODEL.onnx ...    print the graph (cmd_inspect.c)
+ *   glc help | --help | -h        the usage text below, exit 0
+ *   glc --version                 version, LLVM version and host CPU, exit 0
+ *
+ * Exit status: 0 success, 1 a model, input or runtime error, 2 a usage error. Only
+ * this directory prints diagnostics or chooses exit codes; the libraries return
+ * glc_status and fill a glc_diag.
+ */
+#include "codegen.h"
+#include "driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef GLC_VERSION
+#define GLC_VERSION "0.0.0"
+#endif
+#ifndef GLC_LLVM_VERSION
+#define GLC_LLVM_VERSION "?"
+#endif
+
+static const char help_text[] =
+    "usage:\n"
+    "  glc MODEL.onnx [-o OUT] [-O0|-O1|-O2|-O3] [--emit=so|obj|asm|llvm]\n"
+    "      [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [-v]\n"
+    "  glc run MODEL.so|MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
+    "      [--interp] [--name=PREFIX]\n"
+    "  glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]\n"
+    "  glc --help | help\n"
+    "  glc --version\n"
+    "\n"
+    "compile (the default command): import MODEL.onnx, run the pass pipeline (the graph\n"
+    "is verified after each pass) and generate native code with LLVM.\n"
+    "  -o OUT            output file; default: the model's base name without .onnx plus\n"
+    "                    .so, .o, .s or .ll (per --emit), in the current directory.\n"
+    "                    Written whole or not at all.\n"
+    "  -O0 .. -O3        optimisation level (default -O3); -O0 also runs no graph pass\n"
+    "  --emit=KIND       so: shared object (default); obj: relocatable object;\n"
+    "                    asm: target assembly; llvm: LLVM IR text after optimisation\n"
+    "  --cpu=NAME        target CPU (default: this host's, see --version)\n"
+    "  --target=TRIPLE   target triple (default: this host's)\n"
+    "  --name=PREFIX     exported symbols are PREFIX_info and PREFIX_run\n"
+    "                    (default glc_model); PREFIX must be a C identifier\n"
+    "  -v                print phases and timings to stderr\n"
+    "\n"
+    "run: run a model on .npy inputs and write each output to DIR/<output name>.npy\n"
+    "(characters outside [A-Za-z0-9._-] in the name become '_'; files are written\n"
+    "atomically). Each input's dtype and shape must match the model's.\n"
+    "  MODEL.so          a model compiled by glc, loaded with dlopen\n"
+    "  MODEL.onnx        compiled first to a temporary .so (in $TMPDIR or /tmp,\n"
+    "                    removed afterwards), then run\n"
+    "  --input NAME=FILE.npy   the value of input NAME; once per model input\n"
+    "  --output-dir DIR  where outputs go (default: the current directory); DIR must\n"
+    "                    exist\n"
+    "  --interp          with MODEL.onnx: run glc's reference interpreter after the\n"
+    "                    same pass pipeline instead of compiling\n"
+    "  --name=PREFIX     the symbol prefix the model was compiled with\n"
+    "\n"
+    "inspect: print the graph as imported (after shape inference and verification).\n"
+    "  --print-after=PASS  run the pass pipeline and print the graph after PASS\n"
+    "  --print-after-all   run the pass pipeline and print the graph after every pass\n"
+    "\n"
+    "Flags taking a value accept both --flag=VALUE and --flag VALUE.\n"
+    "Exit status: 0 success; 1 an error in the model, its inputs, a file or the run\n"
+    "(one line on stderr naming the file, node and problem); 2 a usage error.\n";
+
+static int print_help(void) {
+    fputs(help_text, stdout);
+    fputs("\npasses, in pipeline order:\n", stdout);
+    for (int i = 0; i < glc_pipeline_len; i++)
+        printf("  %-20s %s\n", glc_pipeline[i].cli_name, glc_pipeline[i].summary);
+    return EXIT_OK;
+}
+
+static int print_version(void) {
+    char *cpu = glc_codegen_host_cpu();
+    printf("glc %s (LLVM %s, host cpu %s)\n", GLC_VERSION, GLC_LLVM_VERSION, cpu ? cpu : "?");
+    free(cpu);
+    return EXIT_OK;
+}
+
+static bool wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return true;
+    return false;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return usage_error("no model or command given");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") || wants_help(argc, argv)) return print_help();
+    if (!strcmp(cmd, "--version")) {
+        if (argc > 2) return usage_error("--version takes no arguments");
+        return print_version();
+    }
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 2, argv + 2);
+    return cmd_compile(argc - 1, argv + 1);
+}

@@ -1,0 +1,88 @@
+/*
+ * cg_impl.h -- module-private state of the codegen layer.
+ *
+ * One cg_ctx holds every LLVM object of one compilation: context, module, builder,
+ * target machine, the common types, the graph and options, and the per-value pointer
+ * table used while emitting <prefix>_run. cg_ctx_init() creates it in one place and
+ * cg_ctx_fini() disposes it in reverse order; nothing else owns LLVM state.
+ *
+ * Kernels: every node becomes one internal function `void k(ptr noalias out..., ptr
+ * noalias in...)` specialised to the static shapes. Outputs never alias inputs because
+ * every value has its own storage (workspace slot, caller buffer or constant global).
+ */
+#ifndef GLC_CODEGEN_CG_IMPL_H
+#define GLC_CODEGEN_CG_IMPL_H
+
+#include "codegen.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+typedef struct cg_ctx {
+    const glc_graph *g;
+    const glc_codegen_options *o;
+    glc_diag *d;
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTargetMachineRef tm;
+    char *triple, *cpu, *features; /* LLVM-allocated (LLVMDisposeMessage) */
+    bool avx512;
+    LLVMTypeRef i8, i32, i64, f32, ptr, void_t;
+    LLVMValueRef fn_exp, fn_tanh, fn_sigmoid; /* internal math, made on first use */
+    LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_run, or NULL */
+    uint64_t *ws_off;   /* per value id: workspace offset, UINT64_MAX if none */
+    uint64_t ws_size;
+} cg_ctx;
+
+/* target.c */
+glc_status cg_target_init(cg_ctx *c);
+void cg_target_fini(cg_ctx *c);
+void cg_fn_attrs(cg_ctx *c, LLVMValueRef fn); /* target-cpu/features, nounwind, ... */
+
+/* loops.c: top-tested counted loops over i64 induction variables. */
+typedef struct cg_loop {
+    LLVMBasicBlockRef header, latch, exit;
+    LLVMValueRef iv;
+} cg_loop;
+LLVMValueRef cg_loop_begin(cg_ctx *c, cg_loop *l, int64_t n); /* returns iv; at body */
+void cg_loop_end(cg_ctx *c, cg_loop *l);                      /* builder at exit */
+LLVMValueRef cg_i64(cg_ctx *c, int64_t v);
+LLVMValueRef cg_f32(cg_ctx *c, double v);
+/* &base[idx] for an element type. */
+LLVMValueRef cg_gep(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef idx);
+/* idx*k + add, folding k == 0/1. */
+LLVMValueRef cg_madd(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add);
+/* A kernel function with n_ptr noalias pointer params; builder at its entry. */
+LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr);
+void cg_kernel_end(cg_ctx *c);
+LLVMTypeRef cg_elem_type(cg_ctx *c, glc_dtype t); /* f32/i32/i64; NULL otherwise */
+LLVMTypeRef cg_int_type_of_size(cg_ctx *c, size_t bytes);
+LLVMValueRef cg_alloca_entry(cg_ctx *c, LLVMTypeRef ty);
+
+/* math.c */
+LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_tanh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_sigmoid(cg_ctx *c, LLVMValueRef x);
+
+/* lower.c + lower_*.c: emit node n's kernel; returns its function in *fn. */
+glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_copy(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_binary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_unary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_softmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+glc_status lower_concat(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+
+/* model.c */
+glc_status cg_model_build(cg_ctx *c);
+
+/* emit.c */
+glc_status cg_emit_module(cg_ctx *c, const char *out_path);
+
+/* Row-major strides of dims (elements). */
+void cg_strides(int rank, const int64_t *dims, int64_t *strides);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * loops.c -- a tiny loop builder so kernels read like nested for-loops, plus the
+ * kernel-function helpers shared by every lower_*.c.
+ *
+ *   cg_loop l; LLVMValueRef i = cg_loop_begin(c, &l, n);  ...body...  cg_loop_end(c, &l);
+ *
+ * builds   pre -> header: iv = phi [0, pre], [iv+1, latch]; iv < n ? body : exit
+ *          body ... -> latch -> header,   and leaves the builder at exit.
+ * The loop is top-tested so n == 0 runs no iteration; O3's loop-rotate turns it into the
+ * bottom-tested form the vectorizer wants. Addresses use inbounds GEPs and kernel pointer
+ * parameters are noalias, so inner loops vectorize without runtime alias checks.
+ */
+#include "cg_impl.h"
+
+#include <stdio.h>
+
+LLVMValueRef cg_i64(cg_ctx *c, int64_t v) {
+    return LLVMConstInt(c->i64, (unsigned long long)v, 1);
+}
+
+LLVMValueRef cg_f32(cg_ctx *c, double v) {
+    return LLVMConstReal(c->f32, v);
+}
+
+LLVMValueRef cg_loop_begin(cg_ctx *c, cg_loop *l, int64_t n) {
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
+    LLVMValueRef fn = LLVMGetBasicBlockParent(pre);
+    l->header = LLVMAppendBasicBlockInContext(c->ctx, fn, "loop");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, fn, "body");
+    l->latch = LLVMAppendBasicBlockInContext(c->ctx, fn, "latch");
+    l->exit = LLVMAppendBasicBlockInContext(c->ctx, fn, "exit");
+    LLVMBuildBr(c->b, l->header);
+    LLVMPositionBuilderAtEnd(c->b, l->header);
+    l->iv = LLVMBuildPhi(c->b, c->i64, "i");
+    LLVMValueRef zero = cg_i64(c, 0);
+    LLVMAddIncoming(l->iv, &zero, &pre, 1);
+    LLVMValueRef cond = LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, cg_i64(c, n), "");
+    LLVMBuildCondBr(c->b, cond, body, l->exit);
+    LLVMPositionBuilderAtEnd(c->b, body);
+    return l->iv;
+}
+
+void cg_loop_end(cg_ctx *c, cg_loop *l) {
+    LLVMBuildBr(c->b, l->latch);
+    LLVMPositionBuilderAtEnd(c->b, l->latch);
+    LLVMValueRef next = LLVMBuildNSWAdd(c->b, l->iv, cg_i64(c, 1), "");
+    LLVMBuildBr(c->b, l->header);
+    LLVMAddIncoming(l->iv, &next, &l->latch, 1);
+    LLVMPositionBuilderAtEnd(c->b, l->exit);
+}
+
+LLVMValueRef cg_gep(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef idx) {
+    return LLVMBuildInBoundsGEP2(c->b, ty, base, &idx, 1, "");
+}
+
+LLVMValueRef cg_madd(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add) {
+    if (k == 0) return add;
+    LLVMValueRef t = k == 1 ? idx : LLVMBuildNSWMul(c->b, idx, cg_i64(c, k), "");
+    return add ? LLVMBuildNSWAdd(c->b, t, add, "") : t;
+}
+
+LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr) {
+    LLVMTypeRef params[256];
+    for (int i = 0; i < n_ptr; i++)
+        params[i] = c->ptr;
+    LLVMTypeRef ft = LLVMFunctionType(c->void_t, params, (unsigned)n_ptr, 0);
+    char buf[160];
+    snprintf(buf, sizeof buf, "k.%s", name ? name : "node");
+    LLVMValueRef fn = LLVMAddFunction(c->mod, buf, ft);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    cg_fn_attrs(c, fn);
+    unsigned na = LLVMGetEnumAttributeKindForName("noalias", 7);
+    for (int i = 0; i < n_ptr; i++)
+        LLVMAddAttributeAtIndex(fn, (unsigned)i + 1, LLVMCreateEnumAttribute(c->ctx, na, 0));
+    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+    return fn;
+}
+
+void cg_kernel_end(cg_ctx *c) {
+    LLVMBuildRetVoid(c->b);
+}
+
+LLVMTypeRef cg_elem_type(cg_ctx *c, glc_dtype t) {
+    switch (t) {
+    case GLC_DT_F32:
+        return c->f32;
+    case GLC_DT_I32:
+        return c->i32;
+    case GLC_DT_I64:
+        return c->i64;
+    default:
+        return NULL;
+    }
+}
+
+LLVMTypeRef cg_int_type_of_size(cg_ctx *c, size_t bytes) {
+    return LLVMIntTypeInContext(c->ctx, (unsigned)(bytes * 8));
+}
+
+LLVMValueRef cg_alloca_entry(cg_ctx *c, LLVMTypeRef ty) {
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(LLVMGetBasicBlockParent(cur));
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(c->ctx);
+    LLVMValueRef first = LLVMGetFirstInstruction(entry);
+    if (first)
+        LLVMPositionBuilderBefore(b, first);
+    else
+        LLVMPositionBuilderAtEnd(b, entry);
+    LLVMValueRef a = LLVMBuildAlloca(b, ty, "");
+    LLVMDisposeBuilder(b);
+    return a;
+}
+
+void cg_strides(int rank, const int64_t *dims, int64_t *strides) {
+    int64_t s = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        strides[i] = s;
+        s *= dims[i];
+    }
+}

@@ -1,0 +1,40 @@
+/*
+ * lower.c -- per-node dispatch and the helpers shared by the lower_*.c files.
+ *
+ * cg_lower_node() switches on n->op with no `default:` (-Werror=switch lists any op
+ * added to ops.def without a lowering). Kernel signature: one pointer per output, then
+ * one per input (NULL for an absent optional input), all noalias.
+ */
+#include "cg_impl.h"
+
+glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    switch (n->op) {
+    case GLC_OP_NONE:
+    case GLC_OP_COUNT:
+        break;
+    case GLC_OP_IDENTITY:
+    case GLC_OP_RESHAPE:
+    case GLC_OP_FLATTEN:
+        return lower_copy(c, n, fn);
+    case GLC_OP_ADD:
+    case GLC_OP_SUB:
+    case GLC_OP_MUL:
+    case GLC_OP_DIV:
+        return lower_binary(c, n, fn);
+    case GLC_OP_RELU:
+    case GLC_OP_SIGMOID:
+    case GLC_OP_TANH:
+        return lower_unary(c, n, fn);
+    case GLC_OP_SOFTMAX:
+        return lower_softmax(c, n, fn);
+    case GLC_OP_GEMM:
+        return lower_gemm(c, n, fn);
+    case GLC_OP_MATMUL:
+        return lower_matmul(c, n, fn);
+    case GLC_OP_TRANSPOSE:
+        return lower_transpose(c, n, fn);
+    case GLC_OP_CONCAT:
+        return lower_concat(c, n, fn);
+    }
+    return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for this op");
+}

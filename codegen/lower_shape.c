@@ -1,0 +1,71 @@
+/*
+ * lower_shape.c -- Transpose and Concat, dtype-generic (elements moved as integers of
+ * the element size).
+ *
+ * Transpose loops over the output shape (innermost contiguous in the output); input index
+ * = sum_k iv_k * in_stride[perm[k]] (perm defaults to reversed). Concat copies, for each
+ * input, (outer, dims[axis] * inner) blocks to the output at the running axis offset.
+ */
+#include "cg_impl.h"
+
+static void tr_nest(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef y, LLVMValueRef x, int r,
+                    const int64_t *dims, const int64_t *so, const int64_t *si, int d,
+                    LLVMValueRef io, LLVMValueRef ii) {
+    if (d == r) {
+        LLVMValueRef v = LLVMBuildLoad2(c->b, ty, cg_gep(c, ty, x, ii), "");
+        LLVMBuildStore(c->b, v, cg_gep(c, ty, y, io));
+        return;
+    }
+    cg_loop l;
+    LLVMValueRef i = cg_loop_begin(c, &l, dims[d]);
+    tr_nest(c, ty, y, x, r, dims, so, si, d + 1, cg_madd(c, i, so[d], io),
+            cg_madd(c, i, si[d], ii));
+    cg_loop_end(c, &l);
+}
+
+glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *X = glc_node_input(c->g, n, 0), *Y = &c->g->values[n->out[0]];
+    LLVMTypeRef ty = cg_int_type_of_size(c, glc_dtype_size(Y->dtype));
+    uint32_t np = 0;
+    const int64_t *perm = glc_attr_ints(n, "perm", &np);
+    int64_t xs[GLC_MAX_RANK], si[GLC_MAX_RANK], so[GLC_MAX_RANK];
+    cg_strides(X->rank, X->dims, xs);
+    cg_strides(Y->rank, Y->dims, so);
+    for (int k = 0; k < Y->rank; k++)
+        si[k] = xs[perm && np ? perm[k] : Y->rank - 1 - k];
+    *fn = cg_kernel_begin(c, n->name, 2);
+    LLVMValueRef z = cg_i64(c, 0);
+    tr_nest(c, ty, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), Y->rank, Y->dims, so, si, 0, z, z);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+glc_status lower_concat(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *Y = &c->g->values[n->out[0]];
+    LLVMTypeRef ty = cg_int_type_of_size(c, glc_dtype_size(Y->dtype));
+    int64_t ax = glc_attr_int(n, "axis", 0);
+    if (ax < 0) ax += Y->rank;
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < Y->rank; i++) {
+        if (i < ax) outer *= Y->dims[i];
+        if (i > ax) inner *= Y->dims[i];
+    }
+    int64_t yblk = Y->dims[ax] * inner, off = 0;
+    *fn = cg_kernel_begin(c, n->name, n->n_in + 1);
+    for (int k = 0; k < n->n_in; k++) {
+        const glc_value *X = glc_node_input(c->g, n, k);
+        int64_t blk = X->dims[ax] * inner;
+        cg_loop lo, lj;
+        LLVMValueRef o = cg_loop_begin(c, &lo, outer);
+        LLVMValueRef j = cg_loop_begin(c, &lj, blk);
+        LLVMValueRef v = LLVMBuildLoad2(
+            c->b, ty, cg_gep(c, ty, LLVMGetParam(*fn, (unsigned)k + 1), cg_madd(c, o, blk, j)), "");
+        LLVMValueRef yi = cg_madd(c, o, yblk, LLVMBuildNSWAdd(c->b, j, cg_i64(c, off), ""));
+        LLVMBuildStore(c->b, v, cg_gep(c, ty, LLVMGetParam(*fn, 0), yi));
+        cg_loop_end(c, &lj);
+        cg_loop_end(c, &lo);
+        off += blk;
+    }
+    cg_kernel_end(c);
+    return GLC_OK;
+}

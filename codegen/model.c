@@ -1,0 +1,244 @@
+/*
+ * model.c -- the whole graph: constants, workspace layout, <prefix>_run and <prefix>_info.
+ *
+ * Constants become private unnamed_addr constant globals (raw bytes, align 64), so weights
+ * end in read-only data. Every node output that is not a graph output gets a 64-byte
+ * aligned slot in one workspace, reused once the value is dead (first fit over live
+ * ranges; a value never shares with the inputs of its own node). Graph inputs and outputs
+ * are the caller's pointers. run() checks its arguments (GLC_RT_E_ARG = 1 for a NULL array
+ * or tensor pointer, GLC_RT_E_WORKSPACE = 2 for a short or NULL workspace), calls the
+ * kernels in node order, then copies graph outputs that are inputs, constants, or a value
+ * listed again as a later output. info() returns a constant laid out like glc_model_info.
+ * Only <prefix>_run and <prefix>_info are external.
+ */
+#include "cg_impl.h"
+
+#include "glc_runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static LLVMValueRef private_bytes(cg_ctx *c, const void *data, size_t n, const char *name) {
+    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, data, n, 1);
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+    LLVMSetAlignment(gv, 64);
+    return gv;
+}
+
+static LLVMValueRef cstr(cg_ctx *c, const char *s) {
+    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, s ? s : "", strlen(s ? s : ""), 0);
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), "str");
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+    return gv;
+}
+
+/* Live range [def, last] of every workspace value in node indices; def UINT32_MAX = none. */
+static void live_ranges(const glc_graph *g, uint32_t *def, uint32_t *last) {
+    for (uint32_t v = 0; v < g->n_values; v++)
+        def[v] = last[v] = UINT32_MAX;
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        const glc_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] && def[n->in[k]] != UINT32_MAX) last[n->in[k]] = i;
+        for (int k = 0; k < n->n_out; k++) {
+            glc_value_id v = n->out[k];
+            if (v && !g->values[v].is_output) def[v] = last[v] = i;
+        }
+    }
+}
+
+/* Lowest 64-aligned offset for v that overlaps no placed value live at the same time. */
+static uint64_t first_fit(const cg_ctx *c, const uint32_t *def, const uint32_t *last,
+                          glc_value_id v, uint64_t size) {
+    uint64_t off = 0;
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (uint32_t u = 1; u < c->g->n_values; u++) {
+            if (c->ws_off[u] == UINT64_MAX || def[u] > last[v] || last[u] < def[v]) continue;
+            uint64_t us = (glc_value_nbytes(&c->g->values[u]) + 63) / 64 * 64;
+            if (c->ws_off[u] < off + size && off < c->ws_off[u] + us) {
+                off = c->ws_off[u] + us;
+                moved = true;
+            }
+        }
+    }
+    return off;
+}
+
+/* Workspace slots with liveness-based reuse (first fit over live ranges; a value never
+ * shares with the inputs of the node that defines it, so kernels stay noalias). */
+static glc_status layout_workspace(cg_ctx *c) {
+    const glc_graph *g = c->g;
+    uint32_t *def = calloc(g->n_values, sizeof *def), *last = calloc(g->n_values, sizeof *last);
+    if (!def || !last) {
+        free(def);
+        free(last);
+        return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory");
+    }
+    live_ranges(g, def, last);
+    c->ws_size = 0;
+    for (uint32_t v = 0; v < g->n_values; v++)
+        c->ws_off[v] = UINT64_MAX;
+    for (uint32_t v = 1; v < g->n_values; v++) {
+        if (def[v] == UINT32_MAX) continue;
+        uint64_t size = (glc_value_nbytes(&g->values[v]) + 63) / 64 * 64;
+        c->ws_off[v] = first_fit(c, def, last, v, size);
+        if (c->ws_off[v] + size > c->ws_size) c->ws_size = c->ws_off[v] + size;
+    }
+    free(def);
+    free(last);
+    return GLC_OK;
+}
+
+/* tensor_info array for ids[n]. */
+static LLVMValueRef tensor_infos(cg_ctx *c, LLVMTypeRef ti, const glc_value_id *ids, uint32_t n) {
+    LLVMValueRef *elems = calloc(n ? n : 1, sizeof *elems);
+    for (uint32_t i = 0; i < n; i++) {
+        const glc_value *v = &c->g->values[ids[i]];
+        LLVMValueRef dims = private_bytes(c, v->dims, (size_t)v->rank * 8, "dims");
+        LLVMValueRef f[5] = {cstr(c, v->name), LLVMConstInt(c->i32, (unsigned)v->dtype, 0),
+                             LLVMConstInt(c->i32, v->rank, 0), dims,
+                             LLVMConstInt(c->i64, glc_value_nbytes(v), 0)};
+        elems[i] = LLVMConstNamedStruct(ti, f, 5);
+    }
+    LLVMValueRef arr = LLVMConstArray2(ti, elems, n);
+    free(elems);
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(arr), "tinfo");
+    LLVMSetInitializer(gv, arr);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    return gv;
+}
+
+static void build_info(cg_ctx *c) {
+    const glc_graph *g = c->g;
+    LLVMTypeRef tf[5] = {c->ptr, c->i32, c->i32, c->ptr, c->i64};
+    LLVMTypeRef ti = LLVMStructCreateNamed(c->ctx, "glc_tensor_info");
+    LLVMStructSetBody(ti, tf, 5, 0);
+    LLVMTypeRef mf[8] = {c->i32, c->i32, c->i32, c->i32, c->ptr, c->ptr, c->i64, c->ptr};
+    LLVMTypeRef mi = LLVMStructCreateNamed(c->ctx, "glc_model_info");
+    LLVMStructSetBody(mi, mf, 8, 0);
+    LLVMValueRef v[8] = {
+        LLVMConstInt(c->i32, GLC_ABI_VERSION, 0),    LLVMConstInt(c->i32, g->n_inputs, 0),
+        LLVMConstInt(c->i32, g->n_outputs, 0),       LLVMConstInt(c->i32, 0, 0),
+        tensor_infos(c, ti, g->inputs, g->n_inputs), tensor_infos(c, ti, g->outputs, g->n_outputs),
+        LLVMConstInt(c->i64, c->ws_size, 0),         cstr(c, g->name ? g->name : "")};
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, mi, "info");
+    LLVMSetInitializer(gv, LLVMConstNamedStruct(mi, v, 8));
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    char name[256];
+    snprintf(name, sizeof name, "%s_info", c->o->prefix);
+    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->ptr, NULL, 0, 0));
+    cg_fn_attrs(c, fn);
+    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+    LLVMBuildRet(c->b, gv);
+}
+
+/* if (cond) return code; */
+static void ret_if(cg_ctx *c, LLVMValueRef fn, LLVMValueRef cond, int code) {
+    LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(c->ctx, fn, "bad");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(c->ctx, fn, "ok");
+    LLVMBuildCondBr(c->b, cond, bad, ok);
+    LLVMPositionBuilderAtEnd(c->b, bad);
+    LLVMBuildRet(c->b, LLVMConstInt(c->i32, (unsigned)code, 0));
+    LLVMPositionBuilderAtEnd(c->b, ok);
+}
+
+static LLVMValueRef load_ptr(cg_ctx *c, LLVMValueRef fn, LLVMValueRef arr, uint32_t i) {
+    LLVMValueRef p = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, c->ptr, arr, cg_i64(c, i)), "");
+    ret_if(c, fn, LLVMBuildIsNull(c->b, p, ""), GLC_RT_E_ARG);
+    return p;
+}
+
+static void bind_pointers(cg_ctx *c, LLVMValueRef fn) {
+    const glc_graph *g = c->g;
+    LLVMValueRef in = LLVMGetParam(fn, 0), out = LLVMGetParam(fn, 1), ws = LLVMGetParam(fn, 2);
+    ret_if(c, fn,
+           LLVMBuildOr(c->b, LLVMBuildIsNull(c->b, in, ""), LLVMBuildIsNull(c->b, out, ""), ""),
+           GLC_RT_E_ARG);
+    for (uint32_t i = 0; i < g->n_inputs; i++)
+        c->vptr[g->inputs[i]] = load_ptr(c, fn, in, i);
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        LLVMValueRef p = load_ptr(c, fn, out, i);
+        glc_value_id v = g->outputs[i];
+        if (!c->vptr[v] && g->values[v].producer != GLC_NO_NODE) c->vptr[v] = p;
+    }
+    LLVMValueRef short_ws =
+        LLVMBuildICmp(c->b, LLVMIntULT, LLVMGetParam(fn, 3), cg_i64(c, (int64_t)c->ws_size), "");
+    if (c->ws_size) short_ws = LLVMBuildOr(c->b, short_ws, LLVMBuildIsNull(c->b, ws, ""), "");
+    ret_if(c, fn, short_ws, GLC_RT_E_WORKSPACE);
+    for (uint32_t v = 1; v < g->n_values; v++) {
+        const glc_value *val = &g->values[v];
+        if (val->data && !c->vptr[v])
+            c->vptr[v] = private_bytes(c, val->data, glc_value_nbytes(val), "w");
+        else if (c->ws_off[v] != UINT64_MAX && !c->vptr[v])
+            c->vptr[v] = LLVMBuildInBoundsGEP2(
+                c->b, c->i8, ws, (LLVMValueRef[]){cg_i64(c, (int64_t)c->ws_off[v])}, 1, "");
+    }
+}
+
+static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
+    const glc_graph *g = c->g;
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        const glc_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        LLVMValueRef k = NULL;
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
+        GLC_TRY(cg_lower_node(c, n, &k));
+        LLVMPositionBuilderAtEnd(c->b, here);
+        LLVMValueRef args[256];
+        int na = 0;
+        for (int j = 0; j < n->n_out; j++)
+            args[na++] =
+                n->out[j] && c->vptr[n->out[j]] ? c->vptr[n->out[j]] : LLVMConstNull(c->ptr);
+        for (int j = 0; j < n->n_in; j++)
+            args[na++] = n->in[j] ? c->vptr[n->in[j]] : LLVMConstNull(c->ptr);
+        while (na < (int)LLVMCountParams(k))
+            args[na++] = LLVMConstNull(c->ptr);
+        LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k), k, args, (unsigned)na, "");
+    }
+    (void)run;
+    return GLC_OK;
+}
+
+/* Outputs that are inputs/constants, or repeated: copy into the caller's buffer. */
+static void copy_outputs(cg_ctx *c, LLVMValueRef fn) {
+    const glc_graph *g = c->g;
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        glc_value_id v = g->outputs[i];
+        LLVMValueRef dst =
+            LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, c->ptr, LLVMGetParam(fn, 1), cg_i64(c, i)), "");
+        bool again = false;
+        for (uint32_t j = 0; j < i; j++)
+            again |= g->outputs[j] == v;
+        if (g->values[v].producer != GLC_NO_NODE && !g->values[v].is_input && !again) continue;
+        size_t nb = glc_value_nbytes(&g->values[v]);
+        if (nb) LLVMBuildMemCpy(c->b, dst, 1, c->vptr[v], 1, cg_i64(c, (int64_t)nb));
+    }
+}
+
+glc_status cg_model_build(cg_ctx *c) {
+    GLC_TRY(layout_workspace(c));
+    char name[256];
+    snprintf(name, sizeof name, "%s_run", c->o->prefix);
+    LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->ptr, c->i64};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, 4, 0));
+    cg_fn_attrs(c, fn);
+    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+    bind_pointers(c, fn);
+    GLC_TRY(call_kernels(c, fn));
+    copy_outputs(c, fn);
+    LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
+    build_info(c);
+    return GLC_OK;
+}

@@ -1,0 +1,72 @@
+/*
+ * frontend_impl.h -- declarations private to frontend/.
+ *
+ * The protobuf-c types (Onnx__...) appear here and in the frontend sources only; the public
+ * header frontend.h never mentions them.
+ */
+#ifndef GLC_FRONTEND_FRONTEND_IMPL_H
+#define GLC_FRONTEND_FRONTEND_IMPL_H
+
+#include "frontend.h"
+#include "onnx.pb-c.h"
+
+/* A decoded TensorProto: dtype, shape and malloc'ed little-endian bytes. */
+typedef struct fe_tensor {
+    glc_dtype dtype;
+    int rank;
+    int64_t dims[GLC_MAX_RANK];
+    void *data;    /* malloc'ed, at least 1 byte; owned by the caller */
+    size_t nbytes; /* numel * dtype size */
+} fe_tensor;
+
+/* tensor_proto.c: decodes raw_data or the typed fields (float_data, int32_data, ...)
+ * of tp. `what` names the tensor in messages ("initializer 'w'"). Fails with
+ * GLC_E_PARSE (bad sizes, missing dtype), GLC_E_UNSUPPORTED (strings, external
+ * data, complex) or GLC_E_LIMIT (rank, element count). */
+glc_status fe_tensor_decode(const Onnx__TensorProto *tp, const char *what, fe_tensor *t,
+                            glc_diag *d);
+
+/* ONNX TensorProto.DataType code -> glc dtype; GLC_DT_UNDEF if glc cannot hold it. */
+glc_dtype fe_dtype_from_onnx(int32_t code);
+
+/* Checked shape arithmetic: numel * esize into *nbytes; false on overflow of
+ * int64 or size_t, or a negative dimension. */
+bool fe_shape_nbytes(int rank, const int64_t *dims, size_t esize, size_t *nbytes);
+
+/* Name -> id table (open addressing, fixed capacity chosen up front). Keys are
+ * borrowed: they must outlive the table (proto strings or arena copies). */
+typedef struct fe_names {
+    const char **keys;
+    uint32_t *vals;
+    size_t cap; /* a power of two, at least twice the number of keys */
+} fe_names;
+
+/* The state of one import: the graph being built, the graph proto, and the value
+ * names defined so far (name -> glc_value_id). */
+typedef struct fe_import {
+    glc_graph *g;
+    const Onnx__GraphProto *gp;
+    fe_names values;
+    glc_diag *d;
+} fe_import;
+
+/* import.c */
+bool fe_names_init(fe_names *t, size_t n_keys);
+void fe_names_fini(fe_names *t);
+bool fe_names_put(fe_names *t, const char *key, uint32_t val); /* false if present */
+bool fe_names_get(const fe_names *t, const char *key, uint32_t *val);
+
+/* import_nodes.c: checks every op is supported (one diagnostic for all that are
+ * not), sorts the nodes topologically and adds them (Constant nodes as constants). */
+glc_status fe_import_nodes(fe_import *im);
+
+/* import_attrs.c: reads attribute a of ONNX node np into node id. */
+glc_status fe_attr_read(glc_graph *g, glc_node_id id, const Onnx__AttributeProto *a, glc_diag *d);
+/* Decodes tp into an arena-owned glc_tensor. */
+glc_status fe_tensor_to_arena(glc_graph *g, const Onnx__TensorProto *tp, const char *what,
+                              glc_tensor *out, glc_diag *d);
+
+/* tensor_io.c: reads a whole file into a malloc'ed buffer (GLC_E_IO with strerror). */
+glc_status fe_read_file(const char *path, unsigned char **buf, size_t *len, glc_diag *d);
+
+#endif

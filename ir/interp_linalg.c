@@ -1,0 +1,71 @@
+/*
+ * interp_linalg.c -- reference kernels for Gemm and MatMul (f32), triple loops.
+ *
+ * Gemm: Y = alpha * op(A) @ op(B) + beta * C, op() transposing when transA/transB is set,
+ * C (optional) broadcast to (M, N). MatMul follows numpy: a 1-D A is a row [1,K], a 1-D B
+ * a column [K,1] (the promoted dim is dropped from the output), and the leading batch dims
+ * broadcast; each batch's offsets into A and B come from interp_bcast_offset().
+ */
+#include "interp_impl.h"
+
+static glc_status need_f32(const glc_node *n, glc_dtype dt, glc_diag *d) {
+    if (dt == GLC_DT_F32) return GLC_OK;
+    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: %s on %s", glc_op_name(n->op),
+                        glc_dtype_name(dt));
+}
+
+glc_status interp_gemm(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
+                       glc_diag *d) {
+    const glc_value *a = IN_V(g, n, 0), *o = OUT_V(g, n);
+    const glc_value *c = n->n_in > 2 && n->in[2] ? IN_V(g, n, 2) : NULL;
+    GLC_TRY(need_f32(n, o->dtype, d));
+    bool ta = glc_attr_int(n, "transA", 0) != 0, tb = glc_attr_int(n, "transB", 0) != 0;
+    float alpha = glc_attr_float(n, "alpha", 1.0f), beta = glc_attr_float(n, "beta", 1.0f);
+    int64_t m = o->dims[0], nn = o->dims[1], k = a->dims[ta ? 0 : 1];
+    const float *A = in[0], *B = in[1], *C = c ? in[2] : NULL;
+    float *Y = out; /* [m, nn] */
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < nn; j++) {
+            float acc = 0.0f;
+            for (int64_t p = 0; p < k; p++) {
+                float av = ta ? A[p * m + i] : A[i * k + p];
+                float bv = tb ? B[j * k + p] : B[p * nn + j];
+                acc += av * bv;
+            }
+            int64_t idx[2] = {i, j};
+            float cv = C ? C[interp_bcast_offset(c->rank, c->dims, 2, idx)] : 0.0f;
+            Y[i * nn + j] = alpha * acc + (C ? beta * cv : 0.0f);
+        }
+    return GLC_OK;
+}
+
+/* One [m,k] @ [k,nn] product. */
+static void matmul_2d(const float *A, const float *B, float *Y, int64_t m, int64_t k, int64_t nn) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < nn; j++) {
+            float acc = 0.0f;
+            for (int64_t p = 0; p < k; p++) acc += A[i * k + p] * B[p * nn + j];
+            Y[i * nn + j] = acc;
+        }
+}
+
+glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
+                         glc_diag *d) {
+    const glc_value *a = IN_V(g, n, 0), *b = IN_V(g, n, 1), *o = OUT_V(g, n);
+    GLC_TRY(need_f32(n, o->dtype, d));
+    int ra = a->rank, rb = b->rank;
+    int64_t m = ra >= 2 ? a->dims[ra - 2] : 1, k = a->dims[ra - 1];
+    int64_t nn = rb >= 2 ? b->dims[rb - 1] : 1;
+    int bra = ra > 2 ? ra - 2 : 0, brb = rb > 2 ? rb - 2 : 0;
+    int bro = o->rank - (ra >= 2) - (rb >= 2); /* batch rank of the output */
+    int64_t nbatch = 1, idx[GLC_MAX_RANK];
+    for (int i = 0; i < bro; i++) nbatch *= o->dims[i];
+    for (int64_t bi = 0; bi < nbatch; bi++) {
+        interp_unravel(bi, bro, o->dims, idx);
+        int64_t oa = interp_bcast_offset(bra, a->dims, bro, idx);
+        int64_t ob = interp_bcast_offset(brb, b->dims, bro, idx);
+        matmul_2d((const float *)in[0] + oa * m * k, (const float *)in[1] + ob * k * nn,
+                  (float *)out + bi * m * nn, m, k, nn);
+    }
+    return GLC_OK;
+}

@@ -1,0 +1,177 @@
+/* test_codegen_emit.c -- the run() ABI errors, --emit kinds, bad target, unwritable output. */
+#define _DEFAULT_SOURCE
+#include "cg_test_util.h"
+
+#include <sys/stat.h>
+
+static glc_graph *G;
+
+static int setup(void **state) {
+    (void)state;
+    G = glc_graph_create();
+    if (!G) return -1;
+    /* y = (a + b) * a: the sum lives in the workspace. */
+    int64_t dims[2] = {4, 64};
+    glc_value_id a = cg_in(G, "a", GLC_DT_F32, 2, dims), b = cg_in(G, "b", GLC_DT_F32, 2, dims);
+    glc_value_id s = cg_node(G, GLC_OP_ADD, "add", (glc_value_id[]){a, b}, 2, NULL);
+    glc_graph_add_output(G, cg_node(G, GLC_OP_MUL, "mul", (glc_value_id[]){s, a}, 2, NULL));
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    return glc_infer_shapes(G, &d) ? -1 : 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    glc_graph_destroy(G);
+    return 0;
+}
+
+static int group_setup(void **state) {
+    (void)state;
+    return cg_make_tmpdir();
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    cg_rm_tmpdir();
+    return 0;
+}
+
+static void test_codegen__run_rejects_null_pointers_and_short_workspace(void **state) {
+    (void)state;
+    glc_rt_model *m = cg_compile(G, "abi.so");
+    const glc_model_info *mi = glc_rt_model_info(m);
+    assert_int_equal(mi->workspace_size, 4 * 64 * 4);
+    static float a[256], b[256], y[256];
+    for (int i = 0; i < 256; i++)
+        a[i] = (float)i, b[i] = 1.0f;
+    void *ws = aligned_alloc(64, mi->workspace_size);
+    const void *in[2] = {a, b}, *in_null[2] = {a, NULL};
+    void *out[1] = {y}, *out_null[1] = {NULL};
+    assert_int_equal(glc_rt_model_run(m, NULL, out, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in_null, out, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in, out_null, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in, out, ws, mi->workspace_size - 1), GLC_RT_E_WORKSPACE);
+    assert_int_equal(glc_rt_model_run(m, in, out, NULL, mi->workspace_size), GLC_RT_E_WORKSPACE);
+    assert_int_equal(glc_rt_model_run(m, in, out, ws, mi->workspace_size), GLC_RT_OK);
+    for (int i = 0; i < 256; i++)
+        assert_float_equal(y[i], (i + 1.0f) * i, 0);
+    free(ws);
+    glc_rt_model_close(m);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t r = fread(s, 1, (size_t)n, f);
+    s[r] = 0;
+    fclose(f);
+    return s;
+}
+
+static char *emit_kind(glc_emit_kind k, const char *file) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.emit = k;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_codegen_emit(G, &o, path, &d)) fail_msg("emit: %s", d.msg);
+    return slurp(path);
+}
+
+static bool host_has_avx512(void) {
+    return __builtin_cpu_supports("avx512f");
+}
+
+static void test_codegen__emit_llvm_and_asm_are_vectorised_to_512_bits(void **state) {
+    (void)state;
+    char *ll = emit_kind(GLC_EMIT_LLVM, "m.ll");
+    char *s = emit_kind(GLC_EMIT_ASM, "m.s");
+    char *obj = emit_kind(GLC_EMIT_OBJ, "m.o");
+    assert_non_null(ll);
+    assert_non_null(s);
+    assert_non_null(obj);
+    assert_non_null(strstr(ll, "glc_model_run"));
+    assert_non_null(strstr(s, "glc_model_info"));
+    assert_memory_equal(obj, "\177ELF", 4);
+    if (host_has_avx512()) {
+        assert_non_null(strstr(ll, "<16 x float>"));
+        assert_non_null(strstr(s, "zmm"));
+    }
+    free(ll);
+    free(s);
+    free(obj);
+}
+
+static void test_codegen__bad_triple_is_an_llvm_error(void **state) {
+    (void)state;
+    char path[700];
+    snprintf(path, sizeof path, "%s/bad.so", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.triple = "nonsense-unknown-nowhere";
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(glc_codegen_emit(G, &o, path, &d), GLC_E_LLVM);
+    assert_non_null(strstr(d.msg, "nonsense"));
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_codegen__unwritable_directory_is_io_error_and_leaves_nothing(void **state) {
+    (void)state;
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/ro", cg_tmpdir);
+    assert_int_equal(mkdir(dir, 0500), 0);
+    snprintf(path, sizeof path, "%s/out.so", dir);
+    glc_codegen_options o = glc_codegen_defaults();
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    glc_status s = glc_codegen_emit(G, &o, path, &d);
+    if (geteuid() != 0) { /* root may write anywhere */
+        assert_int_equal(s, GLC_E_IO);
+        assert_non_null(strstr(d.msg, path));
+        assert_int_equal(access(path, F_OK), -1);
+    }
+    snprintf(path, sizeof path, "%s/missing/out.so", cg_tmpdir);
+    assert_int_equal(glc_codegen_emit(G, &o, path, &d), GLC_E_IO);
+    assert_non_null(strstr(d.msg, path));
+}
+
+static void test_codegen__bad_linker_is_link_error(void **state) {
+    (void)state;
+    char path[700];
+    snprintf(path, sizeof path, "%s/nolink.so", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.cc = "false";
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(glc_codegen_emit(G, &o, path, &d), GLC_E_LINK);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_codegen__host_cpu_is_a_name(void **state) {
+    (void)state;
+    char *cpu = glc_codegen_host_cpu();
+    assert_non_null(cpu);
+    assert_true(strlen(cpu) > 0);
+    free(cpu);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        T(test_codegen__run_rejects_null_pointers_and_short_workspace),
+        T(test_codegen__emit_llvm_and_asm_are_vectorised_to_512_bits),
+        T(test_codegen__bad_triple_is_an_llvm_error),
+        T(test_codegen__unwritable_directory_is_io_error_and_leaves_nothing),
+        T(test_codegen__bad_linker_is_link_error),
+        T(test_codegen__host_cpu_is_a_name),
+#undef T
+    };
+    return cmocka_run_group_tests_name("codegen_emit", tests, group_setup, group_teardown);
+}

@@ -1,0 +1,103 @@
+/* test_codegen_math.c -- accuracy of the IR exp/tanh/sigmoid against libm over dense
+ * sweeps: 1e6 points, max relative error <= 1e-6 where the result is a normal float. */
+#define _DEFAULT_SOURCE
+#include "cg_test_util.h"
+
+#include "cg_testing.h"
+
+#include <dlfcn.h>
+
+typedef void (*kern_fn)(const float *, float *, int64_t);
+
+static void *H;
+
+static int group_setup(void **state) {
+    (void)state;
+    if (cg_make_tmpdir()) return -1;
+    char path[700];
+    snprintf(path, sizeof path, "%s/math.so", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_codegen_emit_math(&o, path, &d)) {
+        fprintf(stderr, "emit_math: %s\n", d.msg);
+        return -1;
+    }
+    H = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    return H ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    if (H) dlclose(H);
+    cg_rm_tmpdir();
+    return 0;
+}
+
+enum { N = 1000000 };
+
+static double sweep(const char *sym, double lo, double hi, double (*ref)(double)) {
+    kern_fn f;
+    *(void **)&f = dlsym(H, sym);
+    assert_non_null(f);
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < N; i++)
+        x[i] = (float)(lo + (hi - lo) * i / (N - 1));
+    f(x, y, N);
+    double worst = 0, wx = 0;
+    for (int i = 0; i < N; i++) {
+        double r = ref(x[i]);
+        if (isinf((float)r)) assert_true(isinf(y[i]));
+        if (!isfinite((float)r) || fabs(r) < 1.17549435e-38) continue;
+        double e = fabs(y[i] - r) / fabs(r);
+        if (e > worst) worst = e, wx = x[i];
+    }
+    free(x);
+    free(y);
+    printf("%s: max relative error %.3g at x = %.9g\n", sym, worst, wx);
+    return worst;
+}
+
+static double sig(double x) {
+    return 1.0 / (1.0 + exp(-x));
+}
+
+static void test_codegen_math__exp_relative_error_below_1e6(void **state) {
+    (void)state;
+    double e = sweep("glc_test_exp", -90, 90, exp);
+    assert_true(e <= 1e-6);
+}
+
+static void test_codegen_math__tanh_and_sigmoid_relative_error_below_1e6(void **state) {
+    (void)state;
+    assert_true(sweep("glc_test_tanh", -20, 20, tanh) <= 1e-6);
+    assert_true(sweep("glc_test_sigmoid", -20, 20, sig) <= 1e-6);
+}
+
+static void test_codegen_math__special_values(void **state) {
+    (void)state;
+    kern_fn fe, ft, fs;
+    *(void **)&fe = dlsym(H, "glc_test_exp");
+    *(void **)&ft = dlsym(H, "glc_test_tanh");
+    *(void **)&fs = dlsym(H, "glc_test_sigmoid");
+    float x[6] = {NAN, INFINITY, -INFINITY, 100.0f, -110.0f, -100.0f}, y[6];
+    fe(x, y, 6);
+    assert_true(isnan(y[0]));
+    assert_true(isinf(y[1]) && y[1] > 0);
+    assert_true(y[2] == 0.0f && y[4] == 0.0f);
+    assert_true(isinf(y[3]));
+    assert_true(y[5] > 0.0f && fabs(y[5] - expf(-100.0f)) <= 1e-45f * 4); /* denormal */
+    ft(x, y, 6);
+    assert_true(isnan(y[0]) && y[1] == 1.0f && y[2] == -1.0f);
+    fs(x, y, 6);
+    assert_true(isnan(y[0]) && y[1] == 1.0f && y[2] == 0.0f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codegen_math__exp_relative_error_below_1e6),
+        cmocka_unit_test(test_codegen_math__tanh_and_sigmoid_relative_error_below_1e6),
+        cmocka_unit_test(test_codegen_math__special_values),
+    };
+    return cmocka_run_group_tests_name("codegen_math", tests, group_setup, group_teardown);
+}

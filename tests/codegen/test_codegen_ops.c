@@ -1,0 +1,265 @@
+/* test_codegen_ops.c -- every op compiled to a shared object and compared with the
+ * reference interpreter on random data (1e-5 relative), plus hand-computed spot checks. */
+#define _DEFAULT_SOURCE
+#include "cg_test_util.h"
+
+static glc_graph *G;
+
+static int setup(void **state) {
+    (void)state;
+    G = glc_graph_create();
+    G->opset = 17;
+    return G ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    glc_graph_destroy(G);
+    return 0;
+}
+
+static int group_setup(void **state) {
+    (void)state;
+    return cg_make_tmpdir();
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    cg_rm_tmpdir();
+    return 0;
+}
+
+static void binary_case(glc_op op, glc_dtype dt, int ra, const int64_t *da, int rb,
+                        const int64_t *db, const char *file) {
+    glc_value_id in[2] = {cg_in(G, "a", dt, ra, da), cg_in(G, "b", dt, rb, db)};
+    glc_graph_add_output(G, cg_node(G, op, "bin", in, 2, NULL));
+    cg_check_vs_interp(G, file);
+}
+
+static void test_codegen__add_f32_broadcasts_column_against_3d(void **state) {
+    (void)state;
+    binary_case(GLC_OP_ADD, GLC_DT_F32, 3, (int64_t[]){2, 3, 37}, 2, (int64_t[]){3, 1}, "add.so");
+}
+
+static void test_codegen__sub_f32_broadcasts_both_ways(void **state) {
+    (void)state;
+    binary_case(GLC_OP_SUB, GLC_DT_F32, 2, (int64_t[]){4, 1}, 1, (int64_t[]){5}, "sub.so");
+}
+
+static void test_codegen__mul_i32_broadcasts_scalar(void **state) {
+    (void)state;
+    binary_case(GLC_OP_MUL, GLC_DT_I32, 2, (int64_t[]){3, 17}, 0, NULL, "mul.so");
+}
+
+static void test_codegen__div_f32_and_i64(void **state) {
+    (void)state;
+    binary_case(GLC_OP_DIV, GLC_DT_F32, 2, (int64_t[]){3, 4}, 2, (int64_t[]){1, 4}, "divf.so");
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    G->opset = 17;
+    int64_t x[4] = {7, -7, 9, 100}, y[4] = {2, 2, -4, 7}, z[4];
+    glc_value_id in[2] = {cg_in(G, "a", GLC_DT_I64, 1, (int64_t[]){4}),
+                          glc_graph_add_const(G, "b", GLC_DT_I64, 1, (int64_t[]){4}, y)};
+    glc_graph_add_output(G, cg_node(G, GLC_OP_DIV, "div", in, 2, NULL));
+    glc_rt_model *m = cg_compile(G, "divi.so");
+    const void *ins[1] = {x};
+    void *outs[1] = {z};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_int_equal(z[0], 3);
+    assert_int_equal(z[1], -3);
+    assert_int_equal(z[2], -2);
+    assert_int_equal(z[3], 14);
+    glc_rt_model_close(m);
+}
+
+static void test_codegen__relu_sigmoid_tanh_chain(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 2, (int64_t[]){5, 33});
+    glc_value_id r = cg_node(G, GLC_OP_RELU, "relu", &x, 1, NULL);
+    glc_value_id s = cg_node(G, GLC_OP_SIGMOID, "sig", &x, 1, NULL);
+    glc_value_id t = cg_node(G, GLC_OP_TANH, "tanh", &x, 1, NULL);
+    glc_graph_add_output(G, r);
+    glc_graph_add_output(G, s);
+    glc_graph_add_output(G, t);
+    cg_check_vs_interp(G, "unary.so");
+}
+
+static void test_codegen__relu_keeps_nan(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 1, (int64_t[]){3});
+    glc_graph_add_output(G, cg_node(G, GLC_OP_RELU, "relu", &x, 1, NULL));
+    glc_rt_model *m = cg_compile(G, "relu.so");
+    float in[3] = {NAN, -1.0f, 2.5f}, out[3];
+    const void *ins[1] = {in};
+    void *outs[1] = {out};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_true(isnan(out[0]));
+    assert_true(out[1] == 0.0f && out[2] == 2.5f);
+    glc_rt_model_close(m);
+}
+
+static void test_codegen__softmax_opset13_middle_axis(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_SOFTMAX, "sm", &x, 1, &n));
+    glc_node_set_int(G, n, "axis", 1);
+    cg_check_vs_interp(G, "sm13.so");
+}
+
+static void test_codegen__softmax_legacy_flattens_trailing_dims(void **state) {
+    (void)state;
+    G->opset = 11;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
+    glc_graph_add_output(G, cg_node(G, GLC_OP_SOFTMAX, "sm", &x, 1, NULL));
+    glc_rt_model *m = cg_compile(G, "sm11.so");
+    float in[24], out[24];
+    for (int i = 0; i < 24; i++)
+        in[i] = (float)i;
+    const void *ins[1] = {in};
+    void *outs[1] = {out};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    for (int b = 0; b < 2; b++) {
+        double s = 0;
+        for (int i = 0; i < 12; i++)
+            s += exp(in[b * 12 + i] - in[b * 12 + 11]);
+        for (int i = 0; i < 12; i++)
+            assert_float_equal(out[b * 12 + i], exp(in[b * 12 + i] - in[b * 12 + 11]) / s, 1e-6);
+    }
+    glc_rt_model_close(m);
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    G->opset = 11;
+    x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
+    glc_graph_add_output(G, cg_node(G, GLC_OP_SOFTMAX, "sm", &x, 1, NULL));
+    cg_check_vs_interp(G, "sm11b.so");
+}
+
+static void gemm_case(int ta, int tb, float alpha, float beta, int rc, const int64_t *dc,
+                      const char *file) {
+    int64_t M = 5, K = 7, N = 19;
+    glc_value_id in[3] = {cg_in(G, "A", GLC_DT_F32, 2, ta ? (int64_t[]){K, M} : (int64_t[]){M, K}),
+                          cg_in(G, "B", GLC_DT_F32, 2, tb ? (int64_t[]){N, K} : (int64_t[]){K, N}),
+                          0};
+    if (rc >= 0) in[2] = cg_in(G, "C", GLC_DT_F32, rc, dc);
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_GEMM, "gemm", in, rc >= 0 ? 3 : 2, &n));
+    glc_node_set_int(G, n, "transA", ta);
+    glc_node_set_int(G, n, "transB", tb);
+    glc_node_set_float(G, n, "alpha", alpha);
+    glc_node_set_float(G, n, "beta", beta);
+    cg_check_vs_interp(G, file);
+}
+
+static void test_codegen__gemm_plain_with_row_bias(void **state) {
+    (void)state;
+    gemm_case(0, 0, 1.0f, 1.0f, 1, (int64_t[]){19}, "g0.so");
+}
+
+static void test_codegen__gemm_transposed_scaled_column_bias(void **state) {
+    (void)state;
+    gemm_case(1, 1, 0.5f, 2.0f, 2, (int64_t[]){5, 1}, "g1.so");
+}
+
+static void test_codegen__gemm_transb_without_c(void **state) {
+    (void)state;
+    gemm_case(0, 1, 1.5f, 1.0f, -1, NULL, "g2.so");
+}
+
+static void mm_case(int ra, const int64_t *da, int rb, const int64_t *db, const char *file) {
+    glc_value_id in[2] = {cg_in(G, "a", GLC_DT_F32, ra, da), cg_in(G, "b", GLC_DT_F32, rb, db)};
+    glc_graph_add_output(G, cg_node(G, GLC_OP_MATMUL, "mm", in, 2, NULL));
+    cg_check_vs_interp(G, file);
+}
+
+static void test_codegen__matmul_batched_broadcast(void **state) {
+    (void)state;
+    mm_case(4, (int64_t[]){2, 1, 3, 4}, 3, (int64_t[]){5, 4, 17}, "mm0.so");
+}
+
+static void test_codegen__matmul_1d_promotion(void **state) {
+    (void)state;
+    mm_case(1, (int64_t[]){4}, 3, (int64_t[]){2, 4, 6}, "mm1.so");
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    mm_case(2, (int64_t[]){3, 4}, 1, (int64_t[]){4}, "mm2.so");
+}
+
+static void test_codegen__transpose_default_and_perm(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_TRANSPOSE, "t0", &x, 1, NULL));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_TRANSPOSE, "t1", &x, 1, &n));
+    glc_node_set_ints(G, n, "perm", (int64_t[]){1, 2, 0}, 3);
+    cg_check_vs_interp(G, "tr.so");
+}
+
+static void test_codegen__concat_negative_axis_three_inputs(void **state) {
+    (void)state;
+    glc_value_id in[3] = {cg_in(G, "a", GLC_DT_I64, 2, (int64_t[]){2, 1}),
+                          cg_in(G, "b", GLC_DT_I64, 2, (int64_t[]){2, 3}),
+                          cg_in(G, "c", GLC_DT_I64, 2, (int64_t[]){2, 2})};
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_CONCAT, "cat", in, 3, &n));
+    glc_node_set_int(G, n, "axis", -1);
+    cg_check_vs_interp(G, "cat.so");
+}
+
+static void test_codegen__reshape_flatten_identity_and_aliased_outputs(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
+    glc_value_id shp =
+        glc_graph_add_const(G, "shape", GLC_DT_I64, 1, (int64_t[]){2}, (int64_t[]){4, -1});
+    glc_value_id w =
+        glc_graph_add_const(G, "w", GLC_DT_F32, 1, (int64_t[]){2}, (float[]){1.5f, -2.0f});
+    glc_value_id r = cg_node(G, GLC_OP_RESHAPE, "reshape", (glc_value_id[]){x, shp}, 2, NULL);
+    glc_value_id f = cg_node(G, GLC_OP_FLATTEN, "flatten", &x, 1, NULL);
+    glc_value_id i = cg_node(G, GLC_OP_IDENTITY, "ident", &r, 1, NULL);
+    glc_graph_add_output(G, r);
+    glc_graph_add_output(G, f);
+    glc_graph_add_output(G, i);
+    glc_graph_add_output(G, r); /* listed twice: copied */
+    glc_graph_add_output(G, x); /* a graph input: copied */
+    glc_graph_add_output(G, w); /* a constant: copied */
+    cg_check_vs_interp(G, "copy.so");
+}
+
+static void test_codegen__workspace_reuses_dead_values(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 2, (int64_t[]){4, 64});
+    glc_value_id t1 = cg_node(G, GLC_OP_RELU, "n1", &x, 1, NULL);
+    glc_value_id t2 = cg_node(G, GLC_OP_TANH, "n2", &t1, 1, NULL);
+    glc_value_id t3 = cg_node(G, GLC_OP_SIGMOID, "n3", &t2, 1, NULL);
+    glc_graph_add_output(G, cg_node(G, GLC_OP_ADD, "n4", (glc_value_id[]){t3, t2}, 2, NULL));
+    glc_rt_model *m = cg_compile(G, "reuse.so");
+    /* t1 and t3 share a slot; t2 is live across both. */
+    assert_int_equal(glc_rt_model_info(m)->workspace_size, 2 * 4 * 64 * 4);
+    glc_rt_model_close(m);
+    cg_check_vs_interp(G, "reuse2.so");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        T(test_codegen__add_f32_broadcasts_column_against_3d),
+        T(test_codegen__sub_f32_broadcasts_both_ways),
+        T(test_codegen__mul_i32_broadcasts_scalar),
+        T(test_codegen__div_f32_and_i64),
+        T(test_codegen__relu_sigmoid_tanh_chain),
+        T(test_codegen__relu_keeps_nan),
+        T(test_codegen__softmax_opset13_middle_axis),
+        T(test_codegen__softmax_legacy_flattens_trailing_dims),
+        T(test_codegen__gemm_plain_with_row_bias),
+        T(test_codegen__gemm_transposed_scaled_column_bias),
+        T(test_codegen__gemm_transb_without_c),
+        T(test_codegen__matmul_batched_broadcast),
+        T(test_codegen__matmul_1d_promotion),
+        T(test_codegen__transpose_default_and_perm),
+        T(test_codegen__concat_negative_axis_three_inputs),
+        T(test_codegen__reshape_flatten_identity_and_aliased_outputs),
+        T(test_codegen__workspace_reuses_dead_values),
+#undef T
+    };
+    return cmocka_run_group_tests_name("codegen_ops", tests, group_setup, group_teardown);
+}

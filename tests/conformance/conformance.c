@@ -1,0 +1,410 @@
+/*
+ * conformance.c -- runs ONNX backend-style node tests through glc.
+ *
+ * A test is a directory holding model.onnx and test_data_set_K/{input,output}_N.pb
+ * (serialized TensorProto), the layout of the ONNX backend node tests that Debian's
+ * libonnx-testdata ships and of our own fixtures. For each test, in a forked child
+ * (so that a crash or a hang is counted, not fatal):
+ *   import -> pass pipeline -> compile to a .so -> for every data set: run the compiled
+ *   model and the reference interpreter, compare both with output_N.pb at ONNX's
+ *   tolerance |got - want| <= atol + rtol * |want| (rtol 1e-3, atol 1e-7).
+ * A test whose import or lowering ends in GLC_E_UNSUPPORTED is "unsupported".
+ *
+ *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [-v] DIR...
+ *
+ * DIR is either a test directory or a directory of test directories. Prints one line
+ * per failing test and the summary `N passed, N failed, N unsupported, N crashed`.
+ * Exits 1 if a test named in the expected-pass list (one name per line, # comments)
+ * does not pass, or if any test crashes or hangs; 0 otherwise.
+ */
+#include "codegen.h"
+#include "frontend.h"
+#include "glc_runtime.h"
+#include "passes.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { R_PASS = 0, R_FAIL = 1, R_UNSUPPORTED = 3 };
+
+typedef struct options {
+    const char *expected_file, *filter;
+    int timeout_s;
+    bool verbose;
+} options;
+
+typedef struct test_list {
+    char **names, **paths;
+    int n, cap;
+} test_list;
+
+/* ---- collecting tests -------------------------------------------------------- */
+
+static bool is_test_dir(const char *dir) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s/model.onnx", dir);
+    return access(p, R_OK) == 0;
+}
+
+static void add_test(test_list *l, const char *name, const char *path) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 256;
+        l->names = realloc(l->names, l->cap * sizeof *l->names);
+        l->paths = realloc(l->paths, l->cap * sizeof *l->paths);
+        if (!l->names || !l->paths) abort();
+    }
+    l->names[l->n] = strdup(name);
+    l->paths[l->n] = strdup(path);
+    l->n++;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void collect(test_list *l, const char *dir) {
+    if (is_test_dir(dir)) {
+        const char *base = strrchr(dir, '/');
+        add_test(l, base ? base + 1 : dir, dir);
+        return;
+    }
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        fprintf(stderr, "conformance: cannot open %s: %s\n", dir, strerror(errno));
+        exit(2);
+    }
+    char **names = NULL;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dp));) {
+        if (e->d_name[0] == '.') continue;
+        names = realloc(names, (n + 1) * sizeof *names);
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(dp);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (int i = 0; i < n; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        if (is_test_dir(p)) add_test(l, names[i], p);
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* ---- one test, in the child --------------------------------------------------- */
+
+static int fail(const char *name, const char *fmt, const char *a, const char *b) {
+    printf("FAIL %s: ", name);
+    printf(fmt, a, b ? b : "");
+    printf("\n");
+    return R_FAIL;
+}
+
+static int diag_result(const char *name, const glc_diag *d) {
+    char line[2048];
+    glc_diag_format(d, line, sizeof line);
+    if (d->status == GLC_E_UNSUPPORTED) {
+        printf("UNSUPPORTED %s: %s\n", name, line);
+        return R_UNSUPPORTED;
+    }
+    return fail(name, "%s%s", line, NULL);
+}
+
+static bool close_enough(glc_dtype dt, const void *got, const void *want, int64_t i) {
+    switch (dt) {
+    case GLC_DT_F32: {
+        double g = ((const float *)got)[i], w = ((const float *)want)[i];
+        if (isnan(w)) return isnan(g);
+        if (isinf(w)) return g == w;
+        return fabs(g - w) <= 1e-7 + 1e-3 * fabs(w);
+    }
+    case GLC_DT_F64: {
+        double g = ((const double *)got)[i], w = ((const double *)want)[i];
+        if (isnan(w)) return isnan(g);
+        return fabs(g - w) <= 1e-7 + 1e-3 * fabs(w);
+    }
+    default: {
+        size_t es = glc_dtype_size(dt);
+        return !memcmp((const char *)got + i * es, (const char *)want + i * es, es);
+    }
+    }
+}
+
+/* Compares one output buffer with the expected tensor; writes a reason on mismatch. */
+static bool compare(const glc_value *v, const void *got, const glc_host_tensor *want,
+                    char *why, size_t len) {
+    char a[128], b[128];
+    glc_shape_str(v->dtype, v->rank, v->dims, a, sizeof a);
+    glc_shape_str(want->dtype, want->rank, want->dims, b, sizeof b);
+    if (v->dtype != want->dtype || glc_value_nbytes(v) != want->nbytes) {
+        snprintf(why, len, "output '%s': glc has %s, expected %s", v->name, a, b);
+        return false;
+    }
+    int64_t n = glc_value_numel(v);
+    for (int64_t i = 0; i < n; i++)
+        if (!close_enough(v->dtype, got, want->data, i)) {
+            snprintf(why, len, "output '%s' %s differs at element %lld", v->name, a,
+                     (long long)i);
+            return false;
+        }
+    return true;
+}
+
+typedef struct dataset {
+    glc_host_tensor *in, *out;
+    int n_in, n_out;
+} dataset;
+
+static void dataset_fini(dataset *ds) {
+    for (int i = 0; i < ds->n_in; i++) glc_host_tensor_fini(&ds->in[i]);
+    for (int i = 0; i < ds->n_out; i++) glc_host_tensor_fini(&ds->out[i]);
+    free(ds->in);
+    free(ds->out);
+    memset(ds, 0, sizeof *ds);
+}
+
+static glc_status read_tensors(const char *dir, const char *prefix, int n, glc_host_tensor *t,
+                               glc_diag *d) {
+    for (int i = 0; i < n; i++) {
+        char p[4096], *name = NULL;
+        snprintf(p, sizeof p, "%s/%s_%d.pb", dir, prefix, i);
+        GLC_TRY(glc_tensorproto_read(p, &t[i], &name, d));
+        free(name);
+    }
+    return GLC_OK;
+}
+
+static glc_status load_dataset(const glc_graph *g, const char *dir, dataset *ds, glc_diag *d) {
+    ds->n_in = (int)g->n_inputs;
+    ds->n_out = (int)g->n_outputs;
+    ds->in = calloc(ds->n_in + 1, sizeof *ds->in);
+    ds->out = calloc(ds->n_out + 1, sizeof *ds->out);
+    if (!ds->in || !ds->out) return glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
+    GLC_TRY(read_tensors(dir, "input", ds->n_in, ds->in, d));
+    GLC_TRY(read_tensors(dir, "output", ds->n_out, ds->out, d));
+    for (int i = 0; i < ds->n_in; i++) {
+        const glc_value *v = &g->values[g->inputs[i]];
+        if (v->dtype != ds->in[i].dtype || glc_value_nbytes(v) != ds->in[i].nbytes)
+            return glc_diag_set(d, GLC_E_SHAPE, NULL, "input %d does not match '%s'", i,
+                                v->name);
+    }
+    return GLC_OK;
+}
+
+/* Runs `run` (compiled or interpreted) on one data set and compares all outputs. */
+static bool check_outputs(const glc_graph *g, const dataset *ds, void **outs, const char *what,
+                          const char *name) {
+    for (int i = 0; i < ds->n_out; i++) {
+        char why[512];
+        if (!compare(&g->values[g->outputs[i]], outs[i], &ds->out[i], why, sizeof why)) {
+            fail(name, "%s: %s", what, why);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void **alloc_outputs(const glc_graph *g) {
+    void **outs = calloc(g->n_outputs + 1, sizeof *outs);
+    for (uint32_t i = 0; i < g->n_outputs; i++)
+        outs[i] = calloc(1, glc_value_nbytes(&g->values[g->outputs[i]]) + 1);
+    return outs;
+}
+
+static void free_outputs(const glc_graph *g, void **outs) {
+    for (uint32_t i = 0; outs && i < g->n_outputs; i++) free(outs[i]);
+    free(outs);
+}
+
+static int run_dataset(const glc_graph *g, glc_rt_model *m, const char *dir, const char *name) {
+    dataset ds = {0};
+    glc_diag d = {0};
+    int r = R_FAIL;
+    void **co = alloc_outputs(g), **io = alloc_outputs(g);
+    const void **in = calloc(g->n_inputs + 1, sizeof *in);
+    void *ws = NULL;
+    if (load_dataset(g, dir, &ds, &d) != GLC_OK) {
+        r = diag_result(name, &d);
+        goto out;
+    }
+    for (int i = 0; i < ds.n_in; i++) in[i] = ds.in[i].data;
+    if (glc_interp_run(g, in, io, &d) != GLC_OK) {
+        r = diag_result(name, &d);
+        goto out;
+    }
+    if (!check_outputs(g, &ds, io, "interpreter", name)) goto out;
+    const glc_model_info *mi = glc_rt_model_info(m);
+    ws = aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64 + 64);
+    glc_rt_status s = glc_rt_model_run(m, in, co, ws, mi->workspace_size);
+    if (s != GLC_RT_OK) {
+        fail(name, "compiled run returned %s%s", glc_rt_status_name(s), NULL);
+        goto out;
+    }
+    if (check_outputs(g, &ds, co, "compiled", name)) r = R_PASS;
+out:
+    free(ws);
+    free(in);
+    free_outputs(g, co);
+    free_outputs(g, io);
+    dataset_fini(&ds);
+    return r;
+}
+
+static int for_each_dataset(const glc_graph *g, glc_rt_model *m, const char *path,
+                            const char *name) {
+    int sets = 0, r = R_PASS;
+    for (int k = 0; r == R_PASS; k++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/test_data_set_%d", path, k);
+        struct stat st;
+        if (stat(dir, &st) != 0) break;
+        r = run_dataset(g, m, dir, name);
+        sets++;
+    }
+    if (r == R_PASS && !sets) return fail(name, "no test_data_set_0%s", "", NULL);
+    return r;
+}
+
+static int compile_and_load(const glc_graph *g, const char *so, glc_rt_model **m, glc_diag *d) {
+    glc_codegen_options o = glc_codegen_defaults();
+    if (glc_codegen_emit(g, &o, so, d) != GLC_OK) return -1;
+    char err[512];
+    if (glc_rt_model_open(so, NULL, m, err, sizeof err) != GLC_RT_OK) {
+        glc_diag_set(d, GLC_E_RUNTIME, NULL, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_test(const char *name, const char *path) {
+    char model[4096], so[4096];
+    snprintf(model, sizeof model, "%s/model.onnx", path);
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(so, sizeof so, "%s/glc-conf-%d.so", tmp, (int)getpid());
+    glc_diag d = {.file = model};
+    glc_graph *g = NULL;
+    glc_rt_model *m = NULL;
+    int r;
+    glc_pipeline_options po = {.verify_each = true};
+    if (glc_import_onnx_file(model, &g, &d) != GLC_OK || glc_run_pipeline(g, &po, &d) != GLC_OK ||
+        compile_and_load(g, so, &m, &d) != 0)
+        r = diag_result(name, &d);
+    else
+        r = for_each_dataset(g, m, path, name);
+    glc_rt_model_close(m);
+    unlink(so);
+    glc_graph_destroy(g);
+    return r;
+}
+
+/* ---- the parent ------------------------------------------------------------------ */
+
+static bool in_list(char **list, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(list[i], name)) return true;
+    return false;
+}
+
+static int read_expected(const char *file, char ***out) {
+    *out = NULL;
+    if (!file) return 0;
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        fprintf(stderr, "conformance: cannot open %s: %s\n", file, strerror(errno));
+        exit(2);
+    }
+    int n = 0;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, " \t\r\n#")] = '\0';
+        if (!line[0]) continue;
+        *out = realloc(*out, (n + 1) * sizeof **out);
+        (*out)[n++] = strdup(line);
+    }
+    fclose(f);
+    return n;
+}
+
+/* Returns R_PASS/R_FAIL/R_UNSUPPORTED, or -1 for a crash or a hang. */
+static int run_isolated(const char *name, const char *path, int timeout_s) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        alarm((unsigned)timeout_s);
+        int r = run_test(name, path);
+        fflush(stdout);
+        _exit(r);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == R_PASS || WEXITSTATUS(st) == R_FAIL ||
+                          WEXITSTATUS(st) == R_UNSUPPORTED))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        printf("CRASH %s: %s\n", name,
+               WTERMSIG(st) == SIGALRM ? "timed out" : strsignal(WTERMSIG(st)));
+    else
+        printf("CRASH %s: exit status %d\n", name, WEXITSTATUS(st));
+    return -1;
+}
+
+static void usage(void) {
+    fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [-v] "
+                    "DIR...\n");
+    exit(2);
+}
+
+int main(int argc, char **argv) {
+    options o = {.timeout_s = 120};
+    test_list tests = {0};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--expected") && i + 1 < argc) o.expected_file = argv[++i];
+        else if (!strcmp(argv[i], "--filter") && i + 1 < argc) o.filter = argv[++i];
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) o.timeout_s = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-v")) o.verbose = true;
+        else if (argv[i][0] == '-') usage();
+        else collect(&tests, argv[i]);
+    }
+    if (!tests.n) usage();
+    char **expected;
+    int n_expected = read_expected(o.expected_file, &expected);
+    int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0;
+    for (int i = 0; i < tests.n; i++) {
+        if (o.filter && !strstr(tests.names[i], o.filter)) continue;
+        int r = run_isolated(tests.names[i], tests.paths[i], o.timeout_s);
+        if (r == R_PASS && o.verbose) printf("PASS %s\n", tests.names[i]);
+        passed += r == R_PASS;
+        failed += r == R_FAIL;
+        unsupported += r == R_UNSUPPORTED;
+        crashed += r < 0;
+        if (r != R_PASS && in_list(expected, n_expected, tests.names[i])) {
+            printf("REGRESSION %s is in the expected-pass list\n", tests.names[i]);
+            regressions++;
+        }
+    }
+    for (int i = 0; i < n_expected; i++)
+        if (!in_list(tests.names, tests.n, expected[i])) {
+            printf("REGRESSION %s is in the expected-pass list but was not found\n", expected[i]);
+            regressions++;
+        }
+    printf("%d passed, %d failed, %d unsupported, %d crashed\n", passed, failed, unsupported,
+           crashed);
+    for (int i = 0; i < tests.n; i++) {
+        free(tests.names[i]);
+        free(tests.paths[i]);
+    }
+    for (int i = 0; i < n_expected; i++) free(expected[i]);
+    free(tests.names);
+    free(tests.paths);
+    free(expected);
+    return regressions || crashed ? 1 : 0;
+}

@@ -1,0 +1,8 @@
+# The conformance runner: ONNX backend node tests (Debian libonnx-testdata) and our own
+# fixtures in the same layout. expected_pass.txt only grows.
+add_executable(conformance conformance/conformance.c)
+target_link_libraries(conformance PRIVATE glc_frontend glc_passes glc_codegen glc_runtime glc_ir m)
+set(ONNX_NODE_TESTS /usr/share/libonnx-testdata/data/node)
+add_test(NAME conformance_onnx_node
+  COMMAND conformance --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_pass.txt
+          ${ONNX_NODE_TESTS})

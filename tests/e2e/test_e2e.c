@@ -1,0 +1,541 @@
+/*
+ * test_e2e.c -- the glc driver end to end: compile each fixture model, run the .so,
+ * run the reference interpreter, and compare both with numpy's answer; plus the
+ * driver's help, version, inspect and --emit=llvm, and one test per diagnostic.
+ *
+ * The driver (GLC_DRIVER) is spawned with fork/exec, its stdout and stderr captured
+ * in files under a scratch directory (removed at the end). Fixtures come from
+ * tests/fixtures/e2e/gen_fixtures.py: <m>.onnx, <m>.x.npy and
+ * <m>.expected_<output>.npy computed with numpy in float64.
+ *
+ * An error must be exactly one line on stderr with the expected exit status (1 for a
+ * model/input/file problem, 2 for usage), and must leave no output file behind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "frontend.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FIX GLC_TEST_SRC "/fixtures/e2e/"
+#define MAX_ARGS 32
+
+static char work[1024]; /* scratch directory for this run */
+
+/* ---- spawning the driver ---------------------------------------------------------- */
+
+typedef struct result {
+    int status; /* exit status, or -1 if it did not exit normally */
+    char *out, *err;
+} result;
+
+/* Everything slurp() returns is kept here and freed by the group teardown, so a
+ * failing assertion (a longjmp out of the test) leaks nothing. */
+static char **owned;
+static size_t n_owned;
+
+static void own(char *p) {
+    char **grown = realloc(owned, (n_owned + 1) * sizeof *owned);
+    assert_non_null(grown);
+    owned = grown;
+    owned[n_owned++] = p;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+        n += k;
+        if (n + 1 == cap) {
+            buf = realloc(buf, cap *= 2);
+            assert_non_null(buf);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    own(buf);
+    return buf;
+}
+
+static void child(const char *cwd, const char *tmpdir, char **argv, const char *o, const char *e) {
+    int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(127);
+    if (cwd && chdir(cwd) != 0) _exit(127);
+    if (tmpdir) setenv("TMPDIR", tmpdir, 1);
+    execv(GLC_DRIVER, argv);
+    _exit(127);
+}
+
+/* Runs `glc args...` (NULL-terminated) in cwd (NULL = here), TMPDIR=tmpdir if set. */
+static result spawn_in(const char *cwd, const char *tmpdir, const char *arg0, va_list ap) {
+    char *argv[MAX_ARGS] = {(char *)"glc"};
+    int n = 1;
+    for (const char *a = arg0; a; a = va_arg(ap, const char *)) {
+        assert_true(n < MAX_ARGS - 1);
+        argv[n++] = (char *)a;
+    }
+    char o[1100], e[1100];
+    snprintf(o, sizeof o, "%s/stdout.txt", work);
+    snprintf(e, sizeof e, "%s/stderr.txt", work);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) child(cwd, tmpdir, argv, o, e);
+    int ws = 0;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    result r = {WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, slurp(o), slurp(e)};
+    return r;
+}
+
+static result glc(const char *arg0, ...) {
+    va_list ap;
+    va_start(ap, arg0);
+    result r = spawn_in(NULL, NULL, arg0, ap);
+    va_end(ap);
+    return r;
+}
+
+static result glc_env(const char *cwd, const char *tmpdir, const char *arg0, ...) {
+    va_list ap;
+    va_start(ap, arg0);
+    result r = spawn_in(cwd, tmpdir, arg0, ap);
+    va_end(ap);
+    return r;
+}
+
+static void expect_ok(result r) {
+    if (r.status != 0) fail_msg("glc exited %d; stderr: %s", r.status, r.err);
+    assert_string_equal(r.err, "");
+}
+
+/* Exit status `status` and one line on stderr containing every NULL-terminated key. */
+static void expect_error(result r, int status, ...) {
+    if (r.status != status) fail_msg("glc exited %d, want %d; stderr: %s", r.status, status, r.err);
+    size_t len = strlen(r.err);
+    const char *nl = strchr(r.err, '\n');
+    if (!len || nl != r.err + len - 1) fail_msg("want exactly one line on stderr, got: %s", r.err);
+    va_list ap;
+    va_start(ap, status);
+    for (const char *k; (k = va_arg(ap, const char *));)
+        if (!strstr(r.err, k)) fail_msg("stderr lacks '%s': %s", k, r.err);
+    va_end(ap);
+}
+
+/* ---- scratch files ---------------------------------------------------------------- */
+
+static const char *wpath(char *buf, const char *fmt, ...) {
+    char rel[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof rel, fmt, ap);
+    va_end(ap);
+    snprintf(buf, 1600, "%s/%s", work, rel);
+    return buf;
+}
+
+static const char *wdir(char *buf, const char *fmt, const char *arg) {
+    wpath(buf, fmt, arg);
+    if (mkdir(buf, 0755) != 0) assert_int_equal(errno, EEXIST);
+    return buf;
+}
+
+static bool exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int dir_entries(const char *path) {
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
+static void remove_tree(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            char sub[2048];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            remove_tree(sub);
+        }
+        if (d) closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int setup(void **state) {
+    snprintf(work, sizeof work, "%s/e2e-XXXXXX", GLC_TEST_BIN);
+    return mkdtemp(work) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    remove_tree(work);
+    for (size_t i = 0; i < n_owned; i++) free(owned[i]);
+    free(owned);
+    return 0;
+}
+
+/* ---- comparing outputs ------------------------------------------------------------ */
+
+static void read_npy(const char *path, glc_host_tensor *t) {
+    glc_diag d = {.file = path};
+    if (glc_npy_read(path, t, &d) != GLC_OK) {
+        char line[2048];
+        glc_diag_format(&d, line, sizeof line);
+        fail_msg("%s", line);
+    }
+}
+
+/* Why got differs from want ("" if it does not): dtype f32 both, same shape, and
+ * |g - w| <= 1e-5 |w| + 1e-6 elementwise. */
+static void compare(const glc_host_tensor *got, const glc_host_tensor *want, char *why,
+                    size_t len) {
+    why[0] = '\0';
+    bool same = got->dtype == GLC_DT_F32 && want->dtype == GLC_DT_F32 &&
+                got->rank == want->rank && got->nbytes == want->nbytes;
+    for (int k = 0; same && k < got->rank; k++) same = got->dims[k] == want->dims[k];
+    if (!same) {
+        char a[128], b[128];
+        glc_shape_str(got->dtype, got->rank, got->dims, a, sizeof a);
+        glc_shape_str(want->dtype, want->rank, want->dims, b, sizeof b);
+        snprintf(why, len, "is %s, want %s", a, b);
+        return;
+    }
+    const float *g = got->data, *w = want->data; /* (numel) */
+    for (size_t i = 0; i < got->nbytes / sizeof(float); i++)
+        if (!(fabs((double)g[i] - w[i]) <= 1e-5 * fabs((double)w[i]) + 1e-6)) {
+            snprintf(why, len, "[%zu] = %.9g, want %.9g", i, (double)g[i], (double)w[i]);
+            return;
+        }
+}
+
+static void expect_close(const char *got_path, const char *want_path) {
+    glc_host_tensor got, want;
+    read_npy(got_path, &got);
+    read_npy(want_path, &want);
+    char why[512];
+    compare(&got, &want, why, sizeof why);
+    glc_host_tensor_fini(&got);
+    glc_host_tensor_fini(&want);
+    if (why[0]) fail_msg("%s %s (expected: %s)", got_path, why, want_path);
+}
+
+/* ---- fixtures: compile, run, interpret, compare ----------------------------------- */
+
+typedef struct fixture {
+    const char *stem;
+    const char *outputs[4]; /* output file names (sanitised), NULL-terminated */
+} fixture;
+
+static void check_fixture(const fixture *f) {
+    char model[1024], x[1024], so[1600], dso[1600], dint[1600], got[1600], got2[1600],
+        want[1024];
+    snprintf(model, sizeof model, FIX "%s.onnx", f->stem);
+    snprintf(x, sizeof x, "x=" FIX "%s.x.npy", f->stem);
+    wdir(so, "%s", f->stem);
+    wpath(so, "%s/%s.so", f->stem, f->stem);
+    wdir(dso, "%s/so", f->stem);
+    wdir(dint, "%s/interp", f->stem);
+    expect_ok(glc(model, "-o", so, NULL));
+    expect_ok(glc("run", so, "--input", x, "--output-dir", dso, NULL));
+    expect_ok(glc("run", model, "--interp", "--input", x, "--output-dir", dint, NULL));
+    for (int i = 0; f->outputs[i]; i++) {
+        snprintf(want, sizeof want, FIX "%s.expected_%s.npy", f->stem, f->outputs[i]);
+        wpath(got, "%s/so/%s.npy", f->stem, f->outputs[i]);
+        wpath(got2, "%s/interp/%s.npy", f->stem, f->outputs[i]);
+        expect_close(got, want);
+        expect_close(got2, want);
+        expect_close(got, got2);
+    }
+}
+
+static void test_e2e__mlp_compiled_and_interpreted_match_numpy(void **state) {
+    check_fixture(&(fixture){"mlp", {"y"}});
+}
+
+static void test_e2e__all_ops_compiled_and_interpreted_match_numpy(void **state) {
+    check_fixture(&(fixture){"all_ops", {"y", "flat_0", "g"}});
+}
+
+static void test_e2e__softmax_opset11_legacy_axis_matches_numpy(void **state) {
+    check_fixture(&(fixture){"softmax11", {"y"}});
+}
+
+static void test_e2e__gemm_transposed_with_scalar_bias_matches_numpy(void **state) {
+    check_fixture(&(fixture){"gemm_trans", {"y"}});
+}
+
+static void test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it(void **state) {
+    char tmp[1600], out[1600], got[1600];
+    wdir(tmp, "%s", "tmp_run");
+    wdir(out, "%s", "out_run");
+    expect_ok(glc_env(NULL, tmp, "run", FIX "mlp.onnx", "--input=x=" FIX "mlp.x.npy",
+                      "--output-dir", out, NULL));
+    expect_close(wpath(got, "out_run/y.npy"), FIX "mlp.expected_y.npy");
+    assert_int_equal(dir_entries(tmp), 0);
+}
+
+static void test_e2e__O0_runs_no_pass_and_still_matches_numpy(void **state) {
+    char so[1600], out[1600], got[1600];
+    wdir(out, "%s", "o0");
+    result r = glc("-O0", FIX "all_ops.onnx", "-o", wpath(so, "o0/all_ops.so"), "-v", NULL);
+    if (r.status != 0) fail_msg("glc -O0 exited %d: %s", r.status, r.err);
+    assert_non_null(strstr(r.err, "no pass")); /* -v reports that -O0 ran none */
+    assert_non_null(strstr(r.err, "codegen"));
+    expect_ok(glc("run", so, "--input", "x=" FIX "all_ops.x.npy", "--output-dir", out, NULL));
+    expect_close(wpath(got, "o0/y.npy"), FIX "all_ops.expected_y.npy");
+    expect_close(wpath(got, "o0/flat_0.npy"), FIX "all_ops.expected_flat_0.npy");
+}
+
+static void test_e2e__emit_llvm_uses_512_bit_vectors_on_this_host(void **state) {
+    char ll[1600];
+    expect_ok(glc(FIX "mlp.onnx", "--emit=llvm", "-o", wpath(ll, "mlp.ll"), NULL));
+    char *text = slurp(ll);
+    assert_non_null(strstr(text, "define"));
+    if (!strstr(text, "<16 x float>")) fail_msg("%s has no <16 x float>", ll);
+}
+
+static void test_e2e__default_output_is_model_basename_in_current_dir(void **state) {
+    char dir[1600], path[1600];
+    wdir(dir, "%s", "cwd");
+    expect_ok(glc_env(dir, NULL, FIX "softmax11.onnx", "--emit=asm", NULL));
+    assert_true(exists(wpath(path, "cwd/softmax11.s")));
+    expect_ok(glc_env(dir, NULL, FIX "softmax11.onnx", NULL));
+    assert_true(exists(wpath(path, "cwd/softmax11.so")));
+}
+
+static void test_e2e__emit_obj_and_asm_write_the_requested_kind(void **state) {
+    char path[1600];
+    expect_ok(glc(FIX "gemm_trans.onnx", "--emit=obj", "-o", wpath(path, "gemm_trans.o"), NULL));
+    char *text = slurp(path);
+    assert_memory_equal(text, "\x7f" "ELF", 4);
+    expect_ok(glc(FIX "gemm_trans.onnx", "--emit", "asm", "-o", wpath(path, "gemm_trans.s"), NULL));
+    text = slurp(path);
+    if (!strstr(text, "glc_model_run")) fail_msg("%s does not define glc_model_run", path);
+}
+
+static void test_e2e__name_prefix_must_match_between_compile_and_run(void **state) {
+    char so[1600], out[1600], got[1600];
+    wdir(out, "%s", "named");
+    expect_ok(glc(FIX "softmax11.onnx", "--name=sm11", "-o", wpath(so, "named/sm11.so"), NULL));
+    expect_ok(glc("run", so, "--name=sm11", "--input", "x=" FIX "softmax11.x.npy", "--output-dir",
+                  out, NULL));
+    expect_close(wpath(got, "named/y.npy"), FIX "softmax11.expected_y.npy");
+    expect_error(glc("run", so, "--input", "x=" FIX "softmax11.x.npy", "--output-dir", out, NULL),
+                 1, "sm11.so: ", "glc_model_info", NULL);
+    expect_error(glc(FIX "softmax11.onnx", "--name=9lives", "-o", so, NULL), 2, "9lives", NULL);
+}
+
+/* ---- help, version, inspect ------------------------------------------------------- */
+
+static void test_e2e__help_describes_every_command_and_exits_0(void **state) {
+    static const char *const words[] = {"glc run", "glc inspect", "--emit=so|obj|asm|llvm",
+                                        "-O0", "--cpu", "--target", "--name", "--input",
+                                        "--output-dir", "--interp", "--print-after-all",
+                                        "--version", "fold-constants"};
+    for (int k = 0; k < 2; k++) {
+        result r = k ? glc("help", NULL) : glc("--help", NULL);
+        assert_int_equal(r.status, 0);
+        assert_string_equal(r.err, "");
+        for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+            if (!strstr(r.out, words[i])) fail_msg("help lacks '%s'", words[i]);
+        }
+}
+
+static void test_e2e__version_names_llvm_and_host_cpu(void **state) {
+    result r = glc("--version", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    if (strncmp(r.out, "glc 0.1.0 (LLVM 19.", 19) || !strstr(r.out, ", host cpu "))
+        fail_msg("bad version line: %s", r.out);
+}
+
+static void test_e2e__inspect_prints_the_imported_graph(void **state) {
+    result r = glc("inspect", FIX "mlp.onnx", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    for (const char *const *w = (const char *const[]){"Gemm", "Relu", "Softmax", "fc1", NULL}; *w;
+         w++)
+        if (!strstr(r.out, *w)) fail_msg("inspect output lacks '%s':\n%s", *w, r.out);
+}
+
+static void test_e2e__inspect_prints_after_the_named_pass_or_every_pass(void **state) {
+    result r = glc("inspect", FIX "all_ops.onnx", "--print-after=dce", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    assert_non_null(strstr(r.out, "; after dce"));
+    assert_null(strstr(r.out, "; after fold-constants"));
+    r = glc("inspect", FIX "all_ops.onnx", "--print-after-all", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "; after fold-constants"));
+    assert_non_null(strstr(r.out, "; after dce"));
+}
+
+/* ---- diagnostics: one line, the right exit status, no output file ---------------- */
+
+static void test_e2e__truncated_onnx_is_a_parse_error(void **state) {
+    char so[1600];
+    expect_error(glc(FIX "truncated.onnx", "-o", wpath(so, "truncated.so"), NULL), 1,
+                 "truncated.onnx: ", "parse error", NULL);
+    assert_false(exists(so));
+}
+
+static void test_e2e__text_file_is_not_an_onnx_model(void **state) {
+    char so[1600];
+    expect_error(glc(FIX "not_onnx.onnx", "-o", wpath(so, "not_onnx.so"), NULL), 1,
+                 "not_onnx.onnx: ", "parse error", NULL);
+    assert_false(exists(so));
+}
+
+static void test_e2e__unknown_ops_are_listed_in_one_diagnostic(void **state) {
+    char so[1600];
+    expect_error(glc(FIX "unknown_op.onnx", "-o", wpath(so, "unknown_op.so"), NULL), 1,
+                 "unknown_op.onnx: ", "unsupported", "Erf", "Hardmax", NULL);
+    assert_false(exists(so));
+    expect_error(glc("run", FIX "unknown_op.onnx", "--interp", "--input", "x=" FIX "mlp.x.npy",
+                     NULL),
+                 1, "unsupported", "Erf", NULL);
+}
+
+static void test_e2e__missing_model_file_names_it(void **state) {
+    char so[1600];
+    expect_error(glc(FIX "no_such_model.onnx", "-o", wpath(so, "none.so"), NULL), 1,
+                 "no_such_model.onnx", NULL);
+    assert_false(exists(so));
+    expect_error(glc("run", wpath(so, "no_such_model.so"), "--input", "x=" FIX "mlp.x.npy", NULL),
+                 1, "no_such_model.so: ", "No such file", NULL);
+}
+
+static void test_e2e__unwritable_output_path_fails_and_writes_nothing(void **state) {
+    expect_error(glc(FIX "mlp.onnx", "-o", "/nonexistent/dir/x.so", NULL), 1,
+                 "/nonexistent/dir/x.so: ", "/nonexistent/dir", NULL);
+    assert_false(exists("/nonexistent/dir/x.so"));
+    char d[1600];
+    wdir(d, "%s", "is_a_dir.so");
+    expect_error(glc(FIX "mlp.onnx", "-o", d, NULL), 1, "is_a_dir.so: ", "directory", NULL);
+}
+
+/* The compiled mlp, made once for the run-time diagnostics below. */
+static const char *mlp_so(void) {
+    static char so[1600];
+    static bool made;
+    if (!made) {
+        expect_ok(glc(FIX "mlp.onnx", "-o", wpath(so, "diag_mlp.so"), NULL));
+        made = true;
+    }
+    return so;
+}
+
+static void test_e2e__wrong_input_shape_or_dtype_names_input_and_both_shapes(void **state) {
+    char out[1600];
+    wdir(out, "%s", "wrong_shape");
+    expect_error(glc("run", mlp_so(), "--input", "x=" FIX "mlp.x_bad_shape.npy", "--output-dir",
+                     out, NULL),
+                 1, "diag_mlp.so: ", "input 'x'", "expected f32[2,16]", "got f32[3,16]", NULL);
+    expect_error(glc("run", FIX "mlp.onnx", "--interp", "--input", "x=" FIX "mlp.x_bad_dtype.npy",
+                     "--output-dir", out, NULL),
+                 1, "mlp.onnx: ", "input 'x'", "expected f32[2,16]", "got i64[2,16]", NULL);
+    assert_int_equal(dir_entries(out), 0);
+}
+
+static void test_e2e__missing_input_names_it_with_expected_shape(void **state) {
+    char out[1600];
+    wdir(out, "%s", "missing_input");
+    expect_error(glc("run", mlp_so(), "--output-dir", out, NULL), 1, "diag_mlp.so: ",
+                 "missing input 'x'", "f32[2,16]", NULL);
+    assert_int_equal(dir_entries(out), 0);
+}
+
+static void test_e2e__unknown_input_name_lists_the_model_inputs(void **state) {
+    expect_error(glc("run", FIX "mlp.onnx", "--interp", "--input", "x=" FIX "mlp.x.npy",
+                     "--input", "bogus=" FIX "mlp.x.npy", NULL),
+                 1, "mlp.onnx: ", "unknown input 'bogus'", "'x'", NULL);
+    expect_error(glc("run", mlp_so(), "--input", "y=" FIX "mlp.x.npy", NULL), 1,
+                 "unknown input 'y'", NULL);
+}
+
+static void test_e2e__missing_input_file_names_it(void **state) {
+    expect_error(glc("run", mlp_so(), "--input", "x=" FIX "no_such_input.npy", NULL), 1,
+                 "no_such_input.npy", NULL);
+}
+
+static void test_e2e__missing_output_dir_is_an_error_naming_it(void **state) {
+    char d[1600];
+    expect_error(glc("run", FIX "mlp.onnx", "--interp", "--input", "x=" FIX "mlp.x.npy",
+                     "--output-dir", wpath(d, "no_such_dir"), NULL),
+                 1, "no_such_dir: ", "does not exist", NULL);
+    assert_false(exists(d));
+}
+
+static void test_e2e__bad_flags_are_usage_errors_with_a_help_hint(void **state) {
+    expect_error(glc("--frobnicate", FIX "mlp.onnx", NULL), 2, "unknown flag '--frobnicate'",
+                 "glc --help", NULL);
+    expect_error(glc(FIX "mlp.onnx", "-O7", NULL), 2, "-O7", "glc --help", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--emit=exe", NULL), 2, "exe", NULL);
+    expect_error(glc(FIX "mlp.onnx", "-o", NULL), 2, "-o needs a value", NULL);
+    expect_error(glc(NULL), 2, "glc --help", NULL);
+    expect_error(glc("run", FIX "mlp.onnx", "--input", "x", NULL), 2, "NAME=FILE", NULL);
+    expect_error(glc("run", FIX "mlp.onnx", "--output-dir=", NULL), 2, "--output-dir", NULL);
+    expect_error(glc("run", "model.so", "--interp", NULL), 2, "--interp", NULL);
+    expect_error(glc("inspect", FIX "mlp.onnx", "--print-after=bogus", NULL), 2, "bogus",
+                 "fold-constants", "eliminate-identity", "dce", NULL);
+    expect_error(glc("inspect", NULL), 2, "glc --help", NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_e2e__mlp_compiled_and_interpreted_match_numpy),
+        cmocka_unit_test(test_e2e__all_ops_compiled_and_interpreted_match_numpy),
+        cmocka_unit_test(test_e2e__softmax_opset11_legacy_axis_matches_numpy),
+        cmocka_unit_test(test_e2e__gemm_transposed_with_scalar_bias_matches_numpy),
+        cmocka_unit_test(test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it),
+        cmocka_unit_test(test_e2e__O0_runs_no_pass_and_still_matches_numpy),
+        cmocka_unit_test(test_e2e__emit_llvm_uses_512_bit_vectors_on_this_host),
+        cmocka_unit_test(test_e2e__default_output_is_model_basename_in_current_dir),
+        cmocka_unit_test(test_e2e__emit_obj_and_asm_write_the_requested_kind),
+        cmocka_unit_test(test_e2e__name_prefix_must_match_between_compile_and_run),
+        cmocka_unit_test(test_e2e__help_describes_every_command_and_exits_0),
+        cmocka_unit_test(test_e2e__version_names_llvm_and_host_cpu),
+        cmocka_unit_test(test_e2e__inspect_prints_the_imported_graph),
+        cmocka_unit_test(test_e2e__inspect_prints_after_the_named_pass_or_every_pass),
+        cmocka_unit_test(test_e2e__truncated_onnx_is_a_parse_error),
+        cmocka_unit_test(test_e2e__text_file_is_not_an_onnx_model),
+        cmocka_unit_test(test_e2e__unknown_ops_are_listed_in_one_diagnostic),
+        cmocka_unit_test(test_e2e__missing_model_file_names_it),
+        cmocka_unit_test(test_e2e__unwritable_output_path_fails_and_writes_nothing),
+        cmocka_unit_test(test_e2e__wrong_input_shape_or_dtype_names_input_and_both_shapes),
+        cmocka_unit_test(test_e2e__missing_input_names_it_with_expected_shape),
+        cmocka_unit_test(test_e2e__unknown_input_name_lists_the_model_inputs),
+        cmocka_unit_test(test_e2e__missing_input_file_names_it),
+        cmocka_unit_test(test_e2e__missing_output_dir_is_an_error_naming_it),
+        cmocka_unit_test(test_e2e__bad_flags_are_usage_errors_with_a_help_hint),
+    };
+    return cmocka_run_group_tests_name("e2e", tests, setup, teardown);
+}

@@ -1,0 +1,93 @@
+/* Tests for passes/pipeline.c: order, --print-after, verification between passes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "build.h"
+#include "passes.h"
+
+#include <stdlib.h>
+
+/* x -> Identity -> Relu -> y, plus a dead Tanh. */
+static glc_graph *sample(void) {
+    glc_graph *g = glc_graph_create();
+    int64_t d2[1] = {2};
+    glc_value_id x = tb_input(g, "x", 1, d2);
+    glc_value_id i = tb_node(g, GLC_OP_IDENTITY, "id", &x, 1, "i");
+    tb_node(g, GLC_OP_TANH, "unused", &x, 1, "u");
+    glc_graph_add_output(g, tb_node(g, GLC_OP_RELU, "relu", &i, 1, "y"));
+    glc_diag d = {0};
+    assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
+    return g;
+}
+
+static char *run_capture(glc_graph *g, glc_pipeline_options *o) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    o->dump = f;
+    glc_diag d = {0};
+    assert_int_equal(glc_run_pipeline(g, o, &d), GLC_OK);
+    assert_null(d.pass);
+    fclose(f);
+    return buf;
+}
+
+static void test_pipeline__runs_every_pass_in_order(void **state) {
+    glc_graph *g = sample();
+    glc_pipeline_options o = {.verify_each = true};
+    free(run_capture(g, &o));
+    assert_int_equal(g->n_nodes, 1);
+    assert_int_equal(g->nodes[0].op, GLC_OP_RELU);
+    glc_graph_destroy(g);
+}
+
+static void test_pipeline__print_after_dumps_only_that_pass(void **state) {
+    glc_graph *g = sample();
+    glc_pipeline_options o = {.verify_each = true, .print_after = "eliminate-identity"};
+    char *out = run_capture(g, &o);
+    assert_non_null(strstr(out, "; after eliminate-identity"));
+    assert_null(strstr(out, "; after dce"));
+    assert_non_null(strstr(out, "Tanh")); /* dce has not run yet at that point */
+    free(out);
+    glc_graph_destroy(g);
+}
+
+static void test_pipeline__print_after_all_dumps_every_pass(void **state) {
+    glc_graph *g = sample();
+    glc_pipeline_options o = {.print_after_all = true};
+    char *out = run_capture(g, &o);
+    for (int i = 0; i < glc_pipeline_len; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "; after %s", glc_pipeline[i].cli_name);
+        assert_non_null(strstr(out, want));
+    }
+    free(out);
+    glc_graph_destroy(g);
+}
+
+static void test_pipeline__disable_all_keeps_graph_as_imported(void **state) {
+    glc_graph *g = sample();
+    glc_pipeline_options o = {.disable_all = true};
+    free(run_capture(g, &o));
+    assert_int_equal(g->n_nodes, 3);
+    glc_graph_destroy(g);
+}
+
+static void test_pipeline__finds_passes_by_cli_name(void **state) {
+    assert_non_null(glc_pass_find("dce"));
+    assert_null(glc_pass_find("no-such-pass"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipeline__runs_every_pass_in_order),
+        cmocka_unit_test(test_pipeline__print_after_dumps_only_that_pass),
+        cmocka_unit_test(test_pipeline__print_after_all_dumps_every_pass),
+        cmocka_unit_test(test_pipeline__disable_all_keeps_graph_as_imported),
+        cmocka_unit_test(test_pipeline__finds_passes_by_cli_name),
+    };
+    return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
+}

@@ -1,0 +1,57 @@
+/*
+ * build.h -- small helpers for building IR graphs in tests.
+ * Header-only (static functions); include after <cmocka.h>.
+ */
+#ifndef GLC_TESTS_SUPPORT_BUILD_H
+#define GLC_TESTS_SUPPORT_BUILD_H
+
+#include "ir.h"
+
+#include <string.h>
+
+/* A value with dtype and shape, not yet produced. */
+static inline glc_value_id tb_value(glc_graph *g, const char *name, glc_dtype dt, int rank,
+                                    const int64_t *dims) {
+    glc_value_id v = glc_graph_add_value(g, name, dt, rank, dims);
+    assert_int_not_equal(v, 0);
+    return v;
+}
+
+static inline glc_value_id tb_input(glc_graph *g, const char *name, int rank,
+                                    const int64_t *dims) {
+    glc_value_id v = tb_value(g, name, GLC_DT_F32, rank, dims);
+    assert_int_equal(glc_graph_add_input(g, v), GLC_OK);
+    return v;
+}
+
+static inline glc_value_id tb_const_f32(glc_graph *g, const char *name, int rank,
+                                        const int64_t *dims, const float *data) {
+    glc_value_id v = glc_graph_add_const(g, name, GLC_DT_F32, rank, dims, data);
+    assert_int_not_equal(v, 0);
+    return v;
+}
+
+static inline glc_value_id tb_const_i64(glc_graph *g, const char *name, int rank,
+                                        const int64_t *dims, const int64_t *data) {
+    glc_value_id v = glc_graph_add_const(g, name, GLC_DT_I64, rank, dims, data);
+    assert_int_not_equal(v, 0);
+    return v;
+}
+
+/* Adds node op(in...) -> one new output value named out_name; returns the output. */
+static inline glc_value_id tb_node(glc_graph *g, glc_op op, const char *name,
+                                   const glc_value_id *in, int n_in, const char *out_name) {
+    glc_value_id out = glc_graph_add_value(g, out_name, GLC_DT_UNDEF, 0, NULL);
+    assert_int_not_equal(out, 0);
+    assert_int_not_equal(glc_graph_add_node(g, op, name, in, n_in, &out, 1), GLC_NO_NODE);
+    return out;
+}
+
+static inline int tb_live_nodes(const glc_graph *g, glc_op op) {
+    int k = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && (op == GLC_OP_NONE || g->nodes[i].op == op)) k++;
+    return k;
+}
+
+#endif

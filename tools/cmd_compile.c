@@ -1,0 +1,143 @@
+/*
+ * cmd_compile.c -- `glc MODEL.onnx -o OUT [-O0..-O3] [--emit=so|obj|asm|llvm]
+ * [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [-v]`.
+ *
+ * import (frontend) -> pipeline (passes, verified after each; -O0 runs none) ->
+ * glc_codegen_emit, which writes OUT whole or not at all. Before any work the driver
+ * checks that OUT's directory exists and is writable, so a bad -o fails fast with a
+ * message naming it, and no file ever appears there.
+ */
+#include "codegen.h"
+#include "driver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct compile_args {
+    const char *model, *out;
+    glc_codegen_options cg;
+    bool verbose;
+} compile_args;
+
+static const char *const emit_names[] = {
+    [GLC_EMIT_SO] = "so", [GLC_EMIT_OBJ] = "obj", [GLC_EMIT_ASM] = "asm", [GLC_EMIT_LLVM] = "llvm"};
+static const char *const emit_exts[] = {
+    [GLC_EMIT_SO] = ".so", [GLC_EMIT_OBJ] = ".o", [GLC_EMIT_ASM] = ".s", [GLC_EMIT_LLVM] = ".ll"};
+
+static int parse_emit(const char *v, glc_emit_kind *k) {
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(v, emit_names[i])) {
+            *k = (glc_emit_kind)i;
+            return EXIT_OK;
+        }
+    return usage_error("unknown --emit kind '%s' (expected so, obj, asm or llvm)", v);
+}
+
+static int parse_opt_level(const char *a, int *level) {
+    if (a[2] >= '0' && a[2] <= '3' && a[3] == '\0') {
+        *level = a[2] - '0';
+        return EXIT_OK;
+    }
+    return usage_error("bad optimisation level '%s': expected -O0, -O1, -O2 or -O3", a);
+}
+
+/* One argument of the compile command; *i may advance past a flag's value. */
+static int parse_one(int argc, char **argv, int *i, compile_args *a) {
+    const char *s = argv[*i], *v = NULL;
+    int m;
+    if (!strcmp(s, "-v")) {
+        a->verbose = true;
+        return EXIT_OK;
+    }
+    if (!strncmp(s, "-O", 2)) return parse_opt_level(s, &a->cg.opt_level);
+    if ((m = flag_value(argc, argv, i, "-o", &a->out)) != 0) return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if ((m = flag_value(argc, argv, i, "--emit", &v)) != 0)
+        return m < 0 ? EXIT_USAGE : parse_emit(v, &a->cg.emit);
+    if ((m = flag_value(argc, argv, i, "--cpu", &a->cg.cpu)) != 0)
+        return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if ((m = flag_value(argc, argv, i, "--target", &a->cg.triple)) != 0)
+        return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if ((m = flag_value(argc, argv, i, "--name", &a->cg.prefix)) != 0)
+        return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if (s[0] == '-' && s[1] != '\0') return usage_error("unknown flag '%s'", s);
+    if (a->model) return usage_error("more than one model given ('%s' and '%s')", a->model, s);
+    a->model = s;
+    return EXIT_OK;
+}
+
+/* "dir/model.onnx" -> "model<ext>" in the current directory; buf owned by the caller. */
+static const char *default_out(const char *model, glc_emit_kind k, char *buf, size_t len) {
+    const char *base = strrchr(model, '/');
+    base = base ? base + 1 : model;
+    size_t n = strlen(base);
+    if (has_suffix(base, ".onnx")) n -= 5;
+    snprintf(buf, len, "%.*s%s", (int)n, base, emit_exts[k]);
+    return buf;
+}
+
+/* The symbol prefix becomes C identifiers: letters, digits and '_', not a digit first. */
+static bool valid_prefix(const char *p) {
+    if (!*p || (*p >= '0' && *p <= '9')) return false;
+    for (; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
+            return false;
+    return true;
+}
+
+/* Fails unless out's directory exists and is writable (and out is not a directory). */
+static int check_out_path(const char *out) {
+    char dir[4096];
+    const char *slash = strrchr(out, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == out) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return report_file(out, "cannot write output: directory '%s': %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return report_file(out, "cannot write output: '%s' is not a directory", dir);
+    if (access(dir, W_OK) != 0)
+        return report_file(out, "cannot write output: directory '%s': %s", dir, strerror(errno));
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        return report_file(out, "cannot write output: it is a directory");
+    return EXIT_OK;
+}
+
+static int compile(const compile_args *a) {
+    glc_pipeline_options po = {.verify_each = true, .disable_all = a->cg.opt_level == 0};
+    glc_diag d = {0};
+    glc_graph *g = NULL;
+    if (load_model(a->model, &po, a->verbose, &g, &d) != GLC_OK) return report_diag(&d);
+    double t0 = now_ms();
+    d.file = a->model;
+    glc_status s = glc_codegen_emit(g, &a->cg, a->out, &d);
+    glc_graph_destroy(g);
+    if (s != GLC_OK) return report_diag(&d);
+    if (a->verbose)
+        fprintf(stderr, "glc: codegen -O%d --emit=%s: wrote %s, %.1f ms\n", a->cg.opt_level,
+                emit_names[a->cg.emit], a->out, now_ms() - t0);
+    return EXIT_OK;
+}
+
+int cmd_compile(int argc, char **argv) {
+    compile_args a = {.cg = glc_codegen_defaults()};
+    a.cg.opt_level = 3;
+    a.cg.emit = GLC_EMIT_SO;
+    for (int i = 0; i < argc; i++) {
+        int rc = parse_one(argc, argv, &i, &a);
+        if (rc != EXIT_OK) return rc;
+    }
+    if (!a.model) return usage_error("no model given");
+    if (a.cg.prefix && !valid_prefix(a.cg.prefix))
+        return usage_error("--name=%s is not a C identifier", a.cg.prefix);
+    char buf[4096];
+    if (!a.out) a.out = default_out(a.model, a.cg.emit, buf, sizeof buf);
+    a.cg.verbose = a.verbose;
+    if (check_out_path(a.out) != EXIT_OK) return EXIT_ERROR;
+    return compile(&a);
+}

@@ -1,0 +1,59 @@
+/*
+ * cmd_inspect.c -- `glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]`.
+ *
+ * Without a flag: prints the graph as imported (shapes inferred, verified) with
+ * glc_graph_print. With one: runs the pass pipeline, verifying after each pass, and
+ * prints the graph after the named pass or after every pass (pipeline.c prints a
+ * "; after <pass>" line before each). An unknown pass name is a usage error that
+ * lists the pipeline's pass names.
+ */
+#include "driver.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int unknown_pass(const char *name) {
+    char names[1024] = "";
+    for (int i = 0; i < glc_pipeline_len; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 glc_pipeline[i].cli_name);
+    return usage_error("unknown pass '%s' for --print-after (passes: %s)", name, names);
+}
+
+static int parse_one(int argc, char **argv, int *i, const char **model,
+                     glc_pipeline_options *po) {
+    const char *s = argv[*i];
+    int m;
+    if (!strcmp(s, "--print-after-all")) {
+        po->print_after_all = true;
+        return EXIT_OK;
+    }
+    if ((m = flag_value(argc, argv, i, "--print-after", &po->print_after)) != 0) {
+        if (m < 0) return EXIT_USAGE;
+        return glc_pass_find(po->print_after) ? EXIT_OK : unknown_pass(po->print_after);
+    }
+    if (s[0] == '-' && s[1] != '\0') return usage_error("unknown flag '%s' for 'glc inspect'", s);
+    if (*model) return usage_error("more than one model given ('%s' and '%s')", *model, s);
+    *model = s;
+    return EXIT_OK;
+}
+
+int cmd_inspect(int argc, char **argv) {
+    const char *model = NULL;
+    glc_pipeline_options po = {.verify_each = true, .dump = stdout};
+    for (int i = 0; i < argc; i++) {
+        int rc = parse_one(argc, argv, &i, &model, &po);
+        if (rc != EXIT_OK) return rc;
+    }
+    if (!model) return usage_error("'glc inspect' needs an .onnx model");
+    if (po.print_after && po.print_after_all)
+        return usage_error("--print-after and --print-after-all exclude each other");
+    bool passes = po.print_after || po.print_after_all;
+    po.disable_all = !passes;
+    glc_diag d = {0};
+    glc_graph *g = NULL;
+    if (load_model(model, &po, false, &g, &d) != GLC_OK) return report_diag(&d);
+    if (!passes) glc_graph_print(g, stdout);
+    glc_graph_destroy(g);
+    return EXIT_OK;
+}

@@ -1,0 +1,52 @@
+/*
+ * driver.h -- what the glc driver's commands share: exit codes, one-line error
+ * reporting, argument helpers and "import + pipeline".
+ *
+ * The driver is the only place that prints a diagnostic or chooses an exit code.
+ * Every error is one line on stderr:
+ *   - a library error is glc_diag_format's line (`model.onnx: node 'n3' (Gemm): ...`);
+ *   - a driver error about a file is `<file>: <message>`;
+ *   - a usage error is `glc: error: <message> (run 'glc --help' for usage)`, exit 2.
+ *
+ * Commands (one file each): cmd_compile.c (glc MODEL.onnx -o OUT), cmd_run.c
+ * (glc run), cmd_inspect.c (glc inspect); glc.c holds main, dispatch and the help.
+ */
+#ifndef GLC_TOOLS_DRIVER_H
+#define GLC_TOOLS_DRIVER_H
+
+#include "frontend.h"
+#include "ir.h"
+#include "passes.h"
+
+#include <stdbool.h>
+
+enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
+
+/* glc.c: command entry points take the arguments after the command word. */
+int cmd_compile(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+/* driver.c */
+/* Prints glc_diag_format(d) as one line; returns EXIT_ERROR. */
+int report_diag(const glc_diag *d);
+/* Prints "<file>: <message>" as one line; returns EXIT_ERROR. */
+int report_file(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints a usage error line with the --help hint; returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Matches argv[*i] against `name=VALUE` or `name VALUE` (consuming the next argument).
+ * Returns 1 and sets *val on a match, 0 if argv[*i] is another argument, -1 (after a
+ * usage error line) if the value is missing or empty. */
+int flag_value(int argc, char **argv, int *i, const char *name, const char **val);
+bool has_suffix(const char *s, const char *suffix);
+
+/* Monotonic milliseconds, for -v timings. */
+double now_ms(void);
+
+/* Imports path (diag.file = path) and runs the pass pipeline (verify after each pass)
+ * with o; on success *out owns the graph. Verbose prints phase timings to stderr. */
+glc_status load_model(const char *path, const glc_pipeline_options *o, bool verbose,
+                      glc_graph **out, glc_diag *d);
+
+#endif
