@@ -9,7 +9,7 @@ cmake --build build -j"$(nproc)"
 mkdir -p build/example
 ./build/glc examples/mlp/mlp.onnx -o build/example/mlp.so
 ./build/glc run build/example/mlp.so --input x=examples/mlp/x.npy --output-dir build/example
-python3 - <<'PY'
+/usr/bin/python3 - <<'PY'
 import numpy as np
 y = np.load("build/example/y.npy")
 want = np.load("examples/mlp/expected_y.npy")
