@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include "frontend.h"
-#include "ir_stub.h"
 
 #include <stdio.h>
 #include <stdlib.h>
