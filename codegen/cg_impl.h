@@ -75,6 +75,18 @@ glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 glc_status lower_concat(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+/* lower_activation.c: a(x) for x an f32 or <N x float>; see ir/activation.h. */
+#include "activation.h"
+LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x);
+
+/* one dispatcher per op family (see ops.def) */
+glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */
+glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */
+glc_status lower_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_pool.c */
+glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_rnn.c */
+glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_convlstm.c */
+glc_status lower_mdlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_mdlstm.c */
+glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_gridlstm.c */
 
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);

@@ -35,6 +35,37 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         return lower_transpose(c, n, fn);
     case GLC_OP_CONCAT:
         return lower_concat(c, n, fn);
+    case GLC_OP_SPLIT:
+    case GLC_OP_SLICE:
+    case GLC_OP_SQUEEZE:
+    case GLC_OP_UNSQUEEZE:
+    case GLC_OP_GATHER:
+    case GLC_OP_SHAPE:
+    case GLC_OP_CAST:
+    case GLC_OP_DROPOUT:
+    case GLC_OP_PAD:
+    case GLC_OP_REDUCEMEAN:
+        return lower_tensor(c, n, fn);
+    case GLC_OP_CONV:
+    case GLC_OP_BATCHNORM:
+    case GLC_OP_LEAKYRELU:
+    case GLC_OP_HARDSIGMOID:
+    case GLC_OP_LOGSOFTMAX:
+        return lower_nn(c, n, fn);
+    case GLC_OP_MAXPOOL:
+    case GLC_OP_AVERAGEPOOL:
+    case GLC_OP_GLOBALAVERAGEPOOL:
+        return lower_pool(c, n, fn);
+    case GLC_OP_LSTM:
+    case GLC_OP_GRU:
+    case GLC_OP_RNN:
+        return lower_rnn(c, n, fn);
+    case GLC_OP_CONVLSTM:
+        return lower_convlstm(c, n, fn);
+    case GLC_OP_MDLSTM:
+        return lower_mdlstm(c, n, fn);
+    case GLC_OP_GRIDLSTM:
+        return lower_gridlstm(c, n, fn);
     }
     return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for this op");
 }

@@ -21,27 +21,35 @@
 
 #include <string.h>
 
-#define SHAPE_BUF 160
 
 static const glc_value *in_val(const glc_graph *g, const glc_node *n, int i) {
     return glc_node_input(g, n, i);
 }
 
-static void shape_of(const glc_value *v, char *buf) {
+void infer_shape_str(const glc_value *v, char *buf) {
     glc_shape_str(v->dtype, v->rank, v->dims, buf, SHAPE_BUF);
 }
 
-/* Writes the shape of output 0 (skipped if the output is not requested). */
-static void set_out(glc_graph *g, glc_node *n, glc_dtype dt, int rank, const int64_t *dims) {
-    if (n->n_out < 1 || !n->out[0]) return;
-    glc_value *o = &g->values[n->out[0]];
+void infer_set_out_k(glc_graph *g, glc_node *n, int k, glc_dtype dt, int rank,
+                     const int64_t *dims) {
+    if (n->n_out <= k || !n->out[k]) return;
+    glc_value *o = &g->values[n->out[k]];
     o->dtype = dt;
     o->rank = (uint8_t)rank;
     for (int i = 0; i < rank; i++) o->dims[i] = dims[i];
 }
 
+static void shape_of(const glc_value *v, char *buf) {
+    infer_shape_str(v, buf);
+}
+
+/* Writes the shape of output 0 (skipped if the output is not requested). */
+static void set_out(glc_graph *g, glc_node *n, glc_dtype dt, int rank, const int64_t *dims) {
+    infer_set_out_k(g, n, 0, dt, rank, dims);
+}
+
 /* Product of dims[lo, hi); false on int64 overflow. */
-static bool dims_prod(const int64_t *dims, int lo, int hi, int64_t *out) {
+bool infer_dims_prod(const int64_t *dims, int lo, int hi, int64_t *out) {
     int64_t p = 1;
     for (int i = lo; i < hi; i++) {
         if (dims[i] != 0 && p > INT64_MAX / dims[i]) return false;
@@ -51,16 +59,16 @@ static bool dims_prod(const int64_t *dims, int lo, int hi, int64_t *out) {
     return true;
 }
 
-static glc_status check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d) {
+glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d) {
     int64_t p;
-    if (!dims_prod(dims, 0, rank, &p))
+    if (!infer_dims_prod(dims, 0, rank, &p))
         return glc_diag_set(d, GLC_E_LIMIT, n, "%s: output element count overflows int64",
                             glc_op_name(n->op));
     return GLC_OK;
 }
 
 /* Normalises axis into [0, rank) (or [0, rank] when inclusive); false if out of range. */
-static bool norm_axis(int64_t axis, int rank, bool inclusive, int *out) {
+bool infer_norm_axis(int64_t axis, int rank, bool inclusive, int *out) {
     int64_t hi = inclusive ? rank + 1 : rank;
     if (axis < -(int64_t)rank || axis >= hi) return false;
     *out = (int)(axis < 0 ? axis + rank : axis);
@@ -132,7 +140,7 @@ glc_status infer_softmax(glc_graph *g, glc_node *n, glc_diag *d) {
     int64_t axis = glc_attr_int(n, "axis", g->opset >= 13 ? -1 : 1);
     int ax;
     /* Before opset 13, axis == rank is allowed (the 2-D coercion has an empty tail). */
-    if (x->rank == 0 || !norm_axis(axis, x->rank, g->opset < 13, &ax))
+    if (x->rank == 0 || !infer_norm_axis(axis, x->rank, g->opset < 13, &ax))
         return glc_diag_set(d, GLC_E_SHAPE, n, "Softmax: axis %lld out of range for input 0 %s",
                             (long long)axis, s);
     set_out(g, n, x->dtype, x->rank, x->dims);
@@ -212,7 +220,7 @@ glc_status infer_matmul(glc_graph *g, glc_node *n, glc_diag *d) {
     if (!matmul_shape(a, b, &r, dims))
         return glc_diag_set(d, GLC_E_SHAPE, n, "MatMul: cannot multiply input 0 %s by input 1 %s",
                             sa, sb);
-    GLC_TRY(check_numel(n, r, dims, d));
+    GLC_TRY(infer_check_numel(n, r, dims, d));
     set_out(g, n, a->dtype, r, dims);
     return GLC_OK;
 }
@@ -223,7 +231,7 @@ static glc_status reshape_resolve(const glc_node *n, const glc_value *x, const i
     bool allowzero = glc_attr_int(n, "allowzero", 0) != 0;
     int infer_at = -1;
     int64_t known = 1, total;
-    if (!dims_prod(x->dims, 0, x->rank, &total)) return check_numel(n, x->rank, x->dims, d);
+    if (!infer_dims_prod(x->dims, 0, x->rank, &total)) return infer_check_numel(n, x->rank, x->dims, d);
     for (int i = 0; i < count; i++) {
         int64_t v = spec[i];
         if (v == 0 && !allowzero) {
@@ -284,12 +292,12 @@ glc_status infer_flatten(glc_graph *g, glc_node *n, glc_diag *d) {
     int ax;
     char s[SHAPE_BUF];
     shape_of(x, s);
-    if (!norm_axis(axis, x->rank, true, &ax))
+    if (!infer_norm_axis(axis, x->rank, true, &ax))
         return glc_diag_set(d, GLC_E_SHAPE, n, "Flatten: axis %lld out of range for input 0 %s",
                             (long long)axis, s);
     int64_t dims[2];
-    if (!dims_prod(x->dims, 0, ax, &dims[0]) || !dims_prod(x->dims, ax, x->rank, &dims[1]))
-        return check_numel(n, x->rank, x->dims, d);
+    if (!infer_dims_prod(x->dims, 0, ax, &dims[0]) || !infer_dims_prod(x->dims, ax, x->rank, &dims[1]))
+        return infer_check_numel(n, x->rank, x->dims, d);
     set_out(g, n, x->dtype, 2, dims);
     return GLC_OK;
 }
@@ -323,7 +331,7 @@ glc_status infer_concat(glc_graph *g, glc_node *n, glc_diag *d) {
     int ax;
     char s0[SHAPE_BUF], si[SHAPE_BUF];
     shape_of(x0, s0);
-    if (!glc_node_attr(n, "axis") || !norm_axis(axis, x0->rank, false, &ax))
+    if (!glc_node_attr(n, "axis") || !infer_norm_axis(axis, x0->rank, false, &ax))
         return glc_diag_set(d, GLC_E_SHAPE, n, "Concat: axis missing or out of range for input 0 %s",
                             s0);
     int64_t dims[GLC_MAX_RANK];
@@ -341,7 +349,7 @@ glc_status infer_concat(glc_graph *g, glc_node *n, glc_diag *d) {
             return glc_diag_set(d, GLC_E_LIMIT, n, "Concat: axis length overflows int64");
         dims[ax] += xi->dims[ax];
     }
-    GLC_TRY(check_numel(n, x0->rank, dims, d));
+    GLC_TRY(infer_check_numel(n, x0->rank, dims, d));
     set_out(g, n, x0->dtype, x0->rank, dims);
     return GLC_OK;
 }

@@ -40,6 +40,37 @@ glc_status glc_interp_node(const glc_graph *g, const glc_node *n, const void *co
     case GLC_OP_FLATTEN: return interp_copy(g, n, in[0], out[0], d);
     case GLC_OP_TRANSPOSE: return interp_transpose(g, n, in[0], out[0], d);
     case GLC_OP_CONCAT: return interp_concat(g, n, in, out[0], d);
+    case GLC_OP_SPLIT:
+    case GLC_OP_SLICE:
+    case GLC_OP_SQUEEZE:
+    case GLC_OP_UNSQUEEZE:
+    case GLC_OP_GATHER:
+    case GLC_OP_SHAPE:
+    case GLC_OP_CAST:
+    case GLC_OP_DROPOUT:
+    case GLC_OP_PAD:
+    case GLC_OP_REDUCEMEAN:
+        return interp_tensor(g, n, in, out, d);
+    case GLC_OP_CONV:
+    case GLC_OP_BATCHNORM:
+    case GLC_OP_LEAKYRELU:
+    case GLC_OP_HARDSIGMOID:
+    case GLC_OP_LOGSOFTMAX:
+        return interp_nn(g, n, in, out, d);
+    case GLC_OP_MAXPOOL:
+    case GLC_OP_AVERAGEPOOL:
+    case GLC_OP_GLOBALAVERAGEPOOL:
+        return interp_pool(g, n, in, out, d);
+    case GLC_OP_LSTM:
+    case GLC_OP_GRU:
+    case GLC_OP_RNN:
+        return interp_rnn(g, n, in, out, d);
+    case GLC_OP_CONVLSTM:
+        return interp_convlstm(g, n, in, out, d);
+    case GLC_OP_MDLSTM:
+        return interp_mdlstm(g, n, in, out, d);
+    case GLC_OP_GRIDLSTM:
+        return interp_gridlstm(g, n, in, out, d);
     }
     return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: no kernel for op %d", (int)n->op);
 }

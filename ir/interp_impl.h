@@ -33,5 +33,20 @@ glc_status interp_transpose(const glc_graph *g, const glc_node *n, const void *i
                             glc_diag *d);
 glc_status interp_concat(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
                          glc_diag *d);
+/* one dispatcher per op family (see ops.def) */
+glc_status interp_tensor(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d); /* interp_tensor.c */
+glc_status interp_nn(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d); /* interp_nn.c */
+glc_status interp_pool(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d); /* interp_pool.c */
+glc_status interp_rnn(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d); /* interp_rnn.c */
+glc_status interp_convlstm(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d); /* interp_convlstm.c */
+glc_status interp_mdlstm(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d); /* interp_mdlstm.c */
+glc_status interp_gridlstm(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d); /* interp_gridlstm.c */
 
 #endif

@@ -10,4 +10,15 @@
 #include "ops.def"
 #undef OP
 
+/* infer.c: helpers shared by the infer_*.c files. */
+#define SHAPE_BUF 160
+void infer_shape_str(const glc_value *v, char *buf); /* buf of SHAPE_BUF chars */
+/* Writes dtype and shape of output k (skipped if that output is not requested). */
+void infer_set_out_k(glc_graph *g, glc_node *n, int k, glc_dtype dt, int rank,
+                     const int64_t *dims);
+bool infer_dims_prod(const int64_t *dims, int lo, int hi, int64_t *out); /* false on overflow */
+glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d);
+/* Normalises axis into [0, rank) (or [0, rank] when inclusive); false if out of range. */
+bool infer_norm_axis(int64_t axis, int rank, bool inclusive, int *out);
+
 #endif

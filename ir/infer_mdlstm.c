@@ -1,0 +1,11 @@
+/*
+ * infer_mdlstm.c -- shape inference of the mdlstm family (MDLSTM).
+ * TODO(skeleton): replace with the real rules.
+ */
+#include "ir.h"
+#include "ir_impl.h"
+
+glc_status infer_mdlstm(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)g;
+    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+}

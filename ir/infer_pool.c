@@ -1,0 +1,21 @@
+/*
+ * infer_pool.c -- shape inference of the pool family (MAXPOOL, AVERAGEPOOL, GLOBALAVERAGEPOOL).
+ * TODO(skeleton): replace with the real rules.
+ */
+#include "ir.h"
+#include "ir_impl.h"
+
+glc_status infer_maxpool(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)g;
+    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+}
+
+glc_status infer_averagepool(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)g;
+    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+}
+
+glc_status infer_globalaveragepool(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)g;
+    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+}
