@@ -9,7 +9,8 @@
  *   - a usage error is `glc: error: <message> (run 'glc --help' for usage)`, exit 2.
  *
  * Commands (one file each): cmd_compile.c (glc MODEL.onnx -o OUT), cmd_run.c
- * (glc run), cmd_inspect.c (glc inspect); glc.c holds main, dispatch and the help.
+ * (glc run), cmd_inspect.c (glc inspect), cmd_bench.c (glc bench); glc.c holds main,
+ * dispatch and the help.
  */
 #ifndef GLC_TOOLS_DRIVER_H
 #define GLC_TOOLS_DRIVER_H
@@ -26,6 +27,7 @@ enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
 int cmd_compile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* driver.c */
 /* Prints glc_diag_format(d) as one line; returns EXIT_ERROR. */

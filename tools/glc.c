@@ -4,6 +4,7 @@
  *   glc MODEL.onnx -o OUT ...     compile (cmd_compile.c)
  *   glc run MODEL ...             run a compiled or interpreted model (cmd_run.c)
  *   glc inspect MODEL.onnx ...    print the graph (cmd_inspect.c)
+ *   glc bench MODEL.so ...        time a compiled model's run (cmd_bench.c)
  *   glc help | --help | -h        the usage text below, exit 0
  *   glc --version                 version, LLVM version and host CPU, exit 0
  *
@@ -32,6 +33,8 @@ static const char help_text[] =
     "  glc run MODEL.so|MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "      [--interp] [--name=PREFIX]\n"
     "  glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]\n"
+    "  glc bench MODEL.so [--iters N] [--warmup N] [--threads 1] [--json]\n"
+    "      [--input NAME=FILE.npy ...] [--name=PREFIX]\n"
     "  glc --help | help\n"
     "  glc --version\n"
     "\n"
@@ -65,6 +68,13 @@ static const char help_text[] =
     "inspect: print the graph as imported (after shape inference and verification).\n"
     "  --print-after=PASS  run the pass pipeline and print the graph after PASS\n"
     "  --print-after-all   run the pass pipeline and print the graph after every pass\n"
+    "\n"
+    "bench: time the compiled model's run on fixed inputs: N timed runs (default 20)\n"
+    "after N untimed warm-up runs (default 3); prints the median, minimum and maximum\n"
+    "latency and the process's peak resident memory (one JSON object with --json).\n"
+    "Inputs not given with --input are floats uniform in [-1, 1) from a fixed seed,\n"
+    "and zeros for integer and bool inputs. The runtime is single-threaded for now,\n"
+    "so --threads accepts only 1.\n"
     "\n"
     "Flags taking a value accept both --flag=VALUE and --flag VALUE.\n"
     "Exit status: 0 success; 1 an error in the model, its inputs, a file or the run\n"
@@ -101,5 +111,6 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     return cmd_compile(argc - 1, argv + 1);
 }

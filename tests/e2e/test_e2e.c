@@ -356,7 +356,7 @@ static void test_e2e__name_prefix_must_match_between_compile_and_run(void **stat
 /* ---- help, version, inspect ------------------------------------------------------- */
 
 static void test_e2e__help_describes_every_command_and_exits_0(void **state) {
-    static const char *const words[] = {"glc run", "glc inspect", "--emit=so|obj|asm|llvm",
+    static const char *const words[] = {"glc run", "glc inspect", "glc bench", "--emit=so|obj|asm|llvm",
                                         "-O0", "--cpu", "--target", "--name", "--input",
                                         "--output-dir", "--interp", "--print-after-all",
                                         "--version", "fold-constants"};
@@ -509,6 +509,34 @@ static void test_e2e__bad_flags_are_usage_errors_with_a_help_hint(void **state) 
     expect_error(glc("inspect", NULL), 2, "glc --help", NULL);
 }
 
+static void test_e2e__bench_prints_median_min_max_and_memory(void **state) {
+    result r = glc("bench", mlp_so(), "--iters", "5", "--warmup=1", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "median "));
+    assert_non_null(strstr(r.out, "over 5 runs (1 warm-up, 1 thread)"));
+    assert_non_null(strstr(r.out, "peak RSS "));
+    r = glc("bench", mlp_so(), "--iters=3", "--json", "--input", "x=" FIX "mlp.x.npy", NULL);
+    expect_ok(r);
+    assert_true(r.out[0] == '{' && strstr(r.out, "}\n"));
+    double med = -1, lo = -1, hi = -1;
+    const char *p = strstr(r.out, "\"median_s\": "), *q = strstr(r.out, "\"min_s\": ");
+    const char *m = strstr(r.out, "\"max_s\": ");
+    assert_true(p && q && m && strstr(r.out, "\"iters\": 3,") && strstr(r.out, "\"peak_rss_mb\""));
+    med = atof(p + 12), lo = atof(q + 9), hi = atof(m + 9);
+    assert_true(lo > 0 && lo <= med && med <= hi);
+}
+
+static void test_e2e__bench_rejects_bad_arguments_in_one_line(void **state) {
+    expect_error(glc("bench", NULL), 2, "needs a compiled model", NULL);
+    expect_error(glc("bench", FIX "mlp.onnx", NULL), 2, "compiled .so", NULL);
+    expect_error(glc("bench", mlp_so(), "--iters", "0", NULL), 2, "--iters", NULL);
+    expect_error(glc("bench", mlp_so(), "--threads", "2", NULL), 2, "single-threaded", NULL);
+    expect_error(glc("bench", mlp_so(), "--input", "y=" FIX "mlp.x.npy", NULL), 1,
+                 "no input named 'y'", NULL);
+    expect_error(glc("bench", mlp_so(), "--input", "x=" FIX "mlp.x_bad_shape.npy", NULL), 1,
+                 "mlp.x_bad_shape.npy", "input 'x'", NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e__mlp_compiled_and_interpreted_match_numpy),
@@ -522,6 +550,8 @@ int main(void) {
         cmocka_unit_test(test_e2e__emit_obj_and_asm_write_the_requested_kind),
         cmocka_unit_test(test_e2e__name_prefix_must_match_between_compile_and_run),
         cmocka_unit_test(test_e2e__help_describes_every_command_and_exits_0),
+        cmocka_unit_test(test_e2e__bench_prints_median_min_max_and_memory),
+        cmocka_unit_test(test_e2e__bench_rejects_bad_arguments_in_one_line),
         cmocka_unit_test(test_e2e__version_names_llvm_and_host_cpu),
         cmocka_unit_test(test_e2e__inspect_prints_the_imported_graph),
         cmocka_unit_test(test_e2e__inspect_prints_after_the_named_pass_or_every_pass),
