@@ -10,6 +10,7 @@ packages=(
   libcmocka-dev
   python3 python3-numpy python3-onnx # fixture generators (tooling only)
   libonnx-testdata                   # the ONNX backend node tests (conformance)
+  python3-venv                       # bench/setup.sh's venv of benchmark peers
 )
 
 missing=()

@@ -1,0 +1,196 @@
+"""The benchmark harness: build each workload once, run glc and every peer alternating
+on the same inputs, check that they agree, and record the timings.
+
+A workload module (bench/workloads/wN_*.py) defines
+    ID, TITLE, PEERS (text for BENCHMARKS.md: how each peer is built and why it is its best),
+    configs(quick) -> list of dicts, each with at least "batch",
+    build(cfg) -> Workload.
+Weights and inputs come from numpy's default_rng seeded per workload, so every system
+(and every memory probe process) sees the same numbers.
+
+Timing: after `warmup` untimed calls per system, `iters` rounds; each round calls every
+system once, in an order rotated per round, timing each call alone with perf_counter. A
+system whose calls add up to more than `budget_s` stops early (at least 3 timed calls),
+so a slow system cannot stall the run; the record says how many calls were timed.
+
+Agreement: max_rel_err = max|y - y_glc| / max|y_glc| over the compared output (a norm-wise
+relative error, robust to outputs that cross zero).
+
+Memory: peak_rss_mb comes from a separate process per (workload, system, batch) that
+imports only what that system needs, builds it, runs it warmup + 3 times and reports its
+peak resident set size (ru_maxrss): what running that model from Python costs, the
+framework included.
+"""
+import dataclasses
+import importlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The workload modules present, in order: bench/workloads/w<N>_<name>.py.
+WORKLOADS = sorted(f[:-3] for f in os.listdir(os.path.join(os.path.dirname(__file__), "workloads"))
+                   if f.startswith("w") and f[1].isdigit() and f.endswith(".py"))
+
+
+@dataclasses.dataclass
+class Workload:
+    feeds: dict          # ONNX input name -> array (glc's and ORT's inputs)
+    flops: float         # per call
+    systems: dict        # name -> factory(threads) -> run() returning the compared output
+    onnx_model: object = None  # onnx.ModelProto compiled by glc (and run by ORT)
+    glc_output: int = 0  # which glc output is compared
+    notes: dict = dataclasses.field(default_factory=dict)  # system -> variant text
+
+
+def glc_driver():
+    for d in ("build", "build-release"):
+        p = os.path.join(ROOT, d, "glc")
+        if os.path.exists(p):
+            return p
+    raise RuntimeError("glc driver not found: build it first (scripts/example.sh builds build/glc)")
+
+
+def glc_factory(wl, workdir, name):
+    """Compiles wl.onnx_model with the glc driver and returns a factory for its runner."""
+    import onnx
+    from glc_ctypes import GlcModel
+    onnx_path = os.path.join(workdir, name + ".onnx")
+    so_path = os.path.join(workdir, name + ".so")
+    onnx.save(wl.onnx_model, onnx_path)
+    t0 = time.perf_counter()
+    subprocess.run([glc_driver(), onnx_path, "-o", so_path], check=True)
+    wl.notes["glc_compile_s"] = time.perf_counter() - t0
+
+    def factory(threads):
+        run = GlcModel(so_path).prepare(wl.feeds)
+        return lambda: run()[wl.glc_output]
+    return factory
+
+
+def ort_factory(wl, output=0):
+    def factory(threads):
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        sess = ort.InferenceSession(wl.onnx_model.SerializeToString(), so,
+                                    providers=["CPUExecutionProvider"])
+        feeds = dict(wl.feeds)
+        return lambda: sess.run(None, feeds)[output]
+    return factory
+
+
+def max_rel_err(y, ref):
+    y = np.asarray(y, np.float64).reshape(-1)
+    ref = np.asarray(ref, np.float64).reshape(-1)
+    if y.shape != ref.shape:
+        return float("inf")
+    scale = max(float(np.max(np.abs(ref))), 1e-30)
+    return float(np.max(np.abs(y - ref)) / scale)
+
+
+def time_alternating(runners, warmup, iters, budget_s):
+    names = list(runners)
+    for n in names:
+        for _ in range(warmup):
+            runners[n]()
+    times = {n: [] for n in names}
+    for r in range(iters):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for n in order:
+            if len(times[n]) >= 3 and sum(times[n]) > budget_s:
+                continue
+            t0 = time.perf_counter()
+            runners[n]()
+            times[n].append(time.perf_counter() - t0)
+    return times
+
+
+def load(module):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    return importlib.import_module("workloads." + module)
+
+
+def build_systems(mod, cfg, only, workdir):
+    wl = mod.build(cfg)
+    if only == "glc":
+        wl.systems["glc"] = glc_factory(wl, workdir, f"{mod.ID}_b{cfg['batch']}")
+    wl.systems = {only: wl.systems[only]}
+    return wl
+
+
+def peak_rss_probe(module, system, cfg, threads):
+    """Runs in a fresh process: peak RSS (MB) of building and running one system."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--probe", module, system,
+           json.dumps(cfg), str(threads)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["peak_rss_mb"]
+
+
+def _probe_main(module, system, cfg_json, threads):
+    mod = load(module)
+    with tempfile.TemporaryDirectory() as wd:
+        wl = build_systems(mod, json.loads(cfg_json), only=system, workdir=wd)
+        run = wl.systems[system](int(threads))
+        for _ in range(4):
+            run()
+    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _make_runners(wl, threads, log):
+    """Builds every system; one that fails to build or run is reported and left out."""
+    runners, outs = {}, {}
+    for n, f in wl.systems.items():
+        try:
+            r = f(threads)
+            outs[n] = np.array(r(), copy=True)
+            runners[n] = r
+        except Exception as e:  # a peer's failure is a result, not a crash of the run
+            log(f"  {n}: FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+    return runners, outs
+
+
+def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, log):
+    mod = load(module)
+    records = []
+    with tempfile.TemporaryDirectory() as wd:
+        wl = mod.build(cfg)
+        if "glc" in wl.systems:
+            try:
+                wl.systems["glc"] = glc_factory(wl, wd, f"{mod.ID}_b{cfg['batch']}")
+            except Exception as e:
+                log(f"  glc: FAILED to compile: {e}")
+                del wl.systems["glc"]
+        runners, outs = _make_runners(wl, threads, log)
+        times = time_alternating(runners, warmup, iters, budget_s)
+    ref = "glc" if "glc" in outs else next(iter(outs), None)
+    for n in runners:
+        t = sorted(times[n])
+        med = float(np.median(t))
+        rec = {"workload": mod.ID, "system": n, "batch": cfg["batch"],
+               "threads": 1 if n == "glc" else threads,
+               "median_s": med, "min_s": t[0], "max_s": t[-1], "timed_calls": len(t),
+               "gflop": wl.flops / 1e9, "gflops": wl.flops / 1e9 / med,
+               "max_rel_err": max_rel_err(outs[n], outs["glc"]) if "glc" in outs else None,
+               "peak_rss_mb": None, "variant": wl.notes.get(n, "")}
+        if n == "glc":
+            rec["compile_s"] = wl.notes.get("glc_compile_s")
+        if probe_memory:
+            rec["peak_rss_mb"] = peak_rss_probe(module, n, cfg, threads)
+        log(f"  {mod.ID} batch {cfg['batch']:>3} {n:<16} median {med * 1e3:10.3f} ms "
+            f"({len(t)} calls) {rec['gflops']:8.2f} GFLOP/s  "
+            f"rel err vs {ref} {max_rel_err(outs[n], outs[ref]):.1e}")
+        records.append(rec)
+    return records
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--probe":
+    _probe_main(*sys.argv[2:6])
