@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 

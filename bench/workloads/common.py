@@ -69,3 +69,61 @@ def tf_variants(make_fn, example, post=lambda y: y):
         return lambda: post(fn(x).numpy())
     return {"tensorflow": lambda th: factory(th, False),
             "tensorflow-xla": lambda th: factory(th, True)}
+
+
+IOFC_FROM_IFCO = [0, 3, 1, 2]  # glc/ONNX block j comes from Keras block IOFC_FROM_IFCO[j]
+IFCO_FROM_IOFC = [0, 2, 3, 1]  # Keras block j comes from glc/ONNX block IFCO_FROM_IOFC[j]
+
+
+def reorder_blocks(a, order, axis=0):
+    blocks = np.split(a, 4, axis=axis)
+    return np.concatenate([blocks[j] for j in order], axis=axis)
+
+
+def convlstm_weights(rng, c_in, f, k, rank=2):
+    """glc.ConvLSTM weights of one direction: W [4F, C, k..], R [4F, F, k..], Wb [4F]
+    (gate blocks i, o, f, c); Rb is zero so that Keras (one bias) maps exactly."""
+    s = 1.0 / np.sqrt(f * k ** rank)
+    u = lambda *shape: rng.uniform(-s, s, shape).astype(np.float32)
+    return {"W": u(4 * f, c_in, *([k] * rank)), "R": u(4 * f, f, *([k] * rank)),
+            "Wb": u(4 * f)}
+
+
+def keras_convlstm_weights(w):
+    """[kernel (k.., C, 4F), recurrent_kernel (k.., F, 4F), bias (4F)], blocks i, f, c, o."""
+    rank = w["W"].ndim - 2
+    to_keras = tuple(range(2, 2 + rank)) + (1, 0)
+    return [np.transpose(reorder_blocks(w["W"], IFCO_FROM_IOFC), to_keras),
+            np.transpose(reorder_blocks(w["R"], IFCO_FROM_IOFC), to_keras),
+            reorder_blocks(w["Wb"], IFCO_FROM_IOFC)]
+
+
+def onnx_convlstm_inits(w, prefix):
+    f4 = w["W"].shape[0]
+    return {prefix + "W": w["W"][None], prefix + "R": w["R"][None],
+            prefix + "B": np.concatenate([w["Wb"], np.zeros(f4, np.float32)])[None]}
+
+
+def torch_convlstm_layer(w, x, act="tanh"):
+    """The best plain-PyTorch ConvLSTM layer we know: the input convolution for all steps
+    in one conv2d call, then per step one conv2d of the state (4F output channels, all
+    gates at once) and the gate arithmetic. x: [N, T, C, H, W] torch tensor."""
+    import torch
+    import torch.nn.functional as F
+    Wt, Rt, bt = (torch.from_numpy(a) for a in (w["W"], w["R"], w["Wb"]))
+    n, t, c, h, wd = x.shape
+    f = w["R"].shape[1]
+    pad = w["W"].shape[-1] // 2
+    g = torch.tanh if act == "tanh" else torch.relu
+    gx = F.conv2d(x.reshape(n * t, c, h, wd), Wt, bt, padding=pad).reshape(n, t, 4 * f, h, wd)
+    hs = torch.zeros(n, f, h, wd)
+    cs = torch.zeros(n, f, h, wd)
+    ys = []
+    rpad = w["R"].shape[-1] // 2
+    for s in range(t):
+        gates = gx[:, s] + F.conv2d(hs, Rt, padding=rpad)
+        gi, go, gf, gc = gates.chunk(4, dim=1)
+        cs = torch.sigmoid(gf) * cs + torch.sigmoid(gi) * g(gc)
+        hs = torch.sigmoid(go) * g(cs)
+        ys.append(hs)
+    return torch.stack(ys, dim=1)
