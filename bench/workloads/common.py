@@ -127,3 +127,57 @@ def torch_convlstm_layer(w, x, act="tanh"):
         hs = torch.sigmoid(go) * g(cs)
         ys.append(hs)
     return torch.stack(ys, dim=1)
+
+
+def unrolled_convlstm_onnx(prefix, x, w, n, t, f, hw, act="Tanh"):
+    """Standard-ONNX nodes and initialisers for one ConvLSTM layer unrolled over t steps,
+    the best form ONNX Runtime can get (tf2onnx's Loop is slower): the input convolution
+    of all steps as one Conv over [N*T, C, H, W], then per step a 4F-channel Conv of the
+    state, Split into gates, the cell arithmetic, and a final Concat. x: [N, T, C, H, W]
+    -> returns (nodes, inits, name of [N, T, F, H, W])."""
+    from onnx import helper
+    N = helper.make_node
+    p = prefix
+    c_in, k = w["W"].shape[1], w["W"].shape[-1]
+    pads = [k // 2] * 4
+    rpads = [w["R"].shape[-1] // 2] * 4
+    inits = {p + "W": w["W"], p + "R": w["R"], p + "Wb": w["Wb"],
+             p + "s_in": np.array([n * t, c_in, hw, hw], np.int64),
+             p + "s_g": np.array([n, t, 4 * f, hw, hw], np.int64),
+             p + "split": np.array([f] * 4, np.int64), p + "ax1": np.array([1], np.int64)}
+    nodes = [N("Reshape", [x, p + "s_in"], [p + "xin"]),
+             N("Conv", [p + "xin", p + "W", p + "Wb"], [p + "gx_flat"], pads=pads),
+             N("Reshape", [p + "gx_flat", p + "s_g"], [p + "gx"])]
+    h = c = None
+    hs = []
+    for s in range(t):
+        q = f"{p}t{s}_"
+        inits[q + "idx"] = np.array(s, np.int64)
+        nodes.append(N("Gather", [p + "gx", q + "idx"], [q + "gx"], axis=1))
+        gates = q + "gx"
+        if h is not None:
+            nodes += [N("Conv", [h, p + "R"], [q + "gh"], pads=rpads),
+                      N("Add", [q + "gx", q + "gh"], [q + "g"])]
+            gates = q + "g"
+        nodes += [N("Split", [gates, p + "split"], [q + "i", q + "o", q + "f", q + "c"], axis=1),
+                  N("Sigmoid", [q + "i"], [q + "si"]), N("Sigmoid", [q + "o"], [q + "so"]),
+                  N(act, [q + "c"], [q + "ac"]), N("Mul", [q + "si", q + "ac"], [q + "ic"])]
+        if c is None:
+            nodes.append(N("Identity", [q + "ic"], [q + "cell"]))
+        else:
+            nodes += [N("Sigmoid", [q + "f"], [q + "sf"]), N("Mul", [q + "sf", c], [q + "fc"]),
+                      N("Add", [q + "fc", q + "ic"], [q + "cell"])]
+        c = q + "cell"
+        nodes += [N(act, [c], [q + "act_c"]), N("Mul", [q + "so", q + "act_c"], [q + "h"]),
+                  N("Unsqueeze", [q + "h", p + "ax1"], [q + "h1"])]
+        h = q + "h"
+        hs.append(q + "h1")
+    nodes.append(N("Concat", hs, [p + "y"], axis=1))
+    return nodes, inits, p + "y"
+
+
+def bn_params(rng, c):
+    return {"scale": rng.uniform(0.5, 1.5, c).astype(np.float32),
+            "bias": rng.uniform(-0.5, 0.5, c).astype(np.float32),
+            "mean": rng.uniform(-0.5, 0.5, c).astype(np.float32),
+            "var": rng.uniform(0.5, 1.5, c).astype(np.float32)}
