@@ -34,5 +34,10 @@ glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, 
 glc_status glc_npy_read(const char *path, glc_host_tensor *t, glc_diag *d);
 glc_status glc_npy_write(const char *path, const glc_host_tensor *t, glc_diag *d);
 glc_status glc_tensorproto_read(const char *path, glc_host_tensor *t, char **name, glc_diag *d);
+/* The same from memory; `name` (a file name, say) only labels diagnostics. */
+glc_status glc_npy_read_buffer(const void *buf, size_t len, const char *name, glc_host_tensor *t,
+                               glc_diag *d);
+glc_status glc_tensorproto_read_buffer(const void *buf, size_t len, const char *name,
+                                       glc_host_tensor *t, char **tensor_name, glc_diag *d);
 
 #endif

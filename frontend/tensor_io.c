@@ -253,13 +253,21 @@ static glc_status npy_decode(const unsigned char *buf, size_t len, npy_hdr *h, g
     return GLC_OK;
 }
 
+glc_status glc_npy_read_buffer(const void *buf, size_t len, const char *name, glc_host_tensor *t,
+                               glc_diag *d) {
+    memset(t, 0, sizeof *t);
+    npy_hdr h = {.path = name, .d = d};
+    glc_status s = npy_decode(buf, len, &h, t);
+    if (s != GLC_OK) glc_host_tensor_fini(t);
+    return s;
+}
+
 glc_status glc_npy_read(const char *path, glc_host_tensor *t, glc_diag *d) {
     memset(t, 0, sizeof *t);
     unsigned char *buf;
     size_t len;
     GLC_TRY(fe_read_file(path, &buf, &len, d));
-    npy_hdr h = {.path = path, .d = d};
-    glc_status s = npy_decode(buf, len, &h, t);
+    glc_status s = glc_npy_read_buffer(buf, len, path, t, d);
     free(buf);
     return s;
 }
@@ -357,6 +365,13 @@ static glc_status tensorproto_decode(const unsigned char *buf, size_t len, const
     }
     onnx__tensor_proto__free_unpacked(tp, NULL);
     return s;
+}
+
+glc_status glc_tensorproto_read_buffer(const void *buf, size_t len, const char *path,
+                                       glc_host_tensor *t, char **name, glc_diag *d) {
+    memset(t, 0, sizeof *t);
+    *name = NULL;
+    return tensorproto_decode(buf, len, path, t, name, d);
 }
 
 glc_status glc_tensorproto_read(const char *path, glc_host_tensor *t, char **name, glc_diag *d) {

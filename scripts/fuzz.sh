@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ with clang (ASan + UBSan) in build-fuzz/ and runs
+# each for SECONDS (default 60) from its committed seed corpus fuzz/corpus/<target>/.
+#   scripts/fuzz.sh [SECONDS] [TARGET...]       e.g. scripts/fuzz.sh 1800 npy
+# New inputs go to build-fuzz/corpus/<target>/ (the committed seeds stay as they are);
+# a crash, leak, hang (> 10 s per input) or allocation over 2 GiB stops that target,
+# leaves the input under build-fuzz/artifacts/ and makes this script exit 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-60}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(import npy tensorproto)
+
+CC=clang cmake -S . -B build-fuzz -DGLC_FUZZ=ON -DGLC_BUILD_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+
+status=0
+for t in "${targets[@]}"; do
+  mkdir -p "build-fuzz/corpus/$t" build-fuzz/artifacts
+  echo "fuzz_$t: ${secs} s" >&2
+  if ! "build-fuzz/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      -malloc_limit_mb=2048 -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/${t}-" \
+      "build-fuzz/corpus/$t" "fuzz/corpus/$t" 2> "build-fuzz/fuzz_$t.log"; then
+    echo "fuzz_$t: FAILED (see build-fuzz/fuzz_$t.log and build-fuzz/artifacts/)" >&2
+    status=1
+  fi
+  grep -E "^stat::(number_of_executed_units|peak_rss_mb)|cov: " "build-fuzz/fuzz_$t.log" | tail -3 >&2
+done
+exit $status
