@@ -34,6 +34,7 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))  # the glc package, from the source tree
 # The workload modules present, in order: bench/workloads/w<N>_<name>.py.
 WORKLOADS = sorted(f[:-3] for f in os.listdir(os.path.join(os.path.dirname(__file__), "workloads"))
                    if f.startswith("w") and f[1].isdigit() and f.endswith(".py"))
@@ -60,7 +61,7 @@ def glc_driver():
 def glc_factory(wl, workdir, name):
     """Compiles wl.onnx_model with the glc driver and returns a factory for its runner."""
     import onnx
-    from glc_ctypes import GlcModel
+    import glc
     onnx_path = os.path.join(workdir, name + ".onnx")
     so_path = os.path.join(workdir, name + ".so")
     onnx.save(wl.onnx_model, onnx_path)
@@ -69,7 +70,7 @@ def glc_factory(wl, workdir, name):
     wl.notes["glc_compile_s"] = time.perf_counter() - t0
 
     def factory(threads):
-        run = GlcModel(so_path).prepare(wl.feeds)
+        run = glc.load(so_path).bind(wl.feeds)
         return lambda: run()[wl.glc_output]
     return factory
 

@@ -1,0 +1,142 @@
+"""glc.load and Model: a compiled model called through its C ABI with ctypes."""
+import ctypes
+import os
+import threading
+from collections import namedtuple
+
+import numpy as np
+
+ABI_VERSION = 1
+_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 5: np.int16, 6: np.int32, 7: np.int64,
+           9: np.bool_, 11: np.float64}
+
+TensorSpec = namedtuple("TensorSpec", "name dtype shape")
+
+
+class GlcError(Exception):
+    """A glc compile or run failure; the message is glc's one-line diagnostic."""
+
+
+class _TensorInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
+                ("dims", ctypes.POINTER(ctypes.c_int64)), ("size_bytes", ctypes.c_uint64)]
+
+
+class _ModelInfo(ctypes.Structure):
+    _fields_ = [("abi_version", ctypes.c_uint32), ("n_inputs", ctypes.c_uint32),
+                ("n_outputs", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
+                ("inputs", ctypes.POINTER(_TensorInfo)), ("outputs", ctypes.POINTER(_TensorInfo)),
+                ("workspace_size", ctypes.c_uint64), ("model_name", ctypes.c_char_p)]
+
+
+_STATUS = {1: "a NULL tensor pointer", 2: "workspace missing or too small"}
+
+
+def _aligned_empty(shape, dtype, align=64):
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(n + align, np.uint8)
+    off = (-raw.ctypes.data) % align
+    return raw[off:off + n].view(dtype).reshape(shape)
+
+
+def _spec_str(dtype, shape):
+    return f"{np.dtype(dtype).name}[{','.join(str(d) for d in shape)}]"
+
+
+class Model:
+    """A compiled model. m(**feeds) or m.run(feeds) -> {output name: array}."""
+
+    def __init__(self, path, prefix="glc_model"):
+        self.path = os.fspath(path)
+        try:
+            self._lib = ctypes.CDLL(os.path.abspath(self.path))
+        except OSError as e:
+            raise GlcError(f"{self.path}: cannot load compiled model: {e}") from None
+        try:
+            info_fn = getattr(self._lib, prefix + "_info")
+            self._run = getattr(self._lib, prefix + "_run")
+        except AttributeError:
+            raise GlcError(f"{self.path}: no symbols {prefix}_info/_run (not a glc model, "
+                           f"or compiled with another name)") from None
+        info_fn.restype = ctypes.POINTER(_ModelInfo)
+        self._run.restype = ctypes.c_int
+        self._run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
+        info = info_fn().contents
+        if info.abi_version != ABI_VERSION:
+            raise GlcError(f"{self.path}: model ABI version {info.abi_version}, this package "
+                           f"expects {ABI_VERSION}")
+        self.inputs = [self._spec(info.inputs[i]) for i in range(info.n_inputs)]
+        self.outputs = [self._spec(info.outputs[i]) for i in range(info.n_outputs)]
+        self.workspace_size = int(info.workspace_size)
+        self.name = (info.model_name or b"").decode()
+
+    @staticmethod
+    def _spec(t):
+        if t.dtype not in _DTYPES:
+            raise GlcError(f"tensor '{t.name.decode()}' has unsupported dtype code {t.dtype}")
+        return TensorSpec(t.name.decode(), np.dtype(_DTYPES[t.dtype]),
+                          tuple(t.dims[k] for k in range(t.rank)))
+
+    def _check(self, feeds):
+        names = [s.name for s in self.inputs]
+        for k in feeds:
+            if k not in names:
+                raise GlcError(f"{self.path}: unknown input '{k}' (inputs: "
+                               f"{', '.join(repr(n) for n in names)})")
+        arrays = []
+        for s in self.inputs:
+            if s.name not in feeds:
+                raise GlcError(f"{self.path}: missing input '{s.name}' "
+                               f"(expected {_spec_str(s.dtype, s.shape)})")
+            a = np.asarray(feeds[s.name])
+            if a.dtype != s.dtype or a.shape != s.shape:
+                raise GlcError(f"{self.path}: input '{s.name}': expected "
+                               f"{_spec_str(s.dtype, s.shape)}, got {_spec_str(a.dtype, a.shape)}")
+            arrays.append(np.ascontiguousarray(a))
+        return arrays
+
+    def run(self, feeds):
+        """Runs the model on feeds ({input name: array of exactly its dtype and shape})."""
+        arrays = self._check(feeds)
+        outs = [_aligned_empty(s.shape, s.dtype) for s in self.outputs]
+        ws = _aligned_empty((max(1, self.workspace_size),), np.uint8)
+        in_ptrs = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
+        out_ptrs = (ctypes.c_void_p * max(1, len(outs)))(*[a.ctypes.data for a in outs])
+        status = self._run(in_ptrs, out_ptrs, ws.ctypes.data, self.workspace_size)
+        if status != 0:
+            raise GlcError(f"{self.path}: run failed: {_STATUS.get(status, f'status {status}')}")
+        return {s.name: a for s, a in zip(self.outputs, outs)}
+
+    def __call__(self, **feeds):
+        return self.run(feeds)
+
+    def bind(self, feeds):
+        """A fast runner for repeated calls on the same inputs (benchmarks): fn() runs the
+        model and returns the list of outputs, reused between calls; calls on one runner
+        are serialized."""
+        arrays = self._check(feeds)
+        outs = [_aligned_empty(s.shape, s.dtype) for s in self.outputs]
+        ws = _aligned_empty((max(1, self.workspace_size),), np.uint8)
+        in_ptrs = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
+        out_ptrs = (ctypes.c_void_p * max(1, len(outs)))(*[a.ctypes.data for a in outs])
+        keep = (arrays, outs, ws, in_ptrs, out_ptrs)
+        run, wsp, wss, lock = self._run, ws.ctypes.data, self.workspace_size, threading.Lock()
+
+        def fn():
+            with lock:
+                status = run(in_ptrs, out_ptrs, wsp, wss)
+            if status != 0:
+                raise GlcError(f"{self.path}: run failed with status {status}")
+            return keep[1]
+        return fn
+
+    def __repr__(self):
+        ins = ", ".join(f"{s.name}: {_spec_str(s.dtype, s.shape)}" for s in self.inputs)
+        outs = ", ".join(f"{s.name}: {_spec_str(s.dtype, s.shape)}" for s in self.outputs)
+        return f"<glc.Model {self.path} ({ins}) -> ({outs})>"
+
+
+def load(path, prefix="glc_model"):
+    """Opens a model compiled by glc (a .so); prefix is the --name it was compiled with."""
+    return Model(path, prefix)

@@ -1,0 +1,105 @@
+"""Tests of the glc Python package: compile, load, run, and the errors a user gets.
+
+Run with the package on the path and the driver known:
+    GLC_DRIVER=build/glc PYTHONPATH=python python3 -m unittest discover -s python/tests
+(CTest does exactly that.) The models are the e2e fixtures, whose expected outputs numpy
+computed (tests/fixtures/e2e/gen_fixtures.py).
+"""
+import os
+import tempfile
+import threading
+import unittest
+
+import numpy as np
+
+import glc
+
+FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures",
+                   "e2e")
+
+
+def fix(name):
+    return os.path.join(FIX, name)
+
+
+class PackageTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.so = glc.compile(fix("mlp.onnx"), os.path.join(cls.tmp.name, "mlp.so"))
+        cls.x = np.load(fix("mlp.x.npy"))
+        cls.want = np.load(fix("mlp.expected_y.npy"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_compiled_mlp_matches_numpy(self):
+        m = glc.load(self.so)
+        y = m(x=self.x)["y"]
+        np.testing.assert_allclose(y, self.want, rtol=1e-5, atol=1e-6)
+
+    def test_specs_name_dtype_and_shape(self):
+        m = glc.load(self.so)
+        self.assertEqual(m.inputs, [glc.TensorSpec("x", np.dtype(np.float32), (2, 16))])
+        self.assertEqual([s.name for s in m.outputs], ["y"])
+        self.assertIn("x: float32[2,16]", repr(m))
+
+    def test_wrong_shape_names_input_expected_and_given(self):
+        m = glc.load(self.so)
+        with self.assertRaisesRegex(glc.GlcError, r"input 'x': expected float32\[2,16\], "
+                                                  r"got float32\[3,16\]"):
+            m(x=np.zeros((3, 16), np.float32))
+
+    def test_wrong_dtype_names_input_expected_and_given(self):
+        m = glc.load(self.so)
+        with self.assertRaisesRegex(glc.GlcError, r"input 'x': expected float32\[2,16\], "
+                                                  r"got int64\[2,16\]"):
+            m(x=np.zeros((2, 16), np.int64))
+
+    def test_unknown_and_missing_inputs_are_named(self):
+        m = glc.load(self.so)
+        with self.assertRaisesRegex(glc.GlcError, r"unknown input 'z' \(inputs: 'x'\)"):
+            m(x=self.x, z=self.x)
+        with self.assertRaisesRegex(glc.GlcError, r"missing input 'x' \(expected float32"):
+            m()
+
+    def test_compile_error_carries_the_one_line_diagnostic(self):
+        with self.assertRaisesRegex(glc.GlcError, "unknown_op.onnx.*unsupported"):
+            glc.compile(fix("unknown_op.onnx"), os.path.join(self.tmp.name, "bad.so"))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "bad.so")))
+
+    def test_load_rejects_a_file_that_is_not_a_model(self):
+        with self.assertRaisesRegex(glc.GlcError, "cannot load compiled model"):
+            glc.load(fix("mlp.onnx"))
+        with self.assertRaisesRegex(glc.GlcError, "no symbols other_info"):
+            glc.load(self.so, prefix="other")
+
+    def test_concurrent_calls_give_identical_results(self):
+        m = glc.load(self.so)
+        rng = np.random.default_rng(0)
+        xs = [rng.standard_normal((2, 16)).astype(np.float32) for _ in range(4)]
+        want = [m(x=x)["y"] for x in xs]
+        bad = []
+
+        def worker(k):
+            for _ in range(50):
+                if not np.array_equal(m(x=xs[k])["y"], want[k]):
+                    bad.append(k)
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(bad, [])
+
+    def test_bound_runner_reuses_outputs(self):
+        run = glc.load(self.so).bind({"x": self.x})
+        y1 = run()[0].copy()
+        y2 = run()[0]
+        np.testing.assert_array_equal(y1, y2)
+        np.testing.assert_allclose(y2, self.want, rtol=1e-5, atol=1e-6)
+
+
+if __name__ == "__main__":
+    unittest.main()
