@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The installed tree works for a consumer: `cmake --install` into a scratch prefix, compile
+# a model with the installed driver, then build tests/install/consumer against the prefix
+# twice (CMake find_package(glc) and pkg-config glc-runtime); both runs must print the
+# same outputs. Args: BUILD_DIR SOURCE_DIR "C_FLAGS" (the flags of this build, so that a
+# sanitizer build links its sanitized runtime library).
+set -euo pipefail
+build="$1" src="$2" cflags="${3:-}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+test -x "$tmp/prefix/bin/glc"
+test -f "$tmp/prefix/include/glc_runtime.h"
+"$tmp/prefix/bin/glc" "$src/examples/mlp/mlp.onnx" -o "$tmp/mlp.so"
+cmake -S "$src/tests/install/consumer" -B "$tmp/cb" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$cflags" >/dev/null
+cmake --build "$tmp/cb" >/dev/null
+"$tmp/cb/consumer" "$tmp/mlp.so" > "$tmp/out_cmake.txt"
+PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/prefix/lib/pkgconfig" \
+  cc $cflags "$src/tests/install/consumer/consumer.c" -o "$tmp/consumer_pc" \
+  $(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs glc-runtime)
+"$tmp/consumer_pc" "$tmp/mlp.so" > "$tmp/out_pc.txt"
+test -s "$tmp/out_cmake.txt"
+cmp "$tmp/out_cmake.txt" "$tmp/out_pc.txt"
+echo "install: ok ($(wc -l < "$tmp/out_cmake.txt") output values)"
