@@ -83,13 +83,14 @@ class Net(torch.nn.Module):
         g = s.grid(seq)                      # [N, F, T]
         return s.fc(g.transpose(1, 2)) + a + yh.mean()
 torch.manual_seed(0)
+NET_ONNX = os.path.join(__import__("tempfile").mkdtemp(), "net.onnx")
 net = Net()
 with torch.no_grad():
     for p in net.parameters(): p.uniform_(-0.5, 0.5)
 img, vid, seq = torch.randn(2, 1, 4, 5), torch.randn(2, 3, 2, 4, 4), torch.randn(2, 5, 6)
 want = net(img, vid, seq).detach().numpy()
-gt.export(net, (img, vid, seq), os.path.join(__import__("tempfile").mkdtemp(), "net.onnx"), input_names=["img", "vid", "seq"], output_names=["y"])
-m = onnx.load(os.path.join(__import__("tempfile").mkdtemp(), "net.onnx"))
+gt.export(net, (img, vid, seq), NET_ONNX, input_names=["img", "vid", "seq"], output_names=["y"])
+m = onnx.load(NET_ONNX)
 print(sorted(set((n.domain, n.op_type) for n in m.graph.node)))
 got = ReferenceEvaluator(m, new_ops=[ConvLSTM, MDLSTM, GridLSTM]).run(None, {"img": img.numpy(), "vid": vid.numpy(), "seq": seq.numpy()})[0]
 print("export vs torch", np.abs(got - want).max() / np.abs(want).max())
