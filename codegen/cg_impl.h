@@ -78,6 +78,8 @@ glc_status lower_concat(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 /* lower_activation.c: a(x) for x an f32 or <N x float>; see ir/activation.h. */
 #include "activation.h"
 LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x);
+/* Exported test kernels glc_test_act<k>/glc_test_actv<k> (cg_testing.h). */
+void cg_act_test_kernels(cg_ctx *c, const glc_act *acts, int n_acts);
 
 /* one dispatcher per op family (see ops.def) */
 glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */

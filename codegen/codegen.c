@@ -97,3 +97,15 @@ glc_status glc_codegen_emit_math(const glc_codegen_options *o, const char *out_p
     cg_ctx_fini(&c);
     return s;
 }
+
+glc_status glc_codegen_emit_acts(const glc_codegen_options *o, const glc_act *acts, int n_acts,
+                                 const char *out_path, glc_diag *d) {
+    cg_ctx c;
+    glc_status s = cg_ctx_init(&c, NULL, o, d);
+    if (s == GLC_OK) {
+        cg_act_test_kernels(&c, acts, n_acts);
+        s = cg_emit_module(&c, out_path);
+    }
+    cg_ctx_fini(&c);
+    return s;
+}

@@ -21,7 +21,10 @@
 
 glc_status glc_interp_node(const glc_graph *g, const glc_node *n, const void *const *in,
                            void *const *out, glc_diag *d) {
-    if (n->n_out < 1 || !n->out[0] || !out[0]) return GLC_OK; /* nothing requested */
+    bool any = false; /* an output requested? (LSTM may want only Y_h, say) */
+    for (int k = 0; k < n->n_out; k++)
+        any = any || (n->out[k] && out[k]);
+    if (!any) return GLC_OK; /* nothing requested */
     switch (n->op) {
     case GLC_OP_NONE:
     case GLC_OP_COUNT: break;

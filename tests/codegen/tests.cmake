@@ -3,3 +3,5 @@
 glc_add_test(codegen test_codegen_ops glc_codegen glc_runtime glc_ir m)
 glc_add_test(codegen test_codegen_emit glc_codegen glc_runtime glc_ir m)
 glc_add_test(codegen test_codegen_math glc_codegen glc_runtime glc_ir m)
+glc_add_test(codegen test_activation glc_codegen glc_runtime glc_ir m)
+glc_add_test(codegen test_lower_rnn glc_codegen glc_runtime glc_ir m)

@@ -1,0 +1,225 @@
+/* test_lower_rnn.c -- compiled LSTM/GRU/RNN (codegen/lower_rnn.c) against the reference
+ * interpreter on random data, over the attribute space: directions, layouts,
+ * sequence_lens, initial states, peepholes, clip, input_forget, activations,
+ * linear_before_reset, and every subset of outputs. */
+#define _DEFAULT_SOURCE
+#include "cg_test_util.h"
+
+static int group_setup(void **state) {
+    (void)state;
+    return cg_make_tmpdir();
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    cg_rm_tmpdir();
+    return 0;
+}
+
+typedef struct cfg {
+    glc_op op;
+    int64_t S, N, I, H;
+    const char *direction; /* NULL = default */
+    int layout;
+    bool bias, h0, c0, peep;
+    const int32_t *seq_lens; /* constant, N entries, or NULL */
+    bool want[3];            /* Y, Y_h, Y_c */
+    float clip;              /* 0 = none */
+    int input_forget, lbr;
+    const char *const *acts; /* n_acts names or NULL */
+    int n_acts;
+    const float *alpha, *beta;
+    int n_alpha, n_beta;
+} cfg;
+
+static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
+    if (c->direction) glc_node_set_string(g, id, "direction", c->direction);
+    if (c->layout) glc_node_set_int(g, id, "layout", c->layout);
+    glc_node_set_int(g, id, "hidden_size", c->H);
+    if (c->clip > 0) glc_node_set_float(g, id, "clip", c->clip);
+    if (c->input_forget) glc_node_set_int(g, id, "input_forget", 1);
+    if (c->lbr) glc_node_set_int(g, id, "linear_before_reset", 1);
+    if (c->acts) {
+        glc_attr a = {.name = "activations",
+                      .kind = GLC_ATTR_STRINGS,
+                      .n = (uint32_t)c->n_acts,
+                      .strings = c->acts};
+        glc_node_set_attr(g, id, &a);
+    }
+    if (c->alpha) glc_node_set_floats(g, id, "activation_alpha", c->alpha, (uint32_t)c->n_alpha);
+    if (c->beta) glc_node_set_floats(g, id, "activation_beta", c->beta, (uint32_t)c->n_beta);
+}
+
+static void check(const cfg *c, const char *file) {
+    glc_graph *g = glc_graph_create();
+    g->opset = 14;
+    int64_t D = c->direction && !strcmp(c->direction, "bidirectional") ? 2 : 1;
+    int64_t G = c->op == GLC_OP_LSTM ? 4 : c->op == GLC_OP_GRU ? 3 : 1, GH = G * c->H;
+    int64_t x[3] = {c->S, c->N, c->I}, st[3] = {D, c->N, c->H};
+    if (c->layout) x[0] = c->N, x[1] = c->S, st[0] = c->N, st[1] = D;
+    glc_value_id in[8] = {0};
+    in[0] = cg_in(g, "X", GLC_DT_F32, 3, x);
+    in[1] = cg_in(g, "W", GLC_DT_F32, 3, (int64_t[]){D, GH, c->I});
+    in[2] = cg_in(g, "R", GLC_DT_F32, 3, (int64_t[]){D, GH, c->H});
+    if (c->bias) in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 2 * GH});
+    if (c->seq_lens)
+        in[4] =
+            glc_graph_add_const(g, "sequence_lens", GLC_DT_I32, 1, (int64_t[]){c->N}, c->seq_lens);
+    if (c->h0) in[5] = cg_in(g, "initial_h", GLC_DT_F32, 3, st);
+    if (c->c0) in[6] = cg_in(g, "initial_c", GLC_DT_F32, 3, st);
+    if (c->peep) in[7] = cg_in(g, "P", GLC_DT_F32, 2, (int64_t[]){D, 3 * c->H});
+    int n_in = 8;
+    while (n_in > 3 && !in[n_in - 1])
+        n_in--;
+    static const char *names[3] = {"Y", "Y_h", "Y_c"};
+    glc_value_id out[3] = {0};
+    int n_out = c->op == GLC_OP_LSTM ? 3 : 2;
+    for (int k = 0; k < n_out; k++)
+        if (c->want[k]) out[k] = glc_graph_add_value(g, names[k], GLC_DT_UNDEF, 0, NULL);
+    glc_node_id id = glc_graph_add_node(g, c->op, "rnn", in, n_in, out, n_out);
+    add_attrs(g, id, c);
+    for (int k = 0; k < n_out; k++)
+        if (out[k]) glc_graph_add_output(g, out[k]);
+    cg_check_vs_interp(g, file);
+    glc_graph_destroy(g);
+}
+
+static const int32_t LENS3[3] = {4, 1, 3}, LENS2[2] = {2, 5};
+
+static void test_lower_rnn__lstm_forward_all_inputs_and_outputs(void **state) {
+    (void)state;
+    cfg c = {GLC_OP_LSTM, 5, 3, 4, 7, .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}};
+    check(&c, "lstm_fwd.so");
+}
+
+static void test_lower_rnn__lstm_bidirectional_layout1_seq_lens_clip(void **state) {
+    (void)state;
+    cfg c = {
+        GLC_OP_LSTM,       4,           3,       3,       5,         .direction = "bidirectional",
+        .layout = 1,       .bias = 1,   .h0 = 1, .c0 = 1, .peep = 1, .seq_lens = LENS3,
+        .want = {1, 1, 1}, .clip = 0.8f};
+    check(&c, "lstm_bidir.so");
+}
+
+static void test_lower_rnn__lstm_reverse_input_forget_activations_only_yc(void **state) {
+    (void)state;
+    static const char *const acts[3] = {"HardSigmoid", "ScaledTanh", "Softsign"};
+    static const float al[2] = {0.3f, 1.2f}, be[2] = {0.4f, 0.7f};
+    cfg c = {GLC_OP_LSTM,
+             5,
+             2,
+             3,
+             4,
+             .direction = "reverse",
+             .bias = 1,
+             .seq_lens = LENS2,
+             .want = {0, 0, 1},
+             .input_forget = 1,
+             .acts = acts,
+             .n_acts = 3,
+             .alpha = al,
+             .beta = be,
+             .n_alpha = 2,
+             .n_beta = 2};
+    check(&c, "lstm_rev.so");
+}
+
+static void test_lower_rnn__lstm_unbounded_activations_only_yh(void **state) {
+    (void)state;
+    static const char *const acts[6] = {"Sigmoid", "Tanh", "Tanh", "LeakyRelu", "Relu", "Softplus"};
+    static const float al[1] = {0.2f};
+    cfg c = {GLC_OP_LSTM,
+             3,
+             2,
+             3,
+             3,
+             .direction = "bidirectional",
+             .want = {0, 1, 0},
+             .acts = acts,
+             .n_acts = 6,
+             .alpha = al,
+             .n_alpha = 1};
+    check(&c, "lstm_acts.so");
+}
+
+static void test_lower_rnn__gru_both_reset_forms_bidirectional_seq_lens(void **state) {
+    (void)state;
+    for (int lbr = 0; lbr < 2; lbr++) {
+        cfg c = {GLC_OP_GRU,
+                 4,
+                 3,
+                 5,
+                 6,
+                 .direction = "bidirectional",
+                 .bias = 1,
+                 .h0 = 1,
+                 .seq_lens = LENS3,
+                 .want = {1, 1, 0},
+                 .lbr = lbr};
+        check(&c, lbr ? "gru_lbr1.so" : "gru_lbr0.so");
+    }
+}
+
+static void test_lower_rnn__gru_layout1_reverse_clip_activations(void **state) {
+    (void)state;
+    static const char *const acts[2] = {"HardSigmoid", "Elu"};
+    static const float al[2] = {0.25f, 0.9f}, be[1] = {0.45f};
+    cfg c = {GLC_OP_GRU,
+             5,
+             2,
+             3,
+             4,
+             .direction = "reverse",
+             .layout = 1,
+             .h0 = 1,
+             .seq_lens = LENS2,
+             .want = {1, 0, 0},
+             .clip = 0.6f,
+             .acts = acts,
+             .n_acts = 2,
+             .alpha = al,
+             .beta = be,
+             .n_alpha = 2,
+             .n_beta = 1};
+    check(&c, "gru_rev.so");
+}
+
+static void test_lower_rnn__rnn_all_directions_and_layouts(void **state) {
+    (void)state;
+    static const char *const dirs[3] = {"forward", "reverse", "bidirectional"};
+    static const char *const acts[2] = {"ThresholdedRelu", "Affine"};
+    static const float al[2] = {0.1f, 0.7f}, be[1] = {0.2f};
+    char file[64];
+    for (int d = 0; d < 3; d++)
+        for (int layout = 0; layout < 2; layout++) {
+            cfg c = {GLC_OP_RNN,
+                     3,
+                     3,
+                     2,
+                     5,
+                     .direction = dirs[d],
+                     .layout = layout,
+                     .bias = 1,
+                     .h0 = layout,
+                     .seq_lens = d == 1 ? NULL : LENS3,
+                     .want = {1, 1, 0},
+                     .clip = d == 0 ? 0.9f : 0};
+            if (d == 2) c.acts = acts, c.n_acts = 2, c.alpha = al, c.beta = be;
+            if (d == 2) c.n_alpha = 2, c.n_beta = 1, c.S = 4;
+            snprintf(file, sizeof file, "rnn_%d_%d.so", d, layout);
+            check(&c, file);
+        }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
+        cmocka_unit_test(test_lower_rnn__lstm_bidirectional_layout1_seq_lens_clip),
+        cmocka_unit_test(test_lower_rnn__lstm_reverse_input_forget_activations_only_yc),
+        cmocka_unit_test(test_lower_rnn__lstm_unbounded_activations_only_yh),
+        cmocka_unit_test(test_lower_rnn__gru_both_reset_forms_bidirectional_seq_lens),
+        cmocka_unit_test(test_lower_rnn__gru_layout1_reverse_clip_activations),
+        cmocka_unit_test(test_lower_rnn__rnn_all_directions_and_layouts),
+    };
+    return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
+}
