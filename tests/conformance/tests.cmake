@@ -7,4 +7,6 @@ add_test(NAME conformance_onnx_node
   COMMAND conformance --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_pass.txt
           ${ONNX_NODE_TESTS})
 target_compile_options(conformance PRIVATE -Wno-format-truncation)
-add_test(NAME conformance_rnn_fixtures COMMAND conformance ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn)
+add_test(NAME conformance_rnn_fixtures COMMAND conformance
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_rnn_fixtures.txt
+  ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn)
