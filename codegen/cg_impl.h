@@ -3,7 +3,7 @@
  *
  * One cg_ctx holds every LLVM object of one compilation: context, module, builder,
  * target machine, the common types, the graph and options, and the per-value pointer
- * table used while emitting <prefix>_run. cg_ctx_init() creates it in one place and
+ * table used while emitting <prefix>_invoke. cg_ctx_init() creates it in one place and
  * cg_ctx_fini() disposes it in reverse order; nothing else owns LLVM state.
  *
  * Kernels: every node becomes one internal function `void k(ptr noalias out..., ptr
@@ -30,7 +30,7 @@ typedef struct cg_ctx {
     bool avx512;
     LLVMTypeRef i8, i32, i64, f32, ptr, void_t;
     LLVMValueRef fn_exp, fn_tanh, fn_sigmoid; /* internal math, made on first use */
-    LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_run, or NULL */
+    LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_invoke, or NULL */
     uint64_t *ws_off;   /* per value id: workspace offset, UINT64_MAX if none */
     uint64_t ws_size;
 } cg_ctx;

@@ -6,7 +6,7 @@
  *   if (glc_codegen_emit(g, &o, "model.so", &diag) != GLC_OK) ...
  *
  * The emitted code exports the ABI of runtime/include/glc_runtime.h with symbol
- * prefix o.prefix: <prefix>_info() and <prefix>_run(). Weights are read-only data in
+ * prefix o.prefix: <prefix>_describe() and <prefix>_invoke(). Weights are read-only data in
  * the object. Kernels are LLVM IR specialised to the graph's static shapes and the
  * target CPU. No LLVM type appears outside codegen/.
  */

@@ -1,5 +1,5 @@
 /*
- * model.c -- the whole graph: constants, workspace layout, <prefix>_run and <prefix>_info.
+ * model.c -- the whole graph: constants, workspace layout, <prefix>_invoke and <prefix>_describe.
  *
  * Constants become private unnamed_addr constant globals (raw bytes, align 64), so weights
  * end in read-only data. Every node output that is not a graph output gets a 64-byte
@@ -8,8 +8,8 @@
  * are the caller's pointers. run() checks its arguments (GLC_RT_E_ARG = 1 for a NULL array
  * or tensor pointer, GLC_RT_E_WORKSPACE = 2 for a short or NULL workspace), calls the
  * kernels in node order, then copies graph outputs that are inputs, constants, or a value
- * listed again as a later output. info() returns a constant laid out like glc_model_info.
- * Only <prefix>_run and <prefix>_info are external.
+ * listed again as a later output. describe() returns a constant laid out like glc_model_desc.
+ * Only <prefix>_invoke and <prefix>_describe are external.
  */
 #include "cg_impl.h"
 
@@ -125,7 +125,7 @@ static void build_info(cg_ctx *c) {
     LLVMTypeRef ti = LLVMStructCreateNamed(c->ctx, "glc_tensor_info");
     LLVMStructSetBody(ti, tf, 5, 0);
     LLVMTypeRef mf[8] = {c->i32, c->i32, c->i32, c->i32, c->ptr, c->ptr, c->i64, c->ptr};
-    LLVMTypeRef mi = LLVMStructCreateNamed(c->ctx, "glc_model_info");
+    LLVMTypeRef mi = LLVMStructCreateNamed(c->ctx, "glc_model_desc");
     LLVMStructSetBody(mi, mf, 8, 0);
     LLVMValueRef v[8] = {
         LLVMConstInt(c->i32, GLC_ABI_VERSION, 0),    LLVMConstInt(c->i32, g->n_inputs, 0),
@@ -137,7 +137,7 @@ static void build_info(cg_ctx *c) {
     LLVMSetGlobalConstant(gv, 1);
     LLVMSetLinkage(gv, LLVMPrivateLinkage);
     char name[256];
-    snprintf(name, sizeof name, "%s_info", c->o->prefix);
+    snprintf(name, sizeof name, "%s_describe", c->o->prefix);
     LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->ptr, NULL, 0, 0));
     cg_fn_attrs(c, fn);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
@@ -230,7 +230,7 @@ static void copy_outputs(cg_ctx *c, LLVMValueRef fn) {
 glc_status cg_model_build(cg_ctx *c) {
     GLC_TRY(layout_workspace(c));
     char name[256];
-    snprintf(name, sizeof name, "%s_run", c->o->prefix);
+    snprintf(name, sizeof name, "%s_invoke", c->o->prefix);
     LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->ptr, c->i64};
     LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, 4, 0));
     cg_fn_attrs(c, fn);

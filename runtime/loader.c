@@ -12,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GLC_STR2(x) #x
+#define GLC_STR(x) GLC_STR2(x)
+#define GLC_ABI_STR GLC_STR(GLC_ABI_VERSION)
+
 struct glc_rt_model {
     void *handle;
-    glc_model_info_fn info;
-    glc_model_run_fn run;
+    glc_model_describe_fn info;
+    glc_model_invoke_fn run;
 };
 
 static void set_err(char *err, size_t len, const char *fmt, const char *a, const char *b) {
@@ -43,21 +47,21 @@ glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_mod
         set_err(err, errlen, "cannot load compiled model: %s%s", dlerror(), NULL);
         return GLC_RT_E_LOAD;
     }
-    glc_model_info_fn info;
-    glc_model_run_fn run;
-    *(void **)&info = bind(h, prefix, "info");
-    *(void **)&run = bind(h, prefix, "run");
+    glc_model_describe_fn info;
+    glc_model_invoke_fn run;
+    *(void **)&info = bind(h, prefix, "describe");
+    *(void **)&run = bind(h, prefix, "invoke");
     if (!info || !run) {
-        set_err(err, errlen, "%s: no symbols %s_info/_run (not a glc model, or another --name)",
+        set_err(err, errlen, "%s: no symbols %s_describe/_invoke (not a glc model, or another --name)",
                 path, prefix);
         dlclose(h);
         return GLC_RT_E_LOAD;
     }
-    const glc_model_info *mi = info();
+    const glc_model_desc *mi = info();
     if (!mi || mi->abi_version != GLC_ABI_VERSION) {
         char v[32];
         snprintf(v, sizeof v, "%u", mi ? mi->abi_version : 0);
-        set_err(err, errlen, "%s: model ABI version %s, this runtime expects " "1", path, v);
+        set_err(err, errlen, "%s: model ABI version %s, this runtime expects " GLC_ABI_STR, path, v);
         dlclose(h);
         return GLC_RT_E_ABI;
     }
@@ -74,7 +78,7 @@ glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_mod
     return GLC_RT_OK;
 }
 
-const glc_model_info *glc_rt_model_info(const glc_rt_model *m) {
+const glc_model_desc *glc_rt_model_desc(const glc_rt_model *m) {
     return m->info();
 }
 

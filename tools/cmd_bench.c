@@ -121,7 +121,7 @@ static int fill_input(const bench_args *a, const glc_tensor_info *t, void *buf, 
     return EXIT_OK;
 }
 
-static int check_input_names(const bench_args *a, const glc_model_info *mi) {
+static int check_input_names(const bench_args *a, const glc_model_desc *mi) {
     for (int k = 0; k < a->n_inputs; k++) {
         const char *spec = a->input_specs[k];
         size_t len = (size_t)(strchr(spec, '=') - spec);
@@ -133,7 +133,7 @@ static int check_input_names(const bench_args *a, const glc_model_info *mi) {
     return EXIT_OK;
 }
 
-static int alloc_bufs(const bench_args *a, const glc_model_info *mi, bench_bufs *b) {
+static int alloc_bufs(const bench_args *a, const glc_model_desc *mi, bench_bufs *b) {
     uint64_t rng = 0x9E3779B97F4A7C15ULL;
     b->n_in = mi->n_inputs;
     b->n_out = mi->n_outputs;
@@ -217,7 +217,7 @@ static void print_result(const bench_args *a, double *t, double base_mb) {
 }
 
 static int measure(const bench_args *a, glc_rt_model *m, double base_mb) {
-    const glc_model_info *mi = glc_rt_model_info(m);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
     bench_bufs b = {0};
     double *t = calloc((size_t)a->iters, sizeof *t);
     int rc = t ? check_input_names(a, mi) : report_file(a->model, "out of memory");

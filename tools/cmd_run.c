@@ -4,7 +4,7 @@
  *
  * A model is one of three things behind the same "ports" (name, dtype, shape of
  * each input and output):
- *   - a compiled .so, opened with glc_rt_model_open; ports from its glc_model_info;
+ *   - a compiled .so, opened with glc_rt_model_open; ports from its glc_model_desc;
  *   - an .onnx, compiled to a temporary .so in a fresh directory under $TMPDIR (or
  *     /tmp), removed afterwards, then as above;
  *   - an .onnx with --interp: imported, run through the same pass pipeline and
@@ -101,7 +101,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
 
 static port model_port(const run_model *m, bool output, uint32_t i) {
     if (m->rt) {
-        const glc_model_info *mi = glc_rt_model_info(m->rt);
+        const glc_model_desc *mi = glc_rt_model_desc(m->rt);
         const glc_tensor_info *t = output ? &mi->outputs[i] : &mi->inputs[i];
         return (port){t->name ? t->name : "", (glc_dtype)t->dtype, t->rank, t->dims};
     }
@@ -117,7 +117,7 @@ static int open_so(run_model *m, const char *path, const char *prefix) {
     char err[1024] = "";
     glc_rt_status s = glc_rt_model_open(path, prefix, &m->rt, err, sizeof err);
     if (s != GLC_RT_OK) return report_file(m->path, "%s", err[0] ? err : glc_rt_status_name(s));
-    const glc_model_info *mi = glc_rt_model_info(m->rt);
+    const glc_model_desc *mi = glc_rt_model_desc(m->rt);
     m->n_in = mi->n_inputs;
     m->n_out = mi->n_outputs;
     return EXIT_OK;
@@ -237,7 +237,7 @@ static int alloc_outputs(const run_model *m, glc_host_tensor *out) {
 }
 
 static int run_compiled(const run_model *m, const void **in, void **out) {
-    const glc_model_info *mi = glc_rt_model_info(m->rt);
+    const glc_model_desc *mi = glc_rt_model_desc(m->rt);
     void *ws = NULL;
     if (mi->workspace_size) {
         uint64_t n = (mi->workspace_size + 63) / 64 * 64;

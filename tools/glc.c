@@ -48,7 +48,7 @@ static const char help_text[] =
     "                    asm: target assembly; llvm: LLVM IR text after optimisation\n"
     "  --cpu=NAME        target CPU (default: this host's, see --version)\n"
     "  --target=TRIPLE   target triple (default: this host's)\n"
-    "  --name=PREFIX     exported symbols are PREFIX_info and PREFIX_run\n"
+    "  --name=PREFIX     exported symbols are PREFIX_describe and PREFIX_invoke\n"
     "                    (default glc_model); PREFIX must be a C identifier\n"
     "  -v                print phases and timings to stderr\n"
     "\n"

@@ -6,7 +6,7 @@ from collections import namedtuple
 
 import numpy as np
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 _DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 5: np.int16, 6: np.int32, 7: np.int64,
            9: np.bool_, 11: np.float64}
 
@@ -54,10 +54,10 @@ class Model:
         except OSError as e:
             raise GlcError(f"{self.path}: cannot load compiled model: {e}") from None
         try:
-            info_fn = getattr(self._lib, prefix + "_info")
-            self._run = getattr(self._lib, prefix + "_run")
+            info_fn = getattr(self._lib, prefix + "_describe")
+            self._run = getattr(self._lib, prefix + "_invoke")
         except AttributeError:
-            raise GlcError(f"{self.path}: no symbols {prefix}_info/_run (not a glc model, "
+            raise GlcError(f"{self.path}: no symbols {prefix}_describe/_invoke (not a glc model, "
                            f"or compiled with another name)") from None
         info_fn.restype = ctypes.POINTER(_ModelInfo)
         self._run.restype = ctypes.c_int

@@ -72,7 +72,7 @@ class PackageTest(unittest.TestCase):
     def test_load_rejects_a_file_that_is_not_a_model(self):
         with self.assertRaisesRegex(glc.GlcError, "cannot load compiled model"):
             glc.load(fix("mlp.onnx"))
-        with self.assertRaisesRegex(glc.GlcError, "no symbols other_info"):
+        with self.assertRaisesRegex(glc.GlcError, "no symbols other_describe"):
             glc.load(self.so, prefix="other")
 
     def test_concurrent_calls_give_identical_results(self):

@@ -2,15 +2,15 @@
  * glc_runtime.h -- the C ABI of a model compiled by glc, and a small loader.
  *
  * A compiled model (a .so, or an object linked into your program) exports two
- * functions, named <prefix>_info and <prefix>_run; the prefix is "glc_model" unless
+ * functions, named <prefix>_describe and <prefix>_invoke; the prefix is "glc_model" unless
  * the model was compiled with --name=PREFIX.
  *
  *   #include "glc_runtime.h"
- *   const glc_model_info *mi = glc_model_info();
+ *   const glc_model_desc *mi = glc_model_describe();
  *   void *ws = aligned_alloc(64, mi->workspace_size);   // or any 64-byte-aligned buffer
  *   const void *in[] = {x};             // one pointer per input, in mi->inputs order
  *   void *out[] = {y};                  // one per output, mi->outputs[i].size_bytes each
- *   glc_rt_status s = glc_model_run(in, out, ws, mi->workspace_size);
+ *   glc_rt_status s = glc_model_invoke(in, out, ws, mi->workspace_size);
  *
  * Tensors are dense, row-major (C order), with the static shapes and dtypes that
  * info() describes; dtype codes are ONNX TensorProto.DataType (1 = float32, 7 = int64).
@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define GLC_ABI_VERSION 1
+#define GLC_ABI_VERSION 2
 
 typedef enum glc_rt_status {
     GLC_RT_OK = 0,
@@ -49,7 +49,7 @@ typedef struct glc_tensor_info {
     uint64_t size_bytes; /* product of dims * element size */
 } glc_tensor_info;
 
-typedef struct glc_model_info {
+typedef struct glc_model_desc {
     uint32_t abi_version; /* GLC_ABI_VERSION the model was compiled for */
     uint32_t n_inputs;
     uint32_t n_outputs;
@@ -58,21 +58,21 @@ typedef struct glc_model_info {
     const glc_tensor_info *outputs;
     uint64_t workspace_size; /* bytes; 0 means run() accepts a NULL workspace */
     const char *model_name;  /* ONNX graph name */
-} glc_model_info;
+} glc_model_desc;
 
-typedef const glc_model_info *(*glc_model_info_fn)(void);
-typedef glc_rt_status (*glc_model_run_fn)(const void *const *inputs, void *const *outputs,
+typedef const glc_model_desc *(*glc_model_describe_fn)(void);
+typedef glc_rt_status (*glc_model_invoke_fn)(const void *const *inputs, void *const *outputs,
                                           void *workspace, uint64_t workspace_size);
 
 /* ---- loader (libglc_runtime): opens a compiled .so with dlopen ---------------------- */
 typedef struct glc_rt_model glc_rt_model;
 
-/* Opens path and binds <prefix>_info/<prefix>_run (prefix NULL = "glc_model"); checks
+/* Opens path and binds <prefix>_describe/<prefix>_invoke (prefix NULL = "glc_model"); checks
  * the ABI version. On failure returns GLC_RT_E_LOAD or GLC_RT_E_ABI, writes a
  * one-line reason to err (if errlen > 0) and sets *out to NULL. */
 glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_model **out,
                                 char *err, size_t errlen);
-const glc_model_info *glc_rt_model_info(const glc_rt_model *m);
+const glc_model_desc *glc_rt_model_desc(const glc_rt_model *m);
 glc_rt_status glc_rt_model_run(const glc_rt_model *m, const void *const *inputs,
                                void *const *outputs, void *workspace, uint64_t workspace_size);
 void glc_rt_model_close(glc_rt_model *m); /* NULL is fine */

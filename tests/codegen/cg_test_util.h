@@ -97,7 +97,7 @@ static inline void cg_compare(const glc_value *v, const void *got, const void *w
 /* Compiles g, checks info() against g, runs it and the interpreter on random data. */
 static inline void cg_check_vs_interp(glc_graph *g, const char *file) {
     glc_rt_model *m = cg_compile(g, file);
-    const glc_model_info *mi = glc_rt_model_info(m);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
     assert_int_equal(mi->abi_version, GLC_ABI_VERSION);
     assert_int_equal(mi->n_inputs, g->n_inputs);
     assert_int_equal(mi->n_outputs, g->n_outputs);

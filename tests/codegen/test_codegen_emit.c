@@ -40,7 +40,7 @@ static int group_teardown(void **state) {
 static void test_codegen__run_rejects_null_pointers_and_short_workspace(void **state) {
     (void)state;
     glc_rt_model *m = cg_compile(G, "abi.so");
-    const glc_model_info *mi = glc_rt_model_info(m);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
     assert_int_equal(mi->workspace_size, 4 * 64 * 4);
     static float a[256], b[256], y[256];
     for (int i = 0; i < 256; i++)
@@ -97,8 +97,8 @@ static void test_codegen__emit_llvm_and_asm_are_vectorised_to_512_bits(void **st
     assert_non_null(ll);
     assert_non_null(s);
     assert_non_null(obj);
-    assert_non_null(strstr(ll, "glc_model_run"));
-    assert_non_null(strstr(s, "glc_model_info"));
+    assert_non_null(strstr(ll, "glc_model_invoke"));
+    assert_non_null(strstr(s, "glc_model_describe"));
     assert_memory_equal(obj, "\177ELF", 4);
     if (host_has_avx512()) {
         assert_non_null(strstr(ll, "<16 x float>"));

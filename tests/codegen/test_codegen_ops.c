@@ -234,7 +234,7 @@ static void test_codegen__workspace_reuses_dead_values(void **state) {
     glc_graph_add_output(G, cg_node(G, GLC_OP_ADD, "n4", (glc_value_id[]){t3, t2}, 2, NULL));
     glc_rt_model *m = cg_compile(G, "reuse.so");
     /* t1 and t3 share a slot; t2 is live across both. */
-    assert_int_equal(glc_rt_model_info(m)->workspace_size, 2 * 4 * 64 * 4);
+    assert_int_equal(glc_rt_model_desc(m)->workspace_size, 2 * 4 * 64 * 4);
     glc_rt_model_close(m);
     cg_check_vs_interp(G, "reuse2.so");
 }

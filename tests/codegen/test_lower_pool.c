@@ -74,7 +74,7 @@ static void check_random(glc_op op, int rank, const int64_t *dims, const pool_at
  * with the interpreter. */
 static void check_values(const float *x, const void *const *want, const char *file) {
     glc_rt_model *m = cg_compile(G, file);
-    const glc_model_info *mi = glc_rt_model_info(m);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
     void *got[2] = {NULL, NULL}, *ref[2] = {NULL, NULL};
     for (uint32_t i = 0; i < G->n_outputs; i++) {
         got[i] = calloc(1, glc_value_nbytes(&G->values[G->outputs[i]]));

@@ -244,7 +244,7 @@ static int run_dataset(const glc_graph *g, glc_rt_model *m, const char *dir, con
         goto out;
     }
     if (!check_outputs(g, &ds, io, "interpreter", name)) goto out;
-    const glc_model_info *mi = glc_rt_model_info(m);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
     ws = aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64 + 64);
     glc_rt_status s = glc_rt_model_run(m, in, co, ws, mi->workspace_size);
     if (s != GLC_RT_OK) {

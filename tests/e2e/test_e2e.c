@@ -338,7 +338,7 @@ static void test_e2e__emit_obj_and_asm_write_the_requested_kind(void **state) {
     assert_memory_equal(text, "\x7f" "ELF", 4);
     expect_ok(glc(FIX "gemm_trans.onnx", "--emit", "asm", "-o", wpath(path, "gemm_trans.s"), NULL));
     text = slurp(path);
-    if (!strstr(text, "glc_model_run")) fail_msg("%s does not define glc_model_run", path);
+    if (!strstr(text, "glc_model_invoke")) fail_msg("%s does not define glc_model_invoke", path);
 }
 
 static void test_e2e__name_prefix_must_match_between_compile_and_run(void **state) {
@@ -349,7 +349,7 @@ static void test_e2e__name_prefix_must_match_between_compile_and_run(void **stat
                   out, NULL));
     expect_close(wpath(got, "named/y.npy"), FIX "softmax11.expected_y.npy");
     expect_error(glc("run", so, "--input", "x=" FIX "softmax11.x.npy", "--output-dir", out, NULL),
-                 1, "sm11.so: ", "glc_model_info", NULL);
+                 1, "sm11.so: ", "glc_model_describe", NULL);
     expect_error(glc(FIX "softmax11.onnx", "--name=9lives", "-o", so, NULL), 2, "9lives", NULL);
 }
 

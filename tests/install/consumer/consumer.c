@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    const glc_model_info *mi = glc_rt_model_info(m);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
     void *in[16] = {0}, *out[16] = {0};
     if (mi->n_inputs > 16 || mi->n_outputs > 16 || mi->outputs[0].dtype != 1) return 1;
     for (uint32_t i = 0; i < mi->n_inputs; i++) {
