@@ -93,6 +93,9 @@ glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lo
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);
 
+/* header.c: the --emit=header C header (after cg_model_build: needs ws_size). */
+glc_status cg_write_header(cg_ctx *c, const char *path);
+
 /* emit.c */
 glc_status cg_emit_module(cg_ctx *c, const char *out_path);
 

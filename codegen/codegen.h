@@ -20,6 +20,8 @@ typedef enum glc_emit_kind {
     GLC_EMIT_OBJ,  /* relocatable object */
     GLC_EMIT_ASM,  /* target assembly */
     GLC_EMIT_LLVM, /* textual LLVM IR after optimisation */
+    GLC_EMIT_STATIC, /* static archive (.a) holding the object, made with $AR or ar */
+    GLC_EMIT_HEADER, /* C header for static linking (header.c); no code is emitted */
 } glc_emit_kind;
 
 typedef struct glc_codegen_options {
@@ -29,6 +31,7 @@ typedef struct glc_codegen_options {
     const char *triple; /* NULL = host triple */
     const char *prefix; /* symbol prefix, default "glc_model" */
     const char *cc;     /* linker driver, default $CC or "cc" */
+    const char *ar;     /* archiver for GLC_EMIT_STATIC, default $AR or "ar" */
     glc_emit_kind emit;
     bool verbose;       /* print steps and timings to stderr */
 } glc_codegen_options;

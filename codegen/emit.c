@@ -6,6 +6,8 @@
  * directory and renamed over out_path at the end; on failure the temporaries are removed.
  * SO: object to a temporary, then `cc -shared -o <tmp.so> <tmp.o>` via posix_spawnp (no
  * shell) with the compiler's stderr captured into the diagnostic (GLC_E_LINK on failure).
+ * STATIC: the object under the name <prefix>.o, archived with `ar rcs` the same way.
+ * HEADER: no code; header.c writes the C header (the module is not even optimised).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cg_impl.h"
@@ -78,18 +80,16 @@ static glc_status emit_file(cg_ctx *c, const char *path, LLVMCodeGenFileType kin
     return GLC_OK;
 }
 
-static glc_status link_so(cg_ctx *c, const char *obj, const char *so, const char *errf) {
-    const char *cc = c->o->cc ? c->o->cc : getenv("CC");
-    if (!cc || !*cc) cc = "cc";
-    char *argv[] = {(char *)cc, "-shared", "-o", (char *)so, (char *)obj, NULL};
+/* Runs argv (no shell), its stderr into errf; GLC_E_LINK with that stderr on failure. */
+static glc_status run_tool(cg_ctx *c, char *const *argv, const char *what, const char *errf) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 2, errf, O_WRONLY | O_TRUNC, 0600);
     pid_t pid;
-    int rc = posix_spawnp(&pid, cc, &fa, NULL, argv, environ), st = 0;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), st = 0;
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
-        return glc_diag_set(c->d, GLC_E_LINK, NULL, "cannot run '%s': %s", cc, strerror(rc));
+        return glc_diag_set(c->d, GLC_E_LINK, NULL, "cannot run '%s': %s", argv[0], strerror(rc));
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return GLC_OK;
@@ -100,7 +100,41 @@ static glc_status link_so(cg_ctx *c, const char *obj, const char *so, const char
         msg[n] = 0;
         fclose(f);
     }
-    return glc_diag_set(c->d, GLC_E_LINK, NULL, "'%s -shared' failed: %s", cc, msg);
+    return glc_diag_set(c->d, GLC_E_LINK, NULL, "'%s' failed: %s", what, msg);
+}
+
+static const char *tool(const char *opt, const char *env, const char *dflt) {
+    const char *t = opt ? opt : getenv(env);
+    return t && *t ? t : dflt;
+}
+
+static glc_status link_so(cg_ctx *c, const char *obj, const char *so, const char *errf) {
+    const char *cc = tool(c->o->cc, "CC", "cc");
+    char *argv[] = {(char *)cc, "-shared", "-o", (char *)so, (char *)obj, NULL};
+    char what[300];
+    snprintf(what, sizeof what, "%s -shared", cc);
+    return run_tool(c, argv, what, errf);
+}
+
+/* ar rcs <a> <dir>/<prefix>.o: the member is named after the prefix, not the temporary. */
+static glc_status archive(cg_ctx *c, const char *a_path, const char *out_path, const char *errf) {
+    char dir[4096], obj[4400];
+    const char *slash = strrchr(a_path, '/');
+    snprintf(dir, sizeof dir, "%.*s/.glc-ar-XXXXXX", slash ? (int)(slash - a_path) : 1,
+             slash ? a_path : ".");
+    if (!mkdtemp(dir))
+        return glc_diag_set(c->d, GLC_E_IO, NULL, "cannot write %s: %s", out_path, strerror(errno));
+    snprintf(obj, sizeof obj, "%s/%s.o", dir, c->o->prefix);
+    glc_status s = emit_file(c, obj, LLVMObjectFile);
+    if (s == GLC_OK) {
+        const char *ar = tool(c->o->ar, "AR", "ar");
+        remove(a_path); /* ar appends to an existing archive; start from none */
+        char *argv[] = {(char *)ar, "rcs", (char *)a_path, obj, NULL};
+        s = run_tool(c, argv, "ar rcs", errf);
+    }
+    remove(obj);
+    rmdir(dir);
+    return s;
 }
 
 static glc_status write_output(cg_ctx *c, const char *tmp, const char *out_path) {
@@ -119,6 +153,12 @@ static glc_status write_output(cg_ctx *c, const char *tmp, const char *out_path)
         return emit_file(c, tmp, LLVMAssemblyFile);
     case GLC_EMIT_OBJ:
         return emit_file(c, tmp, LLVMObjectFile);
+    case GLC_EMIT_HEADER:
+        return cg_write_header(c, tmp);
+    case GLC_EMIT_STATIC:
+        if ((s = make_temp(c, out_path, t3, sizeof t3)) == GLC_OK) s = archive(c, tmp, out_path, t3);
+        if (t3[0]) remove(t3);
+        return s;
     case GLC_EMIT_SO:
         break;
     }
@@ -133,7 +173,7 @@ static glc_status write_output(cg_ctx *c, const char *tmp, const char *out_path)
 
 glc_status cg_emit_module(cg_ctx *c, const char *out_path) {
     double t0 = now_ms();
-    GLC_TRY(optimise(c));
+    if (c->o->emit != GLC_EMIT_HEADER) GLC_TRY(optimise(c));
     double t1 = now_ms();
     char tmp[4096];
     GLC_TRY(make_temp(c, out_path, tmp, sizeof tmp));

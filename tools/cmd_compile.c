@@ -24,17 +24,20 @@ typedef struct compile_args {
 } compile_args;
 
 static const char *const emit_names[] = {
-    [GLC_EMIT_SO] = "so", [GLC_EMIT_OBJ] = "obj", [GLC_EMIT_ASM] = "asm", [GLC_EMIT_LLVM] = "llvm"};
+    [GLC_EMIT_SO] = "so",         [GLC_EMIT_OBJ] = "obj",       [GLC_EMIT_ASM] = "asm",
+    [GLC_EMIT_LLVM] = "llvm",     [GLC_EMIT_STATIC] = "static", [GLC_EMIT_HEADER] = "header"};
 static const char *const emit_exts[] = {
-    [GLC_EMIT_SO] = ".so", [GLC_EMIT_OBJ] = ".o", [GLC_EMIT_ASM] = ".s", [GLC_EMIT_LLVM] = ".ll"};
+    [GLC_EMIT_SO] = ".so",   [GLC_EMIT_OBJ] = ".o",    [GLC_EMIT_ASM] = ".s",
+    [GLC_EMIT_LLVM] = ".ll", [GLC_EMIT_STATIC] = ".a", [GLC_EMIT_HEADER] = ".h"};
 
 static int parse_emit(const char *v, glc_emit_kind *k) {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)(sizeof emit_names / sizeof *emit_names); i++)
         if (!strcmp(v, emit_names[i])) {
             *k = (glc_emit_kind)i;
             return EXIT_OK;
         }
-    return usage_error("unknown --emit kind '%s' (expected so, obj, asm or llvm)", v);
+    return usage_error("unknown --emit kind '%s' (expected so, obj, static, header, asm or llvm)",
+                       v);
 }
 
 static int parse_opt_level(const char *a, int *level) {

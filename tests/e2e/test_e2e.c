@@ -356,7 +356,7 @@ static void test_e2e__name_prefix_must_match_between_compile_and_run(void **stat
 /* ---- help, version, inspect ------------------------------------------------------- */
 
 static void test_e2e__help_describes_every_command_and_exits_0(void **state) {
-    static const char *const words[] = {"glc run", "glc inspect", "glc bench", "--emit=so|obj|asm|llvm",
+    static const char *const words[] = {"glc run", "glc inspect", "glc bench", "--emit=so|obj|static|header|asm|llvm",
                                         "-O0", "--cpu", "--target", "--name", "--input",
                                         "--output-dir", "--interp", "--print-after-all",
                                         "--version", "fold-constants"};
@@ -537,6 +537,40 @@ static void test_e2e__bench_rejects_bad_arguments_in_one_line(void **state) {
                  "mlp.x_bad_shape.npy", "input 'x'", NULL);
 }
 
+/* The ELF e_machine of an object file (bytes 18-19, little-endian). */
+static int elf_machine(const char *path) {
+    unsigned char h[20] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(h, 1, sizeof h, f) : 0;
+    if (f) fclose(f);
+    if (n != sizeof h || h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F') return -1;
+    return h[18] | h[19] << 8;
+}
+
+static void test_e2e__target_triple_emits_an_object_for_that_machine(void **state) {
+    char o[1600];
+    expect_ok(glc(FIX "mlp.onnx", "--target=aarch64-linux-gnu", "--emit=obj", "-o",
+                  wpath(o, "mlp_arm64.o"), NULL));
+    assert_int_equal(elf_machine(o), 183); /* EM_AARCH64 */
+    expect_ok(glc(FIX "mlp.onnx", "--target=x86_64-linux-gnu", "--cpu=x86-64-v3", "--emit=obj",
+                  "-o", wpath(o, "mlp_x86.o"), NULL));
+    assert_int_equal(elf_machine(o), 62); /* EM_X86_64 */
+}
+
+static void test_e2e__emit_header_and_static_name_the_prefix(void **state) {
+    char h[1600], a[1600];
+    expect_ok(glc(FIX "mlp.onnx", "--name=net1", "--emit=header", "-o", wpath(h, "net1.h"), NULL));
+    const char *text = slurp(h);
+    static const char *const want[] = {"#define NET1_WORKSPACE_SIZE", "NET1_X_NUMEL 32u",
+                                       "const float *x; /* f32[2,16] 'x' */", "net1_invoke(",
+                                       "static inline int net1_run(const net1_inputs *in"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(text, want[i])) fail_msg("%s lacks '%s'", h, want[i]);
+    expect_ok(glc(FIX "mlp.onnx", "--name=net1", "--emit=static", "-o", wpath(a, "libnet1.a"), NULL));
+    const char *ar = slurp(a);
+    assert_memory_equal(ar, "!<arch>\n", 8);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e__mlp_compiled_and_interpreted_match_numpy),
@@ -551,6 +585,8 @@ int main(void) {
         cmocka_unit_test(test_e2e__name_prefix_must_match_between_compile_and_run),
         cmocka_unit_test(test_e2e__help_describes_every_command_and_exits_0),
         cmocka_unit_test(test_e2e__bench_prints_median_min_max_and_memory),
+        cmocka_unit_test(test_e2e__target_triple_emits_an_object_for_that_machine),
+        cmocka_unit_test(test_e2e__emit_header_and_static_name_the_prefix),
         cmocka_unit_test(test_e2e__bench_rejects_bad_arguments_in_one_line),
         cmocka_unit_test(test_e2e__version_names_llvm_and_host_cpu),
         cmocka_unit_test(test_e2e__inspect_prints_the_imported_graph),
