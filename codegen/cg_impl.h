@@ -33,6 +33,7 @@ typedef struct cg_ctx {
     LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_invoke, or NULL */
     uint64_t *ws_off;   /* per value id: workspace offset, UINT64_MAX if none */
     uint64_t ws_size;
+    uint64_t scratch_off; /* workspace offset of the node scratch region (see lower.c) */
 } cg_ctx;
 
 /* target.c */
@@ -64,9 +65,15 @@ LLVMValueRef cg_alloca_entry(cg_ctx *c, LLVMTypeRef ty);
 LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_tanh(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_sigmoid(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_log(cg_ctx *c, LLVMValueRef x); /* natural log, f32 (nn helper) */
 
 /* lower.c + lower_*.c: emit node n's kernel; returns its function in *fn. */
 glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+/* Bytes of scratch node n's kernel wants (0: none). A kernel that wants scratch takes one
+ * more pointer parameter after its inputs: a 64-byte-aligned region of that many bytes in
+ * the workspace, valid only during the call (all nodes share it). Each family answers
+ * through its lower_<family>_scratch(); see lower.c. */
+uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n);
 glc_status lower_copy(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 glc_status lower_binary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 glc_status lower_unary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);

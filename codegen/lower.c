@@ -3,7 +3,8 @@
  *
  * cg_lower_node() switches on n->op with no `default:` (-Werror=switch lists any op
  * added to ops.def without a lowering). Kernel signature: one pointer per output, then
- * one per input (NULL for an absent optional input), all noalias.
+ * one per input (NULL for an absent optional input), all noalias; then, only for a node
+ * whose cg_node_scratch_bytes() is non-zero, a pointer to that much workspace scratch.
  */
 #include "cg_impl.h"
 
@@ -68,4 +69,14 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         return lower_gridlstm(c, n, fn);
     }
     return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for this op");
+}
+
+/* An op that wants workspace scratch gets a case here naming its family's function,
+ * e.g. `case GLC_OP_CONVLSTM: return lower_convlstm_scratch(c, n);`. */
+uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
+    (void)c;
+    switch (n->op) {
+    default:
+        return 0; /* every other op keeps its temporaries in registers or small allocas */
+    }
 }

@@ -96,6 +96,16 @@ static glc_status layout_workspace(cg_ctx *c) {
     }
     free(def);
     free(last);
+    /* Node scratch: one region after the values, shared by every node (a kernel's scratch
+     * lives only during its call), as large as the largest request. */
+    uint64_t scratch = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead) {
+            uint64_t b = (cg_node_scratch_bytes(c, &g->nodes[i]) + 63) / 64 * 64;
+            if (b > scratch) scratch = b;
+        }
+    c->scratch_off = c->ws_size;
+    c->ws_size += scratch;
     return GLC_OK;
 }
 
@@ -203,11 +213,14 @@ static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
                 n->out[j] && c->vptr[n->out[j]] ? c->vptr[n->out[j]] : LLVMConstNull(c->ptr);
         for (int j = 0; j < n->n_in; j++)
             args[na++] = n->in[j] ? c->vptr[n->in[j]] : LLVMConstNull(c->ptr);
+        if (cg_node_scratch_bytes(c, n) && na < (int)LLVMCountParams(k))
+            args[na++] = LLVMBuildInBoundsGEP2(c->b, c->i8, LLVMGetParam(run, 2),
+                                               (LLVMValueRef[]){cg_i64(c, (int64_t)c->scratch_off)},
+                                               1, "scratch");
         while (na < (int)LLVMCountParams(k))
             args[na++] = LLVMConstNull(c->ptr);
         LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k), k, args, (unsigned)na, "");
     }
-    (void)run;
     return GLC_OK;
 }
 
