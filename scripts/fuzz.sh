@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets of fuzz/ with clang (ASan + UBSan) in build-fuzz/ and runs
 # each for SECONDS (default 60) from its committed seed corpus fuzz/corpus/<target>/.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]       e.g. scripts/fuzz.sh 1800 npy
+# TARGET: import, npy, tensorproto, abi (default: all).
 # New inputs go to build-fuzz/corpus/<target>/ (the committed seeds stay as they are);
 # a crash, leak, hang (> 10 s per input) or allocation over 2 GiB stops that target,
 # leaves the input under build-fuzz/artifacts/ and makes this script exit 1.
@@ -10,11 +11,19 @@ cd "$(dirname "$0")/.."
 secs="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(import npy tensorproto)
+[ ${#targets[@]} -gt 0 ] || targets=(import npy tensorproto abi)
 
 CC=clang cmake -S . -B build-fuzz -DGLC_FUZZ=ON -DGLC_BUILD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+
+# fuzz_abi drives a real compiled model: the bidirectional LSTM fixture, built by build/glc.
+if printf '%s\n' "${targets[@]}" | grep -qx abi; then
+  [ -x build/glc ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target glc >/dev/null; }
+  mkdir -p build-fuzz/models
+  build/glc tests/fixtures/rnn/lstm_bidir_all_inputs_fed/model.onnx -o build-fuzz/models/lstm.so
+  export GLC_FUZZ_MODEL="$PWD/build-fuzz/models/lstm.so"
+fi
 
 status=0
 for t in "${targets[@]}"; do
