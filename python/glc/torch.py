@@ -94,23 +94,19 @@ def _unused(g):
 
 
 def _attrs(kw):
-    """Python attribute values -> the g.op name_s/_i/_f/_is/_fs/_ss suffix convention."""
+    """Python attribute values -> g.op's name_<kind> keywords (_s, _i, _f; a list of them
+    takes the same suffix)."""
     out = {}
     for k, v in kw.items():
         if v is None:
             continue
-        if isinstance(v, str):
-            out[k + "_s"] = v
-        elif isinstance(v, bool) or isinstance(v, int):
-            out[k + "_i"] = int(v)
-        elif isinstance(v, float):
-            out[k + "_f"] = v
-        elif isinstance(v, (list, tuple)) and v and isinstance(v[0], str):
-            out[k + "_ss"] = list(v)
-        elif isinstance(v, (list, tuple)) and v and isinstance(v[0], float):
-            out[k + "_fs"] = list(v)
-        elif isinstance(v, (list, tuple)):
-            out[k + "_is"] = [int(a) for a in v]
+        first = v[0] if isinstance(v, (list, tuple)) and v else v
+        if isinstance(first, str):
+            out[k + "_s"] = list(v) if isinstance(v, (list, tuple)) else v
+        elif isinstance(first, float):
+            out[k + "_f"] = [float(a) for a in v] if isinstance(v, (list, tuple)) else v
+        else:
+            out[k + "_i"] = [int(a) for a in v] if isinstance(v, (list, tuple)) else int(v)
     return out
 
 
