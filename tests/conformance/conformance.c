@@ -12,12 +12,13 @@
  * A test whose import or lowering ends in GLC_E_UNSUPPORTED is "unsupported".
  *
  *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [--rtol R] [--atol A]
- *               [-v] DIR...
+ *               [--all] [-v] DIR...
  *
  * DIR is either a test directory or a directory of test directories. Prints one line
  * per failing test and the summary `N passed, N failed, N unsupported, N crashed`.
  * Exits 1 if a test named in the expected-pass list (one name per line, # comments)
- * does not pass, or if any test crashes or hangs; 0 otherwise.
+ * does not pass, or if any test crashes or hangs, or (with --all) if any selected test
+ * does not pass or none was selected; 0 otherwise.
  */
 #include "codegen.h"
 #include "frontend.h"
@@ -40,6 +41,7 @@ typedef struct options {
     const char *expected_file, *filter;
     int timeout_s;
     bool verbose;
+    bool all; /* --all: every selected test must pass */
 } options;
 
 typedef struct test_list {
@@ -363,7 +365,7 @@ static int run_isolated(const char *name, const char *path, int timeout_s) {
 
 static void usage(void) {
     fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] "
-                    "[--rtol R] [--atol A] [-v] DIR...\n");
+                    "[--rtol R] [--atol A] [--all] [-v] DIR...\n");
     exit(2);
 }
 
@@ -377,6 +379,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--rtol") && i + 1 < argc) g_rtol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--atol") && i + 1 < argc) g_atol = atof(argv[++i]);
         else if (!strcmp(argv[i], "-v")) o.verbose = true;
+        else if (!strcmp(argv[i], "--all")) o.all = true;
         else if (argv[i][0] == '-') usage();
         else collect(&tests, argv[i]);
     }
@@ -412,5 +415,7 @@ int main(int argc, char **argv) {
     free(tests.names);
     free(tests.paths);
     free(expected);
-    return regressions || crashed ? 1 : 0;
+    if (o.all && passed == 0) printf("--all: no test selected\n");
+    bool all_failed = o.all && (failed || unsupported || passed == 0);
+    return regressions || crashed || all_failed ? 1 : 0;
 }
