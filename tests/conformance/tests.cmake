@@ -10,3 +10,5 @@ target_compile_options(conformance PRIVATE -Wno-format-truncation)
 add_test(NAME conformance_rnn_fixtures COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_rnn_fixtures.txt
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn)
+add_test(NAME conformance_glc_gridlstm COMMAND conformance --all
+  --rtol 1e-5 --atol 1e-6 --filter gridlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
