@@ -76,6 +76,8 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
     (void)c;
     switch (n->op) {
+    case GLC_OP_MDLSTM:
+        return lower_mdlstm_scratch(c, n);
     default:
         return 0; /* every other op keeps its temporaries in registers or small allocas */
     }

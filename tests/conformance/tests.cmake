@@ -12,3 +12,5 @@ add_test(NAME conformance_rnn_fixtures COMMAND conformance
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn)
 add_test(NAME conformance_glc_gridlstm COMMAND conformance --all
   --rtol 1e-5 --atol 1e-6 --filter gridlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
+add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
+  --rtol 1e-5 --atol 1e-6 --filter mdlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
