@@ -88,6 +88,23 @@ LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x);
 /* Exported test kernels glc_test_act<k>/glc_test_actv<k> (cg_testing.h). */
 void cg_act_test_kernels(cg_ctx *c, const glc_act *acts, int n_acts);
 
+/* lower_nn.c: a direct convolution of static geometry (ir/conv.h), emitted at the builder
+ * position inside the caller's kernel: for b < N, m < M and every output position,
+ *   y[b, m, o...] (=, or += when accumulate) bias[m] + sum over c < C/group and taps j of
+ *     w[m, c, j...] * x[b, (m / (M/group)) * (C/group) + c, o*stride - pad_begin + j*dilation]
+ * (taps in the padding read zero). Pointers are f32; y is (N, M, out...), x (N, C, in...),
+ * w (M, C/group, k...), bias (M) or NULL. Samples are x_nstride / y_nstride elements apart
+ * (0: dense, C*prod(in) and M*prod(out)); channels and positions are dense. y must not
+ * overlap x or w. Only GLC_E_NOMEM can fail. Used by Conv (lower_nn.c) and ConvLSTM. */
+#include "conv.h"
+typedef struct cg_conv {
+    const glc_conv_geom *geom;
+    LLVMValueRef y, x, w, bias;
+    int64_t x_nstride, y_nstride;
+    bool accumulate;
+} cg_conv;
+glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv);
+
 /* one dispatcher per op family (see ops.def) */
 glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */
 glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */

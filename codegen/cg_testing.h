@@ -3,7 +3,7 @@
  *
  * glc_codegen_emit_math() compiles a shared object exporting
  *   void glc_test_exp(const float *x, float *y, int64_t n);
- *   void glc_test_tanh(...); void glc_test_sigmoid(...);
+ *   void glc_test_tanh(...); void glc_test_sigmoid(...); void glc_test_log(...);
  * built from the same IR math functions the kernels inline, so the tests can sweep
  * their accuracy against libm.
  */

@@ -92,6 +92,7 @@ glc_status glc_codegen_emit_math(const glc_codegen_options *o, const char *out_p
         math_kernel(&c, "glc_test_exp", cg_math_exp);
         math_kernel(&c, "glc_test_tanh", cg_math_tanh);
         math_kernel(&c, "glc_test_sigmoid", cg_math_sigmoid);
+        math_kernel(&c, "glc_test_log", cg_math_log);
         s = cg_emit_module(&c, out_path);
     }
     cg_ctx_fini(&c);

@@ -1,11 +1,544 @@
 /*
- * lower_nn.c -- code generation for the nn family.
- * TODO(skeleton): replace with the real lowering.
+ * lower_nn.c -- code generation for the nn family (Conv, BatchNormalization, LeakyRelu,
+ * HardSigmoid, LogSoftmax), f32, specialised to the static shapes; and cg_conv_emit(), the
+ * direct convolution reused by ops that contain convolutions (ai.glc ConvLSTM).
+ *
+ * Convolution (geometry from ir/conv.h). With L the last spatial axis, per sample b, group
+ * gi and output channel m of that group:
+ *
+ *   for each outer output position (o_0 .. o_{L-1}):              -- one output row
+ *     row[:] = bias[m] or 0   (accumulate: row[:] += bias[m], or nothing)
+ *     for c in [0, C/group):                                      -- input channels of gi
+ *       for j_i in [jlo_i[o_i], jhi_i[o_i]) for each outer axis i: -- taps inside the input
+ *         for j_L in [0, k_L):
+ *           w = W[m, c, j_0 .. j_L]                                -- hoisted scalar
+ *           for ow in [olo[j_L], ohi[j_L]):                        -- contiguous when stride 1
+ *             row[ow] += w * x[b, gi*C/group + c, ..., ow*s_L - pad_L + j_L*d_L]
+ *
+ * Padding costs no test in the inner loop: the tap bounds of an outer axis are a
+ * compile-time function of one output index, and the output range of a last-axis tap a
+ * function of that tap, emitted as small constant i64 tables, or as plain constants when
+ * an axis has no clipping at all (then LLVM sees constant trip counts). A window wholly in
+ * the padding gets an empty range and so only the bias. The row accumulates in Y itself
+ * and stays in L1.
+ * When k_L <= MAX_TAP_UNROLL the j_L and ow loops are replaced by segments instead: the
+ * last output axis splits at compile time into at most 2 k_L + 1 runs [lo, hi) of outputs
+ * sharing one set of valid taps [jlo, jhi) (left border, interior, right border, ...);
+ * each run is one ow loop that loads y once, adds w_j * x for its taps unrolled in order
+ * (the k_L weights loaded once per row and channel) and stores once -- a third of the y
+ * traffic and loop overhead of a 3-tap kernel.
+ * Either way each output sums bias, then channel by channel the taps in row-major order,
+ * exactly the interpreter's order, so the two agree bit for bit.
+ *
+ * BatchNormalization: per channel a = scale * (1 / sqrt(var + eps)), y = (x - mean) * a + B,
+ * the inner loop over the contiguous (N-slice of the) channel plane. training_mode: the
+ * channel's batch mean and population variance as double sums (two passes, like the
+ * interpreter), rounded to f32, then the running statistics with momentum and Y.
+ * spatial = 0 (opset < 9): the parameters are indexed per (channel, position).
+ * LeakyRelu, HardSigmoid: one select-based loop, NaN passes through. LogSoftmax: Softmax's
+ * (outer, D, inner) view; per row max, sum of exp(x - max), then y = (x - max) - log(sum).
  */
 #include "cg_impl.h"
 
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static LLVMValueRef ld(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef p, LLVMValueRef i) {
+    return LLVMBuildLoad2(c->b, ty, cg_gep(c, ty, p, i), "");
+}
+
+static void st(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i) {
+    LLVMBuildStore(c->b, v, cg_gep(c, LLVMTypeOf(v), p, i));
+}
+
+static LLVMValueRef add(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildNSWAdd(c->b, a, b, "");
+}
+
+/* ---- convolution ------------------------------------------------------------------ */
+
+/* A loop bound: a constant (tab NULL) or an entry of a constant i64 table. */
+typedef struct bound {
+    LLVMValueRef tab;
+    int64_t k;
+} bound;
+
+#define MAX_TAP_UNROLL 8 /* last-axis kernels up to this size use output segments */
+
+/* Outputs [lo, hi) of the last axis whose valid taps are exactly [jlo, jhi). */
+typedef struct segment {
+    int64_t lo, hi, jlo, jhi;
+} segment;
+
+typedef struct conv_cg {
+    const glc_conv_geom *g;
+    const cg_conv *a;
+    int last;                                   /* L: the last spatial axis */
+    bound jlo[GLC_MAX_RANK], jhi[GLC_MAX_RANK]; /* outer axes: tap range per output */
+    bound olo, ohi;                             /* last axis: output range per tap */
+    LLVMValueRef o[GLC_MAX_RANK];               /* current outer output indices */
+    int64_t xs[GLC_MAX_RANK], ys[GLC_MAX_RANK], ks[GLC_MAX_RANK]; /* spatial strides */
+    int64_t in_plane, out_plane, ntaps, cpg; /* cpg: input channels per group */
+    LLVMValueRef yrow, wm, bias_m;           /* per row / per output channel */
+    segment seg[2 * MAX_TAP_UNROLL + 1];     /* nseg > 0: the last axis in segments */
+    int nseg;
+} conv_cg;
+
+static LLVMValueRef bound_at(cg_ctx *c, const bound *bd, LLVMValueRef i) {
+    return bd->tab ? ld(c, c->i64, bd->tab, i) : cg_i64(c, bd->k);
+}
+
+/* v[0..n) as a bound: a constant when all entries equal, else a private table. */
+static glc_status make_bound(cg_ctx *c, const int64_t *v, int64_t n, bound *bd) {
+    bd->tab = NULL;
+    bd->k = v[0];
+    bool same = true;
+    for (int64_t i = 1; i < n; i++)
+        same = same && v[i] == v[0];
+    if (same) return GLC_OK;
+    LLVMValueRef *e = malloc((size_t)n * sizeof *e);
+    if (!e) return GLC_E_NOMEM;
+    for (int64_t i = 0; i < n; i++)
+        e[i] = cg_i64(c, v[i]);
+    LLVMValueRef init = LLVMConstArray2(c->i64, e, (uint64_t)n);
+    free(e);
+    bd->tab = LLVMAddGlobal(c->mod, LLVMTypeOf(init), "conv.tab");
+    LLVMSetInitializer(bd->tab, init);
+    LLVMSetGlobalConstant(bd->tab, 1);
+    LLVMSetLinkage(bd->tab, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(bd->tab, LLVMGlobalUnnamedAddr);
+    return GLC_OK;
+}
+
+/* Input coordinate of output o, tap j along axis i. */
+static int64_t coord(const glc_conv_geom *g, int i, int64_t o, int64_t j) {
+    return o * g->stride[i] - g->pad_begin[i] + j * g->dilation[i];
+}
+
+/* [lo, hi) of the x (outer axes: taps of each output) or y (last axis: outputs of each
+ * tap) indices whose coordinate lies inside the input; lo = hi = 0 when empty. */
+static void valid_range(const glc_conv_geom *g, int i, bool per_output, int64_t fixed, int64_t *lo,
+                        int64_t *hi) {
+    int64_t n = per_output ? g->kernel[i] : g->out[i];
+    *lo = *hi = 0;
+    for (int64_t v = 0; v < n; v++) {
+        int64_t p = per_output ? coord(g, i, fixed, v) : coord(g, i, v, fixed);
+        if (p < 0 || p >= g->in[i]) continue;
+        if (*hi == *lo) *lo = v;
+        *hi = v + 1;
+    }
+}
+
+static glc_status axis_bounds(cg_ctx *c, conv_cg *s, int i) {
+    const glc_conv_geom *g = s->g;
+    bool outer = i < s->last;
+    int64_t n = outer ? g->out[i] : g->kernel[i];
+    int64_t *lo = malloc(2 * (size_t)n * sizeof *lo);
+    if (!lo) return GLC_E_NOMEM;
+    for (int64_t v = 0; v < n; v++)
+        valid_range(g, i, outer, v, &lo[v], &lo[n + v]);
+    glc_status r = make_bound(c, lo, n, outer ? &s->jlo[i] : &s->olo);
+    if (r == GLC_OK) r = make_bound(c, lo + n, n, outer ? &s->jhi[i] : &s->ohi);
+    free(lo);
+    return r;
+}
+
+/* Like cg_loop_begin, over [lo, hi) given as values; close with cg_loop_end. */
+static LLVMValueRef range_begin(cg_ctx *c, cg_loop *l, LLVMValueRef lo, LLVMValueRef hi) {
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
+    LLVMValueRef fn = LLVMGetBasicBlockParent(pre);
+    l->header = LLVMAppendBasicBlockInContext(c->ctx, fn, "rloop");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, fn, "rbody");
+    l->latch = LLVMAppendBasicBlockInContext(c->ctx, fn, "rlatch");
+    l->exit = LLVMAppendBasicBlockInContext(c->ctx, fn, "rexit");
+    LLVMBuildBr(c->b, l->header);
+    LLVMPositionBuilderAtEnd(c->b, l->header);
+    l->iv = LLVMBuildPhi(c->b, c->i64, "j");
+    LLVMAddIncoming(l->iv, &lo, &pre, 1);
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, hi, ""), body, l->exit);
+    LLVMPositionBuilderAtEnd(c->b, body);
+    return l->iv;
+}
+
+/* The ow loop of last-axis tap jl with weight wv; xoff is the row's x offset. */
+static void conv_inner(cg_ctx *c, const conv_cg *s, LLVMValueRef jl, LLVMValueRef wv,
+                       LLVMValueRef xoff) {
+    const glc_conv_geom *g = s->g;
+    int L = s->last;
+    LLVMValueRef shift = cg_madd(c, jl, g->dilation[L], cg_i64(c, -g->pad_begin[L]));
+    cg_loop l;
+    LLVMValueRef ow = range_begin(c, &l, bound_at(c, &s->olo, jl), bound_at(c, &s->ohi, jl));
+    LLVMValueRef xi = add(c, xoff, cg_madd(c, ow, g->stride[L], shift));
+    LLVMValueRef yi = add(c, s->yrow, ow);
+    LLVMValueRef prod = LLVMBuildFMul(c->b, wv, ld(c, c->f32, s->a->x, xi), "");
+    st(c, LLVMBuildFAdd(c->b, ld(c, c->f32, s->a->y, yi), prod, ""), s->a->y, yi);
+    cg_loop_end(c, &l);
+}
+
+/* The last axis by segments: per output, every valid tap in order, one load and store of
+ * y; the k_L weights are loaded once. */
+static void conv_segments(cg_ctx *c, const conv_cg *s, LLVMValueRef xoff, LLVMValueRef woff) {
+    const glc_conv_geom *g = s->g;
+    int L = s->last;
+    LLVMValueRef wv[MAX_TAP_UNROLL];
+    for (int64_t j = 0; j < g->kernel[L]; j++)
+        wv[j] = ld(c, c->f32, s->a->w, add(c, woff, cg_i64(c, j)));
+    for (int k = 0; k < s->nseg; k++) {
+        const segment *sg = &s->seg[k];
+        if (sg->jlo == sg->jhi) continue; /* windows wholly in the padding */
+        cg_loop l;
+        LLVMValueRef ow = range_begin(c, &l, cg_i64(c, sg->lo), cg_i64(c, sg->hi));
+        LLVMValueRef yi = add(c, s->yrow, ow);
+        LLVMValueRef acc = ld(c, c->f32, s->a->y, yi);
+        LLVMValueRef x0 = add(c, xoff, cg_madd(c, ow, g->stride[L], cg_i64(c, -g->pad_begin[L])));
+        for (int64_t j = sg->jlo; j < sg->jhi; j++) {
+            LLVMValueRef xv = ld(c, c->f32, s->a->x, add(c, x0, cg_i64(c, j * g->dilation[L])));
+            acc = LLVMBuildFAdd(c->b, acc, LLVMBuildFMul(c->b, wv[j], xv, ""), "");
+        }
+        st(c, acc, s->a->y, yi);
+        cg_loop_end(c, &l);
+    }
+}
+
+/* Tap loops of the outer axes from depth i, then the last axis's. */
+static void conv_taps(cg_ctx *c, const conv_cg *s, int i, LLVMValueRef xoff, LLVMValueRef woff) {
+    const glc_conv_geom *g = s->g;
+    cg_loop l;
+    if (i == s->last && s->nseg) {
+        conv_segments(c, s, xoff, woff);
+        return;
+    }
+    if (i == s->last) {
+        LLVMValueRef jl = cg_loop_begin(c, &l, g->kernel[i]);
+        conv_inner(c, s, jl, ld(c, c->f32, s->a->w, add(c, woff, jl)), xoff);
+        cg_loop_end(c, &l);
+        return;
+    }
+    LLVMValueRef lo = bound_at(c, &s->jlo[i], s->o[i]), hi = bound_at(c, &s->jhi[i], s->o[i]);
+    LLVMValueRef j = range_begin(c, &l, lo, hi);
+    LLVMValueRef start = cg_madd(c, s->o[i], g->stride[i], cg_i64(c, -g->pad_begin[i]));
+    LLVMValueRef p = cg_madd(c, j, g->dilation[i], start); /* input coordinate, axis i */
+    conv_taps(c, s, i + 1, cg_madd(c, p, s->xs[i], xoff), cg_madd(c, j, s->ks[i], woff));
+    cg_loop_end(c, &l);
+}
+
+/* Sets (or, accumulating, adds the bias to) the output row at s->yrow. */
+static void conv_row_init(cg_ctx *c, const conv_cg *s) {
+    if (s->a->accumulate && !s->bias_m) return;
+    cg_loop l;
+    LLVMValueRef ow = cg_loop_begin(c, &l, s->g->out[s->last]);
+    LLVMValueRef yi = add(c, s->yrow, ow);
+    LLVMValueRef v = s->bias_m ? s->bias_m : cg_f32(c, 0.0);
+    if (s->a->accumulate) v = LLVMBuildFAdd(c->b, ld(c, c->f32, s->a->y, yi), v, "");
+    st(c, v, s->a->y, yi);
+    cg_loop_end(c, &l);
+}
+
+/* Output loops of the outer axes from depth i; yoff is the row's offset. */
+static void conv_rows(cg_ctx *c, conv_cg *s, int i, LLVMValueRef yoff, LLVMValueRef xgroup) {
+    if (i == s->last) {
+        s->yrow = yoff;
+        conv_row_init(c, s);
+        cg_loop lc;
+        LLVMValueRef ch = cg_loop_begin(c, &lc, s->cpg);
+        conv_taps(c, s, 0, cg_madd(c, ch, s->in_plane, xgroup), cg_madd(c, ch, s->ntaps, s->wm));
+        cg_loop_end(c, &lc);
+        return;
+    }
+    cg_loop l;
+    s->o[i] = cg_loop_begin(c, &l, s->g->out[i]);
+    conv_rows(c, s, i + 1, cg_madd(c, s->o[i], s->ys[i], yoff), xgroup);
+    cg_loop_end(c, &l);
+}
+
+static glc_status conv_setup(cg_ctx *c, conv_cg *s) {
+    const glc_conv_geom *g = s->g;
+    cg_strides(g->nsp, g->in, s->xs);
+    cg_strides(g->nsp, g->out, s->ys);
+    cg_strides(g->nsp, g->kernel, s->ks);
+    s->in_plane = s->xs[0] * g->in[0];
+    s->out_plane = s->ys[0] * g->out[0];
+    s->ntaps = s->ks[0] * g->kernel[0];
+    s->cpg = g->c_in / g->group;
+    for (int i = 0; i < g->nsp; i++)
+        GLC_TRY(axis_bounds(c, s, i));
+    int L = s->last;
+    for (int64_t o = 0; g->kernel[L] <= MAX_TAP_UNROLL && o < g->out[L]; o++) {
+        segment t = {o, o + 1, 0, 0};
+        valid_range(g, L, true, o, &t.jlo, &t.jhi);
+        segment *p = s->nseg ? &s->seg[s->nseg - 1] : NULL;
+        if (p && p->jlo == t.jlo && p->jhi == t.jhi) {
+            p->hi = o + 1;
+        } else if (s->nseg == 2 * MAX_TAP_UNROLL + 1) { /* cannot happen: 2 k_L breakpoints */
+            s->nseg = 0;
+            break;
+        } else {
+            s->seg[s->nseg++] = t;
+        }
+    }
+    return GLC_OK;
+}
+
+glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
+    const glc_conv_geom *g = cv->geom;
+    conv_cg s = {.g = g, .a = cv, .last = g->nsp - 1};
+    if (conv_setup(c, &s) != GLC_OK)
+        return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "Conv: out of memory");
+    int64_t mpg = g->c_out / g->group;
+    int64_t xn = cv->x_nstride ? cv->x_nstride : g->c_in * s.in_plane;
+    int64_t yn = cv->y_nstride ? cv->y_nstride : g->c_out * s.out_plane;
+    cg_loop lb, lg, lm;
+    LLVMValueRef b = cg_loop_begin(c, &lb, g->batch);
+    LLVMValueRef gi = cg_loop_begin(c, &lg, g->group);
+    LLVMValueRef xgroup = cg_madd(c, gi, s.cpg * s.in_plane, cg_madd(c, b, xn, cg_i64(c, 0)));
+    LLVMValueRef mm = cg_loop_begin(c, &lm, mpg);
+    LLVMValueRef m = cg_madd(c, gi, mpg, mm);
+    s.wm = cg_madd(c, m, s.cpg * s.ntaps, cg_i64(c, 0));
+    s.bias_m = cv->bias ? ld(c, c->f32, cv->bias, m) : NULL;
+    conv_rows(c, &s, 0, cg_madd(c, m, s.out_plane, cg_madd(c, b, yn, cg_i64(c, 0))), xgroup);
+    cg_loop_end(c, &lm);
+    cg_loop_end(c, &lg);
+    cg_loop_end(c, &lb);
+    return GLC_OK;
+}
+
+static glc_status lower_conv(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_conv_geom g;
+    GLC_TRY(glc_conv_geom_get(c->g, n, &g, c->d));
+    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
+    if (n->out[0]) {
+        bool has_b = n->n_in > 2 && n->in[2];
+        cg_conv cv = {.geom = &g,
+                      .y = LLVMGetParam(*fn, 0),
+                      .x = LLVMGetParam(*fn, 1),
+                      .w = LLVMGetParam(*fn, 2),
+                      .bias = has_b ? LLVMGetParam(*fn, 3) : NULL};
+        glc_status s = cg_conv_emit(c, &cv);
+        if (s != GLC_OK) return s;
+    }
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- BatchNormalization -------------------------------------------------------------- */
+
+typedef struct bn_cg {
+    int64_t N, C, inner;
+    bool spatial, training;
+    float eps, mom;
+    LLVMValueRef y, rmean, rvar;            /* outputs (NULL if not requested) */
+    LLVMValueRef x, scale, bias, mean, var; /* inputs */
+} bn_cg;
+
+static LLVMValueRef sqrt_f32(cg_ctx *c, LLVMValueRef x) {
+    unsigned id = LLVMLookupIntrinsicID("llvm.sqrt", 9);
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, &c->f32, 1);
+    return LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, &c->f32, 1), f, &x, 1, "");
+}
+
+/* y[at] = (x[at] - mu) * (scale[p] * (1 / sqrt(var + eps))) + B[p]. */
+static void bn_point(cg_ctx *c, const bn_cg *s, LLVMValueRef at, LLVMValueRef p, LLVMValueRef mu,
+                     LLVMValueRef var) {
+    LLVMValueRef den = sqrt_f32(c, LLVMBuildFAdd(c->b, var, cg_f32(c, s->eps), ""));
+    LLVMValueRef a = LLVMBuildFDiv(c->b, cg_f32(c, 1.0), den, "");
+    a = LLVMBuildFMul(c->b, ld(c, c->f32, s->scale, p), a, "");
+    LLVMValueRef v = LLVMBuildFSub(c->b, ld(c, c->f32, s->x, at), mu, "");
+    v = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, a, ""), ld(c, c->f32, s->bias, p), "");
+    st(c, v, s->y, at);
+}
+
+/* sum over b < N, i < inner of f(x[(b*C + ch)*inner + i]) in double; f = x or (x - mu)^2. */
+static LLVMValueRef bn_sum(cg_ctx *c, const bn_cg *s, LLVMValueRef ch, LLVMValueRef mu) {
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(c->ctx);
+    LLVMValueRef acc = cg_alloca_entry(c, f64);
+    LLVMBuildStore(c->b, LLVMConstReal(f64, 0.0), acc);
+    cg_loop lb, li;
+    LLVMValueRef b = cg_loop_begin(c, &lb, s->N);
+    LLVMValueRef i = cg_loop_begin(c, &li, s->inner);
+    LLVMValueRef at = cg_madd(c, cg_madd(c, b, s->C, ch), s->inner, i);
+    LLVMValueRef v = LLVMBuildFPExt(c->b, ld(c, c->f32, s->x, at), f64, "");
+    if (mu) {
+        v = LLVMBuildFSub(c->b, v, mu, "");
+        v = LLVMBuildFMul(c->b, v, v, "");
+    }
+    LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, f64, acc, ""), v, ""), acc);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lb);
+    return LLVMBuildLoad2(c->b, f64, acc, "");
+}
+
+/* out[ch] = in[ch] * momentum + batch * (1 - momentum). */
+static void bn_running(cg_ctx *c, const bn_cg *s, LLVMValueRef out, LLVMValueRef in,
+                       LLVMValueRef ch, LLVMValueRef batch) {
+    if (!out) return;
+    LLVMValueRef r = LLVMBuildFMul(c->b, ld(c, c->f32, in, ch), cg_f32(c, s->mom), "");
+    LLVMValueRef t = LLVMBuildFMul(c->b, batch, cg_f32(c, (double)(1.0f - s->mom)), "");
+    st(c, LLVMBuildFAdd(c->b, r, t, ""), out, ch);
+}
+
+static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
+    LLVMValueRef mu = NULL, var = NULL;
+    if (s->training) {
+        LLVMTypeRef f64 = LLVMDoubleTypeInContext(c->ctx);
+        LLVMValueRef cnt = LLVMConstReal(f64, (double)(s->N * s->inner));
+        LLVMValueRef mu_d = LLVMBuildFDiv(c->b, bn_sum(c, s, ch, NULL), cnt, "");
+        LLVMValueRef var_d = LLVMBuildFDiv(c->b, bn_sum(c, s, ch, mu_d), cnt, "");
+        mu = LLVMBuildFPTrunc(c->b, mu_d, c->f32, "");
+        var = LLVMBuildFPTrunc(c->b, var_d, c->f32, "");
+        bn_running(c, s, s->rmean, s->mean, ch, mu);
+        bn_running(c, s, s->rvar, s->var, ch, var);
+    } else if (s->spatial) {
+        mu = ld(c, c->f32, s->mean, ch);
+        var = ld(c, c->f32, s->var, ch);
+    }
+    if (!s->y) return;
+    cg_loop lb, li;
+    LLVMValueRef b = cg_loop_begin(c, &lb, s->N);
+    LLVMValueRef i = cg_loop_begin(c, &li, s->inner);
+    LLVMValueRef at = cg_madd(c, cg_madd(c, b, s->C, ch), s->inner, i);
+    LLVMValueRef p = ch;
+    if (!s->spatial) { /* parameters per (channel, position) */
+        p = cg_madd(c, ch, s->inner, i);
+        mu = ld(c, c->f32, s->mean, p);
+        var = ld(c, c->f32, s->var, p);
+    }
+    bn_point(c, s, at, p, mu, var);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lb);
+}
+
+static glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    const glc_value *x = glc_node_input(g, n, 0);
+    bn_cg s = {.N = x->dims[0], .C = x->dims[1], .inner = 1};
+    for (int i = 2; i < x->rank; i++)
+        s.inner *= x->dims[i];
+    s.training = g->opset >= 14 && glc_attr_int(n, "training_mode", 0) == 1;
+    s.spatial = g->opset >= 9 || glc_attr_int(n, "spatial", 1) != 0;
+    s.eps = glc_attr_float(n, "epsilon", 1e-5f);
+    s.mom = glc_attr_float(n, "momentum", 0.9f);
+    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
+    LLVMValueRef *outs[3] = {&s.y, &s.rmean, &s.rvar};
+    for (int k = 0; k < n->n_out; k++)
+        *outs[k] = n->out[k] ? LLVMGetParam(*fn, (unsigned)k) : NULL;
+    LLVMValueRef *ins[5] = {&s.x, &s.scale, &s.bias, &s.mean, &s.var};
+    for (int i = 0; i < 5; i++)
+        *ins[i] = LLVMGetParam(*fn, (unsigned)(n->n_out + i));
+    cg_loop lc;
+    LLVMValueRef ch = cg_loop_begin(c, &lc, s.C);
+    bn_channel(c, &s, ch);
+    cg_loop_end(c, &lc);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- LeakyRelu, HardSigmoid, LogSoftmax ------------------------------------------------ */
+
+static LLVMValueRef sel(cg_ctx *c, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b,
+                        LLVMValueRef t, LLVMValueRef f) {
+    return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, p, a, b, ""), t, f, "");
+}
+
+static glc_status lower_pointwise(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *o = &c->g->values[n->out[0]];
+    bool leaky = n->op == GLC_OP_LEAKYRELU;
+    LLVMValueRef alpha = cg_f32(c, glc_attr_float(n, "alpha", leaky ? 0.01f : 0.2f));
+    LLVMValueRef beta = cg_f32(c, glc_attr_float(n, "beta", 0.5f));
+    LLVMValueRef zero = cg_f32(c, 0.0), one = cg_f32(c, 1.0);
+    *fn = cg_kernel_begin(c, n->name, 2);
+    cg_loop l;
+    LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(o));
+    LLVMValueRef x = ld(c, c->f32, LLVMGetParam(*fn, 1), i), y;
+    if (leaky) {
+        y = sel(c, LLVMRealOLT, x, zero, LLVMBuildFMul(c->b, alpha, x, ""), x);
+    } else {
+        LLVMValueRef t = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, alpha, x, ""), beta, "");
+        t = sel(c, LLVMRealOGT, t, one, one, t);
+        y = sel(c, LLVMRealOLT, t, zero, zero, t);
+    }
+    st(c, y, LLVMGetParam(*fn, 0), i);
+    cg_loop_end(c, &l);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* (outer, D, inner) view of LogSoftmax's input; see infer_nn.c for the axis rule. */
+static void lsm_view(const glc_graph *g, const glc_node *n, int64_t *outer, int64_t *D,
+                     int64_t *inner) {
+    const glc_value *v = glc_node_input(g, n, 0);
+    bool legacy = g->opset < 13;
+    int64_t ax = glc_attr_int(n, "axis", legacy ? 1 : -1);
+    if (ax < 0) ax += v->rank;
+    *outer = *D = *inner = 1;
+    for (int i = 0; i < v->rank; i++) {
+        if (i < ax)
+            *outer *= v->dims[i];
+        else if (i == ax || legacy)
+            *D *= v->dims[i];
+        else
+            *inner *= v->dims[i];
+    }
+}
+
+/* One row at base (elements inner apart): max, sum of exp(x - max), y = x - max - log sum. */
+static void lsm_row(cg_ctx *c, LLVMValueRef y, LLVMValueRef x, LLVMValueRef base, int64_t D,
+                    int64_t inner, LLVMValueRef mx, LLVMValueRef sum) {
+    cg_loop l1, l2, l3;
+    LLVMBuildStore(c->b, cg_f32(c, -HUGE_VAL), mx);
+    LLVMBuildStore(c->b, cg_f32(c, 0.0), sum);
+    LLVMValueRef d = cg_loop_begin(c, &l1, D);
+    LLVMValueRef xv = ld(c, c->f32, x, cg_madd(c, d, inner, base));
+    LLVMValueRef m = LLVMBuildLoad2(c->b, c->f32, mx, "");
+    LLVMBuildStore(c->b, sel(c, LLVMRealOGT, xv, m, xv, m), mx);
+    cg_loop_end(c, &l1);
+    LLVMValueRef m2 = LLVMBuildLoad2(c->b, c->f32, mx, "");
+    d = cg_loop_begin(c, &l2, D);
+    xv = ld(c, c->f32, x, cg_madd(c, d, inner, base));
+    LLVMValueRef e = cg_math_exp(c, LLVMBuildFSub(c->b, xv, m2, ""));
+    LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->f32, sum, ""), e, ""), sum);
+    cg_loop_end(c, &l2);
+    LLVMValueRef ls = cg_math_log(c, LLVMBuildLoad2(c->b, c->f32, sum, ""));
+    d = cg_loop_begin(c, &l3, D);
+    LLVMValueRef idx = cg_madd(c, d, inner, base);
+    LLVMValueRef v = LLVMBuildFSub(c->b, ld(c, c->f32, x, idx), m2, "");
+    st(c, LLVMBuildFSub(c->b, v, ls, ""), y, idx);
+    cg_loop_end(c, &l3);
+}
+
+static glc_status lower_logsoftmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    int64_t outer, D, inner;
+    lsm_view(c->g, n, &outer, &D, &inner);
+    *fn = cg_kernel_begin(c, n->name, 2);
+    LLVMValueRef mx = cg_alloca_entry(c, c->f32), sum = cg_alloca_entry(c, c->f32);
+    cg_loop lo, li;
+    LLVMValueRef o = cg_loop_begin(c, &lo, outer);
+    LLVMValueRef in = cg_loop_begin(c, &li, inner);
+    lsm_row(c, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), cg_madd(c, o, D * inner, in), D, inner,
+            mx, sum);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lo);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
 glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    (void)fn;
+    bool any = false;
+    for (int k = 0; k < n->n_out; k++)
+        any = any || n->out[k];
+    if (!any) { /* nothing requested */
+        *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
+        cg_kernel_end(c);
+        return GLC_OK;
+    }
+    for (int i = 0; i < n->n_in; i++)
+        if (n->in[i] && c->g->values[n->in[i]].dtype != GLC_DT_F32)
+            return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "%s: only f32 is supported",
+                                glc_op_name(n->op));
+    if (n->op == GLC_OP_CONV) return lower_conv(c, n, fn);
+    if (n->op == GLC_OP_BATCHNORM) return lower_batchnorm(c, n, fn);
+    if (n->op == GLC_OP_LEAKYRELU || n->op == GLC_OP_HARDSIGMOID) return lower_pointwise(c, n, fn);
+    if (n->op == GLC_OP_LOGSOFTMAX) return lower_logsoftmax(c, n, fn);
     return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for %s",
                         glc_op_name(n->op));
 }

@@ -1,31 +1,279 @@
 /*
- * infer_nn.c -- shape inference of the nn family (CONV, BATCHNORM, LEAKYRELU, HARDSIGMOID, LOGSOFTMAX).
- * TODO(skeleton): replace with the real rules.
+ * infer_nn.c -- shape inference of the nn family (Conv, BatchNormalization, LeakyRelu,
+ * HardSigmoid, LogSoftmax) and the resolved Conv geometry shared with the kernels (conv.h).
+ *
+ * Conv: X (N, C, D1..Dk), k >= 1; W (M, C/group, k1..kk); optional B (M). kernel_shape is
+ * optional and, when given, must equal W's trailing dims. Along spatial axis i, with
+ * effective kernel ek = (k - 1) * dilation + 1,
+ *   auto_pad NOTSET:  out = floor((in + pad_begin + pad_end - ek) / stride) + 1;
+ *   SAME_UPPER/LOWER: out = ceil(in / stride); total pad = max(0, (out-1)*stride + ek - in)
+ *                     split total/2 at the begin for SAME_UPPER (the odd one at the end)
+ *                     and total - total/2 at the begin for SAME_LOWER;
+ *   VALID:            no pads, out = floor((in - ek) / stride) + 1.
+ * Unlike pooling, a pad may exceed the kernel (a window wholly in the padding reads zeros,
+ * giving the bias). An empty output (out < 1) is a shape error. Y is (N, M, out...).
+ *
+ * BatchNormalization: X (N, C, D...) of rank >= 2; scale, B, mean, var of shape (C), or
+ * (C, D1..Dn) with spatial = 0 (an attribute of opsets < 9). training_mode (opset >= 14)
+ * = 1 normalises with the batch statistics and may output running_mean and running_var
+ * (C); those outputs are a shape error with training_mode = 0 and unsupported before
+ * opset 14 (the old Y, mean, var, saved_mean, saved_var training form). Y is X's shape.
+ * Like ONNX Runtime, a Y-only node of opset < 14 is inference whatever is_test (opset <= 6)
+ * says; consumed_inputs (opset < 6) is ignored.
+ *
+ * LeakyRelu, HardSigmoid: elementwise, Y is X's shape. LogSoftmax: Softmax's axis rule
+ * (opset >= 13 one axis, default -1; before, d[axis:] flattened, default 1, axis == rank
+ * allowed). All of them f32 only: other float types are GLC_E_UNSUPPORTED.
  */
+#include "conv.h"
 #include "ir.h"
 #include "ir_impl.h"
 
+#include <string.h>
+
+/* f32 passes; another float dtype is valid but unsupported; anything else is wrong. */
+static glc_status check_f32(const glc_node *n, int i, const glc_value *v, glc_diag *d) {
+    if (v->dtype == GLC_DT_F32) return GLC_OK;
+    char s[SHAPE_BUF];
+    infer_shape_str(v, s);
+    return glc_diag_set(d, glc_dtype_is_float(v->dtype) ? GLC_E_UNSUPPORTED : GLC_E_SHAPE, n,
+                        "%s: input %d %s: only f32 is supported", glc_op_name(n->op), i, s);
+}
+
+/* Reads an optional ints attribute of length want into v (default dflt); false if the
+ * attribute is present with another length. */
+static bool ints_or(const glc_node *n, const char *name, int want, int64_t dflt, int64_t *v) {
+    uint32_t cnt = 0;
+    const int64_t *a = glc_attr_ints(n, name, &cnt);
+    if (!a) {
+        for (int i = 0; i < want; i++)
+            v[i] = dflt;
+        return glc_node_attr(n, name) == NULL;
+    }
+    if ((int)cnt != want) return false;
+    memcpy(v, a, (size_t)want * sizeof *v);
+    return true;
+}
+
+bool glc_conv_geom_resolve(glc_conv_geom *cg, const char *ap) {
+    bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+    bool ok = true;
+    for (int i = 0; i < cg->nsp; i++) {
+        int64_t in = cg->in[i], s = cg->stride[i];
+        int64_t ek = (cg->kernel[i] - 1) * cg->dilation[i] + 1;
+        if (same) {
+            int64_t out = (in + s - 1) / s, total = (out - 1) * s + ek - in;
+            if (total < 0) total = 0;
+            cg->pad_begin[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+            cg->pad_end[i] = total - cg->pad_begin[i];
+            cg->out[i] = out;
+        } else {
+            if (!strcmp(ap, "VALID")) cg->pad_begin[i] = cg->pad_end[i] = 0;
+            int64_t span = in + cg->pad_begin[i] + cg->pad_end[i] - ek;
+            cg->out[i] = span < 0 ? 0 : span / s + 1;
+        }
+        ok = ok && cg->out[i] >= 1;
+    }
+    return ok;
+}
+
+/* strides, dilations, pads: lengths and values. */
+static glc_status read_window(const glc_node *n, glc_conv_geom *cg, glc_diag *d) {
+    const char *op = glc_op_name(n->op);
+    int k = cg->nsp;
+    int64_t pads[2 * GLC_MAX_RANK];
+    if (!ints_or(n, "strides", k, 1, cg->stride) || !ints_or(n, "dilations", k, 1, cg->dilation))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: strides and dilations must list %d values", op,
+                            k);
+    if (!ints_or(n, "pads", 2 * k, 0, pads))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: pads must list %d values", op, 2 * k);
+    for (int i = 0; i < k; i++) {
+        cg->pad_begin[i] = pads[i];
+        cg->pad_end[i] = pads[k + i];
+        if (cg->kernel[i] < 1 || cg->stride[i] < 1 || cg->dilation[i] < 1 || pads[i] < 0 ||
+            pads[k + i] < 0)
+            return glc_diag_set(d, GLC_E_SHAPE, n,
+                                "%s: axis %d: kernel %lld, stride %lld, dilation %lld must be "
+                                ">= 1 and pads %lld, %lld >= 0",
+                                op, i, (long long)cg->kernel[i], (long long)cg->stride[i],
+                                (long long)cg->dilation[i], (long long)pads[i],
+                                (long long)pads[k + i]);
+    }
+    return GLC_OK;
+}
+
+glc_status glc_conv_window_get(const glc_node *n, glc_conv_geom *cg, const char *what,
+                               glc_diag *d) {
+    const char *op = glc_op_name(n->op);
+    int k = cg->nsp;
+    uint32_t cnt = 0;
+    const int64_t *ks = glc_attr_ints(n, "kernel_shape", &cnt);
+    if ((ks || glc_node_attr(n, "kernel_shape")) &&
+        ((int)cnt != k || memcmp(ks, cg->kernel, (size_t)k * sizeof *ks)))
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "%s: kernel_shape (%u values) does not match the %d kernel sizes "
+                            "of the weights",
+                            op, cnt, k);
+    GLC_TRY(read_window(n, cg, d));
+    const char *ap = glc_attr_string(n, "auto_pad", "NOTSET");
+    bool notset = !ap[0] || !strcmp(ap, "NOTSET");
+    if (!notset && strcmp(ap, "SAME_UPPER") && strcmp(ap, "SAME_LOWER") && strcmp(ap, "VALID"))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: unknown auto_pad '%s'", op, ap);
+    for (int i = 0; i < k && !notset; i++)
+        if (cg->pad_begin[i] || cg->pad_end[i])
+            return glc_diag_set(d, GLC_E_SHAPE, n,
+                                "%s: explicit pads cannot be combined with auto_pad %s", op, ap);
+    if (!glc_conv_geom_resolve(cg, notset ? "NOTSET" : ap)) {
+        int i = 0;
+        while (cg->out[i] >= 1)
+            i++;
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "%s: axis %d: window %lld (kernel %lld, dilation %lld) does not fit "
+                            "%s with pads %lld, %lld",
+                            op, i, (long long)((cg->kernel[i] - 1) * cg->dilation[i] + 1),
+                            (long long)cg->kernel[i], (long long)cg->dilation[i], what,
+                            (long long)cg->pad_begin[i], (long long)cg->pad_end[i]);
+    }
+    return GLC_OK;
+}
+
+/* X, W, B shapes against each other and group. */
+static glc_status conv_operands(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                                glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *w = glc_node_input(g, n, 1);
+    const glc_value *b = glc_node_input(g, n, 2);
+    char sx[SHAPE_BUF], sw[SHAPE_BUF], sb[SHAPE_BUF];
+    infer_shape_str(x, sx);
+    infer_shape_str(w, sw);
+    if (x->rank < 3)
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Conv: input 0 %s must be (N, C, D1, ...) with at least one spatial "
+                            "axis",
+                            sx);
+    cg->group = glc_attr_int(n, "group", 1);
+    if (cg->group < 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Conv: group %lld must be >= 1",
+                            (long long)cg->group);
+    if (w->rank != x->rank || w->dims[1] * cg->group != x->dims[1] || w->dims[0] % cg->group)
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Conv: input 1 %s must be (M, C/group, k...) with M a multiple of "
+                            "group %lld for input 0 %s",
+                            sw, (long long)cg->group, sx);
+    if (b && (b->rank != 1 || b->dims[0] != w->dims[0])) {
+        infer_shape_str(b, sb);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Conv: input 2 %s must be (%lld) for input 1 %s", sb,
+                            (long long)w->dims[0], sw);
+    }
+    cg->nsp = x->rank - 2;
+    cg->batch = x->dims[0];
+    cg->c_in = x->dims[1];
+    cg->c_out = w->dims[0];
+    memcpy(cg->in, x->dims + 2, (size_t)cg->nsp * sizeof *cg->in);
+    memcpy(cg->kernel, w->dims + 2, (size_t)cg->nsp * sizeof *cg->kernel);
+    return GLC_OK;
+}
+
+glc_status glc_conv_geom_get(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                             glc_diag *d) {
+    memset(cg, 0, sizeof *cg);
+    for (int i = 0; i < n->n_in && i < 3; i++) {
+        const glc_value *v = glc_node_input(g, n, i);
+        if (v) GLC_TRY(check_f32(n, i, v, d));
+    }
+    GLC_TRY(conv_operands(g, n, cg, d));
+    char sx[SHAPE_BUF + 16] = "input 0 ";
+    infer_shape_str(glc_node_input(g, n, 0), sx + strlen(sx));
+    return glc_conv_window_get(n, cg, sx, d);
+}
+
 glc_status infer_conv(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    glc_conv_geom cg;
+    GLC_TRY(glc_conv_geom_get(g, n, &cg, d));
+    int64_t dims[GLC_MAX_RANK] = {cg.batch, cg.c_out};
+    memcpy(dims + 2, cg.out, (size_t)cg.nsp * sizeof *dims);
+    GLC_TRY(infer_check_numel(n, cg.nsp + 2, dims, d));
+    infer_set_out_k(g, n, 0, GLC_DT_F32, cg.nsp + 2, dims);
+    return GLC_OK;
+}
+
+/* training_mode (opset >= 14) and which outputs may be requested. */
+static glc_status batchnorm_mode(const glc_graph *g, const glc_node *n, bool *training,
+                                 glc_diag *d) {
+    bool extra = false;
+    for (int k = 1; k < n->n_out; k++)
+        extra = extra || n->out[k] != 0;
+    int64_t tm = g->opset >= 14 ? glc_attr_int(n, "training_mode", 0) : 0;
+    if (tm != 0 && tm != 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "BatchNormalization: training_mode %lld must be 0 or 1", (long long)tm);
+    *training = tm == 1;
+    if (extra && g->opset < 14)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "BatchNormalization: training outputs before opset 14 (opset %lld)",
+                            (long long)g->opset);
+    if (extra && !*training)
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "BatchNormalization: running_mean and running_var are outputs only "
+                            "with training_mode = 1");
+    return GLC_OK;
 }
 
 glc_status infer_batchnorm(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    static const char *const names[5] = {"X", "scale", "B", "input_mean", "input_var"};
+    const glc_value *x = glc_node_input(g, n, 0);
+    char sx[SHAPE_BUF], sp[SHAPE_BUF];
+    infer_shape_str(x, sx);
+    for (int i = 0; i < 5; i++)
+        GLC_TRY(check_f32(n, i, glc_node_input(g, n, i), d));
+    if (x->rank < 2)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "BatchNormalization: input 0 %s must be (N, C, ...)",
+                            sx);
+    bool training;
+    GLC_TRY(batchnorm_mode(g, n, &training, d));
+    bool spatial = g->opset >= 9 || glc_attr_int(n, "spatial", 1) != 0;
+    int prank = spatial ? 1 : x->rank - 1; /* (C) or (C, D1..Dn) */
+    for (int i = 1; i < 5; i++) {
+        const glc_value *p = glc_node_input(g, n, i);
+        bool ok =
+            p->rank == prank && !memcmp(p->dims, x->dims + 1, (size_t)prank * sizeof *p->dims);
+        if (ok) continue;
+        infer_shape_str(p, sp);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "BatchNormalization: input %d (%s) %s must be %s for input 0 %s", i,
+                            names[i], sp, spatial ? "(C)" : "(C, D1, ...)", sx);
+    }
+    infer_set_out_k(g, n, 0, GLC_DT_F32, x->rank, x->dims);
+    infer_set_out_k(g, n, 1, GLC_DT_F32, 1, x->dims + 1);
+    infer_set_out_k(g, n, 2, GLC_DT_F32, 1, x->dims + 1);
+    return GLC_OK;
+}
+
+static glc_status infer_f32_unary(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    GLC_TRY(check_f32(n, 0, x, d));
+    infer_set_out_k(g, n, 0, GLC_DT_F32, x->rank, x->dims);
+    return GLC_OK;
 }
 
 glc_status infer_leakyrelu(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    return infer_f32_unary(g, n, d);
 }
 
 glc_status infer_hardsigmoid(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    return infer_f32_unary(g, n, d);
 }
 
 glc_status infer_logsoftmax(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    GLC_TRY(check_f32(n, 0, x, d));
+    int64_t axis = glc_attr_int(n, "axis", g->opset >= 13 ? -1 : 1);
+    int ax;
+    if (x->rank == 0 || !infer_norm_axis(axis, x->rank, g->opset < 13, &ax)) {
+        char s[SHAPE_BUF];
+        infer_shape_str(x, s);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "LogSoftmax: axis %lld out of range for input 0 %s",
+                            (long long)axis, s);
+    }
+    infer_set_out_k(g, n, 0, GLC_DT_F32, x->rank, x->dims);
+    return GLC_OK;
 }

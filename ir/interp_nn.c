@@ -1,12 +1,187 @@
 /*
- * interp_nn.c -- reference kernels of the nn family.
- * TODO(skeleton): replace with the real kernels.
+ * interp_nn.c -- reference kernels of the nn family: Conv, BatchNormalization (inference
+ * and training_mode), LeakyRelu, HardSigmoid, LogSoftmax; f32.
+ *
+ * Conv: the geometry comes from glc_conv_geom_get() (conv.h). For every (n, m) and every
+ * output position: acc = B[m] (or 0), then for each input channel c of m's group and each
+ * tap of the kernel in row-major tap order, acc += W[m, c, tap] * X[n, g*C/group + c, pos],
+ * skipping taps that fall in the padding. Codegen accumulates in the same order, so the
+ * two agree to the last bit (no FMA contraction on either side).
+ *
+ * BatchNormalization, per channel c (or per (c, position) with the old spatial = 0):
+ *   y = (x - mean) * (scale * (1 / sqrt(var + epsilon))) + B.
+ * With training_mode = 1 mean and var are the batch statistics over N and the spatial
+ * axes: a double sum divided by the count, then the population variance as a second
+ * double pass over (x - mean)^2, both rounded to f32; the optional outputs are
+ *   running_mean = input_mean * momentum + mean * (1 - momentum)   (likewise var),
+ * as in the ONNX spec and its reference implementation.
+ *
+ * LeakyRelu: x < 0 ? alpha * x : x. HardSigmoid: clamp(alpha * x + beta, 0, 1) written as
+ * selects so NaN passes through. LogSoftmax views X as (outer, len, inner) like Softmax
+ * and computes (x - max) - log(sum(exp(x - max))), which cannot overflow.
  */
+#include "conv.h"
 #include "interp_impl.h"
 
-glc_status interp_nn(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d) {
-    (void)g, (void)in, (void)out;
+#include <math.h>
+
+static int64_t prod(const int64_t *v, int k) {
+    int64_t p = 1;
+    for (int i = 0; i < k; i++)
+        p *= v[i];
+    return p;
+}
+
+/* Row-major offset of input position o + tap j along every axis; -1 if in the padding. */
+static int64_t conv_tap(const glc_conv_geom *cg, const int64_t *o, const int64_t *j) {
+    int64_t off = 0;
+    for (int i = 0; i < cg->nsp; i++) {
+        int64_t p = o[i] * cg->stride[i] - cg->pad_begin[i] + j[i] * cg->dilation[i];
+        if (p < 0 || p >= cg->in[i]) return -1;
+        off = off * cg->in[i] + p;
+    }
+    return off;
+}
+
+/* One output value: output channel m of sample b at position o. */
+static float conv_point(const glc_conv_geom *cg, const float *x, const float *w, const float *bias,
+                        int64_t b, int64_t m, const int64_t *o) {
+    int64_t cpg = cg->c_in / cg->group, gi = m / (cg->c_out / cg->group);
+    int64_t ntaps = prod(cg->kernel, cg->nsp), in_plane = prod(cg->in, cg->nsp);
+    int64_t j[GLC_MAX_RANK];
+    float acc = bias ? bias[m] : 0.0f;
+    for (int64_t c = 0; c < cpg; c++) {
+        const float *xp = x + (b * cg->c_in + gi * cpg + c) * in_plane;
+        const float *wp = w + (m * cpg + c) * ntaps;
+        for (int64_t t = 0; t < ntaps; t++) {
+            interp_unravel(t, cg->nsp, cg->kernel, j);
+            int64_t off = conv_tap(cg, o, j);
+            if (off >= 0) acc += wp[t] * xp[off];
+        }
+    }
+    return acc;
+}
+
+static glc_status conv(const glc_graph *g, const glc_node *n, const void *const *in, float *y,
+                       glc_diag *d) {
+    glc_conv_geom cg;
+    GLC_TRY(glc_conv_geom_get(g, n, &cg, d));
+    int64_t out_plane = prod(cg.out, cg.nsp), o[GLC_MAX_RANK];
+    const float *bias = n->n_in > 2 ? in[2] : NULL;
+    for (int64_t b = 0; b < cg.batch; b++)
+        for (int64_t m = 0; m < cg.c_out; m++)
+            for (int64_t k = 0; k < out_plane; k++) {
+                interp_unravel(k, cg.nsp, cg.out, o);
+                y[(b * cg.c_out + m) * out_plane + k] =
+                    conv_point(&cg, in[0], in[1], bias, b, m, o);
+            }
+    return GLC_OK;
+}
+
+/* Batch statistics of channel c of x (N, C, inner): mean and population variance. */
+static void batch_stats(const float *x, int64_t N, int64_t C, int64_t inner, int64_t c, float *mean,
+                        float *var) {
+    double sum = 0.0, ss = 0.0, cnt = (double)(N * inner);
+    for (int64_t b = 0; b < N; b++)
+        for (int64_t i = 0; i < inner; i++)
+            sum += x[(b * C + c) * inner + i];
+    double mu = sum / cnt;
+    for (int64_t b = 0; b < N; b++)
+        for (int64_t i = 0; i < inner; i++) {
+            double dv = (double)x[(b * C + c) * inner + i] - mu;
+            ss += dv * dv;
+        }
+    *mean = (float)mu;
+    *var = (float)(ss / cnt);
+}
+
+static glc_status batchnorm(const glc_graph *g, const glc_node *n, const void *const *in,
+                            void *const *out) {
+    const glc_value *xv = IN_V(g, n, 0);
+    const float *x = in[0], *scale = in[1], *bias = in[2], *mean = in[3], *var = in[4];
+    int64_t N = xv->dims[0], C = xv->dims[1], inner = prod(xv->dims + 2, xv->rank - 2);
+    bool training = g->opset >= 14 && glc_attr_int(n, "training_mode", 0) == 1;
+    bool spatial = g->opset >= 9 || glc_attr_int(n, "spatial", 1) != 0;
+    float eps = glc_attr_float(n, "epsilon", 1e-5f), mom = glc_attr_float(n, "momentum", 0.9f);
+    float *y = out[0];
+    for (int64_t c = 0; c < C; c++) {
+        float bm = 0.0f, bv = 0.0f;
+        if (training) {
+            batch_stats(x, N, C, inner, c, &bm, &bv);
+            if (n->n_out > 1 && out[1]) ((float *)out[1])[c] = mean[c] * mom + bm * (1.0f - mom);
+            if (n->n_out > 2 && out[2]) ((float *)out[2])[c] = var[c] * mom + bv * (1.0f - mom);
+        }
+        for (int64_t b = 0; y && b < N; b++)
+            for (int64_t i = 0; i < inner; i++) {
+                int64_t p = spatial ? c : c * inner + i, at = (b * C + c) * inner + i;
+                float mu = training ? bm : mean[p], s2 = training ? bv : var[p];
+                float a = scale[p] * (1.0f / sqrtf(s2 + eps));
+                y[at] = (x[at] - mu) * a + bias[p];
+            }
+    }
+    return GLC_OK;
+}
+
+static void pointwise(const glc_graph *g, const glc_node *n, const float *x, float *y) {
+    int64_t total = glc_value_numel(IN_V(g, n, 0));
+    bool leaky = n->op == GLC_OP_LEAKYRELU;
+    float alpha = glc_attr_float(n, "alpha", leaky ? 0.01f : 0.2f);
+    float beta = glc_attr_float(n, "beta", 0.5f);
+    for (int64_t i = 0; i < total; i++) {
+        if (leaky) {
+            y[i] = x[i] < 0.0f ? alpha * x[i] : x[i];
+            continue;
+        }
+        float t = alpha * x[i] + beta;
+        t = t > 1.0f ? 1.0f : t;
+        y[i] = t < 0.0f ? 0.0f : t;
+    }
+}
+
+/* LogSoftmax over `len` elements spaced `inner` apart starting at x / y. */
+static void logsoftmax_row(const float *x, float *y, int64_t len, int64_t inner) {
+    float mx = -INFINITY, sum = 0.0f;
+    for (int64_t k = 0; k < len; k++)
+        mx = x[k * inner] > mx ? x[k * inner] : mx;
+    for (int64_t k = 0; k < len; k++)
+        sum += expf(x[k * inner] - mx);
+    float ls = logf(sum);
+    for (int64_t k = 0; k < len; k++)
+        y[k * inner] = (x[k * inner] - mx) - ls;
+}
+
+static void logsoftmax(const glc_graph *g, const glc_node *n, const float *x, float *y) {
+    const glc_value *xv = IN_V(g, n, 0);
+    bool legacy = g->opset < 13;
+    int64_t axis = glc_attr_int(n, "axis", legacy ? 1 : -1);
+    int ax = (int)(axis < 0 ? axis + xv->rank : axis);
+    /* (outer, len, inner): legacy coerces to 2-D [prod(d[:ax]), prod(d[ax:])]. */
+    int64_t outer = 1, len = 1, inner = 1;
+    for (int i = 0; i < xv->rank; i++) {
+        if (i < ax)
+            outer *= xv->dims[i];
+        else if (i == ax || legacy)
+            len *= xv->dims[i];
+        else
+            inner *= xv->dims[i];
+    }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < inner; j++)
+            logsoftmax_row(x + o * len * inner + j, y + o * len * inner + j, len, inner);
+}
+
+glc_status interp_nn(const glc_graph *g, const glc_node *n, const void *const *in, void *const *out,
+                     glc_diag *d) {
+    if (n->op == GLC_OP_CONV) return conv(g, n, in, out[0], d);
+    if (n->op == GLC_OP_BATCHNORM) return batchnorm(g, n, in, out);
+    if (n->op == GLC_OP_LEAKYRELU || n->op == GLC_OP_HARDSIGMOID) {
+        pointwise(g, n, in[0], out[0]);
+        return GLC_OK;
+    }
+    if (n->op == GLC_OP_LOGSOFTMAX) {
+        logsoftmax(g, n, in[0], out[0]);
+        return GLC_OK;
+    }
     return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: no kernel for %s",
                         glc_op_name(n->op));
 }

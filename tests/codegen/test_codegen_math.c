@@ -1,4 +1,4 @@
-/* test_codegen_math.c -- accuracy of the IR exp/tanh/sigmoid against libm over dense
+/* test_codegen_math.c -- accuracy of the IR exp/tanh/sigmoid/log against libm over dense
  * sweeps: 1e6 points, max relative error <= 1e-6 where the result is a normal float. */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
@@ -93,11 +93,53 @@ static void test_codegen_math__special_values(void **state) {
     assert_true(isnan(y[0]) && y[1] == 1.0f && y[2] == 0.0f);
 }
 
+/* log over n points spaced evenly in log2 from 2^lo to 2^hi (or linearly when lin). */
+static double sweep_log(double lo, double hi, bool lin) {
+    kern_fn f;
+    *(void **)&f = dlsym(H, "glc_test_log");
+    assert_non_null(f);
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < N; i++)
+        x[i] = (float)(lin ? lo + (hi - lo) * i / (N - 1) : exp2(lo + (hi - lo) * i / (N - 1)));
+    f(x, y, N);
+    double worst = 0, wx = 0;
+    for (int i = 0; i < N; i++) {
+        double r = log(x[i]);
+        /* relative to the result, or absolute near x = 1 where log x -> 0 */
+        double e = fabs(y[i] - r) / fmax(fabs(r), 1e-2);
+        if (e > worst) worst = e, wx = x[i];
+    }
+    free(x);
+    free(y);
+    printf("glc_test_log [%g, %g]: max error %.3g at x = %.9g\n", lo, hi, worst, wx);
+    return worst;
+}
+
+static void test_codegen_math__log_relative_error_below_1e6(void **state) {
+    (void)state;
+    assert_true(sweep_log(-149, 128, false) <= 1e-6); /* subnormals to FLT_MAX */
+    assert_true(sweep_log(0.5, 2.0, true) <= 1e-6);
+    assert_true(sweep_log(0.999, 1.001, true) <= 1e-6);
+}
+
+static void test_codegen_math__log_special_values(void **state) {
+    (void)state;
+    kern_fn fl;
+    *(void **)&fl = dlsym(H, "glc_test_log");
+    float x[7] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, -1.0f, 1.0f}, y[7];
+    fl(x, y, 7);
+    assert_true(isnan(y[0]) && isinf(y[1]) && y[1] > 0 && isnan(y[2]));
+    assert_true(isinf(y[3]) && y[3] < 0 && isinf(y[4]) && y[4] < 0);
+    assert_true(isnan(y[5]) && y[6] == 0.0f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codegen_math__exp_relative_error_below_1e6),
         cmocka_unit_test(test_codegen_math__tanh_and_sigmoid_relative_error_below_1e6),
         cmocka_unit_test(test_codegen_math__special_values),
+        cmocka_unit_test(test_codegen_math__log_relative_error_below_1e6),
+        cmocka_unit_test(test_codegen_math__log_special_values),
     };
     return cmocka_run_group_tests_name("codegen_math", tests, group_setup, group_teardown);
 }

@@ -1,0 +1,50 @@
+/*
+ * conv.h -- the geometry of an ONNX Conv, resolved once from a node's attributes and its
+ * input shapes (auto_pad applied, kernel sizes from W, defaults filled in). Shape inference
+ * (infer_nn.c), the reference kernel (interp_nn.c) and code generation (codegen/lower_nn.c,
+ * cg_conv_emit) all read it, so the three agree on pads and output sizes by construction.
+ * Ops that contain convolutions (ai.glc ConvLSTM) resolve their windows with the same
+ * functions.
+ *
+ *   glc_conv_geom cg;
+ *   if (glc_conv_geom_get(g, n, &cg, d)) return d->status;
+ *   // y[b, m, o...] = bias[m] + sum over c < cg.c_in / cg.group and taps j of
+ *   //   w[m, c, j...] * x[b, (m / (cg.c_out / cg.group)) * (cg.c_in / cg.group) + c,
+ *   //                     o_i * cg.stride[i] - cg.pad_begin[i] + j_i * cg.dilation[i]]
+ *   // where taps outside [0, cg.in[i]) read zero padding.
+ */
+#ifndef GLC_IR_CONV_H
+#define GLC_IR_CONV_H
+
+#include "ir.h"
+
+typedef struct glc_conv_geom {
+    int nsp;                      /* spatial axes: input rank - 2 */
+    int64_t batch, c_in, c_out;   /* N, C, M */
+    int64_t group;                /* C and M are multiples of it */
+    int64_t in[GLC_MAX_RANK];     /* spatial input sizes */
+    int64_t out[GLC_MAX_RANK];    /* spatial output sizes */
+    int64_t kernel[GLC_MAX_RANK]; /* taps per axis (W's trailing dims) */
+    int64_t stride[GLC_MAX_RANK];
+    int64_t dilation[GLC_MAX_RANK];
+    int64_t pad_begin[GLC_MAX_RANK]; /* after auto_pad */
+    int64_t pad_end[GLC_MAX_RANK];   /* after auto_pad */
+} glc_conv_geom;
+
+/* infer_nn.c */
+/* Fills *cg for a CONV node whose input shapes are known: checks X (N, C, D1..Dk), W
+ * (M, C/group, k1..kk), the optional B (M), group, kernel_shape against W, and the window
+ * attributes (see glc_conv_window_get). Fails with GLC_E_SHAPE naming the op and inputs. */
+glc_status glc_conv_geom_get(const glc_graph *g, const glc_node *n, glc_conv_geom *cg, glc_diag *d);
+/* The window part alone, for any node carrying Conv's window attributes (kernel_shape,
+ * strides, dilations, pads, auto_pad): cg->nsp, cg->in and cg->kernel must be set (the
+ * kernel sizes taken from the weights; kernel_shape, when present, must agree). Fills
+ * stride, dilation, pads and out; GLC_E_SHAPE on bad lengths or values or an empty output,
+ * whose message names the input as `what` ("input 0 f32[1,3,8,8]", say). */
+glc_status glc_conv_window_get(const glc_node *n, glc_conv_geom *cg, const char *what, glc_diag *d);
+/* Output sizes and pads of every axis from in, kernel, stride, dilation (and, for
+ * "NOTSET"/"" or "VALID", the explicit pads already in pad_begin/pad_end) for auto_pad ap
+ * (NOTSET, SAME_UPPER, SAME_LOWER or VALID). Returns false if some axis has out < 1. */
+bool glc_conv_geom_resolve(glc_conv_geom *cg, const char *ap);
+
+#endif
