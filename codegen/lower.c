@@ -78,6 +78,8 @@ uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
     switch (n->op) {
     case GLC_OP_MDLSTM:
         return lower_mdlstm_scratch(c, n);
+    case GLC_OP_CONVLSTM:
+        return lower_convlstm_scratch(c, n);
     default:
         return 0; /* every other op keeps its temporaries in registers or small allocas */
     }

@@ -14,3 +14,9 @@ add_test(NAME conformance_glc_gridlstm COMMAND conformance --all
   --rtol 1e-5 --atol 1e-6 --filter gridlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
 add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
   --rtol 1e-5 --atol 1e-6 --filter mdlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
+add_test(NAME conformance_convlstm_fixtures COMMAND conformance
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_convlstm_fixtures.txt
+  --filter convlstm --rtol 1e-5 --atol 1e-6 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
+add_test(NAME conformance_keras_convlstm COMMAND conformance
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_convlstm.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_convlstm)
