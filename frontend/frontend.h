@@ -26,6 +26,28 @@
 glc_status glc_import_onnx_file(const char *path, glc_graph **out, glc_diag *d);
 glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, glc_diag *d);
 
+/* Import options. A binding turns the named graph input into a constant holding the
+ * given tensor (`glc --bind NAME=FILE.npy`): its dtype must be the input's and its shape
+ * must match the input's static dims (a dim_param accepts any size). Used for operands
+ * glc needs at compile time (Reshape's shape, Slice's starts, ...: see
+ * glc_op_input_is_static). A binding naming no graph input is GLC_E_ARG. skip_infer stops
+ * after building the graph (no glc_infer_shapes, no verify): node outputs stay untyped,
+ * enough to ask glc_graph_static_values which inputs must be bound. NULL options = the
+ * plain import. The bound tensors are copied; the caller keeps ownership. */
+typedef struct glc_import_binding {
+    const char *name;
+    const glc_host_tensor *value;
+} glc_import_binding;
+typedef struct glc_import_options {
+    const glc_import_binding *bind;
+    uint32_t n_bind;
+    bool skip_infer;
+} glc_import_options;
+glc_status glc_import_onnx_file_opts(const char *path, const glc_import_options *o,
+                                     glc_graph **out, glc_diag *d);
+glc_status glc_import_onnx_buffer_opts(const void *buf, size_t len, const glc_import_options *o,
+                                       glc_graph **out, glc_diag *d);
+
 /* tensor_io.c
  * .npy (format 1.0/2.0/3.0, little-endian, C order; f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)
  * and serialized onnx TensorProto (as in the ONNX backend test data).

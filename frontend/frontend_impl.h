@@ -48,6 +48,8 @@ typedef struct fe_import {
     const Onnx__GraphProto *gp;
     fe_names values;
     glc_diag *d;
+    const glc_import_options *opt; /* never NULL */
+    bool *bound;                   /* [opt->n_bind]: binding k was used */
 } fe_import;
 
 /* import.c */

@@ -15,6 +15,10 @@
  *      are sorted topologically and added;
  *   6. graph outputs, then glc_infer_shapes and glc_graph_verify.
  *
+ * Options (glc_import_options): a graph input named by a binding becomes a constant with
+ * the bound tensor at step 4 (checked against the declared dtype and static dims);
+ * skip_infer ends the import after step 6's outputs.
+ *
  * Names are resolved through one hash table (fe_names) from name to value id, so a
  * name defined twice is caught wherever it happens. The unpacked proto is freed on
  * every path; a failed import destroys the half-built graph and returns *out = NULL.
@@ -136,6 +140,43 @@ static glc_status input_shape(fe_import *im, const char *name, const Onnx__Tenso
     return GLC_OK;
 }
 
+/* Binding k for name, or NULL. */
+static const glc_host_tensor *find_binding(const fe_import *im, const char *name, uint32_t *k) {
+    for (*k = 0; *k < im->opt->n_bind; (*k)++)
+        if (im->opt->bind[*k].name && !strcmp(im->opt->bind[*k].name, name))
+            return im->opt->bind[*k].value;
+    return NULL;
+}
+
+/* "i64[3,?]": the declared type of an input ('?' for a dim_param). */
+static void declared_str(glc_dtype dt, const Onnx__TensorShapeProto *sp, char *buf, size_t len) {
+    size_t k = (size_t)snprintf(buf, len, "%s", glc_dtype_name(dt));
+    for (size_t i = 0; sp && i < sp->n_dim && k < len; i++) {
+        const Onnx__TensorShapeProto__Dimension *dm = sp->dim[i];
+        bool v = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+        k += (size_t)snprintf(buf + k, len - k, v ? "%s%lld" : "%s?", i ? "," : "[",
+                              (long long)dm->dim_value);
+    }
+    if (sp && k < len) snprintf(buf + k, len - k, sp->n_dim ? "]" : "[]");
+}
+
+/* Input `name` declared (dt, sp) becomes a constant holding t. */
+static glc_status bind_input(fe_import *im, const char *name, glc_dtype dt,
+                             const Onnx__TensorShapeProto *sp, const glc_host_tensor *t) {
+    bool ok = t->dtype == dt && (!sp || sp->n_dim == (size_t)t->rank);
+    for (int i = 0; ok && sp && i < t->rank; i++)
+        ok = sp->dim[i]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
+             sp->dim[i]->dim_value == t->dims[i];
+    if (!ok) {
+        char want[200], got[200];
+        glc_shape_str(t->dtype, t->rank, t->dims, got, sizeof got);
+        declared_str(dt, sp, want, sizeof want);
+        return glc_diag_set(im->d, GLC_E_ARG, NULL, "bound value for input '%s' is %s; the model "
+                            "declares %s", name, got, want);
+    }
+    return define(im, name, glc_graph_add_const(im->g, name, t->dtype, t->rank, t->dims, t->data));
+}
+
 static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
     const char *name = vi->name ? vi->name : "";
     uint32_t known;
@@ -150,6 +191,12 @@ static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
         return glc_diag_set(
             im->d, GLC_E_UNSUPPORTED, NULL, "input '%s' has unsupported element type %s (%d)", name,
             glc_dtype_name((glc_dtype)tp->tensor_type->elem_type), (int)tp->tensor_type->elem_type);
+    uint32_t k;
+    const glc_host_tensor *bound = find_binding(im, name, &k);
+    if (bound) {
+        im->bound[k] = true;
+        return bind_input(im, name, dt, tp->tensor_type->shape, bound);
+    }
     int rank = 0;
     int64_t dims[GLC_MAX_RANK];
     GLC_TRY(input_shape(im, name, tp->tensor_type->shape, &rank, dims));
@@ -193,26 +240,42 @@ static glc_status build_graph(fe_import *im) {
         GLC_TRY(read_initializer(im, gp->initializer[i]));
     for (size_t i = 0; i < gp->n_input; i++)
         GLC_TRY(read_input(im, gp->input[i]));
+    for (uint32_t k = 0; k < im->opt->n_bind; k++)
+        if (!im->bound[k])
+            return glc_diag_set(im->d, GLC_E_ARG, NULL, "cannot bind '%s': the model has no graph "
+                                "input of that name", im->opt->bind[k].name);
     GLC_TRY(fe_import_nodes(im));
     for (size_t i = 0; i < gp->n_output; i++)
         GLC_TRY(read_output(im, gp->output[i]));
+    if (im->opt->skip_infer) return GLC_OK;
     GLC_TRY(glc_infer_shapes(im->g, im->d));
     return glc_graph_verify(im->g, im->d);
 }
 
-static glc_status import_model(const Onnx__ModelProto *m, glc_graph *g, glc_diag *d) {
+static glc_status import_model(const Onnx__ModelProto *m, const glc_import_options *o,
+                               glc_graph *g, glc_diag *d) {
     read_opsets(g, m);
-    fe_import im = {.g = g, .gp = m->graph, .d = d};
-    if (!fe_names_init(&im.values, count_names(m->graph))) {
+    fe_import im = {.g = g, .gp = m->graph, .d = d, .opt = o};
+    im.bound = calloc(o->n_bind + 1, sizeof *im.bound);
+    if (!im.bound || !fe_names_init(&im.values, count_names(m->graph))) {
+        free(im.bound);
         fe_names_fini(&im.values);
         return glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
     }
     glc_status s = build_graph(&im);
     fe_names_fini(&im.values);
+    free(im.bound);
     return s;
 }
 
 glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, glc_diag *d) {
+    return glc_import_onnx_buffer_opts(buf, len, NULL, out, d);
+}
+
+glc_status glc_import_onnx_buffer_opts(const void *buf, size_t len, const glc_import_options *o,
+                                       glc_graph **out, glc_diag *d) {
+    static const glc_import_options plain = {0};
+    if (!o) o = &plain;
     *out = NULL;
     Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
     if (!m) return glc_diag_set(d, GLC_E_PARSE, NULL, "not an ONNX model (protobuf parse failed)");
@@ -223,7 +286,7 @@ glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, 
     else if (!(g = glc_graph_create()))
         s = glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
     else
-        s = import_model(m, g, d);
+        s = import_model(m, o, g, d);
     onnx__model_proto__free_unpacked(m, NULL);
     if (s != GLC_OK)
         glc_graph_destroy(g);
@@ -233,11 +296,16 @@ glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, 
 }
 
 glc_status glc_import_onnx_file(const char *path, glc_graph **out, glc_diag *d) {
+    return glc_import_onnx_file_opts(path, NULL, out, d);
+}
+
+glc_status glc_import_onnx_file_opts(const char *path, const glc_import_options *o,
+                                     glc_graph **out, glc_diag *d) {
     *out = NULL;
     unsigned char *buf;
     size_t len;
     GLC_TRY(fe_read_file(path, &buf, &len, d));
-    glc_status s = glc_import_onnx_buffer(buf, len, out, d);
+    glc_status s = glc_import_onnx_buffer_opts(buf, len, o, out, d);
     free(buf);
     return s;
 }

@@ -11,6 +11,9 @@
  * multidirectional broadcasting for Add/Sub/Mul/Div, Softmax's axis meaning changed at
  * opset 13, Gemm's optional C is unidirectionally broadcast to (M, N), MatMul is numpy
  * matmul (1-D promotion, batch broadcasting), Reshape needs a constant int64 shape.
+ * A node computing a value that a static operand needs (Shape -> Gather -> Concat ->
+ * Reshape's shape, say) is folded into constants right after it is inferred
+ * (static_operands.c), so the consumer finds the constant when its turn comes.
  *
  * Errors are GLC_E_SHAPE with a message naming the input(s) and their shapes, or
  * GLC_E_LIMIT when an element count would overflow int64. Invariant on success: every
@@ -19,6 +22,7 @@
 #include "ir.h"
 #include "ir_impl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -270,7 +274,11 @@ static glc_status reshape_resolve(const glc_node *n, const glc_value *x, const i
 glc_status infer_reshape(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = in_val(g, n, 0), *s = in_val(g, n, 1);
     if (!s->data)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Reshape: shape must be a constant");
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "Reshape: input 1 'shape' must be a constant%s%s%s",
+                            s->is_input ? "; bind graph input '" : " (computed at run time)",
+                            s->is_input && s->name ? s->name : "",
+                            s->is_input ? "' with --bind" : "");
     char ss[SHAPE_BUF];
     shape_of(s, ss);
     if (s->dtype != GLC_DT_I64 || s->rank != 1)
@@ -378,7 +386,8 @@ static glc_status check_node_inputs(const glc_graph *g, const glc_node *n, glc_d
     return GLC_OK;
 }
 
-glc_status glc_infer_shapes(glc_graph *g, glc_diag *d) {
+/* need: the values that must become constants (static_operands.c). */
+static glc_status infer_nodes(glc_graph *g, const bool *need, glc_diag *d) {
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         glc_node *n = &g->nodes[i];
         if (n->dead) continue;
@@ -392,6 +401,16 @@ glc_status glc_infer_shapes(glc_graph *g, glc_diag *d) {
                 return glc_diag_set(d, GLC_E_INVALID_IR, n, "output %d id out of range", k);
         GLC_TRY(check_node_inputs(g, n, d));
         GLC_TRY(glc_op_table[n->op].infer(g, n, d));
+        GLC_TRY(infer_fold_static(g, i, need, d));
     }
     return GLC_OK;
+}
+
+glc_status glc_infer_shapes(glc_graph *g, glc_diag *d) {
+    bool *need = calloc(g->n_values ? g->n_values : 1, sizeof *need);
+    if (!need) return glc_diag_set(d, GLC_E_NOMEM, NULL, "shape inference: out of memory");
+    glc_graph_static_values(g, need);
+    glc_status s = infer_nodes(g, need, d);
+    free(need);
+    return s;
 }

@@ -1,56 +1,668 @@
 /*
- * infer_tensor.c -- shape inference of the tensor family (SPLIT, SLICE, SQUEEZE, UNSQUEEZE, GATHER, SHAPE, CAST, DROPOUT, PAD, REDUCEMEAN).
- * TODO(skeleton): replace with the real rules.
+ * infer_tensor.c -- shape inference of the tensor family: Split, Slice, Squeeze,
+ * Unsqueeze, Gather, Shape, Cast, Dropout, Pad, ReduceMean, and the parameter readers of
+ * tensor.h that the interpreter and codegen share.
+ *
+ * Every opset form that ONNX defined is read: old opsets carry the operands as
+ * attributes (Slice-1 starts/ends/axes, Split-2/11 split, Squeeze/Unsqueeze-1/11 axes,
+ * Pad-1 paddings and Pad-2 pads/value, ReduceMean-1..13 axes, Dropout-1/6 is_test,
+ * Cast-1 `to` as a type name), new opsets as inputs (Slice-10, Split-13, Squeeze-13,
+ * Unsqueeze-13, Pad-11 and Pad-18 axes, ReduceMean-18, Dropout-12 ratio and
+ * training_mode). Input operands are "static": glc compiles static shapes, so they must
+ * be constants when the node is inferred (glc_op_input_is_static lists them; infer.c
+ * folds the shape subgraphs that compute them). The attribute form is used when the
+ * node has no such input and the graph's opset predates the input form.
+ *
+ * Errors: GLC_E_SHAPE naming the op, the operand and the shapes; GLC_E_UNSUPPORTED for a
+ * non-constant static operand, a dtype glc does not convert, or random Dropout.
  */
 #include "ir.h"
 #include "ir_impl.h"
+#include "tensor.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_PARTS 256 /* Split outputs (ops.def allows 255) */
+
+static const char *vname(const glc_value *v) {
+    return v->name ? v->name : "";
+}
+
+/* "must be a constant" with a hint on where the value comes from. */
+static glc_status not_const(const glc_graph *g, const glc_node *n, int i, const char *what,
+                            glc_diag *d) {
+    const glc_value *v = &g->values[n->in[i]];
+    if (v->is_input || v->producer == GLC_NO_NODE)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "%s: input %d '%s' must be a constant; bind graph input '%s' with "
+                            "--bind",
+                            glc_op_name(n->op), i, what, vname(v));
+    const glc_node *p = &g->nodes[v->producer];
+    return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                        "%s: input %d '%s' must be a constant, but node '%s' (%s) computes it at "
+                        "run time",
+                        glc_op_name(n->op), i, what, p->name ? p->name : "", glc_op_name(p->op));
+}
+
+glc_status glc_static_ints(const glc_graph *g, const glc_node *n, int i, const char *what,
+                           int64_t *out, int max, int *count, glc_diag *d) {
+    *count = -1;
+    if (i >= n->n_in || !n->in[i]) return GLC_OK;
+    const glc_value *v = &g->values[n->in[i]];
+    char s[SHAPE_BUF];
+    infer_shape_str(v, s);
+    if ((v->dtype != GLC_DT_I64 && v->dtype != GLC_DT_I32) || v->rank > 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %d '%s' %s must be a 1-D i64 tensor",
+                            glc_op_name(n->op), i, what, s);
+    if (!v->data) return not_const(g, n, i, what, d);
+    int64_t k = glc_value_numel(v);
+    if (k > max)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %d '%s' %s has more than %d entries",
+                            glc_op_name(n->op), i, what, s, max);
+    for (int64_t j = 0; j < k; j++)
+        out[j] =
+            v->dtype == GLC_DT_I64 ? ((const int64_t *)v->data)[j] : ((const int32_t *)v->data)[j];
+    *count = (int)k;
+    return GLC_OK;
+}
+
+/* Attribute list `name` into out (at most max); *count = -1 if absent. */
+static glc_status attr_ints(const glc_node *n, const char *name, int64_t *out, int max, int *count,
+                            glc_diag *d) {
+    uint32_t k = 0;
+    const int64_t *p = glc_attr_ints(n, name, &k);
+    *count = -1;
+    if (!glc_node_attr(n, name)) return GLC_OK;
+    if (k > (uint32_t)max)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: attribute %s has %u entries, more than %d",
+                            glc_op_name(n->op), name, k, max);
+    for (uint32_t j = 0; j < k; j++)
+        out[j] = p[j];
+    *count = (int)k;
+    return GLC_OK;
+}
+
+/* The operand from input i (new opsets) or attribute `name` (before opset `since`). */
+static glc_status operand_ints(const glc_graph *g, const glc_node *n, int i, int since,
+                               const char *name, int64_t *out, int max, int *count, glc_diag *d) {
+    if (g->opset >= since || n->n_in > i) return glc_static_ints(g, n, i, name, out, max, count, d);
+    return attr_ints(n, name, out, max, count, d);
+}
+
+/* Normalises each of count axes against rank (marking them in seen); false on a bad or
+ * repeated axis, with the offending value in *bad. */
+static bool mark_axes(const int64_t *axes, int count, int rank, bool *seen, int64_t *bad) {
+    for (int i = 0; i < rank; i++)
+        seen[i] = false;
+    for (int j = 0; j < count; j++) {
+        int a;
+        *bad = axes[j];
+        if (!infer_norm_axis(axes[j], rank, false, &a) || seen[a]) return false;
+        seen[a] = true;
+    }
+    return true;
+}
+
+/* ---- Split ------------------------------------------------------------------------ */
+
+/* Equal parts (or, with opset-18 num_outputs, ceil-sized parts and a smaller last one). */
+static glc_status split_even(const glc_node *n, int64_t dim, int64_t *sizes, glc_diag *d) {
+    int k = n->n_out;
+    const glc_attr *num = glc_node_attr(n, "num_outputs");
+    if (num && num->i != k)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Split: num_outputs %lld but %d outputs",
+                            (long long)num->i, k);
+    int64_t chunk = num ? (dim + k - 1) / k : dim / k;
+    if (!num && dim % k)
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Split: axis length %lld does not split into %d "
+                            "equal parts",
+                            (long long)dim, k);
+    if (chunk * (k - 1) > dim)
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Split: axis length %lld cannot make %d parts of "
+                            "%lld",
+                            (long long)dim, k, (long long)chunk);
+    for (int j = 0; j < k; j++)
+        sizes[j] = j < k - 1 ? chunk : dim - chunk * (k - 1);
+    return GLC_OK;
+}
+
+glc_status glc_split_get(const glc_graph *g, const glc_node *n, int *axis, int64_t *sizes,
+                         glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    int64_t ax = glc_attr_int(n, "axis", 0);
+    if (!infer_norm_axis(ax, x->rank, false, axis))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Split: axis %lld out of range for input 0 %s",
+                            (long long)ax, s);
+    int64_t dim = x->dims[*axis], spec[MAX_PARTS], sum = 0;
+    int cnt;
+    /* Split-1 and Split-13+ take `split` as input 1; Split-2/11 as an attribute. */
+    GLC_TRY(glc_static_ints(g, n, 1, "split", spec, MAX_PARTS, &cnt, d));
+    if (cnt < 0) GLC_TRY(attr_ints(n, "split", spec, MAX_PARTS, &cnt, d));
+    if (cnt < 0) return split_even(n, dim, sizes, d);
+    if (cnt != n->n_out)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Split: split has %d entries for %d outputs", cnt,
+                            n->n_out);
+    for (int j = 0; j < cnt; j++) {
+        if (spec[j] < 0 || spec[j] > dim)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Split: split[%d] = %lld is out of range", j,
+                                (long long)spec[j]);
+        sizes[j] = spec[j];
+        sum += spec[j];
+    }
+    if (sum != dim)
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Split: split sums to %lld, axis %d of input 0 "
+                            "%s has %lld",
+                            (long long)sum, *axis, s, (long long)dim);
+    return GLC_OK;
+}
 
 glc_status infer_split(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    int axis;
+    int64_t sizes[MAX_PARTS], dims[GLC_MAX_RANK];
+    GLC_TRY(glc_split_get(g, n, &axis, sizes, d));
+    memcpy(dims, x->dims, sizeof dims);
+    glc_dtype dt = x->dtype;
+    int rank = x->rank;
+    for (int k = 0; k < n->n_out; k++) {
+        dims[axis] = sizes[k];
+        infer_set_out_k(g, n, k, dt, rank, dims);
+    }
+    return GLC_OK;
+}
+
+/* ---- Slice ------------------------------------------------------------------------ */
+
+/* One axis: start and end clamped the ONNX way, length of the walk. */
+static void slice_axis(int64_t dim, int64_t s, int64_t e, int64_t st, int64_t *start,
+                       int64_t *len) {
+    if (s < 0) s += dim;
+    if (e < 0) e += dim;
+    int64_t span;
+    if (st > 0) {
+        s = s < 0 ? 0 : s > dim ? dim : s;
+        e = e < 0 ? 0 : e > dim ? dim : e;
+        span = e - s;
+    } else {
+        s = s < 0 ? 0 : s > dim - 1 ? dim - 1 : s;
+        e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
+        span = s - e;
+    }
+    int64_t mag = st > 0 ? st : st == INT64_MIN ? INT64_MAX : -st;
+    *len = dim == 0 || span <= 0 ? 0 : 1 + (span - 1) / mag;
+    *start = *len ? s : 0;
+}
+
+/* starts/ends/axes/steps from inputs 1..4 (Slice-10+) or attributes (Slice-1). */
+static glc_status slice_operands(const glc_graph *g, const glc_node *n, int64_t (*op)[GLC_MAX_RANK],
+                                 int *cnt, glc_diag *d) {
+    static const char *const names[4] = {"starts", "ends", "axes", "steps"};
+    bool inputs = g->opset >= 10 || n->n_in > 1;
+    for (int k = 0; k < 4; k++) {
+        if (inputs)
+            GLC_TRY(glc_static_ints(g, n, k + 1, names[k], op[k], GLC_MAX_RANK, &cnt[k], d));
+        else if (k < 3)
+            GLC_TRY(attr_ints(n, names[k], op[k], GLC_MAX_RANK, &cnt[k], d));
+        else
+            cnt[k] = -1;
+    }
+    if (cnt[0] < 0 || cnt[1] < 0)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Slice: starts and ends are required");
+    for (int k = 1; k < 4; k++)
+        if (cnt[k] >= 0 && cnt[k] != cnt[0])
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Slice: %s has %d entries, starts has %d",
+                                names[k], cnt[k], cnt[0]);
+    return GLC_OK;
+}
+
+glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_geom *s,
+                              glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    int64_t op[4][GLC_MAX_RANK];
+    int cnt[4];
+    GLC_TRY(slice_operands(g, n, op, cnt, d));
+    s->rank = x->rank;
+    for (int a = 0; a < x->rank; a++) {
+        s->start[a] = 0;
+        s->step[a] = 1;
+        s->out[a] = x->dims[a];
+    }
+    if (cnt[2] < 0)
+        for (int j = 0; j < cnt[0]; j++)
+            op[2][j] = j;
+    bool seen[GLC_MAX_RANK];
+    int64_t bad;
+    char sx[SHAPE_BUF];
+    infer_shape_str(x, sx);
+    if (!mark_axes(op[2], cnt[0], x->rank, seen, &bad))
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Slice: axis %lld is out of range or repeated for "
+                            "input 0 %s",
+                            (long long)bad, sx);
+    for (int j = 0; j < cnt[0]; j++) {
+        int a = (int)(op[2][j] < 0 ? op[2][j] + x->rank : op[2][j]);
+        int64_t st = cnt[3] >= 0 ? op[3][j] : 1;
+        if (st == 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Slice: steps[%d] is 0", j);
+        slice_axis(x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
+        s->step[a] = s->out[a] > 1 ? st : 1; /* one element: the step never multiplies */
+    }
+    return GLC_OK;
 }
 
 glc_status infer_slice(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_slice_geom s;
+    GLC_TRY(glc_slice_geom_get(g, n, &s, d));
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, s.out);
+    return GLC_OK;
 }
 
+/* ---- Squeeze, Unsqueeze ------------------------------------------------------------- */
+
 glc_status infer_squeeze(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    int64_t axes[GLC_MAX_RANK], dims[GLC_MAX_RANK], bad;
+    int cnt, r = 0;
+    bool drop[GLC_MAX_RANK];
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    GLC_TRY(operand_ints(g, n, 1, 13, "axes", axes, GLC_MAX_RANK, &cnt, d));
+    if (cnt >= 0 && !mark_axes(axes, cnt, x->rank, drop, &bad))
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Squeeze: axis %lld is out of range or repeated "
+                            "for input 0 %s",
+                            (long long)bad, s);
+    for (int a = 0; a < x->rank; a++) {
+        if (cnt < 0) drop[a] = x->dims[a] == 1; /* no axes: every 1 goes */
+        if (drop[a] && x->dims[a] != 1)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Squeeze: axis %d of input 0 %s is not 1", a, s);
+        if (!drop[a]) dims[r++] = x->dims[a];
+    }
+    infer_set_out_k(g, n, 0, x->dtype, r, dims);
+    return GLC_OK;
 }
 
 glc_status infer_unsqueeze(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    int64_t axes[GLC_MAX_RANK], dims[GLC_MAX_RANK], bad;
+    int cnt;
+    bool ins[GLC_MAX_RANK];
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    GLC_TRY(operand_ints(g, n, 1, 13, "axes", axes, GLC_MAX_RANK, &cnt, d));
+    if (cnt < 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Unsqueeze: axes are required");
+    int r = x->rank + cnt;
+    if (r > GLC_MAX_RANK)
+        return glc_diag_set(d, GLC_E_LIMIT, n, "Unsqueeze: output rank %d exceeds %d", r,
+                            GLC_MAX_RANK);
+    if (!mark_axes(axes, cnt, r, ins, &bad))
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Unsqueeze: axis %lld is out of range or repeated "
+                            "for an output of rank %d",
+                            (long long)bad, r);
+    for (int a = 0, j = 0; a < r; a++)
+        dims[a] = ins[a] ? 1 : x->dims[j++];
+    infer_set_out_k(g, n, 0, x->dtype, r, dims);
+    return GLC_OK;
+}
+
+/* ---- Gather ------------------------------------------------------------------------ */
+
+/* Constant indices must lie in [-dim, dim). */
+static glc_status gather_check_const(const glc_node *n, const glc_value *ix, int64_t dim,
+                                     glc_diag *d) {
+    int64_t k = glc_value_numel(ix);
+    for (int64_t j = 0; ix->data && j < k; j++) {
+        int64_t v = ix->dtype == GLC_DT_I64 ? ((const int64_t *)ix->data)[j]
+                                            : ((const int32_t *)ix->data)[j];
+        if (v < -dim || v >= dim)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Gather: index %lld out of range [-%lld, %lld)",
+                                (long long)v, (long long)dim, (long long)dim);
+    }
+    return GLC_OK;
 }
 
 glc_status infer_gather(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0), *ix = glc_node_input(g, n, 1);
+    char sx[SHAPE_BUF], si[SHAPE_BUF];
+    infer_shape_str(x, sx);
+    infer_shape_str(ix, si);
+    int64_t axis = glc_attr_int(n, "axis", 0);
+    int ax;
+    if (x->rank == 0 || !infer_norm_axis(axis, x->rank, false, &ax))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Gather: axis %lld out of range for input 0 %s",
+                            (long long)axis, sx);
+    if (ix->dtype != GLC_DT_I32 && ix->dtype != GLC_DT_I64)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Gather: indices %s must be i32 or i64", si);
+    int r = x->rank + ix->rank - 1;
+    if (r > GLC_MAX_RANK)
+        return glc_diag_set(d, GLC_E_LIMIT, n, "Gather: output rank %d exceeds %d", r,
+                            GLC_MAX_RANK);
+    GLC_TRY(gather_check_const(n, ix, x->dims[ax], d));
+    int64_t dims[GLC_MAX_RANK];
+    int k = 0;
+    for (int a = 0; a < ax; a++)
+        dims[k++] = x->dims[a];
+    for (int a = 0; a < ix->rank; a++)
+        dims[k++] = ix->dims[a];
+    for (int a = ax + 1; a < x->rank; a++)
+        dims[k++] = x->dims[a];
+    GLC_TRY(infer_check_numel(n, r, dims, d));
+    infer_set_out_k(g, n, 0, x->dtype, r, dims);
+    return GLC_OK;
+}
+
+/* ---- Shape ------------------------------------------------------------------------ */
+
+static int clamp_dim(int64_t v, int rank) {
+    if (v < 0) v += rank;
+    return (int)(v < 0 ? 0 : v > rank ? rank : v);
+}
+
+void glc_shape_range(const glc_node *n, int rank, int *lo, int *hi) {
+    *lo = clamp_dim(glc_attr_int(n, "start", 0), rank);
+    *hi = clamp_dim(glc_attr_int(n, "end", rank), rank);
+    if (*hi < *lo) *hi = *lo;
 }
 
 glc_status infer_shape(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    int lo, hi;
+    (void)d;
+    glc_shape_range(n, x->rank, &lo, &hi);
+    int64_t len = hi - lo;
+    infer_set_out_k(g, n, 0, GLC_DT_I64, 1, &len);
+    return GLC_OK;
+}
+
+/* ---- Cast ------------------------------------------------------------------------- */
+
+/* The dtypes Cast converts between (interp_tensor.c and lower_tensor.c handle each). */
+static bool castable(glc_dtype t) {
+    switch (t) {
+    case GLC_DT_F32:
+    case GLC_DT_F64:
+    case GLC_DT_BOOL:
+    case GLC_DT_I8:
+    case GLC_DT_U8:
+    case GLC_DT_I16:
+    case GLC_DT_U16:
+    case GLC_DT_I32:
+    case GLC_DT_U32:
+    case GLC_DT_I64:
+    case GLC_DT_U64:
+    case GLC_DT_F16:
+        return true;
+    case GLC_DT_UNDEF:
+    case GLC_DT_STRING:
+    case GLC_DT_BF16: /* ONNX changed its rounding (truncation before 1.14, then RNE) */
+        return false;
+    }
+    return false;
+}
+
+/* Cast-1 names the target type ("FLOAT"); later opsets give its TensorProto code. */
+static glc_dtype cast_target(const glc_node *n) {
+    static const struct {
+        const char *name;
+        glc_dtype t;
+    } names[] = {{"FLOAT", GLC_DT_F32},    {"DOUBLE", GLC_DT_F64}, {"BOOL", GLC_DT_BOOL},
+                 {"INT8", GLC_DT_I8},      {"UINT8", GLC_DT_U8},   {"INT16", GLC_DT_I16},
+                 {"UINT16", GLC_DT_U16},   {"INT32", GLC_DT_I32},  {"UINT32", GLC_DT_U32},
+                 {"INT64", GLC_DT_I64},    {"UINT64", GLC_DT_U64}, {"FLOAT16", GLC_DT_F16},
+                 {"STRING", GLC_DT_STRING}};
+    const glc_attr *a = glc_node_attr(n, "to");
+    if (!a) return GLC_DT_UNDEF;
+    if (a->kind != GLC_ATTR_STRING) return (glc_dtype)a->i;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (a->s && !strcmp(a->s, names[i].name)) return names[i].t;
+    return GLC_DT_UNDEF;
 }
 
 glc_status infer_cast(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    if (!glc_node_attr(n, "to"))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Cast: attribute 'to' is required");
+    glc_dtype to = cast_target(n);
+    if (!castable(x->dtype) || !castable(to))
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Cast: %s to %s is not supported",
+                            glc_dtype_name(x->dtype), glc_dtype_name(to));
+    infer_set_out_k(g, n, 0, to, x->rank, x->dims);
+    return GLC_OK;
+}
+
+/* ---- Dropout ---------------------------------------------------------------------- */
+
+/* A constant scalar of input i as a double (f32/f64/bool). */
+static glc_status static_scalar(const glc_graph *g, const glc_node *n, int i, const char *what,
+                                double *out, glc_diag *d) {
+    const glc_value *v = &g->values[n->in[i]];
+    char s[SHAPE_BUF];
+    infer_shape_str(v, s);
+    if (glc_value_numel(v) != 1 ||
+        (v->dtype != GLC_DT_F32 && v->dtype != GLC_DT_F64 && v->dtype != GLC_DT_BOOL))
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "%s: input %d '%s' %s must be one f32, f64 "
+                            "or bool",
+                            glc_op_name(n->op), i, what, s);
+    if (!v->data) return not_const(g, n, i, what, d);
+    *out = v->dtype == GLC_DT_F32   ? ((const float *)v->data)[0]
+           : v->dtype == GLC_DT_F64 ? ((const double *)v->data)[0]
+                                    : ((const uint8_t *)v->data)[0] != 0;
+    return GLC_OK;
+}
+
+/* Whether the node trains (drops at random), and its ratio. */
+static glc_status dropout_mode(const glc_graph *g, const glc_node *n, bool *training, double *ratio,
+                               glc_diag *d) {
+    *ratio = glc_attr_float(n, "ratio", 0.5f);
+    if (g->opset < 7) { /* Dropout-1/6: is_test = 0 (the default) means training */
+        *training = glc_attr_int(n, "is_test", 0) == 0;
+        return GLC_OK;
+    }
+    *training = false;
+    if (g->opset < 12 || n->n_in < 3 || !n->in[2]) return GLC_OK;
+    double t;
+    GLC_TRY(static_scalar(g, n, 2, "training_mode", &t, d));
+    *training = t != 0;
+    *ratio = 0.5;
+    if (*training && n->in[1]) GLC_TRY(static_scalar(g, n, 1, "ratio", ratio, d));
+    return GLC_OK;
 }
 
 glc_status infer_dropout(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    if (!glc_dtype_is_float(x->dtype))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Dropout: input 0 %s must be a float tensor", s);
+    bool training;
+    double ratio;
+    GLC_TRY(dropout_mode(g, n, &training, &ratio, d));
+    if (training && ratio != 0)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "Dropout: training_mode with ratio > 0 is random (ratio %g)", ratio);
+    glc_dtype mask = g->opset >= 10 ? GLC_DT_BOOL : x->dtype;
+    if (mask != GLC_DT_BOOL && mask != GLC_DT_F32 && mask != GLC_DT_F64 && n->n_out > 1 &&
+        n->out[1])
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Dropout: a %s mask is not supported",
+                            glc_dtype_name(mask));
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
+    infer_set_out_k(g, n, 1, mask, x->rank, x->dims);
+    return GLC_OK;
+}
+
+/* ---- Pad -------------------------------------------------------------------------- */
+
+int64_t glc_pad_source(glc_pad_mode m, int64_t i, int64_t len) {
+    int64_t p, k;
+    switch (m) {
+    case GLC_PAD_CONSTANT:
+        return i < 0 || i >= len ? -1 : i;
+    case GLC_PAD_EDGE:
+        return i < 0 ? 0 : i >= len ? len - 1 : i;
+    case GLC_PAD_REFLECT:
+        if (len == 1) return 0;
+        p = 2 * (len - 1); /* the mirrored sequence repeats with this period */
+        k = i % p;
+        if (k < 0) k += p;
+        return k < len ? k : p - k;
+    case GLC_PAD_WRAP:
+        k = i % len;
+        return k < 0 ? k + len : k;
+    }
+    return -1;
+}
+
+/* v as one element of dtype dt, little-endian. */
+static void scalar_bytes(glc_dtype dt, double v, uint8_t *out) {
+    memset(out, 0, 8);
+    float f = (float)v;
+    int64_t i = isnan(v) ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+    if (dt == GLC_DT_F32)
+        memcpy(out, &f, 4);
+    else if (dt == GLC_DT_F64)
+        memcpy(out, &v, 8);
+    else if (dt == GLC_DT_BOOL)
+        out[0] = v != 0;
+    else
+        memcpy(out, &i, glc_dtype_size(dt)); /* little-endian: the low bytes */
+}
+
+static glc_status pad_mode(const glc_node *n, glc_pad_mode *m, glc_diag *d) {
+    const char *s = glc_attr_string(n, "mode", "constant");
+    if (!strcmp(s, "constant"))
+        *m = GLC_PAD_CONSTANT;
+    else if (!strcmp(s, "edge"))
+        *m = GLC_PAD_EDGE;
+    else if (!strcmp(s, "reflect"))
+        *m = GLC_PAD_REFLECT;
+    else if (!strcmp(s, "wrap"))
+        *m = GLC_PAD_WRAP;
+    else
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Pad: unknown mode '%s'", s);
+    return GLC_OK;
+}
+
+/* The constant: input 2 (Pad-11+, a scalar of the input dtype) or attribute value. */
+static glc_status pad_value(const glc_graph *g, const glc_node *n, glc_pad_geom *p, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    scalar_bytes(x->dtype, glc_attr_float(n, "value", 0.0f), p->value);
+    if (n->n_in < 3 || !n->in[2]) return GLC_OK;
+    const glc_value *v = &g->values[n->in[2]];
+    char s[SHAPE_BUF];
+    infer_shape_str(v, s);
+    if (v->dtype != x->dtype || glc_value_numel(v) != 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Pad: constant_value %s must be one %s", s,
+                            glc_dtype_name(x->dtype));
+    if (!v->data) return not_const(g, n, 2, "constant_value", d);
+    memcpy(p->value, v->data, glc_dtype_size(x->dtype));
+    return GLC_OK;
+}
+
+/* pads (Pad-11+ input 1; Pad-2 `pads`, Pad-1 `paddings`) over the axes (Pad-18 input 3). */
+static glc_status pad_amounts(const glc_graph *g, const glc_node *n, glc_pad_geom *p, glc_diag *d) {
+    int64_t pads[2 * GLC_MAX_RANK], axes[GLC_MAX_RANK], bad;
+    int np, na;
+    bool seen[GLC_MAX_RANK];
+    if (g->opset >= 11 || n->n_in > 1)
+        GLC_TRY(glc_static_ints(g, n, 1, "pads", pads, 2 * GLC_MAX_RANK, &np, d));
+    else
+        GLC_TRY(attr_ints(n, g->opset >= 2 ? "pads" : "paddings", pads, 2 * GLC_MAX_RANK, &np, d));
+    GLC_TRY(glc_static_ints(g, n, 3, "axes", axes, GLC_MAX_RANK, &na, d));
+    if (na < 0)
+        for (na = 0; na < p->rank; na++)
+            axes[na] = na;
+    if (!mark_axes(axes, na, p->rank, seen, &bad))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Pad: axis %lld is out of range or repeated",
+                            (long long)bad);
+    if (np < 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Pad: pads are required");
+    if (np != 2 * na)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Pad: pads has %d entries for %d axes", np, na);
+    for (int j = 0; j < na; j++) {
+        int a = (int)(axes[j] < 0 ? axes[j] + p->rank : axes[j]);
+        p->begin[a] = pads[j];
+        p->end[a] = pads[j + na];
+    }
+    return GLC_OK;
+}
+
+glc_status glc_pad_geom_get(const glc_graph *g, const glc_node *n, glc_pad_geom *p, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    memset(p, 0, sizeof *p);
+    p->rank = x->rank;
+    GLC_TRY(pad_mode(n, &p->mode, d));
+    GLC_TRY(pad_amounts(g, n, p, d));
+    GLC_TRY(pad_value(g, n, p, d));
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    for (int a = 0; a < x->rank; a++) {
+        int64_t len = x->dims[a], b = p->begin[a], e = p->end[a];
+        if (b < -len || e < -len || b > INT32_MAX || e > INT32_MAX || len + b + e < 0)
+            return glc_diag_set(d, GLC_E_SHAPE, n,
+                                "Pad: pads (%lld, %lld) on axis %d do not fit "
+                                "input 0 %s",
+                                (long long)b, (long long)e, a, s);
+        p->out[a] = len + b + e;
+        if (len == 0 && p->out[a] > 0 && p->mode != GLC_PAD_CONSTANT)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Pad: cannot %s-pad empty axis %d of input 0 %s",
+                                glc_attr_string(n, "mode", ""), a, s);
+    }
+    return GLC_OK;
 }
 
 glc_status infer_pad(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_pad_geom p;
+    GLC_TRY(glc_pad_geom_get(g, n, &p, d));
+    GLC_TRY(infer_check_numel(n, x->rank, p.out, d));
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, p.out);
+    return GLC_OK;
+}
+
+/* ---- ReduceMean ------------------------------------------------------------------- */
+
+glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce_geom *r,
+                               glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    int64_t axes[GLC_MAX_RANK], bad;
+    int cnt;
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    GLC_TRY(operand_ints(g, n, 1, 18, "axes", axes, GLC_MAX_RANK, &cnt, d));
+    r->rank = x->rank;
+    r->keepdims = glc_attr_int(n, "keepdims", 1) != 0;
+    r->noop = cnt <= 0 && glc_attr_int(n, "noop_with_empty_axes", 0) != 0;
+    if (cnt > 0 && !mark_axes(axes, cnt, x->rank, r->reduce, &bad))
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "ReduceMean: axis %lld is out of range or "
+                            "repeated for input 0 %s",
+                            (long long)bad, s);
+    r->out_rank = 0;
+    r->count = 1;
+    for (int a = 0; a < x->rank; a++) {
+        if (cnt <= 0) r->reduce[a] = !r->noop; /* no axes: all of them (or none) */
+        if (r->reduce[a]) r->count *= x->dims[a];
+        if (!r->reduce[a] || r->keepdims) r->out[r->out_rank++] = r->reduce[a] ? 1 : x->dims[a];
+    }
+    return GLC_OK;
 }
 
 glc_status infer_reducemean(glc_graph *g, glc_node *n, glc_diag *d) {
-    (void)g;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: not implemented yet", glc_op_name(n->op));
+    const glc_value *x = glc_node_input(g, n, 0);
+    if (x->dtype != GLC_DT_F32)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "ReduceMean: dtype %s is not supported "
+                            "(f32 only)",
+                            glc_dtype_name(x->dtype));
+    glc_reduce_geom r;
+    GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
+    infer_set_out_k(g, n, 0, x->dtype, r.out_rank, r.out);
+    return GLC_OK;
 }

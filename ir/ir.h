@@ -153,6 +153,12 @@ extern const glc_op_info glc_op_table[GLC_OP_COUNT];
 glc_op glc_op_lookup(const char *domain, const char *name); /* GLC_OP_NONE if unknown */
 const char *glc_op_name(glc_op op);                         /* ONNX name or id */
 
+/* static_operands.c: input slots that must be compile-time constants because they decide
+ * output shapes (Reshape shape, Slice starts/ends/axes/steps, Split split, Squeeze and
+ * Unsqueeze axes, Pad pads/constant_value/axes, ReduceMean axes, Dropout ratio and
+ * training_mode). */
+bool glc_op_input_is_static(glc_op op, int i);
+
 /* ---- attributes: kinds are ONNX AttributeProto.AttributeType's ------------------- */
 typedef enum glc_attr_kind {
     GLC_ATTR_UNDEF = 0,
@@ -281,6 +287,11 @@ const glc_value *glc_node_input(const glc_graph *g, const glc_node *n, int i);
 /* infer.c: runs each node's infer function in order; fills output dtype and shape.
  * Fails with GLC_E_SHAPE naming the node on incompatible inputs or attributes. */
 glc_status glc_infer_shapes(glc_graph *g, glc_diag *d);
+/* static_operands.c: need[v] (n_values entries) = value v must be a compile-time constant:
+ * it feeds a static input slot, directly or through the nodes computing it (not through
+ * Shape, which needs only its input's shape). glc_infer_shapes folds such values that
+ * small nodes compute from constants and shapes. */
+void glc_graph_static_values(const glc_graph *g, bool *need);
 /* Broadcast two shapes the numpy way; returns false if incompatible. */
 bool glc_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int *rout,
                          int64_t *out);

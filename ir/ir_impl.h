@@ -21,4 +21,8 @@ glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, g
 /* Normalises axis into [0, rank) (or [0, rank] when inclusive); false if out of range. */
 bool infer_norm_axis(int64_t axis, int rank, bool inclusive, int *out);
 
+/* static_operands.c: after node k is inferred, evaluates it into constants if one of its
+ * outputs is needed (need from glc_graph_static_values) and it can be evaluated now. */
+glc_status infer_fold_static(glc_graph *g, glc_node_id k, const bool *need, glc_diag *d);
+
 #endif

@@ -32,6 +32,13 @@ glc_status glc_run_pipeline(glc_graph *g, const glc_pipeline_options *o, glc_dia
     glc_pipeline_options none = {0};
     if (!o) o = &none;
     glc_pass_ctx cx = {.opt = o, .diag = d};
+    if (o->stream) { /* a change of meaning, not an optimisation: runs even at -O0 */
+        d->pass = "stream";
+        GLC_TRY(glc_pass_stream(g, &cx));
+        if (o->verify_each) GLC_TRY(glc_graph_verify(g, d));
+        if (o->print_after_all || (o->print_after && !strcmp(o->print_after, "stream")))
+            dump(g, o, "stream");
+    }
     for (int i = 0; i < glc_pipeline_len && !o->disable_all; i++) {
         const glc_pass_info *p = &glc_pipeline[i];
         d->pass = p->cli_name;

@@ -100,6 +100,8 @@ const char *glc_rt_status_name(glc_rt_status s) {
     case GLC_RT_E_WORKSPACE: return "workspace missing or too small";
     case GLC_RT_E_ABI: return "ABI version mismatch";
     case GLC_RT_E_LOAD: return "cannot load model";
+    case GLC_RT_E_NOMEM: return "out of memory";
+    case GLC_RT_E_NOT_STREAM: return "not a stream model (compile with --stream)";
     }
     return "unknown status";
 }

@@ -1,9 +1,12 @@
 /*
  * cmd_compile.c -- `glc MODEL.onnx -o OUT [-O0..-O3] [--emit=so|obj|asm|llvm]
- * [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [-v]`.
+ * [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [-v]`.
  *
  * import (frontend) -> pipeline (passes, verified after each; -O0 runs none) ->
- * glc_codegen_emit, which writes OUT whole or not at all. Before any work the driver
+ * glc_codegen_emit, which writes OUT whole or not at all. --bind NAME=FILE.npy
+ * (repeatable) makes graph input NAME a constant holding the array, for operands glc
+ * needs at compile time (Reshape's shape, Slice's starts, ...; see
+ * glc_op_input_is_static). Before any work the driver
  * checks that OUT's directory exists and is writable, so a bad -o fails fast with a
  * message naming it, and no file ever appears there.
  */
@@ -17,10 +20,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MAX_BIND 64
+
 typedef struct compile_args {
     const char *model, *out;
     glc_codegen_options cg;
     bool verbose;
+    bool stream; /* --stream: the stream pass runs first (passes/stream.c) */
+    const char *bind[MAX_BIND]; /* --bind NAME=FILE.npy, as given */
+    int n_bind;
 } compile_args;
 
 static const char *const emit_names[] = {
@@ -48,6 +56,44 @@ static int parse_opt_level(const char *a, int *level) {
     return usage_error("bad optimisation level '%s': expected -O0, -O1, -O2 or -O3", a);
 }
 
+static int add_bind(compile_args *a, const char *spec) {
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1])
+        return usage_error("--bind needs NAME=FILE.npy, got '%s'", spec);
+    if (a->n_bind == MAX_BIND) return usage_error("more than %d --bind flags", MAX_BIND);
+    a->bind[a->n_bind++] = spec;
+    return EXIT_OK;
+}
+
+/* The --bind arrays, read from their .npy files. */
+typedef struct bindings {
+    glc_import_binding b[MAX_BIND];
+    glc_host_tensor t[MAX_BIND];
+    char *name[MAX_BIND];
+    glc_import_options opt;
+} bindings;
+
+static void bindings_fini(bindings *bs) {
+    for (uint32_t k = 0; k < bs->opt.n_bind; k++) {
+        glc_host_tensor_fini(&bs->t[k]);
+        free(bs->name[k]);
+    }
+}
+
+static glc_status bindings_read(const compile_args *a, bindings *bs, glc_diag *d) {
+    bs->opt.bind = bs->b;
+    for (int k = 0; k < a->n_bind; k++) {
+        const char *eq = strchr(a->bind[k], '=');
+        bs->name[k] = strndup(a->bind[k], (size_t)(eq - a->bind[k]));
+        bs->b[k] = (glc_import_binding){bs->name[k], &bs->t[k]};
+        bs->opt.n_bind = (uint32_t)k + 1;
+        d->file = eq + 1;
+        if (!bs->name[k]) return glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
+        GLC_TRY(glc_npy_read(eq + 1, &bs->t[k], d));
+    }
+    return GLC_OK;
+}
+
 /* One argument of the compile command; *i may advance past a flag's value. */
 static int parse_one(int argc, char **argv, int *i, compile_args *a) {
     const char *s = argv[*i], *v = NULL;
@@ -56,8 +102,14 @@ static int parse_one(int argc, char **argv, int *i, compile_args *a) {
         a->verbose = true;
         return EXIT_OK;
     }
+    if (!strcmp(s, "--stream")) {
+        a->stream = true;
+        return EXIT_OK;
+    }
     if (!strncmp(s, "-O", 2)) return parse_opt_level(s, &a->cg.opt_level);
     if ((m = flag_value(argc, argv, i, "-o", &a->out)) != 0) return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if ((m = flag_value(argc, argv, i, "--bind", &v)) != 0)
+        return m < 0 ? EXIT_USAGE : add_bind(a, v);
     if ((m = flag_value(argc, argv, i, "--emit", &v)) != 0)
         return m < 0 ? EXIT_USAGE : parse_emit(v, &a->cg.emit);
     if ((m = flag_value(argc, argv, i, "--cpu", &a->cg.cpu)) != 0)
@@ -112,10 +164,15 @@ static int check_out_path(const char *out) {
 }
 
 static int compile(const compile_args *a) {
-    glc_pipeline_options po = {.verify_each = true, .disable_all = a->cg.opt_level == 0};
+    glc_pipeline_options po = {
+        .verify_each = true, .disable_all = a->cg.opt_level == 0, .stream = a->stream};
     glc_diag d = {0};
     glc_graph *g = NULL;
-    if (load_model(a->model, &po, a->verbose, &g, &d) != GLC_OK) return report_diag(&d);
+    bindings bs = {0};
+    glc_status ls = bindings_read(a, &bs, &d);
+    if (ls == GLC_OK) ls = load_model_opts(a->model, &bs.opt, &po, a->verbose, &g, &d);
+    bindings_fini(&bs);
+    if (ls != GLC_OK) return report_diag(&d);
     double t0 = now_ms();
     d.file = a->model;
     glc_status s = glc_codegen_emit(g, &a->cg, a->out, &d);

@@ -1,11 +1,13 @@
 /*
- * cmd_inspect.c -- `glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]`.
+ * cmd_inspect.c -- `glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]
+ * [--stream]`.
  *
  * Without a flag: prints the graph as imported (shapes inferred, verified) with
  * glc_graph_print. With one: runs the pass pipeline, verifying after each pass, and
  * prints the graph after the named pass or after every pass (pipeline.c prints a
  * "; after <pass>" line before each). An unknown pass name is a usage error that
- * lists the pipeline's pass names.
+ * lists the pipeline's pass names. --stream runs the stream pass (passes/stream.c)
+ * first, so the graph printed is the one `glc MODEL.onnx --stream` compiles.
  */
 #include "driver.h"
 
@@ -26,6 +28,10 @@ static int parse_one(int argc, char **argv, int *i, const char **model,
     int m;
     if (!strcmp(s, "--print-after-all")) {
         po->print_after_all = true;
+        return EXIT_OK;
+    }
+    if (!strcmp(s, "--stream")) {
+        po->stream = true;
         return EXIT_OK;
     }
     if ((m = flag_value(argc, argv, i, "--print-after", &po->print_after)) != 0) {

@@ -74,11 +74,17 @@ double now_ms(void) {
 
 glc_status load_model(const char *path, const glc_pipeline_options *o, bool verbose,
                       glc_graph **out, glc_diag *d) {
+    return load_model_opts(path, NULL, o, verbose, out, d);
+}
+
+glc_status load_model_opts(const char *path, const glc_import_options *io,
+                           const glc_pipeline_options *o, bool verbose, glc_graph **out,
+                           glc_diag *d) {
     *out = NULL;
     d->file = path;
     glc_graph *g = NULL;
     double t0 = now_ms();
-    GLC_TRY(glc_import_onnx_file(path, &g, d));
+    GLC_TRY(glc_import_onnx_file_opts(path, io, &g, d));
     double t1 = now_ms();
     if (verbose)
         fprintf(stderr, "glc: import %s: %u nodes, %u values, %.1f ms\n", path, g->n_nodes,

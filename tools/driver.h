@@ -50,5 +50,9 @@ double now_ms(void);
  * with o; on success *out owns the graph. Verbose prints phase timings to stderr. */
 glc_status load_model(const char *path, const glc_pipeline_options *o, bool verbose,
                       glc_graph **out, glc_diag *d);
+/* The same with import options (--bind: graph inputs turned into constants). */
+glc_status load_model_opts(const char *path, const glc_import_options *io,
+                           const glc_pipeline_options *o, bool verbose, glc_graph **out,
+                           glc_diag *d);
 
 #endif

@@ -29,10 +29,11 @@
 static const char help_text[] =
     "usage:\n"
     "  glc MODEL.onnx [-o OUT] [-O0|-O1|-O2|-O3] [--emit=so|obj|static|header|asm|llvm]\n"
-    "      [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [-v]\n"
+    "      [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [-v]\n"
+    "      [--bind NAME=FILE.npy ...]\n"
     "  glc run MODEL.so|MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "      [--interp] [--name=PREFIX]\n"
-    "  glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]\n"
+    "  glc inspect MODEL.onnx [--print-after=PASS | --print-after-all] [--stream]\n"
     "  glc bench MODEL.so [--iters N] [--warmup N] [--threads 1] [--json]\n"
     "      [--input NAME=FILE.npy ...] [--name=PREFIX]\n"
     "  glc --help | help\n"
@@ -54,7 +55,26 @@ static const char help_text[] =
     "                    with --emit=obj|static|asm|llvm to cross-compile\n"
     "  --name=PREFIX     exported symbols are PREFIX_describe and PREFIX_invoke\n"
     "                    (default glc_model); PREFIX must be a C identifier\n"
-    "  -v                print phases and timings to stderr\n"
+    "  --stream          compile one time step, for online inference: the inputs' time\n"
+    "                    axis (the first recurrent node's, traced back through\n"
+    "                    Transpose and elementwise ops) becomes 1, and each LSTM, GRU,\n"
+    "                    RNN or ConvLSTM k gets state ports stream_h<k> (and\n"
+    "                    stream_c<k>) -> stream_h<k>_out (stream_c<k>_out). Run it with\n"
+    "                    glc_rt_stream_open/_step/_reset (glc_runtime.h), which keep\n"
+    "                    the state between steps. Recurrent nodes must be forward,\n"
+    "                    without sequence_lens or non-zero initial states. Shapes are\n"
+    "                    checked, not meaning: ops that mix time steps outside the\n"
+    "                    recurrent nodes would make the steps differ from the whole run\n"
+    "  --bind NAME=FILE.npy  graph input NAME becomes a constant holding the array\n"
+    "                    (repeatable; dtype and shape must match the input). For\n"
+    "                    operands glc needs at compile time: Reshape's shape, Slice's\n"
+    "                    starts/ends/axes/steps, Split's split, Squeeze/Unsqueeze\n"
+    "                    axes, Pad's pads/value/axes, ReduceMean's axes, Dropout's\n"
+    "                    ratio/training_mode\n"
+    "  -v                print phases and timings to stderr\n";
+
+/* Split in two: ISO C caps a string literal at 4095 characters. */
+static const char help_text_commands[] =
     "\n"
     "run: run a model on .npy inputs and write each output to DIR/<output name>.npy\n"
     "(characters outside [A-Za-z0-9._-] in the name become '_'; files are written\n"
@@ -72,6 +92,7 @@ static const char help_text[] =
     "inspect: print the graph as imported (after shape inference and verification).\n"
     "  --print-after=PASS  run the pass pipeline and print the graph after PASS\n"
     "  --print-after-all   run the pass pipeline and print the graph after every pass\n"
+    "  --stream            first rewrite the graph for streaming, as compile --stream\n"
     "\n"
     "bench: time the compiled model's run on fixed inputs: N timed runs (default 20)\n"
     "after N untimed warm-up runs (default 3); prints the median, minimum and maximum\n"
@@ -86,6 +107,7 @@ static const char help_text[] =
 
 static int print_help(void) {
     fputs(help_text, stdout);
+    fputs(help_text_commands, stdout);
     fputs("\npasses, in pipeline order:\n", stdout);
     for (int i = 0; i < glc_pipeline_len; i++)
         printf("  %-20s %s\n", glc_pipeline[i].cli_name, glc_pipeline[i].summary);

@@ -39,6 +39,8 @@ typedef enum glc_rt_status {
     GLC_RT_E_WORKSPACE = 2, /* workspace NULL or smaller than workspace_size */
     GLC_RT_E_ABI = 3,       /* (loader) the model was built for another ABI version */
     GLC_RT_E_LOAD = 4,      /* (loader) cannot open the file or find its symbols */
+    GLC_RT_E_NOMEM = 5,     /* (stream) out of memory */
+    GLC_RT_E_NOT_STREAM = 6, /* (stream) no stream_* state ports: not compiled with --stream */
 } glc_rt_status;
 
 typedef struct glc_tensor_info {
@@ -77,6 +79,53 @@ glc_rt_status glc_rt_model_run(const glc_rt_model *m, const void *const *inputs,
                                void *const *outputs, void *workspace, uint64_t workspace_size);
 void glc_rt_model_close(glc_rt_model *m); /* NULL is fine */
 const char *glc_rt_status_name(glc_rt_status s);
+
+/* ---- streaming (libglc_runtime): one time step per call ---------------------------
+ * For a model compiled with `glc MODEL.onnx --stream`: its inputs' time axis has length
+ * 1 and each recurrent node k has state ports, input stream_h<k> (and stream_c<k> for
+ * LSTM/ConvLSTM) with output stream_h<k>_out (stream_c<k>_out). A stream owns the state
+ * and a workspace (allocated once, at open) and hides those ports: step() takes and
+ * returns only the frame ports, in the model's order without the state ports, runs the
+ * model once and makes each state output the next step's state input. The state starts
+ * at zero, like an LSTM without initial_h; reset() zeroes it again. T steps from zero
+ * give the whole-sequence model's per-step outputs and final state.
+ *
+ *   glc_rt_stream *st;
+ *   if (glc_rt_stream_open(m, &st) != GLC_RT_OK) ...   // m from glc_rt_model_open
+ *   for (each frame) {
+ *       const void *in[] = {frame};  void *out[] = {y};
+ *       glc_rt_stream_step(st, in, out);
+ *   }
+ *   glc_rt_stream_close(st);
+ *
+ * A statically linked model: glc_rt_stream_open_static(PREFIX_describe(), PREFIX_invoke,
+ * &st). A stream is not thread-safe; use one stream per thread (they may share m).
+ * NULL arguments give GLC_RT_E_ARG, never a crash. */
+typedef struct glc_rt_stream glc_rt_stream;
+
+/* GLC_RT_E_NOT_STREAM if m has no state ports or a state input without its _out output
+ * (same dtype and size); GLC_RT_E_NOMEM. *out is NULL on failure. m must outlive the
+ * stream. */
+glc_rt_status glc_rt_stream_open(const glc_rt_model *m, glc_rt_stream **out);
+glc_rt_status glc_rt_stream_open_static(const glc_model_desc *desc, glc_model_invoke_fn invoke,
+                                        glc_rt_stream **out);
+/* Frame ports: counts (0 for a NULL stream) and infos (NULL if out of range). */
+uint32_t glc_rt_stream_n_inputs(const glc_rt_stream *s);
+uint32_t glc_rt_stream_n_outputs(const glc_rt_stream *s);
+const glc_tensor_info *glc_rt_stream_input(const glc_rt_stream *s, uint32_t i);
+const glc_tensor_info *glc_rt_stream_output(const glc_rt_stream *s, uint32_t i);
+/* State tensors, in the model's input order (stream_h0, stream_c0, stream_h1, ...). */
+uint32_t glc_rt_stream_n_states(const glc_rt_stream *s);
+/* The current state i (info->name is its input port's name); writable, to save or seed
+ * a state. Valid until the next step, reset or close. NULL if out of range. */
+void *glc_rt_stream_state(glc_rt_stream *s, uint32_t i, const glc_tensor_info **info);
+/* One step: frame_inputs[i] has glc_rt_stream_input(s, i)->size_bytes bytes, each
+ * frame_outputs[i] receives glc_rt_stream_output(s, i)->size_bytes. On an error the
+ * state is unchanged. */
+glc_rt_status glc_rt_stream_step(glc_rt_stream *s, const void *const *frame_inputs,
+                                 void *const *frame_outputs);
+glc_rt_status glc_rt_stream_reset(glc_rt_stream *s); /* state back to zero */
+void glc_rt_stream_close(glc_rt_stream *s);          /* NULL is fine */
 
 #ifdef __cplusplus
 }

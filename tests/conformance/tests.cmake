@@ -10,13 +10,21 @@ target_compile_options(conformance PRIVATE -Wno-format-truncation)
 add_test(NAME conformance_rnn_fixtures COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_rnn_fixtures.txt
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn)
-add_test(NAME conformance_glc_gridlstm COMMAND conformance --all
-  --rtol 1e-5 --atol 1e-6 --filter gridlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
-add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
-  --rtol 1e-5 --atol 1e-6 --filter mdlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
 add_test(NAME conformance_convlstm_fixtures COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_convlstm_fixtures.txt
   --filter convlstm --rtol 1e-5 --atol 1e-6 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
 add_test(NAME conformance_keras_convlstm COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_convlstm.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_convlstm)
+# The seed examples (examples/README.md): every model of each directory must pass.
+foreach(ex gridlstm2d_block mdlstm_diagonal convlstm_video spatial_lstm gridlstm_charmodel)
+  add_test(NAME example_${ex} COMMAND conformance --all --rtol 1e-4 --atol 1e-5
+           ${CMAKE_SOURCE_DIR}/examples/${ex})
+endforeach()
+add_test(NAME conformance_glc_gridlstm COMMAND conformance --all
+  --rtol 1e-5 --atol 1e-6 --filter gridlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
+add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
+  --rtol 1e-5 --atol 1e-6 --filter mdlstm ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops)
+add_test(NAME conformance_keras_tf2onnx COMMAND conformance
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx)

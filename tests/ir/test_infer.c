@@ -143,7 +143,8 @@ static void test_infer__reshape_needs_constant_shape(void **state) {
     glc_value_id xs[2] = {x, s};
     tu_node(G, GLC_OP_RESHAPE, "r", xs, 2, NULL);
     assert_int_equal(glc_infer_shapes(G, &D), GLC_E_UNSUPPORTED);
-    assert_string_equal(D.msg, "Reshape: shape must be a constant");
+    assert_string_equal(D.msg, "Reshape: input 1 'shape' must be a constant; bind graph input 's' "
+                               "with --bind");
 }
 
 static void test_infer__reshape_bad_count_and_two_minus_ones(void **state) {

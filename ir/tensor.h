@@ -1,0 +1,79 @@
+/*
+ * tensor.h -- the resolved parameters of the tensor-family ops (Split, Slice, Pad,
+ * ReduceMean, Shape), read once from a node's attributes (old opsets) or its static
+ * operand inputs (new opsets) together with the input shape. Shape inference
+ * (infer_tensor.c), the reference kernels (interp_tensor.c) and code generation
+ * (codegen/lower_tensor.c) all go through these functions, so the three agree on
+ * clamping, defaults and output sizes by construction.
+ *
+ * Static operands (Slice's starts/ends/axes/steps, Split's split, Pad's pads, ...) must
+ * be constants by the time the node is inferred (see glc_op_input_is_static in ir.h);
+ * a non-constant one is GLC_E_UNSUPPORTED naming the input.
+ *
+ *   glc_slice_geom s;
+ *   if (glc_slice_geom_get(g, n, &s, d)) return d->status;
+ *   // output coordinate o along axis a reads input coordinate s.start[a] + o * s.step[a]
+ */
+#ifndef GLC_IR_TENSOR_H
+#define GLC_IR_TENSOR_H
+
+#include "ir.h"
+
+/* Reads input i of n, a constant integer tensor (i32 or i64, scalar or 1-D), into
+ * out[0..*count) (at most max entries). `what` names the operand in messages
+ * ("starts"). Absent input: *count = -1 and GLC_OK. Non-constant: GLC_E_UNSUPPORTED. */
+glc_status glc_static_ints(const glc_graph *g, const glc_node *n, int i, const char *what,
+                           int64_t *out, int max, int *count, glc_diag *d);
+
+/* Slice: output coordinate o along axis a reads input coordinate start[a] + o * step[a]. */
+typedef struct glc_slice_geom {
+    int rank;
+    int64_t start[GLC_MAX_RANK];
+    int64_t step[GLC_MAX_RANK]; /* non-zero; negative walks backwards */
+    int64_t out[GLC_MAX_RANK];  /* output dims */
+} glc_slice_geom;
+glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_geom *s,
+                              glc_diag *d);
+
+/* Split: the axis and the size of each of the n->n_out parts along it. */
+glc_status glc_split_get(const glc_graph *g, const glc_node *n, int *axis, int64_t *sizes,
+                         glc_diag *d);
+
+/* Pad. Along an axis of input size len padded by (begin, end), output coordinate o reads
+ * input coordinate glc_pad_source(mode, o - begin, len), or the constant when that is -1. */
+typedef enum glc_pad_mode {
+    GLC_PAD_CONSTANT,
+    GLC_PAD_EDGE,
+    GLC_PAD_REFLECT,
+    GLC_PAD_WRAP
+} glc_pad_mode;
+typedef struct glc_pad_geom {
+    int rank;
+    glc_pad_mode mode;
+    int64_t begin[GLC_MAX_RANK], end[GLC_MAX_RANK]; /* negative = crop */
+    int64_t out[GLC_MAX_RANK];
+    uint8_t value[8]; /* the constant, as one element of the input dtype (little-endian) */
+} glc_pad_geom;
+glc_status glc_pad_geom_get(const glc_graph *g, const glc_node *n, glc_pad_geom *p, glc_diag *d);
+/* Input coordinate for the (possibly out-of-range) coordinate i along an axis of length
+ * len > 0: -1 for CONSTANT outside [0, len), clamped for EDGE, mirrored without repeating
+ * the edge for REFLECT (numpy 'reflect', periodic), modulo len for WRAP. */
+int64_t glc_pad_source(glc_pad_mode m, int64_t i, int64_t len);
+
+/* ReduceMean: which axes are reduced, and the output shape. noop: the output is the
+ * input (empty axes with noop_with_empty_axes). */
+typedef struct glc_reduce_geom {
+    int rank;
+    bool reduce[GLC_MAX_RANK];
+    bool keepdims, noop;
+    int out_rank;
+    int64_t out[GLC_MAX_RANK];
+    int64_t count; /* elements averaged into one output */
+} glc_reduce_geom;
+glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce_geom *r,
+                               glc_diag *d);
+
+/* Shape (opset 15 start/end): the output is dims[*lo .. *hi) of an input of this rank. */
+void glc_shape_range(const glc_node *n, int rank, int *lo, int *hi);
+
+#endif

@@ -1,0 +1,384 @@
+/* test_lower_tensor.c -- the tensor family (Split, Slice, Squeeze, Unsqueeze, Gather,
+ * Shape, Cast, Dropout, Pad, ReduceMean) compiled to a shared object and compared byte
+ * for byte with the reference interpreter on random data of every dtype involved; the
+ * infer-time folding of Shape -> Gather -> Concat -> Reshape with the folded Shape also a
+ * graph output, through the pass pipeline; and `glc --bind` compiling an ONNX node test
+ * whose static operands are graph inputs. */
+#define _DEFAULT_SOURCE
+#include "cg_test_util.h"
+
+#include "frontend.h"
+#include "passes.h"
+
+static glc_graph *G;
+
+static int setup(void **state) {
+    (void)state;
+    G = glc_graph_create();
+    G->opset = 13;
+    return G ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    glc_graph_destroy(G);
+    return 0;
+}
+
+static int group_setup(void **state) {
+    (void)state;
+    return cg_make_tmpdir();
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    cg_rm_tmpdir();
+    return 0;
+}
+
+static glc_value_id i64s(const char *name, int n, const int64_t *v) {
+    int64_t d[1] = {n};
+    return glc_graph_add_const(G, name, GLC_DT_I64, 1, d, v);
+}
+
+static glc_value_id out_node(glc_op op, const char *name, const glc_value_id *in, int n_in,
+                             glc_node_id *nid) {
+    glc_value_id y = cg_node(G, op, name, in, n_in, nid);
+    glc_graph_add_output(G, y);
+    return y;
+}
+
+/* Random values of v's dtype; specials (NaN, inf, huge) salted into f32. */
+static void fill(const glc_value *v, void *p, unsigned *seed) {
+    static const float specials[6] = {NAN, INFINITY, -INFINITY, 3e9f, -3e9f, 1e20f};
+    int64_t n = glc_value_numel(v);
+    for (int64_t i = 0; i < n; i++) {
+        double r = (double)rand_r(seed) / RAND_MAX * 8.0 - 4.0;
+        int64_t k = (int64_t)(r * 40.0);
+        switch (v->dtype) {
+        case GLC_DT_F32:
+            ((float *)p)[i] = i % 7 == 3 ? specials[(i / 7) % 6] : (float)r;
+            break;
+        case GLC_DT_F64:
+            ((double *)p)[i] = r;
+            break;
+        case GLC_DT_BOOL:
+            ((uint8_t *)p)[i] = k > 0;
+            break;
+        case GLC_DT_F16: { /* any bit pattern; NaNs made the quiet NaN of their sign */
+            uint16_t h = (uint16_t)(i % 5 == 2 ? k * 1000003 : k * 97);
+            if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff)) h = (h & 0x8000) | 0x7e00;
+            ((uint16_t *)p)[i] = h;
+            break;
+        }
+        default: {
+            uint64_t bits = (uint64_t)(i % 5 == 2 ? k * 1000003 : k);
+            memcpy((char *)p + i * glc_dtype_size(v->dtype), &bits, glc_dtype_size(v->dtype));
+        }
+        }
+    }
+}
+
+/* Compiles G, runs it and the interpreter on in[] (random when NULL), compares bytes. */
+static void check(const void *const *given, const char *file) {
+    glc_rt_model *m = cg_compile(G, file);
+    const glc_model_desc *md = glc_rt_model_desc(m);
+    void *in[16] = {NULL}, *got[256], *want[256];
+    unsigned seed = 99;
+    for (uint32_t i = 0; i < G->n_inputs; i++) {
+        const glc_value *v = &G->values[G->inputs[i]];
+        in[i] = calloc(1, glc_value_nbytes(v) + 1);
+        if (given && given[i])
+            memcpy(in[i], given[i], glc_value_nbytes(v));
+        else
+            fill(v, in[i], &seed);
+    }
+    for (uint32_t i = 0; i < G->n_outputs; i++) {
+        got[i] = calloc(1, glc_value_nbytes(&G->values[G->outputs[i]]) + 1);
+        want[i] = calloc(1, glc_value_nbytes(&G->values[G->outputs[i]]) + 1);
+    }
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_interp_run(G, (const void *const *)in, want, &d)) fail_msg("interp: %s", d.msg);
+    void *ws = aligned_alloc(64, (md->workspace_size + 63) / 64 * 64 + 64);
+    assert_int_equal(glc_rt_model_run(m, (const void *const *)in, got, ws, md->workspace_size),
+                     GLC_RT_OK);
+    for (uint32_t i = 0; i < G->n_outputs; i++) {
+        const glc_value *v = &G->values[G->outputs[i]];
+        size_t nb = glc_value_nbytes(v), at = 0;
+        while (at < nb && ((char *)got[i])[at] == ((char *)want[i])[at])
+            at++;
+        if (at < nb)
+            fail_msg("output %u '%s' (%s) differs from the interpreter at byte %zu: %02x, want "
+                     "%02x",
+                     i, v->name, glc_dtype_name(v->dtype), at, ((unsigned char *)got[i])[at],
+                     ((unsigned char *)want[i])[at]);
+        free(got[i]);
+        free(want[i]);
+    }
+    for (uint32_t i = 0; i < G->n_inputs; i++)
+        free(in[i]);
+    free(ws);
+    glc_rt_model_close(m);
+}
+
+static void test_lower_tensor__slice_with_negative_steps_and_clamping(void **state) {
+    (void)state;
+    int64_t d[3] = {5, 7, 9}, di[2] = {4, 6};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, d), xi = cg_in(G, "xi", GLC_DT_I64, 2, di);
+    glc_value_id a[5] = {
+        x, i64s("s", 3, (int64_t[]){-1, 1, 100}), i64s("e", 3, (int64_t[]){-1000, 6, -100}),
+        i64s("ax", 3, (int64_t[]){0, 1, 2}), i64s("st", 3, (int64_t[]){-2, 2, -3})};
+    out_node(GLC_OP_SLICE, "s3", a, 5, NULL);
+    glc_value_id b[4] = {xi, i64s("s2", 1, (int64_t[]){1}), i64s("e2", 1, (int64_t[]){5}),
+                         i64s("a2", 1, (int64_t[]){-1})};
+    out_node(GLC_OP_SLICE, "s2", b, 4, NULL);
+    check(NULL, "slice.so");
+}
+
+static void test_lower_tensor__split_skips_unrequested_parts(void **state) {
+    (void)state;
+    int64_t d[3] = {3, 10, 4};
+    glc_value_id in[2] = {cg_in(G, "x", GLC_DT_F32, 3, d), i64s("sp", 3, (int64_t[]){3, 5, 2})};
+    glc_value_id out[3] = {glc_graph_add_value(G, "a", GLC_DT_UNDEF, 0, NULL), 0,
+                           glc_graph_add_value(G, "c", GLC_DT_UNDEF, 0, NULL)};
+    glc_node_id nid = glc_graph_add_node(G, GLC_OP_SPLIT, "split", in, 2, out, 3);
+    glc_node_set_int(G, nid, "axis", -2);
+    glc_graph_add_output(G, out[0]);
+    glc_graph_add_output(G, out[2]);
+    check(NULL, "split.so");
+}
+
+static void test_lower_tensor__squeeze_unsqueeze_and_gather(void **state) {
+    (void)state;
+    int64_t d[3] = {4, 1, 5}, di[2] = {2, 3}, dl[1] = {3};
+    glc_value_id x = cg_in(G, "x", GLC_DT_I32, 3, d);
+    glc_value_id sq[2] = {x, i64s("ax", 1, (int64_t[]){1})};
+    glc_value_id s = out_node(GLC_OP_SQUEEZE, "sq", sq, 2, NULL);
+    glc_value_id us[2] = {s, i64s("ax2", 2, (int64_t[]){0, 3})};
+    out_node(GLC_OP_UNSQUEEZE, "us", us, 2, NULL);
+    glc_value_id ga[2] = {s, cg_in(G, "idx", GLC_DT_I64, 2, di)};
+    glc_node_id nid;
+    out_node(GLC_OP_GATHER, "ga", ga, 2, &nid);
+    glc_node_set_int(G, nid, "axis", 1);
+    glc_value_id gb[2] = {x, cg_in(G, "idx32", GLC_DT_I32, 1, dl)};
+    out_node(GLC_OP_GATHER, "gb", gb, 2, NULL);
+    int64_t idx[6] = {0, -1, 4, -5, 2, 3};
+    int32_t idx32[3] = {3, -4, 0};
+    const void *given[3] = {NULL, idx, idx32};
+    check(given, "gather.so");
+}
+
+static void test_lower_tensor__gather_writes_zeros_for_out_of_range_indices(void **state) {
+    (void)state;
+    int64_t d[2] = {2, 3}, di[1] = {3};
+    glc_value_id ga[2] = {cg_in(G, "x", GLC_DT_F32, 2, d), cg_in(G, "i", GLC_DT_I64, 1, di)};
+    glc_node_id nid;
+    out_node(GLC_OP_GATHER, "ga", ga, 2, &nid);
+    glc_node_set_int(G, nid, "axis", 1);
+    glc_rt_model *m = cg_compile(G, "gather_oob.so");
+    float x[6] = {1, 2, 3, 4, 5, 6}, y[6];
+    int64_t idx[3] = {-1, 3, -4};
+    const void *in[2] = {x, idx};
+    void *out[1] = {y};
+    assert_int_equal(glc_rt_model_run(m, in, out, NULL, 0), GLC_RT_OK);
+    float want[6] = {3, 0, 0, 6, 0, 0};
+    assert_memory_equal(y, want, sizeof want);
+    glc_rt_model_close(m);
+}
+
+static void test_lower_tensor__shape_output_is_computed(void **state) {
+    (void)state;
+    int64_t d[4] = {2, 3, 4, 5};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, d);
+    glc_node_id nid;
+    out_node(GLC_OP_SHAPE, "shape", &x, 1, &nid);
+    glc_node_set_int(G, nid, "start", 1);
+    glc_node_set_int(G, nid, "end", -1);
+    check(NULL, "shape.so");
+}
+
+static void test_lower_tensor__cast_between_every_supported_dtype(void **state) {
+    (void)state;
+    static const glc_dtype all[12] = {GLC_DT_F32, GLC_DT_F64, GLC_DT_BOOL, GLC_DT_I8,
+                                      GLC_DT_U8,  GLC_DT_I16, GLC_DT_U16,  GLC_DT_I32,
+                                      GLC_DT_U32, GLC_DT_I64, GLC_DT_U64,  GLC_DT_F16};
+    int64_t d[1] = {29};
+    for (int f = 0; f < 12; f++) {
+        char name[32];
+        snprintf(name, sizeof name, "x_%s", glc_dtype_name(all[f]));
+        glc_value_id x = cg_in(G, name, all[f], 1, d);
+        for (int t = 0; t < 12; t++) {
+            snprintf(name, sizeof name, "%s_to_%s", glc_dtype_name(all[f]), glc_dtype_name(all[t]));
+            glc_node_id nid;
+            out_node(GLC_OP_CAST, name, &x, 1, &nid);
+            glc_node_set_int(G, nid, "to", all[t]);
+        }
+    }
+    check(NULL, "cast.so");
+}
+
+static void test_lower_tensor__dropout_copies_and_fills_masks(void **state) {
+    (void)state;
+    int64_t d[2] = {3, 7};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 2, d);
+    glc_value_id out[2] = {glc_graph_add_value(G, "y", GLC_DT_UNDEF, 0, NULL),
+                           glc_graph_add_value(G, "mask", GLC_DT_UNDEF, 0, NULL)};
+    glc_graph_add_node(G, GLC_OP_DROPOUT, "do", &x, 1, out, 2);
+    glc_graph_add_output(G, out[0]);
+    glc_graph_add_output(G, out[1]);
+    check(NULL, "dropout.so");
+    teardown(NULL);
+    setup(NULL);
+    G->opset = 7; /* f32 mask, and only the mask requested */
+    x = cg_in(G, "x", GLC_DT_F32, 2, d);
+    glc_value_id out7[2] = {0, glc_graph_add_value(G, "mask", GLC_DT_UNDEF, 0, NULL)};
+    glc_graph_add_node(G, GLC_OP_DROPOUT, "do", &x, 1, out7, 2);
+    glc_graph_add_output(G, out7[1]);
+    check(NULL, "dropout7.so");
+}
+
+static void pad_out(const char *mode, glc_value_id x, const int64_t *pads, int n, float value) {
+    char name[32];
+    snprintf(name, sizeof name, "pad_%s", mode);
+    glc_value_id in[3] = {x, i64s(name, n, pads), 0};
+    if (value != 0) in[2] = glc_graph_add_const(G, "v", GLC_DT_F32, 0, NULL, &value);
+    glc_node_id nid;
+    out_node(GLC_OP_PAD, name, in, value != 0 ? 3 : 2, &nid);
+    glc_node_set_string(G, nid, "mode", mode);
+}
+
+static void test_lower_tensor__pad_in_every_mode_with_crops(void **state) {
+    (void)state;
+    int64_t d[3] = {2, 4, 5}, di[2] = {3, 2};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, d), xi = cg_in(G, "xi", GLC_DT_I32, 2, di);
+    pad_out("constant", x, (int64_t[]){1, -1, 3, 0, 2, -2}, 6, 2.5f);
+    pad_out("edge", x, (int64_t[]){0, 3, 7, 1, 0, 2}, 6, 0);
+    pad_out("reflect", x, (int64_t[]){1, 9, 2, 0, 6, -1}, 6, 0);
+    pad_out("wrap", x, (int64_t[]){0, 6, 11, 1, 2, 0}, 6, 0);
+    glc_value_id in[2] = {xi, i64s("pi", 4, (int64_t[]){2, 1, 0, 3})};
+    glc_node_id nid;
+    out_node(GLC_OP_PAD, "pad_edge_i32", in, 2, &nid);
+    glc_node_set_string(G, nid, "mode", "edge");
+    check(NULL, "pad.so");
+}
+
+static void test_lower_tensor__reducemean_over_axis_sets(void **state) {
+    (void)state;
+    int64_t d[4] = {3, 4, 5, 6};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, d);
+    static const int64_t sets[4][3] = {{3, 0, 0}, {0, 2, 0}, {-3, -1, 0}, {0, 1, 2}};
+    static const int counts[4] = {1, 2, 2, 3};
+    for (int k = 0; k < 4; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "rm%d", k);
+        glc_node_id nid;
+        out_node(GLC_OP_REDUCEMEAN, name, &x, 1, &nid);
+        glc_node_set_ints(G, nid, "axes", sets[k], (uint32_t)counts[k]);
+        glc_node_set_int(G, nid, "keepdims", k % 2);
+    }
+    out_node(GLC_OP_REDUCEMEAN, "rm_all", &x, 1, NULL);
+    check(NULL, "reducemean.so");
+}
+
+/* x -> Shape (a graph output too) -> Gather [0] -> Concat [-1] -> Reshape(x, .). After
+ * inference and the pipeline the Shape output is a constant graph output. */
+static void test_lower_tensor__folded_shape_chain_compiles_with_a_constant_output(void **state) {
+    (void)state;
+    int64_t d[3] = {2, 3, 4}, one[1] = {1};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, d);
+    glc_value_id shp = out_node(GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id gin[2] = {shp, glc_graph_add_const(G, "zero", GLC_DT_I64, 1, one, (int64_t[]){0})};
+    glc_value_id g0 = cg_node(G, GLC_OP_GATHER, "gather", gin, 2, NULL);
+    glc_node_id cid;
+    glc_value_id cin[2] = {g0, i64s("minus1", 1, (int64_t[]){-1})};
+    glc_value_id s = cg_node(G, GLC_OP_CONCAT, "concat", cin, 2, &cid);
+    glc_node_set_int(G, cid, "axis", 0);
+    glc_value_id rin[2] = {x, s};
+    out_node(GLC_OP_RESHAPE, "reshape", rin, 2, NULL);
+    glc_diag d0;
+    memset(&d0, 0, sizeof d0);
+    glc_pipeline_options po = {.verify_each = true};
+    if (glc_infer_shapes(G, &d0) || glc_run_pipeline(G, &po, &d0)) fail_msg("%s", d0.msg);
+    shp = G->outputs[0];
+    assert_non_null(G->values[shp].data);
+    assert_int_equal(G->values[shp].producer, GLC_NO_NODE);
+    glc_rt_model *m = cg_compile(G, "fold.so");
+    float xv[24], y[24];
+    int64_t sv[3] = {0};
+    for (int i = 0; i < 24; i++)
+        xv[i] = (float)i * 0.5f;
+    const void *in[1] = {xv};
+    void *out[2] = {sv, y};
+    assert_int_equal(glc_rt_model_run(m, in, out, NULL, 0), GLC_RT_OK);
+    assert_true(sv[0] == 2 && sv[1] == 3 && sv[2] == 4);
+    assert_memory_equal(y, xv, sizeof xv);
+    const glc_model_desc *md = glc_rt_model_desc(m);
+    assert_true(md->outputs[1].rank == 2 && md->outputs[1].dims[0] == 2 &&
+                md->outputs[1].dims[1] == 12);
+    glc_rt_model_close(m);
+}
+
+/* `glc test_slice/model.onnx --bind starts=.. --bind ends=.. ...` then the compiled model
+ * on the test's input reproduces its output. */
+static void test_lower_tensor__driver_binds_static_operands(void **state) {
+    (void)state;
+    const char *dir = "/usr/share/libonnx-testdata/data/node/test_slice";
+    static const char *names[5] = {"x", "starts", "ends", "axes", "steps"};
+    char path[1024], cmd[4096], so[700];
+    glc_host_tensor t[5], want;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    if (access(path, R_OK) != 0) skip();
+    snprintf(so, sizeof so, "%s/bound.so", cg_tmpdir);
+    int k = snprintf(cmd, sizeof cmd, "%s %s -o %s", GLC_DRIVER, path, so);
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/test_data_set_0/input_%d.pb", dir, i);
+        char *tname = NULL;
+        if (glc_tensorproto_read(path, &t[i], &tname, &d)) fail_msg("%s", d.msg);
+        free(tname);
+        if (i == 0) continue;
+        snprintf(path, sizeof path, "%s/%s.npy", cg_tmpdir, names[i]);
+        if (glc_npy_write(path, &t[i], &d)) fail_msg("%s", d.msg);
+        k += snprintf(cmd + k, sizeof cmd - (size_t)k, " --bind %s=%s", names[i], path);
+    }
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/test_data_set_0/output_0.pb", dir);
+    char *wname = NULL;
+    if (glc_tensorproto_read(path, &want, &wname, &d)) fail_msg("%s", d.msg);
+    free(wname);
+    glc_rt_model *m = NULL;
+    char err[256];
+    if (glc_rt_model_open(so, NULL, &m, err, sizeof err)) fail_msg("open: %s", err);
+    assert_int_equal(glc_rt_model_desc(m)->n_inputs, 1); /* only x is left */
+    void *y = calloc(1, want.nbytes + 1);
+    const void *in[1] = {t[0].data};
+    void *out[1] = {y};
+    assert_int_equal(glc_rt_model_run(m, in, out, NULL, 0), GLC_RT_OK);
+    assert_memory_equal(y, want.data, want.nbytes);
+    free(y);
+    glc_rt_model_close(m);
+    glc_host_tensor_fini(&want);
+    for (int i = 0; i < 5; i++)
+        glc_host_tensor_fini(&t[i]);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        T(test_lower_tensor__slice_with_negative_steps_and_clamping),
+        T(test_lower_tensor__split_skips_unrequested_parts),
+        T(test_lower_tensor__squeeze_unsqueeze_and_gather),
+        T(test_lower_tensor__gather_writes_zeros_for_out_of_range_indices),
+        T(test_lower_tensor__shape_output_is_computed),
+        T(test_lower_tensor__cast_between_every_supported_dtype),
+        T(test_lower_tensor__dropout_copies_and_fills_masks),
+        T(test_lower_tensor__pad_in_every_mode_with_crops),
+        T(test_lower_tensor__reducemean_over_axis_sets),
+        T(test_lower_tensor__folded_shape_chain_compiles_with_a_constant_output),
+        T(test_lower_tensor__driver_binds_static_operands),
+    };
+    return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
+}
