@@ -571,6 +571,39 @@ static void test_e2e__emit_header_and_static_name_the_prefix(void **state) {
     assert_memory_equal(ar, "!<arch>\n", 8);
 }
 
+/* tests/fixtures/hostile (gen_hostile.py): one file per bad-input class; each must end in
+ * exit 1 with one stderr line naming the file and the problem, and no output file. The
+ * table is docs/hostile_input.md's. */
+static void test_e2e__hostile_inputs_get_one_line_diagnostics(void **state) {
+    static const struct {
+        const char *file, *key;
+    } cases[] = {
+        {"truncated", "not an ONNX model"},
+        {"wrong_magic", "not an ONNX model"},
+        {"empty", "not an ONNX model"},
+        {"negative_dim", "input 'x' has dimension -3"},
+        {"huge_dims", "input 'x' is too large"},
+        {"rank_too_high", "rank 12; glc allows at most 8"},
+        {"initializer_size_mismatch", "the tensor holds 16"},
+        {"cycle", "cycle through this node"},
+        {"dangling_name", "input 'nowhere' is not defined"},
+        {"duplicate_output_name", "value 'y' is defined twice"},
+        {"missing_required_attribute", "attribute hidden_size is required"},
+        {"wrong_dtype", "dtype mismatch"},
+        {"subgraph_if", "unsupported operators: ::If"},
+    };
+    char model[1600], out[1600];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(model, sizeof model, "%s/fixtures/hostile/%s.onnx", GLC_TEST_SRC, cases[i].file);
+        wpath(out, "hostile_%s.so", cases[i].file);
+        expect_error(glc(model, "-o", out, NULL), 1, cases[i].file, cases[i].key, NULL);
+        assert_false(exists(out));
+    }
+    /* A 3000-node chain is not hostile: it compiles (the importer's sort is iterative). */
+    snprintf(model, sizeof model, "%s/fixtures/hostile/deep_chain.onnx", GLC_TEST_SRC);
+    expect_ok(glc(model, "-o", wpath(out, "deep_chain.so"), NULL));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e__mlp_compiled_and_interpreted_match_numpy),
@@ -585,6 +618,7 @@ int main(void) {
         cmocka_unit_test(test_e2e__name_prefix_must_match_between_compile_and_run),
         cmocka_unit_test(test_e2e__help_describes_every_command_and_exits_0),
         cmocka_unit_test(test_e2e__bench_prints_median_min_max_and_memory),
+        cmocka_unit_test(test_e2e__hostile_inputs_get_one_line_diagnostics),
         cmocka_unit_test(test_e2e__target_triple_emits_an_object_for_that_machine),
         cmocka_unit_test(test_e2e__emit_header_and_static_name_the_prefix),
         cmocka_unit_test(test_e2e__bench_rejects_bad_arguments_in_one_line),
