@@ -60,6 +60,21 @@ void cg_kernel_end(cg_ctx *c);
 LLVMTypeRef cg_elem_type(cg_ctx *c, glc_dtype t); /* f32/i32/i64; NULL otherwise */
 LLVMTypeRef cg_int_type_of_size(cg_ctx *c, size_t bytes);
 LLVMValueRef cg_alloca_entry(cg_ctx *c, LLVMTypeRef ty);
+/* f32 p[i] load/store; float add/mul; i64 nsw add (cg_addk folds k == 0). */
+LLVMValueRef cg_ldf(cg_ctx *c, LLVMValueRef p, LLVMValueRef i);
+void cg_stf(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i);
+LLVMValueRef cg_fadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_fmul(cg_ctx *c, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_iadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_addk(cg_ctx *c, LLVMValueRef i, int64_t k);
+/* if (cond) { then } else { else }: cg_if_begin leaves the builder in then, cg_if_else
+ * moves it to else, cg_if_end to the join block. */
+typedef struct cg_if {
+    LLVMBasicBlockRef els, join;
+} cg_if;
+void cg_if_begin(cg_ctx *c, cg_if *f, LLVMValueRef cond);
+void cg_if_else(cg_ctx *c, cg_if *f);
+void cg_if_end(cg_ctx *c, cg_if *f);
 
 /* math.c */
 LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x);

@@ -118,3 +118,48 @@ void cg_strides(int rank, const int64_t *dims, int64_t *strides) {
         s *= dims[i];
     }
 }
+
+/* ---- small IR builders shared by the kernels (f32 loads/stores, arithmetic, if/else) */
+
+LLVMValueRef cg_ldf(cg_ctx *c, LLVMValueRef p, LLVMValueRef i) {
+    return LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, p, i), "");
+}
+
+void cg_stf(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i) {
+    LLVMBuildStore(c->b, v, cg_gep(c, c->f32, p, i));
+}
+
+LLVMValueRef cg_fadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildFAdd(c->b, a, b, "");
+}
+
+LLVMValueRef cg_fmul(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildFMul(c->b, a, b, "");
+}
+
+LLVMValueRef cg_iadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildNSWAdd(c->b, a, b, "");
+}
+
+LLVMValueRef cg_addk(cg_ctx *c, LLVMValueRef i, int64_t k) {
+    return k ? LLVMBuildNSWAdd(c->b, i, cg_i64(c, k), "") : i;
+}
+
+void cg_if_begin(cg_ctx *c, cg_if *f, LLVMValueRef cond) {
+    LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b));
+    LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, fn, "then");
+    f->els = LLVMAppendBasicBlockInContext(c->ctx, fn, "else");
+    f->join = LLVMAppendBasicBlockInContext(c->ctx, fn, "join");
+    LLVMBuildCondBr(c->b, cond, then, f->els);
+    LLVMPositionBuilderAtEnd(c->b, then);
+}
+
+void cg_if_else(cg_ctx *c, cg_if *f) {
+    LLVMBuildBr(c->b, f->join);
+    LLVMPositionBuilderAtEnd(c->b, f->els);
+}
+
+void cg_if_end(cg_ctx *c, cg_if *f) {
+    LLVMBuildBr(c->b, f->join);
+    LLVMPositionBuilderAtEnd(c->b, f->join);
+}

@@ -52,55 +52,8 @@ typedef struct cl {
     const glc_act *act;                         /* its f, g, h */
 } cl;
 
-static LLVMValueRef ld(cg_ctx *c, LLVMValueRef p, LLVMValueRef i) {
-    return LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, p, i), "");
-}
-
-static void st(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i) {
-    LLVMBuildStore(c->b, v, cg_gep(c, c->f32, p, i));
-}
-
-static LLVMValueRef fadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFAdd(c->b, a, b, "");
-}
-
-static LLVMValueRef fmul(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFMul(c->b, a, b, "");
-}
-
-static LLVMValueRef iadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildNSWAdd(c->b, a, b, "");
-}
-
-static LLVMValueRef add_k(cg_ctx *c, LLVMValueRef i, int64_t k) {
-    return k ? LLVMBuildNSWAdd(c->b, i, cg_i64(c, k), "") : i;
-}
-
 /* if (cond) { ... } [else { ... }]: if_begin leaves the builder in then, if_else moves it
  * to else, if_end to the join block. */
-typedef struct cg_if {
-    LLVMBasicBlockRef els, join;
-} cg_if;
-
-static void if_begin(cg_ctx *c, cg_if *f, LLVMValueRef cond) {
-    LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b));
-    LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, fn, "then");
-    f->els = LLVMAppendBasicBlockInContext(c->ctx, fn, "else");
-    f->join = LLVMAppendBasicBlockInContext(c->ctx, fn, "join");
-    LLVMBuildCondBr(c->b, cond, then, f->els);
-    LLVMPositionBuilderAtEnd(c->b, then);
-}
-
-static void if_else(cg_ctx *c, cg_if *f) {
-    LLVMBuildBr(c->b, f->join);
-    LLVMPositionBuilderAtEnd(c->b, f->els);
-}
-
-static void if_end(cg_ctx *c, cg_if *f) {
-    LLVMBuildBr(c->b, f->join);
-    LLVMPositionBuilderAtEnd(c->b, f->join);
-}
-
 static LLVMValueRef clip(cl *s, LLVMValueRef x) {
     cg_ctx *c = s->c;
     if (!s->r->has_clip) return x;
@@ -133,10 +86,10 @@ static void nest_end(cg_ctx *c, nest3 *ns) {
 /* Row-major flat index of (iv[a] + off[a]) in a grid of dims, plus base. */
 static LLVMValueRef flat3(cg_ctx *c, const LLVMValueRef *iv, const int64_t *off,
                           const int64_t *dims, LLVMValueRef base) {
-    LLVMValueRef i = add_k(c, iv[0], off ? off[0] : 0);
-    i = add_k(c, cg_madd(c, i, dims[1], iv[1]), off ? off[1] : 0);
-    i = add_k(c, cg_madd(c, i, dims[2], iv[2]), off ? off[2] : 0);
-    return base ? iadd(c, i, base) : i;
+    LLVMValueRef i = cg_addk(c, iv[0], off ? off[0] : 0);
+    i = cg_addk(c, cg_madd(c, i, dims[1], iv[1]), off ? off[1] : 0);
+    i = cg_addk(c, cg_madd(c, i, dims[2], iv[2]), off ? off[2] : 0);
+    return base ? cg_iadd(c, i, base) : i;
 }
 
 /* Element offsets of X(t, n, 0...), Y(t, d, n, 0...), state(d, n, 0...) for runtime t, n. */
@@ -202,24 +155,24 @@ static void conv_emit(cl *s, const conv_g *g, LLVMValueRef out, LLVMValueRef oof
     LLVMValueRef m = cg_loop_begin(c, &lm, g->M);
     LLVMValueRef ch = cg_loop_begin(c, &lch, g->CH);
     nest_begin(c, &kn, g->k);
-    LLVMValueRef wi = flat3(c, kn.iv, NULL, g->k, cg_madd(c, iadd(c, cg_madd(c, m, g->CH, NULL),
+    LLVMValueRef wi = flat3(c, kn.iv, NULL, g->k, cg_madd(c, cg_iadd(c, cg_madd(c, m, g->CH, NULL),
                                                                    ch), K, cg_i64(c, woff)));
-    LLVMValueRef wv = ld(c, w, wi);
+    LLVMValueRef wv = cg_ldf(c, w, wi);
     LLVMValueRef xb = cg_madd(c, ch, X, xoff);
     LLVMValueRef ob = cg_madd(c, m, P, ooff);
     LLVMValueRef o0 = cg_loop_begin(c, &lo0, g->od[0]);
     LLVMValueRef o1 = cg_loop_begin(c, &lo1, g->od[1]);
-    LLVMValueRef i0 = iadd(c, cg_madd(c, o0, g->stride[0], NULL),
+    LLVMValueRef i0 = cg_iadd(c, cg_madd(c, o0, g->stride[0], NULL),
                            cg_madd(c, kn.iv[0], g->dil[0], NULL));
-    LLVMValueRef i1 = iadd(c, cg_madd(c, o1, g->stride[1], NULL),
+    LLVMValueRef i1 = cg_iadd(c, cg_madd(c, o1, g->stride[1], NULL),
                            cg_madd(c, kn.iv[1], g->dil[1], NULL));
     LLVMValueRef xrow = cg_madd(c, cg_madd(c, i0, g->xd[1], i1), g->xd[2],
                                 cg_madd(c, kn.iv[2], g->dil[2], xb));
     LLVMValueRef orow = cg_madd(c, cg_madd(c, o0, g->od[1], o1), g->od[2], ob);
     LLVMValueRef o2 = cg_loop_begin(c, &lo2, g->od[2]);
-    LLVMValueRef oi = iadd(c, orow, o2);
-    LLVMValueRef xv = ld(c, x, cg_madd(c, o2, g->stride[2], xrow));
-    st(c, fadd(c, ld(c, out, oi), fmul(c, wv, xv)), out, oi);
+    LLVMValueRef oi = cg_iadd(c, orow, o2);
+    LLVMValueRef xv = cg_ldf(c, x, cg_madd(c, o2, g->stride[2], xrow));
+    cg_stf(c, cg_fadd(c, cg_ldf(c, out, oi), cg_fmul(c, wv, xv)), out, oi);
     cg_loop_end(c, &lo2);
     cg_loop_end(c, &lo1);
     cg_loop_end(c, &lo0);
@@ -245,20 +198,20 @@ static void input_conv(cl *s, LLVMValueRef sl, LLVMValueRef t, LLVMValueRef n) {
     LLVMValueRef ch = cg_loop_begin(c, &lch, r->channels);
     LLVMValueRef xb = cg_madd(c, ch, r->in_size, xo), pb = cg_madd(c, ch, s->xp_size, NULL);
     nest_begin(c, &ns, r->in);
-    LLVMValueRef v = ld(c, s->x, flat3(c, ns.iv, NULL, r->in, xb));
-    st(c, v, s->xp, flat3(c, ns.iv, r->pad_begin, s->xpd, pb));
+    LLVMValueRef v = cg_ldf(c, s->x, flat3(c, ns.iv, NULL, r->in, xb));
+    cg_stf(c, v, s->xp, flat3(c, ns.iv, r->pad_begin, s->xpd, pb));
     nest_end(c, &ns);
     cg_loop_end(c, &lch);
     LLVMValueRef go = gx_off(s, sl, n);
     LLVMValueRef m = cg_loop_begin(c, &lm, 4 * F);
     LLVMValueRef bv = cg_f32(c, 0.0);
     if (s->bias) {
-        LLVMValueRef bi = add_k(c, m, s->d * 8 * F);
-        bv = fadd(c, ld(c, s->bias, bi), ld(c, s->bias, add_k(c, bi, 4 * F)));
+        LLVMValueRef bi = cg_addk(c, m, s->d * 8 * F);
+        bv = cg_fadd(c, cg_ldf(c, s->bias, bi), cg_ldf(c, s->bias, cg_addk(c, bi, 4 * F)));
     }
     LLVMValueRef mb = cg_madd(c, m, P, go);
     LLVMValueRef p = cg_loop_begin(c, &lp, P);
-    st(c, bv, s->gx, iadd(c, mb, p));
+    cg_stf(c, bv, s->gx, cg_iadd(c, mb, p));
     cg_loop_end(c, &lp);
     cg_loop_end(c, &lm);
     conv_g g = {4 * F, r->channels, s->xpd, r->k, r->stride, r->dilation, r->out};
@@ -269,8 +222,8 @@ static void input_conv(cl *s, LLVMValueRef sl, LLVMValueRef t, LLVMValueRef n) {
 static LLVMValueRef peep(cl *s, int blk, LLVMValueRef e, LLVMValueRef pre, LLVMValueRef cv) {
     if (!s->p) return pre;
     int64_t FP = s->r->hidden * s->r->out_size;
-    LLVMValueRef pv = ld(s->c, s->p, add_k(s->c, e, (s->d * 3 + blk) * FP));
-    return fadd(s->c, pre, fmul(s->c, pv, cv));
+    LLVMValueRef pv = cg_ldf(s->c, s->p, cg_addk(s->c, e, (s->d * 3 + blk) * FP));
+    return cg_fadd(s->c, pre, cg_fmul(s->c, pv, cv));
 }
 
 /* The elementwise cell of sample n over (F, S'); gates at gx[go...]; writes Y(t) if asked. */
@@ -287,17 +240,17 @@ static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
     LLVMValueRef ef = cg_madd(c, f, P, NULL);
     nest_begin(c, &ns, r->out);
     LLVMValueRef e = flat3(c, ns.iv, NULL, r->out, ef);
-    LLVMValueRef ge = iadd(c, go, e), ce = iadd(c, cb, e);
-    LLVMValueRef cv = ld(c, s->cs, ce);
-    LLVMValueRef i = act(s, 0, peep(s, 0, e, ld(c, s->gx, ge), cv));
-    LLVMValueRef fg = act(s, 0, peep(s, 2, e, ld(c, s->gx, add_k(c, ge, 2 * FP)), cv));
-    LLVMValueRef g = act(s, 1, ld(c, s->gx, add_k(c, ge, 3 * FP)));
-    LLVMValueRef cn = fadd(c, fmul(c, fg, cv), fmul(c, i, g));
-    LLVMValueRef o = act(s, 0, peep(s, 1, e, ld(c, s->gx, add_k(c, ge, FP)), cn));
-    LLVMValueRef h = fmul(c, o, cg_act_emit(c, &s->act[2], cn));
-    st(c, cn, s->cs, ce);
-    st(c, h, s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf));
-    if (yb) st(c, h, s->y, iadd(c, yb, e));
+    LLVMValueRef ge = cg_iadd(c, go, e), ce = cg_iadd(c, cb, e);
+    LLVMValueRef cv = cg_ldf(c, s->cs, ce);
+    LLVMValueRef i = act(s, 0, peep(s, 0, e, cg_ldf(c, s->gx, ge), cv));
+    LLVMValueRef fg = act(s, 0, peep(s, 2, e, cg_ldf(c, s->gx, cg_addk(c, ge, 2 * FP)), cv));
+    LLVMValueRef g = act(s, 1, cg_ldf(c, s->gx, cg_addk(c, ge, 3 * FP)));
+    LLVMValueRef cn = cg_fadd(c, cg_fmul(c, fg, cv), cg_fmul(c, i, g));
+    LLVMValueRef o = act(s, 0, peep(s, 1, e, cg_ldf(c, s->gx, cg_addk(c, ge, FP)), cn));
+    LLVMValueRef h = cg_fmul(c, o, cg_act_emit(c, &s->act[2], cn));
+    cg_stf(c, cn, s->cs, ce);
+    cg_stf(c, h, s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf));
+    if (yb) cg_stf(c, h, s->y, cg_iadd(c, yb, e));
     nest_end(c, &ns);
     cg_loop_end(c, &lf);
 }
@@ -306,7 +259,7 @@ static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
 static void zero_run(cl *s, LLVMValueRef dst, LLVMValueRef doff, int64_t count) {
     cg_loop l;
     LLVMValueRef j = cg_loop_begin(s->c, &l, count);
-    st(s->c, cg_f32(s->c, 0.0), dst, iadd(s->c, doff, j));
+    cg_stf(s->c, cg_f32(s->c, 0.0), dst, cg_iadd(s->c, doff, j));
     cg_loop_end(s->c, &l);
 }
 
@@ -320,15 +273,15 @@ static void recur(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
     cg_if fi;
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     LLVMValueRef len = seq_len(s, n);
-    if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
+    cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
     LLVMValueRef t = time_of(s, st_, len), go = gx_off(s, sl, n);
     conv_g g = {4 * F, F, s->hpd, r->rk, one, one, r->out};
     conv_emit(s, &g, s->gx, go, s->hp, cg_madd(c, n, F * s->hp_size, NULL), s->rw,
               s->d * 4 * F * F * r->rk_size);
     cell(s, go, n, t);
-    if_else(c, &fi);
+    cg_if_else(c, &fi);
     if (s->y) zero_run(s, s->y, y_off(s, st_, n), FP);
-    if_end(c, &fi);
+    cg_if_end(c, &fi);
     cg_loop_end(c, &ln);
 }
 
@@ -339,10 +292,10 @@ static void hoist(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
     cg_if fi;
     LLVMValueRef n = cg_loop_begin(c, &ln, s->r->batch);
     LLVMValueRef len = seq_len(s, n);
-    if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
+    cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
     input_conv(s, sl, time_of(s, st_, len), n);
-    if_else(c, &fi);
-    if_end(c, &fi);
+    cg_if_else(c, &fi);
+    cg_if_end(c, &fi);
     cg_loop_end(c, &ln);
 }
 
@@ -352,13 +305,13 @@ static void chunk_steps(cl *s, LLVMValueRef s0, void (*body)(cl *, LLVMValueRef,
     cg_loop l;
     cg_if fi;
     LLVMValueRef sl = cg_loop_begin(c, &l, s->tc);
-    LLVMValueRef st_ = iadd(c, s0, sl);
+    LLVMValueRef st_ = cg_iadd(c, s0, sl);
     bool ragged = s->r->seq % s->tc != 0;
-    if (ragged) if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, cg_i64(c, s->r->seq), ""));
+    if (ragged) cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, cg_i64(c, s->r->seq), ""));
     body(s, sl, st_);
     if (ragged) {
-        if_else(c, &fi);
-        if_end(c, &fi);
+        cg_if_else(c, &fi);
+        cg_if_end(c, &fi);
     }
     cg_loop_end(c, &l);
 }
@@ -376,12 +329,12 @@ static void init_state(cl *s) {
     LLVMValueRef so = state_off(s, n), cb = cg_madd(c, n, FP, NULL);
     LLVMValueRef f = cg_loop_begin(c, &lf, F);
     LLVMValueRef sf = cg_madd(c, f, P, so), cf = cg_madd(c, f, P, cb);
-    LLVMValueRef hf = cg_madd(c, iadd(c, cg_madd(c, n, F, NULL), f), s->hp_size, NULL);
+    LLVMValueRef hf = cg_madd(c, cg_iadd(c, cg_madd(c, n, F, NULL), f), s->hp_size, NULL);
     nest_begin(c, &ns, r->out);
     LLVMValueRef e = flat3(c, ns.iv, NULL, r->out, NULL);
     if (s->h0)
-        st(c, ld(c, s->h0, iadd(c, sf, e)), s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf));
-    st(c, s->c0 ? ld(c, s->c0, iadd(c, sf, e)) : cg_f32(c, 0.0), s->cs, iadd(c, cf, e));
+        cg_stf(c, cg_ldf(c, s->h0, cg_iadd(c, sf, e)), s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf));
+    cg_stf(c, s->c0 ? cg_ldf(c, s->c0, cg_iadd(c, sf, e)) : cg_f32(c, 0.0), s->cs, cg_iadd(c, cf, e));
     nest_end(c, &ns);
     cg_loop_end(c, &lf);
     cg_loop_end(c, &ln);
@@ -399,12 +352,12 @@ static void write_states(cl *s) {
     LLVMValueRef so = state_off(s, n), cb = cg_madd(c, n, FP, NULL);
     LLVMValueRef f = cg_loop_begin(c, &lf, F);
     LLVMValueRef sf = cg_madd(c, f, P, so), cf = cg_madd(c, f, P, cb);
-    LLVMValueRef hf = cg_madd(c, iadd(c, cg_madd(c, n, F, NULL), f), s->hp_size, NULL);
+    LLVMValueRef hf = cg_madd(c, cg_iadd(c, cg_madd(c, n, F, NULL), f), s->hp_size, NULL);
     nest_begin(c, &ns, r->out);
     LLVMValueRef e = flat3(c, ns.iv, NULL, r->out, NULL);
     if (s->yh)
-        st(c, ld(c, s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf)), s->yh, iadd(c, sf, e));
-    if (s->yc) st(c, ld(c, s->cs, iadd(c, cf, e)), s->yc, iadd(c, sf, e));
+        cg_stf(c, cg_ldf(c, s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf)), s->yh, cg_iadd(c, sf, e));
+    if (s->yc) cg_stf(c, cg_ldf(c, s->cs, cg_iadd(c, cf, e)), s->yc, cg_iadd(c, sf, e));
     nest_end(c, &ns);
     cg_loop_end(c, &lf);
     cg_loop_end(c, &ln);

@@ -48,37 +48,13 @@ typedef struct gl {
     int64_t layer_floats;         /* ((K-1)*cols + 1)*F */
 } gl;
 
-static LLVMValueRef ld(cg_ctx *c, LLVMValueRef p, LLVMValueRef i) {
-    return LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, p, i), "");
-}
-
-static void st(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i) {
-    LLVMBuildStore(c->b, v, cg_gep(c, c->f32, p, i));
-}
-
-static LLVMValueRef fadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFAdd(c->b, a, b, "");
-}
-
-static LLVMValueRef fmul(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFMul(c->b, a, b, "");
-}
-
-static LLVMValueRef iadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildNSWAdd(c->b, a, b, "");
-}
-
-static LLVMValueRef add_k(cg_ctx *c, LLVMValueRef i, int64_t k) {
-    return k ? LLVMBuildNSWAdd(c->b, i, cg_i64(c, k), "") : i;
-}
-
 /* dst[doff + q] = src ? src[soff + q] : 0 for q < n. */
 static void copy(cg_ctx *c, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef src,
                  LLVMValueRef soff, int64_t n) {
     cg_loop lq;
     LLVMValueRef q = cg_loop_begin(c, &lq, n);
-    LLVMValueRef v = src ? ld(c, src, iadd(c, soff, q)) : cg_f32(c, 0.0);
-    st(c, v, dst, iadd(c, doff, q));
+    LLVMValueRef v = src ? cg_ldf(c, src, cg_iadd(c, soff, q)) : cg_f32(c, 0.0);
+    cg_stf(c, v, dst, cg_iadd(c, doff, q));
     cg_loop_end(c, &lq);
 }
 
@@ -99,14 +75,14 @@ static void gemv(gl *s, LLVMValueRef out, LLVMValueRef v, LLVMValueRef m, LLVMVa
     LLVMBuildStore(c->b, cg_f32(c, 0.0), s->acc);
     LLVMValueRef row = cg_madd(c, j, K, moff);
     LLVMValueRef k = cg_loop_begin(c, &lk, K);
-    LLVMValueRef pr = fmul(c, ld(c, m, iadd(c, row, k)), ld(c, v, k));
-    LLVMValueRef sum = fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr);
+    LLVMValueRef pr = cg_fmul(c, cg_ldf(c, m, cg_iadd(c, row, k)), cg_ldf(c, v, k));
+    LLVMValueRef sum = cg_fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr);
     LLVMSetFastMathFlags(sum, LLVMFastMathAllowReassoc); /* a vectorizable reduction */
     LLVMBuildStore(c->b, sum, s->acc);
     cg_loop_end(c, &lk);
     LLVMValueRef acc = LLVMBuildLoad2(c->b, c->f32, s->acc, "");
-    if (bias) acc = fadd(c, acc, ld(c, bias, iadd(c, boff, j)));
-    st(c, acc, out, j);
+    if (bias) acc = cg_fadd(c, acc, cg_ldf(c, bias, cg_iadd(c, boff, j)));
+    cg_stf(c, acc, out, j);
     cg_loop_end(c, &lj);
 }
 
@@ -128,14 +104,14 @@ static void cell(gl *s, LLVMValueRef m, LLVMValueRef moff, LLVMValueRef h, LLVMV
     int64_t F = s->r->hidden;
     cg_loop lq;
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
-    LLVMValueRef i = cg_act_emit(c, &act[0], clip(s, ld(c, s->a, q)));
-    LLVMValueRef o = cg_act_emit(c, &act[0], clip(s, ld(c, s->a, add_k(c, q, F))));
-    LLVMValueRef f = cg_act_emit(c, &act[0], clip(s, ld(c, s->a, add_k(c, q, 2 * F))));
-    LLVMValueRef g = cg_act_emit(c, &act[1], clip(s, ld(c, s->a, add_k(c, q, 3 * F))));
-    LLVMValueRef mi = iadd(c, moff, q);
-    LLVMValueRef mv = fadd(c, fmul(c, f, ld(c, m, mi)), fmul(c, i, g));
-    st(c, mv, m, mi);
-    st(c, fmul(c, o, cg_act_emit(c, &act[2], mv)), h, iadd(c, hoff, q));
+    LLVMValueRef i = cg_act_emit(c, &act[0], clip(s, cg_ldf(c, s->a, q)));
+    LLVMValueRef o = cg_act_emit(c, &act[0], clip(s, cg_ldf(c, s->a, cg_addk(c, q, F))));
+    LLVMValueRef f = cg_act_emit(c, &act[0], clip(s, cg_ldf(c, s->a, cg_addk(c, q, 2 * F))));
+    LLVMValueRef g = cg_act_emit(c, &act[1], clip(s, cg_ldf(c, s->a, cg_addk(c, q, 3 * F))));
+    LLVMValueRef mi = cg_iadd(c, moff, q);
+    LLVMValueRef mv = cg_fadd(c, cg_fmul(c, f, cg_ldf(c, m, mi)), cg_fmul(c, i, g));
+    cg_stf(c, mv, m, mi);
+    cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &act[2], mv)), h, cg_iadd(c, hoff, q));
     cg_loop_end(c, &lq);
 }
 
@@ -144,8 +120,8 @@ static LLVMValueRef slot(gl *s, LLVMValueRef l, int j, LLVMValueRef col) {
     cg_ctx *c = s->c;
     int64_t F = s->r->hidden;
     LLVMValueRef base = cg_madd(c, l, s->layer_floats, NULL);
-    if (j == s->r->k - 1) return add_k(c, base, j * s->cols * F); /* the last axis: one slot */
-    return iadd(c, base, cg_madd(c, col, F, cg_i64(c, j * s->cols * F)));
+    if (j == s->r->k - 1) return cg_addk(c, base, j * s->cols * F); /* the last axis: one slot */
+    return cg_iadd(c, base, cg_madd(c, col, F, cg_i64(c, j * s->cols * F)));
 }
 
 /* Blocks (p, 1..L) at column col, starting from hd = h_depth(p, 0), md = 0. */
@@ -179,7 +155,7 @@ static void emit_input(gl *s, LLVMValueRef xoff) {
     int64_t F = r->hidden, C = r->channels, S = r->grid_size;
     cg_loop lc;
     LLVMValueRef ch = cg_loop_begin(c, &lc, C);
-    st(c, ld(c, s->x, cg_madd(c, ch, S, xoff)), s->xp, ch);
+    cg_stf(c, cg_ldf(c, s->x, cg_madd(c, ch, S, xoff)), s->xp, ch);
     cg_loop_end(c, &lc);
     LLVMValueRef zero = cg_i64(c, 0);
     if (s->win)
@@ -205,7 +181,7 @@ static void emit_row(gl *s, LLVMValueRef b) {
     emit_layers(s, col);
     LLVMValueRef yoff = cg_madd(c, b, F * S, p); /* Y(b, q, p) = hd[q] */
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
-    st(c, ld(c, s->hd, q), s->y, cg_madd(c, q, S, yoff));
+    cg_stf(c, cg_ldf(c, s->hd, q), s->y, cg_madd(c, q, S, yoff));
     cg_loop_end(c, &lq);
     cg_loop_end(c, &lcol);
     cg_loop_end(c, &lr);

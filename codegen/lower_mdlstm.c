@@ -55,30 +55,6 @@ uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n) {
 
 /* ---- small builders ------------------------------------------------------------------ */
 
-static LLVMValueRef ld(cg_ctx *c, LLVMValueRef p, LLVMValueRef i) {
-    return LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, p, i), "");
-}
-
-static void st(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i) {
-    LLVMBuildStore(c->b, v, cg_gep(c, c->f32, p, i));
-}
-
-static LLVMValueRef fadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFAdd(c->b, a, b, "");
-}
-
-static LLVMValueRef fmul(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFMul(c->b, a, b, "");
-}
-
-static LLVMValueRef iadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildNSWAdd(c->b, a, b, "");
-}
-
-static LLVMValueRef add_k(cg_ctx *c, LLVMValueRef i, int64_t k) {
-    return k ? LLVMBuildNSWAdd(c->b, i, cg_i64(c, k), "") : i;
-}
-
 /* A top-tested loop with a runtime trip count n (cg_loop_begin's, for a value). */
 static LLVMValueRef loop_begin_n(cg_ctx *c, cg_loop *l, LLVMValueRef n) {
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
@@ -95,31 +71,6 @@ static LLVMValueRef loop_begin_n(cg_ctx *c, cg_loop *l, LLVMValueRef n) {
     LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, n, ""), body, l->exit);
     LLVMPositionBuilderAtEnd(c->b, body);
     return l->iv;
-}
-
-/* if (cond) { then } else { else }: if_begin leaves the builder in then, if_else moves it
- * to else, if_end to the join block. */
-typedef struct cg_if {
-    LLVMBasicBlockRef els, join;
-} cg_if;
-
-static void if_begin(cg_ctx *c, cg_if *f, LLVMValueRef cond) {
-    LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b));
-    LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, fn, "then");
-    f->els = LLVMAppendBasicBlockInContext(c->ctx, fn, "else");
-    f->join = LLVMAppendBasicBlockInContext(c->ctx, fn, "join");
-    LLVMBuildCondBr(c->b, cond, then, f->els);
-    LLVMPositionBuilderAtEnd(c->b, then);
-}
-
-static void if_else(cg_ctx *c, cg_if *f) {
-    LLVMBuildBr(c->b, f->join);
-    LLVMPositionBuilderAtEnd(c->b, f->els);
-}
-
-static void if_end(cg_ctx *c, cg_if *f) {
-    LLVMBuildBr(c->b, f->join);
-    LLVMPositionBuilderAtEnd(c->b, f->join);
 }
 
 static LLVMValueRef clip(mg *s, LLVMValueRef x) {
@@ -147,19 +98,19 @@ static void emit_projection(mg *s) {
     LLVMValueRef xn = cg_madd(c, n, C * np, NULL);                       /* X(n, 0, 0) */
     LLVMValueRef row = cg_madd(c, cg_madd(c, k, r->batch, n), np, NULL); /* (k, n, 0) */
     LLVMValueRef pos = cg_loop_begin(c, &lp, np);
-    LLVMValueRef xo = iadd(c, row, pos);
+    LLVMValueRef xo = cg_iadd(c, row, pos);
     LLVMValueRef g = cg_loop_begin(c, &lg, GF);
     LLVMValueRef kg = cg_madd(c, k, GF, g);
     LLVMBuildStore(c->b, cg_f32(c, 0.0), s->acc);
     LLVMValueRef ch = cg_loop_begin(c, &lc, C);
-    LLVMValueRef wv = ld(c, s->w, cg_madd(c, kg, C, ch));
-    LLVMValueRef xv = ld(c, s->x, cg_madd(c, ch, np, iadd(c, xn, pos)));
-    LLVMBuildStore(c->b, fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), fmul(c, wv, xv)),
+    LLVMValueRef wv = cg_ldf(c, s->w, cg_madd(c, kg, C, ch));
+    LLVMValueRef xv = cg_ldf(c, s->x, cg_madd(c, ch, np, cg_iadd(c, xn, pos)));
+    LLVMBuildStore(c->b, cg_fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), cg_fmul(c, wv, xv)),
                    s->acc);
     cg_loop_end(c, &lc);
     LLVMValueRef a = LLVMBuildLoad2(c->b, c->f32, s->acc, "");
-    a = fadd(c, a, s->bias ? ld(c, s->bias, kg) : cg_f32(c, 0.0));
-    st(c, a, s->xw, cg_madd(c, xo, GF, g));
+    a = cg_fadd(c, a, s->bias ? cg_ldf(c, s->bias, kg) : cg_f32(c, 0.0));
+    cg_stf(c, a, s->xw, cg_madd(c, xo, GF, g));
     cg_loop_end(c, &lg);
     cg_loop_end(c, &lp);
     cg_loop_end(c, &ln);
@@ -183,21 +134,21 @@ static void emit_recurrent(mg *s, const md_pos *mp, LLVMValueRef n, int d) {
     const glc_mdlstm_desc *r = s->r;
     int64_t F = r->hidden, GF = r->gates * F;
     cg_if f;
-    if_begin(c, &f, mp->valid[d]);
+    cg_if_begin(c, &f, mp->valid[d]);
     LLVMValueRef hb = cg_madd(c, cg_madd(c, n, r->npos, mp->q[d]), F, NULL);
     LLVMValueRef rb = cg_madd(c, cg_madd(c, s->k, r->rank, cg_i64(c, d)), GF, NULL);
     cg_loop lg, lf;
     LLVMValueRef g = cg_loop_begin(c, &lg, GF);
-    LLVMValueRef rrow = cg_madd(c, iadd(c, rb, g), F, NULL);
+    LLVMValueRef rrow = cg_madd(c, cg_iadd(c, rb, g), F, NULL);
     LLVMBuildStore(c->b, cg_f32(c, 0.0), s->acc);
     LLVMValueRef j = cg_loop_begin(c, &lf, F);
-    LLVMValueRef pr = fmul(c, ld(c, s->rw, iadd(c, rrow, j)), ld(c, s->hs, iadd(c, hb, j)));
-    LLVMBuildStore(c->b, fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr), s->acc);
+    LLVMValueRef pr = cg_fmul(c, cg_ldf(c, s->rw, cg_iadd(c, rrow, j)), cg_ldf(c, s->hs, cg_iadd(c, hb, j)));
+    LLVMBuildStore(c->b, cg_fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr), s->acc);
     cg_loop_end(c, &lf);
-    st(c, fadd(c, ld(c, s->a, g), LLVMBuildLoad2(c->b, c->f32, s->acc, "")), s->a, g);
+    cg_stf(c, cg_fadd(c, cg_ldf(c, s->a, g), LLVMBuildLoad2(c->b, c->f32, s->acc, "")), s->a, g);
     cg_loop_end(c, &lg);
-    if_else(c, &f);
-    if_end(c, &f);
+    cg_if_else(c, &f);
+    cg_if_end(c, &f);
 }
 
 /* P_k[blk*F + j] * v, or NULL without peepholes. */
@@ -206,11 +157,11 @@ static LLVMValueRef peep(mg *s, int blk, LLVMValueRef j, LLVMValueRef v) {
     cg_ctx *c = s->c;
     int64_t F = s->r->hidden;
     LLVMValueRef off = cg_madd(c, s->k, (2 + s->r->rank) * F, cg_i64(c, blk * F));
-    return fmul(c, ld(c, s->p, iadd(c, off, j)), v);
+    return cg_fmul(c, cg_ldf(c, s->p, cg_iadd(c, off, j)), v);
 }
 
 static LLVMValueRef plus(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return b ? fadd(c, a, b) : a;
+    return b ? cg_fadd(c, a, b) : a;
 }
 
 /* The cell at (n, p) for hidden unit j; cd[d] predecessors' c. Returns h, sets *cn. */
@@ -220,24 +171,24 @@ static LLVMValueRef emit_cell_unit(mg *s, LLVMValueRef j, const LLVMValueRef *cd
     const glc_mdlstm_desc *r = s->r;
     int64_t F = r->hidden;
     int R = r->rank, bc = glc_mdlstm_block_c(r);
-#define A(blk) ld(c, s->a, add_k(c, j, (int64_t)(blk)*F))
+#define A(blk) cg_ldf(c, s->a, cg_addk(c, j, (int64_t)(blk)*F))
     if (r->cell == GLC_MD_STABLE) {
         LLVMValueRef lam = act(s, 0, A(3));
-        LLVMValueRef blend = fadd(c, fmul(c, lam, cd[0]),
-                                  fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), lam, ""), cd[1]));
-        *cn = fadd(c, fmul(c, act(s, 0, A(0)), act(s, 1, A(4))), fmul(c, act(s, 0, A(2)), blend));
-        return fmul(c, act(s, 0, A(1)), act(s, 2, *cn));
+        LLVMValueRef blend = cg_fadd(c, cg_fmul(c, lam, cd[0]),
+                                  cg_fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), lam, ""), cd[1]));
+        *cn = cg_fadd(c, cg_fmul(c, act(s, 0, A(0)), act(s, 1, A(4))), cg_fmul(c, act(s, 0, A(2)), blend));
+        return cg_fmul(c, act(s, 0, A(1)), act(s, 2, *cn));
     }
     LLVMValueRef csum = cg_f32(c, 0.0);
     for (int d = 0; d < R; d++)
-        csum = fadd(c, csum, cd[d]);
-    LLVMValueRef v = fmul(c, act(s, 0, plus(c, A(0), peep(s, 0, j, csum))), act(s, 1, A(bc)));
+        csum = cg_fadd(c, csum, cd[d]);
+    LLVMValueRef v = cg_fmul(c, act(s, 0, plus(c, A(0), peep(s, 0, j, csum))), act(s, 1, A(bc)));
     for (int d = 0; d < R; d++)
-        v = fadd(c, v, fmul(c, act(s, 0, plus(c, A(2 + d), peep(s, 2 + d, j, cd[d]))), cd[d]));
+        v = cg_fadd(c, v, cg_fmul(c, act(s, 0, plus(c, A(2 + d), peep(s, 2 + d, j, cd[d]))), cd[d]));
     *cn = v;
     if (r->cell == GLC_MD_GRAVES)
-        return fmul(c, act(s, 0, plus(c, A(1), peep(s, 1, j, v))), act(s, 2, v));
-    return act(s, 2, fmul(c, act(s, 0, A(1)), v));
+        return cg_fmul(c, act(s, 0, plus(c, A(1), peep(s, 1, j, v))), act(s, 2, v));
+    return act(s, 2, cg_fmul(c, act(s, 0, A(1)), v));
 #undef A
 }
 
@@ -248,7 +199,7 @@ static void store_y(mg *s, LLVMValueRef v, LLVMValueRef n, LLVMValueRef j, LLVMV
     const glc_mdlstm_desc *r = s->r;
     LLVMValueRef nk = cg_madd(c, n, r->dirs, s->k);
     LLVMValueRef off = cg_madd(c, cg_madd(c, nk, r->hidden, j), r->npos, pos);
-    st(c, v, s->y, off);
+    cg_stf(c, v, s->y, off);
 }
 
 /* Sample n inside its extents at mp: gates, then the cell over F. */
@@ -260,21 +211,21 @@ static void emit_compute(mg *s, const md_pos *mp, LLVMValueRef n) {
         cg_madd(c, cg_madd(c, cg_madd(c, s->k, r->batch, n), np, mp->pos), GF, NULL);
     cg_loop lg, lj;
     LLVMValueRef g = cg_loop_begin(c, &lg, GF);
-    st(c, ld(c, s->xw, iadd(c, xrow, g)), s->a, g);
+    cg_stf(c, cg_ldf(c, s->xw, cg_iadd(c, xrow, g)), s->a, g);
     cg_loop_end(c, &lg);
     for (int d = 0; d < r->rank; d++)
         emit_recurrent(s, mp, n, d);
     LLVMValueRef nb = cg_madd(c, n, np, NULL);
-    LLVMValueRef here = cg_madd(c, iadd(c, nb, mp->pos), F, NULL);
+    LLVMValueRef here = cg_madd(c, cg_iadd(c, nb, mp->pos), F, NULL);
     LLVMValueRef j = cg_loop_begin(c, &lj, F);
     LLVMValueRef cd[3];
     for (int d = 0; d < r->rank; d++) {
-        LLVMValueRef v = ld(c, s->cs, iadd(c, cg_madd(c, iadd(c, nb, mp->q[d]), F, NULL), j));
+        LLVMValueRef v = cg_ldf(c, s->cs, cg_iadd(c, cg_madd(c, cg_iadd(c, nb, mp->q[d]), F, NULL), j));
         cd[d] = LLVMBuildSelect(c->b, mp->valid[d], v, cg_f32(c, 0.0), "");
     }
     LLVMValueRef cn, h = emit_cell_unit(s, j, cd, &cn);
-    st(c, cn, s->cs, iadd(c, here, j));
-    st(c, h, s->hs, iadd(c, here, j));
+    cg_stf(c, cn, s->cs, cg_iadd(c, here, j));
+    cg_stf(c, h, s->hs, cg_iadd(c, here, j));
     store_y(s, h, n, j, mp->pos);
     cg_loop_end(c, &lj);
 }
@@ -286,8 +237,8 @@ static void emit_outside(mg *s, const md_pos *mp, LLVMValueRef n) {
     LLVMValueRef here = cg_madd(c, cg_madd(c, n, s->r->npos, mp->pos), F, NULL);
     cg_loop lj;
     LLVMValueRef j = cg_loop_begin(c, &lj, F);
-    st(c, cg_f32(c, 0.0), s->cs, iadd(c, here, j));
-    st(c, cg_f32(c, 0.0), s->hs, iadd(c, here, j));
+    cg_stf(c, cg_f32(c, 0.0), s->cs, cg_iadd(c, here, j));
+    cg_stf(c, cg_f32(c, 0.0), s->hs, cg_iadd(c, here, j));
     store_y(s, cg_f32(c, 0.0), n, j, mp->pos);
     cg_loop_end(c, &lj);
 }
@@ -322,17 +273,17 @@ static void emit_position(mg *s, LLVMValueRef *i) {
         int64_t st_ = r->stride[sl];
         mp.valid[d] = LLVMBuildICmp(c->b, LLVMIntSGT, i[sl], cg_i64(c, 0), "");
         LLVMValueRef step = LLVMBuildSelect(c->b, s->rev[sl], cg_i64(c, st_), cg_i64(c, -st_), "");
-        mp.q[d] = LLVMBuildSelect(c->b, mp.valid[d], iadd(c, mp.pos, step), mp.pos, "");
+        mp.q[d] = LLVMBuildSelect(c->b, mp.valid[d], cg_iadd(c, mp.pos, step), mp.pos, "");
     }
     cg_loop ln;
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     if (s->ext) {
         cg_if f;
-        if_begin(c, &f, emit_inside(s, &mp, n));
+        cg_if_begin(c, &f, emit_inside(s, &mp, n));
         emit_compute(s, &mp, n);
-        if_else(c, &f);
+        cg_if_else(c, &f);
         emit_outside(s, &mp, n);
-        if_end(c, &f);
+        cg_if_end(c, &f);
     } else {
         emit_compute(s, &mp, n);
     }
@@ -352,9 +303,9 @@ static void emit_wavefronts(mg *s) {
     LLVMValueRef hi =
         LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, dg, cg_i64(c, S1 - 1), ""), dg,
                         cg_i64(c, S1 - 1), "");
-    LLVMValueRef cnt = add_k(c, LLVMBuildNSWSub(c->b, hi, lo, ""), 1);
+    LLVMValueRef cnt = cg_addk(c, LLVMBuildNSWSub(c->b, hi, lo, ""), 1);
     LLVMValueRef t = loop_begin_n(c, &lt, cnt); /* the positions of one wavefront */
-    LLVMValueRef i1 = iadd(c, lo, t);
+    LLVMValueRef i1 = cg_iadd(c, lo, t);
     LLVMValueRef i[3] = {cg_i64(c, 0), i1, LLVMBuildNSWSub(c->b, dg, i1, "")};
     emit_position(s, i);
     cg_loop_end(c, &lt);

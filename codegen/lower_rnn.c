@@ -38,51 +38,6 @@ typedef struct rg {
     const glc_act *act;                         /* its activations */
 } rg;
 
-static LLVMValueRef ld(cg_ctx *c, LLVMValueRef p, LLVMValueRef i) {
-    return LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, p, i), "");
-}
-
-static void st(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i) {
-    LLVMBuildStore(c->b, v, cg_gep(c, c->f32, p, i));
-}
-
-static LLVMValueRef fadd(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFAdd(c->b, a, b, "");
-}
-
-static LLVMValueRef fmul(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildFMul(c->b, a, b, "");
-}
-
-static LLVMValueRef add_k(cg_ctx *c, LLVMValueRef i, int64_t k) {
-    return k ? LLVMBuildNSWAdd(c->b, i, cg_i64(c, k), "") : i;
-}
-
-/* if (cond) { then } else { else }: if_begin leaves the builder in then, if_else moves
- * it to else, if_end to the join block. */
-typedef struct cg_if {
-    LLVMBasicBlockRef els, join;
-} cg_if;
-
-static void if_begin(cg_ctx *c, cg_if *f, LLVMValueRef cond) {
-    LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b));
-    LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, fn, "then");
-    f->els = LLVMAppendBasicBlockInContext(c->ctx, fn, "else");
-    f->join = LLVMAppendBasicBlockInContext(c->ctx, fn, "join");
-    LLVMBuildCondBr(c->b, cond, then, f->els);
-    LLVMPositionBuilderAtEnd(c->b, then);
-}
-
-static void if_else(cg_ctx *c, cg_if *f) {
-    LLVMBuildBr(c->b, f->join);
-    LLVMPositionBuilderAtEnd(c->b, f->els);
-}
-
-static void if_end(cg_ctx *c, cg_if *f) {
-    LLVMBuildBr(c->b, f->join);
-    LLVMPositionBuilderAtEnd(c->b, f->join);
-}
-
 static LLVMValueRef clip(rg *s, LLVMValueRef x) {
     cg_ctx *c = s->c;
     if (!s->r->has_clip) return x;
@@ -101,31 +56,31 @@ static void gemv(rg *s, LLVMValueRef out, LLVMValueRef v, LLVMValueRef voff, LLV
                  int64_t moff, LLVMValueRef bias, int64_t boff, int64_t K, int64_t lo, int64_t hi) {
     cg_ctx *c = s->c;
     cg_loop lj, lk;
-    LLVMValueRef j = add_k(c, cg_loop_begin(c, &lj, hi - lo), lo);
+    LLVMValueRef j = cg_addk(c, cg_loop_begin(c, &lj, hi - lo), lo);
     LLVMBuildStore(c->b, cg_f32(c, 0.0), s->acc);
     LLVMValueRef row = cg_madd(c, j, K, cg_i64(c, moff));
     LLVMValueRef k = cg_loop_begin(c, &lk, K);
-    LLVMValueRef pr = fmul(c, ld(c, v, LLVMBuildNSWAdd(c->b, voff, k, "")),
-                           ld(c, m, LLVMBuildNSWAdd(c->b, row, k, "")));
-    LLVMBuildStore(c->b, fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr), s->acc);
+    LLVMValueRef pr = cg_fmul(c, cg_ldf(c, v, LLVMBuildNSWAdd(c->b, voff, k, "")),
+                           cg_ldf(c, m, LLVMBuildNSWAdd(c->b, row, k, "")));
+    LLVMBuildStore(c->b, cg_fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr), s->acc);
     cg_loop_end(c, &lk);
     LLVMValueRef a = LLVMBuildLoad2(c->b, c->f32, s->acc, "");
-    if (bias) a = fadd(c, a, ld(c, bias, add_k(c, j, boff)));
-    st(c, a, out, j);
+    if (bias) a = cg_fadd(c, a, cg_ldf(c, bias, cg_addk(c, j, boff)));
+    cg_stf(c, a, out, j);
     cg_loop_end(c, &lj);
 }
 
 /* gx[g*H + j] + gh[g*H + j] */
 static LLVMValueRef gsum(rg *s, int g, LLVMValueRef j) {
-    LLVMValueRef i = add_k(s->c, j, g * s->r->hidden);
-    return fadd(s->c, ld(s->c, s->gx, i), ld(s->c, s->gh, i));
+    LLVMValueRef i = cg_addk(s->c, j, g * s->r->hidden);
+    return cg_fadd(s->c, cg_ldf(s->c, s->gx, i), cg_ldf(s->c, s->gh, i));
 }
 
 /* pre + P_d[g*H + j] * cv (peephole g of i,o,f), or pre without P. */
 static LLVMValueRef peep(rg *s, int g, LLVMValueRef j, LLVMValueRef pre, LLVMValueRef cv) {
     if (!s->p) return pre;
     int64_t off = s->d * 3 * s->r->hidden + g * s->r->hidden;
-    return fadd(s->c, pre, fmul(s->c, ld(s->c, s->p, add_k(s->c, j, off)), cv));
+    return cg_fadd(s->c, pre, cg_fmul(s->c, cg_ldf(s->c, s->p, cg_addk(s->c, j, off)), cv));
 }
 
 static void lstm_cell(rg *s, LLVMValueRef hb) {
@@ -133,15 +88,15 @@ static void lstm_cell(rg *s, LLVMValueRef hb) {
     cg_loop lj;
     LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
     LLVMValueRef sj = LLVMBuildNSWAdd(c->b, hb, j, "");
-    LLVMValueRef cv = ld(c, s->cs, sj);
+    LLVMValueRef cv = cg_ldf(c, s->cs, sj);
     LLVMValueRef i = act(s, 0, peep(s, 0, j, gsum(s, 0, j), cv));
     LLVMValueRef f = s->r->input_forget ? LLVMBuildFSub(c->b, cg_f32(c, 1.0), i, "")
                                         : act(s, 0, peep(s, 2, j, gsum(s, 2, j), cv));
     LLVMValueRef g = act(s, 1, gsum(s, 3, j));
-    LLVMValueRef cn = fadd(c, fmul(c, f, cv), fmul(c, i, g));
+    LLVMValueRef cn = cg_fadd(c, cg_fmul(c, f, cv), cg_fmul(c, i, g));
     LLVMValueRef o = act(s, 0, peep(s, 1, j, gsum(s, 1, j), cn));
-    st(c, cn, s->cs, sj);
-    st(c, fmul(c, o, cg_act_emit(c, &s->act[2], cn)), s->hs, sj);
+    cg_stf(c, cn, s->cs, sj);
+    cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &s->act[2], cn)), s->hs, sj);
     cg_loop_end(c, &lj);
 }
 
@@ -153,10 +108,10 @@ static void gru_cell(rg *s, LLVMValueRef hb) {
     LLVMValueRef j = cg_loop_begin(c, &l1, H);
     LLVMValueRef rg_ = act(s, 0, gsum(s, 1, j));
     if (r->linear_before_reset) {
-        LLVMValueRef i = add_k(c, j, 2 * H);
-        st(c, fmul(c, ld(c, s->gh, i), rg_), s->gh, i);
+        LLVMValueRef i = cg_addk(c, j, 2 * H);
+        cg_stf(c, cg_fmul(c, cg_ldf(c, s->gh, i), rg_), s->gh, i);
     } else {
-        st(c, fmul(c, rg_, ld(c, s->hs, LLVMBuildNSWAdd(c->b, hb, j, ""))), s->rh, j);
+        cg_stf(c, cg_fmul(c, rg_, cg_ldf(c, s->hs, LLVMBuildNSWAdd(c->b, hb, j, ""))), s->rh, j);
     }
     cg_loop_end(c, &l1);
     if (!r->linear_before_reset) /* gh_h = (r h) R_h^T + Rb_h */
@@ -166,9 +121,9 @@ static void gru_cell(rg *s, LLVMValueRef hb) {
     LLVMValueRef sj = LLVMBuildNSWAdd(c->b, hb, j, "");
     LLVMValueRef z = act(s, 0, gsum(s, 0, j));
     LLVMValueRef ht = act(s, 1, gsum(s, 2, j));
-    LLVMValueRef h = fadd(c, fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), z, ""), ht),
-                          fmul(c, z, ld(c, s->hs, sj)));
-    st(c, h, s->hs, sj);
+    LLVMValueRef h = cg_fadd(c, cg_fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), z, ""), ht),
+                          cg_fmul(c, z, cg_ldf(c, s->hs, sj)));
+    cg_stf(c, h, s->hs, sj);
     cg_loop_end(c, &l2);
 }
 
@@ -176,7 +131,7 @@ static void rnn_cell(rg *s, LLVMValueRef hb) {
     cg_ctx *c = s->c;
     cg_loop lj;
     LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
-    st(c, act(s, 0, gsum(s, 0, j)), s->hs, LLVMBuildNSWAdd(c->b, hb, j, ""));
+    cg_stf(c, act(s, 0, gsum(s, 0, j)), s->hs, LLVMBuildNSWAdd(c->b, hb, j, ""));
     cg_loop_end(c, &lj);
 }
 
@@ -209,8 +164,8 @@ static void copy_row(rg *s, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef sr
     cg_ctx *c = s->c;
     cg_loop lj;
     LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
-    LLVMValueRef v = src ? ld(c, src, LLVMBuildNSWAdd(c->b, soff, j, "")) : cg_f32(c, 0.0);
-    st(c, v, dst, LLVMBuildNSWAdd(c->b, doff, j, ""));
+    LLVMValueRef v = src ? cg_ldf(c, src, LLVMBuildNSWAdd(c->b, soff, j, "")) : cg_f32(c, 0.0);
+    cg_stf(c, v, dst, LLVMBuildNSWAdd(c->b, doff, j, ""));
     cg_loop_end(c, &lj);
 }
 
@@ -260,14 +215,14 @@ static void emit_direction(rg *s) {
     b = cg_loop_begin(c, &lb2, r->batch);
     LLVMValueRef len = seq_len(s, b);
     cg_if f;
-    if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, t, len, ""));
+    cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, t, len, ""));
     LLVMValueRef ti = t;
     if (glc_rnn_is_reverse(r, s->d))
         ti = LLVMBuildNSWSub(c->b, LLVMBuildNSWSub(c->b, len, cg_i64(c, 1), ""), t, "");
     emit_step(s, ti, b);
-    if_else(c, &f);
+    cg_if_else(c, &f);
     if (s->y) copy_row(s, s->y, y_off(s, t, b), NULL, NULL);
-    if_end(c, &f);
+    cg_if_end(c, &f);
     cg_loop_end(c, &lb2);
     cg_loop_end(c, &lt);
     if (!s->yh && !s->yc) return;
