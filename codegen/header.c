@@ -44,7 +44,7 @@ static void make_idents(const glc_graph *g, char (*ident)[IDENT_LEN]) {
     for (uint32_t k = 0; k < n; k++) {
         glc_value_id v = k < g->n_inputs ? g->inputs[k] : g->outputs[k - g->n_inputs];
         const char *s = g->values[v].name ? g->values[v].name : "";
-        char base[IDENT_LEN - 8];
+        char base[IDENT_LEN - 12]; /* room for "_<suffix>" */
         size_t j = 0;
         if (!*s || isdigit((unsigned char)*s)) base[j++] = '_';
         for (; *s && j + 1 < sizeof base; s++)
