@@ -120,6 +120,28 @@ typedef struct cg_conv {
 } cg_conv;
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv);
 
+/* gemm.c: the one matrix-product emitter every heavy kernel goes through (MatMul, Gemm,
+ * convolutions as im2col products, recurrent gate products). At the builder position in
+ * the caller's kernel, for i < M, j < N:
+ *   Y(i, j) (=, or += when accumulate) sum over k < K of A(i, k) * B(k, j)
+ * with A(i, k) = a[i*a_rs + k*a_cs], B(k, j) = b[k*b_rs + j*b_cs], Y(i, j) = y[i*y_rs + j]
+ * (f32 element strides; Y's rows are contiguous). a, b, y are f32 pointers that may be
+ * computed inside the caller's loops. An operand whose values are known at compile time (a
+ * weight) may also be given as host data through a_const/b_const, addressed by the same
+ * strides from element 0; the emitter may then pack it into a constant global in its own
+ * layout and ignore a/b. scratch points at cg_gemm_scratch_bytes() bytes of 64-aligned
+ * workspace (NULL when that is 0) for packing runtime operands. Y must not overlap A or B.
+ * K == 0 stores zeros (or leaves Y when accumulating). */
+typedef struct cg_gemm {
+    int64_t M, N, K;
+    LLVMValueRef a, b, y, scratch;
+    int64_t a_rs, a_cs, b_rs, b_cs, y_rs;
+    const float *a_const, *b_const;
+    bool accumulate;
+} cg_gemm;
+uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
+glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);
+
 /* one dispatcher per op family (see ops.def) */
 glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */
 glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */

@@ -6,8 +6,9 @@
  * Softmax views the input as (outer, D, inner): opset >= 13 reduces over one axis
  * (default -1); opset < 13 flattens d[axis:] into D (default axis 1) with inner = 1.
  * Each row: max, then exp(x - max) stored and summed, then scaled by 1/sum.
- * Gemm: Y = alpha * A' B' + beta * C, C broadcast to (M, N). MatMul: numpy semantics,
- * 1-D operands promoted, batch dims broadcast with stride 0.
+ * Gemm: Y = A' B' through cg_gemm_emit (gemm.c), then Y = alpha * Y + beta * C with C
+ * broadcast to (M, N). MatMul: numpy semantics, 1-D operands promoted, batch dims broadcast
+ * with stride 0, one cg_gemm_emit per batch element.
  */
 #include "cg_impl.h"
 
@@ -74,44 +75,18 @@ glc_status lower_softmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-/* out[i*N+j] += alpha * A(i,k) * B(k,j) over i-k-j, with element strides for A and B. */
-typedef struct mm_desc {
-    int64_t M, N, K, sai, sak, sbk, sbj;
-    double alpha;
-} mm_desc;
-
-static void mm_nest(cg_ctx *c, const mm_desc *m, LLVMValueRef y, LLVMValueRef a, LLVMValueRef b,
-                    LLVMValueRef yo, LLVMValueRef ao, LLVMValueRef bo) {
-    cg_loop li, lk, lj;
-    LLVMValueRef i = cg_loop_begin(c, &li, m->M);
-    LLVMValueRef k = cg_loop_begin(c, &lk, m->K);
-    LLVMValueRef av = ld(c, a, cg_madd(c, k, m->sak, cg_madd(c, i, m->sai, ao)));
-    if (m->alpha != 1.0) av = LLVMBuildFMul(c->b, av, cg_f32(c, m->alpha), "");
-    LLVMValueRef j = cg_loop_begin(c, &lj, m->N);
-    LLVMValueRef yi = cg_madd(c, j, 1, cg_madd(c, i, m->N, yo));
-    LLVMValueRef bv = ld(c, b, cg_madd(c, j, m->sbj, cg_madd(c, k, m->sbk, bo)));
-    st(c, LLVMBuildFAdd(c->b, ld(c, y, yi), LLVMBuildFMul(c->b, av, bv, ""), ""), y, yi);
-    cg_loop_end(c, &lj);
-    cg_loop_end(c, &lk);
-    cg_loop_end(c, &li);
+/* The host data of input i when it is a constant (a weight), else NULL. */
+static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
+    const glc_value *v = glc_node_input(c->g, n, i);
+    return v ? v->data : NULL;
 }
 
-glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    GLC_TRY(need_f32(c, n));
-    const glc_value *A = glc_node_input(c->g, n, 0), *C = glc_node_input(c->g, n, 2);
-    const glc_value *Y = &c->g->values[n->out[0]];
-    bool ta = glc_attr_int(n, "transA", 0), tb = glc_attr_int(n, "transB", 0);
-    double beta = glc_attr_float(n, "beta", 1.0f);
-    mm_desc m = {.M = Y->dims[0],
-                 .N = Y->dims[1],
-                 .K = ta ? A->dims[0] : A->dims[1],
-                 .alpha = glc_attr_float(n, "alpha", 1.0f)};
-    m.sai = ta ? 1 : m.K;
-    m.sak = ta ? m.M : 1;
-    m.sbk = tb ? 1 : m.N;
-    m.sbj = tb ? m.K : 1;
-    *fn = cg_kernel_begin(c, n->name, 4);
-    LLVMValueRef y = LLVMGetParam(*fn, 0);
+/* Y = alpha * Y + beta * C(broadcast) over (M, N), after Y = A' B'. */
+static void gemm_epilogue(cg_ctx *c, const glc_node *n, LLVMValueRef fn, int64_t M, int64_t N) {
+    const glc_value *C = glc_node_input(c->g, n, 2);
+    double alpha = glc_attr_float(n, "alpha", 1.0f), beta = glc_attr_float(n, "beta", 1.0f);
+    if (!C) beta = 0.0;
+    if (alpha == 1.0 && beta == 0.0) return;
     int64_t s[2] = {0, 0};
     if (C) {
         int64_t cs[GLC_MAX_RANK];
@@ -119,41 +94,64 @@ glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         for (int i = 0; i < C->rank; i++)
             if (C->dims[i] != 1) s[2 - C->rank + i] = cs[i];
     }
+    LLVMValueRef y = LLVMGetParam(fn, 0);
     cg_loop li, lj;
-    LLVMValueRef i = cg_loop_begin(c, &li, m.M);
-    LLVMValueRef j = cg_loop_begin(c, &lj, m.N);
-    LLVMValueRef init = cg_f32(c, 0.0);
-    if (C && beta != 0.0) {
-        init = ld(c, LLVMGetParam(*fn, 3), cg_madd(c, j, s[1], cg_madd(c, i, s[0], cg_i64(c, 0))));
-        if (beta != 1.0) init = LLVMBuildFMul(c->b, init, cg_f32(c, beta), "");
+    LLVMValueRef i = cg_loop_begin(c, &li, M);
+    LLVMValueRef j = cg_loop_begin(c, &lj, N);
+    LLVMValueRef yi = cg_madd(c, i, N, j);
+    LLVMValueRef v = cg_ldf(c, y, yi);
+    if (alpha != 1.0) v = cg_fmul(c, v, cg_f32(c, alpha));
+    if (beta != 0.0) {
+        LLVMValueRef cv = cg_ldf(c, LLVMGetParam(fn, 3), cg_madd(c, j, s[1], cg_madd(c, i, s[0], cg_i64(c, 0))));
+        v = cg_fadd(c, v, beta == 1.0 ? cv : cg_fmul(c, cv, cg_f32(c, beta)));
     }
-    st(c, init, y, cg_madd(c, i, m.N, j));
+    cg_stf(c, v, y, yi);
     cg_loop_end(c, &lj);
     cg_loop_end(c, &li);
-    LLVMValueRef z = cg_i64(c, 0);
-    mm_nest(c, &m, y, LLVMGetParam(*fn, 1), LLVMGetParam(*fn, 2), z, z, z);
+}
+
+glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    GLC_TRY(need_f32(c, n));
+    const glc_value *A = glc_node_input(c->g, n, 0), *Y = &c->g->values[n->out[0]];
+    bool ta = glc_attr_int(n, "transA", 0), tb = glc_attr_int(n, "transB", 0);
+    int64_t M = Y->dims[0], N = Y->dims[1], K = ta ? A->dims[0] : A->dims[1];
+    *fn = cg_kernel_begin(c, n->name, 4);
+    cg_gemm g = {.M = M, .N = N, .K = K,
+                 .a = LLVMGetParam(*fn, 1), .b = LLVMGetParam(*fn, 2), .y = LLVMGetParam(*fn, 0),
+                 .a_rs = ta ? 1 : K, .a_cs = ta ? M : 1,
+                 .b_rs = tb ? 1 : N, .b_cs = tb ? K : 1, .y_rs = N,
+                 .a_const = const_f32(c, n, 0), .b_const = const_f32(c, n, 1)};
+    GLC_TRY(cg_gemm_emit(c, &g));
+    gemm_epilogue(c, n, *fn, M, N);
     cg_kernel_end(c);
     return GLC_OK;
 }
 
 typedef struct bm_state {
-    mm_desc m;
+    cg_gemm m;
     int rb; /* batch rank */
     int64_t bd[GLC_MAX_RANK], sa[GLC_MAX_RANK], sb[GLC_MAX_RANK], sy[GLC_MAX_RANK];
 } bm_state;
 
-static void bm_nest(cg_ctx *c, const bm_state *s, LLVMValueRef fn, int d, LLVMValueRef yo,
-                    LLVMValueRef ao, LLVMValueRef bo) {
+static glc_status bm_nest(cg_ctx *c, const bm_state *s, LLVMValueRef fn, int d, LLVMValueRef yo,
+                          LLVMValueRef ao, LLVMValueRef bo) {
     if (d == s->rb) {
-        mm_nest(c, &s->m, LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), yo, ao,
-                bo);
-        return;
+        cg_gemm g = s->m;
+        g.y = cg_gep(c, c->f32, LLVMGetParam(fn, 0), yo);
+        g.a = cg_gep(c, c->f32, LLVMGetParam(fn, 1), ao);
+        g.b = cg_gep(c, c->f32, LLVMGetParam(fn, 2), bo);
+        for (int i = 0; i < s->rb; i++) { /* constant data is addressed from element 0 */
+            if (s->sa[i]) g.a_const = NULL;
+            if (s->sb[i]) g.b_const = NULL;
+        }
+        return cg_gemm_emit(c, &g);
     }
     cg_loop l;
     LLVMValueRef i = cg_loop_begin(c, &l, s->bd[d]);
-    bm_nest(c, s, fn, d + 1, cg_madd(c, i, s->sy[d], yo), cg_madd(c, i, s->sa[d], ao),
-            cg_madd(c, i, s->sb[d], bo));
+    glc_status status = bm_nest(c, s, fn, d + 1, cg_madd(c, i, s->sy[d], yo),
+                            cg_madd(c, i, s->sa[d], ao), cg_madd(c, i, s->sb[d], bo));
     cg_loop_end(c, &l);
+    return status;
 }
 
 /* Batch strides of operand v (matrix rank 2 at its end) aligned to batch rank rb. */
@@ -171,14 +169,15 @@ glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     GLC_TRY(need_f32(c, n));
     const glc_value *A = glc_node_input(c->g, n, 0), *B = glc_node_input(c->g, n, 1);
     const glc_value *Y = &c->g->values[n->out[0]];
-    bm_state s = {.m = {.alpha = 1.0}};
+    bm_state s = {.m = {.a_const = const_f32(c, n, 0), .b_const = const_f32(c, n, 1)}};
     s.m.K = A->dims[A->rank - 1];
     s.m.M = A->rank >= 2 ? A->dims[A->rank - 2] : 1;
     s.m.N = B->rank >= 2 ? B->dims[B->rank - 1] : 1;
-    s.m.sai = s.m.K;
-    s.m.sak = 1;
-    s.m.sbk = s.m.N;
-    s.m.sbj = 1;
+    s.m.a_rs = s.m.K;
+    s.m.a_cs = 1;
+    s.m.b_rs = s.m.N;
+    s.m.b_cs = 1;
+    s.m.y_rs = s.m.N;
     s.rb = Y->rank - (A->rank >= 2) - (B->rank >= 2);
     for (int i = 0; i < s.rb; i++)
         s.bd[i] = Y->dims[i];
@@ -192,9 +191,9 @@ glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     *fn = cg_kernel_begin(c, n->name, 3);
     LLVMValueRef y = LLVMGetParam(*fn, 0);
     int64_t total = glc_value_numel(Y);
-    if (total) LLVMBuildMemSet(c->b, y, LLVMConstInt(c->i8, 0, 0), cg_i64(c, total * 4), 4);
+    if (total && s.m.K == 0) LLVMBuildMemSet(c->b, y, LLVMConstInt(c->i8, 0, 0), cg_i64(c, total * 4), 4);
     LLVMValueRef z = cg_i64(c, 0);
-    bm_nest(c, &s, *fn, 0, z, z, z);
+    glc_status status = total ? bm_nest(c, &s, *fn, 0, z, z, z) : GLC_OK;
     cg_kernel_end(c);
-    return GLC_OK;
+    return status;
 }
