@@ -38,10 +38,45 @@ typedef struct glc_import_binding {
     const char *name;
     const glc_host_tensor *value;
 } glc_import_binding;
+/* Resource limits of an import (limits.c; `glc --limit NAME=N`). Each is checked before
+ * the memory it guards is allocated, with overflow-safe arithmetic, and exceeding one is a
+ * GLC_E_LIMIT naming the value, the limit and the flag that raises it. The counts on the
+ * wire (file size, nesting, messages, nodes, graphs) are checked before protobuf-c unpacks
+ * anything, so a small file cannot make it build a deep recursion or millions of structs.
+ * glc_import_limits_default() gives the defaults; names, defaults and hard maxima are in
+ * glc_import_limit_table. */
+typedef struct glc_import_limits {
+    uint64_t file_bytes;   /* size of the model file */
+    uint64_t nesting;      /* protobuf messages within each other (subgraphs, types) */
+    uint64_t messages;     /* protobuf messages in the file, all kinds */
+    uint64_t graphs;       /* the main graph, subgraphs and training/function graphs */
+    uint64_t nodes;        /* nodes, in all graphs and functions */
+    uint64_t node_io;      /* inputs, or outputs, of one node */
+    uint64_t attr_elems;   /* entries of one list attribute */
+    uint64_t string_bytes; /* one name or string attribute */
+    uint64_t rank;         /* rank of a tensor */
+    uint64_t dim;          /* one dimension of a tensor */
+    uint64_t tensor_elems; /* elements of one tensor: inputs, weights, every inferred value */
+    uint64_t weight_bytes; /* all initializers and constants together */
+} glc_import_limits;
+
+typedef struct glc_import_limit_info {
+    const char *name; /* the flag's spelling: "string-bytes" */
+    size_t offset;    /* of the field in glc_import_limits */
+    uint64_t def, max;
+    const char *what;
+} glc_import_limit_info;
+extern const glc_import_limit_info glc_import_limit_table[];
+extern const size_t glc_import_limit_count;
+glc_import_limits glc_import_limits_default(void);
+/* Sets limit `name` to v: GLC_E_ARG for an unknown name or v above the hard maximum. */
+glc_status glc_import_limit_set(glc_import_limits *l, const char *name, uint64_t v, glc_diag *d);
+
 typedef struct glc_import_options {
     const glc_import_binding *bind;
     uint32_t n_bind;
     bool skip_infer;
+    const glc_import_limits *limits; /* NULL: glc_import_limits_default() */
 } glc_import_options;
 glc_status glc_import_onnx_file_opts(const char *path, const glc_import_options *o,
                                      glc_graph **out, glc_diag *d);

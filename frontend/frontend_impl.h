@@ -49,6 +49,7 @@ typedef struct fe_import {
     fe_names values;
     glc_diag *d;
     const glc_import_options *opt; /* never NULL */
+    const glc_import_limits *limits; /* never NULL */
     bool *bound;                   /* [opt->n_bind]: binding k was used */
 } fe_import;
 
@@ -68,7 +69,16 @@ glc_status fe_attr_read(glc_graph *g, glc_node_id id, const Onnx__AttributeProto
 glc_status fe_tensor_to_arena(glc_graph *g, const Onnx__TensorProto *tp, const char *what,
                               glc_tensor *out, glc_diag *d);
 
-/* tensor_io.c: reads a whole file into a malloc'ed buffer (GLC_E_IO with strerror). */
-glc_status fe_read_file(const char *path, unsigned char **buf, size_t *len, glc_diag *d);
+/* limits.c: the three checks of glc_import_limits (see its header comment): the raw
+ * bytes before unpacking, the unpacked main graph before it is copied, and every value
+ * after shape inference. GLC_E_LIMIT (or GLC_E_PARSE for bytes that are not protobuf). */
+glc_status fe_check_wire(const void *buf, size_t len, const glc_import_limits *l, glc_diag *d);
+glc_status fe_check_model(const Onnx__ModelProto *m, const glc_import_limits *l, glc_diag *d);
+glc_status fe_check_values(const glc_graph *g, const glc_import_limits *l, glc_diag *d);
+
+/* tensor_io.c: reads a whole file into a malloc'ed buffer (GLC_E_IO with strerror);
+ * GLC_E_LIMIT once it holds more than max bytes. */
+glc_status fe_read_file(const char *path, uint64_t max, unsigned char **buf, size_t *len,
+                        glc_diag *d);
 
 #endif

@@ -4,7 +4,9 @@
  * The import runs in a fixed order, and each step may only refer to names the
  * previous steps defined:
  *
- *   1. unpack the protobuf (protobuf-c); no graph = not an ONNX model;
+ *   1. check the raw bytes against the limits (limits.c: size, nesting, counts), unpack
+ *      the protobuf (protobuf-c; no graph = not an ONNX model), and check the unpacked
+ *      main graph's names, lists and declared shapes against the limits;
  *   2. opset imports: the default domain ("" or "ai.onnx") sets g->opset, "ai.glc"
  *      sets g->opset_glc; other domains matter only if a node uses them, and then
  *      that node is reported as unsupported;
@@ -13,7 +15,8 @@
  *      be static (dim_param or a missing dim is unsupported);
  *   5. nodes (import_nodes.c): unsupported ops are reported together, then the nodes
  *      are sorted topologically and added;
- *   6. graph outputs, then glc_infer_shapes and glc_graph_verify.
+ *   6. graph outputs, then glc_infer_shapes, the limits on every inferred value, and
+ *      glc_graph_verify.
  *
  * Options (glc_import_options): a graph input named by a binding becomes a constant with
  * the bound tensor at step 4 (checked against the declared dtype and static dims);
@@ -249,13 +252,15 @@ static glc_status build_graph(fe_import *im) {
         GLC_TRY(read_output(im, gp->output[i]));
     if (im->opt->skip_infer) return GLC_OK;
     GLC_TRY(glc_infer_shapes(im->g, im->d));
+    GLC_TRY(fe_check_values(im->g, im->limits, im->d));
     return glc_graph_verify(im->g, im->d);
 }
 
 static glc_status import_model(const Onnx__ModelProto *m, const glc_import_options *o,
-                               glc_graph *g, glc_diag *d) {
+                               const glc_import_limits *l, glc_graph *g, glc_diag *d) {
+    GLC_TRY(fe_check_model(m, l, d));
     read_opsets(g, m);
-    fe_import im = {.g = g, .gp = m->graph, .d = d, .opt = o};
+    fe_import im = {.g = g, .gp = m->graph, .d = d, .opt = o, .limits = l};
     im.bound = calloc(o->n_bind + 1, sizeof *im.bound);
     if (!im.bound || !fe_names_init(&im.values, count_names(m->graph))) {
         free(im.bound);
@@ -277,6 +282,9 @@ glc_status glc_import_onnx_buffer_opts(const void *buf, size_t len, const glc_im
     static const glc_import_options plain = {0};
     if (!o) o = &plain;
     *out = NULL;
+    glc_import_limits def = glc_import_limits_default();
+    const glc_import_limits *l = o->limits ? o->limits : &def;
+    GLC_TRY(fe_check_wire(buf, len, l, d));
     Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
     if (!m) return glc_diag_set(d, GLC_E_PARSE, NULL, "not an ONNX model (protobuf parse failed)");
     glc_status s;
@@ -286,7 +294,7 @@ glc_status glc_import_onnx_buffer_opts(const void *buf, size_t len, const glc_im
     else if (!(g = glc_graph_create()))
         s = glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
     else
-        s = import_model(m, o, g, d);
+        s = import_model(m, o, l, g, d);
     onnx__model_proto__free_unpacked(m, NULL);
     if (s != GLC_OK)
         glc_graph_destroy(g);
@@ -304,7 +312,8 @@ glc_status glc_import_onnx_file_opts(const char *path, const glc_import_options 
     *out = NULL;
     unsigned char *buf;
     size_t len;
-    GLC_TRY(fe_read_file(path, &buf, &len, d));
+    uint64_t max = o && o->limits ? o->limits->file_bytes : glc_import_limits_default().file_bytes;
+    GLC_TRY(fe_read_file(path, max, &buf, &len, d));
     glc_status s = glc_import_onnx_buffer_opts(buf, len, o, out, d);
     free(buf);
     return s;

@@ -32,7 +32,8 @@
 #define NPY_ALIGN 64
 #define NPY_GROWTH_DIGITS 21
 
-glc_status fe_read_file(const char *path, unsigned char **buf, size_t *len, glc_diag *d) {
+glc_status fe_read_file(const char *path, uint64_t max, unsigned char **buf, size_t *len,
+                        glc_diag *d) {
     *buf = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
@@ -41,6 +42,13 @@ glc_status fe_read_file(const char *path, unsigned char **buf, size_t *len, glc_
     unsigned char *p = malloc(cap);
     while (p) {
         n += fread(p + n, 1, cap - n, f);
+        if (n > max) { /* one byte past the limit is enough to know */
+            free(p);
+            fclose(f);
+            return glc_diag_set(d, GLC_E_LIMIT, NULL, "'%s' is more than %llu bytes; the limit "
+                                "is file-bytes=%llu (raise it with --limit file-bytes=N)", path,
+                                (unsigned long long)max, (unsigned long long)max);
+        }
         if (n < cap) break;
         unsigned char *q = cap <= SIZE_MAX / 2 ? realloc(p, cap * 2) : NULL;
         if (!q) free(p);
@@ -266,7 +274,7 @@ glc_status glc_npy_read(const char *path, glc_host_tensor *t, glc_diag *d) {
     memset(t, 0, sizeof *t);
     unsigned char *buf;
     size_t len;
-    GLC_TRY(fe_read_file(path, &buf, &len, d));
+    GLC_TRY(fe_read_file(path, UINT64_MAX, &buf, &len, d));
     glc_status s = glc_npy_read_buffer(buf, len, path, t, d);
     free(buf);
     return s;
@@ -379,7 +387,7 @@ glc_status glc_tensorproto_read(const char *path, glc_host_tensor *t, char **nam
     *name = NULL;
     unsigned char *buf;
     size_t len;
-    GLC_TRY(fe_read_file(path, &buf, &len, d));
+    GLC_TRY(fe_read_file(path, UINT64_MAX, &buf, &len, d));
     glc_status s = tensorproto_decode(buf, len, path, t, name, d);
     free(buf);
     return s;

@@ -29,6 +29,7 @@ typedef struct compile_args {
     bool stream; /* --stream: the stream pass runs first (passes/stream.c) */
     const char *bind[MAX_BIND]; /* --bind NAME=FILE.npy, as given */
     int n_bind;
+    glc_import_limits limits; /* --limit NAME=N */
 } compile_args;
 
 static const char *const emit_names[] = {
@@ -82,6 +83,7 @@ static void bindings_fini(bindings *bs) {
 
 static glc_status bindings_read(const compile_args *a, bindings *bs, glc_diag *d) {
     bs->opt.bind = bs->b;
+    bs->opt.limits = &a->limits;
     for (int k = 0; k < a->n_bind; k++) {
         const char *eq = strchr(a->bind[k], '=');
         bs->name[k] = strndup(a->bind[k], (size_t)(eq - a->bind[k]));
@@ -110,6 +112,8 @@ static int parse_one(int argc, char **argv, int *i, compile_args *a) {
     if ((m = flag_value(argc, argv, i, "-o", &a->out)) != 0) return m < 0 ? EXIT_USAGE : EXIT_OK;
     if ((m = flag_value(argc, argv, i, "--bind", &v)) != 0)
         return m < 0 ? EXIT_USAGE : add_bind(a, v);
+    if ((m = flag_value(argc, argv, i, "--limit", &v)) != 0)
+        return m < 0 ? EXIT_USAGE : parse_limit(v, &a->limits);
     if ((m = flag_value(argc, argv, i, "--emit", &v)) != 0)
         return m < 0 ? EXIT_USAGE : parse_emit(v, &a->cg.emit);
     if ((m = flag_value(argc, argv, i, "--cpu", &a->cg.cpu)) != 0)
@@ -185,7 +189,7 @@ static int compile(const compile_args *a) {
 }
 
 int cmd_compile(int argc, char **argv) {
-    compile_args a = {.cg = glc_codegen_defaults()};
+    compile_args a = {.cg = glc_codegen_defaults(), .limits = glc_import_limits_default()};
     a.cg.opt_level = 3;
     a.cg.emit = GLC_EMIT_SO;
     for (int i = 0; i < argc; i++) {

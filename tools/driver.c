@@ -7,8 +7,10 @@
  */
 #include "driver.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -64,6 +66,29 @@ int flag_value(int argc, char **argv, int *i, const char *name, const char **val
 bool has_suffix(const char *s, const char *suffix) {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && !strcmp(s + n - k, suffix);
+}
+
+int parse_limit(const char *spec, glc_import_limits *l) {
+    const char *eq = strchr(spec, '=');
+    char name[64], *end;
+    if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof name || !eq[1])
+        return usage_error("--limit needs NAME=N, got '%s'", spec);
+    memcpy(name, spec, (size_t)(eq - spec));
+    name[eq - spec] = '\0';
+    errno = 0;
+    unsigned long long v = strtoull(eq + 1, &end, 10);
+    if (*end || errno || eq[1] == '-')
+        return usage_error("--limit %s: '%s' is not a non-negative integer", name, eq + 1);
+    glc_diag d = {0};
+    if (glc_import_limit_set(l, name, v, &d) != GLC_OK) return usage_error("--limit: %s", d.msg);
+    return EXIT_OK;
+}
+
+void print_limits_help(void) {
+    for (size_t i = 0; i < glc_import_limit_count; i++) {
+        const glc_import_limit_info *e = &glc_import_limit_table[i];
+        printf("    %-13s %-11llu %s\n", e->name, (unsigned long long)e->def, e->what);
+    }
 }
 
 double now_ms(void) {

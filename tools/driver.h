@@ -42,6 +42,11 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * usage error line) if the value is missing or empty. */
 int flag_value(int argc, char **argv, int *i, const char *name, const char **val);
 bool has_suffix(const char *s, const char *suffix);
+/* --limit NAME=N (frontend.h's glc_import_limit_table): sets it in *l, or prints a usage
+ * error and returns EXIT_USAGE. */
+int parse_limit(const char *spec, glc_import_limits *l);
+/* The --limit lines of the help: every limit with its default and meaning. */
+void print_limits_help(void);
 
 /* Monotonic milliseconds, for -v timings. */
 double now_ms(void);

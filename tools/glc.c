@@ -30,7 +30,7 @@ static const char help_text[] =
     "usage:\n"
     "  glc MODEL.onnx [-o OUT] [-O0|-O1|-O2|-O3] [--emit=so|obj|static|header|asm|llvm]\n"
     "      [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [-v]\n"
-    "      [--bind NAME=FILE.npy ...]\n"
+    "      [--bind NAME=FILE.npy ...] [--limit NAME=N ...]\n"
     "  glc run MODEL.so|MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "      [--interp] [--name=PREFIX]\n"
     "  glc inspect MODEL.onnx [--print-after=PASS | --print-after-all] [--stream]\n"
@@ -71,6 +71,9 @@ static const char help_text[] =
     "                    starts/ends/axes/steps, Split's split, Squeeze/Unsqueeze\n"
     "                    axes, Pad's pads/value/axes, ReduceMean's axes, Dropout's\n"
     "                    ratio/training_mode\n"
+    "  --limit NAME=N    raise or lower one of the import's resource limits\n"
+    "                    (repeatable; the list is below). A model over a limit is\n"
+    "                    refused with a one-line error naming the value and the limit\n"
     "  -v                print phases and timings to stderr\n";
 
 /* Split in two: ISO C caps a string literal at 4095 characters. */
@@ -108,6 +111,8 @@ static const char help_text_commands[] =
 static int print_help(void) {
     fputs(help_text, stdout);
     fputs(help_text_commands, stdout);
+    fputs("\nlimits (--limit NAME=N), with their defaults:\n", stdout);
+    print_limits_help();
     fputs("\npasses, in pipeline order:\n", stdout);
     for (int i = 0; i < glc_pipeline_len; i++)
         printf("  %-20s %s\n", glc_pipeline[i].cli_name, glc_pipeline[i].summary);

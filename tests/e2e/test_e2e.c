@@ -582,8 +582,13 @@ static void test_e2e__hostile_inputs_get_one_line_diagnostics(void **state) {
         {"wrong_magic", "not an ONNX model"},
         {"empty", "not an ONNX model"},
         {"negative_dim", "input 'x' has dimension -3"},
-        {"huge_dims", "input 'x' is too large"},
-        {"rank_too_high", "rank 12; glc allows at most 8"},
+        {"huge_dims", "dimension 0 of input 'x' is 2147483648; the limit is dim=2147483647"},
+        {"too_many_elements", "the element count of input 'x' is 17179869184; the limit is "
+                              "tensor-elems=2147483648"},
+        {"huge_inferred_value", "dimension 0 of value 'y' is 2147483649; the limit is dim="},
+        {"rank_too_high", "the rank of input 'x' is 12; the limit is rank=8"},
+        {"deep_nesting", "message nesting is 65; the limit is nesting=64"},
+        {"oversized_string", "the length of a node name 'rrrr"},
         {"initializer_size_mismatch", "the tensor holds 16"},
         {"cycle", "cycle through this node"},
         {"dangling_name", "input 'nowhere' is not defined"},
@@ -604,6 +609,31 @@ static void test_e2e__hostile_inputs_get_one_line_diagnostics(void **state) {
     expect_ok(glc(model, "-o", wpath(out, "deep_chain.so"), NULL));
 }
 
+/* --limit NAME=N lowers (or raises) one limit; the diagnostic names value, limit and flag;
+ * bad specs are usage errors. */
+static void test_e2e__limit_flag_sets_a_limit_and_bad_specs_are_usage_errors(void **state) {
+    char model[1600], out[1600];
+    snprintf(model, sizeof model, "%s/fixtures/hostile/deep_chain.onnx", GLC_TEST_SRC);
+    wpath(out, "limited.so");
+    expect_error(glc(model, "--limit", "nodes=100", "-o", out, NULL), 1, "deep_chain.onnx",
+                 "the number of nodes is 101; the limit is nodes=100 (raise it with --limit "
+                 "nodes=N)", NULL);
+    assert_false(exists(out));
+    expect_error(glc(model, "--limit=messages=50", "-o", out, NULL), 1, "the limit is messages=50",
+                 NULL);
+    expect_error(glc(FIX "mlp.onnx", "--limit", "weight-bytes=100", "-o", out, NULL), 1,
+                 "the bytes of all weights is", "the limit is weight-bytes=100", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--limit", "string-bytes=0", "-o", out, NULL), 1,
+                 "the limit is string-bytes=0", NULL);
+    assert_false(exists(out));
+    snprintf(model, sizeof model, "%s/fixtures/hostile/oversized_string.onnx", GLC_TEST_SRC);
+    expect_ok(glc(model, "--limit", "string-bytes=300000", "-o", out, NULL));
+    expect_error(glc(FIX "mlp.onnx", "--limit", "bogus=1", NULL), 2, "unknown limit 'bogus'", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--limit", "rank=9", NULL), 2, "above its maximum 8", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--limit", "nodes=-5", NULL), 2, "not a non-negative", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--limit", "nodes", NULL), 2, "--limit needs NAME=N", NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e__mlp_compiled_and_interpreted_match_numpy),
@@ -617,6 +647,7 @@ int main(void) {
         cmocka_unit_test(test_e2e__emit_obj_and_asm_write_the_requested_kind),
         cmocka_unit_test(test_e2e__name_prefix_must_match_between_compile_and_run),
         cmocka_unit_test(test_e2e__help_describes_every_command_and_exits_0),
+        cmocka_unit_test(test_e2e__limit_flag_sets_a_limit_and_bad_specs_are_usage_errors),
         cmocka_unit_test(test_e2e__bench_prints_median_min_max_and_memory),
         cmocka_unit_test(test_e2e__hostile_inputs_get_one_line_diagnostics),
         cmocka_unit_test(test_e2e__target_triple_emits_an_object_for_that_machine),

@@ -284,7 +284,7 @@ static void test_import__rank_above_limit_names_the_input(void **state) {
     glc_graph *g = NULL;
     glc_diag d;
     assert_int_equal(import("big_rank.onnx", &g, &d), GLC_E_LIMIT);
-    assert_contains(d.msg, "input 'x' has rank 9");
+    assert_contains(d.msg, "the rank of input 'x' is 9; the limit is rank=8");
 }
 
 static void test_import__string_constant_is_unsupported_naming_the_node(void **state) {

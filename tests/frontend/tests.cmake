@@ -3,3 +3,4 @@
 glc_add_test(frontend test_import glc_frontend glc_ir)
 glc_add_test(frontend test_tensor_io glc_frontend glc_ir)
 glc_add_test(frontend test_import_bind glc_frontend glc_ir)
+glc_add_test(frontend test_import_limits glc_frontend glc_ir)
