@@ -11,6 +11,7 @@ packages=(
   python3 python3-numpy python3-onnx # fixture generators (tooling only)
   libonnx-testdata                   # the ONNX backend node tests (conformance)
   python3-venv                       # bench/setup.sh's venv of benchmark peers
+  clang libclang-rt-dev              # libFuzzer targets (scripts/fuzz.sh, the CI smoke run)
 )
 
 missing=()

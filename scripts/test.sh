@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds glc and runs the whole test suite twice:
-# a normal build (build/) and one under AddressSanitizer + UBSan (build-asan/).
+# a normal build (build/) and one under AddressSanitizer + UBSan (build-asan/), then a
+# 60-second smoke run of each libFuzzer target (scripts/fuzz.sh, clang, build-fuzz/).
 # The first run also makes build-venv-py (TensorFlow, PyTorch, onnx from PyPI, about 5 GB)
 # for the exporter tests.
 set -euo pipefail
@@ -24,3 +25,6 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLC_SANITIZE=ON "$venv" >/de
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+# Fuzz smoke: each target 60 s from its committed seeds; a crash, leak, hang or OOM fails.
+scripts/fuzz.sh 60
