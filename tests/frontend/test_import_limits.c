@@ -19,11 +19,14 @@
 /* A growable byte buffer for hand-written protobuf. */
 typedef struct bytes {
     uint8_t *p;
-    size_t n;
+    size_t n, cap;
 } bytes;
 
 static void put(bytes *b, const void *src, size_t n) {
-    b->p = realloc(b->p, b->n + n + 1);
+    if (b->n + n + 1 > b->cap) { /* geometric growth: linear time even where realloc copies */
+        b->cap = 2 * (b->n + n + 1);
+        b->p = realloc(b->p, b->cap);
+    }
     assert_non_null(b->p);
     memcpy(b->p + b->n, src, n);
     b->n += n;
