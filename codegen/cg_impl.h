@@ -103,22 +103,28 @@ LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x);
 /* Exported test kernels glc_test_act<k>/glc_test_actv<k> (cg_testing.h). */
 void cg_act_test_kernels(cg_ctx *c, const glc_act *acts, int n_acts);
 
-/* lower_nn.c: a direct convolution of static geometry (ir/conv.h), emitted at the builder
+/* lower_nn.c: a convolution of static geometry (ir/conv.h), emitted at the builder
  * position inside the caller's kernel: for b < N, m < M and every output position,
  *   y[b, m, o...] (=, or += when accumulate) bias[m] + sum over c < C/group and taps j of
  *     w[m, c, j...] * x[b, (m / (M/group)) * (C/group) + c, o*stride - pad_begin + j*dilation]
  * (taps in the padding read zero). Pointers are f32; y is (N, M, out...), x (N, C, in...),
  * w (M, C/group, k...), bias (M) or NULL. Samples are x_nstride / y_nstride elements apart
  * (0: dense, C*prod(in) and M*prod(out)); channels and positions are dense. y must not
- * overlap x or w. Only GLC_E_NOMEM can fail. Used by Conv (lower_nn.c) and ConvLSTM. */
+ * overlap x or w. w_const: w's values as host data when they are constant (else NULL), so
+ * the products can pack them at compile time. scratch points at cg_conv_scratch_bytes()
+ * bytes of 64-aligned workspace (NULL when that is 0; the LLVM values of cv are not read
+ * by it). Only GLC_E_NOMEM can fail. Used by Conv (lower_nn.c) and ConvLSTM. */
 #include "conv.h"
 typedef struct cg_conv {
     const glc_conv_geom *geom;
-    LLVMValueRef y, x, w, bias;
+    LLVMValueRef y, x, w, bias, scratch;
+    const float *w_const;
     int64_t x_nstride, y_nstride;
     bool accumulate;
 } cg_conv;
+uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv);
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv);
+uint64_t lower_nn_scratch(const cg_ctx *c, const glc_node *n); /* Conv's */
 
 /* gemm.c: the one matrix-product emitter every heavy kernel goes through (MatMul, Gemm,
  * convolutions as im2col products, recurrent gate products). At the builder position in
@@ -147,11 +153,13 @@ glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lowe
 glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */
 glc_status lower_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_pool.c */
 glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_rnn.c */
+uint64_t lower_rnn_scratch(const cg_ctx *c, const glc_node *n); /* lower_rnn.c */
 glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_convlstm.c */
 glc_status lower_mdlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_mdlstm.c */
 uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_mdlstm.c */
 uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_convlstm.c */
 glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_gridlstm.c */
+uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
 
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);

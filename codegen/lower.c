@@ -80,6 +80,14 @@ uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
         return lower_mdlstm_scratch(c, n);
     case GLC_OP_CONVLSTM:
         return lower_convlstm_scratch(c, n);
+    case GLC_OP_LSTM:
+    case GLC_OP_GRU:
+    case GLC_OP_RNN:
+        return lower_rnn_scratch(c, n);
+    case GLC_OP_GRIDLSTM:
+        return lower_gridlstm_scratch(c, n);
+    case GLC_OP_CONV:
+        return lower_nn_scratch(c, n);
     default:
         return 0; /* every other op keeps its temporaries in registers or small allocas */
     }

@@ -8,29 +8,28 @@
  * Tc steps of every sample before those steps run (Tc = T unless the scratch budget
  * forces smaller chunks). Per direction d (unrolled at compile time):
  *
- *   hp = 0; hp interior = initial_h (or 0); cs = initial_c (or 0)
+ *   bs = Wb + Rb (when B is given); h = initial_h (or 0); cs = initial_c (or 0)
  *   for each chunk of steps [s0, s0 + Tc):
  *     for s in chunk, n in 0..N-1, s < len(n):                 t = reverse ? len-1-s : s
- *       xp interior = X(t, n)                                   zero border = input pads
- *       gx[s - s0, n] = Wb + Rb + W_d * xp
+ *       gx[s - s0, n] = bs + W_d * X(t, n)                      the node's window
  *     for s in chunk, n in 0..N-1:
- *       s < len(n):  gx[s - s0, n] += R_d * hp[n]               SAME_UPPER via hp's border
- *                    cell over (F, S'): cs[n], hp[n] interior, Y(t, d, n) updated
+ *       s < len(n):  gx[s - s0, n] += R_d * h[n]                stride 1, SAME_UPPER
+ *                    cell over (F, S'): cs[n], h[n], Y(t, d, n) updated
  *       else:        Y(s, d, n) = 0
- *   Y_h(d, n) = hp[n] interior, Y_c(d, n) = cs[n]
+ *   Y_h(d, n) = h[n], Y_c(d, n) = cs[n]
  *
- * Scratch is workspace (lower_convlstm_scratch, passed after the inputs), each part
- * starting on a 64-byte boundary:
- *   xp (C, S + input pads)          the current input frame, zero-padded
- *   hp (N, F, S' + recurrent pads)  the hidden state, zero-padded, so neither convolution
- *                                   checks bounds: the borders stay zero forever
- *   cs (N, F, S')                   the cell state
- *   gx (Tc, N, 4F, S')              gate pre-activations
+ * Both convolutions are cg_conv_emit calls (codegen/lower_nn.c), so they run as im2col
+ * matrix products through cg_gemm_emit, all four gates one 4F-row product, the weights
+ * packed at compile time when they are constants. Scratch is workspace
+ * (lower_convlstm_scratch, passed after the inputs), each part on a 64-byte boundary:
+ *   bs (4F)               the summed biases of the direction being emitted
+ *   h  (N, F, S')         the hidden state
+ *   cs (N, F, S')         the cell state
+ *   gx (Tc, N, 4F, S')    gate pre-activations
+ *   cv                    the convolutions' scratch (im2col blocks, packing), shared
  * Tc is the largest chunk whose gx fits GX_BUDGET floats (at least one step), so the
- * workspace stays bounded for long sequences. A convolution is
- *   for m, ch, tap: w = W[m, ch, tap]; for o0, o1: for o2: out += w * x,
- * the innermost loop contiguous in the output (and in x when the stride is 1). Unrequested
- * outputs and absent inputs are known statically and generate no code.
+ * workspace stays bounded for long sequences. Unrequested outputs and absent inputs are
+ * known statically and generate no code.
  */
 #include "cg_impl.h"
 #include "convlstm.h"
@@ -43,17 +42,16 @@ typedef struct cl {
     const glc_convlstm_desc *r;
     LLVMValueRef y, yh, yc;                     /* outputs, NULL if not requested */
     LLVMValueRef x, w, rw, bias, sl, h0, c0, p; /* inputs, NULL if absent */
-    LLVMValueRef xp, hp, cs, gx;                /* scratch */
-    int64_t xpd[3], hpd[3];                     /* padded grids of xp and hp */
-    int64_t xp_size, hp_size;                   /* prod(xpd), prod(hpd) */
+    LLVMValueRef bs, h, cs, gx, cvs;            /* scratch */
+    const float *w_host, *r_host;               /* constant W and R, or NULL */
+    glc_conv_geom gin, grec;                    /* input and recurrent convolutions */
     int64_t tc;                                 /* steps per chunk */
-    int64_t off_hp, off_cs, off_gx, floats;     /* scratch layout (floats) */
+    int64_t off_h, off_cs, off_gx, off_cv;      /* scratch layout (floats) */
+    uint64_t bytes;                             /* scratch size */
     int d;                                      /* direction being emitted */
     const glc_act *act;                         /* its f, g, h */
 } cl;
 
-/* if (cond) { ... } [else { ... }]: if_begin leaves the builder in then, if_else moves it
- * to else, if_end to the join block. */
 static LLVMValueRef clip(cl *s, LLVMValueRef x) {
     cg_ctx *c = s->c;
     if (!s->r->has_clip) return x;
@@ -65,31 +63,6 @@ static LLVMValueRef clip(cl *s, LLVMValueRef x) {
 /* act k (f, g, h) of this direction applied to clip(x). */
 static LLVMValueRef act(cl *s, int k, LLVMValueRef x) {
     return cg_act_emit(s->c, &s->act[k], clip(s, x));
-}
-
-/* A three-axis loop nest over dims; iv[a] are the induction variables. */
-typedef struct nest3 {
-    cg_loop l[3];
-    LLVMValueRef iv[3];
-} nest3;
-
-static void nest_begin(cg_ctx *c, nest3 *ns, const int64_t *dims) {
-    for (int a = 0; a < 3; a++)
-        ns->iv[a] = cg_loop_begin(c, &ns->l[a], dims[a]);
-}
-
-static void nest_end(cg_ctx *c, nest3 *ns) {
-    for (int a = 2; a >= 0; a--)
-        cg_loop_end(c, &ns->l[a]);
-}
-
-/* Row-major flat index of (iv[a] + off[a]) in a grid of dims, plus base. */
-static LLVMValueRef flat3(cg_ctx *c, const LLVMValueRef *iv, const int64_t *off,
-                          const int64_t *dims, LLVMValueRef base) {
-    LLVMValueRef i = cg_addk(c, iv[0], off ? off[0] : 0);
-    i = cg_addk(c, cg_madd(c, i, dims[1], iv[1]), off ? off[1] : 0);
-    i = cg_addk(c, cg_madd(c, i, dims[2], iv[2]), off ? off[2] : 0);
-    return base ? cg_iadd(c, i, base) : i;
 }
 
 /* Element offsets of X(t, n, 0...), Y(t, d, n, 0...), state(d, n, 0...) for runtime t, n. */
@@ -135,50 +108,33 @@ static LLVMValueRef time_of(cl *s, LLVMValueRef st_, LLVMValueRef len) {
     return LLVMBuildNSWSub(c->b, LLVMBuildNSWSub(c->b, len, cg_i64(c, 1), ""), st_, "");
 }
 
-/* Geometry of one convolution over a zero-padded input (no bounds checks). */
-typedef struct conv_g {
-    int64_t M, CH;          /* output and input channels */
-    const int64_t *xd;      /* padded input grid */
-    const int64_t *k, *stride, *dil;
-    const int64_t *od;      /* output grid */
-} conv_g;
+/* The two convolutions as Conv geometries of one sample: the node's spatial axes are the
+ * last `rank` of the three normalised ones. */
+static void conv_geoms(cl *s) {
+    const glc_convlstm_desc *r = s->r;
+    int R = r->rank, o = 3 - R;
+    glc_conv_geom *gi = &s->gin, *gr = &s->grec;
+    *gi = (glc_conv_geom){
+        .nsp = R, .batch = 1, .c_in = r->channels, .c_out = 4 * r->hidden, .group = 1};
+    *gr = (glc_conv_geom){
+        .nsp = R, .batch = 1, .c_in = r->hidden, .c_out = 4 * r->hidden, .group = 1};
+    for (int a = 0; a < R; a++) {
+        gi->in[a] = r->in[o + a], gi->out[a] = r->out[o + a], gi->kernel[a] = r->k[o + a];
+        gi->stride[a] = r->stride[o + a], gi->dilation[a] = r->dilation[o + a];
+        gi->pad_begin[a] = r->pad_begin[o + a], gi->pad_end[a] = r->pad_end[o + a];
+        gr->in[a] = gr->out[a] = r->out[o + a], gr->kernel[a] = r->rk[o + a];
+        gr->stride[a] = gr->dilation[a] = 1;
+        gr->pad_begin[a] = r->rpad_begin[o + a], gr->pad_end[a] = r->rpad_end[o + a];
+    }
+}
 
-/* out[ooff + m*P + o] += sum_{ch,j} w[woff + (m*CH + ch)*K + j] *
- *                        x[xoff + ch*X + (o*stride + j*dil)]  over the padded grid xd. */
-static void conv_emit(cl *s, const conv_g *g, LLVMValueRef out, LLVMValueRef ooff,
-                      LLVMValueRef x, LLVMValueRef xoff, LLVMValueRef w, int64_t woff) {
-    cg_ctx *c = s->c;
-    int64_t K = g->k[0] * g->k[1] * g->k[2], X = g->xd[0] * g->xd[1] * g->xd[2];
-    int64_t P = g->od[0] * g->od[1] * g->od[2];
-    cg_loop lm, lch, lo0, lo1, lo2;
-    nest3 kn;
-    LLVMValueRef m = cg_loop_begin(c, &lm, g->M);
-    LLVMValueRef ch = cg_loop_begin(c, &lch, g->CH);
-    nest_begin(c, &kn, g->k);
-    LLVMValueRef wi = flat3(c, kn.iv, NULL, g->k, cg_madd(c, cg_iadd(c, cg_madd(c, m, g->CH, NULL),
-                                                                   ch), K, cg_i64(c, woff)));
-    LLVMValueRef wv = cg_ldf(c, w, wi);
-    LLVMValueRef xb = cg_madd(c, ch, X, xoff);
-    LLVMValueRef ob = cg_madd(c, m, P, ooff);
-    LLVMValueRef o0 = cg_loop_begin(c, &lo0, g->od[0]);
-    LLVMValueRef o1 = cg_loop_begin(c, &lo1, g->od[1]);
-    LLVMValueRef i0 = cg_iadd(c, cg_madd(c, o0, g->stride[0], NULL),
-                           cg_madd(c, kn.iv[0], g->dil[0], NULL));
-    LLVMValueRef i1 = cg_iadd(c, cg_madd(c, o1, g->stride[1], NULL),
-                           cg_madd(c, kn.iv[1], g->dil[1], NULL));
-    LLVMValueRef xrow = cg_madd(c, cg_madd(c, i0, g->xd[1], i1), g->xd[2],
-                                cg_madd(c, kn.iv[2], g->dil[2], xb));
-    LLVMValueRef orow = cg_madd(c, cg_madd(c, o0, g->od[1], o1), g->od[2], ob);
-    LLVMValueRef o2 = cg_loop_begin(c, &lo2, g->od[2]);
-    LLVMValueRef oi = cg_iadd(c, orow, o2);
-    LLVMValueRef xv = cg_ldf(c, x, cg_madd(c, o2, g->stride[2], xrow));
-    cg_stf(c, cg_fadd(c, cg_ldf(c, out, oi), cg_fmul(c, wv, xv)), out, oi);
-    cg_loop_end(c, &lo2);
-    cg_loop_end(c, &lo1);
-    cg_loop_end(c, &lo0);
-    nest_end(c, &kn);
-    cg_loop_end(c, &lch);
-    cg_loop_end(c, &lm);
+/* The input (rec false) or recurrent convolution of direction s->d, pointers unset. */
+static cg_conv conv_of(const cl *s, bool rec) {
+    const glc_convlstm_desc *r = s->r;
+    int64_t F = r->hidden;
+    const float *host = rec ? s->r_host : s->w_host;
+    int64_t dw = s->d * 4 * F * (rec ? F * r->rk_size : r->channels * r->k_size);
+    return (cg_conv){.geom = rec ? &s->grec : &s->gin, .w_const = host ? host + dw : NULL};
 }
 
 /* Offset of gx[sl, n, 0, 0]. */
@@ -187,35 +143,20 @@ static LLVMValueRef gx_off(cl *s, LLVMValueRef sl, LLVMValueRef n) {
     return cg_madd(s->c, cg_madd(s->c, sl, s->r->batch, n), G, NULL);
 }
 
-/* gx[sl, n] = Wb + Rb + W_d * X(t, n). */
-static void input_conv(cl *s, LLVMValueRef sl, LLVMValueRef t, LLVMValueRef n) {
+/* One convolution of this direction into gx at go: x at xoff of xbase, weights wbase. */
+static glc_status conv_into_gx(cl *s, bool rec, LLVMValueRef go, LLVMValueRef xbase,
+                               LLVMValueRef xoff, LLVMValueRef wbase) {
     cg_ctx *c = s->c;
-    const glc_convlstm_desc *r = s->r;
-    int64_t F = r->hidden, P = r->out_size;
-    nest3 ns;
-    cg_loop lch, lm, lp;
-    LLVMValueRef xo = x_off(s, t, n);
-    LLVMValueRef ch = cg_loop_begin(c, &lch, r->channels);
-    LLVMValueRef xb = cg_madd(c, ch, r->in_size, xo), pb = cg_madd(c, ch, s->xp_size, NULL);
-    nest_begin(c, &ns, r->in);
-    LLVMValueRef v = cg_ldf(c, s->x, flat3(c, ns.iv, NULL, r->in, xb));
-    cg_stf(c, v, s->xp, flat3(c, ns.iv, r->pad_begin, s->xpd, pb));
-    nest_end(c, &ns);
-    cg_loop_end(c, &lch);
-    LLVMValueRef go = gx_off(s, sl, n);
-    LLVMValueRef m = cg_loop_begin(c, &lm, 4 * F);
-    LLVMValueRef bv = cg_f32(c, 0.0);
-    if (s->bias) {
-        LLVMValueRef bi = cg_addk(c, m, s->d * 8 * F);
-        bv = cg_fadd(c, cg_ldf(c, s->bias, bi), cg_ldf(c, s->bias, cg_addk(c, bi, 4 * F)));
-    }
-    LLVMValueRef mb = cg_madd(c, m, P, go);
-    LLVMValueRef p = cg_loop_begin(c, &lp, P);
-    cg_stf(c, bv, s->gx, cg_iadd(c, mb, p));
-    cg_loop_end(c, &lp);
-    cg_loop_end(c, &lm);
-    conv_g g = {4 * F, r->channels, s->xpd, r->k, r->stride, r->dilation, r->out};
-    conv_emit(s, &g, s->gx, go, s->xp, cg_i64(c, 0), s->w, s->d * 4 * F * r->channels * r->k_size);
+    cg_conv cv = conv_of(s, rec);
+    int64_t F = s->r->hidden;
+    int64_t dw = s->d * 4 * F * (rec ? F * s->r->rk_size : s->r->channels * s->r->k_size);
+    cv.y = cg_gep(c, c->f32, s->gx, go);
+    cv.x = cg_gep(c, c->f32, xbase, xoff);
+    cv.w = cg_gep(c, c->f32, wbase, cg_i64(c, dw));
+    cv.bias = rec || !s->bias ? NULL : s->bs;
+    cv.scratch = s->cvs;
+    cv.accumulate = rec;
+    return cg_conv_emit(c, &cv);
 }
 
 /* pre + P_d[blk, e] * cv (peephole block blk of i, o, f), or pre without P. */
@@ -226,33 +167,28 @@ static LLVMValueRef peep(cl *s, int blk, LLVMValueRef e, LLVMValueRef pre, LLVMV
     return cg_fadd(s->c, pre, cg_fmul(s->c, pv, cv));
 }
 
-/* The elementwise cell of sample n over (F, S'); gates at gx[go...]; writes Y(t) if asked. */
+/* The elementwise cell of sample n over (F, S') as one flat loop; gates at gx[go...];
+ * writes Y(t) if asked. */
 static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
     cg_ctx *c = s->c;
     const glc_convlstm_desc *r = s->r;
-    int64_t F = r->hidden, P = r->out_size, FP = F * P;
-    cg_loop lf;
-    nest3 ns;
+    int64_t FP = r->hidden * r->out_size;
+    cg_loop le;
     LLVMValueRef yb = s->y ? y_off(s, t, n) : NULL;
-    LLVMValueRef cb = cg_madd(c, n, FP, NULL), hb = cg_madd(c, n, F * s->hp_size, NULL);
-    LLVMValueRef f = cg_loop_begin(c, &lf, F);
-    LLVMValueRef hf = cg_madd(c, f, s->hp_size, hb);
-    LLVMValueRef ef = cg_madd(c, f, P, NULL);
-    nest_begin(c, &ns, r->out);
-    LLVMValueRef e = flat3(c, ns.iv, NULL, r->out, ef);
-    LLVMValueRef ge = cg_iadd(c, go, e), ce = cg_iadd(c, cb, e);
-    LLVMValueRef cv = cg_ldf(c, s->cs, ce);
+    LLVMValueRef sb = cg_madd(c, n, FP, NULL);
+    LLVMValueRef e = cg_loop_begin(c, &le, FP);
+    LLVMValueRef ge = cg_iadd(c, go, e), se = cg_iadd(c, sb, e);
+    LLVMValueRef cv = cg_ldf(c, s->cs, se);
     LLVMValueRef i = act(s, 0, peep(s, 0, e, cg_ldf(c, s->gx, ge), cv));
     LLVMValueRef fg = act(s, 0, peep(s, 2, e, cg_ldf(c, s->gx, cg_addk(c, ge, 2 * FP)), cv));
     LLVMValueRef g = act(s, 1, cg_ldf(c, s->gx, cg_addk(c, ge, 3 * FP)));
     LLVMValueRef cn = cg_fadd(c, cg_fmul(c, fg, cv), cg_fmul(c, i, g));
     LLVMValueRef o = act(s, 0, peep(s, 1, e, cg_ldf(c, s->gx, cg_addk(c, ge, FP)), cn));
     LLVMValueRef h = cg_fmul(c, o, cg_act_emit(c, &s->act[2], cn));
-    cg_stf(c, cn, s->cs, ce);
-    cg_stf(c, h, s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf));
+    cg_stf(c, cn, s->cs, se);
+    cg_stf(c, h, s->h, se);
     if (yb) cg_stf(c, h, s->y, cg_iadd(c, yb, e));
-    nest_end(c, &ns);
-    cg_loop_end(c, &lf);
+    cg_loop_end(c, &le);
 }
 
 /* dst[doff + j] = 0 for j < count. */
@@ -264,43 +200,44 @@ static void zero_run(cl *s, LLVMValueRef dst, LLVMValueRef doff, int64_t count) 
 }
 
 /* Step st (= s0 + sl) for every sample: recurrent conv, cell, Y; or zeros past len. */
-static void recur(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
+static glc_status recur(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
     cg_ctx *c = s->c;
     const glc_convlstm_desc *r = s->r;
-    int64_t F = r->hidden, FP = F * r->out_size;
-    static const int64_t one[3] = {1, 1, 1};
+    int64_t FP = r->hidden * r->out_size;
     cg_loop ln;
     cg_if fi;
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     LLVMValueRef len = seq_len(s, n);
     cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
     LLVMValueRef t = time_of(s, st_, len), go = gx_off(s, sl, n);
-    conv_g g = {4 * F, F, s->hpd, r->rk, one, one, r->out};
-    conv_emit(s, &g, s->gx, go, s->hp, cg_madd(c, n, F * s->hp_size, NULL), s->rw,
-              s->d * 4 * F * F * r->rk_size);
+    glc_status st = conv_into_gx(s, true, go, s->h, cg_madd(c, n, FP, NULL), s->rw);
     cell(s, go, n, t);
     cg_if_else(c, &fi);
     if (s->y) zero_run(s, s->y, y_off(s, st_, n), FP);
     cg_if_end(c, &fi);
     cg_loop_end(c, &ln);
+    return st;
 }
 
 /* Step st for every sample with st < len: the input convolution into gx[sl]. */
-static void hoist(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
+static glc_status hoist(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
     cg_ctx *c = s->c;
     cg_loop ln;
     cg_if fi;
     LLVMValueRef n = cg_loop_begin(c, &ln, s->r->batch);
     LLVMValueRef len = seq_len(s, n);
     cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
-    input_conv(s, sl, time_of(s, st_, len), n);
+    glc_status st =
+        conv_into_gx(s, false, gx_off(s, sl, n), s->x, x_off(s, time_of(s, st_, len), n), s->w);
     cg_if_else(c, &fi);
     cg_if_end(c, &fi);
     cg_loop_end(c, &ln);
+    return st;
 }
 
 /* for sl < tc with st = s0 + sl < T: body(sl, st). */
-static void chunk_steps(cl *s, LLVMValueRef s0, void (*body)(cl *, LLVMValueRef, LLVMValueRef)) {
+static glc_status chunk_steps(cl *s, LLVMValueRef s0,
+                              glc_status (*body)(cl *, LLVMValueRef, LLVMValueRef)) {
     cg_ctx *c = s->c;
     cg_loop l;
     cg_if fi;
@@ -308,112 +245,116 @@ static void chunk_steps(cl *s, LLVMValueRef s0, void (*body)(cl *, LLVMValueRef,
     LLVMValueRef st_ = cg_iadd(c, s0, sl);
     bool ragged = s->r->seq % s->tc != 0;
     if (ragged) cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, cg_i64(c, s->r->seq), ""));
-    body(s, sl, st_);
+    glc_status st = body(s, sl, st_);
     if (ragged) {
         cg_if_else(c, &fi);
         cg_if_end(c, &fi);
     }
     cg_loop_end(c, &l);
+    return st;
 }
 
-/* hp interior = initial_h[d] (border already zero), cs = initial_c[d] or 0. */
+/* bs = Wb + Rb of this direction; h = initial_h[d] or 0, cs = initial_c[d] or 0. */
 static void init_state(cl *s) {
     cg_ctx *c = s->c;
     const glc_convlstm_desc *r = s->r;
-    int64_t F = r->hidden, P = r->out_size, FP = F * P;
-    LLVMBuildMemSet(c->b, s->hp, LLVMConstInt(c->i8, 0, 0),
-                    cg_i64(c, r->batch * F * s->hp_size * 4), 4);
-    cg_loop ln, lf;
-    nest3 ns;
+    int64_t F = r->hidden, FP = F * r->out_size;
+    cg_loop lm, ln, le;
+    if (s->bias) {
+        LLVMValueRef m = cg_loop_begin(c, &lm, 4 * F);
+        LLVMValueRef bi = cg_addk(c, m, s->d * 8 * F);
+        cg_stf(c, cg_fadd(c, cg_ldf(c, s->bias, bi), cg_ldf(c, s->bias, cg_addk(c, bi, 4 * F))),
+               s->bs, m);
+        cg_loop_end(c, &lm);
+    }
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
-    LLVMValueRef so = state_off(s, n), cb = cg_madd(c, n, FP, NULL);
-    LLVMValueRef f = cg_loop_begin(c, &lf, F);
-    LLVMValueRef sf = cg_madd(c, f, P, so), cf = cg_madd(c, f, P, cb);
-    LLVMValueRef hf = cg_madd(c, cg_iadd(c, cg_madd(c, n, F, NULL), f), s->hp_size, NULL);
-    nest_begin(c, &ns, r->out);
-    LLVMValueRef e = flat3(c, ns.iv, NULL, r->out, NULL);
-    if (s->h0)
-        cg_stf(c, cg_ldf(c, s->h0, cg_iadd(c, sf, e)), s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf));
-    cg_stf(c, s->c0 ? cg_ldf(c, s->c0, cg_iadd(c, sf, e)) : cg_f32(c, 0.0), s->cs, cg_iadd(c, cf, e));
-    nest_end(c, &ns);
-    cg_loop_end(c, &lf);
+    LLVMValueRef so = state_off(s, n), sb = cg_madd(c, n, FP, NULL);
+    LLVMValueRef e = cg_loop_begin(c, &le, FP);
+    LLVMValueRef se = cg_iadd(c, sb, e), ie = cg_iadd(c, so, e);
+    cg_stf(c, s->h0 ? cg_ldf(c, s->h0, ie) : cg_f32(c, 0.0), s->h, se);
+    cg_stf(c, s->c0 ? cg_ldf(c, s->c0, ie) : cg_f32(c, 0.0), s->cs, se);
+    cg_loop_end(c, &le);
     cg_loop_end(c, &ln);
 }
 
-/* Y_h = hp interior, Y_c = cs. */
+/* Y_h = h, Y_c = cs. */
 static void write_states(cl *s) {
     cg_ctx *c = s->c;
     const glc_convlstm_desc *r = s->r;
-    int64_t F = r->hidden, P = r->out_size, FP = F * P;
+    int64_t FP = r->hidden * r->out_size;
     if (!s->yh && !s->yc) return;
-    cg_loop ln, lf;
-    nest3 ns;
+    cg_loop ln, le;
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
-    LLVMValueRef so = state_off(s, n), cb = cg_madd(c, n, FP, NULL);
-    LLVMValueRef f = cg_loop_begin(c, &lf, F);
-    LLVMValueRef sf = cg_madd(c, f, P, so), cf = cg_madd(c, f, P, cb);
-    LLVMValueRef hf = cg_madd(c, cg_iadd(c, cg_madd(c, n, F, NULL), f), s->hp_size, NULL);
-    nest_begin(c, &ns, r->out);
-    LLVMValueRef e = flat3(c, ns.iv, NULL, r->out, NULL);
-    if (s->yh)
-        cg_stf(c, cg_ldf(c, s->hp, flat3(c, ns.iv, r->rpad_begin, s->hpd, hf)), s->yh, cg_iadd(c, sf, e));
-    if (s->yc) cg_stf(c, cg_ldf(c, s->cs, cg_iadd(c, cf, e)), s->yc, cg_iadd(c, sf, e));
-    nest_end(c, &ns);
-    cg_loop_end(c, &lf);
+    LLVMValueRef so = state_off(s, n), sb = cg_madd(c, n, FP, NULL);
+    LLVMValueRef e = cg_loop_begin(c, &le, FP);
+    LLVMValueRef se = cg_iadd(c, sb, e), oe = cg_iadd(c, so, e);
+    if (s->yh) cg_stf(c, cg_ldf(c, s->h, se), s->yh, oe);
+    if (s->yc) cg_stf(c, cg_ldf(c, s->cs, se), s->yc, oe);
+    cg_loop_end(c, &le);
     cg_loop_end(c, &ln);
 }
 
-static void emit_direction(cl *s) {
+static glc_status emit_direction(cl *s) {
     cg_ctx *c = s->c;
     init_state(s);
     int64_t chunks = (s->r->seq + s->tc - 1) / s->tc;
     cg_loop lc;
     LLVMValueRef ci = cg_loop_begin(c, &lc, chunks);
     LLVMValueRef s0 = cg_madd(c, ci, s->tc, NULL);
-    chunk_steps(s, s0, hoist);
-    chunk_steps(s, s0, recur);
+    glc_status st = chunk_steps(s, s0, hoist);
+    if (st == GLC_OK) st = chunk_steps(s, s0, recur);
     cg_loop_end(c, &lc);
     write_states(s);
+    return st;
 }
 
 static int64_t round16(int64_t n) {
     return (n + 15) / 16 * 16;
 }
 
-/* Padded grids, the chunk length and the scratch layout. */
-static void plan(cl *s) {
+/* Geometries, the chunk length and the scratch layout. */
+static void plan(cl *s, const cg_ctx *c) {
     const glc_convlstm_desc *r = s->r;
-    s->xp_size = s->hp_size = 1;
-    for (int a = 0; a < 3; a++) {
-        s->xpd[a] = r->in[a] + r->pad_begin[a] + r->pad_end[a];
-        s->hpd[a] = r->out[a] + r->rpad_begin[a] + r->rpad_end[a];
-        s->xp_size *= s->xpd[a];
-        s->hp_size *= s->hpd[a];
-    }
+    conv_geoms(s);
     int64_t F = r->hidden, N = r->batch, per_step = N * 4 * F * r->out_size;
     s->tc = per_step > 0 ? GX_BUDGET / per_step : r->seq;
     if (s->tc > r->seq) s->tc = r->seq;
     if (s->tc < 1) s->tc = 1;
-    s->off_hp = round16(r->channels * s->xp_size);
-    s->off_cs = s->off_hp + round16(N * F * s->hp_size);
+    s->off_h = round16(4 * F);
+    s->off_cs = s->off_h + round16(N * F * r->out_size);
     s->off_gx = s->off_cs + round16(N * F * r->out_size);
-    s->floats = s->off_gx + round16(s->tc * per_step);
+    s->off_cv = s->off_gx + round16(s->tc * per_step);
+    uint64_t cv = 0;
+    for (s->d = 0; s->d < r->dirs; s->d++)
+        for (int rec = 0; rec < 2; rec++) {
+            cg_conv k = conv_of(s, rec);
+            uint64_t b = cg_conv_scratch_bytes(c, &k);
+            if (b > cv) cv = b;
+        }
+    s->d = 0;
+    s->bytes = (uint64_t)s->off_cv * sizeof(float) + cv;
+}
+
+static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
+    const glc_value *v = n->n_in > i && n->in[i] ? glc_node_input(c->g, n, i) : NULL;
+    return v && v->data ? (const float *)v->data : NULL;
 }
 
 uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n) {
     glc_convlstm_desc r;
     glc_diag d;
     if (glc_convlstm_desc_read(c->g, n, &r, &d) != GLC_OK) return 0;
-    cl s = {.r = &r};
-    plan(&s);
-    return (uint64_t)s.floats * sizeof(float);
+    cl s = {.r = &r, .w_host = const_f32(c, n, GLC_CL_W), .r_host = const_f32(c, n, GLC_CL_R)};
+    plan(&s, c);
+    return s.bytes;
 }
 
 glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     glc_convlstm_desc r;
     GLC_TRY(glc_convlstm_desc_read(c->g, n, &r, c->d));
-    cl s = {.c = c, .r = &r};
-    plan(&s);
+    cl s = {
+        .c = c, .r = &r, .w_host = const_f32(c, n, GLC_CL_W), .r_host = const_f32(c, n, GLC_CL_R)};
+    plan(&s, c);
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in + 1);
     LLVMValueRef o[3] = {0}, in[8] = {0};
     for (int k = 0; k < n->n_out && k < 3; k++)
@@ -425,15 +366,16 @@ glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     s.sl = in[GLC_CL_SEQ_LENS], s.h0 = in[GLC_CL_INIT_H], s.c0 = in[GLC_CL_INIT_C];
     s.p = in[GLC_CL_P];
     LLVMValueRef scr = LLVMGetParam(*fn, (unsigned)(n->n_out + n->n_in));
-    s.xp = scr;                                          /* (C, S + pads) */
-    s.hp = cg_gep(c, c->f32, scr, cg_i64(c, s.off_hp));  /* (N, F, S' + pads) */
-    s.cs = cg_gep(c, c->f32, scr, cg_i64(c, s.off_cs));  /* (N, F, S') */
-    s.gx = cg_gep(c, c->f32, scr, cg_i64(c, s.off_gx));  /* (Tc, N, 4F, S') */
-    LLVMBuildMemSet(c->b, s.xp, LLVMConstInt(c->i8, 0, 0),
-                    cg_i64(c, r.channels * s.xp_size * 4), 4);
+    s.bs = scr;                                         /* (4F) */
+    s.h = cg_gep(c, c->f32, scr, cg_i64(c, s.off_h));   /* (N, F, S') */
+    s.cs = cg_gep(c, c->f32, scr, cg_i64(c, s.off_cs)); /* (N, F, S') */
+    s.gx = cg_gep(c, c->f32, scr, cg_i64(c, s.off_gx)); /* (Tc, N, 4F, S') */
+    s.cvs = s.bytes > (uint64_t)s.off_cv * sizeof(float)
+                ? cg_gep(c, c->f32, scr, cg_i64(c, s.off_cv))
+                : NULL; /* convolution scratch */
     for (s.d = 0; s.d < r.dirs; s.d++) {
         s.act = &r.acts[s.d * 3];
-        emit_direction(&s);
+        GLC_TRY(emit_direction(&s));
     }
     cg_kernel_end(c);
     return GLC_OK;

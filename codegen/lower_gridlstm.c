@@ -1,52 +1,173 @@
 /*
  * lower_gridlstm.c -- code generation for glc.GridLSTM, specialised to the node's static
  * shapes and attributes. Same equations and clip reading as the reference kernel
- * (ir/interp_gridlstm.c, which follows the spec layer by layer), but position-major, so that
- * the state of all layers lives in a few small buffers:
+ * (ir/interp_gridlstm.c, which follows the spec layer by layer), and the same order: layer by
+ * layer, positions in raster order; but all batch rows at once, so that every product is
+ * one cg_gemm_emit call with M = N (or more):
  *
- *   for each batch row b:
- *     st_h, st_m = 0
- *     for each grid row r (K = 2: S1 rows of S2 columns; K = 1: one row of S1 columns):
- *       last-axis slots of st_h, st_m = 0                      zero left of the grid
- *       for each column col (p = r*cols + col):
- *         xp = X(b, :, p);  hd = W_in xp (or xp);  md = 0      h_depth(p, 0), m_depth(p, 0)
- *         for l = 0..L-1 (a run-time loop; its weight offset is l*(K+1)*4F*(K+1)F, or 0 tied):
- *           H = [st_h slot of each scanned axis; hd]           the predecessors' h
- *           for j < K:  a = W[l,j] H + B[l,j];  cell on st_m/st_h slot j (read, then overwrite)
- *           priority: H[jF..] = the new st_h slots
- *           a = W[l,K] H + B[l,K];  cell on md/hd
- *         Y(b, :, p) = hd
+ *   hd[p] = X(:, :, p) W_in^T (or X(:, :, p)), md[p] = 0             one product per row n
+ *   for l = 1..L:
+ *     sh, sm = 0                                           zero above (and left of) the grid
+ *     for each chunk of positions [p0, p0 + Pc):
+ *       ag[p] = hd[p] Wd[l]^T   for p in the chunk          the depth columns of all K+1
+ *                                                           gate blocks: one product
+ *       for p in the chunk (raster order):
+ *         new row of the grid (K = 2, col = 0): the last-axis slots of sh, sm = 0
+ *         A = [sh slot of each scanned axis]                  (N, K*F): the predecessors' h
+ *         ag[p] += A Ws[l]^T                                  the scanned columns, one product
+ *                                                             (the K scanned blocks only
+ *                                                             with priority)
+ *         for j < K: cell on ag[p] block j + B[l,j] -> sm/sh slot j (read, then overwrite)
+ *         priority:  A = the new sh slots; ag[p] block K += A Ws[l,K]^T
+ *         cell on ag[p] block K + B[l,K] -> md[p], hd[p]
+ *   Y(n, :, p) = hd[p, n]
  *
- * State slots (per layer l, for h and m alike; F floats each):
- *   axis j < K-1 (axis 0 of K = 2): one slot per column; when block (p, l) reads slot col it
- *     holds the row above (zero for row 0), and the block overwrites it with its own state.
- *   axis K-1 (the last axis): one slot; it holds the block to the left (zeroed at the start
- *     of each row) and is overwritten likewise.
- * So a layer needs ((K-1)*cols + 1)*F floats of h and as many of m. All scratch is in
- * entry-block allocas, at most MAX_STACK_FLOATS (beyond: GLC_E_UNSUPPORTED; a workspace slot
- * is a later step). Gate rows are dot products over contiguous W rows whose sum may be
- * reassociated (the `reassoc` flag lets LLVM vectorize the reduction: ~14x on a 32x32 grid,
- * F = 32), so results match the interpreter to rounding, not bit for bit. The cell and the
- * copies are loops over F with contiguous accesses. No anti-diagonal wavefront yet: the grid
- * is walked in raster order (correct for any K; the wavefront is a later optimisation).
+ * W[l, j] (4F x (K+1)F) acts on H = [h_0; ..; h_{K-1}; h_depth]: its last F columns (Wd) see
+ * hd[p] from layer l-1, known before layer l starts, so that part of every gate block is
+ * hoisted out of the recurrence into one product per chunk of positions (Pc = all positions
+ * unless ag would exceed AG_BUDGET floats). The gate blocks j = 0..K of a layer lie one after
+ * the other in W, so column c of the fused (F or KF) x (K+1)4F operand is W row c of the
+ * layer: B(k, c) = W[layer + c*(K+1)F + k], b_rs = 1, b_cs = (K+1)F.
+ *
+ * State: hd, md (S, N, F) hold the depth state of every position (block (p, l) is the only
+ * reader of (p, l-1), so it is overwritten in place). The scanned states need only a band:
+ * per axis j < K-1 (axis 0 of K = 2) one slot per column, holding the row above until the
+ * block overwrites it with its own state, and for the last axis one slot holding the block to
+ * the left; each slot is (N, F). Slot s of sh/sm is at s*N*F; the last axis's is slot
+ * (K-1)*cols.
+ *
+ * A tied node (or one whose W is a run-time input) runs its layers in a run-time loop; an
+ * untied node with constant W is unrolled over its layers, so each product gets its layer's
+ * weights as constants to pack. The sums are reassociated against the interpreter's column
+ * order (the products), so results match it to rounding, not bit for bit.
+ *
+ * Scratch is workspace (lower_gridlstm_scratch, passed after the inputs), each part starting
+ * on a 64-byte boundary: hd, md (S, N, F), ag (Pc, N, (K+1)4F), sh, sm ((K-1)*cols + 1, N, F),
+ * a (N, K*F) (K = 2 only: for K = 1 the one slot is A), then the products' own scratch.
  */
 #include "cg_impl.h"
 #include "gridlstm.h"
 
-/* Scratch is on the stack: refuse (GLC_E_UNSUPPORTED) beyond 1 MiB rather than overflow. */
-enum { MAX_STACK_FLOATS = 1 << 18 };
+/* Floats of hoisted gate pre-activations (ag) per chunk of positions: 2 MiB, about one L2. */
+enum { AG_BUDGET = 1 << 19 };
+
+/* The static plan, shared by lower_gridlstm_scratch() and lower_gridlstm(). */
+typedef struct gl_plan {
+    glc_gridlstm_desc r;
+    const float *wc, *winc;         /* W and W_in as host data when constant, else NULL */
+    int64_t rows, cols;             /* the grid as rows x cols */
+    int64_t pc, nch, last;          /* positions per chunk, chunks, positions in the last */
+    bool unrolled;                  /* layers unrolled at compile time (untied, constant W) */
+    int64_t off_md, off_ag, off_sh, off_sm, off_a, floats; /* scratch parts (floats) */
+    uint64_t gemm_bytes;            /* the products' scratch, at byte offset floats*4 */
+} gl_plan;
+
+enum { P_INPUT, P_DEPTH, P_SCAN, P_PRIO }; /* the node's products */
+
+static int64_t align16(int64_t n) {
+    return (n + 15) / 16 * 16;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) {
+    return a > b ? a : b;
+}
+
+/* Product `kind` without its pointers, for weight layer wl (0-based, into W): P_INPUT
+ * X(n) W_in^T, P_DEPTH for `count` positions, P_SCAN the scanned columns of the scanned
+ * blocks (and of the depth block without priority), P_PRIO those of the depth block. */
+static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
+    const glc_gridlstm_desc *r = &pl->r;
+    int64_t F = r->hidden, N = r->batch, K = r->k, K1 = K + 1, KF = K * F;
+    if (kind == P_INPUT)
+        return (cg_gemm){.M = r->grid_size,
+                         .N = F,
+                         .K = r->channels,
+                         .a_rs = 1,
+                         .a_cs = r->grid_size,
+                         .b_rs = 1,
+                         .b_cs = r->channels,
+                         .y_rs = N * F,
+                         .b_const = pl->winc};
+    const float *w = pl->wc ? pl->wc + wl * K1 * 4 * F * K1 * F : NULL;
+    cg_gemm g = {.M = N, .K = KF, .a_rs = KF, .a_cs = 1, .b_rs = 1, .b_cs = K1 * F,
+                 .y_rs = K1 * 4 * F, .accumulate = true, .b_const = w};
+    if (kind == P_DEPTH) {
+        g.M = count * N, g.N = K1 * 4 * F, g.K = F, g.a_rs = F, g.accumulate = false;
+        if (w) g.b_const = w + KF;
+    } else if (kind == P_SCAN) {
+        g.N = (r->priority ? K : K1) * 4 * F;
+    } else {
+        g.N = 4 * F;
+        if (w) g.b_const = w + K * 4 * F * K1 * F;
+    }
+    return g;
+}
+
+static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc_diag *d) {
+    GLC_TRY(glc_gridlstm_desc_read(c->g, n, &pl->r, d));
+    const glc_gridlstm_desc *r = &pl->r;
+    const glc_value *w = glc_node_input(c->g, n, GLC_GL_W);
+    const glc_value *wi = n->n_in > GLC_GL_W_IN ? glc_node_input(c->g, n, GLC_GL_W_IN) : NULL;
+    pl->wc = w ? w->data : NULL;
+    pl->winc = wi ? wi->data : NULL;
+    int64_t F = r->hidden, N = r->batch, S = r->grid_size, K1 = r->k + 1;
+    pl->rows = r->k == 2 ? r->grid[0] : 1;
+    pl->cols = r->k == 2 ? r->grid[1] : r->grid[0];
+    int64_t per = N * K1 * 4 * F, pmax = per > 0 ? AG_BUDGET / per : S;
+    if (pmax < 1) pmax = 1;
+    pl->nch = S > 0 ? (S + pmax - 1) / pmax : 0;
+    pl->pc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;
+    pl->last = pl->nch ? S - (pl->nch - 1) * pl->pc : 0;
+    pl->unrolled = !r->tied && pl->wc;
+    int64_t slots = ((r->k - 1) * pl->cols + 1) * N * F, o = align16(S * N * F); /* hd at 0 */
+    pl->off_md = o;
+    o += align16(S * N * F);
+    pl->off_ag = o;
+    o += align16(pl->pc * per);
+    pl->off_sh = o;
+    o += align16(slots);
+    pl->off_sm = o;
+    o += align16(slots);
+    pl->off_a = o;
+    if (r->k == 2) o += align16(N * r->k * F);
+    pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */
+    pl->gemm_bytes = 0;
+    for (int64_t wl = 0; wl < r->wlayers; wl++) {
+        cg_gemm gs[5] = {product(pl, P_INPUT, wl, 0), product(pl, P_DEPTH, wl, pl->pc),
+                         product(pl, P_DEPTH, wl, pl->last), product(pl, P_SCAN, wl, 0),
+                         product(pl, P_PRIO, wl, 0)};
+        for (int k = pl->winc || r->has_w_in ? 0 : 1; k < 5; k++)
+            pl->gemm_bytes = max_u64(pl->gemm_bytes, cg_gemm_scratch_bytes(c, &gs[k]));
+    }
+    return GLC_OK;
+}
+
+uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n) {
+    gl_plan pl;
+    glc_diag d;
+    if (make_plan(c, n, &pl, &d) != GLC_OK) return 0;
+    return (uint64_t)pl.floats * sizeof(float) + pl.gemm_bytes;
+}
 
 typedef struct gl {
     cg_ctx *c;
     const glc_gridlstm_desc *r;
-    LLVMValueRef y;               /* output Y */
-    LLVMValueRef x, w, bias, win; /* inputs; bias, win NULL if absent */
-    LLVMValueRef st_h, st_m;      /* (L, (K-1)*cols + 1, F) scanned-axis state slots */
-    LLVMValueRef hd, md, xp;      /* (F) (F) (C) */
-    LLVMValueRef H, a, acc;       /* ((K+1)F) (4F) (1) */
-    int64_t rows, cols;           /* the grid as rows x cols */
-    int64_t layer_floats;         /* ((K-1)*cols + 1)*F */
+    const gl_plan *pl;
+    LLVMValueRef y;                      /* output Y */
+    LLVMValueRef x, w, bias, win;        /* inputs; bias, win NULL if absent */
+    LLVMValueRef hd, md, ag, sh, sm, a;  /* scratch parts (a: K = 2) */
+    LLVMValueRef gs;                     /* the products' scratch, or NULL */
+    LLVMValueRef wl;                     /* weight layer (0-based), i64 */
+    int64_t wl_const;                    /* the same when unrolled, else -1 */
 } gl;
+
+static LLVMValueRef fptr(gl *s, LLVMValueRef base, LLVMValueRef off) {
+    return cg_gep(s->c, s->c->f32, base, off);
+}
+
+static LLVMValueRef fptrk(gl *s, LLVMValueRef base, int64_t off) {
+    return off ? fptr(s, base, cg_i64(s->c, off)) : base;
+}
 
 /* dst[doff + q] = src ? src[soff + q] : 0 for q < n. */
 static void copy(cg_ctx *c, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef src,
@@ -66,176 +187,264 @@ static LLVMValueRef clip(gl *s, LLVMValueRef x) {
     return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, x, hi, ""), hi, x, "");
 }
 
-/* out[j] = dot(v[0..K), M[moff + j*K ..]) (+ bias[boff + j]) for j < rows. */
-static void gemv(gl *s, LLVMValueRef out, LLVMValueRef v, LLVMValueRef m, LLVMValueRef moff,
-                 LLVMValueRef bias, LLVMValueRef boff, int64_t K, int64_t rows) {
+/* Gate g of the block at ag[aoff..] plus its bias at B[boff..] (no B: none), column q. */
+static LLVMValueRef gate(gl *s, LLVMValueRef aoff, LLVMValueRef boff, int g, LLVMValueRef q) {
     cg_ctx *c = s->c;
-    cg_loop lj, lk;
-    LLVMValueRef j = cg_loop_begin(c, &lj, rows);
-    LLVMBuildStore(c->b, cg_f32(c, 0.0), s->acc);
-    LLVMValueRef row = cg_madd(c, j, K, moff);
-    LLVMValueRef k = cg_loop_begin(c, &lk, K);
-    LLVMValueRef pr = cg_fmul(c, cg_ldf(c, m, cg_iadd(c, row, k)), cg_ldf(c, v, k));
-    LLVMValueRef sum = cg_fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr);
-    LLVMSetFastMathFlags(sum, LLVMFastMathAllowReassoc); /* a vectorizable reduction */
-    LLVMBuildStore(c->b, sum, s->acc);
-    cg_loop_end(c, &lk);
-    LLVMValueRef acc = LLVMBuildLoad2(c->b, c->f32, s->acc, "");
-    if (bias) acc = cg_fadd(c, acc, cg_ldf(c, bias, cg_iadd(c, boff, j)));
-    cg_stf(c, acc, out, j);
-    cg_loop_end(c, &lj);
+    LLVMValueRef gq = cg_addk(c, q, g * s->r->hidden);
+    LLVMValueRef v = cg_ldf(c, s->ag, cg_iadd(c, aoff, gq));
+    if (s->bias) v = cg_fadd(c, v, cg_ldf(c, s->bias, cg_iadd(c, boff, gq)));
+    return clip(s, v);
 }
 
-/* a = W[l, j] H + B[l, j] for the run-time layer index l (0-based). */
-static void gates(gl *s, LLVMValueRef l, int j) {
+/* The cell of gate block j of every batch row n at the chunk row t of ag:
+ * m = f(af) m[moff(n)+q] + f(ai) g(ac) -> m[moff(n)+q], f(ao) h(m) -> h[moff(n)+q]
+ * with moff(n) = mbase + n*F. */
+static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
+                  LLVMValueRef mbase) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
+    const glc_act *act = r->acts;
     int64_t F = r->hidden, K1 = r->k + 1;
-    LLVMValueRef wl = r->tied ? cg_i64(c, 0) : l;
-    LLVMValueRef woff = cg_madd(c, wl, K1 * 4 * F * K1 * F, cg_i64(c, j * 4 * F * K1 * F));
-    LLVMValueRef boff = cg_madd(c, wl, K1 * 4 * F, cg_i64(c, j * 4 * F));
-    gemv(s, s->a, s->H, s->w, woff, s->bias, boff, K1 * F, 4 * F);
-}
-
-/* The cell on s->a: m = f(af) m[moff+q] + f(ai) g(ac) -> m[moff+q], f(ao) h(m) -> h[hoff+q]. */
-static void cell(gl *s, LLVMValueRef m, LLVMValueRef moff, LLVMValueRef h, LLVMValueRef hoff) {
-    cg_ctx *c = s->c;
-    const glc_act *act = s->r->acts;
-    int64_t F = s->r->hidden;
-    cg_loop lq;
+    LLVMValueRef boff = cg_madd(c, s->wl, K1 * 4 * F, cg_i64(c, j * 4 * F));
+    cg_loop ln, lq;
+    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef aoff = cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), K1 * 4 * F,
+                                cg_i64(c, j * 4 * F));
+    LLVMValueRef moff = cg_madd(c, n, F, mbase);
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
-    LLVMValueRef i = cg_act_emit(c, &act[0], clip(s, cg_ldf(c, s->a, q)));
-    LLVMValueRef o = cg_act_emit(c, &act[0], clip(s, cg_ldf(c, s->a, cg_addk(c, q, F))));
-    LLVMValueRef f = cg_act_emit(c, &act[0], clip(s, cg_ldf(c, s->a, cg_addk(c, q, 2 * F))));
-    LLVMValueRef g = cg_act_emit(c, &act[1], clip(s, cg_ldf(c, s->a, cg_addk(c, q, 3 * F))));
+    LLVMValueRef i = cg_act_emit(c, &act[0], gate(s, aoff, boff, 0, q));
+    LLVMValueRef o = cg_act_emit(c, &act[0], gate(s, aoff, boff, 1, q));
+    LLVMValueRef f = cg_act_emit(c, &act[0], gate(s, aoff, boff, 2, q));
+    LLVMValueRef g = cg_act_emit(c, &act[1], gate(s, aoff, boff, 3, q));
     LLVMValueRef mi = cg_iadd(c, moff, q);
     LLVMValueRef mv = cg_fadd(c, cg_fmul(c, f, cg_ldf(c, m, mi)), cg_fmul(c, i, g));
     cg_stf(c, mv, m, mi);
-    cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &act[2], mv)), h, cg_iadd(c, hoff, q));
+    cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &act[2], mv)), h, mi);
     cg_loop_end(c, &lq);
+    cg_loop_end(c, &ln);
 }
 
-/* Offset of layer l's state slot of axis j at column col. */
-static LLVMValueRef slot(gl *s, LLVMValueRef l, int j, LLVMValueRef col) {
-    cg_ctx *c = s->c;
-    int64_t F = s->r->hidden;
-    LLVMValueRef base = cg_madd(c, l, s->layer_floats, NULL);
-    if (j == s->r->k - 1) return cg_addk(c, base, j * s->cols * F); /* the last axis: one slot */
-    return cg_iadd(c, base, cg_madd(c, col, F, cg_i64(c, j * s->cols * F)));
+/* Offset (floats) of slot `slot` of sh/sm. */
+static LLVMValueRef slot_off(gl *s, LLVMValueRef slot) {
+    return cg_madd(s->c, slot, s->r->batch * s->r->hidden, cg_i64(s->c, 0));
 }
 
-/* Blocks (p, 1..L) at column col, starting from hd = h_depth(p, 0), md = 0. */
-static void emit_layers(gl *s, LLVMValueRef col) {
+/* The scanned axis j's slot for column col. */
+static LLVMValueRef slot_of(gl *s, int j, LLVMValueRef col) {
+    if (j == s->r->k - 1) return slot_off(s, cg_i64(s->c, (s->r->k - 1) * s->pl->cols));
+    return slot_off(s, col);
+}
+
+/* A: the scanned h of every row, (N, K*F): the last-axis slot itself for K = 1, else the
+ * slots copied side by side into s->a. */
+static LLVMValueRef gather_a(gl *s, LLVMValueRef col) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
     int64_t F = r->hidden;
-    LLVMValueRef zero = cg_i64(c, 0);
-    cg_loop ll;
-    LLVMValueRef l = cg_loop_begin(c, &ll, r->layers);
+    if (r->k == 1) return fptr(s, s->sh, slot_of(s, 0, col));
+    cg_loop ln;
+    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     for (int j = 0; j < r->k; j++)
-        copy(c, s->H, cg_i64(c, j * F), s->st_h, slot(s, l, j, col), F);
-    copy(c, s->H, cg_i64(c, r->k * F), s->hd, zero, F);
-    for (int j = 0; j < r->k; j++) {
-        gates(s, l, j);
-        LLVMValueRef sl = slot(s, l, j, col);
-        cell(s, s->st_m, sl, s->st_h, sl);
+        copy(c, s->a, cg_madd(c, n, r->k * F, cg_i64(c, j * F)), s->sh,
+             cg_madd(c, n, F, slot_of(s, j, col)), F);
+    cg_loop_end(c, &ln);
+    return s->a;
+}
+
+/* Weight pointer (run-time) of layer s->wl plus off floats, and its host data. */
+static void weights(gl *s, cg_gemm *g, int64_t off) {
+    cg_ctx *c = s->c;
+    int64_t F = s->r->hidden, K1 = s->r->k + 1;
+    g->b = fptr(s, s->w, cg_madd(c, s->wl, K1 * 4 * F * K1 * F, cg_i64(c, off)));
+}
+
+/* Block (p, l) for all rows; t = p - p0 (its ag row), col its column. */
+static glc_status emit_block(gl *s, LLVMValueRef p, LLVMValueRef t, LLVMValueRef col) {
+    cg_ctx *c = s->c;
+    const glc_gridlstm_desc *r = s->r;
+    int64_t F = r->hidden, N = r->batch, K = r->k, K1 = K + 1;
+    int64_t wl = s->wl_const < 0 ? 0 : s->wl_const;
+    LLVMValueRef agp = fptr(s, s->ag, cg_madd(c, t, N * K1 * 4 * F, NULL));
+    cg_gemm g = product(s->pl, P_SCAN, wl, 0);
+    g.a = gather_a(s, col);
+    weights(s, &g, 0);
+    g.y = agp;
+    g.scratch = s->gs;
+    GLC_TRY(cg_gemm_emit(c, &g));
+    for (int j = 0; j < K; j++) {
+        LLVMValueRef so = slot_of(s, j, col);
+        cells(s, t, j, fptr(s, s->sm, so), fptr(s, s->sh, so), cg_i64(c, 0));
     }
-    if (r->priority)
-        for (int j = 0; j < r->k; j++)
-            copy(c, s->H, cg_i64(c, j * F), s->st_h, slot(s, l, j, col), F);
-    gates(s, l, r->k);
-    cell(s, s->md, zero, s->hd, zero);
-    cg_loop_end(c, &ll);
+    if (r->priority) {
+        g = product(s->pl, P_PRIO, wl, 0);
+        g.a = gather_a(s, col);
+        weights(s, &g, K * 4 * F * K1 * F);
+        g.y = fptrk(s, agp, K * 4 * F);
+        g.scratch = s->gs;
+        GLC_TRY(cg_gemm_emit(c, &g));
+    }
+    cells(s, t, K, s->md, s->hd, cg_madd(c, p, N * F, NULL));
+    return GLC_OK;
 }
 
-/* hd = W_in X(b, :, p) (or X(b, :, p) itself), md = 0; xoff = offset of X(b, 0, p). */
-static void emit_input(gl *s, LLVMValueRef xoff) {
+/* ag = the depth columns of `count` positions from p0. */
+static glc_status emit_depth(gl *s, LLVMValueRef p0, int64_t count) {
+    int64_t F = s->r->hidden, N = s->r->batch, KF = s->r->k * F;
+    cg_gemm g = product(s->pl, P_DEPTH, s->wl_const < 0 ? 0 : s->wl_const, count);
+    g.a = fptr(s, s->hd, cg_madd(s->c, p0, N * F, NULL));
+    weights(s, &g, KF);
+    g.y = s->ag;
+    g.scratch = s->gs;
+    return cg_gemm_emit(s->c, &g);
+}
+
+/* One position of the chunk: a new grid row zeroes the last-axis slots, then the block. */
+static glc_status emit_position(gl *s, LLVMValueRef p, LLVMValueRef t) {
     cg_ctx *c = s->c;
-    const glc_gridlstm_desc *r = s->r;
-    int64_t F = r->hidden, C = r->channels, S = r->grid_size;
-    cg_loop lc;
-    LLVMValueRef ch = cg_loop_begin(c, &lc, C);
-    cg_stf(c, cg_ldf(c, s->x, cg_madd(c, ch, S, xoff)), s->xp, ch);
-    cg_loop_end(c, &lc);
+    const gl_plan *pl = s->pl;
+    int64_t NF = s->r->batch * s->r->hidden;
+    LLVMValueRef col = p;
+    if (s->r->k == 2) {
+        col = LLVMBuildURem(c->b, p, cg_i64(c, pl->cols), "");
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, col, cg_i64(c, 0), ""));
+        LLVMValueRef last = slot_of(s, 1, col);
+        copy(c, s->sh, last, NULL, NULL, NF);
+        copy(c, s->sm, last, NULL, NULL, NF);
+        cg_if_else(c, &f); /* nothing else */
+        cg_if_end(c, &f);
+    }
+    return emit_block(s, p, t, col);
+}
+
+/* Layer s->wl: zero the scanned state, then the chunks of positions. */
+static glc_status emit_layer(gl *s) {
+    cg_ctx *c = s->c;
+    const gl_plan *pl = s->pl;
+    int64_t S = s->r->grid_size, NF = s->r->batch * s->r->hidden;
+    int64_t slots = ((s->r->k - 1) * pl->cols + 1) * NF;
     LLVMValueRef zero = cg_i64(c, 0);
-    if (s->win)
-        gemv(s, s->hd, s->xp, s->win, zero, NULL, NULL, C, F);
-    else
-        copy(c, s->hd, zero, s->xp, zero, F);
-    copy(c, s->md, zero, NULL, NULL, F);
+    copy(c, s->sh, zero, NULL, NULL, slots);
+    copy(c, s->sm, zero, NULL, NULL, slots);
+    cg_loop lc, lt;
+    LLVMValueRef ci = cg_loop_begin(c, &lc, pl->nch);
+    LLVMValueRef p0 = cg_madd(c, ci, pl->pc, NULL);
+    if (pl->last == pl->pc) {
+        GLC_TRY(emit_depth(s, p0, pl->pc));
+    } else {
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, ci, cg_i64(c, pl->nch - 1), ""));
+        GLC_TRY(emit_depth(s, p0, pl->last));
+        cg_if_else(c, &f);
+        GLC_TRY(emit_depth(s, p0, pl->pc));
+        cg_if_end(c, &f);
+    }
+    LLVMValueRef t = cg_loop_begin(c, &lt, pl->pc);
+    LLVMValueRef p = cg_iadd(c, p0, t);
+    if (pl->last == pl->pc) {
+        GLC_TRY(emit_position(s, p, t));
+    } else { /* the last chunk is shorter */
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, p, cg_i64(c, S), ""));
+        GLC_TRY(emit_position(s, p, t));
+        cg_if_else(c, &f); /* nothing else */
+        cg_if_end(c, &f);
+    }
+    cg_loop_end(c, &lt);
+    cg_loop_end(c, &lc);
+    return GLC_OK;
 }
 
-static void emit_row(gl *s, LLVMValueRef b) {
+/* hd[p, n] = W_in X(n, :, p) (or X(n, :, p)), md = 0. */
+static glc_status emit_input(gl *s) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    int64_t F = r->hidden, C = r->channels, S = r->grid_size;
-    cg_loop lr, ll, lcol, lq;
-    LLVMValueRef row = cg_loop_begin(c, &lr, s->rows);
-    LLVMValueRef l = cg_loop_begin(c, &ll, r->layers); /* zero left of the grid */
-    copy(c, s->st_h, slot(s, l, r->k - 1, NULL), NULL, NULL, F);
-    copy(c, s->st_m, slot(s, l, r->k - 1, NULL), NULL, NULL, F);
-    cg_loop_end(c, &ll);
-    LLVMValueRef col = cg_loop_begin(c, &lcol, s->cols);
-    LLVMValueRef p = cg_madd(c, row, s->cols, col);
-    emit_input(s, cg_madd(c, b, C * S, p));
-    emit_layers(s, col);
-    LLVMValueRef yoff = cg_madd(c, b, F * S, p); /* Y(b, q, p) = hd[q] */
-    LLVMValueRef q = cg_loop_begin(c, &lq, F);
-    cg_stf(c, cg_ldf(c, s->hd, q), s->y, cg_madd(c, q, S, yoff));
-    cg_loop_end(c, &lq);
-    cg_loop_end(c, &lcol);
-    cg_loop_end(c, &lr);
+    int64_t F = r->hidden, N = r->batch, C = r->channels, S = r->grid_size;
+    cg_loop ln, lq, lp;
+    copy(c, s->md, cg_i64(c, 0), NULL, NULL, S * N * F);
+    LLVMValueRef n = cg_loop_begin(c, &ln, N);
+    if (s->win) {
+        cg_gemm g = product(s->pl, P_INPUT, 0, 0);
+        g.a = fptr(s, s->x, cg_madd(c, n, C * S, NULL));
+        g.b = s->win;
+        g.y = fptr(s, s->hd, cg_madd(c, n, F, NULL));
+        g.scratch = s->gs;
+        GLC_TRY(cg_gemm_emit(c, &g));
+    } else { /* C == F */
+        LLVMValueRef q = cg_loop_begin(c, &lq, F);
+        LLVMValueRef p = cg_loop_begin(c, &lp, S);
+        LLVMValueRef v = cg_ldf(c, s->x, cg_madd(c, n, C * S, cg_madd(c, q, S, p)));
+        cg_stf(c, v, s->hd, cg_madd(c, p, N * F, cg_madd(c, n, F, q)));
+        cg_loop_end(c, &lp);
+        cg_loop_end(c, &lq);
+    }
+    cg_loop_end(c, &ln);
+    return GLC_OK;
 }
 
-static LLVMValueRef scratch(cg_ctx *c, int64_t n) {
-    return cg_alloca_entry(c, LLVMArrayType2(c->f32, (uint64_t)(n > 0 ? n : 1)));
+/* Y(n, q, p) = hd[p, n, q]. */
+static void emit_output(gl *s) {
+    cg_ctx *c = s->c;
+    const glc_gridlstm_desc *r = s->r;
+    int64_t F = r->hidden, N = r->batch, S = r->grid_size;
+    cg_loop ln, lq, lp;
+    LLVMValueRef n = cg_loop_begin(c, &ln, N);
+    LLVMValueRef q = cg_loop_begin(c, &lq, F);
+    LLVMValueRef p = cg_loop_begin(c, &lp, S);
+    LLVMValueRef v = cg_ldf(c, s->hd, cg_madd(c, p, N * F, cg_madd(c, n, F, q)));
+    cg_stf(c, v, s->y, cg_madd(c, n, F * S, cg_madd(c, q, S, p)));
+    cg_loop_end(c, &lp);
+    cg_loop_end(c, &lq);
+    cg_loop_end(c, &ln);
 }
 
 /* Y absent: nothing to compute (the node has one output, so only a dead node). */
-static void emit_body(gl *s) {
+static glc_status emit_body(gl *s) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    int64_t state = r->layers * s->layer_floats;
-    cg_loop lb;
-    LLVMValueRef b = cg_loop_begin(c, &lb, r->batch);
-    copy(c, s->st_h, cg_i64(c, 0), NULL, NULL, state); /* zero above the grid */
-    copy(c, s->st_m, cg_i64(c, 0), NULL, NULL, state);
-    emit_row(s, b);
-    cg_loop_end(c, &lb);
+    GLC_TRY(emit_input(s));
+    if (s->pl->unrolled) {
+        for (int64_t l = 0; l < r->layers; l++) {
+            s->wl_const = l;
+            s->wl = cg_i64(c, l);
+            GLC_TRY(emit_layer(s));
+        }
+    } else {
+        cg_loop ll;
+        LLVMValueRef l = cg_loop_begin(c, &ll, r->layers);
+        s->wl_const = r->tied ? 0 : -1;
+        s->wl = r->tied ? cg_i64(c, 0) : l;
+        GLC_TRY(emit_layer(s));
+        cg_loop_end(c, &ll);
+    }
+    emit_output(s);
+    return GLC_OK;
 }
 
 glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    glc_gridlstm_desc r;
-    GLC_TRY(glc_gridlstm_desc_read(c->g, n, &r, c->d));
-    int64_t F = r.hidden, K1 = r.k + 1;
-    gl s = {.c = c, .r = &r, .rows = r.k == 2 ? r.grid[0] : 1};
-    s.cols = r.k == 2 ? r.grid[1] : r.grid[0];
-    s.layer_floats = ((r.k - 1) * s.cols + 1) * F;
-    int64_t floats = 2 * r.layers * s.layer_floats + (2 + K1 + 4) * F + r.channels;
-    if (floats > MAX_STACK_FLOATS)
-        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n,
-                            "%s: %lld floats of state scratch exceed the %d-float stack budget "
-                            "(layers %lld, hidden %lld, columns %lld)",
-                            glc_op_name(n->op), (long long)floats, MAX_STACK_FLOATS,
-                            (long long)r.layers, (long long)F, (long long)s.cols);
-    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
+    gl_plan pl;
+    GLC_TRY(make_plan(c, n, &pl, c->d));
+    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in + 1);
     LLVMValueRef in[4] = {0};
     for (int i = 0; i < n->n_in && i < 4; i++)
         if (n->in[i]) in[i] = LLVMGetParam(*fn, (unsigned)(n->n_out + i));
-    s.y = n->out[0] ? LLVMGetParam(*fn, 0) : NULL;
-    s.x = in[GLC_GL_X];
-    s.w = in[GLC_GL_W];
-    s.bias = in[GLC_GL_B];
-    s.win = in[GLC_GL_W_IN];
-    s.st_h = scratch(c, r.layers * s.layer_floats); /* (L, (K-1)*cols + 1, F) */
-    s.st_m = scratch(c, r.layers * s.layer_floats);
-    s.hd = scratch(c, F);                           /* (F) */
-    s.md = scratch(c, F);                           /* (F) */
-    s.xp = scratch(c, r.channels);                  /* (C) */
-    s.H = scratch(c, K1 * F);                       /* ((K+1)F) */
-    s.a = scratch(c, 4 * F);                        /* (4F) */
-    s.acc = cg_alloca_entry(c, c->f32);
-    if (s.y) emit_body(&s);
+    LLVMValueRef scratch = LLVMGetParam(*fn, (unsigned)(n->n_out + n->n_in));
+    gl s = {.c = c,
+            .r = &pl.r,
+            .pl = &pl,
+            .y = n->out[0] ? LLVMGetParam(*fn, 0) : NULL,
+            .x = in[GLC_GL_X],
+            .w = in[GLC_GL_W],
+            .bias = in[GLC_GL_B],
+            .win = in[GLC_GL_W_IN]};
+    s.hd = scratch;                            /* (S, N, F) */
+    s.md = fptrk(&s, scratch, pl.off_md);      /* (S, N, F) */
+    s.ag = fptrk(&s, scratch, pl.off_ag);      /* (Pc, N, (K+1)4F) */
+    s.sh = fptrk(&s, scratch, pl.off_sh);      /* ((K-1)*cols + 1, N, F) */
+    s.sm = fptrk(&s, scratch, pl.off_sm);      /* ((K-1)*cols + 1, N, F) */
+    s.a = fptrk(&s, scratch, pl.off_a);        /* (N, K*F), K = 2 */
+    s.gs = pl.gemm_bytes ? fptrk(&s, scratch, pl.floats) : NULL;
+    if (s.y) GLC_TRY(emit_body(&s));
     cg_kernel_end(c);
     return GLC_OK;
 }

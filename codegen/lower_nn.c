@@ -1,10 +1,31 @@
 /*
  * lower_nn.c -- code generation for the nn family (Conv, BatchNormalization, LeakyRelu,
  * HardSigmoid, LogSoftmax), f32, specialised to the static shapes; and cg_conv_emit(), the
- * direct convolution reused by ops that contain convolutions (ai.glc ConvLSTM).
+ * convolution reused by ops that contain convolutions (ai.glc ConvLSTM).
  *
- * Convolution (geometry from ir/conv.h). With L the last spatial axis, per sample b, group
- * gi and output channel m of that group:
+ * Convolution (geometry from ir/conv.h) takes one of two paths.
+ *
+ * As matrix products (at least GEMM_MIN_M output channels per group): per sample b and
+ * group gi, with kc = C/group * prod(kernel) and P = prod(out),
+ *   Y[b, gi] (M/group, P) = W[gi] (M/group, kc) * col (kc, P)        -- cg_gemm_emit
+ * col[(c, taps j), o] = x[b, gi*C/group + c, o*stride - pad_begin + j*dilation] or 0 in the
+ * padding (im2col). col is built in node scratch in blocks of nr rows of output axis 0
+ * (nr * prod(out[1..]) columns, at most COL_BUDGET bytes, at least one row; nr a divisor of
+ * out[0] when one is at least half the budget's rows, else full blocks then one remainder
+ * block), so the scratch stays bounded and each block is hot when its product reads it. A
+ * col row of one block is: for the outer output axes a runtime test that the tap's
+ * coordinate is inside (else the row span is zeroed), then the last axis as zeros, a copy
+ * of the valid output range of the tap (a constant or table from axis_bounds, clipped to
+ * the block when the last axis is the blocked one, 1-D), zeros. A 1x1 kernel with stride 1
+ * and no pads needs no col: B is x itself (b_rs = P). The bias initialises (or, when
+ * accumulating, is added to) each Y block before its product accumulates; without a bias
+ * the product stores (or accumulates). The weights go as a_const when they are constants,
+ * with the group loop unrolled (up to GROUP_UNROLL groups) so each product's constant is a
+ * compile-time slice; the products' own scratch follows col in the node scratch
+ * (cg_conv_scratch_bytes). Sums run in the product's order, not the interpreter's.
+ *
+ * Direct (fewer output channels per group, e.g. depthwise): with L the last spatial axis,
+ * per sample b, group gi and output channel m of that group:
  *
  *   for each outer output position (o_0 .. o_{L-1}):              -- one output row
  *     row[:] = bias[m] or 0   (accumulate: row[:] += bias[m], or nothing)
@@ -28,7 +49,7 @@
  * (the k_L weights loaded once per row and channel) and stores once -- a third of the y
  * traffic and loop overhead of a 3-tap kernel.
  * Either way each output sums bias, then channel by channel the taps in row-major order,
- * exactly the interpreter's order, so the two agree bit for bit.
+ * exactly the interpreter's order, so the two agree bit for bit (the direct path only).
  *
  * BatchNormalization: per channel a = scale * (1 / sqrt(var + eps)), y = (x - mean) * a + B,
  * the inner loop over the contiguous (N-slice of the) channel plane. training_mode: the
@@ -40,6 +61,7 @@
  */
 #include "cg_impl.h"
 
+#include <llvm-c/DebugInfo.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,11 +302,11 @@ static glc_status conv_setup(cg_ctx *c, conv_cg *s) {
     return GLC_OK;
 }
 
-glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
-    const glc_conv_geom *g = cv->geom;
-    conv_cg s = {.g = g, .a = cv, .last = g->nsp - 1};
-    if (conv_setup(c, &s) != GLC_OK)
-        return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "Conv: out of memory");
+/* The direct convolution (see the header comment), for few output channels per group. */
+static glc_status conv_direct(cg_ctx *c, conv_cg *s_) {
+    conv_cg s = *s_;
+    const glc_conv_geom *g = s.g;
+    const cg_conv *cv = s.a;
     int64_t mpg = g->c_out / g->group;
     int64_t xn = cv->x_nstride ? cv->x_nstride : g->c_in * s.in_plane;
     int64_t yn = cv->y_nstride ? cv->y_nstride : g->c_out * s.out_plane;
@@ -303,20 +325,325 @@ glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
     return GLC_OK;
 }
 
+/* ---- convolution as matrix products ----------------------------------------------------- */
+
+#define GEMM_MIN_M 4         /* output channels per group from which the GEMM path is taken */
+#define GROUP_UNROLL 8       /* groups emitted one product each (constant weights packable) */
+#define COL_BUDGET (4 << 20) /* bytes of one im2col block */
+
+/* How one convolution maps onto products: per sample and group Y (mpg, P) = W (mpg, kc) *
+ * col (kc, P), col in blocks of nr rows of output axis 0 (row outputs each): full blocks,
+ * then one of rem rows. direct_b: 1x1, stride 1, no pads, so col is x itself. */
+typedef struct conv_plan {
+    bool gemm, direct_b;
+    int64_t mpg, kc, P, row, nr, full, rem;
+    uint64_t col_bytes, gemm_bytes;
+} conv_plan;
+
+static uint64_t round64(uint64_t n) {
+    return (n + 63) / 64 * 64;
+}
+
+/* The product of one block of np outputs (B's operand pointers filled by the caller). */
+static cg_gemm block_gemm(const cg_conv *cv, const conv_plan *pl, int64_t np) {
+    cg_gemm g = {.M = pl->mpg,
+                 .N = np,
+                 .K = pl->kc,
+                 .a_rs = pl->kc,
+                 .a_cs = 1,
+                 .b_rs = pl->direct_b ? pl->P : np,
+                 .b_cs = 1,
+                 .y_rs = pl->P,
+                 .a_const = cv->geom->group <= GROUP_UNROLL ? cv->w_const : NULL};
+    return g;
+}
+
+static void conv_plan_make(const cg_ctx *c, const cg_conv *cv, conv_plan *pl) {
+    const glc_conv_geom *g = cv->geom;
+    memset(pl, 0, sizeof *pl);
+    pl->mpg = g->c_out / g->group;
+    pl->gemm = pl->mpg >= GEMM_MIN_M;
+    pl->direct_b = true;
+    pl->P = pl->row = 1;
+    pl->kc = g->c_in / g->group;
+    for (int i = 0; i < g->nsp; i++) {
+        pl->P *= g->out[i];
+        if (i > 0) pl->row *= g->out[i];
+        pl->kc *= g->kernel[i];
+        pl->direct_b = pl->direct_b && g->kernel[i] == 1 && g->stride[i] == 1 &&
+                       g->pad_begin[i] == 0 && g->pad_end[i] == 0;
+    }
+    if (!pl->gemm) return;
+    if (pl->direct_b) {
+        pl->nr = g->out[0], pl->full = 1;
+        cg_gemm gm = block_gemm(cv, pl, pl->P);
+        pl->gemm_bytes = cg_gemm_scratch_bytes(c, &gm);
+        return;
+    }
+    int64_t per_row = pl->kc * pl->row * 4, fit = COL_BUDGET / (per_row ? per_row : 1);
+    if (fit < 1) fit = 1;
+    if (fit >= g->out[0]) {
+        pl->nr = g->out[0];
+    } else { /* a divisor of out[0] if one is nearly as large, else a remainder block */
+        pl->nr = fit;
+        for (int64_t d = fit; d * 2 > fit; d--)
+            if (g->out[0] % d == 0) {
+                pl->nr = d;
+                break;
+            }
+    }
+    pl->full = g->out[0] / pl->nr;
+    pl->rem = g->out[0] % pl->nr;
+    pl->col_bytes = round64((uint64_t)(pl->kc * pl->nr * pl->row) * 4);
+    cg_gemm gm = block_gemm(cv, pl, pl->nr * pl->row);
+    pl->gemm_bytes = cg_gemm_scratch_bytes(c, &gm);
+    if (pl->rem) {
+        gm = block_gemm(cv, pl, pl->rem * pl->row);
+        uint64_t r = cg_gemm_scratch_bytes(c, &gm);
+        if (r > pl->gemm_bytes) pl->gemm_bytes = r;
+    }
+}
+
+uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv) {
+    conv_plan pl;
+    conv_plan_make(c, cv, &pl);
+    if (!pl.gemm) return 0;
+    return pl.col_bytes + round64(pl.gemm_bytes);
+}
+
+/* One im2col block: the rows [r0, r0 + nr) of output axis 0, np = nr * row outputs. */
+typedef struct col_cg {
+    const conv_cg *s;
+    LLVMValueRef col, xg, r0; /* col: (kc, np); xg: the group's first input channel */
+    int64_t nr, np;
+    LLVMValueRef j[GLC_MAX_RANK]; /* current taps */
+} col_cg;
+
+/* col[coff + q] = 0 for q in [lo, hi). */
+static void zero_span(cg_ctx *c, LLVMValueRef col, LLVMValueRef coff, LLVMValueRef lo,
+                      LLVMValueRef hi) {
+    cg_loop l;
+    LLVMValueRef q = range_begin(c, &l, lo, hi);
+    cg_stf(c, cg_f32(c, 0.0), col, add(c, coff, q));
+    cg_loop_end(c, &l);
+}
+
+static LLVMValueRef clamp_i64(cg_ctx *c, LLVMValueRef v, LLVMValueRef lo, LLVMValueRef hi) {
+    v = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, v, lo, ""), lo, v, "");
+    return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, v, hi, ""), hi, v, "");
+}
+
+/* The last output axis of one col row: zeros, x at the tap's coordinates, zeros. */
+static void col_last(cg_ctx *c, const col_cg *m, LLVMValueRef coff, LLVMValueRef xoff) {
+    const conv_cg *s = m->s;
+    const glc_conv_geom *g = s->g;
+    int L = s->last;
+    int64_t n = L == 0 ? m->nr : g->out[L];
+    LLVMValueRef zero = cg_i64(c, 0), nv = cg_i64(c, n);
+    LLVMValueRef lo = bound_at(c, &s->olo, m->j[L]), hi = bound_at(c, &s->ohi, m->j[L]);
+    LLVMValueRef o0 = zero; /* global index of local output 0 */
+    if (L == 0) {           /* the chunked axis itself: clip the tap's range to the block */
+        o0 = m->r0;
+        lo = clamp_i64(c, LLVMBuildNSWSub(c->b, lo, o0, ""), zero, nv);
+        hi = clamp_i64(c, LLVMBuildNSWSub(c->b, hi, o0, ""), lo, nv);
+    }
+    zero_span(c, m->col, coff, zero, lo);
+    LLVMValueRef shift = cg_madd(c, m->j[L], g->dilation[L], cg_i64(c, -g->pad_begin[L]));
+    shift = cg_madd(c, o0, g->stride[L], shift);
+    cg_loop l;
+    LLVMValueRef q = range_begin(c, &l, lo, hi);
+    LLVMValueRef xi = add(c, xoff, cg_madd(c, q, g->stride[L], shift));
+    cg_stf(c, cg_ldf(c, s->a->x, xi), m->col, add(c, coff, q));
+    cg_loop_end(c, &l);
+    zero_span(c, m->col, coff, hi, nv);
+}
+
+/* Output axes from depth i of one col row; valid: every outer coordinate so far inside. */
+static void col_outputs(cg_ctx *c, const col_cg *m, int i, LLVMValueRef coff, LLVMValueRef xoff,
+                        LLVMValueRef valid) {
+    const conv_cg *s = m->s;
+    const glc_conv_geom *g = s->g;
+    if (i == s->last) {
+        if (!valid) {
+            col_last(c, m, coff, xoff);
+            return;
+        }
+        cg_if f;
+        cg_if_begin(c, &f, valid);
+        col_last(c, m, coff, xoff);
+        cg_if_else(c, &f);
+        zero_span(c, m->col, coff, cg_i64(c, 0), cg_i64(c, g->out[i]));
+        cg_if_end(c, &f);
+        return;
+    }
+    cg_loop l;
+    LLVMValueRef o = cg_loop_begin(c, &l, i == 0 ? m->nr : g->out[i]);
+    LLVMValueRef og = i == 0 ? add(c, o, m->r0) : o;
+    LLVMValueRef p = cg_madd(c, og, g->stride[i],
+                             cg_madd(c, m->j[i], g->dilation[i], cg_i64(c, -g->pad_begin[i])));
+    LLVMValueRef in = LLVMBuildAnd(c->b, LLVMBuildICmp(c->b, LLVMIntSGE, p, cg_i64(c, 0), ""),
+                                   LLVMBuildICmp(c->b, LLVMIntSLT, p, cg_i64(c, g->in[i]), ""), "");
+    if (valid) in = LLVMBuildAnd(c->b, valid, in, "");
+    col_outputs(c, m, i + 1, cg_madd(c, o, s->ys[i], coff), cg_madd(c, p, s->xs[i], xoff), in);
+    cg_loop_end(c, &l);
+}
+
+/* Tap loops from axis i; tap is the flat tap index so far, xch the channel's x offset. */
+static void col_taps(cg_ctx *c, col_cg *m, int i, LLVMValueRef row, LLVMValueRef xch) {
+    const conv_cg *s = m->s;
+    if (i == s->g->nsp) {
+        col_outputs(c, m, 0, cg_madd(c, row, m->np, cg_i64(c, 0)), xch, NULL);
+        return;
+    }
+    cg_loop l;
+    m->j[i] = cg_loop_begin(c, &l, s->g->kernel[i]);
+    col_taps(c, m, i + 1, cg_madd(c, m->j[i], s->ks[i], row), xch);
+    cg_loop_end(c, &l);
+}
+
+static void im2col(cg_ctx *c, col_cg *m) {
+    cg_loop l;
+    LLVMValueRef ch = cg_loop_begin(c, &l, m->s->cpg);
+    col_taps(c, m, 0, cg_madd(c, ch, m->s->ntaps, cg_i64(c, 0)),
+             cg_madd(c, ch, m->s->in_plane, m->xg));
+    cg_loop_end(c, &l);
+}
+
+/* Marks loop l (after cg_loop_end) llvm.loop.unroll.disable. Loops that only store
+ * constants (a constant bias) are otherwise fully unrolled into one block of thousands of
+ * stores, which the machine scheduler handles in quadratic time. */
+static void no_unroll(cg_ctx *c, const cg_loop *l) {
+    LLVMValueRef br = LLVMGetBasicBlockTerminator(l->latch);
+    LLVMMetadataRef opt = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+    LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &opt, 1)};
+    LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(tmp, id); /* the self-reference a loop ID needs */
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+                    LLVMMetadataAsValue(c->ctx, id));
+}
+
+/* Y block rows (mpg, np) at yoff, y_rs = P: = bias, or += bias when accumulating. */
+static void block_bias(cg_ctx *c, const conv_cg *s, const conv_plan *pl, LLVMValueRef yoff,
+                       LLVMValueRef m0, int64_t np) {
+    cg_loop lm, lq;
+    LLVMValueRef m = cg_loop_begin(c, &lm, pl->mpg);
+    LLVMValueRef bv = ld(c, c->f32, s->a->bias, add(c, m0, m));
+    LLVMValueRef yr = cg_madd(c, m, pl->P, yoff);
+    LLVMValueRef q = cg_loop_begin(c, &lq, np);
+    LLVMValueRef yi = add(c, yr, q);
+    if (s->a->accumulate) bv = LLVMBuildFAdd(c->b, ld(c, c->f32, s->a->y, yi), bv, "");
+    st(c, bv, s->a->y, yi);
+    cg_loop_end(c, &lq);
+    cg_loop_end(c, &lm);
+    no_unroll(c, &lq);
+    no_unroll(c, &lm);
+}
+
+/* One block: im2col of rows [r0, r0 + nr) (unless direct_b), bias, product. */
+static glc_status conv_block(cg_ctx *c, const conv_cg *s, const conv_plan *pl, cg_gemm gm,
+                             LLVMValueRef xg, LLVMValueRef yg, LLVMValueRef m0, LLVMValueRef r0,
+                             int64_t nr) {
+    int64_t np = nr * pl->row;
+    LLVMValueRef p0 = cg_madd(c, r0, pl->row, cg_i64(c, 0));
+    LLVMValueRef yoff = add(c, yg, p0);
+    LLVMValueRef scr = s->a->scratch;
+    if (pl->direct_b) {
+        gm.b = cg_gep(c, c->f32, s->a->x, xg);
+    } else {
+        col_cg m = {.s = s, .col = scr, .xg = xg, .r0 = r0, .nr = nr, .np = np};
+        im2col(c, &m);
+        gm.b = scr;
+    }
+    gm.N = np;
+    gm.b_rs = pl->direct_b ? pl->P : np;
+    gm.y = cg_gep(c, c->f32, s->a->y, yoff);
+    gm.scratch = pl->gemm_bytes ? cg_gep(c, c->i8, scr, cg_i64(c, (int64_t)pl->col_bytes)) : NULL;
+    gm.accumulate = s->a->accumulate || s->a->bias;
+    if (s->a->bias) block_bias(c, s, pl, yoff, m0, np);
+    return cg_gemm_emit(c, &gm);
+}
+
+/* Every block of one sample and group. */
+static glc_status conv_group(cg_ctx *c, const conv_cg *s, const conv_plan *pl, cg_gemm gm,
+                             LLVMValueRef xg, LLVMValueRef yg, LLVMValueRef m0) {
+    if (pl->direct_b) return conv_block(c, s, pl, gm, xg, yg, m0, cg_i64(c, 0), pl->nr);
+    cg_loop l;
+    LLVMValueRef ci = cg_loop_begin(c, &l, pl->full);
+    glc_status r =
+        conv_block(c, s, pl, gm, xg, yg, m0, cg_madd(c, ci, pl->nr, cg_i64(c, 0)), pl->nr);
+    cg_loop_end(c, &l);
+    if (r == GLC_OK && pl->rem)
+        r = conv_block(c, s, pl, gm, xg, yg, m0, cg_i64(c, pl->full * pl->nr), pl->rem);
+    return r;
+}
+
+static glc_status conv_gemm(cg_ctx *c, const conv_cg *s, const conv_plan *pl) {
+    const glc_conv_geom *g = s->g;
+    const cg_conv *cv = s->a;
+    int64_t xn = cv->x_nstride ? cv->x_nstride : g->c_in * s->in_plane;
+    int64_t yn = cv->y_nstride ? cv->y_nstride : g->c_out * s->out_plane;
+    glc_status r = GLC_OK;
+    cg_loop lb, lg;
+    LLVMValueRef b = cg_loop_begin(c, &lb, g->batch);
+    LLVMValueRef xb = cg_madd(c, b, xn, cg_i64(c, 0)), yb = cg_madd(c, b, yn, cg_i64(c, 0));
+    bool unroll = cv->w_const && g->group <= GROUP_UNROLL;
+    int64_t ng = unroll ? g->group : 1;
+    for (int64_t k = 0; k < ng && r == GLC_OK; k++) {
+        LLVMValueRef gi = unroll ? cg_i64(c, k) : cg_loop_begin(c, &lg, g->group);
+        cg_gemm gm = block_gemm(cv, pl, 0);
+        LLVMValueRef woff = cg_madd(c, gi, pl->mpg * pl->kc, cg_i64(c, 0));
+        gm.a = cg_gep(c, c->f32, cv->w, woff);
+        gm.a_const = unroll ? cv->w_const + k * pl->mpg * pl->kc : NULL;
+        LLVMValueRef m0 = cg_madd(c, gi, pl->mpg, cg_i64(c, 0));
+        r = conv_group(c, s, pl, gm, cg_madd(c, gi, s->cpg * s->in_plane, xb),
+                       cg_madd(c, m0, s->out_plane, yb), m0);
+        if (!unroll) cg_loop_end(c, &lg);
+    }
+    cg_loop_end(c, &lb);
+    return r;
+}
+
+glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
+    const glc_conv_geom *g = cv->geom;
+    conv_cg s = {.g = g, .a = cv, .last = g->nsp - 1};
+    if (conv_setup(c, &s) != GLC_OK)
+        return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "Conv: out of memory");
+    conv_plan pl;
+    conv_plan_make(c, cv, &pl);
+    return pl.gemm ? conv_gemm(c, &s, &pl) : conv_direct(c, &s);
+}
+
+/* Conv's cg_conv for node n (LLVM values unset); false if its geometry does not resolve. */
+static bool conv_of(const cg_ctx *c, const glc_node *n, glc_conv_geom *g, cg_conv *cv,
+                    glc_diag *d) {
+    if (glc_conv_geom_get(c->g, n, g, d) != GLC_OK) return false;
+    const glc_value *w = glc_node_input(c->g, n, 1);
+    *cv = (cg_conv){.geom = g, .w_const = w->data ? (const float *)w->data : NULL};
+    return true;
+}
+
+uint64_t lower_nn_scratch(const cg_ctx *c, const glc_node *n) {
+    glc_conv_geom g;
+    cg_conv cv;
+    glc_diag d;
+    if (n->op != GLC_OP_CONV || !n->out[0] || !conv_of(c, n, &g, &cv, &d)) return 0;
+    return cg_conv_scratch_bytes(c, &cv);
+}
+
 static glc_status lower_conv(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     glc_conv_geom g;
-    GLC_TRY(glc_conv_geom_get(c->g, n, &g, c->d));
-    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
-    if (n->out[0]) {
-        bool has_b = n->n_in > 2 && n->in[2];
-        cg_conv cv = {.geom = &g,
-                      .y = LLVMGetParam(*fn, 0),
-                      .x = LLVMGetParam(*fn, 1),
-                      .w = LLVMGetParam(*fn, 2),
-                      .bias = has_b ? LLVMGetParam(*fn, 3) : NULL};
-        glc_status s = cg_conv_emit(c, &cv);
-        if (s != GLC_OK) return s;
-    }
+    cg_conv cv;
+    if (!conv_of(c, n, &g, &cv, c->d)) return c->d->status;
+    bool scratch = lower_nn_scratch(c, n) > 0;
+    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in + scratch);
+    bool has_b = n->n_in > 2 && n->in[2];
+    cv.y = LLVMGetParam(*fn, 0);
+    cv.x = LLVMGetParam(*fn, 1);
+    cv.w = LLVMGetParam(*fn, 2);
+    cv.bias = has_b ? LLVMGetParam(*fn, 3) : NULL;
+    cv.scratch = scratch ? LLVMGetParam(*fn, (unsigned)(n->n_out + n->n_in)) : NULL;
+    GLC_TRY(cg_conv_emit(c, &cv));
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -1,42 +1,172 @@
 /*
  * lower_rnn.c -- code generation for the rnn family (ONNX LSTM, GRU, RNN), specialised to
- * the node's static shapes and attributes. Same algorithm and float operation order as the
- * reference kernel (ir/interp_rnn.c, which documents the equations and the ONNX Runtime
- * conventions followed), but time-major so that each step is one gate GEMM over the batch:
+ * the node's static shapes and attributes. Same equations as the reference kernel
+ * (ir/interp_rnn.c, which documents them and the ONNX Runtime conventions followed), but
+ * time-major and batched, so that every matrix product is one cg_gemm_emit call:
  *
- *   for each direction d (unrolled at compile time: its activations are constants)
- *     hs, cs = initial_h/c (or 0)                                hs, cs: (N, H) scratch
- *     for t in 0..S-1, for b in 0..N-1:
- *       len = clamp(sequence_lens[b], 0, S) (S if absent)
- *       t < len:  ti = reverse ? len-1-t : t
- *                 gx = x(ti, b) W_d^T + Wb_d                    gx: (G*H) scratch
- *                 gh = hs[b] R_d^T + Rb_d                        gh: (G*H) scratch
- *                 cell (elementwise over H, updates hs[b], cs[b]); Y(ti, d, b) = hs[b]
- *       else:     Y(t, d, b) = 0
+ *   for each direction d (unrolled at compile time: its activations and weights are constants)
+ *     hs, cs = initial_h/c (or 0);  bs = Wb_d + Rb_d                hs, cs: (N, H); bs: (G*H)
+ *     for each chunk of steps [c0, c0 + Tc):
+ *       xw = X(time rows of the chunk) W_d^T                  one product, (rows, I) x (I, G*H)
+ *       for each step s of the chunk:
+ *         gh = hs R_d^T                                       one product, (N, H) x (H, G*H)
+ *         for b < N, s < len(b):  ti = reverse ? len(b)-1-s : s
+ *           gates = xw(ti, b) + gh[b] + bs; cell over H (updates hs[b], cs[b]); Y(ti, d, b) = hs[b]
+ *         for b < N, s >= len(b): Y(s, d, b) = 0
  *     Y_h(d, b) = hs[b], Y_c(d, b) = cs[b]
  *
- * The GEMM rows are dot products over a contiguous k (W and R are (G*H, K) row-major, so
- * x W^T reads both operands contiguously); no calls remain in the loops once the
- * alwaysinline math functions are inlined. Scratch lives in entry-block allocas, sized
- * 2N*H + 2G*H + H floats (at most MAX_STACK_FLOATS; a workspace slot is a later step). Outputs not
- * requested (n->out[k] == 0) and absent inputs are known statically and generate no code. Speed is
- * a later issue (packed weights, hoisted input projection, register-blocked GEMM).
+ * len(b) = clamp(sequence_lens[b], 0, S), or S without sequence_lens. The input projection
+ * does not depend on the recurrence, so it is hoisted out of it: one product per chunk of Tc
+ * steps (Tc = S unless xw would exceed XW_BUDGET floats; then the chunks are balanced, the last
+ * possibly shorter). A chunk of a reverse direction covers the time indices
+ * [max(S - c0 - Tc, 0), S - c0); with sequence_lens a reverse direction's rows do not share
+ * their time indices, so it is never chunked. The xw row of (ti, b) in a chunk whose first
+ * time index is tb is (ti - tb)*rt + b*rb: layout 0 keeps X's (time, batch) row order (rt = N,
+ * rb = 1; the chunk's X rows are contiguous), layout 1 its (batch, time) order (rt = 1,
+ * rb = Tc; one product per batch row unless Tc = S).
+ *
+ * GRU: with linear_before_reset = 1 the h gate is g(xw_h + Wb_h + r (gh_h + Rb_h)), so bs_h
+ * holds Wb_h only and Rb_h is added under r. With linear_before_reset = 0 the hidden product
+ * covers the z and r gates only; a first pass over the rows computes rh = r hs, a second
+ * product gh_h = rh R_h^T, and the cell adds Wb_h + Rb_h through bs_h.
+ *
+ * Rows past their length still go through the products (the rows are independent), but the
+ * cells skip them, so their state is kept. The bias is added in the cell (one more
+ * contiguous load), the sums are reassociated against the interpreter's order, so results
+ * match it to rounding. The cells are loops over H with contiguous accesses that LLVM
+ * vectorises once the alwaysinline math functions are inlined.
+ *
+ * Scratch is workspace (lower_rnn_scratch, passed after the inputs), each part starting on
+ * a 64-byte boundary: xw (Tc rows of N, G*H), gh (N, G*H), hs (N, H), cs (N, H; LSTM),
+ * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B), then the products' own
+ * scratch (cg_gemm_scratch_bytes, the largest over the node's products). Outputs not
+ * requested (n->out[k] == 0) and absent inputs are known statically and generate no code.
  */
 #include "cg_impl.h"
 #include "rnn.h"
 
-/* Scratch is on the stack: refuse (GLC_E_UNSUPPORTED) beyond 1 MiB rather than overflow. */
-enum { MAX_STACK_FLOATS = 1 << 18 };
+/* Floats of hoisted input projections (xw) per chunk of steps: 2 MiB, about one L2. */
+enum { XW_BUDGET = 1 << 19 };
+
+/* The static plan, shared by lower_rnn_scratch() and lower_rnn(). */
+typedef struct rnn_plan {
+    glc_rnn_desc r;
+    const float *wc, *rc;   /* W and R as host data when constant, else NULL */
+    int64_t tc, nch, last;  /* steps per chunk, chunks, steps in the last chunk */
+    bool per_row;           /* layout 1 and Tc < S: one input product per batch row */
+    int64_t rt, rb;         /* xw row of (ti, b): (ti - tb)*rt + b*rb */
+    int64_t off_gh, off_hs, off_cs, off_rh, off_bs, floats; /* scratch parts (floats) */
+    uint64_t gemm_bytes;    /* the products' scratch, at byte offset floats*4 */
+} rnn_plan;
+
+enum { P_INPUT, P_HIDDEN, P_RESET }; /* the products of a direction */
+
+static int64_t align16(int64_t n) {
+    return (n + 15) / 16 * 16;
+}
+
+static bool lbr0(const glc_rnn_desc *r) {
+    return r->op == GLC_OP_GRU && !r->linear_before_reset;
+}
+
+/* Product `kind` of direction d without its pointers: P_INPUT for `steps` steps of a chunk,
+ * P_HIDDEN hs R^T (z and r gates only for lbr0), P_RESET rh R_h^T. */
+static cg_gemm product(const rnn_plan *pl, int d, int kind, int64_t steps) {
+    const glc_rnn_desc *r = &pl->r;
+    int64_t H = r->hidden, GH = r->gates * H, I = r->input;
+    if (kind == P_INPUT)
+        return (cg_gemm){.M = pl->per_row ? steps : r->batch * steps,
+                         .N = GH,
+                         .K = I,
+                         .a_rs = I,
+                         .a_cs = 1,
+                         .b_rs = 1,
+                         .b_cs = I,
+                         .y_rs = GH,
+                         .b_const = pl->wc ? pl->wc + d * GH * I : NULL};
+    cg_gemm g = {.M = r->batch,
+                 .N = lbr0(r) ? 2 * H : GH,
+                 .K = H,
+                 .a_rs = H,
+                 .a_cs = 1,
+                 .b_rs = 1,
+                 .b_cs = H,
+                 .y_rs = GH,
+                 .b_const = pl->rc ? pl->rc + d * GH * H : NULL};
+    if (kind == P_RESET) {
+        g.N = H;
+        if (g.b_const) g.b_const += 2 * H * H;
+    }
+    return g;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) {
+    return a > b ? a : b;
+}
+
+static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, glc_diag *d) {
+    GLC_TRY(glc_rnn_desc_read(c->g, n, &pl->r, d));
+    const glc_rnn_desc *r = &pl->r;
+    const glc_value *w = glc_node_input(c->g, n, GLC_RNN_W), *rw = glc_node_input(c->g, n, GLC_RNN_R);
+    pl->wc = w ? w->data : NULL;
+    pl->rc = rw ? rw->data : NULL;
+    int64_t S = r->seq, N = r->batch, H = r->hidden, GH = r->gates * H;
+    int64_t tmax = N * GH > 0 ? XW_BUDGET / (N * GH) : S;
+    bool sl = glc_node_input(c->g, n, GLC_RNN_SEQ_LENS) != NULL;
+    if (tmax < 1) tmax = 1;
+    if (sl && r->direction != GLC_RNN_FORWARD) tmax = S;
+    pl->nch = S > 0 ? (S + tmax - 1) / tmax : 0;
+    pl->tc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;
+    pl->last = pl->nch ? S - (pl->nch - 1) * pl->tc : 0;
+    pl->per_row = r->layout && pl->tc < S;
+    pl->rt = r->layout ? 1 : N;
+    pl->rb = r->layout ? pl->tc : 1;
+    int64_t o = align16(pl->tc * N * GH); /* xw at 0 */
+    pl->off_gh = o;
+    o += align16(N * GH);
+    pl->off_hs = o;
+    o += align16(N * H);
+    pl->off_cs = o;
+    if (r->op == GLC_OP_LSTM) o += align16(N * H);
+    pl->off_rh = o;
+    if (lbr0(r)) o += align16(N * H);
+    pl->off_bs = o;
+    if (glc_node_input(c->g, n, GLC_RNN_B)) o += align16(GH);
+    pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */
+    pl->gemm_bytes = 0;
+    for (int dir = 0; dir < r->dirs; dir++) {
+        cg_gemm gs[4] = {product(pl, dir, P_INPUT, pl->tc), product(pl, dir, P_INPUT, pl->last),
+                         product(pl, dir, P_HIDDEN, 0), product(pl, dir, P_RESET, 0)};
+        for (int k = 0; k < (lbr0(r) ? 4 : 3); k++)
+            pl->gemm_bytes = max_u64(pl->gemm_bytes, cg_gemm_scratch_bytes(c, &gs[k]));
+    }
+    return GLC_OK;
+}
+
+uint64_t lower_rnn_scratch(const cg_ctx *c, const glc_node *n) {
+    rnn_plan pl;
+    glc_diag d;
+    if (make_plan(c, n, &pl, &d) != GLC_OK) return 0;
+    return (uint64_t)pl.floats * sizeof(float) + pl.gemm_bytes;
+}
 
 typedef struct rg {
     cg_ctx *c;
     const glc_rnn_desc *r;
+    const rnn_plan *pl;
     LLVMValueRef y, yh, yc;                     /* outputs, NULL if not requested */
     LLVMValueRef x, w, rw, bias, sl, h0, c0, p; /* inputs, NULL if absent */
-    LLVMValueRef hs, cs, gx, gh, rh, acc;       /* scratch */
+    LLVMValueRef xw, gh, hs, cs, rh, bs, gs;    /* scratch parts (gs: the products') */
+    LLVMValueRef tb;                            /* time index of the chunk's xw row 0 */
     int d;                                      /* direction being emitted */
     const glc_act *act;                         /* its activations */
 } rg;
+
+/* Offsets (floats) of one batch row's data in a step: xw row, gh row, state row, Y row
+ * (yo NULL without Y). */
+typedef struct row {
+    LLVMValueRef xr, gr, hb, yo;
+} row;
 
 static LLVMValueRef clip(rg *s, LLVMValueRef x) {
     cg_ctx *c = s->c;
@@ -51,29 +181,22 @@ static LLVMValueRef act(rg *s, int k, LLVMValueRef x) {
     return cg_act_emit(s->c, &s->act[k], clip(s, x));
 }
 
-/* out[j] = dot(v[voff..voff+K), M[moff + j*K ..]) + bias[boff + j] for j in [lo, hi). */
-static void gemv(rg *s, LLVMValueRef out, LLVMValueRef v, LLVMValueRef voff, LLVMValueRef m,
-                 int64_t moff, LLVMValueRef bias, int64_t boff, int64_t K, int64_t lo, int64_t hi) {
+/* xw + bs of gate g at column j of row w (bs only with B). */
+static LLVMValueRef xpre(rg *s, const row *w, int g, LLVMValueRef j) {
     cg_ctx *c = s->c;
-    cg_loop lj, lk;
-    LLVMValueRef j = cg_addk(c, cg_loop_begin(c, &lj, hi - lo), lo);
-    LLVMBuildStore(c->b, cg_f32(c, 0.0), s->acc);
-    LLVMValueRef row = cg_madd(c, j, K, cg_i64(c, moff));
-    LLVMValueRef k = cg_loop_begin(c, &lk, K);
-    LLVMValueRef pr = cg_fmul(c, cg_ldf(c, v, LLVMBuildNSWAdd(c->b, voff, k, "")),
-                           cg_ldf(c, m, LLVMBuildNSWAdd(c->b, row, k, "")));
-    LLVMBuildStore(c->b, cg_fadd(c, LLVMBuildLoad2(c->b, c->f32, s->acc, ""), pr), s->acc);
-    cg_loop_end(c, &lk);
-    LLVMValueRef a = LLVMBuildLoad2(c->b, c->f32, s->acc, "");
-    if (bias) a = cg_fadd(c, a, cg_ldf(c, bias, cg_addk(c, j, boff)));
-    cg_stf(c, a, out, j);
-    cg_loop_end(c, &lj);
+    LLVMValueRef gj = cg_addk(c, j, g * s->r->hidden);
+    LLVMValueRef v = cg_ldf(c, s->xw, cg_iadd(c, w->xr, gj));
+    return s->bs ? cg_fadd(c, v, cg_ldf(c, s->bs, gj)) : v;
 }
 
-/* gx[g*H + j] + gh[g*H + j] */
-static LLVMValueRef gsum(rg *s, int g, LLVMValueRef j) {
-    LLVMValueRef i = cg_addk(s->c, j, g * s->r->hidden);
-    return cg_fadd(s->c, cg_ldf(s->c, s->gx, i), cg_ldf(s->c, s->gh, i));
+/* gh of gate g at column j of row w. */
+static LLVMValueRef hpre(rg *s, const row *w, int g, LLVMValueRef j) {
+    return cg_ldf(s->c, s->gh, cg_iadd(s->c, w->gr, cg_addk(s->c, j, g * s->r->hidden)));
+}
+
+/* The whole pre-activation of gate g: xw + gh + bs. */
+static LLVMValueRef gsum(rg *s, const row *w, int g, LLVMValueRef j) {
+    return cg_fadd(s->c, xpre(s, w, g, j), hpre(s, w, g, j));
 }
 
 /* pre + P_d[g*H + j] * cv (peephole g of i,o,f), or pre without P. */
@@ -83,72 +206,76 @@ static LLVMValueRef peep(rg *s, int g, LLVMValueRef j, LLVMValueRef pre, LLVMVal
     return cg_fadd(s->c, pre, cg_fmul(s->c, cg_ldf(s->c, s->p, cg_addk(s->c, j, off)), cv));
 }
 
-static void lstm_cell(rg *s, LLVMValueRef hb) {
+/* hs[hb + j] = h, and Y[yo + j] = h. */
+static void put_h(rg *s, const row *w, LLVMValueRef j, LLVMValueRef h) {
+    cg_stf(s->c, h, s->hs, cg_iadd(s->c, w->hb, j));
+    if (w->yo) cg_stf(s->c, h, s->y, cg_iadd(s->c, w->yo, j));
+}
+
+static void lstm_cell(rg *s, const row *w) {
     cg_ctx *c = s->c;
     cg_loop lj;
     LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
-    LLVMValueRef sj = LLVMBuildNSWAdd(c->b, hb, j, "");
+    LLVMValueRef sj = cg_iadd(c, w->hb, j);
     LLVMValueRef cv = cg_ldf(c, s->cs, sj);
-    LLVMValueRef i = act(s, 0, peep(s, 0, j, gsum(s, 0, j), cv));
+    LLVMValueRef i = act(s, 0, peep(s, 0, j, gsum(s, w, 0, j), cv));
     LLVMValueRef f = s->r->input_forget ? LLVMBuildFSub(c->b, cg_f32(c, 1.0), i, "")
-                                        : act(s, 0, peep(s, 2, j, gsum(s, 2, j), cv));
-    LLVMValueRef g = act(s, 1, gsum(s, 3, j));
+                                        : act(s, 0, peep(s, 2, j, gsum(s, w, 2, j), cv));
+    LLVMValueRef g = act(s, 1, gsum(s, w, 3, j));
     LLVMValueRef cn = cg_fadd(c, cg_fmul(c, f, cv), cg_fmul(c, i, g));
-    LLVMValueRef o = act(s, 0, peep(s, 1, j, gsum(s, 1, j), cn));
+    LLVMValueRef o = act(s, 0, peep(s, 1, j, gsum(s, w, 1, j), cn));
     cg_stf(c, cn, s->cs, sj);
-    cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &s->act[2], cn)), s->hs, sj);
+    put_h(s, w, j, cg_fmul(c, o, cg_act_emit(c, &s->act[2], cn)));
     cg_loop_end(c, &lj);
 }
 
-static void gru_cell(rg *s, LLVMValueRef hb) {
+/* GRU with linear_before_reset = 0, first pass: rh[b] = r hs[b]. */
+static void gru_reset(rg *s, const row *w) {
+    cg_ctx *c = s->c;
+    cg_loop lj;
+    LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
+    LLVMValueRef sj = cg_iadd(c, w->hb, j);
+    cg_stf(c, cg_fmul(c, act(s, 0, gsum(s, w, 1, j)), cg_ldf(c, s->hs, sj)), s->rh, sj);
+    cg_loop_end(c, &lj);
+}
+
+static void gru_cell(rg *s, const row *w) {
     cg_ctx *c = s->c;
     const glc_rnn_desc *r = s->r;
-    int64_t H = r->hidden, GH = 3 * H;
-    cg_loop l1, l2;
-    LLVMValueRef j = cg_loop_begin(c, &l1, H);
-    LLVMValueRef rg_ = act(s, 0, gsum(s, 1, j));
-    if (r->linear_before_reset) {
-        LLVMValueRef i = cg_addk(c, j, 2 * H);
-        cg_stf(c, cg_fmul(c, cg_ldf(c, s->gh, i), rg_), s->gh, i);
-    } else {
-        cg_stf(c, cg_fmul(c, rg_, cg_ldf(c, s->hs, LLVMBuildNSWAdd(c->b, hb, j, ""))), s->rh, j);
-    }
-    cg_loop_end(c, &l1);
-    if (!r->linear_before_reset) /* gh_h = (r h) R_h^T + Rb_h */
-        gemv(s, s->gh, s->rh, cg_i64(c, 0), s->rw, s->d * GH * H, s->bias, s->d * 2 * GH + GH, H,
-             2 * H, 3 * H);
-    j = cg_loop_begin(c, &l2, H);
-    LLVMValueRef sj = LLVMBuildNSWAdd(c->b, hb, j, "");
-    LLVMValueRef z = act(s, 0, gsum(s, 0, j));
-    LLVMValueRef ht = act(s, 1, gsum(s, 2, j));
-    LLVMValueRef h = cg_fadd(c, cg_fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), z, ""), ht),
-                          cg_fmul(c, z, cg_ldf(c, s->hs, sj)));
-    cg_stf(c, h, s->hs, sj);
-    cg_loop_end(c, &l2);
-}
-
-static void rnn_cell(rg *s, LLVMValueRef hb) {
-    cg_ctx *c = s->c;
+    int64_t H = r->hidden;
     cg_loop lj;
-    LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
-    cg_stf(c, act(s, 0, gsum(s, 0, j)), s->hs, LLVMBuildNSWAdd(c->b, hb, j, ""));
+    LLVMValueRef j = cg_loop_begin(c, &lj, H);
+    LLVMValueRef z = act(s, 0, gsum(s, w, 0, j));
+    LLVMValueRef hpre_h = hpre(s, w, 2, j);
+    if (r->linear_before_reset) { /* r (h R_h^T + Rb_h) */
+        LLVMValueRef rg_ = act(s, 0, gsum(s, w, 1, j));
+        if (s->bias)
+            hpre_h = cg_fadd(c, hpre_h, cg_ldf(c, s->bias, cg_addk(c, j, s->d * 6 * H + 5 * H)));
+        hpre_h = cg_fmul(c, rg_, hpre_h);
+    }
+    LLVMValueRef ht = act(s, 1, cg_fadd(c, xpre(s, w, 2, j), hpre_h));
+    LLVMValueRef hv = cg_ldf(c, s->hs, cg_iadd(c, w->hb, j));
+    LLVMValueRef h = cg_fadd(c, cg_fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), z, ""), ht),
+                             cg_fmul(c, z, hv));
+    put_h(s, w, j, h);
     cg_loop_end(c, &lj);
 }
 
-/* Element offset of Y(t, d, b, 0) / X(t, b, 0) / state(d, b, 0) for runtime t, b. */
+static void rnn_cell(rg *s, const row *w) {
+    cg_ctx *c = s->c;
+    cg_loop lj;
+    LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
+    put_h(s, w, j, act(s, 0, gsum(s, w, 0, j)));
+    cg_loop_end(c, &lj);
+}
+
+/* Element offset of Y(t, d, b, 0) / state(d, b, 0) for runtime t, b. */
 static LLVMValueRef y_off(rg *s, LLVMValueRef t, LLVMValueRef b) {
     const glc_rnn_desc *r = s->r;
     int64_t D = r->dirs, N = r->batch, S = r->seq, H = r->hidden;
     if (r->layout)
         return cg_madd(s->c, b, S * D * H, cg_madd(s->c, t, D * H, cg_i64(s->c, s->d * H)));
     return cg_madd(s->c, t, D * N * H, cg_madd(s->c, b, H, cg_i64(s->c, s->d * N * H)));
-}
-
-static LLVMValueRef x_off(rg *s, LLVMValueRef t, LLVMValueRef b) {
-    const glc_rnn_desc *r = s->r;
-    if (r->layout)
-        return cg_madd(s->c, b, r->seq * r->input, cg_madd(s->c, t, r->input, cg_i64(s->c, 0)));
-    return cg_madd(s->c, t, r->batch * r->input, cg_madd(s->c, b, r->input, cg_i64(s->c, 0)));
 }
 
 static LLVMValueRef state_off(rg *s, LLVMValueRef b) {
@@ -164,8 +291,8 @@ static void copy_row(rg *s, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef sr
     cg_ctx *c = s->c;
     cg_loop lj;
     LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
-    LLVMValueRef v = src ? cg_ldf(c, src, LLVMBuildNSWAdd(c->b, soff, j, "")) : cg_f32(c, 0.0);
-    cg_stf(c, v, dst, LLVMBuildNSWAdd(c->b, doff, j, ""));
+    LLVMValueRef v = src ? cg_ldf(c, src, cg_iadd(c, soff, j)) : cg_f32(c, 0.0);
+    cg_stf(c, v, dst, cg_iadd(c, doff, j));
     cg_loop_end(c, &lj);
 }
 
@@ -181,82 +308,193 @@ static LLVMValueRef seq_len(rg *s, LLVMValueRef b) {
     return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, v, S, ""), S, v, "");
 }
 
-/* One valid step of row b at time index ti: gates, cell, Y(ti). */
-static void emit_step(rg *s, LLVMValueRef ti, LLVMValueRef b) {
+/* The cell of batch row b at step `step` with length len (step < len). */
+static void emit_row_cell(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef len, bool reset) {
     cg_ctx *c = s->c;
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden, GH = r->gates * H;
-    LLVMValueRef hb = cg_madd(c, b, H, cg_i64(c, 0));
-    gemv(s, s->gx, s->x, x_off(s, ti, b), s->w, s->d * GH * r->input, s->bias, s->d * 2 * GH,
-         r->input, 0, GH);
-    bool lbr0 = r->op == GLC_OP_GRU && !r->linear_before_reset;
-    gemv(s, s->gh, s->hs, hb, s->rw, s->d * GH * H, s->bias, s->d * 2 * GH + GH, H, 0,
-         lbr0 ? 2 * H : GH);
-    if (r->op == GLC_OP_LSTM)
-        lstm_cell(s, hb);
+    LLVMValueRef ti = step;
+    if (glc_rnn_is_reverse(r, s->d))
+        ti = LLVMBuildNSWSub(c->b, LLVMBuildNSWSub(c->b, len, cg_i64(c, 1), ""), step, "");
+    LLVMValueRef xrow = cg_madd(c, LLVMBuildNSWSub(c->b, ti, s->tb, ""), s->pl->rt,
+                                cg_madd(c, b, s->pl->rb, cg_i64(c, 0)));
+    row w = {.xr = cg_madd(c, xrow, GH, cg_i64(c, 0)),
+             .gr = cg_madd(c, b, GH, cg_i64(c, 0)),
+             .hb = cg_madd(c, b, H, cg_i64(c, 0)),
+             .yo = s->y && !reset ? y_off(s, ti, b) : NULL};
+    if (reset)
+        gru_reset(s, &w);
+    else if (r->op == GLC_OP_LSTM)
+        lstm_cell(s, &w);
     else if (r->op == GLC_OP_GRU)
-        gru_cell(s, hb);
+        gru_cell(s, &w);
     else
-        rnn_cell(s, hb);
-    if (s->y) copy_row(s, s->y, y_off(s, ti, b), s->hs, hb);
+        rnn_cell(s, &w);
 }
 
-static void emit_direction(rg *s) {
+/* The cells of every batch row at step `step` (reset: GRU's first pass, no Y). */
+static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
+    cg_ctx *c = s->c;
+    cg_loop lb;
+    LLVMValueRef b = cg_loop_begin(c, &lb, s->r->batch);
+    LLVMValueRef len = seq_len(s, b);
+    if (!s->sl) {
+        emit_row_cell(s, step, b, len, reset);
+    } else {
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, step, len, ""));
+        emit_row_cell(s, step, b, len, reset);
+        cg_if_else(c, &f);
+        if (s->y && !reset) copy_row(s, s->y, y_off(s, step, b), NULL, NULL);
+        cg_if_end(c, &f);
+    }
+    cg_loop_end(c, &lb);
+}
+
+static LLVMValueRef fptr(rg *s, LLVMValueRef base, int64_t off) {
+    return off ? cg_gep(s->c, s->c->f32, base, cg_i64(s->c, off)) : base;
+}
+
+/* One step: the hidden products and the cells. */
+static glc_status emit_step(rg *s, LLVMValueRef step) {
+    const glc_rnn_desc *r = s->r;
+    int64_t H = r->hidden, GH = r->gates * H;
+    cg_gemm g = product(s->pl, s->d, P_HIDDEN, 0);
+    g.a = s->hs;
+    g.b = fptr(s, s->rw, s->d * GH * H);
+    g.y = s->gh;
+    g.scratch = s->gs;
+    GLC_TRY(cg_gemm_emit(s->c, &g));
+    if (lbr0(r)) {
+        emit_cells(s, step, true);
+        g = product(s->pl, s->d, P_RESET, 0);
+        g.a = s->rh;
+        g.b = fptr(s, s->rw, s->d * GH * H + 2 * H * H);
+        g.y = fptr(s, s->gh, 2 * H);
+        g.scratch = s->gs;
+        GLC_TRY(cg_gemm_emit(s->c, &g));
+    }
+    emit_cells(s, step, false);
+    return GLC_OK;
+}
+
+/* xw = the input projection of `steps` steps from time index s->tb. */
+static glc_status emit_input(rg *s, int64_t steps) {
+    cg_ctx *c = s->c;
+    const glc_rnn_desc *r = s->r;
+    int64_t I = r->input, N = r->batch, S = r->seq, GH = r->gates * r->hidden;
+    cg_gemm g = product(s->pl, s->d, P_INPUT, steps);
+    g.b = fptr(s, s->w, s->d * GH * I);
+    g.scratch = s->gs;
+    if (!s->pl->per_row) { /* layout 1 here has Tc = S, tb = 0 */
+        g.a = r->layout ? s->x : cg_gep(c, c->f32, s->x, cg_madd(c, s->tb, N * I, cg_i64(c, 0)));
+        g.y = s->xw;
+        return cg_gemm_emit(c, &g);
+    }
+    cg_loop lb;
+    LLVMValueRef b = cg_loop_begin(c, &lb, N);
+    g.a = cg_gep(c, c->f32, s->x, cg_madd(c, cg_iadd(c, cg_madd(c, b, S, cg_i64(c, 0)), s->tb), I,
+                                          cg_i64(c, 0)));
+    g.y = cg_gep(c, c->f32, s->xw, cg_madd(c, b, s->pl->tc * GH, cg_i64(c, 0)));
+    GLC_TRY(cg_gemm_emit(c, &g));
+    cg_loop_end(c, &lb);
+    return GLC_OK;
+}
+
+/* The chunks of direction s->d: input product, then the steps. */
+static glc_status emit_chunks(rg *s) {
+    cg_ctx *c = s->c;
+    const rnn_plan *pl = s->pl;
+    int64_t S = s->r->seq;
+    cg_loop lc, lt;
+    LLVMValueRef ci = cg_loop_begin(c, &lc, pl->nch);
+    LLVMValueRef c0 = cg_madd(c, ci, pl->tc, cg_i64(c, 0));
+    s->tb = c0;
+    if (glc_rnn_is_reverse(s->r, s->d)) { /* max(S - c0 - Tc, 0) */
+        LLVMValueRef t = LLVMBuildNSWSub(c->b, cg_i64(c, S - pl->tc), c0, "");
+        LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, t, cg_i64(c, 0), "");
+        s->tb = LLVMBuildSelect(c->b, neg, cg_i64(c, 0), t, "");
+    }
+    if (pl->last == pl->tc) {
+        GLC_TRY(emit_input(s, pl->tc));
+    } else {
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, ci, cg_i64(c, pl->nch - 1), ""));
+        GLC_TRY(emit_input(s, pl->last));
+        cg_if_else(c, &f);
+        GLC_TRY(emit_input(s, pl->tc));
+        cg_if_end(c, &f);
+    }
+    LLVMValueRef step = cg_iadd(c, c0, cg_loop_begin(c, &lt, pl->tc));
+    if (pl->last == pl->tc) {
+        GLC_TRY(emit_step(s, step));
+    } else { /* the last chunk is shorter */
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, step, cg_i64(c, S), ""));
+        GLC_TRY(emit_step(s, step));
+        cg_if_else(c, &f); /* nothing else */
+        cg_if_end(c, &f);
+    }
+    cg_loop_end(c, &lt);
+    cg_loop_end(c, &lc);
+    return GLC_OK;
+}
+
+/* bs = Wb_d + Rb_d (Wb_d alone for GRU's h gate with linear_before_reset = 1). */
+static void emit_bias_sum(rg *s) {
+    cg_ctx *c = s->c;
+    const glc_rnn_desc *r = s->r;
+    int64_t GH = r->gates * r->hidden, both = r->op == GLC_OP_GRU && r->linear_before_reset
+                                                  ? 2 * r->hidden
+                                                  : GH;
+    int64_t wb = s->d * 2 * GH;
+    cg_loop lj, lk;
+    LLVMValueRef j = cg_loop_begin(c, &lj, both);
+    cg_stf(c,
+           cg_fadd(c, cg_ldf(c, s->bias, cg_addk(c, j, wb)), cg_ldf(c, s->bias, cg_addk(c, j, wb + GH))),
+           s->bs, j);
+    cg_loop_end(c, &lj);
+    LLVMValueRef k = cg_addk(c, cg_loop_begin(c, &lk, GH - both), both);
+    cg_stf(c, cg_ldf(c, s->bias, cg_addk(c, k, wb)), s->bs, k);
+    cg_loop_end(c, &lk);
+}
+
+static glc_status emit_direction(rg *s) {
     cg_ctx *c = s->c;
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden;
-    cg_loop lb, lt, lb2, lb3;
+    cg_loop lb, lb3;
     LLVMValueRef b = cg_loop_begin(c, &lb, r->batch);
     LLVMValueRef so = state_off(s, b), hb = cg_madd(c, b, H, cg_i64(c, 0));
     copy_row(s, s->hs, hb, s->h0, so);
     if (r->op == GLC_OP_LSTM) copy_row(s, s->cs, hb, s->c0, so);
     cg_loop_end(c, &lb);
-    LLVMValueRef t = cg_loop_begin(c, &lt, r->seq);
-    b = cg_loop_begin(c, &lb2, r->batch);
-    LLVMValueRef len = seq_len(s, b);
-    cg_if f;
-    cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, t, len, ""));
-    LLVMValueRef ti = t;
-    if (glc_rnn_is_reverse(r, s->d))
-        ti = LLVMBuildNSWSub(c->b, LLVMBuildNSWSub(c->b, len, cg_i64(c, 1), ""), t, "");
-    emit_step(s, ti, b);
-    cg_if_else(c, &f);
-    if (s->y) copy_row(s, s->y, y_off(s, t, b), NULL, NULL);
-    cg_if_end(c, &f);
-    cg_loop_end(c, &lb2);
-    cg_loop_end(c, &lt);
-    if (!s->yh && !s->yc) return;
+    if (s->bias) emit_bias_sum(s);
+    GLC_TRY(emit_chunks(s));
+    if (!s->yh && !s->yc) return GLC_OK;
     b = cg_loop_begin(c, &lb3, r->batch);
     so = state_off(s, b);
     hb = cg_madd(c, b, H, cg_i64(c, 0));
     if (s->yh) copy_row(s, s->yh, so, s->hs, hb);
     if (s->yc) copy_row(s, s->yc, so, s->cs, hb);
     cg_loop_end(c, &lb3);
-}
-
-static LLVMValueRef scratch(cg_ctx *c, int64_t n) {
-    return cg_alloca_entry(c, LLVMArrayType2(c->f32, (uint64_t)(n > 0 ? n : 1)));
+    return GLC_OK;
 }
 
 glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    glc_rnn_desc r;
-    GLC_TRY(glc_rnn_desc_read(c->g, n, &r, c->d));
-    int64_t floats = 2 * r.batch * r.hidden + 2 * r.gates * r.hidden + r.hidden;
-    if (floats > MAX_STACK_FLOATS)
-        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n,
-                            "%s: %lld floats of state/gate scratch exceed the %d-float stack "
-                            "budget (batch %lld, hidden %lld)",
-                            glc_op_name(n->op), (long long)floats, MAX_STACK_FLOATS,
-                            (long long)r.batch, (long long)r.hidden);
-    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
+    rnn_plan pl;
+    GLC_TRY(make_plan(c, n, &pl, c->d));
+    const glc_rnn_desc *r = &pl.r;
+    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in + 1);
     LLVMValueRef o[3] = {0}, in[8] = {0};
     for (int k = 0; k < n->n_out && k < 3; k++)
         if (n->out[k]) o[k] = LLVMGetParam(*fn, (unsigned)k);
     for (int i = 0; i < n->n_in && i < 8; i++)
         if (n->in[i]) in[i] = LLVMGetParam(*fn, (unsigned)(n->n_out + i));
-    int64_t NH = r.batch * r.hidden, GH = r.gates * r.hidden;
+    LLVMValueRef scratch = LLVMGetParam(*fn, (unsigned)(n->n_out + n->n_in));
     rg s = {.c = c,
-            .r = &r,
+            .r = r,
+            .pl = &pl,
             .y = o[0],
             .yh = o[1],
             .yc = o[2],
@@ -268,15 +506,16 @@ glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
             .h0 = in[GLC_RNN_INIT_H],
             .c0 = in[GLC_RNN_INIT_C],
             .p = in[GLC_RNN_P]};
-    s.hs = scratch(c, NH);                                /* (N, H) */
-    s.cs = scratch(c, r.op == GLC_OP_LSTM ? NH : 1);      /* (N, H) */
-    s.gx = scratch(c, GH);                                /* (G*H) */
-    s.gh = scratch(c, GH);                                /* (G*H) */
-    s.rh = scratch(c, r.op == GLC_OP_GRU ? r.hidden : 1); /* (H) */
-    s.acc = cg_alloca_entry(c, c->f32);
-    for (s.d = 0; s.d < r.dirs; s.d++) {
-        s.act = &r.acts[s.d * r.acts_per_dir];
-        emit_direction(&s);
+    s.xw = scratch;                          /* (Tc rows of N, G*H) */
+    s.gh = fptr(&s, scratch, pl.off_gh);     /* (N, G*H) */
+    s.hs = fptr(&s, scratch, pl.off_hs);     /* (N, H) */
+    s.cs = fptr(&s, scratch, pl.off_cs);     /* (N, H), LSTM */
+    s.rh = fptr(&s, scratch, pl.off_rh);     /* (N, H), GRU lbr0 */
+    s.bs = s.bias ? fptr(&s, scratch, pl.off_bs) : NULL; /* (G*H) */
+    s.gs = pl.gemm_bytes ? fptr(&s, scratch, pl.floats) : NULL;
+    for (s.d = 0; s.d < r->dirs; s.d++) {
+        s.act = &r->acts[s.d * r->acts_per_dir];
+        GLC_TRY(emit_direction(&s));
     }
     cg_kernel_end(c);
     return GLC_OK;

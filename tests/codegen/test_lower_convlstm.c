@@ -2,8 +2,9 @@
  * reference interpreter on random data, over the attribute space: spatial rank 1/2/3,
  * strides, dilations, explicit pads and every auto_pad, even recurrent kernels, directions,
  * layouts, sequence_lens (with 0), initial states, peepholes, clip, activations, every
- * subset of outputs, and a grid large enough that the input convolution is hoisted in
- * several (ragged) chunks of steps. */
+ * subset of outputs, a grid large enough that the input convolution is hoisted in
+ * several (ragged) chunks of steps, and constant weights (the products pack them) with
+ * 1x1 kernels and a recurrent im2col in blocks with a remainder. */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
@@ -33,6 +34,7 @@ typedef struct cfg {
     int n_acts;
     const float *alpha, *beta;
     int n_alpha, n_beta;
+    bool const_w; /* W, R and B as constants (packable weights) instead of inputs */
 } cfg;
 
 static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
@@ -57,6 +59,20 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     if (c->beta) glc_node_set_floats(g, id, "activation_beta", c->beta, (uint32_t)c->n_beta);
 }
 
+/* A constant of small deterministic values in [-0.3, 0.3]. */
+static glc_value_id weights_const(glc_graph *g, const char *name, int rank, const int64_t *dims,
+                                  int mul) {
+    int64_t n = 1;
+    for (int a = 0; a < rank; a++)
+        n *= dims[a];
+    float *v = malloc((size_t)n * sizeof *v);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = (float)((i * mul) % 13 - 6) * 0.05f;
+    glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, rank, dims, v);
+    free(v);
+    return id;
+}
+
 /* The state grid S' is not known before inference: build the node without the inputs
  * whose shape depends on it, infer, then rebuild with them (same attributes). */
 static void build(glc_graph *g, const cfg *c, const int64_t *sp, glc_value_id *out) {
@@ -71,9 +87,15 @@ static void build(glc_graph *g, const cfg *c, const int64_t *sp, glc_value_id *o
     }
     glc_value_id in[8] = {0};
     in[0] = cg_in(g, "X", GLC_DT_F32, 3 + R, x);
-    in[1] = cg_in(g, "W", GLC_DT_F32, 3 + R, w);
-    in[2] = cg_in(g, "R", GLC_DT_F32, 3 + R, r);
-    if (c->bias) in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 8 * F});
+    if (c->const_w) {
+        in[1] = weights_const(g, "W", 3 + R, w, 7);
+        in[2] = weights_const(g, "R", 3 + R, r, 5);
+        if (c->bias) in[3] = weights_const(g, "B", 2, (int64_t[]){D, 8 * F}, 3);
+    } else {
+        in[1] = cg_in(g, "W", GLC_DT_F32, 3 + R, w);
+        in[2] = cg_in(g, "R", GLC_DT_F32, 3 + R, r);
+        if (c->bias) in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 8 * F});
+    }
     if (c->seq_lens)
         in[4] =
             glc_graph_add_const(g, "sequence_lens", GLC_DT_I32, 1, (int64_t[]){c->N}, c->seq_lens);
@@ -177,6 +199,33 @@ static void test_lower_convlstm__large_grid_hoists_input_conv_in_ragged_chunks(v
     check(&c, "cl_chunks.so");
 }
 
+/* Constant weights (packed by the products), bidirectional: the recurrent im2col of 800 rows
+ * x 32 outputs a row takes 40 of the 45 rows a block, then a remainder of 5. */
+static void test_lower_convlstm__const_weights_bidir_recurrent_im2col_in_blocks(void **state) {
+    (void)state;
+    cfg c = {2, 2, 1, 3, 32, {45, 32}, {3, 3}, {5, 5}, .auto_pad = "SAME_UPPER",
+             .direction = "bidirectional", .bias = 1, .h0 = 1, .want = {1, 1, 1},
+             .const_w = 1};
+    check(&c, "cl_const_blocks.so");
+}
+
+/* 1x1 kernels: both convolutions read their operand directly (no im2col). */
+static void test_lower_convlstm__const_weights_1x1_kernels_layout1(void **state) {
+    (void)state;
+    cfg c = {2, 3, 2, 5, 4, {5, 6}, {1, 1}, {1, 1}, .layout = 1, .bias = 1, .c0 = 1,
+             .peep = 1, .seq_lens = LENS2, .want = {1, 1, 1}, .const_w = 1};
+    check(&c, "cl_1x1.so");
+}
+
+/* Rank 1 with constant weights, a strided dilated input convolution, no bias. */
+static void test_lower_convlstm__const_weights_rank1_strided_dilated(void **state) {
+    (void)state;
+    static const int64_t strides[1] = {2}, dil[1] = {2}, pads[2] = {2, 1};
+    cfg c = {1, 3, 2, 3, 8, {23}, {3}, {3}, .strides = strides, .dilations = dil,
+             .pads = pads, .direction = "reverse", .want = {1, 1, 0}, .const_w = 1};
+    check(&c, "cl_r1.so");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_convlstm__rank2_forward_all_inputs_strides_dilations_pads),
@@ -185,6 +234,9 @@ int main(void) {
         cmocka_unit_test(test_lower_convlstm__rank2_same_lower_even_kernels_acts_only_yh),
         cmocka_unit_test(test_lower_convlstm__rank2_valid_layout1_peepholes_y_and_yc),
         cmocka_unit_test(test_lower_convlstm__large_grid_hoists_input_conv_in_ragged_chunks),
+        cmocka_unit_test(test_lower_convlstm__const_weights_bidir_recurrent_im2col_in_blocks),
+        cmocka_unit_test(test_lower_convlstm__const_weights_1x1_kernels_layout1),
+        cmocka_unit_test(test_lower_convlstm__const_weights_rank1_strided_dilated),
     };
     return cmocka_run_group_tests_name("lower_convlstm", tests, group_setup, group_teardown);
 }

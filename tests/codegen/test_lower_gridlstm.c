@@ -2,7 +2,8 @@
  * reference interpreter on random data, over the attribute space: K = 1 and 2, one and
  * several layers, tied and untied weights, priority on and off, W_in and B present or
  * absent, weights as constants or run-time inputs, activations with alpha/beta and clip,
- * degenerate grids (one row, one column, one position); and the stack-budget refusal. */
+ * degenerate grids (one row, one column, one position), and grids whose hoisted products
+ * are split into chunks of positions. */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
@@ -140,22 +141,31 @@ static void test_lower_gridlstm__activations_alpha_beta_and_clip(void **state) {
           "g9.so");
 }
 
-static void test_lower_gridlstm__state_beyond_the_stack_budget_is_unsupported(void **state) {
+/* Once refused (its state exceeded a 1 MiB stack budget); now workspace. */
+static void test_lower_gridlstm__wide_grid_state_in_workspace(void **state) {
     (void)state;
-    /* 2 * L * ((K-1)*cols + 1) * F = 2 * 8 * 1001 * 32 floats > 1 MiB of stack */
-    glc_graph *g = build(&(cfg){.k = 2, .N = 1, .C = 32, .F = 32, .L = 8, .S1 = 1, .S2 = 1000,
-                                .priority = -1});
-    glc_diag d;
-    memset(&d, 0, sizeof d);
-    assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
-    char path[700];
-    snprintf(path, sizeof path, "%s/big.so", cg_tmpdir);
-    glc_codegen_options o = glc_codegen_defaults();
-    assert_int_equal(glc_codegen_emit(g, &o, path, &d), GLC_E_UNSUPPORTED);
-    assert_string_equal(d.node, "grid");
-    if (!strstr(d.msg, "GridLSTM: 512832 floats of state scratch exceed the 262144-float stack"))
-        fail_msg("diagnostic '%s'", d.msg);
-    glc_graph_destroy(g);
+    check(&(cfg){.k = 2, .N = 1, .C = 8, .F = 8, .L = 3, .S1 = 2, .S2 = 300, .priority = -1,
+                 .bias = true},
+          "wide.so");
+}
+
+/* ag = (Pc, N, (K+1)4F) exceeds the 2^19-float chunk budget: N (K+1)4F = 4*3*4*24 = 1152
+ * floats per position, at most 455 of the 4*250 = 1000 positions per chunk (334, 334, 332):
+ * several chunks, a shorter last one, grid rows crossing chunk borders; batch rows > 1. */
+static void test_lower_gridlstm__chunked_positions_k2_batch4(void **state) {
+    (void)state;
+    check(&(cfg){.k = 2, .N = 4, .C = 5, .F = 24, .L = 2, .S1 = 4, .S2 = 250, .priority = 1,
+                 .bias = true, .w_in = true, .constant = true},
+          "chunk2.so");
+}
+
+/* K = 1, untied constant weights (layers unrolled), chunks with a remainder: N (K+1)4F =
+ * 16*2*4*8 = 1024 floats per position, at most 512 of 1093 per chunk (365, 365, 363). */
+static void test_lower_gridlstm__chunked_positions_k1_unrolled_layers(void **state) {
+    (void)state;
+    check(&(cfg){.k = 1, .N = 16, .C = 8, .F = 8, .L = 3, .S1 = 1093, .priority = 0,
+                 .bias = true, .constant = true},
+          "chunk1.so");
 }
 
 int main(void) {
@@ -167,7 +177,9 @@ int main(void) {
         cmocka_unit_test(test_lower_gridlstm__k2_three_layers_tied_priority0_constant),
         cmocka_unit_test(test_lower_gridlstm__k2_single_row_and_single_column),
         cmocka_unit_test(test_lower_gridlstm__activations_alpha_beta_and_clip),
-        cmocka_unit_test(test_lower_gridlstm__state_beyond_the_stack_budget_is_unsupported),
+        cmocka_unit_test(test_lower_gridlstm__wide_grid_state_in_workspace),
+        cmocka_unit_test(test_lower_gridlstm__chunked_positions_k2_batch4),
+        cmocka_unit_test(test_lower_gridlstm__chunked_positions_k1_unrolled_layers),
     };
     return cmocka_run_group_tests_name("lower_gridlstm", tests, group_setup, group_teardown);
 }

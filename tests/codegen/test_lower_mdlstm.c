@@ -30,6 +30,7 @@ typedef struct cfg {
     const char *const *acts; /* 3 names or NULL */
     const float *alpha, *beta;
     int n_alpha, n_beta;
+    bool consts; /* W, R, B, P as constants (random) instead of graph inputs */
 } cfg;
 
 static int gates(const cfg *c) {
@@ -49,6 +50,22 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     if (c->beta) glc_node_set_floats(g, id, "activation_beta", c->beta, (uint32_t)c->n_beta);
 }
 
+/* A weight: a graph input, or a constant of random values in [-1, 1) when c->consts. */
+static glc_value_id weight(glc_graph *g, const cfg *c, const char *name, int rank,
+                           const int64_t *dims) {
+    if (!c->consts) return cg_in(g, name, GLC_DT_F32, rank, dims);
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++)
+        n *= dims[i];
+    float *v = malloc((size_t)n * sizeof *v);
+    unsigned seed = (unsigned)(n * 31 + (int64_t)name[0]);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = (float)((double)rand_r(&seed) / RAND_MAX * 2.0 - 1.0);
+    glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, rank, dims, v);
+    free(v);
+    return id;
+}
+
 /* The node's graph; extents is a graph input when ext_input, else c->ext (or absent). */
 static glc_graph *build(const cfg *c, bool ext_input) {
     glc_graph *g = glc_graph_create();
@@ -59,10 +76,10 @@ static glc_graph *build(const cfg *c, bool ext_input) {
         x[2 + k] = c->S[k];
     glc_value_id in[6] = {0};
     in[0] = cg_in(g, "X", GLC_DT_F32, 2 + c->rank, x);
-    in[1] = cg_in(g, "W", GLC_DT_F32, 3, (int64_t[]){D, GF, c->C});
-    in[2] = cg_in(g, "R", GLC_DT_F32, 4, (int64_t[]){D, c->rank, GF, c->F});
-    if (c->bias) in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, GF});
-    if (c->peep) in[4] = cg_in(g, "P", GLC_DT_F32, 2, (int64_t[]){D, (2 + c->rank) * c->F});
+    in[1] = weight(g, c, "W", 3, (int64_t[]){D, GF, c->C});
+    in[2] = weight(g, c, "R", 4, (int64_t[]){D, c->rank, GF, c->F});
+    if (c->bias) in[3] = weight(g, c, "B", 2, (int64_t[]){D, GF});
+    if (c->peep) in[4] = weight(g, c, "P", 2, (int64_t[]){D, (2 + c->rank) * c->F});
     int64_t ed[2] = {c->N, c->rank};
     if (ext_input)
         in[5] = cg_in(g, "extents", GLC_DT_I64, 2, ed);
@@ -171,6 +188,45 @@ static void test_lower_mdlstm__rank3_spatial_five_directions(void **state) {
     check(&c, "r3_spatial.so");
 }
 
+/* The wavefront kernel's edges with constant weights (transposed at compile time): hidden
+ * sizes below, at and above the 16-lane cell padding, a batch > 1 whose samples stop at
+ * different extents (smaller than the grid, and zero), every direction, non-square grids
+ * wider and taller than the diagonal length. */
+static void test_lower_mdlstm__rank2_constant_weights_padded_hidden_batch_extents(void **state) {
+    (void)state;
+    static const int64_t ext[6] = {3, 7, 2, 5, 0, 4};
+    cfg a = {2, 3, 5, 17, {3, 7}, 4, .bias = 1, .peep = 1, .ext = ext, .consts = 1};
+    check(&a, "r2_const_f17.so");
+    static const int64_t ext2[4] = {6, 2, 4, 3};
+    cfg b = {2, 2, 3, 16, {6, 3}, 4, .cell = "stable", .bias = 1, .ext = ext2, .consts = 1};
+    check(&b, "r2_const_f16.so");
+    cfg d = {2, 2, 4, 33, {4, 4}, 3, .cell = "spatial", .consts = 1, .clip = 0.8f};
+    check(&d, "r2_const_f33.so");
+}
+
+/* 1 x N and N x 1 grids (every diagonal holds one cell) with a batch and constant weights. */
+static void test_lower_mdlstm__rank2_line_grids_batch_constant_weights(void **state) {
+    (void)state;
+    static const int64_t ext[6] = {1, 9, 1, 4, 0, 9};
+    cfg a = {2, 3, 3, 5, {1, 9}, 4, .bias = 1, .peep = 1, .ext = ext, .consts = 1};
+    check(&a, "r2_line_row.so");
+    static const int64_t ext2[6] = {9, 1, 5, 1, 9, 0};
+    cfg b = {2, 3, 3, 5, {9, 1}, 4, .bias = 1, .ext = ext2, .consts = 1};
+    check(&b, "r2_line_col.so");
+}
+
+/* Rank 1 (one cell per step: the ONNX LSTM recurrence) and rank 3 (2-D wavefronts per
+ * slice) with constant weights and a batch. */
+static void test_lower_mdlstm__rank1_rank3_constant_weights(void **state) {
+    (void)state;
+    static const int64_t ext1[2] = {6, 3};
+    cfg a = {1, 2, 3, 20, {6}, 2, .bias = 1, .peep = 1, .ext = ext1, .consts = 1};
+    check(&a, "r1_const.so");
+    static const int64_t ext3[6] = {2, 3, 2, 1, 2, 1};
+    cfg b = {3, 2, 2, 3, {2, 3, 2}, 8, .bias = 1, .peep = 1, .ext = ext3, .consts = 1};
+    check(&b, "r3_const.so");
+}
+
 /* Extents as a runtime input with values outside [0, S_d]: the compiled model clamps
  * them (no status to return); equal to the interpreter on the clamped values. */
 static void test_lower_mdlstm__runtime_extents_out_of_range_act_clamped(void **state) {
@@ -225,6 +281,9 @@ int main(void) {
         cmocka_unit_test(test_lower_mdlstm__rank3_graves_eight_directions_extents),
         cmocka_unit_test(test_lower_mdlstm__rank3_spatial_five_directions),
         cmocka_unit_test(test_lower_mdlstm__runtime_extents_out_of_range_act_clamped),
+        cmocka_unit_test(test_lower_mdlstm__rank2_constant_weights_padded_hidden_batch_extents),
+        cmocka_unit_test(test_lower_mdlstm__rank2_line_grids_batch_constant_weights),
+        cmocka_unit_test(test_lower_mdlstm__rank1_rank3_constant_weights),
     };
     return cmocka_run_group_tests_name("lower_mdlstm", tests, group_setup, group_teardown);
 }

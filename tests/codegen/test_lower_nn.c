@@ -1,8 +1,11 @@
 /* test_lower_nn.c -- Conv, BatchNormalization, LeakyRelu, HardSigmoid and LogSoftmax
  * compiled to a shared object: against hand-computed values (groups, dilations, 3-D,
  * SAME_LOWER, asymmetric pads, windows wholly in the padding) and against the reference
- * interpreter on random data (both last-axis schemes: segments for short kernels, per-tap
- * loops for long ones), plus the compile-and-run time of a small 2-D convolution. */
+ * interpreter on random data (both last-axis schemes of the direct path: segments for short
+ * kernels, per-tap loops for long ones; and the matrix-product path: im2col blocks with and
+ * without a remainder, 1-D blocks clipping taps, 3-D, groups unrolled and looped, the 1x1
+ * path reading x directly, runtime weights), plus the compile-and-run time of a small 2-D
+ * convolution. */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
@@ -296,6 +299,103 @@ static void test_lower_nn__conv_3x32x32_16_filters_compiles_and_runs_fast(void *
     assert_true(t < 1.0);
 }
 
+/* ---- Conv as matrix products (>= 4 output channels per group), against the interpreter --- */
+
+static void test_lower_nn__gemm_conv_im2col_blocks_with_a_remainder(void **state) {
+    (void)state; /* kc 1600 x 40 outputs a row: 16 rows a 4 MiB block; 37 rows = 2 x 16 + 5 */
+    conv_attrs a = {.pads = {2, 2, 2, 2}, .has_pads = true};
+    conv_random(4, (int64_t[]){1, 64, 37, 40}, (int64_t[]){8, 64, 5, 5}, true, &a, "g_rem.so");
+}
+
+static void test_lower_nn__gemm_conv_im2col_blocks_dividing_the_rows(void **state) {
+    (void)state; /* 16 rows fit, 40 rows: blocks of 10, no remainder; two samples */
+    conv_attrs a = {.pads = {2, 1, 2, 3}, .has_pads = true};
+    conv_random(4, (int64_t[]){2, 64, 40, 40}, (int64_t[]){4, 64, 5, 5}, false, &a, "g_div.so");
+}
+
+static void test_lower_nn__gemm_conv_1d_blocks_clip_taps_to_the_block(void **state) {
+    (void)state; /* 1-D: the blocked axis is the last; 1103 outputs = 819 + 284 */
+    conv_attrs a = {.pads = {3, 1}, .has_pads = true, .dilations = {2}, .has_dilations = true};
+    conv_random(3, (int64_t[]){2, 256, 1107}, (int64_t[]){6, 256, 5}, true, &a, "g_1d.so");
+}
+
+static void test_lower_nn__gemm_conv_3d_blocked_strided_dilated(void **state) {
+    (void)state; /* kc 1728 x 110 outputs a row: blocks of 3 of the 9 rows of axis 0 */
+    conv_attrs a = {.pads = {1, 1, 1, 1, 1, 1}, .has_pads = true};
+    conv_random(5, (int64_t[]){1, 64, 9, 10, 11}, (int64_t[]){4, 64, 3, 3, 3}, true, &a, "g_3d.so");
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    G->opset = 17;
+    conv_attrs b = {.pads = {0, 2, 1, 1, 0, 2},
+                    .has_pads = true,
+                    .strides = {2, 1, 3},
+                    .has_strides = true,
+                    .dilations = {1, 2, 2},
+                    .has_dilations = true};
+    conv_random(5, (int64_t[]){2, 3, 7, 8, 12}, (int64_t[]){5, 3, 2, 3, 3}, true, &b, "g_3ds.so");
+}
+
+static void test_lower_nn__gemm_conv_2d_stride_dilation_asymmetric_pads(void **state) {
+    (void)state;
+    conv_attrs a = {.pads = {0, 3, 2, 1},
+                    .has_pads = true,
+                    .strides = {2, 3},
+                    .has_strides = true,
+                    .dilations = {3, 2},
+                    .has_dilations = true};
+    conv_random(4, (int64_t[]){3, 5, 17, 19}, (int64_t[]){6, 5, 3, 4}, true, &a, "g_sdp.so");
+}
+
+static void test_lower_nn__gemm_conv_groups_unrolled_and_looped(void **state) {
+    (void)state; /* 2 groups of 4 (one product each); 10 groups of 4 (a runtime loop) */
+    conv_attrs a = {.group = 2, .pads = {1, 1, 1, 1}, .has_pads = true};
+    conv_random(4, (int64_t[]){2, 6, 8, 9}, (int64_t[]){8, 3, 3, 3}, true, &a, "g_grp2.so");
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    G->opset = 17;
+    conv_attrs b = {.group = 10, .strides = {2, 1}, .has_strides = true};
+    conv_random(4, (int64_t[]){1, 20, 9, 7}, (int64_t[]){40, 2, 2, 3}, true, &b, "g_grp10.so");
+}
+
+static void test_lower_nn__gemm_conv_1x1_reads_x_directly(void **state) {
+    (void)state; /* 1x1, stride 1, no pads: x is B; with groups; strided 1x1 takes im2col */
+    conv_attrs a = {0};
+    conv_random(4, (int64_t[]){2, 16, 7, 9}, (int64_t[]){8, 16, 1, 1}, true, &a, "g_1x1.so");
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    G->opset = 17;
+    conv_attrs b = {.group = 2};
+    conv_random(5, (int64_t[]){2, 6, 3, 4, 5}, (int64_t[]){8, 3, 1, 1, 1}, false, &b, "g_1x1g.so");
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    G->opset = 17;
+    conv_attrs d = {.strides = {2, 2}, .has_strides = true};
+    conv_random(4, (int64_t[]){1, 5, 7, 8}, (int64_t[]){4, 5, 1, 1}, true, &d, "g_1x1s.so");
+}
+
+static void test_lower_nn__gemm_conv_runtime_weights_with_groups(void **state) {
+    (void)state;
+    conv_attrs a = {.group = 2, .pads = {1, 0, 0, 1}, .has_pads = true};
+    conv(4, (int64_t[]){2, 4, 6, 7}, (int64_t[]){8, 2, 2, 3}, NULL, NULL, true, &a);
+    cg_check_vs_interp(G, "g_rt.so");
+}
+
+static void test_lower_nn__gemm_conv_hand_computed_exact(void **state) {
+    (void)state; /* 4 identical all-ones 3x3 filters over iota: the basic case, 4 times */
+    conv_attrs a = {.pads = {1, 1, 1, 1}, .has_pads = true};
+    float w[36];
+    for (int i = 0; i < 36; i++)
+        w[i] = 1;
+    conv(4, (int64_t[]){1, 1, 5, 5}, (int64_t[]){4, 1, 3, 3}, w, NULL, false, &a);
+    float x[25], y1[25] = {12,  21, 27, 33,  24,  33,  54,  63, 72,  51,  63,  99, 108,
+                           117, 81, 93, 144, 153, 162, 111, 72, 111, 117, 123, 84};
+    float y[100];
+    for (int m = 0; m < 4; m++)
+        memcpy(y + 25 * m, y1, sizeof y1);
+    iota(x, 25);
+    check_values(x, y, "g_hand.so");
+}
+
 /* ---- BatchNormalization -------------------------------------------------------------- */
 
 /* BN of x (rank, xd) with constant parameters of shape (pr, pd); outputs flagged in want. */
@@ -438,6 +538,15 @@ int main(void) {
         T(test_lower_nn__conv_long_last_axis_kernel_uses_tap_loops_vs_interp),
         T(test_lower_nn__conv_valid_with_runtime_weights_and_bias),
         T(test_lower_nn__conv_3x32x32_16_filters_compiles_and_runs_fast),
+        T(test_lower_nn__gemm_conv_im2col_blocks_with_a_remainder),
+        T(test_lower_nn__gemm_conv_im2col_blocks_dividing_the_rows),
+        T(test_lower_nn__gemm_conv_1d_blocks_clip_taps_to_the_block),
+        T(test_lower_nn__gemm_conv_3d_blocked_strided_dilated),
+        T(test_lower_nn__gemm_conv_2d_stride_dilation_asymmetric_pads),
+        T(test_lower_nn__gemm_conv_groups_unrolled_and_looped),
+        T(test_lower_nn__gemm_conv_1x1_reads_x_directly),
+        T(test_lower_nn__gemm_conv_runtime_weights_with_groups),
+        T(test_lower_nn__gemm_conv_hand_computed_exact),
         T(test_lower_nn__batchnorm_inference_vs_interp),
         T(test_lower_nn__batchnorm_training_mode_vs_interp),
         T(test_lower_nn__batchnorm_training_running_mean_alone),

@@ -1,7 +1,8 @@
 /* test_lower_rnn.c -- compiled LSTM/GRU/RNN (codegen/lower_rnn.c) against the reference
  * interpreter on random data, over the attribute space: directions, layouts,
  * sequence_lens, initial states, peepholes, clip, input_forget, activations,
- * linear_before_reset, and every subset of outputs. */
+ * linear_before_reset, and every subset of outputs; odd sizes, and sequences long enough
+ * that the hoisted input projection runs in chunks. */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
@@ -30,7 +31,22 @@ typedef struct cfg {
     int n_acts;
     const float *alpha, *beta;
     int n_alpha, n_beta;
+    bool const_w; /* W, R as constants U(-1, 1)/sqrt(K): a contractive recurrence, so long
+                     sequences do not amplify rounding */
 } cfg;
+
+/* W or R (D, G*H, K) as a constant of U(-1, 1)/sqrt(K). */
+static glc_value_id small_weight(glc_graph *g, const char *name, int64_t D, int64_t GH,
+                                 int64_t K) {
+    unsigned seed = 77;
+    int64_t n = D * GH * K;
+    float *v = malloc((size_t)n * sizeof *v);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = ((float)rand_r(&seed) / RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
+    glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, 3, (int64_t[]){D, GH, K}, v);
+    free(v);
+    return id;
+}
 
 static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     if (c->direction) glc_node_set_string(g, id, "direction", c->direction);
@@ -59,8 +75,13 @@ static void check(const cfg *c, const char *file) {
     if (c->layout) x[0] = c->N, x[1] = c->S, st[0] = c->N, st[1] = D;
     glc_value_id in[8] = {0};
     in[0] = cg_in(g, "X", GLC_DT_F32, 3, x);
-    in[1] = cg_in(g, "W", GLC_DT_F32, 3, (int64_t[]){D, GH, c->I});
-    in[2] = cg_in(g, "R", GLC_DT_F32, 3, (int64_t[]){D, GH, c->H});
+    if (c->const_w) {
+        in[1] = small_weight(g, "W", D, GH, c->I);
+        in[2] = small_weight(g, "R", D, GH, c->H);
+    } else {
+        in[1] = cg_in(g, "W", GLC_DT_F32, 3, (int64_t[]){D, GH, c->I});
+        in[2] = cg_in(g, "R", GLC_DT_F32, 3, (int64_t[]){D, GH, c->H});
+    }
     if (c->bias) in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 2 * GH});
     if (c->seq_lens)
         in[4] =
@@ -211,6 +232,51 @@ static void test_lower_rnn__rnn_all_directions_and_layouts(void **state) {
         }
 }
 
+/* Odd sizes everywhere (batch 13, hidden 19, input 11): the products' row and column
+ * remainders; bidirectional with sequence_lens, so reverse rows of different lengths read
+ * different time indices of the hoisted projection. */
+static void test_lower_rnn__lstm_odd_sizes_bidirectional_seq_lens(void **state) {
+    (void)state;
+    static const int32_t lens[13] = {7, 1, 0, 7, 3, 9, 5, 7, 2, 6, 7, 4, 8};
+    cfg c = {GLC_OP_LSTM, 7, 13, 11, 19, .direction = "bidirectional", .bias = 1, .h0 = 1,
+             .c0 = 1, .peep = 1, .seq_lens = lens, .want = {1, 1, 1}};
+    check(&c, "lstm_odd.so");
+}
+
+/* The hoisted projection in chunks (xw = Tc*N*G*H floats capped at 2^19): N*G*H = 40*128 =
+ * 5120 floats per step, so 250 steps run as chunks of 84, 84, 82; forward with
+ * sequence_lens (chunked) and a short row. */
+static void test_lower_rnn__lstm_chunked_projection_seq_lens(void **state) {
+    (void)state;
+    static int32_t lens[40];
+    for (int b = 0; b < 40; b++)
+        lens[b] = b == 3 ? 0 : 250 - 7 * b;
+    cfg c = {GLC_OP_LSTM, 250, 40, 6, 32, .bias = 1, .h0 = 1, .seq_lens = lens,
+             .want = {1, 1, 1}, .const_w = 1};
+    check(&c, "lstm_chunk.so");
+}
+
+/* Chunks in layout 1 (one projection per batch row) and both directions (the reverse
+ * chunks cover time indices from the end, the last one shorter): N*G*H = 48*96 = 4608
+ * floats per step, 230 steps as 77, 77, 76; GRU in both reset forms. */
+static void test_lower_rnn__gru_chunked_layout1_bidirectional(void **state) {
+    (void)state;
+    for (int lbr = 0; lbr < 2; lbr++) {
+        cfg c = {GLC_OP_GRU, 230, 48, 5, 32, .direction = "bidirectional", .layout = 1,
+                 .bias = 1, .h0 = 1, .want = {1, 1, 0}, .lbr = lbr, .const_w = 1};
+        check(&c, lbr ? "gru_chunk1.so" : "gru_chunk0.so");
+    }
+}
+
+/* A reverse RNN in chunks, layout 0: N*H = 100*64 = 6400 floats per step, 170 steps as
+ * 57, 57, 56. */
+static void test_lower_rnn__rnn_chunked_reverse(void **state) {
+    (void)state;
+    cfg c = {GLC_OP_RNN, 170, 100, 3, 64, .direction = "reverse", .bias = 1,
+             .want = {1, 1, 0}, .const_w = 1};
+    check(&c, "rnn_chunk.so");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
@@ -220,6 +286,10 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__gru_both_reset_forms_bidirectional_seq_lens),
         cmocka_unit_test(test_lower_rnn__gru_layout1_reverse_clip_activations),
         cmocka_unit_test(test_lower_rnn__rnn_all_directions_and_layouts),
+        cmocka_unit_test(test_lower_rnn__lstm_odd_sizes_bidirectional_seq_lens),
+        cmocka_unit_test(test_lower_rnn__lstm_chunked_projection_seq_lens),
+        cmocka_unit_test(test_lower_rnn__gru_chunked_layout1_bidirectional),
+        cmocka_unit_test(test_lower_rnn__rnn_chunked_reverse),
     };
     return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
 }
