@@ -6,12 +6,17 @@
  * it and turn each output into a constant value holding the result; the node dies.
  * Folding in order lets a chain (Shape -> Gather -> Concat -> Reshape) collapse in
  * one sweep. A node the interpreter cannot evaluate is left alone, as is a node
- * whose output is a graph output.
+ * whose output is a graph output, and one whose outputs would take more than
+ * FOLD_MAX_BYTES: a small constant expanded (Pad, Expand, Tile...) into a huge one is
+ * cheaper to compute at run time than to allocate here and embed in the object, and a
+ * crafted model cannot make the compiler allocate gigabytes this way.
  * Postconditions: no live node has only constant inputs (except those just named).
  */
 #include "passes.h"
 
 #include <stdlib.h>
+
+enum { FOLD_MAX_BYTES = 64 << 20 };
 
 static bool all_inputs_const(const glc_graph *g, const glc_node *n) {
     bool any = false;
@@ -21,6 +26,17 @@ static bool all_inputs_const(const glc_graph *g, const glc_node *n) {
         any = true;
     }
     return any;
+}
+
+static bool outputs_too_big(const glc_graph *g, const glc_node *n) {
+    uint64_t total = 0;
+    for (int i = 0; i < n->n_out; i++)
+        if (n->out[i]) {
+            uint64_t b = glc_value_nbytes(&g->values[n->out[i]]);
+            if (b > FOLD_MAX_BYTES - total) return true;
+            total += b;
+        }
+    return false;
 }
 
 static bool feeds_graph_output(const glc_graph *g, const glc_node *n) {
@@ -69,7 +85,9 @@ glc_status glc_pass_fold_constants(glc_graph *g, glc_pass_ctx *cx) {
     bool changed = false;
     for (glc_node_id k = 0; k < g->n_nodes; k++) {
         glc_node *n = &g->nodes[k];
-        if (n->dead || !all_inputs_const(g, n) || feeds_graph_output(g, n)) continue;
+        if (n->dead || !all_inputs_const(g, n) || feeds_graph_output(g, n) ||
+            outputs_too_big(g, n))
+            continue;
         GLC_TRY(fold(g, k, cx->diag));
         changed |= g->nodes[k].dead;
     }

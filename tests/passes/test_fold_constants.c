@@ -59,6 +59,22 @@ static void test_fold_constants__folds_chains_in_one_sweep(void **state) {
     glc_graph_destroy(g);
 }
 
+/* x + Pad(c, 2^25 - 1 zeros): folding would allocate 128 MiB, so the Pad stays a node. */
+static void test_fold_constants__leaves_nodes_with_huge_outputs(void **state) {
+    glc_graph *g = glc_graph_create();
+    int64_t d1[1] = {1}, d2[1] = {2}, dbig[1] = {1 << 25}, pads[2] = {(1 << 25) - 1, 0};
+    float c[1] = {1};
+    glc_value_id pin[2] = {tb_const_f32(g, "c", 1, d1, c), tb_const_i64(g, "pads", 1, d2, pads)};
+    glc_value_id p = tb_node(g, GLC_OP_PAD, "pad", pin, 2, "p");
+    glc_value_id xp[2] = {tb_input(g, "x", 1, dbig), p};
+    glc_graph_add_output(g, tb_node(g, GLC_OP_ADD, "add", xp, 2, "y"));
+    glc_diag d = {0};
+    assert_int_equal(run(g, &d), GLC_OK);
+    assert_int_equal(tb_live_nodes(g, GLC_OP_PAD), 1);
+    assert_null(g->values[p].data);
+    glc_graph_destroy(g);
+}
+
 static void test_fold_constants__leaves_graph_without_constant_nodes_unchanged(void **state) {
     glc_graph *g = glc_graph_create();
     int64_t d2[1] = {2};
@@ -90,6 +106,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold_constants__folds_constant_subexpression),
         cmocka_unit_test(test_fold_constants__folds_chains_in_one_sweep),
+        cmocka_unit_test(test_fold_constants__leaves_nodes_with_huge_outputs),
         cmocka_unit_test(test_fold_constants__leaves_graph_without_constant_nodes_unchanged),
         cmocka_unit_test(test_fold_constants__keeps_nodes_that_write_graph_outputs),
     };
