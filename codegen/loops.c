@@ -69,6 +69,10 @@ LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr) {
     LLVMValueRef fn = LLVMAddFunction(c->mod, buf, ft);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     cg_fn_attrs(c, fn);
+    /* A node's kernel runs once per call of the model: inlining it into the entry point
+     * gains nothing, and kept apart it is a named symbol (k.<node>) in profiles. */
+    unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, ni, 0));
     unsigned na = LLVMGetEnumAttributeKindForName("noalias", 7);
     for (int i = 0; i < n_ptr; i++)
         LLVMAddAttributeAtIndex(fn, (unsigned)i + 1, LLVMCreateEnumAttribute(c->ctx, na, 0));
