@@ -147,6 +147,9 @@ typedef struct cg_gemm {
 } cg_gemm;
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);
+/* gemm_testing.c: the exported kernels of glc_codegen_emit_gemms() (cg_testing.h). */
+struct glc_gemm_test;
+glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);
 
 /* one dispatcher per op family (see ops.def) */
 glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */

@@ -23,4 +23,18 @@ glc_status glc_codegen_emit_math(const glc_codegen_options *o, const char *out_p
 glc_status glc_codegen_emit_acts(const glc_codegen_options *o, const glc_act *acts, int n_acts,
                                  const char *out_path, glc_diag *d);
 
+/* glc_codegen_emit_gemms() compiles a shared object exporting, for each k < n,
+ *   void glc_test_gemm<k>(float *y, const float *a, const float *b, void *scratch);
+ * one cg_gemm_emit product of t[k]'s geometry (gemm_testing.c). It sets t[k].scratch_bytes
+ * to cg_gemm_scratch_bytes(): pass that much 64-aligned memory (ignored when no_scratch,
+ * which makes the kernel pass NULL scratch to the emitter, as MatMul does). */
+typedef struct glc_gemm_test {
+    int64_t M, N, K, a_rs, a_cs, b_rs, b_cs, y_rs;
+    const float *a_const, *b_const; /* host copies of a/b, or NULL */
+    bool accumulate, no_scratch;
+    uint64_t scratch_bytes; /* out */
+} glc_gemm_test;
+glc_status glc_codegen_emit_gemms(const glc_codegen_options *o, glc_gemm_test *t, int n,
+                                  const char *out_path, glc_diag *d);
+
 #endif

@@ -110,3 +110,13 @@ glc_status glc_codegen_emit_acts(const glc_codegen_options *o, const glc_act *ac
     cg_ctx_fini(&c);
     return s;
 }
+
+glc_status glc_codegen_emit_gemms(const glc_codegen_options *o, glc_gemm_test *t, int n,
+                                  const char *out_path, glc_diag *d) {
+    cg_ctx c;
+    glc_status s = cg_ctx_init(&c, NULL, o, d);
+    if (s == GLC_OK) s = cg_gemm_test_kernels(&c, t, n);
+    if (s == GLC_OK) s = cg_emit_module(&c, out_path);
+    cg_ctx_fini(&c);
+    return s;
+}

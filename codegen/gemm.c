@@ -1,44 +1,501 @@
 /*
  * gemm.c -- cg_gemm_emit(), the matrix product behind every heavy kernel (contract in
- * cg_impl.h).
+ * cg_impl.h), in the BLIS style: B in NR-column panels, a register-blocked MR x NR
+ * micro-kernel, K and M cache blocking.
  *
- * This first version is the plain loop nest: Y is cleared (unless accumulating), then
- * i-k-j with the innermost j loop contiguous in Y so LLVM vectorises it. It reads the
- * runtime operands only, never packs, and needs no scratch; a packed, register-blocked
- * micro-kernel replaces it behind the same contract.
+ * Layout. NR = NV vectors of VL lanes (AVX-512: VL 16, NV 2, NR 32, MR 12; otherwise VL 8,
+ * NV 2, NR 16, MR 6, so the MR*NV accumulators plus the B vectors fit the register file).
+ * A B panel holds NR columns K-major: element (k, j) of panel p at p*K*NR + k*NR + j, the
+ * columns past N zero. B comes from one of three sources:
+ *   const   b_const given: packed at compile time into a private constant global (raw
+ *           bytes, one LLVM constant), shared by every call with the same packed content;
+ *   packed  runtime B, packed per (K block, panel) into a KC x NR buffer (the caller's
+ *           scratch, else an entry alloca) when the rows of A reuse it (M > 2 MR) or when
+ *           B's columns are strided;
+ *   direct  runtime B with contiguous rows and small M: read in place (masked at the N
+ *           edge), since packing would cost as much as the product.
+ * A is never packed (a_const is not used): the micro-kernel broadcasts A(i, k) from its
+ * strided storage. Scratch, when packing, is one KC x NR buffer of the largest KC whatever
+ * K is, so a caller that sized it for any packing product of the same context can pass it.
+ *
+ * Loop nest (all trip counts static; full blocks are runtime loops, edges emitted once):
+ *   for each K block (KC <= 256; the first initialises Y unless accumulating)
+ *     for each M block (MC rows: the A block stays in L2)
+ *       for each panel (NR columns; packed here if packing; the KC x NR chunk stays in L1)
+ *         for each MR-row tile: micro-kernel
+ * The micro-kernel keeps MR x NV <VL x float> accumulators in SSA phis across the k loop
+ * (llvm.fma), loads Y once before (when it accumulates) and stores it once after (masked
+ * at the N edge). Tiles with fewer than 8 accumulators (small M: the recurrences) split k
+ * over up to 4 accumulator sets to hide the FMA latency, summed at the end.
+ *
+ * Numerics: fused multiply-adds, k in order within a tile except for that split, so the
+ * results differ from a float-sequential mul-then-add sum by rounding (the tests compare
+ * against a double reference with the (K+2) eps sum|A||B| bound).
  */
 #include "cg_impl.h"
 
+#include <llvm-c/DebugInfo.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GM_KC 256        /* max K block */
+#define GM_ABLOCK 131072 /* max floats of an A block (MC x KC, 512 KB: half of L2) */
+#define GM_MAXR 16       /* max micro-tile rows */
+#define GM_MAXV 4        /* max vectors per tile row */
+#define GM_MAXU 4        /* max k-split accumulator sets */
+
+typedef enum { GM_CONST, GM_PACKED, GM_DIRECT } gm_src;
+
+typedef struct gm_plan {
+    int vl, nv, nr, mr;
+    int64_t kc; /* K block: K / kc full blocks, then one of K % kc */
+    int64_t mc; /* rows of a full M block (a multiple of mr) */
+    gm_src src;
+} gm_plan;
+
+static int64_t ceil_div(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
+
+static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
+    gm_plan p = {.vl = c->avx512 ? 16 : 8, .nv = 2, .mr = c->avx512 ? 12 : 6};
+    p.nr = p.vl * p.nv;
+    int64_t K = g->K > 0 ? g->K : 1;
+    int64_t nkb = ceil_div(K, GM_KC);
+    p.kc = ceil_div(K, nkb);
+    for (int64_t nb = nkb; nb <= 2 * nkb && nkb > 1; nb++)
+        if (K % nb == 0) { /* equal blocks: one copy of the block nest, no tail */
+            p.kc = K / nb;
+            break;
+        }
+    int64_t mcmax = GM_ABLOCK / p.kc / p.mr * p.mr;
+    if (mcmax < p.mr) mcmax = p.mr;
+    int64_t nmb = ceil_div(g->M, mcmax);
+    p.mc = ceil_div(ceil_div(g->M, nmb), p.mr) * p.mr;
+    if (p.mc > g->M) p.mc = g->M;
+    if (b_const)
+        p.src = GM_CONST;
+    else if (g->b_cs != 1 || g->M > 2 * p.mr)
+        p.src = GM_PACKED;
+    else
+        p.src = GM_DIRECT;
+    return p;
+}
+
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g) {
-    (void)c;
-    (void)g;
-    return 0;
+    /* Independent of a_const/b_const (callers may size scratch before knowing them) and,
+     * when packing, of K: one KC x NR buffer of the largest KC. */
+    if (g->M <= 0 || g->N <= 0 || g->K <= 0) return 0;
+    gm_plan p = make_plan(c, g, false);
+    return p.src == GM_PACKED ? (uint64_t)GM_KC * (uint64_t)p.nr * sizeof(float) : 0;
+}
+
+/* ---- LLVM helpers: vector type, intrinsics, masks */
+
+typedef struct gm {
+    cg_ctx *c;
+    const cg_gemm *g;
+    gm_plan p;
+    LLVMTypeRef vt;
+    LLVMValueRef fma, mload, mstore;
+    LLVMTypeRef fma_t, mload_t, mstore_t;
+    LLVMValueRef bsrc; /* const global, pack buffer, or NULL (direct: g->b) */
+} gm;
+
+static LLVMValueRef intrinsic(gm *s, const char *name, LLVMTypeRef *ov, size_t n, LLVMTypeRef *ft) {
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    *ft = LLVMIntrinsicGetType(s->c->ctx, id, ov, n);
+    return LLVMGetIntrinsicDeclaration(s->c->mod, id, ov, n);
+}
+
+static void init_types(gm *s) {
+    cg_ctx *c = s->c;
+    s->vt = LLVMVectorType(c->f32, (unsigned)s->p.vl);
+    LLVMTypeRef ov[2] = {s->vt, c->ptr};
+    s->fma = intrinsic(s, "llvm.fma", ov, 1, &s->fma_t);
+    s->mload = intrinsic(s, "llvm.masked.load", ov, 2, &s->mload_t);
+    s->mstore = intrinsic(s, "llvm.masked.store", ov, 2, &s->mstore_t);
+}
+
+/* <vl x i1> with the first w lanes set. */
+static LLVMValueRef lane_mask(gm *s, int w) {
+    LLVMValueRef e[64];
+    LLVMTypeRef i1 = LLVMInt1TypeInContext(s->c->ctx);
+    for (int i = 0; i < s->p.vl; i++)
+        e[i] = LLVMConstInt(i1, i < w, 0);
+    return LLVMConstVector(e, (unsigned)s->p.vl);
+}
+
+/* Vector at p (f32 pointer); mask NULL: all lanes, else masked with zero fill. */
+static LLVMValueRef vload(gm *s, LLVMValueRef p, LLVMValueRef mask) {
+    cg_ctx *c = s->c;
+    if (!mask) {
+        LLVMValueRef v = LLVMBuildLoad2(c->b, s->vt, p, "");
+        LLVMSetAlignment(v, 4);
+        return v;
+    }
+    LLVMValueRef args[4] = {p, LLVMConstInt(c->i32, 4, 0), mask, LLVMConstNull(s->vt)};
+    return LLVMBuildCall2(c->b, s->mload_t, s->mload, args, 4, "");
+}
+
+static void vstore(gm *s, LLVMValueRef v, LLVMValueRef p, LLVMValueRef mask) {
+    cg_ctx *c = s->c;
+    if (!mask) {
+        LLVMSetAlignment(LLVMBuildStore(c->b, v, p), 4);
+        return;
+    }
+    LLVMValueRef args[4] = {v, p, LLVMConstInt(c->i32, 4, 0), mask};
+    LLVMBuildCall2(c->b, s->mstore_t, s->mstore, args, 4, "");
+}
+
+/* idx*k + add as i64 values (never NULL; add may be NULL for 0). */
+static LLVMValueRef lin(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add) {
+    LLVMValueRef r = cg_madd(c, idx, k, add);
+    return r ? r : cg_i64(c, 0);
+}
+
+static LLVMValueRef splat(gm *s, LLVMValueRef x) {
+    cg_ctx *c = s->c;
+    LLVMValueRef v = LLVMBuildInsertElement(c->b, LLVMGetPoison(s->vt), x, cg_i64(c, 0), "");
+    LLVMValueRef zm = LLVMConstNull(LLVMVectorType(c->i32, (unsigned)s->p.vl));
+    return LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(s->vt), zm, "");
+}
+
+static LLVMValueRef vfma(gm *s, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc) {
+    LLVMValueRef args[3] = {a, b, acc};
+    return LLVMBuildCall2(s->c->b, s->fma_t, s->fma, args, 3, "");
+}
+
+/* ---- micro-kernel */
+
+/* One tile: rows i0.. i0+mr-1, columns j0.. j0+w-1, K block k0.. k0+kc-1. B(k0+k, j0+j) is
+ * at bp[k*bks + j] (zero or masked past w). */
+typedef struct gm_tile {
+    LLVMValueRef i0, j0, k0, bp;
+    int64_t bks, kc;
+    int mr, w;
+    LLVMValueRef load_c; /* i1: Y's old value is the initial sum (else 0); may be constant */
+    bool bmask;          /* B's edge vector needs a masked load (direct source) */
+} gm_tile;
+
+typedef struct gm_acc {
+    LLVMValueRef v[GM_MAXU][GM_MAXR][GM_MAXV];
+    int u, nvec;
+} gm_acc;
+
+/* acc[set] += A(rows, k) * B(k, :) for one k (i64 value, relative to k0). */
+static void tile_step(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, int set,
+                      LLVMValueRef k, LLVMValueRef emask) {
+    cg_ctx *c = s->c;
+    LLVMValueRef bv[GM_MAXV];
+    LLVMValueRef bk = lin(c, k, t->bks, NULL);
+    for (int v = 0; v < a->nvec; v++) {
+        LLVMValueRef p = cg_gep(c, c->f32, t->bp, cg_addk(c, bk, (int64_t)v * s->p.vl));
+        bv[v] = vload(s, p, (v == a->nvec - 1 && t->bmask) ? emask : NULL);
+    }
+    for (int r = 0; r < t->mr; r++) {
+        LLVMValueRef av = splat(s, cg_ldf(c, arow[r], lin(c, k, s->g->a_cs, NULL)));
+        for (int v = 0; v < a->nvec; v++)
+            a->v[set][r][v] = vfma(s, av, bv[v], a->v[set][r][v]);
+    }
+}
+
+/* Marks the loop latch br with llvm.loop.unroll.disable and vectorize.enable false: the
+ * tile is already unrolled and vectorised over its MR x NV accumulators; the loop passes
+ * would only multiply code or spend compile time analysing it. */
+static void no_unroll(cg_ctx *c, LLVMValueRef br) {
+    static const char unroll[] = "llvm.loop.unroll.disable", vec[] = "llvm.loop.vectorize.enable";
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+    LLVMMetadataRef str = LLVMMDStringInContext2(c->ctx, unroll, sizeof unroll - 1);
+    LLVMMetadataRef off[2] = {
+        LLVMMDStringInContext2(c->ctx, vec, sizeof vec - 1),
+        LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0))};
+    LLVMMetadataRef ops[3] = {tmp, LLVMMDNodeInContext2(c->ctx, &str, 1),
+                              LLVMMDNodeInContext2(c->ctx, off, 2)};
+    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, 3);
+    LLVMMetadataReplaceAllUsesWith(tmp, loop);
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+                    LLVMMetadataAsValue(c->ctx, loop));
+}
+
+/* The k loop over kc/u iterations of u steps, accumulators in header phis. */
+static void tile_loop(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, LLVMValueRef emask) {
+    cg_ctx *c = s->c;
+    int64_t n = t->kc / a->u;
+    if (n <= 0) return;
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
+    LLVMValueRef fn = LLVMGetBasicBlockParent(pre);
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, fn, "gemm.k");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, fn, "gemm.kdone");
+    LLVMBuildBr(c->b, body);
+    LLVMPositionBuilderAtEnd(c->b, body);
+    LLVMValueRef iv = LLVMBuildPhi(c->b, c->i64, "k"), zero = cg_i64(c, 0);
+    LLVMAddIncoming(iv, &zero, &pre, 1);
+    LLVMValueRef phi[GM_MAXU][GM_MAXR][GM_MAXV];
+    for (int u = 0; u < a->u; u++)
+        for (int r = 0; r < t->mr; r++)
+            for (int v = 0; v < a->nvec; v++) {
+                phi[u][r][v] = LLVMBuildPhi(c->b, s->vt, "acc");
+                LLVMAddIncoming(phi[u][r][v], &a->v[u][r][v], &pre, 1);
+                a->v[u][r][v] = phi[u][r][v];
+            }
+    LLVMValueRef kb = lin(c, iv, a->u, NULL);
+    for (int u = 0; u < a->u; u++)
+        tile_step(s, t, arow, a, u, cg_addk(c, kb, u), emask);
+    LLVMValueRef next = LLVMBuildNSWAdd(c->b, iv, cg_i64(c, 1), "");
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
+    LLVMAddIncoming(iv, &next, &latch, 1);
+    for (int u = 0; u < a->u; u++)
+        for (int r = 0; r < t->mr; r++)
+            for (int v = 0; v < a->nvec; v++)
+                LLVMAddIncoming(phi[u][r][v], &a->v[u][r][v], &latch, 1);
+    LLVMValueRef br =
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, next, cg_i64(c, n), ""), body, done);
+    no_unroll(c, br);
+    LLVMPositionBuilderAtEnd(c->b, done);
+    for (int u = 0; u < a->u; u++) /* the loop runs at least once: last values are live-out */
+        for (int r = 0; r < t->mr; r++)
+            for (int v = 0; v < a->nvec; v++) {
+                LLVMValueRef lcssa = LLVMBuildPhi(c->b, s->vt, "");
+                LLVMAddIncoming(lcssa, &a->v[u][r][v], &latch, 1);
+                a->v[u][r][v] = lcssa;
+            }
+}
+
+/* The initial sum of an accumulator: Y's value at yp if load_c, else 0 (a select when
+ * load_c is only known at run time: the first K block of a product that overwrites Y). */
+static LLVMValueRef init_acc(gm *s, LLVMValueRef load_c, LLVMValueRef yp, LLVMValueRef mask) {
+    if (LLVMIsAConstantInt(load_c))
+        return LLVMConstIntGetZExtValue(load_c) ? vload(s, yp, mask) : LLVMConstNull(s->vt);
+    return LLVMBuildSelect(s->c->b, load_c, vload(s, yp, mask), LLVMConstNull(s->vt), "");
+}
+
+static void emit_tile(gm *s, const gm_tile *t) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    gm_acc a = {.nvec = (int)ceil_div(t->w, s->p.vl)};
+    int nacc = t->mr * a.nvec;
+    a.u = nacc >= 8 ? 1 : 8 / nacc > GM_MAXU ? GM_MAXU : 8 / nacc;
+    if (a.u > t->kc) a.u = (int)t->kc;
+    if (a.u < 1) a.u = 1;
+    int ew = t->w - (a.nvec - 1) * s->p.vl;
+    LLVMValueRef emask = ew < s->p.vl ? lane_mask(s, ew) : NULL;
+    LLVMValueRef arow[GM_MAXR], yrow[GM_MAXR];
+    LLVMValueRef abase = lin(c, t->i0, g->a_rs, cg_madd(c, t->k0, g->a_cs, NULL));
+    LLVMValueRef ybase = lin(c, t->i0, g->y_rs, t->j0);
+    for (int r = 0; r < t->mr; r++) {
+        arow[r] = cg_gep(c, c->f32, g->a, cg_addk(c, abase, r * g->a_rs));
+        yrow[r] = cg_gep(c, c->f32, g->y, cg_addk(c, ybase, r * g->y_rs));
+    }
+    for (int u = 0; u < a.u; u++)
+        for (int r = 0; r < t->mr; r++)
+            for (int v = 0; v < a.nvec; v++) {
+                LLVMValueRef em = v == a.nvec - 1 ? emask : NULL;
+                LLVMValueRef yp = cg_gep(c, c->f32, yrow[r], cg_i64(c, (int64_t)v * s->p.vl));
+                a.v[u][r][v] = u == 0 ? init_acc(s, t->load_c, yp, em) : LLVMConstNull(s->vt);
+            }
+    tile_loop(s, t, arow, &a, emask);
+    for (int64_t k = t->kc / a.u * a.u; k < t->kc; k++)
+        tile_step(s, t, arow, &a, 0, cg_i64(c, k), emask);
+    for (int r = 0; r < t->mr; r++)
+        for (int v = 0; v < a.nvec; v++) {
+            LLVMValueRef x = a.v[0][r][v];
+            for (int u = 1; u < a.u; u++)
+                x = LLVMBuildFAdd(c->b, x, a.v[u][r][v], "");
+            LLVMValueRef yp = cg_gep(c, c->f32, yrow[r], cg_i64(c, (int64_t)v * s->p.vl));
+            vstore(s, x, yp, v == a.nvec - 1 ? emask : NULL);
+        }
+}
+
+/* ---- blocking: K blocks > M blocks > panels > tiles */
+
+/* A counted loop, or just the constant 0 when it runs once. */
+static LLVMValueRef loop_begin(cg_ctx *c, cg_loop *l, int64_t n) {
+    l->header = NULL;
+    return n == 1 ? cg_i64(c, 0) : cg_loop_begin(c, l, n);
+}
+
+static void loop_end(cg_ctx *c, cg_loop *l) {
+    if (l->header) cg_loop_end(c, l);
+}
+
+/* buf[k*nr + j] (buf: s->bsrc) = B(k0+k, j0+j) for k < kc, j < w; 0 for w <= j < nr. The
+ * inner loop runs along B's smaller stride. */
+static void pack_b(gm *s, LLVMValueRef k0, LLVMValueRef j0, int64_t kc, int w) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    int64_t nr = s->p.nr;
+    LLVMValueRef bb = cg_gep(c, c->f32, g->b, lin(c, k0, g->b_rs, lin(c, j0, g->b_cs, NULL)));
+    bool j_inner = llabs(g->b_cs) <= llabs(g->b_rs);
+    cg_loop lo, li;
+    LLVMValueRef o = cg_loop_begin(c, &lo, j_inner ? kc : w);
+    LLVMValueRef i = cg_loop_begin(c, &li, j_inner ? w : kc);
+    LLVMValueRef k = j_inner ? o : i, j = j_inner ? i : o;
+    LLVMValueRef v = cg_ldf(c, bb, lin(c, k, g->b_rs, cg_madd(c, j, g->b_cs, NULL)));
+    cg_stf(c, v, s->bsrc, lin(c, k, nr, j));
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lo);
+    if (w == nr) return;
+    LLVMValueRef kz = cg_loop_begin(c, &lo, kc);
+    LLVMValueRef jz = cg_loop_begin(c, &li, nr - w);
+    cg_stf(c, cg_f32(c, 0.0), s->bsrc, lin(c, kz, nr, cg_addk(c, jz, w)));
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lo);
+}
+
+/* Rows i0.. i0+rows-1 of the panel at column j0 (w valid columns) for one K block. */
+static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, int w,
+                       LLVMValueRef k0, int64_t kc, LLVMValueRef load_c) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    gm_tile t = {.j0 = j0, .k0 = k0, .kc = kc, .w = w, .load_c = load_c, .bks = s->p.nr};
+    switch (s->p.src) {
+    case GM_CONST: /* panel p = j0/nr starts at p*K*nr = j0*K */
+        t.bp = cg_gep(c, c->f32, s->bsrc, lin(c, j0, g->K, lin(c, k0, s->p.nr, NULL)));
+        break;
+    case GM_PACKED:
+        pack_b(s, k0, j0, kc, w);
+        t.bp = s->bsrc;
+        break;
+    case GM_DIRECT:
+        t.bp = cg_gep(c, c->f32, g->b, lin(c, k0, g->b_rs, j0));
+        t.bks = g->b_rs;
+        t.bmask = true;
+        break;
+    }
+    int64_t nt = rows / s->p.mr;
+    int re = (int)(rows % s->p.mr);
+    if (nt) {
+        cg_loop l;
+        LLVMValueRef it = loop_begin(c, &l, nt);
+        t.i0 = lin(c, it, s->p.mr, i0);
+        t.mr = s->p.mr;
+        emit_tile(s, &t);
+        loop_end(c, &l);
+    }
+    if (re) {
+        t.i0 = cg_addk(c, i0, nt * s->p.mr);
+        t.mr = re;
+        emit_tile(s, &t);
+    }
+}
+
+static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, int64_t kc,
+                        LLVMValueRef load_c) {
+    cg_ctx *c = s->c;
+    int64_t nr = s->p.nr, np = s->g->N / nr;
+    int ew = (int)(s->g->N % nr);
+    if (np) {
+        cg_loop l;
+        LLVMValueRef jp = loop_begin(c, &l, np);
+        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, load_c);
+        loop_end(c, &l);
+    }
+    if (ew) emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, load_c);
+}
+
+static void emit_kblock(gm *s, LLVMValueRef k0, int64_t kc, LLVMValueRef load_c) {
+    cg_ctx *c = s->c;
+    int64_t mc = s->p.mc, nm = s->g->M / mc, tail = s->g->M % mc;
+    if (nm) {
+        cg_loop l;
+        LLVMValueRef ib = loop_begin(c, &l, nm);
+        emit_mblock(s, lin(c, ib, mc, NULL), mc, k0, kc, load_c);
+        loop_end(c, &l);
+    }
+    if (tail) emit_mblock(s, cg_i64(c, nm * mc), tail, k0, kc, load_c);
+}
+
+/* ---- B sources */
+
+/* FNV-1a over n bytes. */
+static uint64_t fnv1a(const void *data, size_t n) {
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The compile-time panels of b_const (layout in the header), one private constant per
+ * distinct packed content in the module: the global is named by the panel shape and a
+ * 64-bit hash of the packed bytes, so products of the same weights share it (the host
+ * pointer is not a key: callers may pass temporary copies whose addresses get reused). */
+static glc_status const_panels(gm *s) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    int64_t nr = s->p.nr, np = ceil_div(g->N, nr), K = g->K;
+    size_t n = (size_t)(np * K * nr);
+    float *buf = calloc(n, sizeof *buf); /* (np, K, nr) */
+    if (!buf) return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory");
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t col = 0; col < g->N; col++)
+            buf[((col / nr) * K + k) * nr + col % nr] = g->b_const[k * g->b_rs + col * g->b_cs];
+    char name[96];
+    snprintf(name, sizeof name, "gemm.b.%lldx%lldx%lld.%016llx", (long long)np, (long long)K,
+             (long long)nr, (unsigned long long)fnv1a(buf, n * sizeof *buf));
+    if ((s->bsrc = LLVMGetNamedGlobal(c->mod, name))) {
+        free(buf);
+        return GLC_OK;
+    }
+    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, (const char *)buf, n * sizeof *buf, 1);
+    free(buf);
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+    LLVMSetAlignment(gv, 64);
+    s->bsrc = gv;
+    return GLC_OK;
 }
 
 static void clear_rows(cg_ctx *c, const cg_gemm *g) {
     cg_loop li, lj;
     LLVMValueRef i = cg_loop_begin(c, &li, g->M);
     LLVMValueRef j = cg_loop_begin(c, &lj, g->N);
-    cg_stf(c, cg_f32(c, 0.0), g->y, cg_madd(c, i, g->y_rs, j));
+    cg_stf(c, cg_f32(c, 0.0), g->y, lin(c, i, g->y_rs, j));
     cg_loop_end(c, &lj);
     cg_loop_end(c, &li);
 }
 
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
     if (g->M <= 0 || g->N <= 0) return GLC_OK;
-    if (!g->accumulate) clear_rows(c, g);
-    if (g->K <= 0) return GLC_OK;
-    cg_loop li, lk, lj;
-    LLVMValueRef i = cg_loop_begin(c, &li, g->M);
-    LLVMValueRef k = cg_loop_begin(c, &lk, g->K);
-    LLVMValueRef av = cg_ldf(c, g->a, cg_madd(c, k, g->a_cs, cg_madd(c, i, g->a_rs, cg_i64(c, 0))));
-    LLVMValueRef bk = cg_madd(c, k, g->b_rs, cg_i64(c, 0));
-    LLVMValueRef j = cg_loop_begin(c, &lj, g->N);
-    LLVMValueRef yi = cg_madd(c, i, g->y_rs, j);
-    LLVMValueRef bv = cg_ldf(c, g->b, cg_madd(c, j, g->b_cs, bk));
-    cg_stf(c, cg_fadd(c, cg_ldf(c, g->y, yi), cg_fmul(c, av, bv)), g->y, yi);
-    cg_loop_end(c, &lj);
-    cg_loop_end(c, &lk);
-    cg_loop_end(c, &li);
+    if (g->K <= 0) {
+        if (!g->accumulate) clear_rows(c, g);
+        return GLC_OK;
+    }
+    gm s = {.c = c, .g = g, .p = make_plan(c, g, g->b_const != NULL)};
+    init_types(&s);
+    switch (s.p.src) {
+    case GM_CONST:
+        GLC_TRY(const_panels(&s));
+        break;
+    case GM_PACKED:
+        s.bsrc = g->scratch;
+        if (!s.bsrc) {
+            s.bsrc = cg_alloca_entry(c, LLVMArrayType2(c->f32, (uint64_t)(s.p.kc * s.p.nr)));
+            LLVMSetAlignment(s.bsrc, 64);
+        }
+        break;
+    case GM_DIRECT:
+        break;
+    }
+    /* The full K blocks in one loop (the first overwrites Y unless accumulating), then the
+     * shorter last block if K is not a multiple of kc. */
+    int64_t kc = s.p.kc, nfull = g->K / kc, kl = g->K % kc;
+    LLVMTypeRef i1 = LLVMInt1TypeInContext(c->ctx);
+    LLVMValueRef yes = LLVMConstInt(i1, 1, 0), acc = g->accumulate ? yes : LLVMConstInt(i1, 0, 0);
+    if (nfull) {
+        cg_loop l;
+        LLVMValueRef t = loop_begin(c, &l, nfull);
+        LLVMValueRef load_c =
+            nfull == 1 || g->accumulate ? acc : LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
+        emit_kblock(&s, lin(c, t, kc, NULL), kc, load_c);
+        loop_end(c, &l);
+    }
+    if (kl) emit_kblock(&s, cg_i64(c, nfull * kc), kl, nfull ? yes : acc);
     return GLC_OK;
 }

@@ -1,0 +1,236 @@
+/* test_gemm.c -- cg_gemm_emit (codegen/gemm.c) through the glc_codegen_emit_gemms() hook:
+ * every shape class of the blocked product (M, N, K around the tile, panel and block
+ * edges: 1, 2, 5, 15..17, 31..33, 64, 100, K > 256 for the K-block loop, M*K large for
+ * M blocks), each in several layouts (row-major, transposed and gapped A/B, compile-time
+ * A/B, scratch or alloca pack buffer, accumulate, padded Y rows) against a double
+ * reference with the worst-case summation bound |err| <= (K+2) eps sum|A||B| (+ |Y0|). Y's
+ * row padding and tail hold values that must survive (masked edge stores). The suite runs
+ * for the host (AVX-512 tiles here) and for cpu=haswell (8-lane tiles, no AVX-512). */
+#define _DEFAULT_SOURCE
+#include "cg_test_util.h"
+
+#include "cg_testing.h"
+
+#include <dlfcn.h>
+
+typedef void (*gemm_fn)(float *, const float *, const float *, void *);
+
+typedef struct shape {
+    int64_t M, N, K;
+} shape;
+
+static const shape SHAPES[] = {
+    {1, 1, 1},     {2, 5, 15},     {5, 17, 16},   {15, 31, 33},  {16, 33, 17},
+    {17, 64, 100}, {31, 100, 5},   {33, 2, 64},   {64, 48, 31},  {100, 65, 257},
+    {13, 47, 600}, {1, 2048, 512}, {8, 100, 300}, {25, 31, 1},   {600, 33, 256},
+    {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521},
+};
+enum { N_SHAPES = sizeof SHAPES / sizeof SHAPES[0], N_LAYOUTS = 6 };
+
+/* Host operands of one case: storage sized by the strides. */
+typedef struct gcase {
+    glc_gemm_test t;
+    float *a, *b, *y0;
+    size_t na, nb, ny;
+} gcase;
+
+static size_t span(int64_t r, int64_t rs, int64_t cn, int64_t cs) {
+    return (size_t)((r > 0 ? (r - 1) * rs : 0) + (cn > 0 ? (cn - 1) * cs : 0) + 1);
+}
+
+/* Layout l of shape s: 0 row-major runtime; 1 transposed A and B, accumulate; 2 const A and
+ * B, padded Y, accumulate; 3 gapped A, padded B rows, alloca buffer; 4 const transposed B;
+ * 5 gapped B columns, const A, padded Y. */
+static void make_case(gcase *g, shape s, int l, unsigned *seed) {
+    int64_t M = s.M, N = s.N, K = s.K;
+    glc_gemm_test t = {
+        .M = M, .N = N, .K = K, .a_rs = K, .a_cs = 1, .b_rs = N, .b_cs = 1, .y_rs = N};
+    switch (l) {
+    case 1:
+        t.a_rs = 1, t.a_cs = M, t.b_rs = 1, t.b_cs = K, t.accumulate = true;
+        break;
+    case 2:
+        t.y_rs = N + 3, t.accumulate = true;
+        break;
+    case 3:
+        t.a_rs = 2 * K + 1, t.a_cs = 2, t.b_rs = N + 5, t.no_scratch = true;
+        break;
+    case 4:
+        t.b_rs = 1, t.b_cs = K;
+        break;
+    case 5:
+        t.b_rs = 3 * N, t.b_cs = 3, t.y_rs = N + 1;
+        break;
+    }
+    g->na = span(M, t.a_rs, K, t.a_cs);
+    g->nb = span(K, t.b_rs, N, t.b_cs);
+    g->ny = span(M, t.y_rs, N, 1) + 16;
+    g->a = malloc(g->na * sizeof(float));
+    g->b = malloc(g->nb * sizeof(float));
+    g->y0 = malloc(g->ny * sizeof(float));
+    for (size_t i = 0; i < g->na; i++)
+        g->a[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+    for (size_t i = 0; i < g->nb; i++)
+        g->b[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+    for (size_t i = 0; i < g->ny; i++)
+        g->y0[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+    if (l == 2 || l == 5) t.a_const = g->a;
+    if (l == 2 || l == 4) t.b_const = g->b;
+    g->t = t;
+}
+
+/* Runs kernel k of case g and checks it; returns the number of bad elements. */
+static int check_case(void *h, int k, const gcase *g) {
+    gemm_fn f;
+    char sym[64];
+    snprintf(sym, sizeof sym, "glc_test_gemm%d", k);
+    *(void **)&f = dlsym(h, sym);
+    assert_non_null(f);
+    const glc_gemm_test *t = &g->t;
+    float *y = malloc(g->ny * sizeof *y);
+    memcpy(y, g->y0, g->ny * sizeof *y);
+    void *scratch = t->scratch_bytes ? aligned_alloc(64, (t->scratch_bytes + 63) / 64 * 64) : NULL;
+    f(y, g->a, g->b, scratch);
+    free(scratch);
+    int bad = 0;
+    for (int64_t i = 0; i < t->M; i++)
+        for (int64_t j = 0; j < t->y_rs; j++) {
+            size_t yi = (size_t)(i * t->y_rs + j);
+            if (yi >= g->ny) break;
+            if (j >= t->N) { /* padding: untouched */
+                bad += y[yi] != g->y0[yi];
+                continue;
+            }
+            double ref = t->accumulate ? g->y0[yi] : 0, mag = fabs(ref);
+            for (int64_t q = 0; q < t->K; q++) {
+                double p =
+                    (double)g->a[i * t->a_rs + q * t->a_cs] * g->b[q * t->b_rs + j * t->b_cs];
+                ref += p;
+                mag += fabs(p);
+            }
+            double tol = (double)(t->K + 2) * 1.2e-7 * mag + 1e-30;
+            if (fabs(y[yi] - ref) > tol) {
+                if (bad < 5)
+                    fprintf(stderr,
+                            "case %d (M %lld N %lld K %lld): y[%lld,%lld] = %.9g, want %.9g\n", k,
+                            (long long)t->M, (long long)t->N, (long long)t->K, (long long)i,
+                            (long long)j, y[yi], ref);
+                bad++;
+            }
+        }
+    size_t tail = (size_t)(t->M > 0 ? t->M * t->y_rs : 0); /* past the last row: untouched */
+    for (size_t yi = tail; yi < g->ny; yi++)
+        bad += y[yi] != g->y0[yi];
+    free(y);
+    return bad;
+}
+
+/* Whether /proc/cpuinfo lists avx2 and fma (false off x86 Linux). */
+static bool host_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return false;
+    char line[8192];
+    bool ok = false;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "flags", 5) == 0) {
+            ok = strstr(line, " avx2") && strstr(line, " fma");
+            break;
+        }
+    fclose(f);
+    return ok;
+#else
+    return false;
+#endif
+}
+
+/* Compiles every (shape, layout) case for cpu (NULL: the host) and checks them all. */
+static void run_suite(const char *cpu) {
+    enum { N_CASES = N_SHAPES * N_LAYOUTS };
+    static gcase cases[N_CASES];
+    static glc_gemm_test ts[N_CASES];
+    unsigned seed = 7;
+    for (int s = 0; s < N_SHAPES; s++)
+        for (int l = 0; l < N_LAYOUTS; l++) {
+            make_case(&cases[s * N_LAYOUTS + l], SHAPES[s], l, &seed);
+            ts[s * N_LAYOUTS + l] = cases[s * N_LAYOUTS + l].t;
+        }
+    assert_int_equal(cg_make_tmpdir(), 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/gemm.so", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.cpu = cpu;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_codegen_emit_gemms(&o, ts, N_CASES, path, &d)) fail_msg("emit_gemms: %s", d.msg);
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(h);
+    int bad = 0, packed = 0;
+    for (int k = 0; k < N_CASES; k++) {
+        cases[k].t.scratch_bytes = ts[k].scratch_bytes;
+        packed += ts[k].scratch_bytes > 0;
+        bad += check_case(h, k, &cases[k]);
+    }
+    dlclose(h);
+    cg_rm_tmpdir();
+    for (int k = 0; k < N_CASES; k++) {
+        free(cases[k].a);
+        free(cases[k].b);
+        free(cases[k].y0);
+    }
+    assert_true(packed > 0); /* the runtime pack path was exercised */
+    assert_int_equal(bad, 0);
+}
+
+static void test_gemm__all_shapes_and_layouts_match_double_reference(void **state) {
+    (void)state;
+    run_suite(NULL); /* the host: AVX-512 tiles (16 lanes, 12 x 32) on the build machine */
+}
+
+static void test_gemm__const_panels_shared_by_content_only(void **state) {
+    (void)state; /* b0 and b1 hold the same values (one packed global), b2 other values */
+    enum { M = 5, N = 40, K = 37 };
+    unsigned seed = 3;
+    gcase cs[3];
+    glc_gemm_test ts[3];
+    for (int k = 0; k < 3; k++) {
+        make_case(&cs[k], (shape){M, N, K}, 4, &seed);
+        if (k == 1) memcpy(cs[1].b, cs[0].b, cs[0].nb * sizeof(float));
+        ts[k] = cs[k].t;
+    }
+    assert_int_equal(cg_make_tmpdir(), 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/gemm_share.so", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_codegen_emit_gemms(&o, ts, 3, path, &d)) fail_msg("emit_gemms: %s", d.msg);
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(h);
+    int bad = 0;
+    for (int k = 0; k < 3; k++)
+        bad += check_case(h, k, &cs[k]);
+    dlclose(h);
+    cg_rm_tmpdir();
+    for (int k = 0; k < 3; k++) {
+        free(cs[k].a);
+        free(cs[k].b);
+        free(cs[k].y0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_gemm__avx2_tiles_match_double_reference(void **state) {
+    (void)state; /* no +avx512f: 8-lane vectors, 6 x 16 tiles */
+    if (!host_has_avx2_fma()) skip();
+    run_suite("haswell");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gemm__all_shapes_and_layouts_match_double_reference),
+        cmocka_unit_test(test_gemm__const_panels_shared_by_content_only),
+        cmocka_unit_test(test_gemm__avx2_tiles_match_double_reference),
+    };
+    return cmocka_run_group_tests_name("gemm", tests, NULL, NULL);
+}
