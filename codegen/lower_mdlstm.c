@@ -2,13 +2,21 @@
  * lower_mdlstm.c -- code generation for glc.MDLSTM (ir/mdlstm.h), specialised to the
  * node's static shapes and attributes. Same equations as the reference kernel
  * (ir/interp_mdlstm.c, which documents them); the heavy work is two kinds of matrix
- * products through cg_gemm_emit, and directions are unrolled at compile time so every
- * weight operand is a constant slice (packed by the emitter when the weight is constant).
+ * products through cg_gemm_emit.
  *
- * Per direction k (reversal bits known at compile time):
+ * Compile time: the kernel holds ONE copy of the per-direction code, in a run-time loop
+ * over the directions k (not unrolled: llvm.loop.unroll.disable), with k's reversal bits,
+ * weight slices and output offsets computed from k. Unrolling the D (up to 8) directions
+ * at compile time multiplied the IR that LLVM optimises and compiles by D (W3: 4.2 s of
+ * compile time, now ~1.3 s). The weights are therefore run-time pointers to the products;
+ * the recurrent one is laid out in RP-column panels (Rp, below) so its memory-bound
+ * small-M products still read B as a sequential stream, as compile-time packing did.
+ *
+ * For each direction k (reversal bits: bit 2 - s of k reverses slot s):
  *   1. Input projection over all positions, one product per sample n:
  *        xw[n, pos, :] = X(n, :, pos)^T Wt_k     (npos x C) (C x G*F), X read channel-major,
  *        Wt_k(ch, g) = W_k(g, ch)                (bias is added in the cell epilogue)
+ *      (the emitter packs Wt_k per call: C x G*F floats, little next to the product)
  *   2. The recurrence as wavefronts. Scan coordinates (i0, i1, i2) (slot s runs from its
  *      end when reversed); for i0 in order, the 2-D anti-diagonals dg = i1 + i2 in order.
  *      A cell depends only on (i0-1, i1, i2), (i0, i1-1, i2), (i0, i1, i2-1), so the
@@ -16,10 +24,13 @@
  *      Rank 1 and 3 fit this too (rank 1: slots 0 and 1 have size 1, L = 1).
  *      For each diagonal:
  *        gather  H[t*N + n, d*F .. d*F+F) = h of the predecessor along axis d, or zeros
- *                when it is outside the grid                       H: (Lmax*N, R*F)
- *        product G = H Rt_k, Rt_k(d*F + f, g) = R_k,d(g, f)        G: (Lmax*N, G*F)
- *                (one product of static M = Lmax*N rows; rows t >= L hold stale but
- *                finite values and are ignored)
+ *                when it is outside the grid                       H: (Mp, R*F)
+ *        product G = H Rt_k, Rt_k(d*F + f, g) = R_k,d(g, f)        G: (Mp, npan*RP)
+ *                as ceil(L*N / chunk) products of `chunk` rows (the most rows, up to 32,
+ *                that the emitter multiplies without packing B, padding Lmax*N least)
+ *                times npan products of RP columns, B = panel p of Rp_k: (R*F, RP),
+ *                contiguous, zero past G*F. Rows past L*N of the last chunk hold stale
+ *                but finite values and are ignored; so are G's columns past G*F.
  *        epilogue per row (t, n), t < L: outside the sample's extents hs = cs = 0, else
  *                a = (xw + B_k) + G, then the cell -> hs, cs; the cell is one noinline
  *                helper per node (k.<node>.cell) whose noalias pointer parameters let its
@@ -39,24 +50,29 @@
  * is the product's, and the recurrent terms are summed over all axes first, then added to
  * (W x + B).
  *
- * Weights: a constant W or R is transposed at compile time into a private global and its
- * host copy is passed to the product as b_const (packed there); otherwise the kernel
- * transposes it into scratch at the start of each call.
+ * Weights: a constant W (R) is transposed (packed into Rp) at compile time into a private
+ * global; otherwise the kernel does it into scratch at the start of each call.
  * Scratch (lower_mdlstm_scratch, passed after the inputs; every part 64-byte aligned):
- * product scratch, xw (N, npos, G*F), hs and cs (N, npos, Fp), H, G, a zero row (Fp),
- * bp (D*G*F + D*(2+R)*F), then Wt (D, C, G*F) and Rt (D, R*F, G*F) when not constant.
+ * product scratch, xw (N, npos, G*F), hs and cs (N, npos, Fp), H (Mp, R*F), G (Mp,
+ * npan*RP), a zero row (Fp), bp (D*G*F + D*(2+R)*F), then Wt (D, C, G*F) and
+ * Rp (D, npan, R*F, RP) when not constant.
  */
 #include "cg_impl.h"
 #include "mdlstm.h"
+
+#include <llvm-c/DebugInfo.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 
 /* Byte offsets of the scratch parts and the product shapes of one node. */
 typedef struct md_plan {
-    int64_t lmax, m;  /* cells per diagonal (max), product rows Lmax*N */
+    int64_t lmax, m;  /* cells per diagonal (max), rows Lmax*N of a diagonal */
+    int64_t chunk;    /* rows of one recurrent product (the diagonal runs ceil(rows/chunk)) */
+    int64_t mp;       /* m rounded up to a multiple of chunk: the rows of H and G */
     int64_t gf, rf;   /* G*F, R*F */
     int64_t fp;       /* F rounded up to CELL_LANES: the row length of hs, cs */
+    int64_t npan, gw; /* RP-column panels of Rt_k, ceil(G*F / RP); row length npan*RP of G */
     uint64_t gemm;    /* product scratch (offset 0) */
     uint64_t xw, hs, cs, h, g, zero, bp, wt, rt, total;
     cg_gemm proj, rec; /* LLVM values and constants left NULL */
@@ -77,6 +93,27 @@ static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
  * neighbouring values into padding that nothing else reads. */
 enum { CELL_LANES = 16 };
 
+/* Columns of a panel of the recurrent weights Rp (see pack_r_host): each panel is one
+ * product of N = RP whose B rows are contiguous and whose panels follow one another, so
+ * the memory-bound small-M products stream B sequentially. */
+enum { RP = 32 };
+
+/* Rows of one recurrent product: a row count the emitter multiplies without packing its
+ * runtime B (scratch 0), so a diagonal's product reads R_k in place; of those, the one
+ * that pads m least (ceil(m/chunk)*chunk rows), the larger on a tie. m itself (packing)
+ * if there is none. */
+static int64_t rec_chunk(const cg_ctx *c, const cg_gemm *rec) {
+    int64_t best = 0, best_rows = 0;
+    for (int64_t ch = rec->M < 32 ? rec->M : 32; ch >= 1; ch--) {
+        cg_gemm g = *rec;
+        g.M = ch;
+        if (cg_gemm_scratch_bytes(c, &g) != 0) continue;
+        int64_t rows = (rec->M + ch - 1) / ch * ch;
+        if (!best || rows < best_rows) best = ch, best_rows = rows;
+    }
+    return best ? best : rec->M;
+}
+
 static void plan(const cg_ctx *c, const glc_node *n, const glc_mdlstm_desc *r, md_plan *p) {
     int64_t F = r->hidden, N = r->batch, np = r->npos;
     p->gf = r->gates * F;
@@ -85,28 +122,29 @@ static void plan(const cg_ctx *c, const glc_node *n, const glc_mdlstm_desc *r, m
     int64_t pad = p->fp - F; /* lanes read past the end of a G*F or (2+R)*F row */
     p->lmax = r->size[1] < r->size[2] ? r->size[1] : r->size[2];
     p->m = p->lmax * N;
-    /* b_const here only says whether W / R are constant (the transposed copies that the
-     * kernel passes are made later). */
     p->proj = (cg_gemm){.M = np, .N = p->gf, .K = r->channels, .a_rs = 1, .a_cs = np,
-                        .b_rs = p->gf, .b_cs = 1, .y_rs = p->gf,
-                        .b_const = const_f32(c, n, GLC_MD_W)};
-    p->rec = (cg_gemm){.M = p->m, .N = p->gf, .K = p->rf, .a_rs = p->rf, .a_cs = 1,
-                       .b_rs = p->gf, .b_cs = 1, .y_rs = p->gf,
-                       .b_const = const_f32(c, n, GLC_MD_R)};
+                        .b_rs = p->gf, .b_cs = 1, .y_rs = p->gf};
+    p->npan = (p->gf + RP - 1) / RP;
+    p->gw = p->npan * RP;
+    p->rec = (cg_gemm){.M = p->m, .N = RP, .K = p->rf, .a_rs = p->rf, .a_cs = 1,
+                       .b_rs = RP, .b_cs = 1, .y_rs = p->gw};
+    p->chunk = p->m > 0 ? rec_chunk(c, &p->rec) : 1;
+    p->rec.M = p->chunk;
+    p->mp = (p->m + p->chunk - 1) / p->chunk * p->chunk;
     uint64_t gp = cg_gemm_scratch_bytes(c, &p->proj), gr = cg_gemm_scratch_bytes(c, &p->rec);
     uint64_t f = sizeof(float), o = up64(gp > gr ? gp : gr);
     p->gemm = 0;
     p->xw = o, o += up64((uint64_t)(N * np * p->gf + pad) * f);
     p->hs = o, o += up64((uint64_t)(N * np * p->fp) * f);
     p->cs = o, o += up64((uint64_t)(N * np * p->fp) * f);
-    p->h = o, o += up64((uint64_t)(p->m * p->rf) * f);
-    p->g = o, o += up64((uint64_t)(p->m * p->gf + pad) * f);
+    p->h = o, o += up64((uint64_t)(p->mp * p->rf) * f);
+    p->g = o, o += up64((uint64_t)(p->mp * p->gw + pad) * f);
     p->zero = o, o += up64((uint64_t)p->fp * f);
     p->bp = o, o += up64((uint64_t)(r->dirs * (p->gf + (2 + r->rank) * F) + pad) * f);
     p->wt = o;
-    if (!p->proj.b_const) o += up64((uint64_t)(r->dirs * r->channels * p->gf) * f);
+    if (!const_f32(c, n, GLC_MD_W)) o += up64((uint64_t)(r->dirs * r->channels * p->gf) * f);
     p->rt = o;
-    if (!p->rec.b_const) o += up64((uint64_t)(r->dirs * p->rf * p->gf) * f);
+    if (!const_f32(c, n, GLC_MD_R)) o += up64((uint64_t)(r->dirs * p->npan * p->rf * RP) * f);
     p->total = o;
 }
 
@@ -133,11 +171,11 @@ typedef struct mg {
     LLVMValueRef y, x, bias, p, ext;          /* params; NULL if absent / not requested */
     LLVMValueRef gs, xw, hs, cs, h, g, zero;  /* scratch parts */
     LLVMValueRef bp; /* B (D, G*F) then P (D, (2+R)*F), zeros when absent, padded */
-    md_weight wt, rt; /* Wt (D, C, G*F), Rt (D, R*F, G*F): scratch or constant global */
+    md_weight wt, rt; /* Wt (D, C, G*F), Rp (D, npan, R*F, RP): scratch or constant global */
     LLVMValueRef cell_fn;                     /* the per-row cell helper */
     bool has_bias, has_peep;
-    int k;                                    /* current direction */
-    bool rev[3];                              /* slot reversed in direction k */
+    LLVMValueRef k;                           /* current direction (i64, run time) */
+    LLVMValueRef rev[3];                      /* i1: slot reversed in direction k; NULL never */
 } mg;
 
 /* ---- small builders ------------------------------------------------------------------ */
@@ -282,6 +320,46 @@ static float *transpose_host(const float *src, int64_t count, int64_t rows, int6
     return dst;
 }
 
+/* Rp(k, p, d*F + f, j) = R(k, d, p*RP + j, f), 0 for p*RP + j >= G*F: the panels of
+ * Rt_k(d*F + f, g) = R(k, d, g, f). Index of element (k, d, g, f) of R in Rp: */
+static int64_t rp_index(const md_plan *p, int64_t F, int64_t k, int64_t d, int64_t g, int64_t f) {
+    return ((k * p->npan + g / RP) * p->rf + d * F + f) * RP + g % RP;
+}
+
+/* Rp as host data (NULL when out of memory). */
+static float *pack_r_host(const float *src, const glc_mdlstm_desc *r, const md_plan *p) {
+    int64_t F = r->hidden;
+    float *dst = calloc((size_t)(r->dirs * p->npan * p->rf * RP) + 1, sizeof *dst);
+    if (!dst) return NULL;
+    for (int64_t k = 0; k < r->dirs; k++)
+        for (int64_t d = 0; d < r->rank; d++)
+            for (int64_t g = 0; g < p->gf; g++)
+                for (int64_t f = 0; f < F; f++)
+                    dst[rp_index(p, F, k, d, g, f)] = src[((k * r->rank + d) * p->gf + g) * F + f];
+    return dst;
+}
+
+/* The same packing at run time (R not constant), into dst. */
+static void emit_pack_r(cg_ctx *c, LLVMValueRef dst, LLVMValueRef src, const glc_mdlstm_desc *r,
+                        const md_plan *p) {
+    int64_t F = r->hidden;
+    zero_floats(c, dst, r->dirs * p->npan * p->rf * RP);
+    cg_loop ls, lg, lf;
+    LLVMValueRef sl = cg_loop_begin(c, &ls, r->dirs * r->rank); /* k*R + d */
+    LLVMValueRef k = LLVMBuildUDiv(c->b, sl, cg_i64(c, r->rank), "");
+    LLVMValueRef d = LLVMBuildURem(c->b, sl, cg_i64(c, r->rank), "");
+    LLVMValueRef g = cg_loop_begin(c, &lg, p->gf);
+    LLVMValueRef pan = cg_madd(c, k, p->npan, LLVMBuildUDiv(c->b, g, cg_i64(c, RP), ""));
+    LLVMValueRef base = cg_madd(c, cg_madd(c, pan, p->rf, cg_madd(c, d, F, cg_i64(c, 0))), RP,
+                                LLVMBuildURem(c->b, g, cg_i64(c, RP), ""));
+    LLVMValueRef from = cg_madd(c, cg_madd(c, sl, p->gf, g), F, NULL);
+    LLVMValueRef f = cg_loop_begin(c, &lf, F);
+    cg_stf(c, cg_ldf(c, src, cg_iadd(c, from, f)), dst, cg_madd(c, f, RP, base));
+    cg_loop_end(c, &lf);
+    cg_loop_end(c, &lg);
+    cg_loop_end(c, &ls);
+}
+
 static LLVMValueRef private_floats(cg_ctx *c, const float *data, int64_t n, const char *name) {
     LLVMValueRef init = LLVMConstStringInContext2(c->ctx, (const char *)data,
                                                   (size_t)n * sizeof *data, 1);
@@ -310,20 +388,25 @@ static void emit_transpose(cg_ctx *c, LLVMValueRef dst, LLVMValueRef src, int64_
 }
 
 
-static glc_status weight_host(cg_ctx *c, const glc_node *n, int in, int64_t count,
-                              int64_t rows, int64_t cols, md_weight *w) {
+/* Wt (in GLC_MD_W) or Rp (GLC_MD_R) as a constant global when the weight is constant. */
+static glc_status weight_host(cg_ctx *c, const glc_node *n, int in, const glc_mdlstm_desc *r,
+                              const md_plan *p, md_weight *w) {
     const float *v = const_f32(c, n, in);
     w->host = NULL;
     w->ptr = NULL;
     if (!v) return GLC_OK;
-    w->host = transpose_host(v, count, rows, cols);
+    bool is_w = in == GLC_MD_W;
+    w->host = is_w ? transpose_host(v, r->dirs, p->gf, r->channels) : pack_r_host(v, r, p);
     if (!w->host) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
-    w->ptr = private_floats(c, w->host, count * rows * cols, in == GLC_MD_W ? "mdlstm.wt" : "mdlstm.rt");
+    int64_t count = is_w ? r->dirs * r->channels * p->gf : r->dirs * p->npan * p->rf * RP;
+    w->ptr = private_floats(c, w->host, count, is_w ? "mdlstm.wt" : "mdlstm.rp");
     return GLC_OK;
 }
 
 /* ---- 1. input projection --------------------------------------------------------------- */
 
+/* xw of direction k: Wt_k is known only at run time, so the emitter packs it per call
+ * (C x G*F floats, little next to the npos x C x G*F product). */
 static glc_status emit_projection(mg *s) {
     cg_ctx *c = s->c;
     const glc_mdlstm_desc *r = s->r;
@@ -331,10 +414,9 @@ static glc_status emit_projection(mg *s) {
     cg_loop ln;
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     cg_gemm g = s->pl->proj;
-    g.a = fptr(c, s->x, cg_madd(c, n, C * np, NULL));
-    g.b = fptr(c, s->wt.ptr, cg_i64(c, s->k * C * GF));
-    g.b_const = s->wt.host ? s->wt.host + s->k * C * GF : NULL;
-    g.y = fptr(c, s->xw, cg_madd(c, n, np * GF, NULL));
+    g.a = fptr(c, s->x, cg_madd(c, n, C * np, cg_i64(c, 0)));
+    g.b = fptr(c, s->wt.ptr, cg_madd(c, s->k, C * GF, cg_i64(c, 0)));
+    g.y = fptr(c, s->xw, cg_madd(c, n, np * GF, cg_i64(c, 0)));
     g.scratch = s->gs;
     GLC_TRY(cg_gemm_emit(c, &g));
     cg_loop_end(c, &ln);
@@ -356,15 +438,19 @@ static md_pos cell_pos(mg *s, const LLVMValueRef *i) {
     const glc_mdlstm_desc *r = s->r;
     md_pos mp = {.pos = cg_i64(c, 0)};
     for (int sl = 0; sl < 3; sl++) {
-        mp.p[sl] = s->rev[sl] ? LLVMBuildNSWSub(c->b, cg_i64(c, r->size[sl] - 1), i[sl], "")
-                              : i[sl];
+        mp.p[sl] = i[sl];
+        if (s->rev[sl])
+            mp.p[sl] = LLVMBuildSelect(
+                c->b, s->rev[sl], LLVMBuildNSWSub(c->b, cg_i64(c, r->size[sl] - 1), i[sl], ""),
+                i[sl], "");
         mp.pos = cg_madd(c, mp.p[sl], r->stride[sl], mp.pos);
     }
     for (int d = 0; d < r->rank; d++) {
         int sl = 3 - r->rank + d;
-        int64_t st = s->rev[sl] ? r->stride[sl] : -r->stride[sl];
+        LLVMValueRef st = cg_i64(c, -r->stride[sl]);
+        if (s->rev[sl]) st = LLVMBuildSelect(c->b, s->rev[sl], cg_i64(c, r->stride[sl]), st, "");
         mp.valid[d] = LLVMBuildICmp(c->b, LLVMIntSGT, i[sl], cg_i64(c, 0), "");
-        mp.q[d] = LLVMBuildSelect(c->b, mp.valid[d], cg_addk(c, mp.pos, st), mp.pos, "");
+        mp.q[d] = LLVMBuildSelect(c->b, mp.valid[d], cg_iadd(c, mp.pos, st), mp.pos, "");
     }
     return mp;
 }
@@ -424,10 +510,10 @@ static void emit_cell_call(mg *s, const md_pos *mp, LLVMValueRef n, LLVMValueRef
     LLVMValueRef a[CL_NPARAM];
     a[CL_H] = state_row(s, s->hs, n, mp->pos, NULL);
     a[CL_C] = state_row(s, s->cs, n, mp->pos, NULL);
-    a[CL_G] = fptr(c, s->g, cg_madd(c, row, GF, NULL));
+    a[CL_G] = fptr(c, s->g, cg_madd(c, row, s->pl->gw, NULL));
     a[CL_XW] = fptr(c, s->xw, cg_madd(c, cg_madd(c, n, r->npos, mp->pos), GF, NULL));
-    a[CL_B] = fptr(c, s->bp, cg_i64(c, s->k * GF));
-    a[CL_P] = fptr(c, s->bp, cg_i64(c, D * GF + s->k * (2 + r->rank) * F));
+    a[CL_B] = fptr(c, s->bp, cg_madd(c, s->k, GF, cg_i64(c, 0)));
+    a[CL_P] = fptr(c, s->bp, cg_madd(c, s->k, (2 + r->rank) * F, cg_i64(c, D * GF)));
     for (int d = 0; d < 3; d++)
         a[CL_CP + d] = d < r->rank ? state_row(s, s->cs, n, mp->q[d], mp->valid[d]) : s->zero;
     LLVMTypeRef pt[CL_NPARAM];
@@ -462,6 +548,30 @@ static void emit_cells(mg *s, LLVMValueRef i0, LLVMValueRef dg, LLVMValueRef lo,
     cg_loop_end(c, &lt);
 }
 
+/* G = H Rt_k over the diagonal's cnt*N rows, in products of `chunk` rows (rows past
+ * cnt*N of the last one are stale but finite), reading Rt_k in place: k is known only at
+ * run time, and so the emitter cannot pack it at compile time. */
+static glc_status emit_recurrent_products(mg *s, LLVMValueRef cnt) {
+    cg_ctx *c = s->c;
+    const md_plan *pl = s->pl;
+    int64_t ch = pl->chunk;
+    LLVMValueRef rows = cg_madd(c, cnt, s->r->batch, NULL);
+    LLVMValueRef nch = LLVMBuildSDiv(c->b, cg_addk(c, rows, ch - 1), cg_i64(c, ch), "");
+    cg_loop lc;
+    LLVMValueRef ci = loop_begin_n(c, &lc, nch);
+    cg_loop lp;
+    LLVMValueRef pan = cg_loop_begin(c, &lp, pl->npan);
+    cg_gemm g = pl->rec;
+    g.a = fptr(c, s->h, cg_madd(c, ci, ch * pl->rf, cg_i64(c, 0)));
+    g.b = fptr(c, s->rt.ptr, cg_madd(c, cg_madd(c, s->k, pl->npan, pan), pl->rf * RP, NULL));
+    g.y = fptr(c, s->g, cg_madd(c, ci, ch * pl->gw, cg_madd(c, pan, RP, NULL)));
+    g.scratch = s->gs;
+    GLC_TRY(cg_gemm_emit(c, &g));
+    cg_loop_end(c, &lp);
+    cg_loop_end(c, &lc);
+    return GLC_OK;
+}
+
 /* For each slice i0 and anti-diagonal dg of slots 1, 2: gather, product, epilogue. */
 static glc_status emit_wavefronts(mg *s) {
     cg_ctx *c = s->c;
@@ -479,14 +589,7 @@ static glc_status emit_wavefronts(mg *s) {
                         cg_i64(c, S1 - 1), "");
     LLVMValueRef cnt = cg_addk(c, LLVMBuildNSWSub(c->b, hi, lo, ""), 1);
     emit_gather(s, i0, dg, lo, cnt);
-    cg_gemm g = s->pl->rec;
-    g.a = s->h;
-    int64_t slab = s->pl->rf * s->pl->gf;
-    g.b = fptr(c, s->rt.ptr, cg_i64(c, s->k * slab));
-    g.b_const = s->rt.host ? s->rt.host + s->k * slab : NULL;
-    g.y = s->g;
-    g.scratch = s->gs;
-    GLC_TRY(cg_gemm_emit(c, &g));
+    GLC_TRY(emit_recurrent_products(s, cnt));
     emit_cells(s, i0, dg, lo, cnt);
     cg_loop_end(c, &ld);
     cg_loop_end(c, &l0);
@@ -502,7 +605,7 @@ static void emit_y_tile(mg *s, LLVMValueRef n, LLVMValueRef p0, int64_t w) {
     cg_ctx *c = s->c;
     const glc_mdlstm_desc *r = s->r;
     int64_t F = r->hidden, np = r->npos;
-    LLVMValueRef yb = cg_madd(c, cg_madd(c, n, r->dirs, cg_i64(c, s->k)), F * np, p0);
+    LLVMValueRef yb = cg_madd(c, cg_madd(c, n, r->dirs, s->k), F * np, p0);
     LLVMValueRef hb = cg_madd(c, cg_madd(c, n, np, p0), s->pl->fp, NULL);
     cg_loop lj, lu;
     LLVMValueRef j = cg_loop_begin(c, &lj, F);
@@ -529,16 +632,41 @@ static void emit_y(mg *s) {
 
 /* ---- the kernel ---------------------------------------------------------------------------- */
 
+/* Marks the back edge of loop l (after cg_loop_end) llvm.loop.unroll.disable: the
+ * direction loop's body is large and runs a few times; unrolling it would only multiply
+ * the code the optimiser and code generator have to process. */
+static void no_unroll(cg_ctx *c, const cg_loop *l) {
+    static const char unroll[] = "llvm.loop.unroll.disable";
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+    LLVMMetadataRef str = LLVMMDStringInContext2(c->ctx, unroll, sizeof unroll - 1);
+    LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &str, 1)};
+    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(tmp, loop);
+    LLVMSetMetadata(LLVMGetBasicBlockTerminator(l->latch),
+                    LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+                    LLVMMetadataAsValue(c->ctx, loop));
+}
+
+/* The projection for every direction, then one copy of the recurrence and the output in
+ * a run-time loop over the directions k: slot sl is reversed when bit 2 - sl of k is set
+ * (glc_mdlstm_slot_reversed); padding slots never are. */
 static glc_status emit_directions(mg *s) {
+    cg_ctx *c = s->c;
     const glc_mdlstm_desc *r = s->r;
-    for (int k = 0; k < r->dirs; k++) {
-        s->k = k;
-        for (int sl = 0; sl < 3; sl++) /* padding slots are never reversed */
-            s->rev[sl] = sl >= 3 - r->rank && glc_mdlstm_slot_reversed(k, sl);
-        GLC_TRY(emit_projection(s));
-        GLC_TRY(emit_wavefronts(s));
-        emit_y(s);
+    cg_loop lk;
+    s->k = cg_loop_begin(c, &lk, r->dirs);
+    for (int sl = 0; sl < 3; sl++) {
+        s->rev[sl] = NULL;
+        if (sl < 3 - r->rank) continue;
+        LLVMValueRef bit = LLVMBuildAnd(c->b, LLVMBuildLShr(c->b, s->k, cg_i64(c, 2 - sl), ""),
+                                        cg_i64(c, 1), "");
+        s->rev[sl] = LLVMBuildICmp(c->b, LLVMIntNE, bit, cg_i64(c, 0), "");
     }
+    GLC_TRY(emit_projection(s));
+    GLC_TRY(emit_wavefronts(s));
+    emit_y(s);
+    cg_loop_end(c, &lk);
+    no_unroll(c, &lk);
     return GLC_OK;
 }
 
@@ -578,10 +706,10 @@ static glc_status emit_kernel(mg *s, const glc_node *n, LLVMValueRef *fn) {
     s->bp = scratch_part(c, scratch, p->bp);
     zero_floats(c, s->zero, p->fp);
     emit_bias_peep(s, p);
-    zero_floats(c, s->h, p->m * p->rf); /* rows past a short diagonal stay finite */
+    zero_floats(c, s->h, p->mp * p->rf); /* rows past a short diagonal stay finite */
     int64_t pad = p->fp - s->r->hidden; /* padding after xw and G (read by padding lanes) */
     zero_floats(c, fptr(c, s->xw, cg_i64(c, s->r->batch * s->r->npos * p->gf)), pad);
-    zero_floats(c, fptr(c, s->g, cg_i64(c, p->m * p->gf)), pad);
+    zero_floats(c, fptr(c, s->g, cg_i64(c, p->mp * p->gw)), pad);
     const glc_mdlstm_desc *r = s->r;
     if (!s->wt.ptr) {
         s->wt.ptr = scratch_part(c, scratch, p->wt);
@@ -589,7 +717,7 @@ static glc_status emit_kernel(mg *s, const glc_node *n, LLVMValueRef *fn) {
     }
     if (!s->rt.ptr) {
         s->rt.ptr = scratch_part(c, scratch, p->rt);
-        emit_transpose(c, s->rt.ptr, in[GLC_MD_R], r->dirs * r->rank, p->gf, r->hidden);
+        emit_pack_r(c, s->rt.ptr, in[GLC_MD_R], r, p);
     }
     GLC_TRY(emit_directions(s));
     cg_kernel_end(c);
@@ -604,9 +732,8 @@ glc_status lower_mdlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     mg s = {.c = c, .r = &r, .pl = &p};
     s.has_bias = n->n_in > GLC_MD_B && n->in[GLC_MD_B];
     s.has_peep = n->n_in > GLC_MD_P && n->in[GLC_MD_P];
-    glc_status st = weight_host(c, n, GLC_MD_W, r.dirs, p.gf, r.channels, &s.wt);
-    if (st == GLC_OK)
-        st = weight_host(c, n, GLC_MD_R, r.dirs * r.rank, p.gf, r.hidden, &s.rt);
+    glc_status st = weight_host(c, n, GLC_MD_W, &r, &p, &s.wt);
+    if (st == GLC_OK) st = weight_host(c, n, GLC_MD_R, &r, &p, &s.rt);
     if (st == GLC_OK) {
         emit_cell_fn(&s, n->name);
         st = emit_kernel(&s, n, fn);

@@ -215,6 +215,20 @@ static void test_lower_mdlstm__rank2_line_grids_batch_constant_weights(void **st
     check(&b, "r2_line_col.so");
 }
 
+/* Diagonals of more rows (Lmax*N = 27) than one recurrent product takes, so the kernel runs
+ * them as several products of fewer rows (the short diagonals as fewer), and G*F = 65 or
+ * 40 gate columns: full 32-column panels of the packed R and a partial one; with constant
+ * weights (packed at compile time) and as inputs (packed at run time). Small F keeps the
+ * sums short enough for the 1e-5 comparison over 20 recurrent steps. */
+static void test_lower_mdlstm__rank2_long_diagonals_several_products_and_panels(void **state) {
+    (void)state;
+    static const int64_t ext[6] = {9, 11, 4, 7, 9, 0};
+    cfg a = {2, 3, 4, 13, {9, 11}, 4, .bias = 1, .peep = 1, .ext = ext, .consts = 1};
+    check(&a, "r2_long_const.so");
+    cfg b = {2, 3, 4, 8, {11, 9}, 2, .cell = "stable", .bias = 1};
+    check(&b, "r2_long_inputs.so");
+}
+
 /* Rank 1 (one cell per step: the ONNX LSTM recurrence) and rank 3 (2-D wavefronts per
  * slice) with constant weights and a batch. */
 static void test_lower_mdlstm__rank1_rank3_constant_weights(void **state) {
@@ -284,6 +298,7 @@ int main(void) {
         cmocka_unit_test(test_lower_mdlstm__rank2_constant_weights_padded_hidden_batch_extents),
         cmocka_unit_test(test_lower_mdlstm__rank2_line_grids_batch_constant_weights),
         cmocka_unit_test(test_lower_mdlstm__rank1_rank3_constant_weights),
+        cmocka_unit_test(test_lower_mdlstm__rank2_long_diagonals_several_products_and_panels),
     };
     return cmocka_run_group_tests_name("lower_mdlstm", tests, group_setup, group_teardown);
 }
