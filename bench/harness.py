@@ -70,7 +70,7 @@ def glc_factory(wl, workdir, name):
     wl.notes["glc_compile_s"] = time.perf_counter() - t0
 
     def factory(threads):
-        run = glc.load(so_path).bind(wl.feeds)
+        run = glc.load(so_path, threads=threads).bind(wl.feeds)
         return lambda: run()[wl.glc_output]
     return factory
 

@@ -34,6 +34,7 @@ typedef struct cg_ctx {
     uint64_t *ws_off;   /* per value id: workspace offset, UINT64_MAX if none */
     uint64_t ws_size;
     uint64_t scratch_off; /* workspace offset of the node scratch region (see lower.c) */
+    LLVMValueRef par_tls; /* thread-local glc_parallel * of the running call (cg_par_tls) */
 } cg_ctx;
 
 /* target.c */
@@ -41,12 +42,20 @@ glc_status cg_target_init(cg_ctx *c);
 void cg_target_fini(cg_ctx *c);
 void cg_fn_attrs(cg_ctx *c, LLVMValueRef fn); /* target-cpu/features, nounwind, ... */
 
+/* model.c: the thread-local `const glc_parallel *` that <prefix>_invoke_with sets for the
+ * duration of a call (NULL: run on the calling thread); kernels read it to split work. */
+LLVMValueRef cg_par_tls(cg_ctx *c);
+LLVMTypeRef cg_parallel_type(cg_ctx *c); /* glc_parallel as an LLVM struct */
+/* emit.c: whether the output gets the embedded pool (runtime/pool.c): host .so and .a. */
+bool cg_links_pool(const cg_ctx *c);
+
 /* loops.c: top-tested counted loops over i64 induction variables. */
 typedef struct cg_loop {
     LLVMBasicBlockRef header, latch, exit;
     LLVMValueRef iv;
 } cg_loop;
 LLVMValueRef cg_loop_begin(cg_ctx *c, cg_loop *l, int64_t n); /* returns iv; at body */
+LLVMValueRef cg_loop_begin_v(cg_ctx *c, cg_loop *l, LLVMValueRef n); /* n: an i64 value */
 void cg_loop_end(cg_ctx *c, cg_loop *l);                      /* builder at exit */
 LLVMValueRef cg_i64(cg_ctx *c, int64_t v);
 LLVMValueRef cg_f32(cg_ctx *c, double v);

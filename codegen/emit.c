@@ -7,6 +7,8 @@
  * SO: object to a temporary, then `cc -shared -o <tmp.so> <tmp.o>` via posix_spawnp (no
  * shell) with the compiler's stderr captured into the diagnostic (GLC_E_LINK on failure).
  * STATIC: the object under the name <prefix>.o, archived with `ar rcs` the same way.
+ * For the host, both also get glc_pool.o, runtime/pool.c compiled when glc was built and
+ * embedded here (pool_object.c): the thread pool behind <prefix>_invoke.
  * HEADER: no code; header.c writes the C header (the module is not even optimised).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -108,9 +110,26 @@ static const char *tool(const char *opt, const char *env, const char *dflt) {
     return t && *t ? t : dflt;
 }
 
-static glc_status link_so(cg_ctx *c, const char *obj, const char *so, const char *errf) {
+extern const unsigned char cg_pool_object[];
+extern const size_t cg_pool_object_size;
+
+bool cg_links_pool(const cg_ctx *c) {
+    return !c->o->triple && (c->o->emit == GLC_EMIT_SO || c->o->emit == GLC_EMIT_STATIC);
+}
+
+static glc_status write_pool_object(cg_ctx *c, const char *path, const char *out_path) {
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(cg_pool_object, 1, cg_pool_object_size, f) == cg_pool_object_size;
+    if (f && fclose(f) != 0) ok = false;
+    if (!ok) return glc_diag_set(c->d, GLC_E_IO, NULL, "cannot write %s: %s", out_path, strerror(errno));
+    return GLC_OK;
+}
+
+static glc_status link_so(cg_ctx *c, const char *obj, const char *so, const char *pool,
+                          const char *errf) {
     const char *cc = tool(c->o->cc, "CC", "cc");
-    char *argv[] = {(char *)cc, "-shared", "-o", (char *)so, (char *)obj, NULL};
+    char *argv[] = {(char *)cc, "-shared", "-o", (char *)so, (char *)obj, (char *)pool,
+                    "-lpthread", NULL};
     char what[300];
     snprintf(what, sizeof what, "%s -shared", cc);
     return run_tool(c, argv, what, errf);
@@ -118,27 +137,31 @@ static glc_status link_so(cg_ctx *c, const char *obj, const char *so, const char
 
 /* ar rcs <a> <dir>/<prefix>.o: the member is named after the prefix, not the temporary. */
 static glc_status archive(cg_ctx *c, const char *a_path, const char *out_path, const char *errf) {
-    char dir[4096], obj[4400];
+    char dir[4096], obj[4400], pool[4400];
     const char *slash = strrchr(a_path, '/');
     snprintf(dir, sizeof dir, "%.*s/.glc-ar-XXXXXX", slash ? (int)(slash - a_path) : 1,
              slash ? a_path : ".");
     if (!mkdtemp(dir))
         return glc_diag_set(c->d, GLC_E_IO, NULL, "cannot write %s: %s", out_path, strerror(errno));
     snprintf(obj, sizeof obj, "%s/%s.o", dir, c->o->prefix);
+    snprintf(pool, sizeof pool, "%s/glc_pool.o", dir);
+    bool with_pool = cg_links_pool(c);
     glc_status s = emit_file(c, obj, LLVMObjectFile);
+    if (s == GLC_OK && with_pool) s = write_pool_object(c, pool, out_path);
     if (s == GLC_OK) {
         const char *ar = tool(c->o->ar, "AR", "ar");
         remove(a_path); /* ar appends to an existing archive; start from none */
-        char *argv[] = {(char *)ar, "rcs", (char *)a_path, obj, NULL};
+        char *argv[] = {(char *)ar, "rcs", (char *)a_path, obj, with_pool ? pool : NULL, NULL};
         s = run_tool(c, argv, "ar rcs", errf);
     }
     remove(obj);
+    remove(pool);
     rmdir(dir);
     return s;
 }
 
 static glc_status write_output(cg_ctx *c, const char *tmp, const char *out_path) {
-    char t2[4096] = "", t3[4096] = "";
+    char t2[4096] = "", t3[4096] = "", t4[4096] = "";
     glc_status s = GLC_OK;
     switch (c->o->emit) {
     case GLC_EMIT_LLVM: {
@@ -164,10 +187,13 @@ static glc_status write_output(cg_ctx *c, const char *tmp, const char *out_path)
     }
     if ((s = make_temp(c, out_path, t2, sizeof t2)) == GLC_OK &&
         (s = make_temp(c, out_path, t3, sizeof t3)) == GLC_OK &&
-        (s = emit_file(c, t2, LLVMObjectFile)) == GLC_OK)
-        s = link_so(c, t2, tmp, t3);
+        (s = make_temp(c, out_path, t4, sizeof t4)) == GLC_OK &&
+        (s = emit_file(c, t2, LLVMObjectFile)) == GLC_OK &&
+        (s = write_pool_object(c, t4, out_path)) == GLC_OK)
+        s = link_so(c, t2, tmp, cg_links_pool(c) ? t4 : NULL, t3);
     if (t2[0]) remove(t2);
     if (t3[0]) remove(t3);
+    if (t4[0]) remove(t4);
     return s;
 }
 

@@ -45,6 +45,7 @@
 #define GM_MAXR 16       /* max micro-tile rows */
 #define GM_MAXV 4        /* max vectors per tile row */
 #define GM_MAXU 4        /* max k-split accumulator sets */
+#define GM_PAR_MIN_FLOPS (1 << 19) /* smaller products run on the calling thread alone */
 
 typedef enum { GM_CONST, GM_PACKED, GM_DIRECT } gm_src;
 
@@ -102,6 +103,7 @@ typedef struct gm {
     LLVMValueRef fma, mload, mstore;
     LLVMTypeRef fma_t, mload_t, mstore_t;
     LLVMValueRef bsrc; /* const global, pack buffer, or NULL (direct: g->b) */
+    LLVMValueRef p_lo, p_hi; /* in a task: its panels [p_lo, p_hi) (i64); else NULL: all */
 } gm;
 
 static LLVMValueRef intrinsic(gm *s, const char *name, LLVMTypeRef *ov, size_t n, LLVMTypeRef *ft) {
@@ -387,6 +389,24 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, i
     cg_ctx *c = s->c;
     int64_t nr = s->p.nr, np = s->g->N / nr;
     int ew = (int)(s->g->N % nr);
+    if (s->p_lo) { /* a task's panels: the full ones in [p_lo, p_hi), then the edge if its */
+        LLVMValueRef npv = cg_i64(c, np);
+        LLVMValueRef hi = LLVMBuildSelect(
+            c->b, LLVMBuildICmp(c->b, LLVMIntSLT, s->p_hi, npv, ""), s->p_hi, npv, "");
+        cg_loop l;
+        LLVMValueRef jp = cg_loop_begin_v(c, &l, LLVMBuildNSWSub(c->b, hi, s->p_lo, ""));
+        emit_panel(s, i0, rows, lin(c, LLVMBuildNSWAdd(c->b, jp, s->p_lo, ""), nr, NULL), (int)nr,
+                   k0, kc, load_c);
+        cg_loop_end(c, &l);
+        if (ew) {
+            cg_if f;
+            cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSGT, s->p_hi, npv, ""));
+            emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, load_c);
+            cg_if_else(c, &f);
+            cg_if_end(c, &f);
+        }
+        return;
+    }
     if (np) {
         cg_loop l;
         LLVMValueRef jp = loop_begin(c, &l, np);
@@ -461,6 +481,104 @@ static void clear_rows(cg_ctx *c, const cg_gemm *g) {
     cg_loop_end(c, &li);
 }
 
+/* The K blocks (the full ones in one loop, the first overwriting Y unless accumulating,
+ * then the shorter last block if K is not a multiple of kc), at the builder position. */
+static void emit_product(gm *s) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    int64_t kc = s->p.kc, nfull = g->K / kc, kl = g->K % kc;
+    LLVMTypeRef i1 = LLVMInt1TypeInContext(c->ctx);
+    LLVMValueRef yes = LLVMConstInt(i1, 1, 0), acc = g->accumulate ? yes : LLVMConstInt(i1, 0, 0);
+    if (nfull) {
+        cg_loop l;
+        LLVMValueRef t = loop_begin(c, &l, nfull);
+        LLVMValueRef load_c =
+            nfull == 1 || g->accumulate ? acc : LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
+        emit_kblock(s, lin(c, t, kc, NULL), kc, load_c);
+        loop_end(c, &l);
+    }
+    if (kl) emit_kblock(s, cg_i64(c, nfull * kc), kl, nfull ? yes : acc);
+}
+
+static LLVMValueRef pack_buffer(gm *s) {
+    LLVMValueRef b = cg_alloca_entry(s->c, LLVMArrayType2(s->c->f32, (uint64_t)(s->p.kc * s->p.nr)));
+    LLVMSetAlignment(b, 64);
+    return b;
+}
+
+/* ---- threads: a product worth it runs as tasks over column panels (glc_parallel) */
+
+static bool worth_splitting(const gm *s) {
+    const cg_gemm *g = s->g;
+    return 2.0 * (double)g->M * (double)g->N * (double)g->K >= GM_PAR_MIN_FLOPS &&
+           ceil_div(g->N, s->p.nr) >= 2;
+}
+
+/* void task(closure *{a, b, y, i32 n_tasks}, i32 t): the product restricted to panels
+ * [t*NP/n, (t+1)*NP/n); a runtime B is packed into the task's own stack buffer. */
+static LLVMValueRef build_task(gm *s, LLVMTypeRef clt, int64_t n_panels) {
+    cg_ctx *c = s->c;
+    LLVMTypeRef pt[2] = {c->ptr, c->i32};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, "gemm.task", LLVMFunctionType(c->void_t, pt, 2, 0));
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    cg_fn_attrs(c, fn);
+    unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, ni, 0));
+    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+    LLVMValueRef cl = LLVMGetParam(fn, 0), f[4];
+    for (unsigned i = 0; i < 4; i++)
+        f[i] = LLVMBuildLoad2(c->b, i < 3 ? c->ptr : c->i32, LLVMBuildStructGEP2(c->b, clt, cl, i, ""), "");
+    cg_gemm g = *s->g;
+    g.a = f[0];
+    g.b = f[1];
+    g.y = f[2];
+    gm t = *s;
+    t.g = &g;
+    LLVMValueRef n = LLVMBuildZExt(c->b, f[3], c->i64, "");
+    LLVMValueRef ti = LLVMBuildZExt(c->b, LLVMGetParam(fn, 1), c->i64, "");
+    t.p_lo = LLVMBuildUDiv(c->b, LLVMBuildNUWMul(c->b, ti, cg_i64(c, n_panels), ""), n, "");
+    t.p_hi = LLVMBuildUDiv(
+        c->b, LLVMBuildNUWMul(c->b, cg_addk(c, ti, 1), cg_i64(c, n_panels), ""), n, "");
+    if (t.p.src == GM_PACKED) t.bsrc = pack_buffer(&t);
+    emit_product(&t);
+    LLVMBuildRetVoid(c->b);
+    return fn;
+}
+
+/* At the builder: n = glc.par ? min(par->n_threads, panels) : 1 tasks; one runs in place,
+ * more go to par->run(par->self, n, task, &closure). */
+static void emit_split(gm *s) {
+    cg_ctx *c = s->c;
+    LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
+    int64_t n_panels = ceil_div(s->g->N, s->p.nr);
+    LLVMTypeRef f[4] = {c->ptr, c->ptr, c->ptr, c->i32};
+    LLVMTypeRef clt = LLVMStructTypeInContext(c->ctx, f, 4, 0);
+    LLVMValueRef task = build_task(s, clt, n_panels);
+    LLVMPositionBuilderAtEnd(c->b, here);
+    LLVMValueRef cl = cg_alloca_entry(c, clt);
+    LLVMValueRef v[3] = {s->g->a, s->g->b, s->g->y};
+    for (unsigned i = 0; i < 3; i++)
+        LLVMBuildStore(c->b, v[i] ? v[i] : LLVMConstNull(c->ptr), LLVMBuildStructGEP2(c->b, clt, cl, i, ""));
+    LLVMTypeRef part = cg_parallel_type(c);
+    LLVMValueRef par = LLVMBuildLoad2(c->b, c->ptr, cg_par_tls(c), "par");
+    LLVMValueRef npv = LLVMConstInt(c->i32, (unsigned long long)n_panels, 0);
+    cg_if pf;
+    cg_if_begin(c, &pf, LLVMBuildIsNotNull(c->b, par, ""));
+    LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, part, par, 1, ""), "");
+    nt = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, nt, npv, ""), nt, npv, "");
+    LLVMBuildStore(c->b, nt, LLVMBuildStructGEP2(c->b, clt, cl, 3, ""));
+    LLVMValueRef self = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 0, ""), "");
+    LLVMValueRef run = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 3, ""), "");
+    LLVMTypeRef rpt[4] = {c->ptr, c->i32, c->ptr, c->ptr};
+    LLVMValueRef rargs[4] = {self, nt, task, cl};
+    LLVMBuildCall2(c->b, LLVMFunctionType(c->void_t, rpt, 4, 0), run, rargs, 4, "");
+    cg_if_else(c, &pf);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i32, 1, 0), LLVMBuildStructGEP2(c->b, clt, cl, 3, ""));
+    LLVMValueRef targs[2] = {cl, LLVMConstInt(c->i32, 0, 0)};
+    LLVMBuildCall2(c->b, LLVMGlobalGetValueType(task), task, targs, 2, "");
+    cg_if_end(c, &pf);
+}
+
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
     if (g->M <= 0 || g->N <= 0) return GLC_OK;
     if (g->K <= 0) {
@@ -469,33 +587,12 @@ glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
     }
     gm s = {.c = c, .g = g, .p = make_plan(c, g, g->b_const != NULL)};
     init_types(&s);
-    switch (s.p.src) {
-    case GM_CONST:
-        GLC_TRY(const_panels(&s));
-        break;
-    case GM_PACKED:
-        s.bsrc = g->scratch;
-        if (!s.bsrc) {
-            s.bsrc = cg_alloca_entry(c, LLVMArrayType2(c->f32, (uint64_t)(s.p.kc * s.p.nr)));
-            LLVMSetAlignment(s.bsrc, 64);
-        }
-        break;
-    case GM_DIRECT:
-        break;
+    if (s.p.src == GM_CONST) GLC_TRY(const_panels(&s));
+    if (worth_splitting(&s)) {
+        emit_split(&s);
+        return GLC_OK;
     }
-    /* The full K blocks in one loop (the first overwrites Y unless accumulating), then the
-     * shorter last block if K is not a multiple of kc. */
-    int64_t kc = s.p.kc, nfull = g->K / kc, kl = g->K % kc;
-    LLVMTypeRef i1 = LLVMInt1TypeInContext(c->ctx);
-    LLVMValueRef yes = LLVMConstInt(i1, 1, 0), acc = g->accumulate ? yes : LLVMConstInt(i1, 0, 0);
-    if (nfull) {
-        cg_loop l;
-        LLVMValueRef t = loop_begin(c, &l, nfull);
-        LLVMValueRef load_c =
-            nfull == 1 || g->accumulate ? acc : LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
-        emit_kblock(&s, lin(c, t, kc, NULL), kc, load_c);
-        loop_end(c, &l);
-    }
-    if (kl) emit_kblock(&s, cg_i64(c, nfull * kc), kl, nfull ? yes : acc);
+    if (s.p.src == GM_PACKED) s.bsrc = g->scratch ? g->scratch : pack_buffer(&s);
+    emit_product(&s);
     return GLC_OK;
 }

@@ -23,6 +23,10 @@ LLVMValueRef cg_f32(cg_ctx *c, double v) {
 }
 
 LLVMValueRef cg_loop_begin(cg_ctx *c, cg_loop *l, int64_t n) {
+    return cg_loop_begin_v(c, l, cg_i64(c, n));
+}
+
+LLVMValueRef cg_loop_begin_v(cg_ctx *c, cg_loop *l, LLVMValueRef n) {
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
     LLVMValueRef fn = LLVMGetBasicBlockParent(pre);
     l->header = LLVMAppendBasicBlockInContext(c->ctx, fn, "loop");
@@ -34,7 +38,7 @@ LLVMValueRef cg_loop_begin(cg_ctx *c, cg_loop *l, int64_t n) {
     l->iv = LLVMBuildPhi(c->b, c->i64, "i");
     LLVMValueRef zero = cg_i64(c, 0);
     LLVMAddIncoming(l->iv, &zero, &pre, 1);
-    LLVMValueRef cond = LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, cg_i64(c, n), "");
+    LLVMValueRef cond = LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, n, "");
     LLVMBuildCondBr(c->b, cond, body, l->exit);
     LLVMPositionBuilderAtEnd(c->b, body);
     return l->iv;

@@ -9,7 +9,10 @@
  * or tensor pointer, GLC_RT_E_WORKSPACE = 2 for a short or NULL workspace), calls the
  * kernels in node order, then copies graph outputs that are inputs, constants, or a value
  * listed again as a later output. describe() returns a constant laid out like glc_model_desc.
- * Only <prefix>_invoke and <prefix>_describe are external.
+ * The body is the internal function run(); <prefix>_invoke_with sets the thread-local
+ * glc.par (the glc_parallel large products split their work over) around it, and
+ * <prefix>_invoke passes glc_rt_parallel_default() (a weak reference: NULL without the
+ * pool). Only <prefix>_invoke, <prefix>_invoke_with and <prefix>_describe are external.
  */
 #include "cg_impl.h"
 
@@ -240,18 +243,87 @@ static void copy_outputs(cg_ctx *c, LLVMValueRef fn) {
     }
 }
 
-glc_status cg_model_build(cg_ctx *c) {
-    GLC_TRY(layout_workspace(c));
+LLVMValueRef cg_par_tls(cg_ctx *c) {
+    if (c->par_tls) return c->par_tls;
+    c->par_tls = LLVMAddGlobal(c->mod, c->ptr, "glc.par");
+    LLVMSetInitializer(c->par_tls, LLVMConstNull(c->ptr));
+    LLVMSetLinkage(c->par_tls, LLVMInternalLinkage);
+    LLVMSetThreadLocal(c->par_tls, 1);
+    return c->par_tls;
+}
+
+LLVMTypeRef cg_parallel_type(cg_ctx *c) {
+    LLVMTypeRef t = LLVMGetTypeByName2(c->ctx, "glc_parallel");
+    if (t) return t;
+    t = LLVMStructCreateNamed(c->ctx, "glc_parallel");
+    LLVMTypeRef f[4] = {c->ptr, c->i32, c->i32, c->ptr}; /* self, n_threads, reserved, run */
+    LLVMStructSetBody(t, f, 4, 0);
+    return t;
+}
+
+/* <prefix>_invoke_with(in, out, ws, size, par): the call with glc.par = par. */
+static LLVMValueRef build_invoke_with(cg_ctx *c, LLVMValueRef body) {
+    char name[256];
+    snprintf(name, sizeof name, "%s_invoke_with", c->o->prefix);
+    LLVMTypeRef pt[5] = {c->ptr, c->ptr, c->ptr, c->i64, c->ptr};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, 5, 0));
+    cg_fn_attrs(c, fn);
+    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+    LLVMValueRef tls = cg_par_tls(c);
+    LLVMValueRef old = LLVMBuildLoad2(c->b, c->ptr, tls, "");
+    LLVMBuildStore(c->b, LLVMGetParam(fn, 4), tls);
+    LLVMValueRef args[4] = {LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2),
+                            LLVMGetParam(fn, 3)};
+    LLVMValueRef r = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(body), body, args, 4, "");
+    LLVMBuildStore(c->b, old, tls);
+    LLVMBuildRet(c->b, r);
+    return fn;
+}
+
+/* <prefix>_invoke(in, out, ws, size): invoke_with on glc_rt_parallel_default() when it
+ * is linked in (else NULL: the calling thread alone). */
+static void build_invoke(cg_ctx *c, LLVMValueRef with) {
     char name[256];
     snprintf(name, sizeof name, "%s_invoke", c->o->prefix);
     LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->ptr, c->i64};
     LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, 4, 0));
+    cg_fn_attrs(c, fn);
+    LLVMTypeRef dft = LLVMFunctionType(c->ptr, NULL, 0, 0);
+    LLVMValueRef dfl = LLVMGetNamedFunction(c->mod, "glc_rt_parallel_default");
+    if (!dfl) dfl = LLVMAddFunction(c->mod, "glc_rt_parallel_default", dft);
+    /* Strong where the output carries the pool (so an archive's member gets pulled in),
+     * weak for bare objects: linked without the runtime, they run single-threaded. */
+    if (!cg_links_pool(c)) LLVMSetLinkage(dfl, LLVMExternalWeakLinkage);
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(c->ctx, fn, "entry");
+    LLVMBasicBlockRef has = LLVMAppendBasicBlockInContext(c->ctx, fn, "pool");
+    LLVMBasicBlockRef go = LLVMAppendBasicBlockInContext(c->ctx, fn, "call");
+    LLVMPositionBuilderAtEnd(c->b, entry);
+    LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, dfl, ""), go, has);
+    LLVMPositionBuilderAtEnd(c->b, has);
+    LLVMValueRef p = LLVMBuildCall2(c->b, dft, dfl, NULL, 0, "");
+    LLVMBuildBr(c->b, go);
+    LLVMPositionBuilderAtEnd(c->b, go);
+    LLVMValueRef par = LLVMBuildPhi(c->b, c->ptr, "par");
+    LLVMValueRef in_v[2] = {LLVMConstNull(c->ptr), p};
+    LLVMBasicBlockRef in_b[2] = {entry, has};
+    LLVMAddIncoming(par, in_v, in_b, 2);
+    LLVMValueRef args[5] = {LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2),
+                            LLVMGetParam(fn, 3), par};
+    LLVMBuildRet(c->b, LLVMBuildCall2(c->b, LLVMGlobalGetValueType(with), with, args, 5, ""));
+}
+
+glc_status cg_model_build(cg_ctx *c) {
+    GLC_TRY(layout_workspace(c));
+    LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->ptr, c->i64};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, "run", LLVMFunctionType(c->i32, pt, 4, 0));
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
     cg_fn_attrs(c, fn);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
     bind_pointers(c, fn);
     GLC_TRY(call_kernels(c, fn));
     copy_outputs(c, fn);
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
+    build_invoke(c, build_invoke_with(c, fn));
     build_info(c);
     return GLC_OK;
 }

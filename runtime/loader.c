@@ -20,6 +20,7 @@ struct glc_rt_model {
     void *handle;
     glc_model_describe_fn info;
     glc_model_invoke_fn run;
+    glc_model_invoke_with_fn run_with;
 };
 
 static void set_err(char *err, size_t len, const char *fmt, const char *a, const char *b) {
@@ -49,10 +50,14 @@ glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_mod
     }
     glc_model_describe_fn info;
     glc_model_invoke_fn run;
+    glc_model_invoke_with_fn run_with;
     *(void **)&info = bind(h, prefix, "describe");
     *(void **)&run = bind(h, prefix, "invoke");
-    if (!info || !run) {
-        set_err(err, errlen, "%s: no symbols %s_describe/_invoke (not a glc model, or another --name)",
+    *(void **)&run_with = bind(h, prefix, "invoke_with");
+    if (!info || !run || !run_with) {
+        set_err(err, errlen,
+                "%s: no symbols %s_describe/_invoke/_invoke_with (not a glc model of this ABI, "
+                "or another --name)",
                 path, prefix);
         dlclose(h);
         return GLC_RT_E_LOAD;
@@ -74,6 +79,7 @@ glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_mod
     m->handle = h;
     m->info = info;
     m->run = run;
+    m->run_with = run_with;
     *out = m;
     return GLC_RT_OK;
 }
@@ -85,6 +91,12 @@ const glc_model_desc *glc_rt_model_desc(const glc_rt_model *m) {
 glc_rt_status glc_rt_model_run(const glc_rt_model *m, const void *const *inputs,
                                void *const *outputs, void *workspace, uint64_t workspace_size) {
     return m->run(inputs, outputs, workspace, workspace_size);
+}
+
+glc_rt_status glc_rt_model_run_with(const glc_rt_model *m, const void *const *inputs,
+                                    void *const *outputs, void *workspace,
+                                    uint64_t workspace_size, const glc_parallel *par) {
+    return m->run_with(inputs, outputs, workspace, workspace_size, par);
 }
 
 void glc_rt_model_close(glc_rt_model *m) {

@@ -13,7 +13,8 @@
  * pseudo-random sequence: floats uniform in [-1, 1), integers and bools 0 (lengths,
  * indices and masks mean something; give them with --input). Buffers are 64-byte aligned.
  *
- * The runtime is single-threaded until the thread pool lands, so --threads accepts only 1.
+ * --threads T runs the model on a pool of T threads (glc_rt_pool_create, the caller
+ * counted); the default is the model's own default, GLC_NUM_THREADS or every CPU.
  * Output: one line of text, or with --json one JSON object:
  *   {"model": ..., "iters": N, "warmup": N, "threads": 1, "median_s": ..., "min_s": ...,
  *    "max_s": ..., "peak_rss_mb": ..., "base_rss_mb": ..., "model_rss_mb": peak - base, at least 0}
@@ -65,10 +66,7 @@ static int parse_one(int argc, char **argv, int *i, bench_args *a) {
         return m < 0 ? EXIT_USAGE : parse_count("--warmup", v, 0, &a->warmup);
     if ((m = flag_value(argc, argv, i, "--threads", &v)) != 0) {
         if (m < 0) return EXIT_USAGE;
-        int rc = parse_count("--threads", v, 1, &a->threads);
-        if (rc == EXIT_OK && a->threads != 1)
-            return usage_error("--threads %ld: the runtime is single-threaded for now", a->threads);
-        return rc;
+        return parse_count("--threads", v, 1, &a->threads);
     }
     if ((m = flag_value(argc, argv, i, "--name", &a->prefix)) != 0)
         return m < 0 ? EXIT_USAGE : EXIT_OK;
@@ -202,9 +200,9 @@ static void print_result(const bench_args *a, double *t, double base_mb) {
     double model_mb = peak_mb > base_mb ? peak_mb - base_mb : 0.0;
     if (!a->json) {
         printf("%s: median %.6f ms, min %.6f ms, max %.6f ms over %ld runs (%ld warm-up, "
-               "%ld thread); peak RSS %.1f MB, %.1f MB above the %.1f MB before loading\n",
+               "%ld thread%s); peak RSS %.1f MB, %.1f MB above the %.1f MB before loading\n",
                a->model, med * 1e3, t[0] * 1e3, t[a->iters - 1] * 1e3, a->iters, a->warmup,
-               a->threads, peak_mb, model_mb, base_mb);
+               a->threads, a->threads == 1 ? "" : "s", peak_mb, model_mb, base_mb);
         return;
     }
     printf("{\"model\": \"");
@@ -216,7 +214,8 @@ static void print_result(const bench_args *a, double *t, double base_mb) {
            model_mb);
 }
 
-static int measure(const bench_args *a, glc_rt_model *m, double base_mb) {
+static int measure(const bench_args *a, glc_rt_model *m, const glc_parallel *par,
+                   double base_mb) {
     const glc_model_desc *mi = glc_rt_model_desc(m);
     bench_bufs b = {0};
     double *t = calloc((size_t)a->iters, sizeof *t);
@@ -224,8 +223,8 @@ static int measure(const bench_args *a, glc_rt_model *m, double base_mb) {
     if (rc == EXIT_OK) rc = alloc_bufs(a, mi, &b);
     for (long k = 0; rc == EXIT_OK && k < a->warmup + a->iters; k++) {
         double t0 = now_s();
-        glc_rt_status s = glc_rt_model_run(m, (const void *const *)b.in, b.out, b.ws,
-                                           mi->workspace_size);
+        glc_rt_status s = glc_rt_model_run_with(m, (const void *const *)b.in, b.out, b.ws,
+                                                mi->workspace_size, par);
         double dt = now_s() - t0;
         if (s != GLC_RT_OK) rc = report_file(a->model, "run failed: %s", glc_rt_status_name(s));
         if (k >= a->warmup) t[k - a->warmup] = dt;
@@ -237,7 +236,7 @@ static int measure(const bench_args *a, glc_rt_model *m, double base_mb) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    bench_args a = {.iters = 20, .warmup = 3, .threads = 1};
+    bench_args a = {.iters = 20, .warmup = 3, .threads = 0};
     for (int i = 0; i < argc; i++) {
         int rc = parse_one(argc, argv, &i, &a);
         if (rc != EXIT_OK) return rc;
@@ -251,7 +250,14 @@ int cmd_bench(int argc, char **argv) {
     glc_rt_model *m = NULL;
     glc_rt_status s = glc_rt_model_open(a.model, a.prefix, &m, err, sizeof err);
     if (s != GLC_RT_OK) return report_file(a.model, "%s", err[0] ? err : glc_rt_status_name(s));
-    int rc = measure(&a, m, base_mb);
+    if (!a.threads) a.threads = (long)glc_rt_default_threads();
+    glc_rt_pool *pool = NULL;
+    if (a.threads > 1 && glc_rt_pool_create((uint32_t)a.threads, &pool) != GLC_RT_OK) {
+        glc_rt_model_close(m);
+        return report_file(a.model, "cannot start %ld threads", a.threads);
+    }
+    int rc = measure(&a, m, glc_rt_pool_parallel(pool), base_mb);
+    glc_rt_pool_destroy(pool);
     glc_rt_model_close(m);
     return rc;
 }

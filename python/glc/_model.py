@@ -6,7 +6,7 @@ from collections import namedtuple
 
 import numpy as np
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 _DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 5: np.int16, 6: np.int32, 7: np.int64,
            9: np.bool_, 11: np.float64}
 
@@ -45,9 +45,14 @@ def _spec_str(dtype, shape):
 
 
 class Model:
-    """A compiled model. m(**feeds) or m.run(feeds) -> {output name: array}."""
+    """A compiled model. m(**feeds) or m.run(feeds) -> {output name: array}.
 
-    def __init__(self, path, prefix="glc_model"):
+    threads: None runs on the model's default pool (GLC_NUM_THREADS threads, else every
+    CPU); a count runs on a pool of that many threads of this Model's own (1: the calling
+    thread alone)."""
+
+    def __init__(self, path, prefix="glc_model", threads=None):
+        self._pool = None
         self.path = os.fspath(path)
         try:
             self._lib = ctypes.CDLL(os.path.abspath(self.path))
@@ -55,21 +60,52 @@ class Model:
             raise GlcError(f"{self.path}: cannot load compiled model: {e}") from None
         try:
             info_fn = getattr(self._lib, prefix + "_describe")
-            self._run = getattr(self._lib, prefix + "_invoke")
+            invoke = getattr(self._lib, prefix + "_invoke")
+            invoke_with = getattr(self._lib, prefix + "_invoke_with")
         except AttributeError:
-            raise GlcError(f"{self.path}: no symbols {prefix}_describe/_invoke (not a glc model, "
-                           f"or compiled with another name)") from None
+            raise GlcError(f"{self.path}: no symbols {prefix}_describe/_invoke/_invoke_with (not "
+                           f"a glc model of this ABI, or compiled with another name)") from None
         info_fn.restype = ctypes.POINTER(_ModelInfo)
-        self._run.restype = ctypes.c_int
-        self._run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
         info = info_fn().contents
         if info.abi_version != ABI_VERSION:
             raise GlcError(f"{self.path}: model ABI version {info.abi_version}, this package "
                            f"expects {ABI_VERSION}")
+        self._run = self._runner(invoke, invoke_with, threads)
         self.inputs = [self._spec(info.inputs[i]) for i in range(info.n_inputs)]
         self.outputs = [self._spec(info.outputs[i]) for i in range(info.n_outputs)]
         self.workspace_size = int(info.workspace_size)
         self.name = (info.model_name or b"").decode()
+
+    def _runner(self, invoke, invoke_with, threads):
+        args = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
+        invoke.restype = invoke_with.restype = ctypes.c_int
+        invoke.argtypes = args
+        invoke_with.argtypes = args + [ctypes.c_void_p]
+        if threads is None:
+            return invoke
+        threads = int(threads)
+        if threads < 1:
+            raise GlcError(f"threads must be at least 1, got {threads}")
+        par = None
+        if threads > 1:
+            lib = self._lib
+            lib.glc_rt_pool_create.restype = ctypes.c_int
+            lib.glc_rt_pool_create.argtypes = [ctypes.c_uint32, ctypes.POINTER(ctypes.c_void_p)]
+            lib.glc_rt_pool_parallel.restype = ctypes.c_void_p
+            lib.glc_rt_pool_parallel.argtypes = [ctypes.c_void_p]
+            lib.glc_rt_pool_destroy.argtypes = [ctypes.c_void_p]
+            pool = ctypes.c_void_p()
+            if lib.glc_rt_pool_create(threads, ctypes.byref(pool)) != 0:
+                raise GlcError(f"{self.path}: cannot start {threads} threads")
+            self._pool = (lib.glc_rt_pool_destroy, pool)
+            par = lib.glc_rt_pool_parallel(pool)
+        return lambda i, o, w, n: invoke_with(i, o, w, n, par)
+
+    def __del__(self):
+        if getattr(self, "_pool", None):
+            destroy, pool = self._pool
+            self._pool = None
+            destroy(pool)
 
     @staticmethod
     def _spec(t):
@@ -137,6 +173,7 @@ class Model:
         return f"<glc.Model {self.path} ({ins}) -> ({outs})>"
 
 
-def load(path, prefix="glc_model"):
-    """Opens a model compiled by glc (a .so); prefix is the --name it was compiled with."""
-    return Model(path, prefix)
+def load(path, prefix="glc_model", threads=None):
+    """Opens a model compiled by glc (a .so); prefix is the --name it was compiled with;
+    threads: see Model."""
+    return Model(path, prefix, threads)

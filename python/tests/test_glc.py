@@ -93,6 +93,27 @@ class PackageTest(unittest.TestCase):
             t.join()
         self.assertEqual(bad, [])
 
+    def test_threads_option_gives_identical_results(self):
+        import onnx
+        from onnx import helper, numpy_helper
+        rng = np.random.default_rng(7)
+        w = rng.standard_normal((256, 320)).astype(np.float32)
+        g = helper.make_graph(
+            [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
+            [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [64, 256])],
+            [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [64, 320])],
+            [numpy_helper.from_array(w, "w")])
+        path = os.path.join(self.tmp.name, "mm.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        so = glc.compile(path, os.path.join(self.tmp.name, "mm.so"))
+        x = rng.standard_normal((64, 256)).astype(np.float32)
+        ys = [glc.load(so, threads=t)(x=x)["y"] for t in (None, 1, 3)]
+        np.testing.assert_allclose(ys[0], x.astype(np.float64) @ w, rtol=1e-4, atol=1e-4)
+        np.testing.assert_array_equal(ys[0], ys[1])
+        np.testing.assert_array_equal(ys[0], ys[2])
+        with self.assertRaises(glc.GlcError):
+            glc.load(so, threads=0)
+
     def test_bound_runner_reuses_outputs(self):
         run = glc.load(self.so).bind({"x": self.x})
         y1 = run()[0].copy()

@@ -1,9 +1,9 @@
 /*
  * glc_runtime.h -- the C ABI of a model compiled by glc, and a small loader.
  *
- * A compiled model (a .so, or an object linked into your program) exports two
- * functions, named <prefix>_describe and <prefix>_invoke; the prefix is "glc_model" unless
- * the model was compiled with --name=PREFIX.
+ * A compiled model (a .so, or an object linked into your program) exports three
+ * functions, named <prefix>_describe, <prefix>_invoke and <prefix>_invoke_with (threads,
+ * below); the prefix is "glc_model" unless the model was compiled with --name=PREFIX.
  *
  *   #include "glc_runtime.h"
  *   const glc_model_desc *mi = glc_model_describe();
@@ -14,8 +14,9 @@
  *
  * Tensors are dense, row-major (C order), with the static shapes and dtypes that
  * info() describes; dtype codes are ONNX TensorProto.DataType (1 = float32, 7 = int64).
- * run() does not allocate, print, exit or keep state between calls: two threads may run
- * one model at once with separate workspaces. Buffers should be 64-byte aligned for
+ * run() does not print, exit or keep state between calls, and allocates nothing but the
+ * default thread pool at its first call: two threads may run one model at once with
+ * separate workspaces. Buffers should be 64-byte aligned for
  * speed; any alignment of the element type is correct. Input and output buffers must
  * not overlap each other or the workspace.
  *
@@ -31,7 +32,7 @@
 extern "C" {
 #endif
 
-#define GLC_ABI_VERSION 2
+#define GLC_ABI_VERSION 3
 
 typedef enum glc_rt_status {
     GLC_RT_OK = 0,
@@ -66,6 +67,42 @@ typedef const glc_model_desc *(*glc_model_describe_fn)(void);
 typedef glc_rt_status (*glc_model_invoke_fn)(const void *const *inputs, void *const *outputs,
                                           void *workspace, uint64_t workspace_size);
 
+/* ---- threads ------------------------------------------------------------------------
+ * A compiled model splits its large matrix products into tasks and hands them to a
+ * glc_parallel: run(self, n_tasks, fn, closure) calls fn(closure, t) once for every
+ * t < n_tasks, on any threads, and returns when all have returned. n_threads is how many
+ * may run at once (the model makes about that many tasks). Tasks write disjoint outputs,
+ * so the results do not depend on the number of threads or the order of the tasks.
+ *
+ * <prefix>_invoke(...) runs on glc_rt_parallel_default(), the process's pool (GLC_NUM_THREADS
+ * threads, default every CPU; made at the first call, one per shared object). To choose,
+ * call <prefix>_invoke_with(inputs, outputs, workspace, workspace_size, par): par NULL runs
+ * on the calling thread alone, or pass glc_rt_pool_parallel() of your own pool, or your own
+ * glc_parallel over your application's threads. A pool runs one model call at a time: a
+ * second thread calling in meanwhile runs its tasks alone, correctly. */
+typedef void (*glc_task_fn)(void *closure, uint32_t task);
+typedef struct glc_parallel {
+    void *self;
+    uint32_t n_threads;
+    uint32_t reserved;
+    void (*run)(void *self, uint32_t n_tasks, glc_task_fn fn, void *closure);
+} glc_parallel;
+typedef glc_rt_status (*glc_model_invoke_with_fn)(const void *const *inputs,
+                                                  void *const *outputs, void *workspace,
+                                                  uint64_t workspace_size,
+                                                  const glc_parallel *par);
+
+typedef struct glc_rt_pool glc_rt_pool;
+/* n_threads counts the caller: 0 means every CPU, 1 a pool that runs tasks in the caller.
+ * GLC_RT_E_NOMEM if memory or threads run out. */
+glc_rt_status glc_rt_pool_create(uint32_t n_threads, glc_rt_pool **out);
+const glc_parallel *glc_rt_pool_parallel(const glc_rt_pool *p); /* NULL for NULL */
+void glc_rt_pool_destroy(glc_rt_pool *p);                       /* NULL is fine; joins */
+/* The default pool (see above); NULL when GLC_NUM_THREADS or the CPUs give one thread. */
+const glc_parallel *glc_rt_parallel_default(void);
+uint32_t glc_rt_default_threads(void); /* GLC_NUM_THREADS if a positive count, else CPUs */
+uint32_t glc_rt_cpu_count(void);       /* CPUs this process may run on */
+
 /* ---- loader (libglc_runtime): opens a compiled .so with dlopen ---------------------- */
 typedef struct glc_rt_model glc_rt_model;
 
@@ -77,6 +114,10 @@ glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_mod
 const glc_model_desc *glc_rt_model_desc(const glc_rt_model *m);
 glc_rt_status glc_rt_model_run(const glc_rt_model *m, const void *const *inputs,
                                void *const *outputs, void *workspace, uint64_t workspace_size);
+/* As run, on par's threads (NULL: the calling thread alone); see "threads" above. */
+glc_rt_status glc_rt_model_run_with(const glc_rt_model *m, const void *const *inputs,
+                                    void *const *outputs, void *workspace,
+                                    uint64_t workspace_size, const glc_parallel *par);
 void glc_rt_model_close(glc_rt_model *m); /* NULL is fine */
 const char *glc_rt_status_name(glc_rt_status s);
 

@@ -110,6 +110,30 @@ static inline void cg_compare_normwise(const glc_value *v, const float *got, con
                      (long long)i, got[i], want[i], rtol * scale);
 }
 
+/* The outputs `got` of a run on the default pool are bitwise those of a run on the calling
+ * thread alone and on a pool of 3 threads: tasks split work, never change a sum. */
+static inline void cg_check_thread_invariance(const glc_rt_model *m, const void *const *in,
+                                              void *const *got, void *ws) {
+    const glc_model_desc *mi = glc_rt_model_desc(m);
+    glc_rt_pool *pool = NULL;
+    assert_int_equal(glc_rt_pool_create(3, &pool), GLC_RT_OK);
+    const glc_parallel *pars[2] = {NULL, glc_rt_pool_parallel(pool)};
+    for (int k = 0; k < 2; k++) {
+        void *out[16];
+        for (uint32_t i = 0; i < mi->n_outputs; i++)
+            out[i] = calloc(1, mi->outputs[i].size_bytes + 1);
+        assert_int_equal(glc_rt_model_run_with(m, in, out, ws, mi->workspace_size, pars[k]),
+                         GLC_RT_OK);
+        for (uint32_t i = 0; i < mi->n_outputs; i++) {
+            if (memcmp(out[i], got[i], mi->outputs[i].size_bytes))
+                fail_msg("output '%s' differs on %s", mi->outputs[i].name,
+                         k ? "3 threads" : "1 thread");
+            free(out[i]);
+        }
+    }
+    glc_rt_pool_destroy(pool);
+}
+
 /* Compiles g, checks info() against g, runs it and the interpreter on random data and
  * compares each output: element-wise (cg_compare) when normwise_rtol is 0, else f32
  * outputs norm-wise with that tolerance. */
@@ -162,6 +186,7 @@ static inline void cg_check_vs_interp_tol(glc_graph *g, const char *file, double
         else
             cg_compare(v, out[i], want[i]);
     }
+    cg_check_thread_invariance(m, (const void *const *)in, out, ws);
     free(ws);
     for (uint32_t i = 0; i < g->n_inputs; i++)
         free(in[i]);

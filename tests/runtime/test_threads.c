@@ -7,6 +7,10 @@
  *
  * The model is a bidirectional LSTM with every input fed (tests/fixtures/rnn), compiled
  * in-process to a temporary .so.
+ *
+ * The thread pool (runtime/pool.c, compiled into this test with ThreadSanitizer too) runs
+ * every task of every job exactly once, with the caller seeing all the tasks' writes, for
+ * any thread count, with callers sharing a pool and with a task calling back into it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,8 +122,114 @@ static void test_threads__two_threads_one_model_match_single_threaded_runs(void 
     remove(so_path);
 }
 
+/* ---- the pool */
+
+#define MAX_TASKS 40
+
+typedef struct count_job {
+    int hits[MAX_TASKS]; /* plain ints: ThreadSanitizer checks the pool orders them */
+    const glc_parallel *par;
+    int nested;
+} count_job;
+
+static void count_task(void *closure, uint32_t t) {
+    count_job *j = closure;
+    j->hits[t]++;
+}
+
+/* Runs jobs of 1..MAX_TASKS tasks on par; every task once per job. Returns mismatches. */
+static int run_counted_jobs(const glc_parallel *par, int rounds) {
+    int bad = 0;
+    count_job j;
+    for (int r = 0; r < rounds; r++) {
+        uint32_t n = 1 + (uint32_t)r % MAX_TASKS;
+        memset(&j, 0, sizeof j);
+        par->run(par->self, n, count_task, &j);
+        for (uint32_t t = 0; t < MAX_TASKS; t++)
+            bad += j.hits[t] != (t < n);
+    }
+    return bad;
+}
+
+static void test_threads__pool_runs_every_task_once_for_any_thread_count(void **state) {
+    for (uint32_t n = 1; n <= 4; n++) {
+        glc_rt_pool *p = NULL;
+        assert_int_equal(glc_rt_pool_create(n, &p), GLC_RT_OK);
+        const glc_parallel *par = glc_rt_pool_parallel(p);
+        assert_int_equal(par->n_threads, n);
+        assert_int_equal(run_counted_jobs(par, 2000), 0);
+        glc_rt_pool_destroy(p);
+    }
+    assert_int_equal(glc_rt_pool_create(1, NULL), GLC_RT_E_ARG);
+    assert_null(glc_rt_pool_parallel(NULL));
+    glc_rt_pool_destroy(NULL);
+    assert_true(glc_rt_cpu_count() >= 1);
+}
+
+typedef struct caller {
+    const glc_parallel *par;
+    int bad;
+} caller;
+
+static void *caller_main(void *arg) {
+    caller *c = arg;
+    c->bad = run_counted_jobs(c->par, 3000);
+    return NULL;
+}
+
+static void test_threads__callers_sharing_a_pool_each_get_their_tasks_run(void **state) {
+    glc_rt_pool *p = NULL;
+    assert_int_equal(glc_rt_pool_create(3, &p), GLC_RT_OK);
+    caller c[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = (caller){.par = glc_rt_pool_parallel(p)};
+        assert_int_equal(pthread_create(&th[i], NULL, caller_main, &c[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(c[i].bad, 0);
+    }
+    glc_rt_pool_destroy(p);
+}
+
+static void nesting_task(void *closure, uint32_t t) {
+    count_job *outer = closure;
+    count_job inner;
+    memset(&inner, 0, sizeof inner);
+    outer->par->run(outer->par->self, 5, count_task, &inner);
+    outer->hits[t] = 1;
+    for (int k = 0; k < 5; k++)
+        if (inner.hits[k] != 1) outer->hits[t] = 100;
+}
+
+static void test_threads__a_task_may_run_a_job_on_its_own_pool(void **state) {
+    glc_rt_pool *p = NULL;
+    assert_int_equal(glc_rt_pool_create(2, &p), GLC_RT_OK);
+    count_job j;
+    memset(&j, 0, sizeof j);
+    j.par = glc_rt_pool_parallel(p);
+    j.par->run(j.par->self, 7, nesting_task, &j);
+    for (int t = 0; t < 7; t++)
+        assert_int_equal(j.hits[t], 1);
+    glc_rt_pool_destroy(p);
+}
+
+static void test_threads__default_threads_follow_glc_num_threads(void **state) {
+    setenv("GLC_NUM_THREADS", "3", 1);
+    assert_int_equal(glc_rt_default_threads(), 3);
+    setenv("GLC_NUM_THREADS", "zero", 1);
+    assert_int_equal(glc_rt_default_threads(), glc_rt_cpu_count());
+    unsetenv("GLC_NUM_THREADS");
+    assert_int_equal(glc_rt_default_threads(), glc_rt_cpu_count());
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_threads__pool_runs_every_task_once_for_any_thread_count),
+        cmocka_unit_test(test_threads__callers_sharing_a_pool_each_get_their_tasks_run),
+        cmocka_unit_test(test_threads__a_task_may_run_a_job_on_its_own_pool),
+        cmocka_unit_test(test_threads__default_threads_follow_glc_num_threads),
         cmocka_unit_test(test_threads__two_threads_one_model_match_single_threaded_runs),
     };
     return cmocka_run_group_tests_name("runtime threads", tests, NULL, NULL);

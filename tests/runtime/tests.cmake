@@ -1,7 +1,10 @@
-# runtime/ tests. test_threads runs one compiled model from two threads; in the normal
-# build it is compiled with ThreadSanitizer (not with ASan, which cannot be combined).
+# runtime/ tests. test_threads runs one compiled model from two threads and checks the
+# thread pool; in the normal build it is compiled with ThreadSanitizer (not with ASan,
+# which cannot be combined), runtime/pool.c included so TSan sees the pool's atomics.
 glc_add_test(runtime test_threads glc_frontend glc_passes glc_codegen glc_runtime glc_ir m
              Threads::Threads)
+target_sources(test_threads PRIVATE ${CMAKE_SOURCE_DIR}/runtime/pool.c)
+target_include_directories(test_threads PRIVATE ${CMAKE_SOURCE_DIR}/runtime/include)
 if(NOT GLC_SANITIZE)
   target_compile_options(test_threads PRIVATE -fsanitize=thread)
   target_link_options(test_threads PRIVATE -fsanitize=thread)
