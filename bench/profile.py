@@ -56,13 +56,24 @@ def build_model(mod, batch, workdir):
     return path, args, {n.name: n.op_type for n in wl.onnx_model.graph.node}
 
 
+POOL_SYMBOLS = {"pool_run", "worker_main", "await_job", "claim_tasks", "cpu_relax",
+                "publish", "now_ns"}
+
+
 def operator(sym, ops):
     """The ONNX operator of kernel k.<node>; unnamed nodes are named <op>_<index> by glc."""
     if sym.endswith("_invoke"):
         return "(entry point: calls the kernels)"
+    if sym in POOL_SYMBOLS:
+        return "(thread pool: dispatch, waiting for work)"
     if not sym.startswith("k."):
         return "(other code in the model)"
     node = sym[2:]
+    m = re.match(r"(.+)\.gemm(\.\d+)?$", node)
+    if m:  # a matrix product split into tasks: <kernel>.gemm
+        node = m.group(1)
+        op = ops.get(node) or (re.match(r"(.+)_\d+$", node) or [None, ""])[1]
+        return f"{op} (its matrix-product tasks)"
     if node in ops:
         return ops[node]
     m = re.match(r"(.+)_\d+$", node)
@@ -85,11 +96,12 @@ def mnemonics(so):
     return out
 
 
-def perf_profile(so, inputs, iters, workdir):
+def perf_profile(so, inputs, iters, threads, workdir):
     """{symbol: [samples, fma samples]} in the model's code, and all samples taken."""
     data = os.path.join(workdir, "perf.data")
     subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "2000", "-o", data, "--",
-                    harness.glc_driver(), "bench", so, "--iters", str(iters), "--warmup", "1"]
+                    harness.glc_driver(), "bench", so, "--iters", str(iters), "--warmup", "1",
+                    "--threads", str(threads)]
                    + inputs, check=True, capture_output=True)
     script = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym,symoff,dso"], check=True,
                             capture_output=True, text=True).stdout
@@ -110,7 +122,8 @@ def callgrind_profile(so, inputs, workdir):
     """{symbol: [Ir, 0]} in the model's code under callgrind, and the model's total."""
     out = os.path.join(workdir, "callgrind.out")
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                    harness.glc_driver(), "bench", so, "--iters", "1", "--warmup", "0"] + inputs,
+                    harness.glc_driver(), "bench", so, "--iters", "1", "--warmup", "0",
+                    "--threads", "1"] + inputs,
                    check=True, capture_output=True)
     text = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", out],
                           check=True, capture_output=True, text=True).stdout
@@ -131,8 +144,9 @@ def table(mod, a, costs, total, ops):
         row = lambda s, c: f"| `{s}` | {operator(s, ops)} | {c[0] / 1e6:.1f} | " \
                            f"{100.0 * c[0] / model:.1f} % |"
     else:
-        head = [f"{mod.ID} batch {a.batch}: perf cpu-clock samples over {a.iters} timed calls "
-                f"(+1 warm-up); {model} of {total} samples in the model's code", "",
+        head = [f"{mod.ID} batch {a.batch}, {a.threads} thread(s): perf cpu-clock samples over "
+                f"{a.iters} timed calls (+1 warm-up), all threads; {model} of {total} samples in "
+                f"the model's code", "",
                 "| kernel | operator | share of the model's time | samples on FMAs |",
                 "|---|---|---|---|"]
         row = lambda s, c: f"| `{s}` | {operator(s, ops)} | {100.0 * c[0] / model:.1f} % | " \
@@ -147,6 +161,7 @@ def main():
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--iters", type=int, default=5, help="timed calls under perf")
     ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=2, help="glc's threads (perf: all of them)")
     ap.add_argument("--callgrind", action="store_true", help="valgrind instead of perf")
     ap.add_argument("--out", help="also write the table to this file")
     a = ap.parse_args()
@@ -157,7 +172,7 @@ def main():
         cpu = ["--cpu=znver3"] if a.callgrind else []
         subprocess.run([harness.glc_driver(), onnx_path, "-o", so] + cpu, check=True)
         costs, total = (callgrind_profile(so, inputs, d) if a.callgrind
-                        else perf_profile(so, inputs, a.iters, d))
+                        else perf_profile(so, inputs, a.iters, a.threads, d))
     text = table(mod, a, costs, total, ops)
     print(text)
     if a.out:

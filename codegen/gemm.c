@@ -519,7 +519,11 @@ static bool worth_splitting(const gm *s) {
 static LLVMValueRef build_task(gm *s, LLVMTypeRef clt, int64_t n_panels) {
     cg_ctx *c = s->c;
     LLVMTypeRef pt[2] = {c->ptr, c->i32};
-    LLVMValueRef fn = LLVMAddFunction(c->mod, "gemm.task", LLVMFunctionType(c->void_t, pt, 2, 0));
+    char name[200]; /* <caller>.gemm: profiles charge the tasks to the node's kernel */
+    size_t len = 0;
+    const char *caller = LLVMGetValueName2(LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b)), &len);
+    snprintf(name, sizeof name, "%.*s.gemm", (int)(len < 180 ? len : 180), caller);
+    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->void_t, pt, 2, 0));
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     cg_fn_attrs(c, fn);
     unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
