@@ -46,6 +46,33 @@ void cg_fn_attrs(cg_ctx *c, LLVMValueRef fn); /* target-cpu/features, nounwind, 
  * duration of a call (NULL: run on the calling thread); kernels read it to split work. */
 LLVMValueRef cg_par_tls(cg_ctx *c);
 LLVMTypeRef cg_parallel_type(cg_ctx *c); /* glc_parallel as an LLVM struct */
+/* par.c: loops split into tasks for the thread pool (see par.c). Between cg_par_begin and
+ * cg_par_end the builder is in the task function and the body loops over [p->lo, p->hi)
+ * (i64) of `items`; the values *caps[k] are the task's copies. Without split (or one
+ * item) nothing is outlined and [lo, hi) = [0, items). */
+#define CG_PAR_MAX_CAPS 32
+typedef struct cg_par {
+    bool split;
+    int64_t items;
+    LLVMValueRef lo, hi;
+    LLVMValueRef fn;
+    LLVMBasicBlockRef here;
+    LLVMTypeRef clt;
+    LLVMValueRef *slot[CG_PAR_MAX_CAPS], orig[CG_PAR_MAX_CAPS];
+    int n;
+} cg_par;
+void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps,
+                  int n_caps);
+void cg_par_end(cg_ctx *c, cg_par *p);
+/* The pieces: a task function void <caller>.<suffix>(ptr, i32) (builder unchanged); item
+ * bound (task + plus) * items / n_tasks as i64; and the dispatch at the builder (closure cl
+ * of type clt with the i32 task count at field n_field, at most max_tasks tasks). */
+LLVMValueRef cg_par_task_fn(cg_ctx *c, const char *suffix);
+LLVMValueRef cg_par_range(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks, int64_t items,
+                          int64_t plus);
+void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
+                     unsigned n_field, int64_t max_tasks);
+
 /* emit.c: whether the output gets the embedded pool (runtime/pool.c): host .so and .a. */
 bool cg_links_pool(const cg_ctx *c);
 

@@ -518,16 +518,7 @@ static bool worth_splitting(const gm *s) {
  * [t*NP/n, (t+1)*NP/n); a runtime B is packed into the task's own stack buffer. */
 static LLVMValueRef build_task(gm *s, LLVMTypeRef clt, int64_t n_panels) {
     cg_ctx *c = s->c;
-    LLVMTypeRef pt[2] = {c->ptr, c->i32};
-    char name[200]; /* <caller>.gemm: profiles charge the tasks to the node's kernel */
-    size_t len = 0;
-    const char *caller = LLVMGetValueName2(LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b)), &len);
-    snprintf(name, sizeof name, "%.*s.gemm", (int)(len < 180 ? len : 180), caller);
-    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->void_t, pt, 2, 0));
-    LLVMSetLinkage(fn, LLVMInternalLinkage);
-    cg_fn_attrs(c, fn);
-    unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
-    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, ni, 0));
+    LLVMValueRef fn = cg_par_task_fn(c, "gemm"); /* profiles charge it to the node */
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
     LLVMValueRef cl = LLVMGetParam(fn, 0), f[4];
     for (unsigned i = 0; i < 4; i++)
@@ -538,19 +529,15 @@ static LLVMValueRef build_task(gm *s, LLVMTypeRef clt, int64_t n_panels) {
     g.y = f[2];
     gm t = *s;
     t.g = &g;
-    LLVMValueRef n = LLVMBuildZExt(c->b, f[3], c->i64, "");
-    LLVMValueRef ti = LLVMBuildZExt(c->b, LLVMGetParam(fn, 1), c->i64, "");
-    t.p_lo = LLVMBuildUDiv(c->b, LLVMBuildNUWMul(c->b, ti, cg_i64(c, n_panels), ""), n, "");
-    t.p_hi = LLVMBuildUDiv(
-        c->b, LLVMBuildNUWMul(c->b, cg_addk(c, ti, 1), cg_i64(c, n_panels), ""), n, "");
+    t.p_lo = cg_par_range(c, LLVMGetParam(fn, 1), f[3], n_panels, 0);
+    t.p_hi = cg_par_range(c, LLVMGetParam(fn, 1), f[3], n_panels, 1);
     if (t.p.src == GM_PACKED) t.bsrc = pack_buffer(&t);
     emit_product(&t);
     LLVMBuildRetVoid(c->b);
     return fn;
 }
 
-/* At the builder: n = glc.par ? min(par->n_threads, panels) : 1 tasks; one runs in place,
- * more go to par->run(par->self, n, task, &closure). */
+/* At the builder: the product as min(threads, panels) tasks (cg_par_dispatch). */
 static void emit_split(gm *s) {
     cg_ctx *c = s->c;
     LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
@@ -563,24 +550,7 @@ static void emit_split(gm *s) {
     LLVMValueRef v[3] = {s->g->a, s->g->b, s->g->y};
     for (unsigned i = 0; i < 3; i++)
         LLVMBuildStore(c->b, v[i] ? v[i] : LLVMConstNull(c->ptr), LLVMBuildStructGEP2(c->b, clt, cl, i, ""));
-    LLVMTypeRef part = cg_parallel_type(c);
-    LLVMValueRef par = LLVMBuildLoad2(c->b, c->ptr, cg_par_tls(c), "par");
-    LLVMValueRef npv = LLVMConstInt(c->i32, (unsigned long long)n_panels, 0);
-    cg_if pf;
-    cg_if_begin(c, &pf, LLVMBuildIsNotNull(c->b, par, ""));
-    LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, part, par, 1, ""), "");
-    nt = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, nt, npv, ""), nt, npv, "");
-    LLVMBuildStore(c->b, nt, LLVMBuildStructGEP2(c->b, clt, cl, 3, ""));
-    LLVMValueRef self = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 0, ""), "");
-    LLVMValueRef run = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 3, ""), "");
-    LLVMTypeRef rpt[4] = {c->ptr, c->i32, c->ptr, c->ptr};
-    LLVMValueRef rargs[4] = {self, nt, task, cl};
-    LLVMBuildCall2(c->b, LLVMFunctionType(c->void_t, rpt, 4, 0), run, rargs, 4, "");
-    cg_if_else(c, &pf);
-    LLVMBuildStore(c->b, LLVMConstInt(c->i32, 1, 0), LLVMBuildStructGEP2(c->b, clt, cl, 3, ""));
-    LLVMValueRef targs[2] = {cl, LLVMConstInt(c->i32, 0, 0)};
-    LLVMBuildCall2(c->b, LLVMGlobalGetValueType(task), task, targs, 2, "");
-    cg_if_end(c, &pf);
+    cg_par_dispatch(c, task, cl, clt, 3, n_panels);
 }
 
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {

@@ -50,6 +50,8 @@
 
 /* Floats of hoisted gate pre-activations (ag) per chunk of positions: 2 MiB, about one L2. */
 enum { AG_BUDGET = 1 << 19 };
+/* Cells (batch x hidden) of one block from which they run as tasks on the thread pool. */
+enum { CELLS_PAR_MIN = 4096 };
 
 /* The static plan, shared by lower_gridlstm_scratch() and lower_gridlstm(). */
 typedef struct gl_plan {
@@ -205,9 +207,13 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     const glc_gridlstm_desc *r = s->r;
     const glc_act *act = r->acts;
     int64_t F = r->hidden, K1 = r->k + 1;
+    LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->wl, &t, &m, &h, &mbase};
+    cg_par par; /* batch rows split into tasks when the cells are worth it */
+    cg_par_begin(c, &par, r->batch, r->batch * F >= CELLS_PAR_MIN, caps, 7);
     LLVMValueRef boff = cg_madd(c, s->wl, K1 * 4 * F, cg_i64(c, j * 4 * F));
     cg_loop ln, lq;
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, LLVMBuildNSWSub(c->b, par.hi, par.lo, ""));
+    n = LLVMBuildNSWAdd(c->b, n, par.lo, "");
     LLVMValueRef aoff = cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), K1 * 4 * F,
                                 cg_i64(c, j * 4 * F));
     LLVMValueRef moff = cg_madd(c, n, F, mbase);
@@ -222,6 +228,7 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &act[2], mv)), h, mi);
     cg_loop_end(c, &lq);
     cg_loop_end(c, &ln);
+    cg_par_end(c, &par);
 }
 
 /* Offset (floats) of slot `slot` of sh/sm. */

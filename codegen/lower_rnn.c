@@ -47,6 +47,8 @@
 
 /* Floats of hoisted input projections (xw) per chunk of steps: 2 MiB, about one L2. */
 enum { XW_BUDGET = 1 << 19 };
+/* Cells (batch x hidden) of one step from which they run as tasks on the thread pool. */
+enum { CELLS_PAR_MIN = 4096 };
 
 /* The static plan, shared by lower_rnn_scratch() and lower_rnn(). */
 typedef struct rnn_plan {
@@ -332,11 +334,19 @@ static void emit_row_cell(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef
         rnn_cell(s, &w);
 }
 
-/* The cells of every batch row at step `step` (reset: GRU's first pass, no Y). */
+/* The cells of every batch row at step `step` (reset: GRU's first pass, no Y); batch rows
+ * split into tasks for the thread pool when there are enough cells. */
 static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
     cg_ctx *c = s->c;
+    LLVMValueRef *caps[] = {&s->y,  &s->yh, &s->yc, &s->x,  &s->w,  &s->rw, &s->bias,
+                            &s->sl, &s->h0, &s->c0, &s->p,  &s->xw, &s->gh, &s->hs,
+                            &s->cs, &s->rh, &s->bs, &s->gs, &s->tb, &step};
+    cg_par par;
+    cg_par_begin(c, &par, s->r->batch, s->r->batch * s->r->hidden >= CELLS_PAR_MIN, caps,
+                 (int)(sizeof caps / sizeof caps[0]));
     cg_loop lb;
-    LLVMValueRef b = cg_loop_begin(c, &lb, s->r->batch);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, LLVMBuildNSWSub(c->b, par.hi, par.lo, ""));
+    b = LLVMBuildNSWAdd(c->b, b, par.lo, "");
     LLVMValueRef len = seq_len(s, b);
     if (!s->sl) {
         emit_row_cell(s, step, b, len, reset);
@@ -349,6 +359,7 @@ static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
         cg_if_end(c, &f);
     }
     cg_loop_end(c, &lb);
+    cg_par_end(c, &par);
 }
 
 static LLVMValueRef fptr(rg *s, LLVMValueRef base, int64_t off) {

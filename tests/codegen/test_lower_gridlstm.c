@@ -168,6 +168,18 @@ static void test_lower_gridlstm__chunked_positions_k1_unrolled_layers(void **sta
           "chunk1.so");
 }
 
+/* N F = 6*1024 cells per block reach CELLS_PAR_MIN and every product is large enough to
+ * split: the cells of 6 batch rows and the products' column panels run as tasks (on the
+ * default pool, then bitwise the same on 1 and 3 threads in cg_check_thread_invariance:
+ * uneven splits). Sums of 3072 products: compared norm-wise. */
+static void test_lower_gridlstm__cells_and_products_split_into_tasks(void **state) {
+    (void)state;
+    glc_graph *g = build(&(cfg){.k = 2, .N = 6, .C = 4, .F = 1024, .L = 1, .S1 = 2, .S2 = 2,
+                                .priority = 1, .bias = true, .w_in = true, .constant = true});
+    cg_check_vs_interp_tol(g, "tasks.so", 1e-4);
+    glc_graph_destroy(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_gridlstm__k1_two_layers_untied_w_in_bias_runtime_weights),
@@ -180,6 +192,7 @@ int main(void) {
         cmocka_unit_test(test_lower_gridlstm__wide_grid_state_in_workspace),
         cmocka_unit_test(test_lower_gridlstm__chunked_positions_k2_batch4),
         cmocka_unit_test(test_lower_gridlstm__chunked_positions_k1_unrolled_layers),
+        cmocka_unit_test(test_lower_gridlstm__cells_and_products_split_into_tasks),
     };
     return cmocka_run_group_tests_name("lower_gridlstm", tests, group_setup, group_teardown);
 }

@@ -107,6 +107,21 @@ static void check(const cfg *c, const char *file) {
 
 static const int32_t LENS3[3] = {4, 1, 3}, LENS2[2] = {2, 5};
 
+static const int32_t LENS5[5] = {3, 1, 2, 3, 0};
+
+/* N H = 5*1024 cells per step reach CELLS_PAR_MIN: the cells of the 5 batch rows run as
+ * tasks (sequence_lens, both directions; GRU's reset pass too), checked against the
+ * interpreter and bitwise across thread counts (cg_check_thread_invariance). */
+static void test_lower_rnn__cells_split_into_tasks(void **state) {
+    (void)state;
+    cfg lstm = {GLC_OP_LSTM, 3, 5, 8, 1024, .direction = "bidirectional", .bias = 1, .h0 = 1,
+                .seq_lens = LENS5, .want = {1, 1, 1}, .const_w = true};
+    check(&lstm, "lstm_tasks.so");
+    cfg gru = {GLC_OP_GRU, 3, 5, 8, 1024, .direction = "reverse", .bias = 1,
+               .seq_lens = LENS5, .want = {1, 1, 0}, .const_w = true};
+    check(&gru, "gru_tasks.so");
+}
+
 static void test_lower_rnn__lstm_forward_all_inputs_and_outputs(void **state) {
     (void)state;
     cfg c = {GLC_OP_LSTM, 5, 3, 4, 7, .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}};
@@ -280,6 +295,7 @@ static void test_lower_rnn__rnn_chunked_reverse(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
+        cmocka_unit_test(test_lower_rnn__cells_split_into_tasks),
         cmocka_unit_test(test_lower_rnn__lstm_bidirectional_layout1_seq_lens_clip),
         cmocka_unit_test(test_lower_rnn__lstm_reverse_input_forget_activations_only_yc),
         cmocka_unit_test(test_lower_rnn__lstm_unbounded_activations_only_yh),

@@ -1,0 +1,108 @@
+/*
+ * par.c -- loops split into tasks for the thread pool (glc_parallel, runtime/pool.c).
+ *
+ * A split loop becomes a task function  void <caller>.par(closure *, i32 t)  that runs
+ * items [t*n/T, (t+1)*n/T) of the T tasks, and at the loop's place in the caller:
+ *
+ *   closure = {captured values..., i32 T}
+ *   par = glc.par (thread-local, set by <prefix>_invoke_with)
+ *   if (par) { T = min(par->n_threads, max_tasks); par->run(par->self, T, task, &closure) }
+ *   else     { T = 1; task(&closure, 0) }
+ *
+ * The body is emitted once, inside the task function: cg_par_begin() swaps each captured
+ * value of the caller (pointers, indices) for its copy loaded from the closure, and
+ * cg_par_end() swaps them back, so a body emitter written for the caller runs unchanged.
+ * Constants need no capture; any other caller value the body uses must be captured (the
+ * verifier rejects the module otherwise).
+ */
+#include "cg_impl.h"
+
+#include <stdio.h>
+
+void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
+                     unsigned n_field, int64_t max_tasks) {
+    LLVMTypeRef part = cg_parallel_type(c);
+    LLVMValueRef nfp = LLVMBuildStructGEP2(c->b, clt, cl, n_field, "");
+    LLVMValueRef par = LLVMBuildLoad2(c->b, c->ptr, cg_par_tls(c), "par");
+    LLVMValueRef maxv = LLVMConstInt(c->i32, (unsigned long long)max_tasks, 0);
+    cg_if pf;
+    cg_if_begin(c, &pf, LLVMBuildIsNotNull(c->b, par, ""));
+    LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, part, par, 1, ""), "");
+    nt = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, nt, maxv, ""), nt, maxv, "");
+    LLVMBuildStore(c->b, nt, nfp);
+    LLVMValueRef self = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 0, ""), "");
+    LLVMValueRef run = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 3, ""), "");
+    LLVMTypeRef rpt[4] = {c->ptr, c->i32, c->ptr, c->ptr};
+    LLVMValueRef rargs[4] = {self, nt, task, cl};
+    LLVMBuildCall2(c->b, LLVMFunctionType(c->void_t, rpt, 4, 0), run, rargs, 4, "");
+    cg_if_else(c, &pf);
+    LLVMBuildStore(c->b, LLVMConstInt(c->i32, 1, 0), nfp);
+    LLVMValueRef targs[2] = {cl, LLVMConstInt(c->i32, 0, 0)};
+    LLVMBuildCall2(c->b, LLVMGlobalGetValueType(task), task, targs, 2, "");
+    cg_if_end(c, &pf);
+}
+
+LLVMValueRef cg_par_task_fn(cg_ctx *c, const char *suffix) {
+    char name[200];
+    size_t len = 0;
+    const char *caller = LLVMGetValueName2(LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b)), &len);
+    snprintf(name, sizeof name, "%.*s.%s", (int)(len < 180 ? len : 180), caller, suffix);
+    LLVMTypeRef pt[2] = {c->ptr, c->i32};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->void_t, pt, 2, 0));
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    cg_fn_attrs(c, fn);
+    unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, ni, 0));
+    return fn;
+}
+
+LLVMValueRef cg_par_range(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks, int64_t items,
+                          int64_t plus) {
+    LLVMValueRef t = LLVMBuildZExt(c->b, task, c->i64, "");
+    LLVMValueRef n = LLVMBuildZExt(c->b, n_tasks, c->i64, "");
+    return LLVMBuildUDiv(c->b, LLVMBuildNUWMul(c->b, cg_addk(c, t, plus), cg_i64(c, items), ""), n,
+                         "");
+}
+
+void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps,
+                  int n_caps) {
+    p->split = split && items > 1;
+    p->items = items;
+    p->n = 0;
+    if (!p->split) {
+        p->lo = cg_i64(c, 0);
+        p->hi = cg_i64(c, items);
+        return;
+    }
+    LLVMTypeRef ft[CG_PAR_MAX_CAPS + 1];
+    for (int k = 0; k < n_caps && p->n < CG_PAR_MAX_CAPS; k++) {
+        LLVMValueRef v = *caps[k];
+        if (!v || LLVMIsConstant(v)) continue;
+        p->slot[p->n] = caps[k];
+        p->orig[p->n] = v;
+        ft[p->n++] = LLVMTypeOf(v);
+    }
+    ft[p->n] = c->i32;
+    p->clt = LLVMStructTypeInContext(c->ctx, ft, (unsigned)p->n + 1, 0);
+    p->here = LLVMGetInsertBlock(c->b);
+    p->fn = cg_par_task_fn(c, "par");
+    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, p->fn, "entry"));
+    LLVMValueRef cl = LLVMGetParam(p->fn, 0);
+    for (int k = 0; k < p->n; k++)
+        *p->slot[k] = LLVMBuildLoad2(c->b, ft[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""), "");
+    LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)p->n, ""), "");
+    p->lo = cg_par_range(c, LLVMGetParam(p->fn, 1), nt, items, 0);
+    p->hi = cg_par_range(c, LLVMGetParam(p->fn, 1), nt, items, 1);
+}
+
+void cg_par_end(cg_ctx *c, cg_par *p) {
+    if (!p->split) return;
+    LLVMBuildRetVoid(c->b);
+    LLVMPositionBuilderAtEnd(c->b, p->here);
+    LLVMValueRef cl = cg_alloca_entry(c, p->clt);
+    for (int k = 0; k < p->n; k++) {
+        *p->slot[k] = p->orig[k];
+        LLVMBuildStore(c->b, p->orig[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""));
+    }
+    cg_par_dispatch(c, p->fn, cl, p->clt, (unsigned)p->n, p->items);
+}
