@@ -74,7 +74,10 @@ typedef struct md_plan {
     int64_t fp;       /* F rounded up to CELL_LANES: the row length of hs, cs */
     int64_t npan, gw; /* RP-column panels of Rt_k, ceil(G*F / RP); row length npan*RP of G */
     uint64_t gemm;    /* product scratch (offset 0) */
-    uint64_t xw, hs, cs, h, g, zero, bp, wt, rt, total;
+    uint64_t xw, hs, cs, h, g; /* offsets in a lane (gemm .. g: one direction's state) */
+    uint64_t lane_bytes;       /* a lane's size; lanes follow one another from offset 0 */
+    int64_t lanes;             /* directions that may run at once (one per task) */
+    uint64_t zero, bp, wt, rt, total; /* shared parts, after the lanes */
     cg_gemm proj, rec; /* LLVM values and constants left NULL */
 } md_plan;
 
@@ -92,6 +95,10 @@ static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
  * width), so it has no scalar remainder; the extra lanes compute garbage from finite
  * neighbouring values into padding that nothing else reads. */
 enum { CELL_LANES = 16 };
+
+/* Directions that run at once, as tasks on the thread pool, each on its own lane of the
+ * per-direction scratch (xw, hs, cs, H, G): the lanes cost that much workspace each. */
+enum { MD_LANES = 2 };
 
 /* Columns of a panel of the recurrent weights Rp (see pack_r_host): each panel is one
  * product of N = RP whose B rows are contiguous and whose panels follow one another, so
@@ -139,6 +146,9 @@ static void plan(const cg_ctx *c, const glc_node *n, const glc_mdlstm_desc *r, m
     p->cs = o, o += up64((uint64_t)(N * np * p->fp) * f);
     p->h = o, o += up64((uint64_t)(p->mp * p->rf) * f);
     p->g = o, o += up64((uint64_t)(p->mp * p->gw + pad) * f);
+    p->lane_bytes = o;
+    p->lanes = r->dirs < MD_LANES ? r->dirs : MD_LANES;
+    o = (uint64_t)p->lanes * p->lane_bytes;
     p->zero = o, o += up64((uint64_t)p->fp * f);
     p->bp = o, o += up64((uint64_t)(r->dirs * (p->gf + (2 + r->rank) * F) + pad) * f);
     p->wt = o;
@@ -647,14 +657,50 @@ static void no_unroll(cg_ctx *c, const cg_loop *l) {
                     LLVMMetadataAsValue(c->ctx, loop));
 }
 
-/* The projection for every direction, then one copy of the recurrence and the output in
- * a run-time loop over the directions k: slot sl is reversed when bit 2 - sl of k is set
+static LLVMValueRef scratch_part(cg_ctx *c, LLVMValueRef scratch, uint64_t off) {
+    return LLVMBuildGEP2(c->b, c->i8, scratch, (LLVMValueRef[]){cg_i64(c, (int64_t)off)}, 1, "");
+}
+
+/* Lane `lane` of the per-direction scratch: pointers, and the parts no product writes
+ * zeroed (rows of H past a short diagonal stay finite; padding read by padding lanes). */
+static void use_lane(mg *s, LLVMValueRef scratch, LLVMValueRef lane) {
+    cg_ctx *c = s->c;
+    const md_plan *p = s->pl;
+    LLVMValueRef base = LLVMBuildGEP2(c->b, c->i8, scratch,
+                                      (LLVMValueRef[]){cg_madd(c, lane, (int64_t)p->lane_bytes, NULL)},
+                                      1, "lane");
+    s->gs = p->xw > 0 ? base : NULL; /* product scratch, if the emitter wants any */
+    s->xw = scratch_part(c, base, p->xw);
+    s->hs = scratch_part(c, base, p->hs);
+    s->cs = scratch_part(c, base, p->cs);
+    s->h = scratch_part(c, base, p->h);
+    s->g = scratch_part(c, base, p->g);
+    int64_t pad = p->fp - s->r->hidden;
+    zero_floats(c, s->h, p->mp * p->rf);
+    zero_floats(c, fptr(c, s->xw, cg_i64(c, s->r->batch * s->r->npos * p->gf)), pad);
+    zero_floats(c, fptr(c, s->g, cg_i64(c, p->mp * p->gw)), pad);
+}
+
+/* One copy of the projection, the recurrence and the output, in run-time loops: over the
+ * lanes (tasks on the thread pool), and in each over its directions k (lane l has
+ * [l*D/lanes, (l+1)*D/lanes)): slot sl is reversed when bit 2 - sl of k is set
  * (glc_mdlstm_slot_reversed); padding slots never are. */
-static glc_status emit_directions(mg *s) {
+static glc_status emit_directions(mg *s, LLVMValueRef scratch) {
     cg_ctx *c = s->c;
     const glc_mdlstm_desc *r = s->r;
-    cg_loop lk;
-    s->k = cg_loop_begin(c, &lk, r->dirs);
+    int64_t lanes = s->pl->lanes;
+    LLVMValueRef *caps[] = {&s->y,  &s->x,      &s->bias,   &s->p,  &s->ext,
+                            &s->bp, &s->zero, &s->wt.ptr, &s->rt.ptr, &scratch};
+    cg_par par;
+    cg_par_begin(c, &par, lanes, lanes > 1, caps, (int)(sizeof caps / sizeof caps[0]));
+    cg_loop ll, lk;
+    LLVMValueRef lane = cg_loop_begin_v(c, &ll, LLVMBuildNSWSub(c->b, par.hi, par.lo, ""));
+    lane = LLVMBuildNSWAdd(c->b, lane, par.lo, "");
+    use_lane(s, scratch, lane);
+    LLVMValueRef k0 = LLVMBuildUDiv(c->b, cg_madd(c, lane, r->dirs, NULL), cg_i64(c, lanes), "");
+    LLVMValueRef k1 = LLVMBuildUDiv(c->b, cg_madd(c, lane, r->dirs, cg_i64(c, r->dirs)),
+                                    cg_i64(c, lanes), "");
+    s->k = LLVMBuildNSWAdd(c->b, cg_loop_begin_v(c, &lk, LLVMBuildNSWSub(c->b, k1, k0, "")), k0, "");
     for (int sl = 0; sl < 3; sl++) {
         s->rev[sl] = NULL;
         if (sl < 3 - r->rank) continue;
@@ -667,6 +713,8 @@ static glc_status emit_directions(mg *s) {
     emit_y(s);
     cg_loop_end(c, &lk);
     no_unroll(c, &lk);
+    cg_loop_end(c, &ll);
+    cg_par_end(c, &par);
     return GLC_OK;
 }
 
@@ -677,10 +725,6 @@ static void emit_bias_peep(mg *s, const md_plan *p) {
     zero_floats(c, s->bp, nb + np_ + p->fp - s->r->hidden);
     if (s->bias) copy_floats(c, s->bp, s->bias, nb);
     if (s->p) copy_floats(c, fptr(c, s->bp, cg_i64(c, nb)), s->p, np_);
-}
-
-static LLVMValueRef scratch_part(cg_ctx *c, LLVMValueRef scratch, uint64_t off) {
-    return LLVMBuildGEP2(c->b, c->i8, scratch, (LLVMValueRef[]){cg_i64(c, (int64_t)off)}, 1, "");
 }
 
 static glc_status emit_kernel(mg *s, const glc_node *n, LLVMValueRef *fn) {
@@ -696,20 +740,10 @@ static glc_status emit_kernel(mg *s, const glc_node *n, LLVMValueRef *fn) {
     s->bias = in[GLC_MD_B];
     s->p = in[GLC_MD_P];
     s->ext = in[GLC_MD_EXTENTS];
-    s->gs = p->xw > 0 ? scratch : NULL; /* product scratch, if the emitter wants any */
-    s->xw = scratch_part(c, scratch, p->xw);
-    s->hs = scratch_part(c, scratch, p->hs);
-    s->cs = scratch_part(c, scratch, p->cs);
-    s->h = scratch_part(c, scratch, p->h);
-    s->g = scratch_part(c, scratch, p->g);
     s->zero = scratch_part(c, scratch, p->zero);
     s->bp = scratch_part(c, scratch, p->bp);
     zero_floats(c, s->zero, p->fp);
     emit_bias_peep(s, p);
-    zero_floats(c, s->h, p->mp * p->rf); /* rows past a short diagonal stay finite */
-    int64_t pad = p->fp - s->r->hidden; /* padding after xw and G (read by padding lanes) */
-    zero_floats(c, fptr(c, s->xw, cg_i64(c, s->r->batch * s->r->npos * p->gf)), pad);
-    zero_floats(c, fptr(c, s->g, cg_i64(c, p->mp * p->gw)), pad);
     const glc_mdlstm_desc *r = s->r;
     if (!s->wt.ptr) {
         s->wt.ptr = scratch_part(c, scratch, p->wt);
@@ -719,7 +753,7 @@ static glc_status emit_kernel(mg *s, const glc_node *n, LLVMValueRef *fn) {
         s->rt.ptr = scratch_part(c, scratch, p->rt);
         emit_pack_r(c, s->rt.ptr, in[GLC_MD_R], r, p);
     }
-    GLC_TRY(emit_directions(s));
+    GLC_TRY(emit_directions(s, scratch));
     cg_kernel_end(c);
     return GLC_OK;
 }
