@@ -188,7 +188,7 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
         t = sorted(times[n])
         med = float(np.median(t))
         rec = {"workload": mod.ID, "system": n, "batch": cfg["batch"],
-               "threads": 1 if n == "glc" else threads,
+               "threads": threads,
                "median_s": med, "min_s": t[0], "max_s": t[-1], "timed_calls": len(t),
                "gflop": wl.flops / 1e9, "gflops": wl.flops / 1e9 / med,
                "max_rel_err": max_rel_err(outs[n], outs["glc"]) if "glc" in outs else None,

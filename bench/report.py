@@ -101,8 +101,9 @@ def write(meta, records, out_dir, md_path):
          f"- Command: `{meta['command']}`",
          f"- Protocol: {meta['warmup']} warm-up calls, then up to {meta['iters']} rounds "
          f"alternating the systems; a system stops after {meta['budget_s']:.0f} s of timed "
-         f"calls (at least 3). Peers use {meta['threads']} threads; glc's runtime is "
-         f"single-threaded for now, and its % of peak is against the 1-thread peak.", "",
+         f"calls (at least 3). Every system, glc included, runs on {meta['threads']} threads "
+         f"(glc: a pool of its runtime, `glc.load(..., threads=N)`); % of peak is against the "
+         f"{meta['threads']}-thread peak.", "",
          "## Ratios", ""] + _ratio_table(records) + [""]
     plots = _plot(records, out_dir)
     for module in harness.WORKLOADS:
