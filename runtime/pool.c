@@ -2,13 +2,16 @@
  * pool.c -- the thread pool a compiled model runs its parallel loops on (glc_parallel).
  *
  * One pool is n threads: the caller of run() and n - 1 workers. run(n_tasks, fn, closure)
- * publishes the job (a new generation), wakes sleeping workers, claims tasks itself from a
- * shared counter like every worker does, and returns once all tasks ran and every worker
- * has left the job, so the job's fields are never rewritten under a worker. Workers spin
- * on the generation for about GLC_POOL_SPIN_NS between jobs (a recurrence dispatches one
- * every few microseconds), then sleep on a condition variable. One job at a time: a
- * caller that finds the pool busy (another thread inside run()) runs its tasks alone, so
- * any number of threads may share a pool.
+ * opens a job (a new generation), wakes sleeping workers and claims tasks itself from a
+ * shared counter, as every worker that joins does; once all tasks have finished it closes
+ * the job and waits only for the workers that joined it to leave. A worker joins by
+ * counting itself active and then checking that the job it saw is still open, so a worker
+ * that wakes late (descheduled: the machine is shared) never holds up a job it took no
+ * task of, and never reads a job's fields after they were rewritten. Workers spin on the
+ * generation for about GLC_POOL_SPIN_NS between jobs (a recurrence dispatches one every few
+ * microseconds), then sleep on a condition variable. One job at a time: a caller that finds
+ * the pool busy (another thread inside run()) runs its tasks alone, so any number of
+ * threads may share a pool.
  *
  * glc_rt_parallel_default() is the process's pool that a model's <prefix>_invoke uses:
  * made at the first call with GLC_NUM_THREADS threads (default: the CPUs this process
@@ -43,8 +46,10 @@ struct glc_rt_pool {
     pthread_cond_t wake;
     atomic_uint_fast64_t generation;
     atomic_uint sleeping;
+    atomic_uint_fast64_t open; /* generation of the job tasks may be claimed from; 0: none */
+    atomic_uint active;        /* workers inside a job (joined, not yet left) */
     atomic_uint next_task;
-    atomic_uint workers_left; /* workers that have not yet left the current job */
+    atomic_uint tasks_done;
     atomic_int stop;
     glc_task_fn fn; /* the current job: written before its generation is published */
     void *closure;
@@ -68,6 +73,7 @@ static void claim_tasks(struct glc_rt_pool *p) {
         unsigned t = atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed);
         if (t >= p->n_tasks) return;
         p->fn(p->closure, t);
+        atomic_fetch_add_explicit(&p->tasks_done, 1, memory_order_release);
     }
 }
 
@@ -94,8 +100,9 @@ static void *worker_main(void *arg) {
     for (;;) {
         seen = await_job(p, seen);
         if (atomic_load_explicit(&p->stop, memory_order_acquire)) return NULL;
-        claim_tasks(p);
-        atomic_fetch_sub_explicit(&p->workers_left, 1, memory_order_release);
+        atomic_fetch_add(&p->active, 1); /* seq_cst: pairs with run()'s close */
+        if (atomic_load(&p->open) == seen) claim_tasks(p);
+        atomic_fetch_sub_explicit(&p->active, 1, memory_order_release);
     }
 }
 
@@ -124,13 +131,19 @@ static void pool_run(void *self, uint32_t n_tasks, glc_task_fn fn, void *closure
     p->closure = closure;
     p->n_tasks = n_tasks;
     atomic_store_explicit(&p->next_task, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->workers_left, p->n_threads - 1, memory_order_relaxed);
+    atomic_store_explicit(&p->tasks_done, 0, memory_order_relaxed);
+    uint64_t g = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1;
+    atomic_store_explicit(&p->open, g, memory_order_release);
     publish(p);
     claim_tasks(p);
-    for (unsigned i = 0; atomic_load_explicit(&p->workers_left, memory_order_acquire); i++) {
+    for (unsigned i = 0; atomic_load_explicit(&p->tasks_done, memory_order_acquire) < n_tasks;
+         i++) {
         cpu_relax();
-        if ((i & 1023) == 1023) sched_yield(); /* a worker was preempted: let it run */
+        if ((i & 1023) == 1023) sched_yield(); /* a worker with a task was preempted */
     }
+    atomic_store(&p->open, 0); /* seq_cst: a worker joining from now on sees it closed */
+    while (atomic_load_explicit(&p->active, memory_order_acquire))
+        cpu_relax();
     pthread_mutex_unlock(&p->busy);
 }
 
