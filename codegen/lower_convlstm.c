@@ -36,6 +36,8 @@
 
 /* Floats of hoisted gate pre-activations (gx) per chunk of steps: 2 MiB, one L2. */
 enum { GX_BUDGET = 1 << 19 };
+/* A sample's cell elements from which the cell runs as tasks, in runs of this many. */
+enum { CELL_PAR_MIN = 8192, CELL_PAR_RUN = 256 };
 
 typedef struct cl {
     cg_ctx *c;
@@ -168,15 +170,25 @@ static LLVMValueRef peep(cl *s, int blk, LLVMValueRef e, LLVMValueRef pre, LLVMV
 }
 
 /* The elementwise cell of sample n over (F, S') as one flat loop; gates at gx[go...];
- * writes Y(t) if asked. */
+ * writes Y(t) if asked. From CELL_PAR_MIN elements the loop runs as tasks on the thread
+ * pool, over runs of CELL_PAR_RUN elements (whole vectors, so every element takes the same
+ * vector path whatever the split). */
 static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
     cg_ctx *c = s->c;
     const glc_convlstm_desc *r = s->r;
-    int64_t FP = r->hidden * r->out_size;
+    int64_t FP = r->hidden * r->out_size, runs = (FP + CELL_PAR_RUN - 1) / CELL_PAR_RUN;
+    LLVMValueRef *caps[] = {&s->y, &s->p, &s->cs, &s->gx, &s->h, &go, &n, &t};
+    cg_par par;
+    cg_par_begin(c, &par, runs, FP >= CELL_PAR_MIN, caps, (int)(sizeof caps / sizeof caps[0]));
+    LLVMValueRef e0 = cg_madd(c, par.lo, CELL_PAR_RUN, NULL);
+    LLVMValueRef e1 = cg_madd(c, par.hi, CELL_PAR_RUN, NULL);
+    LLVMValueRef fpv = cg_i64(c, FP);
+    e1 = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, e1, fpv, ""), e1, fpv, "");
     cg_loop le;
     LLVMValueRef yb = s->y ? y_off(s, t, n) : NULL;
     LLVMValueRef sb = cg_madd(c, n, FP, NULL);
-    LLVMValueRef e = cg_loop_begin(c, &le, FP);
+    LLVMValueRef e = cg_loop_begin_v(c, &le, LLVMBuildNSWSub(c->b, e1, e0, ""));
+    e = LLVMBuildNSWAdd(c->b, e, e0, "");
     LLVMValueRef ge = cg_iadd(c, go, e), se = cg_iadd(c, sb, e);
     LLVMValueRef cv = cg_ldf(c, s->cs, se);
     LLVMValueRef i = act(s, 0, peep(s, 0, e, cg_ldf(c, s->gx, ge), cv));
@@ -189,6 +201,7 @@ static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
     cg_stf(c, h, s->h, se);
     if (yb) cg_stf(c, h, s->y, cg_iadd(c, yb, e));
     cg_loop_end(c, &le);
+    cg_par_end(c, &par);
 }
 
 /* dst[doff + j] = 0 for j < count. */

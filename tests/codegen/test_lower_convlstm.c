@@ -209,6 +209,15 @@ static void test_lower_convlstm__const_weights_bidir_recurrent_im2col_in_blocks(
     check(&c, "cl_const_blocks.so");
 }
 
+/* F x 48 x 48 = 9216 cell elements a sample: the cell runs as tasks (runs of 256), with
+ * peepholes, layout 1 and sequence lengths (the default pool, then 1 and 3 threads). */
+static void test_lower_convlstm__cell_split_into_tasks_with_peepholes(void **state) {
+    (void)state;
+    cfg c = {2, 3, 2, 2, 4, {48, 48}, {3, 3}, {3, 3}, .auto_pad = "SAME_UPPER", .layout = 1,
+             .bias = 1, .c0 = 1, .peep = 1, .seq_lens = LENS2, .want = {1, 1, 1}};
+    check(&c, "cl_cell_tasks.so");
+}
+
 /* 1x1 kernels: both convolutions read their operand directly (no im2col). */
 static void test_lower_convlstm__const_weights_1x1_kernels_layout1(void **state) {
     (void)state;
@@ -236,6 +245,7 @@ int main(void) {
         cmocka_unit_test(test_lower_convlstm__large_grid_hoists_input_conv_in_ragged_chunks),
         cmocka_unit_test(test_lower_convlstm__const_weights_bidir_recurrent_im2col_in_blocks),
         cmocka_unit_test(test_lower_convlstm__const_weights_1x1_kernels_layout1),
+        cmocka_unit_test(test_lower_convlstm__cell_split_into_tasks_with_peepholes),
         cmocka_unit_test(test_lower_convlstm__const_weights_rank1_strided_dilated),
     };
     return cmocka_run_group_tests_name("lower_convlstm", tests, group_setup, group_teardown);
