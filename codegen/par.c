@@ -8,18 +8,22 @@
  *
  *   closure = {captured values..., i32 T}
  *   par = glc.par (thread-local, set by <prefix>_invoke_with)
- *   if (par) { T = min(par->n_threads, max_tasks); par->run(par->self, T, task, &closure) }
+ *   if (par) { T = min(4 * par->n_threads, max_tasks); par->run(par->self, T, task, &closure) }
  *   else     { T = 1; task(&closure, 0) }
  *
  * The body is emitted once, inside the body function: cg_par_begin() swaps each captured
  * value of the caller (pointers, indices) for its copy loaded from the closure, and
  * cg_par_end() swaps them back, so a body emitter written for the caller runs unchanged.
+ * Four tasks a thread, claimed dynamically: when one core is slowed (the machine is shared,
+ * or another pool spins on it), the others take more of the tasks.
  * Constants need no capture; any other caller value the body uses must be captured (the
  * verifier rejects the module otherwise).
  */
 #include "cg_impl.h"
 
 #include <stdio.h>
+
+enum { CG_PAR_TASKS_PER_THREAD = 4 };
 
 void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
                      unsigned n_field, int64_t max_tasks) {
@@ -30,6 +34,7 @@ void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef 
     cg_if pf;
     cg_if_begin(c, &pf, LLVMBuildIsNotNull(c->b, par, ""));
     LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, part, par, 1, ""), "");
+    nt = LLVMBuildNUWMul(c->b, nt, LLVMConstInt(c->i32, CG_PAR_TASKS_PER_THREAD, 0), "");
     nt = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, nt, maxv, ""), nt, maxv, "");
     LLVMBuildStore(c->b, nt, nfp);
     LLVMValueRef self = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 0, ""), "");
