@@ -69,8 +69,8 @@ def operator(sym, ops):
     if not sym.startswith("k."):
         return "(other code in the model)"
     node = sym[2:]
-    m = re.match(r"(.+?)((\.(gemm|par|cell)(\.\d+)?)+)$", node)
-    if m:  # tasks of a node's kernel: <kernel>.gemm (products), .par (loops), .cell
+    m = re.match(r"(.+?)((\.(gemm|par|cell|task)(\.\d+)?)+)$", node)
+    if m:  # tasks of a node's kernel: <kernel>.gemm (products), .par[.task] (loops), .cell
         node = m.group(1)
         op = ops.get(node) or (re.match(r"(.+)_\d+$", node) or [None, ""])[1]
         what = {"gemm": "matrix-product tasks", "par": "loop tasks", "cell": "cell helper"}
