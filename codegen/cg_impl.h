@@ -83,6 +83,11 @@ typedef struct cg_loop {
 } cg_loop;
 LLVMValueRef cg_loop_begin(cg_ctx *c, cg_loop *l, int64_t n); /* returns iv; at body */
 LLVMValueRef cg_loop_begin_v(cg_ctx *c, cg_loop *l, LLVMValueRef n); /* n: an i64 value */
+/* Marks the loop whose latch branch is latch_br (cg_loop's latch terminator, after
+ * cg_loop_end) llvm.loop.unroll.disable, and vectorize.enable false if no_vectorize. */
+void cg_loop_no_unroll(cg_ctx *c, LLVMValueRef latch_br, bool no_vectorize);
+/* for i in [lo, hi) (i64 values): returns i, not the 0-based iv. */
+LLVMValueRef cg_loop_range(cg_ctx *c, cg_loop *l, LLVMValueRef lo, LLVMValueRef hi);
 void cg_loop_end(cg_ctx *c, cg_loop *l);                      /* builder at exit */
 LLVMValueRef cg_i64(cg_ctx *c, int64_t v);
 LLVMValueRef cg_f32(cg_ctx *c, double v);

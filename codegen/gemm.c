@@ -34,8 +34,6 @@
  */
 #include "cg_impl.h"
 
-#include <llvm-c/DebugInfo.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,24 +202,6 @@ static void tile_step(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, in
     }
 }
 
-/* Marks the loop latch br with llvm.loop.unroll.disable and vectorize.enable false: the
- * tile is already unrolled and vectorised over its MR x NV accumulators; the loop passes
- * would only multiply code or spend compile time analysing it. */
-static void no_unroll(cg_ctx *c, LLVMValueRef br) {
-    static const char unroll[] = "llvm.loop.unroll.disable", vec[] = "llvm.loop.vectorize.enable";
-    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-    LLVMMetadataRef str = LLVMMDStringInContext2(c->ctx, unroll, sizeof unroll - 1);
-    LLVMMetadataRef off[2] = {
-        LLVMMDStringInContext2(c->ctx, vec, sizeof vec - 1),
-        LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0))};
-    LLVMMetadataRef ops[3] = {tmp, LLVMMDNodeInContext2(c->ctx, &str, 1),
-                              LLVMMDNodeInContext2(c->ctx, off, 2)};
-    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, 3);
-    LLVMMetadataReplaceAllUsesWith(tmp, loop);
-    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
-                    LLVMMetadataAsValue(c->ctx, loop));
-}
-
 /* The k loop over kc/u iterations of u steps, accumulators in header phis. */
 static void tile_loop(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, LLVMValueRef emask) {
     cg_ctx *c = s->c;
@@ -255,7 +235,9 @@ static void tile_loop(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, LL
                 LLVMAddIncoming(phi[u][r][v], &a->v[u][r][v], &latch, 1);
     LLVMValueRef br =
         LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, next, cg_i64(c, n), ""), body, done);
-    no_unroll(c, br);
+    /* the tile is unrolled and vectorised over its accumulators already: the loop passes
+     * would only multiply code or spend compile time analysing it */
+    cg_loop_no_unroll(c, br, true);
     LLVMPositionBuilderAtEnd(c->b, done);
     for (int u = 0; u < a->u; u++) /* the loop runs at least once: last values are live-out */
         for (int r = 0; r < t->mr; r++)
@@ -394,9 +376,8 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, i
         LLVMValueRef hi = LLVMBuildSelect(
             c->b, LLVMBuildICmp(c->b, LLVMIntSLT, s->p_hi, npv, ""), s->p_hi, npv, "");
         cg_loop l;
-        LLVMValueRef jp = cg_loop_begin_v(c, &l, LLVMBuildNSWSub(c->b, hi, s->p_lo, ""));
-        emit_panel(s, i0, rows, lin(c, LLVMBuildNSWAdd(c->b, jp, s->p_lo, ""), nr, NULL), (int)nr,
-                   k0, kc, load_c);
+        LLVMValueRef jp = cg_loop_range(c, &l, s->p_lo, hi);
+        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, load_c);
         cg_loop_end(c, &l);
         if (ew) {
             cg_if f;

@@ -12,6 +12,8 @@
  */
 #include "cg_impl.h"
 
+#include <llvm-c/DebugInfo.h>
+
 #include <stdio.h>
 
 LLVMValueRef cg_i64(cg_ctx *c, int64_t v) {
@@ -44,6 +46,11 @@ LLVMValueRef cg_loop_begin_v(cg_ctx *c, cg_loop *l, LLVMValueRef n) {
     return l->iv;
 }
 
+LLVMValueRef cg_loop_range(cg_ctx *c, cg_loop *l, LLVMValueRef lo, LLVMValueRef hi) {
+    LLVMValueRef i = cg_loop_begin_v(c, l, LLVMBuildNSWSub(c->b, hi, lo, ""));
+    return LLVMBuildNSWAdd(c->b, i, lo, "");
+}
+
 void cg_loop_end(cg_ctx *c, cg_loop *l) {
     LLVMBuildBr(c->b, l->latch);
     LLVMPositionBuilderAtEnd(c->b, l->latch);
@@ -51,6 +58,21 @@ void cg_loop_end(cg_ctx *c, cg_loop *l) {
     LLVMBuildBr(c->b, l->header);
     LLVMAddIncoming(l->iv, &next, &l->latch, 1);
     LLVMPositionBuilderAtEnd(c->b, l->exit);
+}
+
+void cg_loop_no_unroll(cg_ctx *c, LLVMValueRef latch_br, bool no_vectorize) {
+    static const char unroll[] = "llvm.loop.unroll.disable", vec[] = "llvm.loop.vectorize.enable";
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+    LLVMMetadataRef str = LLVMMDStringInContext2(c->ctx, unroll, sizeof unroll - 1);
+    LLVMMetadataRef off[2] = {
+        LLVMMDStringInContext2(c->ctx, vec, sizeof vec - 1),
+        LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0))};
+    LLVMMetadataRef ops[3] = {tmp, LLVMMDNodeInContext2(c->ctx, &str, 1),
+                              LLVMMDNodeInContext2(c->ctx, off, 2)};
+    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, no_vectorize ? 3 : 2);
+    LLVMMetadataReplaceAllUsesWith(tmp, loop); /* the self-reference a loop ID needs */
+    LLVMSetMetadata(latch_br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+                    LLVMMetadataAsValue(c->ctx, loop));
 }
 
 LLVMValueRef cg_gep(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef idx) {

@@ -187,8 +187,7 @@ static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
     cg_loop le;
     LLVMValueRef yb = s->y ? y_off(s, t, n) : NULL;
     LLVMValueRef sb = cg_madd(c, n, FP, NULL);
-    LLVMValueRef e = cg_loop_begin_v(c, &le, LLVMBuildNSWSub(c->b, e1, e0, ""));
-    e = LLVMBuildNSWAdd(c->b, e, e0, "");
+    LLVMValueRef e = cg_loop_range(c, &le, e0, e1);
     LLVMValueRef ge = cg_iadd(c, go, e), se = cg_iadd(c, sb, e);
     LLVMValueRef cv = cg_ldf(c, s->cs, se);
     LLVMValueRef i = act(s, 0, peep(s, 0, e, cg_ldf(c, s->gx, ge), cv));

@@ -212,8 +212,7 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     cg_par_begin(c, &par, r->batch, r->batch * F >= CELLS_PAR_MIN, caps, 7);
     LLVMValueRef boff = cg_madd(c, s->wl, K1 * 4 * F, cg_i64(c, j * 4 * F));
     cg_loop ln, lq;
-    LLVMValueRef n = cg_loop_begin_v(c, &ln, LLVMBuildNSWSub(c->b, par.hi, par.lo, ""));
-    n = LLVMBuildNSWAdd(c->b, n, par.lo, "");
+    LLVMValueRef n = cg_loop_range(c, &ln, par.lo, par.hi);
     LLVMValueRef aoff = cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), K1 * 4 * F,
                                 cg_i64(c, j * 4 * F));
     LLVMValueRef moff = cg_madd(c, n, F, mbase);

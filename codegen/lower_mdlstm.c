@@ -60,8 +60,6 @@
 #include "cg_impl.h"
 #include "mdlstm.h"
 
-#include <llvm-c/DebugInfo.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -189,24 +187,6 @@ typedef struct mg {
 } mg;
 
 /* ---- small builders ------------------------------------------------------------------ */
-
-/* A top-tested loop with a runtime trip count n (cg_loop_begin's, for a value). */
-static LLVMValueRef loop_begin_n(cg_ctx *c, cg_loop *l, LLVMValueRef n) {
-    LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
-    LLVMValueRef fn = LLVMGetBasicBlockParent(pre);
-    l->header = LLVMAppendBasicBlockInContext(c->ctx, fn, "loop");
-    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, fn, "body");
-    l->latch = LLVMAppendBasicBlockInContext(c->ctx, fn, "latch");
-    l->exit = LLVMAppendBasicBlockInContext(c->ctx, fn, "exit");
-    LLVMBuildBr(c->b, l->header);
-    LLVMPositionBuilderAtEnd(c->b, l->header);
-    l->iv = LLVMBuildPhi(c->b, c->i64, "i");
-    LLVMValueRef zero = cg_i64(c, 0);
-    LLVMAddIncoming(l->iv, &zero, &pre, 1);
-    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, n, ""), body, l->exit);
-    LLVMPositionBuilderAtEnd(c->b, body);
-    return l->iv;
-}
 
 static LLVMValueRef fptr(cg_ctx *c, LLVMValueRef base, LLVMValueRef idx) {
     return cg_gep(c, c->f32, base, idx);
@@ -487,7 +467,7 @@ static void emit_gather(mg *s, LLVMValueRef i0, LLVMValueRef dg, LLVMValueRef lo
     const glc_mdlstm_desc *r = s->r;
     int64_t F = r->hidden, RF = s->pl->rf;
     cg_loop lt, ln;
-    LLVMValueRef t = loop_begin_n(c, &lt, cnt);
+    LLVMValueRef t = cg_loop_begin_v(c, &lt, cnt);
     md_pos mp = diag_cell(s, i0, dg, lo, t);
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     LLVMValueRef row = cg_madd(c, cg_madd(c, t, r->batch, n), RF, NULL);
@@ -539,7 +519,7 @@ static void emit_cells(mg *s, LLVMValueRef i0, LLVMValueRef dg, LLVMValueRef lo,
     const glc_mdlstm_desc *r = s->r;
     int64_t F = s->pl->fp;
     cg_loop lt, ln;
-    LLVMValueRef t = loop_begin_n(c, &lt, cnt);
+    LLVMValueRef t = cg_loop_begin_v(c, &lt, cnt);
     md_pos mp = diag_cell(s, i0, dg, lo, t);
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     LLVMValueRef row = cg_madd(c, t, r->batch, n);
@@ -568,7 +548,7 @@ static glc_status emit_recurrent_products(mg *s, LLVMValueRef cnt) {
     LLVMValueRef rows = cg_madd(c, cnt, s->r->batch, NULL);
     LLVMValueRef nch = LLVMBuildSDiv(c->b, cg_addk(c, rows, ch - 1), cg_i64(c, ch), "");
     cg_loop lc;
-    LLVMValueRef ci = loop_begin_n(c, &lc, nch);
+    LLVMValueRef ci = cg_loop_begin_v(c, &lc, nch);
     cg_loop lp;
     LLVMValueRef pan = cg_loop_begin(c, &lp, pl->npan);
     cg_gemm g = pl->rec;
@@ -642,21 +622,6 @@ static void emit_y(mg *s) {
 
 /* ---- the kernel ---------------------------------------------------------------------------- */
 
-/* Marks the back edge of loop l (after cg_loop_end) llvm.loop.unroll.disable: the
- * direction loop's body is large and runs a few times; unrolling it would only multiply
- * the code the optimiser and code generator have to process. */
-static void no_unroll(cg_ctx *c, const cg_loop *l) {
-    static const char unroll[] = "llvm.loop.unroll.disable";
-    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-    LLVMMetadataRef str = LLVMMDStringInContext2(c->ctx, unroll, sizeof unroll - 1);
-    LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &str, 1)};
-    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, 2);
-    LLVMMetadataReplaceAllUsesWith(tmp, loop);
-    LLVMSetMetadata(LLVMGetBasicBlockTerminator(l->latch),
-                    LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
-                    LLVMMetadataAsValue(c->ctx, loop));
-}
-
 static LLVMValueRef scratch_part(cg_ctx *c, LLVMValueRef scratch, uint64_t off) {
     return LLVMBuildGEP2(c->b, c->i8, scratch, (LLVMValueRef[]){cg_i64(c, (int64_t)off)}, 1, "");
 }
@@ -694,13 +659,12 @@ static glc_status emit_directions(mg *s, LLVMValueRef scratch) {
     cg_par par;
     cg_par_begin(c, &par, lanes, lanes > 1, caps, (int)(sizeof caps / sizeof caps[0]));
     cg_loop ll, lk;
-    LLVMValueRef lane = cg_loop_begin_v(c, &ll, LLVMBuildNSWSub(c->b, par.hi, par.lo, ""));
-    lane = LLVMBuildNSWAdd(c->b, lane, par.lo, "");
+    LLVMValueRef lane = cg_loop_range(c, &ll, par.lo, par.hi);
     use_lane(s, scratch, lane);
     LLVMValueRef k0 = LLVMBuildUDiv(c->b, cg_madd(c, lane, r->dirs, NULL), cg_i64(c, lanes), "");
     LLVMValueRef k1 = LLVMBuildUDiv(c->b, cg_madd(c, lane, r->dirs, cg_i64(c, r->dirs)),
                                     cg_i64(c, lanes), "");
-    s->k = LLVMBuildNSWAdd(c->b, cg_loop_begin_v(c, &lk, LLVMBuildNSWSub(c->b, k1, k0, "")), k0, "");
+    s->k = cg_loop_range(c, &lk, k0, k1);
     for (int sl = 0; sl < 3; sl++) {
         s->rev[sl] = NULL;
         if (sl < 3 - r->rank) continue;
@@ -712,7 +676,9 @@ static glc_status emit_directions(mg *s, LLVMValueRef scratch) {
     GLC_TRY(emit_wavefronts(s));
     emit_y(s);
     cg_loop_end(c, &lk);
-    no_unroll(c, &lk);
+    /* the direction loop's body is large and runs a few times: unrolling it would only
+     * multiply the code the optimiser and code generator process */
+    cg_loop_no_unroll(c, LLVMGetBasicBlockTerminator(lk.latch), false);
     cg_loop_end(c, &ll);
     cg_par_end(c, &par);
     return GLC_OK;

@@ -61,7 +61,6 @@
  */
 #include "cg_impl.h"
 
-#include <llvm-c/DebugInfo.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -509,20 +508,6 @@ static void im2col(cg_ctx *c, col_cg *m) {
     cg_loop_end(c, &l);
 }
 
-/* Marks loop l (after cg_loop_end) llvm.loop.unroll.disable. Loops that only store
- * constants (a constant bias) are otherwise fully unrolled into one block of thousands of
- * stores, which the machine scheduler handles in quadratic time. */
-static void no_unroll(cg_ctx *c, const cg_loop *l) {
-    LLVMValueRef br = LLVMGetBasicBlockTerminator(l->latch);
-    LLVMMetadataRef opt = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
-    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-    LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &opt, 1)};
-    LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
-    LLVMMetadataReplaceAllUsesWith(tmp, id); /* the self-reference a loop ID needs */
-    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
-                    LLVMMetadataAsValue(c->ctx, id));
-}
-
 /* Y block rows (mpg, np) at yoff, y_rs = P: = bias, or += bias when accumulating. */
 static void block_bias(cg_ctx *c, const conv_cg *s, const conv_plan *pl, LLVMValueRef yoff,
                        LLVMValueRef m0, int64_t np) {
@@ -536,8 +521,10 @@ static void block_bias(cg_ctx *c, const conv_cg *s, const conv_plan *pl, LLVMVal
     st(c, bv, s->a->y, yi);
     cg_loop_end(c, &lq);
     cg_loop_end(c, &lm);
-    no_unroll(c, &lq);
-    no_unroll(c, &lm);
+    /* loops that only store constants would be fully unrolled into thousands of stores,
+     * which the machine scheduler handles in quadratic time */
+    cg_loop_no_unroll(c, LLVMGetBasicBlockTerminator(lq.latch), false);
+    cg_loop_no_unroll(c, LLVMGetBasicBlockTerminator(lm.latch), false);
 }
 
 /* One block: im2col of rows [r0, r0 + nr) (unless direct_b), bias, product. */

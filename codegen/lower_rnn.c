@@ -345,8 +345,7 @@ static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
     cg_par_begin(c, &par, s->r->batch, s->r->batch * s->r->hidden >= CELLS_PAR_MIN, caps,
                  (int)(sizeof caps / sizeof caps[0]));
     cg_loop lb;
-    LLVMValueRef b = cg_loop_begin_v(c, &lb, LLVMBuildNSWSub(c->b, par.hi, par.lo, ""));
-    b = LLVMBuildNSWAdd(c->b, b, par.lo, "");
+    LLVMValueRef b = cg_loop_range(c, &lb, par.lo, par.hi);
     LLVMValueRef len = seq_len(s, b);
     if (!s->sl) {
         emit_row_cell(s, step, b, len, reset);
