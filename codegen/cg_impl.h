@@ -62,16 +62,8 @@ typedef struct cg_par {
     int n;
 } cg_par;
 void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps,
-                  int n_caps);
+                  int n_caps, const char *name); /* name: of the body, e.g. "par" */
 void cg_par_end(cg_ctx *c, cg_par *p);
-/* The pieces: a task function void <caller>.<suffix>(ptr, i32) (builder unchanged); item
- * bound (task + plus) * items / n_tasks as i64; and the dispatch at the builder (closure cl
- * of type clt with the i32 task count at field n_field, at most max_tasks tasks). */
-LLVMValueRef cg_par_task_fn(cg_ctx *c, const char *suffix);
-LLVMValueRef cg_par_range(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks, int64_t items,
-                          int64_t plus);
-void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
-                     unsigned n_field, int64_t max_tasks);
 
 /* emit.c: whether the output gets the embedded pool (runtime/pool.c): host .so and .a. */
 bool cg_links_pool(const cg_ctx *c);

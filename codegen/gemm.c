@@ -482,7 +482,8 @@ static void emit_product(gm *s) {
 }
 
 static LLVMValueRef pack_buffer(gm *s) {
-    LLVMValueRef b = cg_alloca_entry(s->c, LLVMArrayType2(s->c->f32, (uint64_t)(s->p.kc * s->p.nr)));
+    LLVMTypeRef t = LLVMArrayType2(s->c->f32, (uint64_t)(s->p.kc * s->p.nr));
+    LLVMValueRef b = cg_alloca_entry(s->c, t);
     LLVMSetAlignment(b, 64);
     return b;
 }
@@ -495,43 +496,21 @@ static bool worth_splitting(const gm *s) {
            ceil_div(g->N, s->p.nr) >= 2;
 }
 
-/* void task(closure *{a, b, y, i32 n_tasks}, i32 t): the product restricted to panels
- * [t*NP/n, (t+1)*NP/n); a runtime B is packed into the task's own stack buffer. */
-static LLVMValueRef build_task(gm *s, LLVMTypeRef clt, int64_t n_panels) {
-    cg_ctx *c = s->c;
-    LLVMValueRef fn = cg_par_task_fn(c, "gemm"); /* profiles charge it to the node */
-    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
-    LLVMValueRef cl = LLVMGetParam(fn, 0), f[4];
-    for (unsigned i = 0; i < 4; i++)
-        f[i] = LLVMBuildLoad2(c->b, i < 3 ? c->ptr : c->i32, LLVMBuildStructGEP2(c->b, clt, cl, i, ""), "");
-    cg_gemm g = *s->g;
-    g.a = f[0];
-    g.b = f[1];
-    g.y = f[2];
-    gm t = *s;
-    t.g = &g;
-    t.p_lo = cg_par_range(c, LLVMGetParam(fn, 1), f[3], n_panels, 0);
-    t.p_hi = cg_par_range(c, LLVMGetParam(fn, 1), f[3], n_panels, 1);
-    if (t.p.src == GM_PACKED) t.bsrc = pack_buffer(&t);
-    emit_product(&t);
-    LLVMBuildRetVoid(c->b);
-    return fn;
-}
-
-/* At the builder: the product as min(threads, panels) tasks (cg_par_dispatch). */
+/* The product as tasks over its column panels (cg_par: <caller>.gemm runs panels
+ * [lo, hi)); a runtime B is packed into each task's own stack buffer. */
 static void emit_split(gm *s) {
     cg_ctx *c = s->c;
-    LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
-    int64_t n_panels = ceil_div(s->g->N, s->p.nr);
-    LLVMTypeRef f[4] = {c->ptr, c->ptr, c->ptr, c->i32};
-    LLVMTypeRef clt = LLVMStructTypeInContext(c->ctx, f, 4, 0);
-    LLVMValueRef task = build_task(s, clt, n_panels);
-    LLVMPositionBuilderAtEnd(c->b, here);
-    LLVMValueRef cl = cg_alloca_entry(c, clt);
-    LLVMValueRef v[3] = {s->g->a, s->g->b, s->g->y};
-    for (unsigned i = 0; i < 3; i++)
-        LLVMBuildStore(c->b, v[i] ? v[i] : LLVMConstNull(c->ptr), LLVMBuildStructGEP2(c->b, clt, cl, i, ""));
-    cg_par_dispatch(c, task, cl, clt, 3, n_panels);
+    cg_gemm g = *s->g;
+    LLVMValueRef *caps[] = {&g.a, &g.b, &g.y};
+    cg_par par;
+    cg_par_begin(c, &par, ceil_div(g.N, s->p.nr), true, caps, 3, "gemm");
+    gm t = *s;
+    t.g = &g;
+    t.p_lo = par.lo;
+    t.p_hi = par.hi;
+    if (t.p.src == GM_PACKED) t.bsrc = pack_buffer(&t);
+    emit_product(&t);
+    cg_par_end(c, &par);
 }
 
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {

@@ -179,7 +179,8 @@ static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
     int64_t FP = r->hidden * r->out_size, runs = (FP + CELL_PAR_RUN - 1) / CELL_PAR_RUN;
     LLVMValueRef *caps[] = {&s->y, &s->p, &s->cs, &s->gx, &s->h, &go, &n, &t};
     cg_par par;
-    cg_par_begin(c, &par, runs, FP >= CELL_PAR_MIN, caps, (int)(sizeof caps / sizeof caps[0]));
+    cg_par_begin(c, &par, runs, FP >= CELL_PAR_MIN, caps, (int)(sizeof caps / sizeof caps[0]),
+                 "par");
     LLVMValueRef e0 = cg_madd(c, par.lo, CELL_PAR_RUN, NULL);
     LLVMValueRef e1 = cg_madd(c, par.hi, CELL_PAR_RUN, NULL);
     LLVMValueRef fpv = cg_i64(c, FP);

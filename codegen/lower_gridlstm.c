@@ -209,7 +209,7 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     int64_t F = r->hidden, K1 = r->k + 1;
     LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->wl, &t, &m, &h, &mbase};
     cg_par par; /* batch rows split into tasks when the cells are worth it */
-    cg_par_begin(c, &par, r->batch, r->batch * F >= CELLS_PAR_MIN, caps, 7);
+    cg_par_begin(c, &par, r->batch, r->batch * F >= CELLS_PAR_MIN, caps, 7, "par");
     LLVMValueRef boff = cg_madd(c, s->wl, K1 * 4 * F, cg_i64(c, j * 4 * F));
     cg_loop ln, lq;
     LLVMValueRef n = cg_loop_range(c, &ln, par.lo, par.hi);

@@ -631,9 +631,8 @@ static LLVMValueRef scratch_part(cg_ctx *c, LLVMValueRef scratch, uint64_t off) 
 static void use_lane(mg *s, LLVMValueRef scratch, LLVMValueRef lane) {
     cg_ctx *c = s->c;
     const md_plan *p = s->pl;
-    LLVMValueRef base = LLVMBuildGEP2(c->b, c->i8, scratch,
-                                      (LLVMValueRef[]){cg_madd(c, lane, (int64_t)p->lane_bytes, NULL)},
-                                      1, "lane");
+    LLVMValueRef off = cg_madd(c, lane, (int64_t)p->lane_bytes, NULL);
+    LLVMValueRef base = LLVMBuildGEP2(c->b, c->i8, scratch, &off, 1, "lane");
     s->gs = p->xw > 0 ? base : NULL; /* product scratch, if the emitter wants any */
     s->xw = scratch_part(c, base, p->xw);
     s->hs = scratch_part(c, base, p->hs);
@@ -657,7 +656,7 @@ static glc_status emit_directions(mg *s, LLVMValueRef scratch) {
     LLVMValueRef *caps[] = {&s->y,  &s->x,      &s->bias,   &s->p,  &s->ext,
                             &s->bp, &s->zero, &s->wt.ptr, &s->rt.ptr, &scratch};
     cg_par par;
-    cg_par_begin(c, &par, lanes, lanes > 1, caps, (int)(sizeof caps / sizeof caps[0]));
+    cg_par_begin(c, &par, lanes, lanes > 1, caps, (int)(sizeof caps / sizeof caps[0]), "par");
     cg_loop ll, lk;
     LLVMValueRef lane = cg_loop_range(c, &ll, par.lo, par.hi);
     use_lane(s, scratch, lane);

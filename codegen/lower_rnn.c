@@ -343,7 +343,7 @@ static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
                             &s->cs, &s->rh, &s->bs, &s->gs, &s->tb, &step};
     cg_par par;
     cg_par_begin(c, &par, s->r->batch, s->r->batch * s->r->hidden >= CELLS_PAR_MIN, caps,
-                 (int)(sizeof caps / sizeof caps[0]));
+                 (int)(sizeof caps / sizeof caps[0]), "par");
     cg_loop lb;
     LLVMValueRef b = cg_loop_range(c, &lb, par.lo, par.hi);
     LLVMValueRef len = seq_len(s, b);

@@ -1,8 +1,8 @@
 /*
  * par.c -- loops split into tasks for the thread pool (glc_parallel, runtime/pool.c).
  *
- * A split loop becomes a task function  void <caller>.par.task(closure *, i32 t)  that
- * calls the body  void <caller>.par(i64 lo, i64 hi, captures...)  on items
+ * A split loop becomes a task function  void <caller>.<name>.task(closure *, i32 t)  that
+ * calls the body  void <caller>.<name>(i64 lo, i64 hi, captures...)  on items
  * [t*n/T, (t+1)*n/T) of the T tasks (pointer captures noalias, like the kernel's own
  * parameters: they address disjoint regions), and at the loop's place in the caller:
  *
@@ -25,7 +25,7 @@
 
 enum { CG_PAR_TASKS_PER_THREAD = 4 };
 
-void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
+static void dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
                      unsigned n_field, int64_t max_tasks) {
     LLVMTypeRef part = cg_parallel_type(c);
     LLVMValueRef nfp = LLVMBuildStructGEP2(c->b, clt, cl, n_field, "");
@@ -37,8 +37,10 @@ void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef 
     nt = LLVMBuildNUWMul(c->b, nt, LLVMConstInt(c->i32, CG_PAR_TASKS_PER_THREAD, 0), "");
     nt = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, nt, maxv, ""), nt, maxv, "");
     LLVMBuildStore(c->b, nt, nfp);
-    LLVMValueRef self = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 0, ""), "");
-    LLVMValueRef run = LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 3, ""), "");
+    LLVMValueRef self =
+        LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 0, ""), "");
+    LLVMValueRef run =
+        LLVMBuildLoad2(c->b, c->ptr, LLVMBuildStructGEP2(c->b, part, par, 3, ""), "");
     LLVMTypeRef rpt[4] = {c->ptr, c->i32, c->ptr, c->ptr};
     LLVMValueRef rargs[4] = {self, nt, task, cl};
     LLVMBuildCall2(c->b, LLVMFunctionType(c->void_t, rpt, 4, 0), run, rargs, 4, "");
@@ -49,7 +51,7 @@ void cg_par_dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef 
     cg_if_end(c, &pf);
 }
 
-LLVMValueRef cg_par_task_fn(cg_ctx *c, const char *suffix) {
+static LLVMValueRef task_fn(cg_ctx *c, const char *suffix) {
     char name[200];
     size_t len = 0;
     const char *caller = LLVMGetValueName2(LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b)), &len);
@@ -63,8 +65,8 @@ LLVMValueRef cg_par_task_fn(cg_ctx *c, const char *suffix) {
     return fn;
 }
 
-LLVMValueRef cg_par_range(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks, int64_t items,
-                          int64_t plus) {
+static LLVMValueRef item_bound(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks, int64_t items,
+                               int64_t plus) {
     LLVMValueRef t = LLVMBuildZExt(c->b, task, c->i64, "");
     LLVMValueRef n = LLVMBuildZExt(c->b, n_tasks, c->i64, "");
     return LLVMBuildUDiv(c->b, LLVMBuildNUWMul(c->b, cg_addk(c, t, plus), cg_i64(c, items), ""), n,
@@ -74,15 +76,16 @@ LLVMValueRef cg_par_range(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks, in
 /* The body void <caller>.par(i64 lo, i64 hi, captures...) with noalias pointer captures:
  * the captured pointers address disjoint regions, as the kernel's own noalias parameters
  * do, and without the attribute loops over several loaded pointers lose vectorisation. */
-static LLVMValueRef body_fn(cg_ctx *c, const LLVMTypeRef *ft, int n) {
+static LLVMValueRef body_fn(cg_ctx *c, const LLVMTypeRef *ft, int n, const char *name_) {
     LLVMTypeRef pt[CG_PAR_MAX_CAPS + 2] = {c->i64, c->i64};
     for (int k = 0; k < n; k++)
         pt[k + 2] = ft[k];
     char name[200];
     size_t len = 0;
     const char *caller = LLVMGetValueName2(LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b)), &len);
-    snprintf(name, sizeof name, "%.*s.par", (int)(len < 180 ? len : 180), caller);
-    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->void_t, pt, (unsigned)n + 2, 0));
+    snprintf(name, sizeof name, "%.*s.%s", (int)(len < 180 ? len : 180), caller, name_);
+    LLVMValueRef fn =
+        LLVMAddFunction(c->mod, name, LLVMFunctionType(c->void_t, pt, (unsigned)n + 2, 0));
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     cg_fn_attrs(c, fn);
     unsigned na = LLVMGetEnumAttributeKindForName("noalias", 7);
@@ -92,8 +95,8 @@ static LLVMValueRef body_fn(cg_ctx *c, const LLVMTypeRef *ft, int n) {
     return fn;
 }
 
-void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps,
-                  int n_caps) {
+void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps, int n_caps,
+                  const char *name) {
     p->split = split && items > 1;
     p->items = items;
     p->n = 0;
@@ -113,16 +116,20 @@ void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef 
     ft[p->n] = c->i32;
     p->clt = LLVMStructTypeInContext(c->ctx, ft, (unsigned)p->n + 1, 0);
     p->here = LLVMGetInsertBlock(c->b);
-    LLVMValueRef body = body_fn(c, ft, p->n);
+    LLVMValueRef body = body_fn(c, ft, p->n, name);
     /* the task: loads the closure, calls the body on its range */
-    p->fn = cg_par_task_fn(c, "par.task");
+    char task[64];
+    snprintf(task, sizeof task, "%s.task", name);
+    p->fn = task_fn(c, task);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, p->fn, "entry"));
     LLVMValueRef cl = LLVMGetParam(p->fn, 0), args[CG_PAR_MAX_CAPS + 2];
-    LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)p->n, ""), "");
-    args[0] = cg_par_range(c, LLVMGetParam(p->fn, 1), nt, items, 0);
-    args[1] = cg_par_range(c, LLVMGetParam(p->fn, 1), nt, items, 1);
+    LLVMValueRef nt =
+        LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)p->n, ""), "");
+    args[0] = item_bound(c, LLVMGetParam(p->fn, 1), nt, items, 0);
+    args[1] = item_bound(c, LLVMGetParam(p->fn, 1), nt, items, 1);
     for (int k = 0; k < p->n; k++)
-        args[k + 2] = LLVMBuildLoad2(c->b, ft[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""), "");
+        args[k + 2] =
+            LLVMBuildLoad2(c->b, ft[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""), "");
     LLVMBuildCall2(c->b, LLVMGlobalGetValueType(body), body, args, (unsigned)p->n + 2, "");
     LLVMBuildRetVoid(c->b);
     /* the body, where the caller emits its loop */
@@ -142,5 +149,5 @@ void cg_par_end(cg_ctx *c, cg_par *p) {
         *p->slot[k] = p->orig[k];
         LLVMBuildStore(c->b, p->orig[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""));
     }
-    cg_par_dispatch(c, p->fn, cl, p->clt, (unsigned)p->n, p->items);
+    dispatch(c, p->fn, cl, p->clt, (unsigned)p->n, p->items);
 }
