@@ -185,12 +185,13 @@ static glc_status write_output(cg_ctx *c, const char *tmp, const char *out_path)
     case GLC_EMIT_SO:
         break;
     }
+    bool with_pool = cg_links_pool(c);
     if ((s = make_temp(c, out_path, t2, sizeof t2)) == GLC_OK &&
         (s = make_temp(c, out_path, t3, sizeof t3)) == GLC_OK &&
-        (s = make_temp(c, out_path, t4, sizeof t4)) == GLC_OK &&
+        (!with_pool || (s = make_temp(c, out_path, t4, sizeof t4)) == GLC_OK) &&
         (s = emit_file(c, t2, LLVMObjectFile)) == GLC_OK &&
-        (s = write_pool_object(c, t4, out_path)) == GLC_OK)
-        s = link_so(c, t2, tmp, cg_links_pool(c) ? t4 : NULL, t3);
+        (!with_pool || (s = write_pool_object(c, t4, out_path)) == GLC_OK))
+        s = link_so(c, t2, tmp, with_pool ? t4 : NULL, t3);
     if (t2[0]) remove(t2);
     if (t3[0]) remove(t3);
     if (t4[0]) remove(t4);

@@ -142,8 +142,10 @@ static void pool_run(void *self, uint32_t n_tasks, glc_task_fn fn, void *closure
         if ((i & 1023) == 1023) sched_yield(); /* a worker with a task was preempted */
     }
     atomic_store(&p->open, 0); /* seq_cst: a worker joining from now on sees it closed */
-    while (atomic_load_explicit(&p->active, memory_order_acquire))
+    for (unsigned i = 0; atomic_load_explicit(&p->active, memory_order_acquire); i++) {
         cpu_relax();
+        if ((i & 1023) == 1023) sched_yield(); /* a worker inside was preempted */
+    }
     pthread_mutex_unlock(&p->busy);
 }
 
