@@ -12,7 +12,7 @@
  *   else     { T = 1; task(&closure, 0) }
  *
  * The body is emitted once, inside the body function: cg_par_begin() swaps each captured
- * value of the caller (pointers, indices) for its copy loaded from the closure, and
+ * value of the caller (pointers, indices) for the body's parameter carrying it, and
  * cg_par_end() swaps them back, so a body emitter written for the caller runs unchanged.
  * Four tasks a thread, claimed dynamically: when one core is slowed (the machine is shared,
  * or another pool spins on it), the others take more of the tasks.
