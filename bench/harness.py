@@ -58,16 +58,20 @@ def glc_driver():
     raise RuntimeError("glc driver not found: build it first (scripts/example.sh builds build/glc)")
 
 
-def glc_factory(wl, workdir, name):
-    """Compiles wl.onnx_model with the glc driver and returns a factory for its runner."""
+GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"]}
+
+
+def glc_factory(wl, workdir, name, system="glc"):
+    """Compiles wl.onnx_model with the glc driver (the flags of GLC_VARIANTS[system]) and
+    returns a factory for its runner."""
     import onnx
     import glc
     onnx_path = os.path.join(workdir, name + ".onnx")
-    so_path = os.path.join(workdir, name + ".so")
+    so_path = os.path.join(workdir, name + system[3:] + ".so")
     onnx.save(wl.onnx_model, onnx_path)
     t0 = time.perf_counter()
-    subprocess.run([glc_driver(), onnx_path, "-o", so_path], check=True)
-    wl.notes["glc_compile_s"] = time.perf_counter() - t0
+    subprocess.run([glc_driver(), onnx_path, "-o", so_path] + GLC_VARIANTS[system], check=True)
+    wl.notes[system + "_compile_s"] = time.perf_counter() - t0
 
     def factory(threads):
         run = glc.load(so_path, threads=threads).bind(wl.feeds)
@@ -122,8 +126,8 @@ def load(module):
 
 def build_systems(mod, cfg, only, workdir):
     wl = mod.build(cfg)
-    if only == "glc":
-        wl.systems["glc"] = glc_factory(wl, workdir, f"{mod.ID}_b{cfg['batch']}")
+    if only in GLC_VARIANTS:
+        wl.systems[only] = glc_factory(wl, workdir, f"{mod.ID}_b{cfg['batch']}", only)
     wl.systems = {only: wl.systems[only]}
     return wl
 
@@ -175,12 +179,17 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
     records = []
     with tempfile.TemporaryDirectory() as wd:
         wl = mod.build(cfg)
-        if "glc" in wl.systems:
+        if "glc" in wl.systems and getattr(mod, "WINOGRAD", False):
+            wl.systems = {"glc": None, "glc-winograd": None,
+                          **{k: v for k, v in wl.systems.items() if k != "glc"}}
+        for system in GLC_VARIANTS:
+            if system not in wl.systems:
+                continue
             try:
-                wl.systems["glc"] = glc_factory(wl, wd, f"{mod.ID}_b{cfg['batch']}")
+                wl.systems[system] = glc_factory(wl, wd, f"{mod.ID}_b{cfg['batch']}", system)
             except Exception as e:
-                log(f"  glc: FAILED to compile: {e}")
-                del wl.systems["glc"]
+                log(f"  {system}: FAILED to compile: {e}")
+                del wl.systems[system]
         runners, outs = _make_runners(wl, threads, log)
         times = time_alternating(runners, warmup, iters, budget_s)
     ref = "glc" if "glc" in outs else next(iter(outs), None)
@@ -193,8 +202,8 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
                "gflop": wl.flops / 1e9, "gflops": wl.flops / 1e9 / med,
                "max_rel_err": max_rel_err(outs[n], outs["glc"]) if "glc" in outs else None,
                "peak_rss_mb": None, "variant": wl.notes.get(n, "")}
-        if n == "glc":
-            rec["compile_s"] = wl.notes.get("glc_compile_s")
+        if n in GLC_VARIANTS:
+            rec["compile_s"] = wl.notes.get(n + "_compile_s")
         if probe_memory:
             rec["peak_rss_mb"] = peak_rss_probe(module, n, cfg, threads)
         log(f"  {mod.ID} batch {cfg['batch']:>3} {n:<16} median {med * 1e3:10.3f} ms "

@@ -34,12 +34,13 @@ def _groups(records):
     return out
 
 
-def _ratio_table(records):
-    lines = ["| workload | batch | glc ms | vs TensorFlow (best of XLA on/off) | vs ONNX Runtime "
-             "| vs PyTorch | glc % of peak |", "|---|---|---|---|---|---|---|"]
+def _ratio_table(records, system="glc"):
+    lines = [f"| workload | batch | {system} ms | vs TensorFlow (best of XLA on/off) | "
+             f"vs ONNX Runtime | vs PyTorch | {system} % of peak |",
+             "|---|---|---|---|---|---|---|"]
     for (w, b), recs in sorted(_groups(records).items()):
         by = {r["system"]: r for r in recs}
-        g = by.get("glc")
+        g = by.get(system)
         if not g:
             continue
         cell = lambda r: f"{r['median_s'] / g['median_s']:.2f}x" if r else "—"
@@ -105,6 +106,15 @@ def write(meta, records, out_dir, md_path):
          f"(glc: a pool of its runtime, `glc.load(..., threads=N)`); % of peak is against the "
          f"{meta['threads']}-thread peak.", "",
          "## Ratios", ""] + _ratio_table(records) + [""]
+    if any(r["system"] == "glc-winograd" for r in records):
+        L += ["## Ratios with `glc --winograd`", "",
+              "The optional Winograd path (F(4x4, 3x3) and F(2x2, 5x5) for stride-1 "
+              "convolutions with constant weights; codegen/winograd.c) on the workloads that "
+              "have such convolutions. It multiplies 2.25x (3x3) to 2.8x (5x5) less, so its % of "
+              "peak is nominal: the direct convolution's FLOP count over the time. Its accuracy "
+              "is the max rel err vs glc column of the workload tables below (the default glc "
+              "path agrees with the peers to the same column).", ""]
+        L += _ratio_table(records, "glc-winograd") + [""]
     plots = _plot(records, out_dir)
     for module in harness.WORKLOADS:
         mod = harness.load(module)

@@ -158,6 +158,10 @@ typedef struct cg_conv {
 uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv);
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv);
 uint64_t lower_nn_scratch(const cg_ctx *c, const glc_node *n); /* Conv's */
+/* winograd.c: the Winograd path cg_conv_emit takes when cg_wino_applies (see winograd.c). */
+bool cg_wino_applies(const cg_ctx *c, const cg_conv *cv);
+uint64_t cg_wino_scratch_bytes(const cg_conv *cv);
+glc_status cg_wino_emit(cg_ctx *c, const cg_conv *cv);
 
 /* gemm.c: the one matrix-product emitter every heavy kernel goes through (MatMul, Gemm,
  * convolutions as im2col products, recurrent gate products). At the builder position in
@@ -177,6 +181,7 @@ typedef struct cg_gemm {
     int64_t a_rs, a_cs, b_rs, b_cs, y_rs;
     const float *a_const, *b_const;
     bool accumulate;
+    bool serial; /* never split into tasks (the caller is a task already) */
 } cg_gemm;
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);

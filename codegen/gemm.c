@@ -492,7 +492,7 @@ static LLVMValueRef pack_buffer(gm *s) {
 
 static bool worth_splitting(const gm *s) {
     const cg_gemm *g = s->g;
-    return 2.0 * (double)g->M * (double)g->N * (double)g->K >= GM_PAR_MIN_FLOPS &&
+    return !g->serial && 2.0 * (double)g->M * (double)g->N * (double)g->K >= GM_PAR_MIN_FLOPS &&
            ceil_div(g->N, s->p.nr) >= 2;
 }
 

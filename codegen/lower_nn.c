@@ -404,6 +404,7 @@ static void conv_plan_make(const cg_ctx *c, const cg_conv *cv, conv_plan *pl) {
 }
 
 uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv) {
+    if (cg_wino_applies(c, cv)) return cg_wino_scratch_bytes(cv);
     conv_plan pl;
     conv_plan_make(c, cv, &pl);
     if (!pl.gemm) return 0;
@@ -593,6 +594,7 @@ static glc_status conv_gemm(cg_ctx *c, const conv_cg *s, const conv_plan *pl) {
 
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
     const glc_conv_geom *g = cv->geom;
+    if (cg_wino_applies(c, cv)) return cg_wino_emit(c, cv);
     conv_cg s = {.g = g, .a = cv, .last = g->nsp - 1};
     if (conv_setup(c, &s) != GLC_OK)
         return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "Conv: out of memory");

@@ -19,12 +19,13 @@ def _driver():
     raise GlcError("cannot find the glc driver: set GLC_DRIVER or put glc on PATH")
 
 
-def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None):
+def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, winograd=False):
     """Compiles the ONNX file `model` to `output` (a shared object by default).
 
     opt: 0..3; name: symbol prefix (default glc_model); cpu: target CPU (default the host);
     emit: "so", "obj", "asm" or "llvm"; bind: {input name: path of a .npy} to freeze inputs
-    into constants. Raises GlcError with the driver's one-line diagnostic on failure.
+    into constants; winograd: 3x3/5x5 convolutions as Winograd products (glc --winograd).
+    Raises GlcError with the driver's one-line diagnostic on failure.
     Returns output."""
     if opt not in (0, 1, 2, 3):
         raise ValueError(f"opt must be 0, 1, 2 or 3, not {opt!r}")
@@ -33,6 +34,8 @@ def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None):
         cmd.append(f"--name={name}")
     if cpu:
         cmd.append(f"--cpu={cpu}")
+    if winograd:
+        cmd.append("--winograd")
     for k, v in (bind or {}).items():
         cmd += ["--bind", f"{k}={os.fspath(v)}"]
     r = subprocess.run(cmd, capture_output=True, text=True)

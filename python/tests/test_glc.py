@@ -114,6 +114,30 @@ class PackageTest(unittest.TestCase):
         with self.assertRaises(glc.GlcError):
             glc.load(so, threads=0)
 
+    def test_winograd_option_matches_a_numpy_convolution(self):
+        import onnx
+        from onnx import helper, numpy_helper
+        rng = np.random.default_rng(3)
+        w = rng.standard_normal((24, 16, 5, 5)).astype(np.float32)
+        g = helper.make_graph(
+            [helper.make_node("Conv", ["x", "w"], ["y"], pads=[2, 2, 2, 2])], "conv",
+            [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 16, 9, 10])],
+            [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [2, 24, 9, 10])],
+            [numpy_helper.from_array(w, "w")])
+        path = os.path.join(self.tmp.name, "conv.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        x = rng.standard_normal((2, 16, 9, 10)).astype(np.float32)
+        xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (2, 2), (2, 2)))
+        want = np.zeros((2, 24, 9, 10))
+        for i in range(5):
+            for j in range(5):
+                want += np.einsum("mc,nchw->nmhw", w[:, :, i, j], xp[:, :, i:i + 9, j:j + 10])
+        for wino in (False, True):
+            so = glc.compile(path, os.path.join(self.tmp.name, f"conv{wino}.so"), winograd=wino)
+            y = glc.load(so)(x=x)["y"]
+            err = np.abs(y - want).max() / np.abs(want).max()
+            self.assertLess(err, 1e-5, f"winograd={wino}")
+
     def test_bound_runner_reuses_outputs(self):
         run = glc.load(self.so).bind({"x": self.x})
         y1 = run()[0].copy()

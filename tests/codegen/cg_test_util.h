@@ -50,6 +50,9 @@ static inline glc_value_id cg_node(glc_graph *g, glc_op op, const char *name,
     return y;
 }
 
+/* Set by a test to compile with glc_codegen_options.winograd (reset in its teardown). */
+static bool cg_winograd;
+
 /* Compiles g to <tmpdir>/<file> and opens it. */
 static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
     glc_diag d;
@@ -58,6 +61,7 @@ static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
     char path[700];
     snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
     glc_codegen_options o = glc_codegen_defaults();
+    o.winograd = cg_winograd;
     if (glc_codegen_emit(g, &o, path, &d) != GLC_OK) fail_msg("codegen: %s: %s", d.node, d.msg);
     glc_rt_model *m = NULL;
     char err[256];

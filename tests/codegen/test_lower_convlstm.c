@@ -235,6 +235,19 @@ static void test_lower_convlstm__const_weights_rank1_strided_dilated(void **stat
     check(&c, "cl_r1.so");
 }
 
+/* --winograd: the 3x3 input convolution as F(4x4, 3x3) (hoisted over steps, so its batch is
+ * steps x samples), the 5x5 recurrent one as F(2x2, 5x5) accumulating into the gates; 11 x 9
+ * gives partial tiles; bidirectional, layout 1, sequence lengths. */
+static void test_lower_convlstm__winograd_input_and_recurrent_convolutions(void **state) {
+    (void)state;
+    cfg c = {2, 3, 2, 8, 16, {11, 9}, {3, 3}, {5, 5}, .auto_pad = "SAME_UPPER", .layout = 1,
+             .direction = "bidirectional", .bias = 1, .h0 = 1, .c0 = 1, .seq_lens = LENS2,
+             .want = {1, 1, 1}, .const_w = 1};
+    cg_winograd = true;
+    check(&c, "cl_wino.so");
+    cg_winograd = false;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_convlstm__rank2_forward_all_inputs_strides_dilations_pads),
@@ -247,6 +260,7 @@ int main(void) {
         cmocka_unit_test(test_lower_convlstm__const_weights_1x1_kernels_layout1),
         cmocka_unit_test(test_lower_convlstm__cell_split_into_tasks_with_peepholes),
         cmocka_unit_test(test_lower_convlstm__const_weights_rank1_strided_dilated),
+        cmocka_unit_test(test_lower_convlstm__winograd_input_and_recurrent_convolutions),
     };
     return cmocka_run_group_tests_name("lower_convlstm", tests, group_setup, group_teardown);
 }

@@ -21,6 +21,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
+    cg_winograd = false;
     glc_graph_destroy(G);
     return 0;
 }
@@ -288,6 +289,52 @@ static void test_lower_nn__conv_3x32x32_16_filters_vs_interp(void **state) {
     conv_random(4, (int64_t[]){1, 3, 32, 32}, (int64_t[]){16, 3, 3, 3}, true, &a, "perf.so");
 }
 
+/* ---- Winograd F(4x4, 3x3) and F(2x2, 5x5) (--winograd), against the interpreter ------- */
+
+static void test_lower_nn__winograd_3x3_edge_tiles_bias_two_samples(void **state) {
+    (void)state; /* 13 x 11 outputs: partial 4x4 tiles on both axes; M = 20 */
+    cg_winograd = true;
+    conv_attrs a = {.pads = {1, 1, 1, 1}, .has_pads = true};
+    conv_random(4, (int64_t[]){2, 16, 13, 11}, (int64_t[]){20, 16, 3, 3}, true, &a, "wg3.so");
+}
+
+static void test_lower_nn__winograd_5x5_same_no_bias(void **state) {
+    (void)state; /* 9 x 7: odd sizes against 2x2 tiles */
+    cg_winograd = true;
+    conv_attrs a = {.auto_pad = "SAME_UPPER"};
+    conv_random(4, (int64_t[]){1, 8, 9, 7}, (int64_t[]){16, 8, 5, 5}, false, &a, "wg5.so");
+}
+
+static void test_lower_nn__winograd_valid_and_asymmetric_pads(void **state) {
+    (void)state;
+    cg_winograd = true;
+    conv_attrs v = {.auto_pad = "VALID"};
+    conv_random(4, (int64_t[]){1, 12, 10, 14}, (int64_t[]){24, 12, 3, 3}, true, &v, "wgv.so");
+    teardown(state), setup(state);
+    cg_winograd = true;
+    conv_attrs a = {.pads = {2, 0, 1, 3}, .has_pads = true};
+    conv_random(4, (int64_t[]){2, 9, 8, 6}, (int64_t[]){17, 9, 5, 5}, true, &a, "wga.so");
+}
+
+static void test_lower_nn__winograd_blocks_of_tile_rows(void **state) {
+    (void)state; /* 50 x 50 tiles of 3.4 KB: two blocks of 25 tile rows within 8 MiB */
+    cg_winograd = true;
+    conv_attrs a = {.pads = {2, 2, 2, 2}, .has_pads = true};
+    conv_random(4, (int64_t[]){1, 8, 100, 100}, (int64_t[]){16, 8, 5, 5}, true, &a, "wgb.so");
+}
+
+static void test_lower_nn__winograd_flag_leaves_other_convolutions_alone(void **state) {
+    (void)state; /* strided, grouped and runtime-weight convolutions take the usual paths */
+    cg_winograd = true;
+    conv_attrs s = {.pads = {1, 1, 1, 1}, .has_pads = true, .strides = {2, 2}, .has_strides = true};
+    conv_random(4, (int64_t[]){1, 16, 12, 12}, (int64_t[]){16, 16, 3, 3}, true, &s, "wgs.so");
+    teardown(state), setup(state);
+    cg_winograd = true;
+    conv_attrs a = {.pads = {1, 1, 1, 1}, .has_pads = true};
+    conv(4, (int64_t[]){1, 16, 8, 8}, (int64_t[]){16, 16, 3, 3}, NULL, NULL, false, &a);
+    cg_check_vs_interp_tol(G, "wgr.so", 1e-5);
+}
+
 /* ---- Conv as matrix products (>= 4 output channels per group), against the interpreter --- */
 
 static void test_lower_nn__gemm_conv_im2col_blocks_with_a_remainder(void **state) {
@@ -527,6 +574,11 @@ int main(void) {
         T(test_lower_nn__conv_long_last_axis_kernel_uses_tap_loops_vs_interp),
         T(test_lower_nn__conv_valid_with_runtime_weights_and_bias),
         T(test_lower_nn__conv_3x32x32_16_filters_vs_interp),
+        T(test_lower_nn__winograd_3x3_edge_tiles_bias_two_samples),
+        T(test_lower_nn__winograd_5x5_same_no_bias),
+        T(test_lower_nn__winograd_valid_and_asymmetric_pads),
+        T(test_lower_nn__winograd_blocks_of_tile_rows),
+        T(test_lower_nn__winograd_flag_leaves_other_convolutions_alone),
         T(test_lower_nn__gemm_conv_im2col_blocks_with_a_remainder),
         T(test_lower_nn__gemm_conv_im2col_blocks_dividing_the_rows),
         T(test_lower_nn__gemm_conv_1d_blocks_clip_taps_to_the_block),
