@@ -49,7 +49,8 @@ LLVMTypeRef cg_parallel_type(cg_ctx *c); /* glc_parallel as an LLVM struct */
 /* par.c: loops split into tasks for the thread pool (see par.c). Between cg_par_begin and
  * cg_par_end the builder is in the task function and the body loops over [p->lo, p->hi)
  * (i64) of `items`; the values *caps[k] are the task's copies. Without split (or one
- * item) nothing is outlined and [lo, hi) = [0, items). */
+ * item) nothing is outlined and [lo, hi) = [0, items). tasks_per_thread (4 by default) may
+ * be raised between begin and end: finer tasks, a shorter wait for the last one. */
 #define CG_PAR_MAX_CAPS 32
 typedef struct cg_par {
     bool split;
@@ -60,6 +61,7 @@ typedef struct cg_par {
     LLVMTypeRef clt;
     LLVMValueRef *slot[CG_PAR_MAX_CAPS], orig[CG_PAR_MAX_CAPS];
     int n;
+    int tasks_per_thread;
 } cg_par;
 void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps,
                   int n_caps, const char *name); /* name: of the body, e.g. "par" */

@@ -8,13 +8,15 @@
  *
  *   closure = {captured values..., i32 T}
  *   par = glc.par (thread-local, set by <prefix>_invoke_with)
- *   if (par) { T = min(4 * par->n_threads, max_tasks); par->run(par->self, T, task, &closure) }
+ *   if (par) { T = min(k * par->n_threads, max_tasks); par->run(par->self, T, task, &closure) }
  *   else     { T = 1; task(&closure, 0) }
+ *
+ * with k = p->tasks_per_thread: 4 unless the caller raised it.
  *
  * The body is emitted once, inside the body function: cg_par_begin() swaps each captured
  * value of the caller (pointers, indices) for the body's parameter carrying it, and
  * cg_par_end() swaps them back, so a body emitter written for the caller runs unchanged.
- * Four tasks a thread, claimed dynamically: when one core is slowed (the machine is shared,
+ * k tasks a thread, claimed dynamically: when one core is slowed (the machine is shared,
  * or another pool spins on it), the others take more of the tasks.
  * Constants need no capture; any other caller value the body uses must be captured (the
  * verifier rejects the module otherwise).
@@ -26,7 +28,7 @@
 enum { CG_PAR_TASKS_PER_THREAD = 4 };
 
 static void dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
-                     unsigned n_field, int64_t max_tasks) {
+                     unsigned n_field, int64_t max_tasks, int tasks_per_thread) {
     LLVMTypeRef part = cg_parallel_type(c);
     LLVMValueRef nfp = LLVMBuildStructGEP2(c->b, clt, cl, n_field, "");
     LLVMValueRef par = LLVMBuildLoad2(c->b, c->ptr, cg_par_tls(c), "par");
@@ -34,7 +36,7 @@ static void dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef 
     cg_if pf;
     cg_if_begin(c, &pf, LLVMBuildIsNotNull(c->b, par, ""));
     LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, part, par, 1, ""), "");
-    nt = LLVMBuildNUWMul(c->b, nt, LLVMConstInt(c->i32, CG_PAR_TASKS_PER_THREAD, 0), "");
+    nt = LLVMBuildNUWMul(c->b, nt, LLVMConstInt(c->i32, (unsigned)tasks_per_thread, 0), "");
     nt = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, nt, maxv, ""), nt, maxv, "");
     LLVMBuildStore(c->b, nt, nfp);
     LLVMValueRef self =
@@ -99,6 +101,7 @@ void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef 
                   const char *name) {
     p->split = split && items > 1;
     p->items = items;
+    p->tasks_per_thread = CG_PAR_TASKS_PER_THREAD;
     p->n = 0;
     if (!p->split) {
         p->lo = cg_i64(c, 0);
@@ -149,5 +152,5 @@ void cg_par_end(cg_ctx *c, cg_par *p) {
         *p->slot[k] = p->orig[k];
         LLVMBuildStore(c->b, p->orig[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""));
     }
-    dispatch(c, p->fn, cl, p->clt, (unsigned)p->n, p->items);
+    dispatch(c, p->fn, cl, p->clt, (unsigned)p->n, p->items, p->tasks_per_thread);
 }

@@ -368,6 +368,7 @@ static glc_status block(wg_cg *s) {
 
     cg_par_begin(c, &par, WG_E, true, caps, ncap, "wino.gemm");
     glc_status r = products(s, par.lo, par.hi);
+    par.tasks_per_thread = WG_E; /* one product a task: the phase ends within one product */
     cg_par_end(c, &par);
 
     cg_par_begin(c, &par, p->M, true, caps, ncap, "wino.out");
