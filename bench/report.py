@@ -101,8 +101,11 @@ def write(meta, records, out_dir, md_path):
          f"- Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
          f"- Command: `{meta['command']}`",
          f"- Protocol: {meta['warmup']} warm-up calls, then up to {meta['iters']} rounds "
-         f"alternating the systems; a system stops after {meta['budget_s']:.0f} s of timed "
-         f"calls (at least 3). Every system, glc included, runs on {meta['threads']} threads "
+         f"alternating the systems (the order rotating); a system stops after "
+         f"{meta['budget_s']:.0f} s of timed calls (at least 3). A system whose call takes under "
+         f"{harness.PRIME_BELOW_S:g} s makes one untimed call right before each timed one, so the "
+         f"previous system's still-spinning thread pool does not take its cores "
+         f"(harness.time_alternating). Every system, glc included, runs on {meta['threads']} threads "
          f"(glc: a pool of its runtime, `glc.load(..., threads=N)`); % of peak is against the "
          f"{meta['threads']}-thread peak.", "",
          "## Ratios", ""] + _ratio_table(records) + [""]
