@@ -35,14 +35,23 @@ def set_threads(threads):
         pass
 
 
-def measure_peak():
-    """Builds and runs bench/peak/fma_peak.c; returns its JSON."""
+def measure_peak(runs=5):
+    """Builds and runs bench/peak/fma_peak.c `runs` times; returns its JSON with the best
+    figures. The host is shared: one run can lose a core to another tenant and report the
+    2-thread peak as the 1-thread one, which would inflate every % of peak."""
     with tempfile.TemporaryDirectory() as d:
         exe = os.path.join(d, "fma_peak")
         subprocess.run(["cc", "-O2", "-march=native", "-pthread",
                         os.path.join(HERE, "peak", "fma_peak.c"), "-o", exe], check=True)
-        return json.loads(subprocess.run([exe], check=True, capture_output=True,
-                                         text=True).stdout)
+        best = None
+        for _ in range(runs):
+            p = json.loads(subprocess.run([exe], check=True, capture_output=True,
+                                          text=True).stdout)
+            if best is None:
+                best = p
+            for k in ("gflops_1thread", "gflops_all"):
+                best[k] = max(best[k], p[k])
+        return best
 
 
 def versions():
