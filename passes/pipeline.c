@@ -12,6 +12,9 @@ const glc_pass_info glc_pipeline[] = {
     {"fold-constants", "Evaluate nodes whose inputs are all constants", glc_pass_fold_constants},
     {"eliminate-identity", "Forward the input of Identity nodes to their users",
      glc_pass_eliminate_identity},
+    {"fuse-gates",
+     "Fuse products of one operand with different constant weights into one product and a Split",
+     glc_pass_fuse_gates},
     {"dce", "Remove nodes and values that no graph output depends on", glc_pass_dce},
 };
 const int glc_pipeline_len = (int)(sizeof glc_pipeline / sizeof glc_pipeline[0]);

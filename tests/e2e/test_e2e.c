@@ -505,7 +505,7 @@ static void test_e2e__bad_flags_are_usage_errors_with_a_help_hint(void **state) 
     expect_error(glc("run", FIX "mlp.onnx", "--output-dir=", NULL), 2, "--output-dir", NULL);
     expect_error(glc("run", "model.so", "--interp", NULL), 2, "--interp", NULL);
     expect_error(glc("inspect", FIX "mlp.onnx", "--print-after=bogus", NULL), 2, "bogus",
-                 "fold-constants", "eliminate-identity", "dce", NULL);
+                 "fold-constants", "eliminate-identity", "fuse-gates", "dce", NULL);
     expect_error(glc("inspect", NULL), 2, "glc --help", NULL);
 }
 
