@@ -76,7 +76,7 @@ glc_status interp_unary(const glc_graph *g, const glc_node *n, const void *in, v
     float *y = out;
     int64_t total = glc_value_numel(o);
     for (int64_t i = 0; i < total; i++) {
-        if (n->op == GLC_OP_RELU) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        if (n->op == GLC_OP_RELU) y[i] = x[i] < 0.0f ? 0.0f : x[i]; /* NaN passes, as numpy */
         else if (n->op == GLC_OP_SIGMOID) y[i] = 1.0f / (1.0f + expf(-x[i]));
         else y[i] = tanhf(x[i]);
     }
