@@ -32,6 +32,8 @@ typedef struct cg_ctx {
     LLVMValueRef fn_exp, fn_tanh, fn_sigmoid; /* internal math, made on first use */
     LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_invoke, or NULL */
     uint64_t *ws_off;   /* per value id: workspace offset, UINT64_MAX if none */
+    uint32_t *root;     /* per value id: the value whose storage it uses (itself, or the
+                           input of the view nodes that produce it: model.c) */
     uint64_t ws_size;
     uint64_t scratch_off; /* workspace offset of the node scratch region (see lower.c) */
     LLVMValueRef par_tls; /* thread-local glc_parallel * of the running call (cg_par_tls) */

@@ -43,15 +43,48 @@ static LLVMValueRef cstr(cg_ctx *c, const char *s) {
     return gv;
 }
 
-/* Live range [def, last] of every workspace value in node indices; def UINT32_MAX = none. */
-static void live_ranges(const glc_graph *g, uint32_t *def, uint32_t *last) {
+/* A view: a node whose output has its input's bytes in another shape (Reshape, Flatten,
+ * Squeeze, Unsqueeze, Identity). Its output uses the input's storage and the node emits
+ * no code, unless the output is a graph output (written into the caller's buffer). */
+static bool is_view(const glc_graph *g, const glc_node *n) {
+    switch (n->op) {
+    case GLC_OP_RESHAPE:
+    case GLC_OP_FLATTEN:
+    case GLC_OP_SQUEEZE:
+    case GLC_OP_UNSQUEEZE:
+    case GLC_OP_IDENTITY:
+        break;
+    default:
+        return false;
+    }
+    if (n->dead || n->n_in < 1 || !n->in[0] || n->n_out < 1 || !n->out[0]) return false;
+    const glc_value *x = &g->values[n->in[0]], *y = &g->values[n->out[0]];
+    return !y->is_output && x->dtype == y->dtype && glc_value_nbytes(x) == glc_value_nbytes(y);
+}
+
+/* c->root: a view's output stands for its input's root, every other value for itself. */
+static void view_roots(cg_ctx *c) {
+    const glc_graph *g = c->g;
+    for (uint32_t v = 0; v < g->n_values; v++)
+        c->root[v] = v;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (is_view(g, &g->nodes[i])) c->root[g->nodes[i].out[0]] = c->root[g->nodes[i].in[0]];
+}
+
+/* Live range [def, last] of every workspace value in node indices; def UINT32_MAX = none.
+ * A use of a view's output is a use of its root. */
+static void live_ranges(const cg_ctx *c, uint32_t *def, uint32_t *last) {
+    const glc_graph *g = c->g;
     for (uint32_t v = 0; v < g->n_values; v++)
         def[v] = last[v] = UINT32_MAX;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const glc_node *n = &g->nodes[i];
         if (n->dead) continue;
-        for (int k = 0; k < n->n_in; k++)
-            if (n->in[k] && def[n->in[k]] != UINT32_MAX) last[n->in[k]] = i;
+        for (int k = 0; k < n->n_in; k++) {
+            glc_value_id u = n->in[k] ? c->root[n->in[k]] : 0;
+            if (u && def[u] != UINT32_MAX) last[u] = i;
+        }
+        if (is_view(g, n)) continue;
         for (int k = 0; k < n->n_out; k++) {
             glc_value_id v = n->out[k];
             if (v && !g->values[v].is_output) def[v] = last[v] = i;
@@ -87,12 +120,13 @@ static glc_status layout_workspace(cg_ctx *c) {
         free(last);
         return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory");
     }
-    live_ranges(g, def, last);
+    view_roots(c);
+    live_ranges(c, def, last);
     c->ws_size = 0;
     for (uint32_t v = 0; v < g->n_values; v++)
         c->ws_off[v] = UINT64_MAX;
     for (uint32_t v = 1; v < g->n_values; v++) {
-        if (def[v] == UINT32_MAX) continue;
+        if (def[v] == UINT32_MAX || c->root[v] != v) continue;
         uint64_t size = (glc_value_nbytes(&g->values[v]) + 63) / 64 * 64;
         c->ws_off[v] = first_fit(c, def, last, v, size);
         if (c->ws_off[v] + size > c->ws_size) c->ws_size = c->ws_off[v] + size;
@@ -198,13 +232,15 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn) {
             c->vptr[v] = LLVMBuildInBoundsGEP2(
                 c->b, c->i8, ws, (LLVMValueRef[]){cg_i64(c, (int64_t)c->ws_off[v])}, 1, "");
     }
+    for (uint32_t v = 1; v < g->n_values; v++)
+        if (c->root[v] != v) c->vptr[v] = c->vptr[c->root[v]];
 }
 
 static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
     const glc_graph *g = c->g;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const glc_node *n = &g->nodes[i];
-        if (n->dead) continue;
+        if (n->dead || is_view(g, n)) continue;
         LLVMValueRef k = NULL;
         LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
         GLC_TRY(cg_lower_node(c, n, &k));

@@ -169,6 +169,35 @@ static void test_lower_tensor__squeeze_unsqueeze_and_gather(void **state) {
     check(given, "gather.so");
 }
 
+/* Views (Reshape, Unsqueeze, Squeeze, Flatten) share their input's storage: of a
+ * workspace value chained through four views, of a graph input, and a view that is a graph
+ * output (copied into the caller's buffer). The workspace holds a and t only. (Exact ops
+ * only: the comparison is bitwise.) */
+static void test_lower_tensor__views_share_their_input_storage(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
+    glc_value_id a = cg_node(G, GLC_OP_RELU, "relu", &x, 1, NULL);
+    glc_value_id r1[2] = {a, i64s("s64", 2, (int64_t[]){6, 4})};
+    glc_value_id v1 = cg_node(G, GLC_OP_RESHAPE, "r1", r1, 2, NULL);
+    glc_value_id u1[2] = {v1, i64s("ax0", 1, (int64_t[]){0})};
+    glc_value_id v2 = cg_node(G, GLC_OP_UNSQUEEZE, "u1", u1, 2, NULL);
+    glc_value_id s1[2] = {v2, i64s("ax0b", 1, (int64_t[]){0})};
+    glc_value_id v3 = cg_node(G, GLC_OP_SQUEEZE, "s1", s1, 2, NULL);
+    glc_value_id v4 = cg_node(G, GLC_OP_FLATTEN, "f1", &v3, 1, NULL);
+    glc_value_id t = cg_node(G, GLC_OP_RELU, "relu2", &v4, 1, NULL);
+    glc_value_id add[2] = {v4, t};
+    out_node(GLC_OP_ADD, "add", add, 2, NULL);
+    glc_value_id r2[2] = {x, i64s("s24", 1, (int64_t[]){24})};
+    glc_value_id vx = cg_node(G, GLC_OP_RESHAPE, "rx", r2, 2, NULL);
+    out_node(GLC_OP_RELU, "relu3", &vx, 1, NULL);
+    glc_value_id r3[2] = {a, i64s("s46", 2, (int64_t[]){4, 6})};
+    out_node(GLC_OP_RESHAPE, "rout", r3, 2, NULL);
+    check(NULL, "views.so");
+    glc_rt_model *m = cg_compile(G, "views2.so");
+    assert_int_equal(glc_rt_model_desc(m)->workspace_size, 2 * 128); /* a and t, 96 B each */
+    glc_rt_model_close(m);
+}
+
 static void test_lower_tensor__gather_writes_zeros_for_out_of_range_indices(void **state) {
     (void)state;
     int64_t d[2] = {2, 3}, di[1] = {3};
@@ -370,6 +399,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         T(test_lower_tensor__slice_with_negative_steps_and_clamping),
         T(test_lower_tensor__split_skips_unrequested_parts),
+        T(test_lower_tensor__views_share_their_input_storage),
         T(test_lower_tensor__squeeze_unsqueeze_and_gather),
         T(test_lower_tensor__gather_writes_zeros_for_out_of_range_indices),
         T(test_lower_tensor__shape_output_is_computed),
