@@ -58,7 +58,9 @@ def glc_driver():
     raise RuntimeError("glc driver not found: build it first (scripts/example.sh builds build/glc)")
 
 
-GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"]}
+# glc's systems: the default compile, and opt-in fast paths a workload asks for by listing
+# them in its GLC_VARIANTS (their accuracy is their max_rel_err against "glc")
+GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"], "glc-bf16w": ["--bf16-weights"]}
 
 
 def glc_factory(wl, workdir, name, system="glc"):
@@ -194,8 +196,9 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
     records = []
     with tempfile.TemporaryDirectory() as wd:
         wl = mod.build(cfg)
-        if "glc" in wl.systems and getattr(mod, "WINOGRAD", False):
-            wl.systems = {"glc": None, "glc-winograd": None,
+        if "glc" in wl.systems:
+            extra = {v: None for v in getattr(mod, "GLC_VARIANTS", ())}
+            wl.systems = {"glc": None, **extra,
                           **{k: v for k, v in wl.systems.items() if k != "glc"}}
         for system in GLC_VARIANTS:
             if system not in wl.systems:

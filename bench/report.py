@@ -119,6 +119,13 @@ def write(meta, records, out_dir, md_path):
               "is the max rel err vs glc column of the workload tables below (the default glc "
               "path agrees with the peers to the same column).", ""]
         L += _ratio_table(records, "glc-winograd") + [""]
+    if any(r["system"] == "glc-bf16w" for r in records):
+        L += ["## Ratios with `glc --bf16-weights`", "",
+              "The optional bf16-weight path (constant weights of the products held as bf16 "
+              "and widened to f32 in the micro-kernel: half the weight bytes, f32 arithmetic) "
+              "on the LSTM workloads, where batch 1 is bound by streaming the weights. Its "
+              "accuracy is the max rel err vs glc column of the workload tables below.", ""]
+        L += _ratio_table(records, "glc-bf16w") + [""]
     plots = _plot(records, out_dir)
     for module in harness.WORKLOADS:
         mod = harness.load(module)

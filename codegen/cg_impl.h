@@ -188,6 +188,8 @@ typedef struct cg_gemm {
     bool serial; /* never split into tasks (the caller is a task already) */
 } cg_gemm;
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
+/* x rounded to bf16 (nearest even), as its 16 bits: the upper half of a float. */
+uint16_t cg_bf16(float x);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);
 /* gemm_testing.c: the exported kernels of glc_codegen_emit_gemms() (cg_testing.h). */
 struct glc_gemm_test;

@@ -34,6 +34,9 @@ typedef struct glc_codegen_options {
     const char *ar;     /* archiver for GLC_EMIT_STATIC, default $AR or "ar" */
     glc_emit_kind emit;
     bool verbose;       /* print steps and timings to stderr */
+    bool bf16_weights;  /* constant B operands of products (RNN/GridLSTM weights, MatMul and
+                           Gemm constants) packed as bf16 and widened to f32 in the
+                           micro-kernel: half the weight bytes, f32 arithmetic */
     bool winograd;      /* 3x3 and 5x5 convolutions with constant weights as Winograd
                            F(4x4,3x3) / F(2x2,5x5) (codegen/winograd.c): faster, rounds
                            differently (about 1e-6 relative, see BENCHMARKS.md) */

@@ -9,6 +9,9 @@
  * columns past N zero. B comes from one of three sources:
  *   const   b_const given: packed at compile time into a private constant global (raw
  *           bytes, one LLVM constant), shared by every call with the same packed content;
+ *           with glc_codegen_options.bf16_weights the panels hold bf16 (rounded to nearest
+ *           even) and the micro-kernel widens each B vector to f32 (zero-extend, shift by
+ *           16) before its FMAs: half the bytes to stream, the same f32 arithmetic;
  *   packed  runtime B, packed per (K block, panel) into a KC x NR buffer (the caller's
  *           scratch, else an entry alloca) when the rows of A reuse it (M > 2 MR) or when
  *           B's columns are strided;
@@ -101,6 +104,7 @@ typedef struct gm {
     LLVMValueRef fma, mload, mstore;
     LLVMTypeRef fma_t, mload_t, mstore_t;
     LLVMValueRef bsrc; /* const global, pack buffer, or NULL (direct: g->b) */
+    bool b16;          /* const panels held as bf16 (glc_codegen_options.bf16_weights) */
     LLVMValueRef p_lo, p_hi; /* in a task: its panels [p_lo, p_hi) (i64); else NULL: all */
 } gm;
 
@@ -168,6 +172,21 @@ static LLVMValueRef vfma(gm *s, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc
     return LLVMBuildCall2(s->c->b, s->fma_t, s->fma, args, 3, "");
 }
 
+/* The vl bf16 values at p as f32: their bits are the upper halves of the floats. */
+static LLVMValueRef widen_bf16(gm *s, LLVMValueRef p) {
+    cg_ctx *c = s->c;
+    unsigned vl = (unsigned)s->p.vl;
+    LLVMValueRef h = LLVMBuildLoad2(c->b, LLVMVectorType(LLVMInt16TypeInContext(c->ctx), vl), p, "");
+    LLVMSetAlignment(h, 2);
+    LLVMTypeRef vi = LLVMVectorType(c->i32, vl);
+    LLVMValueRef w = LLVMBuildZExt(c->b, h, vi, "");
+    LLVMValueRef sh[64];
+    for (unsigned i = 0; i < vl; i++)
+        sh[i] = LLVMConstInt(c->i32, 16, 0);
+    w = LLVMBuildShl(c->b, w, LLVMConstVector(sh, vl), "");
+    return LLVMBuildBitCast(c->b, w, s->vt, "");
+}
+
 /* ---- micro-kernel */
 
 /* One tile: rows i0.. i0+mr-1, columns j0.. j0+w-1, K block k0.. k0+kc-1. B(k0+k, j0+j) is
@@ -192,8 +211,12 @@ static void tile_step(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, in
     LLVMValueRef bv[GM_MAXV];
     LLVMValueRef bk = lin(c, k, t->bks, NULL);
     for (int v = 0; v < a->nvec; v++) {
-        LLVMValueRef p = cg_gep(c, c->f32, t->bp, cg_addk(c, bk, (int64_t)v * s->p.vl));
-        bv[v] = vload(s, p, (v == a->nvec - 1 && t->bmask) ? emask : NULL);
+        LLVMValueRef idx = cg_addk(c, bk, (int64_t)v * s->p.vl);
+        if (s->b16) {
+            bv[v] = widen_bf16(s, cg_gep(c, LLVMInt16TypeInContext(c->ctx), t->bp, idx));
+            continue;
+        }
+        bv[v] = vload(s, cg_gep(c, c->f32, t->bp, idx), (v == a->nvec - 1 && t->bmask) ? emask : NULL);
     }
     for (int r = 0; r < t->mr; r++) {
         LLVMValueRef av = splat(s, cg_ldf(c, arow[r], lin(c, k, s->g->a_cs, NULL)));
@@ -337,7 +360,8 @@ static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, in
     gm_tile t = {.j0 = j0, .k0 = k0, .kc = kc, .w = w, .load_c = load_c, .bks = s->p.nr};
     switch (s->p.src) {
     case GM_CONST: /* panel p = j0/nr starts at p*K*nr = j0*K */
-        t.bp = cg_gep(c, c->f32, s->bsrc, lin(c, j0, g->K, lin(c, k0, s->p.nr, NULL)));
+        t.bp = cg_gep(c, s->b16 ? LLVMInt16TypeInContext(c->ctx) : c->f32, s->bsrc,
+                      lin(c, j0, g->K, lin(c, k0, s->p.nr, NULL)));
         break;
     case GM_PACKED:
         pack_b(s, k0, j0, kc, w);
@@ -411,6 +435,14 @@ static void emit_kblock(gm *s, LLVMValueRef k0, int64_t kc, LLVMValueRef load_c)
 
 /* ---- B sources */
 
+uint16_t cg_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40); /* quiet NaN */
+    u += 0x7fffu + ((u >> 16) & 1u); /* round to nearest even; overflow goes to inf */
+    return (uint16_t)(u >> 16);
+}
+
 /* FNV-1a over n bytes. */
 static uint64_t fnv1a(const void *data, size_t n) {
     const unsigned char *p = data;
@@ -434,14 +466,21 @@ static glc_status const_panels(gm *s) {
     for (int64_t k = 0; k < K; k++)
         for (int64_t col = 0; col < g->N; col++)
             buf[((col / nr) * K + k) * nr + col % nr] = g->b_const[k * g->b_rs + col * g->b_cs];
+    size_t bytes = n * sizeof *buf;
+    if (s->b16) { /* in place: element i's bf16 goes to bytes 2i, 2i+1 */
+        uint16_t *h = (uint16_t *)buf;
+        for (size_t i = 0; i < n; i++)
+            h[i] = cg_bf16(buf[i]);
+        bytes = n * sizeof *h;
+    }
     char name[96];
-    snprintf(name, sizeof name, "gemm.b.%lldx%lldx%lld.%016llx", (long long)np, (long long)K,
-             (long long)nr, (unsigned long long)fnv1a(buf, n * sizeof *buf));
+    snprintf(name, sizeof name, "gemm.%s.%lldx%lldx%lld.%016llx", s->b16 ? "b16" : "b",
+             (long long)np, (long long)K, (long long)nr, (unsigned long long)fnv1a(buf, bytes));
     if ((s->bsrc = LLVMGetNamedGlobal(c->mod, name))) {
         free(buf);
         return GLC_OK;
     }
-    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, (const char *)buf, n * sizeof *buf, 1);
+    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, (const char *)buf, bytes, 1);
     free(buf);
     LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
     LLVMSetInitializer(gv, init);
@@ -520,6 +559,7 @@ glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
         return GLC_OK;
     }
     gm s = {.c = c, .g = g, .p = make_plan(c, g, g->b_const != NULL)};
+    s.b16 = s.p.src == GM_CONST && c->o->bf16_weights;
     init_types(&s);
     if (s.p.src == GM_CONST) GLC_TRY(const_panels(&s));
     if (worth_splitting(&s)) {

@@ -14,7 +14,7 @@ from workloads import common
 
 ID = "W1"
 TITLE = "4 stacked ConvLSTM, F=128, k=5, same padding; T=10, 16 ch, 16x16"
-WINOGRAD = True  # harness: also time glc --winograd ("glc-winograd")
+GLC_VARIANTS = ("glc-winograd",)  # harness: also time glc --winograd
 PEERS = {
     "glc-winograd": "the same model compiled with `glc --winograd` (Winograd F(2x2, 5x5) "
                     "and F(4x4, 3x3) for the 5x5 and 3x3 convolutions)",

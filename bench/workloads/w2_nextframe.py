@@ -16,7 +16,7 @@ from workloads import common
 
 ID = "W2"
 TITLE = "keras-io next-frame model (3 ConvLSTM2D + BN + Conv3D); T=19, 1 ch, 64x64"
-WINOGRAD = True  # harness: also time glc --winograd ("glc-winograd")
+GLC_VARIANTS = ("glc-winograd",)  # harness: also time glc --winograd
 PEERS = {
     "glc-winograd": "the same model compiled with `glc --winograd` (Winograd F(2x2, 5x5) "
                     "and F(4x4, 3x3) for the 5x5 and 3x3 convolutions)",

@@ -18,7 +18,10 @@ from workloads import common
 
 ID = "W4"
 TITLE = "2D Grid LSTM char model, tied, prioritised depth, 6 layers x 512, vocab 205, T=50"
+GLC_VARIANTS = ("glc-bf16w",)  # harness: also time glc --bf16-weights
 PEERS = {
+    "glc-bf16w": "the same model compiled with `glc --bf16-weights` (constant product "
+                 "weights held as bf16, f32 arithmetic)",
     "tensorflow": "layer-by-layer grid (time-cell input half and depth cell as one matmul over "
                   "all steps, tf.scan over time for the recurrence) in tf.function; "
                   "tensorflow-xla adds jit_compile=True",

@@ -12,7 +12,10 @@ from workloads import common
 
 ID = "W5"
 TITLE = "ONNX LSTM, 4 layers, hidden 512, T=100, input 512"
+GLC_VARIANTS = ("glc-bf16w",)  # harness: also time glc --bf16-weights
 PEERS = {
+    "glc-bf16w": "the same model compiled with `glc --bf16-weights` (constant product "
+                 "weights held as bf16, f32 arithmetic)",
     "onnxruntime": "the same .onnx, CPU execution provider, all graph optimisations, "
                    "intra-op threads = 2",
     "tensorflow": "Keras Sequential of 4 LSTM(512) (cuDNN-compatible defaults), called inside "

@@ -19,12 +19,14 @@ def _driver():
     raise GlcError("cannot find the glc driver: set GLC_DRIVER or put glc on PATH")
 
 
-def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, winograd=False):
+def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, winograd=False,
+            bf16_weights=False):
     """Compiles the ONNX file `model` to `output` (a shared object by default).
 
     opt: 0..3; name: symbol prefix (default glc_model); cpu: target CPU (default the host);
     emit: "so", "obj", "asm" or "llvm"; bind: {input name: path of a .npy} to freeze inputs
-    into constants; winograd: 3x3/5x5 convolutions as Winograd products (glc --winograd).
+    into constants; winograd: 3x3/5x5 convolutions as Winograd products (glc --winograd);
+    bf16_weights: constant product weights held as bf16 (glc --bf16-weights).
     Raises GlcError with the driver's one-line diagnostic on failure.
     Returns output."""
     if opt not in (0, 1, 2, 3):
@@ -36,6 +38,8 @@ def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, win
         cmd.append(f"--cpu={cpu}")
     if winograd:
         cmd.append("--winograd")
+    if bf16_weights:
+        cmd.append("--bf16-weights")
     for k, v in (bind or {}).items():
         cmd += ["--bind", f"{k}={os.fspath(v)}"]
     r = subprocess.run(cmd, capture_output=True, text=True)

@@ -138,6 +138,26 @@ class PackageTest(unittest.TestCase):
             err = np.abs(y - want).max() / np.abs(want).max()
             self.assertLess(err, 1e-5, f"winograd={wino}")
 
+    def test_bf16_weights_option_rounds_the_constant_weights(self):
+        import onnx
+        from onnx import helper, numpy_helper
+        rng = np.random.default_rng(5)
+        w = rng.standard_normal((128, 96)).astype(np.float32)
+        g = helper.make_graph(
+            [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
+            [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [32, 128])],
+            [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [32, 96])],
+            [numpy_helper.from_array(w, "w")])
+        path = os.path.join(self.tmp.name, "mm16.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        so = glc.compile(path, os.path.join(self.tmp.name, "mm16.so"), bf16_weights=True)
+        x = rng.standard_normal((32, 128)).astype(np.float32)
+        y = glc.load(so)(x=x)["y"]
+        u = w.view(np.uint32).astype(np.uint64)
+        w16 = ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
+        np.testing.assert_allclose(y, x.astype(np.float64) @ w16, rtol=1e-5, atol=1e-4)
+        self.assertGreater(np.abs(y - x.astype(np.float64) @ w).max(), 1e-3)
+
     def test_bound_runner_reuses_outputs(self):
         run = glc.load(self.so).bind({"x": self.x})
         y1 = run()[0].copy()

@@ -79,8 +79,18 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     g->t = t;
 }
 
-/* Runs kernel k of case g and checks it; returns the number of bad elements. */
-static int check_case(void *h, int k, const gcase *g) {
+/* x rounded to bf16 and back (nearest even; test inputs are finite). */
+static float bf16_round(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* Runs kernel k of case g and checks it; returns the number of bad elements. With bf16, a
+ * compile-time B enters the reference rounded to bf16, as the kernel holds it. */
+static int check_case(void *h, int k, const gcase *g, bool bf16) {
     gemm_fn f;
     char sym[64];
     snprintf(sym, sizeof sym, "glc_test_gemm%d", k);
@@ -103,8 +113,9 @@ static int check_case(void *h, int k, const gcase *g) {
             }
             double ref = t->accumulate ? g->y0[yi] : 0, mag = fabs(ref);
             for (int64_t q = 0; q < t->K; q++) {
-                double p =
-                    (double)g->a[i * t->a_rs + q * t->a_cs] * g->b[q * t->b_rs + j * t->b_cs];
+                float bv = g->b[q * t->b_rs + j * t->b_cs];
+                if (bf16 && t->b_const) bv = bf16_round(bv);
+                double p = (double)g->a[i * t->a_rs + q * t->a_cs] * bv;
                 ref += p;
                 mag += fabs(p);
             }
@@ -145,7 +156,7 @@ static bool host_has_avx2_fma(void) {
 }
 
 /* Compiles every (shape, layout) case for cpu (NULL: the host) and checks them all. */
-static void run_suite(const char *cpu) {
+static void run_suite(const char *cpu, bool bf16) {
     enum { N_CASES = N_SHAPES * N_LAYOUTS };
     static gcase cases[N_CASES];
     static glc_gemm_test ts[N_CASES];
@@ -160,6 +171,7 @@ static void run_suite(const char *cpu) {
     snprintf(path, sizeof path, "%s/gemm.so", cg_tmpdir);
     glc_codegen_options o = glc_codegen_defaults();
     o.cpu = cpu;
+    o.bf16_weights = bf16;
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_codegen_emit_gemms(&o, ts, N_CASES, path, &d)) fail_msg("emit_gemms: %s", d.msg);
@@ -169,7 +181,7 @@ static void run_suite(const char *cpu) {
     for (int k = 0; k < N_CASES; k++) {
         cases[k].t.scratch_bytes = ts[k].scratch_bytes;
         packed += ts[k].scratch_bytes > 0;
-        bad += check_case(h, k, &cases[k]);
+        bad += check_case(h, k, &cases[k], bf16);
     }
     dlclose(h);
     cg_rm_tmpdir();
@@ -184,7 +196,15 @@ static void run_suite(const char *cpu) {
 
 static void test_gemm__all_shapes_and_layouts_match_double_reference(void **state) {
     (void)state;
-    run_suite(NULL); /* the host: AVX-512 tiles (16 lanes, 12 x 32) on the build machine */
+    run_suite(NULL, false); /* the host: AVX-512 tiles (16 lanes, 12 x 32) on the build machine */
+}
+
+/* --bf16-weights: compile-time B operands held as bf16; the reference rounds them the same
+ * way, so the f32 summation bound still holds (runtime-B layouts are unaffected). */
+static void test_gemm__bf16_weights_match_the_rounded_reference(void **state) {
+    (void)state;
+    run_suite(NULL, true);
+    run_suite("haswell", true);
 }
 
 static void test_gemm__const_panels_shared_by_content_only(void **state) {
@@ -209,7 +229,7 @@ static void test_gemm__const_panels_shared_by_content_only(void **state) {
     assert_non_null(h);
     int bad = 0;
     for (int k = 0; k < 3; k++)
-        bad += check_case(h, k, &cs[k]);
+        bad += check_case(h, k, &cs[k], false);
     dlclose(h);
     cg_rm_tmpdir();
     for (int k = 0; k < 3; k++) {
@@ -223,12 +243,13 @@ static void test_gemm__const_panels_shared_by_content_only(void **state) {
 static void test_gemm__avx2_tiles_match_double_reference(void **state) {
     (void)state; /* no +avx512f: 8-lane vectors, 6 x 16 tiles */
     if (!host_has_avx2_fma()) skip();
-    run_suite("haswell");
+    run_suite("haswell", false);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm__all_shapes_and_layouts_match_double_reference),
+        cmocka_unit_test(test_gemm__bf16_weights_match_the_rounded_reference),
         cmocka_unit_test(test_gemm__const_panels_shared_by_content_only),
         cmocka_unit_test(test_gemm__avx2_tiles_match_double_reference),
     };
