@@ -145,7 +145,8 @@ def table(mod, a, costs, total, ops):
         row = lambda s, c: f"| `{s}` | {operator(s, ops)} | {c[0] / 1e6:.1f} | " \
                            f"{100.0 * c[0] / model:.1f} % |"
     else:
-        head = [f"{mod.ID} batch {a.batch}, {a.threads} thread(s): perf cpu-clock samples over "
+        flags = f" (glc {' '.join(a.glc_flag)})" if a.glc_flag else ""
+        head = [f"{mod.ID} batch {a.batch}{flags}, {a.threads} thread(s): perf cpu-clock samples over "
                 f"{a.iters} timed calls (+1 warm-up), all threads; {model} of {total} samples in "
                 f"the model's code", "",
                 "| kernel | operator | share of the model's time | samples on FMAs |",
@@ -165,13 +166,15 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="glc's threads (perf: all of them)")
     ap.add_argument("--callgrind", action="store_true", help="valgrind instead of perf")
     ap.add_argument("--out", help="also write the table to this file")
+    ap.add_argument("--glc-flag", action="append", default=[],
+                    help="extra glc compile flag, e.g. --glc-flag=--winograd (repeatable)")
     a = ap.parse_args()
     mod = workload_module(a.workload)
     with tempfile.TemporaryDirectory() as d:
         onnx_path, inputs, ops = build_model(mod, a.batch, d)
         so = os.path.join(d, "model.so")
         cpu = ["--cpu=znver3"] if a.callgrind else []
-        subprocess.run([harness.glc_driver(), onnx_path, "-o", so] + cpu, check=True)
+        subprocess.run([harness.glc_driver(), onnx_path, "-o", so] + cpu + a.glc_flag, check=True)
         costs, total = (callgrind_profile(so, inputs, d) if a.callgrind
                         else perf_profile(so, inputs, a.iters, a.threads, d))
     text = table(mod, a, costs, total, ops)
