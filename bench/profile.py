@@ -69,12 +69,15 @@ def operator(sym, ops):
     if not sym.startswith("k."):
         return "(other code in the model)"
     node = sym[2:]
-    m = re.match(r"(.+?)((\.(gemm|par|cell|task)(\.\d+)?)+)$", node)
-    if m:  # tasks of a node's kernel: <kernel>.gemm (products), .par[.task] (loops), .cell
-        node = m.group(1)
+    m = re.match(r"(.+?)((\.(gemm|par|cell|task|wino|in|out|pad)(\.\d+)?)+)$", node)
+    if m:  # tasks of a node's kernel: <kernel>.gemm (products), .par[.task] (loops), .cell,
+        node = m.group(1)  # .wino.{pad,in,gemm,out}.task (Winograd phases)
         op = ops.get(node) or (re.match(r"(.+)_\d+$", node) or [None, ""])[1]
-        what = {"gemm": "matrix-product tasks", "par": "loop tasks", "cell": "cell helper"}
-        return f"{op} ({what[re.findall(r'(gemm|par|cell)', m.group(2))[-1]]})"
+        what = {"gemm": "matrix-product tasks", "par": "loop tasks", "cell": "cell helper",
+                "pad": "padding tasks", "in": "input transform tasks",
+                "out": "output transform tasks"}
+        kind = what[re.findall(r"(gemm|par|cell|pad|in|out)", m.group(2))[-1]]
+        return f"{op} (Winograd {kind})" if ".wino" in m.group(2) else f"{op} ({kind})"
     if node in ops:
         return ops[node]
     m = re.match(r"(.+)_\d+$", node)

@@ -103,20 +103,25 @@ TARGETS = [
 
 # Why a missed target is missed, with the profile it rests on (bench/results/profiles.md).
 WHY = {
-    "W1": "the default path's products run near peak (see its % of peak); it multiplies "
+    "W1": "the default path's products run near the peak (see its % of peak) but multiply "
           "every tap of the 'same' padding, which TensorFlow's oneDNN convolution skips "
-          "(14.5 % of a 5x5 kernel's MACs at 16x16). `--winograd` multiplies 2.8x less.",
-    "W2": "as W1 (padding taps), plus a K = 25 input product (one input channel) and the "
-          "K = 64 products of the 1x1 layer; `--winograd` multiplies 2.25-2.8x less.",
-    "W3": "the TensorFlow peer (wavefront-vectorised, XLA) already runs at about a quarter "
-          "of the FMA peak, so 20x would need several times the machine's peak; glc's "
-          "small per-diagonal products and cells alternate on each core.",
-    "W4": "TensorFlow-XLA runs the Grid LSTM's batched products at most of the FMA peak, so "
-          "3x is above the machine's peak.",
-    "W5": "ONNX Runtime runs at over 80 % of the FMA peak: 1.3x of it is more than the peak "
-          "in f32 (`--bf16-weights` helps only where the weights' bandwidth binds, batch 1).",
-    "W6": "the K = 64 recurrent products and the cell loops (activations, not fused into the "
-          "products' epilogue) of two small LSTMs; transposes between them.",
+          "(14.5 % of a 5x5 kernel's MACs at 16x16); `--winograd` (2.8x fewer "
+          "multiplications) meets both ratios.",
+    "W2": "default path: as W1 (padding taps), plus packing the im2col operand per task and "
+          "the K = 64 products of the 1x1 layer; its % of peak moves between runs on this "
+          "shared host (63.7 % in this run, 71.5 % in the previous full run). "
+          "`--winograd` meets both ratios.",
+    "W3": "the TensorFlow-XLA peer (wavefront-vectorised) already runs at about 29 % of the "
+          "FMA peak, so 20x would be several times the machine's peak; glc's small "
+          "per-diagonal products and its cells alternate on each core.",
+    "W4": "TensorFlow-XLA runs the Grid LSTM's batched products at about 65 % of the FMA "
+          "peak, so 3x would be about twice the machine's peak; glc is at 75 %.",
+    "W5": "ONNX Runtime runs at about 77 % of the FMA peak and glc at 84 %: 1.3x ONNX "
+          "Runtime would be 100 % of the peak, and 1.5x TF-XLA 95 %; f32 has no room left "
+          "(`--bf16-weights` helps only where streaming the weights binds, at batch 1).",
+    "W6": "1.48x against 1.5x TF-XLA, within this host's run-to-run noise; the cell loops "
+          "(26 % of the time: activations not fused into the products' epilogue) and two "
+          "transposes (4.5 %) are what is left besides products near the peak.",
 }
 
 
@@ -163,7 +168,7 @@ def _targets(records):
     if ratios:
         L.append(f"| all | glc | peak RSS <= {100 * max(ratios):.0f} % of TensorFlow's | "
                  f"<= 50 % | {'yes' if max(ratios) <= 0.5 else 'no'} |")
-    L += ["", "Why the missed ones are missed:", ""]
+    L += ["", "Why each miss is missed (profiles in `bench/results/profiles.md`):", ""]
     L += [f"- {w}: {why}" for w, why in WHY.items()]
     return L + [""]
 
