@@ -97,6 +97,8 @@ void cg_kernel_end(cg_ctx *c);
 LLVMTypeRef cg_elem_type(cg_ctx *c, glc_dtype t); /* f32/i32/i64; NULL otherwise */
 LLVMTypeRef cg_int_type_of_size(cg_ctx *c, size_t bytes);
 LLVMValueRef cg_alloca_entry(cg_ctx *c, LLVMTypeRef ty);
+/* A private, 64-byte aligned constant global holding a copy of data[0..n) bytes. */
+LLVMValueRef cg_const_bytes(cg_ctx *c, const void *data, size_t n, const char *name);
 /* f32 p[i] load/store; float add/mul; i64 nsw add (cg_addk folds k == 0). */
 LLVMValueRef cg_ldf(cg_ctx *c, LLVMValueRef p, LLVMValueRef i);
 void cg_stf(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i);

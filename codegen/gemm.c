@@ -480,15 +480,8 @@ static glc_status const_panels(gm *s) {
         free(buf);
         return GLC_OK;
     }
-    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, (const char *)buf, bytes, 1);
+    s->bsrc = cg_const_bytes(c, buf, bytes, name);
     free(buf);
-    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
-    LLVMSetInitializer(gv, init);
-    LLVMSetGlobalConstant(gv, 1);
-    LLVMSetLinkage(gv, LLVMPrivateLinkage);
-    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-    LLVMSetAlignment(gv, 64);
-    s->bsrc = gv;
     return GLC_OK;
 }
 

@@ -193,3 +193,14 @@ void cg_if_end(cg_ctx *c, cg_if *f) {
     LLVMBuildBr(c->b, f->join);
     LLVMPositionBuilderAtEnd(c->b, f->join);
 }
+
+LLVMValueRef cg_const_bytes(cg_ctx *c, const void *data, size_t n, const char *name) {
+    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, data, n, 1);
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+    LLVMSetAlignment(gv, 64);
+    return gv;
+}

@@ -350,17 +350,6 @@ static void emit_pack_r(cg_ctx *c, LLVMValueRef dst, LLVMValueRef src, const glc
     cg_loop_end(c, &ls);
 }
 
-static LLVMValueRef private_floats(cg_ctx *c, const float *data, int64_t n, const char *name) {
-    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, (const char *)data,
-                                                  (size_t)n * sizeof *data, 1);
-    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
-    LLVMSetInitializer(gv, init);
-    LLVMSetGlobalConstant(gv, 1);
-    LLVMSetLinkage(gv, LLVMPrivateLinkage);
-    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-    LLVMSetAlignment(gv, 64);
-    return gv;
-}
 
 /* The same transposition at run time (a weight that is not constant), into dst. */
 static void emit_transpose(cg_ctx *c, LLVMValueRef dst, LLVMValueRef src, int64_t count,
@@ -389,7 +378,8 @@ static glc_status weight_host(cg_ctx *c, const glc_node *n, int in, const glc_md
     w->host = is_w ? transpose_host(v, r->dirs, p->gf, r->channels) : pack_r_host(v, r, p);
     if (!w->host) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
     int64_t count = is_w ? r->dirs * r->channels * p->gf : r->dirs * p->npan * p->rf * RP;
-    w->ptr = private_floats(c, w->host, count, is_w ? "mdlstm.wt" : "mdlstm.rp");
+    w->ptr = cg_const_bytes(c, w->host, (size_t)count * sizeof *w->host,
+                            is_w ? "mdlstm.wt" : "mdlstm.rp");
     return GLC_OK;
 }
 

@@ -22,17 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static LLVMValueRef private_bytes(cg_ctx *c, const void *data, size_t n, const char *name) {
-    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, data, n, 1);
-    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
-    LLVMSetInitializer(gv, init);
-    LLVMSetGlobalConstant(gv, 1);
-    LLVMSetLinkage(gv, LLVMPrivateLinkage);
-    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-    LLVMSetAlignment(gv, 64);
-    return gv;
-}
-
 static LLVMValueRef cstr(cg_ctx *c, const char *s) {
     LLVMValueRef init = LLVMConstStringInContext2(c->ctx, s ? s : "", strlen(s ? s : ""), 0);
     LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), "str");
@@ -151,7 +140,7 @@ static LLVMValueRef tensor_infos(cg_ctx *c, LLVMTypeRef ti, const glc_value_id *
     LLVMValueRef *elems = calloc(n ? n : 1, sizeof *elems);
     for (uint32_t i = 0; i < n; i++) {
         const glc_value *v = &c->g->values[ids[i]];
-        LLVMValueRef dims = private_bytes(c, v->dims, (size_t)v->rank * 8, "dims");
+        LLVMValueRef dims = cg_const_bytes(c, v->dims, (size_t)v->rank * 8, "dims");
         LLVMValueRef f[5] = {cstr(c, v->name), LLVMConstInt(c->i32, (unsigned)v->dtype, 0),
                              LLVMConstInt(c->i32, v->rank, 0), dims,
                              LLVMConstInt(c->i64, glc_value_nbytes(v), 0)};
@@ -227,7 +216,7 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn) {
     for (uint32_t v = 1; v < g->n_values; v++) {
         const glc_value *val = &g->values[v];
         if (val->data && !c->vptr[v])
-            c->vptr[v] = private_bytes(c, val->data, glc_value_nbytes(val), "w");
+            c->vptr[v] = cg_const_bytes(c, val->data, glc_value_nbytes(val), "w");
         else if (c->ws_off[v] != UINT64_MAX && !c->vptr[v])
             c->vptr[v] = LLVMBuildInBoundsGEP2(
                 c->b, c->i8, ws, (LLVMValueRef[]){cg_i64(c, (int64_t)c->ws_off[v])}, 1, "");

@@ -189,14 +189,8 @@ static LLVMValueRef weights_global(cg_ctx *c, const cg_conv *cv, const wg_plan *
                       (size_t)ci] = (float)s;
                 }
         }
-    LLVMValueRef init = LLVMConstStringInContext2(c->ctx, (const char *)u, n * sizeof *u, 1);
+    LLVMValueRef gv = cg_const_bytes(c, u, n * sizeof *u, "wino.u");
     free(u);
-    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), "wino.u");
-    LLVMSetInitializer(gv, init);
-    LLVMSetGlobalConstant(gv, 1);
-    LLVMSetLinkage(gv, LLVMPrivateLinkage);
-    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-    LLVMSetAlignment(gv, 64);
     return gv;
 }
 
