@@ -3,7 +3,10 @@
  * the element size).
  *
  * Transpose loops over the output shape (innermost contiguous in the output); input index
- * = sum_k iv_k * in_stride[perm[k]] (perm defaults to reversed). Concat copies, for each
+ * = sum_k iv_k * in_stride[perm[k]] (perm defaults to reversed). Output axes of size 1 are
+ * dropped and neighbours that are contiguous in both tensors merged (W6's [H, N, W, C] ->
+ * [N, H, W, C] becomes a copy of runs of W*C), and from TR_PAR_MIN_BYTES the outermost
+ * loop runs as tasks on the thread pool. Concat copies, for each
  * input, (outer, dims[axis] * inner) blocks to the output at the running axis offset.
  */
 #include "cg_impl.h"
@@ -23,19 +26,54 @@ static void tr_nest(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef y, LLVMValueRef x, i
     cg_loop_end(c, &l);
 }
 
+enum { TR_PAR_MIN_BYTES = 1 << 20 };
+
+/* Drops size-1 axes and merges axis k+1 into k where both tensors hold them contiguously;
+ * returns the new rank (at least 1). */
+static int tr_simplify(int r, int64_t *dims, int64_t *so, int64_t *si) {
+    int m = 0;
+    for (int k = 0; k < r; k++) {
+        if (dims[k] == 1) continue;
+        if (m > 0 && so[m - 1] == so[k] * dims[k] && si[m - 1] == si[k] * dims[k]) {
+            dims[m - 1] *= dims[k];
+            so[m - 1] = so[k], si[m - 1] = si[k];
+            continue;
+        }
+        dims[m] = dims[k], so[m] = so[k], si[m] = si[k];
+        m++;
+    }
+    if (m == 0) dims[0] = 1, so[0] = si[0] = 1, m = 1;
+    return m;
+}
+
 glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *X = glc_node_input(c->g, n, 0), *Y = &c->g->values[n->out[0]];
     LLVMTypeRef ty = cg_int_type_of_size(c, glc_dtype_size(Y->dtype));
     uint32_t np = 0;
     const int64_t *perm = glc_attr_ints(n, "perm", &np);
-    int64_t xs[GLC_MAX_RANK], si[GLC_MAX_RANK], so[GLC_MAX_RANK];
+    int64_t xs[GLC_MAX_RANK], si[GLC_MAX_RANK], so[GLC_MAX_RANK], dims[GLC_MAX_RANK];
     cg_strides(X->rank, X->dims, xs);
     cg_strides(Y->rank, Y->dims, so);
-    for (int k = 0; k < Y->rank; k++)
+    for (int k = 0; k < Y->rank; k++) {
         si[k] = xs[perm && np ? perm[k] : Y->rank - 1 - k];
+        dims[k] = Y->dims[k];
+    }
+    int r = Y->rank ? tr_simplify(Y->rank, dims, so, si) : 0;
     *fn = cg_kernel_begin(c, n->name, 2);
-    LLVMValueRef z = cg_i64(c, 0);
-    tr_nest(c, ty, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), Y->rank, Y->dims, so, si, 0, z, z);
+    LLVMValueRef y = LLVMGetParam(*fn, 0), x = LLVMGetParam(*fn, 1), z = cg_i64(c, 0);
+    if (r == 0) {
+        tr_nest(c, ty, y, x, 0, dims, so, si, 0, z, z);
+        cg_kernel_end(c);
+        return GLC_OK;
+    }
+    LLVMValueRef *caps[] = {&y, &x};
+    cg_par par;
+    cg_par_begin(c, &par, dims[0], glc_value_nbytes(Y) >= TR_PAR_MIN_BYTES, caps, 2, "par");
+    cg_loop l;
+    LLVMValueRef i = cg_loop_range(c, &l, par.lo, par.hi);
+    tr_nest(c, ty, y, x, r, dims, so, si, 1, cg_madd(c, i, so[0], z), cg_madd(c, i, si[0], z));
+    cg_loop_end(c, &l);
+    cg_par_end(c, &par);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -195,6 +195,22 @@ static void test_codegen__transpose_default_and_perm(void **state) {
     cg_check_vs_interp(G, "tr.so");
 }
 
+/* Size-1 axes dropped, contiguous neighbours merged ([H, N, W, C] -> [N, H, W, C] copies
+ * runs of W*C), and 1 MiB outputs split into tasks (checked on 1 and 3 threads too). */
+static void test_codegen__transpose_merged_axes_and_tasks(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, (int64_t[]){32, 16, 32, 16});
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_TRANSPOSE, "t0", &x, 1, &n));
+    glc_node_set_ints(G, n, "perm", (int64_t[]){1, 0, 2, 3}, 4);
+    glc_graph_add_output(G, cg_node(G, GLC_OP_TRANSPOSE, "t1", &x, 1, &n));
+    glc_node_set_ints(G, n, "perm", (int64_t[]){2, 1, 0, 3}, 4);
+    glc_value_id v = cg_in(G, "v", GLC_DT_I32, 5, (int64_t[]){3, 1, 5, 1, 7});
+    glc_graph_add_output(G, cg_node(G, GLC_OP_TRANSPOSE, "t2", &v, 1, &n));
+    glc_node_set_ints(G, n, "perm", (int64_t[]){3, 0, 1, 4, 2}, 5);
+    cg_check_vs_interp(G, "tr_big.so");
+}
+
 static void test_codegen__concat_negative_axis_three_inputs(void **state) {
     (void)state;
     glc_value_id in[3] = {cg_in(G, "a", GLC_DT_I64, 2, (int64_t[]){2, 1}),
@@ -256,6 +272,7 @@ int main(void) {
         T(test_codegen__matmul_batched_broadcast),
         T(test_codegen__matmul_1d_promotion),
         T(test_codegen__transpose_default_and_perm),
+        T(test_codegen__transpose_merged_axes_and_tasks),
         T(test_codegen__concat_negative_axis_three_inputs),
         T(test_codegen__reshape_flatten_identity_and_aliased_outputs),
         T(test_codegen__workspace_reuses_dead_values),
