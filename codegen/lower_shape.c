@@ -6,8 +6,8 @@
  * = sum_k iv_k * in_stride[perm[k]] (perm defaults to reversed). Output axes of size 1 are
  * dropped and neighbours that are contiguous in both tensors merged (W6's [H, N, W, C] ->
  * [N, H, W, C] becomes a copy of runs of W*C), and from TR_PAR_MIN_BYTES the outermost
- * loop runs as tasks on the thread pool. Concat copies, for each
- * input, (outer, dims[axis] * inner) blocks to the output at the running axis offset.
+ * loop runs as tasks on the thread pool. Concat copies, for each input, (outer,
+ * dims[axis] * inner) blocks to the output at the running axis offset.
  */
 #include "cg_impl.h"
 
@@ -58,14 +58,9 @@ glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         si[k] = xs[perm && np ? perm[k] : Y->rank - 1 - k];
         dims[k] = Y->dims[k];
     }
-    int r = Y->rank ? tr_simplify(Y->rank, dims, so, si) : 0;
+    int r = tr_simplify(Y->rank, dims, so, si); /* a scalar becomes one axis of 1 */
     *fn = cg_kernel_begin(c, n->name, 2);
     LLVMValueRef y = LLVMGetParam(*fn, 0), x = LLVMGetParam(*fn, 1), z = cg_i64(c, 0);
-    if (r == 0) {
-        tr_nest(c, ty, y, x, 0, dims, so, si, 0, z, z);
-        cg_kernel_end(c);
-        return GLC_OK;
-    }
     LLVMValueRef *caps[] = {&y, &x};
     cg_par par;
     cg_par_begin(c, &par, dims[0], glc_value_nbytes(Y) >= TR_PAR_MIN_BYTES, caps, 2, "par");

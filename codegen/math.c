@@ -121,11 +121,8 @@ static LLVMValueRef build_tanh(cg_ctx *c) {
     /* from 9 on, tanh rounds to +-1 in f32; the fused Horner steps leave the clamped
      * approximation an ulp away from it */
     LLVMValueRef big = LLVMBuildFCmp(b, LLVMRealOGE, ax, fk(c, 9.0), "");
-    unsigned cs = LLVMLookupIntrinsicID("llvm.copysign", 13);
-    LLVMValueRef csf = LLVMGetIntrinsicDeclaration(c->mod, cs, &c->f32, 1);
-    LLVMValueRef one[2] = {fk(c, 1.0), x0};
-    LLVMValueRef sgn = LLVMBuildCall2(b, LLVMIntrinsicGetType(c->ctx, cs, &c->f32, 1), csf, one, 2, "");
-    y = LLVMBuildSelect(b, big, sgn, y, "");
+    LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, x0, fk(c, 0.0), "");
+    y = LLVMBuildSelect(b, big, LLVMBuildSelect(b, neg, fk(c, -1.0), fk(c, 1.0), ""), y, "");
     LLVMBuildRet(b, LLVMBuildSelect(b, tiny, x0, y, ""));
     LLVMDisposeBuilder(b);
     return fn;
