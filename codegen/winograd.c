@@ -205,11 +205,11 @@ typedef struct wg_cg {
     LLVMValueRef u;                      /* the constant U */
 } wg_cg;
 
-/* sum over k < n of coef[k * cs] * v[k], skipping zeros; +-1 as adds and subtractions. */
-static LLVMValueRef lincomb(cg_ctx *c, const double *coef, int cs, const LLVMValueRef *v, int n) {
+/* sum over k < n of coef[k] * v[k], skipping zeros; +-1 as adds and subtractions. */
+static LLVMValueRef lincomb(cg_ctx *c, const double *coef, const LLVMValueRef *v, int n) {
     LLVMValueRef s = NULL;
     for (int k = 0; k < n; k++) {
-        double a = coef[k * cs];
+        double a = coef[k];
         if (a == 0) continue;
         LLVMValueRef t = fabs(a) == 1 ? v[k] : cg_fmul(c, cg_f32(c, fabs(a)), v[k]);
         if (!s)
@@ -271,12 +271,12 @@ static void input_channel(wg_cg *s, LLVMValueRef ci) {
             LLVMValueRef col[WG_A];
             for (int i = 0; i < WG_A; i++)
                 col[i] = d[i][j];
-            t[k][j] = lincomb(c, p->w.BT[k], 1, col, WG_A);
+            t[k][j] = lincomb(c, p->w.BT[k], col, WG_A);
         }
     LLVMValueRef vt = cg_iadd(c, vrow, tx);
     for (int k = 0; k < WG_A; k++) /* v = t B */
         for (int l = 0; l < WG_A; l++) {
-            LLVMValueRef e = lincomb(c, p->w.BT[l], 1, t[k], WG_A);
+            LLVMValueRef e = lincomb(c, p->w.BT[l], t[k], WG_A);
             cg_stf(c, e, s->v, cg_madd(c, cg_i64(c, k * WG_A + l), p->C * p->tb, vt));
         }
     cg_loop_end(c, &lt);
@@ -308,12 +308,12 @@ static void output_channel(wg_cg *s, LLVMValueRef mo) {
             LLVMValueRef col[WG_A];
             for (int k = 0; k < WG_A; k++)
                 col[k] = xm[k][l];
-            t[i][l] = lincomb(c, p->w.AT[i], 1, col, WG_A);
+            t[i][l] = lincomb(c, p->w.AT[i], col, WG_A);
         }
     LLVMValueRef oy0 = cg_madd(c, ty, m, NULL), ox0 = cg_madd(c, tx, m, NULL);
     for (int i = 0; i < m; i++)
         for (int j = 0; j < m; j++) {
-            LLVMValueRef v = lincomb(c, p->w.AT[j], 1, t[i], WG_A);
+            LLVMValueRef v = lincomb(c, p->w.AT[j], t[i], WG_A);
             LLVMValueRef oy = cg_addk(c, oy0, i), ox = cg_addk(c, ox0, j);
             cg_if f;
             if (edge)
