@@ -28,6 +28,7 @@ typedef struct cg_ctx {
     LLVMTargetMachineRef tm;
     char *triple, *cpu, *features; /* LLVM-allocated (LLVMDisposeMessage) */
     bool avx512;
+    bool avx512bf16; /* the target has vdpbf16ps (+avx512bf16) */
     LLVMTypeRef i8, i32, i64, f32, ptr, void_t;
     LLVMValueRef fn_exp, fn_tanh, fn_sigmoid; /* internal math, made on first use */
     LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_invoke, or NULL */

@@ -37,6 +37,9 @@ typedef struct glc_codegen_options {
     bool bf16_weights;  /* constant B operands of products (RNN/GridLSTM weights, MatMul and
                            Gemm constants) packed as bf16 and widened to f32 in the
                            micro-kernel: half the weight bytes, f32 arithmetic */
+    bool bf16_dot;      /* every matrix product (convolutions included) as bf16 dot products
+                           (vdpbf16ps, avx512bf16): both operands rounded to bf16, pairs of
+                           products summed in f32; twice the FMA peak, ~1e-2 relative */
     bool winograd;      /* 3x3 and 5x5 convolutions with constant weights as Winograd
                            F(4x4,3x3) / F(2x2,5x5) (codegen/winograd.c): faster, rounds
                            differently (about 1e-6 relative, see BENCHMARKS.md) */

@@ -41,11 +41,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GM_KC 256        /* max K block */
-#define GM_ABLOCK 131072 /* max floats of an A block (MC x KC, 512 KB: half of L2) */
-#define GM_MAXR 16       /* max micro-tile rows */
-#define GM_MAXV 4        /* max vectors per tile row */
-#define GM_MAXU 4        /* max k-split accumulator sets */
+#define GM_KC 256         /* max K block */
+#define GM_ABLOCK 131072  /* max floats of an A block (MC x KC, 512 KB: half of L2) */
+#define GM_ABLOCK16 32768 /* bf16 dot: max elements of an A block (64 KB, a task's alloca) */
+#define GM_MAXR 16        /* max micro-tile rows */
+#define GM_MAXV 4         /* max vectors per tile row */
+#define GM_MAXU 4         /* max k-split accumulator sets */
 #define GM_PAR_MIN_FLOPS (1 << 19) /* smaller products run on the calling thread alone */
 
 typedef enum { GM_CONST, GM_PACKED, GM_DIRECT } gm_src;
@@ -61,25 +62,33 @@ static int64_t ceil_div(int64_t a, int64_t b) {
     return (a + b - 1) / b;
 }
 
+/* Whether products run as bf16 dot products (glc_codegen_options.bf16_dot; the target
+ * has avx512bf16, checked in cg_target_init). */
+static bool dot16(const cg_ctx *c) {
+    return c->o->bf16_dot && c->avx512bf16;
+}
+
 static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     gm_plan p = {.vl = c->avx512 ? 16 : 8, .nv = 2, .mr = c->avx512 ? 12 : 6};
     p.nr = p.vl * p.nv;
+    bool d16 = dot16(c); /* K blocks but the last start at even k: whole bf16 pairs */
     int64_t K = g->K > 0 ? g->K : 1;
     int64_t nkb = ceil_div(K, GM_KC);
     p.kc = ceil_div(K, nkb);
+    if (d16 && nkb > 1) p.kc += p.kc & 1;
     for (int64_t nb = nkb; nb <= 2 * nkb && nkb > 1; nb++)
-        if (K % nb == 0) { /* equal blocks: one copy of the block nest, no tail */
+        if (K % nb == 0 && !(d16 && (K / nb) % 2)) { /* equal blocks: no tail */
             p.kc = K / nb;
             break;
         }
-    int64_t mcmax = GM_ABLOCK / p.kc / p.mr * p.mr;
+    int64_t mcmax = (d16 ? GM_ABLOCK16 : GM_ABLOCK) / p.kc / p.mr * p.mr;
     if (mcmax < p.mr) mcmax = p.mr;
     int64_t nmb = ceil_div(g->M, mcmax);
     p.mc = ceil_div(ceil_div(g->M, nmb), p.mr) * p.mr;
     if (p.mc > g->M) p.mc = g->M;
     if (b_const)
         p.src = GM_CONST;
-    else if (g->b_cs != 1 || g->M > 2 * p.mr)
+    else if (d16 || g->b_cs != 1 || g->M > 2 * p.mr)
         p.src = GM_PACKED;
     else
         p.src = GM_DIRECT;
@@ -105,6 +114,14 @@ typedef struct gm {
     LLVMTypeRef fma_t, mload_t, mstore_t;
     LLVMValueRef bsrc; /* const global, pack buffer, or NULL (direct: g->b) */
     bool b16;          /* const panels held as bf16 (glc_codegen_options.bf16_weights) */
+    bool d16;          /* bf16 dot products (glc_codegen_options.bf16_dot): see "bf16 dot" */
+    LLVMValueRef dot;  /* d16: llvm.x86.avx512bf16.dpbf16ps.512 */
+    LLVMTypeRef dot_t, vi, vbf;
+    LLVMValueRef a16c;       /* d16, const A: the (M, ceil(K/2)) pair global, else NULL */
+    LLVMValueRef abuf;       /* d16, runtime A: the M block's pair buffer (mc, ceil(kc/2)) */
+    LLVMValueRef a16;        /* d16: A pairs of the current (M, K) block; row i0 - a16_i0 */
+    LLVMValueRef a16_i0;     /* d16: the row of A at a16's row 0 (i64) */
+    int64_t a16_rs;          /* d16: pairs per a16 row */
     LLVMValueRef p_lo, p_hi; /* in a task: its panels [p_lo, p_hi) (i64); else NULL: all */
 } gm;
 
@@ -121,6 +138,11 @@ static void init_types(gm *s) {
     s->fma = intrinsic(s, "llvm.fma", ov, 1, &s->fma_t);
     s->mload = intrinsic(s, "llvm.masked.load", ov, 2, &s->mload_t);
     s->mstore = intrinsic(s, "llvm.masked.store", ov, 2, &s->mstore_t);
+    if (s->d16) {
+        s->dot = intrinsic(s, "llvm.x86.avx512bf16.dpbf16ps.512", NULL, 0, &s->dot_t);
+        s->vi = LLVMVectorType(c->i32, 16);
+        s->vbf = LLVMVectorType(LLVMBFloatTypeInContext(c->ctx), 32);
+    }
 }
 
 /* <vl x i1> with the first w lanes set. */
@@ -176,7 +198,8 @@ static LLVMValueRef vfma(gm *s, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc
 static LLVMValueRef widen_bf16(gm *s, LLVMValueRef p) {
     cg_ctx *c = s->c;
     unsigned vl = (unsigned)s->p.vl;
-    LLVMValueRef h = LLVMBuildLoad2(c->b, LLVMVectorType(LLVMInt16TypeInContext(c->ctx), vl), p, "");
+    LLVMValueRef h =
+        LLVMBuildLoad2(c->b, LLVMVectorType(LLVMInt16TypeInContext(c->ctx), vl), p, "");
     LLVMSetAlignment(h, 2);
     LLVMTypeRef vi = LLVMVectorType(c->i32, vl);
     LLVMValueRef w = LLVMBuildZExt(c->b, h, vi, "");
@@ -190,10 +213,12 @@ static LLVMValueRef widen_bf16(gm *s, LLVMValueRef p) {
 /* ---- micro-kernel */
 
 /* One tile: rows i0.. i0+mr-1, columns j0.. j0+w-1, K block k0.. k0+kc-1. B(k0+k, j0+j) is
- * at bp[k*bks + j] (zero or masked past w). */
+ * at bp[k*bks + j] (zero or masked past w). With d16 the steps are bf16 pairs: pair q of
+ * column j is the i32 bp[q*bks + j]. */
 typedef struct gm_tile {
     LLVMValueRef i0, j0, k0, bp;
     int64_t bks, kc;
+    int64_t steps; /* of the k loop: kc, or ceil(kc / 2) pairs with d16 */
     int mr, w;
     LLVMValueRef load_c; /* i1: Y's old value is the initial sum (else 0); may be constant */
     bool bmask;          /* B's edge vector needs a masked load (direct source) */
@@ -204,10 +229,40 @@ typedef struct gm_acc {
     int u, nvec;
 } gm_acc;
 
+/* d16: acc[set] += A(rows, pair q) . B(pair q, :), one dpbf16ps per accumulator: each
+ * lane adds the two products of its column's pair (arow: i32 pair rows). */
+static void tile_step16(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, int set,
+                        LLVMValueRef q) {
+    cg_ctx *c = s->c;
+    LLVMValueRef bv[GM_MAXV];
+    LLVMValueRef bq = lin(c, q, t->bks, NULL);
+    for (int v = 0; v < a->nvec; v++) {
+        LLVMValueRef w =
+            LLVMBuildLoad2(c->b, s->vi, cg_gep(c, c->i32, t->bp, cg_addk(c, bq, v * 16)), "");
+        LLVMSetAlignment(w, 4);
+        bv[v] = LLVMBuildBitCast(c->b, w, s->vbf, "");
+    }
+    for (int r = 0; r < t->mr; r++) {
+        LLVMValueRef x = LLVMBuildLoad2(c->b, c->i32, cg_gep(c, c->i32, arow[r], q), "");
+        LLVMValueRef e = LLVMBuildInsertElement(c->b, LLVMGetPoison(s->vi), x, cg_i64(c, 0), "");
+        LLVMValueRef zm = LLVMConstNull(s->vi);
+        e = LLVMBuildShuffleVector(c->b, e, LLVMGetPoison(s->vi), zm, "");
+        LLVMValueRef av = LLVMBuildBitCast(c->b, e, s->vbf, "");
+        for (int v = 0; v < a->nvec; v++) {
+            LLVMValueRef args[3] = {a->v[set][r][v], av, bv[v]};
+            a->v[set][r][v] = LLVMBuildCall2(c->b, s->dot_t, s->dot, args, 3, "");
+        }
+    }
+}
+
 /* acc[set] += A(rows, k) * B(k, :) for one k (i64 value, relative to k0). */
 static void tile_step(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, int set,
                       LLVMValueRef k, LLVMValueRef emask) {
     cg_ctx *c = s->c;
+    if (s->d16) {
+        tile_step16(s, t, arow, a, set, k);
+        return;
+    }
     LLVMValueRef bv[GM_MAXV];
     LLVMValueRef bk = lin(c, k, t->bks, NULL);
     for (int v = 0; v < a->nvec; v++) {
@@ -216,7 +271,8 @@ static void tile_step(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, in
             bv[v] = widen_bf16(s, cg_gep(c, LLVMInt16TypeInContext(c->ctx), t->bp, idx));
             continue;
         }
-        bv[v] = vload(s, cg_gep(c, c->f32, t->bp, idx), (v == a->nvec - 1 && t->bmask) ? emask : NULL);
+        bv[v] =
+            vload(s, cg_gep(c, c->f32, t->bp, idx), (v == a->nvec - 1 && t->bmask) ? emask : NULL);
     }
     for (int r = 0; r < t->mr; r++) {
         LLVMValueRef av = splat(s, cg_ldf(c, arow[r], lin(c, k, s->g->a_cs, NULL)));
@@ -228,7 +284,7 @@ static void tile_step(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, in
 /* The k loop over kc/u iterations of u steps, accumulators in header phis. */
 static void tile_loop(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, LLVMValueRef emask) {
     cg_ctx *c = s->c;
-    int64_t n = t->kc / a->u;
+    int64_t n = t->steps / a->u;
     if (n <= 0) return;
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
     LLVMValueRef fn = LLVMGetBasicBlockParent(pre);
@@ -285,15 +341,17 @@ static void emit_tile(gm *s, const gm_tile *t) {
     gm_acc a = {.nvec = (int)ceil_div(t->w, s->p.vl)};
     int nacc = t->mr * a.nvec;
     a.u = nacc >= 8 ? 1 : 8 / nacc > GM_MAXU ? GM_MAXU : 8 / nacc;
-    if (a.u > t->kc) a.u = (int)t->kc;
+    if (a.u > t->steps) a.u = (int)t->steps;
     if (a.u < 1) a.u = 1;
     int ew = t->w - (a.nvec - 1) * s->p.vl;
     LLVMValueRef emask = ew < s->p.vl ? lane_mask(s, ew) : NULL;
     LLVMValueRef arow[GM_MAXR], yrow[GM_MAXR];
     LLVMValueRef abase = lin(c, t->i0, g->a_rs, cg_madd(c, t->k0, g->a_cs, NULL));
+    if (s->d16) abase = lin(c, LLVMBuildSub(c->b, t->i0, s->a16_i0, ""), s->a16_rs, NULL);
     LLVMValueRef ybase = lin(c, t->i0, g->y_rs, t->j0);
     for (int r = 0; r < t->mr; r++) {
-        arow[r] = cg_gep(c, c->f32, g->a, cg_addk(c, abase, r * g->a_rs));
+        arow[r] = s->d16 ? cg_gep(c, c->i32, s->a16, cg_addk(c, abase, r * s->a16_rs))
+                         : cg_gep(c, c->f32, g->a, cg_addk(c, abase, r * g->a_rs));
         yrow[r] = cg_gep(c, c->f32, g->y, cg_addk(c, ybase, r * g->y_rs));
     }
     for (int u = 0; u < a.u; u++)
@@ -304,7 +362,7 @@ static void emit_tile(gm *s, const gm_tile *t) {
                 a.v[u][r][v] = u == 0 ? init_acc(s, t->load_c, yp, em) : LLVMConstNull(s->vt);
             }
     tile_loop(s, t, arow, &a, emask);
-    for (int64_t k = t->kc / a.u * a.u; k < t->kc; k++)
+    for (int64_t k = t->steps / a.u * a.u; k < t->steps; k++)
         tile_step(s, t, arow, &a, 0, cg_i64(c, k), emask);
     for (int r = 0; r < t->mr; r++)
         for (int v = 0; v < a.nvec; v++) {
@@ -352,18 +410,112 @@ static void pack_b(gm *s, LLVMValueRef k0, LLVMValueRef j0, int64_t kc, int w) {
     cg_loop_end(c, &lo);
 }
 
+/* ---- bf16 dot: operands as pairs of bf16 (k even in the low half, k odd in the high) */
+
+static LLVMValueRef k32(cg_ctx *c, uint32_t v) {
+    return LLVMConstInt(c->i32, v, 0);
+}
+
+/* The bf16 of float x (rounded to nearest even, NaN kept quiet: cg_bf16) as an i32. */
+static LLVMValueRef bf16_bits(cg_ctx *c, LLVMValueRef x) {
+    LLVMValueRef u = LLVMBuildBitCast(c->b, x, c->i32, "");
+    LLVMValueRef hi = LLVMBuildLShr(c->b, u, k32(c, 16), "");
+    LLVMValueRef r = LLVMBuildAdd(c->b, u, k32(c, 0x7fff), "");
+    r = LLVMBuildAdd(c->b, r, LLVMBuildAnd(c->b, hi, k32(c, 1), ""), "");
+    r = LLVMBuildLShr(c->b, r, k32(c, 16), "");
+    LLVMValueRef nan = LLVMBuildFCmp(c->b, LLVMRealUNO, x, x, "");
+    return LLVMBuildSelect(c->b, nan, LLVMBuildOr(c->b, hi, k32(c, 0x40), ""), r, "");
+}
+
+/* The i32 pair (x_lo, x_hi) of f32 values; x_hi NULL: 0. */
+static LLVMValueRef bf16_pair(cg_ctx *c, LLVMValueRef lo, LLVMValueRef hi) {
+    LLVMValueRef p = bf16_bits(c, lo);
+    if (!hi) return p;
+    return LLVMBuildOr(c->b, p, LLVMBuildShl(c->b, bf16_bits(c, hi), k32(c, 16), ""), "");
+}
+
+/* dst[q*qs + j*js] = pair(src(2q, j), src(2q+1, j)) for q < ceil(kk/2), j < n, where
+ * src(k, j) = src[k*ks + j*sj]; the odd kk's last pair has 0 above. */
+static void pack_pairs(cg_ctx *c, LLVMValueRef dst, int64_t qs, int64_t js, LLVMValueRef src,
+                       int64_t ks, int64_t sj, int64_t kk, int64_t n) {
+    cg_loop lq, lj;
+    if (kk / 2) {
+        LLVMValueRef q = cg_loop_begin(c, &lq, kk / 2);
+        LLVMValueRef j = cg_loop_begin(c, &lj, n);
+        LLVMValueRef e = lin(c, q, 2 * ks, cg_madd(c, j, sj, NULL));
+        LLVMValueRef v = bf16_pair(c, cg_ldf(c, src, e), cg_ldf(c, src, cg_addk(c, e, ks)));
+        LLVMBuildStore(c->b, v, cg_gep(c, c->i32, dst, lin(c, q, qs, cg_madd(c, j, js, NULL))));
+        cg_loop_end(c, &lj);
+        cg_loop_end(c, &lq);
+    }
+    if (kk % 2) {
+        LLVMValueRef j = cg_loop_begin(c, &lj, n);
+        LLVMValueRef v =
+            bf16_pair(c, cg_ldf(c, src, lin(c, j, sj, cg_i64(c, (kk - 1) * ks))), NULL);
+        LLVMBuildStore(c->b, v, cg_gep(c, c->i32, dst, lin(c, j, js, cg_i64(c, kk / 2 * qs))));
+        cg_loop_end(c, &lj);
+    }
+}
+
+/* The B panel at j0 (w columns) of the K block at k0 as pairs: bsrc[q*nr + j], zero past w. */
+static void pack_b16(gm *s, LLVMValueRef k0, LLVMValueRef j0, int64_t kc, int w) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    int64_t nr = s->p.nr, nq = (kc + 1) / 2;
+    LLVMValueRef bb = cg_gep(c, c->f32, g->b, lin(c, k0, g->b_rs, lin(c, j0, g->b_cs, NULL)));
+    pack_pairs(c, s->bsrc, nr, 1, bb, g->b_rs, g->b_cs, kc, w);
+    if (w == nr) return;
+    cg_loop lq, lj;
+    LLVMValueRef q = cg_loop_begin(c, &lq, nq);
+    LLVMValueRef j = cg_loop_begin(c, &lj, nr - w);
+    LLVMBuildStore(c->b, k32(c, 0), cg_gep(c, c->i32, s->bsrc, lin(c, q, nr, cg_addk(c, j, w))));
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &lq);
+}
+
+/* Points s->a16 at the pairs of A's rows i0.. i0+rows-1, K block k0 (kc): the compile-time
+ * global, or packed into s->abuf. */
+static void a16_block(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, int64_t kc) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    LLVMValueRef q0 = LLVMBuildLShr(c->b, k0, cg_i64(c, 1), ""); /* k0 is even */
+    if (s->a16c) {
+        s->a16 = cg_gep(c, c->i32, s->a16c, q0);
+        s->a16_i0 = cg_i64(c, 0);
+        s->a16_rs = (g->K + 1) / 2;
+        return;
+    }
+    s->a16_rs = (s->p.kc + 1) / 2;
+    LLVMValueRef ab = cg_gep(c, c->f32, g->a, lin(c, i0, g->a_rs, cg_madd(c, k0, g->a_cs, NULL)));
+    pack_pairs(c, s->abuf, 1, s->a16_rs, ab, g->a_cs, g->a_rs, kc, rows);
+    s->a16 = s->abuf;
+    s->a16_i0 = i0;
+}
+
 /* Rows i0.. i0+rows-1 of the panel at column j0 (w valid columns) for one K block. */
 static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, int w,
                        LLVMValueRef k0, int64_t kc, LLVMValueRef load_c) {
     cg_ctx *c = s->c;
     const cg_gemm *g = s->g;
     gm_tile t = {.j0 = j0, .k0 = k0, .kc = kc, .w = w, .load_c = load_c, .bks = s->p.nr};
+    t.steps = s->d16 ? (kc + 1) / 2 : kc;
     switch (s->p.src) {
-    case GM_CONST: /* panel p = j0/nr starts at p*K*nr = j0*K */
+    case GM_CONST: /* panel p = j0/nr starts at p*K*nr = j0*K (d16: pairs, j0*ceil(K/2)) */
+        if (s->d16) {
+            LLVMValueRef q0 = LLVMBuildLShr(c->b, k0, cg_i64(c, 1), "");
+            t.bp =
+                cg_gep(c, c->i32, s->bsrc, lin(c, j0, (g->K + 1) / 2, lin(c, q0, s->p.nr, NULL)));
+            break;
+        }
         t.bp = cg_gep(c, s->b16 ? LLVMInt16TypeInContext(c->ctx) : c->f32, s->bsrc,
                       lin(c, j0, g->K, lin(c, k0, s->p.nr, NULL)));
         break;
     case GM_PACKED:
+        if (s->d16) {
+            pack_b16(s, k0, j0, kc, w);
+            t.bp = s->bsrc;
+            break;
+        }
         pack_b(s, k0, j0, kc, w);
         t.bp = s->bsrc;
         break;
@@ -395,10 +547,11 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, i
     cg_ctx *c = s->c;
     int64_t nr = s->p.nr, np = s->g->N / nr;
     int ew = (int)(s->g->N % nr);
+    if (s->d16) a16_block(s, i0, rows, k0, kc);
     if (s->p_lo) { /* a task's panels: the full ones in [p_lo, p_hi), then the edge if its */
         LLVMValueRef npv = cg_i64(c, np);
-        LLVMValueRef hi = LLVMBuildSelect(
-            c->b, LLVMBuildICmp(c->b, LLVMIntSLT, s->p_hi, npv, ""), s->p_hi, npv, "");
+        LLVMValueRef hi = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, s->p_hi, npv, ""),
+                                          s->p_hi, npv, "");
         cg_loop l;
         LLVMValueRef jp = cg_loop_range(c, &l, s->p_lo, hi);
         emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, load_c);
@@ -485,6 +638,61 @@ static glc_status const_panels(gm *s) {
     return GLC_OK;
 }
 
+/* The pair of x[0] and, if has_hi, x[stride] (cg_bf16 rounding). */
+static uint32_t host_pair(const float *x, int64_t stride, bool has_hi) {
+    return cg_bf16(x[0]) | (has_hi ? (uint32_t)cg_bf16(x[stride]) << 16 : 0u);
+}
+
+/* d16: the compile-time B panels as pairs, (np, ceil(K/2), nr) i32, zero past N. */
+static glc_status const_panels16(gm *s) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    int64_t nr = s->p.nr, np = ceil_div(g->N, nr), nq = (g->K + 1) / 2;
+    size_t n = (size_t)(np * nq * nr);
+    uint32_t *buf = calloc(n, sizeof *buf);
+    if (!buf) return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory");
+    for (int64_t q = 0; q < nq; q++)
+        for (int64_t col = 0; col < g->N; col++)
+            buf[((col / nr) * nq + q) * nr + col % nr] =
+                host_pair(g->b_const + 2 * q * g->b_rs + col * g->b_cs, g->b_rs, 2 * q + 1 < g->K);
+    char name[96];
+    snprintf(name, sizeof name, "gemm.p16.%lldx%lldx%lld.%016llx", (long long)np, (long long)nq,
+             (long long)nr, (unsigned long long)fnv1a(buf, n * sizeof *buf));
+    if (!(s->bsrc = LLVMGetNamedGlobal(c->mod, name)))
+        s->bsrc = cg_const_bytes(c, buf, n * sizeof *buf, name);
+    free(buf);
+    return GLC_OK;
+}
+
+/* d16: the compile-time A as pairs, (M, ceil(K/2)) i32. */
+static glc_status const_a16(gm *s) {
+    cg_ctx *c = s->c;
+    const cg_gemm *g = s->g;
+    int64_t nq = (g->K + 1) / 2;
+    size_t n = (size_t)(g->M * nq);
+    uint32_t *buf = malloc(n * sizeof *buf);
+    if (!buf) return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory");
+    for (int64_t i = 0; i < g->M; i++)
+        for (int64_t q = 0; q < nq; q++)
+            buf[i * nq + q] =
+                host_pair(g->a_const + i * g->a_rs + 2 * q * g->a_cs, g->a_cs, 2 * q + 1 < g->K);
+    char name[96];
+    snprintf(name, sizeof name, "gemm.a16.%lldx%lld.%016llx", (long long)g->M, (long long)nq,
+             (unsigned long long)fnv1a(buf, n * sizeof *buf));
+    if (!(s->a16c = LLVMGetNamedGlobal(c->mod, name)))
+        s->a16c = cg_const_bytes(c, buf, n * sizeof *buf, name);
+    free(buf);
+    return GLC_OK;
+}
+
+/* d16, runtime A: the M block's pair buffer, an alloca of the current function. */
+static LLVMValueRef a16_buffer(gm *s) {
+    LLVMTypeRef t = LLVMArrayType2(s->c->i32, (uint64_t)(s->p.mc * ((s->p.kc + 1) / 2)));
+    LLVMValueRef b = cg_alloca_entry(s->c, t);
+    LLVMSetAlignment(b, 64);
+    return b;
+}
+
 static void clear_rows(cg_ctx *c, const cg_gemm *g) {
     cg_loop li, lj;
     LLVMValueRef i = cg_loop_begin(c, &li, g->M);
@@ -541,6 +749,7 @@ static void emit_split(gm *s) {
     t.p_lo = par.lo;
     t.p_hi = par.hi;
     if (t.p.src == GM_PACKED) t.bsrc = pack_buffer(&t);
+    if (t.d16 && !t.a16c) t.abuf = a16_buffer(&t);
     emit_product(&t);
     cg_par_end(c, &par);
 }
@@ -552,14 +761,17 @@ glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
         return GLC_OK;
     }
     gm s = {.c = c, .g = g, .p = make_plan(c, g, g->b_const != NULL)};
-    s.b16 = s.p.src == GM_CONST && c->o->bf16_weights;
+    s.d16 = dot16(c);
+    s.b16 = !s.d16 && s.p.src == GM_CONST && c->o->bf16_weights;
     init_types(&s);
-    if (s.p.src == GM_CONST) GLC_TRY(const_panels(&s));
+    if (s.p.src == GM_CONST) GLC_TRY(s.d16 ? const_panels16(&s) : const_panels(&s));
+    if (s.d16 && g->a_const) GLC_TRY(const_a16(&s));
     if (worth_splitting(&s)) {
         emit_split(&s);
         return GLC_OK;
     }
     if (s.p.src == GM_PACKED) s.bsrc = g->scratch ? g->scratch : pack_buffer(&s);
+    if (s.d16 && !s.a16c) s.abuf = a16_buffer(&s);
     emit_product(&s);
     return GLC_OK;
 }

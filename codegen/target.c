@@ -50,6 +50,11 @@ glc_status cg_target_init(cg_ctx *c) {
         return glc_diag_set(c->d, GLC_E_LLVM, NULL, "cannot create a target machine for '%s'",
                             c->triple);
     c->avx512 = strstr(c->features, "+avx512f") != NULL;
+    c->avx512bf16 = c->avx512 && strstr(c->features, "+avx512bf16") != NULL;
+    if (o->bf16_dot && !c->avx512bf16)
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL,
+                            "--bf16 needs avx512bf16 among the target's features (cpu '%s')",
+                            c->cpu[0] ? c->cpu : "generic");
     LLVMSetTarget(c->mod, c->triple);
     LLVMTargetDataRef td = LLVMCreateTargetDataLayout(c->tm);
     LLVMSetModuleDataLayout(c->mod, td);

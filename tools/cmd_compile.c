@@ -1,6 +1,6 @@
 /*
  * cmd_compile.c -- `glc MODEL.onnx -o OUT [-O0..-O3] [--emit=so|obj|asm|llvm]
- * [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd] [--bf16-weights] [-v]`.
+ * [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd] [--bf16] [--bf16-weights] [-v]`.
  *
  * import (frontend) -> pipeline (passes, verified after each; -O0 runs none) ->
  * glc_codegen_emit, which writes OUT whole or not at all. --bind NAME=FILE.npy
@@ -110,6 +110,10 @@ static int parse_one(int argc, char **argv, int *i, compile_args *a) {
     }
     if (!strcmp(s, "--winograd")) {
         a->cg.winograd = true;
+        return EXIT_OK;
+    }
+    if (!strcmp(s, "--bf16")) {
+        a->cg.bf16_dot = true;
         return EXIT_OK;
     }
     if (!strcmp(s, "--bf16-weights")) {

@@ -29,7 +29,7 @@
 static const char help_text[] =
     "usage:\n"
     "  glc MODEL.onnx [-o OUT] [-O0|-O1|-O2|-O3] [--emit=so|obj|static|header|asm|llvm]\n"
-    "      [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd] [--bf16-weights] [-v]\n"
+    "      [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd] [--bf16] [--bf16-weights] [-v]\n"
     "      [--bind NAME=FILE.npy ...] [--limit NAME=N ...]\n"
     "  glc run MODEL.so|MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "      [--interp] [--name=PREFIX]\n"
@@ -60,10 +60,17 @@ static const char help_text[] =
     "                    input and 16 output channels) as Winograd F(4x4,3x3) and\n"
     "                    F(2x2,5x5): 2.25x and 2.8x fewer multiplications; results differ\n"
     "                    from the default path by rounding (about 1e-6 relative)\n"
+    "  --bf16            every matrix product and convolution as bf16 dot products\n"
+    "                    (vdpbf16ps; needs avx512bf16): both operands rounded to bf16,\n"
+    "                    sums in f32; up to twice the f32 speed where the products bind,\n"
+    "                    outputs move ~1e-2 relative (BENCHMARKS.md gives each workload's)\n"
     "  --bf16-weights    keep the constant weights of matrix products (LSTM/GRU/RNN and\n"
     "                    GridLSTM weights, MatMul/Gemm constants) as bf16, widened to f32\n"
     "                    in the product: half the weight bytes, f32 arithmetic; weights\n"
-    "                    lose 16 mantissa bits (2^-9 relative), outputs move ~1e-3\n"
+    "                    lose 16 mantissa bits (2^-9 relative), outputs move ~1e-3\n";
+
+/* Split in parts: ISO C caps a string literal at 4095 characters. */
+static const char help_text_compile[] =
     "  --stream          compile one time step, for online inference: the inputs' time\n"
     "                    axis (the first recurrent node's, traced back through\n"
     "                    Transpose and elementwise ops) becomes 1, and each LSTM, GRU,\n"
@@ -85,7 +92,6 @@ static const char help_text[] =
     "                    refused with a one-line error naming the value and the limit\n"
     "  -v                print phases and timings to stderr\n";
 
-/* Split in two: ISO C caps a string literal at 4095 characters. */
 static const char help_text_commands[] =
     "\n"
     "run: run a model on .npy inputs and write each output to DIR/<output name>.npy\n"
@@ -124,6 +130,7 @@ static const char help_text_commands[] =
 
 static int print_help(void) {
     fputs(help_text, stdout);
+    fputs(help_text_compile, stdout);
     fputs(help_text_commands, stdout);
     fputs("\nlimits (--limit NAME=N), with their defaults:\n", stdout);
     print_limits_help();

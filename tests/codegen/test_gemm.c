@@ -88,9 +88,13 @@ static float bf16_round(float x) {
     return x;
 }
 
-/* Runs kernel k of case g and checks it; returns the number of bad elements. With bf16, a
- * compile-time B enters the reference rounded to bf16, as the kernel holds it. */
-static int check_case(void *h, int k, const gcase *g, bool bf16) {
+/* What the products round: nothing (f32), compile-time B operands (--bf16-weights), or
+ * both operands (--bf16: bf16 dot products). */
+typedef enum { MODE_F32, MODE_BF16_WEIGHTS, MODE_BF16_DOT } gmode;
+
+/* Runs kernel k of case g and checks it; returns the number of bad elements. The reference
+ * rounds the operands to bf16 as the mode's kernel holds them. */
+static int check_case(void *h, int k, const gcase *g, gmode mode) {
     gemm_fn f;
     char sym[64];
     snprintf(sym, sizeof sym, "glc_test_gemm%d", k);
@@ -113,9 +117,11 @@ static int check_case(void *h, int k, const gcase *g, bool bf16) {
             }
             double ref = t->accumulate ? g->y0[yi] : 0, mag = fabs(ref);
             for (int64_t q = 0; q < t->K; q++) {
-                float bv = g->b[q * t->b_rs + j * t->b_cs];
-                if (bf16 && t->b_const) bv = bf16_round(bv);
-                double p = (double)g->a[i * t->a_rs + q * t->a_cs] * bv;
+                float av = g->a[i * t->a_rs + q * t->a_cs], bv = g->b[q * t->b_rs + j * t->b_cs];
+                if ((mode == MODE_BF16_WEIGHTS && t->b_const) || mode == MODE_BF16_DOT)
+                    bv = bf16_round(bv);
+                if (mode == MODE_BF16_DOT) av = bf16_round(av);
+                double p = (double)av * bv;
                 ref += p;
                 mag += fabs(p);
             }
@@ -136,8 +142,9 @@ static int check_case(void *h, int k, const gcase *g, bool bf16) {
     return bad;
 }
 
-/* Whether /proc/cpuinfo lists avx2 and fma (false off x86 Linux). */
-static bool host_has_avx2_fma(void) {
+/* Whether /proc/cpuinfo's flags list every one of the n (" name", leading space) (false
+ * off x86 Linux). */
+static bool host_has(const char *const *flags, int n) {
 #if defined(__x86_64__)
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (!f) return false;
@@ -145,18 +152,31 @@ static bool host_has_avx2_fma(void) {
     bool ok = false;
     while (fgets(line, sizeof line, f))
         if (strncmp(line, "flags", 5) == 0) {
-            ok = strstr(line, " avx2") && strstr(line, " fma");
+            ok = true;
+            for (int i = 0; i < n; i++)
+                ok = ok && strstr(line, flags[i]);
             break;
         }
     fclose(f);
     return ok;
 #else
+    (void)flags, (void)n;
     return false;
 #endif
 }
 
+static bool host_has_avx2_fma(void) {
+    static const char *const f[] = {" avx2", " fma"};
+    return host_has(f, 2);
+}
+
+static bool host_has_avx512_bf16(void) {
+    static const char *const f[] = {" avx512f", " avx512_bf16"};
+    return host_has(f, 2);
+}
+
 /* Compiles every (shape, layout) case for cpu (NULL: the host) and checks them all. */
-static void run_suite(const char *cpu, bool bf16) {
+static void run_suite(const char *cpu, gmode mode) {
     enum { N_CASES = N_SHAPES * N_LAYOUTS };
     static gcase cases[N_CASES];
     static glc_gemm_test ts[N_CASES];
@@ -171,7 +191,8 @@ static void run_suite(const char *cpu, bool bf16) {
     snprintf(path, sizeof path, "%s/gemm.so", cg_tmpdir);
     glc_codegen_options o = glc_codegen_defaults();
     o.cpu = cpu;
-    o.bf16_weights = bf16;
+    o.bf16_weights = mode == MODE_BF16_WEIGHTS;
+    o.bf16_dot = mode == MODE_BF16_DOT;
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_codegen_emit_gemms(&o, ts, N_CASES, path, &d)) fail_msg("emit_gemms: %s", d.msg);
@@ -181,7 +202,7 @@ static void run_suite(const char *cpu, bool bf16) {
     for (int k = 0; k < N_CASES; k++) {
         cases[k].t.scratch_bytes = ts[k].scratch_bytes;
         packed += ts[k].scratch_bytes > 0;
-        bad += check_case(h, k, &cases[k], bf16);
+        bad += check_case(h, k, &cases[k], mode);
     }
     dlclose(h);
     cg_rm_tmpdir();
@@ -196,15 +217,44 @@ static void run_suite(const char *cpu, bool bf16) {
 
 static void test_gemm__all_shapes_and_layouts_match_double_reference(void **state) {
     (void)state;
-    run_suite(NULL, false); /* the host: AVX-512 tiles (16 lanes, 12 x 32) on the build machine */
+    run_suite(NULL,
+              MODE_F32); /* the host: AVX-512 tiles (16 lanes, 12 x 32) on the build machine */
 }
 
 /* --bf16-weights: compile-time B operands held as bf16; the reference rounds them the same
  * way, so the f32 summation bound still holds (runtime-B layouts are unaffected). */
 static void test_gemm__bf16_weights_match_the_rounded_reference(void **state) {
     (void)state;
-    run_suite(NULL, true);
-    run_suite("haswell", true);
+    run_suite(NULL, MODE_BF16_WEIGHTS);
+    run_suite("haswell", MODE_BF16_WEIGHTS);
+}
+
+/* --bf16: every product as vdpbf16ps on bf16 pairs (odd K padded, A and B packed as pairs
+ * at compile or run time); the reference rounds both operands, so the f32 summation bound
+ * holds again (vdpbf16ps' products of bf16 are exact in f32). */
+static void test_gemm__bf16_dot_products_match_the_rounded_reference(void **state) {
+    (void)state;
+    if (!host_has_avx512_bf16()) skip();
+    run_suite(NULL, MODE_BF16_DOT);
+}
+
+/* A target without avx512bf16 is refused with a diagnostic, not compiled some other way. */
+static void test_gemm__bf16_dot_needs_avx512bf16(void **state) {
+    (void)state;
+    glc_gemm_test t = {
+        .M = 2, .N = 2, .K = 2, .a_rs = 2, .a_cs = 1, .b_rs = 2, .b_cs = 1, .y_rs = 2};
+    assert_int_equal(cg_make_tmpdir(), 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/gemm_nobf16.so", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.cpu = "haswell";
+    o.bf16_dot = true;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(glc_codegen_emit_gemms(&o, &t, 1, path, &d), GLC_E_UNSUPPORTED);
+    assert_non_null(strstr(d.msg, "--bf16 needs avx512bf16"));
+    assert_int_equal(access(path, F_OK), -1);
+    cg_rm_tmpdir();
 }
 
 static void test_gemm__const_panels_shared_by_content_only(void **state) {
@@ -229,7 +279,7 @@ static void test_gemm__const_panels_shared_by_content_only(void **state) {
     assert_non_null(h);
     int bad = 0;
     for (int k = 0; k < 3; k++)
-        bad += check_case(h, k, &cs[k], false);
+        bad += check_case(h, k, &cs[k], MODE_F32);
     dlclose(h);
     cg_rm_tmpdir();
     for (int k = 0; k < 3; k++) {
@@ -243,13 +293,15 @@ static void test_gemm__const_panels_shared_by_content_only(void **state) {
 static void test_gemm__avx2_tiles_match_double_reference(void **state) {
     (void)state; /* no +avx512f: 8-lane vectors, 6 x 16 tiles */
     if (!host_has_avx2_fma()) skip();
-    run_suite("haswell", false);
+    run_suite("haswell", MODE_F32);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm__all_shapes_and_layouts_match_double_reference),
         cmocka_unit_test(test_gemm__bf16_weights_match_the_rounded_reference),
+        cmocka_unit_test(test_gemm__bf16_dot_products_match_the_rounded_reference),
+        cmocka_unit_test(test_gemm__bf16_dot_needs_avx512bf16),
         cmocka_unit_test(test_gemm__const_panels_shared_by_content_only),
         cmocka_unit_test(test_gemm__avx2_tiles_match_double_reference),
     };
