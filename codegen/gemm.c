@@ -435,13 +435,16 @@ static LLVMValueRef bf16_pair(cg_ctx *c, LLVMValueRef lo, LLVMValueRef hi) {
 }
 
 /* dst[q*qs + j*js] = pair(src(2q, j), src(2q+1, j)) for q < ceil(kk/2), j < n, where
- * src(k, j) = src[k*ks + j*sj]; the odd kk's last pair has 0 above. */
+ * src(k, j) = src[k*ks + j*sj]; the odd kk's last pair has 0 above. The inner loop runs
+ * along the source's smaller stride. */
 static void pack_pairs(cg_ctx *c, LLVMValueRef dst, int64_t qs, int64_t js, LLVMValueRef src,
                        int64_t ks, int64_t sj, int64_t kk, int64_t n) {
     cg_loop lq, lj;
     if (kk / 2) {
-        LLVMValueRef q = cg_loop_begin(c, &lq, kk / 2);
-        LLVMValueRef j = cg_loop_begin(c, &lj, n);
+        bool j_inner = llabs(sj) <= llabs(ks);
+        LLVMValueRef o = cg_loop_begin(c, &lq, j_inner ? kk / 2 : n);
+        LLVMValueRef i = cg_loop_begin(c, &lj, j_inner ? n : kk / 2);
+        LLVMValueRef q = j_inner ? o : i, j = j_inner ? i : o;
         LLVMValueRef e = lin(c, q, 2 * ks, cg_madd(c, j, sj, NULL));
         LLVMValueRef v = bf16_pair(c, cg_ldf(c, src, e), cg_ldf(c, src, cg_addk(c, e, ks)));
         LLVMBuildStore(c->b, v, cg_gep(c, c->i32, dst, lin(c, q, qs, cg_madd(c, j, js, NULL))));

@@ -23,7 +23,10 @@
  * run-time variability is not exercised.
  *
  *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [--rtol R] [--atol A]
- *               [--all] [-v] DIR...
+ *               [--bf16] [--all] [-v] DIR...
+ *
+ * --bf16 compiles with glc --bf16 (bf16 dot products); give it a looser tolerance. On a
+ * host without avx512_bf16 it exits 77 (skipped) at once.
  *
  * DIR is either a test directory or a directory of test directories. Prints one line
  * per failing test and the summary `N passed, N failed, N unsupported, N crashed`.
@@ -133,6 +136,7 @@ static int diag_result(const char *name, const glc_diag *d) {
 }
 
 static double g_rtol = 1e-3, g_atol = 1e-7;
+static bool g_bf16; /* --bf16: compile with glc_codegen_options.bf16_dot */
 
 static bool close_enough(glc_dtype dt, const void *got, const void *want, int64_t i) {
     switch (dt) {
@@ -320,6 +324,7 @@ out:
 
 static int compile_and_load(const glc_graph *g, const char *so, glc_rt_model **m, glc_diag *d) {
     glc_codegen_options o = glc_codegen_defaults();
+    o.bf16_dot = g_bf16;
     if (glc_codegen_emit(g, &o, so, d) != GLC_OK) return -1;
     char err[512];
     if (glc_rt_model_open(so, NULL, m, err, sizeof err) != GLC_RT_OK) {
@@ -460,8 +465,23 @@ static int run_isolated(const char *name, const char *path, int timeout_s) {
 
 static void usage(void) {
     fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] "
-                    "[--rtol R] [--atol A] [--all] [-v] DIR...\n");
+                    "[--rtol R] [--atol A] [--bf16] [--all] [-v] DIR...\n");
     exit(2);
+}
+
+/* Whether /proc/cpuinfo's flags list avx512_bf16. */
+static bool host_has_avx512_bf16(void) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return false;
+    char line[8192];
+    bool ok = false;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "flags", 5)) {
+            ok = strstr(line, " avx512_bf16") != NULL;
+            break;
+        }
+    fclose(f);
+    return ok;
 }
 
 int main(int argc, char **argv) {
@@ -473,12 +493,17 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) o.timeout_s = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--rtol") && i + 1 < argc) g_rtol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--atol") && i + 1 < argc) g_atol = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--bf16")) g_bf16 = true;
         else if (!strcmp(argv[i], "-v")) o.verbose = true;
         else if (!strcmp(argv[i], "--all")) o.all = true;
         else if (argv[i][0] == '-') usage();
         else collect(&tests, argv[i]);
     }
     if (!tests.n) usage();
+    if (g_bf16 && !host_has_avx512_bf16()) {
+        printf("--bf16: this host has no avx512_bf16; skipped\n");
+        return 77;
+    }
     char **expected;
     int n_expected = read_expected(o.expected_file, &expected);
     int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0;

@@ -17,7 +17,9 @@ add_test(NAME conformance_keras_convlstm COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_convlstm.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_convlstm)
 # The seed examples (examples/README.md): every model of each directory must pass.
+set(GLC_EXAMPLE_DIRS)
 foreach(ex gridlstm2d_block mdlstm_diagonal convlstm_video spatial_lstm gridlstm_charmodel)
+  list(APPEND GLC_EXAMPLE_DIRS ${CMAKE_SOURCE_DIR}/examples/${ex})
   add_test(NAME example_${ex} COMMAND conformance --all --rtol 1e-4 --atol 1e-5
            ${CMAKE_SOURCE_DIR}/examples/${ex})
 endforeach()
@@ -28,3 +30,12 @@ add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
 add_test(NAME conformance_keras_tf2onnx COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx)
+# glc --bf16 (bf16 dot products, ~1e-3 relative) through every op and recurrent lowering
+# the suites above reach, at a tolerance for bf16; skipped (77) without avx512_bf16.
+add_test(NAME conformance_bf16_onnx_node COMMAND conformance --bf16 --rtol 2e-2 --atol 1e-2
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_pass.txt ${ONNX_NODE_TESTS})
+add_test(NAME conformance_bf16_recurrent COMMAND conformance --bf16 --all --rtol 2e-2 --atol 1e-2
+  ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/glc_ops
+  ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_convlstm ${GLC_EXAMPLE_DIRS})
+set_tests_properties(conformance_bf16_onnx_node conformance_bf16_recurrent
+  PROPERTIES SKIP_RETURN_CODE 77)
