@@ -20,13 +20,14 @@ def _driver():
 
 
 def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, winograd=False,
-            bf16_weights=False):
+            bf16_weights=False, bf16=False):
     """Compiles the ONNX file `model` to `output` (a shared object by default).
 
     opt: 0..3; name: symbol prefix (default glc_model); cpu: target CPU (default the host);
     emit: "so", "obj", "asm" or "llvm"; bind: {input name: path of a .npy} to freeze inputs
     into constants; winograd: 3x3/5x5 convolutions as Winograd products (glc --winograd);
-    bf16_weights: constant product weights held as bf16 (glc --bf16-weights).
+    bf16_weights: constant product weights held as bf16 (glc --bf16-weights);
+    bf16: every product as bf16 dot products, needs avx512bf16 (glc --bf16).
     Raises GlcError with the driver's one-line diagnostic on failure.
     Returns output."""
     if opt not in (0, 1, 2, 3):
@@ -40,6 +41,8 @@ def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, win
         cmd.append("--winograd")
     if bf16_weights:
         cmd.append("--bf16-weights")
+    if bf16:
+        cmd.append("--bf16")
     for k, v in (bind or {}).items():
         cmd += ["--bind", f"{k}={os.fspath(v)}"]
     r = subprocess.run(cmd, capture_output=True, text=True)

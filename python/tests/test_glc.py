@@ -158,6 +158,30 @@ class PackageTest(unittest.TestCase):
         np.testing.assert_allclose(y, x.astype(np.float64) @ w16, rtol=1e-5, atol=1e-4)
         self.assertGreater(np.abs(y - x.astype(np.float64) @ w).max(), 1e-3)
 
+    @unittest.skipUnless(" avx512_bf16" in open("/proc/cpuinfo").read(), "no avx512_bf16")
+    def test_bf16_option_rounds_both_operands(self):
+        import onnx
+        from onnx import helper, numpy_helper
+        rng = np.random.default_rng(6)
+        w = rng.standard_normal((129, 96)).astype(np.float32)  # odd K: a padded pair
+        g = helper.make_graph(
+            [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
+            [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [32, 129])],
+            [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [32, 96])],
+            [numpy_helper.from_array(w, "w")])
+        path = os.path.join(self.tmp.name, "mmdot.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        so = glc.compile(path, os.path.join(self.tmp.name, "mmdot.so"), bf16=True)
+        x = rng.standard_normal((32, 129)).astype(np.float32)
+        y = glc.load(so)(x=x)["y"]
+
+        def bf16(a):
+            u = a.view(np.uint32).astype(np.uint64)
+            return ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
+
+        np.testing.assert_allclose(y, bf16(x).astype(np.float64) @ bf16(w), rtol=1e-5, atol=1e-4)
+        self.assertGreater(np.abs(y - x.astype(np.float64) @ bf16(w)).max(), 1e-3)
+
     def test_bound_runner_reuses_outputs(self):
         run = glc.load(self.so).bind({"x": self.x})
         y1 = run()[0].copy()
