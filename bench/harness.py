@@ -60,7 +60,8 @@ def glc_driver():
 
 # glc's systems: the default compile, and opt-in fast paths a workload asks for by listing
 # them in its GLC_VARIANTS (their accuracy is their max_rel_err against "glc")
-GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"], "glc-bf16w": ["--bf16-weights"]}
+GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"], "glc-bf16w": ["--bf16-weights"],
+                "glc-bf16": ["--bf16"]}
 
 
 def glc_factory(wl, workdir, name, system="glc"):

@@ -14,8 +14,10 @@ from workloads import common
 
 ID = "W1"
 TITLE = "4 stacked ConvLSTM, F=128, k=5, same padding; T=10, 16 ch, 16x16"
-GLC_VARIANTS = ("glc-winograd",)  # harness: also time glc --winograd
+GLC_VARIANTS = ("glc-winograd", "glc-bf16")  # harness: also time glc --winograd and glc --bf16
 PEERS = {
+    "glc-bf16": "the same model compiled with `glc --bf16` (every product as avx512bf16 dot "
+                "products: both operands rounded to bf16, f32 sums)",
     "glc-winograd": "the same model compiled with `glc --winograd` (Winograd F(2x2, 5x5) "
                     "and F(4x4, 3x3) for the 5x5 and 3x3 convolutions)",
     "tensorflow": "keras Sequential of 4 ConvLSTM2D(128, 5, padding='same', "

@@ -16,8 +16,10 @@ from workloads import common
 
 ID = "W2"
 TITLE = "keras-io next-frame model (3 ConvLSTM2D + BN + Conv3D); T=19, 1 ch, 64x64"
-GLC_VARIANTS = ("glc-winograd",)  # harness: also time glc --winograd
+GLC_VARIANTS = ("glc-winograd", "glc-bf16")  # harness: also time glc --winograd and glc --bf16
 PEERS = {
+    "glc-bf16": "the same model compiled with `glc --bf16` (every product as avx512bf16 dot "
+                "products: both operands rounded to bf16, f32 sums)",
     "glc-winograd": "the same model compiled with `glc --winograd` (Winograd F(2x2, 5x5) "
                     "and F(4x4, 3x3) for the 5x5 and 3x3 convolutions)",
     "onnxruntime": "the model unrolled over the 19 steps in standard ONNX ops (input convolution "

@@ -17,7 +17,10 @@ from workloads import common, mdlstm_peers
 
 ID = "W3"
 TITLE = "2D MD-LSTM text-line model (5 x 4-direction MDLSTM, widths 30-120); 1x64x512"
+GLC_VARIANTS = ("glc-bf16",)  # harness: also time glc --bf16
 PEERS = {
+    "glc-bf16": "the same model compiled with `glc --bf16` (every product as avx512bf16 dot "
+                "products: both operands rounded to bf16, f32 sums)",
     "tensorflow": "convolutions in NHWC and the anti-diagonal wavefront MD-LSTM of "
                   "bench/workloads/mdlstm_peers.py (skewed grid, all 4 directions batched, "
                   "tf.scan over diagonals) in tf.function; tensorflow-xla adds "

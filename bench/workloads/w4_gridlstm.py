@@ -18,8 +18,10 @@ from workloads import common
 
 ID = "W4"
 TITLE = "2D Grid LSTM char model, tied, prioritised depth, 6 layers x 512, vocab 205, T=50"
-GLC_VARIANTS = ("glc-bf16w",)  # harness: also time glc --bf16-weights
+GLC_VARIANTS = ("glc-bf16w", "glc-bf16")  # harness: also time glc --bf16-weights and glc --bf16
 PEERS = {
+    "glc-bf16": "the same model compiled with `glc --bf16` (every product as avx512bf16 dot "
+                "products: both operands rounded to bf16, f32 sums)",
     "glc-bf16w": "the same model compiled with `glc --bf16-weights` (constant product "
                  "weights held as bf16, f32 arithmetic)",
     "tensorflow": "layer-by-layer grid (time-cell input half and depth cell as one matmul over "

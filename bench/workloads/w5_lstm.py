@@ -12,8 +12,10 @@ from workloads import common
 
 ID = "W5"
 TITLE = "ONNX LSTM, 4 layers, hidden 512, T=100, input 512"
-GLC_VARIANTS = ("glc-bf16w",)  # harness: also time glc --bf16-weights
+GLC_VARIANTS = ("glc-bf16w", "glc-bf16")  # harness: also time glc --bf16-weights and glc --bf16
 PEERS = {
+    "glc-bf16": "the same model compiled with `glc --bf16` (every product as avx512bf16 dot "
+                "products: both operands rounded to bf16, f32 sums)",
     "glc-bf16w": "the same model compiled with `glc --bf16-weights` (constant product "
                  "weights held as bf16, f32 arithmetic)",
     "onnxruntime": "the same .onnx, CPU execution provider, all graph optimisations, "

@@ -13,7 +13,10 @@ from workloads import common
 
 ID = "W6"
 TITLE = "GridLSTM2D seed block (column LSTM then row LSTM, 64 units), 32x32x16"
+GLC_VARIANTS = ("glc-bf16",)  # harness: also time glc --bf16
 PEERS = {
+    "glc-bf16": "the same model compiled with `glc --bf16` (every product as avx512bf16 dot "
+                "products: both operands rounded to bf16, f32 sums)",
     "onnxruntime": "the same .onnx, CPU execution provider, all graph optimisations, "
                    "intra-op threads = 2",
     "tensorflow": "the seed's GridLSTM2D Keras layer (two keras.layers.LSTM with transposes "
