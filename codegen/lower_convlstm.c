@@ -5,8 +5,9 @@
  * to three spatial axes so one loop nest serves ranks 1, 2 and 3 (size-1 loops fold away).
  *
  * The input convolution does not depend on the recurrence, so it is computed for a chunk of
- * Tc steps of every sample before those steps run (Tc = T unless the scratch budget
- * forces smaller chunks). Per direction d (unrolled at compile time):
+ * Tc steps of every sample before those steps run (Tc: the node's glc_hoist_steps, chosen by
+ * the hoist-projections pass; absent, as at -O0: 1). Per direction d (unrolled at compile
+ * time):
  *
  *   bs = Wb + Rb (when B is given); h = initial_h (or 0); cs = initial_c (or 0)
  *   for each chunk of steps [s0, s0 + Tc):
@@ -27,15 +28,13 @@
  *   cs (N, F, S')         the cell state
  *   gx (Tc, N, 4F, S')    gate pre-activations
  *   cv                    the convolutions' scratch (im2col blocks, packing), shared
- * Tc is the largest chunk whose gx fits GX_BUDGET floats (at least one step), so the
- * workspace stays bounded for long sequences. Unrequested outputs and absent inputs are
+ * hoist-projections picks Tc so that gx fits its cache budget, so the workspace stays
+ * bounded for long sequences. Unrequested outputs and absent inputs are
  * known statically and generate no code.
  */
 #include "cg_impl.h"
 #include "convlstm.h"
 
-/* Floats of hoisted gate pre-activations (gx) per chunk of steps: 2 MiB, one L2. */
-enum { GX_BUDGET = 1 << 19 };
 /* A sample's cell elements from which the cell runs as tasks, in runs of this many. */
 enum { CELL_PAR_MIN = 8192, CELL_PAR_RUN = 256 };
 
@@ -47,7 +46,7 @@ typedef struct cl {
     LLVMValueRef bs, h, cs, gx, cvs;            /* scratch */
     const float *w_host, *r_host;               /* constant W and R, or NULL */
     glc_conv_geom gin, grec;                    /* input and recurrent convolutions */
-    int64_t tc;                                 /* steps per chunk */
+    int64_t tc;                                 /* steps per chunk (glc_hoist_steps) */
     int64_t off_h, off_cs, off_gx, off_cv;      /* scratch layout (floats) */
     uint64_t bytes;                             /* scratch size */
     int d;                                      /* direction being emitted */
@@ -326,11 +325,11 @@ static int64_t round16(int64_t n) {
 }
 
 /* Geometries, the chunk length and the scratch layout. */
-static void plan(cl *s, const cg_ctx *c) {
+static void plan(cl *s, const cg_ctx *c, const glc_node *n) {
     const glc_convlstm_desc *r = s->r;
     conv_geoms(s);
     int64_t F = r->hidden, N = r->batch, per_step = N * 4 * F * r->out_size;
-    s->tc = per_step > 0 ? GX_BUDGET / per_step : r->seq;
+    s->tc = glc_attr_int(n, "glc_hoist_steps", 1); /* passes/hoist_projections.c */
     if (s->tc > r->seq) s->tc = r->seq;
     if (s->tc < 1) s->tc = 1;
     s->off_h = round16(4 * F);
@@ -358,7 +357,7 @@ uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n) {
     glc_diag d;
     if (glc_convlstm_desc_read(c->g, n, &r, &d) != GLC_OK) return 0;
     cl s = {.r = &r, .w_host = const_f32(c, n, GLC_CL_W), .r_host = const_f32(c, n, GLC_CL_R)};
-    plan(&s, c);
+    plan(&s, c, n);
     return s.bytes;
 }
 
@@ -367,7 +366,7 @@ glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     GLC_TRY(glc_convlstm_desc_read(c->g, n, &r, c->d));
     cl s = {
         .c = c, .r = &r, .w_host = const_f32(c, n, GLC_CL_W), .r_host = const_f32(c, n, GLC_CL_R)};
-    plan(&s, c);
+    plan(&s, c, n);
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in + 1);
     LLVMValueRef o[3] = {0}, in[8] = {0};
     for (int k = 0; k < n->n_out && k < 3; k++)

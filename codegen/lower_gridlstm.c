@@ -24,8 +24,9 @@
  *
  * W[l, j] (4F x (K+1)F) acts on H = [h_0; ..; h_{K-1}; h_depth]: its last F columns (Wd) see
  * hd[p] from layer l-1, known before layer l starts, so that part of every gate block is
- * hoisted out of the recurrence into one product per chunk of positions (Pc = all positions
- * unless ag would exceed AG_BUDGET floats). The gate blocks j = 0..K of a layer lie one after
+ * hoisted out of the recurrence into one product per chunk of positions (at most the node's
+ * glc_hoist_steps, which the hoist-projections pass sets to all positions unless ag would
+ * exceed its cache budget; absent, as at -O0: 1; the chunks balanced). The gate blocks j = 0..K of a layer lie one after
  * the other in W, so column c of the fused (F or KF) x (K+1)4F operand is W row c of the
  * layer: B(k, c) = W[layer + c*(K+1)F + k], b_rs = 1, b_cs = (K+1)F.
  *
@@ -48,8 +49,6 @@
 #include "cg_impl.h"
 #include "gridlstm.h"
 
-/* Floats of hoisted gate pre-activations (ag) per chunk of positions: 2 MiB, about one L2. */
-enum { AG_BUDGET = 1 << 19 };
 /* Cells (batch x hidden) of one block from which they run as tasks on the thread pool. */
 enum { CELLS_PAR_MIN = 4096 };
 
@@ -115,7 +114,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc
     int64_t F = r->hidden, N = r->batch, S = r->grid_size, K1 = r->k + 1;
     pl->rows = r->k == 2 ? r->grid[0] : 1;
     pl->cols = r->k == 2 ? r->grid[1] : r->grid[0];
-    int64_t per = N * K1 * 4 * F, pmax = per > 0 ? AG_BUDGET / per : S;
+    int64_t per = N * K1 * 4 * F, pmax = glc_attr_int(n, "glc_hoist_steps", 1);
     if (pmax < 1) pmax = 1;
     pl->nch = S > 0 ? (S + pmax - 1) / pmax : 0;
     pl->pc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;

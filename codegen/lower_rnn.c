@@ -17,8 +17,9 @@
  *
  * len(b) = clamp(sequence_lens[b], 0, S), or S without sequence_lens. The input projection
  * does not depend on the recurrence, so it is hoisted out of it: one product per chunk of Tc
- * steps (Tc = S unless xw would exceed XW_BUDGET floats; then the chunks are balanced, the last
- * possibly shorter). A chunk of a reverse direction covers the time indices
+ * steps. The hoist-projections pass chooses at most how many (the node's glc_hoist_steps:
+ * all S unless xw would exceed its cache budget; absent, as at -O0: 1); the chunks are
+ * balanced, the last possibly shorter. A chunk of a reverse direction covers the time indices
  * [max(S - c0 - Tc, 0), S - c0); with sequence_lens a reverse direction's rows do not share
  * their time indices, so it is never chunked. The xw row of (ti, b) in a chunk whose first
  * time index is tb is (ti - tb)*rt + b*rb: layout 0 keeps X's (time, batch) row order (rt = N,
@@ -45,8 +46,6 @@
 #include "cg_impl.h"
 #include "rnn.h"
 
-/* Floats of hoisted input projections (xw) per chunk of steps: 2 MiB, about one L2. */
-enum { XW_BUDGET = 1 << 19 };
 /* Cells (batch x hidden) of one step from which they run as tasks on the thread pool. */
 enum { CELLS_PAR_MIN = 4096 };
 
@@ -113,7 +112,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     pl->wc = w ? w->data : NULL;
     pl->rc = rw ? rw->data : NULL;
     int64_t S = r->seq, N = r->batch, H = r->hidden, GH = r->gates * H;
-    int64_t tmax = N * GH > 0 ? XW_BUDGET / (N * GH) : S;
+    int64_t tmax = glc_attr_int(n, "glc_hoist_steps", 1); /* passes/hoist_projections.c */
     bool sl = glc_node_input(c->g, n, GLC_RNN_SEQ_LENS) != NULL;
     if (tmax < 1) tmax = 1;
     if (sl && r->direction != GLC_RNN_FORWARD) tmax = S;

@@ -16,6 +16,9 @@ const glc_pass_info glc_pipeline[] = {
      "Fuse products of one operand with different constant weights into one product and a Split",
      glc_pass_fuse_gates},
     {"dce", "Remove nodes and values that no graph output depends on", glc_pass_dce},
+    {"hoist-projections",
+     "Choose the steps per hoisted input projection of each recurrent node (glc_hoist_steps)",
+     glc_pass_hoist_projections},
 };
 const int glc_pipeline_len = (int)(sizeof glc_pipeline / sizeof glc_pipeline[0]);
 

@@ -33,6 +33,7 @@ typedef struct cfg {
     int n_alpha, n_beta;
     bool const_w; /* W, R as constants U(-1, 1)/sqrt(K): a contractive recurrence, so long
                      sequences do not amplify rounding */
+    int64_t hoist; /* glc_hoist_steps to set (0: the hoist-projections pass chooses) */
 } cfg;
 
 /* W or R (D, G*H, K) as a constant of U(-1, 1)/sqrt(K). */
@@ -52,6 +53,7 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     if (c->direction) glc_node_set_string(g, id, "direction", c->direction);
     if (c->layout) glc_node_set_int(g, id, "layout", c->layout);
     glc_node_set_int(g, id, "hidden_size", c->H);
+    if (c->hoist) glc_node_set_int(g, id, "glc_hoist_steps", c->hoist);
     if (c->clip > 0) glc_node_set_float(g, id, "clip", c->clip);
     if (c->input_forget) glc_node_set_int(g, id, "input_forget", 1);
     if (c->lbr) glc_node_set_int(g, id, "linear_before_reset", 1);
@@ -66,7 +68,8 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     if (c->beta) glc_node_set_floats(g, id, "activation_beta", c->beta, (uint32_t)c->n_beta);
 }
 
-static void check(const cfg *c, const char *file) {
+/* The graph of case c: inputs, the node, its requested outputs. */
+static glc_graph *build(const cfg *c) {
     glc_graph *g = glc_graph_create();
     g->opset = 14;
     int64_t D = c->direction && !strcmp(c->direction, "bidirectional") ? 2 : 1;
@@ -101,6 +104,11 @@ static void check(const cfg *c, const char *file) {
     add_attrs(g, id, c);
     for (int k = 0; k < n_out; k++)
         if (out[k]) glc_graph_add_output(g, out[k]);
+    return g;
+}
+
+static void check(const cfg *c, const char *file) {
+    glc_graph *g = build(c);
     cg_check_vs_interp(g, file);
     glc_graph_destroy(g);
 }
@@ -292,6 +300,45 @@ static void test_lower_rnn__rnn_chunked_reverse(void **state) {
     check(&c, "rnn_chunk.so");
 }
 
+/* The lowering follows glc_hoist_steps whatever it is: one step at a time (as at -O0),
+ * chunks of 3 of 8 steps (3, 3, 2 balanced), all steps, more than all; forward and
+ * bidirectional, both layouts, with sequence_lens (a reverse direction with them is
+ * hoisted whole whatever the attribute says). */
+static void test_lower_rnn__hoist_steps_chosen_by_the_attribute(void **state) {
+    (void)state;
+    static const int32_t lens[5] = {8, 3, 0, 6, 8};
+    static const int64_t hoist[4] = {1, 3, 8, 50};
+    for (int k = 0; k < 4; k++)
+        for (int layout = 0; layout < 2; layout++) {
+            cfg l = {GLC_OP_LSTM, 8, 5, 6, 7, .direction = layout ? "bidirectional" : NULL,
+                     .layout = layout, .bias = 1, .h0 = 1, .seq_lens = lens,
+                     .want = {1, 1, 1}, .hoist = hoist[k]};
+            char f[64];
+            snprintf(f, sizeof f, "lstm_hoist%d_%d.so", k, layout);
+            check(&l, f);
+            cfg gr = {GLC_OP_GRU, 8, 5, 6, 7, .direction = "reverse", .layout = layout,
+                      .bias = 1, .want = {1, 1, 0}, .hoist = hoist[k]};
+            snprintf(f, sizeof f, "gru_hoist%d_%d.so", k, layout);
+            check(&gr, f);
+        }
+}
+
+/* ... and the attribute is what sizes the hoisted projections: the workspace holds
+ * Tc*N*G*H floats of them (N*G*H = 5*28 = 140 a step: 144 floats for 1 step, 1120 for 8). */
+static void test_lower_rnn__hoist_steps_size_the_projection_buffer(void **state) {
+    (void)state;
+    uint64_t ws[2];
+    for (int k = 0; k < 2; k++) {
+        cfg c = {GLC_OP_LSTM, 8, 5, 6, 7, .bias = 1, .want = {1, 0, 0}, .hoist = k ? 8 : 1};
+        glc_graph *g = build(&c);
+        glc_rt_model *m = cg_compile(g, k ? "lstm_ws8.so" : "lstm_ws1.so");
+        ws[k] = glc_rt_model_desc(m)->workspace_size;
+        glc_rt_model_close(m);
+        glc_graph_destroy(g);
+    }
+    assert_true(ws[1] >= ws[0] + (1120 - 144) * sizeof(float));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
@@ -306,6 +353,8 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__lstm_chunked_projection_seq_lens),
         cmocka_unit_test(test_lower_rnn__gru_chunked_layout1_bidirectional),
         cmocka_unit_test(test_lower_rnn__rnn_chunked_reverse),
+        cmocka_unit_test(test_lower_rnn__hoist_steps_chosen_by_the_attribute),
+        cmocka_unit_test(test_lower_rnn__hoist_steps_size_the_projection_buffer),
     };
     return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
 }
