@@ -53,8 +53,9 @@ glc_status cg_target_init(cg_ctx *c) {
     c->avx512bf16 = c->avx512 && strstr(c->features, "+avx512bf16") != NULL;
     if (o->bf16_dot && !c->avx512bf16)
         return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL,
-                            "--bf16 needs avx512bf16 among the target's features (cpu '%s')",
-                            c->cpu[0] ? c->cpu : "generic");
+                            "--bf16 needs avx512bf16 among the target's features (cpu '%s', "
+                            "features '%s')",
+                            c->cpu[0] ? c->cpu : "generic", c->features);
     LLVMSetTarget(c->mod, c->triple);
     LLVMTargetDataRef td = LLVMCreateTargetDataLayout(c->tm);
     LLVMSetModuleDataLayout(c->mod, td);
