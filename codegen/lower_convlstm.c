@@ -18,6 +18,10 @@
  *                    cell over (F, S'): cs[n], h[n], Y(t, d, n) updated
  *       else:        Y(s, d, n) = 0
  *   Y_h(d, n) = h[n], Y_c(d, n) = cs[n]
+ * With Tc = 1 (nothing hoisted: one step's gates of all samples pass the budget, or -O0)
+ * the steps run sample by sample instead: for each step, for each sample, its input
+ * convolution, its recurrent convolution and its cell, through one sample's gx, which
+ * stays in cache from the first product to the cell.
  *
  * Both convolutions are cg_conv_emit calls (codegen/lower_nn.c), so they run as im2col
  * matrix products through cg_gemm_emit, all four gates one 4F-row product, the weights
@@ -26,7 +30,7 @@
  *   bs (4F)               the summed biases of the direction being emitted
  *   h  (N, F, S')         the hidden state
  *   cs (N, F, S')         the cell state
- *   gx (Tc, N, 4F, S')    gate pre-activations
+ *   gx (Tc, N, 4F, S')    gate pre-activations (Tc = 1: (4F, S'), one sample's)
  *   cv                    the convolutions' scratch (im2col blocks, packing), shared
  * hoist-projections picks Tc so that gx fits its cache budget, so the workspace stays
  * bounded for long sequences. Unrequested outputs and absent inputs are
@@ -306,9 +310,39 @@ static void write_states(cl *s) {
     cg_loop_end(c, &ln);
 }
 
+/* Unhoisted (Tc = 1): per step, each sample in turn runs its input convolution, its
+ * recurrent convolution and its cell, so one sample's gates (gx at 0) stay in cache from
+ * the first product to the cell instead of every sample's passing through memory. */
+static glc_status emit_steps_by_sample(cl *s) {
+    cg_ctx *c = s->c;
+    const glc_convlstm_desc *r = s->r;
+    int64_t FP = r->hidden * r->out_size;
+    cg_loop lt, ln;
+    cg_if fi;
+    LLVMValueRef st_ = cg_loop_begin(c, &lt, r->seq);
+    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef len = seq_len(s, n), zero = cg_i64(c, 0);
+    cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
+    LLVMValueRef t = time_of(s, st_, len);
+    glc_status st = conv_into_gx(s, false, zero, s->x, x_off(s, t, n), s->w);
+    if (st == GLC_OK) st = conv_into_gx(s, true, zero, s->h, cg_madd(c, n, FP, NULL), s->rw);
+    cell(s, zero, n, t);
+    cg_if_else(c, &fi);
+    if (s->y) zero_run(s, s->y, y_off(s, st_, n), FP);
+    cg_if_end(c, &fi);
+    cg_loop_end(c, &ln);
+    cg_loop_end(c, &lt);
+    return st;
+}
+
 static glc_status emit_direction(cl *s) {
     cg_ctx *c = s->c;
     init_state(s);
+    if (s->tc == 1) {
+        glc_status st = emit_steps_by_sample(s);
+        write_states(s);
+        return st;
+    }
     int64_t chunks = (s->r->seq + s->tc - 1) / s->tc;
     cg_loop lc;
     LLVMValueRef ci = cg_loop_begin(c, &lc, chunks);
@@ -335,7 +369,8 @@ static void plan(cl *s, const cg_ctx *c, const glc_node *n) {
     s->off_h = round16(4 * F);
     s->off_cs = s->off_h + round16(N * F * r->out_size);
     s->off_gx = s->off_cs + round16(N * F * r->out_size);
-    s->off_cv = s->off_gx + round16(s->tc * per_step);
+    /* unhoisted (one step a chunk): one sample's gates at a time */
+    s->off_cv = s->off_gx + round16(s->tc == 1 ? per_step / N : s->tc * per_step);
     uint64_t cv = 0;
     for (s->d = 0; s->d < r->dirs; s->d++)
         for (int rec = 0; rec < 2; rec++) {

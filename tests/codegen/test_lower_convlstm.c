@@ -35,11 +35,13 @@ typedef struct cfg {
     const float *alpha, *beta;
     int n_alpha, n_beta;
     bool const_w; /* W, R and B as constants (packable weights) instead of inputs */
+    int64_t hoist; /* glc_hoist_steps to set (0: the hoist-projections pass chooses) */
 } cfg;
 
 static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     int R = c->rank;
     glc_node_set_int(g, id, "hidden_size", c->F);
+    if (c->hoist) glc_node_set_int(g, id, "glc_hoist_steps", c->hoist);
     if (c->direction) glc_node_set_string(g, id, "direction", c->direction);
     if (c->layout) glc_node_set_int(g, id, "layout", c->layout);
     if (c->auto_pad) glc_node_set_string(g, id, "auto_pad", c->auto_pad);
@@ -248,6 +250,25 @@ static void test_lower_convlstm__winograd_input_and_recurrent_convolutions(void 
     cg_winograd = false;
 }
 
+/* glc_hoist_steps 1 (as at -O0, or when one step's gates pass the cache budget): per step
+ * each sample runs its input convolution, recurrent convolution and cell in turn; 2: the
+ * input convolutions hoisted in chunks of 2 of 3 steps (ragged). Bidirectional with layout
+ * 1 and sequence_lens, and reverse rank 3. */
+static void test_lower_convlstm__hoist_steps_one_runs_each_sample_through(void **state) {
+    (void)state;
+    for (int64_t h = 1; h <= 2; h++) {
+        cfg a = {1, 3, 3, 2, 3, {9}, {3}, {2}, .auto_pad = "SAME_UPPER",
+                 .direction = "bidirectional", .layout = 1, .bias = 1, .h0 = 1, .c0 = 1,
+                 .peep = 1, .seq_lens = LENS3, .want = {1, 1, 1}, .hoist = h};
+        check(&a, h == 1 ? "cl_h1_bidir.so" : "cl_h2_bidir.so");
+        static const int64_t strides[3] = {1, 2, 2};
+        cfg b = {3, 3, 3, 2, 2, {3, 5, 4}, {3, 1, 3}, {3, 2, 3}, .strides = strides,
+                 .auto_pad = "SAME_UPPER", .direction = "reverse", .bias = 1,
+                 .seq_lens = LENS3, .want = {1, 1, 1}, .const_w = 1, .hoist = h};
+        check(&b, h == 1 ? "cl_h1_rev3.so" : "cl_h2_rev3.so");
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_convlstm__rank2_forward_all_inputs_strides_dilations_pads),
@@ -261,6 +282,7 @@ int main(void) {
         cmocka_unit_test(test_lower_convlstm__cell_split_into_tasks_with_peepholes),
         cmocka_unit_test(test_lower_convlstm__const_weights_rank1_strided_dilated),
         cmocka_unit_test(test_lower_convlstm__winograd_input_and_recurrent_convolutions),
+        cmocka_unit_test(test_lower_convlstm__hoist_steps_one_runs_each_sample_through),
     };
     return cmocka_run_group_tests_name("lower_convlstm", tests, group_setup, group_teardown);
 }
