@@ -7,8 +7,8 @@ build/glc for this machine and runs `glc bench` under `perf record -e cpu-clock`
 software timer: this machine's hardware counters are not available to perf). Each node of
 the model is its own kernel symbol, k.<node name> (node kernels are never inlined), so the
 table is a per-node breakdown of time. For each kernel it also gives the share of its
-samples that land on FMA instructions (vfmadd...), from the sampled addresses and
-objdump: a high share means the time goes to the matrix-product micro-kernel, a low one to
+samples that land on FMA instructions (vfmadd..., or vdpbf16ps with --bf16), from the
+sampled addresses and objdump: a high share means the time goes to the matrix-product micro-kernel, a low one to
 everything around it (packing, gathers, cell activations, copies). Sampling skid can move
 a sample to a neighbouring instruction, so that share is approximate.
 
@@ -118,7 +118,7 @@ def perf_profile(so, inputs, iters, threads, workdir):
             continue
         c = costs[m.group(1)]
         c[0] += 1
-        c[1] += ins.get((m.group(1), int(m.group(2), 16)), "").startswith(("vfmadd", "vfnmadd"))
+        c[1] += ins.get((m.group(1), int(m.group(2), 16)), "").startswith(("vfmadd", "vfnmadd", "vdpbf16ps"))
     return costs, total
 
 
