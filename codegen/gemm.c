@@ -44,6 +44,8 @@
 #define GM_KC 256         /* max K block */
 #define GM_ABLOCK 131072  /* max floats of an A block (MC x KC, 512 KB: half of L2) */
 #define GM_ABLOCK16 32768 /* bf16 dot: max elements of an A block (64 KB, a task's alloca) */
+#define GM_A16_SHARED 32768 /* bf16 dot, in tasks: max pairs of a runtime A packed once by the
+                               caller (128 KB of its stack) instead of by every task */
 #define GM_MAXR 16        /* max micro-tile rows */
 #define GM_MAXV 4         /* max vectors per tile row */
 #define GM_MAXU 4         /* max k-split accumulator sets */
@@ -117,7 +119,8 @@ typedef struct gm {
     bool d16;          /* bf16 dot products (glc_codegen_options.bf16_dot): see "bf16 dot" */
     LLVMValueRef dot;  /* d16: llvm.x86.avx512bf16.dpbf16ps.512 */
     LLVMTypeRef dot_t, vi, vbf;
-    LLVMValueRef a16c;       /* d16, const A: the (M, ceil(K/2)) pair global, else NULL */
+    LLVMValueRef a16c; /* d16: A as (M, ceil(K/2)) pairs (compile-time global, or packed once
+                          before the tasks: emit_split), else NULL */
     LLVMValueRef abuf;       /* d16, runtime A: the M block's pair buffer (mc, ceil(kc/2)) */
     LLVMValueRef a16;        /* d16: A pairs of the current (M, K) block; row i0 - a16_i0 */
     LLVMValueRef a16_i0;     /* d16: the row of A at a16's row 0 (i64) */
@@ -744,13 +747,21 @@ static bool worth_splitting(const gm *s) {
 static void emit_split(gm *s) {
     cg_ctx *c = s->c;
     cg_gemm g = *s->g;
-    LLVMValueRef *caps[] = {&g.a, &g.b, &g.y};
+    LLVMValueRef shared = NULL;
+    int64_t nq = (g.K + 1) / 2;
+    if (s->d16 && !s->a16c && g.M * nq <= GM_A16_SHARED) { /* A's pairs once, not per task */
+        shared = cg_alloca_entry(c, LLVMArrayType2(c->i32, (uint64_t)(g.M * nq)));
+        LLVMSetAlignment(shared, 64);
+        pack_pairs(c, shared, 1, nq, g.a, g.a_cs, g.a_rs, g.K, g.M);
+    }
+    LLVMValueRef *caps[] = {&g.a, &g.b, &g.y, &shared};
     cg_par par;
-    cg_par_begin(c, &par, ceil_div(g.N, s->p.nr), true, caps, 3, "gemm");
+    cg_par_begin(c, &par, ceil_div(g.N, s->p.nr), true, caps, shared ? 4 : 3, "gemm");
     gm t = *s;
     t.g = &g;
     t.p_lo = par.lo;
     t.p_hi = par.hi;
+    if (shared) t.a16c = shared; /* read like a compile-time A */
     if (t.p.src == GM_PACKED) t.bsrc = pack_buffer(&t);
     if (t.d16 && !t.a16c) t.abuf = a16_buffer(&t);
     emit_product(&t);
