@@ -24,6 +24,10 @@ static void tr_nest(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef y, LLVMValueRef x, i
     tr_nest(c, ty, y, x, r, dims, so, si, d + 1, cg_madd(c, i, so[d], io),
             cg_madd(c, i, si[d], ii));
     cg_loop_end(c, &l);
+    /* only the innermost loop may be unrolled: fully unrolled outer loops of copies make
+     * blocks of thousands of moves that the machine scheduler takes seconds over (W6's
+     * [16,32,32,64] transpose: 3 s) */
+    if (d + 1 < r) cg_loop_no_unroll(c, LLVMGetBasicBlockTerminator(l.latch), false);
 }
 
 enum { TR_PAR_MIN_BYTES = 1 << 20 };
@@ -68,6 +72,7 @@ glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMValueRef i = cg_loop_range(c, &l, par.lo, par.hi);
     tr_nest(c, ty, y, x, r, dims, so, si, 1, cg_madd(c, i, so[0], z), cg_madd(c, i, si[0], z));
     cg_loop_end(c, &l);
+    if (r > 1) cg_loop_no_unroll(c, LLVMGetBasicBlockTerminator(l.latch), false);
     cg_par_end(c, &par);
     cg_kernel_end(c);
     return GLC_OK;
@@ -97,6 +102,7 @@ glc_status lower_concat(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         LLVMBuildStore(c->b, v, cg_gep(c, ty, LLVMGetParam(*fn, 0), yi));
         cg_loop_end(c, &lj);
         cg_loop_end(c, &lo);
+        cg_loop_no_unroll(c, LLVMGetBasicBlockTerminator(lo.latch), false); /* as Transpose */
         off += blk;
     }
     cg_kernel_end(c);
