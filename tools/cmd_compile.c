@@ -1,6 +1,6 @@
 /*
  * cmd_compile.c -- `glc MODEL.onnx -o OUT [-O0..-O3] [--emit=so|obj|asm|llvm]
- * [--cpu=NAME] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd] [--bf16] [--bf16-weights] [-v]`.
+ * [--cpu=NAME] [--features=LIST] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd] [--bf16] [--bf16-weights] [-v]`.
  *
  * import (frontend) -> pipeline (passes, verified after each; -O0 runs none) ->
  * glc_codegen_emit, which writes OUT whole or not at all. --bind NAME=FILE.npy
@@ -129,6 +129,8 @@ static int parse_one(int argc, char **argv, int *i, compile_args *a) {
     if ((m = flag_value(argc, argv, i, "--emit", &v)) != 0)
         return m < 0 ? EXIT_USAGE : parse_emit(v, &a->cg.emit);
     if ((m = flag_value(argc, argv, i, "--cpu", &a->cg.cpu)) != 0)
+        return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if ((m = flag_value(argc, argv, i, "--features", &a->cg.features)) != 0)
         return m < 0 ? EXIT_USAGE : EXIT_OK;
     if ((m = flag_value(argc, argv, i, "--target", &a->cg.triple)) != 0)
         return m < 0 ? EXIT_USAGE : EXIT_OK;

@@ -560,6 +560,19 @@ static void test_e2e__target_triple_emits_an_object_for_that_machine(void **stat
     assert_int_equal(elf_machine(o), 62); /* EM_X86_64 */
 }
 
+/* --bf16 with a named cpu needs the feature spelled out (glc assumes none beyond the
+ * baseline for a named cpu), and then compiles. */
+static void test_e2e__bf16_for_a_named_cpu_takes_its_features(void **state) {
+    char o[1600];
+    expect_error(glc(FIX "mlp.onnx", "--cpu=znver4", "--bf16", "--emit=obj", "-o",
+                     wpath(o, "mlp_bf16_nofeat.o"), NULL),
+                 1, "mlp.onnx: ", "--bf16 needs avx512bf16", "cpu 'znver4'", NULL);
+    assert_int_equal(access(o, F_OK), -1);
+    expect_ok(glc(FIX "mlp.onnx", "--cpu=znver4", "--features=+avx512f,+avx512bf16", "--bf16",
+                  "--emit=obj", "-o", wpath(o, "mlp_bf16.o"), NULL));
+    assert_int_equal(elf_machine(o), 62); /* EM_X86_64 */
+}
+
 static void test_e2e__emit_header_and_static_name_the_prefix(void **state) {
     char h[1600], a[1600];
     expect_ok(glc(FIX "mlp.onnx", "--name=net1", "--emit=header", "-o", wpath(h, "net1.h"), NULL));
@@ -657,6 +670,7 @@ int main(void) {
         cmocka_unit_test(test_e2e__emit_header_and_static_name_the_prefix),
         cmocka_unit_test(test_e2e__bench_rejects_bad_arguments_in_one_line),
         cmocka_unit_test(test_e2e__version_names_llvm_and_host_cpu),
+        cmocka_unit_test(test_e2e__bf16_for_a_named_cpu_takes_its_features),
         cmocka_unit_test(test_e2e__inspect_prints_the_imported_graph),
         cmocka_unit_test(test_e2e__inspect_prints_after_the_named_pass_or_every_pass),
         cmocka_unit_test(test_e2e__truncated_onnx_is_a_parse_error),
