@@ -22,16 +22,6 @@ static glc_status run(glc_graph *g) {
     return glc_graph_verify(g, &d);
 }
 
-/* The graph's text (glc_graph_print); caller frees. */
-static char *dump(const glc_graph *g) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    glc_graph_print(g, f);
-    fclose(f);
-    return buf;
-}
-
 static float *ramp(int64_t n, float scale) {
     float *v = malloc((size_t)n * sizeof *v);
     for (int64_t i = 0; i < n; i++)
@@ -73,7 +63,7 @@ static char *fuse_and_compare(glc_graph *g, int64_t nx) {
     assert_memory_equal(before, after, (size_t)n0 * sizeof *before);
     free(before);
     free(after);
-    return dump(g);
+    return tb_dump(g);
 }
 
 static glc_value_id weight(glc_graph *g, const char *name, int rank, const int64_t *dims,
@@ -210,10 +200,10 @@ static void test_fuse_gates__leaves_graphs_without_siblings_unchanged(void **sta
     glc_graph_add_output(g, tb_node(g, GLC_OP_CONV, "pad0", c, 2, "yc"));
     glc_diag d = {0};
     assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
-    char *before = dump(g);
+    char *before = tb_dump(g);
     uint32_t nv = g->n_values;
     assert_int_equal(run(g), GLC_OK);
-    char *after = dump(g);
+    char *after = tb_dump(g);
     assert_string_equal(before, after);
     assert_int_equal(g->n_values, nv);
     free(before);

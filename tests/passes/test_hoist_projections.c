@@ -24,16 +24,6 @@ static void run(glc_graph *g) {
     assert_int_equal(glc_graph_verify(g, &d), GLC_OK);
 }
 
-/* The graph's text (glc_graph_print); caller frees. */
-static char *dump(const glc_graph *g) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    glc_graph_print(g, f);
-    fclose(f);
-    return buf;
-}
-
 /* An LSTM of S steps, batch N, input 3, hidden H (runtime weights); optional constant
  * sequence_lens (all S) and direction. Returns the graph; the node is node 0. */
 static glc_graph *lstm(int64_t S, int64_t N, int64_t H, const char *direction, bool lens) {
@@ -63,7 +53,7 @@ static void test_hoist_projections__short_lstm_hoisted_whole(void **state) {
     (void)state;
     glc_graph *g = lstm(4, 2, 5, NULL, false);
     run(g);
-    char *after = dump(g);
+    char *after = tb_dump(g);
     const char *want = "graph main (opset 14)\n"
                        "  input  %X: f32[4,2,3]\n"
                        "  input  %W: f32[1,20,3]\n"
@@ -163,9 +153,9 @@ static void test_hoist_projections__leaves_other_graphs_unchanged(void **state) 
     glc_graph_add_output(g, tb_node(g, GLC_OP_TANH, "t", &y, 1, "z"));
     glc_diag d = {0};
     assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
-    char *before = dump(g);
+    char *before = tb_dump(g);
     run(g);
-    char *after = dump(g);
+    char *after = tb_dump(g);
     assert_string_equal(before, after);
     free(before);
     free(after);

@@ -7,6 +7,8 @@
 
 #include "ir.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A value with dtype and shape, not yet produced. */
@@ -45,6 +47,17 @@ static inline glc_value_id tb_node(glc_graph *g, glc_op op, const char *name,
     assert_int_not_equal(out, 0);
     assert_int_not_equal(glc_graph_add_node(g, op, name, in, n_in, &out, 1), GLC_NO_NODE);
     return out;
+}
+
+/* The graph's text (glc_graph_print); caller frees. */
+static inline char *tb_dump(const glc_graph *g) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    glc_graph_print(g, f);
+    fclose(f);
+    return buf;
 }
 
 static inline int tb_live_nodes(const glc_graph *g, glc_op op) {
