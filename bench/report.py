@@ -181,6 +181,29 @@ def _targets(records):
     return L + [""]
 
 
+# The opt-in paths' sections: (system, glc flag, what it is and how to read its table).
+VARIANT_TEXT = [
+    ("glc-winograd", "--winograd",
+     "The optional Winograd path (F(4x4, 3x3) and F(2x2, 5x5) for stride-1 convolutions with "
+     "constant weights; codegen/winograd.c) on the workloads that have such convolutions. It "
+     "multiplies 2.25x (3x3) to 2.8x (5x5) less, so its % of peak is nominal: the direct "
+     "convolution's FLOP count over the time. Its accuracy is the max rel err vs glc column of "
+     "the workload tables below (the default glc path agrees with the peers to the same "
+     "column)."),
+    ("glc-bf16w", "--bf16-weights",
+     "The optional bf16-weight path (constant weights of the products held as bf16 and "
+     "widened to f32 in the micro-kernel: half the weight bytes, f32 arithmetic) on the LSTM "
+     "workloads, where batch 1 is bound by streaming the weights. Its accuracy is the max rel "
+     "err vs glc column of the workload tables below."),
+    ("glc-bf16", "--bf16",
+     "The optional bf16 dot-product path (every product as `vdpbf16ps`: both operands rounded "
+     "to bf16, pairs of products summed in f32; twice the FMA rate on this machine). Its % of "
+     "peak is against the f32 FMA peak, so it can pass 100 %; the bf16 peak is twice that. Its "
+     "accuracy is the max rel err vs glc column of the workload tables below: about 1e-3, "
+     "outside the 1e-4 the targets ask for."),
+]
+
+
 def write(meta, records, out_dir, md_path):
     peak = meta["peak"]
     L = ["# Benchmarks", "",
@@ -201,30 +224,10 @@ def write(meta, records, out_dir, md_path):
          f"(glc: a pool of its runtime, `glc.load(..., threads=N)`); % of peak is against the "
          f"{meta['threads']}-thread peak.", "",
          "## Ratios", ""] + _ratio_table(records) + [""]
-    if any(r["system"] == "glc-winograd" for r in records):
-        L += ["## Ratios with `glc --winograd`", "",
-              "The optional Winograd path (F(4x4, 3x3) and F(2x2, 5x5) for stride-1 "
-              "convolutions with constant weights; codegen/winograd.c) on the workloads that "
-              "have such convolutions. It multiplies 2.25x (3x3) to 2.8x (5x5) less, so its % of "
-              "peak is nominal: the direct convolution's FLOP count over the time. Its accuracy "
-              "is the max rel err vs glc column of the workload tables below (the default glc "
-              "path agrees with the peers to the same column).", ""]
-        L += _ratio_table(records, "glc-winograd") + [""]
-    if any(r["system"] == "glc-bf16w" for r in records):
-        L += ["## Ratios with `glc --bf16-weights`", "",
-              "The optional bf16-weight path (constant weights of the products held as bf16 "
-              "and widened to f32 in the micro-kernel: half the weight bytes, f32 arithmetic) "
-              "on the LSTM workloads, where batch 1 is bound by streaming the weights. Its "
-              "accuracy is the max rel err vs glc column of the workload tables below.", ""]
-        L += _ratio_table(records, "glc-bf16w") + [""]
-    if any(r["system"] == "glc-bf16" for r in records):
-        L += ["## Ratios with `glc --bf16`", "",
-              "The optional bf16 dot-product path (every product as `vdpbf16ps`: both operands "
-              "rounded to bf16, pairs of products summed in f32; twice the FMA rate on this "
-              "machine). Its % of peak is against the f32 FMA peak, so it can pass 100 %; the "
-              "bf16 peak is twice that. Its accuracy is the max rel err vs glc column of the "
-              "workload tables below: about 1e-3, outside the 1e-4 the targets ask for.", ""]
-        L += _ratio_table(records, "glc-bf16") + [""]
+    for system, flag, text in VARIANT_TEXT:
+        if any(r["system"] == system for r in records):
+            L += [f"## Ratios with `glc {flag}`", "", text, ""]
+            L += _ratio_table(records, system) + [""]
     L += _targets(records)
     plots = _plot(records, out_dir)
     for module in harness.WORKLOADS:
