@@ -108,22 +108,27 @@ WHY = {
     "W1": "the default path's products run near the peak (see its % of peak) but multiply "
           "every tap of the 'same' padding, which TensorFlow's oneDNN convolution skips "
           "(14.5 % of a 5x5 kernel's MACs at 16x16); `--winograd` (2.8x fewer "
-          "multiplications) meets both ratios.",
+          "multiplications) meets both ratios; `--bf16` would too, but its outputs move "
+          "1.8e-3.",
     "W2": "default path: as W1 (padding taps), plus packing the im2col operand per task and "
-          "the K = 64 products of the 1x1 layer; its % of peak moves between runs on this "
-          "shared host (63.7 % in this run, 71.5 % in the previous full run). "
-          "`--winograd` meets both ratios.",
+          "the K = 64 products of the 1x1 layer. Its time is bimodal on this shared host: in "
+          "one process the same .so and input took 2.73 s and then 4.01 s a batch-4 call "
+          "(2.7 s is 74 % of the peak); this run's batch 1 (48 % of the peak, 675 ms in the "
+          "run before) is in the slow state. `--winograd` meets both ratios.",
     "W3": "the TensorFlow-XLA peer (wavefront-vectorised) already runs at about 29 % of the "
           "FMA peak, so 20x would be several times the machine's peak; glc's small "
           "per-diagonal products and its cells alternate on each core.",
     "W4": "TensorFlow-XLA runs the Grid LSTM's batched products at about 65 % of the FMA "
-          "peak, so 3x would be about twice the machine's peak; glc is at 75 %.",
-    "W5": "ONNX Runtime runs at about 77 % of the FMA peak and glc at 84 %: 1.3x ONNX "
-          "Runtime would be 100 % of the peak, and 1.5x TF-XLA 95 %; f32 has no room left "
-          "(`--bf16-weights` helps only where streaming the weights binds, at batch 1).",
-    "W6": "1.48x against 1.5x TF-XLA, within this host's run-to-run noise; the cell loops "
-          "(26 % of the time: activations not fused into the products' epilogue) and two "
-          "transposes (4.5 %) are what is left besides products near the peak.",
+          "peak, so 3x would be about twice the machine's peak; glc is at 70-83 % in the "
+          "last runs.",
+    "W5": "ONNX Runtime runs at about 82 % of the FMA peak and glc at 85 %: 1.3x ONNX "
+          "Runtime would be 107 % of the peak, and 1.5x TF-XLA 105 %; f32 has no room left. "
+          "`--bf16` reaches 1.93x ONNX Runtime and 2.28x TF-XLA, with outputs 1.3e-3 from "
+          "f32.",
+    "W6": "1.48x TF-XLA in this run, 1.65x and 2.07x in the two runs before it (the same "
+          "kernels): within this host's noise of the target. Besides products near the "
+          "peak, the cell loops (about 24 % of the time) and two transposes (about 5 %) "
+          "remain.",
 }
 
 
