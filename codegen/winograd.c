@@ -220,6 +220,19 @@ static LLVMValueRef lincomb(cg_ctx *c, const double *coef, const LLVMValueRef *v
     return s ? s : cg_f32(c, 0.0);
 }
 
+/* t[k][j] = sum_i M[k][i] x[i][j] for k < rows, j < alpha: the left factor of a tile
+ * transform (the right one is lincomb over a row of t). */
+static void left_mul(cg_ctx *c, const double M[WG_A][WG_A], int rows, LLVMValueRef x[WG_A][WG_A],
+                     LLVMValueRef t[WG_A][WG_A]) {
+    for (int k = 0; k < rows; k++)
+        for (int j = 0; j < WG_A; j++) {
+            LLVMValueRef col[WG_A];
+            for (int i = 0; i < WG_A; i++)
+                col[i] = x[i][j];
+            t[k][j] = lincomb(c, M[k], col, WG_A);
+        }
+}
+
 /* Channel ci of the sample into its padded plane (loads outside x read the channel's first
  * element and are replaced by zero). */
 static void pad_channel(wg_cg *s, LLVMValueRef ci) {
@@ -266,13 +279,7 @@ static void input_channel(wg_cg *s, LLVMValueRef ci) {
     for (int i = 0; i < WG_A; i++)
         for (int j = 0; j < WG_A; j++)
             d[i][j] = cg_ldf(c, s->pad, cg_addk(c, base, i * p->wp + j));
-    for (int k = 0; k < WG_A; k++) /* t = B^T d */
-        for (int j = 0; j < WG_A; j++) {
-            LLVMValueRef col[WG_A];
-            for (int i = 0; i < WG_A; i++)
-                col[i] = d[i][j];
-            t[k][j] = lincomb(c, p->w.BT[k], col, WG_A);
-        }
+    left_mul(c, p->w.BT, WG_A, d, t); /* t = B^T d */
     LLVMValueRef vt = cg_iadd(c, vrow, tx);
     for (int k = 0; k < WG_A; k++) /* v = t B */
         for (int l = 0; l < WG_A; l++) {
@@ -303,13 +310,7 @@ static void output_channel(wg_cg *s, LLVMValueRef mo) {
     for (int k = 0; k < WG_A; k++)
         for (int l = 0; l < WG_A; l++)
             xm[k][l] = cg_ldf(c, s->mo, cg_madd(c, cg_i64(c, k * WG_A + l), p->M * p->tb, mt));
-    for (int i = 0; i < m; i++) /* t = A^T xm */
-        for (int l = 0; l < WG_A; l++) {
-            LLVMValueRef col[WG_A];
-            for (int k = 0; k < WG_A; k++)
-                col[k] = xm[k][l];
-            t[i][l] = lincomb(c, p->w.AT[i], col, WG_A);
-        }
+    left_mul(c, p->w.AT, (int)m, xm, t); /* t = A^T xm */
     LLVMValueRef oy0 = cg_madd(c, ty, m, NULL), ox0 = cg_madd(c, tx, m, NULL);
     for (int i = 0; i < m; i++)
         for (int j = 0; j < m; j++) {
