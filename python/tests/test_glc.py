@@ -22,6 +22,26 @@ def fix(name):
     return os.path.join(FIX, name)
 
 
+def bf16_round(a):
+    """a rounded to bf16 (nearest even) and back to float32."""
+    u = a.view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
+
+
+def matmul_model(path, w, rows):
+    """Saves the ONNX model y = x @ w (w a constant, x of `rows` rows) at path."""
+    import onnx
+    from onnx import helper, numpy_helper
+    k, n = w.shape
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [rows, k])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [rows, n])],
+        [numpy_helper.from_array(w, "w")])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
+
+
 class PackageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -94,17 +114,9 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(bad, [])
 
     def test_threads_option_gives_identical_results(self):
-        import onnx
-        from onnx import helper, numpy_helper
         rng = np.random.default_rng(7)
         w = rng.standard_normal((256, 320)).astype(np.float32)
-        g = helper.make_graph(
-            [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
-            [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [64, 256])],
-            [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [64, 320])],
-            [numpy_helper.from_array(w, "w")])
-        path = os.path.join(self.tmp.name, "mm.onnx")
-        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        path = matmul_model(os.path.join(self.tmp.name, "mm.onnx"), w, 64)
         so = glc.compile(path, os.path.join(self.tmp.name, "mm.so"))
         x = rng.standard_normal((64, 256)).astype(np.float32)
         ys = [glc.load(so, threads=t)(x=x)["y"] for t in (None, 1, 3)]
@@ -139,48 +151,26 @@ class PackageTest(unittest.TestCase):
             self.assertLess(err, 1e-5, f"winograd={wino}")
 
     def test_bf16_weights_option_rounds_the_constant_weights(self):
-        import onnx
-        from onnx import helper, numpy_helper
         rng = np.random.default_rng(5)
         w = rng.standard_normal((128, 96)).astype(np.float32)
-        g = helper.make_graph(
-            [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
-            [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [32, 128])],
-            [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [32, 96])],
-            [numpy_helper.from_array(w, "w")])
-        path = os.path.join(self.tmp.name, "mm16.onnx")
-        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        path = matmul_model(os.path.join(self.tmp.name, "mm16.onnx"), w, 32)
         so = glc.compile(path, os.path.join(self.tmp.name, "mm16.so"), bf16_weights=True)
         x = rng.standard_normal((32, 128)).astype(np.float32)
         y = glc.load(so)(x=x)["y"]
-        u = w.view(np.uint32).astype(np.uint64)
-        w16 = ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
-        np.testing.assert_allclose(y, x.astype(np.float64) @ w16, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(y, x.astype(np.float64) @ bf16_round(w), rtol=1e-5, atol=1e-4)
         self.assertGreater(np.abs(y - x.astype(np.float64) @ w).max(), 1e-3)
 
     @unittest.skipUnless(" avx512_bf16" in open("/proc/cpuinfo").read(), "no avx512_bf16")
     def test_bf16_option_rounds_both_operands(self):
-        import onnx
-        from onnx import helper, numpy_helper
         rng = np.random.default_rng(6)
         w = rng.standard_normal((129, 96)).astype(np.float32)  # odd K: a padded pair
-        g = helper.make_graph(
-            [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
-            [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [32, 129])],
-            [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [32, 96])],
-            [numpy_helper.from_array(w, "w")])
-        path = os.path.join(self.tmp.name, "mmdot.onnx")
-        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        path = matmul_model(os.path.join(self.tmp.name, "mmdot.onnx"), w, 32)
         so = glc.compile(path, os.path.join(self.tmp.name, "mmdot.so"), bf16=True)
         x = rng.standard_normal((32, 129)).astype(np.float32)
         y = glc.load(so)(x=x)["y"]
-
-        def bf16(a):
-            u = a.view(np.uint32).astype(np.uint64)
-            return ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
-
-        np.testing.assert_allclose(y, bf16(x).astype(np.float64) @ bf16(w), rtol=1e-5, atol=1e-4)
-        self.assertGreater(np.abs(y - x.astype(np.float64) @ bf16(w)).max(), 1e-3)
+        w16 = bf16_round(w)
+        np.testing.assert_allclose(y, bf16_round(x).astype(np.float64) @ w16, rtol=1e-5, atol=1e-4)
+        self.assertGreater(np.abs(y - x.astype(np.float64) @ w16).max(), 1e-3)
 
     def test_bound_runner_reuses_outputs(self):
         run = glc.load(self.so).bind({"x": self.x})
