@@ -142,37 +142,21 @@ static int check_case(void *h, int k, const gcase *g, gmode mode) {
     return bad;
 }
 
-/* Whether /proc/cpuinfo's flags list every one of the n (" name", leading space) (false
- * off x86 Linux). */
-static bool host_has(const char *const *flags, int n) {
+/* What the host CPU has (false off x86). */
+static bool host_has_avx2_fma(void) {
 #if defined(__x86_64__)
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return false;
-    char line[8192];
-    bool ok = false;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "flags", 5) == 0) {
-            ok = true;
-            for (int i = 0; i < n; i++)
-                ok = ok && strstr(line, flags[i]);
-            break;
-        }
-    fclose(f);
-    return ok;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
-    (void)flags, (void)n;
     return false;
 #endif
 }
 
-static bool host_has_avx2_fma(void) {
-    static const char *const f[] = {" avx2", " fma"};
-    return host_has(f, 2);
-}
-
 static bool host_has_avx512_bf16(void) {
-    static const char *const f[] = {" avx512f", " avx512_bf16"};
-    return host_has(f, 2);
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("avx512bf16");
+#else
+    return false;
+#endif
 }
 
 /* Compiles every (shape, layout) case for cpu (NULL: the host) and checks them all. */
