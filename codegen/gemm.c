@@ -185,11 +185,16 @@ static LLVMValueRef lin(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add
     return r ? r : cg_i64(c, 0);
 }
 
-static LLVMValueRef splat(gm *s, LLVMValueRef x) {
+/* x in every lane of a vl-lane vector of type vt. */
+static LLVMValueRef splat_as(gm *s, LLVMTypeRef vt, LLVMValueRef x) {
     cg_ctx *c = s->c;
-    LLVMValueRef v = LLVMBuildInsertElement(c->b, LLVMGetPoison(s->vt), x, cg_i64(c, 0), "");
+    LLVMValueRef v = LLVMBuildInsertElement(c->b, LLVMGetPoison(vt), x, cg_i64(c, 0), "");
     LLVMValueRef zm = LLVMConstNull(LLVMVectorType(c->i32, (unsigned)s->p.vl));
-    return LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(s->vt), zm, "");
+    return LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(vt), zm, "");
+}
+
+static LLVMValueRef splat(gm *s, LLVMValueRef x) {
+    return splat_as(s, s->vt, x);
 }
 
 static LLVMValueRef vfma(gm *s, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc) {
@@ -247,10 +252,7 @@ static void tile_step16(gm *s, const gm_tile *t, LLVMValueRef *arow, gm_acc *a, 
     }
     for (int r = 0; r < t->mr; r++) {
         LLVMValueRef x = LLVMBuildLoad2(c->b, c->i32, cg_gep(c, c->i32, arow[r], q), "");
-        LLVMValueRef e = LLVMBuildInsertElement(c->b, LLVMGetPoison(s->vi), x, cg_i64(c, 0), "");
-        LLVMValueRef zm = LLVMConstNull(s->vi);
-        e = LLVMBuildShuffleVector(c->b, e, LLVMGetPoison(s->vi), zm, "");
-        LLVMValueRef av = LLVMBuildBitCast(c->b, e, s->vbf, "");
+        LLVMValueRef av = LLVMBuildBitCast(c->b, splat_as(s, s->vi, x), s->vbf, "");
         for (int v = 0; v < a->nvec; v++) {
             LLVMValueRef args[3] = {a->v[set][r][v], av, bv[v]};
             a->v[set][r][v] = LLVMBuildCall2(c->b, s->dot_t, s->dot, args, 3, "");
@@ -615,6 +617,17 @@ static uint64_t fnv1a(const void *data, size_t n) {
  * distinct packed content in the module: the global is named by the panel shape and a
  * 64-bit hash of the packed bytes, so products of the same weights share it (the host
  * pointer is not a key: callers may pass temporary copies whose addresses get reused). */
+/* The module's private constant named <prefix>.<shape>.<hash of the bytes>: found if an
+ * earlier product made the same one, else made from data. */
+static LLVMValueRef shared_const(cg_ctx *c, const void *data, size_t bytes, const char *prefix,
+                                 const char *shape) {
+    char name[128];
+    snprintf(name, sizeof name, "gemm.%s.%s.%016llx", prefix, shape,
+             (unsigned long long)fnv1a(data, bytes));
+    LLVMValueRef g = LLVMGetNamedGlobal(c->mod, name);
+    return g ? g : cg_const_bytes(c, data, bytes, name);
+}
+
 static glc_status const_panels(gm *s) {
     cg_ctx *c = s->c;
     const cg_gemm *g = s->g;
@@ -632,14 +645,9 @@ static glc_status const_panels(gm *s) {
             h[i] = cg_bf16(buf[i]);
         bytes = n * sizeof *h;
     }
-    char name[96];
-    snprintf(name, sizeof name, "gemm.%s.%lldx%lldx%lld.%016llx", s->b16 ? "b16" : "b",
-             (long long)np, (long long)K, (long long)nr, (unsigned long long)fnv1a(buf, bytes));
-    if ((s->bsrc = LLVMGetNamedGlobal(c->mod, name))) {
-        free(buf);
-        return GLC_OK;
-    }
-    s->bsrc = cg_const_bytes(c, buf, bytes, name);
+    char shape[64];
+    snprintf(shape, sizeof shape, "%lldx%lldx%lld", (long long)np, (long long)K, (long long)nr);
+    s->bsrc = shared_const(c, buf, bytes, s->b16 ? "b16" : "b", shape);
     free(buf);
     return GLC_OK;
 }
@@ -661,11 +669,9 @@ static glc_status const_panels16(gm *s) {
         for (int64_t col = 0; col < g->N; col++)
             buf[((col / nr) * nq + q) * nr + col % nr] =
                 host_pair(g->b_const + 2 * q * g->b_rs + col * g->b_cs, g->b_rs, 2 * q + 1 < g->K);
-    char name[96];
-    snprintf(name, sizeof name, "gemm.p16.%lldx%lldx%lld.%016llx", (long long)np, (long long)nq,
-             (long long)nr, (unsigned long long)fnv1a(buf, n * sizeof *buf));
-    if (!(s->bsrc = LLVMGetNamedGlobal(c->mod, name)))
-        s->bsrc = cg_const_bytes(c, buf, n * sizeof *buf, name);
+    char shape[64];
+    snprintf(shape, sizeof shape, "%lldx%lldx%lld", (long long)np, (long long)nq, (long long)nr);
+    s->bsrc = shared_const(c, buf, n * sizeof *buf, "p16", shape);
     free(buf);
     return GLC_OK;
 }
@@ -682,11 +688,9 @@ static glc_status const_a16(gm *s) {
         for (int64_t q = 0; q < nq; q++)
             buf[i * nq + q] =
                 host_pair(g->a_const + i * g->a_rs + 2 * q * g->a_cs, g->a_cs, 2 * q + 1 < g->K);
-    char name[96];
-    snprintf(name, sizeof name, "gemm.a16.%lldx%lld.%016llx", (long long)g->M, (long long)nq,
-             (unsigned long long)fnv1a(buf, n * sizeof *buf));
-    if (!(s->a16c = LLVMGetNamedGlobal(c->mod, name)))
-        s->a16c = cg_const_bytes(c, buf, n * sizeof *buf, name);
+    char shape[64];
+    snprintf(shape, sizeof shape, "%lldx%lld", (long long)g->M, (long long)nq);
+    s->a16c = shared_const(c, buf, n * sizeof *buf, "a16", shape);
     free(buf);
     return GLC_OK;
 }
