@@ -215,8 +215,9 @@ static void zero_run(cl *s, LLVMValueRef dst, LLVMValueRef doff, int64_t count) 
     cg_loop_end(s->c, &l);
 }
 
-/* Step st (= s0 + sl) for every sample: recurrent conv, cell, Y; or zeros past len. */
-static glc_status recur(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
+/* Step st for every sample: (with_input: the input conv into the one sample's gx at 0,
+ * else the hoisted gx of chunk row sl) recurrent conv, cell, Y; or zeros past len. */
+static glc_status step_samples(cl *s, LLVMValueRef sl, LLVMValueRef st_, bool with_input) {
     cg_ctx *c = s->c;
     const glc_convlstm_desc *r = s->r;
     int64_t FP = r->hidden * r->out_size;
@@ -225,14 +226,21 @@ static glc_status recur(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
     LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
     LLVMValueRef len = seq_len(s, n);
     cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
-    LLVMValueRef t = time_of(s, st_, len), go = gx_off(s, sl, n);
-    glc_status st = conv_into_gx(s, true, go, s->h, cg_madd(c, n, FP, NULL), s->rw);
+    LLVMValueRef t = time_of(s, st_, len), go = with_input ? cg_i64(c, 0) : gx_off(s, sl, n);
+    glc_status st = GLC_OK;
+    if (with_input) st = conv_into_gx(s, false, go, s->x, x_off(s, t, n), s->w);
+    if (st == GLC_OK) st = conv_into_gx(s, true, go, s->h, cg_madd(c, n, FP, NULL), s->rw);
     cell(s, go, n, t);
     cg_if_else(c, &fi);
     if (s->y) zero_run(s, s->y, y_off(s, st_, n), FP);
     cg_if_end(c, &fi);
     cg_loop_end(c, &ln);
     return st;
+}
+
+/* Step st (= s0 + sl) of a hoisted chunk for every sample. */
+static glc_status recur(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
+    return step_samples(s, sl, st_, false);
 }
 
 /* Step st for every sample with st < len: the input convolution into gx[sl]. */
@@ -314,24 +322,10 @@ static void write_states(cl *s) {
  * recurrent convolution and its cell, so one sample's gates (gx at 0) stay in cache from
  * the first product to the cell instead of every sample's passing through memory. */
 static glc_status emit_steps_by_sample(cl *s) {
-    cg_ctx *c = s->c;
-    const glc_convlstm_desc *r = s->r;
-    int64_t FP = r->hidden * r->out_size;
-    cg_loop lt, ln;
-    cg_if fi;
-    LLVMValueRef st_ = cg_loop_begin(c, &lt, r->seq);
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
-    LLVMValueRef len = seq_len(s, n), zero = cg_i64(c, 0);
-    cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
-    LLVMValueRef t = time_of(s, st_, len);
-    glc_status st = conv_into_gx(s, false, zero, s->x, x_off(s, t, n), s->w);
-    if (st == GLC_OK) st = conv_into_gx(s, true, zero, s->h, cg_madd(c, n, FP, NULL), s->rw);
-    cell(s, zero, n, t);
-    cg_if_else(c, &fi);
-    if (s->y) zero_run(s, s->y, y_off(s, st_, n), FP);
-    cg_if_end(c, &fi);
-    cg_loop_end(c, &ln);
-    cg_loop_end(c, &lt);
+    cg_loop lt;
+    LLVMValueRef st_ = cg_loop_begin(s->c, &lt, s->r->seq);
+    glc_status st = step_samples(s, NULL, st_, true);
+    cg_loop_end(s->c, &lt);
     return st;
 }
 
