@@ -181,7 +181,17 @@ glc_status cg_wino_emit(cg_ctx *c, const cg_conv *cv);
  * strides from element 0; the emitter may then pack it into a constant global in its own
  * layout and ignore a/b. scratch points at cg_gemm_scratch_bytes() bytes of 64-aligned
  * workspace (NULL when that is 0) for packing runtime operands. Y must not overlap A or B.
- * K == 0 stores zeros (or leaves Y when accumulating). */
+ * K == 0 stores zeros (or leaves Y when accumulating).
+ *
+ * Epilogue: when `epilogue` is set (and K > 0) it is called, at emission, once for every tile
+ * right after the tile's final values are stored (the last K block): Y rows [i0, i0 +
+ * rows), columns [j0, j0 + w), y as seen where it runs (in a task, the task's copy). The
+ * tiles partition Y, so an epilogue may update state owned by its tile's rows and columns
+ * without synchronisation; tiles of one column panel (cg_gemm_panel_cols() columns, the
+ * last possibly narrower) always share j0 and w. When the product runs as tasks, the
+ * caller values the epilogue uses must be listed in ep_caps (as for cg_par_begin). */
+typedef void (*cg_gemm_epilogue)(cg_ctx *c, void *ctx, LLVMValueRef y, LLVMValueRef i0,
+                                 int64_t rows, LLVMValueRef j0, int64_t w);
 typedef struct cg_gemm {
     int64_t M, N, K;
     LLVMValueRef a, b, y, scratch;
@@ -189,8 +199,14 @@ typedef struct cg_gemm {
     const float *a_const, *b_const;
     bool accumulate;
     bool serial; /* never split into tasks (the caller is a task already) */
+    cg_gemm_epilogue epilogue;
+    void *ep_ctx;
+    LLVMValueRef **ep_caps;
+    int ep_ncaps;
 } cg_gemm;
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
+/* Columns of one panel of B (the tiles' width): 32 with AVX-512, else 16. */
+int64_t cg_gemm_panel_cols(const cg_ctx *c);
 /* x rounded to bf16 (nearest even), as its 16 bits: the upper half of a float. */
 uint16_t cg_bf16(float x);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);

@@ -31,6 +31,10 @@
  * at the N edge). Tiles with fewer than 8 accumulators (small M: the recurrences) split k
  * over up to 4 accumulator sets to hide the FMA latency, summed at the end.
  *
+ * An epilogue (cg_gemm.epilogue) is emitted after each tile's stores in the last K block
+ * (a runtime test when the full K blocks are a loop and no shorter block follows), where
+ * the tile's Y is still in L1: the recurrences apply their cell update there.
+ *
  * Numerics: fused multiply-adds, k in order within a tile except for that split, so the
  * results differ from a float-sequential mul-then-add sum by rounding (the tests compare
  * against a double reference with the (K+2) eps sum|A||B| bound).
@@ -95,6 +99,11 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     else
         p.src = GM_DIRECT;
     return p;
+}
+
+int64_t cg_gemm_panel_cols(const cg_ctx *c) {
+    cg_gemm g = {.M = 1, .N = 1, .K = 1};
+    return make_plan(c, &g, true).nr;
 }
 
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g) {
@@ -229,6 +238,7 @@ typedef struct gm_tile {
     int64_t steps; /* of the k loop: kc, or ceil(kc / 2) pairs with d16 */
     int mr, w;
     LLVMValueRef load_c; /* i1: Y's old value is the initial sum (else 0); may be constant */
+    LLVMValueRef last_k; /* i1: the last K block (the epilogue runs); may be constant */
     bool bmask;          /* B's edge vector needs a masked load (direct source) */
 } gm_tile;
 
@@ -340,6 +350,21 @@ static LLVMValueRef init_acc(gm *s, LLVMValueRef load_c, LLVMValueRef yp, LLVMVa
     return LLVMBuildSelect(s->c->b, load_c, vload(s, yp, mask), LLVMConstNull(s->vt), "");
 }
 
+/* The caller's epilogue on a stored tile, in the last K block only. */
+static void tile_epilogue(gm *s, const gm_tile *t) {
+    const cg_gemm *g = s->g;
+    if (!g->epilogue) return;
+    bool known = LLVMIsAConstantInt(t->last_k);
+    if (known && !LLVMConstIntGetZExtValue(t->last_k)) return;
+    cg_if f;
+    if (!known) cg_if_begin(s->c, &f, t->last_k);
+    g->epilogue(s->c, g->ep_ctx, g->y, t->i0, t->mr, t->j0, t->w);
+    if (!known) {
+        cg_if_else(s->c, &f);
+        cg_if_end(s->c, &f);
+    }
+}
+
 static void emit_tile(gm *s, const gm_tile *t) {
     cg_ctx *c = s->c;
     const cg_gemm *g = s->g;
@@ -377,9 +402,16 @@ static void emit_tile(gm *s, const gm_tile *t) {
             LLVMValueRef yp = cg_gep(c, c->f32, yrow[r], cg_i64(c, (int64_t)v * s->p.vl));
             vstore(s, x, yp, v == a.nvec - 1 ? emask : NULL);
         }
+    tile_epilogue(s, t);
 }
 
 /* ---- blocking: K blocks > M blocks > panels > tiles */
+
+/* What a K block's tiles are told: whether Y's old value is the initial sum, whether it is
+ * the last block (i1 values, possibly constant). */
+typedef struct gm_kb {
+    LLVMValueRef load_c, last;
+} gm_kb;
 
 /* A counted loop, or just the constant 0 when it runs once. */
 static LLVMValueRef loop_begin(cg_ctx *c, cg_loop *l, int64_t n) {
@@ -502,10 +534,16 @@ static void a16_block(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, int
 
 /* Rows i0.. i0+rows-1 of the panel at column j0 (w valid columns) for one K block. */
 static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, int w,
-                       LLVMValueRef k0, int64_t kc, LLVMValueRef load_c) {
+                       LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
     cg_ctx *c = s->c;
     const cg_gemm *g = s->g;
-    gm_tile t = {.j0 = j0, .k0 = k0, .kc = kc, .w = w, .load_c = load_c, .bks = s->p.nr};
+    gm_tile t = {.j0 = j0,
+                 .k0 = k0,
+                 .kc = kc,
+                 .w = w,
+                 .load_c = kb->load_c,
+                 .last_k = kb->last,
+                 .bks = s->p.nr};
     t.steps = s->d16 ? (kc + 1) / 2 : kc;
     switch (s->p.src) {
     case GM_CONST: /* panel p = j0/nr starts at p*K*nr = j0*K (d16: pairs, j0*ceil(K/2)) */
@@ -551,7 +589,7 @@ static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, in
 }
 
 static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, int64_t kc,
-                        LLVMValueRef load_c) {
+                        const gm_kb *kb) {
     cg_ctx *c = s->c;
     int64_t nr = s->p.nr, np = s->g->N / nr;
     int ew = (int)(s->g->N % nr);
@@ -562,12 +600,12 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, i
                                           s->p_hi, npv, "");
         cg_loop l;
         LLVMValueRef jp = cg_loop_range(c, &l, s->p_lo, hi);
-        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, load_c);
+        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
         cg_loop_end(c, &l);
         if (ew) {
             cg_if f;
             cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSGT, s->p_hi, npv, ""));
-            emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, load_c);
+            emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, kb);
             cg_if_else(c, &f);
             cg_if_end(c, &f);
         }
@@ -576,22 +614,22 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, i
     if (np) {
         cg_loop l;
         LLVMValueRef jp = loop_begin(c, &l, np);
-        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, load_c);
+        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
         loop_end(c, &l);
     }
-    if (ew) emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, load_c);
+    if (ew) emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, kb);
 }
 
-static void emit_kblock(gm *s, LLVMValueRef k0, int64_t kc, LLVMValueRef load_c) {
+static void emit_kblock(gm *s, LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
     cg_ctx *c = s->c;
     int64_t mc = s->p.mc, nm = s->g->M / mc, tail = s->g->M % mc;
     if (nm) {
         cg_loop l;
         LLVMValueRef ib = loop_begin(c, &l, nm);
-        emit_mblock(s, lin(c, ib, mc, NULL), mc, k0, kc, load_c);
+        emit_mblock(s, lin(c, ib, mc, NULL), mc, k0, kc, kb);
         loop_end(c, &l);
     }
-    if (tail) emit_mblock(s, cg_i64(c, nm * mc), tail, k0, kc, load_c);
+    if (tail) emit_mblock(s, cg_i64(c, nm * mc), tail, k0, kc, kb);
 }
 
 /* ---- B sources */
@@ -720,15 +758,18 @@ static void emit_product(gm *s) {
     int64_t kc = s->p.kc, nfull = g->K / kc, kl = g->K % kc;
     LLVMTypeRef i1 = LLVMInt1TypeInContext(c->ctx);
     LLVMValueRef yes = LLVMConstInt(i1, 1, 0), acc = g->accumulate ? yes : LLVMConstInt(i1, 0, 0);
+    LLVMValueRef no = LLVMConstInt(i1, 0, 0);
     if (nfull) {
         cg_loop l;
         LLVMValueRef t = loop_begin(c, &l, nfull);
-        LLVMValueRef load_c =
-            nfull == 1 || g->accumulate ? acc : LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
-        emit_kblock(s, lin(c, t, kc, NULL), kc, load_c);
+        gm_kb kb = {.load_c = acc, .last = kl ? no : yes};
+        if (nfull > 1 && !g->accumulate) kb.load_c = LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
+        if (nfull > 1 && !kl) kb.last = LLVMBuildICmp(c->b, LLVMIntEQ, t, cg_i64(c, nfull - 1), "");
+        emit_kblock(s, lin(c, t, kc, NULL), kc, &kb);
         loop_end(c, &l);
     }
-    if (kl) emit_kblock(s, cg_i64(c, nfull * kc), kl, nfull ? yes : acc);
+    gm_kb tail = {.load_c = nfull ? yes : acc, .last = yes};
+    if (kl) emit_kblock(s, cg_i64(c, nfull * kc), kl, &tail);
 }
 
 static LLVMValueRef pack_buffer(gm *s) {
@@ -758,9 +799,12 @@ static void emit_split(gm *s) {
         LLVMSetAlignment(shared, 64);
         pack_pairs(c, shared, 1, nq, g.a, g.a_cs, g.a_rs, g.K, g.M);
     }
-    LLVMValueRef *caps[] = {&g.a, &g.b, &g.y, &shared};
+    LLVMValueRef *caps[CG_PAR_MAX_CAPS] = {&g.a, &g.b, &g.y, &shared};
+    int ncaps = shared ? 4 : 3;
+    for (int k = 0; k < g.ep_ncaps && ncaps < CG_PAR_MAX_CAPS; k++)
+        caps[ncaps++] = g.ep_caps[k];
     cg_par par;
-    cg_par_begin(c, &par, ceil_div(g.N, s->p.nr), true, caps, shared ? 4 : 3, "gemm");
+    cg_par_begin(c, &par, ceil_div(g.N, s->p.nr), true, caps, ncaps, "gemm");
     gm t = *s;
     t.g = &g;
     t.p_lo = par.lo;

@@ -3,12 +3,33 @@
  * exported kernel `void glc_test_gemm<k>(float *y, const float *a, const float *b, void
  * *scratch)` per requested geometry, whose body is a single cg_gemm_emit() call, so the
  * tests reach every path of gemm.c (strides, accumulate, const operands, the scratch or
- * alloca pack buffer) without going through an op.
+ * alloca pack buffer, the epilogue hook) without going through an op.
  */
 #include "cg_impl.h"
 #include "cg_testing.h"
 
 #include <stdio.h>
+
+/* The test epilogue: Y = 2 Y + a[0] over the tile, a[0] being a value the product's tasks
+ * must capture (ep_caps). Called twice, or before the last K block, it gives other sums. */
+typedef struct test_ep {
+    LLVMValueRef a;
+    int64_t y_rs;
+} test_ep;
+
+static void twice_plus_a0(cg_ctx *c, void *ctx, LLVMValueRef y, LLVMValueRef i0, int64_t rows,
+                          LLVMValueRef j0, int64_t w) {
+    test_ep *e = ctx;
+    LLVMValueRef a0 = cg_ldf(c, e->a, cg_i64(c, 0));
+    cg_loop li, lj;
+    LLVMValueRef i = cg_iadd(c, i0, cg_loop_begin(c, &li, rows));
+    LLVMValueRef j = cg_iadd(c, j0, cg_loop_begin(c, &lj, w));
+    LLVMValueRef yi = cg_madd(c, i, e->y_rs, j);
+    LLVMValueRef v = cg_ldf(c, y, yi);
+    cg_stf(c, cg_fadd(c, cg_fadd(c, v, v), a0), y, yi);
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &li);
+}
 
 glc_status cg_gemm_test_kernels(cg_ctx *c, glc_gemm_test *t, int n) {
     LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->ptr, c->ptr};
@@ -35,6 +56,14 @@ glc_status cg_gemm_test_kernels(cg_ctx *c, glc_gemm_test *t, int n) {
         g.scratch = t[k].scratch_bytes && !t[k].no_scratch ? LLVMGetParam(fn, 3) : NULL;
         g.a_const = t[k].a_const;
         g.b_const = t[k].b_const;
+        test_ep ep = {.a = g.a, .y_rs = g.y_rs};
+        LLVMValueRef *ep_caps[1] = {&ep.a};
+        if (t[k].epilogue) {
+            g.epilogue = twice_plus_a0;
+            g.ep_ctx = &ep;
+            g.ep_caps = ep_caps;
+            g.ep_ncaps = 1;
+        }
         GLC_TRY(cg_gemm_emit(c, &g));
         LLVMBuildRetVoid(c->b);
     }

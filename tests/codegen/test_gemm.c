@@ -25,7 +25,7 @@ static const shape SHAPES[] = {
     {13, 47, 600}, {1, 2048, 512}, {8, 100, 300}, {25, 31, 1},   {600, 33, 256},
     {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521},
 };
-enum { N_SHAPES = sizeof SHAPES / sizeof SHAPES[0], N_LAYOUTS = 6 };
+enum { N_SHAPES = sizeof SHAPES / sizeof SHAPES[0], N_LAYOUTS = 8 };
 
 /* Host operands of one case: storage sized by the strides. */
 typedef struct gcase {
@@ -40,7 +40,8 @@ static size_t span(int64_t r, int64_t rs, int64_t cn, int64_t cs) {
 
 /* Layout l of shape s: 0 row-major runtime; 1 transposed A and B, accumulate; 2 const A and
  * B, padded Y, accumulate; 3 gapped A, padded B rows, alloca buffer; 4 const transposed B;
- * 5 gapped B columns, const A, padded Y. */
+ * 5 gapped B columns, const A, padded Y; 6 const transposed B (a recurrence's weights) with
+ * an epilogue (Y = 2 Y + a[0] per tile); 7 runtime B, accumulate, padded Y, epilogue. */
 static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     int64_t M = s.M, N = s.N, K = s.K;
     glc_gemm_test t = {
@@ -61,6 +62,12 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     case 5:
         t.b_rs = 3 * N, t.b_cs = 3, t.y_rs = N + 1;
         break;
+    case 6:
+        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0; /* K == 0 runs no epilogue */
+        break;
+    case 7:
+        t.y_rs = N + 2, t.accumulate = true, t.epilogue = K > 0;
+        break;
     }
     g->na = span(M, t.a_rs, K, t.a_cs);
     g->nb = span(K, t.b_rs, N, t.b_cs);
@@ -75,7 +82,7 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     for (size_t i = 0; i < g->ny; i++)
         g->y0[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
     if (l == 2 || l == 5) t.a_const = g->a;
-    if (l == 2 || l == 4) t.b_const = g->b;
+    if (l == 2 || l == 4 || l == 6) t.b_const = g->b;
     g->t = t;
 }
 
@@ -124,6 +131,10 @@ static int check_case(void *h, int k, const gcase *g, gmode mode) {
                 double p = (double)av * bv;
                 ref += p;
                 mag += fabs(p);
+            }
+            if (t->epilogue) { /* exactly once, on the final sums */
+                ref = 2 * ref + g->a[0];
+                mag = 2 * mag + fabs(g->a[0]);
             }
             double tol = (double)(t->K + 2) * 1.2e-7 * mag + 1e-30;
             if (fabs(y[yi] - ref) > tol) {
