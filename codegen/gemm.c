@@ -4,7 +4,8 @@
  * micro-kernel, K and M cache blocking.
  *
  * Layout. NR = NV vectors of VL lanes (AVX-512: VL 16, NV 2, NR 32, MR 12; otherwise VL 8,
- * NV 2, NR 16, MR 6, so the MR*NV accumulators plus the B vectors fit the register file).
+ * NV 2, NR 16, MR 6, so the MR*NV accumulators plus the B vectors fit the register file;
+ * cg_gemm.wide: NV 4, MR 6 or 3, panels twice as wide for an epilogue that wants them).
  * A B panel holds NR columns K-major: element (k, j) of panel p at p*K*NR + k*NR + j, the
  * columns past N zero. B comes from one of three sources:
  *   const   b_const given: packed at compile time into a private constant global (raw
@@ -76,6 +77,7 @@ static bool dot16(const cg_ctx *c) {
 
 static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     gm_plan p = {.vl = c->avx512 ? 16 : 8, .nv = 2, .mr = c->avx512 ? 12 : 6};
+    if (g->wide) p.nv = 4, p.mr = c->avx512 ? 6 : 3;
     p.nr = p.vl * p.nv;
     bool d16 = dot16(c); /* K blocks but the last start at even k: whole bf16 pairs */
     int64_t K = g->K > 0 ? g->K : 1;
@@ -101,8 +103,8 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     return p;
 }
 
-int64_t cg_gemm_panel_cols(const cg_ctx *c) {
-    cg_gemm g = {.M = 1, .N = 1, .K = 1};
+int64_t cg_gemm_panel_cols(const cg_ctx *c, bool wide) {
+    cg_gemm g = {.M = 1, .N = 1, .K = 1, .wide = wide};
     return make_plan(c, &g, true).nr;
 }
 

@@ -46,6 +46,9 @@
 #include "cg_impl.h"
 #include "rnn.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* Cells (batch x hidden) of one step from which they run as tasks on the thread pool. */
 enum { CELLS_PAR_MIN = 4096 };
 
@@ -56,7 +59,8 @@ typedef struct rnn_plan {
     int64_t tc, nch, last;  /* steps per chunk, chunks, steps in the last chunk */
     bool per_row;           /* layout 1 and Tc < S: one input product per batch row */
     int64_t rt, rb;         /* xw row of (ti, b): (ti - tb)*rt + b*rb */
-    int64_t off_gh, off_hs, off_cs, off_rh, off_bs, floats; /* scratch parts (floats) */
+    bool fused;             /* LSTM cells in the hidden product's epilogue (glc_fuse_cell) */
+    int64_t off_gh, off_hs, off_cs, off_rh, off_bs, off_hs2, floats; /* scratch (floats) */
     uint64_t gemm_bytes;    /* the products' scratch, at byte offset floats*4 */
 } rnn_plan;
 
@@ -93,7 +97,8 @@ static cg_gemm product(const rnn_plan *pl, int d, int kind, int64_t steps) {
                  .b_rs = 1,
                  .b_cs = H,
                  .y_rs = GH,
-                 .b_const = pl->rc ? pl->rc + d * GH * H : NULL};
+                 .b_const = pl->rc ? pl->rc + d * GH * H : NULL,
+                 .wide = pl->fused};
     if (kind == P_RESET) {
         g.N = H;
         if (g.b_const) g.b_const += 2 * H * H;
@@ -133,6 +138,9 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     if (lbr0(r)) o += align16(N * H);
     pl->off_bs = o;
     if (glc_node_input(c->g, n, GLC_RNN_B)) o += align16(GH);
+    pl->fused = r->op == GLC_OP_LSTM && glc_attr_int(n, "glc_fuse_cell", 0) && pl->rc && !sl;
+    pl->off_hs2 = o;
+    if (pl->fused) o += align16(N * H);
     pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */
     pl->gemm_bytes = 0;
     for (int dir = 0; dir < r->dirs; dir++) {
@@ -159,14 +167,20 @@ typedef struct rg {
     LLVMValueRef x, w, rw, bias, sl, h0, c0, p; /* inputs, NULL if absent */
     LLVMValueRef xw, gh, hs, cs, rh, bs, gs;    /* scratch parts (gs: the products') */
     LLVMValueRef tb;                            /* time index of the chunk's xw row 0 */
-    int d;                                      /* direction being emitted */
-    const glc_act *act;                         /* its activations */
+    LLVMValueRef hw;   /* where the cells write h: hs, or (fused) the step's other buffer */
+    LLVMValueRef hs2;  /* fused: the second h buffer */
+    LLVMValueRef step; /* fused: the step being emitted */
+    int d;             /* direction being emitted */
+    const glc_act *act; /* its activations */
+    const float *rperm; /* fused: R_d^T with gate-interleaved columns (host, compile time) */
 } rg;
 
-/* Offsets (floats) of one batch row's data in a step: xw row, gh row, state row, Y row
- * (yo NULL without Y). */
+/* One batch row's data in a step: offsets (floats) of its xw row, gh row, state row, Y row
+ * (yo NULL without Y); its units [j0, j0 + nj) and gh's gate stride gs: gate g of unit j
+ * is gh[gr + g*gs + j] (gr = b*G*H, gs = H; fused: the panel's own layout). */
 typedef struct row {
-    LLVMValueRef xr, gr, hb, yo;
+    LLVMValueRef xr, gr, hb, yo, j0;
+    int64_t nj, gs;
 } row;
 
 static LLVMValueRef clip(rg *s, LLVMValueRef x) {
@@ -192,7 +206,7 @@ static LLVMValueRef xpre(rg *s, const row *w, int g, LLVMValueRef j) {
 
 /* gh of gate g at column j of row w. */
 static LLVMValueRef hpre(rg *s, const row *w, int g, LLVMValueRef j) {
-    return cg_ldf(s->c, s->gh, cg_iadd(s->c, w->gr, cg_addk(s->c, j, g * s->r->hidden)));
+    return cg_ldf(s->c, s->gh, cg_iadd(s->c, w->gr, cg_addk(s->c, j, g * w->gs)));
 }
 
 /* The whole pre-activation of gate g: xw + gh + bs. */
@@ -207,16 +221,16 @@ static LLVMValueRef peep(rg *s, int g, LLVMValueRef j, LLVMValueRef pre, LLVMVal
     return cg_fadd(s->c, pre, cg_fmul(s->c, cg_ldf(s->c, s->p, cg_addk(s->c, j, off)), cv));
 }
 
-/* hs[hb + j] = h, and Y[yo + j] = h. */
+/* hw[hb + j] = h, and Y[yo + j] = h. */
 static void put_h(rg *s, const row *w, LLVMValueRef j, LLVMValueRef h) {
-    cg_stf(s->c, h, s->hs, cg_iadd(s->c, w->hb, j));
+    cg_stf(s->c, h, s->hw, cg_iadd(s->c, w->hb, j));
     if (w->yo) cg_stf(s->c, h, s->y, cg_iadd(s->c, w->yo, j));
 }
 
 static void lstm_cell(rg *s, const row *w) {
     cg_ctx *c = s->c;
     cg_loop lj;
-    LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
+    LLVMValueRef j = cg_iadd(c, w->j0, cg_loop_begin(c, &lj, w->nj));
     LLVMValueRef sj = cg_iadd(c, w->hb, j);
     LLVMValueRef cv = cg_ldf(c, s->cs, sj);
     LLVMValueRef i = act(s, 0, peep(s, 0, j, gsum(s, w, 0, j), cv));
@@ -309,8 +323,9 @@ static LLVMValueRef seq_len(rg *s, LLVMValueRef b) {
     return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, v, S, ""), S, v, "");
 }
 
-/* The cell of batch row b at step `step` with length len (step < len). */
-static void emit_row_cell(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef len, bool reset) {
+/* Batch row b at step `step` with length len (step < len), all its units (Y unless
+ * no_y). */
+static row row_of(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef len, bool no_y) {
     cg_ctx *c = s->c;
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden, GH = r->gates * H;
@@ -319,10 +334,19 @@ static void emit_row_cell(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef
         ti = LLVMBuildNSWSub(c->b, LLVMBuildNSWSub(c->b, len, cg_i64(c, 1), ""), step, "");
     LLVMValueRef xrow = cg_madd(c, LLVMBuildNSWSub(c->b, ti, s->tb, ""), s->pl->rt,
                                 cg_madd(c, b, s->pl->rb, cg_i64(c, 0)));
-    row w = {.xr = cg_madd(c, xrow, GH, cg_i64(c, 0)),
-             .gr = cg_madd(c, b, GH, cg_i64(c, 0)),
-             .hb = cg_madd(c, b, H, cg_i64(c, 0)),
-             .yo = s->y && !reset ? y_off(s, ti, b) : NULL};
+    return (row){.xr = cg_madd(c, xrow, GH, cg_i64(c, 0)),
+                 .gr = cg_madd(c, b, GH, cg_i64(c, 0)),
+                 .hb = cg_madd(c, b, H, cg_i64(c, 0)),
+                 .yo = s->y && !no_y ? y_off(s, ti, b) : NULL,
+                 .j0 = cg_i64(c, 0),
+                 .nj = H,
+                 .gs = H};
+}
+
+/* The cell of batch row b at step `step` with length len (step < len). */
+static void emit_row_cell(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef len, bool reset) {
+    const glc_rnn_desc *r = s->r;
+    row w = row_of(s, step, b, len, reset);
     if (reset)
         gru_reset(s, &w);
     else if (r->op == GLC_OP_LSTM)
@@ -339,7 +363,7 @@ static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
     cg_ctx *c = s->c;
     LLVMValueRef *caps[] = {&s->y,  &s->yh, &s->yc, &s->x,  &s->w,  &s->rw, &s->bias,
                             &s->sl, &s->h0, &s->c0, &s->p,  &s->xw, &s->gh, &s->hs,
-                            &s->cs, &s->rh, &s->bs, &s->gs, &s->tb, &step};
+                            &s->cs, &s->rh, &s->bs, &s->gs, &s->tb, &s->hw, &step};
     cg_par par;
     cg_par_begin(c, &par, s->r->batch, s->r->batch * s->r->hidden >= CELLS_PAR_MIN, caps,
                  (int)(sizeof caps / sizeof caps[0]), "par");
@@ -364,10 +388,75 @@ static LLVMValueRef fptr(rg *s, LLVMValueRef base, int64_t off) {
     return off ? cg_gep(s->c, s->c->f32, base, cg_i64(s->c, off)) : base;
 }
 
+/* The gemm epilogue of a fused LSTM step: the cells of the tile's batch rows [i0, i0 +
+ * rows) and units [j0/4, j0/4 + w/4) (column panel p = j0/NR holds the 4 gates of units
+ * [p*NR/4, ..), gate-major: gate g of its unit u at column j0 + g*w/4 + u - j0/4). */
+static void fused_cells(cg_ctx *c, void *ctx, LLVMValueRef gh, LLVMValueRef i0, int64_t rows,
+                        LLVMValueRef j0, int64_t w) {
+    rg *s = ctx;
+    int64_t nu = w / 4;
+    LLVMValueRef u0 = LLVMBuildLShr(c->b, j0, cg_i64(c, 2), "");
+    LLVMValueRef gh_caller = s->gh;
+    s->gh = gh;
+    cg_loop lr;
+    LLVMValueRef b = cg_iadd(c, i0, cg_loop_begin(c, &lr, rows));
+    row rw = row_of(s, s->step, b, cg_i64(c, s->r->seq), false);
+    rw.gr = cg_iadd(c, rw.gr, LLVMBuildNSWSub(c->b, j0, u0, ""));
+    rw.gs = nu;
+    rw.j0 = u0;
+    rw.nj = nu;
+    lstm_cell(s, &rw);
+    cg_loop_end(c, &lr);
+    s->gh = gh_caller;
+}
+
+/* R_d^T's columns in the fused order: panel p (NR columns) holds gates i, o, f, c of units
+ * [p*NR/4, min(H, (p+1)*NR/4)), each gate's units together. Host data for the product's
+ * compile-time B: row k of column j at [j*H + k], as R_d itself. */
+static float *interleave_gates(const rg *s) {
+    int64_t H = s->r->hidden, GH = 4 * H, upp = cg_gemm_panel_cols(s->c, true) / 4;
+    float *out = malloc((size_t)(GH * H) * sizeof *out);
+    if (!out) return NULL;
+    const float *rd = s->pl->rc + s->d * GH * H;
+    for (int64_t j = 0; j < GH; j++) {
+        int64_t p = j / (4 * upp), q = j % (4 * upp), u0 = p * upp;
+        int64_t nu = H - u0 < upp ? H - u0 : upp;
+        int64_t src = (q / nu) * H + u0 + q % nu;
+        memcpy(out + j * H, rd + src * H, (size_t)H * sizeof *out);
+    }
+    return out;
+}
+
+/* A fused LSTM step: one product whose epilogue runs the cells. It reads h from one buffer
+ * and the cells write the other (hs at even steps, hs2 at odd), so no task writes the h a
+ * task still reads. */
+static glc_status emit_fused_step(rg *s, LLVMValueRef step) {
+    cg_ctx *c = s->c;
+    LLVMValueRef odd = LLVMBuildTrunc(c->b, step, LLVMInt1TypeInContext(c->ctx), "");
+    cg_gemm g = product(s->pl, s->d, P_HIDDEN, 0);
+    g.a = LLVMBuildSelect(c->b, odd, s->hs2, s->hs, "");
+    g.b_const = s->rperm;
+    g.b = s->rw;
+    g.y = s->gh;
+    g.scratch = s->gs;
+    LLVMValueRef hw_caller = s->hw;
+    s->hw = LLVMBuildSelect(c->b, odd, s->hs, s->hs2, "");
+    s->step = step;
+    LLVMValueRef *caps[] = {&s->y, &s->p, &s->xw, &s->cs, &s->bs, &s->tb, &s->hw, &s->step};
+    g.epilogue = fused_cells;
+    g.ep_ctx = s;
+    g.ep_caps = caps;
+    g.ep_ncaps = (int)(sizeof caps / sizeof caps[0]);
+    glc_status st = cg_gemm_emit(c, &g);
+    s->hw = hw_caller;
+    return st;
+}
+
 /* One step: the hidden products and the cells. */
 static glc_status emit_step(rg *s, LLVMValueRef step) {
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden, GH = r->gates * H;
+    if (s->pl->fused) return emit_fused_step(s, step);
     cg_gemm g = product(s->pl, s->d, P_HIDDEN, 0);
     g.a = s->hs;
     g.b = fptr(s, s->rw, s->d * GH * H);
@@ -481,6 +570,12 @@ static glc_status emit_direction(rg *s) {
     if (s->bias) emit_bias_sum(s);
     GLC_TRY(emit_chunks(s));
     if (!s->yh && !s->yc) return GLC_OK;
+    if (s->pl->fused && r->seq % 2) { /* the last step (even) wrote hs2 */
+        cg_loop lh;
+        LLVMValueRef k = cg_loop_begin(c, &lh, r->batch * H);
+        cg_stf(c, cg_ldf(c, s->hs2, k), s->hs, k);
+        cg_loop_end(c, &lh);
+    }
     b = cg_loop_begin(c, &lb3, r->batch);
     so = state_off(s, b);
     hb = cg_madd(c, b, H, cg_i64(c, 0));
@@ -521,10 +616,17 @@ glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     s.cs = fptr(&s, scratch, pl.off_cs);     /* (N, H), LSTM */
     s.rh = fptr(&s, scratch, pl.off_rh);     /* (N, H), GRU lbr0 */
     s.bs = s.bias ? fptr(&s, scratch, pl.off_bs) : NULL; /* (G*H) */
+    s.hs2 = fptr(&s, scratch, pl.off_hs2);   /* (N, H), fused */
     s.gs = pl.gemm_bytes ? fptr(&s, scratch, pl.floats) : NULL;
+    s.hw = s.hs;
     for (s.d = 0; s.d < r->dirs; s.d++) {
         s.act = &r->acts[s.d * r->acts_per_dir];
-        GLC_TRY(emit_direction(&s));
+        if (pl.fused && !(s.rperm = interleave_gates(&s)))
+            return glc_diag_set(c->d, GLC_E_NOMEM, n, "LSTM: out of memory");
+        glc_status st = emit_direction(&s);
+        free((void *)s.rperm);
+        s.rperm = NULL;
+        GLC_TRY(st);
     }
     cg_kernel_end(c);
     return GLC_OK;

@@ -19,6 +19,9 @@ const glc_pass_info glc_pipeline[] = {
     {"hoist-projections",
      "Choose the steps per hoisted input projection of each recurrent node (glc_hoist_steps)",
      glc_pass_hoist_projections},
+    {"fuse-cell", "Mark LSTM nodes whose cell update runs in the recurrent product's epilogue "
+                  "(glc_fuse_cell)",
+     glc_pass_fuse_cell},
 };
 const int glc_pipeline_len = (int)(sizeof glc_pipeline / sizeof glc_pipeline[0]);
 

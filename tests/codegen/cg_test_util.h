@@ -54,23 +54,25 @@ static inline glc_value_id cg_node(glc_graph *g, glc_op op, const char *name,
 /* Set by a test to compile with glc_codegen_options.winograd (reset in its teardown). */
 static bool cg_winograd;
 
-/* Whether a node of g carries glc_hoist_steps (a test chose its chunks). */
-static inline bool cg_hoist_chosen(const glc_graph *g) {
+/* Whether a node of g carries attribute name (a test chose it). */
+static inline bool cg_attr_chosen(const glc_graph *g, const char *name) {
     for (uint32_t k = 0; k < g->n_nodes; k++)
-        if (glc_node_attr(&g->nodes[k], "glc_hoist_steps")) return true;
+        if (glc_node_attr(&g->nodes[k], name)) return true;
     return false;
 }
 
 /* Compiles g to <tmpdir>/<file> and opens it. The recurrent nodes hoist their input
- * projections as the pipeline's hoist-projections pass chooses, unless the test set
- * glc_hoist_steps itself. */
+ * projections and fuse their cells as the pipeline's hoist-projections and fuse-cell
+ * passes choose, unless the test set glc_hoist_steps or glc_fuse_cell itself. */
 static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_infer_shapes(g, &d) || glc_graph_verify(g, &d)) fail_msg("graph: %s", d.msg);
     glc_pass_ctx cx = {.diag = &d};
-    if (!cg_hoist_chosen(g) && glc_pass_hoist_projections(g, &cx))
+    if (!cg_attr_chosen(g, "glc_hoist_steps") && glc_pass_hoist_projections(g, &cx))
         fail_msg("hoist-projections: %s", d.msg);
+    if (!cg_attr_chosen(g, "glc_fuse_cell") && glc_pass_fuse_cell(g, &cx))
+        fail_msg("fuse-cell: %s", d.msg);
     char path[700];
     snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
     glc_codegen_options o = glc_codegen_defaults();

@@ -40,8 +40,9 @@ static size_t span(int64_t r, int64_t rs, int64_t cn, int64_t cs) {
 
 /* Layout l of shape s: 0 row-major runtime; 1 transposed A and B, accumulate; 2 const A and
  * B, padded Y, accumulate; 3 gapped A, padded B rows, alloca buffer; 4 const transposed B;
- * 5 gapped B columns, const A, padded Y; 6 const transposed B (a recurrence's weights) with
- * an epilogue (Y = 2 Y + a[0] per tile); 7 runtime B, accumulate, padded Y, epilogue. */
+ * 5 gapped B columns, const A, padded Y; 6 const transposed B (a recurrence's weights),
+ * wide panels, an epilogue (Y = 2 Y + a[0] per tile); 7 runtime B, accumulate, padded Y,
+ * epilogue. */
 static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     int64_t M = s.M, N = s.N, K = s.K;
     glc_gemm_test t = {
@@ -63,7 +64,7 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
         t.b_rs = 3 * N, t.b_cs = 3, t.y_rs = N + 1;
         break;
     case 6:
-        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0; /* K == 0 runs no epilogue */
+        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.wide = true; /* K == 0: no epilogue */
         break;
     case 7:
         t.y_rs = N + 2, t.accumulate = true, t.epilogue = K > 0;

@@ -34,6 +34,7 @@ typedef struct cfg {
     bool const_w; /* W, R as constants U(-1, 1)/sqrt(K): a contractive recurrence, so long
                      sequences do not amplify rounding */
     int64_t hoist; /* glc_hoist_steps to set (0: the hoist-projections pass chooses) */
+    int fuse;      /* glc_fuse_cell to set: 1, or 0 when -1 (0: the fuse-cell pass chooses) */
 } cfg;
 
 /* W or R (D, G*H, K) as a constant of U(-1, 1)/sqrt(K). */
@@ -54,6 +55,7 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     if (c->layout) glc_node_set_int(g, id, "layout", c->layout);
     glc_node_set_int(g, id, "hidden_size", c->H);
     if (c->hoist) glc_node_set_int(g, id, "glc_hoist_steps", c->hoist);
+    if (c->fuse) glc_node_set_int(g, id, "glc_fuse_cell", c->fuse > 0);
     if (c->clip > 0) glc_node_set_float(g, id, "clip", c->clip);
     if (c->input_forget) glc_node_set_int(g, id, "input_forget", 1);
     if (c->lbr) glc_node_set_int(g, id, "linear_before_reset", 1);
@@ -339,6 +341,37 @@ static void test_lower_rnn__hoist_steps_size_the_projection_buffer(void **state)
     assert_true(ws[1] >= ws[0] + (1120 - 144) * sizeof(float));
 }
 
+/* LSTM cells in the hidden product's epilogue (glc_fuse_cell = 1; constant R, no
+ * sequence_lens): every direction and layout, initial states, peepholes, clip,
+ * input_forget, other activations, odd and even step counts (h alternates between two
+ * buffers), hidden sizes around the column panel (16 units with AVX-512: 7, 13, 16, 40),
+ * batches around the 6-row tile (3, 5, 12, 13, 25), hidden 300 and 512 (K blocks: the
+ * cells run after the last one only), projections in chunks. */
+static void test_lower_rnn__lstm_cells_fused_into_the_product(void **state) {
+    (void)state;
+    static const char *const acts[3] = {"HardSigmoid", "ScaledTanh", "Softsign"};
+    static const float al[2] = {0.3f, 1.2f}, be[2] = {0.4f, 0.7f};
+    cfg cs[] = {
+        {GLC_OP_LSTM, 5, 3, 4, 7, .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}},
+        {GLC_OP_LSTM, 4, 13, 5, 13, .direction = "bidirectional", .layout = 1, .bias = 1,
+         .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}, .clip = 0.8f},
+        {GLC_OP_LSTM, 6, 12, 3, 16, .direction = "reverse", .bias = 1, .want = {0, 0, 1},
+         .input_forget = 1, .acts = acts, .n_acts = 3, .alpha = al, .beta = be, .n_alpha = 2,
+         .n_beta = 2},
+        {GLC_OP_LSTM, 9, 25, 6, 40, .direction = "bidirectional", .h0 = 1, .want = {1, 1, 0},
+         .hoist = 4},
+        {GLC_OP_LSTM, 3, 5, 7, 300, .bias = 1, .h0 = 1, .c0 = 1, .want = {1, 1, 1}},
+        {GLC_OP_LSTM, 2, 4, 3, 512, .layout = 1, .bias = 1, .c0 = 1, .want = {1, 0, 1}},
+    };
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        cs[k].const_w = true;
+        cs[k].fuse = 1;
+        char f[64];
+        snprintf(f, sizeof f, "lstm_fused%zu.so", k);
+        check(&cs[k], f);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
@@ -355,6 +388,7 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__rnn_chunked_reverse),
         cmocka_unit_test(test_lower_rnn__hoist_steps_chosen_by_the_attribute),
         cmocka_unit_test(test_lower_rnn__hoist_steps_size_the_projection_buffer),
+        cmocka_unit_test(test_lower_rnn__lstm_cells_fused_into_the_product),
     };
     return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
 }

@@ -1,0 +1,126 @@
+/* Tests for passes/fuse_cell.c: the golden dump of a marked LSTM, the LSTMs left unmarked
+ * (runtime R, sequence_lens, batch over 8; GRU and RNN), running twice (one attribute),
+ * and a graph without recurrences left unchanged. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "passes.h"
+
+static void run(glc_graph *g) {
+    glc_diag d = {0};
+    glc_pass_ctx cx = {.diag = &d};
+    assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
+    assert_int_equal(glc_pass_fuse_cell(g, &cx), GLC_OK);
+    assert_int_equal(glc_graph_verify(g, &d), GLC_OK);
+}
+
+/* A forward op (LSTM, GRU or RNN) of 3 steps, batch N, input 3, hidden 2; R constant
+ * unless runtime_r; sequence_lens when lens. The node is node 0. */
+static glc_graph *rnn_n(glc_op op, bool runtime_r, bool lens, int64_t N) {
+    int64_t G = op == GLC_OP_LSTM ? 4 : op == GLC_OP_GRU ? 3 : 1, H = 2;
+    glc_graph *g = glc_graph_create();
+    g->opset = 14;
+    float r[4 * 2 * 2] = {0};
+    glc_value_id in[5] = {tb_input(g, "X", 3, (int64_t[]){3, N, 3}),
+                          tb_input(g, "W", 3, (int64_t[]){1, G * H, 3}),
+                          runtime_r ? tb_input(g, "R", 3, (int64_t[]){1, G * H, H})
+                                    : tb_const_f32(g, "R", 3, (int64_t[]){1, G * H, H}, r),
+                          0, 0};
+    if (lens) {
+        int32_t l[16] = {3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3};
+        in[4] = glc_graph_add_const(g, "lens", GLC_DT_I32, 1, (int64_t[]){N}, l);
+    }
+    glc_graph_add_output(g, tb_node(g, op, "rnn", in, lens ? 5 : 3, "Y"));
+    glc_node_set_int(g, 0, "hidden_size", H);
+    return g;
+}
+
+static glc_graph *rnn(glc_op op, bool runtime_r, bool lens) {
+    return rnn_n(op, runtime_r, lens, 2);
+}
+
+static void test_fuse_cell__lstm_with_constant_r_marked(void **state) {
+    (void)state;
+    glc_graph *g = rnn(GLC_OP_LSTM, false, false);
+    run(g);
+    char *after = tb_dump(g);
+    const char *want = "graph main (opset 14)\n"
+                       "  input  %X: f32[3,2,3]\n"
+                       "  input  %W: f32[1,8,3]\n"
+                       "  const  %R: f32[1,8,2] = {0, 0, 0, 0, ...}\n"
+                       "  %Y: f32[3,1,2,2] = LSTM(%X, %W, %R) {hidden_size=2, "
+                       "glc_fuse_cell=1}     # node 'rnn'\n"
+                       "  output %Y\n";
+    assert_string_equal(after, want);
+    free(after);
+    glc_graph_destroy(g);
+}
+
+/* Runtime R, sequence_lens, a batch over 8, GRU and RNN: no attribute (batch 8: one). */
+static void test_fuse_cell__other_recurrences_left_alone(void **state) {
+    (void)state;
+    glc_graph *g8 = rnn_n(GLC_OP_LSTM, false, false, 8);
+    run(g8);
+    assert_int_equal(glc_attr_int(&g8->nodes[0], "glc_fuse_cell", -1), 1);
+    glc_graph_destroy(g8);
+    glc_graph *gs[5] = {rnn(GLC_OP_LSTM, true, false), rnn(GLC_OP_LSTM, false, true),
+                        rnn_n(GLC_OP_LSTM, false, false, 9), rnn(GLC_OP_GRU, false, false),
+                        rnn(GLC_OP_RNN, false, false)};
+    for (int k = 0; k < 5; k++) {
+        run(gs[k]);
+        assert_null(glc_node_attr(&gs[k]->nodes[0], "glc_fuse_cell"));
+        glc_graph_destroy(gs[k]);
+    }
+}
+
+/* Running twice (or on a model that carries glc_fuse_cell = 0) leaves one attribute, 1. */
+static void test_fuse_cell__overwrites_an_existing_attribute(void **state) {
+    (void)state;
+    glc_graph *g = rnn(GLC_OP_LSTM, false, false);
+    glc_node_set_int(g, 0, "glc_fuse_cell", 0);
+    run(g);
+    run(g);
+    int found = 0;
+    for (uint16_t i = 0; i < g->nodes[0].n_attrs; i++)
+        found += !strcmp(g->nodes[0].attrs[i].name, "glc_fuse_cell");
+    assert_int_equal(found, 1);
+    assert_int_equal(glc_attr_int(&g->nodes[0], "glc_fuse_cell", -1), 1);
+    glc_graph_destroy(g);
+}
+
+/* No recurrent node: nothing changes. */
+static void test_fuse_cell__leaves_other_graphs_unchanged(void **state) {
+    (void)state;
+    glc_graph *g = glc_graph_create();
+    g->opset = 17;
+    glc_value_id in[2] = {tb_input(g, "a", 2, (int64_t[]){2, 3}),
+                          tb_input(g, "b", 2, (int64_t[]){3, 4})};
+    glc_graph_add_output(g, tb_node(g, GLC_OP_MATMUL, "mm", in, 2, "y"));
+    glc_diag d = {0};
+    assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
+    char *before = tb_dump(g);
+    run(g);
+    char *after = tb_dump(g);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    glc_graph_destroy(g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fuse_cell__lstm_with_constant_r_marked),
+        cmocka_unit_test(test_fuse_cell__other_recurrences_left_alone),
+        cmocka_unit_test(test_fuse_cell__overwrites_an_existing_attribute),
+        cmocka_unit_test(test_fuse_cell__leaves_other_graphs_unchanged),
+    };
+    return cmocka_run_group_tests_name("fuse_cell", tests, NULL, NULL);
+}
