@@ -31,6 +31,16 @@
  * covers the z and r gates only; a first pass over the rows computes rh = r hs, a second
  * product gh_h = rh R_h^T, and the cell adds Wb_h + Rb_h through bs_h.
  *
+ * Fused LSTM step (glc_fuse_cell, set by the fuse-cell pass for small batches; constant R,
+ * no sequence_lens): R_d^T is packed at compile time with gate-interleaved columns, each
+ * wide column panel (64 columns with AVX-512) holding the i, o, f, c gates of 16 units,
+ * and the hidden product's epilogue (cg_gemm.epilogue) runs the cells of each 6 x 64 tile
+ * right after it is stored: one parallel region a step instead of two. The product reads
+ * h from one of two buffers and the cells write the other (hs at even steps, hs2 at odd;
+ * Y_h copies hs2 back after an odd number of steps). The cells' operations are those of
+ * the separate cells; the product may split its k sums differently (small tiles), so the
+ * outputs agree to rounding.
+ *
  * Rows past their length still go through the products (the rows are independent), but the
  * cells skip them, so their state is kept. The bias is added in the cell (one more
  * contiguous load), the sums are reassociated against the interpreter's order, so results
@@ -39,9 +49,10 @@
  *
  * Scratch is workspace (lower_rnn_scratch, passed after the inputs), each part starting on
  * a 64-byte boundary: xw (Tc rows of N, G*H), gh (N, G*H), hs (N, H), cs (N, H; LSTM),
- * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B), then the products' own
- * scratch (cg_gemm_scratch_bytes, the largest over the node's products). Outputs not
- * requested (n->out[k] == 0) and absent inputs are known statically and generate no code.
+ * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B), hs2 (N, H; fused
+ * LSTM), then the products' own scratch (cg_gemm_scratch_bytes, the largest over the
+ * node's products). Outputs not requested (n->out[k] == 0) and absent inputs are known
+ * statically and generate no code.
  */
 #include "cg_impl.h"
 #include "rnn.h"

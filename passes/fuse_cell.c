@@ -20,8 +20,9 @@
  * between the tiles; for a small batch the unfused cells are too few to split into tasks,
  * and the barrier between product and cells is a larger part of the step.
  *
- * The pass only annotates (an existing glc_fuse_cell is overwritten); outputs are bitwise
- * the same fused or not (the cell's operations and their order do not change).
+ * The pass only annotates (an LSTM it marks gets glc_fuse_cell = 1 whatever it carried;
+ * others keep theirs); outputs agree fused or not up to the product's rounding (its small
+ * tiles may split the k sums differently; the cells' operations are the same).
  */
 #include "passes.h"
 #include "rnn.h"
