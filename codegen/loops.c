@@ -75,6 +75,23 @@ void cg_loop_no_unroll(cg_ctx *c, LLVMValueRef latch_br, bool no_vectorize) {
                     LLVMMetadataAsValue(c->ctx, loop));
 }
 
+void cg_loop_interleave(cg_ctx *c, LLVMValueRef latch_br, int count) {
+    static const char il[] = "llvm.loop.interleave.count";
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+    LLVMMetadataRef kv[2] = {LLVMMDStringInContext2(c->ctx, il, sizeof il - 1),
+                             LLVMValueAsMetadata(LLVMConstInt(c->i32, (unsigned)count, 0))};
+    LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, kv, 2)};
+    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(tmp, loop);
+    LLVMSetMetadata(latch_br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+                    LLVMMetadataAsValue(c->ctx, loop));
+}
+
+void cg_cell_loop_end(cg_ctx *c, cg_loop *l, int64_t n) {
+    cg_loop_end(c, l);
+    if (n >= 64) cg_loop_interleave(c, LLVMGetBasicBlockTerminator(l->latch), 2);
+}
+
 LLVMValueRef cg_gep(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef idx) {
     return LLVMBuildInBoundsGEP2(c->b, ty, base, &idx, 1, "");
 }

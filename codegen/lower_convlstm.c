@@ -203,7 +203,7 @@ static void cell(cl *s, LLVMValueRef go, LLVMValueRef n, LLVMValueRef t) {
     cg_stf(c, cn, s->cs, se);
     cg_stf(c, h, s->h, se);
     if (yb) cg_stf(c, h, s->y, cg_iadd(c, yb, e));
-    cg_loop_end(c, &le);
+    cg_cell_loop_end(c, &le, FP);
     cg_par_end(c, &par);
 }
 

@@ -224,7 +224,7 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     LLVMValueRef mv = cg_fadd(c, cg_fmul(c, f, cg_ldf(c, m, mi)), cg_fmul(c, i, g));
     cg_stf(c, mv, m, mi);
     cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &act[2], mv)), h, mi);
-    cg_loop_end(c, &lq);
+    cg_cell_loop_end(c, &lq, F);
     cg_loop_end(c, &ln);
     cg_par_end(c, &par);
 }

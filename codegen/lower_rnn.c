@@ -252,7 +252,7 @@ static void lstm_cell(rg *s, const row *w) {
     LLVMValueRef o = act(s, 0, peep(s, 1, j, gsum(s, w, 1, j), cn));
     cg_stf(c, cn, s->cs, sj);
     put_h(s, w, j, cg_fmul(c, o, cg_act_emit(c, &s->act[2], cn)));
-    cg_loop_end(c, &lj);
+    cg_cell_loop_end(c, &lj, w->nj);
 }
 
 /* GRU with linear_before_reset = 0, first pass: rh[b] = r hs[b]. */
@@ -284,7 +284,7 @@ static void gru_cell(rg *s, const row *w) {
     LLVMValueRef h = cg_fadd(c, cg_fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), z, ""), ht),
                              cg_fmul(c, z, hv));
     put_h(s, w, j, h);
-    cg_loop_end(c, &lj);
+    cg_cell_loop_end(c, &lj, H);
 }
 
 static void rnn_cell(rg *s, const row *w) {
