@@ -12,7 +12,8 @@
  * padding (im2col). col is built in node scratch in blocks of nr rows of output axis 0
  * (nr * prod(out[1..]) columns, at most COL_BUDGET bytes, at least one row; nr a divisor of
  * out[0] when one is at least half the budget's rows, else full blocks then one remainder
- * block), so the scratch stays bounded and each block is hot when its product reads it. A
+ * block), so the scratch stays bounded and each block is hot when its product reads it;
+ * a block of COL_PAR_MIN bytes or more is built by tasks, over its input channels. A
  * col row of one block is: for the outer output axes a runtime test that the tap's
  * coordinate is inside (else the row span is zeroed), then the last axis as zeros, a copy
  * of the valid output range of the tap (a constant or table from axis_bounds, clipped to
@@ -329,6 +330,7 @@ static glc_status conv_direct(cg_ctx *c, conv_cg *s_) {
 #define GEMM_MIN_M 4         /* output channels per group from which the GEMM path is taken */
 #define GROUP_UNROLL 8       /* groups emitted one product each (constant weights packable) */
 #define COL_BUDGET (4 << 20) /* bytes of one im2col block */
+#define COL_PAR_MIN (1 << 18) /* bytes of an im2col block from which tasks build it */
 
 /* How one convolution maps onto products: per sample and group Y (mpg, P) = W (mpg, kc) *
  * col (kc, P), col in blocks of nr rows of output axis 0 (row outputs each): full blocks,
@@ -501,12 +503,24 @@ static void col_taps(cg_ctx *c, col_cg *m, int i, LLVMValueRef row, LLVMValueRef
     cg_loop_end(c, &l);
 }
 
+/* col of one block, its input channels split into tasks when it has COL_PAR_MIN bytes or
+ * more (the caller's product would otherwise wait for one thread to build it). The body
+ * runs on copies of the geometry whose LLVM values the tasks capture. */
 static void im2col(cg_ctx *c, col_cg *m) {
+    cg_conv a = *m->s->a;
+    conv_cg s = *m->s;
+    col_cg t = *m;
+    s.a = &a;
+    t.s = &s;
+    LLVMValueRef *caps[] = {&a.x, &t.col, &t.xg, &t.r0};
+    cg_par par;
+    bool split = (uint64_t)(s.cpg * s.ntaps * m->np) * 4 >= COL_PAR_MIN;
+    cg_par_begin(c, &par, s.cpg, split, caps, 4, "col");
     cg_loop l;
-    LLVMValueRef ch = cg_loop_begin(c, &l, m->s->cpg);
-    col_taps(c, m, 0, cg_madd(c, ch, m->s->ntaps, cg_i64(c, 0)),
-             cg_madd(c, ch, m->s->in_plane, m->xg));
+    LLVMValueRef ch = cg_loop_range(c, &l, par.lo, par.hi);
+    col_taps(c, &t, 0, cg_madd(c, ch, s.ntaps, cg_i64(c, 0)), cg_madd(c, ch, s.in_plane, t.xg));
     cg_loop_end(c, &l);
+    cg_par_end(c, &par);
 }
 
 /* Y block rows (mpg, np) at yoff, y_rs = P: = bias, or += bias when accumulating. */
