@@ -26,7 +26,8 @@
  * (cg_conv_scratch_bytes). Sums run in the product's order, not the interpreter's.
  *
  * Direct (fewer output channels per group, e.g. depthwise): with L the last spatial axis,
- * per sample b, group gi and output channel m of that group:
+ * per sample b, group gi and output channel m of that group (the (b, m, row of axis 0)
+ * items split into tasks from DIRECT_PAR_MIN multiply-adds):
  *
  *   for each outer output position (o_0 .. o_{L-1}):              -- one output row
  *     row[:] = bias[m] or 0   (accumulate: row[:] += bias[m], or nothing)
@@ -87,6 +88,7 @@ typedef struct bound {
 } bound;
 
 #define MAX_TAP_UNROLL 8 /* last-axis kernels up to this size use output segments */
+#define DIRECT_PAR_MIN (1 << 20) /* multiply-adds of a direct convolution worth tasks */
 
 /* Outputs [lo, hi) of the last axis whose valid taps are exactly [jlo, jhi). */
 typedef struct segment {
@@ -302,26 +304,42 @@ static glc_status conv_setup(cg_ctx *c, conv_cg *s) {
     return GLC_OK;
 }
 
-/* The direct convolution (see the header comment), for few output channels per group. */
+/* The direct convolution (see the header comment), for few output channels per group:
+ * one item per (sample, output channel, row of output axis 0), split into tasks when the
+ * convolution has DIRECT_PAR_MIN multiply-adds or more. */
 static glc_status conv_direct(cg_ctx *c, conv_cg *s_) {
     conv_cg s = *s_;
+    cg_conv a = *s_->a;
+    s.a = &a;
     const glc_conv_geom *g = s.g;
-    const cg_conv *cv = s.a;
-    int64_t mpg = g->c_out / g->group;
-    int64_t xn = cv->x_nstride ? cv->x_nstride : g->c_in * s.in_plane;
-    int64_t yn = cv->y_nstride ? cv->y_nstride : g->c_out * s.out_plane;
-    cg_loop lb, lg, lm;
-    LLVMValueRef b = cg_loop_begin(c, &lb, g->batch);
-    LLVMValueRef gi = cg_loop_begin(c, &lg, g->group);
+    int64_t mpg = g->c_out / g->group, rows = s.last > 0 ? g->out[0] : 1;
+    int64_t xn = a.x_nstride ? a.x_nstride : g->c_in * s.in_plane;
+    int64_t yn = a.y_nstride ? a.y_nstride : g->c_out * s.out_plane;
+    int64_t items = g->batch * g->c_out * rows;
+    double macs = (double)g->batch * (double)g->c_out * (double)s.out_plane * (double)s.cpg *
+                  (double)s.ntaps;
+    LLVMValueRef *caps[] = {&a.x, &a.w, &a.y, &a.bias};
+    cg_par par;
+    cg_par_begin(c, &par, items, macs >= DIRECT_PAR_MIN, caps, 4, "direct");
+    cg_loop li;
+    LLVMValueRef it = cg_loop_range(c, &li, par.lo, par.hi);
+    LLVMValueRef o0 = LLVMBuildURem(c->b, it, cg_i64(c, rows), "");
+    LLVMValueRef bm = LLVMBuildUDiv(c->b, it, cg_i64(c, rows), "");
+    LLVMValueRef m = LLVMBuildURem(c->b, bm, cg_i64(c, g->c_out), "");
+    LLVMValueRef b = LLVMBuildUDiv(c->b, bm, cg_i64(c, g->c_out), "");
+    LLVMValueRef gi = LLVMBuildUDiv(c->b, m, cg_i64(c, mpg), "");
     LLVMValueRef xgroup = cg_madd(c, gi, s.cpg * s.in_plane, cg_madd(c, b, xn, cg_i64(c, 0)));
-    LLVMValueRef mm = cg_loop_begin(c, &lm, mpg);
-    LLVMValueRef m = cg_madd(c, gi, mpg, mm);
     s.wm = cg_madd(c, m, s.cpg * s.ntaps, cg_i64(c, 0));
-    s.bias_m = cv->bias ? ld(c, c->f32, cv->bias, m) : NULL;
-    conv_rows(c, &s, 0, cg_madd(c, m, s.out_plane, cg_madd(c, b, yn, cg_i64(c, 0))), xgroup);
-    cg_loop_end(c, &lm);
-    cg_loop_end(c, &lg);
-    cg_loop_end(c, &lb);
+    s.bias_m = a.bias ? ld(c, c->f32, a.bias, m) : NULL;
+    LLVMValueRef yoff = cg_madd(c, m, s.out_plane, cg_madd(c, b, yn, cg_i64(c, 0)));
+    if (s.last == 0) {
+        conv_rows(c, &s, 0, yoff, xgroup);
+    } else {
+        s.o[0] = o0;
+        conv_rows(c, &s, 1, cg_madd(c, o0, s.ys[0], yoff), xgroup);
+    }
+    cg_loop_end(c, &li);
+    cg_par_end(c, &par);
     return GLC_OK;
 }
 

@@ -229,6 +229,23 @@ static void test_lower_nn__conv_depthwise_strided_vs_interp(void **state) {
     conv_random(4, (int64_t[]){2, 6, 9, 11}, (int64_t[]){6, 1, 3, 3}, true, &a, "dw.so");
 }
 
+/* Direct convolutions of a million multiply-adds or more run as tasks over (sample,
+ * output channel, row of axis 0): a Conv3D of one output channel, like W2's head (2 x 3600
+ * outputs x 16 x 27 = 3.1M), and a strided depthwise 2-D one with a channel multiplier (3 x
+ * 96 x 70 x 45 outputs x 9 = 8.2M), checked against the interpreter and across thread
+ * counts. */
+static void test_lower_nn__conv_direct_split_into_tasks(void **state) {
+    (void)state;
+    conv_attrs a3 = {.pads = {1, 1, 1, 1, 1, 1}, .has_pads = true};
+    conv_random(5, (int64_t[]){2, 16, 9, 20, 20}, (int64_t[]){1, 16, 3, 3, 3}, true, &a3,
+                "dsplit3.so");
+    teardown(state), setup(state);
+    conv_attrs a2 = {.group = 48, .pads = {1, 1, 1, 1}, .has_pads = true, .strides = {1, 2},
+                     .has_strides = true};
+    conv_random(4, (int64_t[]){3, 48, 70, 90}, (int64_t[]){96, 1, 3, 3}, false, &a2,
+                "dsplit2.so");
+}
+
 static void test_lower_nn__conv_grouped_dilated_asymmetric_vs_interp(void **state) {
     (void)state;
     conv_attrs a = {.group = 2,
@@ -567,6 +584,7 @@ int main(void) {
         T(test_lower_nn__conv_strided_asymmetric_pads_2d),
         T(test_lower_nn__conv_window_wholly_in_padding_gives_the_bias),
         T(test_lower_nn__conv_depthwise_strided_vs_interp),
+        T(test_lower_nn__conv_direct_split_into_tasks),
         T(test_lower_nn__conv_grouped_dilated_asymmetric_vs_interp),
         T(test_lower_nn__conv_3d_strided_vs_interp),
         T(test_lower_nn__conv_3d_same_upper_vs_interp),
