@@ -110,25 +110,30 @@ WHY = {
           "(14.5 % of a 5x5 kernel's MACs at 16x16); `--winograd` (2.8x fewer "
           "multiplications) meets both ratios; `--bf16` would too, but its outputs move "
           "1.8e-3.",
-    "W2": "default path: as W1 (padding taps), plus packing the im2col operand per task and "
-          "the K = 64 products of the 1x1 layer. Its time is bimodal on this shared host: in "
-          "one process the same .so and input took 2.73 s and then 4.01 s a batch-4 call "
-          "(2.7 s is 74 % of the peak); this run's batch 1 (48 % of the peak, 675 ms in the "
-          "run before) is in the slow state. `--winograd` meets both ratios.",
+    "W2": "default path: as W1 (padding taps), plus the K = 64 products of the 1x1 layer. The "
+          "host slows down for stretches of seconds: in one process, with the same buffers and "
+          "no other thread of the process running, six batch-1 calls took 0.89-0.91 s and the "
+          "next ones 0.62 s, with nothing in the process changed (no peer ran, no huge pages "
+          "appeared); `glc bench` gives 0.68 s (batch 1) and 2.6-2.7 s (batch 4, 75-77 % of "
+          "the peak) outside such stretches. This run's batch 1 (928 ms) fell in one. "
+          "`--winograd` meets both ratios.",
     "W3": "the TensorFlow-XLA peer (wavefront-vectorised) already runs at about 29 % of the "
           "FMA peak, so 20x would be several times the machine's peak; glc's small "
           "per-diagonal products and its cells alternate on each core.",
     "W4": "TensorFlow-XLA runs the Grid LSTM's batched products at about 65 % of the FMA "
-          "peak, so 3x would be about twice the machine's peak; glc is at 70-83 % in the "
+          "peak, so 3x would be about twice the machine's peak; glc is at 68-83 % in the "
           "last runs.",
-    "W5": "ONNX Runtime runs at about 82 % of the FMA peak and glc at 85 %: 1.3x ONNX "
-          "Runtime would be 107 % of the peak, and 1.5x TF-XLA 105 %; f32 has no room left. "
-          "`--bf16` reaches 1.93x ONNX Runtime and 2.28x TF-XLA, with outputs 1.3e-3 from "
-          "f32.",
-    "W6": "1.48x TF-XLA in this run, 1.65x and 2.07x in the two runs before it (the same "
-          "kernels): within this host's noise of the target. Besides products near the "
-          "peak, the cell loops (about 24 % of the time) and two transposes (about 5 %) "
-          "remain.",
+    "W5": "ONNX Runtime runs at about 82 % of the FMA peak and glc at 82-85 %: 1.3x ONNX "
+          "Runtime would be over 105 % of the peak, and 1.5x TF-XLA likewise; f32 has no room "
+          "left. `--bf16` reaches 1.83x ONNX Runtime and 2.37x TF-XLA, with outputs 1.3e-3 "
+          "from f32.",
+    "W6": "met in this run (2.09x TF-XLA, 1.50x ONNX Runtime); 1.48x-2.07x TF-XLA over the "
+          "runs of the last two days. Besides products near the peak, the cell loops (about "
+          "20 %) and two transposes (about 5 %) remain. Running the cells in the recurrent "
+          "product's epilogue (the fuse-cell pass) was measured slower at this batch (512 "
+          "rows: 11.4 -> 12.0 ms; wider 6x64 tiles, and the cells' long dependent chains gain "
+          "nothing from sitting between tiles), so it applies to batches up to 8 only (W5 "
+          "batch 1: 4 % faster).",
 }
 
 
