@@ -99,20 +99,7 @@ static void test_fuse_cell__overwrites_an_existing_attribute(void **state) {
 /* No recurrent node: nothing changes. */
 static void test_fuse_cell__leaves_other_graphs_unchanged(void **state) {
     (void)state;
-    glc_graph *g = glc_graph_create();
-    g->opset = 17;
-    glc_value_id in[2] = {tb_input(g, "a", 2, (int64_t[]){2, 3}),
-                          tb_input(g, "b", 2, (int64_t[]){3, 4})};
-    glc_graph_add_output(g, tb_node(g, GLC_OP_MATMUL, "mm", in, 2, "y"));
-    glc_diag d = {0};
-    assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
-    char *before = tb_dump(g);
-    run(g);
-    char *after = tb_dump(g);
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
-    glc_graph_destroy(g);
+    tb_check_plain_graph_unchanged(run);
 }
 
 int main(void) {
