@@ -131,7 +131,7 @@ WHY = {
           "runs of the last two days. Besides products near the peak, the cell loops (about "
           "20 %) and two transposes (about 5 %) remain. Running the cells in the recurrent "
           "product's epilogue (the fuse-cell pass) was measured slower at this batch (512 "
-          "rows: 11.4 -> 12.0 ms; wider 6x64 tiles, and the cells' long dependent chains gain "
+          "rows: 11.5 -> 12.0 ms; wider 6x64 tiles, and the cells' long dependent chains gain "
           "nothing from sitting between tiles), so it applies to batches up to 8 only (W5 "
           "batch 1: 4 % faster).",
 }

@@ -14,8 +14,8 @@
  * It pays only for small batches, so only those are marked. Measured on our machines (2
  * threads, median of 5-9 alternating runs, one forward LSTM): fused was 4 % faster at
  * batch 1 (ONNX LSTM, hidden 512, W5 batch 1: 15.35 -> 14.68 ms) and at batch 8 (hidden
- * 256), and 2-7 % slower from batch 64 on (hidden 64-256; W6's batch 512 rows, hidden 64:
- * 11.4 -> 12.0 ms): the product then runs as 6 x 64 tiles, slower than the usual 12 x 32,
+ * 256), and 1-9 % slower from batch 64 on (hidden 64-256; W6's batch 512 rows, hidden 64:
+ * 11.5 -> 12.0 ms): the product then runs as 6 x 64 tiles, slower than the usual 12 x 32,
  * and the cells, a long chain of dependent vector operations, gain nothing from running
  * between the tiles; for a small batch the unfused cells are too few to split into tasks,
  * and the barrier between product and cells is a larger part of the step.
