@@ -53,6 +53,8 @@ static inline glc_value_id cg_node(glc_graph *g, glc_op op, const char *name,
 
 /* Set by a test to compile with glc_codegen_options.winograd (reset in its teardown). */
 static bool cg_winograd;
+/* Set by a test to compile for this CPU (glc_codegen_options.cpu; NULL: the host). */
+static const char *cg_cpu;
 
 /* Whether a node of g carries attribute name (a test chose it). */
 static inline bool cg_attr_chosen(const glc_graph *g, const char *name) {
@@ -77,6 +79,7 @@ static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
     snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
     glc_codegen_options o = glc_codegen_defaults();
     o.winograd = cg_winograd;
+    o.cpu = cg_cpu;
     if (glc_codegen_emit(g, &o, path, &d) != GLC_OK) fail_msg("codegen: %s: %s", d.node, d.msg);
     glc_rt_model *m = NULL;
     char err[256];

@@ -346,7 +346,8 @@ static void test_lower_rnn__hoist_steps_size_the_projection_buffer(void **state)
  * input_forget, other activations, odd and even step counts (h alternates between two
  * buffers), hidden sizes around the column panel (16 units with AVX-512: 7, 13, 16, 40),
  * batches around the 6-row tile (3, 5, 12, 13, 25), hidden 300 and 512 (K blocks: the
- * cells run after the last one only), projections in chunks. */
+ * cells run after the last one only), projections in chunks; two of them also compiled for
+ * 256-bit vectors (haswell). */
 static void test_lower_rnn__lstm_cells_fused_into_the_product(void **state) {
     (void)state;
     static const char *const acts[3] = {"HardSigmoid", "ScaledTanh", "Softsign"};
@@ -370,6 +371,17 @@ static void test_lower_rnn__lstm_cells_fused_into_the_product(void **state) {
         snprintf(f, sizeof f, "lstm_fused%zu.so", k);
         check(&cs[k], f);
     }
+#if defined(__x86_64__)
+    /* 256-bit tiles (haswell: 8-unit panels, 3 x 32 tiles), where the host runs them */
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    cg_cpu = "haswell";
+    for (size_t k = 0; k < 2; k++) {
+        char f[64];
+        snprintf(f, sizeof f, "lstm_fused_avx2_%zu.so", k);
+        check(&cs[k], f);
+    }
+    cg_cpu = NULL;
+#endif
 }
 
 int main(void) {
