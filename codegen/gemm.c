@@ -765,7 +765,8 @@ static void emit_product(gm *s) {
         cg_loop l;
         LLVMValueRef t = loop_begin(c, &l, nfull);
         gm_kb kb = {.load_c = acc, .last = kl ? no : yes};
-        if (nfull > 1 && !g->accumulate) kb.load_c = LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
+        if (nfull > 1 && !g->accumulate)
+            kb.load_c = LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
         if (nfull > 1 && !kl) kb.last = LLVMBuildICmp(c->b, LLVMIntEQ, t, cg_i64(c, nfull - 1), "");
         emit_kblock(s, lin(c, t, kc, NULL), kc, &kb);
         loop_end(c, &l);

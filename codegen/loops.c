@@ -60,31 +60,35 @@ void cg_loop_end(cg_ctx *c, cg_loop *l) {
     LLVMPositionBuilderAtEnd(c->b, l->exit);
 }
 
-void cg_loop_no_unroll(cg_ctx *c, LLVMValueRef latch_br, bool no_vectorize) {
-    static const char unroll[] = "llvm.loop.unroll.disable", vec[] = "llvm.loop.vectorize.enable";
-    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-    LLVMMetadataRef str = LLVMMDStringInContext2(c->ctx, unroll, sizeof unroll - 1);
-    LLVMMetadataRef off[2] = {
-        LLVMMDStringInContext2(c->ctx, vec, sizeof vec - 1),
-        LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0))};
-    LLVMMetadataRef ops[3] = {tmp, LLVMMDNodeInContext2(c->ctx, &str, 1),
-                              LLVMMDNodeInContext2(c->ctx, off, 2)};
-    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, no_vectorize ? 3 : 2);
-    LLVMMetadataReplaceAllUsesWith(tmp, loop); /* the self-reference a loop ID needs */
+/* Gives the loop ending in latch_br the loop ID !{self, props...} (llvm.loop metadata). */
+static void set_loop_id(cg_ctx *c, LLVMValueRef latch_br, LLVMMetadataRef *props, int n) {
+    LLVMMetadataRef ops[4];
+    ops[0] = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+    for (int k = 0; k < n; k++)
+        ops[k + 1] = props[k];
+    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, (size_t)n + 1);
+    LLVMMetadataReplaceAllUsesWith(ops[0], loop); /* the self-reference a loop ID needs */
     LLVMSetMetadata(latch_br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
                     LLVMMetadataAsValue(c->ctx, loop));
 }
 
+void cg_loop_no_unroll(cg_ctx *c, LLVMValueRef latch_br, bool no_vectorize) {
+    static const char unroll[] = "llvm.loop.unroll.disable", vec[] = "llvm.loop.vectorize.enable";
+    LLVMMetadataRef str = LLVMMDStringInContext2(c->ctx, unroll, sizeof unroll - 1);
+    LLVMMetadataRef off[2] = {
+        LLVMMDStringInContext2(c->ctx, vec, sizeof vec - 1),
+        LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0))};
+    LLVMMetadataRef props[2] = {LLVMMDNodeInContext2(c->ctx, &str, 1),
+                                LLVMMDNodeInContext2(c->ctx, off, 2)};
+    set_loop_id(c, latch_br, props, no_vectorize ? 2 : 1);
+}
+
 void cg_loop_interleave(cg_ctx *c, LLVMValueRef latch_br, int count) {
     static const char il[] = "llvm.loop.interleave.count";
-    LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
     LLVMMetadataRef kv[2] = {LLVMMDStringInContext2(c->ctx, il, sizeof il - 1),
                              LLVMValueAsMetadata(LLVMConstInt(c->i32, (unsigned)count, 0))};
-    LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, kv, 2)};
-    LLVMMetadataRef loop = LLVMMDNodeInContext2(c->ctx, ops, 2);
-    LLVMMetadataReplaceAllUsesWith(tmp, loop);
-    LLVMSetMetadata(latch_br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
-                    LLVMMetadataAsValue(c->ctx, loop));
+    LLVMMetadataRef prop = LLVMMDNodeInContext2(c->ctx, kv, 2);
+    set_loop_id(c, latch_br, &prop, 1);
 }
 
 void cg_cell_loop_end(cg_ctx *c, cg_loop *l, int64_t n) {

@@ -28,7 +28,8 @@
  * glc_hoist_steps, which the hoist-projections pass sets to all positions unless ag would
  * exceed its cache budget; absent, as at -O0: 1; the chunks balanced). The gate blocks
  * j = 0..K of a layer lie one after the other in W, so column c of the fused (F or KF) x
- * (K+1)4F operand is W row c of the layer: B(k, c) = W[layer + c*(K+1)F + k], b_rs = 1, b_cs = (K+1)F.
+ * (K+1)4F operand is W row c of the layer: B(k, c) = W[layer + c*(K+1)F + k], b_rs = 1,
+ * b_cs = (K+1)F.
  *
  * State: hd, md (S, N, F) hold the depth state of every position (block (p, l) is the only
  * reader of (p, l-1), so it is overwritten in place). The scanned states need only a band:

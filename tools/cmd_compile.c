@@ -1,6 +1,7 @@
 /*
  * cmd_compile.c -- `glc MODEL.onnx -o OUT [-O0..-O3] [--emit=so|obj|asm|llvm]
- * [--cpu=NAME] [--features=LIST] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd] [--bf16] [--bf16-weights] [-v]`.
+ * [--cpu=NAME] [--features=LIST] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd]
+ * [--bf16] [--bf16-weights] [-v]`.
  *
  * import (frontend) -> pipeline (passes, verified after each; -O0 runs none) ->
  * glc_codegen_emit, which writes OUT whole or not at all. --bind NAME=FILE.npy
