@@ -52,6 +52,9 @@
 
 /* Cells (batch x hidden) of one block from which they run as tasks on the thread pool. */
 enum { CELLS_PAR_MIN = 4096 };
+/* Wavefront products: one per power of two below the most cells of a diagonal, and one for
+ * the most (cmax <= 2^30: the grid's positions bound it). */
+enum { WAVE_MAX_BUCKETS = 32 };
 
 /* The static plan, shared by lower_gridlstm_scratch() and lower_gridlstm(). */
 typedef struct gl_plan {
@@ -60,11 +63,14 @@ typedef struct gl_plan {
     int64_t rows, cols;             /* the grid as rows x cols */
     int64_t pc, nch, last;          /* positions per chunk, chunks, positions in the last */
     bool unrolled;                  /* layers unrolled at compile time (untied, constant W) */
+    bool wave;                      /* anti-diagonal wavefronts over (t, l) (glc_wavefront) */
+    int64_t cmax, nbucket, bucket[WAVE_MAX_BUCKETS]; /* wave: cells per diagonal, product sizes */
+    int64_t a_rs, g_rs;             /* wave: row strides of A and of its gates (ag) */
     int64_t off_md, off_ag, off_sh, off_sm, off_a, floats; /* scratch parts (floats) */
     uint64_t gemm_bytes;            /* the products' scratch, at byte offset floats*4 */
 } gl_plan;
 
-enum { P_INPUT, P_DEPTH, P_SCAN, P_PRIO }; /* the node's products */
+enum { P_INPUT, P_DEPTH, P_SCAN, P_PRIO, P_WAVE, P_WAVE_PRIO }; /* the node's products */
 
 static int64_t align16(int64_t n) {
     return (n + 15) / 16 * 16;
@@ -91,6 +97,16 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
                          .y_rs = N * F,
                          .b_const = pl->winc};
     const float *w = pl->wc ? pl->wc + wl * K1 * 4 * F * K1 * F : NULL;
+    if (kind == P_WAVE || kind == P_WAVE_PRIO) /* count cells: A (count N, K1 F) */
+        return (cg_gemm){.M = count * N,
+                         .N = (r->priority ? 1 : K1) * 4 * F,
+                         .K = K1 * F,
+                         .a_rs = pl->a_rs,
+                         .a_cs = 1,
+                         .b_rs = 1,
+                         .b_cs = K1 * F,
+                         .y_rs = pl->g_rs,
+                         .b_const = w && kind == P_WAVE_PRIO ? w + K * 4 * F * K1 * F : w};
     cg_gemm g = {.M = N, .K = KF, .a_rs = KF, .a_cs = 1, .b_rs = 1, .b_cs = K1 * F,
                  .y_rs = K1 * 4 * F, .accumulate = true, .b_const = w};
     if (kind == P_DEPTH) {
@@ -103,6 +119,31 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
         if (w) g.b_const = w + K * 4 * F * K1 * F;
     }
     return g;
+}
+
+/* The wavefront schedule (K = 1, tied weights, glc_wavefront set): the diagonals d = t + l
+ * of the (time, layer) grid hold up to cmax = min(T, L) cells, products of 1, 2, 4, ..
+ * cells (the powers of two below cmax) and of cmax; a diagonal uses the smallest that
+ * holds its cells. */
+/* A row stride of at least n floats, whole cache lines, and not a multiple of 1 KiB: the
+ * products' tiles read and write 6-12 rows at once, which at a stride of 4 KiB would all
+ * fall in one L1 set (W4 batch 8: 18 % slower). */
+static int64_t row_stride(int64_t n) {
+    n = align16(n);
+    return n % 256 ? n : n + 16;
+}
+
+static void plan_wave(const glc_node *n, gl_plan *pl) {
+    const glc_gridlstm_desc *r = &pl->r;
+    int64_t T = r->grid_size, L = r->layers;
+    pl->cmax = T < L ? T : L;
+    pl->wave = glc_attr_int(n, "glc_wavefront", 0) && r->k == 1 && r->tied && pl->cmax >= 1;
+    pl->nbucket = 0;
+    pl->a_rs = row_stride(2 * r->hidden);
+    pl->g_rs = row_stride(8 * r->hidden);
+    if (!pl->wave) return;
+    for (int64_t b = 1; b < pl->cmax; b *= 2) pl->bucket[pl->nbucket++] = b;
+    pl->bucket[pl->nbucket++] = pl->cmax;
 }
 
 static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc_diag *d) {
@@ -121,19 +162,29 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc
     pl->pc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;
     pl->last = pl->nch ? S - (pl->nch - 1) * pl->pc : 0;
     pl->unrolled = !r->tied && pl->wc;
-    int64_t slots = ((r->k - 1) * pl->cols + 1) * N * F, o = align16(S * N * F); /* hd at 0 */
+    plan_wave(n, pl);
+    int64_t slots = ((r->k - 1) * pl->cols + 1) * N * F, ag = pl->pc * per, a = 0;
+    if (r->k == 2) a = N * r->k * F;
+    if (pl->wave) slots = r->layers * N * F, ag = pl->cmax * N * pl->g_rs, a = pl->cmax * N * pl->a_rs;
+    int64_t o = align16(S * N * F); /* hd at 0 */
     pl->off_md = o;
     o += align16(S * N * F);
     pl->off_ag = o;
-    o += align16(pl->pc * per);
+    o += align16(ag);
     pl->off_sh = o;
     o += align16(slots);
     pl->off_sm = o;
     o += align16(slots);
     pl->off_a = o;
-    if (r->k == 2) o += align16(N * r->k * F);
+    o += align16(a);
     pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */
     pl->gemm_bytes = 0;
+    for (int64_t b = 0; pl->wave && b < pl->nbucket; b++) {
+        cg_gemm gs[2] = {product(pl, P_WAVE, 0, pl->bucket[b]),
+                         product(pl, P_WAVE_PRIO, 0, pl->bucket[b])};
+        for (int k = 0; k < 2; k++)
+            pl->gemm_bytes = max_u64(pl->gemm_bytes, cg_gemm_scratch_bytes(c, &gs[k]));
+    }
     for (int64_t wl = 0; wl < r->wlayers; wl++) {
         cg_gemm gs[5] = {product(pl, P_INPUT, wl, 0), product(pl, P_DEPTH, wl, pl->pc),
                          product(pl, P_DEPTH, wl, pl->last), product(pl, P_SCAN, wl, 0),
@@ -198,6 +249,23 @@ static LLVMValueRef gate(gl *s, LLVMValueRef aoff, LLVMValueRef boff, int g, LLV
     return clip(s, v);
 }
 
+/* Unit q of one cell, its gate block at ag[aoff..], bias at B[boff..]: m = f(af) m[mi] +
+ * f(ai) g(ac) -> m[mi], f(ao) h(m) -> h[mi]; returns the new h. */
+static LLVMValueRef cell(gl *s, LLVMValueRef aoff, LLVMValueRef boff, LLVMValueRef q,
+                         LLVMValueRef m, LLVMValueRef h, LLVMValueRef mi) {
+    cg_ctx *c = s->c;
+    const glc_act *act = s->r->acts;
+    LLVMValueRef i = cg_act_emit(c, &act[0], gate(s, aoff, boff, 0, q));
+    LLVMValueRef o = cg_act_emit(c, &act[0], gate(s, aoff, boff, 1, q));
+    LLVMValueRef f = cg_act_emit(c, &act[0], gate(s, aoff, boff, 2, q));
+    LLVMValueRef g = cg_act_emit(c, &act[1], gate(s, aoff, boff, 3, q));
+    LLVMValueRef mv = cg_fadd(c, cg_fmul(c, f, cg_ldf(c, m, mi)), cg_fmul(c, i, g));
+    cg_stf(c, mv, m, mi);
+    LLVMValueRef hv = cg_fmul(c, o, cg_act_emit(c, &act[2], mv));
+    cg_stf(c, hv, h, mi);
+    return hv;
+}
+
 /* The cell of gate block j of every batch row n at the chunk row t of ag:
  * m = f(af) m[moff(n)+q] + f(ai) g(ac) -> m[moff(n)+q], f(ao) h(m) -> h[moff(n)+q]
  * with moff(n) = mbase + n*F. */
@@ -205,7 +273,6 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
                   LLVMValueRef mbase) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    const glc_act *act = r->acts;
     int64_t F = r->hidden, K1 = r->k + 1;
     LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->wl, &t, &m, &h, &mbase};
     cg_par par; /* batch rows split into tasks when the cells are worth it */
@@ -217,14 +284,7 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
                                 cg_i64(c, j * 4 * F));
     LLVMValueRef moff = cg_madd(c, n, F, mbase);
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
-    LLVMValueRef i = cg_act_emit(c, &act[0], gate(s, aoff, boff, 0, q));
-    LLVMValueRef o = cg_act_emit(c, &act[0], gate(s, aoff, boff, 1, q));
-    LLVMValueRef f = cg_act_emit(c, &act[0], gate(s, aoff, boff, 2, q));
-    LLVMValueRef g = cg_act_emit(c, &act[1], gate(s, aoff, boff, 3, q));
-    LLVMValueRef mi = cg_iadd(c, moff, q);
-    LLVMValueRef mv = cg_fadd(c, cg_fmul(c, f, cg_ldf(c, m, mi)), cg_fmul(c, i, g));
-    cg_stf(c, mv, m, mi);
-    cg_stf(c, cg_fmul(c, o, cg_act_emit(c, &act[2], mv)), h, mi);
+    cell(s, aoff, boff, q, m, h, cg_iadd(c, moff, q));
     cg_cell_loop_end(c, &lq, F);
     cg_loop_end(c, &ln);
     cg_par_end(c, &par);
@@ -361,6 +421,117 @@ static glc_status emit_layer(gl *s) {
     return GLC_OK;
 }
 
+/* ---- the wavefront schedule (plan_wave): K = 1, tied weights ----
+ * Block (t, l) needs (t-1, l) and (t, l-1), so the blocks of one diagonal d = t + l
+ * (layers l in [lo, lo + count)) are independent and share the weights: for each d, in order,
+ *   gather  A[i N + n] = [sh[lo + i, n], hd[d - lo - i, n]]         (count N, 2F)
+ *   ag = A W[0]^T (both gate blocks; with priority only the time block)
+ *   time cells -> sm, sh slot l (with priority also A's first F columns)
+ *   priority: ag block 1 = A W[0, 1]^T (A now holds the new time h)
+ *   depth cells -> md, hd at t
+ * sh, sm hold one (N, F) slot per layer, the time state of the layer's last block; hd, md
+ * are overwritten in place as in the raster order (block (t, l) is the only reader of
+ * (t, l-1)). A product has M = b N rows for the smallest bucket b >= count; the rows past
+ * count N compute on stale A rows (finite: A is zeroed first) and are not read. */
+
+/* Diagonal d's layers [lo, lo + count): lo = max(0, d - T + 1), count = min(L - 1, d) -
+ * lo + 1. */
+static void wave_span(gl *s, LLVMValueRef d, LLVMValueRef *lo, LLVMValueRef *count) {
+    cg_ctx *c = s->c;
+    LLVMValueRef a = cg_addk(c, d, 1 - s->r->grid_size), zero = cg_i64(c, 0);
+    LLVMValueRef lm = cg_i64(c, s->r->layers - 1);
+    *lo = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, a, zero, ""), a, zero, "");
+    LLVMValueRef hi =
+        LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, d, lm, ""), d, lm, "");
+    *count = cg_addk(c, LLVMBuildNSWSub(c->b, hi, *lo, ""), 1);
+}
+
+static void wave_gather(gl *s, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef count) {
+    cg_ctx *c = s->c;
+    int64_t F = s->r->hidden, N = s->r->batch;
+    cg_loop li, ln;
+    LLVMValueRef i = cg_loop_begin_v(c, &li, count);
+    LLVMValueRef l = cg_iadd(c, lo, i), t = LLVMBuildNSWSub(c->b, d, l, "");
+    LLVMValueRef n = cg_loop_begin(c, &ln, N);
+    LLVMValueRef aoff = cg_madd(c, cg_madd(c, i, N, n), s->pl->a_rs, NULL);
+    copy(c, s->a, aoff, s->sh, cg_madd(c, cg_madd(c, l, N, n), F, NULL), F);
+    copy(c, s->a, cg_addk(c, aoff, F), s->hd, cg_madd(c, cg_madd(c, t, N, n), F, NULL), F);
+    cg_loop_end(c, &ln);
+    cg_loop_end(c, &li);
+}
+
+/* Product `kind` (P_WAVE, P_WAVE_PRIO) of count cells, by the smallest bucket holding them. */
+static glc_status wave_product(gl *s, int kind, LLVMValueRef count) {
+    cg_ctx *c = s->c;
+    const gl_plan *pl = s->pl;
+    int64_t F = s->r->hidden, off = kind == P_WAVE_PRIO ? 4 * F : 0;
+    cg_if f[WAVE_MAX_BUCKETS];
+    for (int64_t b = 0; b < pl->nbucket; b++) {
+        bool last = b == pl->nbucket - 1;
+        LLVMValueRef fits = LLVMBuildICmp(c->b, LLVMIntSLE, count, cg_i64(c, pl->bucket[b]), "");
+        if (!last) cg_if_begin(c, &f[b], fits);
+        cg_gemm g = product(pl, kind, 0, pl->bucket[b]);
+        g.a = s->a;
+        weights(s, &g, off * 2 * F);
+        g.y = fptrk(s, s->ag, off);
+        g.scratch = s->gs;
+        GLC_TRY(cg_gemm_emit(c, &g));
+        if (!last) cg_if_else(c, &f[b]);
+    }
+    for (int64_t b = pl->nbucket - 2; b >= 0; b--) cg_if_end(c, &f[b]);
+    return GLC_OK;
+}
+
+/* The cells of gate block j (0 time, 1 depth) of the diagonal: ag row i N + n is block
+ * (d - lo - i, lo + i), batch row n. */
+static void wave_cells(gl *s, int j, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef count) {
+    cg_ctx *c = s->c;
+    const glc_gridlstm_desc *r = s->r;
+    int64_t F = r->hidden, N = r->batch, rows = s->pl->cmax * N;
+    LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->a, &s->sh, &s->sm,
+                            &s->hd, &s->md, &d,     &lo,    &count};
+    cg_par par; /* over the most rows; those past count N do nothing */
+    cg_par_begin(c, &par, rows, rows * F >= CELLS_PAR_MIN, caps, 10, "par");
+    LLVMValueRef act = cg_madd(c, count, N, NULL);
+    LLVMValueRef hi = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, par.hi, act, ""),
+                                      par.hi, act, "");
+    cg_loop lr, lq;
+    LLVMValueRef row = cg_loop_range(c, &lr, par.lo, hi);
+    LLVMValueRef i = LLVMBuildSDiv(c->b, row, cg_i64(c, N), "");
+    LLVMValueRef n = LLVMBuildSRem(c->b, row, cg_i64(c, N), "");
+    LLVMValueRef l = cg_iadd(c, lo, i), slot = j ? LLVMBuildNSWSub(c->b, d, l, "") : l;
+    LLVMValueRef moff = cg_madd(c, cg_madd(c, slot, N, n), F, NULL);
+    LLVMValueRef aoff = cg_madd(c, row, s->pl->g_rs, cg_i64(c, j * 4 * F));
+    LLVMValueRef q = cg_loop_begin(c, &lq, F);
+    LLVMValueRef hv = cell(s, aoff, cg_i64(c, j * 4 * F), q, j ? s->md : s->sm,
+                           j ? s->hd : s->sh, cg_iadd(c, moff, q));
+    if (!j && r->priority) cg_stf(c, hv, s->a, cg_madd(c, row, s->pl->a_rs, q));
+    cg_cell_loop_end(c, &lq, F);
+    cg_loop_end(c, &lr);
+    cg_par_end(c, &par);
+}
+
+static glc_status emit_wave(gl *s) {
+    cg_ctx *c = s->c;
+    const glc_gridlstm_desc *r = s->r;
+    int64_t NF = r->batch * r->hidden;
+    LLVMValueRef zero = cg_i64(c, 0), lo, count;
+    s->wl = zero, s->wl_const = 0;
+    copy(c, s->sh, zero, NULL, NULL, r->layers * NF);
+    copy(c, s->sm, zero, NULL, NULL, r->layers * NF);
+    copy(c, s->a, zero, NULL, NULL, s->pl->cmax * r->batch * s->pl->a_rs);
+    cg_loop ld;
+    LLVMValueRef d = cg_loop_begin(c, &ld, r->grid_size + r->layers - 1);
+    wave_span(s, d, &lo, &count);
+    wave_gather(s, d, lo, count);
+    GLC_TRY(wave_product(s, P_WAVE, count));
+    wave_cells(s, 0, d, lo, count);
+    if (r->priority) GLC_TRY(wave_product(s, P_WAVE_PRIO, count));
+    wave_cells(s, 1, d, lo, count);
+    cg_loop_end(c, &ld);
+    return GLC_OK;
+}
+
 /* hd[p, n] = W_in X(n, :, p) (or X(n, :, p)), md = 0. */
 static glc_status emit_input(gl *s) {
     cg_ctx *c = s->c;
@@ -409,7 +580,9 @@ static glc_status emit_body(gl *s) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
     GLC_TRY(emit_input(s));
-    if (s->pl->unrolled) {
+    if (s->pl->wave) {
+        GLC_TRY(emit_wave(s));
+    } else if (s->pl->unrolled) {
         for (int64_t l = 0; l < r->layers; l++) {
             s->wl_const = l;
             s->wl = cg_i64(c, l);

@@ -25,6 +25,7 @@ typedef struct cfg {
     bool bias, w_in;
     bool constant;              /* weights as constants (else graph inputs) */
     float clip;                 /* 0 = none */
+    int wave;                   /* glc_wavefront: -1 not set (the pass decides), 0, 1 */
     const char *const *acts;    /* 3 names or NULL */
     const float *alpha, *beta;
     int n_alpha, n_beta;
@@ -42,6 +43,7 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     }
     if (c->alpha) glc_node_set_floats(g, id, "activation_alpha", c->alpha, (uint32_t)c->n_alpha);
     if (c->beta) glc_node_set_floats(g, id, "activation_beta", c->beta, (uint32_t)c->n_beta);
+    if (c->wave >= 0) glc_node_set_int(g, id, "glc_wavefront", c->wave);
 }
 
 /* A weight: a graph input, or a constant filled with U(-1, 1). */
@@ -180,6 +182,48 @@ static void test_lower_gridlstm__cells_and_products_split_into_tasks(void **stat
     glc_graph_destroy(g);
 }
 
+/* The wavefront schedule (K = 1, tied, glc_wavefront = 1): diagonals of the (time, layer)
+ * grid as one product each. Grids with fewer steps than layers and more, one step, one
+ * layer; buckets 1, 2, 4, 8 and 11 (cmax 11: every diagonal length 1..11 on the ramps,
+ * products of rows past the diagonal's cells); priority on and off; runtime and constant
+ * weights; batch rows > 1. */
+static void test_lower_gridlstm__wavefront_k1_tied_grids(void **state) {
+    (void)state;
+    static const struct {
+        int64_t N, C, F, L, T;
+        int priority;
+        bool w_in, constant;
+    } g[] = {{2, 3, 4, 3, 7, 1, true, false},  {3, 5, 5, 4, 2, 0, false, true},
+             {1, 4, 6, 11, 20, 1, true, true}, {2, 4, 3, 5, 1, 1, true, false},
+             {2, 3, 4, 1, 6, 0, true, true},   {4, 9, 9, 6, 6, 1, false, false}};
+    for (size_t k = 0; k < sizeof g / sizeof g[0]; k++) {
+        char file[32];
+        snprintf(file, sizeof file, "wave%zu.so", k);
+        check(&(cfg){.k = 1, .N = g[k].N, .C = g[k].C, .F = g[k].F, .L = g[k].L, .S1 = g[k].T,
+                     .tied = 1, .priority = g[k].priority, .bias = true, .w_in = g[k].w_in,
+                     .constant = g[k].constant, .wave = 1},
+              file);
+    }
+}
+
+/* The wavefront's cells with clip and other activations, and split into tasks (cmax N F
+ * = 2 * 4 * 512 cells per diagonal): on the default pool, then bitwise on 1 and 3
+ * threads. */
+static void test_lower_gridlstm__wavefront_activations_clip_and_tasks(void **state) {
+    (void)state;
+    static const char *const acts[3] = {"HardSigmoid", "ScaledTanh", "Softsign"};
+    static const float alpha[2] = {0.3f, 0.9f}, beta[2] = {0.45f, 1.3f};
+    check(&(cfg){.k = 1, .N = 2, .C = 3, .F = 5, .L = 3, .S1 = 5, .tied = 1, .priority = 1,
+                 .bias = true, .w_in = true, .clip = 0.8f, .acts = acts, .alpha = alpha,
+                 .beta = beta, .n_alpha = 2, .n_beta = 2, .wave = 1},
+          "wave_acts.so");
+    glc_graph *g = build(&(cfg){.k = 1, .N = 4, .C = 4, .F = 512, .L = 2, .S1 = 3, .tied = 1,
+                                .priority = 1, .bias = true, .w_in = true, .constant = true,
+                                .wave = 1});
+    cg_check_vs_interp_tol(g, "wave_tasks.so", 1e-4);
+    glc_graph_destroy(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_gridlstm__k1_two_layers_untied_w_in_bias_runtime_weights),
@@ -193,6 +237,8 @@ int main(void) {
         cmocka_unit_test(test_lower_gridlstm__chunked_positions_k2_batch4),
         cmocka_unit_test(test_lower_gridlstm__chunked_positions_k1_unrolled_layers),
         cmocka_unit_test(test_lower_gridlstm__cells_and_products_split_into_tasks),
+        cmocka_unit_test(test_lower_gridlstm__wavefront_k1_tied_grids),
+        cmocka_unit_test(test_lower_gridlstm__wavefront_activations_clip_and_tasks),
     };
     return cmocka_run_group_tests_name("lower_gridlstm", tests, group_setup, group_teardown);
 }
