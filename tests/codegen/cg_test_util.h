@@ -64,8 +64,9 @@ static inline bool cg_attr_chosen(const glc_graph *g, const char *name) {
 }
 
 /* Compiles g to <tmpdir>/<file> and opens it. The recurrent nodes hoist their input
- * projections and fuse their cells as the pipeline's hoist-projections and fuse-cell
- * passes choose, unless the test set glc_hoist_steps or glc_fuse_cell itself. */
+ * projections, fuse their cells and run as wavefronts as the pipeline's hoist-projections,
+ * fuse-cell and wavefront passes choose, unless the test set glc_hoist_steps, glc_fuse_cell
+ * or glc_wavefront itself. */
 static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
     glc_diag d;
     memset(&d, 0, sizeof d);
@@ -75,6 +76,8 @@ static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
         fail_msg("hoist-projections: %s", d.msg);
     if (!cg_attr_chosen(g, "glc_fuse_cell") && glc_pass_fuse_cell(g, &cx))
         fail_msg("fuse-cell: %s", d.msg);
+    if (!cg_attr_chosen(g, "glc_wavefront") && glc_pass_wavefront(g, &cx))
+        fail_msg("wavefront: %s", d.msg);
     char path[700];
     snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
     glc_codegen_options o = glc_codegen_defaults();
