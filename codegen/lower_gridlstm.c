@@ -46,6 +46,10 @@
  * Scratch is workspace (lower_gridlstm_scratch, passed after the inputs), each part starting
  * on a 64-byte boundary: hd, md (S, N, F), ag (Pc, N, (K+1)4F), sh, sm ((K-1)*cols + 1, N, F),
  * a (N, K*F) (K = 2 only: for K = 1 the one slot is A), then the products' own scratch.
+ *
+ * That is the raster order. A node marked glc_wavefront (the wavefront pass: K = 2, or K = 1
+ * with tied weights) runs its anti-diagonals instead, each diagonal's blocks as one product
+ * (emit_wave, below; its scratch parts are sized by plan_wave).
  */
 #include "cg_impl.h"
 #include "gridlstm.h"
@@ -59,15 +63,16 @@ enum { WAVE_MAX_BUCKETS = 32 };
 /* The static plan, shared by lower_gridlstm_scratch() and lower_gridlstm(). */
 typedef struct gl_plan {
     glc_gridlstm_desc r;
-    const float *wc, *winc;         /* W and W_in as host data when constant, else NULL */
-    int64_t rows, cols;             /* the grid as rows x cols */
-    int64_t pc, nch, last;          /* positions per chunk, chunks, positions in the last */
-    bool unrolled;                  /* layers unrolled at compile time (untied, constant W) */
-    bool wave;                      /* anti-diagonal wavefronts over (t, l) (glc_wavefront) */
+    const float *wc, *winc; /* W and W_in as host data when constant, else NULL */
+    int64_t rows, cols;     /* the grid as rows x cols */
+    int64_t pc, nch, last;  /* positions per chunk, chunks, positions in the last */
+    bool unrolled;          /* layers unrolled at compile time (untied, constant W) */
+    bool wave;              /* anti-diagonal wavefronts over (t, l) (glc_wavefront) */
+    int64_t wu, wv;         /* wave: the grid waved over, u x v (see emit_wave) */
     int64_t cmax, nbucket, bucket[WAVE_MAX_BUCKETS]; /* wave: cells per diagonal, product sizes */
-    int64_t a_rs, g_rs;             /* wave: row strides of A and of its gates (ag) */
+    int64_t a_rs, g_rs; /* wave: row strides of A and of its gates (ag) */
     int64_t off_md, off_ag, off_sh, off_sm, off_a, floats; /* scratch parts (floats) */
-    uint64_t gemm_bytes;            /* the products' scratch, at byte offset floats*4 */
+    uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } gl_plan;
 
 enum { P_INPUT, P_DEPTH, P_SCAN, P_PRIO, P_WAVE, P_WAVE_PRIO }; /* the node's products */
@@ -97,9 +102,10 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
                          .y_rs = N * F,
                          .b_const = pl->winc};
     const float *w = pl->wc ? pl->wc + wl * K1 * 4 * F * K1 * F : NULL;
+    int64_t blocks = kind == P_WAVE_PRIO ? 1 : r->priority ? K : K1; /* wave: gate blocks */
     if (kind == P_WAVE || kind == P_WAVE_PRIO) /* count cells: A (count N, K1 F) */
         return (cg_gemm){.M = count * N,
-                         .N = (r->priority ? 1 : K1) * 4 * F,
+                         .N = blocks * 4 * F,
                          .K = K1 * F,
                          .a_rs = pl->a_rs,
                          .a_cs = 1,
@@ -107,8 +113,15 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
                          .b_cs = K1 * F,
                          .y_rs = pl->g_rs,
                          .b_const = w && kind == P_WAVE_PRIO ? w + K * 4 * F * K1 * F : w};
-    cg_gemm g = {.M = N, .K = KF, .a_rs = KF, .a_cs = 1, .b_rs = 1, .b_cs = K1 * F,
-                 .y_rs = K1 * 4 * F, .accumulate = true, .b_const = w};
+    cg_gemm g = {.M = N,
+                 .K = KF,
+                 .a_rs = KF,
+                 .a_cs = 1,
+                 .b_rs = 1,
+                 .b_cs = K1 * F,
+                 .y_rs = K1 * 4 * F,
+                 .accumulate = true,
+                 .b_const = w};
     if (kind == P_DEPTH) {
         g.M = count * N, g.N = K1 * 4 * F, g.K = F, g.a_rs = F, g.accumulate = false;
         if (w) g.b_const = w + KF;
@@ -121,10 +134,6 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
     return g;
 }
 
-/* The wavefront schedule (K = 1, tied weights, glc_wavefront set): the diagonals d = t + l
- * of the (time, layer) grid hold up to cmax = min(T, L) cells, products of 1, 2, 4, ..
- * cells (the powers of two below cmax) and of cmax; a diagonal uses the smallest that
- * holds its cells. */
 /* A row stride of at least n floats, whole cache lines, and not a multiple of 1 KiB: the
  * products' tiles read and write 6-12 rows at once, which at a stride of 4 KiB would all
  * fall in one L1 set (W4 batch 8: 18 % slower). */
@@ -133,16 +142,23 @@ static int64_t row_stride(int64_t n) {
     return n % 256 ? n : n + 16;
 }
 
+/* The wavefront schedule (glc_wavefront set; K = 2, or K = 1 with tied weights): the
+ * diagonals of the u x v grid (emit_wave) hold up to cmax = min(u, v) blocks; products of
+ * 1, 2, 4, .. blocks (the powers of two below cmax) and of cmax; a diagonal uses the
+ * smallest that holds its blocks. */
 static void plan_wave(const glc_node *n, gl_plan *pl) {
     const glc_gridlstm_desc *r = &pl->r;
-    int64_t T = r->grid_size, L = r->layers;
-    pl->cmax = T < L ? T : L;
-    pl->wave = glc_attr_int(n, "glc_wavefront", 0) && r->k == 1 && r->tied && pl->cmax >= 1;
+    int64_t K1 = r->k + 1;
+    pl->wu = r->k == 1 ? r->layers : pl->rows;
+    pl->wv = r->k == 1 ? r->grid_size : pl->cols;
+    pl->cmax = pl->wu < pl->wv ? pl->wu : pl->wv;
+    pl->wave = glc_attr_int(n, "glc_wavefront", 0) && (r->k == 2 || r->tied) && pl->cmax >= 1;
     pl->nbucket = 0;
-    pl->a_rs = row_stride(2 * r->hidden);
-    pl->g_rs = row_stride(8 * r->hidden);
+    pl->a_rs = row_stride(K1 * r->hidden);
+    pl->g_rs = row_stride(K1 * 4 * r->hidden);
     if (!pl->wave) return;
-    for (int64_t b = 1; b < pl->cmax; b *= 2) pl->bucket[pl->nbucket++] = b;
+    for (int64_t b = 1; b < pl->cmax; b *= 2)
+        pl->bucket[pl->nbucket++] = b;
     pl->bucket[pl->nbucket++] = pl->cmax;
 }
 
@@ -165,7 +181,9 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc
     plan_wave(n, pl);
     int64_t slots = ((r->k - 1) * pl->cols + 1) * N * F, ag = pl->pc * per, a = 0;
     if (r->k == 2) a = N * r->k * F;
-    if (pl->wave) slots = r->layers * N * F, ag = pl->cmax * N * pl->g_rs, a = pl->cmax * N * pl->a_rs;
+    if (pl->wave)
+        slots = (r->k == 1 ? r->layers : pl->rows + pl->cols) * N * F, ag = pl->cmax * N * pl->g_rs,
+        a = pl->cmax * N * pl->a_rs;
     int64_t o = align16(S * N * F); /* hd at 0 */
     pl->off_md = o;
     o += align16(S * N * F);
@@ -206,12 +224,12 @@ typedef struct gl {
     cg_ctx *c;
     const glc_gridlstm_desc *r;
     const gl_plan *pl;
-    LLVMValueRef y;                      /* output Y */
-    LLVMValueRef x, w, bias, win;        /* inputs; bias, win NULL if absent */
-    LLVMValueRef hd, md, ag, sh, sm, a;  /* scratch parts (a: K = 2) */
-    LLVMValueRef gs;                     /* the products' scratch, or NULL */
-    LLVMValueRef wl;                     /* weight layer (0-based), i64 */
-    int64_t wl_const;                    /* the same when unrolled, else -1 */
+    LLVMValueRef y;                     /* output Y */
+    LLVMValueRef x, w, bias, win;       /* inputs; bias, win NULL if absent */
+    LLVMValueRef hd, md, ag, sh, sm, a; /* scratch parts (a: K = 2) */
+    LLVMValueRef gs;                    /* the products' scratch, or NULL */
+    LLVMValueRef wl;                    /* weight layer (0-based), i64 */
+    int64_t wl_const;                   /* the same when unrolled, else -1 */
 } gl;
 
 static LLVMValueRef fptr(gl *s, LLVMValueRef base, LLVMValueRef off) {
@@ -280,8 +298,8 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     LLVMValueRef boff = cg_madd(c, s->wl, K1 * 4 * F, cg_i64(c, j * 4 * F));
     cg_loop ln, lq;
     LLVMValueRef n = cg_loop_range(c, &ln, par.lo, par.hi);
-    LLVMValueRef aoff = cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), K1 * 4 * F,
-                                cg_i64(c, j * 4 * F));
+    LLVMValueRef aoff =
+        cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), K1 * 4 * F, cg_i64(c, j * 4 * F));
     LLVMValueRef moff = cg_madd(c, n, F, mbase);
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
     cell(s, aoff, boff, q, m, h, cg_iadd(c, moff, q));
@@ -421,113 +439,138 @@ static glc_status emit_layer(gl *s) {
     return GLC_OK;
 }
 
-/* ---- the wavefront schedule (plan_wave): K = 1, tied weights ----
- * Block (t, l) needs (t-1, l) and (t, l-1), so the blocks of one diagonal d = t + l
- * (layers l in [lo, lo + count)) are independent and share the weights: for each d, in order,
- *   gather  A[i N + n] = [sh[lo + i, n], hd[d - lo - i, n]]         (count N, 2F)
- *   ag = A W[0]^T (both gate blocks; with priority only the time block)
- *   time cells -> sm, sh slot l (with priority also A's first F columns)
- *   priority: ag block 1 = A W[0, 1]^T (A now holds the new time h)
- *   depth cells -> md, hd at t
- * sh, sm hold one (N, F) slot per layer, the time state of the layer's last block; hd, md
- * are overwritten in place as in the raster order (block (t, l) is the only reader of
- * (t, l-1)). A product has M = b N rows for the smallest bucket b >= count; the rows past
- * count N compute on stale A rows (finite: A is zeroed first) and are not read. */
+/* ---- the wavefront schedule (plan_wave) ----
+ * Block (p, l) needs only its predecessors along the scanned axes and (p, l-1), so the
+ * blocks of one anti-diagonal of a u x v grid whose blocks share weights are independent:
+ *   K = 1, tied: u = the layers, v = time; block (u, v) is (t, l) = (v, u), one wave for
+ *           the whole node; the scanned slot of block (t, l) is layer l's
+ *   K = 2:  u = rows, v = columns of one layer (layer by layer); block (r, c) reads the
+ *           axis-0 slot of column c (the block above) and the axis-1 slot of row r (the
+ *           block to the left)
+ * For each diagonal d = u + v in order, blocks u in [lo, lo + count):
+ *   gather  A[i N + n] = [the K scanned slots' h of block lo + i, hd at its position]
+ *   ag = A W[l]^T (all K + 1 gate blocks; with priority only the K scanned ones)
+ *   scanned cells -> sm, sh slots (with priority also A's first K F columns)
+ *   priority: ag block K = A W[l, K]^T (A now holds the new scanned h)
+ *   depth cells -> md, hd at the position
+ * sh, sm hold one (N, F) slot per layer (K = 1) or per column then per row (K = 2), all
+ * zero when a wave starts; hd, md are overwritten in place as in the raster order (block
+ * (p, l) is the only reader of (p, l-1)). Rows of A and ag are padded (row_stride). A
+ * product has M = b N rows for the smallest bucket b >= count; the rows past count N
+ * compute on stale A rows (finite: A is zeroed first) and are not read. */
 
-/* Diagonal d's layers [lo, lo + count): lo = max(0, d - T + 1), count = min(L - 1, d) -
- * lo + 1. */
+/* Diagonal d's blocks u in [lo, lo + count): lo = max(0, d - v + 1), up to min(u - 1, d). */
 static void wave_span(gl *s, LLVMValueRef d, LLVMValueRef *lo, LLVMValueRef *count) {
     cg_ctx *c = s->c;
-    LLVMValueRef a = cg_addk(c, d, 1 - s->r->grid_size), zero = cg_i64(c, 0);
-    LLVMValueRef lm = cg_i64(c, s->r->layers - 1);
+    LLVMValueRef a = cg_addk(c, d, 1 - s->pl->wv), zero = cg_i64(c, 0);
+    LLVMValueRef um = cg_i64(c, s->pl->wu - 1);
     *lo = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, a, zero, ""), a, zero, "");
-    LLVMValueRef hi =
-        LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, d, lm, ""), d, lm, "");
+    LLVMValueRef hi = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, d, um, ""), d, um, "");
     *count = cg_addk(c, LLVMBuildNSWSub(c->b, hi, *lo, ""), 1);
+}
+
+/* Block lo + i of diagonal d: the offsets (floats) of its batch row n in its scanned slots
+ * (slot[j], into sh/sm) and at its position (*pos, into hd/md). */
+static void wave_block(gl *s, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef i, LLVMValueRef n,
+                       LLVMValueRef slot[2], LLVMValueRef *pos) {
+    cg_ctx *c = s->c;
+    int64_t F = s->r->hidden, N = s->r->batch, cols = s->pl->cols;
+    LLVMValueRef u = cg_iadd(c, lo, i), v = LLVMBuildNSWSub(c->b, d, u, "");
+    LLVMValueRef sl[2] = {u, NULL}, p = v; /* K = 1: layer u, time v */
+    if (s->r->k == 2) sl[0] = v, sl[1] = cg_addk(c, u, cols), p = cg_madd(c, u, cols, v);
+    for (int j = 0; j < s->r->k; j++)
+        slot[j] = cg_madd(c, cg_madd(c, sl[j], N, n), F, NULL);
+    *pos = cg_madd(c, cg_madd(c, p, N, n), F, NULL);
 }
 
 static void wave_gather(gl *s, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef count) {
     cg_ctx *c = s->c;
-    int64_t F = s->r->hidden, N = s->r->batch;
+    int64_t F = s->r->hidden, N = s->r->batch, K = s->r->k;
     cg_loop li, ln;
     LLVMValueRef i = cg_loop_begin_v(c, &li, count);
-    LLVMValueRef l = cg_iadd(c, lo, i), t = LLVMBuildNSWSub(c->b, d, l, "");
-    LLVMValueRef n = cg_loop_begin(c, &ln, N);
+    LLVMValueRef n = cg_loop_begin(c, &ln, N), slot[2], pos;
+    wave_block(s, d, lo, i, n, slot, &pos);
     LLVMValueRef aoff = cg_madd(c, cg_madd(c, i, N, n), s->pl->a_rs, NULL);
-    copy(c, s->a, aoff, s->sh, cg_madd(c, cg_madd(c, l, N, n), F, NULL), F);
-    copy(c, s->a, cg_addk(c, aoff, F), s->hd, cg_madd(c, cg_madd(c, t, N, n), F, NULL), F);
+    for (int j = 0; j < K; j++)
+        copy(c, s->a, cg_addk(c, aoff, j * F), s->sh, slot[j], F);
+    copy(c, s->a, cg_addk(c, aoff, K * F), s->hd, pos, F);
     cg_loop_end(c, &ln);
     cg_loop_end(c, &li);
 }
 
-/* Product `kind` (P_WAVE, P_WAVE_PRIO) of count cells, by the smallest bucket holding them. */
+/* Product `kind` (P_WAVE, P_WAVE_PRIO) of count blocks, by the smallest bucket holding them. */
 static glc_status wave_product(gl *s, int kind, LLVMValueRef count) {
     cg_ctx *c = s->c;
     const gl_plan *pl = s->pl;
-    int64_t F = s->r->hidden, off = kind == P_WAVE_PRIO ? 4 * F : 0;
+    int64_t F = s->r->hidden, K = s->r->k, col = kind == P_WAVE_PRIO ? K * 4 * F : 0;
     cg_if f[WAVE_MAX_BUCKETS];
     for (int64_t b = 0; b < pl->nbucket; b++) {
         bool last = b == pl->nbucket - 1;
         LLVMValueRef fits = LLVMBuildICmp(c->b, LLVMIntSLE, count, cg_i64(c, pl->bucket[b]), "");
         if (!last) cg_if_begin(c, &f[b], fits);
-        cg_gemm g = product(pl, kind, 0, pl->bucket[b]);
+        cg_gemm g = product(pl, kind, s->wl_const < 0 ? 0 : s->wl_const, pl->bucket[b]);
         g.a = s->a;
-        weights(s, &g, off * 2 * F);
-        g.y = fptrk(s, s->ag, off);
+        weights(s, &g, col * (K + 1) * F);
+        g.y = fptrk(s, s->ag, col);
         g.scratch = s->gs;
         GLC_TRY(cg_gemm_emit(c, &g));
         if (!last) cg_if_else(c, &f[b]);
     }
-    for (int64_t b = pl->nbucket - 2; b >= 0; b--) cg_if_end(c, &f[b]);
+    for (int64_t b = pl->nbucket - 2; b >= 0; b--)
+        cg_if_end(c, &f[b]);
     return GLC_OK;
 }
 
-/* The cells of gate block j (0 time, 1 depth) of the diagonal: ag row i N + n is block
- * (d - lo - i, lo + i), batch row n. */
+/* The cells of gate block j (< K: scanned axis j, K: depth) of the diagonal's blocks: ag
+ * row i N + n is block lo + i, batch row n. */
 static void wave_cells(gl *s, int j, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef count) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    int64_t F = r->hidden, N = r->batch, rows = s->pl->cmax * N;
-    LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->a, &s->sh, &s->sm,
-                            &s->hd, &s->md, &d,     &lo,    &count};
+    int64_t F = r->hidden, N = r->batch, K = r->k, rows = s->pl->cmax * N;
+    LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->a, &s->sh, &s->sm, &s->hd,
+                            &s->md, &s->wl,   &d,    &lo,    &count};
     cg_par par; /* over the most rows; those past count N do nothing */
-    cg_par_begin(c, &par, rows, rows * F >= CELLS_PAR_MIN, caps, 10, "par");
+    cg_par_begin(c, &par, rows, rows * F >= CELLS_PAR_MIN, caps, 11, "par");
     LLVMValueRef act = cg_madd(c, count, N, NULL);
-    LLVMValueRef hi = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, par.hi, act, ""),
-                                      par.hi, act, "");
+    LLVMValueRef hi =
+        LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, par.hi, act, ""), par.hi, act, "");
     cg_loop lr, lq;
-    LLVMValueRef row = cg_loop_range(c, &lr, par.lo, hi);
+    LLVMValueRef row = cg_loop_range(c, &lr, par.lo, hi), slot[2], pos;
     LLVMValueRef i = LLVMBuildSDiv(c->b, row, cg_i64(c, N), "");
-    LLVMValueRef n = LLVMBuildSRem(c->b, row, cg_i64(c, N), "");
-    LLVMValueRef l = cg_iadd(c, lo, i), slot = j ? LLVMBuildNSWSub(c->b, d, l, "") : l;
-    LLVMValueRef moff = cg_madd(c, cg_madd(c, slot, N, n), F, NULL);
+    wave_block(s, d, lo, i, LLVMBuildSRem(c->b, row, cg_i64(c, N), ""), slot, &pos);
+    LLVMValueRef moff = j < K ? slot[j] : pos;
     LLVMValueRef aoff = cg_madd(c, row, s->pl->g_rs, cg_i64(c, j * 4 * F));
+    LLVMValueRef boff = cg_madd(c, s->wl, (K + 1) * 4 * F, cg_i64(c, j * 4 * F));
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
-    LLVMValueRef hv = cell(s, aoff, cg_i64(c, j * 4 * F), q, j ? s->md : s->sm,
-                           j ? s->hd : s->sh, cg_iadd(c, moff, q));
-    if (!j && r->priority) cg_stf(c, hv, s->a, cg_madd(c, row, s->pl->a_rs, q));
+    LLVMValueRef hv =
+        cell(s, aoff, boff, q, j < K ? s->sm : s->md, j < K ? s->sh : s->hd, cg_iadd(c, moff, q));
+    if (j < K && r->priority)
+        cg_stf(c, hv, s->a, cg_madd(c, row, s->pl->a_rs, cg_addk(c, q, j * F)));
     cg_cell_loop_end(c, &lq, F);
     cg_loop_end(c, &lr);
     cg_par_end(c, &par);
 }
 
+/* One wave (plan_wave): the whole node for K = 1, layer s->wl for K = 2. */
 static glc_status emit_wave(gl *s) {
     cg_ctx *c = s->c;
+    const gl_plan *pl = s->pl;
     const glc_gridlstm_desc *r = s->r;
-    int64_t NF = r->batch * r->hidden;
+    int64_t NF = r->batch * r->hidden, K = r->k;
+    int64_t slots = (K == 1 ? r->layers : pl->rows + pl->cols) * NF;
     LLVMValueRef zero = cg_i64(c, 0), lo, count;
-    s->wl = zero, s->wl_const = 0;
-    copy(c, s->sh, zero, NULL, NULL, r->layers * NF);
-    copy(c, s->sm, zero, NULL, NULL, r->layers * NF);
-    copy(c, s->a, zero, NULL, NULL, s->pl->cmax * r->batch * s->pl->a_rs);
+    copy(c, s->sh, zero, NULL, NULL, slots);
+    copy(c, s->sm, zero, NULL, NULL, slots);
+    copy(c, s->a, zero, NULL, NULL, pl->cmax * r->batch * pl->a_rs);
     cg_loop ld;
-    LLVMValueRef d = cg_loop_begin(c, &ld, r->grid_size + r->layers - 1);
+    LLVMValueRef d = cg_loop_begin(c, &ld, pl->wu + pl->wv - 1);
     wave_span(s, d, &lo, &count);
     wave_gather(s, d, lo, count);
     GLC_TRY(wave_product(s, P_WAVE, count));
-    wave_cells(s, 0, d, lo, count);
+    for (int j = 0; j < K; j++)
+        wave_cells(s, j, d, lo, count);
     if (r->priority) GLC_TRY(wave_product(s, P_WAVE_PRIO, count));
-    wave_cells(s, 1, d, lo, count);
+    wave_cells(s, (int)K, d, lo, count);
     cg_loop_end(c, &ld);
     return GLC_OK;
 }
@@ -579,21 +622,24 @@ static void emit_output(gl *s) {
 static glc_status emit_body(gl *s) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
+    glc_status (*layer)(gl *) = s->pl->wave ? emit_wave : emit_layer;
     GLC_TRY(emit_input(s));
-    if (s->pl->wave) {
+    if (s->pl->wave && r->k == 1) { /* tied: one wave over (time, layer) */
+        s->wl_const = 0;
+        s->wl = cg_i64(c, 0);
         GLC_TRY(emit_wave(s));
     } else if (s->pl->unrolled) {
         for (int64_t l = 0; l < r->layers; l++) {
             s->wl_const = l;
             s->wl = cg_i64(c, l);
-            GLC_TRY(emit_layer(s));
+            GLC_TRY(layer(s));
         }
     } else {
         cg_loop ll;
         LLVMValueRef l = cg_loop_begin(c, &ll, r->layers);
         s->wl_const = r->tied ? 0 : -1;
         s->wl = r->tied ? cg_i64(c, 0) : l;
-        GLC_TRY(emit_layer(s));
+        GLC_TRY(layer(s));
         cg_loop_end(c, &ll);
     }
     emit_output(s);
@@ -616,12 +662,12 @@ glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
             .w = in[GLC_GL_W],
             .bias = in[GLC_GL_B],
             .win = in[GLC_GL_W_IN]};
-    s.hd = scratch;                            /* (S, N, F) */
-    s.md = fptrk(&s, scratch, pl.off_md);      /* (S, N, F) */
-    s.ag = fptrk(&s, scratch, pl.off_ag);      /* (Pc, N, (K+1)4F) */
-    s.sh = fptrk(&s, scratch, pl.off_sh);      /* ((K-1)*cols + 1, N, F) */
-    s.sm = fptrk(&s, scratch, pl.off_sm);      /* ((K-1)*cols + 1, N, F) */
-    s.a = fptrk(&s, scratch, pl.off_a);        /* (N, K*F), K = 2 */
+    s.hd = scratch;                       /* (S, N, F) */
+    s.md = fptrk(&s, scratch, pl.off_md); /* (S, N, F) */
+    s.ag = fptrk(&s, scratch, pl.off_ag); /* (Pc, N, (K+1)4F) */
+    s.sh = fptrk(&s, scratch, pl.off_sh); /* ((K-1)*cols + 1, N, F) */
+    s.sm = fptrk(&s, scratch, pl.off_sm); /* ((K-1)*cols + 1, N, F) */
+    s.a = fptrk(&s, scratch, pl.off_a);   /* (N, K*F), K = 2 */
     s.gs = pl.gemm_bytes ? fptrk(&s, scratch, pl.floats) : NULL;
     if (s.y) GLC_TRY(emit_body(&s));
     cg_kernel_end(c);

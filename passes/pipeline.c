@@ -22,7 +22,7 @@ const glc_pass_info glc_pipeline[] = {
     {"fuse-cell", "Mark LSTM nodes whose cell update runs in the recurrent product's epilogue "
                   "(glc_fuse_cell)",
      glc_pass_fuse_cell},
-    {"wavefront", "Mark tied K = 1 GridLSTM nodes run as anti-diagonal wavefronts (glc_wavefront)",
+    {"wavefront", "Mark GridLSTM nodes run as anti-diagonal wavefronts (glc_wavefront)",
      glc_pass_wavefront},
 };
 const int glc_pipeline_len = (int)(sizeof glc_pipeline / sizeof glc_pipeline[0]);

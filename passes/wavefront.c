@@ -2,19 +2,24 @@
  * wavefront.c -- mark the GridLSTM nodes the lowering runs as anti-diagonal wavefronts
  * (attribute glc_wavefront = 1).
  *
- * Block (p, l) of a Grid LSTM needs only (p - e_j, l) along each scanned axis and
- * (p, l - 1) below it, so the blocks of one anti-diagonal are independent. With K = 1
- * (time x depth, the character model) and tied weights every block multiplies the same
- * matrix, so the up to min(T, L) blocks of a diagonal d = t + l are one product of
- * min(T, L) times the rows (codegen/lower_gridlstm.c): the weights are streamed once per
- * diagonal instead of once per block, and the products are taller. In raster order (the
- * default, and at -O0) the lowering instead hoists each layer's depth half out of the
- * recurrence into one product over the positions and runs the scanned half block by
- * block. Measured on W4 (6 layers x 512, T = 50, 2 threads): see the README.
+ * Block (p, l) of a Grid LSTM needs only its predecessors along the scanned axes and
+ * (p, l - 1), so the blocks of one anti-diagonal are independent; where they also share
+ * their weights, a diagonal's blocks are one product with that many times the rows
+ * (codegen/lower_gridlstm.c): the weights are streamed once per diagonal instead of once
+ * per block, and the products are taller.
+ *   K = 2 (rows x columns, each layer in turn): the diagonals r + c of a layer, up to
+ *         min(rows, columns) blocks; tied or not.
+ *   K = 1 (time x depth) with tied weights: the diagonals t + l of the (time, layer) grid,
+ *         up to min(T, L) blocks. Untied, the blocks of a diagonal multiply different
+ *         layers' matrices, so those stay in raster order.
+ * In raster order (unmarked nodes, and every node at -O0) the lowering runs block by block
+ * and hoists each layer's depth half out of the recurrence into one product over the
+ * positions. Grids whose diagonals hold one block (one row or column; K = 1: one step or
+ * one layer) are left in raster order. Measured (2 threads, medians of alternating `glc
+ * bench` runs): W4 (K = 1, tied, 6 x 512, T = 50) 26.3 -> 16.3 ms at batch 1, 475 -> 435
+ * ms at batch 32; K = 2, 16 x 16, 2 untied layers of 128: 12.4 -> 7.4 ms at batch 1, 66.8
+ * -> 40.0 ms at batch 8.
  *
- * Left in raster order: untied weights (a diagonal's blocks multiply different layers'
- * matrices), K = 2 (not implemented: the blocks of a layer's (row, column) diagonals
- * would share weights too), and grids with one step or one layer (diagonals of one block).
  * The pass only annotates (a node it marks gets glc_wavefront = 1 whatever it carried;
  * others keep theirs); outputs agree either way up to the products' rounding.
  */
@@ -25,8 +30,9 @@ static bool wavefront(const glc_graph *g, const glc_node *n) {
     if (n->op != GLC_OP_GRIDLSTM) return false;
     glc_gridlstm_desc r;
     glc_diag d;
-    return glc_gridlstm_desc_read(g, n, &r, &d) == GLC_OK && r.k == 1 && r.tied &&
-           r.layers >= 2 && r.grid_size >= 2;
+    if (glc_gridlstm_desc_read(g, n, &r, &d) != GLC_OK) return false;
+    if (r.k == 2) return r.grid[0] >= 2 && r.grid[1] >= 2;
+    return r.tied && r.layers >= 2 && r.grid_size >= 2;
 }
 
 glc_status glc_pass_wavefront(glc_graph *g, glc_pass_ctx *cx) {

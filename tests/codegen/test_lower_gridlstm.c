@@ -224,6 +224,31 @@ static void test_lower_gridlstm__wavefront_activations_clip_and_tasks(void **sta
     glc_graph_destroy(g);
 }
 
+/* The wavefront schedule for K = 2 (glc_wavefront = 1): each layer's (row, column)
+ * diagonals as one product each. Grids wider and taller than long (cmax 3 and 4: buckets
+ * 1, 2 and 3 or 4), one row and one column (diagonals of one block), tied and untied
+ * (unrolled constant layers, and a run-time layer loop), priority on and off, batch rows
+ * > 1. */
+static void test_lower_gridlstm__wavefront_k2_grids(void **state) {
+    (void)state;
+    static const struct {
+        int64_t N, C, F, L, S1, S2;
+        int tied, priority;
+        bool w_in, constant;
+    } g[] = {{2, 3, 4, 2, 3, 7, 0, 1, true, false}, {1, 5, 5, 3, 6, 4, 1, 0, false, true},
+             {3, 2, 3, 2, 1, 5, 0, 1, true, true},  {2, 4, 4, 2, 5, 1, 1, 1, true, false},
+             {2, 3, 6, 3, 4, 4, 0, 0, true, true},  {4, 6, 7, 2, 5, 6, 1, 1, true, true}};
+    for (size_t k = 0; k < sizeof g / sizeof g[0]; k++) {
+        char file[32];
+        snprintf(file, sizeof file, "wave2d%zu.so", k);
+        check(&(cfg){.k = 2, .N = g[k].N, .C = g[k].C, .F = g[k].F, .L = g[k].L,
+                     .S1 = g[k].S1, .S2 = g[k].S2, .tied = g[k].tied,
+                     .priority = g[k].priority, .bias = true, .w_in = g[k].w_in,
+                     .constant = g[k].constant, .wave = 1},
+              file);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_gridlstm__k1_two_layers_untied_w_in_bias_runtime_weights),
@@ -239,6 +264,7 @@ int main(void) {
         cmocka_unit_test(test_lower_gridlstm__cells_and_products_split_into_tasks),
         cmocka_unit_test(test_lower_gridlstm__wavefront_k1_tied_grids),
         cmocka_unit_test(test_lower_gridlstm__wavefront_activations_clip_and_tasks),
+        cmocka_unit_test(test_lower_gridlstm__wavefront_k2_grids),
     };
     return cmocka_run_group_tests_name("lower_gridlstm", tests, group_setup, group_teardown);
 }
