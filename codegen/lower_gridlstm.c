@@ -59,6 +59,8 @@ enum { CELLS_PAR_MIN = 4096 };
 /* Wavefront products: one per power of two below the most cells of a diagonal, and one for
  * the most (cmax <= 2^30: the grid's positions bound it). */
 enum { WAVE_MAX_BUCKETS = 32 };
+/* Floats of a wavefront's gathered A from which tasks copy them. */
+enum { GATHER_PAR_MIN = 1 << 16 };
 
 /* The static plan, shared by lower_gridlstm_scratch() and lower_gridlstm(). */
 typedef struct gl_plan {
@@ -483,19 +485,32 @@ static void wave_block(gl *s, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef i, L
     *pos = cg_madd(c, cg_madd(c, p, N, n), F, NULL);
 }
 
+/* Rows [par.lo, min(par.hi, count N)) of a diagonal's rows: the active part of a task. */
+static LLVMValueRef wave_rows_end(gl *s, const cg_par *par, LLVMValueRef count) {
+    cg_ctx *c = s->c;
+    LLVMValueRef act = cg_madd(c, count, s->r->batch, NULL);
+    LLVMValueRef lt = LLVMBuildICmp(c->b, LLVMIntSLT, par->hi, act, "");
+    return LLVMBuildSelect(c->b, lt, par->hi, act, "");
+}
+
+/* A's rows: tasks over them from GATHER_PAR_MIN floats (W4 batch 32: 2.5 % of the time
+ * when serial). */
 static void wave_gather(gl *s, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef count) {
     cg_ctx *c = s->c;
-    int64_t F = s->r->hidden, N = s->r->batch, K = s->r->k;
-    cg_loop li, ln;
-    LLVMValueRef i = cg_loop_begin_v(c, &li, count);
-    LLVMValueRef n = cg_loop_begin(c, &ln, N), slot[2], pos;
-    wave_block(s, d, lo, i, n, slot, &pos);
-    LLVMValueRef aoff = cg_madd(c, cg_madd(c, i, N, n), s->pl->a_rs, NULL);
+    int64_t F = s->r->hidden, N = s->r->batch, K = s->r->k, rows = s->pl->cmax * N;
+    LLVMValueRef *caps[] = {&s->a, &s->sh, &s->hd, &d, &lo, &count};
+    cg_par par;
+    cg_par_begin(c, &par, rows, rows * (K + 1) * F >= GATHER_PAR_MIN, caps, 6, "gather");
+    cg_loop lr;
+    LLVMValueRef row = cg_loop_range(c, &lr, par.lo, wave_rows_end(s, &par, count)), slot[2], pos;
+    LLVMValueRef i = LLVMBuildSDiv(c->b, row, cg_i64(c, N), "");
+    wave_block(s, d, lo, i, LLVMBuildSRem(c->b, row, cg_i64(c, N), ""), slot, &pos);
+    LLVMValueRef aoff = cg_madd(c, row, s->pl->a_rs, NULL);
     for (int j = 0; j < K; j++)
         copy(c, s->a, cg_addk(c, aoff, j * F), s->sh, slot[j], F);
     copy(c, s->a, cg_addk(c, aoff, K * F), s->hd, pos, F);
-    cg_loop_end(c, &ln);
-    cg_loop_end(c, &li);
+    cg_loop_end(c, &lr);
+    cg_par_end(c, &par);
 }
 
 /* Product `kind` (P_WAVE, P_WAVE_PRIO) of count blocks, by the smallest bucket holding them. */
@@ -531,11 +546,8 @@ static void wave_cells(gl *s, int j, LLVMValueRef d, LLVMValueRef lo, LLVMValueR
                             &s->md, &s->wl,   &d,    &lo,    &count};
     cg_par par; /* over the most rows; those past count N do nothing */
     cg_par_begin(c, &par, rows, rows * F >= CELLS_PAR_MIN, caps, 11, "par");
-    LLVMValueRef act = cg_madd(c, count, N, NULL);
-    LLVMValueRef hi =
-        LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, par.hi, act, ""), par.hi, act, "");
     cg_loop lr, lq;
-    LLVMValueRef row = cg_loop_range(c, &lr, par.lo, hi), slot[2], pos;
+    LLVMValueRef row = cg_loop_range(c, &lr, par.lo, wave_rows_end(s, &par, count)), slot[2], pos;
     LLVMValueRef i = LLVMBuildSDiv(c->b, row, cg_i64(c, N), "");
     wave_block(s, d, lo, i, LLVMBuildSRem(c->b, row, cg_i64(c, N), ""), slot, &pos);
     LLVMValueRef moff = j < K ? slot[j] : pos;

@@ -206,9 +206,9 @@ static void test_lower_gridlstm__wavefront_k1_tied_grids(void **state) {
     }
 }
 
-/* The wavefront's cells with clip and other activations, and split into tasks (cmax N F
- * = 2 * 4 * 512 cells per diagonal): on the default pool, then bitwise on 1 and 3
- * threads. */
+/* The wavefront's cells with clip and other activations; then its gather (cmax N 2F =
+ * 2 * 64 * 512 floats of A) and cells (2 * 64 * 256) split into tasks: on the default
+ * pool, then bitwise on 1 and 3 threads. */
 static void test_lower_gridlstm__wavefront_activations_clip_and_tasks(void **state) {
     (void)state;
     static const char *const acts[3] = {"HardSigmoid", "ScaledTanh", "Softsign"};
@@ -217,7 +217,7 @@ static void test_lower_gridlstm__wavefront_activations_clip_and_tasks(void **sta
                  .bias = true, .w_in = true, .clip = 0.8f, .acts = acts, .alpha = alpha,
                  .beta = beta, .n_alpha = 2, .n_beta = 2, .wave = 1},
           "wave_acts.so");
-    glc_graph *g = build(&(cfg){.k = 1, .N = 4, .C = 4, .F = 512, .L = 2, .S1 = 3, .tied = 1,
+    glc_graph *g = build(&(cfg){.k = 1, .N = 64, .C = 4, .F = 256, .L = 2, .S1 = 3, .tied = 1,
                                 .priority = 1, .bias = true, .w_in = true, .constant = true,
                                 .wave = 1});
     cg_check_vs_interp_tol(g, "wave_tasks.so", 1e-4);
