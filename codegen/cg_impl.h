@@ -207,16 +207,17 @@ typedef struct cg_gemm {
     const float *a_const, *b_const;
     bool accumulate;
     bool serial; /* never split into tasks (the caller is a task already) */
-    bool wide;   /* panels of 4 vectors (64 columns with AVX-512), tiles of half the rows */
+    int panel_vecs; /* 0: panels of 2 vectors; 3 or 4: of 3 or 4 (48 or 64 columns with
+                       AVX-512), tiles of 8 or 6 rows (4 or 3 with AVX2) */
     cg_gemm_epilogue epilogue;
     void *ep_ctx;
     LLVMValueRef **ep_caps;
     int ep_ncaps;
 } cg_gemm;
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
-/* Columns of one panel of B (the tiles' width): 32 with AVX-512, else 16; twice that when
- * wide. */
-int64_t cg_gemm_panel_cols(const cg_ctx *c, bool wide);
+/* Columns of one panel of B (the tiles' width): 32 with AVX-512, else 16; with panel_vecs
+ * 3 or 4, 48 or 64 (24 or 32). */
+int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs);
 /* x rounded to bf16 (nearest even), as its 16 bits: the upper half of a float. */
 uint16_t cg_bf16(float x);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);

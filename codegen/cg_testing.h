@@ -33,7 +33,7 @@ typedef struct glc_gemm_test {
     const float *a_const, *b_const; /* host copies of a/b, or NULL */
     bool accumulate, no_scratch;
     bool epilogue;          /* with an epilogue that sets each tile's Y to 2 Y + a[0] */
-    bool wide;              /* cg_gemm.wide */
+    int panel_vecs;         /* cg_gemm.panel_vecs */
     uint64_t scratch_bytes; /* out */
 } glc_gemm_test;
 glc_status glc_codegen_emit_gemms(const glc_codegen_options *o, glc_gemm_test *t, int n,

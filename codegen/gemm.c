@@ -5,7 +5,8 @@
  *
  * Layout. NR = NV vectors of VL lanes (AVX-512: VL 16, NV 2, NR 32, MR 12; otherwise VL 8,
  * NV 2, NR 16, MR 6, so the MR*NV accumulators plus the B vectors fit the register file;
- * cg_gemm.wide: NV 4, MR 6 or 3, panels twice as wide for an epilogue that wants them).
+ * cg_gemm.panel_vecs: NV 3 or 4, MR 8 or 6 (AVX2: 4 or 3), wider panels for an epilogue that
+ * wants them: 48 or 64 columns, the 3 or 4 gates of 16 units).
  * A B panel holds NR columns K-major: element (k, j) of panel p at p*K*NR + k*NR + j, the
  * columns past N zero. B comes from one of three sources:
  *   const   b_const given: packed at compile time into a private constant global (raw
@@ -77,7 +78,8 @@ static bool dot16(const cg_ctx *c) {
 
 static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     gm_plan p = {.vl = c->avx512 ? 16 : 8, .nv = 2, .mr = c->avx512 ? 12 : 6};
-    if (g->wide) p.nv = 4, p.mr = c->avx512 ? 6 : 3;
+    if (g->panel_vecs == 3) p.nv = 3, p.mr = c->avx512 ? 8 : 4;
+    if (g->panel_vecs == 4) p.nv = 4, p.mr = c->avx512 ? 6 : 3;
     p.nr = p.vl * p.nv;
     bool d16 = dot16(c); /* K blocks but the last start at even k: whole bf16 pairs */
     int64_t K = g->K > 0 ? g->K : 1;
@@ -103,8 +105,8 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     return p;
 }
 
-int64_t cg_gemm_panel_cols(const cg_ctx *c, bool wide) {
-    cg_gemm g = {.M = 1, .N = 1, .K = 1, .wide = wide};
+int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs) {
+    cg_gemm g = {.M = 1, .N = 1, .K = 1, .panel_vecs = panel_vecs};
     return make_plan(c, &g, true).nr;
 }
 

@@ -109,7 +109,7 @@ static cg_gemm product(const rnn_plan *pl, int d, int kind, int64_t steps) {
                  .b_cs = H,
                  .y_rs = GH,
                  .b_const = pl->rc ? pl->rc + d * GH * H : NULL,
-                 .wide = pl->fused};
+                 .panel_vecs = pl->fused ? 4 : 0};
     if (kind == P_RESET) {
         g.N = H;
         if (g.b_const) g.b_const += 2 * H * H;
@@ -425,7 +425,7 @@ static void fused_cells(cg_ctx *c, void *ctx, LLVMValueRef gh, LLVMValueRef i0, 
  * [p*NR/4, min(H, (p+1)*NR/4)), each gate's units together. Host data for the product's
  * compile-time B: row k of column j at [j*H + k], as R_d itself. */
 static float *interleave_gates(const rg *s) {
-    int64_t H = s->r->hidden, GH = 4 * H, upp = cg_gemm_panel_cols(s->c, true) / 4;
+    int64_t H = s->r->hidden, GH = 4 * H, upp = cg_gemm_panel_cols(s->c, 4) / 4;
     float *out = malloc((size_t)(GH * H) * sizeof *out);
     if (!out) return NULL;
     const float *rd = s->pl->rc + s->d * GH * H;

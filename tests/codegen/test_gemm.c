@@ -25,7 +25,7 @@ static const shape SHAPES[] = {
     {13, 47, 600}, {1, 2048, 512}, {8, 100, 300}, {25, 31, 1},   {600, 33, 256},
     {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521},
 };
-enum { N_SHAPES = sizeof SHAPES / sizeof SHAPES[0], N_LAYOUTS = 8 };
+enum { N_SHAPES = sizeof SHAPES / sizeof SHAPES[0], N_LAYOUTS = 9 };
 
 /* Host operands of one case: storage sized by the strides. */
 typedef struct gcase {
@@ -41,8 +41,8 @@ static size_t span(int64_t r, int64_t rs, int64_t cn, int64_t cs) {
 /* Layout l of shape s: 0 row-major runtime; 1 transposed A and B, accumulate; 2 const A and
  * B, padded Y, accumulate; 3 gapped A, padded B rows, alloca buffer; 4 const transposed B;
  * 5 gapped B columns, const A, padded Y; 6 const transposed B (a recurrence's weights),
- * wide panels, an epilogue (Y = 2 Y + a[0] per tile); 7 runtime B, accumulate, padded Y,
- * epilogue. */
+ * panels of 4 vectors, an epilogue (Y = 2 Y + a[0] per tile); 7 runtime B, accumulate,
+ * padded Y, epilogue; 8 as 6 with panels of 3 vectors (a GRU's weights). */
 static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     int64_t M = s.M, N = s.N, K = s.K;
     glc_gemm_test t = {
@@ -64,10 +64,13 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
         t.b_rs = 3 * N, t.b_cs = 3, t.y_rs = N + 1;
         break;
     case 6:
-        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.wide = true; /* K == 0: no epilogue */
+        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.panel_vecs = 4; /* K == 0: no epilogue */
         break;
     case 7:
         t.y_rs = N + 2, t.accumulate = true, t.epilogue = K > 0;
+        break;
+    case 8:
+        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.panel_vecs = 3;
         break;
     }
     g->na = span(M, t.a_rs, K, t.a_cs);
@@ -83,7 +86,7 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     for (size_t i = 0; i < g->ny; i++)
         g->y0[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
     if (l == 2 || l == 5) t.a_const = g->a;
-    if (l == 2 || l == 4 || l == 6) t.b_const = g->b;
+    if (l == 2 || l == 4 || l == 6 || l == 8) t.b_const = g->b;
     g->t = t;
 }
 
