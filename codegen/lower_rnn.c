@@ -31,15 +31,16 @@
  * covers the z and r gates only; a first pass over the rows computes rh = r hs, a second
  * product gh_h = rh R_h^T, and the cell adds Wb_h + Rb_h through bs_h.
  *
- * Fused LSTM step (glc_fuse_cell, set by the fuse-cell pass for small batches; constant R,
- * no sequence_lens): R_d^T is packed at compile time with gate-interleaved columns, each
- * wide column panel (64 columns with AVX-512) holding the i, o, f, c gates of 16 units,
- * and the hidden product's epilogue (cg_gemm.epilogue) runs the cells of each 6 x 64 tile
- * right after it is stored: one parallel region a step instead of two. The product reads
- * h from one of two buffers and the cells write the other (hs at even steps, hs2 at odd;
- * Y_h copies hs2 back after an odd number of steps). The cells' operations are those of
- * the separate cells; the product may split its k sums differently (small tiles), so the
- * outputs agree to rounding.
+ * Fused step (glc_fuse_cell, set by the fuse-cell pass; constant R, no sequence_lens, for
+ * GRU linear_before_reset = 1): R_d^T is packed at compile time with gate-interleaved
+ * columns, each column panel holding the G gates of its units (LSTM i, o, f, c of 16 units
+ * in 64 columns, GRU z, r, h of 16 in 48, with AVX-512; RNN: the usual 32-column panels),
+ * and the hidden product's epilogue (cg_gemm.epilogue) runs the cells of each tile right
+ * after it is stored: one parallel region a step instead of two. The product reads h from
+ * one of two buffers and the cells write the other (hs at even steps, hs2 at odd; Y_h
+ * copies hs2 back after an odd number of steps); GRU cells read the previous h from the
+ * product's buffer. The cells' operations are those of the separate cells; the product
+ * may split its k sums differently (small tiles), so the outputs agree to rounding.
  *
  * Rows past their length still go through the products (the rows are independent), but the
  * cells skip them, so their state is kept. The bias is added in the cell (one more
@@ -49,10 +50,10 @@
  *
  * Scratch is workspace (lower_rnn_scratch, passed after the inputs), each part starting on
  * a 64-byte boundary: xw (Tc rows of N, G*H), gh (N, G*H), hs (N, H), cs (N, H; LSTM),
- * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B), hs2 (N, H; fused
- * LSTM), then the products' own scratch (cg_gemm_scratch_bytes, the largest over the
- * node's products). Outputs not requested (n->out[k] == 0) and absent inputs are known
- * statically and generate no code.
+ * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B), hs2 (N, H; fused), then
+ * the products' own scratch (cg_gemm_scratch_bytes, the largest over the node's products).
+ * Outputs not requested (n->out[k] == 0) and absent inputs are known statically and
+ * generate no code.
  */
 #include "cg_impl.h"
 #include "rnn.h"
@@ -66,13 +67,13 @@ enum { CELLS_PAR_MIN = 4096 };
 /* The static plan, shared by lower_rnn_scratch() and lower_rnn(). */
 typedef struct rnn_plan {
     glc_rnn_desc r;
-    const float *wc, *rc;   /* W and R as host data when constant, else NULL */
-    int64_t tc, nch, last;  /* steps per chunk, chunks, steps in the last chunk */
-    bool per_row;           /* layout 1 and Tc < S: one input product per batch row */
-    int64_t rt, rb;         /* xw row of (ti, b): (ti - tb)*rt + b*rb */
-    bool fused;             /* LSTM cells in the hidden product's epilogue (glc_fuse_cell) */
+    const float *wc, *rc;  /* W and R as host data when constant, else NULL */
+    int64_t tc, nch, last; /* steps per chunk, chunks, steps in the last chunk */
+    bool per_row;          /* layout 1 and Tc < S: one input product per batch row */
+    int64_t rt, rb;        /* xw row of (ti, b): (ti - tb)*rt + b*rb */
+    bool fused;            /* cells in the hidden product's epilogue (glc_fuse_cell) */
     int64_t off_gh, off_hs, off_cs, off_rh, off_bs, off_hs2, floats; /* scratch (floats) */
-    uint64_t gemm_bytes;    /* the products' scratch, at byte offset floats*4 */
+    uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } rnn_plan;
 
 enum { P_INPUT, P_HIDDEN, P_RESET }; /* the products of a direction */
@@ -83,6 +84,12 @@ static int64_t align16(int64_t n) {
 
 static bool lbr0(const glc_rnn_desc *r) {
     return r->op == GLC_OP_GRU && !r->linear_before_reset;
+}
+
+/* Vectors per column panel of a fused step's hidden product: the G gates of vl units side
+ * by side (LSTM 4, GRU 3); an RNN's one gate takes the default panels. */
+static int fused_panel_vecs(const glc_rnn_desc *r) {
+    return r->gates > 1 ? (int)r->gates : 0;
 }
 
 /* Product `kind` of direction d without its pointers: P_INPUT for `steps` steps of a chunk,
@@ -109,7 +116,7 @@ static cg_gemm product(const rnn_plan *pl, int d, int kind, int64_t steps) {
                  .b_cs = H,
                  .y_rs = GH,
                  .b_const = pl->rc ? pl->rc + d * GH * H : NULL,
-                 .panel_vecs = pl->fused ? 4 : 0};
+                 .panel_vecs = pl->fused ? fused_panel_vecs(r) : 0};
     if (kind == P_RESET) {
         g.N = H;
         if (g.b_const) g.b_const += 2 * H * H;
@@ -124,7 +131,8 @@ static uint64_t max_u64(uint64_t a, uint64_t b) {
 static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, glc_diag *d) {
     GLC_TRY(glc_rnn_desc_read(c->g, n, &pl->r, d));
     const glc_rnn_desc *r = &pl->r;
-    const glc_value *w = glc_node_input(c->g, n, GLC_RNN_W), *rw = glc_node_input(c->g, n, GLC_RNN_R);
+    const glc_value *w = glc_node_input(c->g, n, GLC_RNN_W),
+                    *rw = glc_node_input(c->g, n, GLC_RNN_R);
     pl->wc = w ? w->data : NULL;
     pl->rc = rw ? rw->data : NULL;
     int64_t S = r->seq, N = r->batch, H = r->hidden, GH = r->gates * H;
@@ -149,7 +157,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     if (lbr0(r)) o += align16(N * H);
     pl->off_bs = o;
     if (glc_node_input(c->g, n, GLC_RNN_B)) o += align16(GH);
-    pl->fused = r->op == GLC_OP_LSTM && glc_attr_int(n, "glc_fuse_cell", 0) && pl->rc && !sl;
+    pl->fused = glc_attr_int(n, "glc_fuse_cell", 0) && pl->rc && !sl && !lbr0(r);
     pl->off_hs2 = o;
     if (pl->fused) o += align16(N * H);
     pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */
@@ -178,10 +186,11 @@ typedef struct rg {
     LLVMValueRef x, w, rw, bias, sl, h0, c0, p; /* inputs, NULL if absent */
     LLVMValueRef xw, gh, hs, cs, rh, bs, gs;    /* scratch parts (gs: the products') */
     LLVMValueRef tb;                            /* time index of the chunk's xw row 0 */
-    LLVMValueRef hw;   /* where the cells write h: hs, or (fused) the step's other buffer */
-    LLVMValueRef hs2;  /* fused: the second h buffer */
-    LLVMValueRef step; /* fused: the step being emitted */
-    int d;             /* direction being emitted */
+    LLVMValueRef hw;    /* where the cells write h: hs, or (fused) the step's other buffer */
+    LLVMValueRef hr;    /* where GRU cells read the previous h: hs, or (fused) the product's A */
+    LLVMValueRef hs2;   /* fused: the second h buffer */
+    LLVMValueRef step;  /* fused: the step being emitted */
+    int d;              /* direction being emitted */
     const glc_act *act; /* its activations */
     const float *rperm; /* fused: R_d^T with gate-interleaved columns (host, compile time) */
 } rg;
@@ -270,7 +279,7 @@ static void gru_cell(rg *s, const row *w) {
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden;
     cg_loop lj;
-    LLVMValueRef j = cg_loop_begin(c, &lj, H);
+    LLVMValueRef j = cg_iadd(c, w->j0, cg_loop_begin(c, &lj, w->nj));
     LLVMValueRef z = act(s, 0, gsum(s, w, 0, j));
     LLVMValueRef hpre_h = hpre(s, w, 2, j);
     if (r->linear_before_reset) { /* r (h R_h^T + Rb_h) */
@@ -280,17 +289,17 @@ static void gru_cell(rg *s, const row *w) {
         hpre_h = cg_fmul(c, rg_, hpre_h);
     }
     LLVMValueRef ht = act(s, 1, cg_fadd(c, xpre(s, w, 2, j), hpre_h));
-    LLVMValueRef hv = cg_ldf(c, s->hs, cg_iadd(c, w->hb, j));
-    LLVMValueRef h = cg_fadd(c, cg_fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), z, ""), ht),
-                             cg_fmul(c, z, hv));
+    LLVMValueRef hv = cg_ldf(c, s->hr, cg_iadd(c, w->hb, j));
+    LLVMValueRef h =
+        cg_fadd(c, cg_fmul(c, LLVMBuildFSub(c->b, cg_f32(c, 1.0), z, ""), ht), cg_fmul(c, z, hv));
     put_h(s, w, j, h);
-    cg_cell_loop_end(c, &lj, H);
+    cg_cell_loop_end(c, &lj, w->nj);
 }
 
 static void rnn_cell(rg *s, const row *w) {
     cg_ctx *c = s->c;
     cg_loop lj;
-    LLVMValueRef j = cg_loop_begin(c, &lj, s->r->hidden);
+    LLVMValueRef j = cg_iadd(c, w->j0, cg_loop_begin(c, &lj, w->nj));
     put_h(s, w, j, act(s, 0, gsum(s, w, 0, j)));
     cg_loop_end(c, &lj);
 }
@@ -372,9 +381,9 @@ static void emit_row_cell(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef
  * split into tasks for the thread pool when there are enough cells. */
 static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
     cg_ctx *c = s->c;
-    LLVMValueRef *caps[] = {&s->y,  &s->yh, &s->yc, &s->x,  &s->w,  &s->rw, &s->bias,
-                            &s->sl, &s->h0, &s->c0, &s->p,  &s->xw, &s->gh, &s->hs,
-                            &s->cs, &s->rh, &s->bs, &s->gs, &s->tb, &s->hw, &step};
+    LLVMValueRef *caps[] = {&s->y,  &s->yh, &s->yc, &s->x,  &s->w,  &s->rw, &s->bias, &s->sl,
+                            &s->h0, &s->c0, &s->p,  &s->xw, &s->gh, &s->hs, &s->cs,   &s->rh,
+                            &s->bs, &s->gs, &s->tb, &s->hw, &s->hr, &step};
     cg_par par;
     cg_par_begin(c, &par, s->r->batch, s->r->batch * s->r->hidden >= CELLS_PAR_MIN, caps,
                  (int)(sizeof caps / sizeof caps[0]), "par");
@@ -399,14 +408,14 @@ static LLVMValueRef fptr(rg *s, LLVMValueRef base, int64_t off) {
     return off ? cg_gep(s->c, s->c->f32, base, cg_i64(s->c, off)) : base;
 }
 
-/* The gemm epilogue of a fused LSTM step: the cells of the tile's batch rows [i0, i0 +
- * rows) and units [j0/4, j0/4 + w/4) (column panel p = j0/NR holds the 4 gates of units
- * [p*NR/4, ..), gate-major: gate g of its unit u at column j0 + g*w/4 + u - j0/4). */
+/* The gemm epilogue of a fused step: the cells of the tile's batch rows [i0, i0 + rows)
+ * and units [j0/G, j0/G + w/G) (column panel p = j0/NR holds the G gates of units
+ * [p*NR/G, ..), gate-major: gate g of its unit u at column j0 + g*w/G + u - j0/G). */
 static void fused_cells(cg_ctx *c, void *ctx, LLVMValueRef gh, LLVMValueRef i0, int64_t rows,
                         LLVMValueRef j0, int64_t w) {
     rg *s = ctx;
-    int64_t nu = w / 4;
-    LLVMValueRef u0 = LLVMBuildLShr(c->b, j0, cg_i64(c, 2), "");
+    int64_t G = s->r->gates, nu = w / G;
+    LLVMValueRef u0 = G > 1 ? LLVMBuildUDiv(c->b, j0, cg_i64(c, G), "") : j0;
     LLVMValueRef gh_caller = s->gh;
     s->gh = gh;
     cg_loop lr;
@@ -416,21 +425,27 @@ static void fused_cells(cg_ctx *c, void *ctx, LLVMValueRef gh, LLVMValueRef i0, 
     rw.gs = nu;
     rw.j0 = u0;
     rw.nj = nu;
-    lstm_cell(s, &rw);
+    if (s->r->op == GLC_OP_LSTM)
+        lstm_cell(s, &rw);
+    else if (s->r->op == GLC_OP_GRU)
+        gru_cell(s, &rw);
+    else
+        rnn_cell(s, &rw);
     cg_loop_end(c, &lr);
     s->gh = gh_caller;
 }
 
-/* R_d^T's columns in the fused order: panel p (NR columns) holds gates i, o, f, c of units
- * [p*NR/4, min(H, (p+1)*NR/4)), each gate's units together. Host data for the product's
- * compile-time B: row k of column j at [j*H + k], as R_d itself. */
+/* R_d^T's columns in the fused order: panel p (NR columns) holds the G gates (LSTM i, o,
+ * f, c; GRU z, r, h) of units [p*NR/G, min(H, (p+1)*NR/G)), each gate's units together.
+ * Host data for the product's compile-time B: row k of column j at [j*H + k], as R_d. */
 static float *interleave_gates(const rg *s) {
-    int64_t H = s->r->hidden, GH = 4 * H, upp = cg_gemm_panel_cols(s->c, 4) / 4;
+    int64_t G = s->r->gates, H = s->r->hidden, GH = G * H;
+    int64_t upp = cg_gemm_panel_cols(s->c, fused_panel_vecs(s->r)) / G;
     float *out = malloc((size_t)(GH * H) * sizeof *out);
     if (!out) return NULL;
     const float *rd = s->pl->rc + s->d * GH * H;
     for (int64_t j = 0; j < GH; j++) {
-        int64_t p = j / (4 * upp), q = j % (4 * upp), u0 = p * upp;
+        int64_t p = j / (G * upp), q = j % (G * upp), u0 = p * upp;
         int64_t nu = H - u0 < upp ? H - u0 : upp;
         int64_t src = (q / nu) * H + u0 + q % nu;
         memcpy(out + j * H, rd + src * H, (size_t)H * sizeof *out);
@@ -438,14 +453,16 @@ static float *interleave_gates(const rg *s) {
     return out;
 }
 
-/* A fused LSTM step: one product whose epilogue runs the cells. It reads h from one buffer
- * and the cells write the other (hs at even steps, hs2 at odd), so no task writes the h a
- * task still reads. */
+/* A fused step: one product whose epilogue runs the cells. It reads h from one buffer and
+ * the cells write the other (hs at even steps, hs2 at odd), so no task writes the h a task
+ * still reads; GRU cells read the previous h from the product's. */
 static glc_status emit_fused_step(rg *s, LLVMValueRef step) {
     cg_ctx *c = s->c;
     LLVMValueRef odd = LLVMBuildTrunc(c->b, step, LLVMInt1TypeInContext(c->ctx), "");
     cg_gemm g = product(s->pl, s->d, P_HIDDEN, 0);
     g.a = LLVMBuildSelect(c->b, odd, s->hs2, s->hs, "");
+    LLVMValueRef hr_caller = s->hr;
+    s->hr = g.a;
     g.b_const = s->rperm;
     g.b = s->rw;
     g.y = s->gh;
@@ -453,13 +470,15 @@ static glc_status emit_fused_step(rg *s, LLVMValueRef step) {
     LLVMValueRef hw_caller = s->hw;
     s->hw = LLVMBuildSelect(c->b, odd, s->hs, s->hs2, "");
     s->step = step;
-    LLVMValueRef *caps[] = {&s->y, &s->p, &s->xw, &s->cs, &s->bs, &s->tb, &s->hw, &s->step};
+    LLVMValueRef *caps[] = {&s->y,  &s->p,  &s->xw, &s->cs,   &s->bs,
+                            &s->tb, &s->hw, &s->hr, &s->bias, &s->step};
     g.epilogue = fused_cells;
     g.ep_ctx = s;
     g.ep_caps = caps;
     g.ep_ncaps = (int)(sizeof caps / sizeof caps[0]);
     glc_status st = cg_gemm_emit(c, &g);
     s->hw = hw_caller;
+    s->hr = hr_caller;
     return st;
 }
 
@@ -502,8 +521,8 @@ static glc_status emit_input(rg *s, int64_t steps) {
     }
     cg_loop lb;
     LLVMValueRef b = cg_loop_begin(c, &lb, N);
-    g.a = cg_gep(c, c->f32, s->x, cg_madd(c, cg_iadd(c, cg_madd(c, b, S, cg_i64(c, 0)), s->tb), I,
-                                          cg_i64(c, 0)));
+    g.a = cg_gep(c, c->f32, s->x,
+                 cg_madd(c, cg_iadd(c, cg_madd(c, b, S, cg_i64(c, 0)), s->tb), I, cg_i64(c, 0)));
     g.y = cg_gep(c, c->f32, s->xw, cg_madd(c, b, s->pl->tc * GH, cg_i64(c, 0)));
     GLC_TRY(cg_gemm_emit(c, &g));
     cg_loop_end(c, &lb);
@@ -553,14 +572,14 @@ static glc_status emit_chunks(rg *s) {
 static void emit_bias_sum(rg *s) {
     cg_ctx *c = s->c;
     const glc_rnn_desc *r = s->r;
-    int64_t GH = r->gates * r->hidden, both = r->op == GLC_OP_GRU && r->linear_before_reset
-                                                  ? 2 * r->hidden
-                                                  : GH;
+    int64_t GH = r->gates * r->hidden,
+            both = r->op == GLC_OP_GRU && r->linear_before_reset ? 2 * r->hidden : GH;
     int64_t wb = s->d * 2 * GH;
     cg_loop lj, lk;
     LLVMValueRef j = cg_loop_begin(c, &lj, both);
     cg_stf(c,
-           cg_fadd(c, cg_ldf(c, s->bias, cg_addk(c, j, wb)), cg_ldf(c, s->bias, cg_addk(c, j, wb + GH))),
+           cg_fadd(c, cg_ldf(c, s->bias, cg_addk(c, j, wb)),
+                   cg_ldf(c, s->bias, cg_addk(c, j, wb + GH))),
            s->bs, j);
     cg_loop_end(c, &lj);
     LLVMValueRef k = cg_addk(c, cg_loop_begin(c, &lk, GH - both), both);
@@ -621,15 +640,16 @@ glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
             .h0 = in[GLC_RNN_INIT_H],
             .c0 = in[GLC_RNN_INIT_C],
             .p = in[GLC_RNN_P]};
-    s.xw = scratch;                          /* (Tc rows of N, G*H) */
-    s.gh = fptr(&s, scratch, pl.off_gh);     /* (N, G*H) */
-    s.hs = fptr(&s, scratch, pl.off_hs);     /* (N, H) */
-    s.cs = fptr(&s, scratch, pl.off_cs);     /* (N, H), LSTM */
-    s.rh = fptr(&s, scratch, pl.off_rh);     /* (N, H), GRU lbr0 */
+    s.xw = scratch;                                      /* (Tc rows of N, G*H) */
+    s.gh = fptr(&s, scratch, pl.off_gh);                 /* (N, G*H) */
+    s.hs = fptr(&s, scratch, pl.off_hs);                 /* (N, H) */
+    s.cs = fptr(&s, scratch, pl.off_cs);                 /* (N, H), LSTM */
+    s.rh = fptr(&s, scratch, pl.off_rh);                 /* (N, H), GRU lbr0 */
     s.bs = s.bias ? fptr(&s, scratch, pl.off_bs) : NULL; /* (G*H) */
-    s.hs2 = fptr(&s, scratch, pl.off_hs2);   /* (N, H), fused */
+    s.hs2 = fptr(&s, scratch, pl.off_hs2);               /* (N, H), fused */
     s.gs = pl.gemm_bytes ? fptr(&s, scratch, pl.floats) : NULL;
     s.hw = s.hs;
+    s.hr = s.hs;
     for (s.d = 0; s.d < r->dirs; s.d++) {
         s.act = &r->acts[s.d * r->acts_per_dir];
         if (pl.fused && !(s.rperm = interleave_gates(&s)))

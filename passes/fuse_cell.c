@@ -1,41 +1,50 @@
 /*
- * fuse_cell.c -- mark the LSTM nodes whose cell update the lowering runs in the epilogue
- * of the step's recurrent product (attribute glc_fuse_cell = 1).
+ * fuse_cell.c -- mark the LSTM, GRU and RNN nodes whose cell update the lowering runs in
+ * the epilogue of the step's recurrent product (attribute glc_fuse_cell = 1).
  *
- * Unfused, an LSTM step is two parallel regions: the product gh = h R^T over all gate
- * columns, then the cells, which read gh back from memory after every task has finished.
- * Fused (codegen/lower_rnn.c), R^T's columns are reordered at compile time so that each
- * column panel of the product holds all four gates of its units; the cells of a register
- * tile run as soon as the tile is stored, while it is in L1, inside the same task; h is
- * double-buffered, so a step is one parallel region. This needs R to be a constant (its
- * columns are reordered when it is packed) and no sequence_lens (rows past their length
- * would need a per-row test in every tile; those nodes keep the separate cells).
+ * Unfused, a step is two parallel regions: the product gh = h R^T over all gate columns,
+ * then the cells, which read gh back from memory after every task has finished. Fused
+ * (codegen/lower_rnn.c), R^T's columns are reordered at compile time so that each column
+ * panel of the product holds all G gates of its units (LSTM: 4 x 16 units per 64-column
+ * panel, GRU: 3 x 16 per 48; an RNN's one gate needs no reordering); the cells of a
+ * register tile run as soon as the tile is stored, while it is in L1, inside the same
+ * task; h is double-buffered, so a step is one parallel region. This needs R to be a
+ * constant (its columns are reordered when it is packed), no sequence_lens (rows past
+ * their length would need a per-row test in every tile), and for GRU linear_before_reset
+ * = 1 (with 0 the h gate's product needs r h first: a second product).
  *
- * It pays only for small batches, so only those are marked. Measured on our machines (2
- * threads, median of 5-9 alternating runs, one forward LSTM): fused was 4 % faster at
- * batch 1 (ONNX LSTM, hidden 512, W5 batch 1: 15.35 -> 14.68 ms) and at batch 8 (hidden
- * 256), and 1-9 % slower from batch 64 on (hidden 64-256; W6's batch 512 rows, hidden 64:
- * 11.5 -> 12.0 ms): the product then runs as 6 x 64 tiles, slower than the usual 12 x 32,
- * and the cells, a long chain of dependent vector operations, gain nothing from running
- * between the tiles; for a small batch the unfused cells are too few to split into tasks,
- * and the barrier between product and cells is a larger part of the step.
+ * Marked where it was measured to pay (our machines, 2 threads, medians of 5-9
+ * alternating `glc bench` runs, one forward node of hidden 512 over 50 steps unless
+ * said):
+ *   LSTM, batch <= 8: 4 % faster at batch 1 (W5 batch 1: 15.35 -> 14.68 ms) and at batch 8
+ *     (hidden 256), 1-9 % slower from batch 64 on (hidden 64-256; W6's batch 512 rows,
+ *     hidden 64: 11.5 -> 12.0 ms): the product then runs as 6 x 64 tiles, slower than the
+ *     usual 12 x 32, and the cells, a long chain of dependent vector operations, gain
+ *     nothing from running between the tiles;
+ *   GRU, batch 1: 1.314 -> 1.272 ms (3 %); at batch 4 and 8 within 2 % either way (8 x 48
+ *     tiles instead of 12 x 32);
+ *   RNN, any batch: 12.5 % faster at batch 1 (0.572 -> 0.501 ms), 5.7 % at 8, 2.3 % at 64
+ *     (its panels and tiles are the usual ones).
  *
- * The pass only annotates (an LSTM it marks gets glc_fuse_cell = 1 whatever it carried;
- * others keep theirs); outputs agree fused or not up to the product's rounding (its small
- * tiles may split the k sums differently; the cells' operations are the same).
+ * The pass only annotates (a node it marks gets glc_fuse_cell = 1 whatever it carried;
+ * others keep theirs); outputs agree fused or not up to the product's rounding (its tiles
+ * may split the k sums differently; the cells' operations are the same).
  */
 #include "passes.h"
 #include "rnn.h"
 
-enum { FUSE_MAX_BATCH = 8 };
+enum { LSTM_MAX_BATCH = 8, GRU_MAX_BATCH = 1 };
 
 static bool fusable(const glc_graph *g, const glc_node *n) {
-    if (n->op != GLC_OP_LSTM) return false;
+    if (n->op != GLC_OP_LSTM && n->op != GLC_OP_GRU && n->op != GLC_OP_RNN) return false;
     const glc_value *r = glc_node_input(g, n, GLC_RNN_R);
     glc_rnn_desc d;
     glc_diag diag;
-    return r && r->data && !glc_node_input(g, n, GLC_RNN_SEQ_LENS) &&
-           glc_rnn_desc_read(g, n, &d, &diag) == GLC_OK && d.batch <= FUSE_MAX_BATCH;
+    if (!r || !r->data || glc_node_input(g, n, GLC_RNN_SEQ_LENS)) return false;
+    if (glc_rnn_desc_read(g, n, &d, &diag) != GLC_OK) return false;
+    if (n->op == GLC_OP_LSTM) return d.batch <= LSTM_MAX_BATCH;
+    if (n->op == GLC_OP_GRU) return d.linear_before_reset && d.batch <= GRU_MAX_BATCH;
+    return true;
 }
 
 glc_status glc_pass_fuse_cell(glc_graph *g, glc_pass_ctx *cx) {

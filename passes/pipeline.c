@@ -19,8 +19,9 @@ const glc_pass_info glc_pipeline[] = {
     {"hoist-projections",
      "Choose the steps per hoisted input projection of each recurrent node (glc_hoist_steps)",
      glc_pass_hoist_projections},
-    {"fuse-cell", "Mark LSTM nodes whose cell update runs in the recurrent product's epilogue "
-                  "(glc_fuse_cell)",
+    {"fuse-cell",
+     "Mark LSTM, GRU and RNN nodes whose cell update runs in the recurrent product's epilogue "
+     "(glc_fuse_cell)",
      glc_pass_fuse_cell},
     {"wavefront", "Mark GridLSTM nodes run as anti-diagonal wavefronts (glc_wavefront)",
      glc_pass_wavefront},

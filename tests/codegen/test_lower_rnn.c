@@ -384,6 +384,51 @@ static void test_lower_rnn__lstm_cells_fused_into_the_product(void **state) {
 #endif
 }
 
+/* GRU (linear_before_reset = 1) and RNN cells in the hidden product's epilogue
+ * (glc_fuse_cell = 1): the GRU's z, r, h gates of 16 units per 48-column panel (8-row
+ * tiles), the RNN's default 32-column panels (12-row tiles); both directions and layouts,
+ * initial h, clip, other activations, odd and even step counts, hidden sizes around the
+ * panels (GRU 7, 16, 40, 300; RNN 13, 32, 70), batches around the tiles; a GRU with
+ * linear_before_reset = 0 carrying the attribute keeps its separate cells. Also for
+ * 256-bit vectors (haswell: 8-unit GRU panels, 4-row tiles). */
+static void test_lower_rnn__gru_and_rnn_cells_fused_into_the_product(void **state) {
+    (void)state;
+    static const char *const acts[2] = {"HardSigmoid", "Softsign"};
+    static const float al[2] = {0.3f, 1.2f}, be[2] = {0.4f, 0.7f};
+    cfg cs[] = {
+        {GLC_OP_GRU, 5, 3, 4, 7, .bias = 1, .h0 = 1, .want = {1, 1, 0}, .lbr = 1},
+        {GLC_OP_GRU, 4, 9, 5, 16, .direction = "bidirectional", .layout = 1, .bias = 1,
+         .h0 = 1, .want = {1, 1, 0}, .lbr = 1, .clip = 0.8f},
+        {GLC_OP_GRU, 6, 17, 3, 40, .direction = "reverse", .bias = 1, .want = {0, 1, 0},
+         .lbr = 1, .acts = acts, .n_acts = 2, .alpha = al, .beta = be, .n_alpha = 2,
+         .n_beta = 2, .hoist = 2},
+        {GLC_OP_GRU, 3, 2, 7, 300, .bias = 1, .h0 = 1, .want = {1, 1, 0}, .lbr = 1},
+        {GLC_OP_RNN, 5, 5, 4, 13, .bias = 1, .h0 = 1, .want = {1, 1, 0}},
+        {GLC_OP_RNN, 4, 13, 6, 32, .direction = "bidirectional", .layout = 1, .bias = 1,
+         .want = {1, 1, 0}, .clip = 0.9f},
+        {GLC_OP_RNN, 7, 25, 3, 70, .direction = "reverse", .h0 = 1, .want = {1, 0, 0},
+         .acts = acts + 1, .n_acts = 1},
+        {GLC_OP_GRU, 4, 3, 4, 9, .bias = 1, .h0 = 1, .want = {1, 1, 0}},
+    };
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        cs[k].const_w = true;
+        cs[k].fuse = 1;
+        char f[64];
+        snprintf(f, sizeof f, "gru_rnn_fused%zu.so", k);
+        check(&cs[k], f);
+    }
+#if defined(__x86_64__)
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    cg_cpu = "haswell";
+    for (size_t k = 0; k < 6; k += 5) {
+        char f[64];
+        snprintf(f, sizeof f, "gru_rnn_fused_avx2_%zu.so", k);
+        check(&cs[k + 1], f);
+    }
+    cg_cpu = NULL;
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
@@ -401,6 +446,7 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__hoist_steps_chosen_by_the_attribute),
         cmocka_unit_test(test_lower_rnn__hoist_steps_size_the_projection_buffer),
         cmocka_unit_test(test_lower_rnn__lstm_cells_fused_into_the_product),
+        cmocka_unit_test(test_lower_rnn__gru_and_rnn_cells_fused_into_the_product),
     };
     return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
 }

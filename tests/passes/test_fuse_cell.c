@@ -1,6 +1,7 @@
-/* Tests for passes/fuse_cell.c: the golden dump of a marked LSTM, the LSTMs left unmarked
- * (runtime R, sequence_lens, batch over 8; GRU and RNN), running twice (one attribute),
- * and a graph without recurrences left unchanged. */
+/* Tests for passes/fuse_cell.c: the golden dump of a marked LSTM, which LSTMs, GRUs and
+ * RNNs are marked (constant R, no sequence_lens; LSTM batch <= 8, GRU linear_before_reset
+ * = 1 and batch 1, RNN any batch), running twice (one attribute), and a graph without
+ * recurrences left unchanged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,20 +65,28 @@ static void test_fuse_cell__lstm_with_constant_r_marked(void **state) {
     glc_graph_destroy(g);
 }
 
-/* Runtime R, sequence_lens, a batch over 8, GRU and RNN: no attribute (batch 8: one). */
-static void test_fuse_cell__other_recurrences_left_alone(void **state) {
+/* Marked: an LSTM of batch 8, a GRU with linear_before_reset = 1 of batch 1, RNNs of any
+ * batch. Not: runtime R, sequence_lens, an LSTM of batch 9, a GRU with linear_before_reset
+ * = 0 or of batch 2. */
+static void test_fuse_cell__which_recurrences_are_marked(void **state) {
     (void)state;
-    glc_graph *g8 = rnn_n(GLC_OP_LSTM, false, false, 8);
-    run(g8);
-    assert_int_equal(glc_attr_int(&g8->nodes[0], "glc_fuse_cell", -1), 1);
-    glc_graph_destroy(g8);
-    glc_graph *gs[5] = {rnn(GLC_OP_LSTM, true, false), rnn(GLC_OP_LSTM, false, true),
-                        rnn_n(GLC_OP_LSTM, false, false, 9), rnn(GLC_OP_GRU, false, false),
-                        rnn(GLC_OP_RNN, false, false)};
-    for (int k = 0; k < 5; k++) {
-        run(gs[k]);
-        assert_null(glc_node_attr(&gs[k]->nodes[0], "glc_fuse_cell"));
-        glc_graph_destroy(gs[k]);
+    glc_graph *yes[4] = {rnn_n(GLC_OP_LSTM, false, false, 8), rnn_n(GLC_OP_GRU, false, false, 1),
+                         rnn_n(GLC_OP_RNN, false, false, 1), rnn_n(GLC_OP_RNN, false, false, 64)};
+    glc_node_set_int(yes[1], 0, "linear_before_reset", 1);
+    for (int k = 0; k < 4; k++) {
+        run(yes[k]);
+        assert_int_equal(glc_attr_int(&yes[k]->nodes[0], "glc_fuse_cell", -1), 1);
+        glc_graph_destroy(yes[k]);
+    }
+    glc_graph *no[7] = {rnn(GLC_OP_LSTM, true, false),       rnn(GLC_OP_LSTM, false, true),
+                        rnn_n(GLC_OP_LSTM, false, false, 9), rnn_n(GLC_OP_GRU, false, false, 1),
+                        rnn_n(GLC_OP_GRU, false, false, 2),  rnn(GLC_OP_RNN, true, false),
+                        rnn(GLC_OP_RNN, false, true)};
+    glc_node_set_int(no[4], 0, "linear_before_reset", 1);
+    for (int k = 0; k < 7; k++) {
+        run(no[k]);
+        assert_null(glc_node_attr(&no[k]->nodes[0], "glc_fuse_cell"));
+        glc_graph_destroy(no[k]);
     }
 }
 
@@ -105,7 +114,7 @@ static void test_fuse_cell__leaves_other_graphs_unchanged(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fuse_cell__lstm_with_constant_r_marked),
-        cmocka_unit_test(test_fuse_cell__other_recurrences_left_alone),
+        cmocka_unit_test(test_fuse_cell__which_recurrences_are_marked),
         cmocka_unit_test(test_fuse_cell__overwrites_an_existing_attribute),
         cmocka_unit_test(test_fuse_cell__leaves_other_graphs_unchanged),
     };
