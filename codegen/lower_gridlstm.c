@@ -44,8 +44,9 @@
  * order (the products), so results match it to rounding, not bit for bit.
  *
  * Scratch is workspace (lower_gridlstm_scratch, passed after the inputs), each part starting
- * on a 64-byte boundary: hd, md (S, N, F), ag (Pc, N, (K+1)4F), sh, sm ((K-1)*cols + 1, N, F),
- * a (N, K*F) (K = 2 only: for K = 1 the one slot is A), then the products' own scratch.
+ * on a 64-byte boundary: hd, md (S, N, F), ag (Pc, N, (K+1)4F; rows padded by row_stride),
+ * sh, sm ((K-1)*cols + 1, N, F), a (N, K*F) (K = 2 only: for K = 1 the one slot is A), then
+ * the products' own scratch.
  *
  * That is the raster order. A node marked glc_wavefront (the wavefront pass: K = 2, or K = 1
  * with tied weights) runs its anti-diagonals instead, each diagonal's blocks as one product
@@ -72,7 +73,7 @@ typedef struct gl_plan {
     bool wave;              /* anti-diagonal wavefronts over (t, l) (glc_wavefront) */
     int64_t wu, wv;         /* wave: the grid waved over, u x v (see emit_wave) */
     int64_t cmax, nbucket, bucket[WAVE_MAX_BUCKETS]; /* wave: cells per diagonal, product sizes */
-    int64_t a_rs, g_rs; /* wave: row strides of A and of its gates (ag) */
+    int64_t a_rs, g_rs; /* row strides of the wave's A and of ag (row_stride) */
     int64_t off_md, off_ag, off_sh, off_sm, off_a, floats; /* scratch parts (floats) */
     uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } gl_plan;
@@ -121,7 +122,7 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
                  .a_cs = 1,
                  .b_rs = 1,
                  .b_cs = K1 * F,
-                 .y_rs = K1 * 4 * F,
+                 .y_rs = pl->g_rs,
                  .accumulate = true,
                  .b_const = w};
     if (kind == P_DEPTH) {
@@ -150,14 +151,11 @@ static int64_t row_stride(int64_t n) {
  * smallest that holds its blocks. */
 static void plan_wave(const glc_node *n, gl_plan *pl) {
     const glc_gridlstm_desc *r = &pl->r;
-    int64_t K1 = r->k + 1;
     pl->wu = r->k == 1 ? r->layers : pl->rows;
     pl->wv = r->k == 1 ? r->grid_size : pl->cols;
     pl->cmax = pl->wu < pl->wv ? pl->wu : pl->wv;
     pl->wave = glc_attr_int(n, "glc_wavefront", 0) && (r->k == 2 || r->tied) && pl->cmax >= 1;
     pl->nbucket = 0;
-    pl->a_rs = row_stride(K1 * r->hidden);
-    pl->g_rs = row_stride(K1 * 4 * r->hidden);
     if (!pl->wave) return;
     for (int64_t b = 1; b < pl->cmax; b *= 2)
         pl->bucket[pl->nbucket++] = b;
@@ -174,7 +172,9 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc
     int64_t F = r->hidden, N = r->batch, S = r->grid_size, K1 = r->k + 1;
     pl->rows = r->k == 2 ? r->grid[0] : 1;
     pl->cols = r->k == 2 ? r->grid[1] : r->grid[0];
-    int64_t per = N * K1 * 4 * F, pmax = glc_attr_int(n, "glc_hoist_steps", 1);
+    pl->a_rs = row_stride(K1 * F);
+    pl->g_rs = row_stride(K1 * 4 * F);
+    int64_t per = N * pl->g_rs, pmax = glc_attr_int(n, "glc_hoist_steps", 1);
     if (pmax < 1) pmax = 1;
     pl->nch = S > 0 ? (S + pmax - 1) / pmax : 0;
     pl->pc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;
@@ -301,7 +301,7 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     cg_loop ln, lq;
     LLVMValueRef n = cg_loop_range(c, &ln, par.lo, par.hi);
     LLVMValueRef aoff =
-        cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), K1 * 4 * F, cg_i64(c, j * 4 * F));
+        cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), s->pl->g_rs, cg_i64(c, j * 4 * F));
     LLVMValueRef moff = cg_madd(c, n, F, mbase);
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
     cell(s, aoff, boff, q, m, h, cg_iadd(c, moff, q));
@@ -350,7 +350,7 @@ static glc_status emit_block(gl *s, LLVMValueRef p, LLVMValueRef t, LLVMValueRef
     const glc_gridlstm_desc *r = s->r;
     int64_t F = r->hidden, N = r->batch, K = r->k, K1 = K + 1;
     int64_t wl = s->wl_const < 0 ? 0 : s->wl_const;
-    LLVMValueRef agp = fptr(s, s->ag, cg_madd(c, t, N * K1 * 4 * F, NULL));
+    LLVMValueRef agp = fptr(s, s->ag, cg_madd(c, t, N * s->pl->g_rs, NULL));
     cg_gemm g = product(s->pl, P_SCAN, wl, 0);
     g.a = gather_a(s, col);
     weights(s, &g, 0);
