@@ -341,6 +341,30 @@ static void test_lower_rnn__hoist_steps_size_the_projection_buffer(void **state)
     assert_true(ws[1] >= ws[0] + (1120 - 144) * sizeof(float));
 }
 
+/* The n cases cs with constant weights and glc_fuse_cell = 1, checked as <stem><k>.so; then
+ * the cases avx2[0..n_avx2) also compiled for 256-bit vectors (haswell), where the host
+ * runs them. */
+static void check_fused(cfg *cs, size_t n, const char *stem, const size_t *avx2, size_t n_avx2) {
+    char f[64];
+    for (size_t k = 0; k < n; k++) {
+        cs[k].const_w = true;
+        cs[k].fuse = 1;
+        snprintf(f, sizeof f, "%s%zu.so", stem, k);
+        check(&cs[k], f);
+    }
+#if defined(__x86_64__)
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    cg_cpu = "haswell";
+    for (size_t k = 0; k < n_avx2; k++) {
+        snprintf(f, sizeof f, "%s_avx2_%zu.so", stem, avx2[k]);
+        check(&cs[avx2[k]], f);
+    }
+    cg_cpu = NULL;
+#else
+    (void)avx2, (void)n_avx2;
+#endif
+}
+
 /* LSTM cells in the hidden product's epilogue (glc_fuse_cell = 1; constant R, no
  * sequence_lens): every direction and layout, initial states, peepholes, clip,
  * input_forget, other activations, odd and even step counts (h alternates between two
@@ -364,24 +388,7 @@ static void test_lower_rnn__lstm_cells_fused_into_the_product(void **state) {
         {GLC_OP_LSTM, 3, 5, 7, 300, .bias = 1, .h0 = 1, .c0 = 1, .want = {1, 1, 1}},
         {GLC_OP_LSTM, 2, 4, 3, 512, .layout = 1, .bias = 1, .c0 = 1, .want = {1, 0, 1}},
     };
-    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
-        cs[k].const_w = true;
-        cs[k].fuse = 1;
-        char f[64];
-        snprintf(f, sizeof f, "lstm_fused%zu.so", k);
-        check(&cs[k], f);
-    }
-#if defined(__x86_64__)
-    /* 256-bit tiles (haswell: 8-unit panels, 3 x 32 tiles), where the host runs them */
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
-    cg_cpu = "haswell";
-    for (size_t k = 0; k < 2; k++) {
-        char f[64];
-        snprintf(f, sizeof f, "lstm_fused_avx2_%zu.so", k);
-        check(&cs[k], f);
-    }
-    cg_cpu = NULL;
-#endif
+    check_fused(cs, sizeof cs / sizeof cs[0], "lstm_fused", (size_t[]){0, 1}, 2);
 }
 
 /* GRU (linear_before_reset = 1) and RNN cells in the hidden product's epilogue
@@ -410,23 +417,7 @@ static void test_lower_rnn__gru_and_rnn_cells_fused_into_the_product(void **stat
          .acts = acts + 1, .n_acts = 1},
         {GLC_OP_GRU, 4, 3, 4, 9, .bias = 1, .h0 = 1, .want = {1, 1, 0}},
     };
-    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
-        cs[k].const_w = true;
-        cs[k].fuse = 1;
-        char f[64];
-        snprintf(f, sizeof f, "gru_rnn_fused%zu.so", k);
-        check(&cs[k], f);
-    }
-#if defined(__x86_64__)
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
-    cg_cpu = "haswell";
-    for (size_t k = 0; k < 6; k += 5) {
-        char f[64];
-        snprintf(f, sizeof f, "gru_rnn_fused_avx2_%zu.so", k);
-        check(&cs[k + 1], f);
-    }
-    cg_cpu = NULL;
-#endif
+    check_fused(cs, sizeof cs / sizeof cs[0], "gru_rnn_fused", (size_t[]){1, 6}, 2);
 }
 
 int main(void) {

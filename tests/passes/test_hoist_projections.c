@@ -91,10 +91,7 @@ static void test_hoist_projections__overwrites_an_existing_attribute(void **stat
     glc_node_set_int(g, 0, "glc_hoist_steps", 1000);
     run(g);
     run(g);
-    int found = 0;
-    for (uint16_t i = 0; i < g->nodes[0].n_attrs; i++)
-        found += !strcmp(g->nodes[0].attrs[i].name, "glc_hoist_steps");
-    assert_int_equal(found, 1);
+    assert_int_equal(tb_attr_count(&g->nodes[0], "glc_hoist_steps"), 1);
     assert_int_equal(glc_attr_int(&g->nodes[0], "glc_hoist_steps", -1), 4);
     glc_graph_destroy(g);
 }

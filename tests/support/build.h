@@ -80,6 +80,15 @@ static inline void tb_check_plain_graph_unchanged(void (*pass)(glc_graph *)) {
     glc_graph_destroy(g);
 }
 
+/* How many attributes of node n are called name (a pass that sets one must not add a
+ * second). */
+static inline int tb_attr_count(const glc_node *n, const char *name) {
+    int k = 0;
+    for (uint16_t i = 0; i < n->n_attrs; i++)
+        k += !strcmp(n->attrs[i].name, name);
+    return k;
+}
+
 static inline int tb_live_nodes(const glc_graph *g, glc_op op) {
     int k = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++)
