@@ -105,35 +105,33 @@ TARGET_TOL = 1e-4  # the targets' agreement of outputs (relative)
 
 # Why a missed target is missed, with the profile it rests on (bench/results/profiles.md).
 WHY = {
-    "W1": "the default path's products run near the peak but multiply every tap of the "
-          "'same' padding, which TensorFlow's oneDNN convolution skips (14.5 % of a 5x5 "
-          "kernel's MACs at 16x16): 0.87x TensorFlow at 87.8 % of the peak in the run before "
-          "this one. This run's batch-8 glc calls fell in one of the host's slow stretches "
-          "(see W2): glc min 2309 ms against a 2880 ms median, `--winograd` min 1258 against "
-          "1462; right after the run, alternating `glc bench` calls of one .so took 2289 and "
-          "2868 ms. `--winograd` (2.8x fewer multiplications) met both ratios in the run "
-          "before (1.63x TensorFlow, 1.73x PyTorch); `--bf16` would too, but its outputs "
-          "move 1.8e-3.",
+    "W1": "the default path's products run near the peak (85.1 % in this run) but multiply "
+          "every tap of the 'same' padding, which TensorFlow's oneDNN convolution skips "
+          "(14.5 % of a 5x5 kernel's MACs at 16x16): 0.90x TensorFlow. `--winograd` (2.8x "
+          "fewer multiplications) meets both ratios; `--bf16` would too, but its outputs "
+          "move 1.8e-3. In the run before this one W1 batch 8 fell in one of the host's "
+          "slow stretches (see W2): glc min 2309 ms against a 2880 ms median.",
     "W2": "default path: as W1 (padding taps), plus the K = 64 products of the 1x1 layer. The "
           "host slows down for stretches of seconds: in one process, with the same buffers and "
           "no other thread of the process running, six batch-1 calls took 0.89-0.91 s and the "
           "next ones 0.62 s, with nothing in the process changed (no peer ran, no huge pages "
           "appeared); `glc bench` gives 0.68 s (batch 1) and 2.6-2.7 s (batch 4, 75-77 % of "
-          "the peak) outside such stretches, as in this run (661 ms, 2600 ms: 76.3 %). "
+          "the peak) outside such stretches. Batch 4 took 2768 ms (71.5 %) in this run and "
+          "2600 ms (76.3 %) in the one before: the target sits inside the host's noise. "
           "`--winograd` meets both ratios.",
-    "W3": "the TensorFlow-XLA peer (wavefront-vectorised) already runs at about 29 % of the "
-          "FMA peak, so 20x would be several times the machine's peak; glc's small "
+    "W3": "the TensorFlow-XLA peer (wavefront-vectorised) already runs at about 27-29 % of "
+          "the FMA peak, so 20x would be several times the machine's peak; glc's small "
           "per-diagonal products and its cells alternate on each core.",
-    "W4": "TensorFlow-XLA runs the Grid LSTM's batched products at about 70 % of the FMA "
-          "peak, so 3x would be about twice the machine's peak; glc runs it as anti-diagonal "
+    "W4": "TensorFlow-XLA runs the Grid LSTM's batched products at 64-71 % of the FMA peak, "
+          "so 3x would be about twice the machine's peak; glc runs it as anti-diagonal "
           "wavefronts (the wavefront pass: the up to 6 blocks of a (time, layer) diagonal in "
-          "one product) at 82.8 % (1.46x TF-XLA at batch 1, where the weights are now read "
-          "once per diagonal instead of once per block).",
-    "W5": "ONNX Runtime runs at about 83 % of the FMA peak and glc at 82-89 %: 1.3x ONNX "
+          "one product) at 78-83 % (1.46-1.53x TF-XLA at batch 1, where the weights are now "
+          "read once per diagonal instead of once per block).",
+    "W5": "ONNX Runtime runs at about 82 % of the FMA peak and glc at 81-89 %: 1.3x ONNX "
           "Runtime would be over 105 % of the peak, and 1.5x TF-XLA likewise; f32 has no room "
-          "left. `--bf16` reaches 1.99x ONNX Runtime and 2.26x TF-XLA, with outputs 1.3e-3 "
+          "left. `--bf16` reaches 1.88x ONNX Runtime and 2.40x TF-XLA, with outputs 1.3e-3 "
           "from f32.",
-    "W6": "met in this run (1.68x TF-XLA, 1.45x ONNX Runtime); 1.48x-2.09x TF-XLA over the "
+    "W6": "met in this run (1.98x TF-XLA, 1.70x ONNX Runtime); 1.48x-2.09x TF-XLA over the "
           "runs of the last two days. Besides products near the peak, the cell loops (about "
           "20 %) and two transposes (about 5 %) remain. Running the cells in the recurrent "
           "product's epilogue (the fuse-cell pass) was measured slower at this batch (512 "
