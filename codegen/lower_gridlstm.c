@@ -70,11 +70,12 @@ typedef struct gl_plan {
     int64_t rows, cols;     /* the grid as rows x cols */
     int64_t pc, nch, last;  /* positions per chunk, chunks, positions in the last */
     bool unrolled;          /* layers unrolled at compile time (untied, constant W) */
-    bool wave;              /* anti-diagonal wavefronts over (t, l) (glc_wavefront) */
+    bool wave;              /* anti-diagonal wavefronts (glc_wavefront; plan_wave) */
     int64_t wu, wv;         /* wave: the grid waved over, u x v (see emit_wave) */
     int64_t cmax, nbucket, bucket[WAVE_MAX_BUCKETS]; /* wave: cells per diagonal, product sizes */
     int64_t a_rs, g_rs; /* row strides of the wave's A and of ag (row_stride) */
     int64_t off_md, off_ag, off_sh, off_sm, off_a, floats; /* scratch parts (floats) */
+    int64_t slot_floats;  /* of sh (and of sm): the scanned state slots */
     uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } gl_plan;
 
@@ -186,6 +187,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc
     if (pl->wave)
         slots = (r->k == 1 ? r->layers : pl->rows + pl->cols) * N * F, ag = pl->cmax * N * pl->g_rs,
         a = pl->cmax * N * pl->a_rs;
+    pl->slot_floats = slots;
     int64_t o = align16(S * N * F); /* hd at 0 */
     pl->off_md = o;
     o += align16(S * N * F);
@@ -407,11 +409,10 @@ static glc_status emit_position(gl *s, LLVMValueRef p, LLVMValueRef t) {
 static glc_status emit_layer(gl *s) {
     cg_ctx *c = s->c;
     const gl_plan *pl = s->pl;
-    int64_t S = s->r->grid_size, NF = s->r->batch * s->r->hidden;
-    int64_t slots = ((s->r->k - 1) * pl->cols + 1) * NF;
+    int64_t S = s->r->grid_size;
     LLVMValueRef zero = cg_i64(c, 0);
-    copy(c, s->sh, zero, NULL, NULL, slots);
-    copy(c, s->sm, zero, NULL, NULL, slots);
+    copy(c, s->sh, zero, NULL, NULL, pl->slot_floats);
+    copy(c, s->sm, zero, NULL, NULL, pl->slot_floats);
     cg_loop lc, lt;
     LLVMValueRef ci = cg_loop_begin(c, &lc, pl->nch);
     LLVMValueRef p0 = cg_madd(c, ci, pl->pc, NULL);
@@ -568,11 +569,10 @@ static glc_status emit_wave(gl *s) {
     cg_ctx *c = s->c;
     const gl_plan *pl = s->pl;
     const glc_gridlstm_desc *r = s->r;
-    int64_t NF = r->batch * r->hidden, K = r->k;
-    int64_t slots = (K == 1 ? r->layers : pl->rows + pl->cols) * NF;
+    int64_t K = r->k;
     LLVMValueRef zero = cg_i64(c, 0), lo, count;
-    copy(c, s->sh, zero, NULL, NULL, slots);
-    copy(c, s->sm, zero, NULL, NULL, slots);
+    copy(c, s->sh, zero, NULL, NULL, pl->slot_floats);
+    copy(c, s->sm, zero, NULL, NULL, pl->slot_floats);
     copy(c, s->a, zero, NULL, NULL, pl->cmax * r->batch * pl->a_rs);
     cg_loop ld;
     LLVMValueRef d = cg_loop_begin(c, &ld, pl->wu + pl->wv - 1);

@@ -304,6 +304,16 @@ static void rnn_cell(rg *s, const row *w) {
     cg_loop_end(c, &lj);
 }
 
+/* The node's cell (LSTM, GRU or RNN) over the units of row w. */
+static void op_cell(rg *s, const row *w) {
+    if (s->r->op == GLC_OP_LSTM)
+        lstm_cell(s, w);
+    else if (s->r->op == GLC_OP_GRU)
+        gru_cell(s, w);
+    else
+        rnn_cell(s, w);
+}
+
 /* Element offset of Y(t, d, b, 0) / state(d, b, 0) for runtime t, b. */
 static LLVMValueRef y_off(rg *s, LLVMValueRef t, LLVMValueRef b) {
     const glc_rnn_desc *r = s->r;
@@ -365,16 +375,11 @@ static row row_of(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef len, bo
 
 /* The cell of batch row b at step `step` with length len (step < len). */
 static void emit_row_cell(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef len, bool reset) {
-    const glc_rnn_desc *r = s->r;
     row w = row_of(s, step, b, len, reset);
     if (reset)
         gru_reset(s, &w);
-    else if (r->op == GLC_OP_LSTM)
-        lstm_cell(s, &w);
-    else if (r->op == GLC_OP_GRU)
-        gru_cell(s, &w);
     else
-        rnn_cell(s, &w);
+        op_cell(s, &w);
 }
 
 /* The cells of every batch row at step `step` (reset: GRU's first pass, no Y); batch rows
@@ -425,12 +430,7 @@ static void fused_cells(cg_ctx *c, void *ctx, LLVMValueRef gh, LLVMValueRef i0, 
     rw.gs = nu;
     rw.j0 = u0;
     rw.nj = nu;
-    if (s->r->op == GLC_OP_LSTM)
-        lstm_cell(s, &rw);
-    else if (s->r->op == GLC_OP_GRU)
-        gru_cell(s, &rw);
-    else
-        rnn_cell(s, &rw);
+    op_cell(s, &rw);
     cg_loop_end(c, &lr);
     s->gh = gh_caller;
 }
