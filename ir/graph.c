@@ -32,6 +32,9 @@ glc_graph *glc_graph_create(void) {
 void glc_graph_destroy(glc_graph *g) {
     if (!g) return;
     glc_arena_release(&g->arena);
+    glc_dim_table_destroy(g->dimtab);
+    free(g->syms);
+    free(g->cons);
     free(g->values);
     free(g->nodes);
     free(g->inputs);

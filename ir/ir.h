@@ -38,6 +38,8 @@
 
 #define GLC_MAX_RANK 8
 
+#include "dim.h"
+
 /* ---- dtypes: the numeric codes are ONNX TensorProto.DataType's ---------------- */
 typedef enum glc_dtype {
     GLC_DT_UNDEF = 0,
@@ -209,9 +211,12 @@ typedef struct glc_value {
     const char *name;
     glc_dtype dtype;
     uint8_t rank;
-    int64_t dims[GLC_MAX_RANK]; /* ONNX order, e.g. (N, C, H, W) */
+    glc_dim dims[GLC_MAX_RANK]; /* ONNX order, e.g. (N, C, H, W); constants or symbolic */
     glc_node_id producer;       /* GLC_NO_NODE for inputs and constants */
     const void *data;           /* constant bytes (arena) or NULL */
+    const glc_dim *sdata;       /* an integer tensor of shape arithmetic whose elements
+                                   are known as dims, some symbolic (Shape of a symbolic
+                                   input, and what is computed from it); data is NULL */
     bool is_input, is_output;
 } glc_value;
 
@@ -237,7 +242,17 @@ typedef struct glc_graph {
     const char *name;  /* graph name */
     int64_t opset;     /* default-domain opset version */
     int64_t opset_glc; /* ai.glc opset version, 0 if not imported */
+    /* symbolic dimensions (dim.h, dim.c) */
+    glc_symbol *syms;
+    uint32_t n_syms, cap_syms;
+    struct glc_dim_table *dimtab; /* expressions; NULL while there are none */
+    glc_dim_constraint *cons;     /* checked at run time */
+    uint32_t n_cons, cap_cons;
+    bool dim_error; /* sticky: an expression overflowed or memory ran out */
 } glc_graph;
+
+/* dim.c */
+void glc_dim_table_destroy(struct glc_dim_table *t);
 
 /* graph.c */
 glc_graph *glc_graph_create(void); /* NULL on OOM */
