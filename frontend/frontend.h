@@ -15,13 +15,14 @@
 
 /* import.c
  * Reads a ModelProto and builds a graph: graph inputs (minus those that are also
- * initializers) with static shapes and dtypes, initializers (raw_data and typed
+ * initializers) with their dtypes and dims -- a dim_param becomes the symbol of that
+ * name, an unnamed dynamic dim the fresh symbol `<input>.<axis>` (ir/dim.h) --, initializers (raw_data and typed
  * fields) and Constant nodes as constant values, every attribute kind, the opset
  * imports (default domain and ai.glc). Nodes are sorted topologically.
  * Then runs glc_infer_shapes and glc_graph_verify.
  * Errors: GLC_E_IO (cannot read), GLC_E_PARSE (not a ModelProto, dangling names,
  * cycles, bad tensors), GLC_E_UNSUPPORTED (one diagnostic listing every unsupported
- * `domain::op` with its node names, or dynamic shapes), GLC_E_SHAPE.
+ * `domain::op` with its node names), GLC_E_SHAPE.
  * On success *out owns a new graph; on failure *out is NULL. */
 glc_status glc_import_onnx_file(const char *path, glc_graph **out, glc_diag *d);
 glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, glc_diag *d);
@@ -72,9 +73,27 @@ glc_import_limits glc_import_limits_default(void);
 /* Sets limit `name` to v: GLC_E_ARG for an unknown name or v above the hard maximum. */
 glc_status glc_import_limit_set(glc_import_limits *l, const char *name, uint64_t v, glc_diag *d);
 
+/* Dimension bindings. `glc --shape INPUT=D0xD1x...` gives input INPUT's dims (a dim
+ * of -1, written `?`, stays as the model declares it); `--dim PARAM=N` gives every dim
+ * named PARAM the value N; `--max-dim PARAM=N` bounds symbol PARAM by N (describe()'s
+ * worst-case workspace and the run-time check of the inputs). A name that matches no
+ * input or dim_param, a rank or a static dim that disagrees with the model, is GLC_E_ARG. */
+typedef struct glc_import_shape {
+    const char *input;
+    int rank;
+    int64_t dims[GLC_MAX_RANK];
+} glc_import_shape;
+typedef struct glc_import_dim {
+    const char *param;
+    int64_t value;
+} glc_import_dim;
 typedef struct glc_import_options {
     const glc_import_binding *bind;
     uint32_t n_bind;
+    const glc_import_shape *shapes;
+    uint32_t n_shapes;
+    const glc_import_dim *dims, *max_dims;
+    uint32_t n_dims, n_max_dims;
     bool skip_infer;
     const glc_import_limits *limits; /* NULL: glc_import_limits_default() */
 } glc_import_options;

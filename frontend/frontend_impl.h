@@ -51,6 +51,7 @@ typedef struct fe_import {
     const glc_import_options *opt; /* never NULL */
     const glc_import_limits *limits; /* never NULL */
     bool *bound;                   /* [opt->n_bind]: binding k was used */
+    bool *shape_used, *dim_used;   /* [opt->n_shapes], [opt->n_dims] */
 } fe_import;
 
 /* import.c */

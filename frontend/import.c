@@ -11,8 +11,9 @@
  *      sets g->opset_glc; other domains matter only if a node uses them, and then
  *      that node is reported as unsupported;
  *   3. initializers become constant values (tensor_proto.c decodes them);
- *   4. graph inputs that are not initializers become graph inputs; their shapes must
- *      be static (dim_param or a missing dim is unsupported);
+ *   4. graph inputs that are not initializers become graph inputs; a dim_param becomes
+ *      a symbol (ir/dim.h), an unnamed dim the fresh symbol "<input>.<axis>", and the
+ *      --shape/--dim bindings replace them by constants (--max-dim bounds them);
  *   5. nodes (import_nodes.c): unsupported ops are reported together, then the nodes
  *      are sorted topologically and added;
  *   6. graph outputs, then glc_infer_shapes, the limits on every inferred value, and
@@ -112,12 +113,48 @@ static glc_status read_initializer(fe_import *im, const Onnx__TensorProto *tp) {
     return define(im, name, v);
 }
 
-/* Static dims of a graph input; dim_param or missing dims are unsupported. */
+/* The --shape binding for input name (marked used), or NULL. */
+static const glc_import_shape *shape_binding(fe_import *im, const char *name) {
+    for (uint32_t k = 0; k < im->opt->n_shapes; k++)
+        if (!strcmp(im->opt->shapes[k].input, name)) {
+            im->shape_used[k] = true;
+            return &im->opt->shapes[k];
+        }
+    return NULL;
+}
+
+/* The dim named param: its --dim value (marked used), else its symbol. */
+static glc_dim param_dim(fe_import *im, const char *param) {
+    for (uint32_t k = 0; k < im->opt->n_dims; k++)
+        if (!strcmp(im->opt->dims[k].param, param)) {
+            im->dim_used[k] = true;
+            return im->opt->dims[k].value;
+        }
+    return glc_dim_symbol(im->g, param);
+}
+
+/* Dim i of input name as declared: a value, a dim_param's symbol (or --dim value), or
+ * the fresh symbol "<name>.<i>" for an unnamed or negative dim. */
+static glc_dim declared_dim(fe_import *im, const char *name, int i,
+                            const Onnx__TensorShapeProto__Dimension *dm) {
+    if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+        dm->dim_value >= 0)
+        return dm->dim_value;
+    if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dm->dim_param &&
+        *dm->dim_param)
+        return param_dim(im, dm->dim_param);
+    char fresh[300];
+    snprintf(fresh, sizeof fresh, "%.280s.%d", name, i);
+    return param_dim(im, fresh);
+}
+
+/* Dims of a graph input: declared (declared_dim), then its --shape binding applied. */
 static glc_status input_shape(fe_import *im, const char *name, const Onnx__TensorShapeProto *sp,
                               int *rank, int64_t *dims) {
     if (!sp)
         return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL,
-                            "input '%s' has no shape; glc needs static shapes", name);
+                            "input '%s' has no shape (not even a rank); give it with "
+                            "--shape %s=D0xD1x...", name, name);
     if (sp->n_dim > GLC_MAX_RANK)
         return glc_diag_set(im->d, GLC_E_LIMIT, NULL,
                             "input '%s' has rank %zu; glc allows at most %d", name, sp->n_dim,
@@ -125,20 +162,25 @@ static glc_status input_shape(fe_import *im, const char *name, const Onnx__Tenso
     *rank = (int)sp->n_dim;
     for (int i = 0; i < *rank; i++) {
         const Onnx__TensorShapeProto__Dimension *dm = sp->dim[i];
-        if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
-            if (dm->dim_value < 0)
-                return glc_diag_set(im->d, GLC_E_PARSE, NULL, "input '%s' has dimension %lld", name,
-                                    (long long)dm->dim_value);
-            dims[i] = dm->dim_value;
-            continue;
-        }
-        const char *p = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
-                            ? dm->dim_param
-                            : "?";
-        return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL,
-                            "input '%s' has a dynamic dimension '%s' (axis %d); glc needs static "
-                            "shapes",
-                            name, p, i);
+        if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+            dm->dim_value < -1) /* -1 is an exporter's "unknown"; the rest are nonsense */
+            return glc_diag_set(im->d, GLC_E_PARSE, NULL, "input '%s' has dimension %lld", name,
+                                (long long)dm->dim_value);
+        dims[i] = declared_dim(im, name, i, dm);
+    }
+    if (im->g->dim_error) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    const glc_import_shape *b = shape_binding(im, name);
+    if (!b) return GLC_OK;
+    if (b->rank != *rank)
+        return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s has %d dims; the model's input "
+                            "has rank %d", name, b->rank, *rank);
+    for (int i = 0; i < *rank; i++) {
+        if (b->dims[i] < 0) continue;
+        if (glc_dim_is_const(dims[i]) && dims[i] != b->dims[i])
+            return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s: axis %d is %lld in the "
+                                "model, not %lld", name, i, (long long)dims[i],
+                                (long long)b->dims[i]);
+        dims[i] = b->dims[i];
     }
     return GLC_OK;
 }
@@ -204,7 +246,7 @@ static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
     int64_t dims[GLC_MAX_RANK];
     GLC_TRY(input_shape(im, name, tp->tensor_type->shape, &rank, dims));
     size_t nbytes;
-    if (!fe_shape_nbytes(rank, dims, glc_dtype_size(dt), &nbytes))
+    if (!glc_dims_symbolic(rank, dims) && !fe_shape_nbytes(rank, dims, glc_dtype_size(dt), &nbytes))
         return glc_diag_set(im->d, GLC_E_LIMIT, NULL, "input '%s' is too large", name);
     glc_value_id v = glc_graph_add_value(im->g, name, dt, rank, dims);
     GLC_TRY(define(im, name, v));
@@ -220,6 +262,44 @@ static glc_status read_output(fe_import *im, const Onnx__ValueInfoProto *vi) {
         return glc_diag_set(im->d, GLC_E_PARSE, NULL, "graph output '%s' is not defined", name);
     if (glc_graph_add_output(im->g, v) != GLC_OK)
         return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    return GLC_OK;
+}
+
+/* "batch, T" (at most len bytes): the symbols of the inputs, for diagnostics. */
+static void symbol_list(const glc_graph *g, char *buf, size_t len) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < g->n_syms && k < len; i++) {
+        int w = snprintf(buf + k, len - k, "%s%s", i ? ", " : "", g->syms[i].name);
+        if (w > 0) k += (size_t)w;
+    }
+    if (!g->n_syms) snprintf(buf, len, "none");
+}
+
+/* Every --shape and --dim was used; --max-dim bounds are set on their symbols. */
+static glc_status check_dim_options(fe_import *im) {
+    const glc_import_options *o = im->opt;
+    char syms[400];
+    symbol_list(im->g, syms, sizeof syms);
+    for (uint32_t k = 0; k < o->n_shapes; k++)
+        if (!im->shape_used[k])
+            return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s: the model has no graph "
+                                "input of that name", o->shapes[k].input);
+    for (uint32_t k = 0; k < o->n_dims; k++)
+        if (!im->dim_used[k])
+            return glc_diag_set(im->d, GLC_E_ARG, NULL, "--dim %s: no input dim of the model is "
+                                "named so (its symbolic dims: %s)", o->dims[k].param, syms);
+    for (uint32_t k = 0; k < o->n_max_dims; k++) {
+        int s = glc_dim_find_symbol(im->g, o->max_dims[k].param);
+        if (s < 0)
+            return glc_diag_set(im->d, GLC_E_ARG, NULL, "--max-dim %s: the model has no symbolic "
+                                "dim of that name (its symbolic dims: %s)", o->max_dims[k].param,
+                                syms);
+        if (o->max_dims[k].value <= 0)
+            return glc_diag_set(im->d, GLC_E_ARG, NULL, "--max-dim %s=%lld: the bound must be "
+                                "positive", o->max_dims[k].param, (long long)o->max_dims[k].value);
+        im->g->syms[s].max = o->max_dims[k].value;
+    }
     return GLC_OK;
 }
 
@@ -247,6 +327,7 @@ static glc_status build_graph(fe_import *im) {
         if (!im->bound[k])
             return glc_diag_set(im->d, GLC_E_ARG, NULL, "cannot bind '%s': the model has no graph "
                                 "input of that name", im->opt->bind[k].name);
+    GLC_TRY(check_dim_options(im));
     GLC_TRY(fe_import_nodes(im));
     for (size_t i = 0; i < gp->n_output; i++)
         GLC_TRY(read_output(im, gp->output[i]));
@@ -262,14 +343,21 @@ static glc_status import_model(const Onnx__ModelProto *m, const glc_import_optio
     read_opsets(g, m);
     fe_import im = {.g = g, .gp = m->graph, .d = d, .opt = o, .limits = l};
     im.bound = calloc(o->n_bind + 1, sizeof *im.bound);
-    if (!im.bound || !fe_names_init(&im.values, count_names(m->graph))) {
+    im.shape_used = calloc(o->n_shapes + 1, sizeof *im.shape_used);
+    im.dim_used = calloc(o->n_dims + 1, sizeof *im.dim_used);
+    if (!im.bound || !im.shape_used || !im.dim_used ||
+        !fe_names_init(&im.values, count_names(m->graph))) {
         free(im.bound);
+        free(im.shape_used);
+        free(im.dim_used);
         fe_names_fini(&im.values);
         return glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
     }
     glc_status s = build_graph(&im);
     fe_names_fini(&im.values);
     free(im.bound);
+    free(im.shape_used);
+    free(im.dim_used);
     return s;
 }
 

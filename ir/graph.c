@@ -244,8 +244,31 @@ const float *glc_attr_floats(const glc_node *n, const char *name, uint32_t *coun
 
 int64_t glc_value_numel(const glc_value *v) {
     int64_t n = 1;
-    for (int i = 0; i < v->rank; i++) n *= v->dims[i];
+    for (int i = 0; i < v->rank; i++) {
+        if (glc_dim_is_sym(v->dims[i])) return -1; /* not a number: see glc_value_numel_dim */
+        n *= v->dims[i];
+    }
     return n;
+}
+
+glc_dim glc_value_numel_dim(glc_graph *g, const glc_value *v) {
+    return glc_dim_prod(g, v->dims, 0, v->rank);
+}
+
+void glc_value_shape_str(const glc_graph *g, const glc_value *v, char *buf, size_t len) {
+    if (v->dtype == GLC_DT_UNDEF) {
+        if (len) snprintf(buf, len, "?");
+        return;
+    }
+    size_t k = 0;
+    int w = snprintf(buf, len, "%s[", glc_dtype_name(v->dtype));
+    k = w > 0 ? (size_t)w : 0;
+    for (int i = 0; i < v->rank && k < len; i++) {
+        char e[96];
+        w = snprintf(buf + k, len - k, i ? ",%s" : "%s", glc_dim_str(g, v->dims[i], e, sizeof e));
+        if (w > 0) k += (size_t)w;
+    }
+    if (k < len) snprintf(buf + k, len - k, "]");
 }
 
 size_t glc_value_nbytes(const glc_value *v) {
@@ -261,7 +284,9 @@ void glc_shape_str(glc_dtype dt, int rank, const int64_t *dims, char *buf, size_
     int w = snprintf(buf, len, "%s[", glc_dtype_name(dt));
     k = w > 0 ? (size_t)w : 0;
     for (int i = 0; i < rank && k < len; i++) {
-        w = snprintf(buf + k, len - k, i ? ",%lld" : "%lld", (long long)dims[i]);
+        w = glc_dim_is_sym(dims[i]) ? snprintf(buf + k, len - k, i ? ",?" : "?")
+                                    : snprintf(buf + k, len - k, i ? ",%lld" : "%lld",
+                                               (long long)dims[i]);
         if (w > 0) k += (size_t)w;
     }
     if (k < len) snprintf(buf + k, len - k, "]");

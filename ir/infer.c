@@ -30,8 +30,15 @@ static const glc_value *in_val(const glc_graph *g, const glc_node *n, int i) {
     return glc_node_input(g, n, i);
 }
 
+/* The graph glc_infer_shapes is inferring on this thread, so that infer_shape_str can name
+ * symbolic dims without every message site passing the graph along. */
+static _Thread_local const glc_graph *inferring;
+
 void infer_shape_str(const glc_value *v, char *buf) {
-    glc_shape_str(v->dtype, v->rank, v->dims, buf, SHAPE_BUF);
+    if (inferring)
+        glc_value_shape_str(inferring, v, buf, SHAPE_BUF);
+    else
+        glc_shape_str(v->dtype, v->rank, v->dims, buf, SHAPE_BUF);
 }
 
 void infer_set_out_k(glc_graph *g, glc_node *n, int k, glc_dtype dt, int rank,
@@ -379,9 +386,34 @@ static glc_status check_node_inputs(const glc_graph *g, const glc_node *n, glc_d
             return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %d '%s' has no known type",
                                 glc_op_name(n->op), i, v->name ? v->name : "");
         for (int k = 0; v && k < v->rank; k++)
-            if (v->dims[k] < 0)
+            if (glc_dim_is_const(v->dims[k]) && v->dims[k] < 0)
                 return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %d '%s' has a negative dim",
                                     glc_op_name(n->op), i, v->name ? v->name : "");
+    }
+    return GLC_OK;
+}
+
+/* Ops whose shape rule handles symbolic dims (ir/dim.h); the others refuse them. */
+static const bool symbolic_ok[GLC_OP_COUNT] = {
+    [GLC_OP_IDENTITY] = true,
+    [GLC_OP_SHAPE] = true,
+};
+
+/* A symbolic dim (or a shape tensor with symbolic elements) in an input of an op whose
+ * shape rule does not handle them yet is unsupported, with the way out. */
+static glc_status check_symbolic_inputs(const glc_graph *g, const glc_node *n, glc_diag *d) {
+    if (symbolic_ok[n->op]) return GLC_OK;
+    for (int i = 0; i < n->n_in; i++) {
+        const glc_value *v = in_val(g, n, i);
+        bool sym = v && glc_dims_symbolic(v->rank, v->dims);
+        if (!v || (!sym && !v->sdata) || (!sym && infer_sym_fold_handles(n->op))) continue;
+        char s[SHAPE_BUF];
+        infer_shape_str(v, s);
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "%s: input %d '%s' %s %s; this op needs static shapes: bind the "
+                            "symbols with --dim NAME=N or --shape INPUT=D0xD1x...",
+                            glc_op_name(n->op), i, v->name ? v->name : "",
+                            v->sdata ? "holds symbolic dims" : "has symbolic dims", s);
     }
     return GLC_OK;
 }
@@ -400,8 +432,14 @@ static glc_status infer_nodes(glc_graph *g, const bool *need, glc_diag *d) {
             if (n->out[k] >= g->n_values)
                 return glc_diag_set(d, GLC_E_INVALID_IR, n, "output %d id out of range", k);
         GLC_TRY(check_node_inputs(g, n, d));
+        GLC_TRY(check_symbolic_inputs(g, n, d));
         GLC_TRY(glc_op_table[n->op].infer(g, n, d));
-        GLC_TRY(infer_fold_static(g, i, need, d));
+        if (g->dim_error)
+            return glc_diag_set(d, GLC_E_LIMIT, n, "%s: a symbolic dimension overflows int64 (or "
+                                "memory ran out)", glc_op_name(n->op));
+        bool folded = false;
+        GLC_TRY(infer_fold_symbolic(g, i, &folded, d));
+        if (!folded) GLC_TRY(infer_fold_static(g, i, need, d));
     }
     return GLC_OK;
 }
@@ -410,7 +448,10 @@ glc_status glc_infer_shapes(glc_graph *g, glc_diag *d) {
     bool *need = calloc(g->n_values ? g->n_values : 1, sizeof *need);
     if (!need) return glc_diag_set(d, GLC_E_NOMEM, NULL, "shape inference: out of memory");
     glc_graph_static_values(g, need);
+    const glc_graph *outer = inferring;
+    inferring = g;
     glc_status s = infer_nodes(g, need, d);
+    inferring = outer;
     free(need);
     return s;
 }

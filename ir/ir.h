@@ -291,7 +291,10 @@ const int64_t *glc_attr_ints(const glc_node *n, const char *name, uint32_t *coun
 const float *glc_attr_floats(const glc_node *n, const char *name, uint32_t *count);
 
 /* Shapes. */
-int64_t glc_value_numel(const glc_value *v); /* 1 for a scalar */
+int64_t glc_value_numel(const glc_value *v); /* 1 for a scalar; -1 if a dim is symbolic */
+glc_dim glc_value_numel_dim(glc_graph *g, const glc_value *v); /* symbolic too */
+/* "f32[batch,T + 1,64]": with the symbols' names (glc_shape_str prints them as "?"). */
+void glc_value_shape_str(const glc_graph *g, const glc_value *v, char *buf, size_t len);
 size_t glc_value_nbytes(const glc_value *v);
 /* Fills buf with "f32[2,3]" (or "?" for an unknown shape). */
 void glc_shape_str(glc_dtype dt, int rank, const int64_t *dims, char *buf, size_t len);

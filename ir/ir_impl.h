@@ -21,6 +21,15 @@ glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, g
 /* Normalises axis into [0, rank) (or [0, rank] when inclusive); false if out of range. */
 bool infer_norm_axis(int64_t axis, int rank, bool inclusive, int *out);
 
+/* sym_fold.c: after node k is inferred, evaluates shape arithmetic on symbolic dims (Shape
+ * of a symbolic value and what is computed from it) into shape tensors (glc_value.sdata,
+ * one glc_dim per element whatever the dtype) or constants; *folded tells whether it did. */
+glc_status infer_fold_symbolic(glc_graph *g, glc_node_id k, bool *folded, glc_diag *d);
+bool infer_sym_fold_handles(glc_op op); /* ops evaluated there */
+/* The elements of an integer tensor known at compile time (data, or sdata) as dims, at
+ * most max of them; false if unknown or longer. Values below the symbolic range clamp. */
+bool infer_int_elems(const glc_value *v, glc_dim *out, int64_t max, int64_t *count);
+
 /* static_operands.c: after node k is inferred, evaluates it into constants if one of its
  * outputs is needed (need from glc_graph_static_values) and it can be evaluated now. */
 glc_status infer_fold_static(glc_graph *g, glc_node_id k, const bool *need, glc_diag *d);

@@ -9,6 +9,9 @@
  *     %y: f32[1,3] = Gemm(%x, %w, _) {alpha=1, transB=1}     # node 'gemm0'
  *     output %y
  *
+ * Symbolic dims print as expressions of their symbols (f32[batch,T + 1]); the int64 tensors
+ * of shape arithmetic that hold symbolic elements print as "shape %s: i64[2] = {B, 64}",
+ * and the run-time constraints shape inference assumed as "assume B == B2  # node ..".
  * Constants show their first four elements, then "..." if there are more. Absent inputs
  * print as "_", unrequested outputs too. Attributes print in stored order: ints and floats
  * bare (floats %g), strings quoted, lists as [a,b], tensors as their shape. Dead nodes are
@@ -21,10 +24,30 @@
 
 static const char *vname(const glc_value *v) { return v->name ? v->name : "?"; }
 
-static void print_type(const glc_value *v, FILE *f) {
-    char buf[200];
-    glc_shape_str(v->dtype, v->rank, v->dims, buf, sizeof buf);
+static void print_type(const glc_graph *g, const glc_value *v, FILE *f) {
+    char buf[400];
+    glc_value_shape_str(g, v, buf, sizeof buf);
     fputs(buf, f);
+}
+
+static void print_sdata(const glc_graph *g, const glc_value *v, FILE *f) {
+    int64_t n = glc_value_numel(v);
+    fputs(" = {", f);
+    for (int64_t i = 0; i < n; i++) {
+        char e[200];
+        fprintf(f, i ? ", %s" : "%s", glc_dim_str(g, v->sdata[i], e, sizeof e));
+    }
+    fputs("}", f);
+}
+
+static void print_constraints(const glc_graph *g, FILE *f) {
+    for (uint32_t i = 0; i < g->n_cons; i++) {
+        const glc_dim_constraint *c = &g->cons[i];
+        char a[200], b[200];
+        fprintf(f, "  assume %s %s %s     # node '%s': %s\n", glc_dim_str(g, c->a, a, sizeof a),
+                c->rel == GLC_DIM_EQ ? "==" : ">=", glc_dim_str(g, c->b, b, sizeof b), c->node,
+                c->what);
+    }
 }
 
 static void print_elem(glc_dtype dt, const void *data, int64_t i, FILE *f) {
@@ -100,7 +123,7 @@ static void print_node(const glc_graph *g, const glc_node *n, FILE *f) {
             continue;
         }
         fprintf(f, "%%%s: ", vname(&g->values[o]));
-        print_type(&g->values[o], f);
+        print_type(g, &g->values[o], f);
     }
     fprintf(f, " = %s(", glc_op_name(n->op));
     print_ids(g, n->in, n->n_in, f);
@@ -121,17 +144,19 @@ void glc_graph_print(const glc_graph *g, FILE *f) {
     for (uint32_t i = 0; i < g->n_inputs; i++) {
         const glc_value *v = &g->values[g->inputs[i]];
         fprintf(f, "  input  %%%s: ", vname(v));
-        print_type(v, f);
+        print_type(g, v, f);
         fputs("\n", f);
     }
     for (uint32_t id = 1; id < g->n_values; id++) {
         const glc_value *v = &g->values[id];
-        if (!v->data) continue;
-        fprintf(f, "  const  %%%s: ", vname(v));
-        print_type(v, f);
-        print_const_data(v, f);
+        if (!v->data && !v->sdata) continue;
+        fprintf(f, v->data ? "  const  %%%s: " : "  shape  %%%s: ", vname(v));
+        print_type(g, v, f);
+        if (v->data) print_const_data(v, f);
+        else print_sdata(g, v, f);
         fputs("\n", f);
     }
+    print_constraints(g, f);
     for (uint32_t i = 0; i < g->n_nodes; i++) print_node(g, &g->nodes[i], f);
     for (uint32_t i = 0; i < g->n_outputs; i++)
         fprintf(f, "  output %%%s\n", vname(&g->values[g->outputs[i]]));

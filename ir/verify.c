@@ -6,7 +6,8 @@
  * topological), then defines its outputs. Checked: value/node ids in range, a valid op,
  * arity within glc_op_table (absent inputs only at optional positions, index >= in_min),
  * each value produced at most once and by the node its `producer` names, no live node
- * consuming a dead node's output, known dtypes and non-negative dims for every used value,
+ * consuming a dead node's output, known dtypes and non-negative (or valid symbolic) dims
+ * for every used value,
  * constants with data and no producer, graph inputs/outputs that exist and are defined.
  * Failures are GLC_E_INVALID_IR naming the node. The graph is not modified.
  */
@@ -25,10 +26,14 @@ static glc_status check_value_shape(const glc_graph *g, const glc_node *n, glc_v
         return glc_diag_set(d, GLC_E_INVALID_IR, n, "value %%%s has no known dtype", vname(v));
     if (v->rank > GLC_MAX_RANK)
         return glc_diag_set(d, GLC_E_INVALID_IR, n, "value %%%s has rank %u", vname(v), v->rank);
-    for (int k = 0; k < v->rank; k++)
-        if (v->dims[k] < 0)
+    for (int k = 0; k < v->rank; k++) {
+        if (glc_dim_is_sym(v->dims[k]) && !glc_dim_get_expr(g, v->dims[k]))
+            return glc_diag_set(d, GLC_E_INVALID_IR, n, "value %%%s has a bad symbolic dim %d",
+                                vname(v), k);
+        if (glc_dim_is_const(v->dims[k]) && v->dims[k] < 0)
             return glc_diag_set(d, GLC_E_INVALID_IR, n, "value %%%s has negative dim %d",
                                 vname(v), k);
+    }
     return GLC_OK;
 }
 
@@ -67,7 +72,7 @@ static glc_status check_outputs(const glc_graph *g, glc_node_id nid, bool *defin
                                 id);
         if (id == 0) continue;
         const glc_value *v = &g->values[id];
-        if (defined[id] || v->data || v->is_input)
+        if (defined[id] || v->data || v->sdata || v->is_input)
             return glc_diag_set(d, GLC_E_INVALID_IR, n, "output %d %%%s is defined more than once",
                                 i, vname(v));
         if (v->producer != nid)
@@ -107,7 +112,7 @@ static glc_status seed_defined(const glc_graph *g, bool *defined, glc_diag *d) {
     }
     for (uint32_t id = 1; id < g->n_values; id++) {
         const glc_value *v = &g->values[id];
-        if (!v->data) continue;
+        if (!v->data && !v->sdata) continue;
         if (v->producer != GLC_NO_NODE)
             return glc_diag_set(d, GLC_E_INVALID_IR, NULL, "constant %%%s is produced by a node",
                                 vname(v));

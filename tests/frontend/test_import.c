@@ -213,12 +213,66 @@ static void test_import__unsupported_ops_are_listed_in_one_diagnostic(void **sta
                                "ai.glc::Foo (node 'c'), ::Bar (node #4)");
 }
 
-static void test_import__dynamic_input_dimension_is_unsupported(void **state) {
+static glc_status import_opts(const char *name, const glc_import_options *o, glc_graph **g,
+                              glc_diag *d) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/fixtures/frontend/%s", GLC_TEST_SRC, name);
+    glc_status s = glc_import_onnx_file_opts(path, o, g, d);
+    if (s != GLC_OK) assert_null(*g);
+    return s;
+}
+
+static void test_import__dim_param_becomes_a_symbol(void **state) {
+    (void)state;
     glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("dynamic.onnx", &g, &d), GLC_E_UNSUPPORTED);
-    assert_contains(d.msg, "input 'x' has a dynamic dimension 'N'");
-    assert_contains(d.msg, "glc needs static shapes");
+    glc_diag d = {0};
+    glc_import_options o = {.skip_infer = true};
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_OK);
+    const glc_value *x = value(g, "x");
+    assert_true(glc_dim_is_sym(x->dims[0]));
+    assert_int_equal(x->dims[1], 4);
+    assert_int_equal(glc_dim_symbol_index(g, x->dims[0]), glc_dim_find_symbol(g, "N"));
+    glc_graph_destroy(g);
+}
+
+static void test_import__dim_binding_makes_the_input_static(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d = {0};
+    glc_import_dim n3 = {"N", 3};
+    glc_import_options o = {.dims = &n3, .n_dims = 1};
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_OK);
+    assert_shape(value(g, "x"), GLC_DT_F32, 2, (int64_t[]){3, 4});
+    assert_shape(value(g, "y"), GLC_DT_F32, 2, (int64_t[]){3, 4});
+    glc_graph_destroy(g);
+    glc_import_shape sh = {"x", 2, {5, -1}};
+    o = (glc_import_options){.shapes = &sh, .n_shapes = 1};
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_OK);
+    assert_shape(value(g, "y"), GLC_DT_F32, 2, (int64_t[]){5, 4});
+    glc_graph_destroy(g);
+}
+
+static void test_import__dim_bindings_that_do_not_fit_are_argument_errors(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d = {0};
+    glc_import_shape sh = {"x", 2, {5, 6}};
+    glc_import_options o = {.shapes = &sh, .n_shapes = 1};
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_E_ARG);
+    assert_contains(d.msg, "--shape x: axis 1 is 4 in the model, not 6");
+    sh = (glc_import_shape){"x", 3, {1, 2, 3}};
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_E_ARG);
+    assert_contains(d.msg, "--shape x has 3 dims; the model's input has rank 2");
+    sh.input = "nope";
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_E_ARG);
+    assert_contains(d.msg, "--shape nope: the model has no graph input of that name");
+    glc_import_dim m = {"M", 2};
+    o = (glc_import_options){.dims = &m, .n_dims = 1};
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_E_ARG);
+    assert_contains(d.msg, "--dim M: no input dim of the model is named so (its symbolic dims: N)");
+    o = (glc_import_options){.max_dims = &m, .n_max_dims = 1};
+    assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_E_ARG);
+    assert_contains(d.msg, "--max-dim M: the model has no symbolic dim of that name");
 }
 
 static void test_import__undefined_input_names_the_node(void **state) {
@@ -369,7 +423,9 @@ int main(void) {
         cmocka_unit_test(test_import__out_of_order_nodes_are_sorted),
         cmocka_unit_test(test_import__empty_input_name_is_an_absent_input),
         cmocka_unit_test(test_import__unsupported_ops_are_listed_in_one_diagnostic),
-        cmocka_unit_test(test_import__dynamic_input_dimension_is_unsupported),
+        cmocka_unit_test(test_import__dim_param_becomes_a_symbol),
+        cmocka_unit_test(test_import__dim_binding_makes_the_input_static),
+        cmocka_unit_test(test_import__dim_bindings_that_do_not_fit_are_argument_errors),
         cmocka_unit_test(test_import__undefined_input_names_the_node),
         cmocka_unit_test(test_import__cycle_is_a_parse_error_naming_a_node_on_it),
         cmocka_unit_test(test_import__name_defined_twice_is_a_parse_error),
