@@ -71,8 +71,11 @@ bool infer_dims_prod(const int64_t *dims, int lo, int hi, int64_t *out) {
 }
 
 glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d) {
-    int64_t p;
-    if (!infer_dims_prod(dims, 0, rank, &p))
+    int64_t p, known[GLC_MAX_RANK]; /* the constant dims: symbolic ones are checked at run time */
+    int k = 0;
+    for (int i = 0; i < rank; i++)
+        if (glc_dim_is_const(dims[i])) known[k++] = dims[i];
+    if (!infer_dims_prod(known, 0, k, &p))
         return glc_diag_set(d, GLC_E_LIMIT, n, "%s: output element count overflows int64",
                             glc_op_name(n->op));
     return GLC_OK;
@@ -101,6 +104,30 @@ bool glc_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int
     for (int i = 0; i < r; i++) out[i] = tmp[i];
     *rout = r;
     return true;
+}
+
+glc_status infer_broadcast(glc_graph *g, const glc_node *n, int ra, const glc_dim *a, int rb,
+                           const glc_dim *b, int *rout, glc_dim *out) {
+    int r = ra > rb ? ra : rb;
+    if (r > GLC_MAX_RANK) return GLC_E_SHAPE;
+    glc_dim tmp[GLC_MAX_RANK];
+    for (int i = 0; i < r; i++) {
+        int ia = i - (r - ra), ib = i - (r - rb);
+        glc_dim da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
+        if (da == db || db == 1) tmp[i] = da;
+        else if (da == 1) tmp[i] = db;
+        else {
+            /* different dims, one or both symbolic: equal at run time (a symbolic 1 that
+             * would broadcast is not supported) */
+            char what[64];
+            snprintf(what, sizeof what, "broadcast axis %d", i);
+            GLC_TRY(glc_dim_require_eq(g, da, db, n, what));
+            tmp[i] = glc_dim_is_const(da) ? da : db;
+        }
+    }
+    for (int i = 0; i < r; i++) out[i] = tmp[i];
+    *rout = r;
+    return GLC_OK;
 }
 
 glc_status infer_identity(glc_graph *g, glc_node *n, glc_diag *d) {
@@ -135,7 +162,7 @@ glc_status infer_binary(glc_graph *g, glc_node *n, glc_diag *d) {
                             glc_op_name(n->op), sa, sb);
     int r;
     int64_t dims[GLC_MAX_RANK];
-    if (!glc_broadcast_shape(a->rank, a->dims, b->rank, b->dims, &r, dims))
+    if (infer_broadcast(g, n, a->rank, a->dims, b->rank, b->dims, &r, dims) != GLC_OK)
         return glc_diag_set(d, GLC_E_SHAPE, n, "%s: cannot broadcast input 0 %s with input 1 %s",
                             glc_op_name(n->op), sa, sb);
     set_out(g, n, a->dtype, r, dims);
@@ -159,12 +186,14 @@ glc_status infer_softmax(glc_graph *g, glc_node *n, glc_diag *d) {
 }
 
 /* Gemm's C must broadcast unidirectionally to (M, N). */
-static bool gemm_c_fits(const glc_value *c, int64_t m, int64_t nn) {
+static bool gemm_c_fits(glc_graph *g, const glc_node *n, const glc_value *c, glc_dim m,
+                        glc_dim nn) {
     if (c->rank > 2) return false;
-    int64_t want[2] = {m, nn};
+    glc_dim want[2] = {m, nn};
     for (int i = 0; i < c->rank; i++) {
-        int64_t dc = c->dims[c->rank - 1 - i], dw = want[1 - i];
-        if (dc != 1 && dc != dw) return false;
+        glc_dim dc = c->dims[c->rank - 1 - i], dw = want[1 - i];
+        if (dc != 1 && glc_dim_require_eq(g, dc, dw, n, "Gemm: C broadcast") != GLC_OK)
+            return false;
     }
     return true;
 }
@@ -181,18 +210,18 @@ glc_status infer_gemm(glc_graph *g, glc_node *n, glc_diag *d) {
         return glc_diag_set(d, GLC_E_SHAPE, n, "Gemm: dtype mismatch: input 0 %s, input 1 %s", sa,
                             sb);
     bool ta = glc_attr_int(n, "transA", 0) != 0, tb = glc_attr_int(n, "transB", 0) != 0;
-    int64_t m = a->dims[ta ? 1 : 0], ka = a->dims[ta ? 0 : 1];
-    int64_t kb = b->dims[tb ? 1 : 0], nn = b->dims[tb ? 0 : 1];
-    if (ka != kb)
+    glc_dim m = a->dims[ta ? 1 : 0], ka = a->dims[ta ? 0 : 1];
+    glc_dim kb = b->dims[tb ? 1 : 0], nn = b->dims[tb ? 0 : 1];
+    if (glc_dim_require_eq(g, ka, kb, n, "Gemm: inner dimension") != GLC_OK)
         return glc_diag_set(d, GLC_E_SHAPE, n,
                             "Gemm: inner dimensions differ: input 0 %s (transA=%d), input 1 %s "
                             "(transB=%d)",
                             sa, ta, sb, tb);
-    if (c && !gemm_c_fits(c, m, nn)) {
+    if (c && !gemm_c_fits(g, n, c, m, nn)) {
         shape_of(c, sc);
-        return glc_diag_set(d, GLC_E_SHAPE, n,
-                            "Gemm: input 2 %s does not broadcast to [%lld,%lld]", sc,
-                            (long long)m, (long long)nn);
+        char ms[96], ns[96];
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Gemm: input 2 %s does not broadcast to [%s,%s]", sc,
+                            glc_dim_str(g, m, ms, sizeof ms), glc_dim_str(g, nn, ns, sizeof ns));
     }
     int64_t dims[2] = {m, nn};
     set_out(g, n, a->dtype, 2, dims);
@@ -200,15 +229,16 @@ glc_status infer_gemm(glc_graph *g, glc_node *n, glc_diag *d) {
 }
 
 /* Output shape of numpy matmul; false if the operands do not fit. */
-static bool matmul_shape(const glc_value *a, const glc_value *b, int *r, int64_t *dims) {
+static bool matmul_shape(glc_graph *g, const glc_node *n, const glc_value *a, const glc_value *b,
+                         int *r, int64_t *dims) {
     int ra = a->rank, rb = b->rank;
     if (ra == 0 || rb == 0) return false;
-    int64_t k1 = a->dims[ra - 1], k2 = rb == 1 ? b->dims[0] : b->dims[rb - 2];
-    if (k1 != k2) return false;
+    glc_dim k1 = a->dims[ra - 1], k2 = rb == 1 ? b->dims[0] : b->dims[rb - 2];
+    if (glc_dim_require_eq(g, k1, k2, n, "MatMul: inner dimension") != GLC_OK) return false;
     int br;
     int64_t batch[GLC_MAX_RANK];
     int ba = ra > 2 ? ra - 2 : 0, bb = rb > 2 ? rb - 2 : 0;
-    if (!glc_broadcast_shape(ba, a->dims, bb, b->dims, &br, batch)) return false;
+    if (infer_broadcast(g, n, ba, a->dims, bb, b->dims, &br, batch) != GLC_OK) return false;
     int k = 0;
     for (int i = 0; i < br; i++) dims[k++] = batch[i];
     if (ra >= 2) dims[k++] = a->dims[ra - 2];
@@ -228,7 +258,7 @@ glc_status infer_matmul(glc_graph *g, glc_node *n, glc_diag *d) {
                             sa, sb);
     int r;
     int64_t dims[GLC_MAX_RANK];
-    if (!matmul_shape(a, b, &r, dims))
+    if (!matmul_shape(g, n, a, b, &r, dims))
         return glc_diag_set(d, GLC_E_SHAPE, n, "MatMul: cannot multiply input 0 %s by input 1 %s",
                             sa, sb);
     GLC_TRY(infer_check_numel(n, r, dims, d));
@@ -236,15 +266,16 @@ glc_status infer_matmul(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-/* Resolves Reshape's 0 and -1 entries in dims (count entries) against x. */
-static glc_status reshape_resolve(const glc_node *n, const glc_value *x, const int64_t *spec,
-                                  int count, int64_t *dims, glc_diag *d) {
+/* Resolves Reshape's 0 and -1 entries in spec (count entries) against x into dims. The
+ * element counts may be symbolic: -1 is the quotient (exact, or required at run time),
+ * and the counts are required equal. */
+static glc_status reshape_resolve(glc_graph *g, const glc_node *n, const glc_value *x,
+                                  const glc_dim *spec, int count, glc_dim *dims, glc_diag *d) {
     bool allowzero = glc_attr_int(n, "allowzero", 0) != 0;
     int infer_at = -1;
-    int64_t known = 1, total;
-    if (!infer_dims_prod(x->dims, 0, x->rank, &total)) return infer_check_numel(n, x->rank, x->dims, d);
+    glc_dim known = 1, total = glc_value_numel_dim(g, x);
     for (int i = 0; i < count; i++) {
-        int64_t v = spec[i];
+        glc_dim v = spec[i];
         if (v == 0 && !allowzero) {
             if (i >= x->rank)
                 return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: shape[%d] = 0 but input has rank %d",
@@ -257,30 +288,34 @@ static glc_status reshape_resolve(const glc_node *n, const glc_value *x, const i
             infer_at = i;
             continue;
         }
-        if (v < 0)
+        if (glc_dim_is_const(v) && v < 0)
             return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: shape[%d] = %lld is negative", i,
                                 (long long)v);
-        if (v != 0 && known > INT64_MAX / v)
-            return glc_diag_set(d, GLC_E_LIMIT, n, "Reshape: element count overflows int64");
         dims[i] = v;
-        known *= v;
+        known = glc_dim_mul(g, known, v);
     }
+    if (total == GLC_DIM_ERR || known == GLC_DIM_ERR)
+        return glc_diag_set(d, GLC_E_LIMIT, n, "Reshape: element count overflows int64");
+    char tb[96], kb[96];
     if (infer_at >= 0) {
-        if (known == 0 || total % known)
-            return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: cannot infer -1 for %lld elements",
-                                (long long)total);
-        dims[infer_at] = total / known;
-        known = total;
+        glc_dim q = known == 0 ? GLC_DIM_ERR : glc_dim_floordiv(g, total, known);
+        g->dim_error = false;
+        if (q == GLC_DIM_ERR || glc_dim_require_eq(g, glc_dim_mul(g, q, known), total, n,
+                                                   "Reshape: element count") != GLC_OK)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: cannot infer -1 for %s elements",
+                                glc_dim_str(g, total, tb, sizeof tb));
+        dims[infer_at] = q;
+        return GLC_OK;
     }
-    if (known != total)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: %lld elements cannot become %lld",
-                            (long long)total, (long long)known);
+    if (glc_dim_require_eq(g, known, total, n, "Reshape: element count") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: %s elements cannot become %s",
+                            glc_dim_str(g, total, tb, sizeof tb), glc_dim_str(g, known, kb, sizeof kb));
     return GLC_OK;
 }
 
 glc_status infer_reshape(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = in_val(g, n, 0), *s = in_val(g, n, 1);
-    if (!s->data)
+    if (!s->data && !s->sdata)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
                             "Reshape: input 1 'shape' must be a constant%s%s%s",
                             s->is_input ? "; bind graph input '" : " (computed at run time)",
@@ -293,11 +328,12 @@ glc_status infer_reshape(glc_graph *g, glc_node *n, glc_diag *d) {
     if (s->dims[0] > GLC_MAX_RANK)
         return glc_diag_set(d, GLC_E_LIMIT, n, "Reshape: rank %lld exceeds %d",
                             (long long)s->dims[0], GLC_MAX_RANK);
-    int count = (int)s->dims[0];
-    int64_t spec[GLC_MAX_RANK], dims[GLC_MAX_RANK];
-    memcpy(spec, s->data, (size_t)count * sizeof *spec);
-    GLC_TRY(reshape_resolve(n, x, spec, count, dims, d));
-    set_out(g, n, x->dtype, count, dims);
+    int64_t count;
+    glc_dim spec[GLC_MAX_RANK], dims[GLC_MAX_RANK];
+    if (!infer_int_elems(s, spec, GLC_MAX_RANK, &count))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: input 1 %s is not a known shape", ss);
+    GLC_TRY(reshape_resolve(g, n, x, spec, (int)count, dims, d));
+    set_out(g, n, x->dtype, (int)count, dims);
     return GLC_OK;
 }
 
@@ -310,9 +346,9 @@ glc_status infer_flatten(glc_graph *g, glc_node *n, glc_diag *d) {
     if (!infer_norm_axis(axis, x->rank, true, &ax))
         return glc_diag_set(d, GLC_E_SHAPE, n, "Flatten: axis %lld out of range for input 0 %s",
                             (long long)axis, s);
-    int64_t dims[2];
-    if (!infer_dims_prod(x->dims, 0, ax, &dims[0]) || !infer_dims_prod(x->dims, ax, x->rank, &dims[1]))
-        return infer_check_numel(n, x->rank, x->dims, d);
+    glc_dim dims[2] = {glc_dim_prod(g, x->dims, 0, ax), glc_dim_prod(g, x->dims, ax, x->rank)};
+    if (dims[0] == GLC_DIM_ERR || dims[1] == GLC_DIM_ERR)
+        return glc_diag_set(d, GLC_E_LIMIT, n, "Flatten: element count overflows int64");
     set_out(g, n, x->dtype, 2, dims);
     return GLC_OK;
 }
@@ -356,13 +392,15 @@ glc_status infer_concat(glc_graph *g, glc_node *n, glc_diag *d) {
         if (!xi) continue;
         shape_of(xi, si);
         bool ok = xi->dtype == x0->dtype && xi->rank == x0->rank;
-        for (int k = 0; ok && k < x0->rank; k++) ok = k == ax || xi->dims[k] == x0->dims[k];
+        for (int k = 0; ok && k < x0->rank; k++)
+            ok = k == ax ||
+                 glc_dim_require_eq(g, xi->dims[k], x0->dims[k], n, "Concat: other axes") == GLC_OK;
         if (!ok)
             return glc_diag_set(d, GLC_E_SHAPE, n, "Concat: input 0 %s and input %d %s differ "
                                 "outside axis %d", s0, i, si, ax);
-        if (dims[ax] > INT64_MAX - xi->dims[ax])
+        dims[ax] = glc_dim_add(g, dims[ax], xi->dims[ax]);
+        if (dims[ax] == GLC_DIM_ERR)
             return glc_diag_set(d, GLC_E_LIMIT, n, "Concat: axis length overflows int64");
-        dims[ax] += xi->dims[ax];
     }
     GLC_TRY(infer_check_numel(n, x0->rank, dims, d));
     set_out(g, n, x0->dtype, x0->rank, dims);
@@ -395,8 +433,12 @@ static glc_status check_node_inputs(const glc_graph *g, const glc_node *n, glc_d
 
 /* Ops whose shape rule handles symbolic dims (ir/dim.h); the others refuse them. */
 static const bool symbolic_ok[GLC_OP_COUNT] = {
-    [GLC_OP_IDENTITY] = true,
-    [GLC_OP_SHAPE] = true,
+    [GLC_OP_IDENTITY] = true, [GLC_OP_SHAPE] = true,     [GLC_OP_ADD] = true,
+    [GLC_OP_SUB] = true,      [GLC_OP_MUL] = true,       [GLC_OP_DIV] = true,
+    [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
+    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true,
+    [GLC_OP_RESHAPE] = true,  [GLC_OP_FLATTEN] = true,   [GLC_OP_TRANSPOSE] = true,
+    [GLC_OP_CONCAT] = true,
 };
 
 /* A symbolic dim (or a shape tensor with symbolic elements) in an input of an op whose

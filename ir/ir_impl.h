@@ -17,6 +17,11 @@ void infer_shape_str(const glc_value *v, char *buf); /* buf of SHAPE_BUF chars *
 void infer_set_out_k(glc_graph *g, glc_node *n, int k, glc_dtype dt, int rank,
                      const int64_t *dims);
 bool infer_dims_prod(const int64_t *dims, int lo, int hi, int64_t *out); /* false on overflow */
+/* numpy broadcasting of dims a (rank ra) and b (rank rb) into out (rank *rout); a symbolic
+ * dim against a different one is required equal at run time. GLC_E_SHAPE if they cannot
+ * fit (nothing else is reported: the caller names the operands). */
+glc_status infer_broadcast(glc_graph *g, const glc_node *n, int ra, const glc_dim *a, int rb,
+                           const glc_dim *b, int *rout, glc_dim *out);
 glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d);
 /* Normalises axis into [0, rank) (or [0, rank] when inclusive); false if out of range. */
 bool infer_norm_axis(int64_t axis, int rank, bool inclusive, int *out);
