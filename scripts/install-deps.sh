@@ -12,6 +12,8 @@ packages=(
   libonnx-testdata                   # the ONNX backend node tests (conformance)
   python3-venv                       # bench/setup.sh's venv of benchmark peers
   clang libclang-rt-dev              # libFuzzer targets (scripts/fuzz.sh, the CI smoke run)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # the aarch64_cross test: link -static for AArch64
+  qemu-user                          # ... and run it (qemu-aarch64)
 )
 
 missing=()
