@@ -7,6 +7,9 @@
  * Code is always PIC so the object links with `cc -shared`. Every function carries
  * "target-cpu"/"target-features" and nounwind; with +avx512f also
  * "prefer-vector-width"="512" (Intel-style targets otherwise stay at 256-bit vectors).
+ * The target must have this machine's byte order: constants (weights, shape tables) are
+ * emitted as raw host bytes, so a big-endian target (aarch64_be, s390x) is refused
+ * (GLC_E_UNSUPPORTED) rather than given byte-swapped weights.
  */
 #include "cg_impl.h"
 
@@ -19,6 +22,13 @@ static void init_llvm_targets(void) {
     LLVMInitializeAllTargets();
     LLVMInitializeAllTargetMCs();
     LLVMInitializeAllAsmPrinters();
+}
+
+static bool host_big_endian(void) {
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 0;
 }
 
 static char *llvm_strdup(const char *s) {
@@ -59,7 +69,13 @@ glc_status cg_target_init(cg_ctx *c) {
     LLVMSetTarget(c->mod, c->triple);
     LLVMTargetDataRef td = LLVMCreateTargetDataLayout(c->tm);
     LLVMSetModuleDataLayout(c->mod, td);
+    bool big = LLVMByteOrder(td) == LLVMBigEndian;
     LLVMDisposeTargetData(td);
+    if (big != host_big_endian())
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL,
+                            "target '%s' is %s-endian, this machine %s-endian: weights and "
+                            "tables are written in this machine's byte order",
+                            c->triple, big ? "big" : "little", big ? "little" : "big");
     return GLC_OK;
 }
 

@@ -157,6 +157,25 @@ static void test_codegen__bad_triple_is_an_llvm_error(void **state) {
     assert_int_equal(access(path, F_OK), -1);
 }
 
+/* Big-endian targets would read the host's little-endian weights byte-swapped: refused. */
+static void test_codegen__big_endian_target_is_unsupported(void **state) {
+    (void)state;
+    const char *triples[] = {"aarch64_be-linux-gnu", "s390x-linux-gnu"};
+    for (int i = 0; i < 2; i++) {
+        char path[700];
+        snprintf(path, sizeof path, "%s/be%d.o", cg_tmpdir, i);
+        glc_codegen_options o = glc_codegen_defaults();
+        o.triple = triples[i];
+        o.emit = GLC_EMIT_OBJ;
+        glc_diag d;
+        memset(&d, 0, sizeof d);
+        assert_int_equal(glc_codegen_emit(G, &o, path, &d), GLC_E_UNSUPPORTED);
+        assert_non_null(strstr(d.msg, "big-endian"));
+        assert_non_null(strstr(d.msg, triples[i]));
+        assert_int_equal(access(path, F_OK), -1);
+    }
+}
+
 static void test_codegen__unwritable_directory_is_io_error_and_leaves_nothing(void **state) {
     (void)state;
     char dir[600], path[700];
@@ -203,6 +222,7 @@ int main(void) {
         T(test_codegen__run_rejects_null_pointers_and_short_workspace),
         T(test_codegen__emit_llvm_and_asm_are_vectorised_to_512_bits),
         T(test_codegen__bad_triple_is_an_llvm_error),
+        T(test_codegen__big_endian_target_is_unsupported),
         T(test_codegen__unwritable_directory_is_io_error_and_leaves_nothing),
         T(test_codegen__bad_linker_is_link_error),
         T(test_codegen__host_cpu_is_a_name),
