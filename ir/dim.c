@@ -9,6 +9,10 @@
  * hash table maps them to its id. Arithmetic works on a scratch polynomial (poly) and
  * interns the result; a result without terms is returned as the constant.
  *
+ * Bounds. Every symbol is taken to lie in [1, its --max-dim, else GLC_DIM_SYM_MAX] (the
+ * planning call checks it); interval arithmetic over those ranges decides max/min and
+ * the requirements, so max(T - 1, 0) is T - 1 and min(T, 2^63 - 1) is T.
+ *
  * Division by a positive constant b splits the dividend into the terms whose coefficient
  * b divides (divided exactly) and the rest r: floor((b*q + r) / b) = q + floor(r / b), with
  * c0 reduced modulo b first, so floor((2*T + 3) / 2) becomes T + 1 + floor(1 / 2) = T + 1
@@ -21,6 +25,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The table is reached through the graph's pointer and never moves, so the arithmetic
+ * takes a const graph: interning is memoisation, not a change of the graph. Term arrays
+ * live in malloc'ed chunks the table owns. */
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    glc_dim_term terms[];
+} chunk;
+
 struct glc_dim_table {
     glc_dim_expr *exprs; /* exprs[0] is unused: id 0 is GLC_DIM_ERR */
     uint32_t n_exprs, cap_exprs;
@@ -28,6 +41,8 @@ struct glc_dim_table {
     uint32_t n_atoms, cap_atoms;
     uint32_t *eslot, *aslot; /* open addressing: id + 1, 0 = empty */
     uint32_t ecap, acap;
+    chunk *chunks;
+    bool error; /* sticky: see glc_dim_failed */
 };
 
 /* ---- overflow-checked int64 arithmetic ------------------------------------------- */
@@ -62,18 +77,29 @@ static int64_t floor_mod(int64_t a, int64_t b) { /* b > 0 */
 
 /* ---- the table ---------------------------------------------------------------------- */
 
-static glc_dim fail(glc_graph *g) {
-    g->dim_error = true;
+static glc_dim fail(const glc_graph *g) {
+    if (g->dimtab) g->dimtab->error = true;
     return GLC_DIM_ERR;
 }
 
-static struct glc_dim_table *table(glc_graph *g) {
-    if (!g->dimtab) g->dimtab = calloc(1, sizeof *g->dimtab);
-    return g->dimtab;
+bool glc_dim_failed(const glc_graph *g) {
+    return !g->dimtab || g->dimtab->error;
+}
+
+void glc_dim_clear_error(const glc_graph *g) {
+    if (g->dimtab) g->dimtab->error = false;
+}
+
+struct glc_dim_table *glc_dim_table_create(void) {
+    return calloc(1, sizeof(struct glc_dim_table));
 }
 
 void glc_dim_table_destroy(struct glc_dim_table *t) {
     if (!t) return;
+    for (chunk *c = t->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     free(t->exprs);
     free(t->atoms);
     free(t->eslot);
@@ -157,9 +183,27 @@ static uint64_t atom_hash_id(void *ctx, uint32_t id) {
     return atom_hash(&((struct glc_dim_table *)ctx)->atoms[id]);
 }
 
+/* n terms copied into the table's chunks; NULL on OOM. */
+static glc_dim_term *store_terms(struct glc_dim_table *T, const glc_dim_term *t, uint32_t n) {
+    chunk *c = T->chunks;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 256 ? n : 256;
+        c = malloc(sizeof *c + cap * sizeof c->terms[0]);
+        if (!c) return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = T->chunks;
+        T->chunks = c;
+    }
+    glc_dim_term *dst = c->terms + c->used;
+    memcpy(dst, t, n * sizeof *t);
+    c->used += n;
+    return dst;
+}
+
 /* The id of the expression (c0, terms), made if new; 0 on OOM. */
-static uint32_t intern_expr(glc_graph *g, int64_t c0, uint32_t n, const glc_dim_term *t) {
-    struct glc_dim_table *T = table(g);
+static uint32_t intern_expr(const glc_graph *g, int64_t c0, uint32_t n, const glc_dim_term *t) {
+    struct glc_dim_table *T = g->dimtab;
     if (!T) return 0;
     if (T->n_exprs == 0) T->n_exprs = 1;
     if (2 * (T->n_exprs + 1) > T->ecap &&
@@ -171,8 +215,8 @@ static uint32_t intern_expr(glc_graph *g, int64_t c0, uint32_t n, const glc_dim_
     if (T->n_exprs >= (uint32_t)1 << 31 ||
         !grow_array((void **)&T->exprs, &T->cap_exprs, T->n_exprs + 1, sizeof *T->exprs))
         return 0;
-    glc_dim_term *copy = glc_arena_memdup(&g->arena, t, n * sizeof *t);
-    if (n && !copy) return 0;
+    glc_dim_term *copy = store_terms(T, t, n);
+    if (!copy) return 0;
     uint32_t id = T->n_exprs++;
     T->exprs[id] = (glc_dim_expr){.c0 = c0, .n_terms = n, .terms = copy};
     T->eslot[i] = id + 1;
@@ -180,8 +224,8 @@ static uint32_t intern_expr(glc_graph *g, int64_t c0, uint32_t n, const glc_dim_
 }
 
 /* The id of atom a, made if new; UINT32_MAX on OOM. */
-static uint32_t intern_atom(glc_graph *g, const glc_dim_atom *a) {
-    struct glc_dim_table *T = table(g);
+static uint32_t intern_atom(const glc_graph *g, const glc_dim_atom *a) {
+    struct glc_dim_table *T = g->dimtab;
     if (!T) return UINT32_MAX;
     if (2 * (T->n_atoms + 1) > T->acap &&
         !rehash(&T->aslot, &T->acap, 0, T->n_atoms, atom_hash_id, T))
@@ -265,7 +309,7 @@ static bool poly_of(const glc_graph *g, glc_dim d, poly *p) {
 }
 
 /* The dim of p: the constant when p has no terms, else the interned expression. */
-static glc_dim poly_dim(glc_graph *g, poly *p) {
+static glc_dim poly_dim(const glc_graph *g, poly *p) {
     if (p->bad) return fail(g);
     uint32_t k = 0;
     for (uint32_t i = 0; i < p->n; i++)
@@ -334,7 +378,7 @@ int glc_dim_find_symbol(const glc_graph *g, const char *name) {
     return -1;
 }
 
-static glc_dim atom_dim(glc_graph *g, const glc_dim_atom *a) {
+static glc_dim atom_dim(const glc_graph *g, const glc_dim_atom *a) {
     uint32_t id = intern_atom(g, a);
     if (id == UINT32_MAX) return fail(g);
     poly p = {.c0 = 0, .n = 1};
@@ -365,7 +409,7 @@ int glc_dim_symbol_index(const glc_graph *g, glc_dim d) {
 
 /* ---- arithmetic ----------------------------------------------------------------------- */
 
-static glc_dim binop_poly(glc_graph *g, glc_dim a, glc_dim b, int op) {
+static glc_dim binop_poly(const glc_graph *g, glc_dim a, glc_dim b, int op) {
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_DIM_ERR;
     poly pa, pb, r;
     if (!poly_of(g, a, &pa) || !poly_of(g, b, &pb)) return fail(g);
@@ -376,19 +420,19 @@ static glc_dim binop_poly(glc_graph *g, glc_dim a, glc_dim b, int op) {
     return poly_dim(g, &r);
 }
 
-glc_dim glc_dim_add(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_add(const glc_graph *g, glc_dim a, glc_dim b) {
     return binop_poly(g, a, b, '+');
 }
 
-glc_dim glc_dim_sub(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_sub(const glc_graph *g, glc_dim a, glc_dim b) {
     return binop_poly(g, a, b, '-');
 }
 
-glc_dim glc_dim_mul(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_mul(const glc_graph *g, glc_dim a, glc_dim b) {
     return binop_poly(g, a, b, '*');
 }
 
-glc_dim glc_dim_prod(glc_graph *g, const glc_dim *dims, int lo, int hi) {
+glc_dim glc_dim_prod(const glc_graph *g, const glc_dim *dims, int lo, int hi) {
     glc_dim p = 1;
     for (int i = lo; i < hi; i++)
         p = glc_dim_mul(g, p, dims[i]);
@@ -425,12 +469,12 @@ static bool exact_div(const poly *a, const poly *b, poly *q) {
     return true;
 }
 
-static glc_dim func_atom(glc_graph *g, glc_dim_atom_kind k, glc_dim a, glc_dim b) {
+static glc_dim func_atom(const glc_graph *g, glc_dim_atom_kind k, glc_dim a, glc_dim b) {
     return atom_dim(g, &(glc_dim_atom){.kind = k, .a = a, .b = b});
 }
 
 /* floor(a / b) for a constant b > 0 (see the file comment). */
-static glc_dim floordiv_const(glc_graph *g, const poly *a, int64_t b) {
+static glc_dim floordiv_const(const glc_graph *g, const poly *a, int64_t b) {
     poly q = {.c0 = floor_div(a->c0, b)}, r = {.c0 = floor_mod(a->c0, b)};
     for (uint32_t i = 0; i < a->n; i++)
         if (a->t[i].coef % b == 0)
@@ -442,7 +486,7 @@ static glc_dim floordiv_const(glc_graph *g, const poly *a, int64_t b) {
     return glc_dim_add(g, qd, func_atom(g, GLC_DA_FLOORDIV, poly_dim(g, &r), b));
 }
 
-glc_dim glc_dim_floordiv(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_floordiv(const glc_graph *g, glc_dim a, glc_dim b) {
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_DIM_ERR;
     if (glc_dim_is_const(b) && b <= 0) return fail(g);
     if (glc_dim_is_const(a) && glc_dim_is_const(b)) return floor_div(a, b);
@@ -453,7 +497,7 @@ glc_dim glc_dim_floordiv(glc_graph *g, glc_dim a, glc_dim b) {
     return func_atom(g, GLC_DA_FLOORDIV, a, b);
 }
 
-glc_dim glc_dim_ceildiv(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_ceildiv(const glc_graph *g, glc_dim a, glc_dim b) {
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_DIM_ERR;
     if (glc_dim_is_const(b)) {
         if (b <= 0) return fail(g);
@@ -465,7 +509,7 @@ glc_dim glc_dim_ceildiv(glc_graph *g, glc_dim a, glc_dim b) {
     return func_atom(g, GLC_DA_CEILDIV, a, b);
 }
 
-glc_dim glc_dim_mod(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_mod(const glc_graph *g, glc_dim a, glc_dim b) {
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_DIM_ERR;
     if (glc_dim_is_const(b)) {
         if (b <= 0) return fail(g);
@@ -478,39 +522,98 @@ glc_dim glc_dim_mod(glc_graph *g, glc_dim a, glc_dim b) {
     return func_atom(g, GLC_DA_MOD, a, b);
 }
 
-static bool atom_nonneg(const glc_graph *g, const glc_dim_atom *a) {
-    switch (a->kind) {
-    case GLC_DA_SYM: return true;
-    case GLC_DA_FLOORDIV:
-    case GLC_DA_CEILDIV: return glc_dim_nonneg(g, a->a) && glc_dim_nonneg(g, a->b);
-    case GLC_DA_MOD: return glc_dim_nonneg(g, a->b);
-    case GLC_DA_MAX: return glc_dim_nonneg(g, a->a) || glc_dim_nonneg(g, a->b);
-    case GLC_DA_MIN: return glc_dim_nonneg(g, a->a) && glc_dim_nonneg(g, a->b);
+/* ---- bounds: interval arithmetic over the symbols' ranges ---------------------------- */
+
+#define BOUND_INF ((int64_t)1 << 62) /* saturation: "unbounded" */
+
+static int64_t sat(int64_t x) {
+    return x > BOUND_INF ? BOUND_INF : x < -BOUND_INF ? -BOUND_INF : x;
+}
+
+static int64_t sat_add(int64_t a, int64_t b) {
+    return sat(a + b); /* both within +-2^62: no overflow */
+}
+
+static int64_t sat_mul(int64_t a, int64_t b) {
+    int64_t r;
+    if (!mul_ok(a, b, &r)) return (a < 0) != (b < 0) ? -BOUND_INF : BOUND_INF;
+    return sat(r);
+}
+
+typedef struct range {
+    int64_t lo, hi;
+} range;
+
+static range range_of(const glc_graph *g, glc_dim d);
+
+static range mul_range(range a, range b) {
+    int64_t c[4] = {sat_mul(a.lo, b.lo), sat_mul(a.lo, b.hi), sat_mul(a.hi, b.lo),
+                    sat_mul(a.hi, b.hi)};
+    range r = {c[0], c[0]};
+    for (int i = 1; i < 4; i++) {
+        if (c[i] < r.lo) r.lo = c[i];
+        if (c[i] > r.hi) r.hi = c[i];
     }
-    return false;
+    return r;
+}
+
+/* floor (or ceil) of a / b over the corners, for b >= 1. */
+static range div_range(range a, range b, bool ceil) {
+    if (b.lo < 1) return (range){-BOUND_INF, BOUND_INF};
+    int64_t c[4] = {a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi}; /* truncated */
+    range r = {c[0], c[0]};
+    for (int i = 1; i < 4; i++) {
+        if (c[i] < r.lo) r.lo = c[i];
+        if (c[i] > r.hi) r.hi = c[i];
+    }
+    return (range){sat_add(r.lo, -1), sat_add(r.hi, ceil ? 1 : 0)}; /* floor/ceil slack */
+}
+
+static range atom_range(const glc_graph *g, const glc_dim_atom *a) {
+    if (a->kind == GLC_DA_SYM) {
+        int64_t mx = g->syms[a->sym].max;
+        return (range){1, mx > 0 ? mx : GLC_DIM_SYM_MAX};
+    }
+    range x = range_of(g, a->a), y = range_of(g, a->b);
+    switch (a->kind) {
+    case GLC_DA_SYM: break;
+    case GLC_DA_FLOORDIV: return div_range(x, y, false);
+    case GLC_DA_CEILDIV: return div_range(x, y, true);
+    case GLC_DA_MOD: return y.lo >= 1 ? (range){0, y.hi - 1} : (range){-BOUND_INF, BOUND_INF};
+    case GLC_DA_MAX: return (range){x.lo > y.lo ? x.lo : y.lo, x.hi > y.hi ? x.hi : y.hi};
+    case GLC_DA_MIN: return (range){x.lo < y.lo ? x.lo : y.lo, x.hi < y.hi ? x.hi : y.hi};
+    }
+    return (range){-BOUND_INF, BOUND_INF};
+}
+
+static range range_of(const glc_graph *g, glc_dim d) {
+    if (glc_dim_is_const(d)) return (range){sat(d), sat(d)};
+    const glc_dim_expr *e = glc_dim_get_expr(g, d);
+    if (!e) return (range){-BOUND_INF, BOUND_INF};
+    range r = {sat(e->c0), sat(e->c0)};
+    for (uint32_t i = 0; i < e->n_terms; i++) {
+        range t = {e->terms[i].coef, e->terms[i].coef};
+        for (uint32_t k = 0; k < e->terms[i].deg; k++)
+            t = mul_range(t, atom_range(g, glc_dim_get_atom(g, e->terms[i].atoms[k])));
+        r.lo = sat_add(r.lo, t.lo);
+        r.hi = sat_add(r.hi, t.hi);
+    }
+    return r;
 }
 
 bool glc_dim_nonneg(const glc_graph *g, glc_dim d) {
-    if (glc_dim_is_const(d)) return d >= 0;
-    const glc_dim_expr *e = glc_dim_get_expr(g, d);
-    if (!e || e->c0 < 0) return false;
-    for (uint32_t i = 0; i < e->n_terms; i++) {
-        if (e->terms[i].coef < 0) return false;
-        for (uint32_t k = 0; k < e->terms[i].deg; k++)
-            if (!atom_nonneg(g, glc_dim_get_atom(g, e->terms[i].atoms[k]))) return false;
-    }
-    return true;
+    return d != GLC_DIM_ERR && range_of(g, d).lo >= 0;
 }
 
-bool glc_dim_known_ge(glc_graph *g, glc_dim a, glc_dim b) {
+bool glc_dim_known_ge(const glc_graph *g, glc_dim a, glc_dim b) {
     if (a == b) return true;
-    bool err = g->dim_error;
+    bool err = glc_dim_failed(g);
     glc_dim diff = glc_dim_sub(g, a, b);
-    g->dim_error = err; /* a failed proof is not an error */
+    if (!err) glc_dim_clear_error(g); /* a failed proof is not an error */
     return diff != GLC_DIM_ERR && glc_dim_nonneg(g, diff);
 }
 
-static glc_dim minmax(glc_graph *g, glc_dim a, glc_dim b, bool max) {
+static glc_dim minmax(const glc_graph *g, glc_dim a, glc_dim b, bool max) {
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_DIM_ERR;
     if (glc_dim_known_ge(g, a, b)) return max ? a : b;
     if (glc_dim_known_ge(g, b, a)) return max ? b : a;
@@ -518,11 +621,11 @@ static glc_dim minmax(glc_graph *g, glc_dim a, glc_dim b, bool max) {
     return func_atom(g, max ? GLC_DA_MAX : GLC_DA_MIN, lo, hi);
 }
 
-glc_dim glc_dim_max(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_max(const glc_graph *g, glc_dim a, glc_dim b) {
     return minmax(g, a, b, true);
 }
 
-glc_dim glc_dim_min(glc_graph *g, glc_dim a, glc_dim b) {
+glc_dim glc_dim_min(const glc_graph *g, glc_dim a, glc_dim b) {
     return minmax(g, a, b, false);
 }
 
@@ -719,9 +822,9 @@ int glc_dim_require_eq(glc_graph *g, glc_dim a, glc_dim b, const struct glc_node
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_E_SHAPE;
     if (a == b) return GLC_OK;
     if (glc_dim_is_const(a) && glc_dim_is_const(b)) return GLC_E_SHAPE;
-    bool err = g->dim_error;
+    bool err = glc_dim_failed(g);
     glc_dim diff = glc_dim_sub(g, a, b);
-    g->dim_error = err;
+    if (!err) glc_dim_clear_error(g);
     if (glc_dim_is_const(diff)) return GLC_E_SHAPE; /* a non-zero constant apart */
     return record(g, GLC_DIM_EQ, a, b, n, what);
 }
@@ -731,9 +834,9 @@ int glc_dim_require_ge(glc_graph *g, glc_dim a, glc_dim b, const struct glc_node
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_E_SHAPE;
     if (glc_dim_known_ge(g, a, b)) return GLC_OK;
     if (glc_dim_is_const(a) && glc_dim_is_const(b)) return GLC_E_SHAPE;
-    bool err = g->dim_error;
+    bool err = glc_dim_failed(g);
     glc_dim below = glc_dim_sub(g, glc_dim_sub(g, b, a), 1); /* b - a - 1 >= 0: never */
-    g->dim_error = err;
+    if (!err) glc_dim_clear_error(g);
     if (below != GLC_DIM_ERR && glc_dim_nonneg(g, below)) return GLC_E_SHAPE;
     return record(g, GLC_DIM_GE, a, b, n, what);
 }

@@ -16,10 +16,13 @@
  * glc_dim values are equal: `B*T*64 / 64` is `B*T`, `T + 2 - 1` is `T + 1`, and
  * `(T*B)` is `(B*T)`. A constant result is always stored as the constant.
  *
- * Every symbol is assumed non-negative (the model's planning call checks it); simplifying
- * max/min uses that. Arithmetic on two constants that overflows int64, a division by the
+ * Every symbol is assumed to lie in [1, GLC_DIM_SYM_MAX] (or its --max-dim): the model's
+ * planning call checks the actual values; simplifying max/min and proving requirements
+ * use those ranges (interval arithmetic), so T - 1 >= 0 and min(T, 2^62) is T. Arithmetic on two constants that overflows int64, a division by the
  * constant 0, or running out of memory gives GLC_DIM_ERR and sets the graph's sticky
- * dim_error, which glc_infer_shapes reports; GLC_DIM_ERR in an operation gives GLC_DIM_ERR.
+ * error flag (glc_dim_failed), which glc_infer_shapes reports; GLC_DIM_ERR in an
+ * operation gives GLC_DIM_ERR. The arithmetic takes a const graph: interning into the
+ * graph's expression table is memoisation, so codegen can compute sizes too.
  *
  * Constraints: shape inference records what it assumes about symbols (two inputs' batch
  * equal, a reshape's element count preserved, a conv's output size non-negative) with
@@ -38,6 +41,7 @@ typedef int64_t glc_dim;
 #define GLC_DIM_EXPR_BASE INT64_MIN
 #define GLC_DIM_EXPR_LIMIT (INT64_MIN + ((int64_t)1 << 32)) /* below: symbolic */
 #define GLC_DIM_ERR GLC_DIM_EXPR_BASE                         /* expression id 0 */
+#define GLC_DIM_SYM_MAX (((int64_t)1 << 31) - 1)              /* a symbol's value at most */
 
 static inline bool glc_dim_is_const(glc_dim d) {
     return d >= GLC_DIM_EXPR_LIMIT;
@@ -102,20 +106,20 @@ int glc_dim_find_symbol(const struct glc_graph *g, const char *name); /* -1 if n
 
 /* Arithmetic (see above for errors). floordiv/ceildiv/mod by a constant <= 0 or by 0 is
  * GLC_DIM_ERR; by a symbolic divisor the run time checks it is positive. */
-glc_dim glc_dim_add(struct glc_graph *g, glc_dim a, glc_dim b);
-glc_dim glc_dim_sub(struct glc_graph *g, glc_dim a, glc_dim b);
-glc_dim glc_dim_mul(struct glc_graph *g, glc_dim a, glc_dim b);
-glc_dim glc_dim_floordiv(struct glc_graph *g, glc_dim a, glc_dim b);
-glc_dim glc_dim_ceildiv(struct glc_graph *g, glc_dim a, glc_dim b);
-glc_dim glc_dim_mod(struct glc_graph *g, glc_dim a, glc_dim b);
-glc_dim glc_dim_max(struct glc_graph *g, glc_dim a, glc_dim b);
-glc_dim glc_dim_min(struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_add(const struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_sub(const struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_mul(const struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_floordiv(const struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_ceildiv(const struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_mod(const struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_max(const struct glc_graph *g, glc_dim a, glc_dim b);
+glc_dim glc_dim_min(const struct glc_graph *g, glc_dim a, glc_dim b);
 /* Product of dims[lo, hi). */
-glc_dim glc_dim_prod(struct glc_graph *g, const glc_dim *dims, int lo, int hi);
+glc_dim glc_dim_prod(const struct glc_graph *g, const glc_dim *dims, int lo, int hi);
 
-/* Facts that hold for every non-negative value of the symbols. */
+/* Facts that hold for every value of the symbols in their ranges. */
 bool glc_dim_nonneg(const struct glc_graph *g, glc_dim d);
-bool glc_dim_known_ge(struct glc_graph *g, glc_dim a, glc_dim b); /* a >= b always */
+bool glc_dim_known_ge(const struct glc_graph *g, glc_dim a, glc_dim b); /* a >= b always */
 
 /* Requirements (see above). GLC_OK, or GLC_E_SHAPE when they can never hold (nothing is
  * recorded then; the caller reports it), GLC_E_NOMEM. */
@@ -137,6 +141,10 @@ bool glc_dim_upper_bound(const struct glc_graph *g, glc_dim d, int64_t *out);
 
 /* "B*T + 1", "floor((W - 3) / 2) + 1", "7"; truncated to len. Returns buf. */
 char *glc_dim_str(const struct glc_graph *g, glc_dim d, char *buf, size_t len);
+
+/* The sticky error flag of the graph's dim arithmetic, and its reset. */
+bool glc_dim_failed(const struct glc_graph *g);
+void glc_dim_clear_error(const struct glc_graph *g);
 
 /* Whether any of dims[0, rank) is symbolic. */
 bool glc_dims_symbolic(int rank, const glc_dim *dims);

@@ -18,7 +18,8 @@ glc_graph *glc_graph_create(void) {
     g->values = calloc(g->cap_values, sizeof *g->values);
     g->cap_nodes = 64;
     g->nodes = calloc(g->cap_nodes, sizeof *g->nodes);
-    if (!g->values || !g->nodes) {
+    g->dimtab = glc_dim_table_create();
+    if (!g->values || !g->nodes || !g->dimtab) {
         glc_graph_destroy(g);
         return NULL;
     }

@@ -299,7 +299,7 @@ static glc_status reshape_resolve(glc_graph *g, const glc_node *n, const glc_val
     char tb[96], kb[96];
     if (infer_at >= 0) {
         glc_dim q = known == 0 ? GLC_DIM_ERR : glc_dim_floordiv(g, total, known);
-        g->dim_error = false;
+        glc_dim_clear_error(g);
         if (q == GLC_DIM_ERR || glc_dim_require_eq(g, glc_dim_mul(g, q, known), total, n,
                                                    "Reshape: element count") != GLC_OK)
             return glc_diag_set(d, GLC_E_SHAPE, n, "Reshape: cannot infer -1 for %s elements",
@@ -476,7 +476,7 @@ static glc_status infer_nodes(glc_graph *g, const bool *need, glc_diag *d) {
         GLC_TRY(check_node_inputs(g, n, d));
         GLC_TRY(check_symbolic_inputs(g, n, d));
         GLC_TRY(glc_op_table[n->op].infer(g, n, d));
-        if (g->dim_error)
+        if (glc_dim_failed(g))
             return glc_diag_set(d, GLC_E_LIMIT, n, "%s: a symbolic dimension overflows int64 (or "
                                 "memory ran out)", glc_op_name(n->op));
         bool folded = false;

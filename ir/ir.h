@@ -245,13 +245,13 @@ typedef struct glc_graph {
     /* symbolic dimensions (dim.h, dim.c) */
     glc_symbol *syms;
     uint32_t n_syms, cap_syms;
-    struct glc_dim_table *dimtab; /* expressions; NULL while there are none */
+    struct glc_dim_table *dimtab; /* the interned expressions (dim.c) */
     glc_dim_constraint *cons;     /* checked at run time */
     uint32_t n_cons, cap_cons;
-    bool dim_error; /* sticky: an expression overflowed or memory ran out */
 } glc_graph;
 
 /* dim.c */
+struct glc_dim_table *glc_dim_table_create(void); /* NULL on OOM */
 void glc_dim_table_destroy(struct glc_dim_table *t);
 
 /* graph.c */
