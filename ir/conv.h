@@ -41,10 +41,20 @@ glc_status glc_conv_geom_get(const glc_graph *g, const glc_node *n, glc_conv_geo
  * kernel sizes taken from the weights; kernel_shape, when present, must agree). Fills
  * stride, dilation, pads and out; GLC_E_SHAPE on bad lengths or values or an empty output,
  * whose message names the input as `what` ("input 0 f32[1,3,8,8]", say). */
-glc_status glc_conv_window_get(const glc_node *n, glc_conv_geom *cg, const char *what, glc_diag *d);
+glc_status glc_conv_window_get(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                               const char *what, glc_diag *d);
 /* Output sizes and pads of every axis from in, kernel, stride, dilation (and, for
  * "NOTSET"/"" or "VALID", the explicit pads already in pad_begin/pad_end) for auto_pad ap
- * (NOTSET, SAME_UPPER, SAME_LOWER or VALID). Returns false if some axis has out < 1. */
-bool glc_conv_geom_resolve(glc_conv_geom *cg, const char *ap);
+ * (NOTSET, SAME_UPPER, SAME_LOWER or VALID). Returns false if some axis has out < 1.
+ * A symbolic input size gives symbolic sizes (and, for SAME with a stride > 1, symbolic
+ * pads); that the window fits is then a run-time constraint of node n. */
+bool glc_conv_geom_resolve(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                           const char *ap);
+/* One axis of a window (Conv and the pools): pads after auto_pad ap (the explicit ones
+ * in *pad_begin and *pad_end for NOTSET) and the output size, 0 when the window cannot fit;
+ * ceil_mode as the pools define it. */
+glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, int64_t kernel,
+                           int64_t stride, int64_t dilation, const char *ap, bool ceil_mode,
+                           glc_dim *pad_begin, glc_dim *pad_end, glc_dim *out);
 
 #endif

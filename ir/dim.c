@@ -43,6 +43,10 @@ struct glc_dim_table {
     uint32_t ecap, acap;
     chunk *chunks;
     bool error; /* sticky: see glc_dim_failed */
+    glc_dim_constraint *cons;
+    uint32_t n_cons, cap_cons;
+    char **strs; /* the constraints' strings, owned */
+    uint32_t n_strs, cap_strs;
 };
 
 /* ---- overflow-checked int64 arithmetic ------------------------------------------- */
@@ -100,6 +104,10 @@ void glc_dim_table_destroy(struct glc_dim_table *t) {
         next = c->next;
         free(c);
     }
+    for (uint32_t i = 0; i < t->n_strs; i++)
+        free(t->strs[i]);
+    free(t->strs);
+    free(t->cons);
     free(t->exprs);
     free(t->atoms);
     free(t->eslot);
@@ -800,24 +808,38 @@ char *glc_dim_str(const glc_graph *g, glc_dim d, char *buf, size_t len) {
 
 /* ---- constraints ----------------------------------------------------------------------- */
 
-static int record(glc_graph *g, glc_dim_rel rel, glc_dim a, glc_dim b, const struct glc_node *n,
-                  const char *what) {
-    for (uint32_t i = 0; i < g->n_cons; i++)
-        if (g->cons[i].rel == rel && g->cons[i].a == a && g->cons[i].b == b) return GLC_OK;
-    if (!grow_array((void **)&g->cons, &g->cap_cons, g->n_cons + 1, sizeof *g->cons))
+static const char *keep_str(struct glc_dim_table *T, const char *s) {
+    if (!grow_array((void **)&T->strs, &T->cap_strs, T->n_strs + 1, sizeof *T->strs)) return NULL;
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    if (c) T->strs[T->n_strs++] = memcpy(c, s, n);
+    return c;
+}
+
+static int record(const glc_graph *g, glc_dim_rel rel, glc_dim a, glc_dim b,
+                  const struct glc_node *n, const char *what) {
+    struct glc_dim_table *T = g->dimtab;
+    for (uint32_t i = 0; i < T->n_cons; i++)
+        if (T->cons[i].rel == rel && T->cons[i].a == a && T->cons[i].b == b) return GLC_OK;
+    if (!grow_array((void **)&T->cons, &T->cap_cons, T->n_cons + 1, sizeof *T->cons))
         return GLC_E_NOMEM;
-    glc_dim_constraint *c = &g->cons[g->n_cons];
+    glc_dim_constraint *c = &T->cons[T->n_cons];
     c->rel = rel;
     c->a = a;
     c->b = b;
-    c->node = glc_arena_strdup(&g->arena, n && n->name ? n->name : "");
-    c->what = glc_arena_strdup(&g->arena, what ? what : "");
+    c->node = keep_str(T, n && n->name ? n->name : "");
+    c->what = keep_str(T, what ? what : "");
     if (!c->node || !c->what) return GLC_E_NOMEM;
-    g->n_cons++;
+    T->n_cons++;
     return GLC_OK;
 }
 
-int glc_dim_require_eq(glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
+const glc_dim_constraint *glc_dim_constraints(const glc_graph *g, uint32_t *n) {
+    *n = g->dimtab ? g->dimtab->n_cons : 0;
+    return g->dimtab ? g->dimtab->cons : NULL;
+}
+
+int glc_dim_require_eq(const glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
                        const char *what) {
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_E_SHAPE;
     if (a == b) return GLC_OK;
@@ -829,7 +851,7 @@ int glc_dim_require_eq(glc_graph *g, glc_dim a, glc_dim b, const struct glc_node
     return record(g, GLC_DIM_EQ, a, b, n, what);
 }
 
-int glc_dim_require_ge(glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
+int glc_dim_require_ge(const glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
                        const char *what) {
     if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_E_SHAPE;
     if (glc_dim_known_ge(g, a, b)) return GLC_OK;

@@ -123,10 +123,13 @@ bool glc_dim_known_ge(const struct glc_graph *g, glc_dim a, glc_dim b); /* a >= 
 
 /* Requirements (see above). GLC_OK, or GLC_E_SHAPE when they can never hold (nothing is
  * recorded then; the caller reports it), GLC_E_NOMEM. */
-int glc_dim_require_eq(struct glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
+int glc_dim_require_eq(const struct glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
                        const char *what);
-int glc_dim_require_ge(struct glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
+int glc_dim_require_ge(const struct glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
                        const char *what);
+
+/* The recorded constraints, *n of them. */
+const glc_dim_constraint *glc_dim_constraints(const struct glc_graph *g, uint32_t *n);
 
 /* The expression of a symbolic d, its atoms (NULL for a constant or an unknown id). */
 const glc_dim_expr *glc_dim_get_expr(const struct glc_graph *g, glc_dim d);

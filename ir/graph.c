@@ -35,7 +35,6 @@ void glc_graph_destroy(glc_graph *g) {
     glc_arena_release(&g->arena);
     glc_dim_table_destroy(g->dimtab);
     free(g->syms);
-    free(g->cons);
     free(g->values);
     free(g->nodes);
     free(g->inputs);

@@ -130,6 +130,37 @@ glc_status infer_broadcast(glc_graph *g, const glc_node *n, int ra, const glc_di
     return GLC_OK;
 }
 
+glc_status infer_check_in(const glc_graph *g, const glc_node *n, int i, const char *name,
+                          glc_dtype dt, int rank, const glc_dim *dims, const char *why,
+                          glc_diag *d) {
+    const glc_value *v = glc_node_input(g, n, i);
+    if (!v) return GLC_OK;
+    bool ok = v->dtype == dt && v->rank == rank;
+    char what[96];
+    snprintf(what, sizeof what, "%s: input %s", glc_op_name(n->op), name);
+    for (int k = 0; ok && k < rank; k++)
+        ok = glc_dim_require_eq(g, v->dims[k], dims[k], n, what) == GLC_OK;
+    if (ok) return GLC_OK;
+    char got[SHAPE_BUF], want[SHAPE_BUF];
+    infer_shape_str(v, got);
+    glc_value tmp = {.dtype = dt, .rank = (uint8_t)rank};
+    memcpy(tmp.dims, dims, (size_t)rank * sizeof *dims);
+    glc_value_shape_str(g, &tmp, want, sizeof want);
+    return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %s has shape %s; expected %s%s%s%s",
+                        glc_op_name(n->op), name, got, want, why ? " (" : "", why ? why : "",
+                        why ? ")" : "");
+}
+
+glc_status infer_static_dims(const glc_graph *g, const glc_node *n, const glc_value *v, int lo,
+                             int hi, const char *what, glc_diag *d) {
+    if (!glc_dims_symbolic(hi - lo, v->dims + lo)) return GLC_OK;
+    char s[SHAPE_BUF];
+    infer_shape_str(v, s);
+    (void)g;
+    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: symbolic %s (input %s) are not supported "
+                        "yet; bind them with --dim NAME=N or --shape", glc_op_name(n->op), what, s);
+}
+
 glc_status infer_identity(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = in_val(g, n, 0);
     (void)d;
@@ -438,7 +469,14 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
     [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true,
     [GLC_OP_RESHAPE] = true,  [GLC_OP_FLATTEN] = true,   [GLC_OP_TRANSPOSE] = true,
-    [GLC_OP_CONCAT] = true,
+    [GLC_OP_CONCAT] = true,   [GLC_OP_SPLIT] = true,     [GLC_OP_SLICE] = true,
+    [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,
+    [GLC_OP_CAST] = true,     [GLC_OP_DROPOUT] = true,   [GLC_OP_PAD] = true,
+    [GLC_OP_REDUCEMEAN] = true, [GLC_OP_CONV] = true,    [GLC_OP_BATCHNORM] = true,
+    [GLC_OP_LEAKYRELU] = true, [GLC_OP_HARDSIGMOID] = true, [GLC_OP_LOGSOFTMAX] = true,
+    [GLC_OP_MAXPOOL] = true,  [GLC_OP_AVERAGEPOOL] = true, [GLC_OP_GLOBALAVERAGEPOOL] = true,
+    [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,       [GLC_OP_RNN] = true,
+    [GLC_OP_CONVLSTM] = true, [GLC_OP_MDLSTM] = true,    [GLC_OP_GRIDLSTM] = true,
 };
 
 /* A symbolic dim (or a shape tensor with symbolic elements) in an input of an op whose

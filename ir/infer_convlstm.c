@@ -41,17 +41,7 @@ static void ints_str(const int64_t *v, int count, char *buf, size_t len) {
 /* Input i must be absent or have dtype dt and shape (rank, dims). */
 static glc_status check_in(const glc_graph *g, const glc_node *n, int i, glc_dtype dt, int rank,
                            const int64_t *dims, glc_diag *d) {
-    const glc_value *v = glc_node_input(g, n, i);
-    if (!v) return GLC_OK;
-    bool ok = v->dtype == dt && v->rank == rank;
-    for (int k = 0; ok && k < rank; k++)
-        ok = v->dims[k] == dims[k];
-    if (ok) return GLC_OK;
-    char got[SHAPE_BUF], want[SHAPE_BUF];
-    infer_shape_str(v, got);
-    glc_shape_str(dt, rank, dims, want, sizeof want);
-    return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %s has shape %s; expected %s", OPN(n),
-                        in_names[i], got, want);
+    return infer_check_in(g, n, i, in_names[i], dt, rank, dims, NULL, d);
 }
 
 /* A kernel input (W or R): f32, rank 3 + R, leading dims lead[0..3), kernel dims >= 1. */
@@ -138,6 +128,7 @@ static glc_status read_x(const glc_graph *g, const glc_node *n, glc_convlstm_des
     if (x->dtype != GLC_DT_F32)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: input X is %s; only f32 is supported",
                             OPN(n), glc_dtype_name(x->dtype));
+    GLC_TRY(infer_static_dims(g, n, x, 2, x->rank, "channels and spatial dims", d));
     r->rank = x->rank - 3;
     r->seq = x->dims[r->layout ? 1 : 0];
     r->batch = x->dims[r->layout ? 0 : 1];

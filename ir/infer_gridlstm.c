@@ -30,17 +30,7 @@ static const char *const in_names[] = {"X", "W", "B", "W_in"};
 /* Input i must be absent or have dtype f32 and shape (rank, dims); `what` explains dims. */
 static glc_status check_in(const glc_graph *g, const glc_node *n, int i, int rank,
                            const int64_t *dims, const char *what, glc_diag *d) {
-    const glc_value *v = glc_node_input(g, n, i);
-    if (!v) return GLC_OK;
-    bool ok = v->dtype == GLC_DT_F32 && v->rank == rank;
-    for (int k = 0; ok && k < rank; k++)
-        ok = v->dims[k] == dims[k];
-    if (ok) return GLC_OK;
-    char got[SHAPE_BUF], want[SHAPE_BUF];
-    infer_shape_str(v, got);
-    glc_shape_str(GLC_DT_F32, rank, dims, want, sizeof want);
-    return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %s has shape %s; expected %s (%s)", OPN(n),
-                        in_names[i], got, want, what);
+    return infer_check_in(g, n, i, in_names[i], GLC_DT_F32, rank, dims, what, d);
 }
 
 /* A required int attribute >= 1. */
@@ -97,6 +87,7 @@ static glc_status read_x(const glc_graph *g, const glc_node *n, glc_gridlstm_des
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: input X is %s; only f32 is supported",
                             OPN(n), glc_dtype_name(x->dtype));
     r->k = x->rank - 2;
+    GLC_TRY(infer_static_dims(g, n, x, 1, x->rank, "channels and grid dims", d));
     r->batch = x->dims[0];
     r->channels = x->dims[1];
     r->grid[0] = x->dims[2];

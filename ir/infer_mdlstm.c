@@ -26,17 +26,7 @@ static const char *const in_names[] = {"X", "W", "R", "B", "P", "extents"};
 /* Input i must be absent or have dtype dt and shape (rank, dims). */
 static glc_status check_in(const glc_graph *g, const glc_node *n, int i, glc_dtype dt, int rank,
                            const int64_t *dims, glc_diag *d) {
-    const glc_value *v = glc_node_input(g, n, i);
-    if (!v) return GLC_OK;
-    bool ok = v->dtype == dt && v->rank == rank;
-    for (int k = 0; ok && k < rank; k++)
-        ok = v->dims[k] == dims[k];
-    if (ok) return GLC_OK;
-    char got[SHAPE_BUF], want[SHAPE_BUF];
-    infer_shape_str(v, got);
-    glc_shape_str(dt, rank, dims, want, sizeof want);
-    return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %s has shape %s; expected %s",
-                        glc_op_name(n->op), in_names[i], got, want);
+    return infer_check_in(g, n, i, in_names[i], dt, rank, dims, NULL, d);
 }
 
 /* An attribute given with another kind than `kind` is an error, not "absent". */
@@ -62,6 +52,7 @@ static glc_status read_x(const glc_graph *g, const glc_node *n, glc_mdlstm_desc 
     if (x->dtype != GLC_DT_F32)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: input X is %s; only f32 is supported",
                             glc_op_name(n->op), glc_dtype_name(x->dtype));
+    GLC_TRY(infer_static_dims(g, n, x, 1, x->rank, "channels and spatial dims", d));
     r->rank = x->rank - 2;
     r->batch = x->dims[0];
     r->channels = x->dims[1];

@@ -55,24 +55,46 @@ static bool ints_or(const glc_node *n, const char *name, int want, int64_t dflt,
     return true;
 }
 
-bool glc_conv_geom_resolve(glc_conv_geom *cg, const char *ap) {
-    bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, int64_t kernel,
+                           int64_t stride, int64_t dilation, const char *ap, bool ceil_mode,
+                           glc_dim *pad_begin, glc_dim *pad_end, glc_dim *out) {
+    int64_t ek = (kernel - 1) * dilation + 1;
+    if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+        glc_dim o = glc_dim_ceildiv(g, in, stride);
+        glc_dim total = glc_dim_max(g, glc_dim_sub(g, glc_dim_add(g, glc_dim_mul(g, glc_dim_sub(g, o, 1), stride), ek), in), 0);
+        glc_dim half = glc_dim_floordiv(g, total, 2);
+        *pad_begin = !strcmp(ap, "SAME_UPPER") ? half : glc_dim_sub(g, total, half);
+        *pad_end = glc_dim_sub(g, total, *pad_begin);
+        *out = o;
+        return GLC_OK;
+    }
+    if (!strcmp(ap, "VALID")) *pad_begin = *pad_end = 0;
+    glc_dim span = glc_dim_sub(g, glc_dim_add(g, glc_dim_add(g, in, *pad_begin), *pad_end), ek);
+    if (glc_dim_is_const(span) && span < 0) {
+        *out = 0;
+        return GLC_OK;
+    }
+    if (glc_dim_require_ge(g, span, 0, n, "the window fits the padded input") != GLC_OK) {
+        *out = 0;
+        return GLC_OK;
+    }
+    if (!ceil_mode) {
+        *out = glc_dim_add(g, glc_dim_floordiv(g, span, stride), 1);
+        return GLC_OK;
+    }
+    /* ceil_mode: the last window must start inside the input or its begin padding */
+    glc_dim o = glc_dim_add(g, glc_dim_ceildiv(g, span, stride), 1);
+    *out = glc_dim_min(g, o, glc_dim_ceildiv(g, glc_dim_add(g, in, *pad_begin), stride));
+    return GLC_OK;
+}
+
+bool glc_conv_geom_resolve(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                           const char *ap) {
     bool ok = true;
     for (int i = 0; i < cg->nsp; i++) {
-        int64_t in = cg->in[i], s = cg->stride[i];
-        int64_t ek = (cg->kernel[i] - 1) * cg->dilation[i] + 1;
-        if (same) {
-            int64_t out = (in + s - 1) / s, total = (out - 1) * s + ek - in;
-            if (total < 0) total = 0;
-            cg->pad_begin[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
-            cg->pad_end[i] = total - cg->pad_begin[i];
-            cg->out[i] = out;
-        } else {
-            if (!strcmp(ap, "VALID")) cg->pad_begin[i] = cg->pad_end[i] = 0;
-            int64_t span = in + cg->pad_begin[i] + cg->pad_end[i] - ek;
-            cg->out[i] = span < 0 ? 0 : span / s + 1;
-        }
-        ok = ok && cg->out[i] >= 1;
+        glc_window_axis(g, n, cg->in[i], cg->kernel[i], cg->stride[i], cg->dilation[i], ap, false,
+                        &cg->pad_begin[i], &cg->pad_end[i], &cg->out[i]);
+        ok = ok && (glc_dim_is_sym(cg->out[i]) || cg->out[i] >= 1);
     }
     return ok;
 }
@@ -102,8 +124,8 @@ static glc_status read_window(const glc_node *n, glc_conv_geom *cg, glc_diag *d)
     return GLC_OK;
 }
 
-glc_status glc_conv_window_get(const glc_node *n, glc_conv_geom *cg, const char *what,
-                               glc_diag *d) {
+glc_status glc_conv_window_get(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                               const char *what, glc_diag *d) {
     const char *op = glc_op_name(n->op);
     int k = cg->nsp;
     uint32_t cnt = 0;
@@ -123,9 +145,9 @@ glc_status glc_conv_window_get(const glc_node *n, glc_conv_geom *cg, const char 
         if (cg->pad_begin[i] || cg->pad_end[i])
             return glc_diag_set(d, GLC_E_SHAPE, n,
                                 "%s: explicit pads cannot be combined with auto_pad %s", op, ap);
-    if (!glc_conv_geom_resolve(cg, notset ? "NOTSET" : ap)) {
+    if (!glc_conv_geom_resolve(g, n, cg, notset ? "NOTSET" : ap)) {
         int i = 0;
-        while (cg->out[i] >= 1)
+        while (glc_dim_is_sym(cg->out[i]) || cg->out[i] >= 1)
             i++;
         return glc_diag_set(d, GLC_E_SHAPE, n,
                             "%s: axis %d: window %lld (kernel %lld, dilation %lld) does not fit "
@@ -154,7 +176,9 @@ static glc_status conv_operands(const glc_graph *g, const glc_node *n, glc_conv_
     if (cg->group < 1)
         return glc_diag_set(d, GLC_E_SHAPE, n, "Conv: group %lld must be >= 1",
                             (long long)cg->group);
-    if (w->rank != x->rank || w->dims[1] * cg->group != x->dims[1] || w->dims[0] % cg->group)
+    if (w->rank != x->rank || glc_dims_symbolic(w->rank, w->dims) ||
+        glc_dim_require_eq(g, x->dims[1], w->dims[1] * cg->group, n, "Conv: channels") != GLC_OK ||
+        w->dims[0] % cg->group)
         return glc_diag_set(d, GLC_E_SHAPE, n,
                             "Conv: input 1 %s must be (M, C/group, k...) with M a multiple of "
                             "group %lld for input 0 %s",
@@ -183,7 +207,7 @@ glc_status glc_conv_geom_get(const glc_graph *g, const glc_node *n, glc_conv_geo
     GLC_TRY(conv_operands(g, n, cg, d));
     char sx[SHAPE_BUF + 16] = "input 0 ";
     infer_shape_str(glc_node_input(g, n, 0), sx + strlen(sx));
-    return glc_conv_window_get(n, cg, sx, d);
+    return glc_conv_window_get(g, n, cg, sx, d);
 }
 
 glc_status infer_conv(glc_graph *g, glc_node *n, glc_diag *d) {

@@ -27,6 +27,7 @@
  * Only f32 is supported (MaxPool's int8/uint8 and float16/double are GLC_E_UNSUPPORTED).
  * MaxPool's optional second output, Indices, is int64 of Y's shape.
  */
+#include "conv.h"
 #include "ir.h"
 #include "ir_impl.h"
 #include "pool.h"
@@ -90,29 +91,6 @@ static glc_status read_attrs(const glc_node *n, const char *sx, glc_pool_geom *p
     return GLC_OK;
 }
 
-/* Output size and pads of axis i for auto_pad ap (already validated); out < 1 if empty. */
-static void axis_size(glc_pool_geom *pg, int i, const char *ap, bool ceil_mode) {
-    int64_t in = pg->in[i], s = pg->stride[i];
-    int64_t ek = (pg->kernel[i] - 1) * pg->dilation[i] + 1;
-    if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
-        int64_t out = (in + s - 1) / s, total = (out - 1) * s + ek - in;
-        if (total < 0) total = 0;
-        pg->pad_begin[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
-        pg->pad_end[i] = total - pg->pad_begin[i];
-        pg->out[i] = out;
-        return;
-    }
-    if (!strcmp(ap, "VALID")) pg->pad_begin[i] = pg->pad_end[i] = 0;
-    int64_t span = in + pg->pad_begin[i] + pg->pad_end[i] - ek;
-    if (span < 0) {
-        pg->out[i] = 0;
-        return;
-    }
-    int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-    if (ceil_mode && (out - 1) * s >= in + pg->pad_begin[i]) out--;
-    pg->out[i] = out;
-}
-
 /* auto_pad is valid and, when not NOTSET, comes without non-zero explicit pads. */
 static glc_status check_auto_pad(const glc_node *n, const char *ap, const glc_pool_geom *pg,
                                  glc_diag *d) {
@@ -155,8 +133,10 @@ glc_status glc_pool_geom_get(const glc_graph *g, const glc_node *n, glc_pool_geo
                                 "%lld",
                                 op, i, (long long)pg->pad_begin[i], (long long)pg->pad_end[i],
                                 (long long)ek);
-        axis_size(pg, i, ap, ceil_mode);
-        if (pg->out[i] < 1)
+        glc_window_axis(g, n, pg->in[i], pg->kernel[i], pg->stride[i], pg->dilation[i],
+                        !strcmp(ap, "NOTSET") || !ap[0] ? "NOTSET" : ap, ceil_mode,
+                        &pg->pad_begin[i], &pg->pad_end[i], &pg->out[i]);
+        if (glc_dim_is_const(pg->out[i]) && pg->out[i] < 1)
             return glc_diag_set(d, GLC_E_SHAPE, n,
                                 "%s: axis %d: window %lld does not fit input 0 %s with pads "
                                 "%lld, %lld",

@@ -22,17 +22,7 @@ static const char *const in_names[] = {"X",         "W",         "R", "B", "sequ
 /* Input i must be absent or have dtype dt and shape (rank, dims). */
 static glc_status check_in(const glc_graph *g, const glc_node *n, int i, glc_dtype dt, int rank,
                            const int64_t *dims, glc_diag *d) {
-    const glc_value *v = glc_node_input(g, n, i);
-    if (!v) return GLC_OK;
-    bool ok = v->dtype == dt && v->rank == rank;
-    for (int k = 0; ok && k < rank; k++)
-        ok = v->dims[k] == dims[k];
-    if (ok) return GLC_OK;
-    char got[SHAPE_BUF], want[SHAPE_BUF];
-    infer_shape_str(v, got);
-    glc_shape_str(dt, rank, dims, want, sizeof want);
-    return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %s has shape %s; expected %s",
-                        glc_op_name(n->op), in_names[i], got, want);
+    return infer_check_in(g, n, i, in_names[i], dt, rank, dims, NULL, d);
 }
 
 static glc_status read_attrs(const glc_node *n, glc_rnn_desc *r, glc_diag *d) {
@@ -89,7 +79,7 @@ static glc_status read_dims(const glc_graph *g, const glc_node *n, glc_rnn_desc 
     r->batch = x->dims[r->layout ? 0 : 1];
     r->input = x->dims[2];
     int64_t hs = glc_attr_int(n, "hidden_size", -1);
-    if (hs < 0 && rv && rv->rank == 3) hs = rv->dims[2];
+    if (hs < 0 && rv && rv->rank == 3 && glc_dim_is_const(rv->dims[2])) hs = rv->dims[2];
     if (hs <= 0)
         return glc_diag_set(d, GLC_E_SHAPE, n, "%s: hidden_size %lld; expected a positive value",
                             glc_op_name(n->op), (long long)hs);
@@ -99,7 +89,7 @@ static glc_status read_dims(const glc_graph *g, const glc_node *n, glc_rnn_desc 
 
 static glc_status check_inputs(const glc_graph *g, const glc_node *n, const glc_rnn_desc *r,
                                glc_diag *d) {
-    int64_t D = r->dirs, N = r->batch, H = r->hidden, GH = r->gates * r->hidden;
+    glc_dim D = r->dirs, N = r->batch, H = r->hidden, GH = r->gates * r->hidden;
     int64_t w[3] = {D, GH, r->input}, rr[3] = {D, GH, H}, b[2] = {D, 2 * GH}, sl[1] = {N};
     int64_t st[3] = {D, N, H}, p[2] = {D, 3 * H};
     if (r->layout) st[0] = N, st[1] = D;

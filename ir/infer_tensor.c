@@ -107,25 +107,26 @@ static bool mark_axes(const int64_t *axes, int count, int rank, bool *seen, int6
 /* ---- Split ------------------------------------------------------------------------ */
 
 /* Equal parts (or, with opset-18 num_outputs, ceil-sized parts and a smaller last one). */
-static glc_status split_even(const glc_node *n, int64_t dim, int64_t *sizes, glc_diag *d) {
+static glc_status split_even(const glc_graph *g, const glc_node *n, glc_dim dim, glc_dim *sizes,
+                             glc_diag *d) {
     int k = n->n_out;
     const glc_attr *num = glc_node_attr(n, "num_outputs");
     if (num && num->i != k)
         return glc_diag_set(d, GLC_E_SHAPE, n, "Split: num_outputs %lld but %d outputs",
                             (long long)num->i, k);
-    int64_t chunk = num ? (dim + k - 1) / k : dim / k;
-    if (!num && dim % k)
+    char ds[96];
+    glc_dim_str(g, dim, ds, sizeof ds);
+    glc_dim chunk = num ? glc_dim_ceildiv(g, dim, k) : glc_dim_floordiv(g, dim, k);
+    if (!num && glc_dim_require_eq(g, glc_dim_mul(g, chunk, k), dim, n,
+                                   "Split: equal parts") != GLC_OK)
         return glc_diag_set(d, GLC_E_SHAPE, n,
-                            "Split: axis length %lld does not split into %d "
-                            "equal parts",
-                            (long long)dim, k);
-    if (chunk * (k - 1) > dim)
-        return glc_diag_set(d, GLC_E_SHAPE, n,
-                            "Split: axis length %lld cannot make %d parts of "
-                            "%lld",
-                            (long long)dim, k, (long long)chunk);
+                            "Split: axis length %s does not split into %d equal parts", ds, k);
+    glc_dim last = glc_dim_sub(g, dim, glc_dim_mul(g, chunk, k - 1));
+    if (glc_dim_require_ge(g, last, 0, n, "Split: the last part") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Split: axis length %s cannot make %d parts", ds,
+                            k);
     for (int j = 0; j < k; j++)
-        sizes[j] = j < k - 1 ? chunk : dim - chunk * (k - 1);
+        sizes[j] = j < k - 1 ? chunk : last;
     return GLC_OK;
 }
 
@@ -138,27 +139,28 @@ glc_status glc_split_get(const glc_graph *g, const glc_node *n, int *axis, int64
     if (!infer_norm_axis(ax, x->rank, false, axis))
         return glc_diag_set(d, GLC_E_SHAPE, n, "Split: axis %lld out of range for input 0 %s",
                             (long long)ax, s);
-    int64_t dim = x->dims[*axis], spec[MAX_PARTS], sum = 0;
+    glc_dim dim = x->dims[*axis], sum = 0;
+    int64_t spec[MAX_PARTS];
     int cnt;
     /* Split-1 and Split-13+ take `split` as input 1; Split-2/11 as an attribute. */
     GLC_TRY(glc_static_ints(g, n, 1, "split", spec, MAX_PARTS, &cnt, d));
     if (cnt < 0) GLC_TRY(attr_ints(n, "split", spec, MAX_PARTS, &cnt, d));
-    if (cnt < 0) return split_even(n, dim, sizes, d);
+    if (cnt < 0) return split_even(g, n, dim, sizes, d);
     if (cnt != n->n_out)
         return glc_diag_set(d, GLC_E_SHAPE, n, "Split: split has %d entries for %d outputs", cnt,
                             n->n_out);
     for (int j = 0; j < cnt; j++) {
-        if (spec[j] < 0 || spec[j] > dim)
+        if (spec[j] < 0 || (glc_dim_is_const(dim) && spec[j] > dim))
             return glc_diag_set(d, GLC_E_SHAPE, n, "Split: split[%d] = %lld is out of range", j,
                                 (long long)spec[j]);
         sizes[j] = spec[j];
         sum += spec[j];
     }
-    if (sum != dim)
-        return glc_diag_set(d, GLC_E_SHAPE, n,
-                            "Split: split sums to %lld, axis %d of input 0 "
-                            "%s has %lld",
-                            (long long)sum, *axis, s, (long long)dim);
+    if (glc_dim_require_eq(g, sum, dim, n, "Split: split sums to the axis") != GLC_OK) {
+        char ds[96];
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Split: split sums to %lld, axis %d of input 0 "
+                            "%s has %s", (long long)sum, *axis, s, glc_dim_str(g, dim, ds, sizeof ds));
+    }
     return GLC_OK;
 }
 
@@ -180,8 +182,8 @@ glc_status infer_split(glc_graph *g, glc_node *n, glc_diag *d) {
 /* ---- Slice ------------------------------------------------------------------------ */
 
 /* One axis: start and end clamped the ONNX way, length of the walk. */
-static void slice_axis(int64_t dim, int64_t s, int64_t e, int64_t st, int64_t *start,
-                       int64_t *len) {
+static void slice_axis_const(int64_t dim, int64_t s, int64_t e, int64_t st, int64_t *start,
+                             int64_t *len) {
     if (s < 0) s += dim;
     if (e < 0) e += dim;
     int64_t span;
@@ -197,6 +199,34 @@ static void slice_axis(int64_t dim, int64_t s, int64_t e, int64_t st, int64_t *s
     int64_t mag = st > 0 ? st : st == INT64_MIN ? INT64_MAX : -st;
     *len = dim == 0 || span <= 0 ? 0 : 1 + (span - 1) / mag;
     *start = *len ? s : 0;
+}
+
+static glc_dim clamp(const glc_graph *g, glc_dim x, glc_dim lo, glc_dim hi) {
+    return glc_dim_min(g, glc_dim_max(g, x, lo), hi);
+}
+
+/* The same for a symbolic dim (at least 1): start and length as expressions. */
+static void slice_axis(const glc_graph *g, glc_dim dim, int64_t s, int64_t e, int64_t st,
+                       glc_dim *start, glc_dim *len) {
+    if (glc_dim_is_const(dim)) {
+        slice_axis_const(dim, s, e, st, start, len);
+        return;
+    }
+    const int64_t big = (int64_t)1 << 62; /* beyond any dim: clamping gives the same */
+    s = s < -big ? -big : s > big ? big : s;
+    e = e < -big ? -big : e > big ? big : e;
+    glc_dim sd = s < 0 ? glc_dim_add(g, dim, s) : s, ed = e < 0 ? glc_dim_add(g, dim, e) : e;
+    glc_dim span;
+    if (st > 0) {
+        sd = clamp(g, sd, 0, dim);
+        span = glc_dim_max(g, glc_dim_sub(g, clamp(g, ed, 0, dim), sd), 0);
+    } else {
+        sd = clamp(g, sd, 0, glc_dim_sub(g, dim, 1));
+        span = glc_dim_max(g, glc_dim_sub(g, sd, clamp(g, ed, -1, glc_dim_sub(g, dim, 1))), 0);
+    }
+    int64_t mag = st > 0 ? st : st < -big ? big : -st;
+    *len = glc_dim_ceildiv(g, span, mag);
+    *start = sd;
 }
 
 /* starts/ends/axes/steps from inputs 1..4 (Slice-10+) or attributes (Slice-1). */
@@ -249,8 +279,9 @@ glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_g
         int a = (int)(op[2][j] < 0 ? op[2][j] + x->rank : op[2][j]);
         int64_t st = cnt[3] >= 0 ? op[3][j] : 1;
         if (st == 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Slice: steps[%d] is 0", j);
-        slice_axis(x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
-        s->step[a] = s->out[a] > 1 ? st : 1; /* one element: the step never multiplies */
+        slice_axis(g, x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
+        /* one element: the step never multiplies */
+        s->step[a] = glc_dim_is_const(s->out[a]) && s->out[a] <= 1 ? 1 : st;
     }
     return GLC_OK;
 }
@@ -279,8 +310,11 @@ glc_status infer_squeeze(glc_graph *g, glc_node *n, glc_diag *d) {
                             "for input 0 %s",
                             (long long)bad, s);
     for (int a = 0; a < x->rank; a++) {
+        if (cnt < 0 && glc_dim_is_sym(x->dims[a]))
+            return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Squeeze: without axes, whether symbolic "
+                                "axis %d of input 0 %s goes is not known", a, s);
         if (cnt < 0) drop[a] = x->dims[a] == 1; /* no axes: every 1 goes */
-        if (drop[a] && x->dims[a] != 1)
+        if (drop[a] && glc_dim_require_eq(g, x->dims[a], 1, n, "Squeeze: a squeezed axis") != GLC_OK)
             return glc_diag_set(d, GLC_E_SHAPE, n, "Squeeze: axis %d of input 0 %s is not 1", a, s);
         if (!drop[a]) dims[r++] = x->dims[a];
     }
@@ -314,13 +348,20 @@ glc_status infer_unsqueeze(glc_graph *g, glc_node *n, glc_diag *d) {
 
 /* ---- Gather ------------------------------------------------------------------------ */
 
-/* Constant indices must lie in [-dim, dim). */
-static glc_status gather_check_const(const glc_node *n, const glc_value *ix, int64_t dim,
-                                     glc_diag *d) {
+/* Constant indices must lie in [-dim, dim) (required at run time for a symbolic dim). */
+static glc_status gather_check_const(const glc_graph *g, const glc_node *n, const glc_value *ix,
+                                     glc_dim dim, glc_diag *d) {
     int64_t k = glc_value_numel(ix);
     for (int64_t j = 0; ix->data && j < k; j++) {
         int64_t v = ix->dtype == GLC_DT_I64 ? ((const int64_t *)ix->data)[j]
                                             : ((const int32_t *)ix->data)[j];
+        if (glc_dim_is_sym(dim)) {
+            int64_t need = v < 0 ? (v < -GLC_DIM_SYM_MAX ? GLC_DIM_SYM_MAX : -v) : v + 1;
+            if (glc_dim_require_ge(g, dim, need, n, "Gather: a constant index") != GLC_OK)
+                return glc_diag_set(d, GLC_E_SHAPE, n, "Gather: index %lld out of range",
+                                    (long long)v);
+            continue;
+        }
         if (v < -dim || v >= dim)
             return glc_diag_set(d, GLC_E_SHAPE, n, "Gather: index %lld out of range [-%lld, %lld)",
                                 (long long)v, (long long)dim, (long long)dim);
@@ -344,7 +385,7 @@ glc_status infer_gather(glc_graph *g, glc_node *n, glc_diag *d) {
     if (r > GLC_MAX_RANK)
         return glc_diag_set(d, GLC_E_LIMIT, n, "Gather: output rank %d exceeds %d", r,
                             GLC_MAX_RANK);
-    GLC_TRY(gather_check_const(n, ix, x->dims[ax], d));
+    GLC_TRY(gather_check_const(g, n, ix, x->dims[ax], d));
     int64_t dims[GLC_MAX_RANK];
     int k = 0;
     for (int a = 0; a < ax; a++)
@@ -603,7 +644,19 @@ glc_status glc_pad_geom_get(const glc_graph *g, const glc_node *n, glc_pad_geom 
     char s[SHAPE_BUF];
     infer_shape_str(x, s);
     for (int a = 0; a < x->rank; a++) {
-        int64_t len = x->dims[a], b = p->begin[a], e = p->end[a];
+        glc_dim len = x->dims[a];
+        int64_t b = p->begin[a], e = p->end[a];
+        if (glc_dim_is_sym(len)) {
+            p->out[a] = glc_dim_add(g, len, b + e);
+            bool ok = b >= INT32_MIN && e >= INT32_MIN && b <= INT32_MAX && e <= INT32_MAX &&
+                      glc_dim_require_ge(g, p->out[a], 0, n, "Pad: the padded length") == GLC_OK &&
+                      glc_dim_require_ge(g, len, b < 0 ? -b : 0, n, "Pad: a crop") == GLC_OK &&
+                      glc_dim_require_ge(g, len, e < 0 ? -e : 0, n, "Pad: a crop") == GLC_OK;
+            if (!ok)
+                return glc_diag_set(d, GLC_E_SHAPE, n, "Pad: pads (%lld, %lld) on axis %d do not "
+                                    "fit input 0 %s", (long long)b, (long long)e, a, s);
+            continue;
+        }
         if (b < -len || e < -len || b > INT32_MAX || e > INT32_MAX || len + b + e < 0)
             return glc_diag_set(d, GLC_E_SHAPE, n,
                                 "Pad: pads (%lld, %lld) on axis %d do not fit "
@@ -648,7 +701,7 @@ glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce
     r->count = 1;
     for (int a = 0; a < x->rank; a++) {
         if (cnt <= 0) r->reduce[a] = !r->noop; /* no axes: all of them (or none) */
-        if (r->reduce[a]) r->count *= x->dims[a];
+        if (r->reduce[a]) r->count = glc_dim_mul(g, r->count, x->dims[a]);
         if (!r->reduce[a] || r->keepdims) r->out[r->out_rank++] = r->reduce[a] ? 1 : x->dims[a];
     }
     return GLC_OK;

@@ -245,9 +245,7 @@ typedef struct glc_graph {
     /* symbolic dimensions (dim.h, dim.c) */
     glc_symbol *syms;
     uint32_t n_syms, cap_syms;
-    struct glc_dim_table *dimtab; /* the interned expressions (dim.c) */
-    glc_dim_constraint *cons;     /* checked at run time */
-    uint32_t n_cons, cap_cons;
+    struct glc_dim_table *dimtab; /* interned expressions and constraints (dim.c) */
 } glc_graph;
 
 /* dim.c */

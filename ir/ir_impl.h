@@ -17,6 +17,14 @@ void infer_shape_str(const glc_value *v, char *buf); /* buf of SHAPE_BUF chars *
 void infer_set_out_k(glc_graph *g, glc_node *n, int k, glc_dtype dt, int rank,
                      const int64_t *dims);
 bool infer_dims_prod(const int64_t *dims, int lo, int hi, int64_t *out); /* false on overflow */
+/* Input i of n (called `name` in messages) must be absent or have dtype dt and shape
+ * (rank, dims), symbolic dims required equal at run time; `why` (or NULL) explains dims. */
+glc_status infer_check_in(const glc_graph *g, const glc_node *n, int i, const char *name,
+                          glc_dtype dt, int rank, const glc_dim *dims, const char *why,
+                          glc_diag *d);
+/* GLC_E_UNSUPPORTED naming `what` ("spatial dims") if v's dims [lo, hi) are symbolic. */
+glc_status infer_static_dims(const glc_graph *g, const glc_node *n, const glc_value *v, int lo,
+                             int hi, const char *what, glc_diag *d);
 /* numpy broadcasting of dims a (rank ra) and b (rank rb) into out (rank *rout); a symbolic
  * dim against a different one is required equal at run time. GLC_E_SHAPE if they cannot
  * fit (nothing else is reported: the caller names the operands). */

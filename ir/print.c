@@ -41,8 +41,10 @@ static void print_sdata(const glc_graph *g, const glc_value *v, FILE *f) {
 }
 
 static void print_constraints(const glc_graph *g, FILE *f) {
-    for (uint32_t i = 0; i < g->n_cons; i++) {
-        const glc_dim_constraint *c = &g->cons[i];
+    uint32_t n;
+    const glc_dim_constraint *cons = glc_dim_constraints(g, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        const glc_dim_constraint *c = &cons[i];
         char a[200], b[200];
         fprintf(f, "  assume %s %s %s     # node '%s': %s\n", glc_dim_str(g, c->a, a, sizeof a),
                 c->rel == GLC_DIM_EQ ? "==" : ">=", glc_dim_str(g, c->b, b, sizeof b), c->node,

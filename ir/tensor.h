@@ -6,6 +6,9 @@
  * (codegen/lower_tensor.c) all go through these functions, so the three agree on
  * clamping, defaults and output sizes by construction.
  *
+ * Dims in the geometries (start, out, sizes, count) may be symbolic (ir/dim.h) when the
+ * input's are; their constraints are recorded as the geometry is read.
+ *
  * Static operands (Slice's starts/ends/axes/steps, Split's split, Pad's pads, ...) must
  * be constants by the time the node is inferred (see glc_op_input_is_static in ir.h);
  * a non-constant one is GLC_E_UNSUPPORTED naming the input.
@@ -68,7 +71,7 @@ typedef struct glc_reduce_geom {
     bool keepdims, noop;
     int out_rank;
     int64_t out[GLC_MAX_RANK];
-    int64_t count; /* elements averaged into one output */
+    glc_dim count; /* elements averaged into one output */
 } glc_reduce_geom;
 glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce_geom *r,
                                glc_diag *d);
