@@ -32,11 +32,13 @@ typedef struct cg_ctx {
     LLVMTypeRef i8, i32, i64, f32, ptr, void_t;
     LLVMValueRef fn_exp, fn_tanh, fn_sigmoid; /* internal math, made on first use */
     LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_invoke, or NULL */
-    uint64_t *ws_off;   /* per value id: workspace offset, UINT64_MAX if none */
+    glc_dim *ws_off;    /* per value id: workspace offset (bytes), -1 if none */
     uint32_t *root;     /* per value id: the value whose storage it uses (itself, or the
                            input of the view nodes that produce it: model.c) */
-    uint64_t ws_size;
-    uint64_t scratch_off; /* workspace offset of the node scratch region (see lower.c) */
+    glc_dim ws_size;
+    glc_dim scratch_off; /* workspace offset of the node scratch region (see lower.c) */
+    LLVMValueRef syms;   /* i64 * of the symbols' values in the function being emitted (a
+                            kernel's last parameter, a task's capture), or NULL: dims.c */
     LLVMValueRef par_tls; /* thread-local glc_parallel * of the running call (cg_par_tls) */
 } cg_ctx;
 
@@ -62,7 +64,7 @@ typedef struct cg_par {
     LLVMValueRef fn;
     LLVMBasicBlockRef here;
     LLVMTypeRef clt;
-    LLVMValueRef *slot[CG_PAR_MAX_CAPS], orig[CG_PAR_MAX_CAPS];
+    LLVMValueRef *slot[CG_PAR_MAX_CAPS + 1], orig[CG_PAR_MAX_CAPS + 1]; /* + c->syms */
     int n;
     int tasks_per_thread;
 } cg_par;
@@ -100,7 +102,8 @@ LLVMValueRef cg_f32(cg_ctx *c, double v);
 LLVMValueRef cg_gep(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef idx);
 /* idx*k + add, folding k == 0/1. */
 LLVMValueRef cg_madd(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add);
-/* A kernel function with n_ptr noalias pointer params; builder at its entry. */
+/* A kernel function with n_ptr noalias pointer params (and, when the graph has symbols, a
+ * last one, the symbols' values, as c->syms); builder at its entry. */
 LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr);
 void cg_kernel_end(cg_ctx *c);
 LLVMTypeRef cg_elem_type(cg_ctx *c, glc_dtype t); /* f32/i32/i64; NULL otherwise */
@@ -124,6 +127,12 @@ void cg_if_begin(cg_ctx *c, cg_if *f, LLVMValueRef cond);
 void cg_if_else(cg_ctx *c, cg_if *f);
 void cg_if_end(cg_ctx *c, cg_if *f);
 
+/* dims.c: a dim (ir/dim.h) as an i64 value at the builder position; symbols are read
+ * from c->syms. cg_dim_checked ORs overflow and non-positive divisors into *bad (i1). */
+LLVMValueRef cg_dim(cg_ctx *c, glc_dim d);
+LLVMValueRef cg_dim_checked(cg_ctx *c, glc_dim d, LLVMValueRef *bad);
+bool cg_symbolic(const cg_ctx *c); /* the graph has symbols: kernels take c->syms */
+
 /* math.c */
 LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_tanh(cg_ctx *c, LLVMValueRef x);
@@ -136,7 +145,7 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
  * more pointer parameter after its inputs: a 64-byte-aligned region of that many bytes in
  * the workspace, valid only during the call (all nodes share it). Each family answers
  * through its lower_<family>_scratch(); see lower.c. */
-uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n);
+glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n);
 glc_status lower_copy(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 glc_status lower_binary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
 glc_status lower_unary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
@@ -230,7 +239,7 @@ glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lowe
 glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */
 glc_status lower_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_pool.c */
 glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_rnn.c */
-uint64_t lower_rnn_scratch(const cg_ctx *c, const glc_node *n); /* lower_rnn.c */
+glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n); /* lower_rnn.c */
 glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_convlstm.c */
 glc_status lower_mdlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_mdlstm.c */
 uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_mdlstm.c */
@@ -240,6 +249,13 @@ uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gr
 
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);
+/* bind.c (after the workspace layout): glc.bind, the check of a call's input dims (see
+ * bind.c), <prefix>_plan, an alloca for the symbols' values, and `return status if it
+ * is not 0` at the builder position. */
+LLVMValueRef cg_build_bind(cg_ctx *c);
+void cg_build_plan(cg_ctx *c, LLVMValueRef bind);
+LLVMValueRef cg_syms_alloca(cg_ctx *c);
+void cg_return_if_error(cg_ctx *c, LLVMValueRef status);
 
 /* header.c: the --emit=header C header (after cg_model_build: needs ws_size). */
 glc_status cg_write_header(cg_ctx *c, const char *path);

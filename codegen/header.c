@@ -6,12 +6,17 @@
  *   - PREFIX_ABI_VERSION, PREFIX_WORKSPACE_SIZE (bytes) and, per input and output,
  *     PREFIX_<NAME>_NUMEL / _BYTES macros with the dtype and shape in a comment;
  *   - PREFIX_inputs / PREFIX_outputs: one typed pointer per tensor, in ABI order;
- *   - the two exported entry points (PREFIX_describe returns the glc_runtime.h struct,
- *     declared here as an incomplete type), and the status codes they return;
+ *   - the exported entry points (PREFIX_describe returns the glc_runtime.h struct,
+ *     declared here as an incomplete type; PREFIX_plan, PREFIX_invoke), and the status
+ *     codes they return;
  *   - static inline PREFIX_workspace_size() and PREFIX_run(inputs, outputs, workspace),
  *     which calls PREFIX_invoke with the workspace size (on the thread pool a host archive
  *     carries; a bare object or a cross-compiled archive runs on the calling thread unless
  *     runtime/pool.c is linked in).
+ * With symbolic dims a port's shape comment names them, its size macro is MAX_BYTES (at
+ * the symbols' bounds, when every one has a --max-dim), each bounded symbol gets
+ * PREFIX_MAX_<SYMBOL>, and PREFIX_run takes the inputs' dims and the workspace size
+ * (PREFIX_plan gives the outputs' dims and that size).
  * Tensor names become C identifiers: characters outside [A-Za-z0-9_] turn into '_', a
  * leading digit gets a '_' prefix, and a repeated identifier gets a numeric suffix.
  */
@@ -68,13 +73,27 @@ static void upper(const char *s, char *out, size_t len) {
     out[j] = 0;
 }
 
-static void write_port_macros(FILE *f, const char *P, const glc_value *v, const char *id) {
-    char up[IDENT_LEN], shape[160];
+/* NUMEL and BYTES for a static port; for a symbolic one the bytes at the symbols' bounds
+ * (MAX_BYTES, when every symbol has one) and its shape in a comment. */
+static void write_port_macros(FILE *f, const cg_ctx *c, const char *P, const glc_value *v,
+                              const char *id) {
+    const glc_graph *g = c->g;
+    char up[IDENT_LEN], shape[400];
     upper(id, up, sizeof up);
-    glc_shape_str(v->dtype, v->rank, v->dims, shape, sizeof shape);
-    fprintf(f, "#define %s_%s_NUMEL %lluu /* %s */\n", P, up,
-            (unsigned long long)glc_value_numel(v), shape);
-    fprintf(f, "#define %s_%s_BYTES %lluu\n", P, up, (unsigned long long)glc_value_nbytes(v));
+    glc_value_shape_str(g, v, shape, sizeof shape);
+    if (!glc_dims_symbolic(v->rank, v->dims)) {
+        fprintf(f, "#define %s_%s_NUMEL %lluu /* %s */\n", P, up,
+                (unsigned long long)glc_value_numel(v), shape);
+        fprintf(f, "#define %s_%s_BYTES %lluu\n", P, up, (unsigned long long)glc_value_nbytes(v));
+        return;
+    }
+    int64_t mx;
+    glc_dim nb = glc_dim_mul(g, glc_value_numel_dim(g, v), (glc_dim)glc_dtype_size(v->dtype));
+    if (glc_dim_upper_bound(g, nb, &mx))
+        fprintf(f, "#define %s_%s_MAX_BYTES %lluu /* %s, at the bounds */\n", P, up,
+                (unsigned long long)mx, shape);
+    else
+        fprintf(f, "/* %s '%s': %s (symbolic: %s_plan gives its dims) */\n", id, v->name, shape, P);
 }
 
 static void write_struct(FILE *f, const char *p, const glc_graph *g, bool outputs,
@@ -83,8 +102,8 @@ static void write_struct(FILE *f, const char *p, const glc_graph *g, bool output
     fprintf(f, "typedef struct %s_%s {\n", p, outputs ? "outputs" : "inputs");
     for (uint32_t k = 0; k < n; k++) {
         const glc_value *v = &g->values[outputs ? g->outputs[k] : g->inputs[k]];
-        char shape[160];
-        glc_shape_str(v->dtype, v->rank, v->dims, shape, sizeof shape);
+        char shape[400];
+        glc_value_shape_str(g, v, shape, sizeof shape);
         fprintf(f, "    %s%s *%s; /* %s '%s' */\n", outputs ? "" : "const ", c_type(v->dtype),
                 ident[base + k], shape, v->name ? v->name : "");
     }
@@ -108,8 +127,48 @@ static void write_run(FILE *f, const char *p, const char *P, const glc_graph *g,
     for (uint32_t k = 0; k < g->n_outputs; k++)
         fprintf(f, "%sout->%s", k ? ", " : "", ident[g->n_inputs + k]);
     fprintf(f, "%s};\n", g->n_outputs ? "" : "0");
-    fprintf(f, "    (void)in, (void)out;\n    return %s_invoke(ins, outs, workspace, %s_WORKSPACE_SIZE);\n}\n\n",
+    fprintf(f, "    (void)in, (void)out;\n    return %s_invoke(ins, NULL, outs, workspace, %s_WORKSPACE_SIZE);\n}\n\n",
             p, P);
+}
+
+/* With symbolic dims: run takes the inputs' dims and the workspace's size (see plan). */
+static void write_run_dims(FILE *f, const char *p, const char *P, const glc_graph *g,
+                           char (*ident)[IDENT_LEN]) {
+    fprintf(f, "/* Runs the model on inputs of the dims given (input_dims[k]: input k's dims);\n"
+               " * %s_plan(input_dims, output_dims, &size) gives the outputs' dims and the\n"
+               " * workspace size. Returns %s_OK or an error code (%s_E_SHAPE: dims the model\n"
+               " * does not accept). */\n", p, P, P);
+    fprintf(f, "static inline int %s_run(const %s_inputs *in, const int64_t *const *input_dims,\n"
+               "    %s_outputs *out, void *workspace, uint64_t workspace_size) {\n", p, p, p);
+    fprintf(f, "    const void *ins[%u] = {", g->n_inputs ? g->n_inputs : 1);
+    for (uint32_t k = 0; k < g->n_inputs; k++) fprintf(f, "%sin->%s", k ? ", " : "", ident[k]);
+    fprintf(f, "%s};\n    void *outs[%u] = {", g->n_inputs ? "" : "0",
+            g->n_outputs ? g->n_outputs : 1);
+    for (uint32_t k = 0; k < g->n_outputs; k++)
+        fprintf(f, "%sout->%s", k ? ", " : "", ident[g->n_inputs + k]);
+    fprintf(f, "%s};\n", g->n_outputs ? "" : "0");
+    fprintf(f, "    (void)in, (void)out;\n"
+               "    return %s_invoke(ins, input_dims, outs, workspace, workspace_size);\n}\n\n", p);
+}
+
+/* The symbols: their bounds as macros (when given with --max-dim). */
+static void write_symbols(FILE *f, const glc_graph *g, const char *P) {
+    if (!g->n_syms) return;
+    fprintf(f, "\n/* Symbolic dims (%u): each lies in [1, its bound] at run time. */\n", g->n_syms);
+    for (uint32_t k = 0; k < g->n_syms; k++) {
+        char id[IDENT_LEN], up[IDENT_LEN];
+        size_t j = 0;
+        for (const char *s = g->syms[k].name; *s && j + 1 < sizeof id; s++)
+            id[j++] = isalnum((unsigned char)*s) ? *s : '_';
+        id[j] = 0;
+        upper(id, up, sizeof up);
+        if (g->syms[k].max > 0)
+            fprintf(f, "#define %s_MAX_%s %lld /* '%s' */\n", P, up, (long long)g->syms[k].max,
+                    g->syms[k].name);
+        else
+            fprintf(f, "/* '%s': unbounded (--max-dim %s=N bounds it) */\n", g->syms[k].name,
+                    g->syms[k].name);
+    }
 }
 
 static void write_header(FILE *f, cg_ctx *c, char (*ident)[IDENT_LEN]) {
@@ -127,21 +186,31 @@ static void write_header(FILE *f, cg_ctx *c, char (*ident)[IDENT_LEN]) {
             p, g->name ? g->name : "", p, p);
     fprintf(f, "#ifndef %s_H_\n#define %s_H_\n\n#include <stddef.h>\n#include <stdint.h>\n\n", P, P);
     fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-    fprintf(f, "#define %s_ABI_VERSION %d\n#define %s_WORKSPACE_SIZE %lluu /* bytes */\n", P,
-            GLC_ABI_VERSION, P, (unsigned long long)c->ws_size);
+    int64_t ws = 0;
+    bool ws_known = glc_dim_upper_bound(g, c->ws_size, &ws);
+    fprintf(f, "#define %s_ABI_VERSION %d\n#define %s_WORKSPACE_SIZE %lluu /* bytes%s */\n", P,
+            GLC_ABI_VERSION, P, (unsigned long long)(ws_known ? ws : 0),
+            !g->n_syms ? "" : ws_known ? ", at the bounds" : ": unbounded, ask plan");
+    write_symbols(f, g, P);
     for (uint32_t k = 0; k < g->n_inputs; k++)
-        write_port_macros(f, P, &g->values[g->inputs[k]], ident[k]);
+        write_port_macros(f, c, P, &g->values[g->inputs[k]], ident[k]);
     for (uint32_t k = 0; k < g->n_outputs; k++)
-        write_port_macros(f, P, &g->values[g->outputs[k]], ident[g->n_inputs + k]);
+        write_port_macros(f, c, P, &g->values[g->outputs[k]], ident[g->n_inputs + k]);
     fprintf(f, "\n/* Status codes (glc_rt_status of glc_runtime.h). */\n"
-               "enum { %s_OK = 0, %s_E_ARG = 1, %s_E_WORKSPACE = 2 };\n\n", P, P, P);
+               "enum { %s_OK = 0, %s_E_ARG = 1, %s_E_WORKSPACE = 2, %s_E_SHAPE = 7 };\n\n", P,
+               P, P, P);
     write_struct(f, p, g, false, ident);
     write_struct(f, p, g, true, ident);
     fprintf(f, "/* The exported entry points (the glc_runtime.h ABI). */\n"
                "struct glc_model_desc;\nconst struct glc_model_desc *%s_describe(void);\n"
-               "int %s_invoke(const void *const *inputs, void *const *outputs, void *workspace,\n"
-               "    uint64_t workspace_size);\n\n", p, p);
-    write_run(f, p, P, g, ident);
+               "int %s_plan(const int64_t *const *input_dims, int64_t *const *output_dims,\n"
+               "    uint64_t *workspace_size);\n"
+               "int %s_invoke(const void *const *inputs, const int64_t *const *input_dims,\n"
+               "    void *const *outputs, void *workspace, uint64_t workspace_size);\n\n", p, p, p);
+    if (g->n_syms)
+        write_run_dims(f, p, P, g, ident);
+    else
+        write_run(f, p, P, g, ident);
     fprintf(f, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 

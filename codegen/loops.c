@@ -107,10 +107,11 @@ LLVMValueRef cg_madd(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add) {
 }
 
 LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr) {
-    LLVMTypeRef params[256];
-    for (int i = 0; i < n_ptr; i++)
+    LLVMTypeRef params[257];
+    int np = n_ptr + (cg_symbolic(c) ? 1 : 0);
+    for (int i = 0; i < np; i++)
         params[i] = c->ptr;
-    LLVMTypeRef ft = LLVMFunctionType(c->void_t, params, (unsigned)n_ptr, 0);
+    LLVMTypeRef ft = LLVMFunctionType(c->void_t, params, (unsigned)np, 0);
     char buf[160];
     snprintf(buf, sizeof buf, "k.%s", name ? name : "node");
     LLVMValueRef fn = LLVMAddFunction(c->mod, buf, ft);
@@ -121,8 +122,9 @@ LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr) {
     unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, ni, 0));
     unsigned na = LLVMGetEnumAttributeKindForName("noalias", 7);
-    for (int i = 0; i < n_ptr; i++)
+    for (int i = 0; i < np; i++)
         LLVMAddAttributeAtIndex(fn, (unsigned)i + 1, LLVMCreateEnumAttribute(c->ctx, na, 0));
+    c->syms = np > n_ptr ? LLVMGetParam(fn, (unsigned)n_ptr) : NULL;
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
     return fn;
 }

@@ -73,21 +73,21 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 
 /* An op that wants workspace scratch gets a case here naming its family's function,
  * e.g. `case GLC_OP_CONVLSTM: return lower_convlstm_scratch(c, n);`. */
-uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
+glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
     (void)c;
     switch (n->op) {
     case GLC_OP_MDLSTM:
-        return lower_mdlstm_scratch(c, n);
+        return (glc_dim)lower_mdlstm_scratch(c, n);
     case GLC_OP_CONVLSTM:
-        return lower_convlstm_scratch(c, n);
+        return (glc_dim)lower_convlstm_scratch(c, n);
     case GLC_OP_LSTM:
     case GLC_OP_GRU:
     case GLC_OP_RNN:
         return lower_rnn_scratch(c, n);
     case GLC_OP_GRIDLSTM:
-        return lower_gridlstm_scratch(c, n);
+        return (glc_dim)lower_gridlstm_scratch(c, n);
     case GLC_OP_CONV:
-        return lower_nn_scratch(c, n);
+        return (glc_dim)lower_nn_scratch(c, n);
     default:
         return 0; /* every other op keeps its temporaries in registers or small allocas */
     }

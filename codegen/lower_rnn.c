@@ -171,11 +171,11 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     return GLC_OK;
 }
 
-uint64_t lower_rnn_scratch(const cg_ctx *c, const glc_node *n) {
+glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n) {
     rnn_plan pl;
     glc_diag d;
     if (make_plan(c, n, &pl, &d) != GLC_OK) return 0;
-    return (uint64_t)pl.floats * sizeof(float) + pl.gemm_bytes;
+    return (glc_dim)((uint64_t)pl.floats * sizeof(float) + pl.gemm_bytes);
 }
 
 typedef struct rg {

@@ -3,16 +3,29 @@
  *
  * Constants become private unnamed_addr constant globals (raw bytes, align 64), so weights
  * end in read-only data. Every node output that is not a graph output gets a 64-byte
- * aligned slot in one workspace, reused once the value is dead (first fit over live
- * ranges; a value never shares with the inputs of its own node). Graph inputs and outputs
- * are the caller's pointers. run() checks its arguments (GLC_RT_E_ARG = 1 for a NULL array
- * or tensor pointer, GLC_RT_E_WORKSPACE = 2 for a short or NULL workspace), calls the
- * kernels in node order, then copies graph outputs that are inputs, constants, or a value
- * listed again as a later output. describe() returns a constant laid out like glc_model_desc.
- * The body is the internal function run(); <prefix>_invoke_with sets the thread-local
- * glc.par (the glc_parallel large products split their work over) around it, and
- * <prefix>_invoke passes glc_rt_parallel_default() (a weak reference: NULL without the
- * pool). Only <prefix>_invoke, <prefix>_invoke_with and <prefix>_describe are external.
+ * aligned slot in one workspace, reused once the value is dead (a value never shares with
+ * the inputs of its own node): first fit over live ranges when every size is static; with
+ * symbolic sizes each value goes above every placed value live at the same time (its
+ * offset the max of their ends, an expression of the symbols). Graph inputs and outputs
+ * are the caller's pointers.
+ *
+ * Symbols. The internal glc.bind(input_dims, syms) reads the inputs' dims: a static dim
+ * must match, a symbol's first occurrence gives its value (in [1, its bound]) and later
+ * ones must agree; then it checks the graph's constraints (ir/dim.h) and that no value's
+ * size, workspace offset or the workspace size overflows (cg_dim_checked), so that the
+ * kernels' own dim arithmetic cannot: GLC_RT_E_SHAPE otherwise. For a graph without
+ * symbols input_dims may be NULL (else it is checked against the static dims).
+ *
+ * run(in, in_dims, out, ws, size) checks its arguments (GLC_RT_E_ARG for a NULL array or
+ * tensor pointer, then glc.bind, then GLC_RT_E_WORKSPACE for a short or NULL workspace),
+ * calls the kernels in node order (each taking the syms array last when there are
+ * symbols), then copies graph outputs that are inputs, constants, or a value listed again
+ * as a later output. <prefix>_plan runs glc.bind and reports the outputs' dims and the
+ * workspace size. describe() returns a constant laid out like glc_model_desc.
+ * <prefix>_invoke_with sets the thread-local glc.par (the glc_parallel large products split
+ * their work over) around run, and <prefix>_invoke passes glc_rt_parallel_default() (a
+ * weak reference: NULL without the pool). Only <prefix>_describe, _plan, _invoke and
+ * _invoke_with are external.
  */
 #include "cg_impl.h"
 
@@ -82,14 +95,14 @@ static void live_ranges(const cg_ctx *c, uint32_t *def, uint32_t *last) {
 }
 
 /* Lowest 64-aligned offset for v that overlaps no placed value live at the same time. */
-static uint64_t first_fit(const cg_ctx *c, const uint32_t *def, const uint32_t *last,
-                          glc_value_id v, uint64_t size) {
-    uint64_t off = 0;
+static int64_t first_fit(const cg_ctx *c, const uint32_t *def, const uint32_t *last,
+                         glc_value_id v, int64_t size) {
+    int64_t off = 0;
     for (bool moved = true; moved;) {
         moved = false;
         for (uint32_t u = 1; u < c->g->n_values; u++) {
-            if (c->ws_off[u] == UINT64_MAX || def[u] > last[v] || last[u] < def[v]) continue;
-            uint64_t us = (glc_value_nbytes(&c->g->values[u]) + 63) / 64 * 64;
+            if (c->ws_off[u] < 0 || def[u] > last[v] || last[u] < def[v]) continue;
+            int64_t us = (int64_t)(glc_value_nbytes(&c->g->values[u]) + 63) / 64 * 64;
             if (c->ws_off[u] < off + size && off < c->ws_off[u] + us) {
                 off = c->ws_off[u] + us;
                 moved = true;
@@ -99,8 +112,49 @@ static uint64_t first_fit(const cg_ctx *c, const uint32_t *def, const uint32_t *
     return off;
 }
 
-/* Workspace slots with liveness-based reuse (first fit over live ranges; a value never
- * shares with the inputs of the node that defines it, so kernels stay noalias). */
+/* v's bytes rounded up to 64, as a dim. */
+static glc_dim slot_bytes(const glc_graph *g, const glc_value *v) {
+    glc_dim nb = glc_dim_mul(g, glc_value_numel_dim(g, v), (glc_dim)glc_dtype_size(v->dtype));
+    return glc_dim_mul(g, glc_dim_ceildiv(g, nb, 64), 64);
+}
+
+/* Symbolic sizes: v above every placed value live at the same time. */
+static glc_dim stacked(const cg_ctx *c, const uint32_t *def, const uint32_t *last,
+                       glc_value_id v) {
+    const glc_graph *g = c->g;
+    glc_dim off = 0;
+    for (uint32_t u = 1; u < g->n_values; u++)
+        if (c->ws_off[u] != -1 && def[u] <= last[v] && last[u] >= def[v])
+            off = glc_dim_max(g, off, glc_dim_add(g, c->ws_off[u], slot_bytes(g, &g->values[u])));
+    return off;
+}
+
+/* Whether some workspace value's size is symbolic. */
+static bool any_symbolic(const cg_ctx *c, const uint32_t *def) {
+    for (uint32_t v = 1; v < c->g->n_values; v++)
+        if (def[v] != UINT32_MAX && c->root[v] == v &&
+            glc_dims_symbolic(c->g->values[v].rank, c->g->values[v].dims))
+            return true;
+    return false;
+}
+
+static void place_values(cg_ctx *c, const uint32_t *def, const uint32_t *last) {
+    const glc_graph *g = c->g;
+    bool sym = any_symbolic(c, def);
+    c->ws_size = 0;
+    for (uint32_t v = 0; v < g->n_values; v++)
+        c->ws_off[v] = -1;
+    for (uint32_t v = 1; v < g->n_values; v++) {
+        if (def[v] == UINT32_MAX || c->root[v] != v) continue;
+        glc_dim size = slot_bytes(g, &g->values[v]);
+        c->ws_off[v] = sym ? stacked(c, def, last, v) : first_fit(c, def, last, v, size);
+        c->ws_size = glc_dim_max(g, c->ws_size, glc_dim_add(g, c->ws_off[v], size));
+    }
+}
+
+/* Workspace slots with liveness-based reuse (first fit over live ranges, or stacked with
+ * symbolic sizes; a value never shares with the inputs of the node that defines it, so
+ * kernels stay noalias), then the node scratch region. */
 static glc_status layout_workspace(cg_ctx *c) {
     const glc_graph *g = c->g;
     uint32_t *def = calloc(g->n_values, sizeof *def), *last = calloc(g->n_values, sizeof *last);
@@ -111,41 +165,67 @@ static glc_status layout_workspace(cg_ctx *c) {
     }
     view_roots(c);
     live_ranges(c, def, last);
-    c->ws_size = 0;
-    for (uint32_t v = 0; v < g->n_values; v++)
-        c->ws_off[v] = UINT64_MAX;
-    for (uint32_t v = 1; v < g->n_values; v++) {
-        if (def[v] == UINT32_MAX || c->root[v] != v) continue;
-        uint64_t size = (glc_value_nbytes(&g->values[v]) + 63) / 64 * 64;
-        c->ws_off[v] = first_fit(c, def, last, v, size);
-        if (c->ws_off[v] + size > c->ws_size) c->ws_size = c->ws_off[v] + size;
-    }
+    place_values(c, def, last);
     free(def);
     free(last);
     /* Node scratch: one region after the values, shared by every node (a kernel's scratch
      * lives only during its call), as large as the largest request. */
-    uint64_t scratch = 0;
+    glc_dim scratch = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++)
         if (!g->nodes[i].dead) {
-            uint64_t b = (cg_node_scratch_bytes(c, &g->nodes[i]) + 63) / 64 * 64;
-            if (b > scratch) scratch = b;
+            glc_dim b = glc_dim_mul(g, glc_dim_ceildiv(g, cg_node_scratch_bytes(c, &g->nodes[i]), 64), 64);
+            scratch = glc_dim_max(g, scratch, b);
         }
     c->scratch_off = c->ws_size;
-    c->ws_size += scratch;
+    c->ws_size = glc_dim_add(g, c->ws_size, scratch);
+    if (glc_dim_failed(g))
+        return glc_diag_set(c->d, GLC_E_LIMIT, NULL, "the workspace size overflows int64");
     return GLC_OK;
+}
+
+/* A private constant array of n pointers (NULL entries allowed). */
+static LLVMValueRef ptr_array(cg_ctx *c, LLVMValueRef *elems, uint32_t n, const char *name) {
+    LLVMValueRef arr = LLVMConstArray2(c->ptr, elems, n);
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(arr), name);
+    LLVMSetInitializer(gv, arr);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    return gv;
+}
+
+/* One glc_tensor_info: dims (-1 where symbolic), size, and for symbolic dims their names
+ * (expressions) and bounds. */
+static LLVMValueRef tensor_info(cg_ctx *c, LLVMTypeRef ti, const glc_value *v) {
+    const glc_graph *g = c->g;
+    int64_t dims[GLC_MAX_RANK], mx[GLC_MAX_RANK];
+    LLVMValueRef names[GLC_MAX_RANK];
+    bool sym = glc_dims_symbolic(v->rank, v->dims);
+    for (int a = 0; a < v->rank; a++) {
+        bool s = glc_dim_is_sym(v->dims[a]);
+        dims[a] = s ? -1 : v->dims[a];
+        if (!s || !glc_dim_upper_bound(g, v->dims[a], &mx[a])) mx[a] = s ? -1 : v->dims[a];
+        char e[256];
+        names[a] = s ? cstr(c, glc_dim_str(g, v->dims[a], e, sizeof e)) : LLVMConstNull(c->ptr);
+    }
+    int64_t bytes = 0;
+    glc_dim nb = glc_dim_mul(g, glc_value_numel_dim(g, v), (glc_dim)glc_dtype_size(v->dtype));
+    if (!glc_dim_upper_bound(g, nb, &bytes)) bytes = 0;
+    LLVMValueRef f[7] = {cstr(c, v->name), LLVMConstInt(c->i32, (unsigned)v->dtype, 0),
+                         LLVMConstInt(c->i32, v->rank, 0),
+                         cg_const_bytes(c, dims, (size_t)v->rank * 8, "dims"),
+                         LLVMConstInt(c->i64, (unsigned long long)bytes, 0),
+                         sym ? ptr_array(c, names, (uint32_t)v->rank, "dimnames")
+                             : LLVMConstNull(c->ptr),
+                         sym ? cg_const_bytes(c, mx, (size_t)v->rank * 8, "maxdims")
+                             : LLVMConstNull(c->ptr)};
+    return LLVMConstNamedStruct(ti, f, 7);
 }
 
 /* tensor_info array for ids[n]. */
 static LLVMValueRef tensor_infos(cg_ctx *c, LLVMTypeRef ti, const glc_value_id *ids, uint32_t n) {
     LLVMValueRef *elems = calloc(n ? n : 1, sizeof *elems);
-    for (uint32_t i = 0; i < n; i++) {
-        const glc_value *v = &c->g->values[ids[i]];
-        LLVMValueRef dims = cg_const_bytes(c, v->dims, (size_t)v->rank * 8, "dims");
-        LLVMValueRef f[5] = {cstr(c, v->name), LLVMConstInt(c->i32, (unsigned)v->dtype, 0),
-                             LLVMConstInt(c->i32, v->rank, 0), dims,
-                             LLVMConstInt(c->i64, glc_value_nbytes(v), 0)};
-        elems[i] = LLVMConstNamedStruct(ti, f, 5);
-    }
+    for (uint32_t i = 0; i < n; i++)
+        elems[i] = tensor_info(c, ti, &c->g->values[ids[i]]);
     LLVMValueRef arr = LLVMConstArray2(ti, elems, n);
     free(elems);
     LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(arr), "tinfo");
@@ -157,17 +237,19 @@ static LLVMValueRef tensor_infos(cg_ctx *c, LLVMTypeRef ti, const glc_value_id *
 
 static void build_info(cg_ctx *c) {
     const glc_graph *g = c->g;
-    LLVMTypeRef tf[5] = {c->ptr, c->i32, c->i32, c->ptr, c->i64};
+    LLVMTypeRef tf[7] = {c->ptr, c->i32, c->i32, c->ptr, c->i64, c->ptr, c->ptr};
     LLVMTypeRef ti = LLVMStructCreateNamed(c->ctx, "glc_tensor_info");
-    LLVMStructSetBody(ti, tf, 5, 0);
+    LLVMStructSetBody(ti, tf, 7, 0);
     LLVMTypeRef mf[8] = {c->i32, c->i32, c->i32, c->i32, c->ptr, c->ptr, c->i64, c->ptr};
     LLVMTypeRef mi = LLVMStructCreateNamed(c->ctx, "glc_model_desc");
     LLVMStructSetBody(mi, mf, 8, 0);
+    int64_t ws = 0;
+    if (!glc_dim_upper_bound(g, c->ws_size, &ws)) ws = 0;
     LLVMValueRef v[8] = {
         LLVMConstInt(c->i32, GLC_ABI_VERSION, 0),    LLVMConstInt(c->i32, g->n_inputs, 0),
-        LLVMConstInt(c->i32, g->n_outputs, 0),       LLVMConstInt(c->i32, 0, 0),
+        LLVMConstInt(c->i32, g->n_outputs, 0),       LLVMConstInt(c->i32, g->n_syms, 0),
         tensor_infos(c, ti, g->inputs, g->n_inputs), tensor_infos(c, ti, g->outputs, g->n_outputs),
-        LLVMConstInt(c->i64, c->ws_size, 0),         cstr(c, g->name ? g->name : "")};
+        LLVMConstInt(c->i64, (unsigned long long)ws, 0), cstr(c, g->name ? g->name : "")};
     LLVMValueRef gv = LLVMAddGlobal(c->mod, mi, "info");
     LLVMSetInitializer(gv, LLVMConstNamedStruct(mi, v, 8));
     LLVMSetGlobalConstant(gv, 1);
@@ -196,12 +278,21 @@ static LLVMValueRef load_ptr(cg_ctx *c, LLVMValueRef fn, LLVMValueRef arr, uint3
     return p;
 }
 
-static void bind_pointers(cg_ctx *c, LLVMValueRef fn) {
+/* run's parameters: inputs, input_dims, outputs, workspace, workspace_size. */
+enum { RUN_IN, RUN_DIMS, RUN_OUT, RUN_WS, RUN_WS_SIZE, RUN_NPARAMS };
+
+/* The argument checks, glc.bind, then every value's pointer. */
+static void bind_pointers(cg_ctx *c, LLVMValueRef fn, LLVMValueRef bind) {
     const glc_graph *g = c->g;
-    LLVMValueRef in = LLVMGetParam(fn, 0), out = LLVMGetParam(fn, 1), ws = LLVMGetParam(fn, 2);
+    LLVMValueRef in = LLVMGetParam(fn, RUN_IN), out = LLVMGetParam(fn, RUN_OUT);
+    LLVMValueRef ws = LLVMGetParam(fn, RUN_WS);
     ret_if(c, fn,
            LLVMBuildOr(c->b, LLVMBuildIsNull(c->b, in, ""), LLVMBuildIsNull(c->b, out, ""), ""),
            GLC_RT_E_ARG);
+    c->syms = cg_symbolic(c) ? cg_syms_alloca(c) : LLVMConstNull(c->ptr);
+    LLVMValueRef args[2] = {LLVMGetParam(fn, RUN_DIMS), c->syms};
+    cg_return_if_error(c, LLVMBuildCall2(c->b, LLVMGlobalGetValueType(bind), bind, args, 2, ""));
+    if (!cg_symbolic(c)) c->syms = NULL;
     for (uint32_t i = 0; i < g->n_inputs; i++)
         c->vptr[g->inputs[i]] = load_ptr(c, fn, in, i);
     for (uint32_t i = 0; i < g->n_outputs; i++) {
@@ -209,17 +300,18 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn) {
         glc_value_id v = g->outputs[i];
         if (!c->vptr[v] && g->values[v].producer != GLC_NO_NODE) c->vptr[v] = p;
     }
-    LLVMValueRef short_ws =
-        LLVMBuildICmp(c->b, LLVMIntULT, LLVMGetParam(fn, 3), cg_i64(c, (int64_t)c->ws_size), "");
-    if (c->ws_size) short_ws = LLVMBuildOr(c->b, short_ws, LLVMBuildIsNull(c->b, ws, ""), "");
-    ret_if(c, fn, short_ws, GLC_RT_E_WORKSPACE);
+    LLVMValueRef need = cg_dim(c, c->ws_size);
+    LLVMValueRef short_ws = LLVMBuildICmp(c->b, LLVMIntULT, LLVMGetParam(fn, RUN_WS_SIZE), need, "");
+    LLVMValueRef empty = LLVMBuildICmp(c->b, LLVMIntEQ, need, cg_i64(c, 0), "");
+    LLVMValueRef null_ws = LLVMBuildAnd(c->b, LLVMBuildIsNull(c->b, ws, ""), LLVMBuildNot(c->b, empty, ""), "");
+    ret_if(c, fn, LLVMBuildOr(c->b, short_ws, null_ws, ""), GLC_RT_E_WORKSPACE);
     for (uint32_t v = 1; v < g->n_values; v++) {
         const glc_value *val = &g->values[v];
         if (val->data && !c->vptr[v])
             c->vptr[v] = cg_const_bytes(c, val->data, glc_value_nbytes(val), "w");
-        else if (c->ws_off[v] != UINT64_MAX && !c->vptr[v])
-            c->vptr[v] = LLVMBuildInBoundsGEP2(
-                c->b, c->i8, ws, (LLVMValueRef[]){cg_i64(c, (int64_t)c->ws_off[v])}, 1, "");
+        else if (c->ws_off[v] != -1 && !c->vptr[v])
+            c->vptr[v] = LLVMBuildInBoundsGEP2(c->b, c->i8, ws,
+                                               (LLVMValueRef[]){cg_dim(c, c->ws_off[v])}, 1, "");
     }
     for (uint32_t v = 1; v < g->n_values; v++)
         if (c->root[v] != v) c->vptr[v] = c->vptr[c->root[v]];
@@ -227,6 +319,7 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn) {
 
 static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
     const glc_graph *g = c->g;
+    LLVMValueRef syms = c->syms;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const glc_node *n = &g->nodes[i];
         if (n->dead || is_view(g, n)) continue;
@@ -234,19 +327,21 @@ static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
         LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
         GLC_TRY(cg_lower_node(c, n, &k));
         LLVMPositionBuilderAtEnd(c->b, here);
-        LLVMValueRef args[256];
-        int na = 0;
+        c->syms = syms;
+        LLVMValueRef args[258];
+        int na = 0, np = (int)LLVMCountParams(k) - (syms ? 1 : 0);
         for (int j = 0; j < n->n_out; j++)
             args[na++] =
                 n->out[j] && c->vptr[n->out[j]] ? c->vptr[n->out[j]] : LLVMConstNull(c->ptr);
         for (int j = 0; j < n->n_in; j++)
             args[na++] = n->in[j] ? c->vptr[n->in[j]] : LLVMConstNull(c->ptr);
-        if (cg_node_scratch_bytes(c, n) && na < (int)LLVMCountParams(k))
-            args[na++] = LLVMBuildInBoundsGEP2(c->b, c->i8, LLVMGetParam(run, 2),
-                                               (LLVMValueRef[]){cg_i64(c, (int64_t)c->scratch_off)},
-                                               1, "scratch");
-        while (na < (int)LLVMCountParams(k))
+        if (cg_node_scratch_bytes(c, n) != 0 && na < np)
+            args[na++] = LLVMBuildInBoundsGEP2(c->b, c->i8, LLVMGetParam(run, RUN_WS),
+                                               (LLVMValueRef[]){cg_dim(c, c->scratch_off)}, 1,
+                                               "scratch");
+        while (na < np)
             args[na++] = LLVMConstNull(c->ptr);
+        if (syms) args[na++] = syms;
         LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k), k, args, (unsigned)na, "");
     }
     return GLC_OK;
@@ -257,14 +352,15 @@ static void copy_outputs(cg_ctx *c, LLVMValueRef fn) {
     const glc_graph *g = c->g;
     for (uint32_t i = 0; i < g->n_outputs; i++) {
         glc_value_id v = g->outputs[i];
-        LLVMValueRef dst =
-            LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, c->ptr, LLVMGetParam(fn, 1), cg_i64(c, i)), "");
+        LLVMValueRef dst = LLVMBuildLoad2(
+            c->b, c->ptr, cg_gep(c, c->ptr, LLVMGetParam(fn, RUN_OUT), cg_i64(c, i)), "");
         bool again = false;
         for (uint32_t j = 0; j < i; j++)
             again |= g->outputs[j] == v;
         if (g->values[v].producer != GLC_NO_NODE && !g->values[v].is_input && !again) continue;
-        size_t nb = glc_value_nbytes(&g->values[v]);
-        if (nb) LLVMBuildMemCpy(c->b, dst, 1, c->vptr[v], 1, cg_i64(c, (int64_t)nb));
+        const glc_value *val = &g->values[v];
+        glc_dim nb = glc_dim_mul(g, glc_value_numel_dim(g, val), (glc_dim)glc_dtype_size(val->dtype));
+        if (nb) LLVMBuildMemCpy(c->b, dst, 1, c->vptr[v], 1, cg_dim(c, nb));
     }
 }
 
@@ -286,32 +382,34 @@ LLVMTypeRef cg_parallel_type(cg_ctx *c) {
     return t;
 }
 
-/* <prefix>_invoke_with(in, out, ws, size, par): the call with glc.par = par. */
+/* <prefix>_invoke_with(in, dims, out, ws, size, par): the call with glc.par = par. */
 static LLVMValueRef build_invoke_with(cg_ctx *c, LLVMValueRef body) {
     char name[256];
     snprintf(name, sizeof name, "%s_invoke_with", c->o->prefix);
-    LLVMTypeRef pt[5] = {c->ptr, c->ptr, c->ptr, c->i64, c->ptr};
-    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, 5, 0));
+    LLVMTypeRef pt[RUN_NPARAMS + 1] = {c->ptr, c->ptr, c->ptr, c->ptr, c->i64, c->ptr};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, RUN_NPARAMS + 1, 0));
     cg_fn_attrs(c, fn);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
     LLVMValueRef tls = cg_par_tls(c);
     LLVMValueRef old = LLVMBuildLoad2(c->b, c->ptr, tls, "");
-    LLVMBuildStore(c->b, LLVMGetParam(fn, 4), tls);
-    LLVMValueRef args[4] = {LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2),
-                            LLVMGetParam(fn, 3)};
-    LLVMValueRef r = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(body), body, args, 4, "");
+    LLVMBuildStore(c->b, LLVMGetParam(fn, RUN_NPARAMS), tls);
+    LLVMValueRef args[RUN_NPARAMS];
+    for (int i = 0; i < RUN_NPARAMS; i++)
+        args[i] = LLVMGetParam(fn, (unsigned)i);
+    LLVMValueRef r =
+        LLVMBuildCall2(c->b, LLVMGlobalGetValueType(body), body, args, RUN_NPARAMS, "");
     LLVMBuildStore(c->b, old, tls);
     LLVMBuildRet(c->b, r);
     return fn;
 }
 
-/* <prefix>_invoke(in, out, ws, size): invoke_with on glc_rt_parallel_default() when it
- * is linked in (else NULL: the calling thread alone). */
+/* <prefix>_invoke(in, dims, out, ws, size): invoke_with on glc_rt_parallel_default() when
+ * it is linked in (else NULL: the calling thread alone). */
 static void build_invoke(cg_ctx *c, LLVMValueRef with) {
     char name[256];
     snprintf(name, sizeof name, "%s_invoke", c->o->prefix);
-    LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->ptr, c->i64};
-    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, 4, 0));
+    LLVMTypeRef pt[RUN_NPARAMS] = {c->ptr, c->ptr, c->ptr, c->ptr, c->i64};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->i32, pt, RUN_NPARAMS, 0));
     cg_fn_attrs(c, fn);
     LLVMTypeRef dft = LLVMFunctionType(c->ptr, NULL, 0, 0);
     LLVMValueRef dfl = LLVMGetNamedFunction(c->mod, "glc_rt_parallel_default");
@@ -332,23 +430,29 @@ static void build_invoke(cg_ctx *c, LLVMValueRef with) {
     LLVMValueRef in_v[2] = {LLVMConstNull(c->ptr), p};
     LLVMBasicBlockRef in_b[2] = {entry, has};
     LLVMAddIncoming(par, in_v, in_b, 2);
-    LLVMValueRef args[5] = {LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2),
-                            LLVMGetParam(fn, 3), par};
-    LLVMBuildRet(c->b, LLVMBuildCall2(c->b, LLVMGlobalGetValueType(with), with, args, 5, ""));
+    LLVMValueRef args[RUN_NPARAMS + 1];
+    for (int i = 0; i < RUN_NPARAMS; i++)
+        args[i] = LLVMGetParam(fn, (unsigned)i);
+    args[RUN_NPARAMS] = par;
+    LLVMBuildRet(c->b,
+                 LLVMBuildCall2(c->b, LLVMGlobalGetValueType(with), with, args, RUN_NPARAMS + 1, ""));
 }
 
 glc_status cg_model_build(cg_ctx *c) {
     GLC_TRY(layout_workspace(c));
-    LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->ptr, c->i64};
-    LLVMValueRef fn = LLVMAddFunction(c->mod, "run", LLVMFunctionType(c->i32, pt, 4, 0));
+    LLVMValueRef bind = cg_build_bind(c);
+    LLVMTypeRef pt[RUN_NPARAMS] = {c->ptr, c->ptr, c->ptr, c->ptr, c->i64};
+    LLVMValueRef fn = LLVMAddFunction(c->mod, "run", LLVMFunctionType(c->i32, pt, RUN_NPARAMS, 0));
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     cg_fn_attrs(c, fn);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
-    bind_pointers(c, fn);
+    bind_pointers(c, fn, bind);
     GLC_TRY(call_kernels(c, fn));
     copy_outputs(c, fn);
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
+    c->syms = NULL;
     build_invoke(c, build_invoke_with(c, fn));
+    cg_build_plan(c, bind);
     build_info(c);
     return GLC_OK;
 }

@@ -79,7 +79,7 @@ static LLVMValueRef item_bound(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_task
  * the captured pointers address disjoint regions, as the kernel's own noalias parameters
  * do, and without the attribute loops over several loaded pointers lose vectorisation. */
 static LLVMValueRef body_fn(cg_ctx *c, const LLVMTypeRef *ft, int n, const char *name_) {
-    LLVMTypeRef pt[CG_PAR_MAX_CAPS + 2] = {c->i64, c->i64};
+    LLVMTypeRef pt[CG_PAR_MAX_CAPS + 3] = {c->i64, c->i64};
     for (int k = 0; k < n; k++)
         pt[k + 2] = ft[k];
     char name[200];
@@ -108,8 +108,14 @@ void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef 
         p->hi = cg_i64(c, items);
         return;
     }
-    LLVMTypeRef ft[CG_PAR_MAX_CAPS + 1];
-    for (int k = 0; k < n_caps && p->n < CG_PAR_MAX_CAPS; k++) {
+    LLVMTypeRef ft[CG_PAR_MAX_CAPS + 2];
+    LLVMValueRef *all[CG_PAR_MAX_CAPS + 1];
+    for (int k = 0; k < n_caps && k < CG_PAR_MAX_CAPS; k++)
+        all[k] = caps[k];
+    if (n_caps > CG_PAR_MAX_CAPS) n_caps = CG_PAR_MAX_CAPS;
+    all[n_caps++] = &c->syms; /* the symbols' values, read by cg_dim in the body */
+    caps = all;
+    for (int k = 0; k < n_caps && p->n < CG_PAR_MAX_CAPS + 1; k++) {
         LLVMValueRef v = *caps[k];
         if (!v || LLVMIsConstant(v)) continue;
         p->slot[p->n] = caps[k];
@@ -125,7 +131,7 @@ void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef 
     snprintf(task, sizeof task, "%s.task", name);
     p->fn = task_fn(c, task);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, p->fn, "entry"));
-    LLVMValueRef cl = LLVMGetParam(p->fn, 0), args[CG_PAR_MAX_CAPS + 2];
+    LLVMValueRef cl = LLVMGetParam(p->fn, 0), args[CG_PAR_MAX_CAPS + 3];
     LLVMValueRef nt =
         LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)p->n, ""), "");
     args[0] = item_bound(c, LLVMGetParam(p->fn, 1), nt, items, 0);

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (null_out && md->n_outputs) outs[which % md->n_outputs] = NULL;
     int64_t ws_size = (int64_t)md->workspace_size + (flags & 32 ? delta : 0);
     if (ws_size < 0) ws_size = 0;
-    glc_rt_status s = glc_rt_model_run(model, null_in_arr ? NULL : ins, null_out_arr ? NULL : outs,
+    glc_rt_status s = glc_rt_model_run(model, null_in_arr ? NULL : ins, NULL, null_out_arr ? NULL : outs,
                                        null_ws ? NULL : ws, (uint64_t)ws_size);
     bool bad_arg = null_in_arr || null_out_arr || (null_in && md->n_inputs) ||
                    (null_out && md->n_outputs);

@@ -19,6 +19,7 @@
 struct glc_rt_model {
     void *handle;
     glc_model_describe_fn info;
+    glc_model_plan_fn plan;
     glc_model_invoke_fn run;
     glc_model_invoke_with_fn run_with;
 };
@@ -49,26 +50,28 @@ glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_mod
         return GLC_RT_E_LOAD;
     }
     glc_model_describe_fn info;
+    glc_model_plan_fn plan;
     glc_model_invoke_fn run;
     glc_model_invoke_with_fn run_with;
     *(void **)&info = bind(h, prefix, "describe");
+    *(void **)&plan = bind(h, prefix, "plan");
     *(void **)&run = bind(h, prefix, "invoke");
     *(void **)&run_with = bind(h, prefix, "invoke_with");
-    if (!info || !run || !run_with) {
-        set_err(err, errlen,
-                "%s: no symbols %s_describe/_invoke/_invoke_with (not a glc model of this ABI, "
-                "or another --name)",
-                path, prefix);
-        dlclose(h);
-        return GLC_RT_E_LOAD;
-    }
-    const glc_model_desc *mi = info();
-    if (!mi || mi->abi_version != GLC_ABI_VERSION) {
+    const glc_model_desc *mi = info ? info() : NULL;
+    if (mi && mi->abi_version != GLC_ABI_VERSION) { /* first: an older model lacks _plan */
         char v[32];
-        snprintf(v, sizeof v, "%u", mi ? mi->abi_version : 0);
+        snprintf(v, sizeof v, "%u", mi->abi_version);
         set_err(err, errlen, "%s: model ABI version %s, this runtime expects " GLC_ABI_STR, path, v);
         dlclose(h);
         return GLC_RT_E_ABI;
+    }
+    if (!mi || !plan || !run || !run_with) {
+        set_err(err, errlen,
+                "%s: no symbols %s_describe/_plan/_invoke/_invoke_with (not a glc model of this "
+                "ABI, or another --name)",
+                path, prefix);
+        dlclose(h);
+        return GLC_RT_E_LOAD;
     }
     glc_rt_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -78,6 +81,7 @@ glc_rt_status glc_rt_model_open(const char *path, const char *prefix, glc_rt_mod
     }
     m->handle = h;
     m->info = info;
+    m->plan = plan;
     m->run = run;
     m->run_with = run_with;
     *out = m;
@@ -88,15 +92,22 @@ const glc_model_desc *glc_rt_model_desc(const glc_rt_model *m) {
     return m->info();
 }
 
+glc_rt_status glc_rt_model_plan(const glc_rt_model *m, const int64_t *const *input_dims,
+                                int64_t *const *output_dims, uint64_t *workspace_size) {
+    return m->plan(input_dims, output_dims, workspace_size);
+}
+
 glc_rt_status glc_rt_model_run(const glc_rt_model *m, const void *const *inputs,
-                               void *const *outputs, void *workspace, uint64_t workspace_size) {
-    return m->run(inputs, outputs, workspace, workspace_size);
+                               const int64_t *const *input_dims, void *const *outputs,
+                               void *workspace, uint64_t workspace_size) {
+    return m->run(inputs, input_dims, outputs, workspace, workspace_size);
 }
 
 glc_rt_status glc_rt_model_run_with(const glc_rt_model *m, const void *const *inputs,
-                                    void *const *outputs, void *workspace,
-                                    uint64_t workspace_size, const glc_parallel *par) {
-    return m->run_with(inputs, outputs, workspace, workspace_size, par);
+                                    const int64_t *const *input_dims, void *const *outputs,
+                                    void *workspace, uint64_t workspace_size,
+                                    const glc_parallel *par) {
+    return m->run_with(inputs, input_dims, outputs, workspace, workspace_size, par);
 }
 
 void glc_rt_model_close(glc_rt_model *m) {
@@ -114,6 +125,7 @@ const char *glc_rt_status_name(glc_rt_status s) {
     case GLC_RT_E_LOAD: return "cannot load model";
     case GLC_RT_E_NOMEM: return "out of memory";
     case GLC_RT_E_NOT_STREAM: return "not a stream model (compile with --stream)";
+    case GLC_RT_E_SHAPE: return "input dims the model does not accept";
     }
     return "unknown status";
 }

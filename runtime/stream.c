@@ -190,8 +190,8 @@ glc_rt_status glc_rt_stream_step(glc_rt_stream *s, const void *const *frame_inpu
         s->out[s->st_out[j]] = s->next[j];
     }
     uint64_t ws = s->desc->workspace_size;
-    glc_rt_status st = s->m ? glc_rt_model_run(s->m, s->in, s->out, s->ws, ws)
-                            : s->invoke(s->in, s->out, s->ws, ws);
+    glc_rt_status st = s->m ? glc_rt_model_run(s->m, s->in, NULL, s->out, s->ws, ws)
+                            : s->invoke(s->in, NULL, s->out, s->ws, ws);
     if (st != GLC_RT_OK) return st;
     for (uint32_t j = 0; j < s->n_state; j++) {
         void *t = s->cur[j];

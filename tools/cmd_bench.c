@@ -223,7 +223,7 @@ static int measure(const bench_args *a, glc_rt_model *m, const glc_parallel *par
     if (rc == EXIT_OK) rc = alloc_bufs(a, mi, &b);
     for (long k = 0; rc == EXIT_OK && k < a->warmup + a->iters; k++) {
         double t0 = now_s();
-        glc_rt_status s = glc_rt_model_run_with(m, (const void *const *)b.in, b.out, b.ws,
+        glc_rt_status s = glc_rt_model_run_with(m, (const void *const *)b.in, NULL, b.out, b.ws,
                                                 mi->workspace_size, par);
         double dt = now_s() - t0;
         if (s != GLC_RT_OK) rc = report_file(a->model, "run failed: %s", glc_rt_status_name(s));

@@ -245,7 +245,7 @@ static int run_compiled(const run_model *m, const void **in, void **out) {
         if (!ws) return report_file(m->path, "cannot allocate a %llu-byte workspace",
                                     (unsigned long long)n);
     }
-    glc_rt_status s = glc_rt_model_run(m->rt, in, out, ws, mi->workspace_size);
+    glc_rt_status s = glc_rt_model_run(m->rt, in, NULL, out, ws, mi->workspace_size);
     free(ws);
     if (s != GLC_RT_OK) return report_file(m->path, "runtime error: %s", glc_rt_status_name(s));
     return EXIT_OK;

@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     /* A too-small workspace is an error code, not a crash. */
-    if (MLP_WORKSPACE_SIZE && mlp_invoke((const void *const[]){mlp_x}, (void *const[]){mlp_y},
+    if (MLP_WORKSPACE_SIZE && mlp_invoke((const void *const[]){mlp_x}, NULL, (void *const[]){mlp_y},
                                          workspace, MLP_WORKSPACE_SIZE - 1) != MLP_E_WORKSPACE)
         return 1;
     return write_f32(argv[2], "mlp_y", mlp_y, sizeof mlp_y) ||

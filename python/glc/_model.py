@@ -6,11 +6,13 @@ from collections import namedtuple
 
 import numpy as np
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 _DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 5: np.int16, 6: np.int32, 7: np.int64,
            9: np.bool_, 11: np.float64}
 
-TensorSpec = namedtuple("TensorSpec", "name dtype shape")
+# shape: a tuple of ints, None for a symbolic dim; dim_names: None, or per dim None (static)
+# or the symbol (or expression) name.
+TensorSpec = namedtuple("TensorSpec", "name dtype shape dim_names", defaults=(None,))
 
 
 class GlcError(Exception):
@@ -19,17 +21,21 @@ class GlcError(Exception):
 
 class _TensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
-                ("dims", ctypes.POINTER(ctypes.c_int64)), ("size_bytes", ctypes.c_uint64)]
+                ("dims", ctypes.POINTER(ctypes.c_int64)), ("size_bytes", ctypes.c_uint64),
+                ("dim_names", ctypes.POINTER(ctypes.c_char_p)),
+                ("max_dims", ctypes.POINTER(ctypes.c_int64))]
 
 
 class _ModelInfo(ctypes.Structure):
     _fields_ = [("abi_version", ctypes.c_uint32), ("n_inputs", ctypes.c_uint32),
-                ("n_outputs", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
+                ("n_outputs", ctypes.c_uint32), ("n_symbols", ctypes.c_uint32),
                 ("inputs", ctypes.POINTER(_TensorInfo)), ("outputs", ctypes.POINTER(_TensorInfo)),
                 ("workspace_size", ctypes.c_uint64), ("model_name", ctypes.c_char_p)]
 
 
-_STATUS = {1: "a NULL tensor pointer", 2: "workspace missing or too small"}
+_STATUS = {1: "a NULL tensor pointer", 2: "workspace missing or too small",
+           7: "input dims the model does not accept (mismatched symbols, a dim out of its "
+              "bounds, or a constraint of the model)"}
 
 
 def _aligned_empty(shape, dtype, align=64):
@@ -60,16 +66,20 @@ class Model:
             raise GlcError(f"{self.path}: cannot load compiled model: {e}") from None
         try:
             info_fn = getattr(self._lib, prefix + "_describe")
-            invoke = getattr(self._lib, prefix + "_invoke")
-            invoke_with = getattr(self._lib, prefix + "_invoke_with")
         except AttributeError:
-            raise GlcError(f"{self.path}: no symbols {prefix}_describe/_invoke/_invoke_with (not "
-                           f"a glc model of this ABI, or compiled with another name)") from None
+            raise GlcError(f"{self.path}: no symbols {prefix}_describe/_plan/_invoke/_invoke_with "
+                           f"(not a glc model, or compiled with another name)") from None
         info_fn.restype = ctypes.POINTER(_ModelInfo)
         info = info_fn().contents
         if info.abi_version != ABI_VERSION:
             raise GlcError(f"{self.path}: model ABI version {info.abi_version}, this package "
                            f"expects {ABI_VERSION}")
+        invoke = getattr(self._lib, prefix + "_invoke")
+        invoke_with = getattr(self._lib, prefix + "_invoke_with")
+        self._plan = getattr(self._lib, prefix + "_plan")
+        self._plan.restype = ctypes.c_int
+        self._plan.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        self.n_symbols = int(info.n_symbols)
         self._run = self._runner(invoke, invoke_with, threads)
         self.inputs = [self._spec(info.inputs[i]) for i in range(info.n_inputs)]
         self.outputs = [self._spec(info.outputs[i]) for i in range(info.n_outputs)]
@@ -77,7 +87,8 @@ class Model:
         self.name = (info.model_name or b"").decode()
 
     def _runner(self, invoke, invoke_with, threads):
-        args = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
+        args = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                ctypes.c_uint64]
         invoke.restype = invoke_with.restype = ctypes.c_int
         invoke.argtypes = args
         invoke_with.argtypes = args + [ctypes.c_void_p]
@@ -99,7 +110,7 @@ class Model:
                 raise GlcError(f"{self.path}: cannot start {threads} threads")
             self._pool = (lib.glc_rt_pool_destroy, pool)
             par = lib.glc_rt_pool_parallel(pool)
-        return lambda i, o, w, n: invoke_with(i, o, w, n, par)
+        return lambda i, d, o, w, n: invoke_with(i, d, o, w, n, par)
 
     def __del__(self):
         if getattr(self, "_pool", None):
@@ -111,8 +122,12 @@ class Model:
     def _spec(t):
         if t.dtype not in _DTYPES:
             raise GlcError(f"tensor '{t.name.decode()}' has unsupported dtype code {t.dtype}")
-        return TensorSpec(t.name.decode(), np.dtype(_DTYPES[t.dtype]),
-                          tuple(t.dims[k] for k in range(t.rank)))
+        shape = tuple(None if t.dims[k] < 0 else t.dims[k] for k in range(t.rank))
+        names = None
+        if t.dim_names:
+            names = tuple(t.dim_names[k].decode() if t.dim_names[k] else None
+                          for k in range(t.rank))
+        return TensorSpec(t.name.decode(), np.dtype(_DTYPES[t.dtype]), shape, names)
 
     def _check(self, feeds):
         names = [s.name for s in self.inputs]
@@ -124,22 +139,52 @@ class Model:
         for s in self.inputs:
             if s.name not in feeds:
                 raise GlcError(f"{self.path}: missing input '{s.name}' "
-                               f"(expected {_spec_str(s.dtype, s.shape)})")
+                               f"(expected {_spec_str(s.dtype, self._shape_str(s))})")
             a = np.asarray(feeds[s.name])
-            if a.dtype != s.dtype or a.shape != s.shape:
+            fits = len(a.shape) == len(s.shape) and all(
+                want is None or want == got for want, got in zip(s.shape, a.shape))
+            if a.dtype != s.dtype or not fits:
                 raise GlcError(f"{self.path}: input '{s.name}': expected "
-                               f"{_spec_str(s.dtype, s.shape)}, got {_spec_str(a.dtype, a.shape)}")
+                               f"{_spec_str(s.dtype, self._shape_str(s))}, got "
+                               f"{_spec_str(a.dtype, a.shape)}")
             arrays.append(np.ascontiguousarray(a))
         return arrays
 
-    def run(self, feeds):
-        """Runs the model on feeds ({input name: array of exactly its dtype and shape})."""
+    @staticmethod
+    def _shape_str(s):
+        return tuple(d if d is not None else (s.dim_names[k] if s.dim_names else "?")
+                     for k, d in enumerate(s.shape))
+
+    def plan(self, shapes):
+        """The outputs' shapes and the workspace size for inputs of these shapes (a list,
+        in input order): ([shape of each output], workspace bytes). Raises GlcError for
+        shapes the model does not accept."""
+        dims = [(ctypes.c_int64 * max(1, len(sh)))(*sh) for sh in shapes]
+        in_dims = (ctypes.c_void_p * max(1, len(dims)))(*[ctypes.addressof(d) for d in dims])
+        outs = [(ctypes.c_int64 * max(1, len(s.shape)))() for s in self.outputs]
+        out_dims = (ctypes.c_void_p * max(1, len(outs)))(*[ctypes.addressof(o) for o in outs])
+        ws = ctypes.c_uint64()
+        status = self._plan(in_dims, out_dims, ctypes.byref(ws))
+        if status != 0:
+            raise GlcError(f"{self.path}: input shapes {[tuple(sh) for sh in shapes]}: "
+                           f"{_STATUS.get(status, f'status {status}')}")
+        shapes_out = [tuple(o[k] for k in range(len(s.shape))) for s, o in zip(self.outputs, outs)]
+        return shapes_out, int(ws.value), (dims, in_dims)
+
+    def _prepare(self, feeds):
         arrays = self._check(feeds)
-        outs = [_aligned_empty(s.shape, s.dtype) for s in self.outputs]
-        ws = _aligned_empty((max(1, self.workspace_size),), np.uint8)
+        out_shapes, ws_size, keep_dims = self.plan([a.shape for a in arrays])
+        outs = [_aligned_empty(sh, s.dtype) for s, sh in zip(self.outputs, out_shapes)]
+        ws = _aligned_empty((max(1, ws_size),), np.uint8)
         in_ptrs = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
         out_ptrs = (ctypes.c_void_p * max(1, len(outs)))(*[a.ctypes.data for a in outs])
-        status = self._run(in_ptrs, out_ptrs, ws.ctypes.data, self.workspace_size)
+        return arrays, outs, ws, ws_size, in_ptrs, out_ptrs, keep_dims
+
+    def run(self, feeds):
+        """Runs the model on feeds ({input name: array of its dtype and a shape it accepts:
+        any size for a symbolic dim})."""
+        arrays, outs, ws, ws_size, in_ptrs, out_ptrs, (dims, in_dims) = self._prepare(feeds)
+        status = self._run(in_ptrs, in_dims, out_ptrs, ws.ctypes.data, ws_size)
         if status != 0:
             raise GlcError(f"{self.path}: run failed: {_STATUS.get(status, f'status {status}')}")
         return {s.name: a for s, a in zip(self.outputs, outs)}
@@ -151,25 +196,22 @@ class Model:
         """A fast runner for repeated calls on the same inputs (benchmarks): fn() runs the
         model and returns the list of outputs, reused between calls; calls on one runner
         are serialized."""
-        arrays = self._check(feeds)
-        outs = [_aligned_empty(s.shape, s.dtype) for s in self.outputs]
-        ws = _aligned_empty((max(1, self.workspace_size),), np.uint8)
-        in_ptrs = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
-        out_ptrs = (ctypes.c_void_p * max(1, len(outs)))(*[a.ctypes.data for a in outs])
-        keep = (arrays, outs, ws, in_ptrs, out_ptrs)
-        run, wsp, wss, lock = self._run, ws.ctypes.data, self.workspace_size, threading.Lock()
+        keep = self._prepare(feeds)
+        arrays, outs, ws, wss, in_ptrs, out_ptrs, (dims, in_dims) = keep
+        run, wsp, lock = self._run, ws.ctypes.data, threading.Lock()
 
         def fn():
             with lock:
-                status = run(in_ptrs, out_ptrs, wsp, wss)
+                status = run(in_ptrs, in_dims, out_ptrs, wsp, wss)
             if status != 0:
                 raise GlcError(f"{self.path}: run failed with status {status}")
             return keep[1]
         return fn
 
     def __repr__(self):
-        ins = ", ".join(f"{s.name}: {_spec_str(s.dtype, s.shape)}" for s in self.inputs)
-        outs = ", ".join(f"{s.name}: {_spec_str(s.dtype, s.shape)}" for s in self.outputs)
+        ins = ", ".join(f"{s.name}: {_spec_str(s.dtype, self._shape_str(s))}" for s in self.inputs)
+        outs = ", ".join(f"{s.name}: {_spec_str(s.dtype, self._shape_str(s))}"
+                         for s in self.outputs)
         return f"<glc.Model {self.path} ({ins}) -> ({outs})>"
 
 

@@ -147,7 +147,7 @@ static inline void cg_check_thread_invariance(const glc_rt_model *m, const void 
         void *out[16];
         for (uint32_t i = 0; i < mi->n_outputs; i++)
             out[i] = calloc(1, mi->outputs[i].size_bytes + 1);
-        assert_int_equal(glc_rt_model_run_with(m, in, out, ws, mi->workspace_size, pars[k]),
+        assert_int_equal(glc_rt_model_run_with(m, in, NULL, out, ws, mi->workspace_size, pars[k]),
                          GLC_RT_OK);
         for (uint32_t i = 0; i < mi->n_outputs; i++) {
             if (memcmp(out[i], got[i], mi->outputs[i].size_bytes))
@@ -202,7 +202,7 @@ static inline void cg_check_vs_interp_tol(glc_graph *g, const char *file, double
     memset(&d, 0, sizeof d);
     if (glc_interp_run(g, (const void *const *)in, want, &d)) fail_msg("interp: %s", d.msg);
     void *ws = mi->workspace_size ? aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64) : NULL;
-    assert_int_equal(glc_rt_model_run(m, (const void *const *)in, out, ws, mi->workspace_size),
+    assert_int_equal(glc_rt_model_run(m, (const void *const *)in, NULL, out, ws, mi->workspace_size),
                      GLC_RT_OK);
     for (uint32_t i = 0; i < g->n_outputs; i++) {
         const glc_value *v = &g->values[g->outputs[i]];

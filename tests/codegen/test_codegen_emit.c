@@ -48,13 +48,13 @@ static void test_codegen__run_rejects_null_pointers_and_short_workspace(void **s
     void *ws = aligned_alloc(64, mi->workspace_size);
     const void *in[2] = {a, b}, *in_null[2] = {a, NULL};
     void *out[1] = {y}, *out_null[1] = {NULL};
-    assert_int_equal(glc_rt_model_run(m, NULL, out, ws, mi->workspace_size), GLC_RT_E_ARG);
-    assert_int_equal(glc_rt_model_run(m, in, NULL, ws, mi->workspace_size), GLC_RT_E_ARG);
-    assert_int_equal(glc_rt_model_run(m, in_null, out, ws, mi->workspace_size), GLC_RT_E_ARG);
-    assert_int_equal(glc_rt_model_run(m, in, out_null, ws, mi->workspace_size), GLC_RT_E_ARG);
-    assert_int_equal(glc_rt_model_run(m, in, out, ws, mi->workspace_size - 1), GLC_RT_E_WORKSPACE);
-    assert_int_equal(glc_rt_model_run(m, in, out, NULL, mi->workspace_size), GLC_RT_E_WORKSPACE);
-    assert_int_equal(glc_rt_model_run(m, in, out, ws, mi->workspace_size), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, NULL, NULL, out, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, NULL, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in_null, NULL, out, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out_null, ws, mi->workspace_size), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out, ws, mi->workspace_size - 1), GLC_RT_E_WORKSPACE);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out, NULL, mi->workspace_size), GLC_RT_E_WORKSPACE);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out, ws, mi->workspace_size), GLC_RT_OK);
     for (int i = 0; i < 256; i++)
         assert_float_equal(y[i], (i + 1.0f) * i, 0);
     free(ws);

@@ -64,7 +64,7 @@ static void test_codegen__div_f32_and_i64(void **state) {
     glc_rt_model *m = cg_compile(G, "divi.so");
     const void *ins[1] = {x};
     void *outs[1] = {z};
-    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, ins, NULL, outs, NULL, 0), GLC_RT_OK);
     assert_int_equal(z[0], 3);
     assert_int_equal(z[1], -3);
     assert_int_equal(z[2], -2);
@@ -92,7 +92,7 @@ static void test_codegen__relu_keeps_nan(void **state) {
     float in[3] = {NAN, -1.0f, 2.5f}, out[3];
     const void *ins[1] = {in};
     void *outs[1] = {out};
-    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, ins, NULL, outs, NULL, 0), GLC_RT_OK);
     assert_true(isnan(out[0]));
     assert_true(out[1] == 0.0f && out[2] == 2.5f);
     glc_rt_model_close(m);
@@ -118,7 +118,7 @@ static void test_codegen__softmax_legacy_flattens_trailing_dims(void **state) {
         in[i] = (float)i;
     const void *ins[1] = {in};
     void *outs[1] = {out};
-    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, ins, NULL, outs, NULL, 0), GLC_RT_OK);
     for (int b = 0; b < 2; b++) {
         double s = 0;
         for (int i = 0; i < 12; i++)

@@ -265,7 +265,7 @@ static void test_lower_mdlstm__runtime_extents_out_of_range_act_clamped(void **s
     memcpy(in[ei], wild, sizeof wild);
     void *ws = aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64);
     assert_int_equal(
-        glc_rt_model_run(m, (const void *const *)in, (void *[]){got}, ws, mi->workspace_size),
+        glc_rt_model_run(m, (const void *const *)in, NULL, (void *[]){got}, ws, mi->workspace_size),
         GLC_RT_OK);
     glc_diag d;
     memset(&d, 0, sizeof d);

@@ -81,7 +81,7 @@ static void check_values(const float *x, const float *want, const char *file) {
     void *got = calloc(1, nb), *ref = calloc(1, nb);
     void *ws = mi->workspace_size ? aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64) : NULL;
     const void *in[1] = {x};
-    assert_int_equal(glc_rt_model_run(m, in, &got, ws, mi->workspace_size), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, &got, ws, mi->workspace_size), GLC_RT_OK);
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_interp_run(G, in, &ref, &d)) fail_msg("interp: %s", d.msg);
@@ -561,7 +561,7 @@ static void test_lower_nn__logsoftmax_large_numbers(void **state) {
     void *out[1] = {y};
     const glc_model_desc *mi = glc_rt_model_desc(m);
     void *ws = mi->workspace_size ? aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64) : NULL;
-    assert_int_equal(glc_rt_model_run(m, in, out, ws, mi->workspace_size), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out, ws, mi->workspace_size), GLC_RT_OK);
     free(ws);
     float a = -2.40760596f; /* -log(1 + e + e^2) */
     float want[6] = {a, a + 1, a + 2, a, a + 1, a + 2};

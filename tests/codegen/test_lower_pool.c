@@ -82,7 +82,7 @@ static void check_values(const float *x, const void *const *want, const char *fi
     }
     void *ws = mi->workspace_size ? aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64) : NULL;
     const void *in[1] = {x};
-    assert_int_equal(glc_rt_model_run(m, in, got, ws, mi->workspace_size), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, got, ws, mi->workspace_size), GLC_RT_OK);
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_interp_run(G, in, ref, &d)) fail_msg("interp: %s", d.msg);

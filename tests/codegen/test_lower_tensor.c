@@ -101,7 +101,7 @@ static void check(const void *const *given, const char *file) {
     memset(&d, 0, sizeof d);
     if (glc_interp_run(G, (const void *const *)in, want, &d)) fail_msg("interp: %s", d.msg);
     void *ws = aligned_alloc(64, (md->workspace_size + 63) / 64 * 64 + 64);
-    assert_int_equal(glc_rt_model_run(m, (const void *const *)in, got, ws, md->workspace_size),
+    assert_int_equal(glc_rt_model_run(m, (const void *const *)in, NULL, got, ws, md->workspace_size),
                      GLC_RT_OK);
     for (uint32_t i = 0; i < G->n_outputs; i++) {
         const glc_value *v = &G->values[G->outputs[i]];
@@ -210,7 +210,7 @@ static void test_lower_tensor__gather_writes_zeros_for_out_of_range_indices(void
     int64_t idx[3] = {-1, 3, -4};
     const void *in[2] = {x, idx};
     void *out[1] = {y};
-    assert_int_equal(glc_rt_model_run(m, in, out, NULL, 0), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out, NULL, 0), GLC_RT_OK);
     float want[6] = {3, 0, 0, 6, 0, 0};
     assert_memory_equal(y, want, sizeof want);
     glc_rt_model_close(m);
@@ -339,7 +339,7 @@ static void test_lower_tensor__folded_shape_chain_compiles_with_a_constant_outpu
         xv[i] = (float)i * 0.5f;
     const void *in[1] = {xv};
     void *out[2] = {sv, y};
-    assert_int_equal(glc_rt_model_run(m, in, out, NULL, 0), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out, NULL, 0), GLC_RT_OK);
     assert_true(sv[0] == 2 && sv[1] == 3 && sv[2] == 4);
     assert_memory_equal(y, xv, sizeof xv);
     const glc_model_desc *md = glc_rt_model_desc(m);
@@ -384,7 +384,7 @@ static void test_lower_tensor__driver_binds_static_operands(void **state) {
     void *y = calloc(1, want.nbytes + 1);
     const void *in[1] = {t[0].data};
     void *out[1] = {y};
-    assert_int_equal(glc_rt_model_run(m, in, out, NULL, 0), GLC_RT_OK);
+    assert_int_equal(glc_rt_model_run(m, in, NULL, out, NULL, 0), GLC_RT_OK);
     assert_memory_equal(y, want.data, want.nbytes);
     free(y);
     glc_rt_model_close(m);

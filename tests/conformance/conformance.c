@@ -308,7 +308,7 @@ static int run_dataset(const model_inputs *mi, const glc_graph *g, glc_rt_model 
     if (!check_outputs(g, ds, io, "interpreter", name)) goto out;
     const glc_model_desc *md = glc_rt_model_desc(m);
     ws = aligned_alloc(64, (md->workspace_size + 63) / 64 * 64 + 64);
-    glc_rt_status s = glc_rt_model_run(m, in, co, ws, md->workspace_size);
+    glc_rt_status s = glc_rt_model_run(m, in, NULL, co, ws, md->workspace_size);
     if (s != GLC_RT_OK) {
         fail(name, "compiled run returned %s%s", glc_rt_status_name(s), NULL);
         goto out;

@@ -21,8 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-glc_rt_status m_invoke_with(const void *const *inputs, void *const *outputs, void *workspace,
-                            uint64_t workspace_size, const glc_parallel *par);
+glc_rt_status m_invoke_with(const void *const *inputs, const int64_t *const *input_dims,
+                            void *const *outputs, void *workspace, uint64_t workspace_size,
+                            const glc_parallel *par);
 
 /* The counting glc_parallel: forwards to the pool in self. */
 static unsigned n_regions, n_tasks;
@@ -88,7 +89,7 @@ int main(int argc, char **argv) {
             !(ref[i] = alloc64(d->outputs[i].size_bytes)))
             return fail("out of memory", NULL);
     const void *const *cin = (const void *const *)in;
-    if (m_invoke(cin, out, ws, d->workspace_size) != M_OK) return fail("m_invoke failed", NULL);
+    if (m_invoke(cin, NULL, out, ws, d->workspace_size) != M_OK) return fail("m_invoke failed", NULL);
     glc_rt_pool *pool = NULL;
     if (glc_rt_pool_create(3, &pool) != GLC_RT_OK) return fail("cannot start a pool", NULL);
     glc_parallel counted = {
@@ -97,7 +98,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < 2; r++) {
         for (uint32_t i = 0; i < d->n_outputs; i++) /* nothing left from the run before */
             memset(ref[i], 0xA5, (size_t)d->outputs[i].size_bytes);
-        if (m_invoke_with(cin, ref, ws, d->workspace_size, runs[r]) != GLC_RT_OK)
+        if (m_invoke_with(cin, NULL, ref, ws, d->workspace_size, runs[r]) != GLC_RT_OK)
             return fail("m_invoke_with failed", r ? "calling thread" : "own pool");
         for (uint32_t i = 0; i < d->n_outputs; i++)
             if (memcmp(out[i], ref[i], (size_t)d->outputs[i].size_bytes) != 0)
@@ -106,7 +107,7 @@ int main(int argc, char **argv) {
                             d->outputs[i].name);
     }
     glc_rt_pool_destroy(pool);
-    if (d->workspace_size && m_invoke(cin, out, ws, d->workspace_size - 1) != M_E_WORKSPACE)
+    if (d->workspace_size && m_invoke(cin, NULL, out, ws, d->workspace_size - 1) != M_E_WORKSPACE)
         return fail("a short workspace was not refused", NULL);
     for (uint32_t i = 0; i < d->n_outputs; i++)
         if (file_io(argv[2], "output", i, out[i], d->outputs[i].size_bytes, 1)) return 1;

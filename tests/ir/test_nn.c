@@ -106,7 +106,7 @@ static void test_nn__conv_geom_resolve_same_upper_puts_the_odd_pad_last(void **s
     (void)state;
     glc_conv_geom cg = {
         .nsp = 2, .in = {5, 4}, .kernel = {2, 3}, .stride = {1, 3}, .dilation = {1, 1}};
-    assert_true(glc_conv_geom_resolve(&cg, "SAME_UPPER"));
+    assert_true(glc_conv_geom_resolve(G, NULL, &cg, "SAME_UPPER"));
     assert_int_equal(cg.out[0], 5);
     assert_int_equal(cg.pad_begin[0], 0);
     assert_int_equal(cg.pad_end[0], 1);
@@ -114,7 +114,7 @@ static void test_nn__conv_geom_resolve_same_upper_puts_the_odd_pad_last(void **s
     assert_int_equal(cg.pad_begin[1], 1);
     assert_int_equal(cg.pad_end[1], 1);
     cg.kernel[1] = 5;
-    assert_false(glc_conv_geom_resolve(&cg, "VALID"));
+    assert_false(glc_conv_geom_resolve(G, NULL, &cg, "VALID"));
 }
 
 static void test_nn__conv_rejects_channels_that_do_not_match_group(void **state) {

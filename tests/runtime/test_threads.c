@@ -88,7 +88,7 @@ static void *worker(void *arg) {
     job *j = arg;
     const glc_model_desc *md = glc_rt_model_desc(j->m);
     for (int r = 0; r < RUNS; r++) {
-        if (glc_rt_model_run(j->m, (const void *const *)j->in, (void *const *)j->out, j->ws,
+        if (glc_rt_model_run(j->m, (const void *const *)j->in, NULL, (void *const *)j->out, j->ws,
                              md->workspace_size) != GLC_RT_OK)
             j->failures++;
         for (uint32_t i = 0; i < md->n_outputs; i++)
@@ -103,7 +103,7 @@ static void test_threads__two_threads_one_model_match_single_threaded_runs(void 
     job ref[2], jobs[2];
     for (int t = 0; t < 2; t++) {
         job_init(&ref[t], m, 1234u + 77u * (unsigned)t); /* different inputs per thread */
-        assert_int_equal(glc_rt_model_run(m, (const void *const *)ref[t].in,
+        assert_int_equal(glc_rt_model_run(m, (const void *const *)ref[t].in, NULL,
                                           (void *const *)ref[t].out, ref[t].ws,
                                           md->workspace_size), GLC_RT_OK);
         job_init(&jobs[t], m, 1234u + 77u * (unsigned)t);

@@ -250,7 +250,7 @@ static void run_whole(glc_rt_model *whole, void **x, void **want) {
     for (uint32_t i = 0; i < wd->n_outputs; i++)
         want[i] = xalloc(wd->outputs[i].size_bytes);
     void *ws = wd->workspace_size ? xalloc(wd->workspace_size) : NULL;
-    assert_int_equal(glc_rt_model_run(whole, (const void *const *)x, want, ws, wd->workspace_size),
+    assert_int_equal(glc_rt_model_run(whole, (const void *const *)x, NULL, want, ws, wd->workspace_size),
                      GLC_RT_OK);
     free(ws);
 }
@@ -354,8 +354,8 @@ static void interp_stream(const glc_graph *whole, const glc_graph *sg, int64_t T
         for (uint32_t i = 0; i < whole->n_inputs; i++) {
             const glc_value *wv = &whole->values[whole->inputs[i]],
                             *fv = &sg->values[sg->inputs[i]];
-            wi = (glc_tensor_info){wv->name, wv->dtype, wv->rank, wv->dims, 0};
-            fi = (glc_tensor_info){fv->name, fv->dtype, fv->rank, fv->dims, 0};
+            wi = (glc_tensor_info){wv->name, wv->dtype, wv->rank, wv->dims, 0, NULL, NULL};
+            fi = (glc_tensor_info){fv->name, fv->dtype, fv->rank, fv->dims, 0, NULL, NULL};
             copy_step(x[i], in[i], &wi, frame_axis(&wi, &fi, T), T, t);
         }
         if (glc_interp_run(sg, (const void *const *)in, out, &d)) fail_msg("interp: %s", d.msg);
@@ -366,8 +366,8 @@ static void interp_stream(const glc_graph *whole, const glc_graph *sg, int64_t T
         for (uint32_t i = 0; i < n_main; i++) {
             const glc_value *wv = &whole->values[whole->outputs[i]],
                             *fv = &sg->values[sg->outputs[i]];
-            wi = (glc_tensor_info){wv->name, wv->dtype, wv->rank, wv->dims, 0};
-            fi = (glc_tensor_info){fv->name, fv->dtype, fv->rank, fv->dims, 0};
+            wi = (glc_tensor_info){wv->name, wv->dtype, wv->rank, wv->dims, 0, NULL, NULL};
+            fi = (glc_tensor_info){fv->name, fv->dtype, fv->rank, fv->dims, 0, NULL, NULL};
             float *slice = xalloc(glc_value_nbytes(fv));
             copy_step(want[i], slice, &wi, frame_axis(&wi, &fi, T), T, t);
             expect_close(fv->name, t, out[i], slice, glc_value_numel(fv));

@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
     }
     for (uint32_t i = 0; i < mi->n_outputs; i++) out[i] = malloc(mi->outputs[i].size_bytes);
     void *ws = malloc(mi->workspace_size ? mi->workspace_size : 1);
-    glc_rt_status s = glc_rt_model_run(m, (const void *const *)in, out, ws, mi->workspace_size);
+    glc_rt_status s = glc_rt_model_run(m, (const void *const *)in, NULL, out, ws, mi->workspace_size);
     for (uint64_t k = 0; s == GLC_RT_OK && k < mi->outputs[0].size_bytes / 4; k++)
         printf("%.6g\n", ((float *)out[0])[k]);
     for (uint32_t i = 0; i < mi->n_inputs; i++) free(in[i]);
