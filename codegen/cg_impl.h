@@ -102,6 +102,10 @@ LLVMValueRef cg_f32(cg_ctx *c, double v);
 LLVMValueRef cg_gep(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef idx);
 /* idx*k + add, folding k == 0/1. */
 LLVMValueRef cg_madd(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add);
+/* The same for an i64 value k (as cg_madd when k is a constant). */
+LLVMValueRef cg_madd_v(cg_ctx *c, LLVMValueRef idx, LLVMValueRef k, LLVMValueRef add);
+/* Row-major strides (elements) of dims, symbolic ones included, as i64 values. */
+void cg_strides_dim(cg_ctx *c, int rank, const glc_dim *dims, LLVMValueRef *strides);
 /* A kernel function with n_ptr noalias pointer params (and, when the graph has symbols, a
  * last one, the symbols' values, as c->syms); builder at its entry. */
 LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr);
@@ -211,6 +215,8 @@ typedef void (*cg_gemm_epilogue)(cg_ctx *c, void *ctx, LLVMValueRef y, LLVMValue
                                  int64_t rows, LLVMValueRef j0, int64_t w);
 typedef struct cg_gemm {
     int64_t M, N, K;
+    LLVMValueRef Mv; /* NULL, or M as an i64 value known only at run time (symbolic dims);
+                        then M is only a hint of its size for the blocking (0: large) */
     LLVMValueRef a, b, y, scratch;
     int64_t a_rs, a_cs, b_rs, b_cs, y_rs;
     const float *a_const, *b_const;

@@ -52,6 +52,7 @@ static glc_status make_temp(cg_ctx *c, const char *out_path, char *buf, size_t l
 static glc_status optimise(cg_ctx *c) {
     char *err = NULL;
     if (LLVMVerifyModule(c->mod, LLVMReturnStatusAction, &err)) {
+        if (getenv("GLC_DUMP_INVALID_IR")) LLVMDumpModule(c->mod); /* debugging glc itself */
         glc_diag_set(c->d, GLC_E_LLVM, NULL, "invalid module: %s", err ? err : "");
         LLVMDisposeMessage(err);
         return GLC_E_LLVM;

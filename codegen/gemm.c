@@ -43,6 +43,7 @@
  */
 #include "cg_impl.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,12 +94,13 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
         }
     int64_t mcmax = (d16 ? GM_ABLOCK16 : GM_ABLOCK) / p.kc / p.mr * p.mr;
     if (mcmax < p.mr) mcmax = p.mr;
-    int64_t nmb = ceil_div(g->M, mcmax);
-    p.mc = ceil_div(ceil_div(g->M, nmb), p.mr) * p.mr;
-    if (p.mc > g->M) p.mc = g->M;
+    int64_t M = g->Mv && g->M <= 0 ? mcmax : g->M; /* a run-time M: its hint, else large */
+    int64_t nmb = ceil_div(M, mcmax);
+    p.mc = g->Mv ? mcmax : ceil_div(ceil_div(M, nmb), p.mr) * p.mr;
+    if (!g->Mv && p.mc > M) p.mc = M;
     if (b_const)
         p.src = GM_CONST;
-    else if (d16 || g->b_cs != 1 || g->M > 2 * p.mr)
+    else if (d16 || g->b_cs != 1 || g->Mv || M > 2 * p.mr)
         p.src = GM_PACKED;
     else
         p.src = GM_DIRECT;
@@ -113,7 +115,7 @@ int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs) {
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g) {
     /* Independent of a_const/b_const (callers may size scratch before knowing them) and,
      * when packing, of K: one KC x NR buffer of the largest KC. */
-    if (g->M <= 0 || g->N <= 0 || g->K <= 0) return 0;
+    if ((g->M <= 0 && !g->Mv) || g->N <= 0 || g->K <= 0) return 0;
     gm_plan p = make_plan(c, g, false);
     return p.src == GM_PACKED ? (uint64_t)GM_KC * (uint64_t)p.nr * sizeof(float) : 0;
 }
@@ -536,9 +538,40 @@ static void a16_block(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, int
     s->a16_i0 = i0;
 }
 
-/* Rows i0.. i0+rows-1 of the panel at column j0 (w valid columns) for one K block. */
-static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, int w,
-                       LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
+/* Tiles of rows_v rows (an i64 known at run time) from i0: full tiles in a loop, then
+ * the remainder by a switch over its static sizes 1..mr-1. */
+static void emit_rows_rt(gm *s, gm_tile *t, LLVMValueRef i0, LLVMValueRef rows_v) {
+    cg_ctx *c = s->c;
+    int mr = s->p.mr;
+    LLVMValueRef nt = LLVMBuildSDiv(c->b, rows_v, cg_i64(c, mr), "");
+    cg_loop l;
+    LLVMValueRef it = cg_loop_begin_v(c, &l, nt);
+    t->i0 = lin(c, it, mr, i0);
+    t->mr = mr;
+    emit_tile(s, t);
+    cg_loop_end(c, &l);
+    if (mr == 1) return;
+    LLVMValueRef re = LLVMBuildSRem(c->b, rows_v, cg_i64(c, mr), "");
+    LLVMValueRef r0 = LLVMBuildNSWAdd(c->b, i0, LLVMBuildNSWMul(c->b, nt, cg_i64(c, mr), ""), "");
+    LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b));
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, fn, "gemm.rdone");
+    LLVMValueRef sw = LLVMBuildSwitch(c->b, re, done, (unsigned)(mr - 1));
+    for (int r = 1; r < mr; r++) {
+        LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c->ctx, fn, "gemm.rem");
+        LLVMAddCase(sw, cg_i64(c, r), bb);
+        LLVMPositionBuilderAtEnd(c->b, bb);
+        t->i0 = r0;
+        t->mr = r;
+        emit_tile(s, t);
+        LLVMBuildBr(c->b, done);
+    }
+    LLVMPositionBuilderAtEnd(c->b, done);
+}
+
+/* Rows i0.. i0+rows-1 of the panel at column j0 (w valid columns) for one K block; with
+ * rows_v the row count is that run-time value instead. */
+static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef rows_v,
+                       LLVMValueRef j0, int w, LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
     cg_ctx *c = s->c;
     const cg_gemm *g = s->g;
     gm_tile t = {.j0 = j0,
@@ -575,6 +608,10 @@ static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, in
         t.bmask = true;
         break;
     }
+    if (rows_v) {
+        emit_rows_rt(s, &t, i0, rows_v);
+        return;
+    }
     int64_t nt = rows / s->p.mr;
     int re = (int)(rows % s->p.mr);
     if (nt) {
@@ -592,8 +629,8 @@ static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef j0, in
     }
 }
 
-static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, int64_t kc,
-                        const gm_kb *kb) {
+static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef rows_v,
+                        LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
     cg_ctx *c = s->c;
     int64_t nr = s->p.nr, np = s->g->N / nr;
     int ew = (int)(s->g->N % nr);
@@ -604,12 +641,12 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, i
                                           s->p_hi, npv, "");
         cg_loop l;
         LLVMValueRef jp = cg_loop_range(c, &l, s->p_lo, hi);
-        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
+        emit_panel(s, i0, rows, rows_v, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
         cg_loop_end(c, &l);
         if (ew) {
             cg_if f;
             cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSGT, s->p_hi, npv, ""));
-            emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, kb);
+            emit_panel(s, i0, rows, rows_v, cg_i64(c, np * nr), ew, k0, kc, kb);
             cg_if_else(c, &f);
             cg_if_end(c, &f);
         }
@@ -618,22 +655,38 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef k0, i
     if (np) {
         cg_loop l;
         LLVMValueRef jp = loop_begin(c, &l, np);
-        emit_panel(s, i0, rows, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
+        emit_panel(s, i0, rows, rows_v, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
         loop_end(c, &l);
     }
-    if (ew) emit_panel(s, i0, rows, cg_i64(c, np * nr), ew, k0, kc, kb);
+    if (ew) emit_panel(s, i0, rows, rows_v, cg_i64(c, np * nr), ew, k0, kc, kb);
 }
 
 static void emit_kblock(gm *s, LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
     cg_ctx *c = s->c;
-    int64_t mc = s->p.mc, nm = s->g->M / mc, tail = s->g->M % mc;
+    int64_t mc = s->p.mc;
+    if (s->g->Mv) { /* run-time M: full M blocks in a loop, then the rest's rows */
+        LLVMValueRef nm = LLVMBuildSDiv(c->b, s->g->Mv, cg_i64(c, mc), "");
+        cg_loop l;
+        LLVMValueRef ib = cg_loop_begin_v(c, &l, nm);
+        emit_mblock(s, lin(c, ib, mc, NULL), mc, NULL, k0, kc, kb);
+        cg_loop_end(c, &l);
+        LLVMValueRef i0 = LLVMBuildNSWMul(c->b, nm, cg_i64(c, mc), "");
+        LLVMValueRef rest = LLVMBuildNSWSub(c->b, s->g->Mv, i0, "");
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSGT, rest, cg_i64(c, 0), ""));
+        emit_mblock(s, i0, 0, rest, k0, kc, kb);
+        cg_if_else(c, &f);
+        cg_if_end(c, &f);
+        return;
+    }
+    int64_t nm = s->g->M / mc, tail = s->g->M % mc;
     if (nm) {
         cg_loop l;
         LLVMValueRef ib = loop_begin(c, &l, nm);
-        emit_mblock(s, lin(c, ib, mc, NULL), mc, k0, kc, kb);
+        emit_mblock(s, lin(c, ib, mc, NULL), mc, NULL, k0, kc, kb);
         loop_end(c, &l);
     }
-    if (tail) emit_mblock(s, cg_i64(c, nm * mc), tail, k0, kc, kb);
+    if (tail) emit_mblock(s, cg_i64(c, nm * mc), tail, NULL, k0, kc, kb);
 }
 
 /* ---- B sources */
@@ -747,7 +800,7 @@ static LLVMValueRef a16_buffer(gm *s) {
 
 static void clear_rows(cg_ctx *c, const cg_gemm *g) {
     cg_loop li, lj;
-    LLVMValueRef i = cg_loop_begin(c, &li, g->M);
+    LLVMValueRef i = cg_loop_begin_v(c, &li, g->Mv ? g->Mv : cg_i64(c, g->M));
     LLVMValueRef j = cg_loop_begin(c, &lj, g->N);
     cg_stf(c, cg_f32(c, 0.0), g->y, lin(c, i, g->y_rs, j));
     cg_loop_end(c, &lj);
@@ -786,10 +839,24 @@ static LLVMValueRef pack_buffer(gm *s) {
 
 /* ---- threads: a product worth it runs as tasks over column panels (glc_parallel) */
 
-static bool worth_splitting(const gm *s) {
+/* The fewest rows for which the product is worth splitting (INT64_MAX: never). */
+static int64_t split_min_rows(const gm *s) {
     const cg_gemm *g = s->g;
-    return !g->serial && 2.0 * (double)g->M * (double)g->N * (double)g->K >= GM_PAR_MIN_FLOPS &&
-           ceil_div(g->N, s->p.nr) >= 2;
+    if (g->serial || ceil_div(g->N, s->p.nr) < 2) return INT64_MAX;
+    double per_row = 2.0 * (double)g->N * (double)g->K;
+    return (int64_t)ceil(GM_PAR_MIN_FLOPS / per_row);
+}
+
+static bool worth_splitting(const gm *s) {
+    return s->g->M >= split_min_rows(s);
+}
+
+/* The product on the calling thread (its packing buffers in scratch or allocas). */
+static void emit_serial(gm *s) {
+    const cg_gemm *g = s->g;
+    if (s->p.src == GM_PACKED) s->bsrc = g->scratch ? g->scratch : pack_buffer(s);
+    if (s->d16 && !s->a16c) s->abuf = a16_buffer(s);
+    emit_product(s);
 }
 
 /* The product as tasks over its column panels (cg_par: <caller>.gemm runs panels
@@ -804,8 +871,8 @@ static void emit_split(gm *s) {
         LLVMSetAlignment(shared, 64);
         pack_pairs(c, shared, 1, nq, g.a, g.a_cs, g.a_rs, g.K, g.M);
     }
-    LLVMValueRef *caps[CG_PAR_MAX_CAPS] = {&g.a, &g.b, &g.y, &shared};
-    int ncaps = shared ? 4 : 3;
+    LLVMValueRef *caps[CG_PAR_MAX_CAPS] = {&g.a, &g.b, &g.y, &g.Mv, &shared};
+    int ncaps = shared ? 5 : 4;
     for (int k = 0; k < g.ep_ncaps && ncaps < CG_PAR_MAX_CAPS; k++)
         caps[ncaps++] = g.ep_caps[k];
     cg_par par;
@@ -822,7 +889,10 @@ static void emit_split(gm *s) {
 }
 
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
-    if (g->M <= 0 || g->N <= 0) return GLC_OK;
+    if ((g->M <= 0 && !g->Mv) || g->N <= 0) return GLC_OK;
+    if (g->Mv && dot16(c))
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL, "--bf16 with a symbolic number of "
+                            "rows in a product is not supported yet; bind the dims");
     if (g->K <= 0) {
         if (!g->accumulate) clear_rows(c, g);
         return GLC_OK;
@@ -833,12 +903,25 @@ glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
     init_types(&s);
     if (s.p.src == GM_CONST) GLC_TRY(s.d16 ? const_panels16(&s) : const_panels(&s));
     if (s.d16 && g->a_const) GLC_TRY(const_a16(&s));
+    if (g->Mv) { /* run-time M: split when its rows are worth it */
+        int64_t rows = split_min_rows(&s);
+        if (rows == INT64_MAX) {
+            emit_serial(&s);
+            return GLC_OK;
+        }
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSGE, g->Mv, cg_i64(c, rows), ""));
+        emit_split(&s);
+        cg_if_else(c, &f);
+        gm t = s;
+        emit_serial(&t);
+        cg_if_end(c, &f);
+        return GLC_OK;
+    }
     if (worth_splitting(&s)) {
         emit_split(&s);
         return GLC_OK;
     }
-    if (s.p.src == GM_PACKED) s.bsrc = g->scratch ? g->scratch : pack_buffer(&s);
-    if (s.d16 && !s.a16c) s.abuf = a16_buffer(&s);
-    emit_product(&s);
+    emit_serial(&s);
     return GLC_OK;
 }

@@ -106,6 +106,20 @@ LLVMValueRef cg_madd(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add) {
     return add ? LLVMBuildNSWAdd(c->b, t, add, "") : t;
 }
 
+LLVMValueRef cg_madd_v(cg_ctx *c, LLVMValueRef idx, LLVMValueRef k, LLVMValueRef add) {
+    if (LLVMIsAConstantInt(k)) return cg_madd(c, idx, LLVMConstIntGetSExtValue(k), add);
+    LLVMValueRef t = LLVMBuildNSWMul(c->b, idx, k, "");
+    return add ? LLVMBuildNSWAdd(c->b, t, add, "") : t;
+}
+
+void cg_strides_dim(cg_ctx *c, int rank, const glc_dim *dims, LLVMValueRef *strides) {
+    LLVMValueRef s = cg_i64(c, 1);
+    for (int i = rank - 1; i >= 0; i--) {
+        strides[i] = s;
+        s = LLVMBuildNSWMul(c->b, s, cg_dim(c, dims[i]), "");
+    }
+}
+
 LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr) {
     LLVMTypeRef params[257];
     int np = n_ptr + (cg_symbolic(c) ? 1 : 0);

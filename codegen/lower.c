@@ -8,7 +8,32 @@
  */
 #include "cg_impl.h"
 
+/* Ops whose lowering handles symbolic dims (cg_dim); the others refuse them. */
+static const bool symbolic_ok[GLC_OP_COUNT] = {
+    [GLC_OP_IDENTITY] = true, [GLC_OP_RESHAPE] = true, [GLC_OP_FLATTEN] = true,
+    [GLC_OP_ADD] = true,      [GLC_OP_SUB] = true,     [GLC_OP_MUL] = true,
+    [GLC_OP_DIV] = true,      [GLC_OP_RELU] = true,    [GLC_OP_SIGMOID] = true,
+    [GLC_OP_TANH] = true,     [GLC_OP_SOFTMAX] = true, [GLC_OP_GEMM] = true,
+    [GLC_OP_MATMUL] = true,
+};
+
+static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
+    for (int i = 0; i < n->n_in; i++) {
+        const glc_value *v = glc_node_input(c->g, n, i);
+        if (v && (v->sdata || glc_dims_symbolic(v->rank, v->dims))) return true;
+    }
+    for (int i = 0; i < n->n_out; i++) {
+        const glc_value *v = n->out[i] ? &c->g->values[n->out[i]] : NULL;
+        if (v && glc_dims_symbolic(v->rank, v->dims)) return true;
+    }
+    return false;
+}
+
 glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    if (!symbolic_ok[n->op] && has_symbolic_dims(c, n))
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "code generation for %s with symbolic "
+                            "dims is not supported yet; bind them with --dim NAME=N or --shape",
+                            glc_op_name(n->op));
     switch (n->op) {
     case GLC_OP_NONE:
     case GLC_OP_COUNT:

@@ -17,16 +17,16 @@ typedef struct bin_state {
     LLVMTypeRef ty;
     bool is_float;
     LLVMValueRef out, a, b;
-    int64_t so[GLC_MAX_RANK], sa[GLC_MAX_RANK], sb[GLC_MAX_RANK];
+    LLVMValueRef so[GLC_MAX_RANK], sa[GLC_MAX_RANK], sb[GLC_MAX_RANK];
 } bin_state;
 
 /* Strides of v aligned to an output of rank r (0 on broadcast and missing dims). */
-static void bstrides(const glc_value *v, int r, int64_t *s) {
-    int64_t st[GLC_MAX_RANK];
-    cg_strides(v->rank, v->dims, st);
+static void bstrides(cg_ctx *c, const glc_value *v, int r, LLVMValueRef *s) {
+    LLVMValueRef st[GLC_MAX_RANK];
+    cg_strides_dim(c, v->rank, v->dims, st);
     for (int i = 0; i < r; i++) {
         int j = i - (r - v->rank);
-        s[i] = (j < 0 || v->dims[j] == 1) ? 0 : st[j];
+        s[i] = (j < 0 || v->dims[j] == 1) ? cg_i64(c, 0) : st[j];
     }
 }
 
@@ -58,9 +58,9 @@ static void bin_nest(cg_ctx *c, const bin_state *s, int r, const int64_t *dims, 
         return;
     }
     cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, dims[d]);
-    bin_nest(c, s, r, dims, d + 1, cg_madd(c, i, s->so[d], io), cg_madd(c, i, s->sa[d], ia),
-             cg_madd(c, i, s->sb[d], ib));
+    LLVMValueRef i = cg_loop_begin_v(c, &l, cg_dim(c, dims[d]));
+    bin_nest(c, s, r, dims, d + 1, cg_madd_v(c, i, s->so[d], io), cg_madd_v(c, i, s->sa[d], ia),
+             cg_madd_v(c, i, s->sb[d], ib));
     cg_loop_end(c, &l);
 }
 
@@ -76,9 +76,9 @@ glc_status lower_binary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     s.out = LLVMGetParam(*fn, 0);
     s.a = LLVMGetParam(*fn, 1);
     s.b = LLVMGetParam(*fn, 2);
-    cg_strides(o->rank, o->dims, s.so);
-    bstrides(a, o->rank, s.sa);
-    bstrides(bv, o->rank, s.sb);
+    cg_strides_dim(c, o->rank, o->dims, s.so);
+    bstrides(c, a, o->rank, s.sa);
+    bstrides(c, bv, o->rank, s.sb);
     LLVMValueRef z = cg_i64(c, 0);
     bin_nest(c, &s, o->rank, o->dims, 0, z, z, z);
     cg_kernel_end(c);
@@ -94,7 +94,7 @@ glc_status lower_unary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
                             glc_dtype_name(o->dtype));
     *fn = cg_kernel_begin(c, n->name, 2);
     cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(o));
+    LLVMValueRef i = cg_loop_begin_v(c, &l, cg_dim(c, glc_value_numel_dim(c->g, o)));
     LLVMValueRef x = LLVMBuildLoad2(c->b, ty, cg_gep(c, ty, LLVMGetParam(*fn, 1), i), "");
     LLVMValueRef y = NULL, zero = LLVMConstNull(ty);
     if (n->op == GLC_OP_RELU) {
@@ -115,10 +115,9 @@ glc_status lower_unary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 glc_status lower_copy(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *o = &c->g->values[n->out[0]];
     *fn = cg_kernel_begin(c, n->name, n->n_in + 1);
-    uint64_t bytes = glc_value_nbytes(o);
+    glc_dim bytes = glc_dim_mul(c->g, glc_value_numel_dim(c->g, o), (glc_dim)glc_dtype_size(o->dtype));
     if (bytes)
-        LLVMBuildMemCpy(c->b, LLVMGetParam(*fn, 0), 1, LLVMGetParam(*fn, 1), 1,
-                        cg_i64(c, (int64_t)bytes));
+        LLVMBuildMemCpy(c->b, LLVMGetParam(*fn, 0), 1, LLVMGetParam(*fn, 1), 1, cg_dim(c, bytes));
     cg_kernel_end(c);
     return GLC_OK;
 }

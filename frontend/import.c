@@ -168,7 +168,7 @@ static glc_status input_shape(fe_import *im, const char *name, const Onnx__Tenso
                                 (long long)dm->dim_value);
         dims[i] = declared_dim(im, name, i, dm);
     }
-    if (im->g->dim_error) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    if (glc_dim_failed(im->g)) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     const glc_import_shape *b = shape_binding(im, name);
     if (!b) return GLC_OK;
     if (b->rank != *rank)

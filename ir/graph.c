@@ -251,7 +251,7 @@ int64_t glc_value_numel(const glc_value *v) {
     return n;
 }
 
-glc_dim glc_value_numel_dim(glc_graph *g, const glc_value *v) {
+glc_dim glc_value_numel_dim(const glc_graph *g, const glc_value *v) {
     return glc_dim_prod(g, v->dims, 0, v->rank);
 }
 

@@ -290,7 +290,7 @@ const float *glc_attr_floats(const glc_node *n, const char *name, uint32_t *coun
 
 /* Shapes. */
 int64_t glc_value_numel(const glc_value *v); /* 1 for a scalar; -1 if a dim is symbolic */
-glc_dim glc_value_numel_dim(glc_graph *g, const glc_value *v); /* symbolic too */
+glc_dim glc_value_numel_dim(const glc_graph *g, const glc_value *v); /* symbolic too */
 /* "f32[batch,T + 1,64]": with the symbols' names (glc_shape_str prints them as "?"). */
 void glc_value_shape_str(const glc_graph *g, const glc_value *v, char *buf, size_t len);
 size_t glc_value_nbytes(const glc_value *v);
@@ -311,6 +311,14 @@ void glc_graph_static_values(const glc_graph *g, bool *need);
 /* Broadcast two shapes the numpy way; returns false if incompatible. */
 bool glc_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int *rout,
                          int64_t *out);
+
+/* dim_bind.c: makes a graph with symbolic dims static for inputs of the given dims
+ * (rank[i], dims[i] for graph input i): the symbols take their values from them (checked
+ * against their bounds, the static dims and every constraint, as a compiled model's
+ * planning call does), then every dim is replaced by its value and every shape tensor
+ * becomes a constant. GLC_E_SHAPE naming the input or constraint otherwise. */
+glc_status glc_graph_bind_inputs(glc_graph *g, const int *rank, const int64_t *const *dims,
+                                 glc_diag *d);
 
 /* verify.c: ids in range, topological order, arity within the op table, every used
  * value defined once, shapes known and non-negative, constants have data. */

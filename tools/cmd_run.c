@@ -47,6 +47,8 @@ typedef struct run_model {
     const char *path;
     glc_rt_model *rt; /* a compiled model, or */
     glc_graph *g;     /* the graph for --interp */
+    const int64_t **in_dims; /* per input: its dims, for plan/invoke */
+    uint64_t ws_size;        /* the planned workspace */
     char tmpdir[4096]; /* non-empty while a temporary .so exists */
     char tmpso[4200];
     uint32_t n_in, n_out;
@@ -109,8 +111,13 @@ static port model_port(const run_model *m, bool output, uint32_t i) {
     return (port){v->name ? v->name : "", v->dtype, v->rank, v->dims};
 }
 
+/* "f32[?,4]": a symbolic dim (negative in both a compiled model's and a graph's ports)
+ * as '?'. */
 static void port_str(const port *p, char *buf, size_t len) {
-    glc_shape_str(p->dtype, p->rank, p->dims, buf, len);
+    int64_t dims[GLC_MAX_RANK];
+    for (int k = 0; k < p->rank && k < GLC_MAX_RANK; k++)
+        dims[k] = p->dims[k] < 0 ? GLC_DIM_EXPR_BASE + 1 : p->dims[k];
+    glc_shape_str(p->dtype, p->rank, dims, buf, len);
 }
 
 static int open_so(run_model *m, const char *path, const char *prefix) {
@@ -178,6 +185,7 @@ static void remove_tmpdir(const char *dir) {
 }
 
 static void close_model(run_model *m) {
+    free(m->in_dims);
     glc_rt_model_close(m->rt);
     glc_graph_destroy(m->g);
     if (m->tmpdir[0]) remove_tmpdir(m->tmpdir);
@@ -185,10 +193,12 @@ static void close_model(run_model *m) {
 
 /* ---- inputs, execution, outputs --------------------------------------------------- */
 
+/* The tensor fits the port: its dtype and rank, and every static dim (a symbolic one,
+ * negative, takes any size: the model's plan checks it). */
 static bool same_shape(const port *p, const glc_host_tensor *t) {
     if (p->dtype != t->dtype || p->rank != t->rank) return false;
     for (int k = 0; k < p->rank; k++)
-        if (p->dims[k] != t->dims[k]) return false;
+        if (p->dims[k] >= 0 && p->dims[k] != t->dims[k]) return false;
     return true;
 }
 
@@ -226,26 +236,60 @@ static int read_inputs(const run_model *m, const run_args *a, glc_host_tensor *i
     return EXIT_OK;
 }
 
-static int alloc_outputs(const run_model *m, glc_host_tensor *out) {
-    for (uint32_t k = 0; k < m->n_out; k++) {
+/* The inputs' dims for the compiled model's plan and invoke, or the graph made static
+ * for them (--interp). */
+static int bind_dims(run_model *m, const glc_host_tensor *in) {
+    m->in_dims = calloc(m->n_in + 1, sizeof *m->in_dims);
+    int *rank = calloc(m->n_in + 1, sizeof *rank);
+    if (!m->in_dims || !rank) {
+        free(rank);
+        return report_file(m->path, "out of memory");
+    }
+    for (uint32_t k = 0; k < m->n_in; k++) {
+        m->in_dims[k] = in[k].dims;
+        rank[k] = in[k].rank;
+    }
+    int rc = EXIT_OK;
+    if (m->g && m->g->n_syms) {
+        glc_diag d = {.file = m->path};
+        if (glc_graph_bind_inputs(m->g, rank, m->in_dims, &d) != GLC_OK) rc = report_diag(&d);
+    }
+    free(rank);
+    return rc;
+}
+
+/* Output k's dims: the graph's (static by now), or the compiled model's plan. */
+static int alloc_outputs(run_model *m, glc_host_tensor *out) {
+    int64_t (*dims)[GLC_MAX_RANK] = calloc(m->n_out + 1, sizeof *dims);
+    int64_t **dp = calloc(m->n_out + 1, sizeof *dp);
+    int rc = dims && dp ? EXIT_OK : report_file(m->path, "out of memory");
+    for (uint32_t k = 0; rc == EXIT_OK && k < m->n_out; k++)
+        dp[k] = dims[k];
+    if (rc == EXIT_OK && m->rt) {
+        glc_rt_status s = glc_rt_model_plan(m->rt, m->in_dims, dp, &m->ws_size);
+        if (s != GLC_RT_OK)
+            rc = report_file(m->path, "the inputs' dims: %s", glc_rt_status_name(s));
+    }
+    for (uint32_t k = 0; rc == EXIT_OK && k < m->n_out; k++) {
         port p = model_port(m, true, k);
         glc_diag d = {.file = m->path};
-        if (glc_host_tensor_alloc(&out[k], p.dtype, p.rank, p.dims, &d) != GLC_OK)
-            return report_diag(&d);
+        if (glc_host_tensor_alloc(&out[k], p.dtype, p.rank, m->rt ? dims[k] : p.dims, &d) != GLC_OK)
+            rc = report_diag(&d);
     }
-    return EXIT_OK;
+    free(dims);
+    free(dp);
+    return rc;
 }
 
 static int run_compiled(const run_model *m, const void **in, void **out) {
-    const glc_model_desc *mi = glc_rt_model_desc(m->rt);
     void *ws = NULL;
-    if (mi->workspace_size) {
-        uint64_t n = (mi->workspace_size + 63) / 64 * 64;
+    if (m->ws_size) {
+        uint64_t n = (m->ws_size + 63) / 64 * 64;
         ws = aligned_alloc(64, (size_t)n);
         if (!ws) return report_file(m->path, "cannot allocate a %llu-byte workspace",
                                     (unsigned long long)n);
     }
-    glc_rt_status s = glc_rt_model_run(m->rt, in, NULL, out, ws, mi->workspace_size);
+    glc_rt_status s = glc_rt_model_run(m->rt, in, m->in_dims, out, ws, m->ws_size);
     free(ws);
     if (s != GLC_RT_OK) return report_file(m->path, "runtime error: %s", glc_rt_status_name(s));
     return EXIT_OK;
@@ -308,6 +352,7 @@ static int run_model_io(run_model *m, const run_args *a) {
         goto out;
     }
     rc = read_inputs(m, a, in);
+    if (rc == EXIT_OK) rc = bind_dims(m, in);
     if (rc == EXIT_OK) rc = alloc_outputs(m, out);
     if (rc == EXIT_OK) rc = execute(m, in, out);
     if (rc == EXIT_OK) rc = write_outputs(m, a->out_dir, out);
