@@ -59,17 +59,24 @@ LLVMTypeRef cg_parallel_type(cg_ctx *c); /* glc_parallel as an LLVM struct */
 #define CG_PAR_MAX_CAPS 32
 typedef struct cg_par {
     bool split;
-    int64_t items;
+    int64_t items;         /* -1: known at run time only (items_v) */
+    LLVMValueRef items_v;  /* the items as an i64 value */
     LLVMValueRef lo, hi;
     LLVMValueRef fn;
     LLVMBasicBlockRef here;
     LLVMTypeRef clt;
-    LLVMValueRef *slot[CG_PAR_MAX_CAPS + 1], orig[CG_PAR_MAX_CAPS + 1]; /* + c->syms */
+    LLVMValueRef *slot[CG_PAR_MAX_CAPS + 2], orig[CG_PAR_MAX_CAPS + 2]; /* + syms, items */
     int n;
     int tasks_per_thread;
+    int64_t min_items; /* run-time items: fewer than this run on the calling thread (may be
+                          raised between begin and end; at least 2) */
 } cg_par;
 void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps,
                   int n_caps, const char *name); /* name: of the body, e.g. "par" */
+/* The same for items known only at run time (an i64 value; one item or none then runs on
+ * the calling thread). */
+void cg_par_begin_v(cg_ctx *c, cg_par *p, LLVMValueRef items, bool split, LLVMValueRef **caps,
+                    int n_caps, const char *name);
 void cg_par_end(cg_ctx *c, cg_par *p);
 
 /* emit.c: whether the output gets the embedded pool (runtime/pool.c): host .so and .a. */
@@ -216,7 +223,8 @@ typedef void (*cg_gemm_epilogue)(cg_ctx *c, void *ctx, LLVMValueRef y, LLVMValue
 typedef struct cg_gemm {
     int64_t M, N, K;
     LLVMValueRef Mv; /* NULL, or M as an i64 value known only at run time (symbolic dims);
-                        then M is only a hint of its size for the blocking (0: large) */
+                        then M is a hint of its size (-1: none). Callers sizing scratch
+                        before emitting pass M = -1 for such a product. */
     LLVMValueRef a, b, y, scratch;
     int64_t a_rs, a_cs, b_rs, b_cs, y_rs;
     const float *a_const, *b_const;

@@ -94,13 +94,14 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
         }
     int64_t mcmax = (d16 ? GM_ABLOCK16 : GM_ABLOCK) / p.kc / p.mr * p.mr;
     if (mcmax < p.mr) mcmax = p.mr;
-    int64_t M = g->Mv && g->M <= 0 ? mcmax : g->M; /* a run-time M: its hint, else large */
+    bool rt = g->Mv || g->M < 0; /* rows known at run time (M: a hint, or -1) */
+    int64_t M = rt ? mcmax : g->M;
     int64_t nmb = ceil_div(M, mcmax);
-    p.mc = g->Mv ? mcmax : ceil_div(ceil_div(M, nmb), p.mr) * p.mr;
-    if (!g->Mv && p.mc > M) p.mc = M;
+    p.mc = rt ? mcmax : ceil_div(ceil_div(M, nmb), p.mr) * p.mr;
+    if (!rt && p.mc > M) p.mc = M;
     if (b_const)
         p.src = GM_CONST;
-    else if (d16 || g->b_cs != 1 || g->Mv || M > 2 * p.mr)
+    else if (d16 || g->b_cs != 1 || rt || M > 2 * p.mr)
         p.src = GM_PACKED;
     else
         p.src = GM_DIRECT;
@@ -115,7 +116,7 @@ int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs) {
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g) {
     /* Independent of a_const/b_const (callers may size scratch before knowing them) and,
      * when packing, of K: one KC x NR buffer of the largest KC. */
-    if ((g->M <= 0 && !g->Mv) || g->N <= 0 || g->K <= 0) return 0;
+    if ((g->M == 0 && !g->Mv) || g->N <= 0 || g->K <= 0) return 0;
     gm_plan p = make_plan(c, g, false);
     return p.src == GM_PACKED ? (uint64_t)GM_KC * (uint64_t)p.nr * sizeof(float) : 0;
 }

@@ -14,7 +14,8 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_ADD] = true,      [GLC_OP_SUB] = true,     [GLC_OP_MUL] = true,
     [GLC_OP_DIV] = true,      [GLC_OP_RELU] = true,    [GLC_OP_SIGMOID] = true,
     [GLC_OP_TANH] = true,     [GLC_OP_SOFTMAX] = true, [GLC_OP_GEMM] = true,
-    [GLC_OP_MATMUL] = true,
+    [GLC_OP_MATMUL] = true,   [GLC_OP_LSTM] = true,    [GLC_OP_GRU] = true,
+    [GLC_OP_RNN] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {

@@ -119,7 +119,7 @@ static void set_rows(cg_ctx *c, cg_gemm *g, glc_dim M) {
         return;
     }
     int64_t hint = 0;
-    g->M = glc_dim_upper_bound(c->g, M, &hint) ? hint : 0;
+    g->M = glc_dim_upper_bound(c->g, M, &hint) ? hint : -1;
     g->Mv = cg_dim(c, M);
 }
 

@@ -64,22 +64,35 @@
 /* Cells (batch x hidden) of one step from which they run as tasks on the thread pool. */
 enum { CELLS_PAR_MIN = 4096 };
 
-/* The static plan, shared by lower_rnn_scratch() and lower_rnn(). */
+/* The plan, shared by lower_rnn_scratch() and lower_rnn(). The time and batch sizes (and
+ * what depends on them) are dims: constants, or expressions of the graph's symbols that
+ * the kernel evaluates at run time (cg_dim). */
 typedef struct rnn_plan {
     glc_rnn_desc r;
     const float *wc, *rc;  /* W and R as host data when constant, else NULL */
-    int64_t tc, nch, last; /* steps per chunk, chunks, steps in the last chunk */
+    glc_dim tc, nch, last; /* steps per chunk, chunks, steps in the last chunk */
     bool per_row;          /* layout 1 and Tc < S: one input product per batch row */
-    int64_t rt, rb;        /* xw row of (ti, b): (ti - tb)*rt + b*rb */
+    glc_dim rt, rb;        /* xw row of (ti, b): (ti - tb)*rt + b*rb */
     bool fused;            /* cells in the hidden product's epilogue (glc_fuse_cell) */
-    int64_t off_gh, off_hs, off_cs, off_rh, off_bs, off_hs2, floats; /* scratch (floats) */
+    glc_dim off_gh, off_hs, off_cs, off_rh, off_bs, off_hs2, floats; /* scratch (floats) */
     uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } rnn_plan;
 
 enum { P_INPUT, P_HIDDEN, P_RESET }; /* the products of a direction */
 
-static int64_t align16(int64_t n) {
-    return (n + 15) / 16 * 16;
+static glc_dim align16(const glc_graph *g, glc_dim n) {
+    return glc_dim_mul(g, glc_dim_ceildiv(g, n, 16), 16);
+}
+
+/* A product's rows M: static, or at run time (c given: its value now; NULL: planning). */
+static void set_rows(cg_ctx *c, const glc_graph *g, cg_gemm *p, glc_dim M) {
+    if (glc_dim_is_const(M)) {
+        p->M = M;
+        return;
+    }
+    int64_t hint;
+    p->M = c && glc_dim_upper_bound(g, M, &hint) ? hint : -1;
+    p->Mv = c ? cg_dim(c, M) : NULL;
 }
 
 static bool lbr0(const glc_rnn_desc *r) {
@@ -93,13 +106,14 @@ static int fused_panel_vecs(const glc_rnn_desc *r) {
 }
 
 /* Product `kind` of direction d without its pointers: P_INPUT for `steps` steps of a chunk,
- * P_HIDDEN hs R^T (z and r gates only for lbr0), P_RESET rh R_h^T. */
-static cg_gemm product(const rnn_plan *pl, int d, int kind, int64_t steps) {
+ * P_HIDDEN hs R^T (z and r gates only for lbr0), P_RESET rh R_h^T. c: emitting (run-time
+ * rows as values), or NULL: planning. */
+static cg_gemm product(cg_ctx *c, const glc_graph *gr, const rnn_plan *pl, int d, int kind,
+                       glc_dim steps) {
     const glc_rnn_desc *r = &pl->r;
     int64_t H = r->hidden, GH = r->gates * H, I = r->input;
-    if (kind == P_INPUT)
-        return (cg_gemm){.M = pl->per_row ? steps : r->batch * steps,
-                         .N = GH,
+    if (kind == P_INPUT) {
+        cg_gemm g = {.N = GH,
                          .K = I,
                          .a_rs = I,
                          .a_cs = 1,
@@ -107,8 +121,10 @@ static cg_gemm product(const rnn_plan *pl, int d, int kind, int64_t steps) {
                          .b_cs = I,
                          .y_rs = GH,
                          .b_const = pl->wc ? pl->wc + d * GH * I : NULL};
-    cg_gemm g = {.M = r->batch,
-                 .N = lbr0(r) ? 2 * H : GH,
+        set_rows(c, gr, &g, pl->per_row ? steps : glc_dim_mul(gr, r->batch, steps));
+        return g;
+    }
+    cg_gemm g = {.N = lbr0(r) ? 2 * H : GH,
                  .K = H,
                  .a_rs = H,
                  .a_cs = 1,
@@ -117,6 +133,7 @@ static cg_gemm product(const rnn_plan *pl, int d, int kind, int64_t steps) {
                  .y_rs = GH,
                  .b_const = pl->rc ? pl->rc + d * GH * H : NULL,
                  .panel_vecs = pl->fused ? fused_panel_vecs(r) : 0};
+    set_rows(c, gr, &g, r->batch);
     if (kind == P_RESET) {
         g.N = H;
         if (g.b_const) g.b_const += 2 * H * H;
@@ -128,46 +145,69 @@ static uint64_t max_u64(uint64_t a, uint64_t b) {
     return a > b ? a : b;
 }
 
+/* Steps per hoisted chunk at most: glc_hoist_steps (passes/hoist_projections.c; -1: the
+ * budget over the run-time batch; absent, as at -O0: 1). */
+static glc_dim steps_per_chunk(const glc_graph *g, const glc_node *n, const glc_rnn_desc *r) {
+    int64_t t = glc_attr_int(n, "glc_hoist_steps", 1);
+    bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
+    if (sl && r->direction != GLC_RNN_FORWARD) return r->seq;
+    if (t >= 1) return t;
+    if (t == 0) return 1;
+    glc_dim per_step = glc_dim_mul(g, r->batch, r->gates * r->hidden);
+    return glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per_step));
+}
+
+/* The chunks: nch of tc steps, the last of `last` (S >= 1 when symbolic). */
+static void plan_chunks(const glc_graph *g, rnn_plan *pl, glc_dim tmax) {
+    glc_dim S = pl->r.seq;
+    if (S == 0) {
+        pl->nch = pl->tc = pl->last = 0;
+        return;
+    }
+    pl->nch = glc_dim_ceildiv(g, S, tmax);
+    pl->tc = glc_dim_ceildiv(g, S, pl->nch);
+    pl->last = glc_dim_sub(g, S, glc_dim_mul(g, glc_dim_sub(g, pl->nch, 1), pl->tc));
+}
+
 static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, glc_diag *d) {
-    GLC_TRY(glc_rnn_desc_read(c->g, n, &pl->r, d));
+    const glc_graph *g = c->g;
+    GLC_TRY(glc_rnn_desc_read(g, n, &pl->r, d));
     const glc_rnn_desc *r = &pl->r;
-    const glc_value *w = glc_node_input(c->g, n, GLC_RNN_W),
-                    *rw = glc_node_input(c->g, n, GLC_RNN_R);
+    const glc_value *w = glc_node_input(g, n, GLC_RNN_W), *rw = glc_node_input(g, n, GLC_RNN_R);
     pl->wc = w ? w->data : NULL;
     pl->rc = rw ? rw->data : NULL;
-    int64_t S = r->seq, N = r->batch, H = r->hidden, GH = r->gates * H;
-    int64_t tmax = glc_attr_int(n, "glc_hoist_steps", 1); /* passes/hoist_projections.c */
-    bool sl = glc_node_input(c->g, n, GLC_RNN_SEQ_LENS) != NULL;
-    if (tmax < 1) tmax = 1;
-    if (sl && r->direction != GLC_RNN_FORWARD) tmax = S;
-    pl->nch = S > 0 ? (S + tmax - 1) / tmax : 0;
-    pl->tc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;
-    pl->last = pl->nch ? S - (pl->nch - 1) * pl->tc : 0;
-    pl->per_row = r->layout && pl->tc < S;
+    glc_dim S = r->seq, N = r->batch;
+    int64_t H = r->hidden, GH = r->gates * H;
+    bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
+    plan_chunks(g, pl, steps_per_chunk(g, n, r));
+    pl->per_row = r->layout && pl->tc != S;
     pl->rt = r->layout ? 1 : N;
     pl->rb = r->layout ? pl->tc : 1;
-    int64_t o = align16(pl->tc * N * GH); /* xw at 0 */
+    glc_dim NH = align16(g, glc_dim_mul(g, N, H));
+    glc_dim o = align16(g, glc_dim_mul(g, glc_dim_mul(g, pl->tc, N), GH)); /* xw at 0 */
     pl->off_gh = o;
-    o += align16(N * GH);
+    o = glc_dim_add(g, o, align16(g, glc_dim_mul(g, N, GH)));
     pl->off_hs = o;
-    o += align16(N * H);
+    o = glc_dim_add(g, o, NH);
     pl->off_cs = o;
-    if (r->op == GLC_OP_LSTM) o += align16(N * H);
+    if (r->op == GLC_OP_LSTM) o = glc_dim_add(g, o, NH);
     pl->off_rh = o;
-    if (lbr0(r)) o += align16(N * H);
+    if (lbr0(r)) o = glc_dim_add(g, o, NH);
     pl->off_bs = o;
-    if (glc_node_input(c->g, n, GLC_RNN_B)) o += align16(GH);
+    if (glc_node_input(g, n, GLC_RNN_B)) o = glc_dim_add(g, o, align16(g, GH));
     pl->fused = glc_attr_int(n, "glc_fuse_cell", 0) && pl->rc && !sl && !lbr0(r);
     pl->off_hs2 = o;
-    if (pl->fused) o += align16(N * H);
-    pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */
+    if (pl->fused) o = glc_dim_add(g, o, NH);
+    pl->floats = glc_dim_max(g, o, 16); /* never empty: the kernel takes the scratch pointer */
     pl->gemm_bytes = 0;
     for (int dir = 0; dir < r->dirs; dir++) {
-        cg_gemm gs[4] = {product(pl, dir, P_INPUT, pl->tc), product(pl, dir, P_INPUT, pl->last),
-                         product(pl, dir, P_HIDDEN, 0), product(pl, dir, P_RESET, 0)};
+        cg_gemm gs[4] = {product(NULL, g, pl, dir, P_INPUT, pl->tc),
+                         product(NULL, g, pl, dir, P_INPUT, pl->last),
+                         product(NULL, g, pl, dir, P_HIDDEN, 0), product(NULL, g, pl, dir, P_RESET, 0)};
         for (int k = 0; k < (lbr0(r) ? 4 : 3); k++)
             pl->gemm_bytes = max_u64(pl->gemm_bytes, cg_gemm_scratch_bytes(c, &gs[k]));
     }
+    if (glc_dim_failed(g)) return glc_diag_set(d, GLC_E_LIMIT, n, "the scratch size overflows");
     return GLC_OK;
 }
 
@@ -175,7 +215,8 @@ glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n) {
     rnn_plan pl;
     glc_diag d;
     if (make_plan(c, n, &pl, &d) != GLC_OK) return 0;
-    return (glc_dim)((uint64_t)pl.floats * sizeof(float) + pl.gemm_bytes);
+    return glc_dim_add(c->g, glc_dim_mul(c->g, pl.floats, (glc_dim)sizeof(float)),
+                       (glc_dim)pl.gemm_bytes);
 }
 
 typedef struct rg {
@@ -314,20 +355,29 @@ static void op_cell(rg *s, const row *w) {
         rnn_cell(s, w);
 }
 
+/* A dim of the node as an i64 value at the builder position. */
+static LLVMValueRef dimv(rg *s, glc_dim d) {
+    return cg_dim(s->c, d);
+}
+
 /* Element offset of Y(t, d, b, 0) / state(d, b, 0) for runtime t, b. */
 static LLVMValueRef y_off(rg *s, LLVMValueRef t, LLVMValueRef b) {
     const glc_rnn_desc *r = s->r;
-    int64_t D = r->dirs, N = r->batch, S = r->seq, H = r->hidden;
+    const glc_graph *g = s->c->g;
+    int64_t D = r->dirs, H = r->hidden;
     if (r->layout)
-        return cg_madd(s->c, b, S * D * H, cg_madd(s->c, t, D * H, cg_i64(s->c, s->d * H)));
-    return cg_madd(s->c, t, D * N * H, cg_madd(s->c, b, H, cg_i64(s->c, s->d * N * H)));
+        return cg_madd_v(s->c, b, dimv(s, glc_dim_mul(g, r->seq, D * H)),
+                         cg_madd(s->c, t, D * H, cg_i64(s->c, s->d * H)));
+    LLVMValueRef NH = dimv(s, glc_dim_mul(g, r->batch, H));
+    return cg_madd_v(s->c, t, LLVMBuildNSWMul(s->c->b, NH, cg_i64(s->c, D), ""),
+                     cg_madd(s->c, b, H, LLVMBuildNSWMul(s->c->b, NH, cg_i64(s->c, s->d), "")));
 }
 
 static LLVMValueRef state_off(rg *s, LLVMValueRef b) {
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden;
     if (r->layout) return cg_madd(s->c, b, r->dirs * H, cg_i64(s->c, s->d * H));
-    return cg_madd(s->c, b, H, cg_i64(s->c, s->d * r->batch * H));
+    return cg_madd(s->c, b, H, dimv(s, glc_dim_mul(s->c->g, r->batch, s->d * H)));
 }
 
 /* dst[doff + j] = src ? src[soff + j] : 0 for j < H. */
@@ -344,7 +394,7 @@ static void copy_row(rg *s, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef sr
 /* min(max(sequence_lens[b], 0), S), or S without sequence_lens. */
 static LLVMValueRef seq_len(rg *s, LLVMValueRef b) {
     cg_ctx *c = s->c;
-    LLVMValueRef S = cg_i64(c, s->r->seq);
+    LLVMValueRef S = dimv(s, s->r->seq);
     if (!s->sl) return S;
     LLVMValueRef v = LLVMBuildLoad2(c->b, c->i32, cg_gep(c, c->i32, s->sl, b), "");
     v = LLVMBuildSExt(c->b, v, c->i64, "");
@@ -362,8 +412,8 @@ static row row_of(rg *s, LLVMValueRef step, LLVMValueRef b, LLVMValueRef len, bo
     LLVMValueRef ti = step;
     if (glc_rnn_is_reverse(r, s->d))
         ti = LLVMBuildNSWSub(c->b, LLVMBuildNSWSub(c->b, len, cg_i64(c, 1), ""), step, "");
-    LLVMValueRef xrow = cg_madd(c, LLVMBuildNSWSub(c->b, ti, s->tb, ""), s->pl->rt,
-                                cg_madd(c, b, s->pl->rb, cg_i64(c, 0)));
+    LLVMValueRef xrow = cg_madd_v(c, LLVMBuildNSWSub(c->b, ti, s->tb, ""), dimv(s, s->pl->rt),
+                                  cg_madd_v(c, b, dimv(s, s->pl->rb), cg_i64(c, 0)));
     return (row){.xr = cg_madd(c, xrow, GH, cg_i64(c, 0)),
                  .gr = cg_madd(c, b, GH, cg_i64(c, 0)),
                  .hb = cg_madd(c, b, H, cg_i64(c, 0)),
@@ -390,8 +440,11 @@ static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
                             &s->h0, &s->c0, &s->p,  &s->xw, &s->gh, &s->hs, &s->cs,   &s->rh,
                             &s->bs, &s->gs, &s->tb, &s->hw, &s->hr, &step};
     cg_par par;
-    cg_par_begin(c, &par, s->r->batch, s->r->batch * s->r->hidden >= CELLS_PAR_MIN, caps,
-                 (int)(sizeof caps / sizeof caps[0]), "par");
+    int64_t most; /* a symbolic batch: split when its bound (or none) makes enough cells */
+    if (!glc_dim_upper_bound(c->g, s->r->batch, &most)) most = GLC_DIM_SYM_MAX;
+    cg_par_begin_v(c, &par, dimv(s, s->r->batch), most * s->r->hidden >= CELLS_PAR_MIN, caps,
+                   (int)(sizeof caps / sizeof caps[0]), "par");
+    par.min_items = (CELLS_PAR_MIN + s->r->hidden - 1) / s->r->hidden;
     cg_loop lb;
     LLVMValueRef b = cg_loop_range(c, &lb, par.lo, par.hi);
     LLVMValueRef len = seq_len(s, b);
@@ -409,8 +462,8 @@ static void emit_cells(rg *s, LLVMValueRef step, bool reset) {
     cg_par_end(c, &par);
 }
 
-static LLVMValueRef fptr(rg *s, LLVMValueRef base, int64_t off) {
-    return off ? cg_gep(s->c, s->c->f32, base, cg_i64(s->c, off)) : base;
+static LLVMValueRef fptr(rg *s, LLVMValueRef base, glc_dim off) {
+    return off ? cg_gep(s->c, s->c->f32, base, cg_dim(s->c, off)) : base;
 }
 
 /* The gemm epilogue of a fused step: the cells of the tile's batch rows [i0, i0 + rows)
@@ -425,7 +478,7 @@ static void fused_cells(cg_ctx *c, void *ctx, LLVMValueRef gh, LLVMValueRef i0, 
     s->gh = gh;
     cg_loop lr;
     LLVMValueRef b = cg_iadd(c, i0, cg_loop_begin(c, &lr, rows));
-    row rw = row_of(s, s->step, b, cg_i64(c, s->r->seq), false);
+    row rw = row_of(s, s->step, b, dimv(s, s->r->seq), false);
     rw.gr = cg_iadd(c, rw.gr, LLVMBuildNSWSub(c->b, j0, u0, ""));
     rw.gs = nu;
     rw.j0 = u0;
@@ -459,7 +512,7 @@ static float *interleave_gates(const rg *s) {
 static glc_status emit_fused_step(rg *s, LLVMValueRef step) {
     cg_ctx *c = s->c;
     LLVMValueRef odd = LLVMBuildTrunc(c->b, step, LLVMInt1TypeInContext(c->ctx), "");
-    cg_gemm g = product(s->pl, s->d, P_HIDDEN, 0);
+    cg_gemm g = product(c, c->g, s->pl, s->d, P_HIDDEN, 0);
     g.a = LLVMBuildSelect(c->b, odd, s->hs2, s->hs, "");
     LLVMValueRef hr_caller = s->hr;
     s->hr = g.a;
@@ -487,7 +540,7 @@ static glc_status emit_step(rg *s, LLVMValueRef step) {
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden, GH = r->gates * H;
     if (s->pl->fused) return emit_fused_step(s, step);
-    cg_gemm g = product(s->pl, s->d, P_HIDDEN, 0);
+    cg_gemm g = product(s->c, s->c->g, s->pl, s->d, P_HIDDEN, 0);
     g.a = s->hs;
     g.b = fptr(s, s->rw, s->d * GH * H);
     g.y = s->gh;
@@ -495,7 +548,7 @@ static glc_status emit_step(rg *s, LLVMValueRef step) {
     GLC_TRY(cg_gemm_emit(s->c, &g));
     if (lbr0(r)) {
         emit_cells(s, step, true);
-        g = product(s->pl, s->d, P_RESET, 0);
+        g = product(s->c, s->c->g, s->pl, s->d, P_RESET, 0);
         g.a = s->rh;
         g.b = fptr(s, s->rw, s->d * GH * H + 2 * H * H);
         g.y = fptr(s, s->gh, 2 * H);
@@ -507,25 +560,45 @@ static glc_status emit_step(rg *s, LLVMValueRef step) {
 }
 
 /* xw = the input projection of `steps` steps from time index s->tb. */
-static glc_status emit_input(rg *s, int64_t steps) {
+static glc_status emit_input(rg *s, glc_dim steps) {
     cg_ctx *c = s->c;
+    const glc_graph *gr = c->g;
     const glc_rnn_desc *r = s->r;
-    int64_t I = r->input, N = r->batch, S = r->seq, GH = r->gates * r->hidden;
-    cg_gemm g = product(s->pl, s->d, P_INPUT, steps);
+    int64_t I = r->input, GH = r->gates * r->hidden;
+    cg_gemm g = product(c, gr, s->pl, s->d, P_INPUT, steps);
     g.b = fptr(s, s->w, s->d * GH * I);
     g.scratch = s->gs;
     if (!s->pl->per_row) { /* layout 1 here has Tc = S, tb = 0 */
-        g.a = r->layout ? s->x : cg_gep(c, c->f32, s->x, cg_madd(c, s->tb, N * I, cg_i64(c, 0)));
+        g.a = r->layout ? s->x
+                        : cg_gep(c, c->f32, s->x,
+                                 cg_madd_v(c, s->tb, dimv(s, glc_dim_mul(gr, r->batch, I)),
+                                           cg_i64(c, 0)));
         g.y = s->xw;
         return cg_gemm_emit(c, &g);
     }
     cg_loop lb;
-    LLVMValueRef b = cg_loop_begin(c, &lb, N);
-    g.a = cg_gep(c, c->f32, s->x,
-                 cg_madd(c, cg_iadd(c, cg_madd(c, b, S, cg_i64(c, 0)), s->tb), I, cg_i64(c, 0)));
-    g.y = cg_gep(c, c->f32, s->xw, cg_madd(c, b, s->pl->tc * GH, cg_i64(c, 0)));
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, dimv(s, r->batch));
+    LLVMValueRef row = cg_iadd(c, cg_madd_v(c, b, dimv(s, r->seq), cg_i64(c, 0)), s->tb);
+    g.a = cg_gep(c, c->f32, s->x, cg_madd(c, row, I, cg_i64(c, 0)));
+    g.y = cg_gep(c, c->f32, s->xw,
+                 cg_madd_v(c, b, dimv(s, glc_dim_mul(gr, s->pl->tc, GH)), cg_i64(c, 0)));
     GLC_TRY(cg_gemm_emit(c, &g));
     cg_loop_end(c, &lb);
+    return GLC_OK;
+}
+
+/* The input projection of chunk ci: tc steps, or `last` in the last chunk. */
+static glc_status emit_chunk_input(rg *s, LLVMValueRef ci) {
+    cg_ctx *c = s->c;
+    const rnn_plan *pl = s->pl;
+    if (pl->last == pl->tc) return emit_input(s, pl->tc);
+    cg_if f;
+    LLVMValueRef lastc = LLVMBuildNSWSub(c->b, dimv(s, pl->nch), cg_i64(c, 1), "");
+    cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, ci, lastc, ""));
+    GLC_TRY(emit_input(s, pl->last));
+    cg_if_else(c, &f);
+    GLC_TRY(emit_input(s, pl->tc));
+    cg_if_end(c, &f);
     return GLC_OK;
 }
 
@@ -533,32 +606,23 @@ static glc_status emit_input(rg *s, int64_t steps) {
 static glc_status emit_chunks(rg *s) {
     cg_ctx *c = s->c;
     const rnn_plan *pl = s->pl;
-    int64_t S = s->r->seq;
     cg_loop lc, lt;
-    LLVMValueRef ci = cg_loop_begin(c, &lc, pl->nch);
-    LLVMValueRef c0 = cg_madd(c, ci, pl->tc, cg_i64(c, 0));
+    LLVMValueRef ci = cg_loop_begin_v(c, &lc, dimv(s, pl->nch));
+    LLVMValueRef tc = dimv(s, pl->tc), S = dimv(s, s->r->seq);
+    LLVMValueRef c0 = cg_madd_v(c, ci, tc, cg_i64(c, 0));
     s->tb = c0;
     if (glc_rnn_is_reverse(s->r, s->d)) { /* max(S - c0 - Tc, 0) */
-        LLVMValueRef t = LLVMBuildNSWSub(c->b, cg_i64(c, S - pl->tc), c0, "");
+        LLVMValueRef t = LLVMBuildNSWSub(c->b, LLVMBuildNSWSub(c->b, S, tc, ""), c0, "");
         LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, t, cg_i64(c, 0), "");
         s->tb = LLVMBuildSelect(c->b, neg, cg_i64(c, 0), t, "");
     }
-    if (pl->last == pl->tc) {
-        GLC_TRY(emit_input(s, pl->tc));
-    } else {
-        cg_if f;
-        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, ci, cg_i64(c, pl->nch - 1), ""));
-        GLC_TRY(emit_input(s, pl->last));
-        cg_if_else(c, &f);
-        GLC_TRY(emit_input(s, pl->tc));
-        cg_if_end(c, &f);
-    }
-    LLVMValueRef step = cg_iadd(c, c0, cg_loop_begin(c, &lt, pl->tc));
+    GLC_TRY(emit_chunk_input(s, ci));
+    LLVMValueRef step = cg_iadd(c, c0, cg_loop_begin_v(c, &lt, tc));
     if (pl->last == pl->tc) {
         GLC_TRY(emit_step(s, step));
     } else { /* the last chunk is shorter */
         cg_if f;
-        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, step, cg_i64(c, S), ""));
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLT, step, S, ""));
         GLC_TRY(emit_step(s, step));
         cg_if_else(c, &f); /* nothing else */
         cg_if_end(c, &f);
@@ -592,7 +656,7 @@ static glc_status emit_direction(rg *s) {
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden;
     cg_loop lb, lb3;
-    LLVMValueRef b = cg_loop_begin(c, &lb, r->batch);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, dimv(s, r->batch));
     LLVMValueRef so = state_off(s, b), hb = cg_madd(c, b, H, cg_i64(c, 0));
     copy_row(s, s->hs, hb, s->h0, so);
     if (r->op == GLC_OP_LSTM) copy_row(s, s->cs, hb, s->c0, so);
@@ -600,13 +664,18 @@ static glc_status emit_direction(rg *s) {
     if (s->bias) emit_bias_sum(s);
     GLC_TRY(emit_chunks(s));
     if (!s->yh && !s->yc) return GLC_OK;
-    if (s->pl->fused && r->seq % 2) { /* the last step (even) wrote hs2 */
+    if (s->pl->fused && (glc_dim_is_sym(r->seq) || r->seq % 2)) {
+        cg_if f; /* an odd number of steps: the last step (even) wrote hs2 */
+        LLVMValueRef odd = LLVMBuildTrunc(c->b, dimv(s, r->seq), LLVMInt1TypeInContext(c->ctx), "");
+        cg_if_begin(c, &f, odd);
         cg_loop lh;
-        LLVMValueRef k = cg_loop_begin(c, &lh, r->batch * H);
+        LLVMValueRef k = cg_loop_begin_v(c, &lh, dimv(s, glc_dim_mul(c->g, r->batch, H)));
         cg_stf(c, cg_ldf(c, s->hs2, k), s->hs, k);
         cg_loop_end(c, &lh);
+        cg_if_else(c, &f);
+        cg_if_end(c, &f);
     }
-    b = cg_loop_begin(c, &lb3, r->batch);
+    b = cg_loop_begin_v(c, &lb3, dimv(s, r->batch));
     so = state_off(s, b);
     hb = cg_madd(c, b, H, cg_i64(c, 0));
     if (s->yh) copy_row(s, s->yh, so, s->hs, hb);

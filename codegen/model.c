@@ -278,6 +278,29 @@ static LLVMValueRef load_ptr(cg_ctx *c, LLVMValueRef fn, LLVMValueRef arr, uint3
     return p;
 }
 
+/* Whether a live node reads v or it is a graph output. */
+static bool used(const glc_graph *g, glc_value_id v) {
+    if (g->values[v].is_output) return true;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        for (int k = 0; !g->nodes[i].dead && k < g->nodes[i].n_in; k++)
+            if (g->nodes[i].in[k] == v) return true;
+    return false;
+}
+
+/* A shape tensor (elements known as dims, some symbolic) as this call's values: a small
+ * array of the run function's frame. */
+static LLVMValueRef shape_tensor(cg_ctx *c, const glc_value *v) {
+    int64_t n = glc_value_numel(v);
+    LLVMTypeRef et = v->dtype == GLC_DT_I32 ? c->i32 : c->i64;
+    LLVMValueRef p = cg_alloca_entry(c, LLVMArrayType2(et, (uint64_t)(n ? n : 1)));
+    for (int64_t i = 0; i < n; i++) {
+        LLVMValueRef x = cg_dim(c, v->sdata[i]);
+        if (et == c->i32) x = LLVMBuildTrunc(c->b, x, c->i32, "");
+        LLVMBuildStore(c->b, x, cg_gep(c, et, p, cg_i64(c, i)));
+    }
+    return p;
+}
+
 /* run's parameters: inputs, input_dims, outputs, workspace, workspace_size. */
 enum { RUN_IN, RUN_DIMS, RUN_OUT, RUN_WS, RUN_WS_SIZE, RUN_NPARAMS };
 
@@ -307,7 +330,9 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn, LLVMValueRef bind) {
     ret_if(c, fn, LLVMBuildOr(c->b, short_ws, null_ws, ""), GLC_RT_E_WORKSPACE);
     for (uint32_t v = 1; v < g->n_values; v++) {
         const glc_value *val = &g->values[v];
-        if (val->data && !c->vptr[v])
+        if (val->sdata && !c->vptr[v])
+            c->vptr[v] = used(g, v) ? shape_tensor(c, val) : LLVMConstNull(c->ptr);
+        else if (val->data && !c->vptr[v])
             c->vptr[v] = cg_const_bytes(c, val->data, glc_value_nbytes(val), "w");
         else if (c->ws_off[v] != -1 && !c->vptr[v])
             c->vptr[v] = LLVMBuildInBoundsGEP2(c->b, c->i8, ws,

@@ -27,14 +27,22 @@
 
 enum { CG_PAR_TASKS_PER_THREAD = 4 };
 
+/* maxv: the most tasks (i32: the items, a constant or, for run-time items, a value: fewer
+ * than min_items run on the calling thread). */
 static void dispatch(cg_ctx *c, LLVMValueRef task, LLVMValueRef cl, LLVMTypeRef clt,
-                     unsigned n_field, int64_t max_tasks, int tasks_per_thread) {
+                     unsigned n_field, LLVMValueRef maxv, int tasks_per_thread,
+                     int64_t min_items) {
     LLVMTypeRef part = cg_parallel_type(c);
     LLVMValueRef nfp = LLVMBuildStructGEP2(c->b, clt, cl, n_field, "");
     LLVMValueRef par = LLVMBuildLoad2(c->b, c->ptr, cg_par_tls(c), "par");
-    LLVMValueRef maxv = LLVMConstInt(c->i32, (unsigned long long)max_tasks, 0);
+    LLVMValueRef use = LLVMBuildIsNotNull(c->b, par, "");
+    if (!LLVMIsAConstantInt(maxv))
+        use = LLVMBuildAnd(c->b, use,
+                           LLVMBuildICmp(c->b, LLVMIntUGE, maxv,
+                                         LLVMConstInt(c->i32, (unsigned long long)min_items, 0), ""),
+                           "");
     cg_if pf;
-    cg_if_begin(c, &pf, LLVMBuildIsNotNull(c->b, par, ""));
+    cg_if_begin(c, &pf, use);
     LLVMValueRef nt = LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, part, par, 1, ""), "");
     nt = LLVMBuildNUWMul(c->b, nt, LLVMConstInt(c->i32, (unsigned)tasks_per_thread, 0), "");
     nt = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, nt, maxv, ""), nt, maxv, "");
@@ -67,19 +75,18 @@ static LLVMValueRef task_fn(cg_ctx *c, const char *suffix) {
     return fn;
 }
 
-static LLVMValueRef item_bound(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks, int64_t items,
-                               int64_t plus) {
+static LLVMValueRef item_bound(cg_ctx *c, LLVMValueRef task, LLVMValueRef n_tasks,
+                               LLVMValueRef items, int64_t plus) {
     LLVMValueRef t = LLVMBuildZExt(c->b, task, c->i64, "");
     LLVMValueRef n = LLVMBuildZExt(c->b, n_tasks, c->i64, "");
-    return LLVMBuildUDiv(c->b, LLVMBuildNUWMul(c->b, cg_addk(c, t, plus), cg_i64(c, items), ""), n,
-                         "");
+    return LLVMBuildUDiv(c->b, LLVMBuildNUWMul(c->b, cg_addk(c, t, plus), items, ""), n, "");
 }
 
 /* The body void <caller>.par(i64 lo, i64 hi, captures...) with noalias pointer captures:
  * the captured pointers address disjoint regions, as the kernel's own noalias parameters
  * do, and without the attribute loops over several loaded pointers lose vectorisation. */
 static LLVMValueRef body_fn(cg_ctx *c, const LLVMTypeRef *ft, int n, const char *name_) {
-    LLVMTypeRef pt[CG_PAR_MAX_CAPS + 3] = {c->i64, c->i64};
+    LLVMTypeRef pt[CG_PAR_MAX_CAPS + 4] = {c->i64, c->i64};
     for (int k = 0; k < n; k++)
         pt[k + 2] = ft[k];
     char name[200];
@@ -99,25 +106,35 @@ static LLVMValueRef body_fn(cg_ctx *c, const LLVMTypeRef *ft, int n, const char 
 
 void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef **caps, int n_caps,
                   const char *name) {
-    p->split = split && items > 1;
-    p->items = items;
+    cg_par_begin_v(c, p, cg_i64(c, items), split && items > 1, caps, n_caps, name);
+}
+
+void cg_par_begin_v(cg_ctx *c, cg_par *p, LLVMValueRef items, bool split, LLVMValueRef **caps,
+                    int n_caps, const char *name) {
+    p->split = split;
+    p->items_v = items;
+    p->min_items = 2;
+    p->items = LLVMIsAConstantInt(items) ? LLVMConstIntGetSExtValue(items) : -1;
     p->tasks_per_thread = CG_PAR_TASKS_PER_THREAD;
     p->n = 0;
     if (!p->split) {
         p->lo = cg_i64(c, 0);
-        p->hi = cg_i64(c, items);
+        p->hi = items;
         return;
     }
-    LLVMTypeRef ft[CG_PAR_MAX_CAPS + 2];
-    LLVMValueRef *all[CG_PAR_MAX_CAPS + 1];
+    LLVMTypeRef ft[CG_PAR_MAX_CAPS + 3];
+    LLVMValueRef *all[CG_PAR_MAX_CAPS + 2];
     for (int k = 0; k < n_caps && k < CG_PAR_MAX_CAPS; k++)
         all[k] = caps[k];
     if (n_caps > CG_PAR_MAX_CAPS) n_caps = CG_PAR_MAX_CAPS;
-    all[n_caps++] = &c->syms; /* the symbols' values, read by cg_dim in the body */
+    all[n_caps++] = &c->syms;     /* the symbols' values, read by cg_dim in the body */
+    all[n_caps++] = &p->items_v;  /* run-time items: the task splits them */
     caps = all;
-    for (int k = 0; k < n_caps && p->n < CG_PAR_MAX_CAPS + 1; k++) {
+    int items_slot = -1;
+    for (int k = 0; k < n_caps && p->n < CG_PAR_MAX_CAPS + 2; k++) {
         LLVMValueRef v = *caps[k];
         if (!v || LLVMIsConstant(v)) continue;
+        if (caps[k] == &p->items_v) items_slot = p->n;
         p->slot[p->n] = caps[k];
         p->orig[p->n] = v;
         ft[p->n++] = LLVMTypeOf(v);
@@ -131,14 +148,15 @@ void cg_par_begin(cg_ctx *c, cg_par *p, int64_t items, bool split, LLVMValueRef 
     snprintf(task, sizeof task, "%s.task", name);
     p->fn = task_fn(c, task);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, p->fn, "entry"));
-    LLVMValueRef cl = LLVMGetParam(p->fn, 0), args[CG_PAR_MAX_CAPS + 3];
+    LLVMValueRef cl = LLVMGetParam(p->fn, 0), args[CG_PAR_MAX_CAPS + 4];
     LLVMValueRef nt =
         LLVMBuildLoad2(c->b, c->i32, LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)p->n, ""), "");
-    args[0] = item_bound(c, LLVMGetParam(p->fn, 1), nt, items, 0);
-    args[1] = item_bound(c, LLVMGetParam(p->fn, 1), nt, items, 1);
     for (int k = 0; k < p->n; k++)
         args[k + 2] =
             LLVMBuildLoad2(c->b, ft[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""), "");
+    LLVMValueRef its = items_slot >= 0 ? args[items_slot + 2] : items;
+    args[0] = item_bound(c, LLVMGetParam(p->fn, 1), nt, its, 0);
+    args[1] = item_bound(c, LLVMGetParam(p->fn, 1), nt, its, 1);
     LLVMBuildCall2(c->b, LLVMGlobalGetValueType(body), body, args, (unsigned)p->n + 2, "");
     LLVMBuildRetVoid(c->b);
     /* the body, where the caller emits its loop */
@@ -158,5 +176,8 @@ void cg_par_end(cg_ctx *c, cg_par *p) {
         *p->slot[k] = p->orig[k];
         LLVMBuildStore(c->b, p->orig[k], LLVMBuildStructGEP2(c->b, p->clt, cl, (unsigned)k, ""));
     }
-    dispatch(c, p->fn, cl, p->clt, (unsigned)p->n, p->items, p->tasks_per_thread);
+    LLVMValueRef maxv = p->items >= 0 ? LLVMConstInt(c->i32, (unsigned long long)p->items, 0)
+                                      : LLVMBuildTrunc(c->b, p->items_v, c->i32, "");
+    dispatch(c, p->fn, cl, p->clt, (unsigned)p->n, maxv, p->tasks_per_thread,
+             p->min_items < 2 ? 2 : p->min_items);
 }

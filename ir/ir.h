@@ -202,6 +202,11 @@ typedef struct glc_attr {
     const glc_tensor *tensors;  /* TENSORS */
 } glc_attr;
 
+/* Floats of hoisted input projections per chunk (about the L2 of our machines): the
+ * hoist-projections pass's budget, and the lowering's when it is left to run time
+ * (glc_hoist_steps = -1, for symbolic time or batch). */
+#define GLC_HOIST_BUDGET_FLOATS (1 << 19)
+
 /* ---- values and nodes ------------------------------------------------------------ */
 typedef uint32_t glc_value_id; /* index into g->values; 0 = none */
 typedef uint32_t glc_node_id;  /* index into g->nodes */

@@ -34,7 +34,8 @@ typedef struct glc_rnn_desc {
     glc_rnn_dir direction;
     int dirs;                          /* D: 2 if bidirectional, else 1 */
     int layout;                        /* 0 or 1 */
-    int64_t seq, batch, input, hidden; /* S, N, I, H */
+    glc_dim seq, batch;  /* S, N: may be symbolic (ir/dim.h) */
+    int64_t input, hidden; /* I, H */
     bool has_clip;
     float clip;
     bool input_forget;        /* LSTM */

@@ -42,8 +42,10 @@ static bool fusable(const glc_graph *g, const glc_node *n) {
     glc_diag diag;
     if (!r || !r->data || glc_node_input(g, n, GLC_RNN_SEQ_LENS)) return false;
     if (glc_rnn_desc_read(g, n, &d, &diag) != GLC_OK) return false;
-    if (n->op == GLC_OP_LSTM) return d.batch <= LSTM_MAX_BATCH;
-    if (n->op == GLC_OP_GRU) return d.linear_before_reset && d.batch <= GRU_MAX_BATCH;
+    int64_t batch; /* a symbolic batch by its bound (none: not fused) */
+    if (!glc_dim_upper_bound(g, d.batch, &batch)) return n->op == GLC_OP_RNN;
+    if (n->op == GLC_OP_LSTM) return batch <= LSTM_MAX_BATCH;
+    if (n->op == GLC_OP_GRU) return d.linear_before_reset && batch <= GRU_MAX_BATCH;
     return true;
 }
 

@@ -11,7 +11,8 @@
  *
  *   glc_hoist_steps = min(steps, max(1, HOIST_BUDGET / floats per step))
  *
- * steps (GridLSTM: positions) per hoisted chunk: all of them when their projections fit
+ * (-1 when the steps or the batch are symbolic: the lowering then sizes the chunks that way
+ * at run time) steps (GridLSTM: positions) per hoisted chunk: all of them when their projections fit
  * HOIST_BUDGET floats (2 MiB, about the L2 of our machines), else chunks of that size (the
  * lowering balances them: ceil(steps / n) for the fewest n chunks of at most this many).
  * A reverse or bidirectional LSTM/GRU/RNN with sequence_lens is hoisted whole: its rows
@@ -30,9 +31,10 @@
 
 #include <string.h>
 
-enum { HOIST_BUDGET = 1 << 19 }; /* floats of hoisted projections per chunk */
+enum { HOIST_BUDGET = GLC_HOIST_BUDGET_FLOATS }; /* floats of hoisted projections per chunk */
 
 static int64_t chunk(int64_t steps, int64_t per_step) {
+    if (glc_dim_is_sym(steps) || glc_dim_is_sym(per_step)) return -1; /* at run time */
     int64_t t = per_step > 0 ? HOIST_BUDGET / per_step : steps;
     if (t > steps) t = steps;
     return t < 1 ? 1 : t;
@@ -60,8 +62,9 @@ static glc_status steps_of(const glc_graph *g, const glc_node *n, int64_t *steps
         glc_rnn_desc r;
         GLC_TRY(glc_rnn_desc_read(g, n, &r, d));
         bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
-        *steps = sl && r.direction != GLC_RNN_FORWARD ? r.seq
-                                                      : chunk(r.seq, r.batch * r.gates * r.hidden);
+        glc_dim per_step = glc_dim_mul(g, r.batch, r.gates * r.hidden);
+        *steps = sl && r.direction != GLC_RNN_FORWARD ? (glc_dim_is_sym(r.seq) ? -1 : r.seq)
+                                                      : chunk(r.seq, per_step);
         return GLC_OK;
     }
     case GLC_OP_CONVLSTM: {
@@ -85,7 +88,7 @@ glc_status glc_pass_hoist_projections(glc_graph *g, glc_pass_ctx *cx) {
     for (glc_node_id k = 0; k < g->n_nodes; k++) {
         int64_t steps;
         GLC_TRY(steps_of(g, &g->nodes[k], &steps, cx->diag));
-        if (steps > 0) GLC_TRY(set_steps(g, k, steps));
+        if (steps != 0) GLC_TRY(set_steps(g, k, steps));
     }
     return GLC_OK;
 }
