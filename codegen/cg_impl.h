@@ -244,6 +244,14 @@ int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs);
 /* x rounded to bf16 (nearest even), as its 16 bits: the upper half of a float. */
 uint16_t cg_bf16(float x);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);
+/* A product whose N or K is known only at run time (symbolic dims; every field an i64
+ * value but the pointers): a plain loop nest, Y(i, j) (=, or += when accumulate) sum over
+ * k of A(i, k) B(k, j) with the strides as in cg_gemm. */
+typedef struct cg_gemm_rt {
+    LLVMValueRef M, N, K, a, b, y, a_rs, a_cs, b_rs, b_cs, y_rs;
+    bool accumulate;
+} cg_gemm_rt;
+void cg_gemm_emit_rt(cg_ctx *c, const cg_gemm_rt *g);
 /* gemm_testing.c: the exported kernels of glc_codegen_emit_gemms() (cg_testing.h). */
 struct glc_gemm_test;
 glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);

@@ -926,3 +926,29 @@ glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g) {
     emit_serial(&s);
     return GLC_OK;
 }
+
+/* ---- run-time shapes: a plain loop nest (symbolic N or K, rare: weights are constants) */
+
+/* y[i*y_rs + j] (=, or +=) sum_k a[i*a_rs + k*a_cs] * b[k*b_rs + j*b_cs], i-k-j order so
+ * the inner loop runs along Y's row (vectorised by LLVM when b's columns are dense). */
+void cg_gemm_emit_rt(cg_ctx *c, const cg_gemm_rt *g) {
+    cg_loop li, lj, lk, lz;
+    LLVMValueRef i = cg_loop_begin_v(c, &li, g->M);
+    LLVMValueRef yrow = cg_gep(c, c->f32, g->y, LLVMBuildNSWMul(c->b, i, g->y_rs, ""));
+    if (!g->accumulate) {
+        LLVMValueRef j = cg_loop_begin_v(c, &lz, g->N);
+        cg_stf(c, cg_f32(c, 0.0), yrow, j);
+        cg_loop_end(c, &lz);
+    }
+    LLVMValueRef k = cg_loop_begin_v(c, &lk, g->K);
+    LLVMValueRef ai = LLVMBuildNSWAdd(c->b, LLVMBuildNSWMul(c->b, i, g->a_rs, ""),
+                                      LLVMBuildNSWMul(c->b, k, g->a_cs, ""), "");
+    LLVMValueRef av = cg_ldf(c, g->a, ai);
+    LLVMValueRef brow = cg_gep(c, c->f32, g->b, LLVMBuildNSWMul(c->b, k, g->b_rs, ""));
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, g->N);
+    LLVMValueRef bv = cg_ldf(c, brow, LLVMBuildNSWMul(c->b, j, g->b_cs, ""));
+    cg_stf(c, cg_fadd(c, cg_ldf(c, yrow, j), cg_fmul(c, av, bv)), yrow, j);
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &lk);
+    cg_loop_end(c, &li);
+}

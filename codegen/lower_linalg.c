@@ -83,7 +83,7 @@ static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
 }
 
 /* Y = alpha * Y + beta * C(broadcast) over (M, N), after Y = A' B'. */
-static void gemm_epilogue(cg_ctx *c, const glc_node *n, LLVMValueRef fn, glc_dim M, int64_t N) {
+static void gemm_epilogue(cg_ctx *c, const glc_node *n, LLVMValueRef fn, glc_dim M, glc_dim Nd) {
     const glc_value *C = glc_node_input(c->g, n, 2);
     double alpha = glc_attr_float(n, "alpha", 1.0f), beta = glc_attr_float(n, "beta", 1.0f);
     if (!C) beta = 0.0;
@@ -97,9 +97,10 @@ static void gemm_epilogue(cg_ctx *c, const glc_node *n, LLVMValueRef fn, glc_dim
     }
     LLVMValueRef y = LLVMGetParam(fn, 0);
     cg_loop li, lj;
+    LLVMValueRef N = cg_dim(c, Nd);
     LLVMValueRef i = cg_loop_begin_v(c, &li, cg_dim(c, M));
-    LLVMValueRef j = cg_loop_begin(c, &lj, N);
-    LLVMValueRef yi = cg_madd(c, i, N, j);
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, N);
+    LLVMValueRef yi = cg_madd_v(c, i, N, j);
     LLVMValueRef v = cg_ldf(c, y, yi);
     if (alpha != 1.0) v = cg_fmul(c, v, cg_f32(c, alpha));
     if (beta != 0.0) {
@@ -123,10 +124,14 @@ static void set_rows(cg_ctx *c, cg_gemm *g, glc_dim M) {
     g->Mv = cg_dim(c, M);
 }
 
-static glc_status static_dims(cg_ctx *c, const glc_node *n, const char *what, glc_dim a, glc_dim b) {
-    if (glc_dim_is_const(a) && glc_dim_is_const(b)) return GLC_OK;
-    return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "a symbolic %s is not supported yet (only "
-                        "the rows of a product may be symbolic); bind it with --dim/--shape", what);
+/* A product with a symbolic N or K: the plain loop nest (cg_gemm_emit_rt). */
+static void emit_rt(cg_ctx *c, glc_dim M, glc_dim N, glc_dim K, LLVMValueRef y, LLVMValueRef a,
+                    LLVMValueRef b, bool ta, bool tb) {
+    LLVMValueRef m = cg_dim(c, M), nv = cg_dim(c, N), k = cg_dim(c, K), one = cg_i64(c, 1);
+    cg_gemm_rt g = {.M = m, .N = nv, .K = k, .a = a, .b = b, .y = y,
+                    .a_rs = ta ? one : k, .a_cs = ta ? m : one,
+                    .b_rs = tb ? one : nv, .b_cs = tb ? k : one, .y_rs = nv};
+    cg_gemm_emit_rt(c, &g);
 }
 
 glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
@@ -134,9 +139,14 @@ glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *A = glc_node_input(c->g, n, 0), *Y = &c->g->values[n->out[0]];
     bool ta = glc_attr_int(n, "transA", 0), tb = glc_attr_int(n, "transB", 0);
     glc_dim M = Y->dims[0], N = Y->dims[1], K = ta ? A->dims[0] : A->dims[1];
-    GLC_TRY(static_dims(c, n, "inner or column count", N, K));
-    if (ta) GLC_TRY(static_dims(c, n, "row count with transA", M, 0));
     *fn = cg_kernel_begin(c, n->name, 4);
+    if (glc_dim_is_sym(N) || glc_dim_is_sym(K) || (ta && glc_dim_is_sym(M))) {
+        emit_rt(c, M, N, K, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), LLVMGetParam(*fn, 2), ta,
+                tb);
+        gemm_epilogue(c, n, *fn, M, N);
+        cg_kernel_end(c);
+        return GLC_OK;
+    }
     cg_gemm g = {.N = N, .K = K,
                  .a = LLVMGetParam(*fn, 1), .b = LLVMGetParam(*fn, 2), .y = LLVMGetParam(*fn, 0),
                  .a_rs = ta ? 1 : K, .a_cs = ta ? M : 1,
@@ -151,7 +161,7 @@ glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 
 typedef struct bm_state {
     cg_gemm m;
-    glc_dim M;
+    glc_dim M, N, K; /* with a symbolic N or K: the plain loop nest */
     int rb; /* batch rank */
     glc_dim bd[GLC_MAX_RANK];
     LLVMValueRef sa[GLC_MAX_RANK], sb[GLC_MAX_RANK], sy[GLC_MAX_RANK];
@@ -168,6 +178,10 @@ static glc_status bm_nest(cg_ctx *c, const bm_state *s, LLVMValueRef fn, int d, 
         g.y = cg_gep(c, c->f32, LLVMGetParam(fn, 0), yo);
         g.a = cg_gep(c, c->f32, LLVMGetParam(fn, 1), ao);
         g.b = cg_gep(c, c->f32, LLVMGetParam(fn, 2), bo);
+        if (glc_dim_is_sym(s->N) || glc_dim_is_sym(s->K)) {
+            emit_rt(c, s->M, s->N, s->K, g.y, g.a, g.b, false, false);
+            return GLC_OK;
+        }
         for (int i = 0; i < s->rb; i++) { /* constant data is addressed from element 0 */
             if (!is_zero(s->sa[i])) g.a_const = NULL;
             if (!is_zero(s->sb[i])) g.b_const = NULL;
@@ -206,7 +220,8 @@ glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *Y = &g->values[n->out[0]];
     bm_state s = {.m = {.a_const = const_f32(c, n, 0), .b_const = const_f32(c, n, 1)}};
     glc_dim K = A->dims[A->rank - 1], N = B->rank >= 2 ? B->dims[B->rank - 1] : 1;
-    GLC_TRY(static_dims(c, n, "inner or column count", N, K));
+    s.N = N;
+    s.K = K;
     s.m.K = K;
     s.m.N = N;
     s.M = A->rank >= 2 ? A->dims[A->rank - 2] : 1;

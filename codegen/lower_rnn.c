@@ -111,8 +111,8 @@ static int fused_panel_vecs(const glc_rnn_desc *r) {
 static cg_gemm product(cg_ctx *c, const glc_graph *gr, const rnn_plan *pl, int d, int kind,
                        glc_dim steps) {
     const glc_rnn_desc *r = &pl->r;
-    int64_t H = r->hidden, GH = r->gates * H, I = r->input;
-    if (kind == P_INPUT) {
+    int64_t H = r->hidden, GH = r->gates * H, I = glc_dim_is_const(r->input) ? r->input : 1;
+    if (kind == P_INPUT) { /* (a symbolic I takes emit_input's plain loop nest instead) */
         cg_gemm g = {.N = GH,
                          .K = I,
                          .a_rs = I,
@@ -564,26 +564,35 @@ static glc_status emit_input(rg *s, glc_dim steps) {
     cg_ctx *c = s->c;
     const glc_graph *gr = c->g;
     const glc_rnn_desc *r = s->r;
-    int64_t I = r->input, GH = r->gates * r->hidden;
+    glc_dim I = r->input;
+    int64_t GH = r->gates * r->hidden;
     cg_gemm g = product(c, gr, s->pl, s->d, P_INPUT, steps);
-    g.b = fptr(s, s->w, s->d * GH * I);
+    g.b = fptr(s, s->w, glc_dim_mul(gr, I, s->d * GH));
     g.scratch = s->gs;
+    LLVMValueRef b = NULL;
+    cg_loop lb;
     if (!s->pl->per_row) { /* layout 1 here has Tc = S, tb = 0 */
         g.a = r->layout ? s->x
                         : cg_gep(c, c->f32, s->x,
                                  cg_madd_v(c, s->tb, dimv(s, glc_dim_mul(gr, r->batch, I)),
                                            cg_i64(c, 0)));
         g.y = s->xw;
-        return cg_gemm_emit(c, &g);
+    } else {
+        b = cg_loop_begin_v(c, &lb, dimv(s, r->batch));
+        LLVMValueRef row = cg_iadd(c, cg_madd_v(c, b, dimv(s, r->seq), cg_i64(c, 0)), s->tb);
+        g.a = cg_gep(c, c->f32, s->x, cg_madd_v(c, row, dimv(s, I), cg_i64(c, 0)));
+        g.y = cg_gep(c, c->f32, s->xw,
+                     cg_madd_v(c, b, dimv(s, glc_dim_mul(gr, s->pl->tc, GH)), cg_i64(c, 0)));
     }
-    cg_loop lb;
-    LLVMValueRef b = cg_loop_begin_v(c, &lb, dimv(s, r->batch));
-    LLVMValueRef row = cg_iadd(c, cg_madd_v(c, b, dimv(s, r->seq), cg_i64(c, 0)), s->tb);
-    g.a = cg_gep(c, c->f32, s->x, cg_madd(c, row, I, cg_i64(c, 0)));
-    g.y = cg_gep(c, c->f32, s->xw,
-                 cg_madd_v(c, b, dimv(s, glc_dim_mul(gr, s->pl->tc, GH)), cg_i64(c, 0)));
-    GLC_TRY(cg_gemm_emit(c, &g));
-    cg_loop_end(c, &lb);
+    if (glc_dim_is_sym(I)) { /* weights fed at run time with a symbolic input size */
+        LLVMValueRef m = g.Mv ? g.Mv : cg_i64(c, g.M), k = dimv(s, I), one = cg_i64(c, 1);
+        cg_gemm_rt rt = {.M = m, .N = cg_i64(c, GH), .K = k, .a = g.a, .b = g.b, .y = g.y,
+                         .a_rs = k, .a_cs = one, .b_rs = one, .b_cs = k, .y_rs = cg_i64(c, GH)};
+        cg_gemm_emit_rt(c, &rt);
+    } else {
+        GLC_TRY(cg_gemm_emit(c, &g));
+    }
+    if (b) cg_loop_end(c, &lb);
     return GLC_OK;
 }
 

@@ -94,6 +94,8 @@ typedef struct glc_import_options {
     uint32_t n_shapes;
     const glc_import_dim *dims, *max_dims;
     uint32_t n_dims, n_max_dims;
+    bool symbolic_inputs; /* every input dim, static ones too, becomes a symbol (as onnx-mlir's
+                             IMPORTER_FORCE_DYNAMIC): the conformance runner's --dynamic */
     bool skip_infer;
     const glc_import_limits *limits; /* NULL: glc_import_limits_default() */
 } glc_import_options;

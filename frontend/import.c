@@ -138,7 +138,7 @@ static glc_dim param_dim(fe_import *im, const char *param) {
 static glc_dim declared_dim(fe_import *im, const char *name, int i,
                             const Onnx__TensorShapeProto__Dimension *dm) {
     if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
-        dm->dim_value >= 0)
+        dm->dim_value >= 0 && !im->opt->symbolic_inputs)
         return dm->dim_value;
     if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dm->dim_param &&
         *dm->dim_param)
@@ -365,6 +365,67 @@ glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, 
     return glc_import_onnx_buffer_opts(buf, len, NULL, out, d);
 }
 
+/* Symbols that shape inference required equal to a constant (an equality between a bare
+ * symbol and a constant: a broadcast against a static dim, a weight's dim, a constant
+ * initial state): they can take no other value, so the import is redone with them bound,
+ * as --dim would, and everything computed from them becomes static. Names are copied
+ * (the graph goes). Returns how many were added to pins (at most max - *n). */
+static uint32_t find_pins(const glc_graph *g, glc_import_dim *pins, uint32_t *n, uint32_t max,
+                          char **names) {
+    uint32_t nc, added = 0;
+    const glc_dim_constraint *c = glc_dim_constraints(g, &nc);
+    for (uint32_t i = 0; i < nc && *n < max; i++) {
+        if (c[i].rel != GLC_DIM_EQ) continue;
+        glc_dim sym = glc_dim_is_const(c[i].a) ? c[i].b : c[i].a;
+        glc_dim val = glc_dim_is_const(c[i].a) ? c[i].a : c[i].b;
+        int k = glc_dim_symbol_index(g, sym);
+        if (k < 0 || !glc_dim_is_const(val)) continue;
+        bool dup = false;
+        for (uint32_t j = 0; j < *n && !dup; j++) dup = !strcmp(pins[j].param, g->syms[k].name);
+        if (dup || !(names[*n] = strdup(g->syms[k].name))) continue;
+        pins[*n] = (glc_import_dim){names[*n], val};
+        (*n)++;
+        added++;
+    }
+    return added;
+}
+
+/* One import of the unpacked model into a new graph. */
+static glc_status import_once(const Onnx__ModelProto *m, const glc_import_options *o,
+                              const glc_import_limits *l, glc_graph **out, glc_diag *d) {
+    glc_graph *g = glc_graph_create();
+    if (!g) return glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
+    glc_status s = import_model(m, o, l, g, d);
+    if (s != GLC_OK) glc_graph_destroy(g);
+    else *out = g;
+    return s;
+}
+
+enum { MAX_PINS = 64, MAX_PIN_ROUNDS = 4 };
+
+/* Imports, then again with the symbols inference pinned to constants (find_pins) bound. */
+static glc_status import_pinned(const Onnx__ModelProto *m, const glc_import_options *o,
+                                const glc_import_limits *l, glc_graph **out, glc_diag *d) {
+    glc_import_dim pins[MAX_PINS + 64];
+    char *names[MAX_PINS + 64] = {0};
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < o->n_dims && n < 64; k++) pins[n++] = o->dims[k];
+    uint32_t user = n;
+    glc_import_options po = *o;
+    glc_status s = GLC_OK;
+    for (int round = 0; s == GLC_OK; round++) {
+        po.dims = pins;
+        po.n_dims = n;
+        s = import_once(m, &po, l, out, d);
+        if (s != GLC_OK || o->skip_infer || round == MAX_PIN_ROUNDS) break;
+        if (!find_pins(*out, pins, &n, MAX_PINS + user, names)) break;
+        glc_graph_destroy(*out);
+        *out = NULL;
+    }
+    for (uint32_t k = user; k < n; k++) free(names[k]);
+    return s;
+}
+
 glc_status glc_import_onnx_buffer_opts(const void *buf, size_t len, const glc_import_options *o,
                                        glc_graph **out, glc_diag *d) {
     static const glc_import_options plain = {0};
@@ -375,19 +436,9 @@ glc_status glc_import_onnx_buffer_opts(const void *buf, size_t len, const glc_im
     GLC_TRY(fe_check_wire(buf, len, l, d));
     Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
     if (!m) return glc_diag_set(d, GLC_E_PARSE, NULL, "not an ONNX model (protobuf parse failed)");
-    glc_status s;
-    glc_graph *g = NULL;
-    if (!m->graph)
-        s = glc_diag_set(d, GLC_E_PARSE, NULL, "not an ONNX model (no graph)");
-    else if (!(g = glc_graph_create()))
-        s = glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
-    else
-        s = import_model(m, o, l, g, d);
+    glc_status s = m->graph ? import_pinned(m, o, l, out, d)
+                            : glc_diag_set(d, GLC_E_PARSE, NULL, "not an ONNX model (no graph)");
     onnx__model_proto__free_unpacked(m, NULL);
-    if (s != GLC_OK)
-        glc_graph_destroy(g);
-    else
-        *out = g;
     return s;
 }
 

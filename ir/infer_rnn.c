@@ -78,6 +78,9 @@ static glc_status read_dims(const glc_graph *g, const glc_node *n, glc_rnn_desc 
     r->seq = x->dims[r->layout ? 1 : 0];
     r->batch = x->dims[r->layout ? 0 : 1];
     r->input = x->dims[2];
+    const glc_value *w = glc_node_input(g, n, GLC_RNN_W);
+    if (glc_dim_is_sym(r->input) && w && w->rank == 3 && glc_dim_is_const(w->dims[2]))
+        r->input = w->dims[2]; /* the weights' (check_inputs requires X's equal to it) */
     int64_t hs = glc_attr_int(n, "hidden_size", -1);
     if (hs < 0 && rv && rv->rank == 3 && glc_dim_is_const(rv->dims[2])) hs = rv->dims[2];
     if (hs <= 0)
@@ -90,7 +93,7 @@ static glc_status read_dims(const glc_graph *g, const glc_node *n, glc_rnn_desc 
 static glc_status check_inputs(const glc_graph *g, const glc_node *n, const glc_rnn_desc *r,
                                glc_diag *d) {
     glc_dim D = r->dirs, N = r->batch, H = r->hidden, GH = r->gates * r->hidden;
-    int64_t w[3] = {D, GH, r->input}, rr[3] = {D, GH, H}, b[2] = {D, 2 * GH}, sl[1] = {N};
+    glc_dim w[3] = {D, GH, r->input}, rr[3] = {D, GH, H}, b[2] = {D, 2 * GH}, sl[1] = {N};
     int64_t st[3] = {D, N, H}, p[2] = {D, 3 * H};
     if (r->layout) st[0] = N, st[1] = D;
     if (!glc_node_input(g, n, GLC_RNN_W) || !glc_node_input(g, n, GLC_RNN_R))

@@ -34,8 +34,8 @@ typedef struct glc_rnn_desc {
     glc_rnn_dir direction;
     int dirs;                          /* D: 2 if bidirectional, else 1 */
     int layout;                        /* 0 or 1 */
-    glc_dim seq, batch;  /* S, N: may be symbolic (ir/dim.h) */
-    int64_t input, hidden; /* I, H */
+    glc_dim seq, batch, input; /* S, N, I: may be symbolic (ir/dim.h; I only if W is too) */
+    int64_t hidden;            /* H */
     bool has_clip;
     float clip;
     bool input_forget;        /* LSTM */

@@ -23,10 +23,16 @@
  * run-time variability is not exercised.
  *
  *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [--rtol R] [--atol A]
- *               [--bf16] [--all] [-v] DIR...
+ *               [--bf16] [--dynamic] [--all] [-v] DIR...
  *
  * --bf16 compiles with glc --bf16 (bf16 dot products); give it a looser tolerance. On a
  * host without avx512_bf16 it exits 77 (skipped) at once.
+ *
+ * --dynamic imports every graph input's dims as symbols (what onnx-mlir's
+ * IMPORTER_FORCE_DYNAMIC does; the bound static operands stay constants), compiles the
+ * model once with symbolic dims and runs it at each data set's own dims: the compiled
+ * model's plan gives the outputs' shapes, which must be the expected ones. The reference
+ * interpreter runs a fresh import made static for those dims (glc_graph_bind_inputs).
  *
  * DIR is either a test directory or a directory of test directories. Prints one line
  * per failing test and the summary `N passed, N failed, N unsupported, N crashed`.
@@ -136,7 +142,8 @@ static int diag_result(const char *name, const glc_diag *d) {
 }
 
 static double g_rtol = 1e-3, g_atol = 1e-7;
-static bool g_bf16; /* --bf16: compile with glc_codegen_options.bf16_dot */
+static bool g_bf16;    /* --bf16: compile with glc_codegen_options.bf16_dot */
+static bool g_dynamic; /* --dynamic: every input dim symbolic */
 
 static bool close_enough(glc_dtype dt, const void *got, const void *want, int64_t i) {
     switch (dt) {
@@ -158,17 +165,23 @@ static bool close_enough(glc_dtype dt, const void *got, const void *want, int64_
     }
 }
 
-/* Compares one output buffer with the expected tensor; writes a reason on mismatch. */
-static bool compare(const glc_value *v, const void *got, const glc_host_tensor *want,
-                    char *why, size_t len) {
+/* Compares one output buffer (of v's dtype and the given dims: v's own, or those the
+ * compiled model's plan gave) with the expected tensor; writes a reason on mismatch. */
+static bool compare(const glc_value *v, const int64_t *dims, const void *got,
+                    const glc_host_tensor *want, char *why, size_t len) {
     char a[128], b[128];
-    glc_shape_str(v->dtype, v->rank, v->dims, a, sizeof a);
+    glc_shape_str(v->dtype, v->rank, dims, a, sizeof a);
     glc_shape_str(want->dtype, want->rank, want->dims, b, sizeof b);
-    if (v->dtype != want->dtype || glc_value_nbytes(v) != want->nbytes) {
+    bool same = v->dtype == want->dtype && v->rank == want->rank;
+    int64_t n = 1;
+    for (int k = 0; same && k < v->rank; k++) {
+        same = dims[k] == want->dims[k];
+        n *= dims[k];
+    }
+    if (!same) {
         snprintf(why, len, "output '%s': glc has %s, expected %s", v->name, a, b);
         return false;
     }
-    int64_t n = glc_value_numel(v);
     for (int64_t i = 0; i < n; i++)
         if (!close_enough(v->dtype, got, want->data, i)) {
             snprintf(why, len, "output '%s' %s differs at element %lld", v->name, a,
@@ -269,12 +282,14 @@ static glc_status runtime_inputs(const model_inputs *mi, const glc_graph *g, con
     return GLC_OK;
 }
 
-/* Compares the outputs (compiled or interpreted: `what`) with the data set's. */
-static bool check_outputs(const glc_graph *g, const dataset *ds, void **outs, const char *what,
-                          const char *name) {
+/* Compares the outputs (compiled or interpreted: `what`) with the data set's; dims[i]:
+ * output i's dims (NULL: the graph's). */
+static bool check_outputs(const glc_graph *g, const dataset *ds, void **outs,
+                          int64_t (*dims)[GLC_MAX_RANK], const char *what, const char *name) {
     for (int i = 0; i < ds->n_out; i++) {
         char why[512];
-        if (!compare(&g->values[g->outputs[i]], outs[i], &ds->out[i], why, sizeof why)) {
+        const glc_value *v = &g->values[g->outputs[i]];
+        if (!compare(v, dims ? dims[i] : v->dims, outs[i], &ds->out[i], why, sizeof why)) {
             fail(name, "%s: %s", what, why);
             return false;
         }
@@ -305,7 +320,7 @@ static int run_dataset(const model_inputs *mi, const glc_graph *g, glc_rt_model 
         r = diag_result(name, &d);
         goto out;
     }
-    if (!check_outputs(g, ds, io, "interpreter", name)) goto out;
+    if (!check_outputs(g, ds, io, NULL, "interpreter", name)) goto out;
     const glc_model_desc *md = glc_rt_model_desc(m);
     ws = aligned_alloc(64, (md->workspace_size + 63) / 64 * 64 + 64);
     glc_rt_status s = glc_rt_model_run(m, in, NULL, co, ws, md->workspace_size);
@@ -313,12 +328,103 @@ static int run_dataset(const model_inputs *mi, const glc_graph *g, glc_rt_model 
         fail(name, "compiled run returned %s%s", glc_rt_status_name(s), NULL);
         goto out;
     }
-    if (check_outputs(g, ds, co, "compiled", name)) r = R_PASS;
+    if (check_outputs(g, ds, co, NULL, "compiled", name)) r = R_PASS;
 out:
     free(ws);
     free(in);
     free_outputs(g, co);
     free_outputs(g, io);
+    return r;
+}
+
+/* The run-time inputs' dims (in g's input order) into dims[]/rank[]. */
+static void runtime_dims(const model_inputs *mi, const dataset *ds, const int64_t **dims,
+                         int *rank) {
+    int k = 0;
+    for (int i = 0; i < ds->n_in; i++)
+        if (!mi->is_static[i]) {
+            rank[k] = ds->in[i].rank;
+            dims[k++] = ds->in[i].dims;
+        }
+}
+
+/* --dynamic, compiled: plan for the data set's dims, run, compare. */
+static int run_compiled_dynamic(const model_inputs *mi, const glc_graph *g, glc_rt_model *m,
+                                const dataset *ds, const char *name) {
+    const int64_t **dims = calloc(g->n_inputs + 1, sizeof *dims);
+    int *rank = calloc(g->n_inputs + 1, sizeof *rank);
+    int64_t(*od)[GLC_MAX_RANK] = calloc(g->n_outputs + 1, sizeof *od);
+    int64_t **odp = calloc(g->n_outputs + 1, sizeof *odp);
+    void **outs = calloc(g->n_outputs + 1, sizeof *outs);
+    const void **in = calloc(g->n_inputs + 1, sizeof *in);
+    void *ws = NULL;
+    int r = R_FAIL;
+    glc_diag d = {0};
+    runtime_dims(mi, ds, dims, rank);
+    for (uint32_t i = 0, k = 0; i < (uint32_t)ds->n_in; i++)
+        if (!mi->is_static[i]) in[k++] = ds->in[i].data;
+    for (uint32_t i = 0; i < g->n_outputs; i++)
+        odp[i] = od[i];
+    uint64_t wss = 0;
+    glc_rt_status s = glc_rt_model_plan(m, dims, odp, &wss);
+    if (s != GLC_RT_OK) {
+        fail(name, "compiled plan returned %s%s", glc_rt_status_name(s), NULL);
+        goto out;
+    }
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        const glc_value *v = &g->values[g->outputs[i]];
+        size_t n = glc_dtype_size(v->dtype);
+        for (int k = 0; k < v->rank; k++) n *= (size_t)od[i][k];
+        outs[i] = calloc(1, n + 1);
+    }
+    ws = aligned_alloc(64, (wss + 63) / 64 * 64 + 64);
+    s = glc_rt_model_run(m, in, dims, outs, ws, wss);
+    if (s != GLC_RT_OK) {
+        fail(name, "compiled run returned %s%s", glc_rt_status_name(s), NULL);
+        goto out;
+    }
+    if (check_outputs(g, ds, outs, od, "compiled", name)) r = R_PASS;
+out:
+    (void)d;
+    for (uint32_t i = 0; i < g->n_outputs; i++) free(outs[i]);
+    free(outs);
+    free(ws);
+    free(in);
+    free(od);
+    free(odp);
+    free(dims);
+    free(rank);
+    return r;
+}
+
+static glc_status import_model(const char *model, const model_inputs *mi, const dataset *ds,
+                               glc_graph **g, glc_diag *d);
+
+/* --dynamic, interpreted: a fresh import made static for the data set's dims. */
+static int run_interp_dynamic(const char *model, const model_inputs *mi, const dataset *ds,
+                              const char *name) {
+    glc_diag d = {.file = model};
+    glc_graph *g = NULL;
+    const int64_t **dims = calloc((size_t)ds->n_in + 1, sizeof *dims);
+    int *rank = calloc((size_t)ds->n_in + 1, sizeof *rank);
+    int r = R_FAIL;
+    void **io = NULL;
+    const void **in = calloc((size_t)ds->n_in + 1, sizeof *in);
+    runtime_dims(mi, ds, dims, rank);
+    if (import_model(model, mi, ds, &g, &d) != GLC_OK ||
+        glc_graph_bind_inputs(g, rank, dims, &d) != GLC_OK ||
+        runtime_inputs(mi, g, ds, in, &d) != GLC_OK || !(io = alloc_outputs(g)) ||
+        glc_interp_run(g, in, io, &d) != GLC_OK) {
+        r = diag_result(name, &d);
+        goto out;
+    }
+    if (check_outputs(g, ds, io, NULL, "interpreter", name)) r = R_PASS;
+out:
+    if (g) free_outputs(g, io);
+    glc_graph_destroy(g);
+    free(in);
+    free(dims);
+    free(rank);
     return r;
 }
 
@@ -361,15 +467,21 @@ static bool same_bindings(const model_inputs *mi, const dataset *prev, const dat
     return true;
 }
 
+/* Imports, binding ds's static inputs (every other input dim symbolic with --dynamic). */
+static glc_status import_model(const char *model, const model_inputs *mi, const dataset *ds,
+                               glc_graph **g, glc_diag *d) {
+    glc_import_binding bind[64];
+    glc_import_options o = {.bind = bind, .symbolic_inputs = g_dynamic};
+    for (int i = 0; ds && i < mi->n && o.n_bind < 64; i++)
+        if (mi->is_static[i]) bind[o.n_bind++] = (glc_import_binding){mi->names[i], &ds->in[i]};
+    return glc_import_onnx_file_opts(model, &o, g, d);
+}
+
 /* Imports (binding ds's static inputs), runs the pipeline, compiles and loads. */
 static glc_status build_model(const char *model, const model_inputs *mi, const dataset *ds,
                               const char *so, build *b, glc_diag *d) {
-    glc_import_binding bind[64];
-    glc_import_options o = {.bind = bind};
-    for (int i = 0; ds && i < mi->n && o.n_bind < 64; i++)
-        if (mi->is_static[i]) bind[o.n_bind++] = (glc_import_binding){mi->names[i], &ds->in[i]};
     glc_pipeline_options po = {.verify_each = true};
-    GLC_TRY(glc_import_onnx_file_opts(model, &o, &b->g, d));
+    GLC_TRY(import_model(model, mi, ds, &b->g, d));
     GLC_TRY(glc_run_pipeline(b->g, &po, d));
     if (compile_and_load(b->g, so, &b->m, d) != 0) return d->status;
     return GLC_OK;
@@ -399,7 +511,9 @@ static int run_test(const char *name, const char *path) {
             build_fini(&b, so);
             if (build_model(model, &mi, &ds, so, &b, &d) != GLC_OK) r = diag_result(name, &d);
         }
-        if (r == R_PASS) r = run_dataset(&mi, b.g, b.m, &ds, name);
+        if (r == R_PASS && !g_dynamic) r = run_dataset(&mi, b.g, b.m, &ds, name);
+        if (r == R_PASS && g_dynamic) r = run_interp_dynamic(model, &mi, &ds, name);
+        if (r == R_PASS && g_dynamic) r = run_compiled_dynamic(&mi, b.g, b.m, &ds, name);
         dataset_fini(&prev);
         prev = ds;
     }
@@ -465,7 +579,7 @@ static int run_isolated(const char *name, const char *path, int timeout_s) {
 
 static void usage(void) {
     fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] "
-                    "[--rtol R] [--atol A] [--bf16] [--all] [-v] DIR...\n");
+                    "[--rtol R] [--atol A] [--bf16] [--dynamic] [--all] [-v] DIR...\n");
     exit(2);
 }
 
@@ -488,6 +602,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--rtol") && i + 1 < argc) g_rtol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--atol") && i + 1 < argc) g_atol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--bf16")) g_bf16 = true;
+        else if (!strcmp(argv[i], "--dynamic")) g_dynamic = true;
         else if (!strcmp(argv[i], "-v")) o.verbose = true;
         else if (!strcmp(argv[i], "--all")) o.all = true;
         else if (argv[i][0] == '-') usage();
