@@ -37,11 +37,15 @@ typedef struct bench_args {
     bool json;
     char *input_specs[MAX_BENCH_INPUTS]; /* NAME=FILE, split in place */
     int n_inputs;
+    dim_flags shapes; /* --shape INPUT=D0xD1x...: the dims of inputs with symbolic ones */
 } bench_args;
 
 typedef struct bench_bufs {
     void **in, **out, *ws;
     uint32_t n_in, n_out;
+    int64_t (*in_dims)[GLC_MAX_RANK], (*out_dims)[GLC_MAX_RANK];
+    const int64_t **in_dp; /* in_dims as the ABI's array of arrays */
+    uint64_t ws_size;
 } bench_bufs;
 
 static int parse_count(const char *flag, const char *v, long lo, long *out) {
@@ -69,6 +73,11 @@ static int parse_one(int argc, char **argv, int *i, bench_args *a) {
         return parse_count("--threads", v, 1, &a->threads);
     }
     if ((m = flag_value(argc, argv, i, "--name", &a->prefix)) != 0)
+        return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if (!strcmp(s, "--dim") || !strcmp(s, "--max-dim") || !strncmp(s, "--dim=", 6) ||
+        !strncmp(s, "--max-dim=", 10))
+        return usage_error("'glc bench' takes --shape for the inputs' dims, not %s", s);
+    if ((m = dim_flags_parse(argc, argv, i, &a->shapes)) != 0)
         return m < 0 ? EXIT_USAGE : EXIT_OK;
     if ((m = flag_value(argc, argv, i, "--input", &v)) != 0) {
         if (m < 0) return EXIT_USAGE;
@@ -99,24 +108,65 @@ static void *alloc_zeroed(uint64_t n) {
     return p;
 }
 
-/* Fills input i from its --input file, or with the default pattern. */
-static int fill_input(const bench_args *a, const glc_tensor_info *t, void *buf, uint64_t *rng) {
+/* The --input file for t, read (NULL: none given); *rc set on a read error. */
+static bool read_input_file(const bench_args *a, const glc_tensor_info *t, glc_host_tensor *h,
+                            int *rc) {
     for (int k = 0; k < a->n_inputs; k++) {
         const char *spec = a->input_specs[k], *eq = strchr(spec, '=');
         if (strncmp(spec, t->name, (size_t)(eq - spec)) || t->name[eq - spec]) continue;
-        glc_host_tensor h = {0};
         glc_diag d = {.file = eq + 1};
-        if (glc_npy_read(eq + 1, &h, &d) != GLC_OK) return report_diag(&d);
-        bool ok = (int)h.dtype == t->dtype && h.rank == t->rank;
-        for (int j = 0; ok && j < t->rank; j++) ok = h.dims[j] == t->dims[j];
-        if (ok) memcpy(buf, h.data, t->size_bytes);
-        glc_host_tensor_fini(&h);
-        return ok ? EXIT_OK : report_file(eq + 1, "does not match input '%s' (dtype/shape)",
-                                          t->name);
+        if (glc_npy_read(eq + 1, h, &d) != GLC_OK) *rc = report_diag(&d);
+        bool ok = *rc == EXIT_OK && (int)h->dtype == t->dtype && h->rank == t->rank;
+        for (int j = 0; ok && j < t->rank; j++) ok = t->dims[j] < 0 || h->dims[j] == t->dims[j];
+        if (*rc == EXIT_OK && !ok)
+            *rc = report_file(eq + 1, "does not match input '%s' (dtype/shape)", t->name);
+        return true;
     }
-    if (t->dtype == GLC_DT_F32)
-        for (uint64_t j = 0; j < t->size_bytes / 4; j++) ((float *)buf)[j] = next_uniform(rng);
+    return false;
+}
+
+/* Input t's dims: its file's, its --shape, or the model's static ones. */
+static int input_dims(const bench_args *a, const glc_tensor_info *t, const glc_host_tensor *h,
+                      int64_t *dims) {
+    const glc_import_shape *sh = NULL;
+    for (uint32_t k = 0; k < a->shapes.n_shapes; k++)
+        if (!strcmp(a->shapes.shapes[k].input, t->name)) sh = &a->shapes.shapes[k];
+    if (sh && sh->rank != t->rank)
+        return report_file(a->model, "--shape %s has %d dims; the input has %d", t->name, sh->rank,
+                           t->rank);
+    for (int j = 0; j < t->rank; j++) {
+        dims[j] = h->data ? h->dims[j] : sh && sh->dims[j] >= 0 ? sh->dims[j] : t->dims[j];
+        if (dims[j] < 0)
+            return report_file(a->model, "input '%s' has symbolic dim %d (%s): give its dims with "
+                               "--shape %s=D0xD1x... or an --input file", t->name, j,
+                               t->dim_names && t->dim_names[j] ? t->dim_names[j] : "?", t->name);
+        if (t->dims[j] >= 0 && dims[j] != t->dims[j])
+            return report_file(a->model, "--shape %s: axis %d is %lld in the model", t->name, j,
+                               (long long)t->dims[j]);
+    }
     return EXIT_OK;
+}
+
+static uint64_t bytes_of(int32_t dtype, int rank, const int64_t *dims) {
+    uint64_t n = glc_dtype_size((glc_dtype)dtype);
+    for (int j = 0; j < rank; j++) n *= (uint64_t)dims[j];
+    return n;
+}
+
+/* Input i: dims, buffer, contents (its file, else the default pattern). */
+static int make_input(const bench_args *a, const glc_tensor_info *t, bench_bufs *b, uint32_t i,
+                      uint64_t *rng) {
+    glc_host_tensor h = {0};
+    int rc = EXIT_OK;
+    read_input_file(a, t, &h, &rc);
+    if (rc == EXIT_OK) rc = input_dims(a, t, &h, b->in_dims[i]);
+    uint64_t n = bytes_of(t->dtype, t->rank, b->in_dims[i]);
+    if (rc == EXIT_OK && !(b->in[i] = alloc_zeroed(n))) rc = report_file(a->model, "out of memory");
+    if (rc == EXIT_OK && h.data) memcpy(b->in[i], h.data, n);
+    else if (rc == EXIT_OK && t->dtype == GLC_DT_F32)
+        for (uint64_t j = 0; j < n / 4; j++) ((float *)b->in[i])[j] = next_uniform(rng);
+    glc_host_tensor_fini(&h);
+    return rc;
 }
 
 static int check_input_names(const bench_args *a, const glc_model_desc *mi) {
@@ -131,24 +181,42 @@ static int check_input_names(const bench_args *a, const glc_model_desc *mi) {
     return EXIT_OK;
 }
 
-static int alloc_bufs(const bench_args *a, const glc_model_desc *mi, bench_bufs *b) {
+/* The outputs and the workspace, sized by the model's plan for the inputs' dims. */
+static int plan_outputs(const bench_args *a, glc_rt_model *m, bench_bufs *b) {
+    const glc_model_desc *mi = glc_rt_model_desc(m);
+    int64_t **od = calloc(b->n_out + 1, sizeof *od);
+    if (!od) return report_file(a->model, "out of memory");
+    for (uint32_t i = 0; i < b->n_out; i++) od[i] = b->out_dims[i];
+    glc_rt_status s = glc_rt_model_plan(m, b->in_dp, od, &b->ws_size);
+    free(od);
+    if (s != GLC_RT_OK)
+        return report_file(a->model, "the inputs' dims: %s", glc_rt_status_name(s));
+    if (!(b->ws = alloc_zeroed(b->ws_size))) return report_file(a->model, "out of memory");
+    for (uint32_t i = 0; i < b->n_out; i++) {
+        uint64_t n = bytes_of(mi->outputs[i].dtype, mi->outputs[i].rank, b->out_dims[i]);
+        if (!(b->out[i] = alloc_zeroed(n))) return report_file(a->model, "out of memory");
+    }
+    return EXIT_OK;
+}
+
+static int alloc_bufs(const bench_args *a, glc_rt_model *m, bench_bufs *b) {
+    const glc_model_desc *mi = glc_rt_model_desc(m);
     uint64_t rng = 0x9E3779B97F4A7C15ULL;
     b->n_in = mi->n_inputs;
     b->n_out = mi->n_outputs;
     b->in = calloc(b->n_in + 1, sizeof *b->in);
     b->out = calloc(b->n_out + 1, sizeof *b->out);
-    b->ws = alloc_zeroed(mi->workspace_size);
-    if (!b->in || !b->out || !b->ws) return report_file(a->model, "out of memory");
+    b->in_dims = calloc(b->n_in + 1, sizeof *b->in_dims);
+    b->out_dims = calloc(b->n_out + 1, sizeof *b->out_dims);
+    b->in_dp = calloc(b->n_in + 1, sizeof *b->in_dp);
+    if (!b->in || !b->out || !b->in_dims || !b->out_dims || !b->in_dp)
+        return report_file(a->model, "out of memory");
     for (uint32_t i = 0; i < b->n_in; i++) {
-        if (!(b->in[i] = alloc_zeroed(mi->inputs[i].size_bytes)))
-            return report_file(a->model, "out of memory");
-        int rc = fill_input(a, &mi->inputs[i], b->in[i], &rng);
+        b->in_dp[i] = b->in_dims[i];
+        int rc = make_input(a, &mi->inputs[i], b, i, &rng);
         if (rc != EXIT_OK) return rc;
     }
-    for (uint32_t i = 0; i < b->n_out; i++)
-        if (!(b->out[i] = alloc_zeroed(mi->outputs[i].size_bytes)))
-            return report_file(a->model, "out of memory");
-    return EXIT_OK;
+    return plan_outputs(a, m, b);
 }
 
 static void free_bufs(bench_bufs *b) {
@@ -157,6 +225,9 @@ static void free_bufs(bench_bufs *b) {
     free(b->in);
     free(b->out);
     free(b->ws);
+    free(b->in_dims);
+    free(b->out_dims);
+    free(b->in_dp);
 }
 
 static double now_s(void) {
@@ -220,11 +291,11 @@ static int measure(const bench_args *a, glc_rt_model *m, const glc_parallel *par
     bench_bufs b = {0};
     double *t = calloc((size_t)a->iters, sizeof *t);
     int rc = t ? check_input_names(a, mi) : report_file(a->model, "out of memory");
-    if (rc == EXIT_OK) rc = alloc_bufs(a, mi, &b);
+    if (rc == EXIT_OK) rc = alloc_bufs(a, m, &b);
     for (long k = 0; rc == EXIT_OK && k < a->warmup + a->iters; k++) {
         double t0 = now_s();
-        glc_rt_status s = glc_rt_model_run_with(m, (const void *const *)b.in, NULL, b.out, b.ws,
-                                                mi->workspace_size, par);
+        glc_rt_status s = glc_rt_model_run_with(m, (const void *const *)b.in, b.in_dp, b.out,
+                                                b.ws, b.ws_size, par);
         double dt = now_s() - t0;
         if (s != GLC_RT_OK) rc = report_file(a->model, "run failed: %s", glc_rt_status_name(s));
         if (k >= a->warmup) t[k - a->warmup] = dt;
@@ -236,7 +307,8 @@ static int measure(const bench_args *a, glc_rt_model *m, const glc_parallel *par
 }
 
 int cmd_bench(int argc, char **argv) {
-    bench_args a = {.iters = 20, .warmup = 3, .threads = 0};
+    static bench_args a; /* large (the --shape table): not on the stack */
+    a = (bench_args){.iters = 20, .warmup = 3, .threads = 0};
     for (int i = 0; i < argc; i++) {
         int rc = parse_one(argc, argv, &i, &a);
         if (rc != EXIT_OK) return rc;

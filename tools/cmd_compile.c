@@ -1,7 +1,7 @@
 /*
  * cmd_compile.c -- `glc MODEL.onnx -o OUT [-O0..-O3] [--emit=so|obj|asm|llvm]
  * [--cpu=NAME] [--features=LIST] [--target=TRIPLE] [--name=PREFIX] [--stream] [--winograd]
- * [--bf16] [--bf16-weights] [-v]`.
+ * [--bf16] [--bf16-weights] [--shape INPUT=D0xD1x...] [--dim NAME=N] [--max-dim NAME=N] [-v]`.
  *
  * import (frontend) -> pipeline (passes, verified after each; -O0 runs none) ->
  * glc_codegen_emit, which writes OUT whole or not at all. --bind NAME=FILE.npy
@@ -31,6 +31,7 @@ typedef struct compile_args {
     const char *bind[MAX_BIND]; /* --bind NAME=FILE.npy, as given */
     int n_bind;
     glc_import_limits limits; /* --limit NAME=N */
+    dim_flags dims;           /* --shape, --dim, --max-dim */
 } compile_args;
 
 static const char *const emit_names[] = {
@@ -122,6 +123,7 @@ static int parse_one(int argc, char **argv, int *i, compile_args *a) {
         return EXIT_OK;
     }
     if (!strncmp(s, "-O", 2)) return parse_opt_level(s, &a->cg.opt_level);
+    if ((m = dim_flags_parse(argc, argv, i, &a->dims)) != 0) return m < 0 ? EXIT_USAGE : EXIT_OK;
     if ((m = flag_value(argc, argv, i, "-o", &a->out)) != 0) return m < 0 ? EXIT_USAGE : EXIT_OK;
     if ((m = flag_value(argc, argv, i, "--bind", &v)) != 0)
         return m < 0 ? EXIT_USAGE : add_bind(a, v);
@@ -189,6 +191,7 @@ static int compile(const compile_args *a) {
     glc_graph *g = NULL;
     bindings bs = {0};
     glc_status ls = bindings_read(a, &bs, &d);
+    dim_flags_apply(&a->dims, &bs.opt);
     if (ls == GLC_OK) ls = load_model_opts(a->model, &bs.opt, &po, a->verbose, &g, &d);
     bindings_fini(&bs);
     if (ls != GLC_OK) return report_diag(&d);

@@ -1,6 +1,8 @@
 /*
  * cmd_inspect.c -- `glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]
- * [--stream]`.
+ * [--stream] [--shape INPUT=D0xD1x...] [--dim NAME=N] [--max-dim NAME=N]`.
+ * Symbolic dims print as their names (f32[batch,T + 1]); the run-time constraints the
+ * model assumes as `assume` lines.
  *
  * Without a flag: prints the graph as imported (shapes inferred, verified) with
  * glc_graph_print. With one: runs the pass pipeline, verifying after each pass, and
@@ -23,9 +25,10 @@ static int unknown_pass(const char *name) {
 }
 
 static int parse_one(int argc, char **argv, int *i, const char **model,
-                     glc_pipeline_options *po) {
+                     glc_pipeline_options *po, dim_flags *df) {
     const char *s = argv[*i];
     int m;
+    if ((m = dim_flags_parse(argc, argv, i, df)) != 0) return m < 0 ? EXIT_USAGE : EXIT_OK;
     if (!strcmp(s, "--print-after-all")) {
         po->print_after_all = true;
         return EXIT_OK;
@@ -47,8 +50,9 @@ static int parse_one(int argc, char **argv, int *i, const char **model,
 int cmd_inspect(int argc, char **argv) {
     const char *model = NULL;
     glc_pipeline_options po = {.verify_each = true, .dump = stdout};
+    static dim_flags df; /* large: not on the stack */
     for (int i = 0; i < argc; i++) {
-        int rc = parse_one(argc, argv, &i, &model, &po);
+        int rc = parse_one(argc, argv, &i, &model, &po, &df);
         if (rc != EXIT_OK) return rc;
     }
     if (!model) return usage_error("'glc inspect' needs an .onnx model");
@@ -58,7 +62,9 @@ int cmd_inspect(int argc, char **argv) {
     po.disable_all = !passes;
     glc_diag d = {0};
     glc_graph *g = NULL;
-    if (load_model(model, &po, false, &g, &d) != GLC_OK) return report_diag(&d);
+    glc_import_options io = {0};
+    dim_flags_apply(&df, &io);
+    if (load_model_opts(model, &io, &po, false, &g, &d) != GLC_OK) return report_diag(&d);
     if (!passes) glc_graph_print(g, stdout);
     glc_graph_destroy(g);
     return EXIT_OK;

@@ -125,3 +125,80 @@ glc_status load_model_opts(const char *path, const glc_import_options *io,
     *out = g;
     return GLC_OK;
 }
+
+/* ---- --shape, --dim, --max-dim ---------------------------------------------------------- */
+
+/* "NAME=VALUE": NAME (in place, NUL-terminated) and VALUE; NULL if not of that form. */
+static char *split_eq(char *spec) {
+    char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1]) return NULL;
+    *eq = 0;
+    return eq + 1;
+}
+
+static bool parse_count(const char *s, int64_t lo, int64_t *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > GLC_DIM_SYM_MAX) return false;
+    *out = v;
+    return true;
+}
+
+/* D0xD1x...: each a count >= 0 or '?' (-1: keep the model's dim). */
+static int parse_shape(char *spec, glc_import_shape *sh) {
+    const char *name = spec;
+    char *v = split_eq(spec);
+    if (!v) return usage_error("--shape needs INPUT=D0xD1x..., got '%s'", spec);
+    sh->input = name;
+    sh->rank = 0;
+    for (char *tok = strtok(v, "x"); tok; tok = strtok(NULL, "x")) {
+        if (sh->rank == GLC_MAX_RANK) return usage_error("--shape %s: more than %d dims", name, GLC_MAX_RANK);
+        if (!strcmp(tok, "?")) sh->dims[sh->rank++] = -1;
+        else if (!parse_count(tok, 0, &sh->dims[sh->rank++]))
+            return usage_error("--shape %s: '%s' is not a dim (a count, or '?')", name, tok);
+    }
+    return EXIT_OK;
+}
+
+static int parse_named(char *spec, const char *flag, glc_import_dim *d) {
+    char *v = split_eq(spec);
+    if (!v || !parse_count(v, 1, &d->value))
+        return usage_error("%s needs NAME=N with N from 1 to %lld, got '%s%s%s'", flag,
+                           (long long)GLC_DIM_SYM_MAX, spec, v ? "=" : "", v ? v : "");
+    d->param = spec;
+    return EXIT_OK;
+}
+
+int dim_flags_parse(int argc, char **argv, int *i, dim_flags *f) {
+    const char *v = NULL;
+    int m, rc;
+    if ((m = flag_value(argc, argv, i, "--shape", &v)) != 0) {
+        if (m < 0) return -1;
+        if (f->n_shapes == MAX_DIM_FLAGS) return usage_error("too many --shape flags"), -1;
+        rc = parse_shape((char *)v, &f->shapes[f->n_shapes++]);
+        return rc == EXIT_OK ? 1 : -1;
+    }
+    if ((m = flag_value(argc, argv, i, "--dim", &v)) != 0) {
+        if (m < 0) return -1;
+        if (f->n_dims == MAX_DIM_FLAGS) return usage_error("too many --dim flags"), -1;
+        rc = parse_named((char *)v, "--dim", &f->dims[f->n_dims++]);
+        return rc == EXIT_OK ? 1 : -1;
+    }
+    if ((m = flag_value(argc, argv, i, "--max-dim", &v)) != 0) {
+        if (m < 0) return -1;
+        if (f->n_max_dims == MAX_DIM_FLAGS) return usage_error("too many --max-dim flags"), -1;
+        rc = parse_named((char *)v, "--max-dim", &f->max_dims[f->n_max_dims++]);
+        return rc == EXIT_OK ? 1 : -1;
+    }
+    return 0;
+}
+
+void dim_flags_apply(const dim_flags *f, glc_import_options *o) {
+    o->shapes = f->shapes;
+    o->n_shapes = f->n_shapes;
+    o->dims = f->dims;
+    o->n_dims = f->n_dims;
+    o->max_dims = f->max_dims;
+    o->n_max_dims = f->n_max_dims;
+}

@@ -48,6 +48,20 @@ int parse_limit(const char *spec, glc_import_limits *l);
 /* The --limit lines of the help: every limit with its default and meaning. */
 void print_limits_help(void);
 
+/* --shape INPUT=D0xD1x... (a dim '?' keeps the model's), --dim PARAM=N, --max-dim
+ * PARAM=N, repeatable: collected into import options (frontend.h). dim_flags_parse
+ * returns 1 when argv[*i] was one of them (consumed), 0 for another argument, -1 after
+ * printing a usage error line. */
+#define MAX_DIM_FLAGS 64
+typedef struct dim_flags {
+    glc_import_shape shapes[MAX_DIM_FLAGS];
+    glc_import_dim dims[MAX_DIM_FLAGS], max_dims[MAX_DIM_FLAGS];
+    uint32_t n_shapes, n_dims, n_max_dims;
+} dim_flags;
+int dim_flags_parse(int argc, char **argv, int *i, dim_flags *f);
+/* Points o's shapes/dims/max_dims at f's. */
+void dim_flags_apply(const dim_flags *f, glc_import_options *o);
+
 /* Monotonic milliseconds, for -v timings. */
 double now_ms(void);
 

@@ -31,12 +31,14 @@ static const char help_text[] =
     "  glc MODEL.onnx [-o OUT] [-O0|-O1|-O2|-O3] [--emit=so|obj|static|header|asm|llvm]\n"
     "      [--cpu=NAME] [--features=LIST] [--target=TRIPLE] [--name=PREFIX] [--stream]\n"
     "      [--winograd] [--bf16] [--bf16-weights] [-v]\n"
-    "      [--bind NAME=FILE.npy ...] [--limit NAME=N ...]\n"
+    "      [--bind NAME=FILE.npy ...] [--limit NAME=N ...] [--shape INPUT=D0xD1x... ...]\n"
+    "      [--dim NAME=N ...] [--max-dim NAME=N ...]\n"
     "  glc run MODEL.so|MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "      [--interp] [--name=PREFIX]\n"
     "  glc inspect MODEL.onnx [--print-after=PASS | --print-after-all] [--stream]\n"
+    "      [--shape INPUT=D0xD1x... ...] [--dim NAME=N ...] [--max-dim NAME=N ...]\n"
     "  glc bench MODEL.so [--iters N] [--warmup N] [--threads T] [--json]\n"
-    "      [--input NAME=FILE.npy ...] [--name=PREFIX]\n"
+    "      [--input NAME=FILE.npy ...] [--shape INPUT=D0xD1x... ...] [--name=PREFIX]\n"
     "  glc --help | help\n"
     "  glc --version\n"
     "\n"
@@ -57,9 +59,9 @@ static const char help_text[] =
     "                    glc sizes its kernels for that: give them here)\n"
     "  --target=TRIPLE   target triple (default: this host's), e.g. aarch64-linux-gnu\n"
     "                    with --emit=obj|static|asm|llvm to cross-compile\n"
-    "  --name=PREFIX     exported symbols are PREFIX_describe, PREFIX_invoke and\n"
-    "                    PREFIX_invoke_with (default glc_model); PREFIX must be a C\n"
-    "                    identifier\n"
+    "  --name=PREFIX     exported symbols are PREFIX_describe, PREFIX_plan,\n"
+    "                    PREFIX_invoke and PREFIX_invoke_with (default glc_model);\n"
+    "                    PREFIX must be a C identifier\n"
     "  --winograd        3x3 and 5x5 convolutions (stride 1, constant weights, at least 8\n"
     "                    input and 16 output channels) as Winograd F(4x4,3x3) and\n"
     "                    F(2x2,5x5): 2.25x and 2.8x fewer multiplications; results differ\n"
@@ -96,11 +98,23 @@ static const char help_text_compile[] =
     "                    refused with a one-line error naming the value and the limit\n"
     "  -v                print phases and timings to stderr\n";
 
+static const char help_text_dims[] =
+    "Symbolic dims: an input dim that the model names (a dim_param, e.g. batch) or leaves\n"
+    "unknown ('?', -1; named <input>.<axis>) stays symbolic: the compiled model takes\n"
+    "inputs of any size there and checks them at each call (glc_runtime.h: plan/invoke).\n"
+    "  --shape INPUT=D0xD1x...  fix input INPUT's dims (repeatable); '?' keeps one\n"
+    "                    symbolic, e.g. --shape x=1x?x64\n"
+    "  --dim NAME=N      fix every dim named NAME to N (repeatable)\n"
+    "  --max-dim NAME=N  bound symbol NAME by N (repeatable): calls with a larger value\n"
+    "                    are refused, and with every symbol bounded describe() gives the\n"
+    "                    worst-case workspace and tensor sizes\n";
+
 static const char help_text_commands[] =
     "\n"
     "run: run a model on .npy inputs and write each output to DIR/<output name>.npy\n"
     "(characters outside [A-Za-z0-9._-] in the name become '_'; files are written\n"
-    "atomically). Each input's dtype and shape must match the model's.\n"
+    "atomically). Each input's dtype and shape must match the model's (any size for a\n"
+    "symbolic dim, that the model then checks).\n"
     "  MODEL.so          a model compiled by glc, loaded with dlopen\n"
     "  MODEL.onnx        compiled first to a temporary .so (in $TMPDIR or /tmp,\n"
     "                    removed afterwards), then run\n"
@@ -111,7 +125,9 @@ static const char help_text_commands[] =
     "                    same pass pipeline instead of compiling\n"
     "  --name=PREFIX     the symbol prefix the model was compiled with\n"
     "\n"
-    "inspect: print the graph as imported (after shape inference and verification).\n"
+    "inspect: print the graph as imported (after shape inference and verification);\n"
+    "symbolic dims print as names and expressions, the constraints the model checks at\n"
+    "run time as 'assume' lines. --shape, --dim and --max-dim as for compile.\n"
     "  --print-after=PASS  run the pass pipeline and print the graph after PASS\n"
     "  --print-after-all   run the pass pipeline and print the graph after every pass\n"
     "  --stream            first rewrite the graph for streaming, as compile --stream\n"
@@ -120,8 +136,9 @@ static const char help_text_commands[] =
     "after N untimed warm-up runs (default 3); prints the median, minimum and maximum\n"
     "latency and the process's peak resident memory (one JSON object with --json).\n"
     "Inputs not given with --input are floats uniform in [-1, 1) from a fixed seed,\n"
-    "and zeros for integer and bool inputs. --threads T runs on T threads (default:\n"
-    "GLC_NUM_THREADS, else every CPU).\n"
+    "and zeros for integer and bool inputs, of the model's shape (--shape INPUT=D0xD1x...\n"
+    "gives the dims of an input with symbolic ones). --threads T runs on T threads\n"
+    "(default: GLC_NUM_THREADS, else every CPU).\n"
     "\n"
     "Threads: a compiled model splits its large products and cell loops over a thread\n"
     "pool linked into it: GLC_NUM_THREADS threads (the caller included), default every\n"
@@ -135,6 +152,7 @@ static const char help_text_commands[] =
 static int print_help(void) {
     fputs(help_text, stdout);
     fputs(help_text_compile, stdout);
+    fputs(help_text_dims, stdout);
     fputs(help_text_commands, stdout);
     fputs("\nlimits (--limit NAME=N), with their defaults:\n", stdout);
     print_limits_help();
