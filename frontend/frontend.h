@@ -74,7 +74,8 @@ glc_import_limits glc_import_limits_default(void);
 glc_status glc_import_limit_set(glc_import_limits *l, const char *name, uint64_t v, glc_diag *d);
 
 /* Dimension bindings. `glc --shape INPUT=D0xD1x...` gives input INPUT's dims (a dim
- * of -1, written `?`, stays as the model declares it); `--dim PARAM=N` gives every dim
+ * of -1, written `?`, stays as the model declares it; a name makes it that symbol, even
+ * where the model has a static size: `--shape x=T,batch,64`); `--dim PARAM=N` gives every dim
  * named PARAM the value N; `--max-dim PARAM=N` bounds symbol PARAM by N (describe()'s
  * worst-case workspace and the run-time check of the inputs). A name that matches no
  * input or dim_param, a rank or a static dim that disagrees with the model, is GLC_E_ARG. */
@@ -82,6 +83,7 @@ typedef struct glc_import_shape {
     const char *input;
     int rank;
     int64_t dims[GLC_MAX_RANK];
+    const char *names[GLC_MAX_RANK]; /* non-NULL: the dim is this symbol (dims[] ignored) */
 } glc_import_shape;
 typedef struct glc_import_dim {
     const char *param;

@@ -175,6 +175,10 @@ static glc_status input_shape(fe_import *im, const char *name, const Onnx__Tenso
         return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s has %d dims; the model's input "
                             "has rank %d", name, b->rank, *rank);
     for (int i = 0; i < *rank; i++) {
+        if (b->names[i]) {
+            dims[i] = param_dim(im, b->names[i]);
+            continue;
+        }
         if (b->dims[i] < 0) continue;
         if (glc_dim_is_const(dims[i]) && dims[i] != b->dims[i])
             return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s: axis %d is %lld in the "

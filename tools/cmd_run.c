@@ -34,6 +34,7 @@ typedef struct run_args {
     bool interp;
     input_arg *inputs; /* n_inputs entries, argv strings split in place */
     int n_inputs;
+    dim_flags dims; /* --shape, --dim, --max-dim: for an .onnx model */
 } run_args;
 
 typedef struct port {
@@ -78,6 +79,7 @@ static int parse_one(int argc, char **argv, int *i, run_args *a) {
         return m < 0 ? EXIT_USAGE : EXIT_OK;
     if ((m = flag_value(argc, argv, i, "--name", &a->prefix)) != 0)
         return m < 0 ? EXIT_USAGE : EXIT_OK;
+    if ((m = dim_flags_parse(argc, argv, i, &a->dims)) != 0) return m < 0 ? EXIT_USAGE : EXIT_OK;
     if (s[0] == '-' && s[1] != '\0') return usage_error("unknown flag '%s' for 'glc run'", s);
     if (a->model) return usage_error("more than one model given ('%s' and '%s')", a->model, s);
     a->model = s;
@@ -131,11 +133,11 @@ static int open_so(run_model *m, const char *path, const char *prefix) {
 }
 
 /* Compiles the .onnx to a .so in a new temporary directory, then opens that. */
-static int compile_tmp(run_model *m, const char *prefix) {
+static int compile_tmp(run_model *m, const char *prefix, const glc_import_options *io) {
     glc_pipeline_options po = {.verify_each = true};
     glc_diag d = {0};
     glc_graph *g = NULL;
-    if (load_model(m->path, &po, false, &g, &d) != GLC_OK) return report_diag(&d);
+    if (load_model_opts(m->path, io, &po, false, &g, &d) != GLC_OK) return report_diag(&d);
     const char *tmp = getenv("TMPDIR");
     snprintf(m->tmpdir, sizeof m->tmpdir, "%s/glc-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(m->tmpdir)) {
@@ -160,11 +162,18 @@ static int open_model(run_model *m, const run_args *a) {
     m->path = a->model;
     struct stat st;
     if (stat(a->model, &st) != 0) return report_file(a->model, "cannot open: %s", strerror(errno));
-    if (!has_suffix(a->model, ".onnx")) return open_so(m, a->model, a->prefix);
-    if (!a->interp) return compile_tmp(m, a->prefix);
+    if (!has_suffix(a->model, ".onnx")) {
+        if (a->dims.n_shapes || a->dims.n_dims || a->dims.n_max_dims)
+            return usage_error("--shape, --dim and --max-dim apply to an .onnx model, not '%s'",
+                               a->model);
+        return open_so(m, a->model, a->prefix);
+    }
+    glc_import_options io = {0};
+    dim_flags_apply(&a->dims, &io);
+    if (!a->interp) return compile_tmp(m, a->prefix, &io);
     glc_pipeline_options po = {.verify_each = true};
     glc_diag d = {0};
-    if (load_model(a->model, &po, false, &m->g, &d) != GLC_OK) return report_diag(&d);
+    if (load_model_opts(a->model, &io, &po, false, &m->g, &d) != GLC_OK) return report_diag(&d);
     m->n_in = m->g->n_inputs;
     m->n_out = m->g->n_outputs;
     return EXIT_OK;
@@ -365,7 +374,8 @@ out:
 }
 
 int cmd_run(int argc, char **argv) {
-    run_args a = {.out_dir = "."};
+    static run_args a; /* large (the dim flags): not on the stack */
+    a = (run_args){.out_dir = "."};
     a.inputs = calloc((size_t)argc + 1, sizeof *a.inputs);
     if (!a.inputs) return report_file("glc", "out of memory");
     int rc = parse_args(argc, argv, &a);

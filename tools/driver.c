@@ -145,18 +145,34 @@ static bool parse_count(const char *s, int64_t lo, int64_t *out) {
     return true;
 }
 
-/* D0xD1x...: each a count >= 0 or '?' (-1: keep the model's dim). */
+static bool is_name(const char *s) {
+    if (!*s || (*s >= '0' && *s <= '9')) return false;
+    for (; *s; s++)
+        if (!(*s == '_' || *s == '.' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+/* D0xD1x... or D0,D1,... (commas when a name has an 'x'): each a count >= 0, '?' (-1:
+ * keep the model's dim) or a symbol's name. */
 static int parse_shape(char *spec, glc_import_shape *sh) {
     const char *name = spec;
     char *v = split_eq(spec);
     if (!v) return usage_error("--shape needs INPUT=D0xD1x..., got '%s'", spec);
     sh->input = name;
     sh->rank = 0;
-    for (char *tok = strtok(v, "x"); tok; tok = strtok(NULL, "x")) {
-        if (sh->rank == GLC_MAX_RANK) return usage_error("--shape %s: more than %d dims", name, GLC_MAX_RANK);
-        if (!strcmp(tok, "?")) sh->dims[sh->rank++] = -1;
-        else if (!parse_count(tok, 0, &sh->dims[sh->rank++]))
-            return usage_error("--shape %s: '%s' is not a dim (a count, or '?')", name, tok);
+    const char *sep = strchr(v, ',') ? "," : "x";
+    char *save = NULL;
+    for (char *tok = strtok_r(v, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
+        if (sh->rank == GLC_MAX_RANK)
+            return usage_error("--shape %s: more than %d dims", name, GLC_MAX_RANK);
+        int k = sh->rank++;
+        sh->names[k] = NULL;
+        if (!strcmp(tok, "?")) sh->dims[k] = -1;
+        else if (is_name(tok)) sh->names[k] = tok;
+        else if (!parse_count(tok, 0, &sh->dims[k]))
+            return usage_error("--shape %s: '%s' is not a dim (a count, '?' or a name)", name, tok);
     }
     return EXIT_OK;
 }

@@ -245,7 +245,7 @@ static void test_import__dim_binding_makes_the_input_static(void **state) {
     assert_shape(value(g, "x"), GLC_DT_F32, 2, (int64_t[]){3, 4});
     assert_shape(value(g, "y"), GLC_DT_F32, 2, (int64_t[]){3, 4});
     glc_graph_destroy(g);
-    glc_import_shape sh = {"x", 2, {5, -1}};
+    glc_import_shape sh = {"x", 2, {5, -1}, {NULL}};
     o = (glc_import_options){.shapes = &sh, .n_shapes = 1};
     assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_OK);
     assert_shape(value(g, "y"), GLC_DT_F32, 2, (int64_t[]){5, 4});
@@ -256,11 +256,11 @@ static void test_import__dim_bindings_that_do_not_fit_are_argument_errors(void *
     (void)state;
     glc_graph *g = NULL;
     glc_diag d = {0};
-    glc_import_shape sh = {"x", 2, {5, 6}};
+    glc_import_shape sh = {"x", 2, {5, 6}, {NULL}};
     glc_import_options o = {.shapes = &sh, .n_shapes = 1};
     assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_E_ARG);
     assert_contains(d.msg, "--shape x: axis 1 is 4 in the model, not 6");
-    sh = (glc_import_shape){"x", 3, {1, 2, 3}};
+    sh = (glc_import_shape){"x", 3, {1, 2, 3}, {NULL}};
     assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_E_ARG);
     assert_contains(d.msg, "--shape x has 3 dims; the model's input has rank 2");
     sh.input = "nope";
