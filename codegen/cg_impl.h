@@ -256,6 +256,7 @@ void cg_gemm_emit_rt(cg_ctx *c, const cg_gemm_rt *g);
 struct glc_gemm_test;
 glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);
 
+glc_status lower_constantofshape(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_fill.c */
 /* one dispatcher per op family (see ops.def) */
 glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */
 glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */

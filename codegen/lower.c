@@ -15,7 +15,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_DIV] = true,      [GLC_OP_RELU] = true,    [GLC_OP_SIGMOID] = true,
     [GLC_OP_TANH] = true,     [GLC_OP_SOFTMAX] = true, [GLC_OP_GEMM] = true,
     [GLC_OP_MATMUL] = true,   [GLC_OP_LSTM] = true,    [GLC_OP_GRU] = true,
-    [GLC_OP_RNN] = true,
+    [GLC_OP_RNN] = true,      [GLC_OP_CONSTANTOFSHAPE] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
@@ -73,6 +73,8 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     case GLC_OP_PAD:
     case GLC_OP_REDUCEMEAN:
         return lower_tensor(c, n, fn);
+    case GLC_OP_CONSTANTOFSHAPE:
+        return lower_constantofshape(c, n, fn);
     case GLC_OP_CONV:
     case GLC_OP_BATCHNORM:
     case GLC_OP_LEAKYRELU:

@@ -54,6 +54,7 @@ glc_status glc_interp_node(const glc_graph *g, const glc_node *n, const void *co
     case GLC_OP_PAD:
     case GLC_OP_REDUCEMEAN:
         return interp_tensor(g, n, in, out, d);
+    case GLC_OP_CONSTANTOFSHAPE: return interp_constantofshape(g, n, out[0], d);
     case GLC_OP_CONV:
     case GLC_OP_BATCHNORM:
     case GLC_OP_LEAKYRELU:

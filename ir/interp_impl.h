@@ -33,6 +33,8 @@ glc_status interp_transpose(const glc_graph *g, const glc_node *n, const void *i
                             glc_diag *d);
 glc_status interp_concat(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
                          glc_diag *d);
+/* fill.c */
+glc_status interp_constantofshape(const glc_graph *g, const glc_node *n, void *out, glc_diag *d);
 /* one dispatcher per op family (see ops.def) */
 glc_status interp_tensor(const glc_graph *g, const glc_node *n, const void *const *in,
                        void *const *out, glc_diag *d); /* interp_tensor.c */

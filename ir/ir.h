@@ -325,6 +325,9 @@ bool glc_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int
 glc_status glc_graph_bind_inputs(glc_graph *g, const int *rank, const int64_t *const *dims,
                                  glc_diag *d);
 
+/* fill.c: ConstantOfShape's fill value, its dtype and bytes (f32 0 by default). */
+glc_status glc_fill_value(const struct glc_node *n, glc_dtype *dt, uint8_t *bytes, glc_diag *d);
+
 /* verify.c: ids in range, topological order, arity within the op table, every used
  * value defined once, shapes known and non-negative, constants have data. */
 glc_status glc_graph_verify(const glc_graph *g, glc_diag *d);

@@ -35,6 +35,8 @@ bool glc_op_input_is_static(glc_op op, int i) {
     case GLC_OP_UNSQUEEZE:
     case GLC_OP_REDUCEMEAN:
         return i == 1;
+    case GLC_OP_CONSTANTOFSHAPE:
+        return i == 0;
     case GLC_OP_SLICE:
         return i >= 1 && i <= 4; /* starts, ends, axes, steps */
     case GLC_OP_PAD:
