@@ -144,6 +144,7 @@ typedef struct glc_op_info {
     const char *name;   /* ONNX op_type, "Add"; NULL for internal ops */
     uint8_t in_min, in_max, out_min, out_max; /* in_max 255 = variadic */
     uint32_t flags;
+    uint32_t static_in; /* bit i: input slot i must be a compile-time constant */
     glc_infer_fn infer;
 } glc_op_info;
 
@@ -154,9 +155,9 @@ glc_op glc_op_lookup(const char *domain, const char *name); /* GLC_OP_NONE if un
 const char *glc_op_name(glc_op op);                         /* ONNX name or id */
 
 /* static_operands.c: input slots that must be compile-time constants because they decide
- * output shapes (Reshape shape, Slice starts/ends/axes/steps, Split split, Squeeze and
- * Unsqueeze axes, Pad pads/constant_value/axes, ReduceMean axes, Dropout ratio and
- * training_mode). */
+ * output shapes (the static_inputs column of ops.def: Reshape shape, Slice
+ * starts/ends/axes/steps, Split split, Squeeze and Unsqueeze axes, Pad
+ * pads/constant_value/axes, ReduceMean axes, Dropout ratio and training_mode). */
 bool glc_op_input_is_static(glc_op op, int i);
 
 /* ---- attributes: kinds are ONNX AttributeProto.AttributeType's ------------------- */

@@ -5,11 +5,14 @@
 #include <string.h>
 
 const glc_op_info glc_op_table[GLC_OP_COUNT] = {
-    [GLC_OP_NONE] = {"NONE", "", NULL, 0, 0, 0, 0, 0, NULL},
-#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, inf)                                            \
-    [GLC_OP_##id] = {#id, dom, name, ilo, ihi, olo, ohi, fl, inf},
+    [GLC_OP_NONE] = {"NONE", "", NULL, 0, 0, 0, 0, 0, 0, NULL},
+/* input slots lo..hi as a bitmask */
+#define SLOTS(lo, hi) ((uint32_t)((2u << (hi)) - (1u << (lo))))
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, inf)                                         \
+    [GLC_OP_##id] = {#id, dom, name, ilo, ihi, olo, ohi, fl, st, inf},
 #include "ops.def"
 #undef OP
+#undef SLOTS
 };
 
 /* "" and "ai.onnx" both name the default domain. */

@@ -580,6 +580,27 @@ static void test_tensor__static_values_follow_producers_but_not_through_shape(vo
     assert_false(glc_op_input_is_static(GLC_OP_GATHER, 1));
 }
 
+/* The static slots come from ops.def's static_inputs column: exactly these, for every op. */
+static void test_tensor__static_input_slots_are_the_op_tables(void **state) {
+    (void)state;
+    static const struct {
+        glc_op op;
+        uint32_t slots;
+    } want[] = {{GLC_OP_RESHAPE, 0x2},   {GLC_OP_SPLIT, 0x2},      {GLC_OP_SQUEEZE, 0x2},
+                {GLC_OP_UNSQUEEZE, 0x2}, {GLC_OP_REDUCEMEAN, 0x2}, {GLC_OP_SLICE, 0x1e},
+                {GLC_OP_PAD, 0xe},       {GLC_OP_DROPOUT, 0x6}};
+    for (int op = GLC_OP_NONE + 1; op < GLC_OP_COUNT; op++) {
+        uint32_t slots = 0;
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            if (want[k].op == (glc_op)op) slots = want[k].slots;
+        for (int i = 0; i < 10; i++)
+            if (glc_op_input_is_static((glc_op)op, i) != ((slots >> i) & 1))
+                fail_msg("%s input %d", glc_op_name((glc_op)op), i);
+    }
+    assert_false(glc_op_input_is_static(GLC_OP_NONE, 1));
+    assert_false(glc_op_input_is_static(GLC_OP_SLICE, -1));
+}
+
 static void test_tensor__constant_nodes_nothing_static_needs_are_left_alone(void **state) {
     (void)state;
     int64_t d[1] = {2};
@@ -596,6 +617,7 @@ static void test_tensor__constant_nodes_nothing_static_needs_are_left_alone(void
 int main(void) {
     const struct CMUnitTest tests[] = {
         T(test_tensor__slice_clamps_out_of_range_starts_and_ends),
+        T(test_tensor__static_input_slots_are_the_op_tables),
         T(test_tensor__slice_negative_step_walks_backwards),
         T(test_tensor__slice_opset1_reads_attributes),
         T(test_tensor__slice_needs_constant_starts),
