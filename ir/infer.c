@@ -4,7 +4,9 @@
  * glc_infer_shapes() walks the live nodes in their (topological) order. For each node it
  * first checks the arity against glc_op_table and that every present input already has a
  * known dtype, then calls the op's infer function (named in ops.def), which validates the
- * inputs and attributes and writes dtype, rank and dims of the node's outputs. Because the
+ * inputs and attributes and writes dtype, rank and dims of the node's outputs, then checks
+ * the input dtypes against the op's type constraints (op_types.c; after the infer
+ * function, so that its messages, which name the inputs, come first). Because the
  * walk is in order, every input's shape is known by the time its consumer is reached.
  *
  * The rules follow the ONNX operator specs at the graph's opset (g->opset): numpy
@@ -401,6 +403,7 @@ static glc_status infer_nodes(glc_graph *g, const bool *need, glc_diag *d) {
                 return glc_diag_set(d, GLC_E_INVALID_IR, n, "output %d id out of range", k);
         GLC_TRY(check_node_inputs(g, n, d));
         GLC_TRY(glc_op_table[n->op].infer(g, n, d));
+        GLC_TRY(glc_op_check_types(g, n, d));
         GLC_TRY(infer_fold_static(g, i, need, d));
     }
     return GLC_OK;

@@ -135,6 +135,32 @@ enum {
     OPF_INTERNAL = 1u << 5,   /* never imported; made by passes */
 };
 
+/* Dtype masks (bit 1 << dtype) for the op table's type constraints, as in ONNX's specs. */
+#define GLC_DT_BIT(t) (1u << (t))
+enum {
+    GLC_TC_FLOAT = GLC_DT_BIT(GLC_DT_F16) | GLC_DT_BIT(GLC_DT_BF16) | GLC_DT_BIT(GLC_DT_F32) |
+                   GLC_DT_BIT(GLC_DT_F64),
+    GLC_TC_SINT = GLC_DT_BIT(GLC_DT_I8) | GLC_DT_BIT(GLC_DT_I16) | GLC_DT_BIT(GLC_DT_I32) |
+                  GLC_DT_BIT(GLC_DT_I64),
+    GLC_TC_UINT = GLC_DT_BIT(GLC_DT_U8) | GLC_DT_BIT(GLC_DT_U16) | GLC_DT_BIT(GLC_DT_U32) |
+                  GLC_DT_BIT(GLC_DT_U64),
+    GLC_TC_INT = GLC_TC_SINT | GLC_TC_UINT,
+    GLC_TC_NUM = GLC_TC_FLOAT | GLC_TC_INT,
+    GLC_TC_BOOL = GLC_DT_BIT(GLC_DT_BOOL),
+    GLC_TC_ANY = GLC_TC_NUM | GLC_TC_BOOL,
+};
+
+/* An op's type constraints (ONNX's, with type variables T and U). sig has one letter per
+ * input slot, '>', one per output slot: 'T' and 'U' are the type variables (every slot
+ * of one variable has the same dtype), 'b' bool, 'i' i32, 'l' i64, 'k' i32 or i64, 'f'
+ * any float, '.' any dtype, and for an output '@' the dtype attribute 'to' names. A '*'
+ * after the last input (or output) letter repeats it (variadic). t is the dtypes ONNX
+ * allows for T, t_have those of them glc implements (the others are "unsupported"). */
+typedef struct glc_op_types {
+    uint32_t t, t_have, u;
+    const char *sig;
+} glc_op_types;
+
 struct glc_graph;
 typedef glc_status (*glc_infer_fn)(struct glc_graph *g, struct glc_node *n, glc_diag *d);
 
@@ -145,6 +171,7 @@ typedef struct glc_op_info {
     uint8_t in_min, in_max, out_min, out_max; /* in_max 255 = variadic */
     uint32_t flags;
     uint32_t static_in; /* bit i: input slot i must be a compile-time constant */
+    glc_op_types types;
     glc_infer_fn infer;
 } glc_op_info;
 
@@ -153,6 +180,19 @@ extern const glc_op_info glc_op_table[GLC_OP_COUNT];
 /* op.c */
 glc_op glc_op_lookup(const char *domain, const char *name); /* GLC_OP_NONE if unknown */
 const char *glc_op_name(glc_op op);                         /* ONNX name or id */
+
+/* op_types.c: the type constraints of ops.def. glc_op_check_types fails with GLC_E_SHAPE
+ * naming the input when a present input's dtype is not one the op allows or differs from
+ * another input of its type variable, and with GLC_E_UNSUPPORTED when ONNX allows it but
+ * glc does not implement it. glc_op_out_dtype is output k's dtype (after the check;
+ * GLC_DT_UNDEF when the signature leaves it to the infer function, or for a bad '@').
+ * glc_op_sig_check validates a table row (arity, letters, masks); NULL if it is sound. */
+glc_status glc_op_check_types(const struct glc_graph *g, const struct glc_node *n, glc_diag *d);
+glc_dtype glc_op_out_dtype(const struct glc_graph *g, const struct glc_node *n, int k);
+const char *glc_op_sig_check(glc_op op);
+/* The dtype attribute 'to' names (Cast): an INT code, or Cast-1's STRING ("FLOAT");
+ * GLC_DT_UNDEF if absent, unknown or not a dtype glc holds. */
+glc_dtype glc_attr_dtype(const struct glc_node *n, const char *name);
 
 /* static_operands.c: input slots that must be compile-time constants because they decide
  * output shapes (the static_inputs column of ops.def: Reshape shape, Slice
