@@ -137,14 +137,11 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
  * the workspace, valid only during the call (all nodes share it). Each family answers
  * through its lower_<family>_scratch(); see lower.c. */
 uint64_t cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n);
-glc_status lower_copy(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_binary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_unary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_softmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_concat(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+/* The lowerings, one per kernel column of ops.def (lower_<kernel> in lower_<family>.c). */
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf)                              \
+    glc_status lower_##kern(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+#include "ops.def"
+#undef OP
 /* lower_activation.c: a(x) for x an f32 or <N x float>; see ir/activation.h. */
 #include "activation.h"
 LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x);
@@ -225,17 +222,10 @@ glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);
 struct glc_gemm_test;
 glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);
 
-/* one dispatcher per op family (see ops.def) */
-glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */
-glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */
-glc_status lower_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_pool.c */
-glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_rnn.c */
-uint64_t lower_rnn_scratch(const cg_ctx *c, const glc_node *n); /* lower_rnn.c */
-glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_convlstm.c */
-glc_status lower_mdlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_mdlstm.c */
-uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_mdlstm.c */
+/* the families' scratch sizes (see lower.c) */
+uint64_t lower_rnn_scratch(const cg_ctx *c, const glc_node *n);      /* lower_rnn.c */
+uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n);   /* lower_mdlstm.c */
 uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_convlstm.c */
-glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_gridlstm.c */
 uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
 
 /* model.c */

@@ -92,7 +92,7 @@ static void move_nest(cg_ctx *c, const move *m, int d, LLVMValueRef io, LLVMValu
     cg_loop_end(c, &l);
 }
 
-static glc_status lower_split(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_split(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     int64_t sizes[256], xs[GLC_MAX_RANK], dims[GLC_MAX_RANK], off = 0;
     int ax;
@@ -118,7 +118,7 @@ static glc_status lower_split(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-static glc_status lower_slice(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_slice(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     glc_slice_geom s;
     GLC_TRY(glc_slice_geom_get(c->g, n, &s, c->d));
@@ -157,7 +157,7 @@ static LLVMValueRef gather_index(cg_ctx *c, const glc_value *ix, LLVMValueRef id
     return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
 }
 
-static glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0), *ix = glc_node_input(c->g, n, 1);
     int ax = (int)glc_attr_int(n, "axis", 0);
     if (ax < 0) ax += x->rank;
@@ -193,7 +193,7 @@ static glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-static glc_status lower_shape_op(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_shape_of(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     int lo, hi;
     glc_shape_range(n, x->rank, &lo, &hi);
@@ -251,7 +251,7 @@ static LLVMValueRef convert(cg_ctx *c, LLVMValueRef v, glc_dtype from, glc_dtype
     return LLVMBuildIntCast2(b, v, tt, is_signed_int(from), "");
 }
 
-static glc_status lower_cast(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_cast(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
     LLVMTypeRef xt = cast_type(c, x->dtype), yt = cast_type(c, y->dtype);
     *fn = cg_kernel_begin(c, n->name, 2);
@@ -266,7 +266,7 @@ static glc_status lower_cast(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 
 /* ---- Dropout -------------------------------------------------------------------------- */
 
-static glc_status lower_dropout(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_dropout(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
     if (n->out[0]) memcpy_bytes(c, param(*fn, 0), param(*fn, n->n_out), glc_value_nbytes(x));
@@ -333,7 +333,7 @@ static void pad_nest(cg_ctx *c, const pad_cg *s, int d, LLVMValueRef io, LLVMVal
     cg_loop_end(c, &l);
 }
 
-static glc_status lower_pad(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_pad(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
     glc_pad_geom p;
     GLC_TRY(glc_pad_geom_get(c->g, n, &p, c->d));
@@ -379,7 +379,7 @@ static void red_nest(cg_ctx *c, const red_cg *s, int d, LLVMValueRef ix, LLVMVal
     cg_loop_end(c, &l);
 }
 
-static glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
     glc_reduce_geom r;
     GLC_TRY(glc_reduce_geom_get(c->g, n, &r, c->d));
@@ -405,19 +405,4 @@ static glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *f
     cg_loop_end(c, &l);
     cg_kernel_end(c);
     return GLC_OK;
-}
-
-glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    glc_op op = n->op; /* only the tensor family is routed here (lower.c) */
-    if (op == GLC_OP_SPLIT) return lower_split(c, n, fn);
-    if (op == GLC_OP_SLICE) return lower_slice(c, n, fn);
-    if (op == GLC_OP_SQUEEZE || op == GLC_OP_UNSQUEEZE) return lower_copy(c, n, fn);
-    if (op == GLC_OP_GATHER) return lower_gather(c, n, fn);
-    if (op == GLC_OP_SHAPE) return lower_shape_op(c, n, fn);
-    if (op == GLC_OP_CAST) return lower_cast(c, n, fn);
-    if (op == GLC_OP_DROPOUT) return lower_dropout(c, n, fn);
-    if (op == GLC_OP_PAD) return lower_pad(c, n, fn);
-    if (op == GLC_OP_REDUCEMEAN) return lower_reducemean(c, n, fn);
-    return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for %s",
-                        glc_op_name(n->op));
 }

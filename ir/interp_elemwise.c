@@ -40,8 +40,9 @@ static int64_t get_int(glc_dtype dt, const void *p, int64_t i) {
     return dt == GLC_DT_I32 ? ((const int32_t *)p)[i] : ((const int64_t *)p)[i];
 }
 
-glc_status interp_binary(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                         glc_diag *d) {
+glc_status interp_binary(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *outs, glc_diag *d) {
+    void *out = outs[0];
     const glc_value *a = IN_V(g, n, 0), *b = IN_V(g, n, 1), *o = OUT_V(g, n);
     glc_dtype dt = o->dtype;
     if (dt != GLC_DT_F32 && dt != GLC_DT_I32 && dt != GLC_DT_I64)
@@ -66,14 +67,14 @@ glc_status interp_binary(const glc_graph *g, const glc_node *n, const void *cons
     return GLC_OK;
 }
 
-glc_status interp_unary(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                        glc_diag *d) {
+glc_status interp_unary(const glc_graph *g, const glc_node *n, const void *const *in,
+                        void *const *out, glc_diag *d) {
     const glc_value *o = OUT_V(g, n);
     if (o->dtype != GLC_DT_F32)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: %s on %s",
                             glc_op_name(n->op), glc_dtype_name(o->dtype));
-    const float *x = in;
-    float *y = out;
+    const float *x = in[0];
+    float *y = out[0];
     int64_t total = glc_value_numel(o);
     for (int64_t i = 0; i < total; i++) {
         if (n->op == GLC_OP_RELU) y[i] = x[i] < 0.0f ? 0.0f : x[i]; /* NaN passes, as numpy */
@@ -94,8 +95,8 @@ static void softmax_row(const float *x, float *y, int64_t len, int64_t inner) {
     for (int64_t k = 0; k < len; k++) y[k * inner] /= sum;
 }
 
-glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                          glc_diag *d) {
+glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     if (x->dtype != GLC_DT_F32)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: Softmax on %s",
@@ -112,7 +113,7 @@ glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *in,
     }
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < inner; j++)
-            softmax_row((const float *)in + o * len * inner + j, (float *)out + o * len * inner + j,
-                        len, inner);
+            softmax_row((const float *)in[0] + o * len * inner + j,
+                        (float *)out[0] + o * len * inner + j, len, inner);
     return GLC_OK;
 }

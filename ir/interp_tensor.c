@@ -44,8 +44,8 @@ static int64_t prod(const int64_t *dims, int lo, int hi) {
     return p;
 }
 
-static glc_status split(const glc_graph *g, const glc_node *n, const void *in, void *const *out,
-                        glc_diag *d) {
+glc_status interp_split(const glc_graph *g, const glc_node *n, const void *const *in,
+                        void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     int64_t sizes[256];
     int ax;
@@ -55,14 +55,14 @@ static glc_status split(const glc_graph *g, const glc_node *n, const void *in, v
     for (int64_t r = 0, off = 0; r < outer; r++)
         for (int k = 0; k < n->n_out; k++) {
             size_t nb = (size_t)(sizes[k] * inner) * es;
-            if (out[k] && nb) memcpy((char *)out[k] + (size_t)r * nb, (const char *)in + off, nb);
+            if (out[k] && nb) memcpy((char *)out[k] + (size_t)r * nb, (const char *)in[0] + off, nb);
             off += (int64_t)nb;
         }
     return GLC_OK;
 }
 
-static glc_status slice(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                        glc_diag *d) {
+glc_status interp_slice(const glc_graph *g, const glc_node *n, const void *const *in,
+                        void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     glc_slice_geom s;
     GLC_TRY(glc_slice_geom_get(g, n, &s, d));
@@ -74,13 +74,13 @@ static glc_status slice(const glc_graph *g, const glc_node *n, const void *in, v
         int64_t off = 0;
         for (int a = 0; a < s.rank; a++)
             off += (s.start[a] + idx[a] * s.step[a]) * xs[a];
-        memcpy((char *)out + (size_t)i * es, (const char *)in + (size_t)off * es, es);
+        memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)off * es, es);
     }
     return GLC_OK;
 }
 
-static glc_status gather(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                         glc_diag *d) {
+glc_status interp_gather(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0), *ix = IN_V(g, n, 1);
     int ax = (int)glc_attr_int(n, "axis", 0);
     if (ax < 0) ax += x->rank;
@@ -95,18 +95,21 @@ static glc_status gather(const glc_graph *g, const glc_node *n, const void *cons
                                 (long long)v, (long long)dim, (long long)dim);
         if (v < 0) v += dim;
         for (int64_t o = 0; o < outer; o++)
-            memcpy((char *)out + (size_t)(o * nidx + j) * blk,
+            memcpy((char *)out[0] + (size_t)(o * nidx + j) * blk,
                    (const char *)in[0] + (size_t)(o * dim + v) * blk, blk);
     }
     return GLC_OK;
 }
 
-static glc_status shape(const glc_graph *g, const glc_node *n, void *out) {
+glc_status interp_shape_of(const glc_graph *g, const glc_node *n, const void *const *in,
+                           void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
+    (void)in;
+    (void)d;
     int lo, hi;
     glc_shape_range(n, x->rank, &lo, &hi);
     for (int a = lo; a < hi; a++)
-        ((int64_t *)out)[a - lo] = x->dims[a];
+        ((int64_t *)out[0])[a - lo] = x->dims[a];
     return GLC_OK;
 }
 
@@ -242,20 +245,24 @@ static void store_num(glc_dtype t, void *p, int64_t k, num v) {
     memcpy((char *)p + (size_t)k * es, &bits, es); /* little-endian: the low bytes */
 }
 
-static glc_status cast(const glc_graph *g, const glc_node *n, const void *in, void *out) {
+glc_status interp_cast(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0), *y = OUT_V(g, n);
     int64_t total = glc_value_numel(x);
+    (void)d;
     for (int64_t i = 0; i < total; i++)
-        store_num(y->dtype, out, i, load_num(x->dtype, in, i));
+        store_num(y->dtype, out[0], i, load_num(x->dtype, in[0], i));
     return GLC_OK;
 }
 
 /* ---- Dropout, Pad, ReduceMean ------------------------------------------------------- */
 
-static glc_status dropout(const glc_graph *g, const glc_node *n, const void *in, void *const *out) {
+glc_status interp_dropout(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     int64_t total = glc_value_numel(x);
-    if (out[0] && total) memcpy(out[0], in, glc_value_nbytes(x));
+    (void)d;
+    if (out[0] && total) memcpy(out[0], in[0], glc_value_nbytes(x));
     if (n->n_out < 2 || !out[1]) return GLC_OK;
     glc_dtype mt = g->values[n->out[1]].dtype;
     num one = {NUM_U, 0, 0, 1};
@@ -264,8 +271,8 @@ static glc_status dropout(const glc_graph *g, const glc_node *n, const void *in,
     return GLC_OK;
 }
 
-static glc_status pad(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                      glc_diag *d) {
+glc_status interp_pad(const glc_graph *g, const glc_node *n, const void *const *in,
+                      void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     glc_pad_geom p;
     GLC_TRY(glc_pad_geom_get(g, n, &p, d));
@@ -281,14 +288,14 @@ static glc_status pad(const glc_graph *g, const glc_node *n, const void *in, voi
             inside = src >= 0;
             off += src * xs[a];
         }
-        const void *from = inside ? (const char *)in + (size_t)off * es : (const void *)p.value;
-        memcpy((char *)out + (size_t)i * es, from, es);
+        const void *from = inside ? (const char *)in[0] + (size_t)off * es : (const void *)p.value;
+        memcpy((char *)out[0] + (size_t)i * es, from, es);
     }
     return GLC_OK;
 }
 
-static glc_status reducemean(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                             glc_diag *d) {
+glc_status interp_reducemean(const glc_graph *g, const glc_node *n, const void *const *in,
+                             void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     glc_reduce_geom r;
     GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
@@ -297,8 +304,8 @@ static glc_status reducemean(const glc_graph *g, const glc_node *n, const void *
     for (int a = 0; a < x->rank; a++)
         kdims[a] = r.reduce[a] ? 1 : x->dims[a];
     strides_of(x->rank, kdims, ks); /* output strides in the keepdims layout */
-    const float *xf = in;
-    float *yf = out;
+    const float *xf = in[0];
+    float *yf = out[0];
     int64_t total = glc_value_numel(x), nout = prod(kdims, 0, x->rank);
     for (int64_t o = 0; o < nout; o++)
         yf[o] = 0;
@@ -312,20 +319,4 @@ static glc_status reducemean(const glc_graph *g, const glc_node *n, const void *
     for (int64_t o = 0; o < nout; o++)
         yf[o] /= (float)r.count;
     return GLC_OK;
-}
-
-glc_status interp_tensor(const glc_graph *g, const glc_node *n, const void *const *in,
-                         void *const *out, glc_diag *d) {
-    glc_op op = n->op; /* only the tensor family is routed here (interp.c) */
-    if (op == GLC_OP_SPLIT) return split(g, n, in[0], out, d);
-    if (op == GLC_OP_SLICE) return slice(g, n, in[0], out[0], d);
-    if (op == GLC_OP_SQUEEZE || op == GLC_OP_UNSQUEEZE) return interp_copy(g, n, in[0], out[0], d);
-    if (op == GLC_OP_GATHER) return gather(g, n, in, out[0], d);
-    if (op == GLC_OP_SHAPE) return shape(g, n, out[0]);
-    if (op == GLC_OP_CAST) return cast(g, n, in[0], out[0]);
-    if (op == GLC_OP_DROPOUT) return dropout(g, n, in[0], out);
-    if (op == GLC_OP_PAD) return pad(g, n, in[0], out[0], d);
-    if (op == GLC_OP_REDUCEMEAN) return reducemean(g, n, in[0], out[0], d);
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: no kernel for %s",
-                        glc_op_name(n->op));
 }

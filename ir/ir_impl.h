@@ -5,7 +5,7 @@
 #include "ir.h"
 
 /* infer.c: one infer function per shape rule, named in ops.def. */
-#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, inf)                                    \
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf)                              \
     glc_status inf(glc_graph *g, glc_node *n, glc_diag *d);
 #include "ops.def"
 #undef OP

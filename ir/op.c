@@ -25,7 +25,7 @@
 
 const glc_op_info glc_op_table[GLC_OP_COUNT] = {
     [GLC_OP_NONE] = {"NONE", "", NULL, 0, 0, 0, 0, 0, 0, {0, 0, 0, ">"}, NULL},
-#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, inf)                                     \
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf)                               \
     [GLC_OP_##id] = {#id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, inf},
 #include "ops.def"
 #undef OP
