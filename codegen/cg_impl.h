@@ -124,6 +124,21 @@ void cg_if_begin(cg_ctx *c, cg_if *f, LLVMValueRef cond);
 void cg_if_else(cg_ctx *c, cg_if *f);
 void cg_if_end(cg_ctx *c, cg_if *f);
 
+/* bcast.c: the loop nest of an elementwise kernel over output o, its operands v[0..n)
+ * (NULL: absent) broadcast to o numpy-style; see bcast.c. cg_bcast_emit calls body at the
+ * innermost point with idx[0] the output's element index and idx[1 + k] operand k's
+ * (NULL if absent), in the output's row-major order. */
+#define CG_BCAST_MAX 64
+typedef struct cg_bcast {
+    int rank, n; /* loops, operands */
+    int64_t dims[GLC_MAX_RANK];
+    int64_t st[CG_BCAST_MAX + 1][GLC_MAX_RANK]; /* [0]: the output, [1 + k]: operand k */
+    bool present[CG_BCAST_MAX + 1];
+} cg_bcast;
+typedef void (*cg_bcast_body)(cg_ctx *c, void *ctx, LLVMValueRef *idx);
+void cg_bcast_plan(cg_bcast *p, const glc_value *o, const glc_value *const *v, int n);
+void cg_bcast_emit(cg_ctx *c, const cg_bcast *p, cg_bcast_body body, void *ctx);
+
 /* math.c */
 LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_tanh(cg_ctx *c, LLVMValueRef x);

@@ -781,34 +781,11 @@ glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-/* ---- LeakyRelu, HardSigmoid, LogSoftmax ------------------------------------------------ */
+/* ---- LogSoftmax ------------------------------------------------ */
 
 static LLVMValueRef sel(cg_ctx *c, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b,
                         LLVMValueRef t, LLVMValueRef f) {
     return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, p, a, b, ""), t, f, "");
-}
-
-glc_status lower_pointwise(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    const glc_value *o = &c->g->values[n->out[0]];
-    bool leaky = n->op == GLC_OP_LEAKYRELU;
-    LLVMValueRef alpha = cg_f32(c, glc_attr_float(n, "alpha", leaky ? 0.01f : 0.2f));
-    LLVMValueRef beta = cg_f32(c, glc_attr_float(n, "beta", 0.5f));
-    LLVMValueRef zero = cg_f32(c, 0.0), one = cg_f32(c, 1.0);
-    *fn = cg_kernel_begin(c, n->name, 2);
-    cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(o));
-    LLVMValueRef x = ld(c, c->f32, LLVMGetParam(*fn, 1), i), y;
-    if (leaky) {
-        y = sel(c, LLVMRealOLT, x, zero, LLVMBuildFMul(c->b, alpha, x, ""), x);
-    } else {
-        LLVMValueRef t = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, alpha, x, ""), beta, "");
-        t = sel(c, LLVMRealOGT, t, one, one, t);
-        y = sel(c, LLVMRealOLT, t, zero, zero, t);
-    }
-    st(c, y, LLVMGetParam(*fn, 0), i);
-    cg_loop_end(c, &l);
-    cg_kernel_end(c);
-    return GLC_OK;
 }
 
 /* (outer, D, inner) view of LogSoftmax's input; see infer_nn.c for the axis rule. */

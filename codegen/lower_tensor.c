@@ -1,6 +1,6 @@
 /*
  * lower_tensor.c -- code generation for the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Cast, Dropout, Pad, ReduceMean. Every kernel is specialised
+ * Unsqueeze, Gather, Shape, Dropout, Pad, ReduceMean. Every kernel is specialised
  * to the static shapes and the static operands resolved by ir/tensor.h (the readers
  * shape inference and the interpreter use), and moves elements as integers of the
  * element size unless it computes on them.
@@ -14,9 +14,6 @@
  *   x[(o*dim + v)*inner + e] with v = idx[j] (+ dim if negative); an index outside
  *   [-dim, dim) writes zeros (the interpreter reports it), so no read is out of bounds.
  * - Shape: a memcpy from a constant of the dims.
- * - Cast: one loop (f16 is LLVM's half); fpext/fptrunc, sitofp/uitofp, trunc/sext/zext,
- *   llvm.fptosi.sat / fptoui.sat (truncate, saturate, NaN -> 0, as the interpreter does),
- *   `!= 0` to bool.
  * - Dropout (inference, or training with ratio 0): a memcpy, and a mask of ones.
  * - Pad: per axis a constant table maps output coordinate -> input offset
  *   (glc_pad_source(..) * stride, -1 for the constant); the nest sums the offsets of the
@@ -205,75 +202,23 @@ glc_status lower_shape_of(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-/* ---- Cast ------------------------------------------------------------------------------- */
-
-static bool is_signed_int(glc_dtype t) {
-    return t == GLC_DT_I8 || t == GLC_DT_I16 || t == GLC_DT_I32 || t == GLC_DT_I64;
-}
-
-static bool is_fp(glc_dtype t) {
-    return t == GLC_DT_F32 || t == GLC_DT_F64 || t == GLC_DT_F16;
-}
-
-static LLVMTypeRef cast_type(cg_ctx *c, glc_dtype t) {
-    if (t == GLC_DT_F32) return c->f32;
-    if (t == GLC_DT_F64) return LLVMDoubleTypeInContext(c->ctx);
-    if (t == GLC_DT_F16) return LLVMHalfTypeInContext(c->ctx);
-    return cg_int_type_of_size(c, glc_dtype_size(t)); /* bool is i8 in memory */
-}
-
-/* llvm.fptosi.sat / llvm.fptoui.sat: truncate, saturate, NaN -> 0. */
-static LLVMValueRef fp_to_int_sat(cg_ctx *c, LLVMValueRef v, LLVMTypeRef to, bool sgn) {
-    const char *name = sgn ? "llvm.fptosi.sat" : "llvm.fptoui.sat";
-    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMTypeRef tys[2] = {to, LLVMTypeOf(v)};
-    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, tys, 2);
-    return LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, tys, 2), f, &v, 1, "");
-}
-
-/* v (of dtype from, already loaded) converted to dtype to. */
-static LLVMValueRef convert(cg_ctx *c, LLVMValueRef v, glc_dtype from, glc_dtype to) {
-    LLVMTypeRef tt = cast_type(c, to);
-    LLVMBuilderRef b = c->b;
-    if (to == GLC_DT_BOOL) {
-        LLVMValueRef nz = is_fp(from)
-                              ? LLVMBuildFCmp(b, LLVMRealUNE, v, LLVMConstNull(LLVMTypeOf(v)), "")
-                              : LLVMBuildICmp(b, LLVMIntNE, v, LLVMConstNull(LLVMTypeOf(v)), "");
-        return LLVMBuildZExt(b, nz, tt, "");
-    }
-    if (from == GLC_DT_BOOL) /* 0 or 1, whatever byte was stored */
-        v = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, v, LLVMConstNull(LLVMTypeOf(v)), ""),
-                          c->i8, "");
-    if (is_fp(from) && is_fp(to)) return LLVMBuildFPCast(b, v, tt, "");
-    if (is_fp(from)) return fp_to_int_sat(c, v, tt, is_signed_int(to));
-    if (is_fp(to))
-        return is_signed_int(from) ? LLVMBuildSIToFP(b, v, tt, "") : LLVMBuildUIToFP(b, v, tt, "");
-    return LLVMBuildIntCast2(b, v, tt, is_signed_int(from), "");
-}
-
-glc_status lower_cast(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
-    LLVMTypeRef xt = cast_type(c, x->dtype), yt = cast_type(c, y->dtype);
-    *fn = cg_kernel_begin(c, n->name, 2);
-    cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(x));
-    LLVMValueRef v = convert(c, load(c, xt, param(*fn, 1), i), x->dtype, y->dtype);
-    store(c, yt, v, param(*fn, 0), i);
-    cg_loop_end(c, &l);
-    cg_kernel_end(c);
-    return GLC_OK;
-}
-
 /* ---- Dropout -------------------------------------------------------------------------- */
+
+/* 1 as an element of dtype t (f16 and bf16 as their bits). */
+static LLVMValueRef one_of(cg_ctx *c, glc_dtype t) {
+    if (t == GLC_DT_F32) return LLVMConstReal(c->f32, 1.0);
+    if (t == GLC_DT_F64) return LLVMConstReal(LLVMDoubleTypeInContext(c->ctx), 1.0);
+    LLVMTypeRef it = cg_int_type_of_size(c, glc_dtype_size(t)); /* bool is i8 in memory */
+    return LLVMConstInt(it, t == GLC_DT_F16 ? 0x3c00 : t == GLC_DT_BF16 ? 0x3f80 : 1, 0);
+}
 
 glc_status lower_dropout(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
     if (n->out[0]) memcpy_bytes(c, param(*fn, 0), param(*fn, n->n_out), glc_value_nbytes(x));
     if (n->n_out > 1 && n->out[1]) {
-        glc_dtype mt = c->g->values[n->out[1]].dtype;
-        LLVMTypeRef ty = cast_type(c, mt);
-        LLVMValueRef one = mt == GLC_DT_BOOL ? LLVMConstInt(ty, 1, 0) : LLVMConstReal(ty, 1.0);
+        LLVMValueRef one = one_of(c, c->g->values[n->out[1]].dtype);
+        LLVMTypeRef ty = LLVMTypeOf(one);
         cg_loop l;
         LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(x));
         store(c, ty, one, param(*fn, 1), i);

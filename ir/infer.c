@@ -10,7 +10,8 @@
  * walk is in order, every input's shape is known by the time its consumer is reached.
  *
  * The rules follow the ONNX operator specs at the graph's opset (g->opset): numpy
- * multidirectional broadcasting for Add/Sub/Mul/Div, Softmax's axis meaning changed at
+ * multidirectional broadcasting for the elementwise ops (infer_broadcast_inputs, used by
+ * elemwise.c's infer_elemwise), Softmax's axis meaning changed at
  * opset 13, Gemm's optional C is unidirectionally broadcast to (M, N), MatMul is numpy
  * matmul (1-D promotion, batch broadcasting), Reshape needs a constant int64 shape.
  * A node computing a value that a static operand needs (Shape -> Gather -> Concat ->
@@ -105,35 +106,24 @@ glc_status infer_identity(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-glc_status infer_unary(glc_graph *g, glc_node *n, glc_diag *d) {
-    const glc_value *x = in_val(g, n, 0);
-    /* Relu also takes signed integers (opset 14); Sigmoid and Tanh are float-only. */
-    bool int_ok = n->op == GLC_OP_RELU && (x->dtype == GLC_DT_I8 || x->dtype == GLC_DT_I16 ||
-                                           x->dtype == GLC_DT_I32 || x->dtype == GLC_DT_I64);
-    if (!glc_dtype_is_float(x->dtype) && !int_ok) {
-        char s[SHAPE_BUF];
-        shape_of(x, s);
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input 0 %s has an unsupported dtype",
-                            glc_op_name(n->op), s);
+glc_status infer_broadcast_inputs(const glc_graph *g, const glc_node *n, int *rank,
+                                  int64_t *dims, glc_diag *d) {
+    *rank = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        const glc_value *v = in_val(g, n, k);
+        if (!v || glc_broadcast_shape(*rank, dims, v->rank, v->dims, rank, dims)) continue;
+        int j = 0; /* an earlier input that v does not broadcast with */
+        for (int i = 0, r; i < k && !j; i++) {
+            int64_t tmp[GLC_MAX_RANK];
+            const glc_value *u = in_val(g, n, i);
+            if (u && !glc_broadcast_shape(u->rank, u->dims, v->rank, v->dims, &r, tmp)) j = i;
+        }
+        char sj[SHAPE_BUF], sk[SHAPE_BUF];
+        shape_of(in_val(g, n, j), sj);
+        shape_of(v, sk);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: cannot broadcast input %d %s with input %d %s",
+                            glc_op_name(n->op), j, sj, k, sk);
     }
-    set_out(g, n, x->dtype, x->rank, x->dims);
-    return GLC_OK;
-}
-
-glc_status infer_binary(glc_graph *g, glc_node *n, glc_diag *d) {
-    const glc_value *a = in_val(g, n, 0), *b = in_val(g, n, 1);
-    char sa[SHAPE_BUF], sb[SHAPE_BUF];
-    shape_of(a, sa);
-    shape_of(b, sb);
-    if (a->dtype != b->dtype)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: dtype mismatch: input 0 %s, input 1 %s",
-                            glc_op_name(n->op), sa, sb);
-    int r;
-    int64_t dims[GLC_MAX_RANK];
-    if (!glc_broadcast_shape(a->rank, a->dims, b->rank, b->dims, &r, dims))
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: cannot broadcast input 0 %s with input 1 %s",
-                            glc_op_name(n->op), sa, sb);
-    set_out(g, n, a->dtype, r, dims);
     return GLC_OK;
 }
 

@@ -13,6 +13,8 @@
 int64_t interp_bcast_offset(int r, const int64_t *dims, int ro, const int64_t *idx);
 /* Unravels flat into coordinates idx for shape (r, dims), row-major. */
 void interp_unravel(int64_t flat, int r, const int64_t *dims, int64_t *idx);
+/* interp_elemwise.c: element k of p (dtype dt) = v, converted as Cast converts. */
+void interp_store_f64(glc_dtype dt, void *p, int64_t k, double v);
 
 /* The kernels, one per kernel column of ops.def: interp_<kernel>(g, n, in, out, d) with
  * in[i] the data of input i (NULL if absent) and out[k] the destination of output k (NULL

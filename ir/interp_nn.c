@@ -1,6 +1,6 @@
 /*
  * interp_nn.c -- reference kernels of the nn family: Conv, BatchNormalization (inference
- * and training_mode), LeakyRelu, HardSigmoid, LogSoftmax; f32.
+ * and training_mode), Softmax, LogSoftmax; f32. Softmax subtracts the max before expf.
  *
  * Conv: the geometry comes from glc_conv_geom_get() (conv.h). For every (n, m) and every
  * output position: acc = B[m] (or 0), then for each input channel c of m's group and each
@@ -16,9 +16,8 @@
  *   running_mean = input_mean * momentum + mean * (1 - momentum)   (likewise var),
  * as in the ONNX spec and its reference implementation.
  *
- * LeakyRelu: x < 0 ? alpha * x : x. HardSigmoid: clamp(alpha * x + beta, 0, 1) written as
- * selects so NaN passes through. LogSoftmax views X as (outer, len, inner) like Softmax
- * and computes (x - max) - log(sum(exp(x - max))), which cannot overflow.
+ * Softmax and LogSoftmax view X as (outer, len, inner): legacy opsets (< 13) coerce it to
+ * 2-D [prod(d[:axis]), prod(d[axis:])]. LogSoftmax computes (x - max) - log(sum(exp(x - max))), which cannot overflow.
  */
 #include "conv.h"
 #include "interp_impl.h"
@@ -124,24 +123,37 @@ glc_status interp_batchnorm(const glc_graph *g, const glc_node *n, const void *c
     return GLC_OK;
 }
 
-glc_status interp_pointwise(const glc_graph *g, const glc_node *n, const void *const *in,
-                            void *const *out, glc_diag *d) {
-    const float *x = in[0];
-    float *y = out[0];
-    (void)d;
-    int64_t total = glc_value_numel(IN_V(g, n, 0));
-    bool leaky = n->op == GLC_OP_LEAKYRELU;
-    float alpha = glc_attr_float(n, "alpha", leaky ? 0.01f : 0.2f);
-    float beta = glc_attr_float(n, "beta", 0.5f);
-    for (int64_t i = 0; i < total; i++) {
-        if (leaky) {
-            y[i] = x[i] < 0.0f ? alpha * x[i] : x[i];
-            continue;
-        }
-        float t = alpha * x[i] + beta;
-        t = t > 1.0f ? 1.0f : t;
-        y[i] = t < 0.0f ? 0.0f : t;
+/* Softmax over `len` elements spaced `inner` apart starting at x / y. */
+static void softmax_row(const float *x, float *y, int64_t len, int64_t inner) {
+    float mx = -INFINITY, sum = 0.0f;
+    for (int64_t k = 0; k < len; k++) mx = x[k * inner] > mx ? x[k * inner] : mx;
+    for (int64_t k = 0; k < len; k++) {
+        y[k * inner] = expf(x[k * inner] - mx);
+        sum += y[k * inner];
     }
+    for (int64_t k = 0; k < len; k++) y[k * inner] /= sum;
+}
+
+glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0);
+    if (x->dtype != GLC_DT_F32)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: Softmax on %s",
+                            glc_dtype_name(x->dtype));
+    bool legacy = g->opset < 13;
+    int64_t axis = glc_attr_int(n, "axis", legacy ? 1 : -1);
+    int ax = (int)(axis < 0 ? axis + x->rank : axis);
+    /* (outer, len, inner): legacy coerces to 2-D [prod(d[:ax]), prod(d[ax:])]. */
+    int64_t outer = 1, len = 1, inner = 1;
+    for (int i = 0; i < x->rank; i++) {
+        if (i < ax) outer *= x->dims[i];
+        else if (i == ax || legacy) len *= x->dims[i];
+        else inner *= x->dims[i];
+    }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < inner; j++)
+            softmax_row((const float *)in[0] + o * len * inner + j,
+                        (float *)out[0] + o * len * inner + j, len, inner);
     return GLC_OK;
 }
 

@@ -62,6 +62,15 @@ size_t glc_dtype_size(glc_dtype t);       /* bytes per element; 0 for UNDEF/STRI
 const char *glc_dtype_name(glc_dtype t);  /* "f32", "i64", ...; "?" if unknown */
 bool glc_dtype_is_float(glc_dtype t);
 bool glc_dtype_is_supported(glc_dtype t); /* a dtype glc can hold in a tensor */
+/* f16 and bf16 bits <-> floats: widening is exact; narrowing rounds to nearest even (an
+ * f64 once, straight to f16), overflows to infinity, keeps NaN a (quiet) NaN. */
+float glc_f16_to_f32(uint16_t h);
+uint16_t glc_f64_to_f16(double v);
+float glc_bf16_to_f32(uint16_t h);
+uint16_t glc_f32_to_bf16(float v);
+/* f as an integer of nbits bits (its bit pattern): truncated toward 0, saturated, NaN -> 0
+ * (LLVM's fptosi.sat / fptoui.sat, and ONNX Cast's reading of out-of-range values). */
+uint64_t glc_float_to_int(double f, int nbits, bool is_signed);
 
 /* ---- diagnostics --------------------------------------------------------------- */
 typedef enum glc_status {
@@ -193,6 +202,17 @@ const char *glc_op_sig_check(glc_op op);
 /* The dtype attribute 'to' names (Cast): an INT code, or Cast-1's STRING ("FLOAT");
  * GLC_DT_UNDEF if absent, unknown or not a dtype glc holds. */
 glc_dtype glc_attr_dtype(const struct glc_node *n, const char *name);
+
+/* elemwise.c: the attributes of an elementwise op (an EW row of ops.def), by its spec.
+ * glc_ew_attr_spec is the spec (NULL if op is not elementwise); glc_ew_check_attrs holds a
+ * node to it (unsupported or bad attributes fail with a one-line diagnostic);
+ * glc_ew_attr_num reads a number (false if absent without a default); glc_ew_attr_is
+ * compares an attribute, or its default, with a value written as in the spec ("tanh", "1"). */
+const char *glc_ew_attr_spec(glc_op op);
+glc_status glc_ew_check_attrs(const struct glc_node *n, glc_diag *d);
+bool glc_ew_attr_num(const struct glc_node *n, const char *name, double *v);
+bool glc_ew_attr_is(const struct glc_node *n, const char *name, const char *value);
+const char *glc_ew_spec_check(glc_op op); /* NULL if op's spec is well formed */
 
 /* static_operands.c: input slots that must be compile-time constants because they decide
  * output shapes (the static_inputs column of ops.def: Reshape shape, Slice

@@ -98,6 +98,39 @@ static void test_codegen__relu_keeps_nan(void **state) {
     glc_rt_model_close(m);
 }
 
+/* ops[k] on every dtype its type constraint allows (one node per dtype, inputs of shapes
+ * [3, 17] and [17] broadcast), compiled and compared with the interpreter. */
+static void every_dtype(const glc_op *ops, int n_ops, const char *file) {
+    for (int k = 0; k < n_ops; k++) {
+        const glc_op_info *oi = &glc_op_table[ops[k]];
+        for (int t = 0; t < 32; t++) {
+            if (!(oi->types.t & GLC_DT_BIT(t))) continue;
+            char name[64];
+            glc_value_id in[2];
+            for (int i = 0; i < oi->in_min; i++) {
+                snprintf(name, sizeof name, "%s_%s_%d", oi->id, glc_dtype_name((glc_dtype)t), i);
+                in[i] = cg_in(G, name, (glc_dtype)t, 2 - i, i ? (int64_t[]){17} : (int64_t[]){3, 17});
+            }
+            snprintf(name, sizeof name, "%s_%s", oi->id, glc_dtype_name((glc_dtype)t));
+            glc_graph_add_output(G, cg_node(G, ops[k], name, in, oi->in_min, NULL));
+        }
+    }
+    cg_check_vs_interp(G, file);
+}
+
+static void test_codegen__arithmetic_on_every_numeric_dtype(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_ADD, GLC_OP_SUB, GLC_OP_MUL, GLC_OP_DIV};
+    every_dtype(ops, 4, "arith.so");
+}
+
+static void test_codegen__activations_on_every_dtype_they_take(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_RELU, GLC_OP_SIGMOID, GLC_OP_TANH, GLC_OP_LEAKYRELU,
+                                 GLC_OP_HARDSIGMOID};
+    every_dtype(ops, 5, "act.so");
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -264,6 +297,8 @@ int main(void) {
         T(test_codegen__div_f32_and_i64),
         T(test_codegen__relu_sigmoid_tanh_chain),
         T(test_codegen__relu_keeps_nan),
+        T(test_codegen__arithmetic_on_every_numeric_dtype),
+        T(test_codegen__activations_on_every_dtype_they_take),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),

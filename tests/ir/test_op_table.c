@@ -78,6 +78,65 @@ static void test_op_table__output_dtype_follows_the_signature(void **state) {
     assert_int_equal(glc_op_out_dtype(G, &G->nodes[n], 0), GLC_DT_F64);
 }
 
+static void test_op_table__every_attribute_spec_parses(void **state) {
+    (void)state;
+    for (int op = GLC_OP_NONE + 1; op < GLC_OP_COUNT; op++) {
+        const char *why = glc_ew_spec_check((glc_op)op);
+        if (why) fail_msg("%s: \"%s\": %s", glc_op_name((glc_op)op), glc_ew_attr_spec((glc_op)op), why);
+        bool ew = (glc_op_table[op].flags & OPF_ELEMWISE) != 0;
+        assert_int_equal(ew, glc_ew_attr_spec((glc_op)op) != NULL);
+    }
+}
+
+/* One elementwise node on x with attributes set by the caller; infers and returns status. */
+static glc_node_id ew_node(glc_op op, glc_dtype dt) {
+    glc_value_id x = tu_input(G, "x", dt, 1, (int64_t[]){4});
+    glc_node_id n;
+    tu_node(G, op, "e", &x, 1, &n);
+    return n;
+}
+
+static void test_op_table__elementwise_attributes_are_held_to_the_spec(void **state) {
+    (void)state;
+    glc_node_id n = ew_node(GLC_OP_LEAKYRELU, GLC_DT_F32);
+    glc_node_set_int(G, n, "alpha", 2);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_SHAPE);
+    assert_string_equal(D.msg, "LeakyRelu: attribute 'alpha' must be a float");
+    teardown(NULL);
+    setup(NULL);
+    n = ew_node(GLC_OP_HARDSIGMOID, GLC_DT_F32);
+    glc_node_set_float(G, n, "gamma", 2);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_UNSUPPORTED);
+    assert_string_equal(D.msg, "HardSigmoid: attribute 'gamma' is not supported");
+    teardown(NULL);
+    setup(NULL);
+    n = ew_node(GLC_OP_RELU, GLC_DT_F32);
+    glc_node_set_ints(G, n, "consumed_inputs", (int64_t[]){0}, 1); /* legacy, harmless */
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_OK);
+}
+
+static void test_op_table__cast_needs_a_tensor_dtype(void **state) {
+    (void)state;
+    glc_node_id n = ew_node(GLC_OP_CAST, GLC_DT_F32);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_SHAPE);
+    assert_string_equal(D.msg, "Cast: attribute 'to' is required");
+    glc_node_set_int(G, n, "to", GLC_DT_STRING);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_UNSUPPORTED);
+    assert_string_equal(D.msg, "Cast: to string is not supported");
+    G->nodes[n].attrs[0].i = 42;
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_SHAPE);
+    assert_string_equal(D.msg, "Cast: attribute 'to' names no tensor dtype");
+}
+
+static void test_op_table__elementwise_inputs_broadcast_together(void **state) {
+    (void)state;
+    glc_value_id ab[2] = {tu_input(G, "a", GLC_DT_U8, 3, (int64_t[]){2, 1, 4}),
+                          tu_input(G, "b", GLC_DT_U8, 2, (int64_t[]){3, 1})};
+    glc_value_id y = tu_node(G, GLC_OP_DIV, "d", ab, 2, NULL);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_OK);
+    tu_assert_shape(G, y, GLC_DT_U8, 3, (int64_t[]){2, 3, 4});
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -87,6 +146,10 @@ int main(void) {
         T(test_op_table__invalid_and_unimplemented_dtypes_differ),
         T(test_op_table__fixed_slot_types_are_checked),
         T(test_op_table__output_dtype_follows_the_signature),
+        T(test_op_table__every_attribute_spec_parses),
+        T(test_op_table__elementwise_attributes_are_held_to_the_spec),
+        T(test_op_table__cast_needs_a_tensor_dtype),
+        T(test_op_table__elementwise_inputs_broadcast_together),
     };
     return cmocka_run_group_tests_name("op_table", tests, NULL, NULL);
 }

@@ -1,0 +1,58 @@
+/*
+ * ew_prims.h -- the scalar language of the elementwise definitions in ops.def (the last
+ * column of an EW row), included by its two evaluators: the reference interpreter
+ * (ir/interp_elemwise.c, on C scalars in double or int64) and the code generator
+ * (codegen/lower_elemwise.c, emitting LLVM IR that the loop vectorizer vectorizes).
+ *
+ * Each primitive P(...) is a call ev_P(E, ...) of the evaluator that includes this header:
+ * E is its context (the node, its loaded inputs), and ev its value type. A value has a
+ * compute dtype: f32 (also for f16 and bf16 tensors, widened on load and rounded to
+ * nearest even on store), f64, the integer dtype itself (arithmetic wraps), or bool. The
+ * store converts the result to the output's dtype as Cast does (float -> integer
+ * truncates and saturates, NaN -> 0; -> bool is != 0).
+ *
+ * Operands
+ *   A, B, C      inputs 0, 1, 2 (present ones: required, or optional and given)
+ *   IN(i)        input i, or none if the optional input is absent
+ *   K(v)         a literal (a double); it takes the type of the other operand
+ *   AT(name)     the attribute `name` as a literal (its default from the row's attribute
+ *                spec when absent; none if it has no default)
+ * Choices made when the kernel is built (C conditions, not run-time selects)
+ *   IF(c, x, y)  x if c else y
+ *   OPSET        the graph's default-domain opset
+ * Arithmetic (both operands of one type; floats and integers unless said)
+ *   ADD SUB MUL DIV (integer: truncates; by 0 gives 0)  MIN MAX (NaN wins)
+ * Float functions
+ *   TANH SIGMOID
+ * Comparisons (results are bool)
+ *   LT
+ * Choice per element
+ *   SEL(c, x, y) c ? x : y (c bool)
+ * Cast
+ *   BF16_TRUNC(x) x with its low 16 bits cleared when the output is bf16 (ONNX's Cast
+ *                before opset 19 truncated to bf16); x otherwise
+ *
+ * A new primitive is a line here and an ev_ function in each evaluator.
+ */
+#define A ev_in(E, 0)
+#define B ev_in(E, 1)
+#define C ev_in(E, 2)
+#define IN(i) ev_in(E, (i))
+#define K(v) ev_lit(E, (double)(v))
+#define AT(name) ev_attr(E, (name))
+#define IF(c, x, y) ((c) ? (x) : (y))
+#define OPSET ev_opset(E)
+#define SEL(c, x, y) ev_SEL(E, (c), (x), (y))
+#define BF16_TRUNC(x) ev_BF16_TRUNC(E, (x))
+
+#define ADD(x, y) ev_ADD(E, (x), (y))
+#define SUB(x, y) ev_SUB(E, (x), (y))
+#define MUL(x, y) ev_MUL(E, (x), (y))
+#define DIV(x, y) ev_DIV(E, (x), (y))
+#define MIN(x, y) ev_MIN(E, (x), (y))
+#define MAX(x, y) ev_MAX(E, (x), (y))
+
+#define TANH(x) ev_TANH(E, (x))
+#define SIGMOID(x) ev_SIGMOID(E, (x))
+
+#define LT(x, y) ev_LT(E, (x), (y))
