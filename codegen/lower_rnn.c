@@ -136,7 +136,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     pl->wc = w ? w->data : NULL;
     pl->rc = rw ? rw->data : NULL;
     int64_t S = r->seq, N = r->batch, H = r->hidden, GH = r->gates * H;
-    int64_t tmax = glc_attr_int(n, "glc_hoist_steps", 1); /* passes/hoist_projections.c */
+    int64_t tmax = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1); /* passes/hoist_projections.c */
     bool sl = glc_node_input(c->g, n, GLC_RNN_SEQ_LENS) != NULL;
     if (tmax < 1) tmax = 1;
     if (sl && r->direction != GLC_RNN_FORWARD) tmax = S;
@@ -157,7 +157,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     if (lbr0(r)) o += align16(N * H);
     pl->off_bs = o;
     if (glc_node_input(c->g, n, GLC_RNN_B)) o += align16(GH);
-    pl->fused = glc_attr_int(n, "glc_fuse_cell", 0) && pl->rc && !sl && !lbr0(r);
+    pl->fused = glc_attr_int(n, GLC_ATTR_FUSE_CELL, 0) && pl->rc && !sl && !lbr0(r);
     pl->off_hs2 = o;
     if (pl->fused) o += align16(N * H);
     pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */

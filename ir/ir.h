@@ -344,6 +344,14 @@ void glc_shape_str(glc_dtype dt, int rank, const int64_t *dims, char *buf, size_
 /* The value of input i of n, or NULL if the input is absent. */
 const glc_value *glc_node_input(const glc_graph *g, const glc_node *n, int i);
 
+/* ---- scheduling attributes: set on nodes by passes, followed by codegen ------------ */
+#define GLC_ATTR_HOIST_STEPS "glc_hoist_steps" /* int: input-projection steps hoisted per
+                                                  chunk (passes/hoist_projections.c) */
+#define GLC_ATTR_FUSE_CELL "glc_fuse_cell"     /* 0/1: the cell update runs in the recurrent
+                                                  product's epilogue (passes/fuse_cell.c) */
+#define GLC_ATTR_WAVEFRONT "glc_wavefront"     /* 0/1: GridLSTM as anti-diagonal wavefronts
+                                                  (passes/wavefront.c) */
+
 /* ---- analyses and checks ------------------------------------------------------- */
 /* infer.c: runs each node's infer function in order; fills output dtype and shape.
  * Fails with GLC_E_SHAPE naming the node on incompatible inputs or attributes. */

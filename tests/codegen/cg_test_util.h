@@ -72,11 +72,11 @@ static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
     memset(&d, 0, sizeof d);
     if (glc_infer_shapes(g, &d) || glc_graph_verify(g, &d)) fail_msg("graph: %s", d.msg);
     glc_pass_ctx cx = {.diag = &d};
-    if (!cg_attr_chosen(g, "glc_hoist_steps") && glc_pass_hoist_projections(g, &cx))
+    if (!cg_attr_chosen(g, GLC_ATTR_HOIST_STEPS) && glc_pass_hoist_projections(g, &cx))
         fail_msg("hoist-projections: %s", d.msg);
-    if (!cg_attr_chosen(g, "glc_fuse_cell") && glc_pass_fuse_cell(g, &cx))
+    if (!cg_attr_chosen(g, GLC_ATTR_FUSE_CELL) && glc_pass_fuse_cell(g, &cx))
         fail_msg("fuse-cell: %s", d.msg);
-    if (!cg_attr_chosen(g, "glc_wavefront") && glc_pass_wavefront(g, &cx))
+    if (!cg_attr_chosen(g, GLC_ATTR_WAVEFRONT) && glc_pass_wavefront(g, &cx))
         fail_msg("wavefront: %s", d.msg);
     char path[700];
     snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
