@@ -144,6 +144,22 @@ LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_tanh(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_sigmoid(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_log(cg_ctx *c, LLVMValueRef x); /* natural log, f32 (nn helper) */
+/* more f32 functions (the elementwise ops'); see math.c for their methods and accuracy */
+LLVMValueRef cg_math_sin(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_cos(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_tan(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_asin(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_acos(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_atan(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_sinh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_cosh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_asinh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_acosh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_atanh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_expm1(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_log1p(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_erf(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_erfc(cg_ctx *c, LLVMValueRef x);
 
 /* lower.c + lower_*.c: emit node n's kernel; returns its function in *fn. */
 glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);

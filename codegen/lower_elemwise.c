@@ -377,8 +377,89 @@ static double sigmoid(double x) {
     return 1.0 / (1.0 + exp(-x));
 }
 
-static ev ev_TANH(const ew_emit *E, ev x) {
-    return fmap(E, x, cg_math_tanh, "tanh", tanh);
+#define FLOAT_FN(P, f32, f)                                                                        \
+    static ev ev_##P(const ew_emit *E, ev x) {                                                     \
+        return fmap(E, x, f32, #f, f);                                                             \
+    }
+FLOAT_FN(EXP, cg_math_exp, exp)
+FLOAT_FN(LOG, cg_math_log, log)
+FLOAT_FN(TANH, cg_math_tanh, tanh)
+FLOAT_FN(ERF, cg_math_erf, erf)
+FLOAT_FN(SIN, cg_math_sin, sin)
+FLOAT_FN(COS, cg_math_cos, cos)
+FLOAT_FN(TAN, cg_math_tan, tan)
+FLOAT_FN(ASIN, cg_math_asin, asin)
+FLOAT_FN(ACOS, cg_math_acos, acos)
+FLOAT_FN(ATAN, cg_math_atan, atan)
+FLOAT_FN(SINH, cg_math_sinh, sinh)
+FLOAT_FN(COSH, cg_math_cosh, cosh)
+FLOAT_FN(ASINH, cg_math_asinh, asinh)
+FLOAT_FN(ACOSH, cg_math_acosh, acosh)
+FLOAT_FN(ATANH, cg_math_atanh, atanh)
+#undef FLOAT_FN
+
+/* A float intrinsic (llvm.sqrt, llvm.floor, ...: vector instructions on f32 and f64). */
+static ev intr1(const ew_emit *E, ev x, const char *name, double (*fold)(double)) {
+    if (x.k != EV_VAL) return x.k == EV_LIT ? mk_lit(fold(x.f)) : x;
+    cg_ctx *c = E->c;
+    if (cls(x.t) != CL_F) x = convert(c, x, GLC_DT_F64);
+    LLVMTypeRef t = LLVMTypeOf(x.v);
+    return val(x.t, call_intr(c, name, &x.v, 1, &t, 1));
+}
+
+static ev ev_SQRT(const ew_emit *E, ev x) {
+    return intr1(E, x, "llvm.sqrt", sqrt);
+}
+
+static ev ev_FLOOR(const ew_emit *E, ev x) {
+    return intr1(E, x, "llvm.floor", floor);
+}
+
+static ev ev_CEIL(const ew_emit *E, ev x) {
+    return intr1(E, x, "llvm.ceil", ceil);
+}
+
+static ev ev_ROUND(const ew_emit *E, ev x) {
+    return intr1(E, x, "llvm.roundeven", nearbyint);
+}
+
+static ev ev_NEG(const ew_emit *E, ev x) {
+    if (x.k != EV_VAL) return x.k == EV_LIT ? mk_lit(-x.f) : x;
+    LLVMBuilderRef b = E->c->b;
+    if (cls(x.t) == CL_F) return val(x.t, LLVMBuildFNeg(b, x.v, ""));
+    return val(x.t, LLVMBuildSub(b, LLVMConstNull(LLVMTypeOf(x.v)), x.v, ""));
+}
+
+static ev ev_ABS(const ew_emit *E, ev x) {
+    if (x.k != EV_VAL) return x.k == EV_LIT ? mk_lit(fabs(x.f)) : x;
+    if (cls(x.t) == CL_F) return intr1(E, x, "llvm.fabs", fabs);
+    if (cls(x.t) != CL_S) return x;
+    LLVMBuilderRef b = E->c->b;
+    LLVMValueRef z = LLVMConstNull(LLVMTypeOf(x.v));
+    LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, x.v, z, "");
+    return val(x.t, LLVMBuildSelect(b, neg, LLVMBuildSub(b, z, x.v, ""), x.v, ""));
+}
+
+static double sign_of(double f) {
+    return f > 0 ? 1 : f < 0 ? -1 : f;
+}
+
+/* -1, 0 or 1 of x's type (a float 0 keeps its sign, NaN stays NaN). */
+static ev ev_SIGN(const ew_emit *E, ev x) {
+    if (x.k != EV_VAL) return x.k == EV_LIT ? mk_lit(sign_of(x.f)) : x;
+    cg_ctx *c = E->c;
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef z = LLVMConstNull(LLVMTypeOf(x.v)), gt, lt;
+    if (cls(x.t) == CL_F) {
+        gt = LLVMBuildFCmp(b, LLVMRealOGT, x.v, z, "");
+        lt = LLVMBuildFCmp(b, LLVMRealOLT, x.v, z, "");
+    } else {
+        gt = LLVMBuildICmp(b, cls(x.t) == CL_S ? LLVMIntSGT : LLVMIntUGT, x.v, z, "");
+        lt = LLVMBuildICmp(b, LLVMIntSLT, x.v, z, "");
+        if (cls(x.t) != CL_S) lt = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0);
+    }
+    LLVMValueRef y = LLVMBuildSelect(b, lt, lit_const(c, -1, x.t), x.v, "");
+    return val(x.t, LLVMBuildSelect(b, gt, lit_const(c, 1, x.t), y, ""));
 }
 
 static ev ev_SIGMOID(const ew_emit *E, ev x) {

@@ -21,9 +21,10 @@
  *   IF(c, x, y)  x if c else y
  *   OPSET        the graph's default-domain opset
  * Arithmetic (both operands of one type; floats and integers unless said)
- *   ADD SUB MUL DIV (integer: truncates; by 0 gives 0)  MIN MAX (NaN wins)
- * Float functions
- *   TANH SIGMOID
+ *   ADD SUB MUL DIV (integer: truncates; by 0 gives 0)  NEG ABS  MIN MAX (NaN wins)
+ *   FLOOR CEIL ROUND (half to even) SQRT (floats)  SIGN (-1, 0 or 1; NaN stays)
+ * Float functions (an integer operand is computed in f64)
+ *   EXP LOG TANH SIGMOID ERF SIN COS TAN ASIN ACOS ATAN SINH COSH ASINH ACOSH ATANH
  * Comparisons (results are bool)
  *   LT
  * Choice per element
@@ -52,7 +53,29 @@
 #define MIN(x, y) ev_MIN(E, (x), (y))
 #define MAX(x, y) ev_MAX(E, (x), (y))
 
+#define NEG(x) ev_NEG(E, (x))
+#define ABS(x) ev_ABS(E, (x))
+#define FLOOR(x) ev_FLOOR(E, (x))
+#define CEIL(x) ev_CEIL(E, (x))
+#define ROUND(x) ev_ROUND(E, (x))
+#define SQRT(x) ev_SQRT(E, (x))
+#define SIGN(x) ev_SIGN(E, (x))
+
+#define EXP(x) ev_EXP(E, (x))
+#define LOG(x) ev_LOG(E, (x))
 #define TANH(x) ev_TANH(E, (x))
 #define SIGMOID(x) ev_SIGMOID(E, (x))
+#define ERF(x) ev_ERF(E, (x))
+#define SIN(x) ev_SIN(E, (x))
+#define COS(x) ev_COS(E, (x))
+#define TAN(x) ev_TAN(E, (x))
+#define ASIN(x) ev_ASIN(E, (x))
+#define ACOS(x) ev_ACOS(E, (x))
+#define ATAN(x) ev_ATAN(E, (x))
+#define SINH(x) ev_SINH(E, (x))
+#define COSH(x) ev_COSH(E, (x))
+#define ASINH(x) ev_ASINH(E, (x))
+#define ACOSH(x) ev_ACOSH(E, (x))
+#define ATANH(x) ev_ATANH(E, (x))
 
 #define LT(x, y) ev_LT(E, (x), (y))

@@ -285,14 +285,51 @@ static double sigmoid(double x) {
     return 1.0 / (1.0 + exp(-x));
 }
 
-static ev ev_TANH(const ew_eval *E, ev x) {
+#define FLOAT_FN(P, f)                                                                             \
+    static ev ev_##P(const ew_eval *E, ev x) {                                                     \
+        (void)E;                                                                                   \
+        return fmap(x, f);                                                                         \
+    }
+FLOAT_FN(EXP, exp)
+FLOAT_FN(LOG, log)
+FLOAT_FN(TANH, tanh)
+FLOAT_FN(SIGMOID, sigmoid)
+FLOAT_FN(ERF, erf)
+FLOAT_FN(SIN, sin)
+FLOAT_FN(COS, cos)
+FLOAT_FN(TAN, tan)
+FLOAT_FN(ASIN, asin)
+FLOAT_FN(ACOS, acos)
+FLOAT_FN(ATAN, atan)
+FLOAT_FN(SINH, sinh)
+FLOAT_FN(COSH, cosh)
+FLOAT_FN(ASINH, asinh)
+FLOAT_FN(ACOSH, acosh)
+FLOAT_FN(ATANH, atanh)
+FLOAT_FN(SQRT, sqrt)
+FLOAT_FN(FLOOR, floor)
+FLOAT_FN(CEIL, ceil)
+FLOAT_FN(ROUND, nearbyint) /* half to even in the default rounding mode */
+#undef FLOAT_FN
+
+static ev ev_NEG(const ew_eval *E, ev x) {
     (void)E;
-    return fmap(x, tanh);
+    if (x.k != EV_VAL) return x.k == EV_LIT ? mk_lit(-x.f) : x;
+    return cls(x.t) == CL_F ? mk_f(x.t, -x.f) : mk_i(x.t, 0 - (uint64_t)x.i);
 }
 
-static ev ev_SIGMOID(const ew_eval *E, ev x) {
+static ev ev_ABS(const ew_eval *E, ev x) {
     (void)E;
-    return fmap(x, sigmoid);
+    if (x.k != EV_VAL) return x.k == EV_LIT ? mk_lit(fabs(x.f)) : x;
+    if (cls(x.t) == CL_F) return mk_f(x.t, fabs(x.f));
+    return cls(x.t) == CL_S && x.i < 0 ? mk_i(x.t, 0 - (uint64_t)x.i) : x;
+}
+
+static ev ev_SIGN(const ew_eval *E, ev x) {
+    (void)E;
+    double f = as_f(x), s = f > 0 ? 1 : f < 0 ? -1 : f; /* 0 and NaN stay */
+    if (x.k != EV_VAL) return x.k == EV_LIT ? mk_lit(s) : x;
+    return cls(x.t) == CL_F ? mk_f(x.t, s) : mk_i(x.t, (uint64_t)(int64_t)s);
 }
 
 /* x < y (ordered: false with a NaN; unsigned integers compare as such). */

@@ -131,6 +131,42 @@ static void test_codegen__activations_on_every_dtype_they_take(void **state) {
     every_dtype(ops, 5, "act.so");
 }
 
+static void test_codegen__math_functions_on_every_dtype_they_take(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_ABS,   GLC_OP_NEG,  GLC_OP_EXP,        GLC_OP_LOG,
+                                 GLC_OP_SQRT,  GLC_OP_RECIPROCAL, GLC_OP_FLOOR, GLC_OP_CEIL,
+                                 GLC_OP_ROUND, GLC_OP_SIGN, GLC_OP_ERF};
+    every_dtype(ops, (int)(sizeof ops / sizeof ops[0]), "math.so");
+}
+
+static void test_codegen__trigonometric_and_hyperbolic_functions(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_SIN,  GLC_OP_COS,  GLC_OP_TAN,   GLC_OP_ASIN,
+                                 GLC_OP_ACOS, GLC_OP_ATAN, GLC_OP_SINH,  GLC_OP_COSH,
+                                 GLC_OP_ASINH, GLC_OP_ACOSH, GLC_OP_ATANH};
+    every_dtype(ops, (int)(sizeof ops / sizeof ops[0]), "trig.so");
+}
+
+/* Round is half to even; Sign keeps 0 and NaN; Floor/Ceil of specials are themselves. */
+static void test_codegen__rounding_and_sign_specials(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 1, (int64_t[]){6});
+    glc_value_id y[3] = {cg_node(G, GLC_OP_ROUND, "r", &x, 1, NULL),
+                         cg_node(G, GLC_OP_SIGN, "s", &x, 1, NULL),
+                         cg_node(G, GLC_OP_FLOOR, "f", &x, 1, NULL)};
+    for (int k = 0; k < 3; k++)
+        glc_graph_add_output(G, y[k]);
+    glc_rt_model *m = cg_compile(G, "round.so");
+    float in[6] = {0.5f, 1.5f, -2.5f, -0.0f, NAN, -INFINITY}, r[6], sg[6], fl[6];
+    const void *ins[1] = {in};
+    void *outs[3] = {r, sg, fl};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_true(r[0] == 0.0f && r[1] == 2.0f && r[2] == -2.0f && isnan(r[4]));
+    assert_true(sg[0] == 1.0f && sg[2] == -1.0f && sg[3] == 0.0f && signbit(sg[3]) && isnan(sg[4]));
+    assert_true(fl[1] == 1.0f && fl[2] == -3.0f && fl[5] == -INFINITY);
+    glc_rt_model_close(m);
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -299,6 +335,9 @@ int main(void) {
         T(test_codegen__relu_keeps_nan),
         T(test_codegen__arithmetic_on_every_numeric_dtype),
         T(test_codegen__activations_on_every_dtype_they_take),
+        T(test_codegen__math_functions_on_every_dtype_they_take),
+        T(test_codegen__trigonometric_and_hyperbolic_functions),
+        T(test_codegen__rounding_and_sign_specials),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),
