@@ -385,6 +385,7 @@ FLOAT_FN(EXP, cg_math_exp, exp)
 FLOAT_FN(LOG, cg_math_log, log)
 FLOAT_FN(TANH, cg_math_tanh, tanh)
 FLOAT_FN(ERF, cg_math_erf, erf)
+FLOAT_FN(ERFC, cg_math_erfc, erfc)
 FLOAT_FN(SIN, cg_math_sin, sin)
 FLOAT_FN(COS, cg_math_cos, cos)
 FLOAT_FN(TAN, cg_math_tan, tan)
@@ -396,6 +397,8 @@ FLOAT_FN(COSH, cg_math_cosh, cosh)
 FLOAT_FN(ASINH, cg_math_asinh, asinh)
 FLOAT_FN(ACOSH, cg_math_acosh, acosh)
 FLOAT_FN(ATANH, cg_math_atanh, atanh)
+FLOAT_FN(EXPM1, cg_math_expm1, expm1)
+FLOAT_FN(LOG1P, cg_math_log1p, log1p)
 #undef FLOAT_FN
 
 /* A float intrinsic (llvm.sqrt, llvm.floor, ...: vector instructions on f32 and f64). */
@@ -472,14 +475,48 @@ static ev ev_SIGMOID(const ew_emit *E, ev x) {
     return fmap(E, x, cg_math_sigmoid, "", sigmoid);
 }
 
-/* x < y (ordered: false with a NaN; unsigned integers compare as such). */
-static ev ev_LT(const ew_emit *E, ev x, ev y) {
-    if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit(x.f < y.f);
+typedef enum { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
+
+static bool cmp_f(cmp_op op, double a, double b) {
+    switch (op) {
+    case CMP_EQ: return a == b;
+    case CMP_LT: return a < b;
+    case CMP_LE: return a <= b;
+    case CMP_GT: return a > b;
+    case CMP_GE: return a >= b;
+    }
+    return false;
+}
+
+/* Compares as the type says: floats ordered (false with a NaN), integers signed or
+ * unsigned, bools as 0 < 1. */
+static ev cmp2(const ew_emit *E, cmp_op op, ev x, ev y) {
+    static const LLVMRealPredicate fp[] = {LLVMRealOEQ, LLVMRealOLT, LLVMRealOLE, LLVMRealOGT,
+                                           LLVMRealOGE};
+    static const LLVMIntPredicate sp[] = {LLVMIntEQ, LLVMIntSLT, LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+    static const LLVMIntPredicate up[] = {LLVMIntEQ, LLVMIntULT, LLVMIntULE, LLVMIntUGT, LLVMIntUGE};
+    if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit(cmp_f(op, x.f, y.f));
     unify(E->c, &x, &y);
     LLVMBuilderRef b = E->c->b;
-    if (cls(x.t) == CL_F) return val(GLC_DT_BOOL, LLVMBuildFCmp(b, LLVMRealOLT, x.v, y.v, ""));
-    LLVMIntPredicate p = cls(x.t) == CL_S ? LLVMIntSLT : LLVMIntULT;
-    return val(GLC_DT_BOOL, LLVMBuildICmp(b, p, x.v, y.v, ""));
+    if (cls(x.t) == CL_F) return val(GLC_DT_BOOL, LLVMBuildFCmp(b, fp[op], x.v, y.v, ""));
+    const LLVMIntPredicate *p = cls(x.t) == CL_S ? sp : up;
+    return val(GLC_DT_BOOL, LLVMBuildICmp(b, p[op], x.v, y.v, ""));
+}
+
+static ev ev_LT(const ew_emit *E, ev x, ev y) {
+    return cmp2(E, CMP_LT, x, y);
+}
+
+static ev ev_LE(const ew_emit *E, ev x, ev y) {
+    return cmp2(E, CMP_LE, x, y);
+}
+
+static ev ev_GT(const ew_emit *E, ev x, ev y) {
+    return cmp2(E, CMP_GT, x, y);
+}
+
+static bool ev_is(const ew_emit *E, const char *name, const char *value) {
+    return glc_ew_attr_is(E->n, name, value);
 }
 
 static ev ev_SEL(const ew_emit *E, ev c, ev x, ev y) {

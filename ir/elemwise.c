@@ -80,10 +80,12 @@ bool glc_ew_attr_num(const glc_node *n, const char *name, double *v) {
     const glc_attr *a = glc_node_attr(n, name);
     if (a && a->kind == GLC_ATTR_FLOAT) *v = a->f;
     if (a && a->kind == GLC_ATTR_INT) *v = (double)a->i;
-    if (a && (a->kind == GLC_ATTR_FLOAT || a->kind == GLC_ATTR_INT)) return true;
+    if (a) return a->kind == GLC_ATTR_FLOAT || a->kind == GLC_ATTR_INT;
     spec_item it;
     char buf[64];
-    if (!find_item(n->op, name, &it) || !default_of(&it, buf, sizeof buf)) return false;
+    if (!find_item(n->op, name, &it) || (it.kind != 'f' && it.kind != 'i') ||
+        !default_of(&it, buf, sizeof buf))
+        return false;
     *v = strtod(buf, NULL);
     return true;
 }

@@ -18,15 +18,16 @@
  *   AT(name)     the attribute `name` as a literal (its default from the row's attribute
  *                spec when absent; none if it has no default)
  * Choices made when the kernel is built (C conditions, not run-time selects)
- *   IF(c, x, y)  x if c else y
+ *   IF(c, x, y)  x if c else y;  IS(name, "v"): attribute `name` (or its default) is v
  *   OPSET        the graph's default-domain opset
  * Arithmetic (both operands of one type; floats and integers unless said)
  *   ADD SUB MUL DIV (integer: truncates; by 0 gives 0)  NEG ABS  MIN MAX (NaN wins)
  *   FLOOR CEIL ROUND (half to even) SQRT (floats)  SIGN (-1, 0 or 1; NaN stays)
  * Float functions (an integer operand is computed in f64)
- *   EXP LOG TANH SIGMOID ERF SIN COS TAN ASIN ACOS ATAN SINH COSH ASINH ACOSH ATANH
- * Comparisons (results are bool)
- *   LT
+ *   EXP LOG TANH SIGMOID ERF ERFC SIN COS TAN ASIN ACOS ATAN SINH COSH ASINH ACOSH ATANH
+ *   EXPM1 LOG1P   (exp(x) - 1 and log(1 + x), accurate near 0)
+ * Comparisons (results are bool; floats ordered: false with a NaN)
+ *   LT LE GT
  * Choice per element
  *   SEL(c, x, y) c ? x : y (c bool)
  * Cast
@@ -42,6 +43,7 @@
 #define K(v) ev_lit(E, (double)(v))
 #define AT(name) ev_attr(E, (name))
 #define IF(c, x, y) ((c) ? (x) : (y))
+#define IS(name, v) ev_is(E, (name), (v))
 #define OPSET ev_opset(E)
 #define SEL(c, x, y) ev_SEL(E, (c), (x), (y))
 #define BF16_TRUNC(x) ev_BF16_TRUNC(E, (x))
@@ -66,6 +68,7 @@
 #define TANH(x) ev_TANH(E, (x))
 #define SIGMOID(x) ev_SIGMOID(E, (x))
 #define ERF(x) ev_ERF(E, (x))
+#define ERFC(x) ev_ERFC(E, (x))
 #define SIN(x) ev_SIN(E, (x))
 #define COS(x) ev_COS(E, (x))
 #define TAN(x) ev_TAN(E, (x))
@@ -77,5 +80,9 @@
 #define ASINH(x) ev_ASINH(E, (x))
 #define ACOSH(x) ev_ACOSH(E, (x))
 #define ATANH(x) ev_ATANH(E, (x))
+#define EXPM1(x) ev_EXPM1(E, (x))
+#define LOG1P(x) ev_LOG1P(E, (x))
 
 #define LT(x, y) ev_LT(E, (x), (y))
+#define LE(x, y) ev_LE(E, (x), (y))
+#define GT(x, y) ev_GT(E, (x), (y))

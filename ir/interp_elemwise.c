@@ -295,6 +295,7 @@ FLOAT_FN(LOG, log)
 FLOAT_FN(TANH, tanh)
 FLOAT_FN(SIGMOID, sigmoid)
 FLOAT_FN(ERF, erf)
+FLOAT_FN(ERFC, erfc)
 FLOAT_FN(SIN, sin)
 FLOAT_FN(COS, cos)
 FLOAT_FN(TAN, tan)
@@ -306,6 +307,8 @@ FLOAT_FN(COSH, cosh)
 FLOAT_FN(ASINH, asinh)
 FLOAT_FN(ACOSH, acosh)
 FLOAT_FN(ATANH, atanh)
+FLOAT_FN(EXPM1, expm1)
+FLOAT_FN(LOG1P, log1p)
 FLOAT_FN(SQRT, sqrt)
 FLOAT_FN(FLOOR, floor)
 FLOAT_FN(CEIL, ceil)
@@ -332,14 +335,51 @@ static ev ev_SIGN(const ew_eval *E, ev x) {
     return cls(x.t) == CL_F ? mk_f(x.t, s) : mk_i(x.t, (uint64_t)(int64_t)s);
 }
 
-/* x < y (ordered: false with a NaN; unsigned integers compare as such). */
+typedef enum { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
+
+static bool cmp_f(cmp_op op, double a, double b) {
+    switch (op) {
+    case CMP_EQ: return a == b;
+    case CMP_LT: return a < b;
+    case CMP_LE: return a <= b;
+    case CMP_GT: return a > b;
+    case CMP_GE: return a >= b;
+    }
+    return false;
+}
+
+/* a op b as -1/0/1 orderings: sgn < 0, == 0, > 0. */
+static bool cmp_sgn(cmp_op op, int sgn) {
+    return cmp_f(op, sgn, 0);
+}
+
+/* Compares as the type says: floats ordered (false with a NaN), integers signed or
+ * unsigned, bools as 0 < 1. */
+static ev cmp2(cmp_op op, ev x, ev y) {
+    unify(&x, &y);
+    if (x.k == EV_LIT || cls(x.t) == CL_F) return mk_i(GLC_DT_BOOL, cmp_f(op, x.f, y.f));
+    uint64_t ua = (uint64_t)x.i, ub = (uint64_t)y.i;
+    int sgn = cls(x.t) == CL_U ? (ua > ub) - (ua < ub) : (x.i > y.i) - (x.i < y.i);
+    return mk_i(GLC_DT_BOOL, cmp_sgn(op, sgn));
+}
+
 static ev ev_LT(const ew_eval *E, ev x, ev y) {
     (void)E;
-    unify(&x, &y);
-    bool r = cls(x.t) == CL_U ? (uint64_t)x.i < (uint64_t)y.i
-             : cls(x.t) == CL_F || x.k == EV_LIT ? x.f < y.f
-                                                 : x.i < y.i;
-    return mk_i(GLC_DT_BOOL, r);
+    return cmp2(CMP_LT, x, y);
+}
+
+static ev ev_LE(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return cmp2(CMP_LE, x, y);
+}
+
+static ev ev_GT(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return cmp2(CMP_GT, x, y);
+}
+
+static bool ev_is(const ew_eval *E, const char *name, const char *value) {
+    return glc_ew_attr_is(E->n, name, value);
 }
 
 static ev ev_SEL(const ew_eval *E, ev c, ev x, ev y) {

@@ -167,6 +167,54 @@ static void test_codegen__rounding_and_sign_specials(void **state) {
     glc_rt_model_close(m);
 }
 
+static void test_codegen__activations_of_onnx_on_every_dtype_they_take(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_PRELU,    GLC_OP_ELU,       GLC_OP_SELU, GLC_OP_CELU,
+                                 GLC_OP_THRESHOLDEDRELU, GLC_OP_SOFTPLUS, GLC_OP_SOFTSIGN,
+                                 GLC_OP_HARDSWISH, GLC_OP_MISH,     GLC_OP_GELU, GLC_OP_SHRINK};
+    every_dtype(ops, (int)(sizeof ops / sizeof ops[0]), "acts.so");
+}
+
+/* One node of op on x with float attributes names[k] = v[k] (and a string one). */
+static glc_value_id act(glc_op op, glc_value_id x, const char *n1, float v1, const char *n2,
+                        float v2, const char *s, const char *sv) {
+    glc_node_id n;
+    char name[64];
+    snprintf(name, sizeof name, "%s_%s", glc_op_name(op), n1 ? n1 : sv ? sv : "");
+    glc_value_id y = cg_node(G, op, name, &x, 1, &n);
+    if (n1) glc_node_set_float(G, n, n1, v1);
+    if (n2) glc_node_set_float(G, n, n2, v2);
+    if (s) glc_node_set_string(G, n, s, sv);
+    glc_graph_add_output(G, y);
+    return y;
+}
+
+static void test_codegen__activation_attributes_and_known_values(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 1, (int64_t[]){5});
+    act(GLC_OP_GELU, x, NULL, 0, NULL, 0, "approximate", "tanh");
+    act(GLC_OP_GELU, x, NULL, 0, NULL, 0, NULL, NULL);
+    act(GLC_OP_ELU, x, "alpha", 2, NULL, 0, NULL, NULL);
+    act(GLC_OP_CELU, x, "alpha", 2, NULL, 0, NULL, NULL);
+    act(GLC_OP_SHRINK, x, "bias", 1.5f, "lambd", 1.5f, NULL, NULL);
+    act(GLC_OP_MISH, x, NULL, 0, NULL, 0, NULL, NULL);
+    act(GLC_OP_SOFTPLUS, x, NULL, 0, NULL, 0, NULL, NULL);
+    glc_rt_model *m = cg_compile(G, "actk.so");
+    float in[5] = {1.0f, -5.0f, 2.0f, -100.0f, 100.0f}, y[7][5];
+    const void *ins[1] = {in};
+    void *outs[7] = {y[0], y[1], y[2], y[3], y[4], y[5], y[6]};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_true(fabsf(y[0][0] - 0.841192f) < 1e-6f);                 /* Gelu tanh */
+    assert_true(fabsf(y[1][0] - 0.8413447f) < 1e-6f);                /* Gelu erf */
+    assert_true(fabsf(y[1][1] + 1.4332e-6f) < 1e-9f);               /* 0.5 x erfc(5/sqrt 2) */
+    assert_true(fabsf(y[2][1] - 2 * expm1f(-5)) < 1e-6f);           /* Elu alpha 2 */
+    assert_true(fabsf(y[3][1] - 2 * expm1f(-2.5f)) < 1e-6f);        /* Celu alpha 2 */
+    assert_true(y[4][0] == 0 && y[4][2] == 0.5f && y[4][1] == -3.5f); /* Shrink */
+    assert_true(fabsf(y[5][0] - 0.86509836f) < 1e-6f && y[5][4] == 100.0f); /* Mish */
+    assert_true(y[6][4] == 100.0f && y[6][3] > 0 && y[6][3] < 1e-43f); /* Softplus */
+    glc_rt_model_close(m);
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -338,6 +386,8 @@ int main(void) {
         T(test_codegen__math_functions_on_every_dtype_they_take),
         T(test_codegen__trigonometric_and_hyperbolic_functions),
         T(test_codegen__rounding_and_sign_specials),
+        T(test_codegen__activations_of_onnx_on_every_dtype_they_take),
+        T(test_codegen__activation_attributes_and_known_values),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),

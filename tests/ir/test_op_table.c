@@ -115,6 +115,19 @@ static void test_op_table__elementwise_attributes_are_held_to_the_spec(void **st
     assert_int_equal(glc_infer_shapes(G, &D), GLC_OK);
 }
 
+static void test_op_table__enumerated_attributes_name_their_values(void **state) {
+    (void)state;
+    glc_node_id n = ew_node(GLC_OP_GELU, GLC_DT_F32);
+    glc_node_set_string(G, n, "approximate", "fast");
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_SHAPE);
+    assert_string_equal(D.msg, "Gelu: attribute 'approximate' is 'fast'; expected none or tanh");
+    G->nodes[n].attrs[0].s = "tanh";
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_OK);
+    assert_true(glc_ew_attr_is(&G->nodes[n], "approximate", "tanh"));
+    double v;
+    assert_true(glc_ew_attr_num(&G->nodes[n], "approximate", &v) == false);
+}
+
 static void test_op_table__cast_needs_a_tensor_dtype(void **state) {
     (void)state;
     glc_node_id n = ew_node(GLC_OP_CAST, GLC_DT_F32);
@@ -148,6 +161,7 @@ int main(void) {
         T(test_op_table__output_dtype_follows_the_signature),
         T(test_op_table__every_attribute_spec_parses),
         T(test_op_table__elementwise_attributes_are_held_to_the_spec),
+        T(test_op_table__enumerated_attributes_name_their_values),
         T(test_op_table__cast_needs_a_tensor_dtype),
         T(test_op_table__elementwise_inputs_broadcast_together),
     };
