@@ -268,7 +268,14 @@ static LLVMValueRef libm1(cg_ctx *c, const char *name, LLVMValueRef x) {
     return LLVMBuildCall2(c->b, ft, f, &x, 1, "");
 }
 
-typedef enum { AR_ADD, AR_SUB, AR_MUL, AR_DIV, AR_MIN, AR_MAX } arith;
+typedef enum { AR_ADD, AR_SUB, AR_MUL, AR_DIV, AR_MIN, AR_MAX, AR_MOD, AR_FMOD } arith;
+
+/* numpy's float mod: fmod moved to the divisor's sign; a zero takes the divisor's sign. */
+static double np_mod(double a, double b) {
+    double r = fmod(a, b);
+    if (r == 0) return copysign(0.0, b);
+    return (r < 0) != (b < 0) ? r + b : r;
+}
 
 static double f_arith(arith op, double a, double b) {
     switch (op) {
@@ -278,6 +285,8 @@ static double f_arith(arith op, double a, double b) {
     case AR_DIV: return a / b;
     case AR_MIN: return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
     case AR_MAX: return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
+    case AR_MOD: return np_mod(a, b);
+    case AR_FMOD: return fmod(a, b);
     }
     return NAN;
 }
@@ -303,6 +312,39 @@ static LLVMValueRef idiv(cg_ctx *c, bool s, LLVMValueRef x, LLVMValueRef y) {
     return LLVMBuildSelect(b, z, zero, q, "");
 }
 
+/* Integer remainder: truncated (fmod) or with the divisor's sign (mod); by 0, and for the
+ * overflowing INT_MIN % -1, it is 0 (srem would trap). */
+static LLVMValueRef irem(cg_ctx *c, bool s, bool floor_mod, LLVMValueRef x, LLVMValueRef y) {
+    LLVMBuilderRef b = c->b;
+    LLVMTypeRef t = LLVMTypeOf(x);
+    LLVMValueRef zero = LLVMConstNull(t), one = LLVMConstInt(t, 1, 0);
+    LLVMValueRef bad = LLVMBuildICmp(b, LLVMIntEQ, y, zero, "");
+    if (s) bad = LLVMBuildOr(b, bad, LLVMBuildICmp(b, LLVMIntEQ, y, LLVMConstAllOnes(t), ""), "");
+    LLVMValueRef safe = LLVMBuildSelect(b, bad, one, y, "");
+    LLVMValueRef r = s ? LLVMBuildSRem(b, x, safe, "") : LLVMBuildURem(b, x, safe, "");
+    if (s && floor_mod) { /* r and the divisor of different signs: r + y */
+        LLVMValueRef diff = LLVMBuildICmp(b, LLVMIntSLT, LLVMBuildXor(b, r, y, ""), zero, "");
+        LLVMValueRef adj = LLVMBuildAnd(b, diff, LLVMBuildICmp(b, LLVMIntNE, r, zero, ""), "");
+        r = LLVMBuildSelect(b, adj, LLVMBuildAdd(b, r, y, ""), r, "");
+    }
+    return LLVMBuildSelect(b, bad, zero, r, "");
+}
+
+/* numpy's mod of floats from frem (fmod): moved to the divisor's sign, 0 signed like it. */
+static LLVMValueRef fmod_np(cg_ctx *c, LLVMValueRef x, LLVMValueRef y) {
+    LLVMBuilderRef b = c->b;
+    LLVMTypeRef t = LLVMTypeOf(x);
+    LLVMValueRef zero = LLVMConstNull(t), r = LLVMBuildFRem(b, x, y, "");
+    LLVMValueRef rneg = LLVMBuildFCmp(b, LLVMRealOLT, r, zero, "");
+    LLVMValueRef yneg = LLVMBuildFCmp(b, LLVMRealOLT, y, zero, "");
+    LLVMValueRef adj = LLVMBuildAnd(b, LLVMBuildXor(b, rneg, yneg, ""),
+                                    LLVMBuildFCmp(b, LLVMRealONE, r, zero, ""), "");
+    r = LLVMBuildSelect(b, adj, LLVMBuildFAdd(b, r, y, ""), r, "");
+    LLVMValueRef args[2] = {zero, y};
+    LLVMValueRef z = call_intr(c, "llvm.copysign", args, 2, &t, 1);
+    return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOEQ, r, zero, ""), z, r, "");
+}
+
 static LLVMValueRef i_arith(cg_ctx *c, arith op, bool s, LLVMValueRef x, LLVMValueRef y) {
     LLVMBuilderRef b = c->b;
     switch (op) {
@@ -315,6 +357,8 @@ static LLVMValueRef i_arith(cg_ctx *c, arith op, bool s, LLVMValueRef x, LLVMVal
         LLVMIntPredicate p = op == AR_MAX ? (s ? LLVMIntSGT : LLVMIntUGT) : (s ? LLVMIntSLT : LLVMIntULT);
         return LLVMBuildSelect(b, LLVMBuildICmp(b, p, x, y, ""), x, y, "");
     }
+    case AR_MOD: return irem(c, s, true, x, y);
+    case AR_FMOD: return irem(c, s, false, x, y);
     }
     return NULL;
 }
@@ -327,6 +371,8 @@ static LLVMValueRef f_arith_ir(cg_ctx *c, arith op, LLVMValueRef x, LLVMValueRef
     case AR_DIV: return LLVMBuildFDiv(c->b, x, y, "");
     case AR_MIN: return fminmax(c, false, x, y);
     case AR_MAX: return fminmax(c, true, x, y);
+    case AR_MOD: return fmod_np(c, x, y);
+    case AR_FMOD: return LLVMBuildFRem(c->b, x, y, "");
     }
     return NULL;
 }
@@ -354,6 +400,90 @@ static ev ev_MUL(const ew_emit *E, ev x, ev y) {
 
 static ev ev_DIV(const ew_emit *E, ev x, ev y) {
     return arith2(E, AR_DIV, x, y);
+}
+
+static ev ev_MOD(const ew_emit *E, ev x, ev y) {
+    return arith2(E, AR_MOD, x, y);
+}
+
+static ev ev_FMOD(const ew_emit *E, ev x, ev y) {
+    return arith2(E, AR_FMOD, x, y);
+}
+
+static ev ev_ELSE(const ew_emit *E, ev x, ev y) {
+    (void)E;
+    return x.k == EV_NONE ? y : x;
+}
+
+/* x^n for integers by squaring over every bit of n's width (selects, no branches); a
+ * negative n gives 0 but for x = 1 and -1. */
+static LLVMValueRef ipow(cg_ctx *c, LLVMValueRef x, LLVMValueRef n, bool n_signed) {
+    LLVMBuilderRef b = c->b;
+    LLVMTypeRef t = LLVMTypeOf(x), nt = LLVMTypeOf(n);
+    unsigned w = LLVMGetIntTypeWidth(nt);
+    LLVMValueRef r = LLVMConstInt(t, 1, 0), base = x;
+    for (unsigned i = 0; i < w; i++) {
+        LLVMValueRef bit = LLVMBuildTrunc(b, LLVMBuildLShr(b, n, LLVMConstInt(nt, i, 0), ""),
+                                          LLVMInt1TypeInContext(c->ctx), "");
+        r = LLVMBuildSelect(b, bit, LLVMBuildMul(b, r, base, ""), r, "");
+        base = LLVMBuildMul(b, base, base, "");
+    }
+    if (!n_signed) return r;
+    LLVMValueRef one = LLVMConstInt(t, 1, 0), m1 = LLVMConstAllOnes(t);
+    LLVMValueRef odd = LLVMBuildTrunc(b, n, LLVMInt1TypeInContext(c->ctx), "");
+    LLVMValueRef neg = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, x, m1, ""),
+                                       LLVMBuildSelect(b, odd, m1, one, ""), LLVMConstNull(t), "");
+    neg = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, x, one, ""), one, neg, "");
+    LLVMValueRef is_neg = LLVMBuildICmp(b, LLVMIntSLT, n, LLVMConstNull(nt), "");
+    return LLVMBuildSelect(b, is_neg, neg, r, "");
+}
+
+/* f32 x^y = exp(y log|x|), then the cases it misses: the sign for x < 0 (y odd), NaN for
+ * x < 0 and y not an integer, and 1 for y = 0, x = 1, or x = -1 with y infinite. */
+static LLVMValueRef fpow32(cg_ctx *c, LLVMValueRef x, LLVMValueRef y) {
+    LLVMBuilderRef b = c->b;
+#define FK(v) LLVMConstReal(c->f32, (v))
+#define FC(p, u, v) LLVMBuildFCmp(b, (p), (u), (v), "")
+    LLVMTypeRef t = c->f32;
+    LLVMValueRef ax = call_intr(c, "llvm.fabs", &x, 1, &t, 1);
+    LLVMValueRef r = cg_math_exp(c, LLVMBuildFMul(b, y, cg_math_log(c, ax), ""));
+    LLVMValueRef fy = call_intr(c, "llvm.floor", &y, 1, &t, 1);
+    LLVMValueRef hy = LLVMBuildFMul(b, y, FK(0.5), "");
+    LLVMValueRef yint = FC(LLVMRealOEQ, fy, y);
+    LLVMValueRef yodd = LLVMBuildAnd(b, yint, FC(LLVMRealUNE, call_intr(c, "llvm.floor", &hy, 1, &t, 1), hy), "");
+    LLVMValueRef sgn = LLVMBuildICmp(b, LLVMIntSLT, LLVMBuildBitCast(b, x, c->i32, ""),
+                                     LLVMConstInt(c->i32, 0, 0), "");
+    LLVMValueRef keep = LLVMBuildOr(b, FC(LLVMRealOEQ, x, FK(0)), FC(LLVMRealOEQ, x, FK(-HUGE_VAL)), "");
+    LLVMValueRef rneg = LLVMBuildSelect(b, yint, LLVMBuildSelect(b, yodd, LLVMBuildFNeg(b, r, ""), r, ""),
+                                        LLVMBuildSelect(b, keep, r, FK(NAN), ""), "");
+    r = LLVMBuildSelect(b, sgn, rneg, r, "");
+    LLVMValueRef one = LLVMBuildOr(b, FC(LLVMRealOEQ, y, FK(0)), FC(LLVMRealOEQ, x, FK(1)), "");
+    LLVMValueRef ay = call_intr(c, "llvm.fabs", &y, 1, &t, 1);
+    one = LLVMBuildOr(b, one, LLVMBuildAnd(b, FC(LLVMRealOEQ, x, FK(-1)), FC(LLVMRealOEQ, ay, FK(HUGE_VAL)), ""), "");
+#undef FC
+#undef FK
+    return LLVMBuildSelect(b, one, LLVMConstReal(c->f32, 1.0), r, "");
+}
+
+/* A libm function of two doubles (pow on f64: scalar calls). */
+static LLVMValueRef libm2(cg_ctx *c, const char *name, LLVMValueRef x, LLVMValueRef y) {
+    LLVMTypeRef dt = LLVMDoubleTypeInContext(c->ctx), pt[2] = {dt, dt};
+    LLVMTypeRef ft = LLVMFunctionType(dt, pt, 2, 0);
+    LLVMValueRef f = LLVMGetNamedFunction(c->mod, name), args[2] = {x, y};
+    if (!f) f = LLVMAddFunction(c->mod, name, ft);
+    return LLVMBuildCall2(c->b, ft, f, args, 2, "");
+}
+
+/* x^y: y takes a float x's type (f32: vectorizable, f64: libm); an integer x with a float
+ * y goes through f64 pow (truncated on store); two integers by squaring. */
+static ev ev_POW(const ew_emit *E, ev x, ev y) {
+    cg_ctx *c = E->c;
+    if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit(pow(x.f, y.f));
+    if (x.k == EV_VAL && x.t == GLC_DT_F32) return val(x.t, fpow32(c, x.v, convert(c, y, x.t).v));
+    bool int_pow = x.k == EV_VAL && cls(x.t) != CL_F && y.k == EV_VAL && cls(y.t) != CL_F;
+    if (int_pow) return val(x.t, ipow(c, x.v, y.v, cls(y.t) == CL_S));
+    LLVMValueRef xd = convert(c, x, GLC_DT_F64).v, yd = convert(c, y, GLC_DT_F64).v;
+    return val(GLC_DT_F64, libm2(c, "pow", xd, yd));
 }
 
 static ev ev_MIN(const ew_emit *E, ev x, ev y) {

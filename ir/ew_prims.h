@@ -17,11 +17,14 @@
  *   K(v)         a literal (a double); it takes the type of the other operand
  *   AT(name)     the attribute `name` as a literal (its default from the row's attribute
  *                spec when absent; none if it has no default)
+ *   ELSE(x, y)   x, or y if x is none (MIN/MAX with a none operand return the other)
  * Choices made when the kernel is built (C conditions, not run-time selects)
  *   IF(c, x, y)  x if c else y;  IS(name, "v"): attribute `name` (or its default) is v
  *   OPSET        the graph's default-domain opset
  * Arithmetic (both operands of one type; floats and integers unless said)
  *   ADD SUB MUL DIV (integer: truncates; by 0 gives 0)  NEG ABS  MIN MAX (NaN wins)
+ *   MOD (result has the divisor's sign, numpy's mod)  FMOD (the dividend's, C's fmod)
+ *   POW(x, y)    y converted to x's type; integer x with a float y computes in f64
  *   FLOOR CEIL ROUND (half to even) SQRT (floats)  SIGN (-1, 0 or 1; NaN stays)
  * Float functions (an integer operand is computed in f64)
  *   EXP LOG TANH SIGMOID ERF ERFC SIN COS TAN ASIN ACOS ATAN SINH COSH ASINH ACOSH ATANH
@@ -45,6 +48,7 @@
 #define IF(c, x, y) ((c) ? (x) : (y))
 #define IS(name, v) ev_is(E, (name), (v))
 #define OPSET ev_opset(E)
+#define ELSE(x, y) ev_ELSE(E, (x), (y))
 #define SEL(c, x, y) ev_SEL(E, (c), (x), (y))
 #define BF16_TRUNC(x) ev_BF16_TRUNC(E, (x))
 
@@ -52,6 +56,9 @@
 #define SUB(x, y) ev_SUB(E, (x), (y))
 #define MUL(x, y) ev_MUL(E, (x), (y))
 #define DIV(x, y) ev_DIV(E, (x), (y))
+#define MOD(x, y) ev_MOD(E, (x), (y))
+#define FMOD(x, y) ev_FMOD(E, (x), (y))
+#define POW(x, y) ev_POW(E, (x), (y))
 #define MIN(x, y) ev_MIN(E, (x), (y))
 #define MAX(x, y) ev_MAX(E, (x), (y))
 

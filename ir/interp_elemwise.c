@@ -204,7 +204,14 @@ static int64_t ev_opset(const ew_eval *E) {
     return E->g->opset;
 }
 
-typedef enum { AR_ADD, AR_SUB, AR_MUL, AR_DIV, AR_MIN, AR_MAX } arith;
+typedef enum { AR_ADD, AR_SUB, AR_MUL, AR_DIV, AR_MIN, AR_MAX, AR_MOD, AR_FMOD } arith;
+
+/* numpy's float mod: fmod moved to the divisor's sign; a zero takes the divisor's sign. */
+static double np_mod(double a, double b) {
+    double r = fmod(a, b);
+    if (r == 0) return copysign(0.0, b);
+    return (r < 0) != (b < 0) ? r + b : r;
+}
 
 static double f_arith(arith op, double a, double b) {
     switch (op) {
@@ -214,8 +221,20 @@ static double f_arith(arith op, double a, double b) {
     case AR_DIV: return a / b;
     case AR_MIN: return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
     case AR_MAX: return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
+    case AR_MOD: return np_mod(a, b);
+    case AR_FMOD: return fmod(a, b);
     }
     return NAN;
+}
+
+/* Integer remainder: truncated (fmod) or with the divisor's sign (mod); by 0 (and the
+ * overflowing INT_MIN % -1) it is 0. */
+static uint64_t i_rem(bool s, bool floor_mod, int64_t a, int64_t b) {
+    if (b == 0 || (s && b == -1)) return 0;
+    if (!s) return (uint64_t)a % (uint64_t)b;
+    int64_t r = a % b;
+    if (floor_mod && r != 0 && (r < 0) != (b < 0)) r += b;
+    return (uint64_t)r;
 }
 
 /* op on integers of dtype t (signed or unsigned by t); the result's bits. */
@@ -232,6 +251,8 @@ static uint64_t i_arith(arith op, glc_dtype t, int64_t a, int64_t b) {
         return ua / ub;
     case AR_MIN: return (s ? a < b : ua < ub) ? ua : ub;
     case AR_MAX: return (s ? a > b : ua > ub) ? ua : ub;
+    case AR_MOD: return i_rem(s, true, a, b);
+    case AR_FMOD: return i_rem(s, false, a, b);
     }
     return 0;
 }
@@ -263,6 +284,40 @@ static ev ev_MUL(const ew_eval *E, ev x, ev y) {
 static ev ev_DIV(const ew_eval *E, ev x, ev y) {
     (void)E;
     return arith2(AR_DIV, x, y);
+}
+
+static ev ev_MOD(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return arith2(AR_MOD, x, y);
+}
+
+static ev ev_FMOD(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return arith2(AR_FMOD, x, y);
+}
+
+static ev ev_ELSE(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return x.k == EV_NONE ? y : x;
+}
+
+/* x^n for integers (wrapping); a negative n gives 0 but for x = 1 and -1. */
+static uint64_t ipow(int64_t x, int64_t n, bool s) {
+    if (s && n < 0) return x == 1 ? 1 : x == -1 ? (n & 1 ? (uint64_t)-1 : 1) : 0;
+    uint64_t r = 1, b = (uint64_t)x, e = (uint64_t)n;
+    for (; e; e >>= 1, b *= b)
+        if (e & 1) r *= b;
+    return r;
+}
+
+/* x^y: y takes a float x's type; an integer x with a float y is computed in f64 (and
+ * truncated on store), two integers by squaring. */
+static ev ev_POW(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit(pow(x.f, y.f));
+    if (x.k == EV_VAL && cls(x.t) == CL_F) return mk_f(x.t, pow(x.f, as_f(y)));
+    if (y.k == EV_LIT || cls(y.t) == CL_F) return mk_f(GLC_DT_F64, pow(as_f(x), as_f(y)));
+    return mk_i(x.t, ipow(x.i, y.i, cls(y.t) == CL_S));
 }
 
 static ev ev_MIN(const ew_eval *E, ev x, ev y) {

@@ -215,6 +215,89 @@ static void test_codegen__activation_attributes_and_known_values(void **state) {
     glc_rt_model_close(m);
 }
 
+static void test_codegen__pow_mod_clip_on_every_dtype_they_take(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_POW, GLC_OP_MOD, GLC_OP_CLIP};
+    every_dtype(ops, 3, "pmc.so");
+}
+
+/* Pow with an exponent of another type: float ^ integer, integer ^ float (through f64,
+ * truncated), integer ^ integer (negative exponents: 0, or +-1 for bases +-1). */
+static void test_codegen__pow_mixes_types_as_onnx_does(void **state) {
+    (void)state;
+    static const glc_dtype pairs[][2] = {{GLC_DT_F32, GLC_DT_I64}, {GLC_DT_F32, GLC_DT_U32},
+                                         {GLC_DT_I32, GLC_DT_F32}, {GLC_DT_I64, GLC_DT_I64},
+                                         {GLC_DT_F16, GLC_DT_I8},  {GLC_DT_F64, GLC_DT_F32}};
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        char n[3][32];
+        snprintf(n[0], 32, "x%zu", k);
+        snprintf(n[1], 32, "y%zu", k);
+        snprintf(n[2], 32, "pow%zu", k);
+        glc_value_id in[2] = {cg_in(G, n[0], pairs[k][0], 1, (int64_t[]){40}),
+                              cg_in(G, n[1], pairs[k][1], 1, (int64_t[]){40})};
+        glc_graph_add_output(G, cg_node(G, GLC_OP_POW, n[2], in, 2, NULL));
+    }
+    cg_check_vs_interp(G, "powmix.so");
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    G->opset = 17;
+    glc_value_id in[2] = {cg_in(G, "x", GLC_DT_I32, 1, (int64_t[]){6}),
+                          cg_in(G, "y", GLC_DT_I32, 1, (int64_t[]){6})};
+    glc_graph_add_output(G, cg_node(G, GLC_OP_POW, "p", in, 2, NULL));
+    glc_rt_model *m = cg_compile(G, "powi.so");
+    int32_t x[6] = {3, -2, 1, -1, 5, 2}, y[6] = {6, 3, -4, -3, -1, 31}, z[6];
+    const void *ins[2] = {x, y};
+    void *outs[1] = {z};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_true(z[0] == 729 && z[1] == -8 && z[2] == 1 && z[3] == -1 && z[4] == 0);
+    assert_true(z[5] == INT32_MIN); /* 2^31 wraps */
+    glc_rt_model_close(m);
+}
+
+static void test_codegen__mod_signs_and_fmod(void **state) {
+    (void)state;
+    glc_value_id in[2] = {cg_in(G, "a", GLC_DT_I32, 1, (int64_t[]){6}),
+                          cg_in(G, "b", GLC_DT_I32, 1, (int64_t[]){6})};
+    glc_node_id f;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_MOD, "mod", in, 2, NULL));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_MOD, "fmod", in, 2, &f));
+    glc_node_set_int(G, f, "fmod", 1);
+    glc_rt_model *m = cg_compile(G, "mod.so");
+    int32_t a[6] = {-4, 7, -7, 5, INT32_MIN, 3}, b[6] = {3, -3, -3, 0, -1, 5}, r[6], t[6];
+    const void *ins[2] = {a, b};
+    void *outs[2] = {r, t};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    int32_t wr[6] = {2, -2, -1, 0, 0, 3}, wt[6] = {-1, 1, -1, 0, 0, 3};
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(r[i], wr[i]);
+        assert_int_equal(t[i], wt[i]);
+    }
+    glc_rt_model_close(m);
+}
+
+/* Clip-11+ takes min and max as optional inputs, Clip-6 as attributes. */
+static void test_codegen__clip_bounds_from_inputs_or_attributes(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 1, (int64_t[]){5});
+    glc_value_id lo = glc_graph_add_const(G, "lo", GLC_DT_F32, 0, NULL, (float[]){-1});
+    glc_value_id in3[3] = {x, 0, lo}, in2[2] = {x, lo};
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_CLIP, "max_only", in3, 3, NULL));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_CLIP, "min_only", in2, 2, NULL));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_CLIP, "attrs", &x, 1, &n));
+    glc_node_set_float(G, n, "min", 0.5f);
+    glc_node_set_float(G, n, "max", 1.5f);
+    glc_rt_model *m = cg_compile(G, "clip.so");
+    float xv[5] = {-3, 0.25f, 1, 2, NAN}, a[5], b[5], c[5];
+    const void *ins[1] = {xv};
+    void *outs[3] = {a, b, c};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_true(a[0] == -3 && a[2] == -1 && a[3] == -1 && isnan(a[4]));
+    assert_true(b[0] == -1 && b[1] == 0.25f && b[3] == 2);
+    assert_true(c[0] == 0.5f && c[1] == 0.5f && c[2] == 1 && c[3] == 1.5f && isnan(c[4]));
+    glc_rt_model_close(m);
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -388,6 +471,10 @@ int main(void) {
         T(test_codegen__rounding_and_sign_specials),
         T(test_codegen__activations_of_onnx_on_every_dtype_they_take),
         T(test_codegen__activation_attributes_and_known_values),
+        T(test_codegen__pow_mod_clip_on_every_dtype_they_take),
+        T(test_codegen__pow_mixes_types_as_onnx_does),
+        T(test_codegen__mod_signs_and_fmod),
+        T(test_codegen__clip_bounds_from_inputs_or_attributes),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),
