@@ -128,7 +128,7 @@ void cg_if_end(cg_ctx *c, cg_if *f);
  * (NULL: absent) broadcast to o numpy-style; see bcast.c. cg_bcast_emit calls body at the
  * innermost point with idx[0] the output's element index and idx[1 + k] operand k's
  * (NULL if absent), in the output's row-major order. */
-#define CG_BCAST_MAX 64
+#define CG_BCAST_MAX GLC_EW_MAX_IN
 typedef struct cg_bcast {
     int rank, n; /* loops, operands */
     int64_t dims[GLC_MAX_RANK];

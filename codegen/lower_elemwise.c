@@ -250,6 +250,19 @@ static ev ev_lit(const ew_emit *E, double v) {
     return mk_lit(v);
 }
 
+static ev ev_nin(const ew_emit *E) {
+    return mk_lit(E->n_in);
+}
+
+typedef ev (*ev_binary)(const ew_emit *E, ev x, ev y);
+
+static ev ev_fold(const ew_emit *E, ev_binary f) {
+    ev acc = E->in[0];
+    for (int k = 1; k < E->n_in; k++)
+        acc = f(E, acc, E->in[k]);
+    return acc;
+}
+
 static ev ev_attr(const ew_emit *E, const char *name) {
     double v;
     return glc_ew_attr_num(E->n, name, &v) ? mk_lit(v) : none;

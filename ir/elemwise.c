@@ -184,6 +184,9 @@ static glc_status bad_target(const glc_node *n, glc_diag *d) {
 }
 
 glc_status infer_elemwise(glc_graph *g, glc_node *n, glc_diag *d) {
+    if (n->n_in > GLC_EW_MAX_IN)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: %u inputs; glc takes at most %d",
+                            glc_op_name(n->op), n->n_in, GLC_EW_MAX_IN);
     GLC_TRY(glc_op_check_types(g, n, d));
     GLC_TRY(glc_ew_check_attrs(n, d));
     glc_dtype dt = glc_op_out_dtype(g, n, 0);

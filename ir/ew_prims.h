@@ -14,6 +14,7 @@
  * Operands
  *   A, B, C      inputs 0, 1, 2 (present ones: required, or optional and given)
  *   IN(i)        input i, or none if the optional input is absent
+ *   NIN          the number of inputs, as a literal
  *   K(v)         a literal (a double); it takes the type of the other operand
  *   AT(name)     the attribute `name` as a literal (its default from the row's attribute
  *                spec when absent; none if it has no default)
@@ -33,6 +34,8 @@
  *   LT LE GT
  * Choice per element
  *   SEL(c, x, y) c ? x : y (c bool)
+ * Variadic
+ *   FOLD(P)      P over all inputs, left to right: P(P(A, B), C) ...
  * Cast
  *   BF16_TRUNC(x) x with its low 16 bits cleared when the output is bf16 (ONNX's Cast
  *                before opset 19 truncated to bf16); x otherwise
@@ -43,6 +46,7 @@
 #define B ev_in(E, 1)
 #define C ev_in(E, 2)
 #define IN(i) ev_in(E, (i))
+#define NIN ev_nin(E)
 #define K(v) ev_lit(E, (double)(v))
 #define AT(name) ev_attr(E, (name))
 #define IF(c, x, y) ((c) ? (x) : (y))
@@ -50,6 +54,7 @@
 #define OPSET ev_opset(E)
 #define ELSE(x, y) ev_ELSE(E, (x), (y))
 #define SEL(c, x, y) ev_SEL(E, (c), (x), (y))
+#define FOLD(P) ev_fold(E, ev_##P)
 #define BF16_TRUNC(x) ev_BF16_TRUNC(E, (x))
 
 #define ADD(x, y) ev_ADD(E, (x), (y))

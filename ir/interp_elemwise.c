@@ -39,7 +39,7 @@ void interp_unravel(int64_t flat, int r, const int64_t *dims, int64_t *idx) {
 
 /* ---- values ------------------------------------------------------------------------- */
 
-#define EW_MAX_IN 64
+#define EW_MAX_IN GLC_EW_MAX_IN
 
 typedef enum { EV_VAL, EV_LIT, EV_NONE } ev_kind;
 
@@ -193,6 +193,19 @@ static ev ev_in(const ew_eval *E, int i) {
 static ev ev_lit(const ew_eval *E, double v) {
     (void)E;
     return mk_lit(v);
+}
+
+static ev ev_nin(const ew_eval *E) {
+    return mk_lit(E->n_in);
+}
+
+typedef ev (*ev_binary)(const ew_eval *E, ev x, ev y);
+
+static ev ev_fold(const ew_eval *E, ev_binary f) {
+    ev acc = E->in[0];
+    for (int k = 1; k < E->n_in; k++)
+        acc = f(E, acc, E->in[k]);
+    return acc;
 }
 
 static ev ev_attr(const ew_eval *E, const char *name) {

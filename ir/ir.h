@@ -208,6 +208,7 @@ glc_dtype glc_attr_dtype(const struct glc_node *n, const char *name);
  * node to it (unsupported or bad attributes fail with a one-line diagnostic);
  * glc_ew_attr_num reads a number (false if absent without a default); glc_ew_attr_is
  * compares an attribute, or its default, with a value written as in the spec ("tanh", "1"). */
+#define GLC_EW_MAX_IN 64 /* inputs of a variadic elementwise node (Sum, Max, ...) */
 const char *glc_ew_attr_spec(glc_op op);
 glc_status glc_ew_check_attrs(const struct glc_node *n, glc_diag *d);
 bool glc_ew_attr_num(const struct glc_node *n, const char *name, double *v);

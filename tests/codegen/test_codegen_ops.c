@@ -298,6 +298,26 @@ static void test_codegen__clip_bounds_from_inputs_or_attributes(void **state) {
     glc_rt_model_close(m);
 }
 
+/* Min, Max, Sum and Mean of three inputs of shapes [2, 1, 4], [3, 1] and [4]. */
+static void test_codegen__variadic_ops_broadcast_all_inputs(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_MIN, GLC_OP_MAX, GLC_OP_SUM, GLC_OP_MEAN};
+    static const glc_dtype dts[] = {GLC_DT_F32, GLC_DT_F16, GLC_DT_I8, GLC_DT_U64, GLC_DT_F64};
+    for (int k = 0; k < 4; k++)
+        for (int t = 0; t < 5; t++) {
+            if (!(glc_op_table[ops[k]].types.t & GLC_DT_BIT(dts[t]))) continue;
+            char n[4][32];
+            for (int i = 0; i < 3; i++)
+                snprintf(n[i], 32, "%s_%s_%d", glc_op_name(ops[k]), glc_dtype_name(dts[t]), i);
+            snprintf(n[3], 32, "%s_%s", glc_op_name(ops[k]), glc_dtype_name(dts[t]));
+            glc_value_id in[3] = {cg_in(G, n[0], dts[t], 3, (int64_t[]){2, 1, 4}),
+                                  cg_in(G, n[1], dts[t], 2, (int64_t[]){3, 1}),
+                                  cg_in(G, n[2], dts[t], 1, (int64_t[]){4})};
+            glc_graph_add_output(G, cg_node(G, ops[k], n[3], in, 3, NULL));
+        }
+    cg_check_vs_interp(G, "variadic.so");
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -475,6 +495,7 @@ int main(void) {
         T(test_codegen__pow_mixes_types_as_onnx_does),
         T(test_codegen__mod_signs_and_fmod),
         T(test_codegen__clip_bounds_from_inputs_or_attributes),
+        T(test_codegen__variadic_ops_broadcast_all_inputs),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),

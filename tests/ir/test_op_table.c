@@ -150,6 +150,18 @@ static void test_op_table__elementwise_inputs_broadcast_together(void **state) {
     tu_assert_shape(G, y, GLC_DT_U8, 3, (int64_t[]){2, 3, 4});
 }
 
+static void test_op_table__variadic_elementwise_ops_take_up_to_64_inputs(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 1, (int64_t[]){2}), in[65];
+    for (int i = 0; i < 65; i++)
+        in[i] = x;
+    tu_node(G, GLC_OP_SUM, "s", in, 64, NULL);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_OK);
+    tu_node(G, GLC_OP_SUM, "s65", in, 65, NULL);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_UNSUPPORTED);
+    assert_string_equal(D.msg, "Sum: 65 inputs; glc takes at most 64");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -164,6 +176,7 @@ int main(void) {
         T(test_op_table__enumerated_attributes_name_their_values),
         T(test_op_table__cast_needs_a_tensor_dtype),
         T(test_op_table__elementwise_inputs_broadcast_together),
+        T(test_op_table__variadic_elementwise_ops_take_up_to_64_inputs),
     };
     return cmocka_run_group_tests_name("op_table", tests, NULL, NULL);
 }
