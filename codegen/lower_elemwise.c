@@ -658,6 +658,46 @@ static ev ev_GT(const ew_emit *E, ev x, ev y) {
     return cmp2(E, CMP_GT, x, y);
 }
 
+static ev ev_EQ(const ew_emit *E, ev x, ev y) {
+    return cmp2(E, CMP_EQ, x, y);
+}
+
+static ev ev_GE(const ew_emit *E, ev x, ev y) {
+    return cmp2(E, CMP_GE, x, y);
+}
+
+static ev ev_ISNAN(const ew_emit *E, ev x) {
+    if (x.k != EV_VAL) return mk_lit(x.k == EV_LIT && isnan(x.f));
+    LLVMBuilderRef b = E->c->b;
+    if (cls(x.t) != CL_F) return val(GLC_DT_BOOL, LLVMConstInt(LLVMInt1TypeInContext(E->c->ctx), 0, 0));
+    return val(GLC_DT_BOOL, LLVMBuildFCmp(b, LLVMRealUNO, x.v, x.v, ""));
+}
+
+/* x as a bool value (a literal is true when non-zero). */
+static LLVMValueRef truth(const ew_emit *E, ev x) {
+    return convert(E->c, x, GLC_DT_BOOL).v;
+}
+
+static ev ev_NOT(const ew_emit *E, ev x) {
+    if (x.k == EV_LIT) return mk_lit(x.f == 0);
+    return val(GLC_DT_BOOL, LLVMBuildNot(E->c->b, truth(E, x), ""));
+}
+
+static ev ev_AND(const ew_emit *E, ev x, ev y) {
+    if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit(x.f != 0 && y.f != 0);
+    return val(GLC_DT_BOOL, LLVMBuildAnd(E->c->b, truth(E, x), truth(E, y), ""));
+}
+
+static ev ev_OR(const ew_emit *E, ev x, ev y) {
+    if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit(x.f != 0 || y.f != 0);
+    return val(GLC_DT_BOOL, LLVMBuildOr(E->c->b, truth(E, x), truth(E, y), ""));
+}
+
+static ev ev_XOR(const ew_emit *E, ev x, ev y) {
+    if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit((x.f != 0) != (y.f != 0));
+    return val(GLC_DT_BOOL, LLVMBuildXor(E->c->b, truth(E, x), truth(E, y), ""));
+}
+
 static bool ev_is(const ew_emit *E, const char *name, const char *value) {
     return glc_ew_attr_is(E->n, name, value);
 }

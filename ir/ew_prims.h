@@ -30,8 +30,8 @@
  * Float functions (an integer operand is computed in f64)
  *   EXP LOG TANH SIGMOID ERF ERFC SIN COS TAN ASIN ACOS ATAN SINH COSH ASINH ACOSH ATANH
  *   EXPM1 LOG1P   (exp(x) - 1 and log(1 + x), accurate near 0)
- * Comparisons (results are bool; floats ordered: false with a NaN)
- *   LT LE GT
+ * Comparisons and logic (results are bool; floats ordered: false with a NaN)
+ *   EQ LT LE GT GE ISNAN    NOT AND OR XOR (bool operands; a literal is true if not 0)
  * Choice per element
  *   SEL(c, x, y) c ? x : y (c bool)
  * Variadic
@@ -95,6 +95,13 @@
 #define EXPM1(x) ev_EXPM1(E, (x))
 #define LOG1P(x) ev_LOG1P(E, (x))
 
+#define EQ(x, y) ev_EQ(E, (x), (y))
 #define LT(x, y) ev_LT(E, (x), (y))
 #define LE(x, y) ev_LE(E, (x), (y))
 #define GT(x, y) ev_GT(E, (x), (y))
+#define GE(x, y) ev_GE(E, (x), (y))
+#define ISNAN(x) ev_ISNAN(E, (x))
+#define NOT(x) ev_NOT(E, (x))
+#define AND(x, y) ev_AND(E, (x), (y))
+#define OR(x, y) ev_OR(E, (x), (y))
+#define XOR(x, y) ev_XOR(E, (x), (y))

@@ -446,6 +446,46 @@ static ev ev_GT(const ew_eval *E, ev x, ev y) {
     return cmp2(CMP_GT, x, y);
 }
 
+static ev ev_EQ(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return cmp2(CMP_EQ, x, y);
+}
+
+static ev ev_GE(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return cmp2(CMP_GE, x, y);
+}
+
+static ev ev_ISNAN(const ew_eval *E, ev x) {
+    (void)E;
+    return mk_i(GLC_DT_BOOL, (x.k == EV_LIT || cls(x.t) == CL_F) && isnan(x.f));
+}
+
+/* A bool operand (a literal is true when non-zero). */
+static bool truth(ev x) {
+    return x.k == EV_LIT ? x.f != 0 : x.i != 0;
+}
+
+static ev ev_NOT(const ew_eval *E, ev x) {
+    (void)E;
+    return mk_i(GLC_DT_BOOL, !truth(x));
+}
+
+static ev ev_AND(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return mk_i(GLC_DT_BOOL, truth(x) && truth(y));
+}
+
+static ev ev_OR(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return mk_i(GLC_DT_BOOL, truth(x) || truth(y));
+}
+
+static ev ev_XOR(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return mk_i(GLC_DT_BOOL, truth(x) != truth(y));
+}
+
 static bool ev_is(const ew_eval *E, const char *name, const char *value) {
     return glc_ew_attr_is(E->n, name, value);
 }

@@ -99,7 +99,8 @@ static void test_codegen__relu_keeps_nan(void **state) {
 }
 
 /* ops[k] on every dtype its type constraint allows (one node per dtype, inputs of shapes
- * [3, 17] and [17] broadcast), compiled and compared with the interpreter. */
+ * [3, 17] and [17] broadcast), compiled (one model per op) and compared with the
+ * interpreter. */
 static void every_dtype(const glc_op *ops, int n_ops, const char *file) {
     for (int k = 0; k < n_ops; k++) {
         const glc_op_info *oi = &glc_op_table[ops[k]];
@@ -114,8 +115,13 @@ static void every_dtype(const glc_op *ops, int n_ops, const char *file) {
             snprintf(name, sizeof name, "%s_%s", oi->id, glc_dtype_name((glc_dtype)t));
             glc_graph_add_output(G, cg_node(G, ops[k], name, in, oi->in_min, NULL));
         }
+        char so[96];
+        snprintf(so, sizeof so, "%s_%s", oi->id, file);
+        cg_check_vs_interp(G, so);
+        glc_graph_destroy(G);
+        G = glc_graph_create();
+        G->opset = 17;
     }
-    cg_check_vs_interp(G, file);
 }
 
 static void test_codegen__arithmetic_on_every_numeric_dtype(void **state) {
@@ -318,6 +324,56 @@ static void test_codegen__variadic_ops_broadcast_all_inputs(void **state) {
     cg_check_vs_interp(G, "variadic.so");
 }
 
+static void test_codegen__comparisons_and_logic_on_every_dtype_they_take(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_EQUAL, GLC_OP_LESS, GLC_OP_LESSOREQUAL, GLC_OP_GREATER,
+                                 GLC_OP_GREATEROREQUAL, GLC_OP_NOT, GLC_OP_AND, GLC_OP_OR,
+                                 GLC_OP_XOR, GLC_OP_ISNAN, GLC_OP_ISINF};
+    every_dtype(ops, (int)(sizeof ops / sizeof ops[0]), "cmp.so");
+}
+
+/* Where picks per element from broadcast operands, of any dtype. */
+static void test_codegen__where_broadcasts_condition_and_both_values(void **state) {
+    (void)state;
+    static const glc_dtype dts[] = {GLC_DT_F32, GLC_DT_I64, GLC_DT_BOOL, GLC_DT_F16, GLC_DT_U8};
+    glc_value_id c = cg_in(G, "c", GLC_DT_BOOL, 2, (int64_t[]){3, 1});
+    for (int t = 0; t < 5; t++) {
+        char n[3][32];
+        snprintf(n[0], 32, "x_%s", glc_dtype_name(dts[t]));
+        snprintf(n[1], 32, "y_%s", glc_dtype_name(dts[t]));
+        snprintf(n[2], 32, "where_%s", glc_dtype_name(dts[t]));
+        glc_value_id in[3] = {c, cg_in(G, n[0], dts[t], 1, (int64_t[]){5}),
+                              cg_in(G, n[1], dts[t], 2, (int64_t[]){3, 5})};
+        glc_graph_add_output(G, cg_node(G, GLC_OP_WHERE, n[2], in, 3, NULL));
+    }
+    cg_check_vs_interp(G, "where.so");
+}
+
+static void test_codegen__isnan_isinf_and_unordered_comparisons(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 1, (int64_t[]){5});
+    glc_value_id xx[2] = {x, x};
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_ISNAN, "nan", &x, 1, NULL));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_ISINF, "inf", &x, 1, NULL));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_ISINF, "neginf", &x, 1, &n));
+    glc_node_set_int(G, n, "detect_positive", 0);
+    glc_graph_add_output(G, cg_node(G, GLC_OP_EQUAL, "eq", xx, 2, NULL));
+    glc_rt_model *m = cg_compile(G, "isnan.so");
+    float in[5] = {NAN, INFINITY, -INFINITY, 0.0f, -1e38f};
+    uint8_t a[5], b[5], c[5], e[5];
+    const void *ins[1] = {in};
+    void *outs[4] = {a, b, c, e};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    uint8_t wa[5] = {1, 0, 0, 0, 0}, wb[5] = {0, 1, 1, 0, 0}, wc[5] = {0, 0, 1, 0, 0},
+            we[5] = {0, 1, 1, 1, 1};
+    assert_memory_equal(a, wa, 5);
+    assert_memory_equal(b, wb, 5);
+    assert_memory_equal(c, wc, 5);
+    assert_memory_equal(e, we, 5); /* NaN == NaN is false */
+    glc_rt_model_close(m);
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -496,6 +552,9 @@ int main(void) {
         T(test_codegen__mod_signs_and_fmod),
         T(test_codegen__clip_bounds_from_inputs_or_attributes),
         T(test_codegen__variadic_ops_broadcast_all_inputs),
+        T(test_codegen__comparisons_and_logic_on_every_dtype_they_take),
+        T(test_codegen__where_broadcasts_condition_and_both_values),
+        T(test_codegen__isnan_isinf_and_unordered_comparisons),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),
