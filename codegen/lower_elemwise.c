@@ -698,6 +698,53 @@ static ev ev_XOR(const ew_emit *E, ev x, ev y) {
     return val(GLC_DT_BOOL, LLVMBuildXor(E->c->b, truth(E, x), truth(E, y), ""));
 }
 
+typedef enum { BIT_AND, BIT_OR, BIT_XOR, BIT_SHL, BIT_SHR } bit_op;
+
+/* Bits of integers; a shift by the width or more gives 0 (LLVM's would be poison). */
+static ev bits2(const ew_emit *E, bit_op op, ev x, ev y) {
+    unify(E->c, &x, &y);
+    LLVMBuilderRef b = E->c->b;
+    LLVMTypeRef t = LLVMTypeOf(x.v);
+    switch (op) {
+    case BIT_AND: return val(x.t, LLVMBuildAnd(b, x.v, y.v, ""));
+    case BIT_OR: return val(x.t, LLVMBuildOr(b, x.v, y.v, ""));
+    case BIT_XOR: return val(x.t, LLVMBuildXor(b, x.v, y.v, ""));
+    case BIT_SHL:
+    case BIT_SHR: {
+        LLVMValueRef w = LLVMConstInt(t, (unsigned long long)bits(x.t), 0);
+        LLVMValueRef big = LLVMBuildICmp(b, LLVMIntUGE, y.v, w, "");
+        LLVMValueRef amt = LLVMBuildSelect(b, big, LLVMConstNull(t), y.v, "");
+        LLVMValueRef r = op == BIT_SHL ? LLVMBuildShl(b, x.v, amt, "") : LLVMBuildLShr(b, x.v, amt, "");
+        return val(x.t, LLVMBuildSelect(b, big, LLVMConstNull(t), r, ""));
+    }
+    }
+    return x;
+}
+
+static ev ev_BAND(const ew_emit *E, ev x, ev y) {
+    return bits2(E, BIT_AND, x, y);
+}
+
+static ev ev_BOR(const ew_emit *E, ev x, ev y) {
+    return bits2(E, BIT_OR, x, y);
+}
+
+static ev ev_BXOR(const ew_emit *E, ev x, ev y) {
+    return bits2(E, BIT_XOR, x, y);
+}
+
+static ev ev_SHL(const ew_emit *E, ev x, ev y) {
+    return bits2(E, BIT_SHL, x, y);
+}
+
+static ev ev_SHR(const ew_emit *E, ev x, ev y) {
+    return bits2(E, BIT_SHR, x, y);
+}
+
+static ev ev_BNOT(const ew_emit *E, ev x) {
+    return val(x.t, LLVMBuildNot(E->c->b, x.v, ""));
+}
+
 static bool ev_is(const ew_emit *E, const char *name, const char *value) {
     return glc_ew_attr_is(E->n, name, value);
 }

@@ -32,6 +32,8 @@
  *   EXPM1 LOG1P   (exp(x) - 1 and log(1 + x), accurate near 0)
  * Comparisons and logic (results are bool; floats ordered: false with a NaN)
  *   EQ LT LE GT GE ISNAN    NOT AND OR XOR (bool operands; a literal is true if not 0)
+ * Bits (integers)
+ *   BAND BOR BXOR BNOT  SHL SHR (logical; a shift by the width or more gives 0)
  * Choice per element
  *   SEL(c, x, y) c ? x : y (c bool)
  * Variadic
@@ -105,3 +107,10 @@
 #define AND(x, y) ev_AND(E, (x), (y))
 #define OR(x, y) ev_OR(E, (x), (y))
 #define XOR(x, y) ev_XOR(E, (x), (y))
+
+#define BAND(x, y) ev_BAND(E, (x), (y))
+#define BOR(x, y) ev_BOR(E, (x), (y))
+#define BXOR(x, y) ev_BXOR(E, (x), (y))
+#define BNOT(x) ev_BNOT(E, (x))
+#define SHL(x, y) ev_SHL(E, (x), (y))
+#define SHR(x, y) ev_SHR(E, (x), (y))

@@ -486,6 +486,53 @@ static ev ev_XOR(const ew_eval *E, ev x, ev y) {
     return mk_i(GLC_DT_BOOL, truth(x) != truth(y));
 }
 
+typedef enum { BIT_AND, BIT_OR, BIT_XOR, BIT_SHL, BIT_SHR } bit_op;
+
+/* Bits of integers (a shift by the width or more gives 0; SHR is logical). */
+static ev bits2(bit_op op, ev x, ev y) {
+    unify(&x, &y);
+    uint64_t a = (uint64_t)x.i, b = (uint64_t)y.i, w = (uint64_t)bits(x.t);
+    uint64_t m = w >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1;
+    switch (op) {
+    case BIT_AND: return mk_i(x.t, a & b);
+    case BIT_OR: return mk_i(x.t, a | b);
+    case BIT_XOR: return mk_i(x.t, a ^ b);
+    case BIT_SHL: return mk_i(x.t, (b & m) >= w ? 0 : a << (b & m));
+    case BIT_SHR: return mk_i(x.t, (b & m) >= w ? 0 : (a & m) >> (b & m));
+    }
+    return x;
+}
+
+static ev ev_BAND(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return bits2(BIT_AND, x, y);
+}
+
+static ev ev_BOR(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return bits2(BIT_OR, x, y);
+}
+
+static ev ev_BXOR(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return bits2(BIT_XOR, x, y);
+}
+
+static ev ev_SHL(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return bits2(BIT_SHL, x, y);
+}
+
+static ev ev_SHR(const ew_eval *E, ev x, ev y) {
+    (void)E;
+    return bits2(BIT_SHR, x, y);
+}
+
+static ev ev_BNOT(const ew_eval *E, ev x) {
+    (void)E;
+    return mk_i(x.t, ~(uint64_t)x.i);
+}
+
 static bool ev_is(const ew_eval *E, const char *name, const char *value) {
     return glc_ew_attr_is(E->n, name, value);
 }

@@ -374,6 +374,34 @@ static void test_codegen__isnan_isinf_and_unordered_comparisons(void **state) {
     glc_rt_model_close(m);
 }
 
+static void test_codegen__bitwise_ops_on_every_integer_dtype(void **state) {
+    (void)state;
+    static const glc_op ops[] = {GLC_OP_BITWISEAND, GLC_OP_BITWISEOR, GLC_OP_BITWISEXOR,
+                                 GLC_OP_BITWISENOT};
+    every_dtype(ops, 4, "bits.so");
+}
+
+/* BitShift's direction is required; a shift by the width or more gives 0. */
+static void test_codegen__bitshift_left_and_right(void **state) {
+    (void)state;
+    glc_value_id in[2] = {cg_in(G, "x", GLC_DT_U8, 1, (int64_t[]){4}),
+                          cg_in(G, "n", GLC_DT_U8, 1, (int64_t[]){4})};
+    glc_node_id l, r;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_BITSHIFT, "l", in, 2, &l));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_BITSHIFT, "r", in, 2, &r));
+    glc_node_set_string(G, l, "direction", "LEFT");
+    glc_node_set_string(G, r, "direction", "RIGHT");
+    cg_check_vs_interp(G, "shift_rand.so");
+    glc_rt_model *m = cg_compile(G, "shift.so");
+    uint8_t x[4] = {0x81, 3, 255, 16}, n[4] = {1, 7, 8, 200}, a[4], b[4];
+    const void *ins[2] = {x, n};
+    void *outs[2] = {a, b};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_true(a[0] == 2 && a[1] == 0x80 && a[2] == 0 && a[3] == 0);
+    assert_true(b[0] == 0x40 && b[1] == 0 && b[2] == 0 && b[3] == 0);
+    glc_rt_model_close(m);
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -555,6 +583,8 @@ int main(void) {
         T(test_codegen__comparisons_and_logic_on_every_dtype_they_take),
         T(test_codegen__where_broadcasts_condition_and_both_values),
         T(test_codegen__isnan_isinf_and_unordered_comparisons),
+        T(test_codegen__bitwise_ops_on_every_integer_dtype),
+        T(test_codegen__bitshift_left_and_right),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),

@@ -128,6 +128,19 @@ static void test_op_table__enumerated_attributes_name_their_values(void **state)
     assert_true(glc_ew_attr_num(&G->nodes[n], "approximate", &v) == false);
 }
 
+static void test_op_table__required_attributes_must_be_there(void **state) {
+    (void)state;
+    glc_value_id ab[2] = {tu_input(G, "a", GLC_DT_U32, 1, (int64_t[]){3}),
+                          tu_input(G, "b", GLC_DT_U32, 1, (int64_t[]){3})};
+    glc_node_id n;
+    tu_node(G, GLC_OP_BITSHIFT, "sh", ab, 2, &n);
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_SHAPE);
+    assert_string_equal(D.msg, "BitShift: attribute 'direction' is required");
+    glc_node_set_string(G, n, "direction", "UP");
+    assert_int_equal(glc_infer_shapes(G, &D), GLC_E_SHAPE);
+    assert_string_equal(D.msg, "BitShift: attribute 'direction' is 'UP'; expected LEFT or RIGHT");
+}
+
 static void test_op_table__cast_needs_a_tensor_dtype(void **state) {
     (void)state;
     glc_node_id n = ew_node(GLC_OP_CAST, GLC_DT_F32);
@@ -174,6 +187,7 @@ int main(void) {
         T(test_op_table__every_attribute_spec_parses),
         T(test_op_table__elementwise_attributes_are_held_to_the_spec),
         T(test_op_table__enumerated_attributes_name_their_values),
+        T(test_op_table__required_attributes_must_be_there),
         T(test_op_table__cast_needs_a_tensor_dtype),
         T(test_op_table__elementwise_inputs_broadcast_together),
         T(test_op_table__variadic_elementwise_ops_take_up_to_64_inputs),
