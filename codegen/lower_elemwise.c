@@ -807,8 +807,8 @@ glc_status lower_elemwise(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "%s: more than %d inputs",
                             glc_op_name(n->op), EW_MAX_IN);
     ew_emit E = {.c = c, .n = n, .out = o->dtype, .n_in = n->n_in};
-    for (int k = 0; k < n->n_in; k++)
-        E.vin[k] = glc_node_input(c->g, n, k);
+    for (int k = 0; k < n->n_in; k++) /* an input that gives only its dtype is not read */
+        E.vin[k] = glc_op_input_type_only(n->op, k) ? NULL : glc_node_input(c->g, n, k);
     cg_bcast p;
     cg_bcast_plan(&p, o, E.vin, n->n_in);
     *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);

@@ -110,12 +110,12 @@ glc_status infer_broadcast_inputs(const glc_graph *g, const glc_node *n, int *ra
                                   int64_t *dims, glc_diag *d) {
     *rank = 0;
     for (int k = 0; k < n->n_in; k++) {
-        const glc_value *v = in_val(g, n, k);
+        const glc_value *v = glc_op_input_type_only(n->op, k) ? NULL : in_val(g, n, k);
         if (!v || glc_broadcast_shape(*rank, dims, v->rank, v->dims, rank, dims)) continue;
         int j = 0; /* an earlier input that v does not broadcast with */
         for (int i = 0, r; i < k && !j; i++) {
             int64_t tmp[GLC_MAX_RANK];
-            const glc_value *u = in_val(g, n, i);
+            const glc_value *u = glc_op_input_type_only(n->op, i) ? NULL : in_val(g, n, i);
             if (u && !glc_broadcast_shape(u->rank, u->dims, v->rank, v->dims, &r, tmp)) j = i;
         }
         char sj[SHAPE_BUF], sk[SHAPE_BUF];

@@ -587,7 +587,7 @@ glc_status interp_elemwise(const glc_graph *g, const glc_node *n, const void *co
     for (int64_t i = 0; i < total; i++) {
         interp_unravel(i, o->rank, o->dims, idx);
         for (int k = 0; k < n->n_in; k++) {
-            const glc_value *v = glc_node_input(g, n, k);
+            const glc_value *v = glc_op_input_type_only(n->op, k) ? NULL : glc_node_input(g, n, k);
             E.in[k] = v ? load(v->dtype, in[k], interp_bcast_offset(v->rank, v->dims, o->rank, idx))
                         : none;
         }

@@ -162,7 +162,9 @@ enum {
 /* An op's type constraints (ONNX's, with type variables T and U). sig has one letter per
  * input slot, '>', one per output slot: 'T' and 'U' are the type variables (every slot
  * of one variable has the same dtype), 'b' bool, 'i' i32, 'l' i64, 'k' i32 or i64, 'f'
- * any float, '.' any dtype, and for an output '@' the dtype attribute 'to' names. A '*'
+ * any float, '.' any dtype, '_' any dtype of an input that gives only its dtype (an
+ * elementwise op neither reads nor broadcasts it), and for an output '@' the dtype the
+ * attribute 'to' names or a digit d the dtype of input d. A '*'
  * after the last input (or output) letter repeats it (variadic). t is the dtypes ONNX
  * allows for T, t_have those of them glc implements (the others are "unsupported"). */
 typedef struct glc_op_types {
@@ -198,6 +200,7 @@ const char *glc_op_name(glc_op op);                         /* ONNX name or id *
  * glc_op_sig_check validates a table row (arity, letters, masks); NULL if it is sound. */
 glc_status glc_op_check_types(const struct glc_graph *g, const struct glc_node *n, glc_diag *d);
 glc_dtype glc_op_out_dtype(const struct glc_graph *g, const struct glc_node *n, int k);
+bool glc_op_input_type_only(glc_op op, int i); /* its slot letter is '_' */
 const char *glc_op_sig_check(glc_op op);
 /* The dtype attribute 'to' names (Cast): an INT code, or Cast-1's STRING ("FLOAT");
  * GLC_DT_UNDEF if absent, unknown or not a dtype glc holds. */

@@ -20,8 +20,8 @@ bool infer_dims_prod(const int64_t *dims, int lo, int hi, int64_t *out); /* fals
 glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d);
 /* Normalises axis into [0, rank) (or [0, rank] when inclusive); false if out of range. */
 bool infer_norm_axis(int64_t axis, int rank, bool inclusive, int *out);
-/* The numpy (multidirectional) broadcast of n's present inputs into (rank, dims); a shape
- * error naming two inputs that do not broadcast. */
+/* The numpy (multidirectional) broadcast of n's present inputs (but those that give only
+ * their dtype) into (rank, dims); a shape error naming two inputs that do not broadcast. */
 glc_status infer_broadcast_inputs(const glc_graph *g, const glc_node *n, int *rank,
                                   int64_t *dims, glc_diag *d);
 

@@ -4,7 +4,8 @@
  *
  * A signature is ONNX's type-constraint table in one string: "TT>T" is Add (two inputs
  * and the output of one type T), "bTT>T" Where, "TU>T" Pow (the exponent of another
- * type U), "TT>b" Equal, "T>@" Cast, "T*>T" Sum (the '*' repeats the letter before it).
+ * type U), "TT>b" Equal, "T>@" Cast, "T*>T" Sum (the '*' repeats the letter before it),
+ * "T_>1" CastLike (input 1 gives only its dtype, which the output takes).
  * glc_op_check_types() binds T and U to the dtypes of the first present inputs that use
  * them; every other input of the same variable must have the same dtype. A dtype outside
  * the variable's mask is a shape (type) error, one inside the mask that glc does not
@@ -36,7 +37,8 @@ static uint32_t letter_mask(const glc_op_types *ty, char l) {
     case 'l': return GLC_DT_BIT(GLC_DT_I64);
     case 'k': return GLC_DT_BIT(GLC_DT_I32) | GLC_DT_BIT(GLC_DT_I64);
     case 'f': return GLC_TC_FLOAT;
-    case '.': return GLC_TC_ANY;
+    case '.':
+    case '_': return GLC_TC_ANY;
     default: return 0;
     }
 }
@@ -138,8 +140,15 @@ glc_dtype glc_op_out_dtype(const glc_graph *g, const glc_node *n, int k) {
     case 'i': return GLC_DT_I32;
     case 'l': return GLC_DT_I64;
     case '@': return glc_attr_dtype(n, "to");
-    default: return GLC_DT_UNDEF;
+    default: break;
     }
+    const glc_value *v = l >= '0' && l <= '9' ? glc_node_input(g, n, l - '0') : NULL;
+    return v ? v->dtype : GLC_DT_UNDEF;
+}
+
+bool glc_op_input_type_only(glc_op op, int i) {
+    if ((int)op <= GLC_OP_NONE || op >= GLC_OP_COUNT) return false;
+    return slot_letter(glc_op_table[op].types.sig, i, false) == '_';
 }
 
 /* ---- the table's own consistency (tests/ir/test_op_table.c) --------------------------- */
@@ -150,7 +159,9 @@ static const char *check_letters(const glc_op_types *ty, const char *p, const ch
         bool star = *q == '*';
         if (star && q + 1 != end) return "'*' not last";
         if (star && q == p) return "'*' repeats nothing";
-        if (!star && !(out && *q == '@') && !letter_mask(ty, *q)) return "bad letter or mask";
+        bool out_only = out && (*q == '@' || (*q >= '0' && *q <= '9'));
+        if (!star && !out_only && !letter_mask(ty, *q)) return "bad letter or mask";
+        if (out && *q == '_') return "'_' for an output";
     }
     return NULL;
 }

@@ -64,6 +64,17 @@ static void test_op_table__fixed_slot_types_are_checked(void **state) {
     assert_string_equal(D.msg, "Reshape: input 1 f32[1] must be i64");
 }
 
+/* An input that gives only its dtype ('_': neither read nor broadcast) is a required one. */
+static void test_op_table__type_only_inputs_are_required(void **state) {
+    (void)state;
+    for (int op = GLC_OP_NONE + 1; op < GLC_OP_COUNT; op++)
+        for (int i = 0; i < 3; i++)
+            if (glc_op_input_type_only((glc_op)op, i) && glc_op_table[op].in_min < i + 1)
+                fail_msg("%s: type-only input %d is optional", glc_op_name((glc_op)op), i);
+    assert_false(glc_op_input_type_only(GLC_OP_ADD, 1));
+    assert_false(glc_op_input_type_only(GLC_OP_NONE, 0));
+}
+
 static void test_op_table__output_dtype_follows_the_signature(void **state) {
     (void)state;
     glc_value_id x = tu_input(G, "x", GLC_DT_F32, 1, (int64_t[]){3});
@@ -184,6 +195,7 @@ int main(void) {
         T(test_op_table__invalid_and_unimplemented_dtypes_differ),
         T(test_op_table__fixed_slot_types_are_checked),
         T(test_op_table__output_dtype_follows_the_signature),
+        T(test_op_table__type_only_inputs_are_required),
         T(test_op_table__every_attribute_spec_parses),
         T(test_op_table__elementwise_attributes_are_held_to_the_spec),
         T(test_op_table__enumerated_attributes_name_their_values),
