@@ -402,6 +402,26 @@ static void test_codegen__bitshift_left_and_right(void **state) {
     glc_rt_model_close(m);
 }
 
+/* CastLike casts input 0 to input 1's dtype; input 1 is neither read nor broadcast. */
+static void test_codegen__castlike_takes_only_the_dtype_of_its_second_input(void **state) {
+    (void)state;
+    static const glc_dtype dts[] = {GLC_DT_F16, GLC_DT_BF16, GLC_DT_F64, GLC_DT_I8, GLC_DT_BOOL};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 2, (int64_t[]){3, 4});
+    for (int t = 0; t < 5; t++) {
+        char n[2][32];
+        snprintf(n[0], 32, "like_%s", glc_dtype_name(dts[t]));
+        snprintf(n[1], 32, "to_%s", glc_dtype_name(dts[t]));
+        glc_value_id in[2] = {x, cg_in(G, n[0], dts[t], 1, (int64_t[]){5})};
+        glc_value_id y = cg_node(G, GLC_OP_CASTLIKE, n[1], in, 2, NULL);
+        glc_graph_add_output(G, y);
+    }
+    cg_check_vs_interp(G, "castlike.so");
+    for (uint32_t k = 0; k < G->n_outputs; k++) {
+        const glc_value *y = &G->values[G->outputs[k]];
+        assert_true(y->dtype == dts[k] && y->rank == 2 && y->dims[0] == 3 && y->dims[1] == 4);
+    }
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -585,6 +605,7 @@ int main(void) {
         T(test_codegen__isnan_isinf_and_unordered_comparisons),
         T(test_codegen__bitwise_ops_on_every_integer_dtype),
         T(test_codegen__bitshift_left_and_right),
+        T(test_codegen__castlike_takes_only_the_dtype_of_its_second_input),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),
