@@ -31,7 +31,11 @@
  * host without avx512_bf16 it exits 77 (skipped) at once.
  *
  * DIR is either a test directory or a directory of test directories. Prints one line
- * per failing test and the summary `N passed, N failed, N unsupported, N crashed`.
+ * per failing test and the summary `N passed, N failed, N unsupported, N crashed`, then
+ * every test that did not pass, grouped by reason: the operators glc lacks (named), a
+ * sequence or optional type, a string dtype, a random output, broken test data, any other
+ * unsupported feature (its message), a failure, a crash. The child reports its reason to
+ * the parent through a pipe.
  * Exits 1 if a test named in the expected-pass list (one name per line, # comments)
  * does not pass, or if any test crashes or hangs, or (with --all) if any selected test
  * does not pass or none was selected; 0 otherwise.
@@ -120,11 +124,48 @@ static void collect(test_list *l, const char *dir) {
 
 /* ---- one test, in the child --------------------------------------------------- */
 
+static char g_reason[600]; /* the child's reason for not passing (see reason_of) */
+
 static int fail(const char *name, const char *fmt, const char *a, const char *b) {
     printf("FAIL %s: ", name);
     printf(fmt, a, b ? b : "");
     printf("\n");
+    snprintf(g_reason, sizeof g_reason, "failed");
     return R_FAIL;
+}
+
+/* "unsupported operators: ::Size (node #0), ai.x::Foo (nodes 'a', 'b')" -> "Size, ai.x::Foo" */
+static void op_names(const char *msg, char *out, size_t len) {
+    size_t k = 0;
+    out[0] = '\0';
+    for (const char *p = strstr(msg, "::"); p && k < len; p = strstr(p + 2, "::")) {
+        const char *dom = p;
+        while (dom > msg && dom[-1] != ' ' && dom[-1] != ',') dom--;
+        size_t dl = (size_t)(p - dom), nl = strcspn(p + 2, " (,");
+        k += (size_t)snprintf(out + k, len - k, "%s%.*s%s%.*s", k ? ", " : "", (int)dl, dom,
+                              dl ? "::" : "", (int)nl, p + 2);
+        p = strchr(p + 2, ')') ? strchr(p + 2, ')') : p;
+    }
+}
+
+/* The group an unsupported test falls in. */
+static void reason_of(const glc_diag *d) {
+    const char *m = d->msg;
+    char ops[500];
+    if (!strncmp(m, "unsupported operators:", 22)) {
+        op_names(m, ops, sizeof ops);
+        snprintf(g_reason, sizeof g_reason, "unsupported operator: %s", ops);
+    } else if (strstr(m, "is not a tensor")) {
+        snprintf(g_reason, sizeof g_reason, "sequence or optional type");
+    } else if (strstr(m, "type string") || strstr(m, "to string")) {
+        snprintf(g_reason, sizeof g_reason, "string dtype");
+    } else if (strstr(m, "is random")) {
+        snprintf(g_reason, sizeof g_reason, "random output");
+    } else if (strstr(m, "bad test data")) {
+        snprintf(g_reason, sizeof g_reason, "bad test data");
+    } else {
+        snprintf(g_reason, sizeof g_reason, "unsupported: %s", m);
+    }
 }
 
 static int diag_result(const char *name, const glc_diag *d) {
@@ -132,6 +173,7 @@ static int diag_result(const char *name, const glc_diag *d) {
     glc_diag_format(d, line, sizeof line);
     if (d->status == GLC_E_UNSUPPORTED) {
         printf("UNSUPPORTED %s: %s\n", name, line);
+        reason_of(d);
         return R_UNSUPPORTED;
     }
     return fail(name, "%s%s", line, NULL);
@@ -470,17 +512,31 @@ static int read_expected(const char *file, char ***out) {
     return n;
 }
 
-/* Returns R_PASS/R_FAIL/R_UNSUPPORTED, or -1 for a crash or a hang. */
-static int run_isolated(const char *name, const char *path, int timeout_s) {
+/* Returns R_PASS/R_FAIL/R_UNSUPPORTED, or -1 for a crash or a hang; why (len bytes) gets
+ * the reason a test did not pass. */
+static int run_isolated(const char *name, const char *path, int timeout_s, char *why,
+                        size_t len) {
+    int fds[2];
     fflush(stdout);
+    why[0] = '\0';
+    if (pipe(fds) != 0) return -1;
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        close(fds[0]);
         alarm((unsigned)timeout_s);
         int r = run_test(name, path);
         fflush(stdout);
+        if (write(fds[1], g_reason, strlen(g_reason)) < 0) r = R_FAIL;
         _exit(r);
     }
+    close(fds[1]);
+    size_t got = 0;
+    for (ssize_t k; got + 1 < len && (k = read(fds[0], why + got, len - 1 - got)) != 0;)
+        if (k > 0) got += (size_t)k;
+        else if (errno != EINTR) break;
+    why[got] = '\0';
+    close(fds[0]);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
@@ -492,7 +548,56 @@ static int run_isolated(const char *name, const char *path, int timeout_s) {
                WTERMSIG(st) == SIGALRM ? "timed out" : strsignal(WTERMSIG(st)));
     else
         printf("CRASH %s: exit status %d\n", name, WEXITSTATUS(st));
+    snprintf(why, len, "%s", WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? "timed out" : "crashed");
     return -1;
+}
+
+/* ---- the summary of the tests that did not pass, by reason ------------------------------ */
+
+typedef struct reason_group {
+    char *why;
+    char **names;
+    int n;
+} reason_group;
+
+typedef struct reasons {
+    reason_group *g;
+    int n;
+} reasons;
+
+static void reasons_add(reasons *rs, const char *why, const char *name) {
+    int i = 0;
+    while (i < rs->n && strcmp(rs->g[i].why, why)) i++;
+    if (i == rs->n) {
+        rs->g = realloc(rs->g, (size_t)(rs->n + 1) * sizeof *rs->g);
+        if (!rs->g) abort();
+        rs->g[rs->n++] = (reason_group){strdup(why), NULL, 0};
+    }
+    reason_group *g = &rs->g[i];
+    g->names = realloc(g->names, (size_t)(g->n + 1) * sizeof *g->names);
+    if (!g->names) abort();
+    g->names[g->n++] = strdup(name);
+}
+
+static int cmp_group(const void *a, const void *b) {
+    const reason_group *x = a, *y = b;
+    return x->n != y->n ? y->n - x->n : strcmp(x->why, y->why);
+}
+
+static void reasons_print_and_free(reasons *rs) {
+    if (rs->n) printf("not passing, by reason (tests):\n");
+    qsort(rs->g, (size_t)rs->n, sizeof *rs->g, cmp_group);
+    for (int i = 0; i < rs->n; i++) {
+        printf("  %s (%d):", rs->g[i].why, rs->g[i].n);
+        for (int k = 0; k < rs->g[i].n; k++) {
+            printf(" %s", rs->g[i].names[k]);
+            free(rs->g[i].names[k]);
+        }
+        printf("\n");
+        free(rs->g[i].names);
+        free(rs->g[i].why);
+    }
+    free(rs->g);
 }
 
 static void usage(void) {
@@ -533,9 +638,12 @@ int main(int argc, char **argv) {
     char **expected;
     int n_expected = read_expected(o.expected_file, &expected);
     int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0;
+    reasons rs = {0};
     for (int i = 0; i < tests.n; i++) {
         if (o.filter && !strstr(tests.names[i], o.filter)) continue;
-        int r = run_isolated(tests.names[i], tests.paths[i], o.timeout_s);
+        char why[600];
+        int r = run_isolated(tests.names[i], tests.paths[i], o.timeout_s, why, sizeof why);
+        if (r != R_PASS) reasons_add(&rs, why[0] ? why : "failed", tests.names[i]);
         if (r == R_PASS && o.verbose) printf("PASS %s\n", tests.names[i]);
         passed += r == R_PASS;
         failed += r == R_FAIL;
@@ -553,6 +661,7 @@ int main(int argc, char **argv) {
         }
     printf("%d passed, %d failed, %d unsupported, %d crashed\n", passed, failed, unsupported,
            crashed);
+    reasons_print_and_free(&rs);
     for (int i = 0; i < tests.n; i++) {
         free(tests.names[i]);
         free(tests.paths[i]);
