@@ -598,13 +598,10 @@ glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce
     return GLC_OK;
 }
 
-glc_status infer_reducemean(glc_graph *g, glc_node *n, glc_diag *d) {
+/* The shape rule of every Reduce* op (axes as an input or an attribute, keepdims,
+ * noop_with_empty_axes; dtypes: the op's type constraints). */
+glc_status infer_reduce(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
-    if (x->dtype != GLC_DT_F32)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
-                            "ReduceMean: dtype %s is not supported "
-                            "(f32 only)",
-                            glc_dtype_name(x->dtype));
     glc_reduce_geom r;
     GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
     infer_set_out_k(g, n, 0, x->dtype, r.out_rank, r.out);

@@ -15,6 +15,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     glc_graph_destroy(G);
+    cg_cpu = NULL;
     return 0;
 }
 
@@ -422,6 +423,42 @@ static void test_codegen__castlike_takes_only_the_dtype_of_its_second_input(void
     }
 }
 
+/* The elementwise kernels on other targets: AVX2 (x86-64-v3: 8-lane f32 vectors, F16C
+ * unused, FMA) and baseline x86-64 (SSE2: llvm.floor and friends become libm calls). */
+static void test_codegen__elementwise_kernels_on_avx2_and_baseline_x86(void **state) {
+    (void)state;
+#if defined(__x86_64__)
+    static const char *const cpus[] = {"x86-64-v3", "x86-64"};
+    static const glc_op ops[] = {GLC_OP_EXP,  GLC_OP_ERF,   GLC_OP_SIN, GLC_OP_POW,
+                                 GLC_OP_GELU, GLC_OP_ROUND, GLC_OP_MOD, GLC_OP_CAST};
+    for (int k = 0; k < 2; k++) {
+        cg_cpu = cpus[k];
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+            static const glc_dtype dts[] = {GLC_DT_F32, GLC_DT_F16, GLC_DT_F64};
+            for (int t = 0; t < 3; t++) {
+                char n[3][48];
+                snprintf(n[0], 48, "a_%s_%s", glc_op_name(ops[i]), glc_dtype_name(dts[t]));
+                snprintf(n[1], 48, "b_%s_%s", glc_op_name(ops[i]), glc_dtype_name(dts[t]));
+                snprintf(n[2], 48, "%s_%s", glc_op_name(ops[i]), glc_dtype_name(dts[t]));
+                glc_value_id in[2] = {cg_in(G, n[0], dts[t], 1, (int64_t[]){67}),
+                                      cg_in(G, n[1], dts[t], 1, (int64_t[]){67})};
+                glc_node_id nid;
+                glc_graph_add_output(G, cg_node(G, ops[i], n[2], in, glc_op_table[ops[i]].in_min,
+                                                &nid));
+                if (ops[i] == GLC_OP_CAST) glc_node_set_int(G, nid, "to", GLC_DT_BF16);
+            }
+        }
+        char so[32];
+        snprintf(so, sizeof so, "cpu%d.so", k);
+        cg_check_vs_interp(G, so);
+        glc_graph_destroy(G);
+        G = glc_graph_create();
+        G->opset = 17;
+    }
+    cg_cpu = NULL;
+#endif
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -606,6 +643,7 @@ int main(void) {
         T(test_codegen__bitwise_ops_on_every_integer_dtype),
         T(test_codegen__bitshift_left_and_right),
         T(test_codegen__castlike_takes_only_the_dtype_of_its_second_input),
+        T(test_codegen__elementwise_kernels_on_avx2_and_baseline_x86),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),

@@ -528,6 +528,16 @@ static void test_tensor__reducemean_axes_and_keepdims(void **state) {
     tu_assert_floats(c, (float[]){3.5f}, 1);
 }
 
+/* ReduceMean's dtypes come from the op table: ONNX's numeric types, of which glc has f32. */
+static void test_tensor__reducemean_other_numeric_dtypes_are_unsupported(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_I32, 2, (int64_t[]){2, 3});
+    tu_node(G, GLC_OP_REDUCEMEAN, "r", &x, 1, NULL);
+    infer_fails(GLC_E_UNSUPPORTED, "ReduceMean: input 0 i32[2,3]: only f32 is supported");
+    G->values[x].dtype = GLC_DT_BOOL;
+    infer_fails(GLC_E_SHAPE, "ReduceMean: input 0 bool[2,3] must be");
+}
+
 static void test_tensor__reducemean_opset18_axes_input_and_noop(void **state) {
     (void)state;
     G->opset = 18;
@@ -652,6 +662,7 @@ int main(void) {
         T(test_tensor__pad_source_reflects_periodically),
         T(test_tensor__pad_opset2_attributes_and_bad_pads),
         T(test_tensor__reducemean_axes_and_keepdims),
+        T(test_tensor__reducemean_other_numeric_dtypes_are_unsupported),
         T(test_tensor__reducemean_opset18_axes_input_and_noop),
         T(test_tensor__shape_gather_concat_folds_into_reshape_shape),
         T(test_tensor__static_values_follow_producers_but_not_through_shape),
