@@ -91,10 +91,13 @@ static const ev none = {EV_NONE, GLC_DT_UNDEF, NULL, 0};
 /* A literal as a constant of compute dtype t (Cast's rules, as the interpreter's). */
 static LLVMValueRef lit_const(cg_ctx *c, double f, glc_dtype t) {
     switch (cls(t)) {
-    case CL_F: return LLVMConstReal(ty_of(c, t), f);
-    case CL_B: return LLVMConstInt(ty_of(c, t), f != 0, 0);
+    case CL_F:
+        return LLVMConstReal(ty_of(c, t), f);
+    case CL_B:
+        return LLVMConstInt(ty_of(c, t), f != 0, 0);
     case CL_S:
-    case CL_U: return LLVMConstInt(ty_of(c, t), glc_float_to_int(f, bits(t), cls(t) == CL_S), 0);
+    case CL_U:
+        return LLVMConstInt(ty_of(c, t), glc_float_to_int(f, bits(t), cls(t) == CL_S), 0);
     }
     return NULL;
 }
@@ -135,9 +138,12 @@ static ev convert(cg_ctx *c, ev x, glc_dtype t) {
 
 /* A literal meeting a value takes its type; two values of different types: y takes x's. */
 static void unify(cg_ctx *c, ev *x, ev *y) {
-    if (x->k == EV_LIT && y->k == EV_VAL) *x = convert(c, *x, y->t);
-    else if (y->k == EV_LIT && x->k == EV_VAL) *y = convert(c, *y, x->t);
-    else if (x->k == EV_VAL && y->k == EV_VAL && x->t != y->t) *y = convert(c, *y, x->t);
+    if (x->k == EV_LIT && y->k == EV_VAL)
+        *x = convert(c, *x, y->t);
+    else if (y->k == EV_LIT && x->k == EV_VAL)
+        *y = convert(c, *y, x->t);
+    else if (x->k == EV_VAL && y->k == EV_VAL && x->t != y->t)
+        *y = convert(c, *y, x->t);
 }
 
 /* ---- f16 and bf16 in registers: integer bit manipulation --------------------------- */
@@ -181,8 +187,8 @@ static LLVMValueRef to_f16(cg_ctx *c, LLVMValueRef x, int fb, int mb, int bias) 
     LLVMValueRef sub = LLVMBuildFAdd(b, LLVMBuildBitCast(b, u, ft, ""), magic, "");
     sub = LLVMBuildSub(b, LLVMBuildBitCast(b, sub, it, ""), KI(magic_u), "");
     LLVMValueRef odd = LLVMBuildAnd(b, LLVMBuildLShr(b, u, KI(mb - 10), ""), KI(1), "");
-    LLVMValueRef nrm = LLVMBuildAdd(b, u, KI(((uint64_t)(15 - bias) << mb) +
-                                             (((uint64_t)1 << (mb - 11)) - 1)), "");
+    LLVMValueRef nrm = LLVMBuildAdd(
+        b, u, KI(((uint64_t)(15 - bias) << mb) + (((uint64_t)1 << (mb - 11)) - 1)), "");
     nrm = LLVMBuildLShr(b, LLVMBuildAdd(b, nrm, odd, ""), KI(mb - 10), "");
     LLVMValueRef o = LLVMBuildSelect(
         b, LLVMBuildICmp(b, LLVMIntULT, u, KI((uint64_t)(bias - 14) << mb), ""), sub, nrm, "");
@@ -292,14 +298,22 @@ static double np_mod(double a, double b) {
 
 static double f_arith(arith op, double a, double b) {
     switch (op) {
-    case AR_ADD: return a + b;
-    case AR_SUB: return a - b;
-    case AR_MUL: return a * b;
-    case AR_DIV: return a / b;
-    case AR_MIN: return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
-    case AR_MAX: return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
-    case AR_MOD: return np_mod(a, b);
-    case AR_FMOD: return fmod(a, b);
+    case AR_ADD:
+        return a + b;
+    case AR_SUB:
+        return a - b;
+    case AR_MUL:
+        return a * b;
+    case AR_DIV:
+        return a / b;
+    case AR_MIN:
+        return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
+    case AR_MAX:
+        return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
+    case AR_MOD:
+        return np_mod(a, b);
+    case AR_FMOD:
+        return fmod(a, b);
     }
     return NAN;
 }
@@ -361,31 +375,46 @@ static LLVMValueRef fmod_np(cg_ctx *c, LLVMValueRef x, LLVMValueRef y) {
 static LLVMValueRef i_arith(cg_ctx *c, arith op, bool s, LLVMValueRef x, LLVMValueRef y) {
     LLVMBuilderRef b = c->b;
     switch (op) {
-    case AR_ADD: return LLVMBuildAdd(b, x, y, "");
-    case AR_SUB: return LLVMBuildSub(b, x, y, "");
-    case AR_MUL: return LLVMBuildMul(b, x, y, "");
-    case AR_DIV: return idiv(c, s, x, y);
+    case AR_ADD:
+        return LLVMBuildAdd(b, x, y, "");
+    case AR_SUB:
+        return LLVMBuildSub(b, x, y, "");
+    case AR_MUL:
+        return LLVMBuildMul(b, x, y, "");
+    case AR_DIV:
+        return idiv(c, s, x, y);
     case AR_MIN:
     case AR_MAX: {
-        LLVMIntPredicate p = op == AR_MAX ? (s ? LLVMIntSGT : LLVMIntUGT) : (s ? LLVMIntSLT : LLVMIntULT);
+        LLVMIntPredicate p =
+            op == AR_MAX ? (s ? LLVMIntSGT : LLVMIntUGT) : (s ? LLVMIntSLT : LLVMIntULT);
         return LLVMBuildSelect(b, LLVMBuildICmp(b, p, x, y, ""), x, y, "");
     }
-    case AR_MOD: return irem(c, s, true, x, y);
-    case AR_FMOD: return irem(c, s, false, x, y);
+    case AR_MOD:
+        return irem(c, s, true, x, y);
+    case AR_FMOD:
+        return irem(c, s, false, x, y);
     }
     return NULL;
 }
 
 static LLVMValueRef f_arith_ir(cg_ctx *c, arith op, LLVMValueRef x, LLVMValueRef y) {
     switch (op) {
-    case AR_ADD: return LLVMBuildFAdd(c->b, x, y, "");
-    case AR_SUB: return LLVMBuildFSub(c->b, x, y, "");
-    case AR_MUL: return LLVMBuildFMul(c->b, x, y, "");
-    case AR_DIV: return LLVMBuildFDiv(c->b, x, y, "");
-    case AR_MIN: return fminmax(c, false, x, y);
-    case AR_MAX: return fminmax(c, true, x, y);
-    case AR_MOD: return fmod_np(c, x, y);
-    case AR_FMOD: return LLVMBuildFRem(c->b, x, y, "");
+    case AR_ADD:
+        return LLVMBuildFAdd(c->b, x, y, "");
+    case AR_SUB:
+        return LLVMBuildFSub(c->b, x, y, "");
+    case AR_MUL:
+        return LLVMBuildFMul(c->b, x, y, "");
+    case AR_DIV:
+        return LLVMBuildFDiv(c->b, x, y, "");
+    case AR_MIN:
+        return fminmax(c, false, x, y);
+    case AR_MAX:
+        return fminmax(c, true, x, y);
+    case AR_MOD:
+        return fmod_np(c, x, y);
+    case AR_FMOD:
+        return LLVMBuildFRem(c->b, x, y, "");
     }
     return NULL;
 }
@@ -463,16 +492,21 @@ static LLVMValueRef fpow32(cg_ctx *c, LLVMValueRef x, LLVMValueRef y) {
     LLVMValueRef fy = call_intr(c, "llvm.floor", &y, 1, &t, 1);
     LLVMValueRef hy = LLVMBuildFMul(b, y, FK(0.5), "");
     LLVMValueRef yint = FC(LLVMRealOEQ, fy, y);
-    LLVMValueRef yodd = LLVMBuildAnd(b, yint, FC(LLVMRealUNE, call_intr(c, "llvm.floor", &hy, 1, &t, 1), hy), "");
+    LLVMValueRef yodd =
+        LLVMBuildAnd(b, yint, FC(LLVMRealUNE, call_intr(c, "llvm.floor", &hy, 1, &t, 1), hy), "");
     LLVMValueRef sgn = LLVMBuildICmp(b, LLVMIntSLT, LLVMBuildBitCast(b, x, c->i32, ""),
                                      LLVMConstInt(c->i32, 0, 0), "");
-    LLVMValueRef keep = LLVMBuildOr(b, FC(LLVMRealOEQ, x, FK(0)), FC(LLVMRealOEQ, x, FK(-HUGE_VAL)), "");
-    LLVMValueRef rneg = LLVMBuildSelect(b, yint, LLVMBuildSelect(b, yodd, LLVMBuildFNeg(b, r, ""), r, ""),
-                                        LLVMBuildSelect(b, keep, r, FK(NAN), ""), "");
+    LLVMValueRef keep =
+        LLVMBuildOr(b, FC(LLVMRealOEQ, x, FK(0)), FC(LLVMRealOEQ, x, FK(-HUGE_VAL)), "");
+    LLVMValueRef rneg =
+        LLVMBuildSelect(b, yint, LLVMBuildSelect(b, yodd, LLVMBuildFNeg(b, r, ""), r, ""),
+                        LLVMBuildSelect(b, keep, r, FK(NAN), ""), "");
     r = LLVMBuildSelect(b, sgn, rneg, r, "");
     LLVMValueRef one = LLVMBuildOr(b, FC(LLVMRealOEQ, y, FK(0)), FC(LLVMRealOEQ, x, FK(1)), "");
     LLVMValueRef ay = call_intr(c, "llvm.fabs", &y, 1, &t, 1);
-    one = LLVMBuildOr(b, one, LLVMBuildAnd(b, FC(LLVMRealOEQ, x, FK(-1)), FC(LLVMRealOEQ, ay, FK(HUGE_VAL)), ""), "");
+    one = LLVMBuildOr(
+        b, one, LLVMBuildAnd(b, FC(LLVMRealOEQ, x, FK(-1)), FC(LLVMRealOEQ, ay, FK(HUGE_VAL)), ""),
+        "");
 #undef FC
 #undef FK
     return LLVMBuildSelect(b, one, LLVMConstReal(c->f32, 1.0), r, "");
@@ -622,11 +656,16 @@ typedef enum { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
 
 static bool cmp_f(cmp_op op, double a, double b) {
     switch (op) {
-    case CMP_EQ: return a == b;
-    case CMP_LT: return a < b;
-    case CMP_LE: return a <= b;
-    case CMP_GT: return a > b;
-    case CMP_GE: return a >= b;
+    case CMP_EQ:
+        return a == b;
+    case CMP_LT:
+        return a < b;
+    case CMP_LE:
+        return a <= b;
+    case CMP_GT:
+        return a > b;
+    case CMP_GE:
+        return a >= b;
     }
     return false;
 }
@@ -636,8 +675,10 @@ static bool cmp_f(cmp_op op, double a, double b) {
 static ev cmp2(const ew_emit *E, cmp_op op, ev x, ev y) {
     static const LLVMRealPredicate fp[] = {LLVMRealOEQ, LLVMRealOLT, LLVMRealOLE, LLVMRealOGT,
                                            LLVMRealOGE};
-    static const LLVMIntPredicate sp[] = {LLVMIntEQ, LLVMIntSLT, LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
-    static const LLVMIntPredicate up[] = {LLVMIntEQ, LLVMIntULT, LLVMIntULE, LLVMIntUGT, LLVMIntUGE};
+    static const LLVMIntPredicate sp[] = {LLVMIntEQ, LLVMIntSLT, LLVMIntSLE, LLVMIntSGT,
+                                          LLVMIntSGE};
+    static const LLVMIntPredicate up[] = {LLVMIntEQ, LLVMIntULT, LLVMIntULE, LLVMIntUGT,
+                                          LLVMIntUGE};
     if (x.k == EV_LIT && y.k == EV_LIT) return mk_lit(cmp_f(op, x.f, y.f));
     unify(E->c, &x, &y);
     LLVMBuilderRef b = E->c->b;
@@ -669,7 +710,8 @@ static ev ev_GE(const ew_emit *E, ev x, ev y) {
 static ev ev_ISNAN(const ew_emit *E, ev x) {
     if (x.k != EV_VAL) return mk_lit(x.k == EV_LIT && isnan(x.f));
     LLVMBuilderRef b = E->c->b;
-    if (cls(x.t) != CL_F) return val(GLC_DT_BOOL, LLVMConstInt(LLVMInt1TypeInContext(E->c->ctx), 0, 0));
+    if (cls(x.t) != CL_F)
+        return val(GLC_DT_BOOL, LLVMConstInt(LLVMInt1TypeInContext(E->c->ctx), 0, 0));
     return val(GLC_DT_BOOL, LLVMBuildFCmp(b, LLVMRealUNO, x.v, x.v, ""));
 }
 
@@ -706,15 +748,19 @@ static ev bits2(const ew_emit *E, bit_op op, ev x, ev y) {
     LLVMBuilderRef b = E->c->b;
     LLVMTypeRef t = LLVMTypeOf(x.v);
     switch (op) {
-    case BIT_AND: return val(x.t, LLVMBuildAnd(b, x.v, y.v, ""));
-    case BIT_OR: return val(x.t, LLVMBuildOr(b, x.v, y.v, ""));
-    case BIT_XOR: return val(x.t, LLVMBuildXor(b, x.v, y.v, ""));
+    case BIT_AND:
+        return val(x.t, LLVMBuildAnd(b, x.v, y.v, ""));
+    case BIT_OR:
+        return val(x.t, LLVMBuildOr(b, x.v, y.v, ""));
+    case BIT_XOR:
+        return val(x.t, LLVMBuildXor(b, x.v, y.v, ""));
     case BIT_SHL:
     case BIT_SHR: {
         LLVMValueRef w = LLVMConstInt(t, (unsigned long long)bits(x.t), 0);
         LLVMValueRef big = LLVMBuildICmp(b, LLVMIntUGE, y.v, w, "");
         LLVMValueRef amt = LLVMBuildSelect(b, big, LLVMConstNull(t), y.v, "");
-        LLVMValueRef r = op == BIT_SHL ? LLVMBuildShl(b, x.v, amt, "") : LLVMBuildLShr(b, x.v, amt, "");
+        LLVMValueRef r =
+            op == BIT_SHL ? LLVMBuildShl(b, x.v, amt, "") : LLVMBuildLShr(b, x.v, amt, "");
         return val(x.t, LLVMBuildSelect(b, big, LLVMConstNull(t), r, ""));
     }
     }
@@ -761,7 +807,8 @@ static ev ev_BF16_TRUNC(const ew_emit *E, ev x) {
     cg_ctx *c = E->c;
     if (E->out != GLC_DT_BF16 || x.k == EV_NONE || (x.k == EV_VAL && cls(x.t) != CL_F)) return x;
     LLVMValueRef f = x.k == EV_LIT ? lit_const(c, x.f, GLC_DT_F32) : conv_val(c, x, GLC_DT_F32);
-    LLVMValueRef u = LLVMBuildAnd(c->b, LLVMBuildBitCast(c->b, f, c->i32, ""), k32(c, 0xffff0000u), "");
+    LLVMValueRef u =
+        LLVMBuildAnd(c->b, LLVMBuildBitCast(c->b, f, c->i32, ""), k32(c, 0xffff0000u), "");
     return val(GLC_DT_F32, LLVMBuildBitCast(c->b, u, c->f32, ""));
 }
 
@@ -777,7 +824,7 @@ static ev eval(const ew_emit *E) {
 #define OP(id, ...)                                                                                \
     case GLC_OP_##id:                                                                              \
         break;
-#define EW(id, name, ilo, ihi, t, u, sig, attrs, def)                                             \
+#define EW(id, name, ilo, ihi, t, u, sig, attrs, def)                                              \
     case GLC_OP_##id:                                                                              \
         return def;
 #include "ops.def"
@@ -791,8 +838,9 @@ static void body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
     ew_emit *E = ctx;
     LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(c->b));
     for (int k = 0; k < E->n_in; k++)
-        E->in[k] = E->vin[k] ? load(c, E->vin[k]->dtype, LLVMGetParam(fn, 1 + (unsigned)k), idx[1 + k])
-                             : none;
+        E->in[k] = E->vin[k]
+                       ? load(c, E->vin[k]->dtype, LLVMGetParam(fn, 1 + (unsigned)k), idx[1 + k])
+                       : none;
     ev y = eval(E);
     if (y.k == EV_NONE) {
         E->no_value = true;

@@ -294,10 +294,11 @@ static LLVMValueRef sincos_body(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef x0, bo
     LLVMValueRef ps = badd(b, bmul(b, bmul(b, poly(c, b, z, S, 3), z), r), r);
     LLVMValueRef pc = bmul(b, bmul(b, poly(c, b, z, C, 3), z), z);
     pc = badd(b, bsub(b, pc, bmul(b, z, fk(c, 0.5))), fk(c, 1.0));
-    LLVMValueRef bit2 = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, j, LLVMConstInt(c->i32, 2, 0), ""),
-                                      LLVMConstInt(c->i32, 0, 0), "");
-    LLVMValueRef bit4 = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, j, LLVMConstInt(c->i32, 4, 0), ""),
-                                      LLVMConstInt(c->i32, 0, 0), "");
+    LLVMValueRef zero = LLVMConstInt(c->i32, 0, 0);
+    LLVMValueRef j2 = LLVMBuildAnd(b, j, LLVMConstInt(c->i32, 2, 0), "");
+    LLVMValueRef j4 = LLVMBuildAnd(b, j, LLVMConstInt(c->i32, 4, 0), "");
+    LLVMValueRef bit2 = LLVMBuildICmp(b, LLVMIntNE, j2, zero, "");
+    LLVMValueRef bit4 = LLVMBuildICmp(b, LLVMIntNE, j4, zero, "");
     LLVMValueRef v = sel(b, bit2, is_cos ? ps : pc, is_cos ? pc : ps);
     LLVMValueRef neg = is_cos ? LLVMBuildXor(b, bit4, bit2, "")
                               : LLVMBuildXor(b, bit4, fcmp(b, LLVMRealOLT, x0, fk(c, 0.0)), "");
@@ -439,8 +440,9 @@ static LLVMValueRef erfc_big(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef a) {
     LLVMValueRef hb = LLVMBuildAnd(b, LLVMBuildBitCast(b, a, c->i32, ""),
                                    LLVMConstInt(c->i32, 0xfffff000u, 0), "");
     LLVMValueRef h = LLVMBuildBitCast(b, hb, c->f32, "");
+    LLVMValueRef lo = bmul(b, bsub(b, a, h), badd(b, a, h)); /* a^2 - h^2 */
     LLVMValueRef e = bmul(b, exp_in(c, b, LLVMBuildFNeg(b, bmul(b, h, h), "")),
-                          exp_in(c, b, LLVMBuildFNeg(b, bmul(b, bsub(b, a, h), badd(b, a, h)), "")));
+                          exp_in(c, b, LLVMBuildFNeg(b, lo, "")));
     LLVMValueRef q = bdiv(b, fk(c, 1.0), a), y = bmul(b, q, q);
     LLVMValueRef p = sel(b, fcmp(b, LLVMRealOLT, a, fk(c, 2.0)), poly(c, b, y, P, 9),
                          poly(c, b, y, R, 8));

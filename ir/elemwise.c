@@ -95,10 +95,14 @@ static bool attr_text(const glc_node *n, const char *name, char *buf, size_t len
     const glc_attr *a = glc_node_attr(n, name);
     spec_item it;
     if (!a) return find_item(n->op, name, &it) && default_of(&it, buf, len);
-    if (a->kind == GLC_ATTR_STRING) snprintf(buf, len, "%s", a->s ? a->s : "");
-    else if (a->kind == GLC_ATTR_INT) snprintf(buf, len, "%lld", (long long)a->i);
-    else if (a->kind == GLC_ATTR_FLOAT) snprintf(buf, len, "%.9g", (double)a->f);
-    else return false;
+    if (a->kind == GLC_ATTR_STRING)
+        snprintf(buf, len, "%s", a->s ? a->s : "");
+    else if (a->kind == GLC_ATTR_INT)
+        snprintf(buf, len, "%lld", (long long)a->i);
+    else if (a->kind == GLC_ATTR_FLOAT)
+        snprintf(buf, len, "%.9g", (double)a->f);
+    else
+        return false;
     return true;
 }
 
@@ -119,10 +123,10 @@ static bool in_enum(const char *vals, const char *text) {
 }
 
 static glc_status check_attr(const glc_node *n, const glc_attr *a, glc_diag *d) {
-    static const glc_attr_kind kinds[] = {['f'] = GLC_ATTR_FLOAT, ['i'] = GLC_ATTR_INT,
-                                          ['s'] = GLC_ATTR_STRING};
-    static const char *const kind_names[] = {['f'] = "a float", ['i'] = "an int",
-                                             ['s'] = "a string"};
+    static const glc_attr_kind kinds[] = {
+        ['f'] = GLC_ATTR_FLOAT, ['i'] = GLC_ATTR_INT, ['s'] = GLC_ATTR_STRING};
+    static const char *const kind_names[] = {
+        ['f'] = "a float", ['i'] = "an int", ['s'] = "a string"};
     const char *op = glc_op_name(n->op);
     spec_item it;
     if (!strcmp(a->name, "consumed_inputs")) return GLC_OK;
@@ -140,8 +144,8 @@ static glc_status check_attr(const glc_node *n, const glc_attr *a, glc_diag *d) 
     size_t k = 0;
     for (const char *p = it.vals; *p && k + 8 < sizeof want; p++)
         k += (size_t)snprintf(want + k, sizeof want - k, *p == '|' ? " or " : "%c", *p);
-    return glc_diag_set(d, GLC_E_SHAPE, n, "%s: attribute '%s' is '%s'; expected %s", op,
-                        a->name, text, want);
+    return glc_diag_set(d, GLC_E_SHAPE, n, "%s: attribute '%s' is '%s'; expected %s", op, a->name,
+                        text, want);
 }
 
 glc_status glc_ew_check_attrs(const glc_node *n, glc_diag *d) {

@@ -151,12 +151,21 @@ static void store(glc_dtype dt, void *p, int64_t k, ev v) {
     if (v.k == EV_VAL && v.t == GLC_DT_F32) v.f = (float)v.f; /* as compiled code holds it */
     double f = as_f(v);
     switch (dt) {
-    case GLC_DT_F32: ((float *)p)[k] = (float)f; return;
-    case GLC_DT_F64: ((double *)p)[k] = f; return;
-    case GLC_DT_F16: ((uint16_t *)p)[k] = glc_f64_to_f16(f); return;
-    case GLC_DT_BF16: ((uint16_t *)p)[k] = glc_f32_to_bf16((float)f); return;
+    case GLC_DT_F32:
+        ((float *)p)[k] = (float)f;
+        return;
+    case GLC_DT_F64:
+        ((double *)p)[k] = f;
+        return;
+    case GLC_DT_F16:
+        ((uint16_t *)p)[k] = glc_f64_to_f16(f);
+        return;
+    case GLC_DT_BF16:
+        ((uint16_t *)p)[k] = glc_f32_to_bf16((float)f);
+        return;
     case GLC_DT_UNDEF:
-    case GLC_DT_STRING: return;
+    case GLC_DT_STRING:
+        return;
     case GLC_DT_BOOL:
     case GLC_DT_I8:
     case GLC_DT_I16:
@@ -179,9 +188,12 @@ void interp_store_f64(glc_dtype dt, void *p, int64_t k, double v) {
 
 /* A literal meeting a value takes its type; two values of different types: y takes x's. */
 static void unify(ev *x, ev *y) {
-    if (x->k == EV_LIT && y->k == EV_VAL) *x = convert(*x, y->t);
-    else if (y->k == EV_LIT && x->k == EV_VAL) *y = convert(*y, x->t);
-    else if (x->k == EV_VAL && y->k == EV_VAL && x->t != y->t) *y = convert(*y, x->t);
+    if (x->k == EV_LIT && y->k == EV_VAL)
+        *x = convert(*x, y->t);
+    else if (y->k == EV_LIT && x->k == EV_VAL)
+        *y = convert(*y, x->t);
+    else if (x->k == EV_VAL && y->k == EV_VAL && x->t != y->t)
+        *y = convert(*y, x->t);
 }
 
 /* ---- the primitives of ew_prims.h ----------------------------------------------------- */
@@ -228,14 +240,22 @@ static double np_mod(double a, double b) {
 
 static double f_arith(arith op, double a, double b) {
     switch (op) {
-    case AR_ADD: return a + b;
-    case AR_SUB: return a - b;
-    case AR_MUL: return a * b;
-    case AR_DIV: return a / b;
-    case AR_MIN: return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
-    case AR_MAX: return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
-    case AR_MOD: return np_mod(a, b);
-    case AR_FMOD: return fmod(a, b);
+    case AR_ADD:
+        return a + b;
+    case AR_SUB:
+        return a - b;
+    case AR_MUL:
+        return a * b;
+    case AR_DIV:
+        return a / b;
+    case AR_MIN:
+        return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
+    case AR_MAX:
+        return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
+    case AR_MOD:
+        return np_mod(a, b);
+    case AR_FMOD:
+        return fmod(a, b);
     }
     return NAN;
 }
@@ -255,17 +275,24 @@ static uint64_t i_arith(arith op, glc_dtype t, int64_t a, int64_t b) {
     bool s = cls(t) == CL_S;
     uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
     switch (op) {
-    case AR_ADD: return ua + ub;
-    case AR_SUB: return ua - ub;
-    case AR_MUL: return ua * ub;
+    case AR_ADD:
+        return ua + ub;
+    case AR_SUB:
+        return ua - ub;
+    case AR_MUL:
+        return ua * ub;
     case AR_DIV:
         if (b == 0) return 0;
         if (s) return b == -1 ? 0 - ua : (uint64_t)(a / b);
         return ua / ub;
-    case AR_MIN: return (s ? a < b : ua < ub) ? ua : ub;
-    case AR_MAX: return (s ? a > b : ua > ub) ? ua : ub;
-    case AR_MOD: return i_rem(s, true, a, b);
-    case AR_FMOD: return i_rem(s, false, a, b);
+    case AR_MIN:
+        return (s ? a < b : ua < ub) ? ua : ub;
+    case AR_MAX:
+        return (s ? a > b : ua > ub) ? ua : ub;
+    case AR_MOD:
+        return i_rem(s, true, a, b);
+    case AR_FMOD:
+        return i_rem(s, false, a, b);
     }
     return 0;
 }
@@ -407,11 +434,16 @@ typedef enum { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
 
 static bool cmp_f(cmp_op op, double a, double b) {
     switch (op) {
-    case CMP_EQ: return a == b;
-    case CMP_LT: return a < b;
-    case CMP_LE: return a <= b;
-    case CMP_GT: return a > b;
-    case CMP_GE: return a >= b;
+    case CMP_EQ:
+        return a == b;
+    case CMP_LT:
+        return a < b;
+    case CMP_LE:
+        return a <= b;
+    case CMP_GT:
+        return a > b;
+    case CMP_GE:
+        return a >= b;
     }
     return false;
 }
@@ -494,11 +526,16 @@ static ev bits2(bit_op op, ev x, ev y) {
     uint64_t a = (uint64_t)x.i, b = (uint64_t)y.i, w = (uint64_t)bits(x.t);
     uint64_t m = w >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1;
     switch (op) {
-    case BIT_AND: return mk_i(x.t, a & b);
-    case BIT_OR: return mk_i(x.t, a | b);
-    case BIT_XOR: return mk_i(x.t, a ^ b);
-    case BIT_SHL: return mk_i(x.t, (b & m) >= w ? 0 : a << (b & m));
-    case BIT_SHR: return mk_i(x.t, (b & m) >= w ? 0 : (a & m) >> (b & m));
+    case BIT_AND:
+        return mk_i(x.t, a & b);
+    case BIT_OR:
+        return mk_i(x.t, a | b);
+    case BIT_XOR:
+        return mk_i(x.t, a ^ b);
+    case BIT_SHL:
+        return mk_i(x.t, (b & m) >= w ? 0 : a << (b & m));
+    case BIT_SHR:
+        return mk_i(x.t, (b & m) >= w ? 0 : (a & m) >> (b & m));
     }
     return x;
 }
@@ -566,7 +603,7 @@ static ev eval(const ew_eval *E) {
 #define OP(id, ...)                                                                                \
     case GLC_OP_##id:                                                                              \
         break;
-#define EW(id, name, ilo, ihi, t, u, sig, attrs, def)                                             \
+#define EW(id, name, ilo, ihi, t, u, sig, attrs, def)                                              \
     case GLC_OP_##id:                                                                              \
         return def;
 #include "ops.def"
@@ -580,8 +617,8 @@ glc_status interp_elemwise(const glc_graph *g, const glc_node *n, const void *co
                            void *const *out, glc_diag *d) {
     const glc_value *o = OUT_V(g, n);
     if (n->n_in > EW_MAX_IN)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: more than %d inputs",
-                            glc_op_name(n->op), EW_MAX_IN);
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: more than %d inputs", glc_op_name(n->op),
+                            EW_MAX_IN);
     ew_eval E = {.g = g, .n = n, .out = o->dtype, .n_in = n->n_in};
     int64_t idx[GLC_MAX_RANK], total = glc_value_numel(o);
     for (int64_t i = 0; i < total; i++) {

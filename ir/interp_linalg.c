@@ -14,8 +14,8 @@ static glc_status need_f32(const glc_node *n, glc_dtype dt, glc_diag *d) {
                         glc_dtype_name(dt));
 }
 
-glc_status interp_gemm(const glc_graph *g, const glc_node *n, const void *const *in, void *const *out,
-                       glc_diag *d) {
+glc_status interp_gemm(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d) {
     const glc_value *a = IN_V(g, n, 0), *o = OUT_V(g, n);
     const glc_value *c = n->n_in > 2 && n->in[2] ? IN_V(g, n, 2) : NULL;
     GLC_TRY(need_f32(n, o->dtype, d));
@@ -49,8 +49,8 @@ static void matmul_2d(const float *A, const float *B, float *Y, int64_t m, int64
         }
 }
 
-glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *const *in, void *const *out,
-                         glc_diag *d) {
+glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
     const glc_value *a = IN_V(g, n, 0), *b = IN_V(g, n, 1), *o = OUT_V(g, n);
     GLC_TRY(need_f32(n, o->dtype, d));
     int ra = a->rank, rb = b->rank;

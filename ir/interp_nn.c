@@ -17,7 +17,8 @@
  * as in the ONNX spec and its reference implementation.
  *
  * Softmax and LogSoftmax view X as (outer, len, inner): legacy opsets (< 13) coerce it to
- * 2-D [prod(d[:axis]), prod(d[axis:])]. LogSoftmax computes (x - max) - log(sum(exp(x - max))), which cannot overflow.
+ * 2-D [prod(d[:axis]), prod(d[axis:])]. LogSoftmax computes
+ * (x - max) - log(sum(exp(x - max))), which cannot overflow.
  */
 #include "conv.h"
 #include "interp_impl.h"

@@ -52,7 +52,8 @@ glc_status interp_split(const glc_graph *g, const glc_node *n, const void *const
     for (int64_t r = 0, off = 0; r < outer; r++)
         for (int k = 0; k < n->n_out; k++) {
             size_t nb = (size_t)(sizes[k] * inner) * es;
-            if (out[k] && nb) memcpy((char *)out[k] + (size_t)r * nb, (const char *)in[0] + off, nb);
+            if (out[k] && nb)
+                memcpy((char *)out[k] + (size_t)r * nb, (const char *)in[0] + off, nb);
             off += (int64_t)nb;
         }
     return GLC_OK;

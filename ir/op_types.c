@@ -30,25 +30,33 @@ static char slot_letter(const char *sig, int i, bool out) {
 
 static uint32_t letter_mask(const glc_op_types *ty, char l) {
     switch (l) {
-    case 'T': return ty->t;
-    case 'U': return ty->u;
-    case 'b': return GLC_TC_BOOL;
-    case 'i': return GLC_DT_BIT(GLC_DT_I32);
-    case 'l': return GLC_DT_BIT(GLC_DT_I64);
-    case 'k': return GLC_DT_BIT(GLC_DT_I32) | GLC_DT_BIT(GLC_DT_I64);
-    case 'f': return GLC_TC_FLOAT;
+    case 'T':
+        return ty->t;
+    case 'U':
+        return ty->u;
+    case 'b':
+        return GLC_TC_BOOL;
+    case 'i':
+        return GLC_DT_BIT(GLC_DT_I32);
+    case 'l':
+        return GLC_DT_BIT(GLC_DT_I64);
+    case 'k':
+        return GLC_DT_BIT(GLC_DT_I32) | GLC_DT_BIT(GLC_DT_I64);
+    case 'f':
+        return GLC_TC_FLOAT;
     case '.':
-    case '_': return GLC_TC_ANY;
-    default: return 0;
+    case '_':
+        return GLC_TC_ANY;
+    default:
+        return 0;
     }
 }
 
 /* "f32, i32 or i64" (floats, signed, unsigned, bool, each by width) */
 static void mask_str(uint32_t m, char *buf, size_t len) {
-    static const glc_dtype order[] = {GLC_DT_F16, GLC_DT_BF16, GLC_DT_F32, GLC_DT_F64,
-                                      GLC_DT_I8,  GLC_DT_I16,  GLC_DT_I32, GLC_DT_I64,
-                                      GLC_DT_U8,  GLC_DT_U16,  GLC_DT_U32, GLC_DT_U64,
-                                      GLC_DT_BOOL};
+    static const glc_dtype order[] = {GLC_DT_F16, GLC_DT_BF16, GLC_DT_F32, GLC_DT_F64, GLC_DT_I8,
+                                      GLC_DT_I16, GLC_DT_I32,  GLC_DT_I64, GLC_DT_U8,  GLC_DT_U16,
+                                      GLC_DT_U32, GLC_DT_U64,  GLC_DT_BOOL};
     int n = 0, total = 0;
     size_t k = 0;
     buf[0] = '\0';
@@ -68,8 +76,8 @@ static glc_status bad_dtype(const glc_node *n, int i, const glc_value *v, uint32
     infer_shape_str(v, sv);
     mask_str(allowed, sm, sizeof sm);
     if (s == GLC_E_UNSUPPORTED)
-        return glc_diag_set(d, s, n, "%s: input %d %s: only %s is supported", glc_op_name(n->op),
-                            i, sv, sm);
+        return glc_diag_set(d, s, n, "%s: input %d %s: only %s is supported", glc_op_name(n->op), i,
+                            sv, sm);
     return glc_diag_set(d, s, n, "%s: input %d %s must be %s", glc_op_name(n->op), i, sv, sm);
 }
 
@@ -113,16 +121,16 @@ glc_dtype glc_attr_dtype(const glc_node *n, const char *name) {
     static const struct {
         const char *name;
         glc_dtype t;
-    } names[] = {{"FLOAT", GLC_DT_F32},  {"DOUBLE", GLC_DT_F64}, {"BOOL", GLC_DT_BOOL},
-                 {"INT8", GLC_DT_I8},    {"UINT8", GLC_DT_U8},   {"INT16", GLC_DT_I16},
-                 {"UINT16", GLC_DT_U16}, {"INT32", GLC_DT_I32},  {"UINT32", GLC_DT_U32},
-                 {"INT64", GLC_DT_I64},  {"UINT64", GLC_DT_U64}, {"FLOAT16", GLC_DT_F16},
+    } names[] = {{"FLOAT", GLC_DT_F32},    {"DOUBLE", GLC_DT_F64}, {"BOOL", GLC_DT_BOOL},
+                 {"INT8", GLC_DT_I8},      {"UINT8", GLC_DT_U8},   {"INT16", GLC_DT_I16},
+                 {"UINT16", GLC_DT_U16},   {"INT32", GLC_DT_I32},  {"UINT32", GLC_DT_U32},
+                 {"INT64", GLC_DT_I64},    {"UINT64", GLC_DT_U64}, {"FLOAT16", GLC_DT_F16},
                  {"BFLOAT16", GLC_DT_BF16}};
     const glc_attr *a = glc_node_attr(n, name);
     if (!a) return GLC_DT_UNDEF;
     if (a->kind == GLC_ATTR_INT)
         return a->i > 0 && a->i < 32 && glc_dtype_is_supported((glc_dtype)a->i) ? (glc_dtype)a->i
-                                                                               : GLC_DT_UNDEF;
+                                                                                : GLC_DT_UNDEF;
     for (size_t i = 0; a->kind == GLC_ATTR_STRING && i < sizeof names / sizeof names[0]; i++)
         if (a->s && !strcmp(a->s, names[i].name)) return names[i].t;
     return GLC_DT_UNDEF;
@@ -136,11 +144,16 @@ glc_dtype glc_op_out_dtype(const glc_graph *g, const glc_node *n, int k) {
         int b = binder(g, n, l);
         return b < 0 ? GLC_DT_UNDEF : glc_node_input(g, n, b)->dtype;
     }
-    case 'b': return GLC_DT_BOOL;
-    case 'i': return GLC_DT_I32;
-    case 'l': return GLC_DT_I64;
-    case '@': return glc_attr_dtype(n, "to");
-    default: break;
+    case 'b':
+        return GLC_DT_BOOL;
+    case 'i':
+        return GLC_DT_I32;
+    case 'l':
+        return GLC_DT_I64;
+    case '@':
+        return glc_attr_dtype(n, "to");
+    default:
+        break;
     }
     const glc_value *v = l >= '0' && l <= '9' ? glc_node_input(g, n, l - '0') : NULL;
     return v ? v->dtype : GLC_DT_UNDEF;
@@ -153,8 +166,7 @@ bool glc_op_input_type_only(glc_op op, int i) {
 
 /* ---- the table's own consistency (tests/ir/test_op_table.c) --------------------------- */
 
-static const char *check_letters(const glc_op_types *ty, const char *p, const char *end,
-                                 bool out) {
+static const char *check_letters(const glc_op_types *ty, const char *p, const char *end, bool out) {
     for (const char *q = p; q < end; q++) {
         bool star = *q == '*';
         if (star && q + 1 != end) return "'*' not last";
