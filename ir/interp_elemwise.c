@@ -17,6 +17,7 @@
  */
 #include "interp_impl.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -146,13 +147,27 @@ static ev load(glc_dtype dt, const void *p, int64_t k) {
     return mk_i(dt, u);
 }
 
+/* f rounded to f32 as IEEE does, also beyond FLT_MAX (where a C cast is undefined). */
+static float to_f32(double f) {
+    if (isfinite(f) && fabs(f) > FLT_MAX)
+        return (float)copysign(fabs(f) < 0x1.ffffffp127 ? FLT_MAX : INFINITY, f);
+    return (float)f;
+}
+
+/* v as a float, rounded once (an integer straight to f32, as sitofp/uitofp do). */
+static float as_f32(ev v) {
+    if (v.k == EV_VAL && cls(v.t) == CL_S) return (float)v.i;
+    if (v.k == EV_VAL && cls(v.t) == CL_U) return (float)(uint64_t)v.i;
+    return to_f32(as_f(v));
+}
+
 static void store(glc_dtype dt, void *p, int64_t k, ev v) {
     char *b = (char *)p + (size_t)k * glc_dtype_size(dt);
-    if (v.k == EV_VAL && v.t == GLC_DT_F32) v.f = (float)v.f; /* as compiled code holds it */
+    if (v.k == EV_VAL && v.t == GLC_DT_F32) v.f = to_f32(v.f); /* as compiled code holds it */
     double f = as_f(v);
     switch (dt) {
     case GLC_DT_F32:
-        ((float *)p)[k] = (float)f;
+        ((float *)p)[k] = as_f32(v);
         return;
     case GLC_DT_F64:
         ((double *)p)[k] = f;
@@ -161,7 +176,7 @@ static void store(glc_dtype dt, void *p, int64_t k, ev v) {
         ((uint16_t *)p)[k] = glc_f64_to_f16(f);
         return;
     case GLC_DT_BF16:
-        ((uint16_t *)p)[k] = glc_f32_to_bf16((float)f);
+        ((uint16_t *)p)[k] = glc_f32_to_bf16(as_f32(v));
         return;
     case GLC_DT_UNDEF:
     case GLC_DT_STRING:
@@ -583,7 +598,7 @@ static ev ev_SEL(const ew_eval *E, ev c, ev x, ev y) {
 
 static ev ev_BF16_TRUNC(const ew_eval *E, ev x) {
     if (E->out != GLC_DT_BF16 || (x.k == EV_VAL && cls(x.t) != CL_F)) return x;
-    float f = (float)as_f(x);
+    float f = to_f32(as_f(x));
     uint32_t u;
     memcpy(&u, &f, sizeof u);
     u &= 0xffff0000u;

@@ -459,6 +459,31 @@ static void test_codegen__elementwise_kernels_on_avx2_and_baseline_x86(void **st
 #endif
 }
 
+/* An integer becomes a float in one rounding, in the interpreter as in compiled code:
+ * 2^60 + 2^36 + 1 is 2^60 + 2^37 in f32 (through f64 it would be 2^60, a tie gone even). */
+static void test_codegen__integers_round_once_to_f32_and_bf16(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_I64, 1, (int64_t[]){2});
+    glc_node_id a, b;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_CAST, "f32", &x, 1, &a));
+    glc_graph_add_output(G, cg_node(G, GLC_OP_CAST, "bf16", &x, 1, &b));
+    glc_node_set_int(G, a, "to", GLC_DT_F32);
+    glc_node_set_int(G, b, "to", GLC_DT_BF16);
+    G->opset = 19; /* bf16 rounded to nearest even */
+    int64_t in[2] = {((int64_t)1 << 60) + ((int64_t)1 << 36) + 1, -3};
+    float want = (float)(((int64_t)1 << 60) + ((int64_t)1 << 37)), got[2], ref[2];
+    uint16_t gb[2], rb[2];
+    glc_rt_model *m = cg_compile(G, "i2f.so");
+    const void *ins[1] = {in};
+    void *outs[2] = {got, gb}, *refs[2] = {ref, rb};
+    glc_diag d = {0};
+    assert_int_equal(glc_rt_model_run(m, ins, outs, NULL, 0), GLC_RT_OK);
+    assert_int_equal(glc_interp_run(G, ins, refs, &d), GLC_OK);
+    assert_true(got[0] == want && ref[0] == want && got[1] == -3.0f && ref[1] == -3.0f);
+    assert_true(gb[0] == rb[0] && gb[1] == 0xc040 && rb[1] == 0xc040);
+    glc_rt_model_close(m);
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -644,6 +669,7 @@ int main(void) {
         T(test_codegen__bitshift_left_and_right),
         T(test_codegen__castlike_takes_only_the_dtype_of_its_second_input),
         T(test_codegen__elementwise_kernels_on_avx2_and_baseline_x86),
+        T(test_codegen__integers_round_once_to_f32_and_bf16),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),
