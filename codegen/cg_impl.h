@@ -144,11 +144,43 @@ LLVMValueRef cg_dim(cg_ctx *c, glc_dim d);
 LLVMValueRef cg_dim_checked(cg_ctx *c, glc_dim d, LLVMValueRef *bad);
 bool cg_symbolic(const cg_ctx *c); /* the graph has symbols: kernels take c->syms */
 
+/* bcast.c: the loop nest of an elementwise kernel over output o, its operands v[0..n)
+ * (NULL: absent) broadcast to o numpy-style; see bcast.c. cg_bcast_emit calls body at the
+ * innermost point with idx[0] the output's element index and idx[1 + k] operand k's
+ * (NULL if absent), in the output's row-major order. */
+#define CG_BCAST_MAX GLC_EW_MAX_IN
+typedef struct cg_bcast {
+    int rank, n; /* loops, operands */
+    glc_dim dims[GLC_MAX_RANK];                 /* possibly symbolic (ir/dim.h) */
+    glc_dim st[CG_BCAST_MAX + 1][GLC_MAX_RANK]; /* [0]: the output, [1 + k]: operand k */
+    bool present[CG_BCAST_MAX + 1];
+} cg_bcast;
+typedef void (*cg_bcast_body)(cg_ctx *c, void *ctx, LLVMValueRef *idx);
+void cg_bcast_plan(const cg_ctx *c, cg_bcast *p, const glc_value *o, const glc_value *const *v,
+                   int n);
+void cg_bcast_emit(cg_ctx *c, const cg_bcast *p, cg_bcast_body body, void *ctx);
+
 /* math.c */
 LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_tanh(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_sigmoid(cg_ctx *c, LLVMValueRef x);
 LLVMValueRef cg_math_log(cg_ctx *c, LLVMValueRef x); /* natural log, f32 (nn helper) */
+/* more f32 functions (the elementwise ops'); see math.c for their methods and accuracy */
+LLVMValueRef cg_math_sin(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_cos(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_tan(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_asin(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_acos(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_atan(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_sinh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_cosh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_asinh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_acosh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_atanh(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_expm1(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_log1p(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_erf(cg_ctx *c, LLVMValueRef x);
+LLVMValueRef cg_math_erfc(cg_ctx *c, LLVMValueRef x);
 
 /* lower.c + lower_*.c: emit node n's kernel; returns its function in *fn. */
 glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
@@ -157,14 +189,11 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
  * the workspace, valid only during the call (all nodes share it). Each family answers
  * through its lower_<family>_scratch(); see lower.c. */
 glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n);
-glc_status lower_copy(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_binary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_unary(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_softmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_gemm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_transpose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
-glc_status lower_concat(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+/* The lowerings, one per kernel column of ops.def (lower_<kernel> in lower_<family>.c). */
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf)                              \
+    glc_status lower_##kern(cg_ctx *c, const glc_node *n, LLVMValueRef *fn);
+#include "ops.def"
+#undef OP
 /* lower_activation.c: a(x) for x an f32 or <N x float>; see ir/activation.h. */
 #include "activation.h"
 LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x);
@@ -256,18 +285,10 @@ void cg_gemm_emit_rt(cg_ctx *c, const cg_gemm_rt *g);
 struct glc_gemm_test;
 glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);
 
-glc_status lower_constantofshape(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_fill.c */
-/* one dispatcher per op family (see ops.def) */
-glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */
-glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */
-glc_status lower_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_pool.c */
-glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_rnn.c */
-glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n); /* lower_rnn.c */
-glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_convlstm.c */
-glc_status lower_mdlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_mdlstm.c */
-uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_mdlstm.c */
+/* the families' scratch sizes (see lower.c) */
+glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n);       /* lower_rnn.c */
+uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n);   /* lower_mdlstm.c */
 uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_convlstm.c */
-glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_gridlstm.c */
 uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
 
 /* model.c */

@@ -95,6 +95,19 @@ glc_status glc_codegen_emit_math(const glc_codegen_options *o, const char *out_p
         math_kernel(&c, "glc_test_tanh", cg_math_tanh);
         math_kernel(&c, "glc_test_sigmoid", cg_math_sigmoid);
         math_kernel(&c, "glc_test_log", cg_math_log);
+        static const struct {
+            const char *name;
+            LLVMValueRef (*f)(cg_ctx *, LLVMValueRef);
+        } more[] = {{"glc_test_sin", cg_math_sin},     {"glc_test_cos", cg_math_cos},
+                    {"glc_test_tan", cg_math_tan},     {"glc_test_asin", cg_math_asin},
+                    {"glc_test_acos", cg_math_acos},   {"glc_test_atan", cg_math_atan},
+                    {"glc_test_sinh", cg_math_sinh},   {"glc_test_cosh", cg_math_cosh},
+                    {"glc_test_asinh", cg_math_asinh}, {"glc_test_acosh", cg_math_acosh},
+                    {"glc_test_atanh", cg_math_atanh}, {"glc_test_expm1", cg_math_expm1},
+                    {"glc_test_log1p", cg_math_log1p}, {"glc_test_erf", cg_math_erf},
+                    {"glc_test_erfc", cg_math_erfc}};
+        for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
+            math_kernel(&c, more[k].name, more[k].f);
         s = cg_emit_module(&c, out_path);
     }
     cg_ctx_fini(&c);

@@ -130,7 +130,7 @@ static glc_status link_so(cg_ctx *c, const char *obj, const char *so, const char
                           const char *errf) {
     const char *cc = tool(c->o->cc, "CC", "cc");
     char *argv[] = {(char *)cc, "-shared", "-o", (char *)so, (char *)obj, (char *)pool,
-                    "-lpthread", NULL};
+                    "-lpthread", "-lm", NULL};
     char what[300];
     snprintf(what, sizeof what, "%s -shared", cc);
     return run_tool(c, argv, what, errf);

@@ -357,7 +357,7 @@ static void plan(cl *s, const cg_ctx *c, const glc_node *n) {
     const glc_convlstm_desc *r = s->r;
     conv_geoms(s);
     int64_t F = r->hidden, N = r->batch, per_step = N * 4 * F * r->out_size;
-    s->tc = glc_attr_int(n, "glc_hoist_steps", 1); /* passes/hoist_projections.c */
+    s->tc = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1); /* passes/hoist_projections.c */
     if (s->tc > r->seq) s->tc = r->seq;
     if (s->tc < 1) s->tc = 1;
     s->off_h = round16(4 * F);

@@ -155,7 +155,7 @@ static void plan_wave(const glc_node *n, gl_plan *pl) {
     pl->wu = r->k == 1 ? r->layers : pl->rows;
     pl->wv = r->k == 1 ? r->grid_size : pl->cols;
     pl->cmax = pl->wu < pl->wv ? pl->wu : pl->wv;
-    pl->wave = glc_attr_int(n, "glc_wavefront", 0) && (r->k == 2 || r->tied) && pl->cmax >= 1;
+    pl->wave = glc_attr_int(n, GLC_ATTR_WAVEFRONT, 0) && (r->k == 2 || r->tied) && pl->cmax >= 1;
     pl->nbucket = 0;
     if (!pl->wave) return;
     for (int64_t b = 1; b < pl->cmax; b *= 2)
@@ -175,7 +175,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc
     pl->cols = r->k == 2 ? r->grid[1] : r->grid[0];
     pl->a_rs = row_stride(K1 * F);
     pl->g_rs = row_stride(K1 * 4 * F);
-    int64_t per = N * pl->g_rs, pmax = glc_attr_int(n, "glc_hoist_steps", 1);
+    int64_t per = N * pl->g_rs, pmax = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
     if (pmax < 1) pmax = 1;
     pl->nch = S > 0 ? (S + pmax - 1) / pmax : 0;
     pl->pc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;

@@ -652,7 +652,7 @@ uint64_t lower_nn_scratch(const cg_ctx *c, const glc_node *n) {
     return cg_conv_scratch_bytes(c, &cv);
 }
 
-static glc_status lower_conv(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_conv(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     glc_conv_geom g;
     cg_conv cv;
     if (!conv_of(c, n, &g, &cv, c->d)) return c->d->status;
@@ -756,7 +756,7 @@ static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
     cg_loop_end(c, &lb);
 }
 
-static glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_graph *g = c->g;
     const glc_value *x = glc_node_input(g, n, 0);
     bn_cg s = {.N = x->dims[0], .C = x->dims[1], .inner = 1};
@@ -781,34 +781,11 @@ static glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn
     return GLC_OK;
 }
 
-/* ---- LeakyRelu, HardSigmoid, LogSoftmax ------------------------------------------------ */
+/* ---- LogSoftmax ------------------------------------------------ */
 
 static LLVMValueRef sel(cg_ctx *c, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b,
                         LLVMValueRef t, LLVMValueRef f) {
     return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, p, a, b, ""), t, f, "");
-}
-
-static glc_status lower_pointwise(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    const glc_value *o = &c->g->values[n->out[0]];
-    bool leaky = n->op == GLC_OP_LEAKYRELU;
-    LLVMValueRef alpha = cg_f32(c, glc_attr_float(n, "alpha", leaky ? 0.01f : 0.2f));
-    LLVMValueRef beta = cg_f32(c, glc_attr_float(n, "beta", 0.5f));
-    LLVMValueRef zero = cg_f32(c, 0.0), one = cg_f32(c, 1.0);
-    *fn = cg_kernel_begin(c, n->name, 2);
-    cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(o));
-    LLVMValueRef x = ld(c, c->f32, LLVMGetParam(*fn, 1), i), y;
-    if (leaky) {
-        y = sel(c, LLVMRealOLT, x, zero, LLVMBuildFMul(c->b, alpha, x, ""), x);
-    } else {
-        LLVMValueRef t = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, alpha, x, ""), beta, "");
-        t = sel(c, LLVMRealOGT, t, one, one, t);
-        y = sel(c, LLVMRealOLT, t, zero, zero, t);
-    }
-    st(c, y, LLVMGetParam(*fn, 0), i);
-    cg_loop_end(c, &l);
-    cg_kernel_end(c);
-    return GLC_OK;
 }
 
 /* (outer, D, inner) view of LogSoftmax's input; see infer_nn.c for the axis rule. */
@@ -854,7 +831,7 @@ static void lsm_row(cg_ctx *c, LLVMValueRef y, LLVMValueRef x, LLVMValueRef base
     cg_loop_end(c, &l3);
 }
 
-static glc_status lower_logsoftmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_logsoftmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     int64_t outer, D, inner;
     lsm_view(c->g, n, &outer, &D, &inner);
     *fn = cg_kernel_begin(c, n->name, 2);
@@ -868,25 +845,4 @@ static glc_status lower_logsoftmax(cg_ctx *c, const glc_node *n, LLVMValueRef *f
     cg_loop_end(c, &lo);
     cg_kernel_end(c);
     return GLC_OK;
-}
-
-glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    bool any = false;
-    for (int k = 0; k < n->n_out; k++)
-        any = any || n->out[k];
-    if (!any) { /* nothing requested */
-        *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
-        cg_kernel_end(c);
-        return GLC_OK;
-    }
-    for (int i = 0; i < n->n_in; i++)
-        if (n->in[i] && c->g->values[n->in[i]].dtype != GLC_DT_F32)
-            return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "%s: only f32 is supported",
-                                glc_op_name(n->op));
-    if (n->op == GLC_OP_CONV) return lower_conv(c, n, fn);
-    if (n->op == GLC_OP_BATCHNORM) return lower_batchnorm(c, n, fn);
-    if (n->op == GLC_OP_LEAKYRELU || n->op == GLC_OP_HARDSIGMOID) return lower_pointwise(c, n, fn);
-    if (n->op == GLC_OP_LOGSOFTMAX) return lower_logsoftmax(c, n, fn);
-    return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for %s",
-                        glc_op_name(n->op));
 }

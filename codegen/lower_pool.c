@@ -237,7 +237,7 @@ static void emit_rows(cg_ctx *c, pool_cg *s, int i, LLVMValueRef yoff) {
     cg_loop_end(c, &l);
 }
 
-static glc_status lower_window_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_window_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     glc_pool_geom pg;
     GLC_TRY(glc_pool_geom_get(c->g, n, &pg, c->d));
     pool_cg s = {.pg = &pg, .last = pg.nsp - 1, .is_max = n->op == GLC_OP_MAXPOOL};
@@ -276,7 +276,7 @@ static glc_status lower_window_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *
     return GLC_OK;
 }
 
-static glc_status lower_global_average(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_global_average(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     int64_t planes = x->dims[0] * x->dims[1], size = 1;
     for (int i = 2; i < x->rank; i++)
@@ -302,14 +302,4 @@ static glc_status lower_global_average(cg_ctx *c, const glc_node *n, LLVMValueRe
     cg_loop_end(c, &lp);
     cg_kernel_end(c);
     return GLC_OK;
-}
-
-glc_status lower_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    if (c->g->values[n->in[0]].dtype != GLC_DT_F32)
-        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "%s: only f32 is supported",
-                            glc_op_name(n->op));
-    if (n->op == GLC_OP_GLOBALAVERAGEPOOL) return lower_global_average(c, n, fn);
-    if (n->op == GLC_OP_MAXPOOL || n->op == GLC_OP_AVERAGEPOOL) return lower_window_pool(c, n, fn);
-    return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for %s",
-                        glc_op_name(n->op));
 }

@@ -148,7 +148,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b) {
 /* Steps per hoisted chunk at most: glc_hoist_steps (passes/hoist_projections.c; -1: the
  * budget over the run-time batch; absent, as at -O0: 1). */
 static glc_dim steps_per_chunk(const glc_graph *g, const glc_node *n, const glc_rnn_desc *r) {
-    int64_t t = glc_attr_int(n, "glc_hoist_steps", 1);
+    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
     bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
     if (sl && r->direction != GLC_RNN_FORWARD) return r->seq;
     if (t >= 1) return t;
@@ -195,7 +195,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     if (lbr0(r)) o = glc_dim_add(g, o, NH);
     pl->off_bs = o;
     if (glc_node_input(g, n, GLC_RNN_B)) o = glc_dim_add(g, o, align16(g, GH));
-    pl->fused = glc_attr_int(n, "glc_fuse_cell", 0) && pl->rc && !sl && !lbr0(r);
+    pl->fused = glc_attr_int(n, GLC_ATTR_FUSE_CELL, 0) && pl->rc && !sl && !lbr0(r);
     pl->off_hs2 = o;
     if (pl->fused) o = glc_dim_add(g, o, NH);
     pl->floats = glc_dim_max(g, o, 16); /* never empty: the kernel takes the scratch pointer */

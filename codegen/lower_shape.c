@@ -1,6 +1,7 @@
 /*
- * lower_shape.c -- Transpose and Concat, dtype-generic (elements moved as integers of
- * the element size).
+ * lower_shape.c -- the plain copies (Identity, Reshape, Flatten, Squeeze, Unsqueeze: one
+ * memcpy, when model.c does not make them views), Transpose and Concat, dtype-generic
+ * (elements moved as integers of the element size).
  *
  * Transpose loops over the output shape (innermost contiguous in the output); input index
  * = sum_k iv_k * in_stride[perm[k]] (perm defaults to reversed). Output axes of size 1 are
@@ -10,6 +11,17 @@
  * dims[axis] * inner) blocks to the output at the running axis offset.
  */
 #include "cg_impl.h"
+
+glc_status lower_copy(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *o = &c->g->values[n->out[0]];
+    *fn = cg_kernel_begin(c, n->name, n->n_in + 1);
+    uint64_t bytes = glc_value_nbytes(o);
+    if (bytes)
+        LLVMBuildMemCpy(c->b, LLVMGetParam(*fn, 0), 1, LLVMGetParam(*fn, 1), 1,
+                        cg_i64(c, (int64_t)bytes));
+    cg_kernel_end(c);
+    return GLC_OK;
+}
 
 static void tr_nest(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef y, LLVMValueRef x, int r,
                     const int64_t *dims, const int64_t *so, const int64_t *si, int d,

@@ -1,6 +1,6 @@
 /*
  * lower_tensor.c -- code generation for the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Cast, Dropout, Pad, ReduceMean. Every kernel is specialised
+ * Unsqueeze, Gather, Shape, Dropout, Pad, ReduceMean. Every kernel is specialised
  * to the static shapes and the static operands resolved by ir/tensor.h (the readers
  * shape inference and the interpreter use), and moves elements as integers of the
  * element size unless it computes on them.
@@ -14,9 +14,6 @@
  *   x[(o*dim + v)*inner + e] with v = idx[j] (+ dim if negative); an index outside
  *   [-dim, dim) writes zeros (the interpreter reports it), so no read is out of bounds.
  * - Shape: a memcpy from a constant of the dims.
- * - Cast: one loop (f16 is LLVM's half); fpext/fptrunc, sitofp/uitofp, trunc/sext/zext,
- *   llvm.fptosi.sat / fptoui.sat (truncate, saturate, NaN -> 0, as the interpreter does),
- *   `!= 0` to bool.
  * - Dropout (inference, or training with ratio 0): a memcpy, and a mask of ones.
  * - Pad: per axis a constant table maps output coordinate -> input offset
  *   (glc_pad_source(..) * stride, -1 for the constant); the nest sums the offsets of the
@@ -92,7 +89,7 @@ static void move_nest(cg_ctx *c, const move *m, int d, LLVMValueRef io, LLVMValu
     cg_loop_end(c, &l);
 }
 
-static glc_status lower_split(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_split(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     int64_t sizes[256], xs[GLC_MAX_RANK], dims[GLC_MAX_RANK], off = 0;
     int ax;
@@ -118,7 +115,7 @@ static glc_status lower_split(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-static glc_status lower_slice(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_slice(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     glc_slice_geom s;
     GLC_TRY(glc_slice_geom_get(c->g, n, &s, c->d));
@@ -157,7 +154,7 @@ static LLVMValueRef gather_index(cg_ctx *c, const glc_value *ix, LLVMValueRef id
     return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
 }
 
-static glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0), *ix = glc_node_input(c->g, n, 1);
     int ax = (int)glc_attr_int(n, "axis", 0);
     if (ax < 0) ax += x->rank;
@@ -193,7 +190,7 @@ static glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-static glc_status lower_shape_op(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_shape_of(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     int lo, hi;
     glc_shape_range(n, x->rank, &lo, &hi);
@@ -205,75 +202,23 @@ static glc_status lower_shape_op(cg_ctx *c, const glc_node *n, LLVMValueRef *fn)
     return GLC_OK;
 }
 
-/* ---- Cast ------------------------------------------------------------------------------- */
-
-static bool is_signed_int(glc_dtype t) {
-    return t == GLC_DT_I8 || t == GLC_DT_I16 || t == GLC_DT_I32 || t == GLC_DT_I64;
-}
-
-static bool is_fp(glc_dtype t) {
-    return t == GLC_DT_F32 || t == GLC_DT_F64 || t == GLC_DT_F16;
-}
-
-static LLVMTypeRef cast_type(cg_ctx *c, glc_dtype t) {
-    if (t == GLC_DT_F32) return c->f32;
-    if (t == GLC_DT_F64) return LLVMDoubleTypeInContext(c->ctx);
-    if (t == GLC_DT_F16) return LLVMHalfTypeInContext(c->ctx);
-    return cg_int_type_of_size(c, glc_dtype_size(t)); /* bool is i8 in memory */
-}
-
-/* llvm.fptosi.sat / llvm.fptoui.sat: truncate, saturate, NaN -> 0. */
-static LLVMValueRef fp_to_int_sat(cg_ctx *c, LLVMValueRef v, LLVMTypeRef to, bool sgn) {
-    const char *name = sgn ? "llvm.fptosi.sat" : "llvm.fptoui.sat";
-    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMTypeRef tys[2] = {to, LLVMTypeOf(v)};
-    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, tys, 2);
-    return LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, tys, 2), f, &v, 1, "");
-}
-
-/* v (of dtype from, already loaded) converted to dtype to. */
-static LLVMValueRef convert(cg_ctx *c, LLVMValueRef v, glc_dtype from, glc_dtype to) {
-    LLVMTypeRef tt = cast_type(c, to);
-    LLVMBuilderRef b = c->b;
-    if (to == GLC_DT_BOOL) {
-        LLVMValueRef nz = is_fp(from)
-                              ? LLVMBuildFCmp(b, LLVMRealUNE, v, LLVMConstNull(LLVMTypeOf(v)), "")
-                              : LLVMBuildICmp(b, LLVMIntNE, v, LLVMConstNull(LLVMTypeOf(v)), "");
-        return LLVMBuildZExt(b, nz, tt, "");
-    }
-    if (from == GLC_DT_BOOL) /* 0 or 1, whatever byte was stored */
-        v = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, v, LLVMConstNull(LLVMTypeOf(v)), ""),
-                          c->i8, "");
-    if (is_fp(from) && is_fp(to)) return LLVMBuildFPCast(b, v, tt, "");
-    if (is_fp(from)) return fp_to_int_sat(c, v, tt, is_signed_int(to));
-    if (is_fp(to))
-        return is_signed_int(from) ? LLVMBuildSIToFP(b, v, tt, "") : LLVMBuildUIToFP(b, v, tt, "");
-    return LLVMBuildIntCast2(b, v, tt, is_signed_int(from), "");
-}
-
-static glc_status lower_cast(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
-    LLVMTypeRef xt = cast_type(c, x->dtype), yt = cast_type(c, y->dtype);
-    *fn = cg_kernel_begin(c, n->name, 2);
-    cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(x));
-    LLVMValueRef v = convert(c, load(c, xt, param(*fn, 1), i), x->dtype, y->dtype);
-    store(c, yt, v, param(*fn, 0), i);
-    cg_loop_end(c, &l);
-    cg_kernel_end(c);
-    return GLC_OK;
-}
-
 /* ---- Dropout -------------------------------------------------------------------------- */
 
-static glc_status lower_dropout(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+/* 1 as an element of dtype t (f16 and bf16 as their bits). */
+static LLVMValueRef one_of(cg_ctx *c, glc_dtype t) {
+    if (t == GLC_DT_F32) return LLVMConstReal(c->f32, 1.0);
+    if (t == GLC_DT_F64) return LLVMConstReal(LLVMDoubleTypeInContext(c->ctx), 1.0);
+    LLVMTypeRef it = cg_int_type_of_size(c, glc_dtype_size(t)); /* bool is i8 in memory */
+    return LLVMConstInt(it, t == GLC_DT_F16 ? 0x3c00 : t == GLC_DT_BF16 ? 0x3f80 : 1, 0);
+}
+
+glc_status lower_dropout(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
     if (n->out[0]) memcpy_bytes(c, param(*fn, 0), param(*fn, n->n_out), glc_value_nbytes(x));
     if (n->n_out > 1 && n->out[1]) {
-        glc_dtype mt = c->g->values[n->out[1]].dtype;
-        LLVMTypeRef ty = cast_type(c, mt);
-        LLVMValueRef one = mt == GLC_DT_BOOL ? LLVMConstInt(ty, 1, 0) : LLVMConstReal(ty, 1.0);
+        LLVMValueRef one = one_of(c, c->g->values[n->out[1]].dtype);
+        LLVMTypeRef ty = LLVMTypeOf(one);
         cg_loop l;
         LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(x));
         store(c, ty, one, param(*fn, 1), i);
@@ -333,7 +278,7 @@ static void pad_nest(cg_ctx *c, const pad_cg *s, int d, LLVMValueRef io, LLVMVal
     cg_loop_end(c, &l);
 }
 
-static glc_status lower_pad(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_pad(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
     glc_pad_geom p;
     GLC_TRY(glc_pad_geom_get(c->g, n, &p, c->d));
@@ -379,7 +324,7 @@ static void red_nest(cg_ctx *c, const red_cg *s, int d, LLVMValueRef ix, LLVMVal
     cg_loop_end(c, &l);
 }
 
-static glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
     glc_reduce_geom r;
     GLC_TRY(glc_reduce_geom_get(c->g, n, &r, c->d));
@@ -405,19 +350,4 @@ static glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *f
     cg_loop_end(c, &l);
     cg_kernel_end(c);
     return GLC_OK;
-}
-
-glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    glc_op op = n->op; /* only the tensor family is routed here (lower.c) */
-    if (op == GLC_OP_SPLIT) return lower_split(c, n, fn);
-    if (op == GLC_OP_SLICE) return lower_slice(c, n, fn);
-    if (op == GLC_OP_SQUEEZE || op == GLC_OP_UNSQUEEZE) return lower_copy(c, n, fn);
-    if (op == GLC_OP_GATHER) return lower_gather(c, n, fn);
-    if (op == GLC_OP_SHAPE) return lower_shape_op(c, n, fn);
-    if (op == GLC_OP_CAST) return lower_cast(c, n, fn);
-    if (op == GLC_OP_DROPOUT) return lower_dropout(c, n, fn);
-    if (op == GLC_OP_PAD) return lower_pad(c, n, fn);
-    if (op == GLC_OP_REDUCEMEAN) return lower_reducemean(c, n, fn);
-    return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "no code generation for %s",
-                        glc_op_name(n->op));
 }

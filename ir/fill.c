@@ -56,7 +56,10 @@ glc_status infer_constantofshape(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-glc_status interp_constantofshape(const glc_graph *g, const glc_node *n, void *out, glc_diag *d) {
+glc_status interp_constantofshape(const glc_graph *g, const glc_node *n, const void *const *in,
+                                  void *const *outs, glc_diag *d) {
+    (void)in;
+    void *out = outs[0];
     glc_dtype dt;
     uint8_t v[8];
     GLC_TRY(glc_fill_value(n, &dt, v, d));

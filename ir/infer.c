@@ -4,11 +4,14 @@
  * glc_infer_shapes() walks the live nodes in their (topological) order. For each node it
  * first checks the arity against glc_op_table and that every present input already has a
  * known dtype, then calls the op's infer function (named in ops.def), which validates the
- * inputs and attributes and writes dtype, rank and dims of the node's outputs. Because the
+ * inputs and attributes and writes dtype, rank and dims of the node's outputs, then checks
+ * the input dtypes against the op's type constraints (op_types.c; after the infer
+ * function, so that its messages, which name the inputs, come first). Because the
  * walk is in order, every input's shape is known by the time its consumer is reached.
  *
  * The rules follow the ONNX operator specs at the graph's opset (g->opset): numpy
- * multidirectional broadcasting for Add/Sub/Mul/Div, Softmax's axis meaning changed at
+ * multidirectional broadcasting for the elementwise ops (infer_broadcast_inputs, used by
+ * elemwise.c's infer_elemwise), Softmax's axis meaning changed at
  * opset 13, Gemm's optional C is unidirectionally broadcast to (M, N), MatMul is numpy
  * matmul (1-D promotion, batch broadcasting), Reshape needs a constant int64 shape.
  * A node computing a value that a static operand needs (Shape -> Gather -> Concat ->
@@ -106,7 +109,7 @@ bool glc_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int
     return true;
 }
 
-glc_status infer_broadcast(glc_graph *g, const glc_node *n, int ra, const glc_dim *a, int rb,
+glc_status infer_broadcast(const glc_graph *g, const glc_node *n, int ra, const glc_dim *a, int rb,
                            const glc_dim *b, int *rout, glc_dim *out) {
     int r = ra > rb ? ra : rb;
     if (r > GLC_MAX_RANK) return GLC_E_SHAPE;
@@ -168,35 +171,26 @@ glc_status infer_identity(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-glc_status infer_unary(glc_graph *g, glc_node *n, glc_diag *d) {
-    const glc_value *x = in_val(g, n, 0);
-    /* Relu also takes signed integers (opset 14); Sigmoid and Tanh are float-only. */
-    bool int_ok = n->op == GLC_OP_RELU && (x->dtype == GLC_DT_I8 || x->dtype == GLC_DT_I16 ||
-                                           x->dtype == GLC_DT_I32 || x->dtype == GLC_DT_I64);
-    if (!glc_dtype_is_float(x->dtype) && !int_ok) {
-        char s[SHAPE_BUF];
-        shape_of(x, s);
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input 0 %s has an unsupported dtype",
-                            glc_op_name(n->op), s);
+glc_status infer_broadcast_inputs(const glc_graph *g, const glc_node *n, int *rank,
+                                  int64_t *dims, glc_diag *d) {
+    *rank = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        const glc_value *v = glc_op_input_type_only(n->op, k) ? NULL : in_val(g, n, k);
+        if (!v || infer_broadcast(g, n, *rank, dims, v->rank, v->dims, rank, dims) == GLC_OK)
+            continue;
+        int j = 0; /* an earlier input that v does not broadcast with */
+        for (int i = 0, r; i < k && !j; i++) {
+            int64_t tmp[GLC_MAX_RANK];
+            const glc_value *u = glc_op_input_type_only(n->op, i) ? NULL : in_val(g, n, i);
+            if (u && infer_broadcast(g, n, u->rank, u->dims, v->rank, v->dims, &r, tmp) != GLC_OK)
+                j = i;
+        }
+        char sj[SHAPE_BUF], sk[SHAPE_BUF];
+        shape_of(in_val(g, n, j), sj);
+        shape_of(v, sk);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: cannot broadcast input %d %s with input %d %s",
+                            glc_op_name(n->op), j, sj, k, sk);
     }
-    set_out(g, n, x->dtype, x->rank, x->dims);
-    return GLC_OK;
-}
-
-glc_status infer_binary(glc_graph *g, glc_node *n, glc_diag *d) {
-    const glc_value *a = in_val(g, n, 0), *b = in_val(g, n, 1);
-    char sa[SHAPE_BUF], sb[SHAPE_BUF];
-    shape_of(a, sa);
-    shape_of(b, sb);
-    if (a->dtype != b->dtype)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: dtype mismatch: input 0 %s, input 1 %s",
-                            glc_op_name(n->op), sa, sb);
-    int r;
-    int64_t dims[GLC_MAX_RANK];
-    if (infer_broadcast(g, n, a->rank, a->dims, b->rank, b->dims, &r, dims) != GLC_OK)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: cannot broadcast input 0 %s with input 1 %s",
-                            glc_op_name(n->op), sa, sb);
-    set_out(g, n, a->dtype, r, dims);
     return GLC_OK;
 }
 
@@ -483,7 +477,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
 /* A symbolic dim (or a shape tensor with symbolic elements) in an input of an op whose
  * shape rule does not handle them yet is unsupported, with the way out. */
 static glc_status check_symbolic_inputs(const glc_graph *g, const glc_node *n, glc_diag *d) {
-    if (symbolic_ok[n->op]) return GLC_OK;
+    if (symbolic_ok[n->op] || (glc_op_table[n->op].flags & OPF_ELEMWISE)) return GLC_OK;
     for (int i = 0; i < n->n_in; i++) {
         const glc_value *v = in_val(g, n, i);
         bool sym = v && glc_dims_symbolic(v->rank, v->dims);
@@ -515,6 +509,7 @@ static glc_status infer_nodes(glc_graph *g, const bool *need, glc_diag *d) {
         GLC_TRY(check_node_inputs(g, n, d));
         GLC_TRY(check_symbolic_inputs(g, n, d));
         GLC_TRY(glc_op_table[n->op].infer(g, n, d));
+        GLC_TRY(glc_op_check_types(g, n, d));
         if (glc_dim_failed(g))
             return glc_diag_set(d, GLC_E_LIMIT, n, "%s: a symbolic dimension overflows int64 (or "
                                 "memory ran out)", glc_op_name(n->op));

@@ -272,21 +272,6 @@ glc_status infer_batchnorm(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-static glc_status infer_f32_unary(glc_graph *g, glc_node *n, glc_diag *d) {
-    const glc_value *x = glc_node_input(g, n, 0);
-    GLC_TRY(check_f32(n, 0, x, d));
-    infer_set_out_k(g, n, 0, GLC_DT_F32, x->rank, x->dims);
-    return GLC_OK;
-}
-
-glc_status infer_leakyrelu(glc_graph *g, glc_node *n, glc_diag *d) {
-    return infer_f32_unary(g, n, d);
-}
-
-glc_status infer_hardsigmoid(glc_graph *g, glc_node *n, glc_diag *d) {
-    return infer_f32_unary(g, n, d);
-}
-
 glc_status infer_logsoftmax(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     GLC_TRY(check_f32(n, 0, x, d));

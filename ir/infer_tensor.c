@@ -1,12 +1,12 @@
 /*
  * infer_tensor.c -- shape inference of the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Cast, Dropout, Pad, ReduceMean, and the parameter readers of
+ * Unsqueeze, Gather, Shape, Dropout, Pad, ReduceMean, and the parameter readers of
  * tensor.h that the interpreter and codegen share.
  *
  * Every opset form that ONNX defined is read: old opsets carry the operands as
  * attributes (Slice-1 starts/ends/axes, Split-2/11 split, Squeeze/Unsqueeze-1/11 axes,
- * Pad-1 paddings and Pad-2 pads/value, ReduceMean-1..13 axes, Dropout-1/6 is_test,
- * Cast-1 `to` as a type name), new opsets as inputs (Slice-10, Split-13, Squeeze-13,
+ * Pad-1 paddings and Pad-2 pads/value, ReduceMean-1..13 axes, Dropout-1/6 is_test),
+ * new opsets as inputs (Slice-10, Split-13, Squeeze-13,
  * Unsqueeze-13, Pad-11 and Pad-18 axes, ReduceMean-18, Dropout-12 ratio and
  * training_mode). Input operands are "static": glc compiles static shapes, so they must
  * be constants when the node is inferred (glc_op_input_is_static lists them; infer.c
@@ -14,7 +14,7 @@
  * node has no such input and the graph's opset predates the input form.
  *
  * Errors: GLC_E_SHAPE naming the op, the operand and the shapes; GLC_E_UNSUPPORTED for a
- * non-constant static operand, a dtype glc does not convert, or random Dropout.
+ * non-constant static operand or random Dropout.
  */
 #include "ir.h"
 #include "ir_impl.h"
@@ -422,62 +422,6 @@ glc_status infer_shape(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-/* ---- Cast ------------------------------------------------------------------------- */
-
-/* The dtypes Cast converts between (interp_tensor.c and lower_tensor.c handle each). */
-static bool castable(glc_dtype t) {
-    switch (t) {
-    case GLC_DT_F32:
-    case GLC_DT_F64:
-    case GLC_DT_BOOL:
-    case GLC_DT_I8:
-    case GLC_DT_U8:
-    case GLC_DT_I16:
-    case GLC_DT_U16:
-    case GLC_DT_I32:
-    case GLC_DT_U32:
-    case GLC_DT_I64:
-    case GLC_DT_U64:
-    case GLC_DT_F16:
-        return true;
-    case GLC_DT_UNDEF:
-    case GLC_DT_STRING:
-    case GLC_DT_BF16: /* ONNX changed its rounding (truncation before 1.14, then RNE) */
-        return false;
-    }
-    return false;
-}
-
-/* Cast-1 names the target type ("FLOAT"); later opsets give its TensorProto code. */
-static glc_dtype cast_target(const glc_node *n) {
-    static const struct {
-        const char *name;
-        glc_dtype t;
-    } names[] = {{"FLOAT", GLC_DT_F32},    {"DOUBLE", GLC_DT_F64}, {"BOOL", GLC_DT_BOOL},
-                 {"INT8", GLC_DT_I8},      {"UINT8", GLC_DT_U8},   {"INT16", GLC_DT_I16},
-                 {"UINT16", GLC_DT_U16},   {"INT32", GLC_DT_I32},  {"UINT32", GLC_DT_U32},
-                 {"INT64", GLC_DT_I64},    {"UINT64", GLC_DT_U64}, {"FLOAT16", GLC_DT_F16},
-                 {"STRING", GLC_DT_STRING}};
-    const glc_attr *a = glc_node_attr(n, "to");
-    if (!a) return GLC_DT_UNDEF;
-    if (a->kind != GLC_ATTR_STRING) return (glc_dtype)a->i;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (a->s && !strcmp(a->s, names[i].name)) return names[i].t;
-    return GLC_DT_UNDEF;
-}
-
-glc_status infer_cast(glc_graph *g, glc_node *n, glc_diag *d) {
-    const glc_value *x = glc_node_input(g, n, 0);
-    if (!glc_node_attr(n, "to"))
-        return glc_diag_set(d, GLC_E_SHAPE, n, "Cast: attribute 'to' is required");
-    glc_dtype to = cast_target(n);
-    if (!castable(x->dtype) || !castable(to))
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Cast: %s to %s is not supported",
-                            glc_dtype_name(x->dtype), glc_dtype_name(to));
-    infer_set_out_k(g, n, 0, to, x->rank, x->dims);
-    return GLC_OK;
-}
-
 /* ---- Dropout ---------------------------------------------------------------------- */
 
 /* A constant scalar of input i as a double (f32/f64/bool). */
@@ -707,13 +651,10 @@ glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce
     return GLC_OK;
 }
 
-glc_status infer_reducemean(glc_graph *g, glc_node *n, glc_diag *d) {
+/* The shape rule of every Reduce* op (axes as an input or an attribute, keepdims,
+ * noop_with_empty_axes; dtypes: the op's type constraints). */
+glc_status infer_reduce(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
-    if (x->dtype != GLC_DT_F32)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
-                            "ReduceMean: dtype %s is not supported "
-                            "(f32 only)",
-                            glc_dtype_name(x->dtype));
     glc_reduce_geom r;
     GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
     infer_set_out_k(g, n, 0, x->dtype, r.out_rank, r.out);

@@ -9,15 +9,26 @@
  * end each graph output is copied to the caller's buffer, which also covers outputs that
  * are graph inputs or constants, and outputs that later nodes consume.
  *
- * glc_interp_node() dispatches on the op with no `default:`; the kernels live in
- * interp_elemwise.c (Add..Tanh, Softmax), interp_linalg.c (Gemm, MatMul) and
- * interp_shape.c (Identity, Reshape, Flatten, Transpose, Concat). Shapes come from the
- * graph's values, which glc_infer_shapes() has filled in.
+ * glc_interp_node() calls the op's kernel from a table generated from ops.def's kernel
+ * column (interp_<kernel>; a row without its kernel does not link). The kernels live in
+ * interp_elemwise.c, interp_linalg.c (Gemm, MatMul), interp_shape.c (Identity, Reshape,
+ * Flatten, Transpose, Concat) and one interp_<family>.c per op family. Shapes come from
+ * the graph's values, which glc_infer_shapes() has filled in.
  */
 #include "interp_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+typedef glc_status (*interp_fn)(const glc_graph *g, const glc_node *n, const void *const *in,
+                                void *const *out, glc_diag *d);
+
+/* The kernel of every op, from ops.def's kernel column (a missing one fails to link). */
+static const interp_fn kernels[GLC_OP_COUNT] = {
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf) [GLC_OP_##id] = interp_##kern,
+#include "ops.def"
+#undef OP
+};
 
 glc_status glc_interp_node(const glc_graph *g, const glc_node *n, const void *const *in,
                            void *const *out, glc_diag *d) {
@@ -25,58 +36,9 @@ glc_status glc_interp_node(const glc_graph *g, const glc_node *n, const void *co
     for (int k = 0; k < n->n_out; k++)
         any = any || (n->out[k] && out[k]);
     if (!any) return GLC_OK; /* nothing requested */
-    switch (n->op) {
-    case GLC_OP_NONE:
-    case GLC_OP_COUNT: break;
-    case GLC_OP_ADD:
-    case GLC_OP_SUB:
-    case GLC_OP_MUL:
-    case GLC_OP_DIV: return interp_binary(g, n, in, out[0], d);
-    case GLC_OP_RELU:
-    case GLC_OP_SIGMOID:
-    case GLC_OP_TANH: return interp_unary(g, n, in[0], out[0], d);
-    case GLC_OP_SOFTMAX: return interp_softmax(g, n, in[0], out[0], d);
-    case GLC_OP_GEMM: return interp_gemm(g, n, in, out[0], d);
-    case GLC_OP_MATMUL: return interp_matmul(g, n, in, out[0], d);
-    case GLC_OP_IDENTITY:
-    case GLC_OP_RESHAPE:
-    case GLC_OP_FLATTEN: return interp_copy(g, n, in[0], out[0], d);
-    case GLC_OP_TRANSPOSE: return interp_transpose(g, n, in[0], out[0], d);
-    case GLC_OP_CONCAT: return interp_concat(g, n, in, out[0], d);
-    case GLC_OP_SPLIT:
-    case GLC_OP_SLICE:
-    case GLC_OP_SQUEEZE:
-    case GLC_OP_UNSQUEEZE:
-    case GLC_OP_GATHER:
-    case GLC_OP_SHAPE:
-    case GLC_OP_CAST:
-    case GLC_OP_DROPOUT:
-    case GLC_OP_PAD:
-    case GLC_OP_REDUCEMEAN:
-        return interp_tensor(g, n, in, out, d);
-    case GLC_OP_CONSTANTOFSHAPE: return interp_constantofshape(g, n, out[0], d);
-    case GLC_OP_CONV:
-    case GLC_OP_BATCHNORM:
-    case GLC_OP_LEAKYRELU:
-    case GLC_OP_HARDSIGMOID:
-    case GLC_OP_LOGSOFTMAX:
-        return interp_nn(g, n, in, out, d);
-    case GLC_OP_MAXPOOL:
-    case GLC_OP_AVERAGEPOOL:
-    case GLC_OP_GLOBALAVERAGEPOOL:
-        return interp_pool(g, n, in, out, d);
-    case GLC_OP_LSTM:
-    case GLC_OP_GRU:
-    case GLC_OP_RNN:
-        return interp_rnn(g, n, in, out, d);
-    case GLC_OP_CONVLSTM:
-        return interp_convlstm(g, n, in, out, d);
-    case GLC_OP_MDLSTM:
-        return interp_mdlstm(g, n, in, out, d);
-    case GLC_OP_GRIDLSTM:
-        return interp_gridlstm(g, n, in, out, d);
-    }
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: no kernel for op %d", (int)n->op);
+    if ((int)n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT)
+        return glc_diag_set(d, GLC_E_INVALID_IR, n, "interpreter: invalid op %d", (int)n->op);
+    return kernels[n->op](g, n, in, out, d);
 }
 
 /* State of one run: a data pointer per value and whether we own it. */

@@ -13,42 +13,16 @@
 int64_t interp_bcast_offset(int r, const int64_t *dims, int ro, const int64_t *idx);
 /* Unravels flat into coordinates idx for shape (r, dims), row-major. */
 void interp_unravel(int64_t flat, int r, const int64_t *dims, int64_t *idx);
+/* interp_elemwise.c: element k of p (dtype dt) = v, converted as Cast converts. */
+void interp_store_f64(glc_dtype dt, void *p, int64_t k, double v);
 
-/* interp_elemwise.c */
-glc_status interp_binary(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                         glc_diag *d);
-glc_status interp_unary(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                        glc_diag *d);
-glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                          glc_diag *d);
-/* interp_linalg.c */
-glc_status interp_gemm(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                       glc_diag *d);
-glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                         glc_diag *d);
-/* interp_shape.c */
-glc_status interp_copy(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                       glc_diag *d);
-glc_status interp_transpose(const glc_graph *g, const glc_node *n, const void *in, void *out,
-                            glc_diag *d);
-glc_status interp_concat(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                         glc_diag *d);
-/* fill.c */
-glc_status interp_constantofshape(const glc_graph *g, const glc_node *n, void *out, glc_diag *d);
-/* one dispatcher per op family (see ops.def) */
-glc_status interp_tensor(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d); /* interp_tensor.c */
-glc_status interp_nn(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d); /* interp_nn.c */
-glc_status interp_pool(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d); /* interp_pool.c */
-glc_status interp_rnn(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d); /* interp_rnn.c */
-glc_status interp_convlstm(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d); /* interp_convlstm.c */
-glc_status interp_mdlstm(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d); /* interp_mdlstm.c */
-glc_status interp_gridlstm(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d); /* interp_gridlstm.c */
+/* The kernels, one per kernel column of ops.def: interp_<kernel>(g, n, in, out, d) with
+ * in[i] the data of input i (NULL if absent) and out[k] the destination of output k (NULL
+ * if not requested). They live in interp_<family>.c (see ops.def's comments). */
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf)                              \
+    glc_status interp_##kern(const glc_graph *g, const glc_node *n, const void *const *in,      \
+                             void *const *out, glc_diag *d);
+#include "ops.def"
+#undef OP
 
 #endif

@@ -14,8 +14,8 @@ static glc_status need_f32(const glc_node *n, glc_dtype dt, glc_diag *d) {
                         glc_dtype_name(dt));
 }
 
-glc_status interp_gemm(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                       glc_diag *d) {
+glc_status interp_gemm(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d) {
     const glc_value *a = IN_V(g, n, 0), *o = OUT_V(g, n);
     const glc_value *c = n->n_in > 2 && n->in[2] ? IN_V(g, n, 2) : NULL;
     GLC_TRY(need_f32(n, o->dtype, d));
@@ -23,7 +23,7 @@ glc_status interp_gemm(const glc_graph *g, const glc_node *n, const void *const 
     float alpha = glc_attr_float(n, "alpha", 1.0f), beta = glc_attr_float(n, "beta", 1.0f);
     int64_t m = o->dims[0], nn = o->dims[1], k = a->dims[ta ? 0 : 1];
     const float *A = in[0], *B = in[1], *C = c ? in[2] : NULL;
-    float *Y = out; /* [m, nn] */
+    float *Y = out[0]; /* [m, nn] */
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < nn; j++) {
             float acc = 0.0f;
@@ -49,8 +49,8 @@ static void matmul_2d(const float *A, const float *B, float *Y, int64_t m, int64
         }
 }
 
-glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *const *in, void *out,
-                         glc_diag *d) {
+glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
     const glc_value *a = IN_V(g, n, 0), *b = IN_V(g, n, 1), *o = OUT_V(g, n);
     GLC_TRY(need_f32(n, o->dtype, d));
     int ra = a->rank, rb = b->rank;
@@ -65,7 +65,7 @@ glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *cons
         int64_t oa = interp_bcast_offset(bra, a->dims, bro, idx);
         int64_t ob = interp_bcast_offset(brb, b->dims, bro, idx);
         matmul_2d((const float *)in[0] + oa * m * k, (const float *)in[1] + ob * k * nn,
-                  (float *)out + bi * m * nn, m, k, nn);
+                  (float *)out[0] + bi * m * nn, m, k, nn);
     }
     return GLC_OK;
 }

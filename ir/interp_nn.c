@@ -1,6 +1,6 @@
 /*
  * interp_nn.c -- reference kernels of the nn family: Conv, BatchNormalization (inference
- * and training_mode), LeakyRelu, HardSigmoid, LogSoftmax; f32.
+ * and training_mode), Softmax, LogSoftmax; f32. Softmax subtracts the max before expf.
  *
  * Conv: the geometry comes from glc_conv_geom_get() (conv.h). For every (n, m) and every
  * output position: acc = B[m] (or 0), then for each input channel c of m's group and each
@@ -16,9 +16,9 @@
  *   running_mean = input_mean * momentum + mean * (1 - momentum)   (likewise var),
  * as in the ONNX spec and its reference implementation.
  *
- * LeakyRelu: x < 0 ? alpha * x : x. HardSigmoid: clamp(alpha * x + beta, 0, 1) written as
- * selects so NaN passes through. LogSoftmax views X as (outer, len, inner) like Softmax
- * and computes (x - max) - log(sum(exp(x - max))), which cannot overflow.
+ * Softmax and LogSoftmax view X as (outer, len, inner): legacy opsets (< 13) coerce it to
+ * 2-D [prod(d[:axis]), prod(d[axis:])]. LogSoftmax computes
+ * (x - max) - log(sum(exp(x - max))), which cannot overflow.
  */
 #include "conv.h"
 #include "interp_impl.h"
@@ -62,8 +62,9 @@ static float conv_point(const glc_conv_geom *cg, const float *x, const float *w,
     return acc;
 }
 
-static glc_status conv(const glc_graph *g, const glc_node *n, const void *const *in, float *y,
-                       glc_diag *d) {
+glc_status interp_conv(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d) {
+    float *y = out[0];
     glc_conv_geom cg;
     GLC_TRY(glc_conv_geom_get(g, n, &cg, d));
     int64_t out_plane = prod(cg.out, cg.nsp), o[GLC_MAX_RANK];
@@ -95,8 +96,9 @@ static void batch_stats(const float *x, int64_t N, int64_t C, int64_t inner, int
     *var = (float)(ss / cnt);
 }
 
-static glc_status batchnorm(const glc_graph *g, const glc_node *n, const void *const *in,
-                            void *const *out) {
+glc_status interp_batchnorm(const glc_graph *g, const glc_node *n, const void *const *in,
+                            void *const *out, glc_diag *d) {
+    (void)d;
     const glc_value *xv = IN_V(g, n, 0);
     const float *x = in[0], *scale = in[1], *bias = in[2], *mean = in[3], *var = in[4];
     int64_t N = xv->dims[0], C = xv->dims[1], inner = prod(xv->dims + 2, xv->rank - 2);
@@ -122,20 +124,38 @@ static glc_status batchnorm(const glc_graph *g, const glc_node *n, const void *c
     return GLC_OK;
 }
 
-static void pointwise(const glc_graph *g, const glc_node *n, const float *x, float *y) {
-    int64_t total = glc_value_numel(IN_V(g, n, 0));
-    bool leaky = n->op == GLC_OP_LEAKYRELU;
-    float alpha = glc_attr_float(n, "alpha", leaky ? 0.01f : 0.2f);
-    float beta = glc_attr_float(n, "beta", 0.5f);
-    for (int64_t i = 0; i < total; i++) {
-        if (leaky) {
-            y[i] = x[i] < 0.0f ? alpha * x[i] : x[i];
-            continue;
-        }
-        float t = alpha * x[i] + beta;
-        t = t > 1.0f ? 1.0f : t;
-        y[i] = t < 0.0f ? 0.0f : t;
+/* Softmax over `len` elements spaced `inner` apart starting at x / y. */
+static void softmax_row(const float *x, float *y, int64_t len, int64_t inner) {
+    float mx = -INFINITY, sum = 0.0f;
+    for (int64_t k = 0; k < len; k++) mx = x[k * inner] > mx ? x[k * inner] : mx;
+    for (int64_t k = 0; k < len; k++) {
+        y[k * inner] = expf(x[k * inner] - mx);
+        sum += y[k * inner];
     }
+    for (int64_t k = 0; k < len; k++) y[k * inner] /= sum;
+}
+
+glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0);
+    if (x->dtype != GLC_DT_F32)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: Softmax on %s",
+                            glc_dtype_name(x->dtype));
+    bool legacy = g->opset < 13;
+    int64_t axis = glc_attr_int(n, "axis", legacy ? 1 : -1);
+    int ax = (int)(axis < 0 ? axis + x->rank : axis);
+    /* (outer, len, inner): legacy coerces to 2-D [prod(d[:ax]), prod(d[ax:])]. */
+    int64_t outer = 1, len = 1, inner = 1;
+    for (int i = 0; i < x->rank; i++) {
+        if (i < ax) outer *= x->dims[i];
+        else if (i == ax || legacy) len *= x->dims[i];
+        else inner *= x->dims[i];
+    }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < inner; j++)
+            softmax_row((const float *)in[0] + o * len * inner + j,
+                        (float *)out[0] + o * len * inner + j, len, inner);
+    return GLC_OK;
 }
 
 /* LogSoftmax over `len` elements spaced `inner` apart starting at x / y. */
@@ -150,8 +170,12 @@ static void logsoftmax_row(const float *x, float *y, int64_t len, int64_t inner)
         y[k * inner] = (x[k * inner] - mx) - ls;
 }
 
-static void logsoftmax(const glc_graph *g, const glc_node *n, const float *x, float *y) {
+glc_status interp_logsoftmax(const glc_graph *g, const glc_node *n, const void *const *in,
+                             void *const *out, glc_diag *d) {
     const glc_value *xv = IN_V(g, n, 0);
+    const float *x = in[0];
+    float *y = out[0];
+    (void)d;
     bool legacy = g->opset < 13;
     int64_t axis = glc_attr_int(n, "axis", legacy ? 1 : -1);
     int ax = (int)(axis < 0 ? axis + xv->rank : axis);
@@ -168,20 +192,5 @@ static void logsoftmax(const glc_graph *g, const glc_node *n, const float *x, fl
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < inner; j++)
             logsoftmax_row(x + o * len * inner + j, y + o * len * inner + j, len, inner);
-}
-
-glc_status interp_nn(const glc_graph *g, const glc_node *n, const void *const *in, void *const *out,
-                     glc_diag *d) {
-    if (n->op == GLC_OP_CONV) return conv(g, n, in, out[0], d);
-    if (n->op == GLC_OP_BATCHNORM) return batchnorm(g, n, in, out);
-    if (n->op == GLC_OP_LEAKYRELU || n->op == GLC_OP_HARDSIGMOID) {
-        pointwise(g, n, in[0], out[0]);
-        return GLC_OK;
-    }
-    if (n->op == GLC_OP_LOGSOFTMAX) {
-        logsoftmax(g, n, in[0], out[0]);
-        return GLC_OK;
-    }
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: no kernel for %s",
-                        glc_op_name(n->op));
+    return GLC_OK;
 }

@@ -76,7 +76,7 @@ static void window(const glc_node *n, const glc_pool_geom *pg, const float *xp, 
     }
 }
 
-static glc_status window_pool(const glc_graph *g, const glc_node *n, const void *const *in,
+glc_status interp_window_pool(const glc_graph *g, const glc_node *n, const void *const *in,
                               void *const *out, glc_diag *d) {
     glc_pool_geom pg;
     GLC_TRY(glc_pool_geom_get(g, n, &pg, d));
@@ -96,11 +96,13 @@ static glc_status window_pool(const glc_graph *g, const glc_node *n, const void 
     return GLC_OK;
 }
 
-static glc_status global_average(const glc_graph *g, const glc_node *n, const void *const *in,
-                                 void *const *out) {
+glc_status interp_global_average(const glc_graph *g, const glc_node *n, const void *const *in,
+                                 void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     const float *xv = in[0];
     float *y = out[0];
+    (void)d;
+    if (!y) return GLC_OK;
     int64_t planes = x->dims[0] * x->dims[1], size = prod(x->dims + 2, x->rank - 2);
     for (int64_t p = 0; p < planes; p++) {
         float sum = 0.0f;
@@ -109,13 +111,4 @@ static glc_status global_average(const glc_graph *g, const glc_node *n, const vo
         y[p] = sum / (float)size;
     }
     return GLC_OK;
-}
-
-glc_status interp_pool(const glc_graph *g, const glc_node *n, const void *const *in,
-                       void *const *out, glc_diag *d) {
-    if (n->op == GLC_OP_GLOBALAVERAGEPOOL) return out[0] ? global_average(g, n, in, out) : GLC_OK;
-    if (n->op == GLC_OP_MAXPOOL || n->op == GLC_OP_AVERAGEPOOL)
-        return window_pool(g, n, in, out, d);
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: no kernel for %s",
-                        glc_op_name(n->op));
 }

@@ -64,6 +64,15 @@ size_t glc_dtype_size(glc_dtype t);       /* bytes per element; 0 for UNDEF/STRI
 const char *glc_dtype_name(glc_dtype t);  /* "f32", "i64", ...; "?" if unknown */
 bool glc_dtype_is_float(glc_dtype t);
 bool glc_dtype_is_supported(glc_dtype t); /* a dtype glc can hold in a tensor */
+/* f16 and bf16 bits <-> floats: widening is exact; narrowing rounds to nearest even (an
+ * f64 once, straight to f16), overflows to infinity, keeps NaN a (quiet) NaN. */
+float glc_f16_to_f32(uint16_t h);
+uint16_t glc_f64_to_f16(double v);
+float glc_bf16_to_f32(uint16_t h);
+uint16_t glc_f32_to_bf16(float v);
+/* f as an integer of nbits bits (its bit pattern): truncated toward 0, saturated, NaN -> 0
+ * (LLVM's fptosi.sat / fptoui.sat, and ONNX Cast's reading of out-of-range values). */
+uint64_t glc_float_to_int(double f, int nbits, bool is_signed);
 
 /* ---- diagnostics --------------------------------------------------------------- */
 typedef enum glc_status {
@@ -137,6 +146,34 @@ enum {
     OPF_INTERNAL = 1u << 5,   /* never imported; made by passes */
 };
 
+/* Dtype masks (bit 1 << dtype) for the op table's type constraints, as in ONNX's specs. */
+#define GLC_DT_BIT(t) (1u << (t))
+enum {
+    GLC_TC_FLOAT = GLC_DT_BIT(GLC_DT_F16) | GLC_DT_BIT(GLC_DT_BF16) | GLC_DT_BIT(GLC_DT_F32) |
+                   GLC_DT_BIT(GLC_DT_F64),
+    GLC_TC_SINT = GLC_DT_BIT(GLC_DT_I8) | GLC_DT_BIT(GLC_DT_I16) | GLC_DT_BIT(GLC_DT_I32) |
+                  GLC_DT_BIT(GLC_DT_I64),
+    GLC_TC_UINT = GLC_DT_BIT(GLC_DT_U8) | GLC_DT_BIT(GLC_DT_U16) | GLC_DT_BIT(GLC_DT_U32) |
+                  GLC_DT_BIT(GLC_DT_U64),
+    GLC_TC_INT = GLC_TC_SINT | GLC_TC_UINT,
+    GLC_TC_NUM = GLC_TC_FLOAT | GLC_TC_INT,
+    GLC_TC_BOOL = GLC_DT_BIT(GLC_DT_BOOL),
+    GLC_TC_ANY = GLC_TC_NUM | GLC_TC_BOOL,
+};
+
+/* An op's type constraints (ONNX's, with type variables T and U). sig has one letter per
+ * input slot, '>', one per output slot: 'T' and 'U' are the type variables (every slot
+ * of one variable has the same dtype), 'b' bool, 'i' i32, 'l' i64, 'k' i32 or i64, 'f'
+ * any float, '.' any dtype, '_' any dtype of an input that gives only its dtype (an
+ * elementwise op neither reads nor broadcasts it), and for an output '@' the dtype the
+ * attribute 'to' names or a digit d the dtype of input d. A '*'
+ * after the last input (or output) letter repeats it (variadic). t is the dtypes ONNX
+ * allows for T, t_have those of them glc implements (the others are "unsupported"). */
+typedef struct glc_op_types {
+    uint32_t t, t_have, u;
+    const char *sig;
+} glc_op_types;
+
 struct glc_graph;
 typedef glc_status (*glc_infer_fn)(struct glc_graph *g, struct glc_node *n, glc_diag *d);
 
@@ -146,6 +183,8 @@ typedef struct glc_op_info {
     const char *name;   /* ONNX op_type, "Add"; NULL for internal ops */
     uint8_t in_min, in_max, out_min, out_max; /* in_max 255 = variadic */
     uint32_t flags;
+    uint32_t static_in; /* bit i: input slot i must be a compile-time constant */
+    glc_op_types types;
     glc_infer_fn infer;
 } glc_op_info;
 
@@ -155,10 +194,36 @@ extern const glc_op_info glc_op_table[GLC_OP_COUNT];
 glc_op glc_op_lookup(const char *domain, const char *name); /* GLC_OP_NONE if unknown */
 const char *glc_op_name(glc_op op);                         /* ONNX name or id */
 
+/* op_types.c: the type constraints of ops.def. glc_op_check_types fails with GLC_E_SHAPE
+ * naming the input when a present input's dtype is not one the op allows or differs from
+ * another input of its type variable, and with GLC_E_UNSUPPORTED when ONNX allows it but
+ * glc does not implement it. glc_op_out_dtype is output k's dtype (after the check;
+ * GLC_DT_UNDEF when the signature leaves it to the infer function, or for a bad '@').
+ * glc_op_sig_check validates a table row (arity, letters, masks); NULL if it is sound. */
+glc_status glc_op_check_types(const struct glc_graph *g, const struct glc_node *n, glc_diag *d);
+glc_dtype glc_op_out_dtype(const struct glc_graph *g, const struct glc_node *n, int k);
+bool glc_op_input_type_only(glc_op op, int i); /* its slot letter is '_' */
+const char *glc_op_sig_check(glc_op op);
+/* The dtype attribute 'to' names (Cast): an INT code, or Cast-1's STRING ("FLOAT");
+ * GLC_DT_UNDEF if absent, unknown or not a dtype glc holds. */
+glc_dtype glc_attr_dtype(const struct glc_node *n, const char *name);
+
+/* elemwise.c: the attributes of an elementwise op (an EW row of ops.def), by its spec.
+ * glc_ew_attr_spec is the spec (NULL if op is not elementwise); glc_ew_check_attrs holds a
+ * node to it (unsupported or bad attributes fail with a one-line diagnostic);
+ * glc_ew_attr_num reads a number (false if absent without a default); glc_ew_attr_is
+ * compares an attribute, or its default, with a value written as in the spec ("tanh", "1"). */
+#define GLC_EW_MAX_IN 64 /* inputs of a variadic elementwise node (Sum, Max, ...) */
+const char *glc_ew_attr_spec(glc_op op);
+glc_status glc_ew_check_attrs(const struct glc_node *n, glc_diag *d);
+bool glc_ew_attr_num(const struct glc_node *n, const char *name, double *v);
+bool glc_ew_attr_is(const struct glc_node *n, const char *name, const char *value);
+const char *glc_ew_spec_check(glc_op op); /* NULL if op's spec is well formed */
+
 /* static_operands.c: input slots that must be compile-time constants because they decide
- * output shapes (Reshape shape, Slice starts/ends/axes/steps, Split split, Squeeze and
- * Unsqueeze axes, Pad pads/constant_value/axes, ReduceMean axes, Dropout ratio and
- * training_mode). */
+ * output shapes (the static_inputs column of ops.def: Reshape shape, Slice
+ * starts/ends/axes/steps, Split split, Squeeze and Unsqueeze axes, Pad
+ * pads/constant_value/axes, ReduceMean axes, Dropout ratio and training_mode). */
 bool glc_op_input_is_static(glc_op op, int i);
 
 /* ---- attributes: kinds are ONNX AttributeProto.AttributeType's ------------------- */
@@ -303,6 +368,14 @@ size_t glc_value_nbytes(const glc_value *v);
 void glc_shape_str(glc_dtype dt, int rank, const int64_t *dims, char *buf, size_t len);
 /* The value of input i of n, or NULL if the input is absent. */
 const glc_value *glc_node_input(const glc_graph *g, const glc_node *n, int i);
+
+/* ---- scheduling attributes: set on nodes by passes, followed by codegen ------------ */
+#define GLC_ATTR_HOIST_STEPS "glc_hoist_steps" /* int: input-projection steps hoisted per
+                                                  chunk (passes/hoist_projections.c) */
+#define GLC_ATTR_FUSE_CELL "glc_fuse_cell"     /* 0/1: the cell update runs in the recurrent
+                                                  product's epilogue (passes/fuse_cell.c) */
+#define GLC_ATTR_WAVEFRONT "glc_wavefront"     /* 0/1: GridLSTM as anti-diagonal wavefronts
+                                                  (passes/wavefront.c) */
 
 /* ---- analyses and checks ------------------------------------------------------- */
 /* infer.c: runs each node's infer function in order; fills output dtype and shape.

@@ -5,7 +5,7 @@
 #include "ir.h"
 
 /* infer.c: one infer function per shape rule, named in ops.def. */
-#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, inf)                                            \
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf)                              \
     glc_status inf(glc_graph *g, glc_node *n, glc_diag *d);
 #include "ops.def"
 #undef OP
@@ -28,11 +28,15 @@ glc_status infer_static_dims(const glc_graph *g, const glc_node *n, const glc_va
 /* numpy broadcasting of dims a (rank ra) and b (rank rb) into out (rank *rout); a symbolic
  * dim against a different one is required equal at run time. GLC_E_SHAPE if they cannot
  * fit (nothing else is reported: the caller names the operands). */
-glc_status infer_broadcast(glc_graph *g, const glc_node *n, int ra, const glc_dim *a, int rb,
+glc_status infer_broadcast(const glc_graph *g, const glc_node *n, int ra, const glc_dim *a, int rb,
                            const glc_dim *b, int *rout, glc_dim *out);
 glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d);
 /* Normalises axis into [0, rank) (or [0, rank] when inclusive); false if out of range. */
 bool infer_norm_axis(int64_t axis, int rank, bool inclusive, int *out);
+/* The numpy (multidirectional) broadcast of n's present inputs (but those that give only
+ * their dtype) into (rank, dims); a shape error naming two inputs that do not broadcast. */
+glc_status infer_broadcast_inputs(const glc_graph *g, const glc_node *n, int *rank,
+                                  int64_t *dims, glc_diag *d);
 
 /* sym_fold.c: after node k is inferred, evaluates shape arithmetic on symbolic dims (Shape
  * of a symbolic value and what is computed from it) into shape tensors (glc_value.sdata,

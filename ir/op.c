@@ -4,10 +4,29 @@
 
 #include <string.h>
 
+/* Names used in ops.def's columns. */
+#define SLOTS(lo, hi) ((uint32_t)((2u << (hi)) - (1u << (lo)))) /* input slots lo..hi */
+#define TYPES(t, have, u, sig) {t, have, u, sig}
+#define T_FLOAT GLC_TC_FLOAT
+#define T_SINT GLC_TC_SINT
+#define T_UINT GLC_TC_UINT
+#define T_INT GLC_TC_INT
+#define T_NUM GLC_TC_NUM
+#define T_BOOL GLC_TC_BOOL
+#define T_ANY GLC_TC_ANY
+#define T_F32 GLC_DT_BIT(GLC_DT_F32)
+#define T_I8 GLC_DT_BIT(GLC_DT_I8)
+#define T_U8 GLC_DT_BIT(GLC_DT_U8)
+#define T_I32 GLC_DT_BIT(GLC_DT_I32)
+#define T_U32 GLC_DT_BIT(GLC_DT_U32)
+#define T_I64 GLC_DT_BIT(GLC_DT_I64)
+#define T_U64 GLC_DT_BIT(GLC_DT_U64)
+#define T_IDX (T_I32 | T_I64)
+
 const glc_op_info glc_op_table[GLC_OP_COUNT] = {
-    [GLC_OP_NONE] = {"NONE", "", NULL, 0, 0, 0, 0, 0, NULL},
-#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, inf)                                            \
-    [GLC_OP_##id] = {#id, dom, name, ilo, ihi, olo, ohi, fl, inf},
+    [GLC_OP_NONE] = {"NONE", "", NULL, 0, 0, 0, 0, 0, 0, {0, 0, 0, ">"}, NULL},
+#define OP(id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, kern, inf)                               \
+    [GLC_OP_##id] = {#id, dom, name, ilo, ihi, olo, ohi, fl, st, ty, inf},
 #include "ops.def"
 #undef OP
 };

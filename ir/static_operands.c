@@ -5,7 +5,8 @@
  * glc compiles static shapes, so an operand that decides an output shape (Reshape's
  * shape, Slice's starts/ends/axes/steps, Split's split, Squeeze/Unsqueeze axes, Pad's
  * pads/axes and its constant, ReduceMean axes, Dropout's ratio and training_mode) must
- * be known when the node is inferred. glc_op_input_is_static() lists those slots.
+ * be known when the node is inferred. ops.def names those slots (its static_inputs
+ * column), glc_op_input_is_static() reads them.
  *
  * Exporters compute such operands at run time from shapes, e.g.
  *   x -> Shape -> Gather -> Unsqueeze -> Concat(.., const) -> Reshape(x, .)
@@ -28,57 +29,8 @@
 #define FOLD_MAX_ELEMS 4096
 
 bool glc_op_input_is_static(glc_op op, int i) {
-    switch (op) {
-    case GLC_OP_RESHAPE:
-    case GLC_OP_SPLIT:
-    case GLC_OP_SQUEEZE:
-    case GLC_OP_UNSQUEEZE:
-    case GLC_OP_REDUCEMEAN:
-        return i == 1;
-    case GLC_OP_CONSTANTOFSHAPE:
-        return i == 0;
-    case GLC_OP_SLICE:
-        return i >= 1 && i <= 4; /* starts, ends, axes, steps */
-    case GLC_OP_PAD:
-        return i >= 1 && i <= 3; /* pads, constant_value, axes */
-    case GLC_OP_DROPOUT:
-        return i == 1 || i == 2; /* ratio, training_mode */
-    case GLC_OP_NONE:
-    case GLC_OP_COUNT:
-    case GLC_OP_IDENTITY:
-    case GLC_OP_ADD:
-    case GLC_OP_SUB:
-    case GLC_OP_MUL:
-    case GLC_OP_DIV:
-    case GLC_OP_RELU:
-    case GLC_OP_SIGMOID:
-    case GLC_OP_TANH:
-    case GLC_OP_SOFTMAX:
-    case GLC_OP_GEMM:
-    case GLC_OP_MATMUL:
-    case GLC_OP_FLATTEN:
-    case GLC_OP_TRANSPOSE:
-    case GLC_OP_CONCAT:
-    case GLC_OP_GATHER:
-    case GLC_OP_SHAPE:
-    case GLC_OP_CAST:
-    case GLC_OP_CONV:
-    case GLC_OP_BATCHNORM:
-    case GLC_OP_LEAKYRELU:
-    case GLC_OP_HARDSIGMOID:
-    case GLC_OP_LOGSOFTMAX:
-    case GLC_OP_MAXPOOL:
-    case GLC_OP_AVERAGEPOOL:
-    case GLC_OP_GLOBALAVERAGEPOOL:
-    case GLC_OP_LSTM:
-    case GLC_OP_GRU:
-    case GLC_OP_RNN:
-    case GLC_OP_CONVLSTM:
-    case GLC_OP_MDLSTM:
-    case GLC_OP_GRIDLSTM:
-        return false;
-    }
-    return false;
+    if ((int)op <= GLC_OP_NONE || op >= GLC_OP_COUNT || i < 0 || i >= 32) return false;
+    return (glc_op_table[op].static_in >> i) & 1u;
 }
 
 void glc_graph_static_values(const glc_graph *g, bool *need) {

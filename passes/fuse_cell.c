@@ -52,6 +52,6 @@ static bool fusable(const glc_graph *g, const glc_node *n) {
 glc_status glc_pass_fuse_cell(glc_graph *g, glc_pass_ctx *cx) {
     (void)cx;
     for (glc_node_id k = 0; k < g->n_nodes; k++)
-        if (fusable(g, &g->nodes[k])) GLC_TRY(glc_node_set_int(g, k, "glc_fuse_cell", 1));
+        if (fusable(g, &g->nodes[k])) GLC_TRY(glc_node_set_int(g, k, GLC_ATTR_FUSE_CELL, 1));
     return GLC_OK;
 }

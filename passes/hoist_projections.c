@@ -44,12 +44,12 @@ static int64_t chunk(int64_t steps, int64_t per_step) {
 static glc_status set_steps(glc_graph *g, glc_node_id id, int64_t steps) {
     glc_node *n = &g->nodes[id];
     for (uint16_t i = 0; i < n->n_attrs; i++)
-        if (!strcmp(n->attrs[i].name, "glc_hoist_steps")) {
+        if (!strcmp(n->attrs[i].name, GLC_ATTR_HOIST_STEPS)) {
             n->attrs[i].kind = GLC_ATTR_INT;
             n->attrs[i].i = steps;
             return GLC_OK;
         }
-    return glc_node_set_int(g, id, "glc_hoist_steps", steps);
+    return glc_node_set_int(g, id, GLC_ATTR_HOIST_STEPS, steps);
 }
 
 /* The node's steps per chunk, or 0 if it has no hoisted projection. */

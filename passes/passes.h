@@ -19,7 +19,7 @@ typedef struct glc_pipeline_options {
     bool verify_each; /* always on in tests; cheap enough to be on by default */
     bool disable_all; /* run no pass (-O0 keeps the graph as imported) */
     FILE *dump;       /* where --print-after goes; stdout if NULL */
-    bool stream;      /* run the stream pass first, even at -O0 (glc --stream) */
+    bool stream;      /* run the stream pass (first, even at -O0: glc --stream) */
 } glc_pipeline_options;
 
 typedef struct glc_pass_ctx {
@@ -27,18 +27,18 @@ typedef struct glc_pass_ctx {
     glc_diag *diag;
 } glc_pass_ctx;
 
-#define PASS(id, cli, doc) glc_status glc_pass_##id(glc_graph *g, glc_pass_ctx *cx);
+/* One per row of passes.def. stream.c (asked for by options.stream, first in the order)
+ * cuts the inputs' time axis to 1 and gives each LSTM/GRU/RNN/ConvLSTM k state ports
+ * stream_h<k>[/stream_c<k>] -> initial_h/c, Y_h/Y_c -> stream_h<k>_out[/stream_c<k>_out]. */
+#define PASS(id, cli, when, doc) glc_status glc_pass_##id(glc_graph *g, glc_pass_ctx *cx);
 #include "passes.def"
 #undef PASS
-
-/* stream.c: not in passes.def's pipeline; run first when options.stream is set. Cuts
- * the inputs' time axis to 1 and gives each LSTM/GRU/RNN/ConvLSTM k state ports
- * stream_h<k>[/stream_c<k>] -> initial_h/c, Y_h/Y_c -> stream_h<k>_out[/stream_c<k>_out]. */
-glc_status glc_pass_stream(glc_graph *g, glc_pass_ctx *cx);
 
 typedef struct glc_pass_info {
     const char *cli_name, *summary;
     glc_status (*run)(glc_graph *g, glc_pass_ctx *cx);
+    bool on_request; /* runs only when the bool option at `option` is set (even at -O0) */
+    size_t option;   /* offsetof(glc_pipeline_options, that option) */
 } glc_pass_info;
 
 /* pipeline.c */

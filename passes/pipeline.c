@@ -1,34 +1,26 @@
 /*
- * pipeline.c -- the order passes run in, as one visible array (QBE's func()).
+ * pipeline.c -- the passes in the order they run (QBE's func()): the array is generated
+ * from passes.def, the one registry of passes.
  *
- * After each pass the graph is verified (when verify_each is set) and, when asked,
- * printed with glc_graph_print. A failing pass leaves its name in diag->pass.
+ * A pass runs when it is an optimisation and -O0 has not disabled all of them, or when
+ * it runs on request and its option is set. After each pass the graph is verified (when
+ * verify_each is set) and, when asked, printed with glc_graph_print. A failing pass
+ * leaves its name in diag->pass.
  */
 #include "passes.h"
 
+#include <stddef.h>
 #include <string.h>
 
+#define ALWAYS false, 0
+#define ON(option) true, offsetof(glc_pipeline_options, option)
 const glc_pass_info glc_pipeline[] = {
-    {"fold-constants", "Evaluate nodes whose inputs are all constants", glc_pass_fold_constants},
-    {"eliminate-identity", "Forward the input of Identity nodes to their users",
-     glc_pass_eliminate_identity},
-    {"zero-states",
-     "Drop initial states of recurrent nodes that are all zeros (absent means zero)",
-     glc_pass_zero_states},
-    {"fuse-gates",
-     "Fuse products of one operand with different constant weights into one product and a Split",
-     glc_pass_fuse_gates},
-    {"dce", "Remove nodes and values that no graph output depends on", glc_pass_dce},
-    {"hoist-projections",
-     "Choose the steps per hoisted input projection of each recurrent node (glc_hoist_steps)",
-     glc_pass_hoist_projections},
-    {"fuse-cell",
-     "Mark LSTM, GRU and RNN nodes whose cell update runs in the recurrent product's epilogue "
-     "(glc_fuse_cell)",
-     glc_pass_fuse_cell},
-    {"wavefront", "Mark GridLSTM nodes run as anti-diagonal wavefronts (glc_wavefront)",
-     glc_pass_wavefront},
+#define PASS(id, cli, when, doc) {cli, doc, glc_pass_##id, when},
+#include "passes.def"
+#undef PASS
 };
+#undef ON
+#undef ALWAYS
 const int glc_pipeline_len = (int)(sizeof glc_pipeline / sizeof glc_pipeline[0]);
 
 const glc_pass_info *glc_pass_find(const char *cli_name) {
@@ -43,19 +35,19 @@ static void dump(const glc_graph *g, const glc_pipeline_options *o, const char *
     glc_graph_print(g, f);
 }
 
+/* Whether pass p runs under options o. */
+static bool runs(const glc_pass_info *p, const glc_pipeline_options *o) {
+    if (p->on_request) return *(const bool *)((const char *)o + p->option);
+    return !o->disable_all;
+}
+
 glc_status glc_run_pipeline(glc_graph *g, const glc_pipeline_options *o, glc_diag *d) {
     glc_pipeline_options none = {0};
     if (!o) o = &none;
     glc_pass_ctx cx = {.opt = o, .diag = d};
-    if (o->stream) { /* a change of meaning, not an optimisation: runs even at -O0 */
-        d->pass = "stream";
-        GLC_TRY(glc_pass_stream(g, &cx));
-        if (o->verify_each) GLC_TRY(glc_graph_verify(g, d));
-        if (o->print_after_all || (o->print_after && !strcmp(o->print_after, "stream")))
-            dump(g, o, "stream");
-    }
-    for (int i = 0; i < glc_pipeline_len && !o->disable_all; i++) {
+    for (int i = 0; i < glc_pipeline_len; i++) {
         const glc_pass_info *p = &glc_pipeline[i];
+        if (!runs(p, o)) continue;
         d->pass = p->cli_name;
         GLC_TRY(p->run(g, &cx));
         if (o->verify_each) GLC_TRY(glc_graph_verify(g, d));

@@ -38,6 +38,6 @@ static bool wavefront(const glc_graph *g, const glc_node *n) {
 glc_status glc_pass_wavefront(glc_graph *g, glc_pass_ctx *cx) {
     (void)cx;
     for (glc_node_id k = 0; k < g->n_nodes; k++)
-        if (wavefront(g, &g->nodes[k])) GLC_TRY(glc_node_set_int(g, k, "glc_wavefront", 1));
+        if (wavefront(g, &g->nodes[k])) GLC_TRY(glc_node_set_int(g, k, GLC_ATTR_WAVEFRONT, 1));
     return GLC_OK;
 }

@@ -7,8 +7,8 @@ from collections import namedtuple
 import numpy as np
 
 ABI_VERSION = 4
-_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 5: np.int16, 6: np.int32, 7: np.int64,
-           9: np.bool_, 11: np.float64}
+_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
+           7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64}
 
 # shape: a tuple of ints, None for a symbolic dim; dim_names: None, or per dim None (static)
 # or the symbol (or expression) name.

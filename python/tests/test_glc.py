@@ -150,6 +150,25 @@ class PackageTest(unittest.TestCase):
             err = np.abs(y - want).max() / np.abs(want).max()
             self.assertLess(err, 1e-5, f"winograd={wino}")
 
+    def test_float16_and_unsigned_tensors_round_trip(self):
+        import onnx
+        from onnx import helper
+        T = onnx.TensorProto
+        g = helper.make_graph(
+            [helper.make_node("Mul", ["a", "a"], ["sq"]), helper.make_node("Add", ["u", "u"], ["u2"])],
+            "dt", [helper.make_tensor_value_info("a", T.FLOAT16, [5]),
+                   helper.make_tensor_value_info("u", T.UINT64, [3])],
+            [helper.make_tensor_value_info("sq", T.FLOAT16, [5]),
+             helper.make_tensor_value_info("u2", T.UINT64, [3])])
+        path = os.path.join(self.tmp.name, "dt.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        m = glc.load(glc.compile(path, os.path.join(self.tmp.name, "dt.so")))
+        a = np.array([0.5, -2, 3, 100, 1e-3], np.float16)
+        u = np.array([1, 2**63, 7], np.uint64)
+        out = m(a=a, u=u)
+        np.testing.assert_array_equal(out["sq"], a * a)
+        np.testing.assert_array_equal(out["u2"], u + u)
+
     def test_bf16_weights_option_rounds_the_constant_weights(self):
         rng = np.random.default_rng(5)
         w = rng.standard_normal((128, 96)).astype(np.float32)

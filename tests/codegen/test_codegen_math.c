@@ -133,6 +133,102 @@ static void test_codegen_math__log_special_values(void **state) {
     assert_true(isnan(y[5]) && y[6] == 0.0f);
 }
 
+/* Max error of kernel sym against ref over [lo, hi]: relative to the result, absolute
+ * where |result| < floor (near a zero of the function, where a float argument itself is
+ * only that accurate). */
+static double sweep_mixed(const char *sym, double lo, double hi, double (*ref)(double),
+                          double floor) {
+    kern_fn f;
+    *(void **)&f = dlsym(H, sym);
+    assert_non_null(f);
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < N; i++)
+        x[i] = (float)(lo + (hi - lo) * i / (N - 1));
+    f(x, y, N);
+    double worst = 0, wx = 0;
+    for (int i = 0; i < N; i++) {
+        double r = ref(x[i]);
+        if (!isfinite((float)r)) continue;
+        double e = fabs(y[i] - r) / fmax(fabs(r), floor);
+        if (!(e <= worst)) worst = e, wx = x[i];
+    }
+    free(x);
+    free(y);
+    printf("%s [%g, %g]: max error %.3g at x = %.9g\n", sym, lo, hi, worst, wx);
+    return worst;
+}
+
+static double sinh_(double x) { return sinh(x); }
+static double cosh_(double x) { return cosh(x); }
+
+/* The elementwise ops' functions, well inside ONNX's node-test tolerance (1e-3 relative):
+ * a few ulp of f32, relative to the result (absolute near the zeros of sin, cos, tan). */
+static void test_codegen_math__trigonometric_functions_within_a_few_ulp(void **state) {
+    (void)state;
+    assert_true(sweep_mixed("glc_test_sin", -100, 100, sin, 1e-6) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_cos", -100, 100, cos, 1e-6) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_tan", -1.5, 1.5, tan, 1e-6) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_sin", -1e-3, 1e-3, sin, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_atan", -100, 100, atan, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_asin", -1, 1, asin, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_acos", -1, 1, acos, 1e-30) <= 1e-6);
+}
+
+static void test_codegen_math__hyperbolic_functions_within_a_few_ulp(void **state) {
+    (void)state;
+    assert_true(sweep_mixed("glc_test_sinh", -88, 88, sinh_, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_sinh", -1e-3, 1e-3, sinh_, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_cosh", -88, 88, cosh_, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_asinh", -1e4, 1e4, asinh, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_asinh", -1e-3, 1e-3, asinh, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_acosh", 1, 1e4, acosh, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_atanh", -0.999, 0.999, atanh, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_expm1", -20, 20, expm1, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_log1p", -0.999, 100, log1p, 1e-30) <= 1e-6);
+}
+
+static void test_codegen_math__erf_and_erfc_within_a_few_ulp(void **state) {
+    (void)state;
+    assert_true(sweep_mixed("glc_test_erf", -6, 6, erf, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_erf", -1e-3, 1e-3, erf, 1e-30) <= 1e-6);
+    assert_true(sweep_mixed("glc_test_erfc", -6, 9, erfc, 1e-30) <= 1e-6);
+}
+
+static void test_codegen_math__more_special_values(void **state) {
+    (void)state;
+    static const char *const nan_in_nan_out[] = {"glc_test_sin", "glc_test_cos", "glc_test_atan",
+                                                 "glc_test_erf", "glc_test_erfc", "glc_test_expm1",
+                                                 "glc_test_log1p", "glc_test_asinh"};
+    for (size_t k = 0; k < sizeof nan_in_nan_out / sizeof nan_in_nan_out[0]; k++) {
+        kern_fn f;
+        *(void **)&f = dlsym(H, nan_in_nan_out[k]);
+        float x[1] = {NAN}, y[1];
+        f(x, y, 1);
+        if (!isnan(y[0])) fail_msg("%s(NaN) = %g", nan_in_nan_out[k], y[0]);
+    }
+    kern_fn f;
+    float x[4] = {INFINITY, -INFINITY, 2.0f, -1.0f}, y[4];
+    *(void **)&f = dlsym(H, "glc_test_sin");
+    f(x, y, 2);
+    assert_true(isnan(y[0]) && isnan(y[1]));
+    *(void **)&f = dlsym(H, "glc_test_atan");
+    f(x, y, 2);
+    assert_true(fabsf(y[0] - (float)M_PI_2) < 1e-7f && fabsf(y[1] + (float)M_PI_2) < 1e-7f);
+    *(void **)&f = dlsym(H, "glc_test_erf");
+    f(x, y, 2);
+    assert_true(y[0] == 1.0f && y[1] == -1.0f);
+    *(void **)&f = dlsym(H, "glc_test_asin");
+    f(x + 2, y, 2); /* |x| > 1: NaN; -1: -pi/2 */
+    assert_true(isnan(y[0]) && fabsf(y[1] + (float)M_PI_2) < 1e-6f);
+    *(void **)&f = dlsym(H, "glc_test_log1p");
+    f(x, y, 4);
+    assert_true(y[0] == INFINITY && isnan(y[1]) && isinf(y[3]) && y[3] < 0);
+    *(void **)&f = dlsym(H, "glc_test_atanh");
+    float one[1] = {1.0f};
+    f(one, y, 1);
+    assert_true(y[0] == INFINITY);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codegen_math__exp_relative_error_below_1e6),
@@ -140,6 +236,10 @@ int main(void) {
         cmocka_unit_test(test_codegen_math__special_values),
         cmocka_unit_test(test_codegen_math__log_relative_error_below_1e6),
         cmocka_unit_test(test_codegen_math__log_special_values),
+        cmocka_unit_test(test_codegen_math__trigonometric_functions_within_a_few_ulp),
+        cmocka_unit_test(test_codegen_math__hyperbolic_functions_within_a_few_ulp),
+        cmocka_unit_test(test_codegen_math__erf_and_erfc_within_a_few_ulp),
+        cmocka_unit_test(test_codegen_math__more_special_values),
     };
     return cmocka_run_group_tests_name("codegen_math", tests, group_setup, group_teardown);
 }

@@ -41,7 +41,7 @@ typedef struct cfg {
 static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     int R = c->rank;
     glc_node_set_int(g, id, "hidden_size", c->F);
-    if (c->hoist) glc_node_set_int(g, id, "glc_hoist_steps", c->hoist);
+    if (c->hoist) glc_node_set_int(g, id, GLC_ATTR_HOIST_STEPS, c->hoist);
     if (c->direction) glc_node_set_string(g, id, "direction", c->direction);
     if (c->layout) glc_node_set_int(g, id, "layout", c->layout);
     if (c->auto_pad) glc_node_set_string(g, id, "auto_pad", c->auto_pad);

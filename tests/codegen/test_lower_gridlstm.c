@@ -43,7 +43,7 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     }
     if (c->alpha) glc_node_set_floats(g, id, "activation_alpha", c->alpha, (uint32_t)c->n_alpha);
     if (c->beta) glc_node_set_floats(g, id, "activation_beta", c->beta, (uint32_t)c->n_beta);
-    if (c->wave >= 0) glc_node_set_int(g, id, "glc_wavefront", c->wave);
+    if (c->wave >= 0) glc_node_set_int(g, id, GLC_ATTR_WAVEFRONT, c->wave);
 }
 
 /* A weight: a graph input, or a constant filled with U(-1, 1). */

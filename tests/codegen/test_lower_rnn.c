@@ -54,8 +54,8 @@ static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
     if (c->direction) glc_node_set_string(g, id, "direction", c->direction);
     if (c->layout) glc_node_set_int(g, id, "layout", c->layout);
     glc_node_set_int(g, id, "hidden_size", c->H);
-    if (c->hoist) glc_node_set_int(g, id, "glc_hoist_steps", c->hoist);
-    if (c->fuse) glc_node_set_int(g, id, "glc_fuse_cell", c->fuse > 0);
+    if (c->hoist) glc_node_set_int(g, id, GLC_ATTR_HOIST_STEPS, c->hoist);
+    if (c->fuse) glc_node_set_int(g, id, GLC_ATTR_FUSE_CELL, c->fuse > 0);
     if (c->clip > 0) glc_node_set_float(g, id, "clip", c->clip);
     if (c->input_forget) glc_node_set_int(g, id, "input_forget", 1);
     if (c->lbr) glc_node_set_int(g, id, "linear_before_reset", 1);

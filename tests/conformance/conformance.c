@@ -8,7 +8,9 @@
  *   import -> pass pipeline -> compile to a .so -> for every data set: run the compiled
  *   model and the reference interpreter, compare both with output_N.pb at ONNX's
  *   tolerance |got - want| <= atol + rtol * |want| (rtol 1e-3, atol 1e-7; --rtol/--atol
- *   tighten or loosen it, e.g. 1e-5 for our own ai.glc fixtures).
+ *   tighten or loosen it, e.g. 1e-5 for our own ai.glc fixtures) for f16, bf16, f32 and
+ *   f64 outputs, bit for bit for the others. ONNX 1.12's data sets store bfloat16 tensors
+ *   as uint16; those are read as the bf16 bits they are.
  * A test whose import or lowering ends in GLC_E_UNSUPPORTED is "unsupported".
  *
  * Static operands. glc compiles static shapes, so operands that decide shapes (Reshape's
@@ -35,7 +37,11 @@
  * interpreter runs a fresh import made static for those dims (glc_graph_bind_inputs).
  *
  * DIR is either a test directory or a directory of test directories. Prints one line
- * per failing test and the summary `N passed, N failed, N unsupported, N crashed`.
+ * per failing test and the summary `N passed, N failed, N unsupported, N crashed`, then
+ * every test that did not pass, grouped by reason: the operators glc lacks (named), a
+ * sequence or optional type, a string dtype, a random output, broken test data, any other
+ * unsupported feature (its message), a failure, a crash. The child reports its reason to
+ * the parent through a pipe.
  * Exits 1 if a test named in the expected-pass list (one name per line, # comments)
  * does not pass, or if any test crashes or hangs, or (with --all) if any selected test
  * does not pass or none was selected; 0 otherwise.
@@ -124,11 +130,48 @@ static void collect(test_list *l, const char *dir) {
 
 /* ---- one test, in the child --------------------------------------------------- */
 
+static char g_reason[600]; /* the child's reason for not passing (see reason_of) */
+
 static int fail(const char *name, const char *fmt, const char *a, const char *b) {
     printf("FAIL %s: ", name);
     printf(fmt, a, b ? b : "");
     printf("\n");
+    snprintf(g_reason, sizeof g_reason, "failed");
     return R_FAIL;
+}
+
+/* "unsupported operators: ::Size (node #0), ai.x::Foo (nodes 'a', 'b')" -> "Size, ai.x::Foo" */
+static void op_names(const char *msg, char *out, size_t len) {
+    size_t k = 0;
+    out[0] = '\0';
+    for (const char *p = strstr(msg, "::"); p && k < len; p = strstr(p + 2, "::")) {
+        const char *dom = p;
+        while (dom > msg && dom[-1] != ' ' && dom[-1] != ',') dom--;
+        size_t dl = (size_t)(p - dom), nl = strcspn(p + 2, " (,");
+        k += (size_t)snprintf(out + k, len - k, "%s%.*s%s%.*s", k ? ", " : "", (int)dl, dom,
+                              dl ? "::" : "", (int)nl, p + 2);
+        p = strchr(p + 2, ')') ? strchr(p + 2, ')') : p;
+    }
+}
+
+/* The group an unsupported test falls in. */
+static void reason_of(const glc_diag *d) {
+    const char *m = d->msg;
+    char ops[500];
+    if (!strncmp(m, "unsupported operators:", 22)) {
+        op_names(m, ops, sizeof ops);
+        snprintf(g_reason, sizeof g_reason, "unsupported operator: %s", ops);
+    } else if (strstr(m, "is not a tensor")) {
+        snprintf(g_reason, sizeof g_reason, "sequence or optional type");
+    } else if (strstr(m, "type string") || strstr(m, "to string")) {
+        snprintf(g_reason, sizeof g_reason, "string dtype");
+    } else if (strstr(m, "is random")) {
+        snprintf(g_reason, sizeof g_reason, "random output");
+    } else if (strstr(m, "bad test data")) {
+        snprintf(g_reason, sizeof g_reason, "bad test data");
+    } else {
+        snprintf(g_reason, sizeof g_reason, "unsupported: %s", m);
+    }
 }
 
 static int diag_result(const char *name, const glc_diag *d) {
@@ -136,6 +179,7 @@ static int diag_result(const char *name, const glc_diag *d) {
     glc_diag_format(d, line, sizeof line);
     if (d->status == GLC_E_UNSUPPORTED) {
         printf("UNSUPPORTED %s: %s\n", name, line);
+        reason_of(d);
         return R_UNSUPPORTED;
     }
     return fail(name, "%s%s", line, NULL);
@@ -145,24 +189,36 @@ static double g_rtol = 1e-3, g_atol = 1e-7;
 static bool g_bf16;    /* --bf16: compile with glc_codegen_options.bf16_dot */
 static bool g_dynamic; /* --dynamic: every input dim symbolic */
 
+/* |got - want| <= atol + rtol * |want|; NaN only matches NaN, an infinity only itself. */
+static bool close_double(double g, double w) {
+    if (isnan(w)) return isnan(g);
+    if (isinf(w)) return g == w;
+    return fabs(g - w) <= g_atol + g_rtol * fabs(w);
+}
+
 static bool close_enough(glc_dtype dt, const void *got, const void *want, int64_t i) {
     switch (dt) {
-    case GLC_DT_F32: {
-        double g = ((const float *)got)[i], w = ((const float *)want)[i];
-        if (isnan(w)) return isnan(g);
-        if (isinf(w)) return g == w;
-        return fabs(g - w) <= g_atol + g_rtol * fabs(w);
-    }
-    case GLC_DT_F64: {
-        double g = ((const double *)got)[i], w = ((const double *)want)[i];
-        if (isnan(w)) return isnan(g);
-        return fabs(g - w) <= g_atol + g_rtol * fabs(w);
-    }
+    case GLC_DT_F32:
+        return close_double(((const float *)got)[i], ((const float *)want)[i]);
+    case GLC_DT_F64:
+        return close_double(((const double *)got)[i], ((const double *)want)[i]);
+    case GLC_DT_F16:
+        return close_double(glc_f16_to_f32(((const uint16_t *)got)[i]),
+                            glc_f16_to_f32(((const uint16_t *)want)[i]));
+    case GLC_DT_BF16:
+        return close_double(glc_bf16_to_f32(((const uint16_t *)got)[i]),
+                            glc_bf16_to_f32(((const uint16_t *)want)[i]));
     default: {
         size_t es = glc_dtype_size(dt);
         return !memcmp((const char *)got + i * es, (const char *)want + i * es, es);
     }
     }
+}
+
+/* Whether a data set's tensor of dtype `file` may stand for a value of dtype `model`: the
+ * same, or ONNX 1.12's node tests, which store bfloat16 tensors as uint16 (their bits). */
+static bool same_dtype(glc_dtype model, glc_dtype file) {
+    return model == file || (model == GLC_DT_BF16 && file == GLC_DT_U16);
 }
 
 /* Compares one output buffer (of v's dtype and the given dims: v's own, or those the
@@ -172,7 +228,7 @@ static bool compare(const glc_value *v, const int64_t *dims, const void *got,
     char a[128], b[128];
     glc_shape_str(v->dtype, v->rank, dims, a, sizeof a);
     glc_shape_str(want->dtype, want->rank, want->dims, b, sizeof b);
-    bool same = v->dtype == want->dtype && v->rank == want->rank;
+    bool same = same_dtype(v->dtype, want->dtype) && v->rank == want->rank;
     int64_t n = 1;
     for (int k = 0; same && k < v->rank; k++) {
         same = dims[k] == want->dims[k];
@@ -265,7 +321,20 @@ static glc_status load_dataset(const model_inputs *mi, const char *dir, dataset 
     return GLC_OK;
 }
 
-/* Points in[] at the data of the inputs that were not bound, checking them against g. */
+/* Whether any live node reads the data of value v (not only its dtype, as CastLike). */
+static bool is_read(const glc_graph *g, glc_value_id v) {
+    for (uint32_t k = 0; k < g->n_nodes; k++)
+        for (int i = 0; !g->nodes[k].dead && i < g->nodes[k].n_in; i++)
+            if (g->nodes[k].in[i] == v && !glc_op_input_type_only(g->nodes[k].op, i)) return true;
+    for (uint32_t k = 0; k < g->n_outputs; k++)
+        if (g->outputs[k] == v) return true;
+    return false;
+}
+
+/* Points in[] at the data of the inputs that were not bound, checking them against g. A
+ * data set whose tensor does not fit the model's declaration of an input no node reads is
+ * broken test data (ONNX 1.12's castlike_* give 'like', whose dtype alone matters, one
+ * element for [3, 4]): it is reported as such, an unsupported test, not a failure. */
 static glc_status runtime_inputs(const model_inputs *mi, const glc_graph *g, const dataset *ds,
                                  const void **in, glc_diag *d) {
     uint32_t k = 0;
@@ -274,9 +343,14 @@ static glc_status runtime_inputs(const model_inputs *mi, const glc_graph *g, con
         if (k >= g->n_inputs)
             return glc_diag_set(d, GLC_E_SHAPE, NULL, "input %d has no graph input", i);
         const glc_value *v = &g->values[g->inputs[k]];
-        if (v->dtype != ds->in[i].dtype || glc_value_nbytes(v) != ds->in[i].nbytes)
-            return glc_diag_set(d, GLC_E_SHAPE, NULL, "input %d does not match '%s'", i,
-                                v->name);
+        if (!same_dtype(v->dtype, ds->in[i].dtype) || glc_value_nbytes(v) != ds->in[i].nbytes) {
+            char a[128], b[128];
+            glc_shape_str(v->dtype, v->rank, v->dims, a, sizeof a);
+            glc_shape_str(ds->in[i].dtype, ds->in[i].rank, ds->in[i].dims, b, sizeof b);
+            return glc_diag_set(d, is_read(g, g->inputs[k]) ? GLC_E_SHAPE : GLC_E_UNSUPPORTED,
+                                NULL, "bad test data: input %d is %s, the model declares '%s' %s",
+                                i, b, v->name, a);
+        }
         in[k++] = ds->in[i].data;
     }
     return GLC_OK;
@@ -552,17 +626,31 @@ static int read_expected(const char *file, char ***out) {
     return n;
 }
 
-/* Returns R_PASS/R_FAIL/R_UNSUPPORTED, or -1 for a crash or a hang. */
-static int run_isolated(const char *name, const char *path, int timeout_s) {
+/* Returns R_PASS/R_FAIL/R_UNSUPPORTED, or -1 for a crash or a hang; why (len bytes) gets
+ * the reason a test did not pass. */
+static int run_isolated(const char *name, const char *path, int timeout_s, char *why,
+                        size_t len) {
+    int fds[2];
     fflush(stdout);
+    why[0] = '\0';
+    if (pipe(fds) != 0) return -1;
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        close(fds[0]);
         alarm((unsigned)timeout_s);
         int r = run_test(name, path);
         fflush(stdout);
+        if (write(fds[1], g_reason, strlen(g_reason)) < 0) r = R_FAIL;
         _exit(r);
     }
+    close(fds[1]);
+    size_t got = 0;
+    for (ssize_t k; got + 1 < len && (k = read(fds[0], why + got, len - 1 - got)) != 0;)
+        if (k > 0) got += (size_t)k;
+        else if (errno != EINTR) break;
+    why[got] = '\0';
+    close(fds[0]);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
@@ -574,7 +662,56 @@ static int run_isolated(const char *name, const char *path, int timeout_s) {
                WTERMSIG(st) == SIGALRM ? "timed out" : strsignal(WTERMSIG(st)));
     else
         printf("CRASH %s: exit status %d\n", name, WEXITSTATUS(st));
+    snprintf(why, len, "%s", WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? "timed out" : "crashed");
     return -1;
+}
+
+/* ---- the summary of the tests that did not pass, by reason ------------------------------ */
+
+typedef struct reason_group {
+    char *why;
+    char **names;
+    int n;
+} reason_group;
+
+typedef struct reasons {
+    reason_group *g;
+    int n;
+} reasons;
+
+static void reasons_add(reasons *rs, const char *why, const char *name) {
+    int i = 0;
+    while (i < rs->n && strcmp(rs->g[i].why, why)) i++;
+    if (i == rs->n) {
+        rs->g = realloc(rs->g, (size_t)(rs->n + 1) * sizeof *rs->g);
+        if (!rs->g) abort();
+        rs->g[rs->n++] = (reason_group){strdup(why), NULL, 0};
+    }
+    reason_group *g = &rs->g[i];
+    g->names = realloc(g->names, (size_t)(g->n + 1) * sizeof *g->names);
+    if (!g->names) abort();
+    g->names[g->n++] = strdup(name);
+}
+
+static int cmp_group(const void *a, const void *b) {
+    const reason_group *x = a, *y = b;
+    return x->n != y->n ? y->n - x->n : strcmp(x->why, y->why);
+}
+
+static void reasons_print_and_free(reasons *rs) {
+    if (rs->n) printf("not passing, by reason (tests):\n");
+    qsort(rs->g, (size_t)rs->n, sizeof *rs->g, cmp_group);
+    for (int i = 0; i < rs->n; i++) {
+        printf("  %s (%d):", rs->g[i].why, rs->g[i].n);
+        for (int k = 0; k < rs->g[i].n; k++) {
+            printf(" %s", rs->g[i].names[k]);
+            free(rs->g[i].names[k]);
+        }
+        printf("\n");
+        free(rs->g[i].names);
+        free(rs->g[i].why);
+    }
+    free(rs->g);
 }
 
 static void usage(void) {
@@ -616,9 +753,12 @@ int main(int argc, char **argv) {
     char **expected;
     int n_expected = read_expected(o.expected_file, &expected);
     int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0;
+    reasons rs = {0};
     for (int i = 0; i < tests.n; i++) {
         if (o.filter && !strstr(tests.names[i], o.filter)) continue;
-        int r = run_isolated(tests.names[i], tests.paths[i], o.timeout_s);
+        char why[600];
+        int r = run_isolated(tests.names[i], tests.paths[i], o.timeout_s, why, sizeof why);
+        if (r != R_PASS) reasons_add(&rs, why[0] ? why : "failed", tests.names[i]);
         if (r == R_PASS && o.verbose) printf("PASS %s\n", tests.names[i]);
         passed += r == R_PASS;
         failed += r == R_FAIL;
@@ -636,6 +776,7 @@ int main(int argc, char **argv) {
         }
     printf("%d passed, %d failed, %d unsupported, %d crashed\n", passed, failed, unsupported,
            crashed);
+    reasons_print_and_free(&rs);
     for (int i = 0; i < tests.n; i++) {
         free(tests.names[i]);
         free(tests.paths[i]);

@@ -288,16 +288,18 @@ static void test_interp__outputs_that_are_inputs_consts_or_consumed(void **state
     tu_assert_floats(ok, (float[]){3, 4}, 2);
 }
 
-static void test_interp__unsupported_dtype_reports_error(void **state) {
+static void test_interp__elementwise_ops_compute_f64_in_double(void **state) {
     (void)state;
-    glc_value_id x = in("x", GLC_DT_F64, 1, (int64_t[]){2});
+    glc_value_id x = in("x", GLC_DT_F64, 1, (int64_t[]){3});
     glc_value_id y = tu_node(G, GLC_OP_RELU, "relu", &x, 1, NULL);
+    glc_value_id t = tu_node(G, GLC_OP_TANH, "tanh", &x, 1, NULL);
     glc_graph_add_output(G, y);
+    glc_graph_add_output(G, t);
     assert_int_equal(glc_infer_shapes(G, &D), GLC_OK);
-    double xv[2] = {1, 2}, out[2];
-    assert_int_equal(glc_interp_run(G, (const void *[]){xv}, (void *[]){out}, &D),
-                     GLC_E_UNSUPPORTED);
-    assert_string_equal(D.node, "relu");
+    double xv[3] = {-1, 2, 1e-300}, out[3], th[3];
+    assert_int_equal(glc_interp_run(G, (const void *[]){xv}, (void *[]){out, th}, &D), GLC_OK);
+    assert_true(out[0] == 0 && out[1] == 2 && out[2] == 1e-300);
+    assert_true(th[1] == tanh(2.0) && th[2] == 1e-300);
 }
 
 static void test_interp__node_api_runs_one_node(void **state) {
@@ -334,7 +336,7 @@ int main(void) {
         T(test_interp__transpose_default_reverses),
         T(test_interp__concat_negative_axis),
         T(test_interp__outputs_that_are_inputs_consts_or_consumed),
-        T(test_interp__unsupported_dtype_reports_error),
+        T(test_interp__elementwise_ops_compute_f64_in_double),
         T(test_interp__node_api_runs_one_node),
     };
     return cmocka_run_group_tests_name("ir/interp", tests, NULL, NULL);

@@ -1,4 +1,5 @@
 # ir/ layer tests: shape inference, verifier, printer, interpreter, graph utilities.
+glc_add_test(ir test_op_table glc_ir)
 glc_add_test(ir test_infer glc_ir)
 glc_add_test(ir test_verify glc_ir)
 glc_add_test(ir test_print glc_ir)

@@ -75,7 +75,7 @@ static void test_fuse_cell__which_recurrences_are_marked(void **state) {
     glc_node_set_int(yes[1], 0, "linear_before_reset", 1);
     for (int k = 0; k < 4; k++) {
         run(yes[k]);
-        assert_int_equal(glc_attr_int(&yes[k]->nodes[0], "glc_fuse_cell", -1), 1);
+        assert_int_equal(glc_attr_int(&yes[k]->nodes[0], GLC_ATTR_FUSE_CELL, -1), 1);
         glc_graph_destroy(yes[k]);
     }
     glc_graph *no[7] = {rnn(GLC_OP_LSTM, true, false),       rnn(GLC_OP_LSTM, false, true),
@@ -85,7 +85,7 @@ static void test_fuse_cell__which_recurrences_are_marked(void **state) {
     glc_node_set_int(no[4], 0, "linear_before_reset", 1);
     for (int k = 0; k < 7; k++) {
         run(no[k]);
-        assert_null(glc_node_attr(&no[k]->nodes[0], "glc_fuse_cell"));
+        assert_null(glc_node_attr(&no[k]->nodes[0], GLC_ATTR_FUSE_CELL));
         glc_graph_destroy(no[k]);
     }
 }
@@ -94,11 +94,11 @@ static void test_fuse_cell__which_recurrences_are_marked(void **state) {
 static void test_fuse_cell__overwrites_an_existing_attribute(void **state) {
     (void)state;
     glc_graph *g = rnn(GLC_OP_LSTM, false, false);
-    glc_node_set_int(g, 0, "glc_fuse_cell", 0);
+    glc_node_set_int(g, 0, GLC_ATTR_FUSE_CELL, 0);
     run(g);
     run(g);
-    assert_int_equal(tb_attr_count(&g->nodes[0], "glc_fuse_cell"), 1);
-    assert_int_equal(glc_attr_int(&g->nodes[0], "glc_fuse_cell", -1), 1);
+    assert_int_equal(tb_attr_count(&g->nodes[0], GLC_ATTR_FUSE_CELL), 1);
+    assert_int_equal(glc_attr_int(&g->nodes[0], GLC_ATTR_FUSE_CELL, -1), 1);
     glc_graph_destroy(g);
 }
 

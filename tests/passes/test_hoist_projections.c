@@ -79,7 +79,7 @@ static void test_hoist_projections__long_sequences_in_cache_sized_chunks(void **
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         glc_graph *g = lstm(300, 64, 128, cases[k].dir, cases[k].lens);
         run(g);
-        assert_int_equal(glc_attr_int(&g->nodes[0], "glc_hoist_steps", -1), cases[k].want);
+        assert_int_equal(glc_attr_int(&g->nodes[0], GLC_ATTR_HOIST_STEPS, -1), cases[k].want);
         glc_graph_destroy(g);
     }
 }
@@ -88,11 +88,11 @@ static void test_hoist_projections__long_sequences_in_cache_sized_chunks(void **
 static void test_hoist_projections__overwrites_an_existing_attribute(void **state) {
     (void)state;
     glc_graph *g = lstm(4, 2, 5, NULL, false);
-    glc_node_set_int(g, 0, "glc_hoist_steps", 1000);
+    glc_node_set_int(g, 0, GLC_ATTR_HOIST_STEPS, 1000);
     run(g);
     run(g);
-    assert_int_equal(tb_attr_count(&g->nodes[0], "glc_hoist_steps"), 1);
-    assert_int_equal(glc_attr_int(&g->nodes[0], "glc_hoist_steps", -1), 4);
+    assert_int_equal(tb_attr_count(&g->nodes[0], GLC_ATTR_HOIST_STEPS), 1);
+    assert_int_equal(glc_attr_int(&g->nodes[0], GLC_ATTR_HOIST_STEPS, -1), 4);
     glc_graph_destroy(g);
 }
 
@@ -132,7 +132,7 @@ static void test_hoist_projections__glc_ops(void **state) {
                 for (int a = 2; a < x->rank; a++)
                     want *= x->dims[a];
             }
-            assert_int_equal(glc_attr_int(n, "glc_hoist_steps", -1), want);
+            assert_int_equal(glc_attr_int(n, GLC_ATTR_HOIST_STEPS, -1), want);
         }
         assert_true(seen > 0);
         glc_graph_destroy(g);

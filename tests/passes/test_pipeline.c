@@ -62,7 +62,10 @@ static void test_pipeline__print_after_all_dumps_every_pass(void **state) {
     for (int i = 0; i < glc_pipeline_len; i++) {
         char want[64];
         snprintf(want, sizeof want, "; after %s", glc_pipeline[i].cli_name);
-        assert_non_null(strstr(out, want));
+        if (glc_pipeline[i].on_request) /* not asked for: not run */
+            assert_null(strstr(out, want));
+        else
+            assert_non_null(strstr(out, want));
     }
     free(out);
     glc_graph_destroy(g);
@@ -78,7 +81,24 @@ static void test_pipeline__disable_all_keeps_graph_as_imported(void **state) {
 
 static void test_pipeline__finds_passes_by_cli_name(void **state) {
     assert_non_null(glc_pass_find("dce"));
+    assert_non_null(glc_pass_find("stream"));
     assert_null(glc_pass_find("no-such-pass"));
+}
+
+/* passes.def is the one registry: every pass (stream too) is in the pipeline, in its
+ * order; stream, a change of meaning, comes first and runs only when asked, even at -O0. */
+static void test_pipeline__stream_is_registered_first_and_runs_on_request(void **state) {
+    assert_string_equal(glc_pipeline[0].cli_name, "stream");
+    assert_true(glc_pipeline[0].on_request);
+    for (int i = 1; i < glc_pipeline_len; i++)
+        assert_false(glc_pipeline[i].on_request);
+    glc_graph *g = sample();
+    glc_pipeline_options o = {.disable_all = true, .stream = true};
+    glc_diag d = {0};
+    /* it ran at -O0: the sample has no recurrent node to stream, which it says */
+    assert_int_not_equal(glc_run_pipeline(g, &o, &d), GLC_OK);
+    assert_string_equal(d.pass, "stream");
+    glc_graph_destroy(g);
 }
 
 int main(void) {
@@ -88,6 +108,7 @@ int main(void) {
         cmocka_unit_test(test_pipeline__print_after_all_dumps_every_pass),
         cmocka_unit_test(test_pipeline__disable_all_keeps_graph_as_imported),
         cmocka_unit_test(test_pipeline__finds_passes_by_cli_name),
+        cmocka_unit_test(test_pipeline__stream_is_registered_first_and_runs_on_request),
     };
     return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
 }

@@ -66,7 +66,7 @@ static void test_wavefront__k2_grids_marked(void **state) {
                         grid2(2, 3, 3, 2, false)};
     for (int k = 0; k < 3; k++) {
         run(gs[k]);
-        assert_int_equal(glc_attr_int(&gs[k]->nodes[0], "glc_wavefront", -1), 1);
+        assert_int_equal(glc_attr_int(&gs[k]->nodes[0], GLC_ATTR_WAVEFRONT, -1), 1);
         glc_graph_destroy(gs[k]);
     }
 }
@@ -77,13 +77,13 @@ static void test_wavefront__other_grids_left_alone(void **state) {
     (void)state;
     glc_graph *g2 = grid(1, 2, 2, true);
     run(g2);
-    assert_int_equal(glc_attr_int(&g2->nodes[0], "glc_wavefront", -1), 1);
+    assert_int_equal(glc_attr_int(&g2->nodes[0], GLC_ATTR_WAVEFRONT, -1), 1);
     glc_graph_destroy(g2);
     glc_graph *gs[5] = {grid(1, 5, 3, false), grid(1, 5, 1, true), grid(1, 1, 3, true),
                         grid2(2, 1, 6, 2, false), grid2(2, 6, 1, 2, true)};
     for (int k = 0; k < 5; k++) {
         run(gs[k]);
-        assert_null(glc_node_attr(&gs[k]->nodes[0], "glc_wavefront"));
+        assert_null(glc_node_attr(&gs[k]->nodes[0], GLC_ATTR_WAVEFRONT));
         glc_graph_destroy(gs[k]);
     }
 }
@@ -92,11 +92,11 @@ static void test_wavefront__other_grids_left_alone(void **state) {
 static void test_wavefront__overwrites_an_existing_attribute(void **state) {
     (void)state;
     glc_graph *g = grid(1, 5, 3, true);
-    glc_node_set_int(g, 0, "glc_wavefront", 0);
+    glc_node_set_int(g, 0, GLC_ATTR_WAVEFRONT, 0);
     run(g);
     run(g);
-    assert_int_equal(tb_attr_count(&g->nodes[0], "glc_wavefront"), 1);
-    assert_int_equal(glc_attr_int(&g->nodes[0], "glc_wavefront", -1), 1);
+    assert_int_equal(tb_attr_count(&g->nodes[0], GLC_ATTR_WAVEFRONT), 1);
+    assert_int_equal(glc_attr_int(&g->nodes[0], GLC_ATTR_WAVEFRONT, -1), 1);
     glc_graph_destroy(g);
 }
 
