@@ -16,6 +16,17 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_TANH] = true,     [GLC_OP_SOFTMAX] = true, [GLC_OP_GEMM] = true,
     [GLC_OP_MATMUL] = true,   [GLC_OP_LSTM] = true,    [GLC_OP_GRU] = true,
     [GLC_OP_RNN] = true,      [GLC_OP_CONSTANTOFSHAPE] = true,
+    /* lower_tensor.c */
+    [GLC_OP_SPLIT] = true,
+    [GLC_OP_SLICE] = true,
+    [GLC_OP_SQUEEZE] = true,
+    [GLC_OP_UNSQUEEZE] = true,
+    [GLC_OP_GATHER] = true,
+    [GLC_OP_SHAPE] = true,
+    [GLC_OP_CAST] = true,
+    [GLC_OP_DROPOUT] = true,
+    [GLC_OP_PAD] = true,
+    [GLC_OP_REDUCEMEAN] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
