@@ -27,6 +27,9 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_DROPOUT] = true,
     [GLC_OP_PAD] = true,
     [GLC_OP_REDUCEMEAN] = true,
+    /* lower_shape.c */
+    [GLC_OP_TRANSPOSE] = true,
+    [GLC_OP_CONCAT] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
