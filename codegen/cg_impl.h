@@ -261,6 +261,7 @@ glc_status lower_constantofshape(cg_ctx *c, const glc_node *n, LLVMValueRef *fn)
 glc_status lower_tensor(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_tensor.c */
 glc_status lower_nn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_nn.c */
 glc_status lower_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_pool.c */
+glc_dim lower_pool_scratch(const cg_ctx *c, const glc_node *n);        /* lower_pool.c */
 glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_rnn.c */
 glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n); /* lower_rnn.c */
 glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_convlstm.c */

@@ -30,6 +30,10 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     /* lower_shape.c */
     [GLC_OP_TRANSPOSE] = true,
     [GLC_OP_CONCAT] = true,
+    /* lower_pool.c */
+    [GLC_OP_MAXPOOL] = true,
+    [GLC_OP_AVERAGEPOOL] = true,
+    [GLC_OP_GLOBALAVERAGEPOOL] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
@@ -130,6 +134,8 @@ glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
         return (glc_dim)lower_gridlstm_scratch(c, n);
     case GLC_OP_CONV:
         return (glc_dim)lower_nn_scratch(c, n);
+    case GLC_OP_MAXPOOL:
+        return lower_pool_scratch(c, n);
     default:
         return 0; /* every other op keeps its temporaries in registers or small allocas */
     }
