@@ -16,6 +16,24 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true,
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,     [GLC_OP_RNN] = true,
     [GLC_OP_CONSTANTOFSHAPE] = true,
+    /* lower_tensor.c */
+    [GLC_OP_SPLIT] = true,
+    [GLC_OP_SLICE] = true,
+    [GLC_OP_SQUEEZE] = true,
+    [GLC_OP_UNSQUEEZE] = true,
+    [GLC_OP_GATHER] = true,
+    [GLC_OP_SHAPE] = true,
+    [GLC_OP_CAST] = true,
+    [GLC_OP_DROPOUT] = true,
+    [GLC_OP_PAD] = true,
+    [GLC_OP_REDUCEMEAN] = true,
+    /* lower_shape.c */
+    [GLC_OP_TRANSPOSE] = true,
+    [GLC_OP_CONCAT] = true,
+    /* lower_pool.c */
+    [GLC_OP_MAXPOOL] = true,
+    [GLC_OP_AVERAGEPOOL] = true,
+    [GLC_OP_GLOBALAVERAGEPOOL] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
@@ -79,7 +97,7 @@ static glc_dim (*const scratch_fns[GLC_OP_COUNT])(const cg_ctx *c, const glc_nod
     [GLC_OP_MDLSTM] = mdlstm_scratch, [GLC_OP_CONVLSTM] = convlstm_scratch,
     [GLC_OP_LSTM] = lower_rnn_scratch, [GLC_OP_GRU] = lower_rnn_scratch,
     [GLC_OP_RNN] = lower_rnn_scratch, [GLC_OP_GRIDLSTM] = gridlstm_scratch,
-    [GLC_OP_CONV] = nn_scratch,
+    [GLC_OP_CONV] = nn_scratch,       [GLC_OP_MAXPOOL] = lower_pool_scratch,
 };
 
 glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {

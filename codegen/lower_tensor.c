@@ -13,15 +13,22 @@
  * - Gather: for outer o, index j, inner e: y[(o*nidx + j)*inner + e] =
  *   x[(o*dim + v)*inner + e] with v = idx[j] (+ dim if negative); an index outside
  *   [-dim, dim) writes zeros (the interpreter reports it), so no read is out of bounds.
- * - Shape: a memcpy from a constant of the dims.
+ * - Shape: a memcpy from a constant of the dims (symbolic ones: each dim's value, cg_dim).
  * - Dropout (inference, or training with ratio 0): a memcpy, and a mask of ones.
  * - Pad: per axis a constant table maps output coordinate -> input offset
  *   (glc_pad_source(..) * stride, -1 for the constant); the nest sums the offsets of the
  *   current coordinates and, in constant mode, selects the constant where any is -1
- *   (reading offset 0 instead, so no load is out of bounds).
+ *   (reading offset 0 instead, so no load is out of bounds). An axis whose length, output
+ *   length or stride is symbolic computes the same offset in the loop (pad_offset).
  * - ReduceMean (f32): zero the output, add every input element in row-major order into
  *   its output (reduced axes have output stride 0), divide by the count -- the order the
  *   interpreter uses, so results agree bit for bit.
+ *
+ * Symbolic dims (ir/dim.h): every size, stride and offset is a dim until it is emitted
+ * (cg_dim), so a static graph gets the constants, and the code, it always had. A symbolic
+ * axis that may be empty at run time (not a bare symbol: a Slice's output, say) branches
+ * where the static code decides at compile time: Gather from it writes zeros, Pad of an
+ * empty input writes the constant.
  */
 #include "cg_impl.h"
 #include "tensor.h"
@@ -68,14 +75,18 @@ static void memcpy_bytes(cg_ctx *c, LLVMValueRef dst, LLVMValueRef src, uint64_t
     if (n) LLVMBuildMemCpy(c->b, dst, 1, src, 1, cg_i64(c, (int64_t)n));
 }
 
+static void memcpy_dim(cg_ctx *c, LLVMValueRef dst, LLVMValueRef src, glc_dim n) {
+    if (n) LLVMBuildMemCpy(c->b, dst, 1, src, 1, cg_dim(c, n));
+}
+
 /* ---- strided copies: Split, Slice ---------------------------------------------------- */
 
 typedef struct move {
     LLVMTypeRef ty;
     LLVMValueRef y, x;
     int rank;
-    const int64_t *dims;                        /* output dims */
-    int64_t so[GLC_MAX_RANK], si[GLC_MAX_RANK]; /* output / input element strides */
+    LLVMValueRef dims[GLC_MAX_RANK];                 /* output dims */
+    LLVMValueRef so[GLC_MAX_RANK], si[GLC_MAX_RANK]; /* output / input element strides */
 } move;
 
 static void move_nest(cg_ctx *c, const move *m, int d, LLVMValueRef io, LLVMValueRef ii) {
@@ -84,32 +95,37 @@ static void move_nest(cg_ctx *c, const move *m, int d, LLVMValueRef io, LLVMValu
         return;
     }
     cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, m->dims[d]);
-    move_nest(c, m, d + 1, cg_madd(c, i, m->so[d], io), cg_madd(c, i, m->si[d], ii));
+    LLVMValueRef i = cg_loop_begin_v(c, &l, m->dims[d]);
+    move_nest(c, m, d + 1, cg_madd_v(c, i, m->so[d], io), cg_madd_v(c, i, m->si[d], ii));
     cg_loop_end(c, &l);
+}
+
+/* m->dims and m->so from the output dims. */
+static void move_out(cg_ctx *c, move *m, const glc_dim *dims) {
+    for (int a = 0; a < m->rank; a++)
+        m->dims[a] = cg_dim(c, dims[a]);
+    cg_strides_dim(c, m->rank, dims, m->so);
 }
 
 glc_status lower_split(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
-    int64_t sizes[256], xs[GLC_MAX_RANK], dims[GLC_MAX_RANK], off = 0;
+    glc_dim sizes[256], dims[GLC_MAX_RANK], off = 0;
     int ax;
     GLC_TRY(glc_split_get(c->g, n, &ax, sizes, c->d));
-    cg_strides(x->rank, x->dims, xs);
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
     move m = {.ty = cg_int_type_of_size(c, glc_dtype_size(x->dtype)),
               .rank = x->rank,
-              .dims = dims,
               .x = param(*fn, n->n_out)};
     memcpy(dims, x->dims, sizeof dims);
-    memcpy(m.si, xs, sizeof xs);
+    cg_strides_dim(c, x->rank, x->dims, m.si);
     for (int k = 0; k < n->n_out; k++) {
         dims[ax] = sizes[k];
         if (n->out[k]) {
             m.y = param(*fn, k);
-            cg_strides(x->rank, dims, m.so);
-            move_nest(c, &m, 0, cg_i64(c, 0), cg_i64(c, off * xs[ax]));
+            move_out(c, &m, dims);
+            move_nest(c, &m, 0, cg_i64(c, 0), LLVMBuildNSWMul(c->b, cg_dim(c, off), m.si[ax], ""));
         }
-        off += sizes[k];
+        off = glc_dim_add(c->g, off, sizes[k]);
     }
     cg_kernel_end(c);
     return GLC_OK;
@@ -119,73 +135,96 @@ glc_status lower_slice(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     glc_slice_geom s;
     GLC_TRY(glc_slice_geom_get(c->g, n, &s, c->d));
-    int64_t xs[GLC_MAX_RANK], base = 0;
-    cg_strides(x->rank, x->dims, xs);
     *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
     move m = {.ty = cg_int_type_of_size(c, glc_dtype_size(x->dtype)),
               .rank = s.rank,
-              .dims = s.out,
               .y = param(*fn, 0),
               .x = param(*fn, 1)};
-    cg_strides(s.rank, s.out, m.so);
+    LLVMValueRef xs[GLC_MAX_RANK], base = cg_i64(c, 0);
+    cg_strides_dim(c, x->rank, x->dims, xs);
+    move_out(c, &m, s.out);
+    bool empty = false; /* statically: a symbolic length of 0 runs no iteration */
     for (int a = 0; a < s.rank; a++) {
-        m.si[a] = s.step[a] * xs[a];
-        if (s.out[a]) base += s.start[a] * xs[a];
-    }
-    bool empty = false;
-    for (int a = 0; a < s.rank; a++)
+        m.si[a] = LLVMBuildNSWMul(c->b, xs[a], cg_i64(c, s.step[a]), "");
+        if (s.out[a])
+            base = LLVMBuildNSWAdd(c->b, base,
+                                   LLVMBuildNSWMul(c->b, cg_dim(c, s.start[a]), xs[a], ""), "");
         empty |= s.out[a] == 0;
-    if (!empty) move_nest(c, &m, 0, cg_i64(c, 0), cg_i64(c, base));
+    }
+    if (!empty) move_nest(c, &m, 0, cg_i64(c, 0), base);
     cg_kernel_end(c);
     return GLC_OK;
 }
 
 /* ---- Gather, Shape --------------------------------------------------------------------- */
 
-/* The index idx[j] made non-negative, and whether it was in range. */
+/* The index idx[j] made non-negative, and whether it was in range [0, dim). */
 static LLVMValueRef gather_index(cg_ctx *c, const glc_value *ix, LLVMValueRef idx, LLVMValueRef j,
-                                 int64_t dim, LLVMValueRef *ok) {
+                                 LLVMValueRef dim, LLVMValueRef *ok) {
     LLVMTypeRef it = ix->dtype == GLC_DT_I64 ? c->i64 : c->i32;
     LLVMValueRef v = load(c, it, idx, j);
     if (it != c->i64) v = LLVMBuildSExt(c->b, v, c->i64, "");
     LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, v, cg_i64(c, 0), "");
-    v = LLVMBuildSelect(c->b, neg, LLVMBuildAdd(c->b, v, cg_i64(c, dim), ""), v, "");
-    *ok = LLVMBuildICmp(c->b, LLVMIntULT, v, cg_i64(c, dim), ""); /* also catches v < 0 */
+    v = LLVMBuildSelect(c->b, neg, LLVMBuildAdd(c->b, v, dim, ""), v, "");
+    *ok = LLVMBuildICmp(c->b, LLVMIntULT, v, dim, ""); /* also catches v < 0 */
     return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
 }
 
-glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    const glc_value *x = glc_node_input(c->g, n, 0), *ix = glc_node_input(c->g, n, 1);
-    int ax = (int)glc_attr_int(n, "axis", 0);
-    if (ax < 0) ax += x->rank;
-    int64_t outer = 1, inner = 1, dim = x->dims[ax], nidx = glc_value_numel(ix);
-    for (int a = 0; a < x->rank; a++) {
-        if (a < ax) outer *= x->dims[a];
-        if (a > ax) inner *= x->dims[a];
-    }
-    size_t es = glc_dtype_size(x->dtype);
-    LLVMTypeRef ty = cg_int_type_of_size(c, es);
-    *fn = cg_kernel_begin(c, n->name, 3);
-    LLVMValueRef y = param(*fn, 0), data = param(*fn, 1), idx = param(*fn, 2);
-    if (dim == 0) { /* nothing can be read: every index is out of range */
-        LLVMBuildMemSet(c->b, y, LLVMConstInt(c->i8, 0, 0),
-                        cg_i64(c, outer * nidx * inner * (int64_t)es), 1);
-        cg_kernel_end(c);
-        return GLC_OK;
-    }
+typedef struct gather_cg {
+    const glc_value *ix;
+    LLVMTypeRef ty;
+    LLVMValueRef y, data, idx;
+    LLVMValueRef outer, inner, dim, nidx;
+} gather_cg;
+
+/* The nest of a gather from an axis of at least one element. */
+static void gather_nest(cg_ctx *c, const gather_cg *s) {
     cg_loop lo, lj, le;
-    LLVMValueRef o = cg_loop_begin(c, &lo, outer);
-    LLVMValueRef j = cg_loop_begin(c, &lj, nidx), ok;
-    LLVMValueRef v = gather_index(c, ix, idx, j, dim, &ok);
-    LLVMValueRef ybase = cg_madd(c, cg_madd(c, o, nidx, j), inner, NULL);
-    LLVMValueRef xbase = cg_madd(c, cg_madd(c, o, dim, v), inner, NULL);
-    LLVMValueRef e = cg_loop_begin(c, &le, inner);
-    LLVMValueRef val = load(c, ty, data, LLVMBuildNSWAdd(c->b, xbase, e, ""));
-    val = LLVMBuildSelect(c->b, ok, val, LLVMConstNull(ty), "");
-    store(c, ty, val, y, LLVMBuildNSWAdd(c->b, ybase, e, ""));
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, s->outer);
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, s->nidx), ok;
+    LLVMValueRef v = gather_index(c, s->ix, s->idx, j, s->dim, &ok);
+    LLVMValueRef ybase = cg_madd_v(c, cg_madd_v(c, o, s->nidx, j), s->inner, NULL);
+    LLVMValueRef xbase = cg_madd_v(c, cg_madd_v(c, o, s->dim, v), s->inner, NULL);
+    LLVMValueRef e = cg_loop_begin_v(c, &le, s->inner);
+    LLVMValueRef val = load(c, s->ty, s->data, LLVMBuildNSWAdd(c->b, xbase, e, ""));
+    val = LLVMBuildSelect(c->b, ok, val, LLVMConstNull(s->ty), "");
+    store(c, s->ty, val, s->y, LLVMBuildNSWAdd(c->b, ybase, e, ""));
     cg_loop_end(c, &le);
     cg_loop_end(c, &lj);
     cg_loop_end(c, &lo);
+}
+
+glc_status lower_gather(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    const glc_value *x = glc_node_input(g, n, 0), *ix = glc_node_input(g, n, 1);
+    int ax = (int)glc_attr_int(n, "axis", 0);
+    if (ax < 0) ax += x->rank;
+    glc_dim outer = glc_dim_prod(g, x->dims, 0, ax),
+            inner = glc_dim_prod(g, x->dims, ax + 1, x->rank);
+    glc_dim dim = x->dims[ax], nidx = glc_value_numel_dim(g, ix);
+    size_t es = glc_dtype_size(x->dtype);
+    /* with nothing to read every index is out of range: zeros */
+    glc_dim bytes = glc_dim_mul(g, glc_dim_mul(g, glc_dim_mul(g, outer, nidx), inner), (glc_dim)es);
+    *fn = cg_kernel_begin(c, n->name, 3);
+    gather_cg s = {.ix = ix,
+                   .ty = cg_int_type_of_size(c, es),
+                   .y = param(*fn, 0),
+                   .data = param(*fn, 1),
+                   .idx = param(*fn, 2)};
+    s.outer = cg_dim(c, outer), s.inner = cg_dim(c, inner), s.dim = cg_dim(c, dim);
+    s.nidx = cg_dim(c, nidx);
+    if (dim == 0) {
+        LLVMBuildMemSet(c->b, s.y, LLVMConstInt(c->i8, 0, 0), cg_dim(c, bytes), 1);
+    } else if (glc_dim_known_ge(g, dim, 1)) {
+        gather_nest(c, &s);
+    } else { /* a symbolic axis that may be empty at run time */
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLE, s.dim, cg_i64(c, 0), ""));
+        LLVMBuildMemSet(c->b, s.y, LLVMConstInt(c->i8, 0, 0), cg_dim(c, bytes), 1);
+        cg_if_else(c, &f);
+        gather_nest(c, &s);
+        cg_if_end(c, &f);
+    }
     cg_kernel_end(c);
     return GLC_OK;
 }
@@ -194,6 +233,13 @@ glc_status lower_shape_of(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     int lo, hi;
     glc_shape_range(n, x->rank, &lo, &hi);
+    if (glc_dims_symbolic(hi - lo, x->dims + lo)) { /* the dims' values at run time */
+        *fn = cg_kernel_begin(c, n->name, 2);
+        for (int k = lo; k < hi; k++)
+            store(c, c->i64, cg_dim(c, x->dims[k]), param(*fn, 0), cg_i64(c, k - lo));
+        cg_kernel_end(c);
+        return GLC_OK;
+    }
     LLVMValueRef tab = i64_table(c, x->dims + lo, hi - lo);
     if (!tab) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
     *fn = cg_kernel_begin(c, n->name, 2);
@@ -201,8 +247,6 @@ glc_status lower_shape_of(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_kernel_end(c);
     return GLC_OK;
 }
-
-/* ---- Dropout -------------------------------------------------------------------------- */
 
 /* 1 as an element of dtype t (f16 and bf16 as their bits). */
 static LLVMValueRef one_of(cg_ctx *c, glc_dtype t) {
@@ -212,15 +256,19 @@ static LLVMValueRef one_of(cg_ctx *c, glc_dtype t) {
     return LLVMConstInt(it, t == GLC_DT_F16 ? 0x3c00 : t == GLC_DT_BF16 ? 0x3f80 : 1, 0);
 }
 
+/* ---- Dropout -------------------------------------------------------------------------- */
+
 glc_status lower_dropout(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_value *x = glc_node_input(c->g, n, 0);
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
-    if (n->out[0]) memcpy_bytes(c, param(*fn, 0), param(*fn, n->n_out), glc_value_nbytes(x));
+    glc_dim numel = glc_value_numel_dim(c->g, x);
+    glc_dim bytes = glc_dim_mul(c->g, numel, (glc_dim)glc_dtype_size(x->dtype));
+    if (n->out[0]) memcpy_dim(c, param(*fn, 0), param(*fn, n->n_out), bytes);
     if (n->n_out > 1 && n->out[1]) {
         LLVMValueRef one = one_of(c, c->g->values[n->out[1]].dtype);
         LLVMTypeRef ty = LLVMTypeOf(one);
         cg_loop l;
-        LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(x));
+        LLVMValueRef i = cg_loop_begin_v(c, &l, cg_dim(c, numel));
         store(c, ty, one, param(*fn, 1), i);
         cg_loop_end(c, &l);
     }
@@ -234,25 +282,68 @@ typedef struct pad_cg {
     const glc_pad_geom *p;
     LLVMTypeRef ty;
     LLVMValueRef y, x, value;
-    LLVMValueRef tab[GLC_MAX_RANK]; /* output coordinate -> input offset, -1 = constant */
-    int64_t so[GLC_MAX_RANK];
+    /* per axis: a table output coordinate -> input offset (-1 = the constant) when the
+     * axis is static, else NULL and the offset is computed (pad_offset) */
+    LLVMValueRef tab[GLC_MAX_RANK];
+    LLVMValueRef len[GLC_MAX_RANK], xs[GLC_MAX_RANK], out[GLC_MAX_RANK], so[GLC_MAX_RANK];
 } pad_cg;
 
+/* Tables of the axes whose length, output length and input stride are all constants. */
 static glc_status pad_tables(cg_ctx *c, const glc_value *x, pad_cg *s) {
-    int64_t xs[GLC_MAX_RANK];
-    cg_strides(x->rank, x->dims, xs);
     for (int a = 0; a < s->p->rank; a++) {
+        glc_dim xs = glc_dim_prod(c->g, x->dims, a + 1, x->rank);
+        s->tab[a] = NULL;
+        if (glc_dim_is_sym(xs) || glc_dim_is_sym(x->dims[a]) || glc_dim_is_sym(s->p->out[a]))
+            continue;
         int64_t len = s->p->out[a], *t = malloc((size_t)(len ? len : 1) * sizeof *t);
         if (!t) return GLC_E_NOMEM;
         for (int64_t o = 0; o < len; o++) {
             int64_t src = glc_pad_source(s->p->mode, o - s->p->begin[a], x->dims[a]);
-            t[o] = src < 0 ? -1 : src * xs[a];
+            t[o] = src < 0 ? -1 : src * xs;
         }
         s->tab[a] = i64_table(c, t, len);
         free(t);
         if (!s->tab[a]) return GLC_E_NOMEM;
     }
     return GLC_OK;
+}
+
+/* a mod m in [0, m) for m > 0. */
+static LLVMValueRef mod_pos(cg_ctx *c, LLVMValueRef a, LLVMValueRef m) {
+    LLVMValueRef k = LLVMBuildSRem(c->b, a, m, "");
+    LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, k, cg_i64(c, 0), "");
+    return LLVMBuildSelect(c->b, neg, LLVMBuildNSWAdd(c->b, k, m, ""), k, "");
+}
+
+/* glc_pad_source(mode, o - begin, len) * xs along axis a (-1 for the constant), at run time
+ * (len >= 1: an empty input never reaches the nest). */
+static LLVMValueRef pad_offset(cg_ctx *c, const pad_cg *s, int a, LLVMValueRef o) {
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef i = LLVMBuildNSWSub(b, o, cg_i64(c, s->p->begin[a]), ""), len = s->len[a];
+    LLVMValueRef zero = cg_i64(c, 0), one = cg_i64(c, 1), src = i;
+    LLVMValueRef last = LLVMBuildNSWSub(b, len, one, ""), per, k;
+    switch (s->p->mode) {
+    case GLC_PAD_CONSTANT: {
+        LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, i, len, ""); /* also i < 0 */
+        return LLVMBuildSelect(b, in, LLVMBuildNSWMul(b, i, s->xs[a], ""), cg_i64(c, -1), "");
+    }
+    case GLC_PAD_EDGE:
+        src = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, i, zero, ""), zero, i, "");
+        src = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, src, last, ""), last, src, "");
+        break;
+    case GLC_PAD_REFLECT: /* period 2 (len - 1), mirrored; len 1 reads 0 */
+        per = LLVMBuildNSWMul(b, last, cg_i64(c, 2), "");
+        per = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, per, one, ""), one, per, "");
+        k = mod_pos(c, i, per);
+        src = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, k, len, ""), k,
+                              LLVMBuildNSWSub(b, per, k, ""), "");
+        src = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, len, one, ""), zero, src, "");
+        break;
+    case GLC_PAD_WRAP:
+        src = mod_pos(c, i, len);
+        break;
+    }
+    return LLVMBuildNSWMul(b, src, s->xs[a], "");
 }
 
 static void pad_nest(cg_ctx *c, const pad_cg *s, int d, LLVMValueRef io, LLVMValueRef ii,
@@ -267,14 +358,23 @@ static void pad_nest(cg_ctx *c, const pad_cg *s, int d, LLVMValueRef io, LLVMVal
         return;
     }
     cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, s->p->out[d]);
-    LLVMValueRef off = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, c->i64, s->tab[d], i), "");
+    LLVMValueRef i = cg_loop_begin_v(c, &l, s->out[d]);
+    LLVMValueRef off = s->tab[d] ? LLVMBuildLoad2(c->b, c->i64, cg_gep(c, c->i64, s->tab[d], i), "")
+                                 : pad_offset(c, s, d, i);
     LLVMValueRef ok2 = ok;
     if (s->p->mode == GLC_PAD_CONSTANT) {
         LLVMValueRef in = LLVMBuildICmp(c->b, LLVMIntSGE, off, cg_i64(c, 0), "");
         ok2 = ok ? LLVMBuildAnd(c->b, ok, in, "") : in;
     }
-    pad_nest(c, s, d + 1, cg_madd(c, i, s->so[d], io), LLVMBuildAdd(c->b, ii, off, ""), ok2);
+    pad_nest(c, s, d + 1, cg_madd_v(c, i, s->so[d], io), LLVMBuildAdd(c->b, ii, off, ""), ok2);
+    cg_loop_end(c, &l);
+}
+
+/* y[i] = the constant for i < n. */
+static void pad_fill(cg_ctx *c, const pad_cg *s, glc_dim n) {
+    cg_loop l;
+    LLVMValueRef i = cg_loop_begin_v(c, &l, cg_dim(c, n));
+    store(c, s->ty, s->value, s->y, i);
     cg_loop_end(c, &l);
 }
 
@@ -286,17 +386,27 @@ glc_status lower_pad(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     pad_cg s = {.p = &p, .ty = cg_int_type_of_size(c, es)};
     s.value = elem_const(s.ty, p.value, es);
     if (pad_tables(c, x, &s) != GLC_OK) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
-    cg_strides(p.rank, p.out, s.so);
     *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
     s.y = param(*fn, 0);
     s.x = param(*fn, 1);
-    if (glc_value_numel(x) == 0) { /* constant mode: the constant everywhere */
-        cg_loop l;
-        LLVMValueRef i = cg_loop_begin(c, &l, glc_value_numel(y));
-        store(c, s.ty, s.value, s.y, i);
-        cg_loop_end(c, &l);
-    } else if (glc_value_numel(y)) {
+    cg_strides_dim(c, p.rank, p.out, s.so);
+    cg_strides_dim(c, x->rank, x->dims, s.xs);
+    for (int a = 0; a < p.rank; a++) {
+        s.len[a] = cg_dim(c, x->dims[a]);
+        s.out[a] = cg_dim(c, p.out[a]);
+    }
+    glc_dim nx = glc_value_numel_dim(c->g, x), ny = glc_value_numel_dim(c->g, y);
+    if (nx == 0) { /* constant mode: the constant everywhere */
+        pad_fill(c, &s, ny);
+    } else if (glc_dim_known_ge(c->g, nx, 1)) {
+        if (ny) pad_nest(c, &s, 0, cg_i64(c, 0), cg_i64(c, 0), NULL);
+    } else { /* an input that may be empty at run time */
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLE, cg_dim(c, nx), cg_i64(c, 0), ""));
+        pad_fill(c, &s, ny);
+        cg_if_else(c, &f);
         pad_nest(c, &s, 0, cg_i64(c, 0), cg_i64(c, 0), NULL);
+        cg_if_end(c, &f);
     }
     cg_kernel_end(c);
     return GLC_OK;
@@ -307,7 +417,7 @@ glc_status lower_pad(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 typedef struct red_cg {
     const glc_value *x;
     LLVMValueRef y, xp;
-    int64_t xs[GLC_MAX_RANK], ys[GLC_MAX_RANK]; /* ys: 0 on reduced axes */
+    LLVMValueRef dims[GLC_MAX_RANK], xs[GLC_MAX_RANK], ys[GLC_MAX_RANK]; /* ys: 0 on reduced axes */
 } red_cg;
 
 static void red_nest(cg_ctx *c, const red_cg *s, int d, LLVMValueRef ix, LLVMValueRef iy) {
@@ -319,8 +429,8 @@ static void red_nest(cg_ctx *c, const red_cg *s, int d, LLVMValueRef ix, LLVMVal
         return;
     }
     cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, s->x->dims[d]);
-    red_nest(c, s, d + 1, cg_madd(c, i, s->xs[d], ix), cg_madd(c, i, s->ys[d], iy));
+    LLVMValueRef i = cg_loop_begin_v(c, &l, s->dims[d]);
+    red_nest(c, s, d + 1, cg_madd_v(c, i, s->xs[d], ix), cg_madd_v(c, i, s->ys[d], iy));
     cg_loop_end(c, &l);
 }
 
@@ -330,23 +440,29 @@ glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     GLC_TRY(glc_reduce_geom_get(c->g, n, &r, c->d));
     if (r.noop) return lower_copy(c, n, fn);
     red_cg s = {.x = x};
-    int64_t kd[GLC_MAX_RANK];
+    glc_dim kd[GLC_MAX_RANK];
     for (int a = 0; a < x->rank; a++)
         kd[a] = r.reduce[a] ? 1 : x->dims[a];
-    cg_strides(x->rank, x->dims, s.xs);
-    cg_strides(x->rank, kd, s.ys);
-    for (int a = 0; a < x->rank; a++)
-        s.ys[a] = r.reduce[a] ? 0 : s.ys[a];
     *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
     s.y = param(*fn, 0);
     s.xp = param(*fn, 1);
-    int64_t ny = glc_value_numel(y);
-    if (ny) LLVMBuildMemSet(c->b, s.y, LLVMConstInt(c->i8, 0, 0), cg_i64(c, ny * 4), 1);
-    if (glc_value_numel(x)) red_nest(c, &s, 0, cg_i64(c, 0), cg_i64(c, 0));
+    cg_strides_dim(c, x->rank, x->dims, s.xs);
+    cg_strides_dim(c, x->rank, kd, s.ys);
+    for (int a = 0; a < x->rank; a++) {
+        s.dims[a] = cg_dim(c, x->dims[a]);
+        s.ys[a] = r.reduce[a] ? cg_i64(c, 0) : s.ys[a];
+    }
+    glc_dim ny = glc_value_numel_dim(c->g, y), nx = glc_value_numel_dim(c->g, x);
+    if (ny)
+        LLVMBuildMemSet(c->b, s.y, LLVMConstInt(c->i8, 0, 0), cg_dim(c, glc_dim_mul(c->g, ny, 4)),
+                        1);
+    if (nx) red_nest(c, &s, 0, cg_i64(c, 0), cg_i64(c, 0));
+    LLVMValueRef count = glc_dim_is_const(r.count)
+                             ? cg_f32(c, (double)r.count)
+                             : LLVMBuildSIToFP(c->b, cg_dim(c, r.count), c->f32, "");
     cg_loop l;
-    LLVMValueRef i = cg_loop_begin(c, &l, ny);
-    LLVMValueRef q = LLVMBuildFDiv(c->b, load(c, c->f32, s.y, i), cg_f32(c, (double)r.count), "");
-    store(c, c->f32, q, s.y, i);
+    LLVMValueRef i = cg_loop_begin_v(c, &l, cg_dim(c, ny));
+    store(c, c->f32, LLVMBuildFDiv(c->b, load(c, c->f32, s.y, i), count, ""), s.y, i);
     cg_loop_end(c, &l);
     cg_kernel_end(c);
     return GLC_OK;

@@ -250,4 +250,97 @@ static inline void cg_check_vs_interp_tol(glc_graph *g, const char *file, double
     glc_rt_model_close(m);
 }
 
+/* ---- symbolic dims ------------------------------------------------------------------
+ * cg_check_symbolic(build, ...) checks one compiled model over several sizes: build(g, v)
+ * adds a graph to g whose dims come from v[0..n_sym) (symbols or constants). The graph
+ * built with v = the symbols names[] is compiled once; for each run r, the graph built with
+ * v = sizes[r*n_sym ..] gets random inputs (fill, or cg_fill), and the compiled model, planned
+ * and invoked at that graph's input dims, must give its output dims and, byte for byte, the
+ * interpreter's outputs on it -- on the calling thread and on a pool of 3 threads. */
+typedef void (*cg_sym_build)(glc_graph *g, const glc_dim *v);
+typedef void (*cg_sym_fill)(const glc_value *v, void *p, unsigned *seed);
+
+static inline void cg_sym_run(glc_rt_model *m, glc_graph *g, cg_sym_fill fill, int run) {
+    const void *in[16];
+    void *got[16], *want[16];
+    const int64_t *dims[16];
+    int64_t od[16][GLC_MAX_RANK], *odp[16];
+    unsigned seed = 1234u + (unsigned)run;
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        const glc_value *v = &g->values[g->inputs[i]];
+        void *p = calloc(1, glc_value_nbytes(v) + 1);
+        fill(v, p, &seed);
+        in[i] = p;
+        dims[i] = v->dims;
+    }
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        size_t nb = glc_value_nbytes(&g->values[g->outputs[i]]) + 1;
+        got[i] = calloc(1, nb), want[i] = calloc(1, nb), odp[i] = od[i];
+    }
+    uint64_t wss = 0;
+    assert_int_equal(glc_rt_model_plan(m, dims, odp, &wss), GLC_RT_OK);
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_interp_run(g, in, want, &d)) fail_msg("run %d: interp: %s", run, d.msg);
+    void *ws = aligned_alloc(64, (wss + 63) / 64 * 64 + 64);
+    glc_rt_pool *pool = NULL;
+    assert_int_equal(glc_rt_pool_create(3, &pool), GLC_RT_OK);
+    for (int t = 0; t < 2; t++) {
+        const glc_parallel *par = t ? glc_rt_pool_parallel(pool) : NULL;
+        assert_int_equal(glc_rt_model_run_with(m, in, dims, got, ws, wss, par), GLC_RT_OK);
+        for (uint32_t i = 0; i < g->n_outputs; i++) {
+            const glc_value *v = &g->values[g->outputs[i]];
+            for (int k = 0; k < v->rank; k++)
+                if (od[i][k] != v->dims[k])
+                    fail_msg("run %d: output '%s' axis %d planned %lld, want %lld", run, v->name, k,
+                             (long long)od[i][k], (long long)v->dims[k]);
+            size_t nb = glc_value_nbytes(v), at = 0;
+            while (at < nb && ((char *)got[i])[at] == ((char *)want[i])[at])
+                at++;
+            if (at < nb)
+                fail_msg("run %d%s: output '%s' differs from the interpreter at byte %zu", run,
+                         t ? " (3 threads)" : "", v->name, at);
+            memset(got[i], 0, nb);
+        }
+    }
+    glc_rt_pool_destroy(pool);
+    free(ws);
+    for (uint32_t i = 0; i < g->n_inputs; i++)
+        free((void *)in[i]);
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        free(got[i]);
+        free(want[i]);
+    }
+}
+
+static inline void cg_check_symbolic(cg_sym_build build, int opset, int n_sym,
+                                     const char *const *names, const int64_t *sizes, int n_runs,
+                                     cg_sym_fill fill, const char *file) {
+    glc_graph *gs = glc_graph_create();
+    glc_dim v[GLC_MAX_RANK];
+    gs->opset = opset;
+    for (int k = 0; k < n_sym; k++)
+        v[k] = glc_dim_symbol(gs, names[k]);
+    build(gs, v);
+    glc_rt_model *m = cg_compile(gs, file);
+    const glc_model_desc *md = glc_rt_model_desc(m);
+    bool symbolic = false; /* the symbols reached the model (no dim was pinned) */
+    for (uint32_t i = 0; i < md->n_inputs; i++)
+        for (int k = 0; k < md->inputs[i].rank; k++)
+            symbolic |= md->inputs[i].dims[k] < 0;
+    assert_true(symbolic);
+    for (int r = 0; r < n_runs; r++) {
+        glc_graph *g = glc_graph_create();
+        g->opset = opset;
+        build(g, sizes + (size_t)r * (size_t)n_sym);
+        glc_diag d;
+        memset(&d, 0, sizeof d);
+        if (glc_infer_shapes(g, &d)) fail_msg("run %d: graph: %s", r, d.msg);
+        cg_sym_run(m, g, fill ? fill : cg_fill, r);
+        glc_graph_destroy(g);
+    }
+    glc_rt_model_close(m);
+    glc_graph_destroy(gs);
+}
+
 #endif

@@ -40,16 +40,16 @@ typedef struct pool_attrs {
     int ceil_mode, count_include_pad, storage_order;
 } pool_attrs;
 
-static void set_attrs(glc_node_id n, const pool_attrs *a) {
+static void set_attrs(glc_graph *g, glc_node_id n, const pool_attrs *a) {
     uint32_t k = (uint32_t)a->nsp;
-    glc_node_set_ints(G, n, "kernel_shape", a->kernel, k);
-    if (a->has_strides) glc_node_set_ints(G, n, "strides", a->strides, k);
-    if (a->has_dilations) glc_node_set_ints(G, n, "dilations", a->dilations, k);
-    if (a->has_pads) glc_node_set_ints(G, n, "pads", a->pads, 2 * k);
-    if (a->auto_pad) glc_node_set_string(G, n, "auto_pad", a->auto_pad);
-    if (a->ceil_mode) glc_node_set_int(G, n, "ceil_mode", a->ceil_mode);
-    if (a->count_include_pad) glc_node_set_int(G, n, "count_include_pad", 1);
-    if (a->storage_order) glc_node_set_int(G, n, "storage_order", a->storage_order);
+    glc_node_set_ints(g, n, "kernel_shape", a->kernel, k);
+    if (a->has_strides) glc_node_set_ints(g, n, "strides", a->strides, k);
+    if (a->has_dilations) glc_node_set_ints(g, n, "dilations", a->dilations, k);
+    if (a->has_pads) glc_node_set_ints(g, n, "pads", a->pads, 2 * k);
+    if (a->auto_pad) glc_node_set_string(g, n, "auto_pad", a->auto_pad);
+    if (a->ceil_mode) glc_node_set_int(g, n, "ceil_mode", a->ceil_mode);
+    if (a->count_include_pad) glc_node_set_int(g, n, "count_include_pad", 1);
+    if (a->storage_order) glc_node_set_int(g, n, "storage_order", a->storage_order);
 }
 
 /* x -> op; outputs Y (if want_y) and, for MaxPool, Indices (if want_ix) are graph outputs. */
@@ -59,7 +59,7 @@ static void build(glc_op op, int rank, const int64_t *dims, const pool_attrs *a,
     glc_value_id out[2] = {want_y ? glc_graph_add_value(G, "y", GLC_DT_UNDEF, 0, NULL) : 0,
                            want_ix ? glc_graph_add_value(G, "ix", GLC_DT_UNDEF, 0, NULL) : 0};
     glc_node_id n = glc_graph_add_node(G, op, "pool", &x, 1, out, want_ix ? 2 : 1);
-    set_attrs(n, a);
+    set_attrs(G, n, a);
     for (int i = 0; i < 2; i++)
         if (out[i]) glc_graph_add_output(G, out[i]);
 }
@@ -292,6 +292,91 @@ static void test_lower_pool__global_average_3d_and_rank_2(void **state) {
     cg_check_vs_interp(G, "r_gap.so");
 }
 
+/* ---- symbolic dims: one model run at several sizes (cg_check_symbolic) ------------- */
+
+/* x -> op named name; Y (if want_y) and Indices (if want_ix) are graph outputs. */
+static void pool_g(glc_graph *g, const char *name, glc_op op, glc_value_id x, const pool_attrs *a,
+                   bool want_y, bool want_ix) {
+    char yn[64], in[64];
+    snprintf(yn, sizeof yn, "%s_y", name);
+    snprintf(in, sizeof in, "%s_ix", name);
+    glc_value_id out[2] = {want_y ? glc_graph_add_value(g, yn, GLC_DT_UNDEF, 0, NULL) : 0,
+                           want_ix ? glc_graph_add_value(g, in, GLC_DT_UNDEF, 0, NULL) : 0};
+    set_attrs(g, glc_graph_add_node(g, op, name, &x, 1, out, want_ix ? 2 : 1), a);
+    for (int i = 0; i < 2; i++)
+        if (out[i]) glc_graph_add_output(g, out[i]);
+}
+
+/* x (N, C, H, W), every dim symbolic: MaxPool with pads, strides, dilations and ceil_mode
+ * (Y and Indices), SAME_UPPER with stride 2 (symbolic pads) and column-major Indices,
+ * Indices alone (its row in the node scratch), AveragePool SAME_LOWER strided and NOTSET
+ * with count_include_pad and ceil_mode, GlobalAveragePool. */
+static void build_pools_2d(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){v[0], v[1], v[2], v[3]});
+    pool_attrs a = {.nsp = 2,
+                    .kernel = {3, 2},
+                    .strides = {2, 1},
+                    .dilations = {1, 2},
+                    .pads = {1, 0, 1, 1},
+                    .has_strides = true,
+                    .has_dilations = true,
+                    .has_pads = true,
+                    .ceil_mode = 1};
+    pool_g(g, "mp", GLC_OP_MAXPOOL, x, &a, true, true);
+    pool_attrs same = {.nsp = 2,
+                       .kernel = {3, 2},
+                       .strides = {2, 2},
+                       .has_strides = true,
+                       .auto_pad = "SAME_UPPER",
+                       .storage_order = 1};
+    pool_g(g, "mp_same", GLC_OP_MAXPOOL, x, &same, true, true);
+    pool_g(g, "mp_ix", GLC_OP_MAXPOOL, x, &a, false, true);
+    same.auto_pad = "SAME_LOWER";
+    same.storage_order = 0;
+    pool_g(g, "ap_same", GLC_OP_AVERAGEPOOL, x, &same, true, false);
+    pool_attrs cip = {.nsp = 2,
+                      .kernel = {2, 3},
+                      .strides = {2, 2},
+                      .pads = {1, 1, 0, 1},
+                      .has_strides = true,
+                      .has_pads = true,
+                      .ceil_mode = 1,
+                      .count_include_pad = 1};
+    pool_g(g, "ap_cip", GLC_OP_AVERAGEPOOL, x, &cip, true, false);
+    glc_graph_add_output(g, cg_node(g, GLC_OP_GLOBALAVERAGEPOOL, "gap", &x, 1, NULL));
+}
+
+static void test_lower_pool__symbolic_2d_pools_at_three_sizes(void **state) {
+    (void)state;
+    static const char *const names[4] = {"N", "C", "H", "W"};
+    static const int64_t sizes[3][4] = {{1, 1, 4, 4}, {2, 3, 9, 11}, {1, 2, 6, 23}};
+    cg_check_symbolic(build_pools_2d, 17, 4, names, sizes[0], 3, NULL, "sym_pool2d.so");
+}
+
+/* x (N, 2, D, 5, W): a 3-D AveragePool with one static axis between symbolic ones, and a
+ * 1-D MaxPool on (N, C, W). */
+static void build_pools_3d(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 5, (int64_t[]){v[0], 2, v[1], 5, v[2]});
+    pool_attrs a = {.nsp = 3,
+                    .kernel = {2, 3, 2},
+                    .strides = {1, 2, 3},
+                    .pads = {1, 1, 0, 0, 1, 1},
+                    .has_strides = true,
+                    .has_pads = true};
+    pool_g(g, "ap3", GLC_OP_AVERAGEPOOL, x, &a, true, false);
+    glc_value_id z = cg_in(g, "z", GLC_DT_F32, 3, (int64_t[]){v[0], 3, v[2]});
+    pool_attrs m = {
+        .nsp = 1, .kernel = {3}, .strides = {2}, .has_strides = true, .auto_pad = "SAME_LOWER"};
+    pool_g(g, "mp1", GLC_OP_MAXPOOL, z, &m, true, true);
+}
+
+static void test_lower_pool__symbolic_1d_and_3d_pools_at_two_sizes(void **state) {
+    (void)state;
+    static const char *const names[3] = {"N", "D", "W"};
+    static const int64_t sizes[2][3] = {{1, 1, 3}, {2, 4, 10}};
+    cg_check_symbolic(build_pools_3d, 17, 3, names, sizes[0], 2, NULL, "sym_pool3d.so");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -311,6 +396,8 @@ int main(void) {
         T(test_lower_pool__average_ceil_mode_count_include_pad_2d),
         T(test_lower_pool__average_3d_ceil_mode),
         T(test_lower_pool__global_average_3d_and_rank_2),
+        T(test_lower_pool__symbolic_2d_pools_at_three_sizes),
+        T(test_lower_pool__symbolic_1d_and_3d_pools_at_two_sizes),
 #undef T
     };
     return cmocka_run_group_tests_name("codegen/pool", tests, group_setup, group_teardown);

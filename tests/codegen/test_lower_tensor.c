@@ -399,6 +399,124 @@ static void test_lower_tensor__driver_binds_static_operands(void **state) {
         glc_host_tensor_fini(&t[i]);
 }
 
+/* ---- symbolic dims: one model run at several sizes (cg_check_symbolic) ------------- */
+
+static glc_value_id ints_g(glc_graph *g, const char *name, int n, const int64_t *v) {
+    int64_t d[1] = {n};
+    return glc_graph_add_const(g, name, GLC_DT_I64, 1, d, v);
+}
+
+static glc_value_id out_g(glc_graph *g, glc_op op, const char *name, const glc_value_id *in,
+                          int n_in, glc_node_id *nid) {
+    glc_value_id y = cg_node(g, op, name, in, n_in, nid);
+    glc_graph_add_output(g, y);
+    return y;
+}
+
+/* x (N, T, 6): a slice with clamped and backward axes (empty when N = 1), T split in
+ * halves, and the static axis split 1 + 5. */
+static void build_slice_split(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){v[0], v[1], 6});
+    glc_value_id a[5] = {x, ints_g(g, "s", 3, (int64_t[]){1, -1, 100}),
+                         ints_g(g, "e", 3, (int64_t[]){INT64_MAX, -1000, -100}),
+                         ints_g(g, "ax", 3, (int64_t[]){0, 1, 2}),
+                         ints_g(g, "st", 3, (int64_t[]){1, -2, -3})};
+    out_g(g, GLC_OP_SLICE, "slice", a, 5, NULL);
+    glc_value_id h[2] = {glc_graph_add_value(g, "h0", GLC_DT_UNDEF, 0, NULL),
+                         glc_graph_add_value(g, "h1", GLC_DT_UNDEF, 0, NULL)};
+    glc_node_set_int(g, glc_graph_add_node(g, GLC_OP_SPLIT, "halves", &x, 1, h, 2), "axis", 1);
+    glc_value_id p[2] = {glc_graph_add_value(g, "p0", GLC_DT_UNDEF, 0, NULL),
+                         glc_graph_add_value(g, "p1", GLC_DT_UNDEF, 0, NULL)};
+    glc_value_id in[2] = {x, ints_g(g, "sp", 2, (int64_t[]){1, 5})};
+    glc_node_set_int(g, glc_graph_add_node(g, GLC_OP_SPLIT, "parts", in, 2, p, 2), "axis", -1);
+    for (int k = 0; k < 2; k++) {
+        glc_graph_add_output(g, h[k]);
+        glc_graph_add_output(g, p[k]);
+    }
+}
+
+static void test_lower_tensor__symbolic_slice_and_split_at_two_sizes(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "T"};
+    static const int64_t sizes[3][2] = {{1, 2}, {3, 8}, {5, 6}};
+    cg_check_symbolic(build_slice_split, 13, 2, names, sizes[0], 3, fill, "sym_slice.so");
+}
+
+/* x (N, 1, T) i32 squeezed, unsqueezed, gathered along T with run-time indices (K) and
+ * along N with i32 ones; Shape of x from axis 1. */
+static void build_gather(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_I32, 3, (int64_t[]){v[0], 1, v[1]});
+    glc_value_id sq[2] = {x, ints_g(g, "ax", 1, (int64_t[]){1})};
+    glc_value_id s = out_g(g, GLC_OP_SQUEEZE, "sq", sq, 2, NULL);
+    glc_value_id us[2] = {s, ints_g(g, "ax2", 2, (int64_t[]){0, 3})};
+    out_g(g, GLC_OP_UNSQUEEZE, "us", us, 2, NULL);
+    glc_value_id ga[2] = {s, cg_in(g, "idx", GLC_DT_I64, 2, (int64_t[]){v[2], 3})};
+    glc_node_id nid;
+    out_g(g, GLC_OP_GATHER, "ga", ga, 2, &nid);
+    glc_node_set_int(g, nid, "axis", 1);
+    glc_value_id gb[2] = {x, cg_in(g, "idx32", GLC_DT_I32, 1, (int64_t[]){v[2]})};
+    out_g(g, GLC_OP_GATHER, "gb", gb, 2, NULL);
+    out_g(g, GLC_OP_SHAPE, "shape", &x, 1, &nid);
+    glc_node_set_int(g, nid, "start", 1);
+}
+
+static void test_lower_tensor__symbolic_gather_squeeze_and_shape_at_two_sizes(void **state) {
+    (void)state;
+    static const char *const names[3] = {"N", "T", "K"};
+    static const int64_t sizes[2][3] = {{7, 7, 3}, {9, 12, 1}}; /* cg_fill: indices in [-6, 6] */
+    cg_check_symbolic(build_gather, 13, 3, names, sizes[0], 2, NULL, "sym_gather.so");
+}
+
+static void pad_g(glc_graph *g, const char *mode, glc_value_id x, const int64_t *pads) {
+    char name[32];
+    snprintf(name, sizeof name, "pad_%s", mode);
+    float value = 2.5f;
+    glc_value_id in[3] = {x, ints_g(g, name, 6, pads),
+                          glc_graph_add_const(g, "v", GLC_DT_F32, 0, NULL, &value)};
+    glc_node_id nid;
+    out_g(g, GLC_OP_PAD, name, in, strcmp(mode, "constant") ? 2 : 3, &nid);
+    glc_node_set_string(g, nid, "mode", mode);
+}
+
+/* x (N, T, 3): Cast, Dropout with its mask, Pad in every mode (and of x without its first
+ * row, empty when N = 1), ReduceMean over axis sets. */
+static void build_elementwise(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){v[0], v[1], 3});
+    glc_node_id nid;
+    out_g(g, GLC_OP_CAST, "cast", &x, 1, &nid);
+    glc_node_set_int(g, nid, "to", GLC_DT_I32);
+    glc_value_id dm[2] = {glc_graph_add_value(g, "y", GLC_DT_UNDEF, 0, NULL),
+                          glc_graph_add_value(g, "mask", GLC_DT_UNDEF, 0, NULL)};
+    glc_graph_add_node(g, GLC_OP_DROPOUT, "do", &x, 1, dm, 2);
+    glc_graph_add_output(g, dm[0]);
+    glc_graph_add_output(g, dm[1]);
+    pad_g(g, "constant", x, (int64_t[]){1, 0, -1, 0, 2, 1});
+    pad_g(g, "edge", x, (int64_t[]){1, 1, 1, 1, 1, 1});
+    pad_g(g, "reflect", x, (int64_t[]){2, 1, 0, 1, 3, 0});
+    pad_g(g, "wrap", x, (int64_t[]){0, 3, 2, 1, 0, 4});
+    glc_value_id sl[3] = {x, ints_g(g, "s1", 1, (int64_t[]){1}),
+                          ints_g(g, "e1", 1, (int64_t[]){INT64_MAX})};
+    glc_value_id rest = cg_node(g, GLC_OP_SLICE, "rest", sl, 3, NULL);
+    glc_value_id pin[2] = {rest, ints_g(g, "prest", 6, (int64_t[]){0, 1, 0, 1, 0, 0})};
+    out_g(g, GLC_OP_PAD, "pad_rest", pin, 2, NULL);
+    static const int64_t sets[3][2] = {{1, 0}, {0, 2}, {-1, 0}};
+    for (int k = 0; k < 3; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "rm%d", k);
+        out_g(g, GLC_OP_REDUCEMEAN, name, &x, 1, &nid);
+        glc_node_set_ints(g, nid, "axes", sets[k], k == 1 ? 2 : 1);
+        glc_node_set_int(g, nid, "keepdims", k % 2);
+    }
+    out_g(g, GLC_OP_REDUCEMEAN, "rm_all", &x, 1, NULL);
+}
+
+static void test_lower_tensor__symbolic_cast_dropout_pad_reducemean_at_two_sizes(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "T"};
+    static const int64_t sizes[3][2] = {{1, 1}, {3, 5}, {4, 2}};
+    cg_check_symbolic(build_elementwise, 13, 2, names, sizes[0], 3, fill, "sym_elem.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -415,6 +533,9 @@ int main(void) {
         T(test_lower_tensor__reducemean_over_axis_sets),
         T(test_lower_tensor__folded_shape_chain_compiles_with_a_constant_output),
         T(test_lower_tensor__driver_binds_static_operands),
+        T(test_lower_tensor__symbolic_slice_and_split_at_two_sizes),
+        T(test_lower_tensor__symbolic_gather_squeeze_and_shape_at_two_sizes),
+        T(test_lower_tensor__symbolic_cast_dropout_pad_reducemean_at_two_sizes),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }

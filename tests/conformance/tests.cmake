@@ -7,6 +7,11 @@ add_test(NAME conformance_onnx_node
   COMMAND conformance --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_pass.txt
           ${ONNX_NODE_TESTS})
 target_compile_options(conformance PRIVATE -Wno-format-truncation)
+# The same tests with every input dim symbolic (--dynamic): one model for all data sets.
+add_test(NAME conformance_onnx_node_dynamic
+  COMMAND conformance --dynamic
+          --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_pass_dynamic.txt
+          ${ONNX_NODE_TESTS})
 add_test(NAME conformance_rnn_fixtures COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_rnn_fixtures.txt
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn)
