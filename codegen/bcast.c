@@ -26,20 +26,25 @@ static void strides(const glc_graph *g, int rank, const glc_dim *dims, glc_dim *
     }
 }
 
-/* Strides of v (row-major) aligned to an output of rank r, 0 on broadcast dims. */
-static void aligned_strides(const glc_graph *g, const glc_value *v, int r, glc_dim *s) {
+/* Strides of v (row-major) aligned to an output o, 0 on broadcast dims; rb[i]: v's dim
+ * where it is symbolic and differs from the output's (it may be 1 at run time), else 0. */
+static void aligned_strides(const glc_graph *g, const glc_value *v, const glc_value *o,
+                            glc_dim *s, glc_dim *rb) {
     glc_dim st[GLC_MAX_RANK];
+    int r = o->rank;
     strides(g, v->rank, v->dims, st);
     for (int i = 0; i < r; i++) {
         int j = i - (r - v->rank);
         s[i] = (j < 0 || v->dims[j] == 1) ? 0 : st[j];
+        rb[i] = j >= 0 && glc_dim_is_sym(v->dims[j]) && v->dims[j] != o->dims[i] ? v->dims[j] : 0;
     }
 }
 
 /* Whether dims i (outer) and i + 1 can be one loop for every operand. */
 static bool mergeable(const glc_graph *g, const cg_bcast *p, int i) {
     for (int k = 0; k <= p->n; k++)
-        if (p->present[k] && p->st[k][i] != glc_dim_mul(g, p->st[k][i + 1], p->dims[i + 1]))
+        if (p->present[k] && (p->rb[k][i] || p->rb[k][i + 1] ||
+                              p->st[k][i] != glc_dim_mul(g, p->st[k][i + 1], p->dims[i + 1])))
             return false;
     return true;
 }
@@ -48,8 +53,10 @@ static bool mergeable(const glc_graph *g, const cg_bcast *p, int i) {
 static void drop_dim(cg_bcast *p, int i) {
     for (int j = i; j + 1 < p->rank; j++) {
         p->dims[j] = p->dims[j + 1];
-        for (int k = 0; k <= p->n; k++)
+        for (int k = 0; k <= p->n; k++) {
             p->st[k][j] = p->st[k][j + 1];
+            p->rb[k][j] = p->rb[k][j + 1];
+        }
     }
     p->rank--;
 }
@@ -65,7 +72,7 @@ void cg_bcast_plan(const cg_ctx *c, cg_bcast *p, const glc_value *o, const glc_v
     strides(g, o->rank, o->dims, p->st[0]);
     for (int k = 0; k < n; k++) {
         p->present[1 + k] = v[k] != NULL;
-        if (v[k]) aligned_strides(g, v[k], o->rank, p->st[1 + k]);
+        if (v[k]) aligned_strides(g, v[k], o, p->st[1 + k], p->rb[1 + k]);
     }
     for (int i = p->rank - 1; i >= 0; i--)
         if (p->dims[i] == 1) drop_dim(p, i);
@@ -74,6 +81,12 @@ void cg_bcast_plan(const cg_ctx *c, cg_bcast *p, const glc_value *o, const glc_v
             p->dims[i + 1] = glc_dim_mul(g, p->dims[i + 1], p->dims[i]);
             drop_dim(p, i);
         }
+}
+
+/* Operand k's stride along loop d: a dim that may be 1 at run time steps by 0 then. */
+static LLVMValueRef stride(cg_ctx *c, const cg_bcast *p, int k, int d) {
+    LLVMValueRef st = cg_dim(c, p->st[k][d]);
+    return p->rb[k][d] ? cg_bcast_stride(c, p->rb[k][d], p->dims[d], st) : st;
 }
 
 static void nest(cg_ctx *c, const cg_bcast *p, int d, LLVMValueRef *idx, cg_bcast_body body,
@@ -86,7 +99,7 @@ static void nest(cg_ctx *c, const cg_bcast *p, int d, LLVMValueRef *idx, cg_bcas
     LLVMValueRef i = cg_loop_begin_v(c, &l, cg_dim(c, p->dims[d]));
     LLVMValueRef inner[CG_BCAST_MAX + 1];
     for (int k = 0; k <= p->n; k++)
-        inner[k] = p->present[k] ? cg_madd_v(c, i, cg_dim(c, p->st[k][d]), idx[k]) : NULL;
+        inner[k] = p->present[k] ? cg_madd_v(c, i, stride(c, p, k, d), idx[k]) : NULL;
     nest(c, p, d + 1, inner, body, ctx);
     cg_loop_end(c, &l);
 }

@@ -105,8 +105,16 @@ static void check_constraints(cg_ctx *c, LLVMValueRef *bad) {
     const glc_dim_constraint *k = glc_dim_constraints(c->g, &n);
     for (uint32_t i = 0; i < n; i++) {
         LLVMValueRef a = cg_dim_checked(c, k[i].a, bad), b = cg_dim_checked(c, k[i].b, bad);
-        LLVMValueRef no = k[i].rel == GLC_DIM_EQ ? ne(c, a, b)
-                                                 : LLVMBuildICmp(c->b, LLVMIntSLT, a, b, "");
+        LLVMValueRef no;
+        if (k[i].rel == GLC_DIM_EQ) {
+            no = ne(c, a, b);
+        } else if (k[i].rel == GLC_DIM_GE) {
+            no = LLVMBuildICmp(c->b, LLVMIntSLT, a, b, "");
+        } else { /* broadcast: a != b and neither is 1 */
+            LLVMValueRef one = cg_i64(c, 1);
+            no = LLVMBuildAnd(c->b, ne(c, a, b),
+                              LLVMBuildAnd(c->b, ne(c, a, one), ne(c, b, one), ""), "");
+        }
         *bad = LLVMBuildOr(c->b, *bad, no, "");
     }
 }

@@ -111,6 +111,10 @@ LLVMValueRef cg_gep(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef i
 LLVMValueRef cg_madd(cg_ctx *c, LLVMValueRef idx, int64_t k, LLVMValueRef add);
 /* The same for an i64 value k (as cg_madd when k is a constant). */
 LLVMValueRef cg_madd_v(cg_ctx *c, LLVMValueRef idx, LLVMValueRef k, LLVMValueRef add);
+/* The stride an operand of dim vdim takes along an output axis of dim odim (numpy
+ * broadcasting; st: its stride when it does not broadcast): 0 when vdim is 1, st when it
+ * is odim, else chosen at run time (a symbol that may be 1). */
+LLVMValueRef cg_bcast_stride(cg_ctx *c, glc_dim vdim, glc_dim odim, LLVMValueRef st);
 /* Row-major strides (elements) of dims, symbolic ones included, as i64 values. */
 void cg_strides_dim(cg_ctx *c, int rank, const glc_dim *dims, LLVMValueRef *strides);
 /* A kernel function with n_ptr noalias pointer params (and, when the graph has symbols, a
@@ -153,6 +157,8 @@ typedef struct cg_bcast {
     int rank, n; /* loops, operands */
     glc_dim dims[GLC_MAX_RANK];                 /* possibly symbolic (ir/dim.h) */
     glc_dim st[CG_BCAST_MAX + 1][GLC_MAX_RANK]; /* [0]: the output, [1 + k]: operand k */
+    glc_dim rb[CG_BCAST_MAX + 1][GLC_MAX_RANK]; /* a symbolic operand dim that may be 1 at
+                                                   run time (stride 0 then), or 0 */
     bool present[CG_BCAST_MAX + 1];
 } cg_bcast;
 typedef void (*cg_bcast_body)(cg_ctx *c, void *ctx, LLVMValueRef *idx);

@@ -112,6 +112,13 @@ LLVMValueRef cg_madd_v(cg_ctx *c, LLVMValueRef idx, LLVMValueRef k, LLVMValueRef
     return add ? LLVMBuildNSWAdd(c->b, t, add, "") : t;
 }
 
+LLVMValueRef cg_bcast_stride(cg_ctx *c, glc_dim vdim, glc_dim odim, LLVMValueRef st) {
+    if (vdim == 1) return cg_i64(c, 0);
+    if (vdim == odim || glc_dim_is_const(vdim)) return st;
+    LLVMValueRef one = LLVMBuildICmp(c->b, LLVMIntEQ, cg_dim(c, vdim), cg_i64(c, 1), "");
+    return LLVMBuildSelect(c->b, one, cg_i64(c, 0), st, "");
+}
+
 void cg_strides_dim(cg_ctx *c, int rank, const glc_dim *dims, LLVMValueRef *strides) {
     LLVMValueRef s = cg_i64(c, 1);
     for (int i = rank - 1; i >= 0; i--) {

@@ -91,9 +91,10 @@ static void gemm_epilogue(cg_ctx *c, const glc_node *n, LLVMValueRef fn, glc_dim
     LLVMValueRef s[2] = {cg_i64(c, 0), cg_i64(c, 0)};
     if (C) {
         LLVMValueRef cs[GLC_MAX_RANK];
+        glc_dim want[2] = {M, Nd};
         cg_strides_dim(c, C->rank, C->dims, cs);
         for (int i = 0; i < C->rank; i++)
-            if (C->dims[i] != 1) s[2 - C->rank + i] = cs[i];
+            s[2 - C->rank + i] = cg_bcast_stride(c, C->dims[i], want[2 - C->rank + i], cs[i]);
     }
     LLVMValueRef y = LLVMGetParam(fn, 0);
     cg_loop li, lj;
@@ -197,14 +198,16 @@ static glc_status bm_nest(cg_ctx *c, const bm_state *s, LLVMValueRef fn, int d, 
     return status;
 }
 
-/* Batch strides of operand v (matrix rank 2 at its end) aligned to batch rank rb. */
-static void batch_strides(cg_ctx *c, const glc_value *v, int rb, LLVMValueRef *s) {
+/* Batch strides of operand v (matrix rank 2 at its end) aligned to the batch dims bd of
+ * rank rb (a symbolic dim of v may broadcast at run time). */
+static void batch_strides(cg_ctx *c, const glc_value *v, int rb, const glc_dim *bd,
+                          LLVMValueRef *s) {
     int vb = v->rank > 2 ? v->rank - 2 : 0;
     LLVMValueRef st[GLC_MAX_RANK];
     cg_strides_dim(c, v->rank, v->dims, st);
     for (int i = 0; i < rb; i++) {
         int j = i - (rb - vb);
-        s[i] = (j < 0 || v->dims[j] == 1) ? cg_i64(c, 0) : st[j];
+        s[i] = j < 0 ? cg_i64(c, 0) : cg_bcast_stride(c, v->dims[j], bd[i], st[j]);
     }
 }
 
@@ -238,8 +241,8 @@ glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     *fn = cg_kernel_begin(c, n->name, 3);
     for (int i = 0; i < s.rb; i++)
         s.bd[i] = Y->dims[i];
-    batch_strides(c, A, s.rb, s.sa);
-    batch_strides(c, B, s.rb, s.sb);
+    batch_strides(c, A, s.rb, s.bd, s.sa);
+    batch_strides(c, B, s.rb, s.bd, s.sb);
     LLVMValueRef ys = cg_dim(c, glc_dim_mul(g, s.M, N));
     for (int i = s.rb - 1; i >= 0; i--) {
         s.sy[i] = ys;

@@ -862,3 +862,37 @@ int glc_dim_require_ge(const glc_graph *g, glc_dim a, glc_dim b, const struct gl
     if (below != GLC_DIM_ERR && glc_dim_nonneg(g, below)) return GLC_E_SHAPE;
     return record(g, GLC_DIM_GE, a, b, n, what);
 }
+
+int glc_dim_require_bcast(const glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
+                          const char *what) {
+    if (a == GLC_DIM_ERR || b == GLC_DIM_ERR) return GLC_E_SHAPE;
+    if (a == b || a == 1 || b == 1) return GLC_OK;
+    if (glc_dim_is_const(a) && glc_dim_is_const(b)) return GLC_E_SHAPE;
+    return record(g, GLC_DIM_BCAST, a, b, n, what);
+}
+
+glc_dim glc_dim_bcast(const glc_graph *g, glc_dim a, glc_dim b) {
+    if (a == b || b == 1) return a;
+    if (a == 1) return b;
+    if (glc_dim_is_const(a) && a != 0) return a; /* b must be a (or 1) */
+    if (glc_dim_is_const(b) && b != 0) return b;
+    return glc_dim_max(g, a, b);
+}
+
+bool glc_dim_rel_holds(glc_dim_rel rel, int64_t x, int64_t y) {
+    switch (rel) {
+    case GLC_DIM_EQ: return x == y;
+    case GLC_DIM_GE: return x >= y;
+    case GLC_DIM_BCAST: return x == y || x == 1 || y == 1;
+    }
+    return false;
+}
+
+const char *glc_dim_rel_str(glc_dim_rel rel) {
+    switch (rel) {
+    case GLC_DIM_EQ: return "==";
+    case GLC_DIM_GE: return ">=";
+    case GLC_DIM_BCAST: return "broadcasts with";
+    }
+    return "?";
+}

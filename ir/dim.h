@@ -88,10 +88,14 @@ typedef struct glc_dim_expr {
     const glc_dim_term *terms;
 } glc_dim_expr;
 
-typedef enum glc_dim_rel { GLC_DIM_EQ, GLC_DIM_GE } glc_dim_rel;
+typedef enum glc_dim_rel {
+    GLC_DIM_EQ,    /* a == b */
+    GLC_DIM_GE,    /* a >= b */
+    GLC_DIM_BCAST, /* a == b, or a == 1, or b == 1: numpy broadcasting */
+} glc_dim_rel;
 
-/* A run-time check: a == b (EQ) or a >= b (GE), made by node `node` (a name, for the
- * message) about `what` ("Add: input 1 axis 0"). */
+/* A run-time check of relation rel between a and b, made by node `node` (a name, for
+ * the message) about `what` ("Add: broadcast axis 0"). */
 typedef struct glc_dim_constraint {
     glc_dim_rel rel;
     glc_dim a, b;
@@ -127,6 +131,16 @@ int glc_dim_require_eq(const struct glc_graph *g, glc_dim a, glc_dim b, const st
                        const char *what);
 int glc_dim_require_ge(const struct glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,
                        const char *what);
+
+/* a and b broadcast (numpy): equal, or one of them 1. GLC_OK when that holds or is
+ * recorded for the run time, GLC_E_SHAPE when it never can. The broadcast dim is then
+ * glc_dim_bcast (the other one where one is the constant 1, max(a, b) otherwise). */
+int glc_dim_require_bcast(const struct glc_graph *g, glc_dim a, glc_dim b,
+                          const struct glc_node *n, const char *what);
+glc_dim glc_dim_bcast(const struct glc_graph *g, glc_dim a, glc_dim b);
+/* Whether relation rel holds between the values x and y. */
+bool glc_dim_rel_holds(glc_dim_rel rel, int64_t x, int64_t y);
+const char *glc_dim_rel_str(glc_dim_rel rel); /* "==", ">=", "broadcasts with" */
 
 /* The recorded constraints, *n of them. */
 const glc_dim_constraint *glc_dim_constraints(const struct glc_graph *g, uint32_t *n);

@@ -54,12 +54,12 @@ static glc_status check_inputs(const glc_graph *g, const int64_t *const *dims,
     for (uint32_t k = 0; k < n; k++) {
         int64_t x, y;
         bool ok = glc_dim_eval(g, c[k].a, syms, &x) && glc_dim_eval(g, c[k].b, syms, &y) &&
-                  (c[k].rel == GLC_DIM_EQ ? x == y : x >= y);
+                  glc_dim_rel_holds(c[k].rel, x, y);
         char sa[128], sb[128];
         if (!ok)
             return glc_diag_set(d, GLC_E_SHAPE, NULL, "node '%s': %s needs %s %s %s (%lld vs %lld)",
                                 c[k].node, c[k].what, glc_dim_str(g, c[k].a, sa, sizeof sa),
-                                c[k].rel == GLC_DIM_EQ ? "==" : ">=",
+                                glc_dim_rel_str(c[k].rel),
                                 glc_dim_str(g, c[k].b, sb, sizeof sb), (long long)x, (long long)y);
     }
     return GLC_OK;

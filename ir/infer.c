@@ -117,16 +117,12 @@ glc_status infer_broadcast(const glc_graph *g, const glc_node *n, int ra, const 
     for (int i = 0; i < r; i++) {
         int ia = i - (r - ra), ib = i - (r - rb);
         glc_dim da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
-        if (da == db || db == 1) tmp[i] = da;
-        else if (da == 1) tmp[i] = db;
-        else {
-            /* different dims, one or both symbolic: equal at run time (a symbolic 1 that
-             * would broadcast is not supported) */
-            char what[64];
-            snprintf(what, sizeof what, "broadcast axis %d", i);
-            GLC_TRY(glc_dim_require_eq(g, da, db, n, what));
-            tmp[i] = glc_dim_is_const(da) ? da : db;
-        }
+        char what[64];
+        snprintf(what, sizeof what, "broadcast axis %d", i);
+        /* different dims, one or both symbolic: they broadcast at run time (a symbol may
+         * be 1 there: the kernels step through it with a run-time stride) */
+        GLC_TRY(glc_dim_require_bcast(g, da, db, n, what));
+        tmp[i] = glc_dim_bcast(g, da, db);
     }
     for (int i = 0; i < r; i++) out[i] = tmp[i];
     *rout = r;
@@ -217,8 +213,7 @@ static bool gemm_c_fits(glc_graph *g, const glc_node *n, const glc_value *c, glc
     glc_dim want[2] = {m, nn};
     for (int i = 0; i < c->rank; i++) {
         glc_dim dc = c->dims[c->rank - 1 - i], dw = want[1 - i];
-        if (dc != 1 && glc_dim_require_eq(g, dc, dw, n, "Gemm: C broadcast") != GLC_OK)
-            return false;
+        if (glc_dim_require_bcast(g, dc, dw, n, "Gemm: C broadcast") != GLC_OK) return false;
     }
     return true;
 }

@@ -26,8 +26,9 @@ glc_status infer_check_in(const glc_graph *g, const glc_node *n, int i, const ch
 glc_status infer_static_dims(const glc_graph *g, const glc_node *n, const glc_value *v, int lo,
                              int hi, const char *what, glc_diag *d);
 /* numpy broadcasting of dims a (rank ra) and b (rank rb) into out (rank *rout); a symbolic
- * dim against a different one is required equal at run time. GLC_E_SHAPE if they cannot
- * fit (nothing else is reported: the caller names the operands). */
+ * dim against a different one must broadcast at run time (glc_dim_require_bcast: equal, or
+ * one of them 1). GLC_E_SHAPE if they cannot fit (nothing else is reported: the caller
+ * names the operands). */
 glc_status infer_broadcast(const glc_graph *g, const glc_node *n, int ra, const glc_dim *a, int rb,
                            const glc_dim *b, int *rout, glc_dim *out);
 glc_status infer_check_numel(const glc_node *n, int rank, const int64_t *dims, glc_diag *d);

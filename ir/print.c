@@ -47,7 +47,7 @@ static void print_constraints(const glc_graph *g, FILE *f) {
         const glc_dim_constraint *c = &cons[i];
         char a[200], b[200];
         fprintf(f, "  assume %s %s %s     # node '%s': %s\n", glc_dim_str(g, c->a, a, sizeof a),
-                c->rel == GLC_DIM_EQ ? "==" : ">=", glc_dim_str(g, c->b, b, sizeof b), c->node,
+                glc_dim_rel_str(c->rel), glc_dim_str(g, c->b, b, sizeof b), c->node,
                 c->what);
     }
 }
