@@ -80,11 +80,11 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     g->b = malloc(g->nb * sizeof(float));
     g->y0 = malloc(g->ny * sizeof(float));
     for (size_t i = 0; i < g->na; i++)
-        g->a[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+        g->a[i] = (float)rand_r(seed) / (float)RAND_MAX * 2 - 1;
     for (size_t i = 0; i < g->nb; i++)
-        g->b[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+        g->b[i] = (float)rand_r(seed) / (float)RAND_MAX * 2 - 1;
     for (size_t i = 0; i < g->ny; i++)
-        g->y0[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+        g->y0[i] = (float)rand_r(seed) / (float)RAND_MAX * 2 - 1;
     if (l == 2 || l == 5) t.a_const = g->a;
     if (l == 2 || l == 4 || l == 6 || l == 8) t.b_const = g->b;
     g->t = t;

@@ -44,7 +44,7 @@ static glc_value_id small_weight(glc_graph *g, const char *name, int64_t D, int6
     int64_t n = D * GH * K;
     float *v = malloc((size_t)n * sizeof *v);
     for (int64_t i = 0; i < n; i++)
-        v[i] = ((float)rand_r(&seed) / RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
+        v[i] = ((float)rand_r(&seed) / (float)RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
     glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, 3, (int64_t[]){D, GH, K}, v);
     free(v);
     return id;
