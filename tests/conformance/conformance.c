@@ -71,10 +71,14 @@ typedef struct test_list {
 
 /* ---- collecting tests -------------------------------------------------------- */
 
+/* Whether snprintf's result n fitted a buffer of len bytes (a longer path is no test). */
+static bool fits(int n, size_t len) {
+    return n >= 0 && (size_t)n < len;
+}
+
 static bool is_test_dir(const char *dir) {
     char p[4096];
-    snprintf(p, sizeof p, "%s/model.onnx", dir);
-    return access(p, R_OK) == 0;
+    return fits(snprintf(p, sizeof p, "%s/model.onnx", dir), sizeof p) && access(p, R_OK) == 0;
 }
 
 static void add_test(test_list *l, const char *name, const char *path) {
@@ -115,8 +119,8 @@ static void collect(test_list *l, const char *dir) {
     qsort(names, n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-        if (is_test_dir(p)) add_test(l, names[i], p);
+        if (fits(snprintf(p, sizeof p, "%s/%s", dir, names[i]), sizeof p) && is_test_dir(p))
+            add_test(l, names[i], p);
         free(names[i]);
     }
     free(names);
@@ -208,7 +212,8 @@ static glc_status read_tensors(const char *dir, const char *prefix, int n, glc_h
                                glc_diag *d) {
     for (int i = 0; i < n; i++) {
         char p[4096], *name = NULL;
-        snprintf(p, sizeof p, "%s/%s_%d.pb", dir, prefix, i);
+        if (!fits(snprintf(p, sizeof p, "%s/%s_%d.pb", dir, prefix, i), sizeof p))
+            return glc_diag_set(d, GLC_E_IO, NULL, "path too long: %s/%s_%d.pb", dir, prefix, i);
         GLC_TRY(glc_tensorproto_read(p, &t[i], &name, d));
         free(name);
     }

@@ -6,7 +6,6 @@ set(ONNX_NODE_TESTS /usr/share/libonnx-testdata/data/node)
 add_test(NAME conformance_onnx_node
   COMMAND conformance --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_pass.txt
           ${ONNX_NODE_TESTS})
-target_compile_options(conformance PRIVATE -Wno-format-truncation)
 add_test(NAME conformance_rnn_fixtures COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_rnn_fixtures.txt
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/rnn)
