@@ -17,11 +17,11 @@ if [ ! -x build-venv-py/bin/python ] || ! cmp -s python/requirements-test.txt bu
 fi
 venv="-DGLC_PY_VENV=$PWD/build-venv-py"
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$venv" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLC_WERROR=ON "$venv" >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLC_SANITIZE=ON "$venv" >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLC_SANITIZE=ON -DGLC_WERROR=ON "$venv" >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
