@@ -49,8 +49,10 @@ typedef struct glc_codegen_options {
 /* codegen.c */
 glc_codegen_options glc_codegen_defaults(void);
 /* Writes out_path whole or not at all (temporary file + rename).
- * Errors: GLC_E_UNSUPPORTED (an op with no lowering), GLC_E_LLVM (bad target, invalid
- * module, emission failure), GLC_E_LINK (cc failed), GLC_E_IO (cannot write out_path). */
+ * Errors: GLC_E_UNSUPPORTED (an op with no lowering), GLC_E_ARG (a CPU or feature name
+ * LLVM does not know), GLC_E_LLVM (bad target, invalid module, emission failure),
+ * GLC_E_LINK (cc failed), GLC_E_IO (cannot write out_path). Names given by options or
+ * GLC_DEFAULT_CPU are checked as glc_codegen_target_check does (stderr redirected). */
 glc_status glc_codegen_emit(const glc_graph *g, const glc_codegen_options *o,
                             const char *out_path, glc_diag *d);
 /* The host CPU name as LLVM sees it ("znver5"); caller frees with free(). */
@@ -71,7 +73,8 @@ typedef struct glc_codegen_target {
     const char *cpu_source; /* where cpu came from: "--cpu", "GLC_DEFAULT_CPU", "host" or
                                "--target" (a triple without a cpu) */
 } glc_codegen_target;
-/* Fills *t as glc_codegen_emit would choose. Errors: GLC_E_NOMEM. */
+/* Fills *t as glc_codegen_emit would choose. Names are not checked (see below).
+ * Errors: GLC_E_NOMEM. */
 glc_status glc_codegen_target_resolve(const glc_codegen_options *o, glc_codegen_target *t,
                                       glc_diag *d);
 void glc_codegen_target_fini(glc_codegen_target *t);
@@ -79,5 +82,15 @@ void glc_codegen_target_fini(glc_codegen_target *t);
  * kernels by, i.e. what glc will emit (AVX-512 tiles, --bf16's vdpbf16ps), not what the
  * host can run (ask the CPU, e.g. __builtin_cpu_supports, for that). */
 bool glc_codegen_target_has(const glc_codegen_target *t, const char *feature);
+/* Checks that LLVM knows o's triple, cpu and feature names (whoever named them: options or
+ * GLC_DEFAULT_CPU), as glc_codegen_emit does first. Errors: GLC_E_ARG (an unknown CPU or
+ * feature: the message names it, where it came from and how to list the valid ones),
+ * GLC_E_LLVM (an unknown triple). Redirects the process's stderr while LLVM runs. */
+glc_status glc_codegen_target_check(const glc_codegen_options *o, glc_diag *d);
+/* The CPU names (or, with features, the feature names) LLVM knows for o's triple, one per
+ * line, in *out (caller frees). LLVM gives its lists once per process: a second call
+ * fails with GLC_E_LLVM. */
+glc_status glc_codegen_target_names(const glc_codegen_options *o, bool features, char **out,
+                                    glc_diag *d);
 
 #endif

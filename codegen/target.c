@@ -14,6 +14,12 @@
  * the Python package, the conformance runner, in-process test helpers) emit AVX2 code, as
  * --cpu=x86-64-v3 would: that is how an AVX-512 machine tests the AVX2 paths end to end.
  *
+ * Names LLVM does not know are errors here, not LLVM's "(ignoring processor)" warning on
+ * stderr. The C API has no query for the names, so while it creates the target machine
+ * for a named CPU or an explicit feature list, create_tm() points fd 2 at a temporary file
+ * and reads what LLVM printed there; the same with the CPU "help" yields LLVM's lists of
+ * valid names (glc_codegen_target_names). Only those calls redirect stderr, briefly.
+ *
  * Code is always PIC so the object links with `cc -shared`. Every function carries
  * "target-cpu"/"target-features" and nounwind; with +avx512f also
  * "prefer-vector-width"="512" (Intel-style targets otherwise stay at 256-bit vectors).
@@ -24,8 +30,10 @@
 #include "cg_impl.h"
 
 #include <llvm-c/Target.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void init_llvm_targets(void) {
     /* Idempotent inside LLVM; all targets so cross objects (AArch64) work. */
@@ -94,27 +102,154 @@ bool glc_codegen_target_has(const glc_codegen_target *t, const char *feature) {
     return on;
 }
 
-/* The target machine for t. */
-static glc_status make_tm(const glc_codegen_target *t, const glc_codegen_options *o,
-                          LLVMTargetMachineRef *tm, glc_diag *d) {
-    init_llvm_targets();
-    LLVMTargetRef lt = NULL;
-    char *err = NULL;
-    if (LLVMGetTargetFromTriple(t->triple, &lt, &err)) {
-        glc_diag_set(d, GLC_E_LLVM, NULL, "bad target triple '%s': %s", t->triple,
-                     err ? err : "unknown");
-        LLVMDisposeMessage(err);
-        return GLC_E_LLVM;
-    }
+/* The whole of f, from its start (malloc'd; NULL if out of memory). */
+static char *read_all(FILE *f) {
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) n = 0;
+    char *s = malloc((size_t)n + 1);
+    if (!s) return NULL;
+    s[fread(s, 1, (size_t)n, f)] = '\0';
+    return s;
+}
+
+/* LLVMCreateTargetMachine; with said, fd 2 points at a temporary file meanwhile and
+ * *said gets what LLVM wrote there (malloc'd; NULL if the redirection failed, and then
+ * LLVM's words went to stderr as usual). */
+static LLVMTargetMachineRef create_tm(LLVMTargetRef t, const glc_codegen_target *tg,
+                                      const char *cpu, int opt_level, char **said) {
     static const LLVMCodeGenOptLevel lv[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
                                              LLVMCodeGenLevelDefault, LLVMCodeGenLevelAggressive};
-    int ol = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
-    *tm = LLVMCreateTargetMachine(lt, t->triple, t->cpu, t->features, lv[ol], LLVMRelocPIC,
-                                  LLVMCodeModelDefault);
-    if (!*tm)
-        return glc_diag_set(d, GLC_E_LLVM, NULL, "cannot create a target machine for '%s'",
-                            t->triple);
+    int ol = opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level;
+    FILE *f = said ? tmpfile() : NULL;
+    int saved = -1;
+    if (f) {
+        fflush(stderr);
+        saved = dup(2);
+        if (saved >= 0 && dup2(fileno(f), 2) < 0) close(saved), saved = -1;
+    }
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, tg->triple, cpu, tg->features, lv[ol],
+                                                      LLVMRelocPIC, LLVMCodeModelDefault);
+    if (said) *said = NULL;
+    if (saved >= 0) {
+        dup2(saved, 2);
+        close(saved);
+        *said = read_all(f);
+    }
+    if (f) fclose(f);
+    return tm;
+}
+
+/* The name LLVM quoted in the first line of said holding `what`, into buf. */
+static const char *quoted_in(const char *said, const char *what, char *buf, size_t len) {
+    const char *w = strstr(said, what);
+    if (!w) return NULL;
+    const char *q = w;
+    while (q > said && q[-1] != '\n') q--;
+    const char *e = *q == '\'' ? strchr(q + 1, '\'') : NULL;
+    if (!e || e > w) return NULL;
+    snprintf(buf, len, "%.*s", (int)(e - q - 1), q + 1);
+    return buf;
+}
+
+/* A GLC_E_ARG naming an unknown CPU or feature in said, else GLC_OK; any other words of
+ * LLVM go on to stderr, where they were headed. */
+static glc_status check_said(const glc_codegen_target *t, const char *said, glc_diag *d) {
+    char name[128];
+    if (quoted_in(said, "is not a recognized processor", name, sizeof name))
+        return glc_diag_set(d, GLC_E_ARG, NULL,
+                            "unknown CPU '%s' (%s) for %s; 'glc --list-cpus' lists the "
+                            "valid names", name, t->cpu_source, t->triple);
+    if (quoted_in(said, "is not a recognized feature", name, sizeof name))
+        return glc_diag_set(d, GLC_E_ARG, NULL,
+                            "unknown CPU feature '%s' (--features) for %s; 'glc "
+                            "--list-features' lists the valid names", name, t->triple);
+    if (*said) fputs(said, stderr);
     return GLC_OK;
+}
+
+/* The LLVM target of t's triple, or GLC_E_LLVM. */
+static glc_status llvm_target(const glc_codegen_target *t, LLVMTargetRef *out, glc_diag *d) {
+    init_llvm_targets();
+    char *err = NULL;
+    if (!LLVMGetTargetFromTriple(t->triple, out, &err)) return GLC_OK;
+    glc_diag_set(d, GLC_E_LLVM, NULL, "bad target triple '%s': %s", t->triple,
+                 err ? err : "unknown");
+    LLVMDisposeMessage(err);
+    return GLC_E_LLVM;
+}
+
+/* The target machine for t, its CPU and feature names checked unless they are the
+ * host's own (LLVM named those). */
+static glc_status make_tm(const glc_codegen_target *t, const glc_codegen_options *o,
+                          LLVMTargetMachineRef *tm, glc_diag *d) {
+    LLVMTargetRef lt;
+    GLC_TRY(llvm_target(t, &lt, d));
+    bool check = strcmp(t->cpu_source, "host") || o->features;
+    char *said = NULL;
+    *tm = create_tm(lt, t, t->cpu, o->opt_level, check ? &said : NULL);
+    glc_status s = said ? check_said(t, said, d) : GLC_OK;
+    free(said);
+    if (s == GLC_OK && !*tm)
+        s = glc_diag_set(d, GLC_E_LLVM, NULL, "cannot create a target machine for '%s'",
+                         t->triple);
+    if (s != GLC_OK && *tm) LLVMDisposeTargetMachine(*tm), *tm = NULL;
+    return s;
+}
+
+glc_status glc_codegen_target_check(const glc_codegen_options *o, glc_diag *d) {
+    glc_codegen_target t;
+    GLC_TRY(glc_codegen_target_resolve(o, &t, d));
+    LLVMTargetMachineRef tm = NULL;
+    glc_status s = make_tm(&t, o, &tm, d);
+    if (tm) LLVMDisposeTargetMachine(tm);
+    glc_codegen_target_fini(&t);
+    return s;
+}
+
+/* The names of LLVM's list after the line `head` ("  name   - what it is."), up to the
+ * next empty line, one per line into a malloc'd string. */
+static char *names_after(const char *said, const char *head) {
+    const char *p = strstr(said, head);
+    if (!p) return NULL;
+    p = strchr(p, '\n');
+    char *out = malloc(strlen(said) + 1), *w = out;
+    if (!out) return NULL;
+    for (p = p ? p + 1 : ""; *p == '\n'; p++) {}
+    while (*p && *p != '\n') {
+        p += strspn(p, " \t");
+        size_t n = strcspn(p, " \t\n");
+        memcpy(w, p, n), w += n, *w++ = '\n';
+        p = strchr(p, '\n');
+        p = p ? p + 1 : "";
+    }
+    *w = '\0';
+    return out;
+}
+
+glc_status glc_codegen_target_names(const glc_codegen_options *o, bool features, char **out,
+                                    glc_diag *d) {
+    *out = NULL;
+    glc_codegen_options bare = glc_codegen_defaults();
+    bare.triple = o->triple;
+    bare.features = ""; /* only the triple matters */
+    glc_codegen_target t;
+    GLC_TRY(glc_codegen_target_resolve(&bare, &t, d));
+    LLVMTargetRef lt;
+    glc_status s = llvm_target(&t, &lt, d);
+    char *said = NULL;
+    if (s == GLC_OK) {
+        LLVMTargetMachineRef tm = create_tm(lt, &t, "help", 0, &said);
+        if (tm) LLVMDisposeTargetMachine(tm);
+        const char *head = features ? "Available features for this target:"
+                                    : "Available CPUs for this target:";
+        *out = said ? names_after(said, head) : NULL;
+        if (!*out)
+            s = glc_diag_set(d, GLC_E_LLVM, NULL, "LLVM gave no list of %s for %s (it gives "
+                             "it once per process)", features ? "features" : "CPUs", t.triple);
+    }
+    free(said);
+    glc_codegen_target_fini(&t);
+    return s;
 }
 
 glc_status cg_target_init(cg_ctx *c) {

@@ -7,6 +7,7 @@
  *   glc bench MODEL.so ...        time a compiled model's run (cmd_bench.c)
  *   glc help | --help | -h        the usage text below, exit 0
  *   glc --version                 version, LLVM version, host CPU (and GLC_DEFAULT_CPU), exit 0
+ *   glc --list-cpus | --list-features [--target=TRIPLE]   the names LLVM knows, exit 0
  *
  * Exit status: 0 success, 1 a model, input or runtime error, 2 a usage error. Only
  * this directory prints diagnostics or chooses exit codes; the libraries return
@@ -41,6 +42,7 @@ static const char help_text[] =
     "      [--input NAME=FILE.npy ...] [--shape INPUT=D0xD1x... ...] [--name=PREFIX]\n"
     "  glc --help | help\n"
     "  glc --version\n"
+    "  glc --list-cpus | --list-features [--target=TRIPLE]\n"
     "\n"
     "compile (the default command): import MODEL.onnx, run the pass pipeline (the graph\n"
     "is verified after each pass) and generate native code with LLVM.\n"
@@ -54,10 +56,12 @@ static const char help_text[] =
     "                    linking obj/static; asm: target assembly; llvm: LLVM IR text\n"
     "                    after optimisation\n"
     "  --cpu=NAME        target CPU (default: $GLC_DEFAULT_CPU if set, else this\n"
-    "                    host's; see --version)\n"
+    "                    host's; see --version). glc --list-cpus lists the names; an\n"
+    "                    unknown one is a usage error\n"
     "  --features=LIST   LLVM target features, e.g. +avx512f,+avx512bf16 (default: this\n"
     "                    host's; with --cpu, GLC_DEFAULT_CPU or --target none beyond the\n"
-    "                    CPU's, and glc sizes its kernels for that: give them here)\n"
+    "                    CPU's, and glc sizes its kernels for that: give them here);\n"
+    "                    glc --list-features lists the names\n"
     "  --target=TRIPLE   target triple (default: this host's), e.g. aarch64-linux-gnu\n"
     "                    with --emit=obj|static|asm|llvm to cross-compile\n"
     "  --name=PREFIX     exported symbols are PREFIX_describe, PREFIX_plan,\n"
@@ -180,6 +184,23 @@ static int print_version(void) {
     return EXIT_OK;
 }
 
+/* glc --list-cpus | --list-features [--target=TRIPLE]: LLVM's names, one per line. */
+static int list_names(int argc, char **argv, const char *cmd) {
+    glc_codegen_options o = glc_codegen_defaults();
+    for (int i = 0; i < argc; i++) {
+        int m = flag_value(argc, argv, &i, "--target", &o.triple);
+        if (m < 0) return EXIT_USAGE;
+        if (m == 0) return usage_error("%s takes only --target=TRIPLE", cmd);
+    }
+    glc_diag d = {0};
+    char *names = NULL;
+    bool features = !strcmp(cmd, "--list-features");
+    if (glc_codegen_target_names(&o, features, &names, &d) != GLC_OK) return report_diag(&d);
+    fputs(names, stdout);
+    free(names);
+    return EXIT_OK;
+}
+
 static bool wants_help(int argc, char **argv) {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return true;
@@ -194,6 +215,8 @@ int main(int argc, char **argv) {
         if (argc > 2) return usage_error("--version takes no arguments");
         return print_version();
     }
+    if (!strcmp(cmd, "--list-cpus") || !strcmp(cmd, "--list-features"))
+        return list_names(argc - 2, argv + 2, cmd);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);

@@ -401,6 +401,44 @@ static void test_e2e__default_cpu_env_makes_every_compilation_target_that_cpu(vo
     assert_non_null(strstr(r.out, "default cpu x86-64-v3 from GLC_DEFAULT_CPU"));
 }
 
+/* A CPU or feature name LLVM does not know is a usage error in one line that says how to
+ * list the valid ones (LLVM alone only warned and went on for a generic CPU); so is a bad
+ * GLC_DEFAULT_CPU, for compile and for `glc run MODEL.onnx`. Nothing is written. */
+static void test_e2e__unknown_cpu_is_a_one_line_error(void **state) {
+    char out[1600];
+    wpath(out, "%s", "znver99.so");
+    expect_error(glc(FIX "mlp.onnx", "--cpu=znver99", "-o", out, NULL), 2,
+                 "unknown CPU 'znver99' (--cpu)", "'glc --list-cpus'", NULL);
+    expect_error(glc_cpu("znver99", FIX "mlp.onnx", "-o", out, NULL), 2,
+                 "unknown CPU 'znver99' (GLC_DEFAULT_CPU)", "'glc --list-cpus'", NULL);
+    expect_error(glc_cpu("znver99", "run", FIX "mlp.onnx", "--input", "x=" FIX "mlp.x.npy",
+                         "--output-dir", work, NULL),
+                 2, "unknown CPU 'znver99' (GLC_DEFAULT_CPU)", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--features=+avx2,+avx512foo", "-o", out, NULL), 2,
+                 "unknown CPU feature '+avx512foo'", "'glc --list-features'", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--target=aarch64-linux-gnu", "--cpu=cortex-a99",
+                     "--emit=obj", "-o", out, NULL),
+                 2, "unknown CPU 'cortex-a99' (--cpu) for aarch64-linux-gnu", NULL);
+    assert_false(exists(out));
+}
+
+/* glc --list-cpus / --list-features: LLVM's names for the host's triple or --target's,
+ * one per line, without llc. */
+static void test_e2e__list_cpus_and_features_print_llvm_names(void **state) {
+    result r = glc("--list-cpus", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "\nx86-64-v3\n"));
+    assert_non_null(strstr(r.out, "\nznver4\n"));
+    r = glc("--list-features", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "\navx512bf16\n"));
+    r = glc("--list-cpus", "--target=aarch64-linux-gnu", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "\ncortex-a72\n"));
+    assert_null(strstr(r.out, "znver4"));
+    expect_error(glc("--list-cpus", "x", NULL), 2, "--list-cpus takes only --target", NULL);
+}
+
 static void test_e2e__default_output_is_model_basename_in_current_dir(void **state) {
     char dir[1600], path[1600];
     wdir(dir, "%s", "cwd");
@@ -438,7 +476,8 @@ static void test_e2e__help_describes_every_command_and_exits_0(void **state) {
     static const char *const words[] = {"glc run", "glc inspect", "glc bench", "--emit=so|obj|static|header|asm|llvm",
                                         "-O0", "--cpu", "--target", "--name", "--input",
                                         "--output-dir", "--interp", "--print-after-all",
-                                        "--version", "fold-constants", "GLC_DEFAULT_CPU"};
+                                        "--version", "fold-constants", "--list-cpus",
+                                        "--list-features", "GLC_DEFAULT_CPU"};
     for (int k = 0; k < 2; k++) {
         result r = k ? glc("help", NULL) : glc("--help", NULL);
         assert_int_equal(r.status, 0);
@@ -740,6 +779,8 @@ int main(void) {
         cmocka_unit_test(test_e2e__O0_runs_no_pass_and_still_matches_numpy),
         cmocka_unit_test(test_e2e__emit_vector_width_follows_the_target),
         cmocka_unit_test(test_e2e__default_cpu_env_makes_every_compilation_target_that_cpu),
+        cmocka_unit_test(test_e2e__unknown_cpu_is_a_one_line_error),
+        cmocka_unit_test(test_e2e__list_cpus_and_features_print_llvm_names),
         cmocka_unit_test(test_e2e__default_output_is_model_basename_in_current_dir),
         cmocka_unit_test(test_e2e__emit_obj_and_asm_write_the_requested_kind),
         cmocka_unit_test(test_e2e__name_prefix_must_match_between_compile_and_run),
