@@ -353,7 +353,11 @@ static void check_fused(cfg *cs, size_t n, const char *stem, const size_t *avx2,
         check(&cs[k], f);
     }
 #if defined(__x86_64__)
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+        print_message("%s: the haswell builds skipped: this host cannot run avx2+fma code\n",
+                      stem);
+        return;
+    }
     cg_cpu = "haswell";
     for (size_t k = 0; k < n_avx2; k++) {
         snprintf(f, sizeof f, "%s_avx2_%zu.so", stem, avx2[k]);
