@@ -65,6 +65,13 @@ class PackageTest(unittest.TestCase):
         self.assertEqual([s.name for s in m.outputs], ["y"])
         self.assertIn("x: float32[2,16]", repr(m))
 
+    def test_unknown_cpu_raises_the_drivers_one_line_error(self):
+        out = os.path.join(self.tmp.name, "znver99.so")
+        with self.assertRaisesRegex(glc.GlcError, r"unknown CPU 'znver99' \(--cpu\).*"
+                                                  r"glc --list-cpus"):
+            glc.compile(fix("mlp.onnx"), out, cpu="znver99")
+        self.assertFalse(os.path.exists(out))
+
     def test_wrong_shape_names_input_expected_and_given(self):
         m = glc.load(self.so)
         with self.assertRaisesRegex(glc.GlcError, r"input 'x': expected float32\[2,16\], "
