@@ -26,7 +26,7 @@ typedef struct cg_ctx {
     LLVMModuleRef mod;
     LLVMBuilderRef b;
     LLVMTargetMachineRef tm;
-    char *triple, *cpu, *features; /* LLVM-allocated (LLVMDisposeMessage) */
+    glc_codegen_target tgt; /* triple, cpu and features (target.c) */
     bool avx512;
     bool avx512bf16; /* the target has vdpbf16ps (+avx512bf16) */
     LLVMTypeRef i8, i32, i64, f32, ptr, void_t;

@@ -56,7 +56,7 @@ glc_status glc_codegen_emit(const glc_graph *g, const glc_codegen_options *o, co
     if (s == GLC_OK) s = cg_model_build(&c);
     if (s == GLC_OK && opt.verbose)
         fprintf(stderr, "glc: codegen: built IR for %u nodes in %.1f ms (cpu %s)\n", g->n_nodes,
-                (double)(clock() - t0) * 1e3 / CLOCKS_PER_SEC, c.cpu);
+                (double)(clock() - t0) * 1e3 / CLOCKS_PER_SEC, c.tgt.cpu);
     if (s == GLC_OK) s = cg_emit_module(&c, out_path);
     cg_ctx_fini(&c);
     return s;

@@ -259,21 +259,24 @@ static void conv_row_init(cg_ctx *c, const conv_cg *s) {
     cg_loop_end(c, &l);
 }
 
-/* Output loops of the outer axes from depth i; yoff is the row's offset. */
+/* Output loops of the outer axes from depth i up to the last axis, opened in order and
+ * closed in reverse; yoff is the offset of the rows at depth i. A loop rather than a
+ * recursion: gcc 12 at -O3 inlined the recursion past the end of s->o[]. */
 static void conv_rows(cg_ctx *c, conv_cg *s, int i, LLVMValueRef yoff, LLVMValueRef xgroup) {
-    if (i == s->last) {
-        s->yrow = yoff;
-        conv_row_init(c, s);
-        cg_loop lc;
-        LLVMValueRef ch = cg_loop_begin(c, &lc, s->cpg);
-        conv_taps(c, s, 0, cg_madd(c, ch, s->in_plane, xgroup), cg_madd(c, ch, s->ntaps, s->wm));
-        cg_loop_end(c, &lc);
-        return;
+    cg_loop l[GLC_MAX_RANK];
+    int depth = i;
+    for (; depth < s->last; depth++) {
+        s->o[depth] = cg_loop_begin(c, &l[depth], s->g->out[depth]);
+        yoff = cg_madd(c, s->o[depth], s->ys[depth], yoff);
     }
-    cg_loop l;
-    s->o[i] = cg_loop_begin(c, &l, s->g->out[i]);
-    conv_rows(c, s, i + 1, cg_madd(c, s->o[i], s->ys[i], yoff), xgroup);
-    cg_loop_end(c, &l);
+    s->yrow = yoff;
+    conv_row_init(c, s);
+    cg_loop lc;
+    LLVMValueRef ch = cg_loop_begin(c, &lc, s->cpg);
+    conv_taps(c, s, 0, cg_madd(c, ch, s->in_plane, xgroup), cg_madd(c, ch, s->ntaps, s->wm));
+    cg_loop_end(c, &lc);
+    while (depth-- > i)
+        cg_loop_end(c, &l[depth]);
 }
 
 static glc_status conv_setup(cg_ctx *c, conv_cg *s) {

@@ -335,8 +335,8 @@ static void poly_axpy(poly *r, const poly *a, int64_t s, const poly *b) {
     int64_t c;
     if (!mul_ok(s, b->c0, &c) || !add_ok(r->c0, c, &r->c0)) r->bad = true;
     for (uint32_t i = 0; i < b->n; i++) {
-        if (!mul_ok(s, b->t[i].coef, &c)) r->bad = true;
-        poly_add_term(r, c, &b->t[i]);
+        if (mul_ok(s, b->t[i].coef, &c)) poly_add_term(r, c, &b->t[i]);
+        else r->bad = true; /* c was not set */
     }
     r->bad |= a->bad || b->bad;
 }
@@ -360,13 +360,13 @@ static void poly_mul(poly *r, const poly *a, const poly *b) {
     glc_dim_term one = {.deg = 0};
     for (uint32_t i = 0; i < a->n; i++) { /* a's terms * b.c0 */
         int64_t c;
-        if (!mul_ok(a->t[i].coef, b->c0, &c)) r->bad = true;
-        poly_add_term(r, c, &a->t[i]);
+        if (mul_ok(a->t[i].coef, b->c0, &c)) poly_add_term(r, c, &a->t[i]);
+        else r->bad = true;
     }
     for (uint32_t j = 0; j < b->n; j++) {
         int64_t c;
-        if (!mul_ok(b->t[j].coef, a->c0, &c)) r->bad = true;
-        poly_add_term(r, c, &b->t[j]);
+        if (mul_ok(b->t[j].coef, a->c0, &c)) poly_add_term(r, c, &b->t[j]);
+        else r->bad = true;
         for (uint32_t i = 0; i < a->n; i++) {
             glc_dim_term m = one;
             if (!mono_mul(&a->t[i], &b->t[j], &m) || !mul_ok(a->t[i].coef, b->t[j].coef, &c)) {
@@ -721,9 +721,12 @@ typedef struct sbuf {
     size_t len, k;
 } sbuf;
 
+/* Appends fmt formatted with a if fmt takes a string (%s), else with n. The format picks
+ * the argument, so a %s never gets the number (gcc -O3 flagged that branch). */
 static void put(sbuf *s, const char *fmt, const char *a, long long n) {
     if (s->k >= s->len) return;
-    int w = a ? snprintf(s->p + s->k, s->len - s->k, fmt, a) : snprintf(s->p + s->k, s->len - s->k, fmt, n);
+    int w = strstr(fmt, "%s") ? snprintf(s->p + s->k, s->len - s->k, fmt, a ? a : "")
+                              : snprintf(s->p + s->k, s->len - s->k, fmt, n);
     if (w > 0) s->k += (size_t)w;
     if (s->k >= s->len) s->k = s->len - 1;
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLC_WERROR=ON >/dev/null
 cmake --build build -j"$(nproc)"
 mkdir -p build/example
 ./build/glc examples/mlp/mlp.onnx -o build/example/mlp.so

@@ -13,13 +13,13 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(import npy tensorproto abi)
 
-CC=clang cmake -S . -B build-fuzz -DGLC_FUZZ=ON -DGLC_BUILD_TESTS=OFF \
+CC=clang cmake -S . -B build-fuzz -DGLC_FUZZ=ON -DGLC_BUILD_TESTS=OFF -DGLC_WERROR=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
 
 # fuzz_abi drives a real compiled model: the bidirectional LSTM fixture, built by build/glc.
 if printf '%s\n' "${targets[@]}" | grep -qx abi; then
-  [ -x build/glc ] || { cmake -S . -B build >/dev/null && cmake --build build -j"$(nproc)" --target glc >/dev/null; }
+  [ -x build/glc ] || { cmake -S . -B build -DGLC_WERROR=ON >/dev/null && cmake --build build -j"$(nproc)" --target glc >/dev/null; }
   mkdir -p build-fuzz/models
   build/glc tests/fixtures/rnn/lstm_bidir_all_inputs_fed/model.onnx -o build-fuzz/models/lstm.so
   export GLC_FUZZ_MODEL="$PWD/build-fuzz/models/lstm.so"

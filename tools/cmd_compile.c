@@ -220,6 +220,7 @@ int cmd_compile(int argc, char **argv) {
     char buf[4096];
     if (!a.out) a.out = default_out(a.model, a.cg.emit, buf, sizeof buf);
     a.cg.verbose = a.verbose;
+    if (check_target(&a.cg) != EXIT_OK) return EXIT_USAGE;
     if (check_out_path(a.out) != EXIT_OK) return EXIT_ERROR;
     return compile(&a);
 }

@@ -134,6 +134,11 @@ static int open_so(run_model *m, const char *path, const char *prefix) {
 
 /* Compiles the .onnx to a .so in a new temporary directory, then opens that. */
 static int compile_tmp(run_model *m, const char *prefix, const glc_import_options *io) {
+    glc_codegen_options o = glc_codegen_defaults();
+    o.opt_level = 3;
+    o.emit = GLC_EMIT_SO;
+    if (prefix) o.prefix = prefix;
+    if (check_target(&o) != EXIT_OK) return EXIT_USAGE; /* GLC_DEFAULT_CPU */
     glc_pipeline_options po = {.verify_each = true};
     glc_diag d = {0};
     glc_graph *g = NULL;
@@ -147,10 +152,6 @@ static int compile_tmp(run_model *m, const char *prefix, const glc_import_option
         return report_file(m->path, "cannot create a temporary directory: %s", strerror(e));
     }
     snprintf(m->tmpso, sizeof m->tmpso, "%s/model.so", m->tmpdir);
-    glc_codegen_options o = glc_codegen_defaults();
-    o.opt_level = 3;
-    o.emit = GLC_EMIT_SO;
-    if (prefix) o.prefix = prefix;
     d.file = m->path;
     glc_status s = glc_codegen_emit(g, &o, m->tmpso, &d);
     glc_graph_destroy(g);

@@ -41,6 +41,12 @@ int usage_error(const char *fmt, ...) {
     return EXIT_USAGE;
 }
 
+int check_target(const glc_codegen_options *o) {
+    glc_diag d = {0};
+    if (glc_codegen_target_check(o, &d) == GLC_E_ARG) return usage_error("%s", d.msg);
+    return EXIT_OK;
+}
+
 int flag_value(int argc, char **argv, int *i, const char *name, const char **val) {
     const char *a = argv[*i];
     size_t n = strlen(name);

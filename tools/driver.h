@@ -15,6 +15,7 @@
 #ifndef GLC_TOOLS_DRIVER_H
 #define GLC_TOOLS_DRIVER_H
 
+#include "codegen.h"
 #include "frontend.h"
 #include "ir.h"
 #include "passes.h"
@@ -36,6 +37,11 @@ int report_diag(const glc_diag *d);
 int report_file(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a usage error line with the --help hint; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Checks o's target names before any work (glc_codegen_target_check): an unknown CPU or
+ * feature, from a flag or GLC_DEFAULT_CPU, is a usage error (EXIT_USAGE, one line). Other
+ * target problems are left to the compilation, which reports them. Returns EXIT_OK. */
+int check_target(const glc_codegen_options *o);
 
 /* Matches argv[*i] against `name=VALUE` or `name VALUE` (consuming the next argument).
  * Returns 1 and sets *val on a match, 0 if argv[*i] is another argument, -1 (after a

@@ -6,7 +6,8 @@
  *   glc inspect MODEL.onnx ...    print the graph (cmd_inspect.c)
  *   glc bench MODEL.so ...        time a compiled model's run (cmd_bench.c)
  *   glc help | --help | -h        the usage text below, exit 0
- *   glc --version                 version, LLVM version and host CPU, exit 0
+ *   glc --version                 version, LLVM version, host CPU (and GLC_DEFAULT_CPU), exit 0
+ *   glc --list-cpus | --list-features [--target=TRIPLE]   the names LLVM knows, exit 0
  *
  * Exit status: 0 success, 1 a model, input or runtime error, 2 a usage error. Only
  * this directory prints diagnostics or chooses exit codes; the libraries return
@@ -41,6 +42,7 @@ static const char help_text[] =
     "      [--input NAME=FILE.npy ...] [--shape INPUT=D0xD1x... ...] [--name=PREFIX]\n"
     "  glc --help | help\n"
     "  glc --version\n"
+    "  glc --list-cpus | --list-features [--target=TRIPLE]\n"
     "\n"
     "compile (the default command): import MODEL.onnx, run the pass pipeline (the graph\n"
     "is verified after each pass) and generate native code with LLVM.\n"
@@ -53,10 +55,13 @@ static const char help_text[] =
     "                    (PREFIX_inputs/_outputs structs, size macros, PREFIX_run) for\n"
     "                    linking obj/static; asm: target assembly; llvm: LLVM IR text\n"
     "                    after optimisation\n"
-    "  --cpu=NAME        target CPU (default: this host's, see --version)\n"
+    "  --cpu=NAME        target CPU (default: $GLC_DEFAULT_CPU if set, else this\n"
+    "                    host's; see --version). glc --list-cpus lists the names; an\n"
+    "                    unknown one is a usage error\n"
     "  --features=LIST   LLVM target features, e.g. +avx512f,+avx512bf16 (default: this\n"
-    "                    host's; with --cpu or --target none beyond the baseline, and\n"
-    "                    glc sizes its kernels for that: give them here)\n"
+    "                    host's; with --cpu, GLC_DEFAULT_CPU or --target none beyond the\n"
+    "                    CPU's, and glc sizes its kernels for that: give them here);\n"
+    "                    glc --list-features lists the names\n"
     "  --target=TRIPLE   target triple (default: this host's), e.g. aarch64-linux-gnu\n"
     "                    with --emit=obj|static|asm|llvm to cross-compile\n"
     "  --name=PREFIX     exported symbols are PREFIX_describe, PREFIX_plan,\n"
@@ -147,6 +152,11 @@ static const char help_text_commands[] =
     "CPU; GLC_NUM_THREADS=1 runs on the calling thread alone. Results do not depend on\n"
     "the thread count.\n"
     "\n"
+    "Environment: GLC_DEFAULT_CPU=NAME (e.g. x86-64-v3) is the target CPU of every\n"
+    "compilation that gives no --cpu or --target (glc, glc run, the Python package),\n"
+    "with no features beyond that CPU's own, as --cpu=NAME would be: on an AVX-512\n"
+    "machine, GLC_DEFAULT_CPU=x86-64-v3 makes AVX2 code. GLC_NUM_THREADS: see Threads.\n"
+    "\n"
     "Flags taking a value accept both --flag=VALUE and --flag VALUE.\n"
     "Exit status: 0 success; 1 an error in the model, its inputs, a file or the run\n"
     "(one line on stderr naming the file, node and problem); 2 a usage error.\n";
@@ -166,8 +176,28 @@ static int print_help(void) {
 
 static int print_version(void) {
     char *cpu = glc_codegen_host_cpu();
-    printf("glc %s (LLVM %s, host cpu %s)\n", GLC_VERSION, GLC_LLVM_VERSION, cpu ? cpu : "?");
+    const char *def = getenv("GLC_DEFAULT_CPU");
+    printf("glc %s (LLVM %s, host cpu %s", GLC_VERSION, GLC_LLVM_VERSION, cpu ? cpu : "?");
+    if (def && *def) printf(", default cpu %s from GLC_DEFAULT_CPU", def);
+    printf(")\n");
     free(cpu);
+    return EXIT_OK;
+}
+
+/* glc --list-cpus | --list-features [--target=TRIPLE]: LLVM's names, one per line. */
+static int list_names(int argc, char **argv, const char *cmd) {
+    glc_codegen_options o = glc_codegen_defaults();
+    for (int i = 0; i < argc; i++) {
+        int m = flag_value(argc, argv, &i, "--target", &o.triple);
+        if (m < 0) return EXIT_USAGE;
+        if (m == 0) return usage_error("%s takes only --target=TRIPLE", cmd);
+    }
+    glc_diag d = {0};
+    char *names = NULL;
+    bool features = !strcmp(cmd, "--list-features");
+    if (glc_codegen_target_names(&o, features, &names, &d) != GLC_OK) return report_diag(&d);
+    fputs(names, stdout);
+    free(names);
     return EXIT_OK;
 }
 
@@ -185,6 +215,8 @@ int main(int argc, char **argv) {
         if (argc > 2) return usage_error("--version takes no arguments");
         return print_version();
     }
+    if (!strcmp(cmd, "--list-cpus") || !strcmp(cmd, "--list-features"))
+        return list_names(argc - 2, argv + 2, cmd);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "inspect")) return cmd_inspect(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);

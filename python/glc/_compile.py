@@ -23,8 +23,9 @@ def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, win
             bf16_weights=False, bf16=False):
     """Compiles the ONNX file `model` to `output` (a shared object by default).
 
-    opt: 0..3; name: symbol prefix (default glc_model); cpu: target CPU (default the host);
-    emit: "so", "obj", "asm" or "llvm"; bind: {input name: path of a .npy} to freeze inputs
+    opt: 0..3; name: symbol prefix (default glc_model); cpu: target CPU (default: the
+    environment's GLC_DEFAULT_CPU, else the host; glc --list-cpus lists the names; an
+    unknown one raises GlcError); emit: "so", "obj", "asm" or "llvm"; bind: {input name: path of a .npy} to freeze inputs
     into constants; winograd: 3x3/5x5 convolutions as Winograd products (glc --winograd);
     bf16_weights: constant product weights held as bf16 (glc --bf16-weights);
     bf16: every product as bf16 dot products, needs avx512bf16 (glc --bf16).

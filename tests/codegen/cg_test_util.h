@@ -56,6 +56,36 @@ static bool cg_winograd;
 /* Set by a test to compile for this CPU (glc_codegen_options.cpu; NULL: the host). */
 static const char *cg_cpu;
 
+/* Two questions a test may ask before it runs generated code, each answered for itself:
+ * what glc will emit for the default target (the host, or GLC_DEFAULT_CPU; see
+ * glc_codegen_target_has), and whether this host can run code using a feature (the CPU's
+ * own answer). Each skips the running test and says why when the answer is no. */
+static inline void cg_require_target(const char *feature) {
+    glc_codegen_options o = glc_codegen_defaults();
+    glc_codegen_target t;
+    glc_diag d = {0};
+    assert_int_equal(glc_codegen_target_resolve(&o, &t, &d), GLC_OK);
+    bool has = glc_codegen_target_has(&t, feature);
+    if (!has)
+        print_message("skipped: glc's target (cpu %s, from %s) has no %s\n", t.cpu,
+                      t.cpu_source, feature);
+    glc_codegen_target_fini(&t);
+    if (!has) skip();
+}
+/* FEATURE is a string literal (__builtin_cpu_supports' name, e.g. "avx512bf16"). */
+#if defined(__x86_64__)
+#define CG_HOST_RUNS(feature) __builtin_cpu_supports(feature)
+#else
+#define CG_HOST_RUNS(feature) 0
+#endif
+#define CG_REQUIRE_HOST(feature)                                                               \
+    do {                                                                                       \
+        if (!CG_HOST_RUNS(feature)) {                                                          \
+            print_message("skipped: this host cannot run %s code\n", feature);                \
+            skip();                                                                            \
+        }                                                                                      \
+    } while (0)
+
 /* Whether a node of g carries attribute name (a test chose it). */
 static inline bool cg_attr_chosen(const glc_graph *g, const char *name) {
     for (uint32_t k = 0; k < g->n_nodes; k++)

@@ -5,7 +5,8 @@
  * A/B, scratch or alloca pack buffer, accumulate, padded Y rows) against a double
  * reference with the worst-case summation bound |err| <= (K+2) eps sum|A||B| (+ |Y0|). Y's
  * row padding and tail hold values that must survive (masked edge stores). The suite runs
- * for the host (AVX-512 tiles here) and for cpu=haswell (8-lane tiles, no AVX-512). */
+ * for the default target (the host's AVX-512 tiles here; 8-lane tiles with
+ * GLC_DEFAULT_CPU=x86-64-v3) and for cpu=haswell (8-lane tiles, no AVX-512). */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
@@ -80,11 +81,11 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
     g->b = malloc(g->nb * sizeof(float));
     g->y0 = malloc(g->ny * sizeof(float));
     for (size_t i = 0; i < g->na; i++)
-        g->a[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+        g->a[i] = (float)rand_r(seed) / (float)RAND_MAX * 2 - 1;
     for (size_t i = 0; i < g->nb; i++)
-        g->b[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+        g->b[i] = (float)rand_r(seed) / (float)RAND_MAX * 2 - 1;
     for (size_t i = 0; i < g->ny; i++)
-        g->y0[i] = (float)rand_r(seed) / RAND_MAX * 2 - 1;
+        g->y0[i] = (float)rand_r(seed) / (float)RAND_MAX * 2 - 1;
     if (l == 2 || l == 5) t.a_const = g->a;
     if (l == 2 || l == 4 || l == 6 || l == 8) t.b_const = g->b;
     g->t = t;
@@ -157,23 +158,6 @@ static int check_case(void *h, int k, const gcase *g, gmode mode) {
     return bad;
 }
 
-/* What the host CPU has (false off x86). */
-static bool host_has_avx2_fma(void) {
-#if defined(__x86_64__)
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return false;
-#endif
-}
-
-static bool host_has_avx512_bf16(void) {
-#if defined(__x86_64__)
-    return __builtin_cpu_supports("avx512bf16");
-#else
-    return false;
-#endif
-}
-
 /* Compiles every (shape, layout) case for cpu (NULL: the host) and checks them all. */
 static void run_suite(const char *cpu, gmode mode) {
     enum { N_CASES = N_SHAPES * N_LAYOUTS };
@@ -214,10 +198,11 @@ static void run_suite(const char *cpu, gmode mode) {
     assert_int_equal(bad, 0);
 }
 
+/* The default target: the host's AVX-512 tiles (16 lanes, 12 x 32) on an AVX-512 machine,
+ * 8-lane tiles with GLC_DEFAULT_CPU=x86-64-v3 or on an AVX2 host. */
 static void test_gemm__all_shapes_and_layouts_match_double_reference(void **state) {
     (void)state;
-    run_suite(NULL,
-              MODE_F32); /* the host: AVX-512 tiles (16 lanes, 12 x 32) on the build machine */
+    run_suite(NULL, MODE_F32);
 }
 
 /* --bf16-weights: compile-time B operands held as bf16; the reference rounds them the same
@@ -225,6 +210,8 @@ static void test_gemm__all_shapes_and_layouts_match_double_reference(void **stat
 static void test_gemm__bf16_weights_match_the_rounded_reference(void **state) {
     (void)state;
     run_suite(NULL, MODE_BF16_WEIGHTS);
+    CG_REQUIRE_HOST("avx2");
+    CG_REQUIRE_HOST("fma");
     run_suite("haswell", MODE_BF16_WEIGHTS);
 }
 
@@ -233,7 +220,8 @@ static void test_gemm__bf16_weights_match_the_rounded_reference(void **state) {
  * holds again (vdpbf16ps' products of bf16 are exact in f32). */
 static void test_gemm__bf16_dot_products_match_the_rounded_reference(void **state) {
     (void)state;
-    if (!host_has_avx512_bf16()) skip();
+    cg_require_target("avx512bf16"); /* glc emits vdpbf16ps */
+    CG_REQUIRE_HOST("avx512bf16");   /* and this host runs it */
     run_suite(NULL, MODE_BF16_DOT);
 }
 
@@ -291,7 +279,8 @@ static void test_gemm__const_panels_shared_by_content_only(void **state) {
 
 static void test_gemm__avx2_tiles_match_double_reference(void **state) {
     (void)state; /* no +avx512f: 8-lane vectors, 6 x 16 tiles */
-    if (!host_has_avx2_fma()) skip();
+    CG_REQUIRE_HOST("avx2");
+    CG_REQUIRE_HOST("fma");
     run_suite("haswell", MODE_F32);
 }
 

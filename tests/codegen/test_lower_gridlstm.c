@@ -53,7 +53,7 @@ static glc_value_id weight(glc_graph *g, const cfg *c, const char *name, int ran
     int64_t n = 1;
     for (int i = 0; i < rank; i++) n *= dims[i];
     float *v = malloc((size_t)n * sizeof *v);
-    for (int64_t i = 0; i < n; i++) v[i] = (float)rand_r(seed) / RAND_MAX * 2.0f - 1.0f;
+    for (int64_t i = 0; i < n; i++) v[i] = (float)rand_r(seed) / (float)RAND_MAX * 2.0f - 1.0f;
     glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, rank, dims, v);
     free(v);
     return id;

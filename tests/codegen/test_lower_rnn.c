@@ -44,7 +44,7 @@ static glc_value_id small_weight(glc_graph *g, const char *name, int64_t D, int6
     int64_t n = D * GH * K;
     float *v = malloc((size_t)n * sizeof *v);
     for (int64_t i = 0; i < n; i++)
-        v[i] = ((float)rand_r(&seed) / RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
+        v[i] = ((float)rand_r(&seed) / (float)RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
     glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, 3, (int64_t[]){D, GH, K}, v);
     free(v);
     return id;
@@ -353,7 +353,11 @@ static void check_fused(cfg *cs, size_t n, const char *stem, const size_t *avx2,
         check(&cs[k], f);
     }
 #if defined(__x86_64__)
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+        print_message("%s: the haswell builds skipped: this host cannot run avx2+fma code\n",
+                      stem);
+        return;
+    }
     cg_cpu = "haswell";
     for (size_t k = 0; k < n_avx2; k++) {
         snprintf(f, sizeof f, "%s_avx2_%zu.so", stem, avx2[k]);

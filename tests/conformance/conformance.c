@@ -27,8 +27,9 @@
  *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [--rtol R] [--atol A]
  *               [--bf16] [--dynamic] [--all] [-v] DIR...
  *
- * --bf16 compiles with glc --bf16 (bf16 dot products); give it a looser tolerance. On a
- * host without avx512_bf16 it exits 77 (skipped) at once.
+ * --bf16 compiles with glc --bf16 (bf16 dot products); give it a looser tolerance. Where
+ * glc's target has no avx512bf16 (GLC_DEFAULT_CPU=x86-64-v3, say) or the host cannot run
+ * it, it says so and exits 77 (skipped) at once.
  *
  * --dynamic imports every graph input's dims as symbols (what onnx-mlir's
  * IMPORTER_FORCE_DYNAMIC does; the bound static operands stay constants), compiles the
@@ -77,10 +78,14 @@ typedef struct test_list {
 
 /* ---- collecting tests -------------------------------------------------------- */
 
+/* Whether snprintf's result n fitted a buffer of len bytes (a longer path is no test). */
+static bool fits(int n, size_t len) {
+    return n >= 0 && (size_t)n < len;
+}
+
 static bool is_test_dir(const char *dir) {
     char p[4096];
-    snprintf(p, sizeof p, "%s/model.onnx", dir);
-    return access(p, R_OK) == 0;
+    return fits(snprintf(p, sizeof p, "%s/model.onnx", dir), sizeof p) && access(p, R_OK) == 0;
 }
 
 static void add_test(test_list *l, const char *name, const char *path) {
@@ -121,8 +126,8 @@ static void collect(test_list *l, const char *dir) {
     if (n) qsort(names, n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-        if (is_test_dir(p)) add_test(l, names[i], p);
+        if (fits(snprintf(p, sizeof p, "%s/%s", dir, names[i]), sizeof p) && is_test_dir(p))
+            add_test(l, names[i], p);
         free(names[i]);
     }
     free(names);
@@ -170,7 +175,7 @@ static void reason_of(const glc_diag *d) {
     } else if (strstr(m, "bad test data")) {
         snprintf(g_reason, sizeof g_reason, "bad test data");
     } else {
-        snprintf(g_reason, sizeof g_reason, "unsupported: %s", m);
+        snprintf(g_reason, sizeof g_reason, "unsupported: %.500s", m);
     }
 }
 
@@ -264,7 +269,8 @@ static glc_status read_tensors(const char *dir, const char *prefix, int n, glc_h
                                glc_diag *d) {
     for (int i = 0; i < n; i++) {
         char p[4096], *name = NULL;
-        snprintf(p, sizeof p, "%s/%s_%d.pb", dir, prefix, i);
+        if (!fits(snprintf(p, sizeof p, "%s/%s_%d.pb", dir, prefix, i), sizeof p))
+            return glc_diag_set(d, GLC_E_IO, NULL, "path too long: %s/%s_%d.pb", dir, prefix, i);
         GLC_TRY(glc_tensorproto_read(p, &t[i], &name, d));
         free(name);
     }
@@ -763,13 +769,27 @@ static void usage(void) {
     exit(2);
 }
 
-/* Whether the host has avx512bf16 (false off x86). */
-static bool host_has_avx512_bf16(void) {
+/* --bf16 runs only where glc emits vdpbf16ps for the default target (the host, or
+ * GLC_DEFAULT_CPU) and this host can run it; else this says why and returns false. */
+static bool bf16_runs_here(void) {
+    glc_codegen_options o = glc_codegen_defaults();
+    glc_codegen_target t;
+    glc_diag d = {0};
+    if (glc_codegen_target_resolve(&o, &t, &d) != GLC_OK) {
+        printf("--bf16: %s\n", d.msg);
+        return false;
+    }
+    bool emits = glc_codegen_target_has(&t, "avx512bf16");
+    if (!emits)
+        printf("--bf16: skipped: glc's target (cpu %s, from %s) has no avx512bf16\n", t.cpu,
+               t.cpu_source);
+    glc_codegen_target_fini(&t);
+    if (!emits) return false;
 #if defined(__x86_64__)
-    return __builtin_cpu_supports("avx512bf16");
-#else
-    return false;
+    if (__builtin_cpu_supports("avx512bf16")) return true;
 #endif
+    printf("--bf16: skipped: this host cannot run avx512bf16 code\n");
+    return false;
 }
 
 int main(int argc, char **argv) {
@@ -789,10 +809,7 @@ int main(int argc, char **argv) {
         else collect(&tests, argv[i]);
     }
     if (!tests.n) usage();
-    if (g_bf16 && !host_has_avx512_bf16()) {
-        printf("--bf16: this host has no avx512_bf16; skipped\n");
-        return 77;
-    }
+    if (g_bf16 && !bf16_runs_here()) return 77;
     char **expected;
     int n_expected = read_expected(o.expected_file, &expected);
     int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0;

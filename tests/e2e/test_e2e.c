@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "codegen.h"
 #include "frontend.h"
 
 #include <dirent.h>
@@ -74,12 +75,19 @@ static char *slurp(const char *path) {
     return buf;
 }
 
+/* GLC_DEFAULT_CPU for the next spawned driver: inherited unless child_cpu_set (then
+ * child_cpu, or unset if NULL); glc_cpu() sets it for one call. */
+static bool child_cpu_set;
+static const char *child_cpu;
+
 static void child(const char *cwd, const char *tmpdir, char **argv, const char *o, const char *e) {
     int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(127);
     if (cwd && chdir(cwd) != 0) _exit(127);
     if (tmpdir) setenv("TMPDIR", tmpdir, 1);
+    if (child_cpu_set && child_cpu) setenv("GLC_DEFAULT_CPU", child_cpu, 1);
+    if (child_cpu_set && !child_cpu) unsetenv("GLC_DEFAULT_CPU");
     execv(GLC_DRIVER, argv);
     _exit(127);
 }
@@ -117,6 +125,17 @@ static result glc_env(const char *cwd, const char *tmpdir, const char *arg0, ...
     va_list ap;
     va_start(ap, arg0);
     result r = spawn_in(cwd, tmpdir, arg0, ap);
+    va_end(ap);
+    return r;
+}
+
+/* `glc args...` with GLC_DEFAULT_CPU=cpu (NULL: unset). */
+static result glc_cpu(const char *cpu, const char *arg0, ...) {
+    va_list ap;
+    va_start(ap, arg0);
+    child_cpu_set = true, child_cpu = cpu;
+    result r = spawn_in(NULL, NULL, arg0, ap);
+    child_cpu_set = false, child_cpu = NULL;
     va_end(ap);
     return r;
 }
@@ -314,12 +333,110 @@ static void test_e2e__O0_runs_no_pass_and_still_matches_numpy(void **state) {
     expect_close(wpath(got, "o0/flat_0.npy"), FIX "all_ops.expected_flat_0.npy");
 }
 
-static void test_e2e__emit_llvm_uses_512_bit_vectors_on_this_host(void **state) {
-    char ll[1600];
-    expect_ok(glc(FIX "mlp.onnx", "--emit=llvm", "-o", wpath(ll, "mlp.ll"), NULL));
-    char *text = slurp(ll);
-    assert_non_null(strstr(text, "define"));
-    if (!strstr(text, "<16 x float>")) fail_msg("%s has no <16 x float>", ll);
+/* Whether the default target (the host, or GLC_DEFAULT_CPU) gets glc's AVX-512 kernels. */
+static bool default_target_has(const char *feature) {
+    glc_codegen_options o = glc_codegen_defaults();
+    glc_codegen_target t;
+    glc_diag d = {0};
+    assert_int_equal(glc_codegen_target_resolve(&o, &t, &d), GLC_OK);
+    bool has = glc_codegen_target_has(&t, feature);
+    glc_codegen_target_fini(&t);
+    return has;
+}
+
+/* Compiles mlp.onnx --emit=KIND to <work>/FILE, for x86_64 and cpu (and features) if
+ * cpu is given, else for the default target; returns the output's text. */
+static const char *emit_text(const char *cpu, const char *features, const char *kind,
+                             const char *file) {
+    char out[1600], emit[64], c[128], f[256];
+    snprintf(emit, sizeof emit, "--emit=%s", kind);
+    snprintf(c, sizeof c, "--cpu=%s", cpu ? cpu : "");
+    snprintf(f, sizeof f, "--features=%s", features ? features : "");
+    wpath(out, "%s", file);
+    if (cpu && features)
+        expect_ok(glc(FIX "mlp.onnx", "--target=x86_64-linux-gnu", c, f, emit, "-o", out, NULL));
+    else if (cpu)
+        expect_ok(glc(FIX "mlp.onnx", "--target=x86_64-linux-gnu", c, emit, "-o", out, NULL));
+    else
+        expect_ok(glc(FIX "mlp.onnx", emit, "-o", out, NULL));
+    return slurp(out);
+}
+
+/* The vector width is the target's, not the host's: 16 floats in zmm registers where glc
+ * emits AVX-512 kernels (+avx512f), 8 in ymm for AVX2 (x86-64-v3). Only compiled, never
+ * run, so both hold on any host. */
+static void test_e2e__emit_vector_width_follows_the_target(void **state) {
+    const char *ll = emit_text(NULL, NULL, "llvm", "mlp.ll");
+    assert_non_null(strstr(ll, "define"));
+    if (default_target_has("avx512f") && !strstr(ll, "<16 x float>"))
+        fail_msg("the default target has avx512f; mlp.ll has no <16 x float>");
+    ll = emit_text("x86-64-v3", NULL, "llvm", "mlp_v3.ll");
+    assert_non_null(strstr(ll, "<8 x float>"));
+    assert_null(strstr(ll, "<16 x float>"));
+    const char *s = emit_text("x86-64-v3", NULL, "asm", "mlp_v3.s");
+    assert_non_null(strstr(s, "ymm"));
+    assert_null(strstr(s, "zmm"));
+    ll = emit_text("x86-64-v4", "+avx512f", "llvm", "mlp_v4.ll");
+    assert_non_null(strstr(ll, "<16 x float>"));
+    s = emit_text("x86-64-v4", "+avx512f", "asm", "mlp_v4.s");
+    assert_non_null(strstr(s, "zmm"));
+}
+
+/* GLC_DEFAULT_CPU=x86-64-v3 turns every compilation without --cpu or --target into AVX2
+ * code (no zmm, target-cpu x86-64-v3, no host features), and the flags still win. */
+static void test_e2e__default_cpu_env_makes_every_compilation_target_that_cpu(void **state) {
+    char out[1600];
+    expect_ok(glc_cpu("x86-64-v3", FIX "mlp.onnx", "--emit=llvm", "-o", wpath(out, "env.ll"),
+                      NULL));
+    const char *ll = slurp(out);
+    assert_non_null(strstr(ll, "\"target-cpu\"=\"x86-64-v3\""));
+    assert_null(strstr(ll, "+avx512f"));
+    expect_ok(glc_cpu("x86-64-v3", FIX "mlp.onnx", "--emit=asm", "-o", wpath(out, "env.s"), NULL));
+    assert_null(strstr(slurp(out), "zmm"));
+    expect_ok(glc_cpu("x86-64-v3", FIX "mlp.onnx", "--cpu=x86-64-v4", "--features=+avx512f",
+                      "--emit=asm", "-o", wpath(out, "env_v4.s"), NULL));
+    assert_non_null(strstr(slurp(out), "zmm"));
+    result r = glc_cpu("x86-64-v3", "--version", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "default cpu x86-64-v3 from GLC_DEFAULT_CPU"));
+}
+
+/* A CPU or feature name LLVM does not know is a usage error in one line that says how to
+ * list the valid ones (LLVM alone only warned and went on for a generic CPU); so is a bad
+ * GLC_DEFAULT_CPU, for compile and for `glc run MODEL.onnx`. Nothing is written. */
+static void test_e2e__unknown_cpu_is_a_one_line_error(void **state) {
+    char out[1600];
+    wpath(out, "%s", "znver99.so");
+    expect_error(glc(FIX "mlp.onnx", "--cpu=znver99", "-o", out, NULL), 2,
+                 "unknown CPU 'znver99' (--cpu)", "'glc --list-cpus'", NULL);
+    expect_error(glc_cpu("znver99", FIX "mlp.onnx", "-o", out, NULL), 2,
+                 "unknown CPU 'znver99' (GLC_DEFAULT_CPU)", "'glc --list-cpus'", NULL);
+    expect_error(glc_cpu("znver99", "run", FIX "mlp.onnx", "--input", "x=" FIX "mlp.x.npy",
+                         "--output-dir", work, NULL),
+                 2, "unknown CPU 'znver99' (GLC_DEFAULT_CPU)", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--features=+avx2,+avx512foo", "-o", out, NULL), 2,
+                 "unknown CPU feature '+avx512foo'", "'glc --list-features'", NULL);
+    expect_error(glc(FIX "mlp.onnx", "--target=aarch64-linux-gnu", "--cpu=cortex-a99",
+                     "--emit=obj", "-o", out, NULL),
+                 2, "unknown CPU 'cortex-a99' (--cpu) for aarch64-linux-gnu", NULL);
+    assert_false(exists(out));
+}
+
+/* glc --list-cpus / --list-features: LLVM's names for the host's triple or --target's,
+ * one per line, without llc. */
+static void test_e2e__list_cpus_and_features_print_llvm_names(void **state) {
+    result r = glc("--list-cpus", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "\nx86-64-v3\n"));
+    assert_non_null(strstr(r.out, "\nznver4\n"));
+    r = glc("--list-features", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "\navx512bf16\n"));
+    r = glc("--list-cpus", "--target=aarch64-linux-gnu", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "\ncortex-a72\n"));
+    assert_null(strstr(r.out, "znver4"));
+    expect_error(glc("--list-cpus", "x", NULL), 2, "--list-cpus takes only --target", NULL);
 }
 
 static void test_e2e__default_output_is_model_basename_in_current_dir(void **state) {
@@ -359,7 +476,8 @@ static void test_e2e__help_describes_every_command_and_exits_0(void **state) {
     static const char *const words[] = {"glc run", "glc inspect", "glc bench", "--emit=so|obj|static|header|asm|llvm",
                                         "-O0", "--cpu", "--target", "--name", "--input",
                                         "--output-dir", "--interp", "--print-after-all",
-                                        "--version", "fold-constants"};
+                                        "--version", "fold-constants", "--list-cpus",
+                                        "--list-features", "GLC_DEFAULT_CPU"};
     for (int k = 0; k < 2; k++) {
         result r = k ? glc("help", NULL) : glc("--help", NULL);
         assert_int_equal(r.status, 0);
@@ -659,7 +777,10 @@ int main(void) {
         cmocka_unit_test(test_e2e__gemm_transposed_with_scalar_bias_matches_numpy),
         cmocka_unit_test(test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it),
         cmocka_unit_test(test_e2e__O0_runs_no_pass_and_still_matches_numpy),
-        cmocka_unit_test(test_e2e__emit_llvm_uses_512_bit_vectors_on_this_host),
+        cmocka_unit_test(test_e2e__emit_vector_width_follows_the_target),
+        cmocka_unit_test(test_e2e__default_cpu_env_makes_every_compilation_target_that_cpu),
+        cmocka_unit_test(test_e2e__unknown_cpu_is_a_one_line_error),
+        cmocka_unit_test(test_e2e__list_cpus_and_features_print_llvm_names),
         cmocka_unit_test(test_e2e__default_output_is_model_basename_in_current_dir),
         cmocka_unit_test(test_e2e__emit_obj_and_asm_write_the_requested_kind),
         cmocka_unit_test(test_e2e__name_prefix_must_match_between_compile_and_run),

@@ -13,3 +13,12 @@ glc_add_test(ir test_mdlstm glc_ir)
 glc_add_test(ir test_gridlstm glc_ir)
 glc_add_test(ir test_tensor glc_ir)
 glc_add_test(ir test_dim glc_ir)
+
+# -Werror=switch holds without GLC_WERROR: the probe (never part of `all`) must fail to
+# compile with the compiler's "not handled in switch" error.
+add_library(op_switch_probe OBJECT EXCLUDE_FROM_ALL ir/op_switch_probe.c)
+target_link_libraries(op_switch_probe PRIVATE glc_ir)
+add_test(NAME op_switch_missing_an_op_is_an_error
+  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target op_switch_probe)
+set_tests_properties(op_switch_missing_an_op_is_an_error PROPERTIES
+  PASS_REGULAR_EXPRESSION "error: .*enumeration value.* not handled in switch")
