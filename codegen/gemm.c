@@ -3,10 +3,12 @@
  * cg_impl.h), in the BLIS style: B in NR-column panels, a register-blocked MR x NR
  * micro-kernel, K and M cache blocking.
  *
- * Layout. NR = NV vectors of VL lanes (AVX-512: VL 16, NV 2, NR 32, MR 12; otherwise VL 8,
- * NV 2, NR 16, MR 6, so the MR*NV accumulators plus the B vectors fit the register file;
- * cg_gemm.panel_vecs: NV 3 or 4, MR 8 or 6 (AVX2: 4 or 3), wider panels for an epilogue that
- * wants them: 48 or 64 columns, the 3 or 4 gates of 16 units).
+ * Layout. NR = NV vectors of VL lanes, tiles of MR rows: VL, and MR x NV for each panel
+ * kind (the default panels, or with cg_gemm.panel_gates 3 or 4 panels whose width is a
+ * multiple of 3 or 4, for an epilogue that wants the gates of whole units in one tile),
+ * come from the target's row of the tiling table (c->isa, isa.c), chosen so that the
+ * MR*NV accumulators plus the B vectors fit the register file (AVX-512: VL 16, 12 x 2,
+ * NR 32; gates 8 x 3 and 6 x 4, NR 48 and 64), as do the cache blocks below.
  * A B panel holds NR columns K-major: element (k, j) of panel p at p*K*NR + k*NR + j, the
  * columns past N zero. B comes from one of three sources:
  *   const   b_const given: packed at compile time into a private constant global (raw
@@ -24,14 +26,15 @@
  * K is, so a caller that sized it for any packing product of the same context can pass it.
  *
  * Loop nest (all trip counts static; full blocks are runtime loops, edges emitted once):
- *   for each K block (KC <= 256; the first initialises Y unless accumulating)
+ *   for each K block (KC <= the row's kc; the first initialises Y unless accumulating)
  *     for each M block (MC rows: the A block stays in L2)
  *       for each panel (NR columns; packed here if packing; the KC x NR chunk stays in L1)
  *         for each MR-row tile: micro-kernel
  * The micro-kernel keeps MR x NV <VL x float> accumulators in SSA phis across the k loop
  * (llvm.fma), loads Y once before (when it accumulates) and stores it once after (masked
- * at the N edge). Tiles with fewer than 8 accumulators (small M: the recurrences) split k
- * over up to 4 accumulator sets to hide the FMA latency, summed at the end.
+ * at the N edge). Tiles with fewer accumulators than the row's FMA chains (8; small M: the
+ * recurrences) split k over up to 4 accumulator sets to hide the FMA latency, summed at
+ * the end.
  *
  * An epilogue (cg_gemm.epilogue) is emitted after each tile's stores in the last K block
  * (a runtime test when the full K blocks are a loop and no shorter block follows), where
@@ -47,8 +50,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GM_KC 256         /* max K block */
-#define GM_ABLOCK 131072  /* max floats of an A block (MC x KC, 512 KB: half of L2) */
 #define GM_ABLOCK16 32768 /* bf16 dot: max elements of an A block (64 KB, a task's alloca) */
 #define GM_A16_SHARED 32768 /* bf16 dot, in tasks: max pairs of a runtime A packed once by the
                                caller (128 KB of its stack) instead of by every task */
@@ -77,13 +78,13 @@ static bool dot16(const cg_ctx *c) {
 }
 
 static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
-    gm_plan p = {.vl = c->avx512 ? 16 : 8, .nv = 2, .mr = c->avx512 ? 12 : 6};
-    if (g->panel_vecs == 3) p.nv = 3, p.mr = c->avx512 ? 8 : 4;
-    if (g->panel_vecs == 4) p.nv = 4, p.mr = c->avx512 ? 6 : 3;
+    const cg_isa *isa = c->isa;
+    cg_tile t = isa->tile[cg_isa_panel_kind(g->panel_gates)];
+    gm_plan p = {.vl = isa->vl, .nv = t.nv, .mr = t.mr};
     p.nr = p.vl * p.nv;
     bool d16 = dot16(c); /* K blocks but the last start at even k: whole bf16 pairs */
     int64_t K = g->K > 0 ? g->K : 1;
-    int64_t nkb = ceil_div(K, GM_KC);
+    int64_t nkb = ceil_div(K, isa->kc);
     p.kc = ceil_div(K, nkb);
     if (d16 && nkb > 1) p.kc += p.kc & 1;
     for (int64_t nb = nkb; nb <= 2 * nkb && nkb > 1; nb++)
@@ -91,7 +92,7 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
             p.kc = K / nb;
             break;
         }
-    int64_t mcmax = (d16 ? GM_ABLOCK16 : GM_ABLOCK) / p.kc / p.mr * p.mr;
+    int64_t mcmax = (d16 ? GM_ABLOCK16 : isa->ablock) / p.kc / p.mr * p.mr;
     if (mcmax < p.mr) mcmax = p.mr;
     int64_t nmb = ceil_div(g->M, mcmax);
     p.mc = ceil_div(ceil_div(g->M, nmb), p.mr) * p.mr;
@@ -105,8 +106,8 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     return p;
 }
 
-int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs) {
-    cg_gemm g = {.M = 1, .N = 1, .K = 1, .panel_vecs = panel_vecs};
+int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_gates) {
+    cg_gemm g = {.M = 1, .N = 1, .K = 1, .panel_gates = panel_gates};
     return make_plan(c, &g, true).nr;
 }
 
@@ -115,7 +116,7 @@ uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g) {
      * when packing, of K: one KC x NR buffer of the largest KC. */
     if (g->M <= 0 || g->N <= 0 || g->K <= 0) return 0;
     gm_plan p = make_plan(c, g, false);
-    return p.src == GM_PACKED ? (uint64_t)GM_KC * (uint64_t)p.nr * sizeof(float) : 0;
+    return p.src == GM_PACKED ? (uint64_t)c->isa->kc * (uint64_t)p.nr * sizeof(float) : 0;
 }
 
 /* ---- LLVM helpers: vector type, intrinsics, masks */
@@ -374,7 +375,8 @@ static void emit_tile(gm *s, const gm_tile *t) {
     const cg_gemm *g = s->g;
     gm_acc a = {.nvec = (int)ceil_div(t->w, s->p.vl)};
     int nacc = t->mr * a.nvec;
-    a.u = nacc >= 8 ? 1 : 8 / nacc > GM_MAXU ? GM_MAXU : 8 / nacc;
+    int ch = s->c->isa->chains;
+    a.u = nacc >= ch ? 1 : ch / nacc > GM_MAXU ? GM_MAXU : ch / nacc;
     if (a.u > t->steps) a.u = (int)t->steps;
     if (a.u < 1) a.u = 1;
     int ew = t->w - (a.nvec - 1) * s->p.vl;

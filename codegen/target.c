@@ -5,8 +5,9 @@
  * (LLVMGetDefaultTargetTriple / LLVMGetHostCPUName / LLVMGetHostCPUFeatures). When a
  * triple or cpu is given without features, no features are assumed beyond the CPU's.
  * Code is always PIC so the object links with `cc -shared`. Every function carries
- * "target-cpu"/"target-features" and nounwind; with +avx512f also
- * "prefer-vector-width"="512" (Intel-style targets otherwise stay at 256-bit vectors).
+ * "target-cpu"/"target-features" and nounwind, and the "prefer-vector-width" of the
+ * target's row of the tiling table (isa.c: "512" with +avx512f; Intel-style targets
+ * otherwise stay at 256-bit vectors).
  * The target must have this machine's byte order: constants (weights, shape tables) are
  * emitted as raw host bytes, so a big-endian target (aarch64_be, s390x) is refused
  * (GLC_E_UNSUPPORTED) rather than given byte-swapped weights.
@@ -14,6 +15,7 @@
 #include "cg_impl.h"
 
 #include <llvm-c/Target.h>
+#include <stdio.h>
 #include <string.h>
 
 static void init_llvm_targets(void) {
@@ -61,6 +63,7 @@ glc_status cg_target_init(cg_ctx *c) {
                             c->triple);
     c->avx512 = strstr(c->features, "+avx512f") != NULL;
     c->avx512bf16 = c->avx512 && strstr(c->features, "+avx512bf16") != NULL;
+    c->isa = cg_isa_select(c->triple, c->avx512);
     if (o->bf16_dot && !c->avx512bf16)
         return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL,
                             "--bf16 needs avx512bf16 among the target's features (cpu '%s', "
@@ -97,7 +100,11 @@ static void str_attr(cg_ctx *c, LLVMValueRef fn, const char *k, const char *v) {
 void cg_fn_attrs(cg_ctx *c, LLVMValueRef fn) {
     if (c->cpu[0]) str_attr(c, fn, "target-cpu", c->cpu);
     if (c->features[0]) str_attr(c, fn, "target-features", c->features);
-    if (c->avx512) str_attr(c, fn, "prefer-vector-width", "512");
+    if (c->isa->vector_bits) {
+        char w[16];
+        snprintf(w, sizeof w, "%d", c->isa->vector_bits);
+        str_attr(c, fn, "prefer-vector-width", w);
+    }
     unsigned k = LLVMGetEnumAttributeKindForName("nounwind", 8);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, k, 0));
 }
