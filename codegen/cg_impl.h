@@ -47,7 +47,7 @@ typedef struct cg_tile {
     int mr, nv;
 } cg_tile;
 typedef struct cg_isa {
-    const char *name; /* "avx512", "avx2", "generic" */
+    const char *name; /* "avx512", "avx2", "neon", "generic" */
     int vl;           /* f32 lanes of the kernels' vectors */
     int vregs;        /* vector registers */
     int chains;       /* independent FMA chains that keep the FMA pipes busy */
@@ -56,7 +56,7 @@ typedef struct cg_isa {
     int64_t ablock;   /* max floats of an M x K block of A kept in L2 */
     int vector_bits;  /* "prefer-vector-width" of every function; 0: the target's default */
 } cg_isa;
-/* The row for a target triple (x86: by +avx512f; else generic). */
+/* The row for a target triple (x86: by +avx512f; AArch64: neon; else generic). */
 const cg_isa *cg_isa_select(const char *triple, bool avx512f);
 /* Index into cg_isa.tile of cg_gemm.panel_gates (0, 3 or 4). */
 int cg_isa_panel_kind(int panel_gates);

@@ -18,8 +18,11 @@
  *   avx2    other x86 (AVX2/FMA; named CPUs without +avx512f): 16 ymm, VL 8. Default
  *           6 x 2 (16 columns: MLAS's AVX2 SGEMM kernel, 12 accumulators), 3 gates 4 x 3
  *           (24), 4 gates 3 x 4 (32).
- *   generic anything else (AArch64 among them): the avx2 row's shapes (LLVM legalises the
- *           vectors).
+ *   neon    AArch64: 32 q registers, VL 4 (one fmla .4s each). Default 6 x 4 (16
+ *           columns, 24 accumulators), 3 gates 8 x 3 (12 columns: 4 units), 4 gates 6 x 4
+ *           (16: 4 gates x 4 units). Before this row AArch64 took VL 8 (pairs of q
+ *           registers) and the LSTM's fused-cell tile (3 x 4 of them, 33 q) spilled.
+ *   generic anything else: the avx2 row's shapes (LLVM legalises the vectors).
  * chains: independent FMA chains a tile needs to keep the FMA pipes busy (latency x pipes,
  * 4 x 2 on these cores); tiles with fewer accumulators split k over several sets.
  */
@@ -42,6 +45,13 @@ static const cg_isa ROWS[] = {
      .vregs = 16,
      .chains = 8,
      .tile = {{6, 2}, {4, 3}, {3, 4}},
+     .kc = 256,
+     .ablock = 131072},
+    {.name = "neon",
+     .vl = 4,
+     .vregs = 32,
+     .chains = 8,
+     .tile = {{6, 4}, {8, 3}, {6, 4}},
      .kc = 256,
      .ablock = 131072},
     {.name = "generic",
@@ -67,6 +77,7 @@ static bool starts_with(const char *s, const char *prefix) {
 const cg_isa *cg_isa_select(const char *triple, bool avx512f) {
     if (starts_with(triple, "x86_64") || starts_with(triple, "i386") || starts_with(triple, "i686"))
         return row_named(avx512f ? "avx512" : "avx2");
+    if (starts_with(triple, "aarch64") || starts_with(triple, "arm64")) return row_named("neon");
     return row_named("generic");
 }
 
@@ -85,7 +96,8 @@ static const glc_isa_row EXAMPLES[] = {
      .features = "+avx512f",
      .host_feature = "avx512f"},
     {.name = "avx2", .triple = "x86_64-pc-linux-gnu", .cpu = "x86-64-v3", .host_feature = "avx2"},
-    {.name = "generic", .triple = "aarch64-linux-gnu", .cpu = ""},
+    {.name = "neon", .triple = "aarch64-linux-gnu", .cpu = ""},
+    {.name = "generic", .triple = "riscv64-linux-gnu", .cpu = ""},
 };
 _Static_assert(sizeof EXAMPLES / sizeof EXAMPLES[0] == N_ROWS, "one example target per row");
 
