@@ -1,7 +1,8 @@
 /* test_gemm.c -- cg_gemm_emit (codegen/gemm.c) through the glc_codegen_emit_gemms() hook:
  * every shape class of the blocked product (M, N, K around the tile, panel and block
  * edges: 1, 2, 5, 15..17, 31..33, 64, 100, K > 256 for the K-block loop, M*K large for
- * M blocks), each in several layouts (row-major, transposed and gapped A/B, compile-time
+ * M blocks; one M block with several K blocks takes the panels-outermost order, run as
+ * tasks ({100, 65, 257}) or not ({7, 50, 700}: four K blocks)), each in several layouts (row-major, transposed and gapped A/B, compile-time
  * A/B, scratch or alloca pack buffer, accumulate, padded Y rows) against a double
  * reference with the worst-case summation bound |err| <= (K+2) eps sum|A||B| (+ |Y0|). Y's
  * row padding and tail hold values that must survive (masked edge stores). The suite runs
@@ -25,7 +26,7 @@ static const shape BASE_SHAPES[] = {
     {1, 1, 1},     {2, 5, 15},     {5, 17, 16},   {15, 31, 33},  {16, 33, 17},
     {17, 64, 100}, {31, 100, 5},   {33, 2, 64},   {64, 48, 31},  {100, 65, 257},
     {13, 47, 600}, {1, 2048, 512}, {8, 100, 300}, {25, 31, 1},   {600, 33, 256},
-    {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521},
+    {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521}, {7, 50, 700},
 };
 enum { N_BASE = sizeof BASE_SHAPES / sizeof BASE_SHAPES[0], N_LAYOUTS = 9 };
 enum { ROW_SHAPES = 3 * 3, N_SHAPES = N_BASE + ROW_SHAPES, MAX_ROWS = 8 };
