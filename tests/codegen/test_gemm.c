@@ -354,6 +354,23 @@ static void test_gemm__every_isa_row_matches_double_reference(void **state) {
     }
 }
 
+/* The table's shapes: the accumulators, B vectors and A broadcast of a tile fit the row's
+ * register file; the gate panels hold whole groups of 3 and 4 gates; within gemm.c's
+ * limits (16 rows, 4 vectors per tile row). */
+static void test_gemm__isa_rows_fit_their_register_files(void **state) {
+    (void)state;
+    glc_isa_row rows[MAX_ROWS];
+    int n = glc_codegen_isa_rows(rows, MAX_ROWS);
+    for (int k = 0; k < n; k++)
+        for (int p = 0; p < 3; p++) {
+            const glc_isa_row *r = &rows[k];
+            assert_in_range(r->mr[p], 1, 16);
+            assert_in_range(r->nv[p], 1, 4);
+            assert_true(r->mr[p] * r->nv[p] + r->nv[p] + 1 <= r->vregs);
+            if (p) assert_int_equal(r->vl * r->nv[p] % (p + 2), 0); /* 3 or 4 gates */
+        }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm__all_shapes_and_layouts_match_double_reference),
@@ -362,6 +379,7 @@ int main(void) {
         cmocka_unit_test(test_gemm__bf16_dot_needs_avx512bf16),
         cmocka_unit_test(test_gemm__const_panels_shared_by_content_only),
         cmocka_unit_test(test_gemm__every_isa_row_matches_double_reference),
+        cmocka_unit_test(test_gemm__isa_rows_fit_their_register_files),
     };
     return cmocka_run_group_tests_name("gemm", tests, NULL, NULL);
 }
