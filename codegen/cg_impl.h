@@ -52,6 +52,8 @@ typedef struct cg_isa {
     int vregs;        /* vector registers */
     int chains;       /* independent FMA chains that keep the FMA pipes busy */
     cg_tile tile[3];  /* by panel kind */
+    cg_tile narrow;   /* default panels' alternative for products of few panels (gemm.c's
+                         pick_tile), {0, 0}: none */
     int64_t kc;       /* max K block: a KC x NR block of B stays in L1 */
     int64_t ablock;   /* max floats of an M x K block of A kept in L2 */
     int vector_bits;  /* "prefer-vector-width" of every function; 0: the target's default */
@@ -240,6 +242,9 @@ uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
 /* Columns of one panel of B (the tiles' width) for cg_gemm.panel_gates, from the target's
  * row (AVX-512: 32; with 3 or 4 gates, 48 or 64). */
 int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_gates);
+/* The rows and columns of the tiles product g runs with (its panel kind's, or the row's
+ * narrow tile: see gemm.c). */
+void cg_gemm_tile(const cg_ctx *c, const cg_gemm *g, int *mr, int *nr);
 /* x rounded to bf16 (nearest even), as its 16 bits: the upper half of a float. */
 uint16_t cg_bf16(float x);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);

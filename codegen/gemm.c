@@ -8,7 +8,11 @@
  * multiple of 3 or 4, for an epilogue that wants the gates of whole units in one tile),
  * come from the target's row of the tiling table (c->isa, isa.c), chosen so that the
  * MR*NV accumulators plus the B vectors fit the register file (AVX-512: VL 16, 12 x 2,
- * NR 32; gates 8 x 3 and 6 x 4, NR 48 and 64), as do the cache blocks below.
+ * NR 32; gates 8 x 3 and 6 x 4, NR 48 and 64), as do the cache blocks below. A row may
+ * also give a narrow tile, which a product of default panels and no epilogue takes when
+ * it has fewer than GM_FEW_PANELS default panels and the narrow ones pad less (pick_tile:
+ * AVX2's 4 x 24 tiles cut N = 256 into 11 panels, 6 x 16 ones into 16, which 2 or 4
+ * threads share evenly).
  * A B panel holds NR columns K-major: element (k, j) of panel p at p*K*NR + k*NR + j, the
  * columns past N zero. B comes from one of three sources:
  *   const   b_const given: packed at compile time into a private constant global (raw
@@ -23,7 +27,8 @@
  *           edge), since packing would cost as much as the product.
  * A is never packed (a_const is not used): the micro-kernel broadcasts A(i, k) from its
  * strided storage. Scratch, when packing, is one KC x NR buffer of the largest KC whatever
- * K is, so a caller that sized it for any packing product of the same context can pass it.
+ * K is (and the wider NR of the product's tile with and without an epilogue), so a caller
+ * that sized it for any packing product of the same context can pass it.
  *
  * Loop nest (all trip counts static; full blocks are runtime loops, edges emitted once):
  *   for each K block (KC <= the row's kc; the first initialises Y unless accumulating)
@@ -64,6 +69,7 @@
 #define GM_MAXV 4         /* max vectors per tile row */
 #define GM_MAXU 4         /* max k-split accumulator sets */
 #define GM_PAR_MIN_FLOPS (1 << 19) /* smaller products run on the calling thread alone */
+#define GM_FEW_PANELS 16 /* fewer default panels: a row's narrow tile may balance better */
 
 typedef enum { GM_CONST, GM_PACKED, GM_DIRECT } gm_src;
 
@@ -84,9 +90,28 @@ static bool dot16(const cg_ctx *c) {
     return c->o->bf16_dot && c->avx512bf16;
 }
 
+/* Columns of padding in the last of the panels of width nr over n columns. */
+static int64_t pad_cols(int64_t n, int64_t nr) {
+    return ceil_div(n, nr) * nr - n;
+}
+
+/* The tile of a product: its panel kind's, or for default panels without an epilogue the
+ * row's narrow tile when the product has few default panels (under GM_FEW_PANELS) and
+ * the narrow panels leave less padding: the threads split a product by panels, so N =
+ * 256 as 11 panels of 24 columns (the last of 16) runs 6 panels on one of 2 threads
+ * where 16 panels of 16 run 8 on each. */
+static cg_tile pick_tile(const cg_isa *isa, const cg_gemm *g) {
+    int kind = cg_isa_panel_kind(g->panel_gates);
+    cg_tile t = isa->tile[kind], n = isa->narrow;
+    if (kind || g->epilogue || !n.mr) return t;
+    int64_t nr = (int64_t)isa->vl * t.nv, nn = (int64_t)isa->vl * n.nv;
+    if (ceil_div(g->N, nr) < GM_FEW_PANELS && pad_cols(g->N, nn) < pad_cols(g->N, nr)) return n;
+    return t;
+}
+
 static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     const cg_isa *isa = c->isa;
-    cg_tile t = isa->tile[cg_isa_panel_kind(g->panel_gates)];
+    cg_tile t = pick_tile(isa, g);
     gm_plan p = {.vl = isa->vl, .nv = t.nv, .mr = t.mr};
     p.nr = p.vl * p.nv;
     bool d16 = dot16(c); /* K blocks but the last start at even k: whole bf16 pairs */
@@ -113,17 +138,32 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     return p;
 }
 
+void cg_gemm_tile(const cg_ctx *c, const cg_gemm *g, int *mr, int *nr) {
+    gm_plan p = make_plan(c, g, g->b_const != NULL);
+    *mr = p.mr, *nr = p.nr;
+}
+
 int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_gates) {
     cg_gemm g = {.M = 1, .N = 1, .K = 1, .panel_gates = panel_gates};
     return make_plan(c, &g, true).nr;
+}
+
+/* Stands for "some epilogue" in cg_gemm_scratch_bytes; never called. */
+static void any_epilogue(cg_ctx *c, void *ctx, LLVMValueRef y, LLVMValueRef i0, int64_t rows,
+                          LLVMValueRef j0, int64_t w) {
+    (void)c, (void)ctx, (void)y, (void)i0, (void)rows, (void)j0, (void)w;
 }
 
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g) {
     /* Independent of a_const/b_const (callers may size scratch before knowing them) and,
      * when packing, of K: one KC x NR buffer of the largest KC. */
     if (g->M <= 0 || g->N <= 0 || g->K <= 0) return 0;
-    gm_plan p = make_plan(c, g, false);
-    return p.src == GM_PACKED ? (uint64_t)c->isa->kc * (uint64_t)p.nr * sizeof(float) : 0;
+    cg_gemm e = *g; /* a caller may size it before setting the epilogue, or after */
+    e.epilogue = e.epilogue ? NULL : any_epilogue;
+    gm_plan p = make_plan(c, g, false), q = make_plan(c, &e, false);
+    int64_t nr = p.nr > q.nr ? p.nr : q.nr;
+    bool packs = p.src == GM_PACKED || q.src == GM_PACKED;
+    return packs ? (uint64_t)c->isa->kc * (uint64_t)nr * sizeof(float) : 0;
 }
 
 /* ---- LLVM helpers: vector type, intrinsics, masks */

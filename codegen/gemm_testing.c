@@ -66,6 +66,7 @@ glc_status cg_gemm_test_kernels(cg_ctx *c, glc_gemm_test *t, int n) {
             g.ep_caps = ep_caps;
             g.ep_ncaps = 1;
         }
+        cg_gemm_tile(c, &g, &t[k].tile_mr, &t[k].tile_nr);
         GLC_TRY(cg_gemm_emit(c, &g));
         LLVMBuildRetVoid(c->b);
     }

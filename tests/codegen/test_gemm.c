@@ -29,15 +29,17 @@ static const shape BASE_SHAPES[] = {
     {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521}, {7, 50, 700},
 };
 enum { N_BASE = sizeof BASE_SHAPES / sizeof BASE_SHAPES[0], N_LAYOUTS = 9 };
-enum { ROW_SHAPES = 3 * 3, N_SHAPES = N_BASE + ROW_SHAPES, MAX_ROWS = 8 };
+enum { ROW_SHAPES = 4 * 3, N_SHAPES = N_BASE + ROW_SHAPES, MAX_ROWS = 8 };
 
-/* The base shapes, then around a row's tiles (MR x NR of each panel kind): one more than a
- * tile each way, two tiles less one, and one tile's rows over three panels. */
+/* The base shapes, then around a row's tiles (MR x NR of each panel kind, and of its
+ * narrow tile): one more than a tile each way, two tiles less one, and one tile's rows
+ * over three panels. */
 static int suite_shapes(const glc_isa_row *r, shape *out) {
     int n = 0;
     for (int k = 0; k < N_BASE; k++)
         out[n++] = BASE_SHAPES[k];
-    for (int p = 0; r && p < 3; p++) {
+    for (int p = 0; r && p < 4; p++) {
+        if (!r->mr[p]) continue;
         int64_t mr = r->mr[p], nr = (int64_t)r->vl * r->nv[p];
         out[n++] = (shape){mr + 1, nr + 1, 37};
         out[n++] = (shape){2 * mr - 1, 2 * nr - 1, 300};
@@ -354,21 +356,54 @@ static void test_gemm__every_isa_row_matches_double_reference(void **state) {
     }
 }
 
-/* The table's shapes: the accumulators, B vectors and A broadcast of a tile fit the row's
- * register file; the gate panels hold whole groups of 3 and 4 gates; within gemm.c's
- * limits (16 rows, 4 vectors per tile row). */
+/* The table's shapes (the narrow tiles too): the accumulators, B vectors and A broadcast
+ * of a tile fit the row's register file; the gate panels hold whole groups of 3 and 4
+ * gates; within gemm.c's limits (16 rows, 4 vectors per tile row). */
 static void test_gemm__isa_rows_fit_their_register_files(void **state) {
     (void)state;
     glc_isa_row rows[MAX_ROWS];
     int n = glc_codegen_isa_rows(rows, MAX_ROWS);
     for (int k = 0; k < n; k++)
-        for (int p = 0; p < 3; p++) {
+        for (int p = 0; p < 4; p++) {
             const glc_isa_row *r = &rows[k];
+            if (p == 3 && !r->mr[p]) continue; /* no narrow tile */
             assert_in_range(r->mr[p], 1, 16);
             assert_in_range(r->nv[p], 1, 4);
             assert_true(r->mr[p] * r->nv[p] + r->nv[p] + 1 <= r->vregs);
-            if (p) assert_int_equal(r->vl * r->nv[p] % (p + 2), 0); /* 3 or 4 gates */
+            if (p == 1 || p == 2) assert_int_equal(r->vl * r->nv[p] % (p + 2), 0); /* gates */
         }
+}
+
+/* AVX2 (x86-64-v3): products of default panels take 4 x 24 tiles, except those with few
+ * panels that 6 x 16 ones pad less (N = 256: 16 panels, not 11), unless an epilogue
+ * relies on the default panel width; wide products keep 4 x 24. Compiled only. */
+static void test_gemm__avx2_narrow_products_take_the_narrow_tile(void **state) {
+    (void)state;
+    enum { N_T = 4 };
+    glc_gemm_test t[N_T] = {
+        {.M = 512, .N = 256, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 256, .b_cs = 1, .y_rs = 256},
+        {.M = 512, .N = 256, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 256, .b_cs = 1, .y_rs = 256,
+         .epilogue = true},
+        {.M = 64, .N = 2048, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 2048, .b_cs = 1,
+         .y_rs = 2048},
+        {.M = 8, .N = 48, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 48, .b_cs = 1, .y_rs = 48},
+    };
+    assert_int_equal(cg_make_tmpdir(), 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/gemm_narrow.o", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.triple = "x86_64-pc-linux-gnu";
+    o.cpu = "x86-64-v3";
+    o.emit = GLC_EMIT_OBJ;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_codegen_emit_gemms(&o, t, N_T, path, &d)) fail_msg("emit_gemms: %s", d.msg);
+    cg_rm_tmpdir();
+    assert_string_equal(t[0].isa, "avx2");
+    assert_int_equal(t[0].tile_mr, 6), assert_int_equal(t[0].tile_nr, 16);
+    assert_int_equal(t[1].tile_mr, 4), assert_int_equal(t[1].tile_nr, 24);
+    assert_int_equal(t[2].tile_mr, 4), assert_int_equal(t[2].tile_nr, 24);
+    assert_int_equal(t[3].tile_nr, 24); /* 2 panels of 24 pad nothing */
 }
 
 int main(void) {
@@ -380,6 +415,7 @@ int main(void) {
         cmocka_unit_test(test_gemm__const_panels_shared_by_content_only),
         cmocka_unit_test(test_gemm__every_isa_row_matches_double_reference),
         cmocka_unit_test(test_gemm__isa_rows_fit_their_register_files),
+        cmocka_unit_test(test_gemm__avx2_narrow_products_take_the_narrow_tile),
     };
     return cmocka_run_group_tests_name("gemm", tests, NULL, NULL);
 }
