@@ -64,16 +64,22 @@ GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"], "glc-bf16w": ["--bf16
                 "glc-bf16": ["--bf16"]}
 
 
+# The CPU glc compiles for (glc --cpu=NAME; run.py --cpu), None: this host.
+GLC_CPU = None
+
+
 def glc_factory(wl, workdir, name, system="glc"):
-    """Compiles wl.onnx_model with the glc driver (the flags of GLC_VARIANTS[system]) and
-    returns a factory for its runner."""
+    """Compiles wl.onnx_model with the glc driver (the flags of GLC_VARIANTS[system], and
+    --cpu=GLC_CPU) and returns a factory for its runner."""
     import onnx
     import glc
     onnx_path = os.path.join(workdir, name + ".onnx")
     so_path = os.path.join(workdir, name + system[3:] + ".so")
     onnx.save(wl.onnx_model, onnx_path)
+    cpu = [f"--cpu={GLC_CPU}"] if GLC_CPU else []
     t0 = time.perf_counter()
-    subprocess.run([glc_driver(), onnx_path, "-o", so_path] + GLC_VARIANTS[system], check=True)
+    subprocess.run([glc_driver(), onnx_path, "-o", so_path] + cpu + GLC_VARIANTS[system],
+                   check=True)
     wl.notes[system + "_compile_s"] = time.perf_counter() - t0
 
     def factory(threads):
@@ -153,12 +159,14 @@ def build_systems(mod, cfg, only, workdir):
 def peak_rss_probe(module, system, cfg, threads):
     """Runs in a fresh process: peak RSS (MB) of building and running one system."""
     cmd = [sys.executable, os.path.abspath(__file__), "--probe", module, system,
-           json.dumps(cfg), str(threads)]
+           json.dumps(cfg), str(threads), GLC_CPU or ""]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])["peak_rss_mb"]
 
 
-def _probe_main(module, system, cfg_json, threads):
+def _probe_main(module, system, cfg_json, threads, cpu=""):
+    global GLC_CPU
+    GLC_CPU = cpu or None
     mod = load(module)
     with tempfile.TemporaryDirectory() as wd:
         wl = build_systems(mod, json.loads(cfg_json), only=system, workdir=wd)
@@ -204,6 +212,9 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
         for system in GLC_VARIANTS:
             if system not in wl.systems:
                 continue
+            if GLC_CPU and system == "glc-bf16":  # a named CPU has no avx512bf16 for glc
+                del wl.systems[system]
+                continue
             try:
                 wl.systems[system] = glc_factory(wl, wd, f"{mod.ID}_b{cfg['batch']}", system)
             except Exception as e:
@@ -233,4 +244,4 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--probe":
-    _probe_main(*sys.argv[2:6])
+    _probe_main(*sys.argv[2:7])

@@ -76,7 +76,8 @@ def operator(sym, ops):
         what = {"gemm": "matrix-product tasks", "par": "loop tasks", "cell": "cell helper",
                 "pad": "padding tasks", "in": "input transform tasks",
                 "out": "output transform tasks"}
-        kind = what[re.findall(r"(gemm|par|cell|pad|in|out)", m.group(2))[-1]]
+        kinds = re.findall(r"(gemm|par|cell|pad|in|out)", m.group(2))
+        kind = what[kinds[-1]] if kinds else "tasks"  # e.g. k.<node>.task.3
         return f"{op} (Winograd {kind})" if ".wino" in m.group(2) else f"{op} ({kind})"
     if node in ops:
         return ops[node]

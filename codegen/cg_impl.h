@@ -29,6 +29,7 @@ typedef struct cg_ctx {
     glc_codegen_target tgt; /* triple, cpu and features (target.c) */
     bool avx512;
     bool avx512bf16; /* the target has vdpbf16ps (+avx512bf16) */
+    const struct cg_isa *isa; /* the kernels' tiling row (isa.c), set by cg_target_init */
     LLVMTypeRef i8, i32, i64, f32, ptr, void_t;
     LLVMValueRef fn_exp, fn_tanh, fn_sigmoid; /* internal math, made on first use */
     LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_invoke, or NULL */
@@ -41,6 +42,28 @@ typedef struct cg_ctx {
                             kernel's last parameter, a task's capture), or NULL: dims.c */
     LLVMValueRef par_tls; /* thread-local glc_parallel * of the running call (cg_par_tls) */
 } cg_ctx;
+
+/* isa.c: the per-ISA tiling table. A tile is mr rows x nv vectors of vl floats; tile[]
+ * by panel kind (cg_isa_panel_kind): the default panels, panels of 3 gates, of 4 gates. */
+typedef struct cg_tile {
+    int mr, nv;
+} cg_tile;
+typedef struct cg_isa {
+    const char *name; /* "avx512", "avx2", "neon", "generic" */
+    int vl;           /* f32 lanes of the kernels' vectors */
+    int vregs;        /* vector registers */
+    int chains;       /* independent FMA chains that keep the FMA pipes busy */
+    cg_tile tile[3];  /* by panel kind */
+    cg_tile narrow;   /* default panels' alternative for products of few panels (gemm.c's
+                         pick_tile), {0, 0}: none */
+    int64_t kc;       /* max K block: a KC x NR block of B stays in L1 */
+    int64_t ablock;   /* max floats of an M x K block of A kept in L2 */
+    int vector_bits;  /* "prefer-vector-width" of every function; 0: the target's default */
+} cg_isa;
+/* The row for a target triple (x86: by +avx512f; AArch64: neon; else generic). */
+const cg_isa *cg_isa_select(const char *triple, bool avx512f);
+/* Index into cg_isa.tile of cg_gemm.panel_gates (0, 3 or 4). */
+int cg_isa_panel_kind(int panel_gates);
 
 /* target.c */
 glc_status cg_target_init(cg_ctx *c);
@@ -265,17 +288,21 @@ typedef struct cg_gemm {
     const float *a_const, *b_const;
     bool accumulate;
     bool serial; /* never split into tasks (the caller is a task already) */
-    int panel_vecs; /* 0: panels of 2 vectors; 3 or 4: of 3 or 4 (48 or 64 columns with
-                       AVX-512), tiles of 8 or 6 rows (4 or 3 with AVX2) */
+    int panel_gates; /* 0: the default panels; 3 or 4: panels whose width is a multiple of
+                        3 or 4 (the gates of whole units side by side, for a fused cell's
+                        epilogue); shapes from the target's row (c->isa) */
     cg_gemm_epilogue epilogue;
     void *ep_ctx;
     LLVMValueRef **ep_caps;
     int ep_ncaps;
 } cg_gemm;
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g);
-/* Columns of one panel of B (the tiles' width): 32 with AVX-512, else 16; with panel_vecs
- * 3 or 4, 48 or 64 (24 or 32). */
-int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs);
+/* Columns of one panel of B (the tiles' width) for cg_gemm.panel_gates, from the target's
+ * row (AVX-512: 32; with 3 or 4 gates, 48 or 64). */
+int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_gates);
+/* The rows and columns of the tiles product g runs with (its panel kind's, or the row's
+ * narrow tile: see gemm.c). */
+void cg_gemm_tile(const cg_ctx *c, const cg_gemm *g, int *mr, int *nr);
 /* x rounded to bf16 (nearest even), as its 16 bits: the upper half of a float. */
 uint16_t cg_bf16(float x);
 glc_status cg_gemm_emit(cg_ctx *c, const cg_gemm *g);

@@ -33,10 +33,25 @@ typedef struct glc_gemm_test {
     const float *a_const, *b_const; /* host copies of a/b, or NULL */
     bool accumulate, no_scratch;
     bool epilogue;          /* with an epilogue that sets each tile's Y to 2 Y + a[0] */
-    int panel_vecs;         /* cg_gemm.panel_vecs */
+    int panel_gates;        /* cg_gemm.panel_gates */
     uint64_t scratch_bytes; /* out */
+    const char *isa;        /* out: the tiling table row the target chose (isa.c) */
+    int tile_mr, tile_nr;   /* out: the product's tile (cg_gemm_tile) */
 } glc_gemm_test;
 glc_status glc_codegen_emit_gemms(const glc_codegen_options *o, glc_gemm_test *t, int n,
                                   const char *out_path, glc_diag *d);
+
+/* glc_codegen_isa_rows() copies the rows of the tiling table (isa.c) into out[0..max) and
+ * returns their number: each with a target that selects it (triple, cpu, features: the
+ * glc_codegen_options fields; features NULL for none) and, for x86 rows, the CPU feature
+ * the host needs to run its code (__builtin_cpu_supports name; NULL: not runnable here),
+ * and its tile shapes: by panel kind (0: default, 1: 3 gates, 2: 4 gates), then [3] the
+ * narrow tile of products with few default panels (0 x 0: none). */
+typedef struct glc_isa_row {
+    const char *name, *triple, *cpu, *features, *host_feature;
+    int vl, vregs;
+    int mr[4], nv[4];
+} glc_isa_row;
+int glc_codegen_isa_rows(glc_isa_row *out, int max);
 
 #endif

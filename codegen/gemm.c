@@ -3,10 +3,16 @@
  * cg_impl.h), in the BLIS style: B in NR-column panels, a register-blocked MR x NR
  * micro-kernel, K and M cache blocking.
  *
- * Layout. NR = NV vectors of VL lanes (AVX-512: VL 16, NV 2, NR 32, MR 12; otherwise VL 8,
- * NV 2, NR 16, MR 6, so the MR*NV accumulators plus the B vectors fit the register file;
- * cg_gemm.panel_vecs: NV 3 or 4, MR 8 or 6 (AVX2: 4 or 3), wider panels for an epilogue that
- * wants them: 48 or 64 columns, the 3 or 4 gates of 16 units).
+ * Layout. NR = NV vectors of VL lanes, tiles of MR rows: VL, and MR x NV for each panel
+ * kind (the default panels, or with cg_gemm.panel_gates 3 or 4 panels whose width is a
+ * multiple of 3 or 4, for an epilogue that wants the gates of whole units in one tile),
+ * come from the target's row of the tiling table (c->isa, isa.c), chosen so that the
+ * MR*NV accumulators plus the B vectors fit the register file (AVX-512: VL 16, 12 x 2,
+ * NR 32; gates 8 x 3 and 6 x 4, NR 48 and 64), as do the cache blocks below. A row may
+ * also give a narrow tile, which a product of default panels and no epilogue takes when
+ * it has fewer than GM_FEW_PANELS default panels and the narrow ones pad less (pick_tile:
+ * AVX2's 4 x 24 tiles cut N = 256 into 11 panels, 6 x 16 ones into 16, which 2 or 4
+ * threads share evenly).
  * A B panel holds NR columns K-major: element (k, j) of panel p at p*K*NR + k*NR + j, the
  * columns past N zero. B comes from one of three sources:
  *   const   b_const given: packed at compile time into a private constant global (raw
@@ -21,17 +27,26 @@
  *           edge), since packing would cost as much as the product.
  * A is never packed (a_const is not used): the micro-kernel broadcasts A(i, k) from its
  * strided storage. Scratch, when packing, is one KC x NR buffer of the largest KC whatever
- * K is, so a caller that sized it for any packing product of the same context can pass it.
+ * K is (and the wider NR of the product's tile with and without an epilogue), so a caller
+ * that sized it for any packing product of the same context can pass it.
  *
  * Loop nest (all trip counts static; full blocks are runtime loops, edges emitted once):
- *   for each K block (KC <= 256; the first initialises Y unless accumulating)
+ *   for each K block (KC <= the row's kc; the first initialises Y unless accumulating)
  *     for each M block (MC rows: the A block stays in L2)
  *       for each panel (NR columns; packed here if packing; the KC x NR chunk stays in L1)
  *         for each MR-row tile: micro-kernel
+ * When all of M is one block and K more than one, the panels go outermost instead (for
+ * each panel: for each K block: tiles): a panel's M x NR of Y then stays in L1 between its
+ * K blocks rather than making a round trip through L2 or L3 per K block; the A block is
+ * read once per (panel, K block) either way. Measured single-threaded (CPU time, this
+ * Zen 5): M = 192, N = 2048, K = 1024 (W4's products) 55 -> 60 % of the AVX-512 peak and
+ * 85 -> 91 % of the AVX2 one; M = 64, N = 2048, K = 512 (W5's recurrence at batch 64)
+ * 61 -> 64 % and 78 -> 87 % (4 x 24 tiles); W4 batch 32 66 -> 75 % (AVX-512).
  * The micro-kernel keeps MR x NV <VL x float> accumulators in SSA phis across the k loop
  * (llvm.fma), loads Y once before (when it accumulates) and stores it once after (masked
- * at the N edge). Tiles with fewer than 8 accumulators (small M: the recurrences) split k
- * over up to 4 accumulator sets to hide the FMA latency, summed at the end.
+ * at the N edge). Tiles with fewer accumulators than the row's FMA chains (8; small M: the
+ * recurrences) split k over up to 4 accumulator sets to hide the FMA latency, summed at
+ * the end.
  *
  * An epilogue (cg_gemm.epilogue) is emitted after each tile's stores in the last K block
  * (a runtime test when the full K blocks are a loop and no shorter block follows), where
@@ -48,8 +63,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GM_KC 256         /* max K block */
-#define GM_ABLOCK 131072  /* max floats of an A block (MC x KC, 512 KB: half of L2) */
 #define GM_ABLOCK16 32768 /* bf16 dot: max elements of an A block (64 KB, a task's alloca) */
 #define GM_A16_SHARED 32768 /* bf16 dot, in tasks: max pairs of a runtime A packed once by the
                                caller (128 KB of its stack) instead of by every task */
@@ -57,6 +70,7 @@
 #define GM_MAXV 4         /* max vectors per tile row */
 #define GM_MAXU 4         /* max k-split accumulator sets */
 #define GM_PAR_MIN_FLOPS (1 << 19) /* smaller products run on the calling thread alone */
+#define GM_FEW_PANELS 16 /* fewer default panels: a row's narrow tile may balance better */
 
 typedef enum { GM_CONST, GM_PACKED, GM_DIRECT } gm_src;
 
@@ -77,14 +91,33 @@ static bool dot16(const cg_ctx *c) {
     return c->o->bf16_dot && c->avx512bf16;
 }
 
+/* Columns of padding in the last of the panels of width nr over n columns. */
+static int64_t pad_cols(int64_t n, int64_t nr) {
+    return ceil_div(n, nr) * nr - n;
+}
+
+/* The tile of a product: its panel kind's, or for default panels without an epilogue the
+ * row's narrow tile when the product has few default panels (under GM_FEW_PANELS) and
+ * the narrow panels leave less padding: the threads split a product by panels, so N =
+ * 256 as 11 panels of 24 columns (the last of 16) runs 6 panels on one of 2 threads
+ * where 16 panels of 16 run 8 on each. */
+static cg_tile pick_tile(const cg_isa *isa, const cg_gemm *g) {
+    int kind = cg_isa_panel_kind(g->panel_gates);
+    cg_tile t = isa->tile[kind], n = isa->narrow;
+    if (kind || g->epilogue || !n.mr) return t;
+    int64_t nr = (int64_t)isa->vl * t.nv, nn = (int64_t)isa->vl * n.nv;
+    if (ceil_div(g->N, nr) < GM_FEW_PANELS && pad_cols(g->N, nn) < pad_cols(g->N, nr)) return n;
+    return t;
+}
+
 static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
-    gm_plan p = {.vl = c->avx512 ? 16 : 8, .nv = 2, .mr = c->avx512 ? 12 : 6};
-    if (g->panel_vecs == 3) p.nv = 3, p.mr = c->avx512 ? 8 : 4;
-    if (g->panel_vecs == 4) p.nv = 4, p.mr = c->avx512 ? 6 : 3;
+    const cg_isa *isa = c->isa;
+    cg_tile t = pick_tile(isa, g);
+    gm_plan p = {.vl = isa->vl, .nv = t.nv, .mr = t.mr};
     p.nr = p.vl * p.nv;
     bool d16 = dot16(c); /* K blocks but the last start at even k: whole bf16 pairs */
     int64_t K = g->K > 0 ? g->K : 1;
-    int64_t nkb = ceil_div(K, GM_KC);
+    int64_t nkb = ceil_div(K, isa->kc);
     p.kc = ceil_div(K, nkb);
     if (d16 && nkb > 1) p.kc += p.kc & 1;
     for (int64_t nb = nkb; nb <= 2 * nkb && nkb > 1; nb++)
@@ -92,7 +125,7 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
             p.kc = K / nb;
             break;
         }
-    int64_t mcmax = (d16 ? GM_ABLOCK16 : GM_ABLOCK) / p.kc / p.mr * p.mr;
+    int64_t mcmax = (d16 ? GM_ABLOCK16 : isa->ablock) / p.kc / p.mr * p.mr;
     if (mcmax < p.mr) mcmax = p.mr;
     bool rt = g->Mv || g->M < 0; /* rows known at run time (M: a hint, or -1) */
     int64_t M = rt ? mcmax : g->M;
@@ -108,17 +141,32 @@ static gm_plan make_plan(const cg_ctx *c, const cg_gemm *g, bool b_const) {
     return p;
 }
 
-int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_vecs) {
-    cg_gemm g = {.M = 1, .N = 1, .K = 1, .panel_vecs = panel_vecs};
+void cg_gemm_tile(const cg_ctx *c, const cg_gemm *g, int *mr, int *nr) {
+    gm_plan p = make_plan(c, g, g->b_const != NULL);
+    *mr = p.mr, *nr = p.nr;
+}
+
+int64_t cg_gemm_panel_cols(const cg_ctx *c, int panel_gates) {
+    cg_gemm g = {.M = 1, .N = 1, .K = 1, .panel_gates = panel_gates};
     return make_plan(c, &g, true).nr;
+}
+
+/* Stands for "some epilogue" in cg_gemm_scratch_bytes; never called. */
+static void any_epilogue(cg_ctx *c, void *ctx, LLVMValueRef y, LLVMValueRef i0, int64_t rows,
+                          LLVMValueRef j0, int64_t w) {
+    (void)c, (void)ctx, (void)y, (void)i0, (void)rows, (void)j0, (void)w;
 }
 
 uint64_t cg_gemm_scratch_bytes(const cg_ctx *c, const cg_gemm *g) {
     /* Independent of a_const/b_const (callers may size scratch before knowing them) and,
      * when packing, of K: one KC x NR buffer of the largest KC. */
     if ((g->M == 0 && !g->Mv) || g->N <= 0 || g->K <= 0) return 0;
-    gm_plan p = make_plan(c, g, false);
-    return p.src == GM_PACKED ? (uint64_t)GM_KC * (uint64_t)p.nr * sizeof(float) : 0;
+    cg_gemm e = *g; /* a caller may size it before setting the epilogue, or after */
+    e.epilogue = e.epilogue ? NULL : any_epilogue;
+    gm_plan p = make_plan(c, g, false), q = make_plan(c, &e, false);
+    int64_t nr = p.nr > q.nr ? p.nr : q.nr;
+    bool packs = p.src == GM_PACKED || q.src == GM_PACKED;
+    return packs ? (uint64_t)c->isa->kc * (uint64_t)nr * sizeof(float) : 0;
 }
 
 /* ---- LLVM helpers: vector type, intrinsics, masks */
@@ -377,7 +425,8 @@ static void emit_tile(gm *s, const gm_tile *t) {
     const cg_gemm *g = s->g;
     gm_acc a = {.nvec = (int)ceil_div(t->w, s->p.vl)};
     int nacc = t->mr * a.nvec;
-    a.u = nacc >= 8 ? 1 : 8 / nacc > GM_MAXU ? GM_MAXU : 8 / nacc;
+    int ch = s->c->isa->chains;
+    a.u = nacc >= ch ? 1 : ch / nacc > GM_MAXU ? GM_MAXU : ch / nacc;
     if (a.u > t->steps) a.u = (int)t->steps;
     if (a.u < 1) a.u = 1;
     int ew = t->w - (a.nvec - 1) * s->p.vl;
@@ -630,24 +679,34 @@ static void emit_panel(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef rows_v
     }
 }
 
-static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef rows_v,
-                        LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
+/* What one panel gets: rows i0.. i0+rows-1 for one K block (emit_mblock), or, panels
+ * outermost, every K block of all rows (emit_panels_outer). */
+typedef struct gm_pbody {
+    void (*fn)(gm *s, const struct gm_pbody *b, LLVMValueRef j0, int w);
+    LLVMValueRef i0, k0;
+    int64_t rows, kc;
+    LLVMValueRef rows_v; /* the row count at run time instead of rows, or NULL */
+    const gm_kb *kb;
+} gm_pbody;
+
+/* b->fn for each panel: the full ones (in a task, those in [p_lo, p_hi)), then the edge
+ * (in a task, if its). */
+static void for_panels(gm *s, const gm_pbody *b) {
     cg_ctx *c = s->c;
     int64_t nr = s->p.nr, np = s->g->N / nr;
     int ew = (int)(s->g->N % nr);
-    if (s->d16) a16_block(s, i0, rows, k0, kc);
-    if (s->p_lo) { /* a task's panels: the full ones in [p_lo, p_hi), then the edge if its */
+    if (s->p_lo) {
         LLVMValueRef npv = cg_i64(c, np);
         LLVMValueRef hi = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, s->p_hi, npv, ""),
                                           s->p_hi, npv, "");
         cg_loop l;
         LLVMValueRef jp = cg_loop_range(c, &l, s->p_lo, hi);
-        emit_panel(s, i0, rows, rows_v, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
+        b->fn(s, b, lin(c, jp, nr, NULL), (int)nr);
         cg_loop_end(c, &l);
         if (ew) {
             cg_if f;
             cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSGT, s->p_hi, npv, ""));
-            emit_panel(s, i0, rows, rows_v, cg_i64(c, np * nr), ew, k0, kc, kb);
+            b->fn(s, b, cg_i64(c, np * nr), ew);
             cg_if_else(c, &f);
             cg_if_end(c, &f);
         }
@@ -656,10 +715,22 @@ static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef rows_
     if (np) {
         cg_loop l;
         LLVMValueRef jp = loop_begin(c, &l, np);
-        emit_panel(s, i0, rows, rows_v, lin(c, jp, nr, NULL), (int)nr, k0, kc, kb);
+        b->fn(s, b, lin(c, jp, nr, NULL), (int)nr);
         loop_end(c, &l);
     }
-    if (ew) emit_panel(s, i0, rows, rows_v, cg_i64(c, np * nr), ew, k0, kc, kb);
+    if (ew) b->fn(s, b, cg_i64(c, np * nr), ew);
+}
+
+static void mblock_panel(gm *s, const gm_pbody *b, LLVMValueRef j0, int w) {
+    emit_panel(s, b->i0, b->rows, b->rows_v, j0, w, b->k0, b->kc, b->kb);
+}
+
+static void emit_mblock(gm *s, LLVMValueRef i0, int64_t rows, LLVMValueRef rows_v,
+                        LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
+    if (s->d16) a16_block(s, i0, rows, k0, kc);
+    gm_pbody b = {.fn = mblock_panel, .i0 = i0, .k0 = k0, .rows = rows, .rows_v = rows_v,
+                  .kc = kc, .kb = kb};
+    for_panels(s, &b);
 }
 
 static void emit_kblock(gm *s, LLVMValueRef k0, int64_t kc, const gm_kb *kb) {
@@ -809,8 +880,10 @@ static void clear_rows(cg_ctx *c, const cg_gemm *g) {
 }
 
 /* The K blocks (the full ones in one loop, the first overwriting Y unless accumulating,
- * then the shorter last block if K is not a multiple of kc), at the builder position. */
-static void emit_product(gm *s) {
+ * then the shorter last block if K is not a multiple of kc), at the builder position:
+ * kblock(s, k0, kc, flags, ctx) emits one. */
+typedef void (*gm_kblock_fn)(gm *s, LLVMValueRef k0, int64_t kc, const gm_kb *kb, void *ctx);
+static void for_kblocks(gm *s, gm_kblock_fn kblock, void *ctx) {
     cg_ctx *c = s->c;
     const cg_gemm *g = s->g;
     int64_t kc = s->p.kc, nfull = g->K / kc, kl = g->K % kc;
@@ -824,11 +897,50 @@ static void emit_product(gm *s) {
         if (nfull > 1 && !g->accumulate)
             kb.load_c = LLVMBuildICmp(c->b, LLVMIntNE, t, cg_i64(c, 0), "");
         if (nfull > 1 && !kl) kb.last = LLVMBuildICmp(c->b, LLVMIntEQ, t, cg_i64(c, nfull - 1), "");
-        emit_kblock(s, lin(c, t, kc, NULL), kc, &kb);
+        kblock(s, lin(c, t, kc, NULL), kc, &kb, ctx);
         loop_end(c, &l);
     }
     gm_kb tail = {.load_c = nfull ? yes : acc, .last = yes};
-    if (kl) emit_kblock(s, cg_i64(c, nfull * kc), kl, &tail);
+    if (kl) kblock(s, cg_i64(c, nfull * kc), kl, &tail, ctx);
+}
+
+static void kblock_all(gm *s, LLVMValueRef k0, int64_t kc, const gm_kb *kb, void *ctx) {
+    (void)ctx;
+    emit_kblock(s, k0, kc, kb);
+}
+
+typedef struct gm_pj {
+    LLVMValueRef j0;
+    int w;
+} gm_pj;
+
+static void kblock_panel(gm *s, LLVMValueRef k0, int64_t kc, const gm_kb *kb, void *ctx) {
+    const gm_pj *pj = ctx;
+    emit_panel(s, cg_i64(s->c, 0), s->g->M, NULL, pj->j0, pj->w, k0, kc, kb);
+}
+
+static void panel_kblocks(gm *s, const gm_pbody *b, LLVMValueRef j0, int w) {
+    (void)b;
+    gm_pj pj = {j0, w};
+    for_kblocks(s, kblock_panel, &pj);
+}
+
+/* Whether the panels go outermost, each through every K block: when all rows are one M
+ * block (so no A block is re-read per panel) and the product has more than one K block,
+ * a panel's tiles of Y then stay in L1 from one K block to the next instead of going
+ * through L2 (or beyond) once per K block. Not for bf16 dot products, which pack A's
+ * pairs per (M block, K block). */
+static bool panels_outer(const gm *s) {
+    return !s->d16 && !s->g->Mv && s->g->M >= 0 && s->p.mc >= s->g->M && s->g->K > s->p.kc;
+}
+
+static void emit_product(gm *s) {
+    if (panels_outer(s)) {
+        gm_pbody b = {.fn = panel_kblocks};
+        for_panels(s, &b);
+        return;
+    }
+    for_kblocks(s, kblock_all, NULL);
 }
 
 static LLVMValueRef pack_buffer(gm *s) {

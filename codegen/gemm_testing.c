@@ -49,8 +49,9 @@ glc_status cg_gemm_test_kernels(cg_ctx *c, glc_gemm_test *t, int n) {
                      .b_cs = t[k].b_cs,
                      .y_rs = t[k].y_rs,
                      .accumulate = t[k].accumulate,
-                     .panel_vecs = t[k].panel_vecs}; /* sized like the callers: no consts */
+                     .panel_gates = t[k].panel_gates}; /* sized like the callers: no consts */
         t[k].scratch_bytes = cg_gemm_scratch_bytes(c, &g);
+        t[k].isa = c->isa->name;
         g.y = LLVMGetParam(fn, 0);
         g.a = LLVMGetParam(fn, 1);
         g.b = LLVMGetParam(fn, 2);
@@ -65,6 +66,7 @@ glc_status cg_gemm_test_kernels(cg_ctx *c, glc_gemm_test *t, int n) {
             g.ep_caps = ep_caps;
             g.ep_ncaps = 1;
         }
+        cg_gemm_tile(c, &g, &t[k].tile_mr, &t[k].tile_nr);
         GLC_TRY(cg_gemm_emit(c, &g));
         LLVMBuildRetVoid(c->b);
     }

@@ -34,7 +34,8 @@
  * Fused step (glc_fuse_cell, set by the fuse-cell pass; constant R, no sequence_lens, for
  * GRU linear_before_reset = 1): R_d^T is packed at compile time with gate-interleaved
  * columns, each column panel holding the G gates of its units (LSTM i, o, f, c of 16 units
- * in 64 columns, GRU z, r, h of 16 in 48, with AVX-512; RNN: the usual 32-column panels),
+ * in 64 columns, GRU z, r, h of 16 in 48, with AVX-512; the widths come from the target's
+ * row of the tiling table, isa.c; RNN: the default panels),
  * and the hidden product's epilogue (cg_gemm.epilogue) runs the cells of each tile right
  * after it is stored: one parallel region a step instead of two. The product reads h from
  * one of two buffers and the cells write the other (hs at even steps, hs2 at odd; Y_h
@@ -99,9 +100,9 @@ static bool lbr0(const glc_rnn_desc *r) {
     return r->op == GLC_OP_GRU && !r->linear_before_reset;
 }
 
-/* Vectors per column panel of a fused step's hidden product: the G gates of vl units side
- * by side (LSTM 4, GRU 3); an RNN's one gate takes the default panels. */
-static int fused_panel_vecs(const glc_rnn_desc *r) {
+/* The panel kind of a fused step's hidden product: panels holding the G gates of whole
+ * units side by side (LSTM 4, GRU 3); an RNN's one gate takes the default panels. */
+static int fused_panel_gates(const glc_rnn_desc *r) {
     return r->gates > 1 ? (int)r->gates : 0;
 }
 
@@ -132,7 +133,7 @@ static cg_gemm product(cg_ctx *c, const glc_graph *gr, const rnn_plan *pl, int d
                  .b_cs = H,
                  .y_rs = GH,
                  .b_const = pl->rc ? pl->rc + d * GH * H : NULL,
-                 .panel_vecs = pl->fused ? fused_panel_vecs(r) : 0};
+                 .panel_gates = pl->fused ? fused_panel_gates(r) : 0};
     set_rows(c, gr, &g, r->batch);
     if (kind == P_RESET) {
         g.N = H;
@@ -493,7 +494,7 @@ static void fused_cells(cg_ctx *c, void *ctx, LLVMValueRef gh, LLVMValueRef i0, 
  * Host data for the product's compile-time B: row k of column j at [j*H + k], as R_d. */
 static float *interleave_gates(const rg *s) {
     int64_t G = s->r->gates, H = s->r->hidden, GH = G * H;
-    int64_t upp = cg_gemm_panel_cols(s->c, fused_panel_vecs(s->r)) / G;
+    int64_t upp = cg_gemm_panel_cols(s->c, fused_panel_gates(s->r)) / G;
     float *out = malloc((size_t)(GH * H) * sizeof *out);
     if (!out) return NULL;
     const float *rd = s->pl->rc + s->d * GH * H;

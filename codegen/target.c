@@ -21,8 +21,9 @@
  * valid names (glc_codegen_target_names). Only those calls redirect stderr, briefly.
  *
  * Code is always PIC so the object links with `cc -shared`. Every function carries
- * "target-cpu"/"target-features" and nounwind; with +avx512f also
- * "prefer-vector-width"="512" (Intel-style targets otherwise stay at 256-bit vectors).
+ * "target-cpu"/"target-features" and nounwind, and the "prefer-vector-width" of the
+ * target's row of the tiling table (isa.c: "512" with +avx512f; Intel-style targets
+ * otherwise stay at 256-bit vectors).
  * The target must have this machine's byte order: constants (weights, shape tables) are
  * emitted as raw host bytes, so a big-endian target (aarch64_be, s390x) is refused
  * (GLC_E_UNSUPPORTED) rather than given byte-swapped weights.
@@ -258,6 +259,7 @@ glc_status cg_target_init(cg_ctx *c) {
     GLC_TRY(make_tm(&c->tgt, o, &c->tm, c->d));
     c->avx512 = glc_codegen_target_has(&c->tgt, "avx512f");
     c->avx512bf16 = c->avx512 && glc_codegen_target_has(&c->tgt, "avx512bf16");
+    c->isa = cg_isa_select(c->tgt.triple, c->avx512);
     if (o->bf16_dot && !c->avx512bf16)
         return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL,
                             "--bf16 needs avx512bf16 among the target's features (cpu '%s', "
@@ -291,7 +293,11 @@ static void str_attr(cg_ctx *c, LLVMValueRef fn, const char *k, const char *v) {
 void cg_fn_attrs(cg_ctx *c, LLVMValueRef fn) {
     if (c->tgt.cpu[0]) str_attr(c, fn, "target-cpu", c->tgt.cpu);
     if (c->tgt.features[0]) str_attr(c, fn, "target-features", c->tgt.features);
-    if (c->avx512) str_attr(c, fn, "prefer-vector-width", "512");
+    if (c->isa->vector_bits) {
+        char w[16];
+        snprintf(w, sizeof w, "%d", c->isa->vector_bits);
+        str_attr(c, fn, "prefer-vector-width", w);
+    }
     unsigned k = LLVMGetEnumAttributeKindForName("nounwind", 8);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, k, 0));
 }

@@ -1,12 +1,15 @@
 /* test_gemm.c -- cg_gemm_emit (codegen/gemm.c) through the glc_codegen_emit_gemms() hook:
  * every shape class of the blocked product (M, N, K around the tile, panel and block
  * edges: 1, 2, 5, 15..17, 31..33, 64, 100, K > 256 for the K-block loop, M*K large for
- * M blocks), each in several layouts (row-major, transposed and gapped A/B, compile-time
+ * M blocks; one M block with several K blocks takes the panels-outermost order, run as
+ * tasks ({100, 65, 257}) or not ({7, 50, 700}: four K blocks)), each in several layouts (row-major, transposed and gapped A/B, compile-time
  * A/B, scratch or alloca pack buffer, accumulate, padded Y rows) against a double
  * reference with the worst-case summation bound |err| <= (K+2) eps sum|A||B| (+ |Y0|). Y's
  * row padding and tail hold values that must survive (masked edge stores). The suite runs
- * for the default target (the host's AVX-512 tiles here; 8-lane tiles with
- * GLC_DEFAULT_CPU=x86-64-v3) and for cpu=haswell (8-lane tiles, no AVX-512). */
+ * for the default target (the host's; 8-lane tiles with
+ * GLC_DEFAULT_CPU=x86-64-v3), and for every row of the tiling table (codegen/isa.c) with that row's own
+ * tile and panel edges added to the shapes: run where the host can (x86 rows), compiled
+ * only elsewhere (the AArch64 row runs under qemu in tests/cross). */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
@@ -20,13 +23,31 @@ typedef struct shape {
     int64_t M, N, K;
 } shape;
 
-static const shape SHAPES[] = {
+static const shape BASE_SHAPES[] = {
     {1, 1, 1},     {2, 5, 15},     {5, 17, 16},   {15, 31, 33},  {16, 33, 17},
     {17, 64, 100}, {31, 100, 5},   {33, 2, 64},   {64, 48, 31},  {100, 65, 257},
     {13, 47, 600}, {1, 2048, 512}, {8, 100, 300}, {25, 31, 1},   {600, 33, 256},
-    {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521},
+    {3, 16, 0},    {12, 32, 2},    {24, 96, 513}, {40, 70, 521}, {7, 50, 700},
 };
-enum { N_SHAPES = sizeof SHAPES / sizeof SHAPES[0], N_LAYOUTS = 9 };
+enum { N_BASE = sizeof BASE_SHAPES / sizeof BASE_SHAPES[0], N_LAYOUTS = 9 };
+enum { ROW_SHAPES = 4 * 3, N_SHAPES = N_BASE + ROW_SHAPES, MAX_ROWS = 8 };
+
+/* The base shapes, then around a row's tiles (MR x NR of each panel kind, and of its
+ * narrow tile): one more than a tile each way, two tiles less one, and one tile's rows
+ * over three panels. */
+static int suite_shapes(const glc_isa_row *r, shape *out) {
+    int n = 0;
+    for (int k = 0; k < N_BASE; k++)
+        out[n++] = BASE_SHAPES[k];
+    for (int p = 0; r && p < 4; p++) {
+        if (!r->mr[p]) continue;
+        int64_t mr = r->mr[p], nr = (int64_t)r->vl * r->nv[p];
+        out[n++] = (shape){mr + 1, nr + 1, 37};
+        out[n++] = (shape){2 * mr - 1, 2 * nr - 1, 300};
+        out[n++] = (shape){mr, 3 * nr, 257};
+    }
+    return n;
+}
 
 /* Host operands of one case: storage sized by the strides. */
 typedef struct gcase {
@@ -65,13 +86,13 @@ static void make_case(gcase *g, shape s, int l, unsigned *seed) {
         t.b_rs = 3 * N, t.b_cs = 3, t.y_rs = N + 1;
         break;
     case 6:
-        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.panel_vecs = 4; /* K == 0: no epilogue */
+        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.panel_gates = 4; /* K == 0: no epilogue */
         break;
     case 7:
         t.y_rs = N + 2, t.accumulate = true, t.epilogue = K > 0;
         break;
     case 8:
-        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.panel_vecs = 3;
+        t.b_rs = 1, t.b_cs = K, t.epilogue = K > 0, t.panel_gates = 3;
         break;
     }
     g->na = span(M, t.a_rs, K, t.a_cs);
@@ -158,38 +179,64 @@ static int check_case(void *h, int k, const gcase *g, gmode mode) {
     return bad;
 }
 
-/* Compiles every (shape, layout) case for cpu (NULL: the host) and checks them all. */
-static void run_suite(const char *cpu, gmode mode) {
+/* Whether the host runs code that needs feature (false off x86, and for NULL). */
+static bool host_has(const char *feature) {
+#if defined(__x86_64__)
+    if (!feature) return false;
+    if (!strcmp(feature, "avx512f")) return __builtin_cpu_supports("avx512f");
+    if (!strcmp(feature, "avx2"))
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    (void)feature;
+    return false;
+}
+
+/* The target of a suite: the host (all NULL), a cpu, or a tiling table row's target;
+ * run: load and check the kernels (else only compile an object). */
+typedef struct suite_target {
+    const char *triple, *cpu, *features;
+    const glc_isa_row *row; /* its tile edges join the shapes; the row must be chosen */
+    bool run;
+} suite_target;
+
+/* Compiles every (shape, layout) case for target st and, if st->run, checks them all. */
+static void run_suite(const suite_target *st, gmode mode) {
     enum { N_CASES = N_SHAPES * N_LAYOUTS };
     static gcase cases[N_CASES];
     static glc_gemm_test ts[N_CASES];
+    shape shapes[N_SHAPES];
+    int ns = suite_shapes(st->row, shapes), nc = ns * N_LAYOUTS;
     unsigned seed = 7;
-    for (int s = 0; s < N_SHAPES; s++)
+    for (int s = 0; s < ns; s++)
         for (int l = 0; l < N_LAYOUTS; l++) {
-            make_case(&cases[s * N_LAYOUTS + l], SHAPES[s], l, &seed);
+            make_case(&cases[s * N_LAYOUTS + l], shapes[s], l, &seed);
             ts[s * N_LAYOUTS + l] = cases[s * N_LAYOUTS + l].t;
         }
     assert_int_equal(cg_make_tmpdir(), 0);
     char path[700];
-    snprintf(path, sizeof path, "%s/gemm.so", cg_tmpdir);
+    snprintf(path, sizeof path, "%s/gemm.%s", cg_tmpdir, st->run ? "so" : "o");
     glc_codegen_options o = glc_codegen_defaults();
-    o.cpu = cpu;
+    o.triple = st->triple;
+    o.cpu = st->cpu;
+    o.features = st->features;
+    o.emit = st->run ? GLC_EMIT_SO : GLC_EMIT_OBJ;
     o.bf16_weights = mode == MODE_BF16_WEIGHTS;
     o.bf16_dot = mode == MODE_BF16_DOT;
     glc_diag d;
     memset(&d, 0, sizeof d);
-    if (glc_codegen_emit_gemms(&o, ts, N_CASES, path, &d)) fail_msg("emit_gemms: %s", d.msg);
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    assert_non_null(h);
+    if (glc_codegen_emit_gemms(&o, ts, nc, path, &d)) fail_msg("emit_gemms: %s", d.msg);
+    if (st->row) assert_string_equal(ts[0].isa, st->row->name);
     int bad = 0, packed = 0;
-    for (int k = 0; k < N_CASES; k++) {
+    void *h = st->run ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
+    if (st->run) assert_non_null(h);
+    for (int k = 0; k < nc; k++) {
         cases[k].t.scratch_bytes = ts[k].scratch_bytes;
         packed += ts[k].scratch_bytes > 0;
-        bad += check_case(h, k, &cases[k], mode);
+        if (h) bad += check_case(h, k, &cases[k], mode);
     }
-    dlclose(h);
+    if (h) dlclose(h);
     cg_rm_tmpdir();
-    for (int k = 0; k < N_CASES; k++) {
+    for (int k = 0; k < nc; k++) {
         free(cases[k].a);
         free(cases[k].b);
         free(cases[k].y0);
@@ -198,21 +245,29 @@ static void run_suite(const char *cpu, gmode mode) {
     assert_int_equal(bad, 0);
 }
 
-/* The default target: the host's AVX-512 tiles (16 lanes, 12 x 32) on an AVX-512 machine,
- * 8-lane tiles with GLC_DEFAULT_CPU=x86-64-v3 or on an AVX2 host. */
+static void run_host(gmode mode) {
+    suite_target st = {.run = true};
+    run_suite(&st, mode);
+}
+
+static void run_cpu(const char *cpu, gmode mode) {
+    suite_target st = {.cpu = cpu, .run = true};
+    run_suite(&st, mode);
+}
+
 static void test_gemm__all_shapes_and_layouts_match_double_reference(void **state) {
     (void)state;
-    run_suite(NULL, MODE_F32);
+    run_host(MODE_F32); /* the host's row (AVX-512 tiles, 16 lanes, 12 x 32, on ours) */
 }
 
 /* --bf16-weights: compile-time B operands held as bf16; the reference rounds them the same
  * way, so the f32 summation bound still holds (runtime-B layouts are unaffected). */
 static void test_gemm__bf16_weights_match_the_rounded_reference(void **state) {
     (void)state;
-    run_suite(NULL, MODE_BF16_WEIGHTS);
+    run_host(MODE_BF16_WEIGHTS);
     CG_REQUIRE_HOST("avx2");
     CG_REQUIRE_HOST("fma");
-    run_suite("haswell", MODE_BF16_WEIGHTS);
+    run_cpu("haswell", MODE_BF16_WEIGHTS);
 }
 
 /* --bf16: every product as vdpbf16ps on bf16 pairs (odd K padded, A and B packed as pairs
@@ -222,7 +277,7 @@ static void test_gemm__bf16_dot_products_match_the_rounded_reference(void **stat
     (void)state;
     cg_require_target("avx512bf16"); /* glc emits vdpbf16ps */
     CG_REQUIRE_HOST("avx512bf16");   /* and this host runs it */
-    run_suite(NULL, MODE_BF16_DOT);
+    run_host(MODE_BF16_DOT);
 }
 
 /* A target without avx512bf16 is refused with a diagnostic, not compiled some other way. */
@@ -277,11 +332,74 @@ static void test_gemm__const_panels_shared_by_content_only(void **state) {
     assert_int_equal(bad, 0);
 }
 
-static void test_gemm__avx2_tiles_match_double_reference(void **state) {
-    (void)state; /* no +avx512f: 8-lane vectors, 6 x 16 tiles */
-    CG_REQUIRE_HOST("avx2");
-    CG_REQUIRE_HOST("fma");
-    run_suite("haswell", MODE_F32);
+/* Every row of the tiling table, with its own tile and panel edges: run where the host
+ * can (the x86 rows), compiled for its target elsewhere; each row's example target must
+ * select that row. */
+static void test_gemm__every_isa_row_matches_double_reference(void **state) {
+    (void)state;
+    glc_isa_row rows[MAX_ROWS];
+    int n = glc_codegen_isa_rows(rows, MAX_ROWS);
+    assert_in_range(n, 1, MAX_ROWS);
+    for (int k = 0; k < n; k++) {
+        suite_target st = {.triple = rows[k].triple,
+                           .cpu = rows[k].cpu,
+                           .features = rows[k].features,
+                           .row = &rows[k],
+                           .run = host_has(rows[k].host_feature)};
+        fprintf(stderr, "gemm: isa row %s (%s%s%s): %s\n", rows[k].name, rows[k].triple,
+                rows[k].cpu[0] ? " " : "", rows[k].cpu, st.run ? "run" : "compiled only");
+        run_suite(&st, MODE_F32);
+    }
+}
+
+/* The table's shapes (the narrow tiles too): the accumulators, B vectors and A broadcast
+ * of a tile fit the row's register file; the gate panels hold whole groups of 3 and 4
+ * gates; within gemm.c's limits (16 rows, 4 vectors per tile row). */
+static void test_gemm__isa_rows_fit_their_register_files(void **state) {
+    (void)state;
+    glc_isa_row rows[MAX_ROWS];
+    int n = glc_codegen_isa_rows(rows, MAX_ROWS);
+    for (int k = 0; k < n; k++)
+        for (int p = 0; p < 4; p++) {
+            const glc_isa_row *r = &rows[k];
+            if (p == 3 && !r->mr[p]) continue; /* no narrow tile */
+            assert_in_range(r->mr[p], 1, 16);
+            assert_in_range(r->nv[p], 1, 4);
+            assert_true(r->mr[p] * r->nv[p] + r->nv[p] + 1 <= r->vregs);
+            if (p == 1 || p == 2) assert_int_equal(r->vl * r->nv[p] % (p + 2), 0); /* gates */
+        }
+}
+
+/* AVX2 (x86-64-v3): products of default panels take 4 x 24 tiles, except those with few
+ * panels that 6 x 16 ones pad less (N = 256: 16 panels, not 11), unless an epilogue
+ * relies on the default panel width; wide products keep 4 x 24. Compiled only. */
+static void test_gemm__avx2_narrow_products_take_the_narrow_tile(void **state) {
+    (void)state;
+    enum { N_T = 4 };
+    glc_gemm_test t[N_T] = {
+        {.M = 512, .N = 256, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 256, .b_cs = 1, .y_rs = 256},
+        {.M = 512, .N = 256, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 256, .b_cs = 1, .y_rs = 256,
+         .epilogue = true},
+        {.M = 64, .N = 2048, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 2048, .b_cs = 1,
+         .y_rs = 2048},
+        {.M = 8, .N = 48, .K = 64, .a_rs = 64, .a_cs = 1, .b_rs = 48, .b_cs = 1, .y_rs = 48},
+    };
+    assert_int_equal(cg_make_tmpdir(), 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/gemm_narrow.o", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.triple = "x86_64-pc-linux-gnu";
+    o.cpu = "x86-64-v3";
+    o.emit = GLC_EMIT_OBJ;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_codegen_emit_gemms(&o, t, N_T, path, &d)) fail_msg("emit_gemms: %s", d.msg);
+    cg_rm_tmpdir();
+    assert_string_equal(t[0].isa, "avx2");
+    assert_int_equal(t[0].tile_mr, 6), assert_int_equal(t[0].tile_nr, 16);
+    assert_int_equal(t[1].tile_mr, 4), assert_int_equal(t[1].tile_nr, 24);
+    assert_int_equal(t[2].tile_mr, 4), assert_int_equal(t[2].tile_nr, 24);
+    assert_int_equal(t[3].tile_nr, 24); /* 2 panels of 24 pad nothing */
 }
 
 int main(void) {
@@ -291,7 +409,9 @@ int main(void) {
         cmocka_unit_test(test_gemm__bf16_dot_products_match_the_rounded_reference),
         cmocka_unit_test(test_gemm__bf16_dot_needs_avx512bf16),
         cmocka_unit_test(test_gemm__const_panels_shared_by_content_only),
-        cmocka_unit_test(test_gemm__avx2_tiles_match_double_reference),
+        cmocka_unit_test(test_gemm__every_isa_row_matches_double_reference),
+        cmocka_unit_test(test_gemm__isa_rows_fit_their_register_files),
+        cmocka_unit_test(test_gemm__avx2_narrow_products_take_the_narrow_tile),
     };
     return cmocka_run_group_tests_name("gemm", tests, NULL, NULL);
 }

@@ -4,13 +4,16 @@ aarch64_neon_asm).
 
 `glc MODEL --target=aarch64-linux-gnu --emit=asm` of two LSTMs (hidden 128, input 128):
 batch 64, whose products all take the default panels, and batch 8, whose recurrent product
-takes the fused-cell panels (fuse-cell marks LSTMs of batch <= 8: cg_gemm.panel_vecs 4).
+takes the fused-cell panels (fuse-cell marks LSTMs of batch <= 8: cg_gemm.panel_gates 4).
 A micro-kernel k loop is a single-block loop of `fmla vD.4s` whose A operand is broadcast
 (`ld1r` or a by-element `fmla ..., vA.s[i]`). The test requires, for each model, such loops
-with at least 16 FMAs, and no stack access (spill) in any of them for the default panels.
-The fused panels spill today (3 rows x 4 <8 x float> = 24 q accumulators + 8 B vectors:
-33 q registers), listed in KNOWN_SPILLS: when they stop spilling the test fails until the
-entry is removed, so the list stays true. Prints each loop's counts (ctest -V).
+with at least 16 FMAs, and no stack access (spill) in any of them. The tiles come from the
+tiling table's neon row (codegen/isa.c: VL 4, default panels 6 x 4 vectors, 4-gate panels
+6 x 4: 24 q accumulators + 4 B vectors + A); the fused panels used to spill with VL 8 (3
+rows x 4 <8 x float> = 24 q accumulators + 8 B vectors: 33 q registers). A model whose
+loops spill for a known reason may be listed in KNOWN_SPILLS (none today): the test then
+fails when it stops spilling, until the entry is removed, so the list stays true. Prints
+each loop's counts (ctest -V).
 
 Usage: test_neon_asm.py GLC_DRIVER
 """
@@ -26,7 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 # (label, batch): batch 64 -> default panels everywhere; batch 8 -> fused-cell panels.
 MODELS = (("lstm_b64", 64), ("lstm_b8", 8))
-KNOWN_SPILLS = {"lstm_b8"}  # the recurrent product's MR 3 x NV 4 (VL 8) tile: 33 q registers
+KNOWN_SPILLS = set()  # labels of MODELS whose micro-kernel loops are known to spill
 
 
 def make_lstm(path, batch, T=4, I=128, H=128):
