@@ -672,7 +672,7 @@ glc_status lower_conv(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 /* ---- BatchNormalization -------------------------------------------------------------- */
 
 typedef struct bn_cg {
-    int64_t N, C, inner;
+    LLVMValueRef N, C, inner; /* i64 values: constants unless symbolic */
     bool spatial, training;
     float eps, mom;
     LLVMValueRef y, rmean, rvar;            /* outputs (NULL if not requested) */
@@ -702,9 +702,9 @@ static LLVMValueRef bn_sum(cg_ctx *c, const bn_cg *s, LLVMValueRef ch, LLVMValue
     LLVMValueRef acc = cg_alloca_entry(c, f64);
     LLVMBuildStore(c->b, LLVMConstReal(f64, 0.0), acc);
     cg_loop lb, li;
-    LLVMValueRef b = cg_loop_begin(c, &lb, s->N);
-    LLVMValueRef i = cg_loop_begin(c, &li, s->inner);
-    LLVMValueRef at = cg_madd(c, cg_madd(c, b, s->C, ch), s->inner, i);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, s->N);
+    LLVMValueRef i = cg_loop_begin_v(c, &li, s->inner);
+    LLVMValueRef at = cg_madd_v(c, cg_madd_v(c, b, s->C, ch), s->inner, i);
     LLVMValueRef v = LLVMBuildFPExt(c->b, ld(c, c->f32, s->x, at), f64, "");
     if (mu) {
         v = LLVMBuildFSub(c->b, v, mu, "");
@@ -729,7 +729,7 @@ static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
     LLVMValueRef mu = NULL, var = NULL;
     if (s->training) {
         LLVMTypeRef f64 = LLVMDoubleTypeInContext(c->ctx);
-        LLVMValueRef cnt = LLVMConstReal(f64, (double)(s->N * s->inner));
+        LLVMValueRef cnt = LLVMBuildSIToFP(c->b, LLVMBuildNSWMul(c->b, s->N, s->inner, ""), f64, "");
         LLVMValueRef mu_d = LLVMBuildFDiv(c->b, bn_sum(c, s, ch, NULL), cnt, "");
         LLVMValueRef var_d = LLVMBuildFDiv(c->b, bn_sum(c, s, ch, mu_d), cnt, "");
         mu = LLVMBuildFPTrunc(c->b, mu_d, c->f32, "");
@@ -742,12 +742,12 @@ static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
     }
     if (!s->y) return;
     cg_loop lb, li;
-    LLVMValueRef b = cg_loop_begin(c, &lb, s->N);
-    LLVMValueRef i = cg_loop_begin(c, &li, s->inner);
-    LLVMValueRef at = cg_madd(c, cg_madd(c, b, s->C, ch), s->inner, i);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, s->N);
+    LLVMValueRef i = cg_loop_begin_v(c, &li, s->inner);
+    LLVMValueRef at = cg_madd_v(c, cg_madd_v(c, b, s->C, ch), s->inner, i);
     LLVMValueRef p = ch;
     if (!s->spatial) { /* parameters per (channel, position) */
-        p = cg_madd(c, ch, s->inner, i);
+        p = cg_madd_v(c, ch, s->inner, i);
         mu = ld(c, c->f32, s->mean, p);
         var = ld(c, c->f32, s->var, p);
     }
@@ -759,9 +759,7 @@ static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
 glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_graph *g = c->g;
     const glc_value *x = glc_node_input(g, n, 0);
-    bn_cg s = {.N = x->dims[0], .C = x->dims[1], .inner = 1};
-    for (int i = 2; i < x->rank; i++)
-        s.inner *= x->dims[i];
+    bn_cg s = {0};
     s.training = g->opset >= 14 && glc_attr_int(n, "training_mode", 0) == 1;
     s.spatial = g->opset >= 9 || glc_attr_int(n, "spatial", 1) != 0;
     s.eps = glc_attr_float(n, "epsilon", 1e-5f);
@@ -773,8 +771,11 @@ glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMValueRef *ins[5] = {&s.x, &s.scale, &s.bias, &s.mean, &s.var};
     for (int i = 0; i < 5; i++)
         *ins[i] = LLVMGetParam(*fn, (unsigned)(n->n_out + i));
+    s.N = cg_dim(c, x->dims[0]);
+    s.C = cg_dim(c, x->dims[1]);
+    s.inner = cg_dim(c, glc_dim_prod(g, x->dims, 2, x->rank));
     cg_loop lc;
-    LLVMValueRef ch = cg_loop_begin(c, &lc, s.C);
+    LLVMValueRef ch = cg_loop_begin_v(c, &lc, s.C);
     bn_channel(c, &s, ch);
     cg_loop_end(c, &lc);
     cg_kernel_end(c);
@@ -788,59 +789,56 @@ static LLVMValueRef sel(cg_ctx *c, LLVMRealPredicate p, LLVMValueRef a, LLVMValu
     return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, p, a, b, ""), t, f, "");
 }
 
-/* (outer, D, inner) view of LogSoftmax's input; see infer_nn.c for the axis rule. */
-static void lsm_view(const glc_graph *g, const glc_node *n, int64_t *outer, int64_t *D,
-                     int64_t *inner) {
+/* (outer, D, inner) view of LogSoftmax's input (dims); see infer_nn.c for the axis rule. */
+static void lsm_view(const glc_graph *g, const glc_node *n, glc_dim *outer, glc_dim *D,
+                     glc_dim *inner) {
     const glc_value *v = glc_node_input(g, n, 0);
     bool legacy = g->opset < 13;
     int64_t ax = glc_attr_int(n, "axis", legacy ? 1 : -1);
     if (ax < 0) ax += v->rank;
-    *outer = *D = *inner = 1;
-    for (int i = 0; i < v->rank; i++) {
-        if (i < ax)
-            *outer *= v->dims[i];
-        else if (i == ax || legacy)
-            *D *= v->dims[i];
-        else
-            *inner *= v->dims[i];
-    }
+    int k = (int)ax;
+    *outer = glc_dim_prod(g, v->dims, 0, k);
+    *D = glc_dim_prod(g, v->dims, k, legacy ? v->rank : k + 1);
+    *inner = legacy ? 1 : glc_dim_prod(g, v->dims, k + 1, v->rank);
 }
 
-/* One row at base (elements inner apart): max, sum of exp(x - max), y = x - max - log sum. */
-static void lsm_row(cg_ctx *c, LLVMValueRef y, LLVMValueRef x, LLVMValueRef base, int64_t D,
-                    int64_t inner, LLVMValueRef mx, LLVMValueRef sum) {
+/* One row at base (elements inner apart): max, sum of exp(x - max), y = x - max - log sum.
+ * D and inner are i64 values. */
+static void lsm_row(cg_ctx *c, LLVMValueRef y, LLVMValueRef x, LLVMValueRef base, LLVMValueRef D,
+                    LLVMValueRef inner, LLVMValueRef mx, LLVMValueRef sum) {
     cg_loop l1, l2, l3;
     LLVMBuildStore(c->b, cg_f32(c, -HUGE_VAL), mx);
     LLVMBuildStore(c->b, cg_f32(c, 0.0), sum);
-    LLVMValueRef d = cg_loop_begin(c, &l1, D);
-    LLVMValueRef xv = ld(c, c->f32, x, cg_madd(c, d, inner, base));
+    LLVMValueRef d = cg_loop_begin_v(c, &l1, D);
+    LLVMValueRef xv = ld(c, c->f32, x, cg_madd_v(c, d, inner, base));
     LLVMValueRef m = LLVMBuildLoad2(c->b, c->f32, mx, "");
     LLVMBuildStore(c->b, sel(c, LLVMRealOGT, xv, m, xv, m), mx);
     cg_loop_end(c, &l1);
     LLVMValueRef m2 = LLVMBuildLoad2(c->b, c->f32, mx, "");
-    d = cg_loop_begin(c, &l2, D);
-    xv = ld(c, c->f32, x, cg_madd(c, d, inner, base));
+    d = cg_loop_begin_v(c, &l2, D);
+    xv = ld(c, c->f32, x, cg_madd_v(c, d, inner, base));
     LLVMValueRef e = cg_math_exp(c, LLVMBuildFSub(c->b, xv, m2, ""));
     LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->f32, sum, ""), e, ""), sum);
     cg_loop_end(c, &l2);
     LLVMValueRef ls = cg_math_log(c, LLVMBuildLoad2(c->b, c->f32, sum, ""));
-    d = cg_loop_begin(c, &l3, D);
-    LLVMValueRef idx = cg_madd(c, d, inner, base);
+    d = cg_loop_begin_v(c, &l3, D);
+    LLVMValueRef idx = cg_madd_v(c, d, inner, base);
     LLVMValueRef v = LLVMBuildFSub(c->b, ld(c, c->f32, x, idx), m2, "");
     st(c, LLVMBuildFSub(c->b, v, ls, ""), y, idx);
     cg_loop_end(c, &l3);
 }
 
 glc_status lower_logsoftmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    int64_t outer, D, inner;
+    glc_dim outer, D, inner;
     lsm_view(c->g, n, &outer, &D, &inner);
     *fn = cg_kernel_begin(c, n->name, 2);
     LLVMValueRef mx = cg_alloca_entry(c, c->f32), sum = cg_alloca_entry(c, c->f32);
+    LLVMValueRef Dv = cg_dim(c, D), iv = cg_dim(c, inner);
     cg_loop lo, li;
-    LLVMValueRef o = cg_loop_begin(c, &lo, outer);
-    LLVMValueRef in = cg_loop_begin(c, &li, inner);
-    lsm_row(c, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), cg_madd(c, o, D * inner, in), D, inner,
-            mx, sum);
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, outer));
+    LLVMValueRef in = cg_loop_begin_v(c, &li, iv);
+    LLVMValueRef base = cg_madd_v(c, o, LLVMBuildNSWMul(c->b, Dv, iv, ""), in);
+    lsm_row(c, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), base, Dv, iv, mx, sum);
     cg_loop_end(c, &li);
     cg_loop_end(c, &lo);
     cg_kernel_end(c);

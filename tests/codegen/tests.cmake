@@ -8,6 +8,7 @@ glc_add_test(codegen test_lower_pool glc_codegen glc_passes glc_runtime glc_ir m
 glc_add_test(codegen test_lower_rnn glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_convlstm glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_nn glc_codegen glc_passes glc_runtime glc_ir m)
+glc_add_test(codegen test_lower_nn_sym glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_mdlstm glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_gridlstm glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_tensor glc_codegen glc_frontend glc_passes glc_runtime glc_ir m)

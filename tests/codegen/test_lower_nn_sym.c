@@ -1,0 +1,128 @@
+/* test_lower_nn_sym.c -- the nn family (Conv, BatchNormalization, LeakyRelu, HardSigmoid,
+ * LogSoftmax) on symbolic dims: each graph compiled once with symbols for batch, spatial
+ * sizes (and, where the ONNX node tests feed them, weight and parameter dims), then run at
+ * several sizes against the reference interpreter on the graph made static for them
+ * (cg_sym_util.h). */
+#define _DEFAULT_SOURCE
+#include "cg_sym_util.h"
+
+static int group_setup(void **state) {
+    (void)state;
+    return cg_make_tmpdir();
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    cg_rm_tmpdir();
+    return 0;
+}
+
+static void pattern(float *v, int64_t n, int mul, int mod, float scale) {
+    for (int64_t i = 0; i < n; i++)
+        v[i] = (float)((i * mul) % mod - mod / 2) * scale;
+}
+
+/* ---- BatchNormalization, LeakyRelu, HardSigmoid, LogSoftmax ---------------------------- */
+
+/* BatchNormalization of x (N, C, W) with N and W symbols; C static with constant
+ * parameters, or (param_inputs) a symbol C with the four parameters graph inputs of a
+ * symbol P of their own (as the node tests in --dynamic mode). */
+typedef struct bn_case {
+    bool training, param_inputs;
+} bn_case;
+
+static void build_bn(glc_graph *g, const void *ctx) {
+    const bn_case *k = ctx;
+    glc_dim N = glc_dim_symbol(g, "N"), W = glc_dim_symbol(g, "W");
+    glc_dim C = k->param_inputs ? glc_dim_symbol(g, "C") : 3, P = glc_dim_symbol(g, "P");
+    glc_value_id in[5] = {cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){N, C, W})}, out[3] = {0};
+    static const char *names[4] = {"scale", "B", "mean", "var"};
+    static const char *onames[3] = {"y", "running_mean", "running_var"};
+    float p[3];
+    for (int i = 0; i < 4; i++) {
+        pattern(p, 3, 3 + 2 * i, 11, 0.25f);
+        for (int j = 0; i == 3 && j < 3; j++)
+            p[j] = p[j] * p[j] + 0.5f; /* var > 0 */
+        in[i + 1] = k->param_inputs ? cg_in(g, names[i], GLC_DT_F32, 1, (int64_t[]){P})
+                                    : glc_graph_add_const(g, names[i], GLC_DT_F32, 1,
+                                                          (int64_t[]){3}, p);
+    }
+    int n_out = k->training ? 3 : 1;
+    for (int j = 0; j < n_out; j++)
+        out[j] = glc_graph_add_value(g, onames[j], GLC_DT_UNDEF, 0, NULL);
+    glc_node_id n = glc_graph_add_node(g, GLC_OP_BATCHNORM, "bn", in, 5, out, n_out);
+    if (k->training) glc_node_set_int(g, n, "training_mode", 1);
+    for (int j = 0; j < n_out; j++)
+        glc_graph_add_output(g, out[j]);
+}
+
+static void test_lower_nn_sym__batchnorm_symbolic_batch_and_width(void **state) {
+    (void)state;
+    cg_sym_run runs[3] = {{{{1, 3, 5}}}, {{{4, 3, 17}}}, {{{2, 3, 1}}}};
+    bn_case k = {.training = false};
+    cg_check_sym_vs_interp(build_bn, &k, "bn_sym.so", runs, 3, 0);
+}
+
+static void test_lower_nn_sym__batchnorm_training_mode_counts_at_run_time(void **state) {
+    (void)state;
+    cg_sym_run runs[2] = {{{{3, 3, 4}}}, {{{1, 3, 9}}}};
+    bn_case k = {.training = true};
+    cg_check_sym_vs_interp(build_bn, &k, "bn_sym_train.so", runs, 2, 0);
+}
+
+static void test_lower_nn_sym__batchnorm_symbolic_channels_and_parameters(void **state) {
+    (void)state;
+    cg_sym_run runs[2] = {{{{2, 4, 3}, {4}, {4}, {4}, {4}}}, {{{1, 7, 2}, {7}, {7}, {7}, {7}}}};
+    bn_case k = {.param_inputs = true};
+    cg_check_sym_vs_interp(build_bn, &k, "bn_sym_params.so", runs, 2, 0);
+}
+
+/* op on x (A, 5, B) with A and B symbols; axis for LogSoftmax (opset 17, or 11: legacy). */
+typedef struct unary_case {
+    glc_op op;
+    int64_t axis;
+    int64_t opset;
+} unary_case;
+
+static void build_unary(glc_graph *g, const void *ctx) {
+    const unary_case *k = ctx;
+    if (k->opset) g->opset = k->opset;
+    glc_dim A = glc_dim_symbol(g, "A"), B = glc_dim_symbol(g, "B");
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){A, 5, B});
+    glc_node_id n;
+    glc_graph_add_output(g, cg_node(g, k->op, "u", &x, 1, &n));
+    if (k->op == GLC_OP_LOGSOFTMAX) glc_node_set_int(g, n, "axis", k->axis);
+    if (k->op == GLC_OP_HARDSIGMOID) glc_node_set_float(g, n, "alpha", 0.4f);
+}
+
+static void test_lower_nn_sym__leakyrelu_and_hardsigmoid_symbolic_extent(void **state) {
+    (void)state;
+    cg_sym_run runs[3] = {{{{1, 5, 1}}}, {{{3, 5, 7}}}, {{{2, 5, 40}}}};
+    unary_case k = {.op = GLC_OP_LEAKYRELU};
+    cg_check_sym_vs_interp(build_unary, &k, "leaky_sym.so", runs, 3, 0);
+    k.op = GLC_OP_HARDSIGMOID;
+    cg_check_sym_vs_interp(build_unary, &k, "hsig_sym.so", runs, 3, 0);
+}
+
+static void test_lower_nn_sym__logsoftmax_every_axis_and_legacy(void **state) {
+    (void)state;
+    cg_sym_run runs[2] = {{{{2, 5, 3}}}, {{{4, 5, 1}}}};
+    static const int64_t axes[3] = {0, 1, -1};
+    for (int i = 0; i < 3; i++) {
+        unary_case k = {.op = GLC_OP_LOGSOFTMAX, .axis = axes[i]};
+        cg_check_sym_vs_interp(build_unary, &k, "lsm_sym.so", runs, 2, 0);
+    }
+    unary_case k = {.op = GLC_OP_LOGSOFTMAX, .axis = 1, .opset = 11};
+    cg_check_sym_vs_interp(build_unary, &k, "lsm_sym_legacy.so", runs, 2, 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lower_nn_sym__batchnorm_symbolic_batch_and_width),
+        cmocka_unit_test(test_lower_nn_sym__batchnorm_training_mode_counts_at_run_time),
+        cmocka_unit_test(test_lower_nn_sym__batchnorm_symbolic_channels_and_parameters),
+        cmocka_unit_test(test_lower_nn_sym__leakyrelu_and_hardsigmoid_symbolic_extent),
+        cmocka_unit_test(test_lower_nn_sym__logsoftmax_every_axis_and_legacy),
+    };
+    return cmocka_run_group_tests_name("lower_nn_sym", tests, group_setup, group_teardown);
+}
