@@ -16,7 +16,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true,
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,     [GLC_OP_RNN] = true,
     [GLC_OP_CONSTANTOFSHAPE] = true,
-    [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true,
+    [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true, [GLC_OP_CONV] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {

@@ -60,6 +60,12 @@
  * spatial = 0 (opset < 9): the parameters are indexed per (channel, position).
  * LeakyRelu, HardSigmoid: one select-based loop, NaN passes through. LogSoftmax: Softmax's
  * (outer, D, inner) view; per row max, sum of exp(x - max), then y = (x - max) - log(sum).
+ *
+ * Symbolic dims: BatchNormalization and LogSoftmax take every extent
+ * at run time (cg_dim; constants fold, so static shapes give the code above). A convolution
+ * whose geometry is static but for its batch (cg_conv_static) takes the paths above with the
+ * batch a run-time trip count (the direct path's items split into tasks when a run's items
+ * reach DIRECT_PAR_MIN multiply-adds); other symbolic sizes are refused.
  */
 #include "cg_impl.h"
 
@@ -315,12 +321,19 @@ static glc_status conv_direct(cg_ctx *c, conv_cg *s_) {
     int64_t mpg = g->c_out / g->group, rows = s.last > 0 ? g->out[0] : 1;
     int64_t xn = a.x_nstride ? a.x_nstride : g->c_in * s.in_plane;
     int64_t yn = a.y_nstride ? a.y_nstride : g->c_out * s.out_plane;
-    int64_t items = g->batch * g->c_out * rows;
-    double macs = (double)g->batch * (double)g->c_out * (double)s.out_plane * (double)s.cpg *
-                  (double)s.ntaps;
+    double item_macs = (double)(s.out_plane / rows) * (double)s.cpg * (double)s.ntaps;
     LLVMValueRef *caps[] = {&a.x, &a.w, &a.y, &a.bias};
     cg_par par;
-    cg_par_begin(c, &par, items, macs >= DIRECT_PAR_MIN, caps, 4, "direct");
+    if (glc_dim_is_const(g->batch)) {
+        int64_t items = g->batch * g->c_out * rows;
+        cg_par_begin(c, &par, items, item_macs * (double)items >= DIRECT_PAR_MIN, caps, 4,
+                     "direct");
+    } else { /* a symbolic batch: tasks when the run's items make DIRECT_PAR_MIN */
+        LLVMValueRef items = cg_madd(c, cg_dim(c, g->batch), g->c_out * rows, NULL);
+        cg_par_begin_v(c, &par, items, true, caps, 4, "direct");
+        double least = ceil(DIRECT_PAR_MIN / item_macs);
+        par.min_items = least > 1e9 ? 1000000000 : (int64_t)least;
+    }
     cg_loop li;
     LLVMValueRef it = cg_loop_range(c, &li, par.lo, par.hi);
     LLVMValueRef o0 = LLVMBuildURem(c->b, it, cg_i64(c, rows), "");
@@ -424,6 +437,7 @@ static void conv_plan_make(const cg_ctx *c, const cg_conv *cv, conv_plan *pl) {
 }
 
 uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv) {
+    if (!cg_conv_static(cv->geom)) return 0;
     if (cg_wino_applies(c, cv)) return cg_wino_scratch_bytes(cv);
     conv_plan pl;
     conv_plan_make(c, cv, &pl);
@@ -605,7 +619,7 @@ static glc_status conv_gemm(cg_ctx *c, const conv_cg *s, const conv_plan *pl) {
     int64_t yn = cv->y_nstride ? cv->y_nstride : g->c_out * s->out_plane;
     glc_status r = GLC_OK;
     cg_loop lb, lg;
-    LLVMValueRef b = cg_loop_begin(c, &lb, g->batch);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, cg_dim(c, g->batch)); /* the batch may be symbolic */
     LLVMValueRef xb = cg_madd(c, b, xn, cg_i64(c, 0)), yb = cg_madd(c, b, yn, cg_i64(c, 0));
     bool unroll = cv->w_const && g->group <= GROUP_UNROLL;
     int64_t ng = unroll ? g->group : 1;
@@ -624,8 +638,20 @@ static glc_status conv_gemm(cg_ctx *c, const conv_cg *s, const conv_plan *pl) {
     return r;
 }
 
+bool cg_conv_static(const glc_conv_geom *g) {
+    bool sym = glc_dim_is_sym(g->c_in) || glc_dim_is_sym(g->c_out);
+    for (int i = 0; i < g->nsp; i++)
+        sym = sym || glc_dim_is_sym(g->in[i]) || glc_dim_is_sym(g->out[i]) ||
+              glc_dim_is_sym(g->kernel[i]) || glc_dim_is_sym(g->pad_begin[i]) ||
+              glc_dim_is_sym(g->pad_end[i]);
+    return !sym;
+}
+
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
     const glc_conv_geom *g = cv->geom;
+    if (!cg_conv_static(g))
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL, "Conv: symbolic sizes other than "
+                            "the batch are not supported yet; bind them with --dim NAME=N");
     if (cg_wino_applies(c, cv)) return cg_wino_emit(c, cv);
     conv_cg s = {.g = g, .a = cv, .last = g->nsp - 1};
     if (conv_setup(c, &s) != GLC_OK)

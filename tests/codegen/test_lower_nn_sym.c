@@ -116,6 +116,83 @@ static void test_lower_nn_sym__logsoftmax_every_axis_and_legacy(void **state) {
     cg_check_sym_vs_interp(build_unary, &k, "lsm_sym_legacy.so", runs, 2, 0);
 }
 
+/* ---- Conv ------------------------------------------------------------------------------ */
+
+/* Dims below 0 in a conv_case are symbols. */
+enum { SN = -1, SW = -2, SH = -3, SM = -4, SC = -5, SK = -6, SD = -7 };
+static const char *const SYM_NAMES[7] = {"N", "W", "H", "M", "C", "K", "D"};
+
+/* y = Conv(x, w[, b]); w constant (a pattern) unless w_input, b constant when bias, a graph
+ * input when bias_input. Zero attributes are left unset. */
+typedef struct conv_case {
+    int rank;
+    int64_t xd[5], wd[5];
+    bool w_input, bias, bias_input;
+    int64_t strides[3], dilations[3], pads[6], group;
+    const char *auto_pad;
+} conv_case;
+
+static glc_dim dim_of(glc_graph *g, int64_t d) {
+    return d < 0 ? glc_dim_symbol(g, SYM_NAMES[-d - 1]) : d;
+}
+
+static void build_conv(glc_graph *g, const void *ctx) {
+    const conv_case *k = ctx;
+    int r = k->rank, sp = r - 2;
+    int64_t xd[5], wd[5], nw = 1;
+    for (int i = 0; i < r; i++) {
+        xd[i] = dim_of(g, k->xd[i]);
+        wd[i] = dim_of(g, k->wd[i]);
+        nw *= k->wd[i] > 0 ? k->wd[i] : 1;
+    }
+    glc_value_id in[3] = {cg_in(g, "x", GLC_DT_F32, r, xd)};
+    float *w = malloc((size_t)nw * sizeof *w), b[64];
+    pattern(w, nw, 7, 13, 0.125f);
+    pattern(b, 64, 5, 13, 0.125f);
+    in[1] = k->w_input ? cg_in(g, "w", GLC_DT_F32, r, wd)
+                       : glc_graph_add_const(g, "w", GLC_DT_F32, r, wd, w);
+    free(w);
+    if (k->bias) in[2] = glc_graph_add_const(g, "b", GLC_DT_F32, 1, wd, b);
+    if (k->bias_input) in[2] = cg_in(g, "b", GLC_DT_F32, 1, wd);
+    glc_node_id n;
+    glc_graph_add_output(g, cg_node(g, GLC_OP_CONV, "conv", in, k->bias || k->bias_input ? 3 : 2,
+                                    &n));
+    if (k->group) glc_node_set_int(g, n, "group", k->group);
+    if (k->strides[0]) glc_node_set_ints(g, n, "strides", k->strides, (uint32_t)sp);
+    if (k->dilations[0]) glc_node_set_ints(g, n, "dilations", k->dilations, (uint32_t)sp);
+    bool pads = false;
+    for (int i = 0; i < 2 * sp; i++)
+        pads = pads || k->pads[i];
+    if (pads) glc_node_set_ints(g, n, "pads", k->pads, (uint32_t)(2 * sp));
+    if (k->auto_pad) glc_node_set_string(g, n, "auto_pad", k->auto_pad);
+}
+
+static void test_lower_nn_sym__conv_symbolic_batch_im2col_products(void **state) {
+    (void)state;
+    conv_case k = {.rank = 4, .xd = {SN, 8, 9, 11}, .wd = {16, 8, 3, 3}, .bias = true,
+                   .pads = {1, 1, 1, 1}};
+    cg_sym_run runs[3] = {{{{1, 8, 9, 11}}}, {{{3, 8, 9, 11}}}, {{{2, 8, 9, 11}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_n.so", runs, 3, 1e-5);
+}
+
+static void test_lower_nn_sym__conv_symbolic_batch_direct_split_at_run_time(void **state) {
+    (void)state; /* 576 multiply-adds an item: tasks from 1821 items, N >= 2 */
+    conv_case k = {.rank = 4, .xd = {SN, 16, 64, 64}, .wd = {16, 1, 3, 3}, .group = 16,
+                   .bias = true, .pads = {1, 1, 1, 1}};
+    cg_sym_run runs[2] = {{{{1, 16, 64, 64}}}, {{{2, 16, 64, 64}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_dw.so", runs, 2, 0);
+}
+
+static void test_lower_nn_sym__conv_symbolic_batch_winograd(void **state) {
+    (void)state;
+    cg_winograd = true;
+    conv_case k = {.rank = 4, .xd = {SN, 16, 13, 11}, .wd = {20, 16, 3, 3}, .bias = true,
+                   .pads = {1, 1, 1, 1}};
+    cg_sym_run runs[2] = {{{{1, 16, 13, 11}}}, {{{2, 16, 13, 11}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_wg.so", runs, 2, 1e-5);
+    cg_winograd = false;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_nn_sym__batchnorm_symbolic_batch_and_width),
@@ -123,6 +200,9 @@ int main(void) {
         cmocka_unit_test(test_lower_nn_sym__batchnorm_symbolic_channels_and_parameters),
         cmocka_unit_test(test_lower_nn_sym__leakyrelu_and_hardsigmoid_symbolic_extent),
         cmocka_unit_test(test_lower_nn_sym__logsoftmax_every_axis_and_legacy),
+        cmocka_unit_test(test_lower_nn_sym__conv_symbolic_batch_im2col_products),
+        cmocka_unit_test(test_lower_nn_sym__conv_symbolic_batch_direct_split_at_run_time),
+        cmocka_unit_test(test_lower_nn_sym__conv_symbolic_batch_winograd),
     };
     return cmocka_run_group_tests_name("lower_nn_sym", tests, group_setup, group_teardown);
 }
