@@ -223,8 +223,11 @@ uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv);
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv);
 uint64_t lower_nn_scratch(const cg_ctx *c, const glc_node *n); /* Conv's */
 /* Whether a geometry is static but for its batch: lower_nn.c's paths (and Winograd) take
- * it, the batch a run-time trip count. */
+ * it, the batch a run-time trip count; any other symbolic size takes conv_rt.c's. */
 bool cg_conv_static(const glc_conv_geom *g);
+/* conv_rt.c: cg_conv_emit and its scratch for a geometry with symbolic sizes. */
+uint64_t cg_conv_rt_scratch_bytes(const cg_ctx *c, const cg_conv *cv);
+glc_status cg_conv_rt_emit(cg_ctx *c, const cg_conv *cv);
 /* winograd.c: the Winograd path cg_conv_emit takes when cg_wino_applies (see winograd.c). */
 bool cg_wino_applies(const cg_ctx *c, const cg_conv *cv);
 uint64_t cg_wino_scratch_bytes(const cg_conv *cv);

@@ -65,7 +65,8 @@
  * at run time (cg_dim; constants fold, so static shapes give the code above). A convolution
  * whose geometry is static but for its batch (cg_conv_static) takes the paths above with the
  * batch a run-time trip count (the direct path's items split into tasks when a run's items
- * reach DIRECT_PAR_MIN multiply-adds); other symbolic sizes are refused.
+ * reach DIRECT_PAR_MIN multiply-adds); other symbolic sizes (spatial, kernel, channels)
+ * take conv_rt.c's run-time paths.
  */
 #include "cg_impl.h"
 
@@ -437,7 +438,7 @@ static void conv_plan_make(const cg_ctx *c, const cg_conv *cv, conv_plan *pl) {
 }
 
 uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv) {
-    if (!cg_conv_static(cv->geom)) return 0;
+    if (!cg_conv_static(cv->geom)) return cg_conv_rt_scratch_bytes(c, cv);
     if (cg_wino_applies(c, cv)) return cg_wino_scratch_bytes(cv);
     conv_plan pl;
     conv_plan_make(c, cv, &pl);
@@ -649,9 +650,7 @@ bool cg_conv_static(const glc_conv_geom *g) {
 
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
     const glc_conv_geom *g = cv->geom;
-    if (!cg_conv_static(g))
-        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, NULL, "Conv: symbolic sizes other than "
-                            "the batch are not supported yet; bind them with --dim NAME=N");
+    if (!cg_conv_static(g)) return cg_conv_rt_emit(c, cv);
     if (cg_wino_applies(c, cv)) return cg_wino_emit(c, cv);
     conv_cg s = {.g = g, .a = cv, .last = g->nsp - 1};
     if (conv_setup(c, &s) != GLC_OK)

@@ -43,9 +43,9 @@ static void build_bn(glc_graph *g, const void *ctx) {
         pattern(p, 3, 3 + 2 * i, 11, 0.25f);
         for (int j = 0; i == 3 && j < 3; j++)
             p[j] = p[j] * p[j] + 0.5f; /* var > 0 */
-        in[i + 1] = k->param_inputs ? cg_in(g, names[i], GLC_DT_F32, 1, (int64_t[]){P})
-                                    : glc_graph_add_const(g, names[i], GLC_DT_F32, 1,
-                                                          (int64_t[]){3}, p);
+        in[i + 1] = k->param_inputs
+                        ? cg_in(g, names[i], GLC_DT_F32, 1, (int64_t[]){P})
+                        : glc_graph_add_const(g, names[i], GLC_DT_F32, 1, (int64_t[]){3}, p);
     }
     int n_out = k->training ? 3 : 1;
     for (int j = 0; j < n_out; j++)
@@ -155,8 +155,8 @@ static void build_conv(glc_graph *g, const void *ctx) {
     if (k->bias) in[2] = glc_graph_add_const(g, "b", GLC_DT_F32, 1, wd, b);
     if (k->bias_input) in[2] = cg_in(g, "b", GLC_DT_F32, 1, wd);
     glc_node_id n;
-    glc_graph_add_output(g, cg_node(g, GLC_OP_CONV, "conv", in, k->bias || k->bias_input ? 3 : 2,
-                                    &n));
+    glc_graph_add_output(g,
+                         cg_node(g, GLC_OP_CONV, "conv", in, k->bias || k->bias_input ? 3 : 2, &n));
     if (k->group) glc_node_set_int(g, n, "group", k->group);
     if (k->strides[0]) glc_node_set_ints(g, n, "strides", k->strides, (uint32_t)sp);
     if (k->dilations[0]) glc_node_set_ints(g, n, "dilations", k->dilations, (uint32_t)sp);
@@ -169,16 +169,20 @@ static void build_conv(glc_graph *g, const void *ctx) {
 
 static void test_lower_nn_sym__conv_symbolic_batch_im2col_products(void **state) {
     (void)state;
-    conv_case k = {.rank = 4, .xd = {SN, 8, 9, 11}, .wd = {16, 8, 3, 3}, .bias = true,
-                   .pads = {1, 1, 1, 1}};
+    conv_case k = {
+        .rank = 4, .xd = {SN, 8, 9, 11}, .wd = {16, 8, 3, 3}, .bias = true, .pads = {1, 1, 1, 1}};
     cg_sym_run runs[3] = {{{{1, 8, 9, 11}}}, {{{3, 8, 9, 11}}}, {{{2, 8, 9, 11}}}};
     cg_check_sym_vs_interp(build_conv, &k, "conv_sym_n.so", runs, 3, 1e-5);
 }
 
 static void test_lower_nn_sym__conv_symbolic_batch_direct_split_at_run_time(void **state) {
     (void)state; /* 576 multiply-adds an item: tasks from 1821 items, N >= 2 */
-    conv_case k = {.rank = 4, .xd = {SN, 16, 64, 64}, .wd = {16, 1, 3, 3}, .group = 16,
-                   .bias = true, .pads = {1, 1, 1, 1}};
+    conv_case k = {.rank = 4,
+                   .xd = {SN, 16, 64, 64},
+                   .wd = {16, 1, 3, 3},
+                   .group = 16,
+                   .bias = true,
+                   .pads = {1, 1, 1, 1}};
     cg_sym_run runs[2] = {{{{1, 16, 64, 64}}}, {{{2, 16, 64, 64}}}};
     cg_check_sym_vs_interp(build_conv, &k, "conv_sym_dw.so", runs, 2, 0);
 }
@@ -186,11 +190,109 @@ static void test_lower_nn_sym__conv_symbolic_batch_direct_split_at_run_time(void
 static void test_lower_nn_sym__conv_symbolic_batch_winograd(void **state) {
     (void)state;
     cg_winograd = true;
-    conv_case k = {.rank = 4, .xd = {SN, 16, 13, 11}, .wd = {20, 16, 3, 3}, .bias = true,
+    conv_case k = {.rank = 4,
+                   .xd = {SN, 16, 13, 11},
+                   .wd = {20, 16, 3, 3},
+                   .bias = true,
                    .pads = {1, 1, 1, 1}};
     cg_sym_run runs[2] = {{{{1, 16, 13, 11}}}, {{{2, 16, 13, 11}}}};
     cg_check_sym_vs_interp(build_conv, &k, "conv_sym_wg.so", runs, 2, 1e-5);
     cg_winograd = false;
+}
+
+static void test_lower_nn_sym__conv_symbolic_width_products_with_runtime_rows(void **state) {
+    (void)state; /* an OCR recogniser's line image: height static, width symbolic */
+    conv_case k = {
+        .rank = 4, .xd = {SN, 3, 8, SW}, .wd = {16, 3, 3, 3}, .bias = true, .pads = {1, 1, 1, 1}};
+    cg_sym_run runs[3] = {{{{1, 3, 8, 5}}}, {{{2, 3, 8, 37}}}, {{{1, 3, 8, 130}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_w.so", runs, 3, 1e-5);
+    cg_winograd = true; /* Winograd leaves symbolic sizes to the run-time products */
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_w_wg.so", runs, 3, 1e-5);
+    cg_winograd = false;
+}
+
+static void test_lower_nn_sym__conv_symbolic_width_blocks_end_inside_a_line(void **state) {
+    (void)state; /* kc 2304: blocks of 448 positions; 4 x 150 outputs = 448 + 152 */
+    conv_case k = {.rank = 4,
+                   .xd = {1, 256, 8, SW},
+                   .wd = {8, 256, 3, 3},
+                   .bias = true,
+                   .strides = {2, 1},
+                   .dilations = {1, 2},
+                   .pads = {1, 2, 0, 1}};
+    cg_sym_run runs[2] = {{{{1, 256, 8, 151}}}, {{{1, 256, 8, 3}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_blk.so", runs, 2, 1e-5);
+}
+
+static void test_lower_nn_sym__conv_symbolic_width_groups_runtime_weights(void **state) {
+    (void)state;
+    conv_case k = {.rank = 4,
+                   .xd = {SN, 16, 5, SW},
+                   .wd = {16, 8, 2, 3},
+                   .group = 2,
+                   .w_input = true,
+                   .bias_input = true,
+                   .pads = {0, 1, 1, 0}};
+    cg_sym_run runs[2] = {{{{2, 16, 5, 9}, {16, 8, 2, 3}, {16}}},
+                          {{{1, 16, 5, 2}, {16, 8, 2, 3}, {16}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_grp.so", runs, 2, 1e-5);
+}
+
+static void test_lower_nn_sym__conv_1d_same_upper_strided_symbolic_pads(void **state) {
+    (void)state;
+    conv_case k = {
+        .rank = 3, .xd = {SN, 4, SW}, .wd = {8, 4, 5}, .strides = {2}, .auto_pad = "SAME_UPPER"};
+    cg_sym_run runs[3] = {{{{1, 4, 1}}}, {{{2, 4, 9}}}, {{{1, 4, 50}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_1d.so", runs, 3, 1e-5);
+}
+
+static void test_lower_nn_sym__conv_3d_symbolic_depth(void **state) {
+    (void)state;
+    conv_case k = {.rank = 5,
+                   .xd = {1, 2, SH, 5, 6},
+                   .wd = {6, 2, 2, 3, 3},
+                   .bias = true,
+                   .pads = {0, 1, 1, 1, 0, 1}};
+    cg_sym_run runs[2] = {{{{1, 2, 2, 5, 6}}}, {{{1, 2, 7, 5, 6}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_3d.so", runs, 2, 1e-5);
+}
+
+static void test_lower_nn_sym__conv_depthwise_symbolic_width_direct(void **state) {
+    (void)state; /* 1 output channel per group: the run-time direct nest, bit for bit */
+    conv_case k = {.rank = 4,
+                   .xd = {SN, 4, 6, SW},
+                   .wd = {4, 1, 3, 5},
+                   .group = 4,
+                   .bias = true,
+                   .strides = {1, 2},
+                   .dilations = {2, 1},
+                   .pads = {1, 2, 0, 3}};
+    cg_sym_run runs[3] = {{{{1, 4, 6, 1}}}, {{{2, 4, 6, 8}}}, {{{1, 4, 6, 33}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_dwd.so", runs, 3, 0);
+}
+
+static void test_lower_nn_sym__conv_symbolic_kernel_and_channels_direct(void **state) {
+    (void)state; /* weights fed at run time with symbolic dims, as the node tests in --dynamic */
+    conv_case k = {.rank = 4,
+                   .xd = {SN, SC, SH, SW},
+                   .wd = {SM, SC, SK, SK},
+                   .w_input = true,
+                   .bias_input = true,
+                   .strides = {1, 2},
+                   .pads = {1, 0, 1, 2}};
+    cg_sym_run runs[3] = {{{{1, 2, 5, 6}, {3, 2, 3, 3}, {3}}},
+                          {{{2, 3, 4, 9}, {2, 3, 2, 2}, {2}}},
+                          {{{1, 1, 1, 7}, {1, 1, 1, 1}, {1}}}};
+    cg_check_sym_vs_interp(build_conv, &k, "conv_sym_all.so", runs, 3, 0);
+    conv_case gk = {.rank = 3,
+                    .xd = {SN, SC, SW},
+                    .wd = {SM, SD, SK},
+                    .w_input = true,
+                    .group = 2,
+                    .auto_pad = "SAME_LOWER",
+                    .strides = {2}};
+    cg_sym_run gruns[2] = {{{{1, 4, 7}, {4, 2, 3}}}, {{{2, 6, 10}, {2, 3, 4}}}};
+    cg_check_sym_vs_interp(build_conv, &gk, "conv_sym_allg.so", gruns, 2, 0);
 }
 
 int main(void) {
@@ -203,6 +305,13 @@ int main(void) {
         cmocka_unit_test(test_lower_nn_sym__conv_symbolic_batch_im2col_products),
         cmocka_unit_test(test_lower_nn_sym__conv_symbolic_batch_direct_split_at_run_time),
         cmocka_unit_test(test_lower_nn_sym__conv_symbolic_batch_winograd),
+        cmocka_unit_test(test_lower_nn_sym__conv_symbolic_width_products_with_runtime_rows),
+        cmocka_unit_test(test_lower_nn_sym__conv_symbolic_width_blocks_end_inside_a_line),
+        cmocka_unit_test(test_lower_nn_sym__conv_symbolic_width_groups_runtime_weights),
+        cmocka_unit_test(test_lower_nn_sym__conv_1d_same_upper_strided_symbolic_pads),
+        cmocka_unit_test(test_lower_nn_sym__conv_3d_symbolic_depth),
+        cmocka_unit_test(test_lower_nn_sym__conv_depthwise_symbolic_width_direct),
+        cmocka_unit_test(test_lower_nn_sym__conv_symbolic_kernel_and_channels_direct),
     };
     return cmocka_run_group_tests_name("lower_nn_sym", tests, group_setup, group_teardown);
 }
