@@ -294,7 +294,7 @@ glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);
 /* the families' scratch sizes (see lower.c) */
 glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n);       /* lower_rnn.c */
 uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n);   /* lower_mdlstm.c */
-uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_convlstm.c */
+glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_convlstm.c */
 uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
 
 /* model.c */

@@ -13,3 +13,5 @@ glc_add_test(codegen test_lower_mdlstm glc_codegen glc_passes glc_runtime glc_ir
 glc_add_test(codegen test_lower_gridlstm glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_tensor glc_codegen glc_frontend glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_gemm glc_codegen glc_passes glc_runtime glc_ir m)
+glc_add_test(codegen test_lower_convlstm_sym glc_codegen glc_frontend glc_passes glc_runtime glc_ir m)
+set_tests_properties(test_lower_convlstm_sym PROPERTIES TIMEOUT 600)
