@@ -39,3 +39,16 @@ add_test(NAME conformance_bf16_recurrent COMMAND conformance --bf16 --all --rtol
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_convlstm ${GLC_EXAMPLE_DIRS})
 set_tests_properties(conformance_bf16_onnx_node conformance_bf16_recurrent
   PROPERTIES SKIP_RETURN_CODE 77)
+# --dynamic (every input dim a symbol, one compile, each data set at its own dims): the nn
+# family's node tests, every one of which passes statically, must pass.
+set(GLC_DYNAMIC_NN_TESTS)
+foreach(t basic_conv_with_padding basic_conv_without_padding conv_with_autopad_same
+          conv_with_strides_and_asymmetric_padding conv_with_strides_no_padding
+          conv_with_strides_padding batchnorm_epsilon batchnorm_epsilon_training_mode
+          batchnorm_example batchnorm_example_training_mode leakyrelu leakyrelu_default
+          leakyrelu_example hardsigmoid hardsigmoid_default hardsigmoid_example logsoftmax_axis_0
+          logsoftmax_axis_1 logsoftmax_axis_2 logsoftmax_default_axis logsoftmax_example_1
+          logsoftmax_large_number logsoftmax_negative_axis)
+  list(APPEND GLC_DYNAMIC_NN_TESTS ${ONNX_NODE_TESTS}/test_${t})
+endforeach()
+add_test(NAME conformance_dynamic_nn COMMAND conformance --dynamic --all ${GLC_DYNAMIC_NN_TESTS})
