@@ -229,7 +229,7 @@ LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x);
 /* Exported test kernels glc_test_act<k>/glc_test_actv<k> (cg_testing.h). */
 void cg_act_test_kernels(cg_ctx *c, const glc_act *acts, int n_acts);
 
-/* lower_nn.c: a convolution of static geometry (ir/conv.h), emitted at the builder
+/* lower_nn.c: a convolution (geometry ir/conv.h, sizes possibly symbolic), emitted at the builder
  * position inside the caller's kernel: for b < N, m < M and every output position,
  *   y[b, m, o...] (=, or += when accumulate) bias[m] + sum over c < C/group and taps j of
  *     w[m, c, j...] * x[b, (m / (M/group)) * (C/group) + c, o*stride - pad_begin + j*dilation]
@@ -251,6 +251,12 @@ typedef struct cg_conv {
 uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv);
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv);
 uint64_t lower_nn_scratch(const cg_ctx *c, const glc_node *n); /* Conv's */
+/* Whether a geometry is static but for its batch: lower_nn.c's paths (and Winograd) take
+ * it, the batch a run-time trip count; any other symbolic size takes conv_rt.c's. */
+bool cg_conv_static(const glc_conv_geom *g);
+/* conv_rt.c: cg_conv_emit and its scratch for a geometry with symbolic sizes. */
+uint64_t cg_conv_rt_scratch_bytes(const cg_ctx *c, const cg_conv *cv);
+glc_status cg_conv_rt_emit(cg_ctx *c, const cg_conv *cv);
 /* winograd.c: the Winograd path cg_conv_emit takes when cg_wino_applies (see winograd.c). */
 bool cg_wino_applies(const cg_ctx *c, const cg_conv *cv);
 uint64_t cg_wino_scratch_bytes(const cg_conv *cv);
@@ -322,7 +328,7 @@ glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);
 glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n);       /* lower_rnn.c */
 uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n);   /* lower_mdlstm.c */
 glc_dim lower_pool_scratch(const cg_ctx *c, const glc_node *n);      /* lower_pool.c */
-uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_convlstm.c */
+glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_convlstm.c */
 uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
 
 /* model.c */

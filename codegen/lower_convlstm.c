@@ -35,6 +35,13 @@
  * hoist-projections picks Tc so that gx fits its cache budget, so the workspace stays
  * bounded for long sequences. Unrequested outputs and absent inputs are
  * known statically and generate no code.
+ *
+ * Symbolic T and N (channels and the grids are static: infer_convlstm.c): the step and
+ * sample loops, the offsets of X, Y and the states and the scratch layout are dims (cg_dim;
+ * constants fold, so static shapes give exactly the code above). When either is symbolic
+ * the pass leaves glc_hoist_steps -1 and Tc is min(T, max(1, budget / (N 4F S'))) at run
+ * time, like the LSTM family's; a chunk past T (not a multiple, statically) is tested at
+ * run time. The convolutions and the cells do not depend on T or N.
  */
 #include "cg_impl.h"
 #include "convlstm.h"
@@ -50,9 +57,9 @@ typedef struct cl {
     LLVMValueRef bs, h, cs, gx, cvs;            /* scratch */
     const float *w_host, *r_host;               /* constant W and R, or NULL */
     glc_conv_geom gin, grec;                    /* input and recurrent convolutions */
-    int64_t tc;                                 /* steps per chunk (glc_hoist_steps) */
-    int64_t off_h, off_cs, off_gx, off_cv;      /* scratch layout (floats) */
-    uint64_t bytes;                             /* scratch size */
+    glc_dim tc;                                 /* steps per chunk (glc_hoist_steps) */
+    glc_dim off_h, off_cs, off_gx, off_cv;      /* scratch layout (floats) */
+    glc_dim bytes;                              /* scratch size */
     int d;                                      /* direction being emitted */
     const glc_act *act;                         /* its f, g, h */
 } cl;
@@ -70,12 +77,22 @@ static LLVMValueRef act(cl *s, int k, LLVMValueRef x) {
     return cg_act_emit(s->c, &s->act[k], clip(s, x));
 }
 
+/* A dim of the node (T, N and what depends on them may be symbolic) as an i64 value. */
+static LLVMValueRef dimv(cl *s, glc_dim d) {
+    return cg_dim(s->c, d);
+}
+
+static glc_dim dmul(cl *s, glc_dim a, int64_t k) {
+    return glc_dim_mul(s->c->g, a, k);
+}
+
 /* Element offsets of X(t, n, 0...), Y(t, d, n, 0...), state(d, n, 0...) for runtime t, n. */
 static LLVMValueRef x_off(cl *s, LLVMValueRef t, LLVMValueRef n) {
     const glc_convlstm_desc *r = s->r;
     int64_t CI = r->channels * r->in_size;
-    if (r->layout) return cg_madd(s->c, n, r->seq * CI, cg_madd(s->c, t, CI, NULL));
-    return cg_madd(s->c, t, r->batch * CI, cg_madd(s->c, n, CI, NULL));
+    if (r->layout)
+        return cg_madd_v(s->c, n, dimv(s, dmul(s, r->seq, CI)), cg_madd(s->c, t, CI, NULL));
+    return cg_madd_v(s->c, t, dimv(s, dmul(s, r->batch, CI)), cg_madd(s->c, n, CI, NULL));
 }
 
 static LLVMValueRef y_off(cl *s, LLVMValueRef t, LLVMValueRef n) {
@@ -83,21 +100,23 @@ static LLVMValueRef y_off(cl *s, LLVMValueRef t, LLVMValueRef n) {
     int64_t D = r->dirs, FP = r->hidden * r->out_size;
     cg_ctx *c = s->c;
     if (r->layout)
-        return cg_madd(c, n, r->seq * D * FP, cg_madd(c, t, D * FP, cg_i64(c, s->d * FP)));
-    return cg_madd(c, t, D * r->batch * FP, cg_madd(c, n, FP, cg_i64(c, s->d * r->batch * FP)));
+        return cg_madd_v(c, n, dimv(s, dmul(s, r->seq, D * FP)),
+                         cg_madd(c, t, D * FP, cg_i64(c, s->d * FP)));
+    return cg_madd_v(c, t, dimv(s, dmul(s, r->batch, D * FP)),
+                     cg_madd(c, n, FP, dimv(s, dmul(s, r->batch, s->d * FP))));
 }
 
 static LLVMValueRef state_off(cl *s, LLVMValueRef n) {
     const glc_convlstm_desc *r = s->r;
     int64_t FP = r->hidden * r->out_size;
     if (r->layout) return cg_madd(s->c, n, r->dirs * FP, cg_i64(s->c, s->d * FP));
-    return cg_madd(s->c, n, FP, cg_i64(s->c, s->d * r->batch * FP));
+    return cg_madd(s->c, n, FP, dimv(s, dmul(s, r->batch, s->d * FP)));
 }
 
 /* min(max(sequence_lens[n], 0), T), or T without sequence_lens. */
 static LLVMValueRef seq_len(cl *s, LLVMValueRef n) {
     cg_ctx *c = s->c;
-    LLVMValueRef T = cg_i64(c, s->r->seq);
+    LLVMValueRef T = dimv(s, s->r->seq);
     if (!s->sl) return T;
     LLVMValueRef v = LLVMBuildLoad2(c->b, c->i32, cg_gep(c, c->i32, s->sl, n), "");
     v = LLVMBuildSExt(c->b, v, c->i64, "");
@@ -145,7 +164,7 @@ static cg_conv conv_of(const cl *s, bool rec) {
 /* Offset of gx[sl, n, 0, 0]. */
 static LLVMValueRef gx_off(cl *s, LLVMValueRef sl, LLVMValueRef n) {
     int64_t G = 4 * s->r->hidden * s->r->out_size;
-    return cg_madd(s->c, cg_madd(s->c, sl, s->r->batch, n), G, NULL);
+    return cg_madd(s->c, cg_madd_v(s->c, sl, dimv(s, s->r->batch), n), G, NULL);
 }
 
 /* One convolution of this direction into gx at go: x at xoff of xbase, weights wbase. */
@@ -223,7 +242,7 @@ static glc_status step_samples(cl *s, LLVMValueRef sl, LLVMValueRef st_, bool wi
     int64_t FP = r->hidden * r->out_size;
     cg_loop ln;
     cg_if fi;
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, dimv(s, r->batch));
     LLVMValueRef len = seq_len(s, n);
     cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
     LLVMValueRef t = time_of(s, st_, len), go = with_input ? cg_i64(c, 0) : gx_off(s, sl, n);
@@ -248,7 +267,7 @@ static glc_status hoist(cl *s, LLVMValueRef sl, LLVMValueRef st_) {
     cg_ctx *c = s->c;
     cg_loop ln;
     cg_if fi;
-    LLVMValueRef n = cg_loop_begin(c, &ln, s->r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, dimv(s, s->r->batch));
     LLVMValueRef len = seq_len(s, n);
     cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, len, ""));
     glc_status st =
@@ -265,10 +284,10 @@ static glc_status chunk_steps(cl *s, LLVMValueRef s0,
     cg_ctx *c = s->c;
     cg_loop l;
     cg_if fi;
-    LLVMValueRef sl = cg_loop_begin(c, &l, s->tc);
+    LLVMValueRef sl = cg_loop_begin_v(c, &l, dimv(s, s->tc));
     LLVMValueRef st_ = cg_iadd(c, s0, sl);
-    bool ragged = s->r->seq % s->tc != 0;
-    if (ragged) cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, cg_i64(c, s->r->seq), ""));
+    bool ragged = glc_dim_mod(c->g, s->r->seq, s->tc) != 0; /* 0: a multiple, statically */
+    if (ragged) cg_if_begin(c, &fi, LLVMBuildICmp(c->b, LLVMIntSLT, st_, dimv(s, s->r->seq), ""));
     glc_status st = body(s, sl, st_);
     if (ragged) {
         cg_if_else(c, &fi);
@@ -291,7 +310,7 @@ static void init_state(cl *s) {
                s->bs, m);
         cg_loop_end(c, &lm);
     }
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, dimv(s, r->batch));
     LLVMValueRef so = state_off(s, n), sb = cg_madd(c, n, FP, NULL);
     LLVMValueRef e = cg_loop_begin(c, &le, FP);
     LLVMValueRef se = cg_iadd(c, sb, e), ie = cg_iadd(c, so, e);
@@ -308,7 +327,7 @@ static void write_states(cl *s) {
     int64_t FP = r->hidden * r->out_size;
     if (!s->yh && !s->yc) return;
     cg_loop ln, le;
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, dimv(s, r->batch));
     LLVMValueRef so = state_off(s, n), sb = cg_madd(c, n, FP, NULL);
     LLVMValueRef e = cg_loop_begin(c, &le, FP);
     LLVMValueRef se = cg_iadd(c, sb, e), oe = cg_iadd(c, so, e);
@@ -323,7 +342,7 @@ static void write_states(cl *s) {
  * the first product to the cell instead of every sample's passing through memory. */
 static glc_status emit_steps_by_sample(cl *s) {
     cg_loop lt;
-    LLVMValueRef st_ = cg_loop_begin(s->c, &lt, s->r->seq);
+    LLVMValueRef st_ = cg_loop_begin_v(s->c, &lt, dimv(s, s->r->seq));
     glc_status st = step_samples(s, NULL, st_, true);
     cg_loop_end(s->c, &lt);
     return st;
@@ -337,10 +356,9 @@ static glc_status emit_direction(cl *s) {
         write_states(s);
         return st;
     }
-    int64_t chunks = (s->r->seq + s->tc - 1) / s->tc;
     cg_loop lc;
-    LLVMValueRef ci = cg_loop_begin(c, &lc, chunks);
-    LLVMValueRef s0 = cg_madd(c, ci, s->tc, NULL);
+    LLVMValueRef ci = cg_loop_begin_v(c, &lc, dimv(s, glc_dim_ceildiv(c->g, s->r->seq, s->tc)));
+    LLVMValueRef s0 = cg_madd_v(c, ci, dimv(s, s->tc), NULL);
     glc_status st = chunk_steps(s, s0, hoist);
     if (st == GLC_OK) st = chunk_steps(s, s0, recur);
     cg_loop_end(c, &lc);
@@ -348,23 +366,36 @@ static glc_status emit_direction(cl *s) {
     return st;
 }
 
-static int64_t round16(int64_t n) {
-    return (n + 15) / 16 * 16;
+static glc_dim round16(const glc_graph *g, glc_dim n) {
+    return glc_dim_mul(g, glc_dim_ceildiv(g, n, 16), 16);
 }
 
-/* Geometries, the chunk length and the scratch layout. */
+/* Steps per hoisted chunk: glc_hoist_steps (passes/hoist_projections.c; -1: the budget
+ * over the run-time batch; absent, as at -O0: 1), within [1, T] (1 when T = 0). */
+static glc_dim steps_per_chunk(const glc_graph *g, const glc_node *n, const glc_convlstm_desc *r) {
+    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
+    glc_dim tc = t;
+    if (t < 0) {
+        glc_dim per_step = glc_dim_mul(g, r->batch, 4 * r->hidden * r->out_size);
+        tc = glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per_step));
+    }
+    return glc_dim_max(g, glc_dim_min(g, tc, r->seq), 1);
+}
+
+/* Geometries, the chunk length and the scratch layout (dims: T and N may be symbolic). */
 static void plan(cl *s, const cg_ctx *c, const glc_node *n) {
     const glc_convlstm_desc *r = s->r;
+    const glc_graph *g = c->g;
     conv_geoms(s);
-    int64_t F = r->hidden, N = r->batch, per_step = N * 4 * F * r->out_size;
-    s->tc = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1); /* passes/hoist_projections.c */
-    if (s->tc > r->seq) s->tc = r->seq;
-    if (s->tc < 1) s->tc = 1;
-    s->off_h = round16(4 * F);
-    s->off_cs = s->off_h + round16(N * F * r->out_size);
-    s->off_gx = s->off_cs + round16(N * F * r->out_size);
+    int64_t F = r->hidden, G = 4 * F * r->out_size;
+    glc_dim NFP = glc_dim_mul(g, r->batch, F * r->out_size);
+    s->tc = steps_per_chunk(g, n, r);
+    s->off_h = round16(g, 4 * F);
+    s->off_cs = glc_dim_add(g, s->off_h, round16(g, NFP));
+    s->off_gx = glc_dim_add(g, s->off_cs, round16(g, NFP));
     /* unhoisted (one step a chunk): one sample's gates at a time */
-    s->off_cv = s->off_gx + round16(s->tc == 1 ? per_step / N : s->tc * per_step);
+    glc_dim gx = s->tc == 1 ? G : glc_dim_mul(g, s->tc, glc_dim_mul(g, r->batch, G));
+    s->off_cv = glc_dim_add(g, s->off_gx, round16(g, gx));
     uint64_t cv = 0;
     for (s->d = 0; s->d < r->dirs; s->d++)
         for (int rec = 0; rec < 2; rec++) {
@@ -373,7 +404,7 @@ static void plan(cl *s, const cg_ctx *c, const glc_node *n) {
             if (b > cv) cv = b;
         }
     s->d = 0;
-    s->bytes = (uint64_t)s->off_cv * sizeof(float) + cv;
+    s->bytes = glc_dim_add(g, glc_dim_mul(g, s->off_cv, (glc_dim)sizeof(float)), (glc_dim)cv);
 }
 
 static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
@@ -381,7 +412,7 @@ static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
     return v && v->data ? (const float *)v->data : NULL;
 }
 
-uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n) {
+glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n) {
     glc_convlstm_desc r;
     glc_diag d;
     if (glc_convlstm_desc_read(c->g, n, &r, &d) != GLC_OK) return 0;
@@ -408,11 +439,11 @@ glc_status lower_convlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     s.p = in[GLC_CL_P];
     LLVMValueRef scr = LLVMGetParam(*fn, (unsigned)(n->n_out + n->n_in));
     s.bs = scr;                                         /* (4F) */
-    s.h = cg_gep(c, c->f32, scr, cg_i64(c, s.off_h));   /* (N, F, S') */
-    s.cs = cg_gep(c, c->f32, scr, cg_i64(c, s.off_cs)); /* (N, F, S') */
-    s.gx = cg_gep(c, c->f32, scr, cg_i64(c, s.off_gx)); /* (Tc, N, 4F, S') */
-    s.cvs = s.bytes > (uint64_t)s.off_cv * sizeof(float)
-                ? cg_gep(c, c->f32, scr, cg_i64(c, s.off_cv))
+    s.h = cg_gep(c, c->f32, scr, cg_dim(c, s.off_h));   /* (N, F, S') */
+    s.cs = cg_gep(c, c->f32, scr, cg_dim(c, s.off_cs)); /* (N, F, S') */
+    s.gx = cg_gep(c, c->f32, scr, cg_dim(c, s.off_gx)); /* (Tc, N, 4F, S') */
+    s.cvs = s.bytes != glc_dim_mul(c->g, s.off_cv, (glc_dim)sizeof(float))
+                ? cg_gep(c, c->f32, scr, cg_dim(c, s.off_cv))
                 : NULL; /* convolution scratch */
     for (s.d = 0; s.d < r.dirs; s.d++) {
         s.act = &r.acts[s.d * 3];

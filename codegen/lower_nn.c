@@ -60,6 +60,13 @@
  * spatial = 0 (opset < 9): the parameters are indexed per (channel, position).
  * LeakyRelu, HardSigmoid: one select-based loop, NaN passes through. LogSoftmax: Softmax's
  * (outer, D, inner) view; per row max, sum of exp(x - max), then y = (x - max) - log(sum).
+ *
+ * Symbolic dims: BatchNormalization and LogSoftmax take every extent
+ * at run time (cg_dim; constants fold, so static shapes give the code above). A convolution
+ * whose geometry is static but for its batch (cg_conv_static) takes the paths above with the
+ * batch a run-time trip count (the direct path's items split into tasks when a run's items
+ * reach DIRECT_PAR_MIN multiply-adds); other symbolic sizes (spatial, kernel, channels)
+ * take conv_rt.c's run-time paths.
  */
 #include "cg_impl.h"
 
@@ -318,12 +325,19 @@ static glc_status conv_direct(cg_ctx *c, conv_cg *s_) {
     int64_t mpg = g->c_out / g->group, rows = s.last > 0 ? g->out[0] : 1;
     int64_t xn = a.x_nstride ? a.x_nstride : g->c_in * s.in_plane;
     int64_t yn = a.y_nstride ? a.y_nstride : g->c_out * s.out_plane;
-    int64_t items = g->batch * g->c_out * rows;
-    double macs = (double)g->batch * (double)g->c_out * (double)s.out_plane * (double)s.cpg *
-                  (double)s.ntaps;
+    double item_macs = (double)(s.out_plane / rows) * (double)s.cpg * (double)s.ntaps;
     LLVMValueRef *caps[] = {&a.x, &a.w, &a.y, &a.bias};
     cg_par par;
-    cg_par_begin(c, &par, items, macs >= DIRECT_PAR_MIN, caps, 4, "direct");
+    if (glc_dim_is_const(g->batch)) {
+        int64_t items = g->batch * g->c_out * rows;
+        cg_par_begin(c, &par, items, item_macs * (double)items >= DIRECT_PAR_MIN, caps, 4,
+                     "direct");
+    } else { /* a symbolic batch: tasks when the run's items make DIRECT_PAR_MIN */
+        LLVMValueRef items = cg_madd(c, cg_dim(c, g->batch), g->c_out * rows, NULL);
+        cg_par_begin_v(c, &par, items, true, caps, 4, "direct");
+        double least = ceil(DIRECT_PAR_MIN / item_macs);
+        par.min_items = least > 1e9 ? 1000000000 : (int64_t)least;
+    }
     cg_loop li;
     LLVMValueRef it = cg_loop_range(c, &li, par.lo, par.hi);
     LLVMValueRef o0 = LLVMBuildURem(c->b, it, cg_i64(c, rows), "");
@@ -427,6 +441,7 @@ static void conv_plan_make(const cg_ctx *c, const cg_conv *cv, conv_plan *pl) {
 }
 
 uint64_t cg_conv_scratch_bytes(const cg_ctx *c, const cg_conv *cv) {
+    if (!cg_conv_static(cv->geom)) return cg_conv_rt_scratch_bytes(c, cv);
     if (cg_wino_applies(c, cv)) return cg_wino_scratch_bytes(cv);
     conv_plan pl;
     conv_plan_make(c, cv, &pl);
@@ -608,7 +623,7 @@ static glc_status conv_gemm(cg_ctx *c, const conv_cg *s, const conv_plan *pl) {
     int64_t yn = cv->y_nstride ? cv->y_nstride : g->c_out * s->out_plane;
     glc_status r = GLC_OK;
     cg_loop lb, lg;
-    LLVMValueRef b = cg_loop_begin(c, &lb, g->batch);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, cg_dim(c, g->batch)); /* the batch may be symbolic */
     LLVMValueRef xb = cg_madd(c, b, xn, cg_i64(c, 0)), yb = cg_madd(c, b, yn, cg_i64(c, 0));
     bool unroll = cv->w_const && g->group <= GROUP_UNROLL;
     int64_t ng = unroll ? g->group : 1;
@@ -627,8 +642,18 @@ static glc_status conv_gemm(cg_ctx *c, const conv_cg *s, const conv_plan *pl) {
     return r;
 }
 
+bool cg_conv_static(const glc_conv_geom *g) {
+    bool sym = glc_dim_is_sym(g->c_in) || glc_dim_is_sym(g->c_out);
+    for (int i = 0; i < g->nsp; i++)
+        sym = sym || glc_dim_is_sym(g->in[i]) || glc_dim_is_sym(g->out[i]) ||
+              glc_dim_is_sym(g->kernel[i]) || glc_dim_is_sym(g->pad_begin[i]) ||
+              glc_dim_is_sym(g->pad_end[i]);
+    return !sym;
+}
+
 glc_status cg_conv_emit(cg_ctx *c, const cg_conv *cv) {
     const glc_conv_geom *g = cv->geom;
+    if (!cg_conv_static(g)) return cg_conv_rt_emit(c, cv);
     if (cg_wino_applies(c, cv)) return cg_wino_emit(c, cv);
     conv_cg s = {.g = g, .a = cv, .last = g->nsp - 1};
     if (conv_setup(c, &s) != GLC_OK)
@@ -675,7 +700,7 @@ glc_status lower_conv(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 /* ---- BatchNormalization -------------------------------------------------------------- */
 
 typedef struct bn_cg {
-    int64_t N, C, inner;
+    LLVMValueRef N, C, inner; /* i64 values: constants unless symbolic */
     bool spatial, training;
     float eps, mom;
     LLVMValueRef y, rmean, rvar;            /* outputs (NULL if not requested) */
@@ -705,9 +730,9 @@ static LLVMValueRef bn_sum(cg_ctx *c, const bn_cg *s, LLVMValueRef ch, LLVMValue
     LLVMValueRef acc = cg_alloca_entry(c, f64);
     LLVMBuildStore(c->b, LLVMConstReal(f64, 0.0), acc);
     cg_loop lb, li;
-    LLVMValueRef b = cg_loop_begin(c, &lb, s->N);
-    LLVMValueRef i = cg_loop_begin(c, &li, s->inner);
-    LLVMValueRef at = cg_madd(c, cg_madd(c, b, s->C, ch), s->inner, i);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, s->N);
+    LLVMValueRef i = cg_loop_begin_v(c, &li, s->inner);
+    LLVMValueRef at = cg_madd_v(c, cg_madd_v(c, b, s->C, ch), s->inner, i);
     LLVMValueRef v = LLVMBuildFPExt(c->b, ld(c, c->f32, s->x, at), f64, "");
     if (mu) {
         v = LLVMBuildFSub(c->b, v, mu, "");
@@ -732,7 +757,7 @@ static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
     LLVMValueRef mu = NULL, var = NULL;
     if (s->training) {
         LLVMTypeRef f64 = LLVMDoubleTypeInContext(c->ctx);
-        LLVMValueRef cnt = LLVMConstReal(f64, (double)(s->N * s->inner));
+        LLVMValueRef cnt = LLVMBuildSIToFP(c->b, LLVMBuildNSWMul(c->b, s->N, s->inner, ""), f64, "");
         LLVMValueRef mu_d = LLVMBuildFDiv(c->b, bn_sum(c, s, ch, NULL), cnt, "");
         LLVMValueRef var_d = LLVMBuildFDiv(c->b, bn_sum(c, s, ch, mu_d), cnt, "");
         mu = LLVMBuildFPTrunc(c->b, mu_d, c->f32, "");
@@ -745,12 +770,12 @@ static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
     }
     if (!s->y) return;
     cg_loop lb, li;
-    LLVMValueRef b = cg_loop_begin(c, &lb, s->N);
-    LLVMValueRef i = cg_loop_begin(c, &li, s->inner);
-    LLVMValueRef at = cg_madd(c, cg_madd(c, b, s->C, ch), s->inner, i);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, s->N);
+    LLVMValueRef i = cg_loop_begin_v(c, &li, s->inner);
+    LLVMValueRef at = cg_madd_v(c, cg_madd_v(c, b, s->C, ch), s->inner, i);
     LLVMValueRef p = ch;
     if (!s->spatial) { /* parameters per (channel, position) */
-        p = cg_madd(c, ch, s->inner, i);
+        p = cg_madd_v(c, ch, s->inner, i);
         mu = ld(c, c->f32, s->mean, p);
         var = ld(c, c->f32, s->var, p);
     }
@@ -762,9 +787,7 @@ static void bn_channel(cg_ctx *c, const bn_cg *s, LLVMValueRef ch) {
 glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_graph *g = c->g;
     const glc_value *x = glc_node_input(g, n, 0);
-    bn_cg s = {.N = x->dims[0], .C = x->dims[1], .inner = 1};
-    for (int i = 2; i < x->rank; i++)
-        s.inner *= x->dims[i];
+    bn_cg s = {0};
     s.training = g->opset >= 14 && glc_attr_int(n, "training_mode", 0) == 1;
     s.spatial = g->opset >= 9 || glc_attr_int(n, "spatial", 1) != 0;
     s.eps = glc_attr_float(n, "epsilon", 1e-5f);
@@ -776,8 +799,11 @@ glc_status lower_batchnorm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMValueRef *ins[5] = {&s.x, &s.scale, &s.bias, &s.mean, &s.var};
     for (int i = 0; i < 5; i++)
         *ins[i] = LLVMGetParam(*fn, (unsigned)(n->n_out + i));
+    s.N = cg_dim(c, x->dims[0]);
+    s.C = cg_dim(c, x->dims[1]);
+    s.inner = cg_dim(c, glc_dim_prod(g, x->dims, 2, x->rank));
     cg_loop lc;
-    LLVMValueRef ch = cg_loop_begin(c, &lc, s.C);
+    LLVMValueRef ch = cg_loop_begin_v(c, &lc, s.C);
     bn_channel(c, &s, ch);
     cg_loop_end(c, &lc);
     cg_kernel_end(c);
@@ -791,59 +817,56 @@ static LLVMValueRef sel(cg_ctx *c, LLVMRealPredicate p, LLVMValueRef a, LLVMValu
     return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, p, a, b, ""), t, f, "");
 }
 
-/* (outer, D, inner) view of LogSoftmax's input; see infer_nn.c for the axis rule. */
-static void lsm_view(const glc_graph *g, const glc_node *n, int64_t *outer, int64_t *D,
-                     int64_t *inner) {
+/* (outer, D, inner) view of LogSoftmax's input (dims); see infer_nn.c for the axis rule. */
+static void lsm_view(const glc_graph *g, const glc_node *n, glc_dim *outer, glc_dim *D,
+                     glc_dim *inner) {
     const glc_value *v = glc_node_input(g, n, 0);
     bool legacy = g->opset < 13;
     int64_t ax = glc_attr_int(n, "axis", legacy ? 1 : -1);
     if (ax < 0) ax += v->rank;
-    *outer = *D = *inner = 1;
-    for (int i = 0; i < v->rank; i++) {
-        if (i < ax)
-            *outer *= v->dims[i];
-        else if (i == ax || legacy)
-            *D *= v->dims[i];
-        else
-            *inner *= v->dims[i];
-    }
+    int k = (int)ax;
+    *outer = glc_dim_prod(g, v->dims, 0, k);
+    *D = glc_dim_prod(g, v->dims, k, legacy ? v->rank : k + 1);
+    *inner = legacy ? 1 : glc_dim_prod(g, v->dims, k + 1, v->rank);
 }
 
-/* One row at base (elements inner apart): max, sum of exp(x - max), y = x - max - log sum. */
-static void lsm_row(cg_ctx *c, LLVMValueRef y, LLVMValueRef x, LLVMValueRef base, int64_t D,
-                    int64_t inner, LLVMValueRef mx, LLVMValueRef sum) {
+/* One row at base (elements inner apart): max, sum of exp(x - max), y = x - max - log sum.
+ * D and inner are i64 values. */
+static void lsm_row(cg_ctx *c, LLVMValueRef y, LLVMValueRef x, LLVMValueRef base, LLVMValueRef D,
+                    LLVMValueRef inner, LLVMValueRef mx, LLVMValueRef sum) {
     cg_loop l1, l2, l3;
     LLVMBuildStore(c->b, cg_f32(c, -HUGE_VAL), mx);
     LLVMBuildStore(c->b, cg_f32(c, 0.0), sum);
-    LLVMValueRef d = cg_loop_begin(c, &l1, D);
-    LLVMValueRef xv = ld(c, c->f32, x, cg_madd(c, d, inner, base));
+    LLVMValueRef d = cg_loop_begin_v(c, &l1, D);
+    LLVMValueRef xv = ld(c, c->f32, x, cg_madd_v(c, d, inner, base));
     LLVMValueRef m = LLVMBuildLoad2(c->b, c->f32, mx, "");
     LLVMBuildStore(c->b, sel(c, LLVMRealOGT, xv, m, xv, m), mx);
     cg_loop_end(c, &l1);
     LLVMValueRef m2 = LLVMBuildLoad2(c->b, c->f32, mx, "");
-    d = cg_loop_begin(c, &l2, D);
-    xv = ld(c, c->f32, x, cg_madd(c, d, inner, base));
+    d = cg_loop_begin_v(c, &l2, D);
+    xv = ld(c, c->f32, x, cg_madd_v(c, d, inner, base));
     LLVMValueRef e = cg_math_exp(c, LLVMBuildFSub(c->b, xv, m2, ""));
     LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->f32, sum, ""), e, ""), sum);
     cg_loop_end(c, &l2);
     LLVMValueRef ls = cg_math_log(c, LLVMBuildLoad2(c->b, c->f32, sum, ""));
-    d = cg_loop_begin(c, &l3, D);
-    LLVMValueRef idx = cg_madd(c, d, inner, base);
+    d = cg_loop_begin_v(c, &l3, D);
+    LLVMValueRef idx = cg_madd_v(c, d, inner, base);
     LLVMValueRef v = LLVMBuildFSub(c->b, ld(c, c->f32, x, idx), m2, "");
     st(c, LLVMBuildFSub(c->b, v, ls, ""), y, idx);
     cg_loop_end(c, &l3);
 }
 
 glc_status lower_logsoftmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    int64_t outer, D, inner;
+    glc_dim outer, D, inner;
     lsm_view(c->g, n, &outer, &D, &inner);
     *fn = cg_kernel_begin(c, n->name, 2);
     LLVMValueRef mx = cg_alloca_entry(c, c->f32), sum = cg_alloca_entry(c, c->f32);
+    LLVMValueRef Dv = cg_dim(c, D), iv = cg_dim(c, inner);
     cg_loop lo, li;
-    LLVMValueRef o = cg_loop_begin(c, &lo, outer);
-    LLVMValueRef in = cg_loop_begin(c, &li, inner);
-    lsm_row(c, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), cg_madd(c, o, D * inner, in), D, inner,
-            mx, sum);
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, outer));
+    LLVMValueRef in = cg_loop_begin_v(c, &li, iv);
+    LLVMValueRef base = cg_madd_v(c, o, LLVMBuildNSWMul(c->b, Dv, iv, ""), in);
+    lsm_row(c, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), base, Dv, iv, mx, sum);
     cg_loop_end(c, &li);
     cg_loop_end(c, &lo);
     cg_kernel_end(c);

@@ -130,6 +130,7 @@ static uint64_t round64(uint64_t n) {
 bool cg_wino_applies(const cg_ctx *c, const cg_conv *cv) {
     const glc_conv_geom *g = cv->geom;
     if (!c->o->winograd || !cv->w_const || g->nsp != 2 || g->group != 1) return false;
+    if (!cg_conv_static(g)) return false; /* symbolic sizes: the run-time paths (conv_rt.c) */
     if (g->c_in < WG_MIN_C || g->c_out < WG_MIN_M) return false;
     int64_t r = g->kernel[0];
     return (r == 3 || r == 5) && g->kernel[1] == r && g->stride[0] == 1 && g->stride[1] == 1 &&
@@ -387,7 +388,7 @@ glc_status cg_wino_emit(cg_ctx *c, const cg_conv *cv) {
     int64_t yn = cv->y_nstride ? cv->y_nstride : g->c_out * g->out[0] * g->out[1];
     glc_status r = GLC_OK;
     cg_loop lb, lk;
-    LLVMValueRef b = cg_loop_begin(c, &lb, g->batch);
+    LLVMValueRef b = cg_loop_begin_v(c, &lb, cg_dim(c, g->batch)); /* the batch may be symbolic */
     s.xb = cg_madd(c, b, xn, cg_i64(c, 0));
     s.yb = cg_madd(c, b, yn, cg_i64(c, 0));
     LLVMValueRef *caps[] = {&s.x, &s.pad, &s.xb};

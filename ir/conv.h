@@ -18,6 +18,10 @@
 
 #include "ir.h"
 
+/* batch, c_in, c_out, in, out, kernel and the pads are dims (ir/dim.h): symbolic when the
+ * inputs' dims are (the kernel when W's are and no kernel_shape gives it; the pads with
+ * SAME auto_pad when the kernel, or the input size with a stride > 1, is symbolic);
+ * stride, dilation and group never. */
 typedef struct glc_conv_geom {
     int nsp;                      /* spatial axes: input rank - 2 */
     int64_t batch, c_in, c_out;   /* N, C, M */
@@ -52,8 +56,8 @@ bool glc_conv_geom_resolve(const glc_graph *g, const glc_node *n, glc_conv_geom 
                            const char *ap);
 /* One axis of a window (Conv and the pools): pads after auto_pad ap (the explicit ones
  * in *pad_begin and *pad_end for NOTSET) and the output size, 0 when the window cannot fit;
- * ceil_mode as the pools define it. */
-glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, int64_t kernel,
+ * ceil_mode as the pools define it. in and kernel may be symbolic. */
+glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, glc_dim kernel,
                            int64_t stride, int64_t dilation, const char *ap, bool ceil_mode,
                            glc_dim *pad_begin, glc_dim *pad_end, glc_dim *out);
 

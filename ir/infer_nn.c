@@ -55,10 +55,10 @@ static bool ints_or(const glc_node *n, const char *name, int want, int64_t dflt,
     return true;
 }
 
-glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, int64_t kernel,
+glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, glc_dim kernel,
                            int64_t stride, int64_t dilation, const char *ap, bool ceil_mode,
                            glc_dim *pad_begin, glc_dim *pad_end, glc_dim *out) {
-    int64_t ek = (kernel - 1) * dilation + 1;
+    glc_dim ek = glc_dim_add(g, glc_dim_mul(g, glc_dim_sub(g, kernel, 1), dilation), 1);
     if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
         glc_dim o = glc_dim_ceildiv(g, in, stride);
         glc_dim total = glc_dim_max(g, glc_dim_sub(g, glc_dim_add(g, glc_dim_mul(g, glc_dim_sub(g, o, 1), stride), ek), in), 0);
@@ -112,8 +112,8 @@ static glc_status read_window(const glc_node *n, glc_conv_geom *cg, glc_diag *d)
     for (int i = 0; i < k; i++) {
         cg->pad_begin[i] = pads[i];
         cg->pad_end[i] = pads[k + i];
-        if (cg->kernel[i] < 1 || cg->stride[i] < 1 || cg->dilation[i] < 1 || pads[i] < 0 ||
-            pads[k + i] < 0)
+        bool bad_k = glc_dim_is_const(cg->kernel[i]) && cg->kernel[i] < 1; /* symbols >= 1 */
+        if (bad_k || cg->stride[i] < 1 || cg->dilation[i] < 1 || pads[i] < 0 || pads[k + i] < 0)
             return glc_diag_set(d, GLC_E_SHAPE, n,
                                 "%s: axis %d: kernel %lld, stride %lld, dilation %lld must be "
                                 ">= 1 and pads %lld, %lld >= 0",
@@ -130,12 +130,16 @@ glc_status glc_conv_window_get(const glc_graph *g, const glc_node *n, glc_conv_g
     int k = cg->nsp;
     uint32_t cnt = 0;
     const int64_t *ks = glc_attr_ints(n, "kernel_shape", &cnt);
-    if ((ks || glc_node_attr(n, "kernel_shape")) &&
-        ((int)cnt != k || memcmp(ks, cg->kernel, (size_t)k * sizeof *ks)))
+    bool given = ks || glc_node_attr(n, "kernel_shape"), ok = !given || (int)cnt == k;
+    for (int i = 0; given && ok && i < k; i++) /* a symbolic kernel size must be the given one */
+        ok = glc_dim_require_eq(g, cg->kernel[i], ks[i], n, "kernel_shape: the weights' size") ==
+             GLC_OK;
+    if (!ok)
         return glc_diag_set(d, GLC_E_SHAPE, n,
                             "%s: kernel_shape (%u values) does not match the %d kernel sizes "
                             "of the weights",
                             op, cnt, k);
+    if (given) memcpy(cg->kernel, ks, (size_t)k * sizeof *ks);
     GLC_TRY(read_window(n, cg, d));
     const char *ap = glc_attr_string(n, "auto_pad", "NOTSET");
     bool notset = !ap[0] || !strcmp(ap, "NOTSET");
@@ -176,17 +180,22 @@ static glc_status conv_operands(const glc_graph *g, const glc_node *n, glc_conv_
     if (cg->group < 1)
         return glc_diag_set(d, GLC_E_SHAPE, n, "Conv: group %lld must be >= 1",
                             (long long)cg->group);
-    if (w->rank != x->rank || glc_dims_symbolic(w->rank, w->dims) ||
-        glc_dim_require_eq(g, x->dims[1], w->dims[1] * cg->group, n, "Conv: channels") != GLC_OK ||
-        w->dims[0] % cg->group)
+    if (w->rank != x->rank ||
+        glc_dim_require_eq(g, x->dims[1], glc_dim_mul(g, w->dims[1], cg->group), n,
+                           "Conv: channels") != GLC_OK ||
+        glc_dim_require_eq(g, glc_dim_mod(g, w->dims[0], cg->group), 0, n,
+                           "Conv: output channels a multiple of group") != GLC_OK)
         return glc_diag_set(d, GLC_E_SHAPE, n,
                             "Conv: input 1 %s must be (M, C/group, k...) with M a multiple of "
                             "group %lld for input 0 %s",
                             sw, (long long)cg->group, sx);
-    if (b && (b->rank != 1 || b->dims[0] != w->dims[0])) {
+    if (b && (b->rank != 1 ||
+              glc_dim_require_eq(g, b->dims[0], w->dims[0], n, "Conv: bias") != GLC_OK)) {
+        char m[SHAPE_BUF];
         infer_shape_str(b, sb);
-        return glc_diag_set(d, GLC_E_SHAPE, n, "Conv: input 2 %s must be (%lld) for input 1 %s", sb,
-                            (long long)w->dims[0], sw);
+        glc_dim_str(g, w->dims[0], m, sizeof m);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Conv: input 2 %s must be (%s) for input 1 %s", sb,
+                            m, sw);
     }
     cg->nsp = x->rank - 2;
     cg->batch = x->dims[0];
@@ -258,8 +267,10 @@ glc_status infer_batchnorm(glc_graph *g, glc_node *n, glc_diag *d) {
     int prank = spatial ? 1 : x->rank - 1; /* (C) or (C, D1..Dn) */
     for (int i = 1; i < 5; i++) {
         const glc_value *p = glc_node_input(g, n, i);
-        bool ok =
-            p->rank == prank && !memcmp(p->dims, x->dims + 1, (size_t)prank * sizeof *p->dims);
+        bool ok = p->rank == prank;
+        for (int k = 0; ok && k < prank; k++)
+            ok = glc_dim_require_eq(g, p->dims[k], x->dims[1 + k], n,
+                                    "BatchNormalization: parameters") == GLC_OK;
         if (ok) continue;
         infer_shape_str(p, sp);
         return glc_diag_set(d, GLC_E_SHAPE, n,

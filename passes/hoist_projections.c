@@ -70,7 +70,7 @@ static glc_status steps_of(const glc_graph *g, const glc_node *n, int64_t *steps
     case GLC_OP_CONVLSTM: {
         glc_convlstm_desc r;
         GLC_TRY(glc_convlstm_desc_read(g, n, &r, d));
-        *steps = chunk(r.seq, r.batch * 4 * r.hidden * r.out_size);
+        *steps = chunk(r.seq, glc_dim_mul(g, r.batch, 4 * r.hidden * r.out_size));
         return GLC_OK;
     }
     case GLC_OP_GRIDLSTM: {

@@ -311,6 +311,10 @@ static void test_e2e__gemm_transposed_with_scalar_bias_matches_numpy(void **stat
     check_fixture(&(fixture){"gemm_trans", {"y"}});
 }
 
+static void test_e2e__symbolic_batch_and_width_conv_matches_numpy(void **state) {
+    check_fixture(&(fixture){"conv_sym", {"y"}}); /* compiled once for any N, W */
+}
+
 static void test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it(void **state) {
     char tmp[1600], out[1600], got[1600];
     wdir(tmp, "%s", "tmp_run");
@@ -647,6 +651,19 @@ static void test_e2e__bench_prints_median_min_max_and_memory(void **state) {
     assert_true(lo > 0 && lo <= med && med <= hi);
 }
 
+static void test_e2e__bench_takes_symbolic_dims_from_the_input_files(void **state) {
+    char so[1600];
+    expect_ok(glc(FIX "conv_sym.onnx", "-o", wpath(so, "bench_conv_sym.so"), NULL));
+    result r = glc("bench", so, "--iters", "3", "--threads=1", "--input",
+                   "x=" FIX "conv_sym.x.npy", NULL);
+    expect_ok(r);
+    assert_non_null(strstr(r.out, "over 3 runs (3 warm-up, 1 thread)"));
+    expect_error(glc("bench", so, "--iters", "3", NULL), 1, "input 'x' has symbolic dim",
+                 "--input", NULL);
+    expect_error(glc("bench", so, "--input", "x=" FIX "mlp.x.npy", NULL), 1, "mlp.x.npy",
+                 "input 'x'", NULL);
+}
+
 static void test_e2e__bench_rejects_bad_arguments_in_one_line(void **state) {
     expect_error(glc("bench", NULL), 2, "needs a compiled model", NULL);
     expect_error(glc("bench", FIX "mlp.onnx", NULL), 2, "compiled .so", NULL);
@@ -775,6 +792,7 @@ int main(void) {
         cmocka_unit_test(test_e2e__all_ops_compiled_and_interpreted_match_numpy),
         cmocka_unit_test(test_e2e__softmax_opset11_legacy_axis_matches_numpy),
         cmocka_unit_test(test_e2e__gemm_transposed_with_scalar_bias_matches_numpy),
+        cmocka_unit_test(test_e2e__symbolic_batch_and_width_conv_matches_numpy),
         cmocka_unit_test(test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it),
         cmocka_unit_test(test_e2e__O0_runs_no_pass_and_still_matches_numpy),
         cmocka_unit_test(test_e2e__emit_vector_width_follows_the_target),
@@ -787,6 +805,7 @@ int main(void) {
         cmocka_unit_test(test_e2e__help_describes_every_command_and_exits_0),
         cmocka_unit_test(test_e2e__limit_flag_sets_a_limit_and_bad_specs_are_usage_errors),
         cmocka_unit_test(test_e2e__bench_prints_median_min_max_and_memory),
+        cmocka_unit_test(test_e2e__bench_takes_symbolic_dims_from_the_input_files),
         cmocka_unit_test(test_e2e__hostile_inputs_get_one_line_diagnostics),
         cmocka_unit_test(test_e2e__target_triple_emits_an_object_for_that_machine),
         cmocka_unit_test(test_e2e__emit_header_and_static_name_the_prefix),

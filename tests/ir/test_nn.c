@@ -181,6 +181,69 @@ static void test_nn__conv_rejects_inputs_without_spatial_axes_and_f64(void **sta
     infer_fails(GLC_E_UNSUPPORTED, "input 0 f64[1,2]: only f32 is supported");
 }
 
+/* The shape of v with symbol names, e.g. "f32[N,4,4,floor((W + 1) / 2)]". */
+static const char *shape_of(glc_value_id v) {
+    static char buf[256];
+    glc_value_shape_str(G, &G->values[v], buf, sizeof buf);
+    return buf;
+}
+
+static void test_nn__conv_symbolic_batch_and_width_give_output_expressions(void **state) {
+    (void)state;
+    glc_dim N = glc_dim_symbol(G, "N"), W = glc_dim_symbol(G, "W");
+    glc_node_id n;
+    glc_value_id y = conv_node(4, (int64_t[]){N, 3, 7, W}, (int64_t[]){4, 3, 3, 3}, NULL, NULL, &n);
+    ints(n, "strides", 2, (int64_t[]){2, 2});
+    glc_node_set_string(G, n, "auto_pad", "SAME_UPPER");
+    infer_ok();
+    assert_string_equal(shape_of(y), "f32[N,4,4,floor((W + 1) / 2)]");
+    glc_conv_geom cg;
+    assert_int_equal(glc_conv_geom_get(G, &G->nodes[n], &cg, &D), GLC_OK);
+    assert_int_equal(cg.pad_begin[0], 1); /* static axis: static pads */
+    assert_true(glc_dim_is_sym(cg.pad_begin[1]));
+}
+
+static void test_nn__conv_symbolic_weights_take_kernel_shape_and_record_constraints(void **state) {
+    (void)state;
+    glc_dim M = glc_dim_symbol(G, "M"), C = glc_dim_symbol(G, "C"), K = glc_dim_symbol(G, "K");
+    glc_node_id n;
+    glc_value_id y = conv_node(3, (int64_t[]){2, C, 9}, (int64_t[]){M, C, K}, NULL, NULL, &n);
+    ints(n, "kernel_shape", 1, (int64_t[]){3});
+    infer_ok();
+    assert_string_equal(shape_of(y), "f32[2,M,7]");
+    uint32_t nc;
+    const glc_dim_constraint *c = glc_dim_constraints(G, &nc);
+    bool pinned = false;
+    for (uint32_t i = 0; i < nc; i++)
+        pinned = pinned || (c[i].rel == GLC_DIM_EQ && c[i].a == K && c[i].b == 3);
+    assert_true(pinned); /* K == 3: the importer binds it and re-imports (frontend/import.c) */
+}
+
+static void test_nn__conv_symbolic_kernel_without_kernel_shape_stays_symbolic(void **state) {
+    (void)state;
+    glc_dim K = glc_dim_symbol(G, "K"), W = glc_dim_symbol(G, "W");
+    glc_node_id n;
+    glc_value_id y = conv_node(3, (int64_t[]){1, 2, W}, (int64_t[]){3, 2, K}, NULL, NULL, &n);
+    ints(n, "pads", 2, (int64_t[]){1, 1});
+    infer_ok();
+    assert_string_equal(shape_of(y), "f32[1,3,-K + W + 3]");
+}
+
+static void test_nn__batchnorm_symbolic_parameters_must_equal_the_channels(void **state) {
+    (void)state;
+    glc_dim C = glc_dim_symbol(G, "C"), S = glc_dim_symbol(G, "S");
+    glc_value_id in[5] = {tu_input(G, "x", GLC_DT_F32, 3, (int64_t[]){2, C, 5})};
+    static const char *names[4] = {"scale", "B", "mean", "var"};
+    for (int i = 0; i < 4; i++)
+        in[i + 1] = tu_input(G, names[i], GLC_DT_F32, 1, i ? (int64_t[]){C} : (int64_t[]){S});
+    glc_value_id y = tu_node(G, GLC_OP_BATCHNORM, "bn", in, 5, NULL);
+    infer_ok();
+    assert_string_equal(shape_of(y), "f32[2,C,5]");
+    uint32_t nc;
+    glc_dim_constraints(G, &nc);
+    assert_int_equal(nc, 1); /* S == C, checked at run time */
+}
+
 /* ---- Conv: values -------------------------------------------------------------------- */
 
 static void test_nn__conv_basic_with_padding(void **state) {
@@ -448,6 +511,9 @@ int main(void) {
         T(test_nn__conv_rejects_a_window_larger_than_the_padded_input),
         T(test_nn__conv_rejects_pads_with_auto_pad_and_unknown_auto_pad),
         T(test_nn__conv_rejects_inputs_without_spatial_axes_and_f64),
+        T(test_nn__conv_symbolic_batch_and_width_give_output_expressions),
+        T(test_nn__conv_symbolic_weights_take_kernel_shape_and_record_constraints),
+        T(test_nn__conv_symbolic_kernel_without_kernel_shape_stays_symbolic),
         T(test_nn__conv_basic_with_padding),
         T(test_nn__conv_groups_and_channel_multiplier),
         T(test_nn__conv_dilated_2d),
@@ -460,6 +526,7 @@ int main(void) {
         T(test_nn__batchnorm_training_running_var_alone),
         T(test_nn__batchnorm_opset7_spatial_0_has_per_position_parameters),
         T(test_nn__batchnorm_rejects_parameters_of_the_wrong_shape),
+        T(test_nn__batchnorm_symbolic_parameters_must_equal_the_channels),
         T(test_nn__batchnorm_running_stats_need_training_mode),
         T(test_nn__batchnorm_training_outputs_before_opset14_unsupported),
         T(test_nn__leakyrelu_default_alpha_and_nan),
