@@ -267,7 +267,7 @@ glc_status lower_mdlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lowe
 glc_dim lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_mdlstm.c */
 uint64_t lower_convlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_convlstm.c */
 glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn); /* lower_gridlstm.c */
-uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
+glc_dim lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
 
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);

@@ -15,7 +15,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_DIV] = true,      [GLC_OP_RELU] = true,    [GLC_OP_SIGMOID] = true,
     [GLC_OP_TANH] = true,     [GLC_OP_SOFTMAX] = true, [GLC_OP_GEMM] = true,
     [GLC_OP_MATMUL] = true,   [GLC_OP_LSTM] = true,    [GLC_OP_GRU] = true,
-    [GLC_OP_RNN] = true,      [GLC_OP_MDLSTM] = true,
+    [GLC_OP_RNN] = true,      [GLC_OP_MDLSTM] = true,  [GLC_OP_GRIDLSTM] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
@@ -111,7 +111,7 @@ glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
     case GLC_OP_RNN:
         return lower_rnn_scratch(c, n);
     case GLC_OP_GRIDLSTM:
-        return (glc_dim)lower_gridlstm_scratch(c, n);
+        return lower_gridlstm_scratch(c, n);
     case GLC_OP_CONV:
         return (glc_dim)lower_nn_scratch(c, n);
     default:
