@@ -326,10 +326,10 @@ glc_status cg_gemm_test_kernels(cg_ctx *c, struct glc_gemm_test *t, int n);
 
 /* the families' scratch sizes (see lower.c) */
 glc_dim lower_rnn_scratch(const cg_ctx *c, const glc_node *n);       /* lower_rnn.c */
-uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n);   /* lower_mdlstm.c */
+glc_dim lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n);    /* lower_mdlstm.c */
 glc_dim lower_pool_scratch(const cg_ctx *c, const glc_node *n);      /* lower_pool.c */
 glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_convlstm.c */
-uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n); /* lower_gridlstm.c */
+glc_dim lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_gridlstm.c */
 
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);

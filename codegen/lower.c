@@ -37,6 +37,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     /* lower_nn.c, lower_convlstm.c */
     [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true, [GLC_OP_CONV] = true,
     [GLC_OP_CONVLSTM] = true,
+    [GLC_OP_MDLSTM] = true,   [GLC_OP_GRIDLSTM] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
@@ -79,14 +80,7 @@ glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return lowerings[n->op](c, n, fn);
 }
 
-/* Scratch sizes of the families still sized in static bytes (a symbolic node is refused
- * before its scratch is asked for; a symbolic Conv's is static: conv_rt.c's blocks). */
-static glc_dim mdlstm_scratch(const cg_ctx *c, const glc_node *n) {
-    return (glc_dim)lower_mdlstm_scratch(c, n);
-}
-static glc_dim gridlstm_scratch(const cg_ctx *c, const glc_node *n) {
-    return (glc_dim)lower_gridlstm_scratch(c, n);
-}
+/* Conv's scratch is static bytes (a symbolic Conv's too: conv_rt.c's blocks). */
 static glc_dim nn_scratch(const cg_ctx *c, const glc_node *n) {
     return (glc_dim)lower_nn_scratch(c, n);
 }
@@ -94,9 +88,9 @@ static glc_dim nn_scratch(const cg_ctx *c, const glc_node *n) {
 /* The ops whose kernels want workspace scratch, each through its family's function; the
  * others keep their temporaries in registers or small allocas. */
 static glc_dim (*const scratch_fns[GLC_OP_COUNT])(const cg_ctx *c, const glc_node *n) = {
-    [GLC_OP_MDLSTM] = mdlstm_scratch, [GLC_OP_CONVLSTM] = lower_convlstm_scratch,
+    [GLC_OP_MDLSTM] = lower_mdlstm_scratch, [GLC_OP_CONVLSTM] = lower_convlstm_scratch,
     [GLC_OP_LSTM] = lower_rnn_scratch, [GLC_OP_GRU] = lower_rnn_scratch,
-    [GLC_OP_RNN] = lower_rnn_scratch, [GLC_OP_GRIDLSTM] = gridlstm_scratch,
+    [GLC_OP_RNN] = lower_rnn_scratch, [GLC_OP_GRIDLSTM] = lower_gridlstm_scratch,
     [GLC_OP_CONV] = nn_scratch,       [GLC_OP_MAXPOOL] = lower_pool_scratch,
 };
 

@@ -45,8 +45,15 @@
  *
  * Scratch is workspace (lower_gridlstm_scratch, passed after the inputs), each part starting
  * on a 64-byte boundary: hd, md (S, N, F), ag (Pc, N, (K+1)4F; rows padded by row_stride),
- * sh, sm ((K-1)*cols + 1, N, F), a (N, K*F) (K = 2 only: for K = 1 the one slot is A), then
- * the products' own scratch.
+ * sh, sm ((K-1)*cols + 1, N, F), a (N, K*F) (K = 2 only: for K = 1 the one slot is A), tin
+ * (S, F; see below), then the products' own scratch.
+ *
+ * A symbolic batch N (a dim known at run time only; channels, hidden size and grid are
+ * static): the parts' sizes and offsets, the loops over batch rows, the products' rows (cg_gemm
+ * Mv) and the tasks' counts are evaluated at run time, and the raster order's positions per
+ * chunk come from the cache budget over the run-time N (glc_hoist_steps -1). X(n) W_in^T then
+ * goes to tin and is copied to hd's rows N*F apart (a product's row stride is static).
+ * Static graphs compute the same numbers as before: the same code.
  *
  * That is the raster order. A node marked glc_wavefront (the wavefront pass: K = 2, or K = 1
  * with tied weights) runs its anti-diagonals instead, each diagonal's blocks as one product
@@ -63,19 +70,21 @@ enum { WAVE_MAX_BUCKETS = 32 };
 /* Floats of a wavefront's gathered A from which tasks copy them. */
 enum { GATHER_PAR_MIN = 1 << 16 };
 
-/* The static plan, shared by lower_gridlstm_scratch() and lower_gridlstm(). */
+/* The plan, shared by lower_gridlstm_scratch() and lower_gridlstm(). The batch (and what
+ * depends on it) is a dim: a constant, or an expression of the graph's symbols that the
+ * kernel evaluates at run time (cg_dim); everything else is static. */
 typedef struct gl_plan {
     glc_gridlstm_desc r;
     const float *wc, *winc; /* W and W_in as host data when constant, else NULL */
     int64_t rows, cols;     /* the grid as rows x cols */
-    int64_t pc, nch, last;  /* positions per chunk, chunks, positions in the last */
+    glc_dim pc, nch, last;  /* positions per chunk, chunks, positions in the last */
     bool unrolled;          /* layers unrolled at compile time (untied, constant W) */
     bool wave;              /* anti-diagonal wavefronts (glc_wavefront; plan_wave) */
     int64_t wu, wv;         /* wave: the grid waved over, u x v (see emit_wave) */
     int64_t cmax, nbucket, bucket[WAVE_MAX_BUCKETS]; /* wave: cells per diagonal, product sizes */
     int64_t a_rs, g_rs; /* row strides of the wave's A and of ag (row_stride) */
-    int64_t off_md, off_ag, off_sh, off_sm, off_a, floats; /* scratch parts (floats) */
-    int64_t slot_floats;  /* of sh (and of sm): the scanned state slots */
+    glc_dim off_md, off_ag, off_sh, off_sm, off_a, off_tin, floats; /* scratch parts (floats) */
+    glc_dim slot_floats;  /* of sh (and of sm): the scanned state slots */
     uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } gl_plan;
 
@@ -85,16 +94,38 @@ static int64_t align16(int64_t n) {
     return (n + 15) / 16 * 16;
 }
 
+/* A part of nfl floats (a dim) at *o, which moves past it (whole 64-byte lines). */
+static glc_dim part(const glc_graph *g, glc_dim *o, glc_dim nfl) {
+    glc_dim at = *o;
+    *o = glc_dim_add(g, *o, glc_dim_mul(g, glc_dim_ceildiv(g, nfl, 16), 16));
+    return at;
+}
+
+/* A product's rows M: static, or at run time (c given: its value now; NULL: planning). */
+static void set_rows(cg_ctx *c, const glc_graph *g, cg_gemm *p, glc_dim M) {
+    if (glc_dim_is_const(M)) {
+        p->M = M;
+        return;
+    }
+    int64_t hint;
+    p->M = c && glc_dim_upper_bound(g, M, &hint) ? hint : -1;
+    p->Mv = c ? cg_dim(c, M) : NULL;
+}
+
 static uint64_t max_u64(uint64_t a, uint64_t b) {
     return a > b ? a : b;
 }
 
 /* Product `kind` without its pointers, for weight layer wl (0-based, into W): P_INPUT
- * X(n) W_in^T, P_DEPTH for `count` positions, P_SCAN the scanned columns of the scanned
- * blocks (and of the depth block without priority), P_PRIO those of the depth block. */
-static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
+ * X(n) W_in^T (into hd; a symbolic N: into tin, rows F apart), P_DEPTH for `count`
+ * positions, P_SCAN the scanned columns of the scanned blocks (and of the depth block
+ * without priority), P_PRIO those of the depth block, P_WAVE and P_WAVE_PRIO for `count`
+ * blocks of a diagonal. c: emitting (run-time rows as values), or NULL: planning. */
+static cg_gemm product(cg_ctx *c, const glc_graph *gr, const gl_plan *pl, int kind, int64_t wl,
+                       glc_dim count) {
     const glc_gridlstm_desc *r = &pl->r;
-    int64_t F = r->hidden, N = r->batch, K = r->k, K1 = K + 1, KF = K * F;
+    int64_t F = r->hidden, K = r->k, K1 = K + 1, KF = K * F;
+    glc_dim N = r->batch;
     if (kind == P_INPUT)
         return (cg_gemm){.M = r->grid_size,
                          .N = F,
@@ -103,22 +134,23 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
                          .a_cs = r->grid_size,
                          .b_rs = 1,
                          .b_cs = r->channels,
-                         .y_rs = N * F,
+                         .y_rs = glc_dim_is_sym(N) ? F : N * F,
                          .b_const = pl->winc};
     const float *w = pl->wc ? pl->wc + wl * K1 * 4 * F * K1 * F : NULL;
     int64_t blocks = kind == P_WAVE_PRIO ? 1 : r->priority ? K : K1; /* wave: gate blocks */
-    if (kind == P_WAVE || kind == P_WAVE_PRIO) /* count cells: A (count N, K1 F) */
-        return (cg_gemm){.M = count * N,
-                         .N = blocks * 4 * F,
-                         .K = K1 * F,
-                         .a_rs = pl->a_rs,
-                         .a_cs = 1,
-                         .b_rs = 1,
-                         .b_cs = K1 * F,
-                         .y_rs = pl->g_rs,
-                         .b_const = w && kind == P_WAVE_PRIO ? w + K * 4 * F * K1 * F : w};
-    cg_gemm g = {.M = N,
-                 .K = KF,
+    if (kind == P_WAVE || kind == P_WAVE_PRIO) { /* count cells: A (count N, K1 F) */
+        cg_gemm g = {.N = blocks * 4 * F,
+                     .K = K1 * F,
+                     .a_rs = pl->a_rs,
+                     .a_cs = 1,
+                     .b_rs = 1,
+                     .b_cs = K1 * F,
+                     .y_rs = pl->g_rs,
+                     .b_const = w && kind == P_WAVE_PRIO ? w + K * 4 * F * K1 * F : w};
+        set_rows(c, gr, &g, glc_dim_mul(gr, count, N));
+        return g;
+    }
+    cg_gemm g = {.K = KF,
                  .a_rs = KF,
                  .a_cs = 1,
                  .b_rs = 1,
@@ -126,8 +158,9 @@ static cg_gemm product(const gl_plan *pl, int kind, int64_t wl, int64_t count) {
                  .y_rs = pl->g_rs,
                  .accumulate = true,
                  .b_const = w};
+    set_rows(c, gr, &g, kind == P_DEPTH ? glc_dim_mul(gr, count, N) : N);
     if (kind == P_DEPTH) {
-        g.M = count * N, g.N = K1 * 4 * F, g.K = F, g.a_rs = F, g.accumulate = false;
+        g.N = K1 * 4 * F, g.K = F, g.a_rs = F, g.accumulate = false;
         if (w) g.b_const = w + KF;
     } else if (kind == P_SCAN) {
         g.N = (r->priority ? K : K1) * 4 * F;
@@ -163,65 +196,91 @@ static void plan_wave(const glc_node *n, gl_plan *pl) {
     pl->bucket[pl->nbucket++] = pl->cmax;
 }
 
+/* Positions per hoisted chunk at most: glc_hoist_steps (passes/hoist_projections.c; -1:
+ * the budget over the run-time batch; absent, as at -O0: 1). */
+static glc_dim positions_per_chunk(const glc_graph *g, const glc_node *n,
+                                   const glc_gridlstm_desc *r) {
+    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
+    if (t != -1) return t < 1 ? 1 : t;
+    glc_dim per = glc_dim_mul(g, r->batch, (r->k + 1) * 4 * r->hidden);
+    return glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per));
+}
+
+/* The raster order's chunks: nch of pc positions, the last of `last`. */
+static void plan_chunks(const glc_graph *g, gl_plan *pl, glc_dim pmax) {
+    int64_t S = pl->r.grid_size;
+    if (S == 0) {
+        pl->nch = pl->pc = pl->last = 0;
+        return;
+    }
+    pl->nch = glc_dim_ceildiv(g, S, pmax);
+    pl->pc = glc_dim_ceildiv(g, S, pl->nch);
+    pl->last = glc_dim_sub(g, S, glc_dim_mul(g, glc_dim_sub(g, pl->nch, 1), pl->pc));
+}
+
 static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc_diag *d) {
-    GLC_TRY(glc_gridlstm_desc_read(c->g, n, &pl->r, d));
+    const glc_graph *g = c->g;
+    GLC_TRY(glc_gridlstm_desc_read(g, n, &pl->r, d));
     const glc_gridlstm_desc *r = &pl->r;
-    const glc_value *w = glc_node_input(c->g, n, GLC_GL_W);
-    const glc_value *wi = n->n_in > GLC_GL_W_IN ? glc_node_input(c->g, n, GLC_GL_W_IN) : NULL;
+    const glc_value *w = glc_node_input(g, n, GLC_GL_W);
+    const glc_value *wi = n->n_in > GLC_GL_W_IN ? glc_node_input(g, n, GLC_GL_W_IN) : NULL;
     pl->wc = w ? w->data : NULL;
     pl->winc = wi ? wi->data : NULL;
-    int64_t F = r->hidden, N = r->batch, S = r->grid_size, K1 = r->k + 1;
+    int64_t F = r->hidden, S = r->grid_size, K1 = r->k + 1;
+    glc_dim N = r->batch, NF = glc_dim_mul(g, N, F);
     pl->rows = r->k == 2 ? r->grid[0] : 1;
     pl->cols = r->k == 2 ? r->grid[1] : r->grid[0];
     pl->a_rs = row_stride(K1 * F);
     pl->g_rs = row_stride(K1 * 4 * F);
-    int64_t per = N * pl->g_rs, pmax = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
-    if (pmax < 1) pmax = 1;
-    pl->nch = S > 0 ? (S + pmax - 1) / pmax : 0;
-    pl->pc = pl->nch ? (S + pl->nch - 1) / pl->nch : 0;
-    pl->last = pl->nch ? S - (pl->nch - 1) * pl->pc : 0;
+    plan_chunks(g, pl, positions_per_chunk(g, n, r));
     pl->unrolled = !r->tied && pl->wc;
     plan_wave(n, pl);
-    int64_t slots = ((r->k - 1) * pl->cols + 1) * N * F, ag = pl->pc * per, a = 0;
-    if (r->k == 2) a = N * r->k * F;
-    if (pl->wave)
-        slots = (r->k == 1 ? r->layers : pl->rows + pl->cols) * N * F, ag = pl->cmax * N * pl->g_rs,
-        a = pl->cmax * N * pl->a_rs;
+    glc_dim slots = glc_dim_mul(g, (r->k - 1) * pl->cols + 1, NF);
+    glc_dim ag = glc_dim_mul(g, glc_dim_mul(g, pl->pc, N), pl->g_rs), a = 0;
+    if (r->k == 2) a = glc_dim_mul(g, N, r->k * F);
+    if (pl->wave) {
+        slots = glc_dim_mul(g, r->k == 1 ? r->layers : pl->rows + pl->cols, NF);
+        ag = glc_dim_mul(g, glc_dim_mul(g, pl->cmax, N), pl->g_rs);
+        a = glc_dim_mul(g, glc_dim_mul(g, pl->cmax, N), pl->a_rs);
+    }
     pl->slot_floats = slots;
-    int64_t o = align16(S * N * F); /* hd at 0 */
-    pl->off_md = o;
-    o += align16(S * N * F);
-    pl->off_ag = o;
-    o += align16(ag);
-    pl->off_sh = o;
-    o += align16(slots);
-    pl->off_sm = o;
-    o += align16(slots);
-    pl->off_a = o;
-    o += align16(a);
-    pl->floats = o > 16 ? o : 16; /* never empty: the kernel takes the scratch pointer */
+    glc_dim o = 0;
+    part(g, &o, glc_dim_mul(g, S, NF)); /* hd at 0 */
+    pl->off_md = part(g, &o, glc_dim_mul(g, S, NF));
+    pl->off_ag = part(g, &o, ag);
+    pl->off_sh = part(g, &o, slots);
+    pl->off_sm = part(g, &o, slots);
+    pl->off_a = part(g, &o, a);
+    /* a symbolic N: X(n) W_in^T lands here (S, F), then in hd's rows N*F apart */
+    pl->off_tin = part(g, &o, glc_dim_is_sym(N) && r->has_w_in ? S * F : 0);
+    pl->floats = glc_dim_max(g, o, 16); /* never empty: the kernel takes the scratch pointer */
     pl->gemm_bytes = 0;
-    for (int64_t b = 0; pl->wave && b < pl->nbucket; b++) {
-        cg_gemm gs[2] = {product(pl, P_WAVE, 0, pl->bucket[b]),
-                         product(pl, P_WAVE_PRIO, 0, pl->bucket[b])};
+    bool rt = glc_dim_is_sym(N); /* wave: one product of run-time rows, not the buckets */
+    for (int64_t b = 0; pl->wave && b < (rt ? 1 : pl->nbucket); b++) {
+        glc_dim cnt = rt ? pl->cmax : pl->bucket[b];
+        cg_gemm gs[2] = {product(NULL, g, pl, P_WAVE, 0, cnt),
+                         product(NULL, g, pl, P_WAVE_PRIO, 0, cnt)};
         for (int k = 0; k < 2; k++)
             pl->gemm_bytes = max_u64(pl->gemm_bytes, cg_gemm_scratch_bytes(c, &gs[k]));
     }
     for (int64_t wl = 0; wl < r->wlayers; wl++) {
-        cg_gemm gs[5] = {product(pl, P_INPUT, wl, 0), product(pl, P_DEPTH, wl, pl->pc),
-                         product(pl, P_DEPTH, wl, pl->last), product(pl, P_SCAN, wl, 0),
-                         product(pl, P_PRIO, wl, 0)};
+        cg_gemm gs[5] = {product(NULL, g, pl, P_INPUT, wl, 0),
+                         product(NULL, g, pl, P_DEPTH, wl, pl->pc),
+                         product(NULL, g, pl, P_DEPTH, wl, pl->last),
+                         product(NULL, g, pl, P_SCAN, wl, 0), product(NULL, g, pl, P_PRIO, wl, 0)};
         for (int k = pl->winc || r->has_w_in ? 0 : 1; k < 5; k++)
             pl->gemm_bytes = max_u64(pl->gemm_bytes, cg_gemm_scratch_bytes(c, &gs[k]));
     }
+    if (glc_dim_failed(g)) return glc_diag_set(d, GLC_E_LIMIT, n, "the scratch size overflows");
     return GLC_OK;
 }
 
-uint64_t lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n) {
+glc_dim lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n) {
     gl_plan pl;
     glc_diag d;
     if (make_plan(c, n, &pl, &d) != GLC_OK) return 0;
-    return (uint64_t)pl.floats * sizeof(float) + pl.gemm_bytes;
+    return glc_dim_add(c->g, glc_dim_mul(c->g, pl.floats, (glc_dim)sizeof(float)),
+                       (glc_dim)pl.gemm_bytes);
 }
 
 typedef struct gl {
@@ -231,6 +290,7 @@ typedef struct gl {
     LLVMValueRef y;                     /* output Y */
     LLVMValueRef x, w, bias, win;       /* inputs; bias, win NULL if absent */
     LLVMValueRef hd, md, ag, sh, sm, a; /* scratch parts (a: K = 2) */
+    LLVMValueRef tin;                   /* scratch: X(n) W_in^T, a symbolic N (or NULL) */
     LLVMValueRef gs;                    /* the products' scratch, or NULL */
     LLVMValueRef wl;                    /* weight layer (0-based), i64 */
     int64_t wl_const;                   /* the same when unrolled, else -1 */
@@ -244,14 +304,51 @@ static LLVMValueRef fptrk(gl *s, LLVMValueRef base, int64_t off) {
     return off ? fptr(s, base, cg_i64(s->c, off)) : base;
 }
 
-/* dst[doff + q] = src ? src[soff + q] : 0 for q < n. */
-static void copy(cg_ctx *c, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef src,
-                 LLVMValueRef soff, int64_t n) {
+/* The same for an offset that is a dim. */
+static LLVMValueRef fptrd(gl *s, LLVMValueRef base, glc_dim off) {
+    return off ? fptr(s, base, cg_dim(s->c, off)) : base;
+}
+
+/* A dim as an i64 value at the builder position (a constant when static). */
+static LLVMValueRef dimv(gl *s, glc_dim d) {
+    return cg_dim(s->c, d);
+}
+
+/* The batch N, and N*F, as i64 values. */
+static LLVMValueRef batch(gl *s) {
+    return dimv(s, s->r->batch);
+}
+static LLVMValueRef batch_f(gl *s, int64_t f) {
+    return dimv(s, glc_dim_mul(s->c->g, s->r->batch, f));
+}
+
+/* dst[doff + q] = src ? src[soff + q] : 0 for q < n (an i64 value). */
+static void copy_v(cg_ctx *c, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef src,
+                   LLVMValueRef soff, LLVMValueRef n) {
     cg_loop lq;
-    LLVMValueRef q = cg_loop_begin(c, &lq, n);
+    LLVMValueRef q = cg_loop_begin_v(c, &lq, n);
     LLVMValueRef v = src ? cg_ldf(c, src, cg_iadd(c, soff, q)) : cg_f32(c, 0.0);
     cg_stf(c, v, dst, cg_iadd(c, doff, q));
     cg_loop_end(c, &lq);
+}
+
+static void copy(cg_ctx *c, LLVMValueRef dst, LLVMValueRef doff, LLVMValueRef src,
+                 LLVMValueRef soff, int64_t n) {
+    copy_v(c, dst, doff, src, soff, cg_i64(c, n));
+}
+
+/* Tasks over `items` (a dim) rows of min_work work each split when the most rows (the
+ * bound of a symbolic count, or any) are worth it; the fewest rows worth them at run
+ * time: ceil(min_work / per_row). Static counts: as cg_par_begin. */
+static void par_rows(gl *s, cg_par *par, glc_dim items, int64_t per_row, int64_t min_work,
+                     LLVMValueRef **caps, int n_caps, const char *name) {
+    cg_ctx *c = s->c;
+    int64_t most = items;
+    if (glc_dim_is_sym(items) && !glc_dim_upper_bound(c->g, items, &most)) most = GLC_DIM_SYM_MAX;
+    bool split = most * per_row >= min_work && most > 1;
+    cg_par_begin_v(c, par, dimv(s, items), split, caps, n_caps, name);
+    par->min_items = (min_work + per_row - 1) / per_row;
+    if (par->min_items < 2) par->min_items = 2;
 }
 
 static LLVMValueRef clip(gl *s, LLVMValueRef x) {
@@ -298,12 +395,12 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
     int64_t F = r->hidden, K1 = r->k + 1;
     LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->wl, &t, &m, &h, &mbase};
     cg_par par; /* batch rows split into tasks when the cells are worth it */
-    cg_par_begin(c, &par, r->batch, r->batch * F >= CELLS_PAR_MIN, caps, 7, "par");
+    par_rows(s, &par, r->batch, F, CELLS_PAR_MIN, caps, 7, "par");
     LLVMValueRef boff = cg_madd(c, s->wl, K1 * 4 * F, cg_i64(c, j * 4 * F));
     cg_loop ln, lq;
     LLVMValueRef n = cg_loop_range(c, &ln, par.lo, par.hi);
     LLVMValueRef aoff =
-        cg_madd(c, cg_iadd(c, cg_madd(c, t, r->batch, NULL), n), s->pl->g_rs, cg_i64(c, j * 4 * F));
+        cg_madd(c, cg_iadd(c, cg_madd_v(c, t, batch(s), NULL), n), s->pl->g_rs, cg_i64(c, j * 4 * F));
     LLVMValueRef moff = cg_madd(c, n, F, mbase);
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
     cell(s, aoff, boff, q, m, h, cg_iadd(c, moff, q));
@@ -314,7 +411,7 @@ static void cells(gl *s, LLVMValueRef t, int j, LLVMValueRef m, LLVMValueRef h,
 
 /* Offset (floats) of slot `slot` of sh/sm. */
 static LLVMValueRef slot_off(gl *s, LLVMValueRef slot) {
-    return cg_madd(s->c, slot, s->r->batch * s->r->hidden, cg_i64(s->c, 0));
+    return cg_madd_v(s->c, slot, batch_f(s, s->r->hidden), cg_i64(s->c, 0));
 }
 
 /* The scanned axis j's slot for column col. */
@@ -331,7 +428,7 @@ static LLVMValueRef gather_a(gl *s, LLVMValueRef col) {
     int64_t F = r->hidden;
     if (r->k == 1) return fptr(s, s->sh, slot_of(s, 0, col));
     cg_loop ln;
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, batch(s));
     for (int j = 0; j < r->k; j++)
         copy(c, s->a, cg_madd(c, n, r->k * F, cg_i64(c, j * F)), s->sh,
              cg_madd(c, n, F, slot_of(s, j, col)), F);
@@ -350,10 +447,10 @@ static void weights(gl *s, cg_gemm *g, int64_t off) {
 static glc_status emit_block(gl *s, LLVMValueRef p, LLVMValueRef t, LLVMValueRef col) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    int64_t F = r->hidden, N = r->batch, K = r->k, K1 = K + 1;
+    int64_t F = r->hidden, K = r->k, K1 = K + 1;
     int64_t wl = s->wl_const < 0 ? 0 : s->wl_const;
-    LLVMValueRef agp = fptr(s, s->ag, cg_madd(c, t, N * s->pl->g_rs, NULL));
-    cg_gemm g = product(s->pl, P_SCAN, wl, 0);
+    LLVMValueRef agp = fptr(s, s->ag, cg_madd_v(c, t, batch_f(s, s->pl->g_rs), NULL));
+    cg_gemm g = product(c, c->g, s->pl, P_SCAN, wl, 0);
     g.a = gather_a(s, col);
     weights(s, &g, 0);
     g.y = agp;
@@ -364,22 +461,25 @@ static glc_status emit_block(gl *s, LLVMValueRef p, LLVMValueRef t, LLVMValueRef
         cells(s, t, j, fptr(s, s->sm, so), fptr(s, s->sh, so), cg_i64(c, 0));
     }
     if (r->priority) {
-        g = product(s->pl, P_PRIO, wl, 0);
+        g = product(c, c->g, s->pl, P_PRIO, wl, 0);
         g.a = gather_a(s, col);
         weights(s, &g, K * 4 * F * K1 * F);
         g.y = fptrk(s, agp, K * 4 * F);
         g.scratch = s->gs;
         GLC_TRY(cg_gemm_emit(c, &g));
     }
-    cells(s, t, K, s->md, s->hd, cg_madd(c, p, N * F, NULL));
+    cells(s, t, K, s->md, s->hd, cg_madd_v(c, p, batch_f(s, F), NULL));
     return GLC_OK;
 }
 
-/* ag = the depth columns of `count` positions from p0. */
-static glc_status emit_depth(gl *s, LLVMValueRef p0, int64_t count) {
-    int64_t F = s->r->hidden, N = s->r->batch, KF = s->r->k * F;
-    cg_gemm g = product(s->pl, P_DEPTH, s->wl_const < 0 ? 0 : s->wl_const, count);
-    g.a = fptr(s, s->hd, cg_madd(s->c, p0, N * F, NULL));
+/* ag = the depth columns of `count` positions from p0 (count_v: that many, a value known
+ * at run time only, instead). */
+static glc_status emit_depth(gl *s, LLVMValueRef p0, glc_dim count, LLVMValueRef count_v) {
+    int64_t F = s->r->hidden, KF = s->r->k * F;
+    cg_ctx *c = count_v ? NULL : s->c; /* product() plans the rows; they are set here */
+    cg_gemm g = product(c, s->c->g, s->pl, P_DEPTH, s->wl_const < 0 ? 0 : s->wl_const, count);
+    if (count_v) g.M = -1, g.Mv = cg_madd_v(s->c, count_v, batch(s), NULL);
+    g.a = fptr(s, s->hd, cg_madd_v(s->c, p0, batch_f(s, F), NULL));
     weights(s, &g, KF);
     g.y = s->ag;
     g.scratch = s->gs;
@@ -390,15 +490,14 @@ static glc_status emit_depth(gl *s, LLVMValueRef p0, int64_t count) {
 static glc_status emit_position(gl *s, LLVMValueRef p, LLVMValueRef t) {
     cg_ctx *c = s->c;
     const gl_plan *pl = s->pl;
-    int64_t NF = s->r->batch * s->r->hidden;
     LLVMValueRef col = p;
     if (s->r->k == 2) {
         col = LLVMBuildURem(c->b, p, cg_i64(c, pl->cols), "");
         cg_if f;
         cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, col, cg_i64(c, 0), ""));
         LLVMValueRef last = slot_of(s, 1, col);
-        copy(c, s->sh, last, NULL, NULL, NF);
-        copy(c, s->sm, last, NULL, NULL, NF);
+        copy_v(c, s->sh, last, NULL, NULL, batch_f(s, s->r->hidden));
+        copy_v(c, s->sm, last, NULL, NULL, batch_f(s, s->r->hidden));
         cg_if_else(c, &f); /* nothing else */
         cg_if_end(c, &f);
     }
@@ -411,22 +510,27 @@ static glc_status emit_layer(gl *s) {
     const gl_plan *pl = s->pl;
     int64_t S = s->r->grid_size;
     LLVMValueRef zero = cg_i64(c, 0);
-    copy(c, s->sh, zero, NULL, NULL, pl->slot_floats);
-    copy(c, s->sm, zero, NULL, NULL, pl->slot_floats);
+    copy_v(c, s->sh, zero, NULL, NULL, dimv(s, pl->slot_floats));
+    copy_v(c, s->sm, zero, NULL, NULL, dimv(s, pl->slot_floats));
     cg_loop lc, lt;
-    LLVMValueRef ci = cg_loop_begin(c, &lc, pl->nch);
-    LLVMValueRef p0 = cg_madd(c, ci, pl->pc, NULL);
+    LLVMValueRef ci = cg_loop_begin_v(c, &lc, dimv(s, pl->nch));
+    LLVMValueRef p0 = cg_madd_v(c, ci, dimv(s, pl->pc), NULL);
+    LLVMValueRef is_last =
+        LLVMBuildICmp(c->b, LLVMIntEQ, ci, dimv(s, glc_dim_sub(c->g, pl->nch, 1)), "");
     if (pl->last == pl->pc) {
-        GLC_TRY(emit_depth(s, p0, pl->pc));
+        GLC_TRY(emit_depth(s, p0, pl->pc, NULL));
+    } else if (glc_dim_is_sym(s->r->batch)) { /* one product of run-time rows */
+        LLVMValueRef cnt = LLVMBuildSelect(c->b, is_last, dimv(s, pl->last), dimv(s, pl->pc), "");
+        GLC_TRY(emit_depth(s, p0, pl->pc, cnt));
     } else {
         cg_if f;
-        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, ci, cg_i64(c, pl->nch - 1), ""));
-        GLC_TRY(emit_depth(s, p0, pl->last));
+        cg_if_begin(c, &f, is_last);
+        GLC_TRY(emit_depth(s, p0, pl->last, NULL));
         cg_if_else(c, &f);
-        GLC_TRY(emit_depth(s, p0, pl->pc));
+        GLC_TRY(emit_depth(s, p0, pl->pc, NULL));
         cg_if_end(c, &f);
     }
-    LLVMValueRef t = cg_loop_begin(c, &lt, pl->pc);
+    LLVMValueRef t = cg_loop_begin_v(c, &lt, dimv(s, pl->pc));
     LLVMValueRef p = cg_iadd(c, p0, t);
     if (pl->last == pl->pc) {
         GLC_TRY(emit_position(s, p, t));
@@ -460,7 +564,8 @@ static glc_status emit_layer(gl *s) {
  * zero when a wave starts; hd, md are overwritten in place as in the raster order (block
  * (p, l) is the only reader of (p, l-1)). Rows of A and ag are padded (row_stride). A
  * product has M = b N rows for the smallest bucket b >= count; the rows past count N
- * compute on stale A rows (finite: A is zeroed first) and are not read. */
+ * compute on stale A rows (finite: A is zeroed first) and are not read. With a symbolic N
+ * the product has the count N rows, known at run time (cg_gemm Mv: no buckets). */
 
 /* Diagonal d's blocks u in [lo, lo + count): lo = max(0, d - v + 1), up to min(u - 1, d). */
 static void wave_span(gl *s, LLVMValueRef d, LLVMValueRef *lo, LLVMValueRef *count) {
@@ -477,19 +582,20 @@ static void wave_span(gl *s, LLVMValueRef d, LLVMValueRef *lo, LLVMValueRef *cou
 static void wave_block(gl *s, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef i, LLVMValueRef n,
                        LLVMValueRef slot[2], LLVMValueRef *pos) {
     cg_ctx *c = s->c;
-    int64_t F = s->r->hidden, N = s->r->batch, cols = s->pl->cols;
+    int64_t F = s->r->hidden, cols = s->pl->cols;
+    LLVMValueRef N = batch(s);
     LLVMValueRef u = cg_iadd(c, lo, i), v = LLVMBuildNSWSub(c->b, d, u, "");
     LLVMValueRef sl[2] = {u, NULL}, p = v; /* K = 1: layer u, time v */
     if (s->r->k == 2) sl[0] = v, sl[1] = cg_addk(c, u, cols), p = cg_madd(c, u, cols, v);
     for (int j = 0; j < s->r->k; j++)
-        slot[j] = cg_madd(c, cg_madd(c, sl[j], N, n), F, NULL);
-    *pos = cg_madd(c, cg_madd(c, p, N, n), F, NULL);
+        slot[j] = cg_madd(c, cg_madd_v(c, sl[j], N, n), F, NULL);
+    *pos = cg_madd(c, cg_madd_v(c, p, N, n), F, NULL);
 }
 
 /* Rows [par.lo, min(par.hi, count N)) of a diagonal's rows: the active part of a task. */
 static LLVMValueRef wave_rows_end(gl *s, const cg_par *par, LLVMValueRef count) {
     cg_ctx *c = s->c;
-    LLVMValueRef act = cg_madd(c, count, s->r->batch, NULL);
+    LLVMValueRef act = cg_madd_v(c, count, batch(s), NULL);
     LLVMValueRef lt = LLVMBuildICmp(c->b, LLVMIntSLT, par->hi, act, "");
     return LLVMBuildSelect(c->b, lt, par->hi, act, "");
 }
@@ -498,14 +604,15 @@ static LLVMValueRef wave_rows_end(gl *s, const cg_par *par, LLVMValueRef count) 
  * when serial). */
 static void wave_gather(gl *s, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef count) {
     cg_ctx *c = s->c;
-    int64_t F = s->r->hidden, N = s->r->batch, K = s->r->k, rows = s->pl->cmax * N;
+    int64_t F = s->r->hidden, K = s->r->k;
+    glc_dim rows = glc_dim_mul(c->g, s->pl->cmax, s->r->batch);
     LLVMValueRef *caps[] = {&s->a, &s->sh, &s->hd, &d, &lo, &count};
     cg_par par;
-    cg_par_begin(c, &par, rows, rows * (K + 1) * F >= GATHER_PAR_MIN, caps, 6, "gather");
+    par_rows(s, &par, rows, (K + 1) * F, GATHER_PAR_MIN, caps, 6, "gather");
     cg_loop lr;
     LLVMValueRef row = cg_loop_range(c, &lr, par.lo, wave_rows_end(s, &par, count)), slot[2], pos;
-    LLVMValueRef i = LLVMBuildSDiv(c->b, row, cg_i64(c, N), "");
-    wave_block(s, d, lo, i, LLVMBuildSRem(c->b, row, cg_i64(c, N), ""), slot, &pos);
+    LLVMValueRef i = LLVMBuildSDiv(c->b, row, batch(s), "");
+    wave_block(s, d, lo, i, LLVMBuildSRem(c->b, row, batch(s), ""), slot, &pos);
     LLVMValueRef aoff = cg_madd(c, row, s->pl->a_rs, NULL);
     for (int j = 0; j < K; j++)
         copy(c, s->a, cg_addk(c, aoff, j * F), s->sh, slot[j], F);
@@ -519,12 +626,23 @@ static glc_status wave_product(gl *s, int kind, LLVMValueRef count) {
     cg_ctx *c = s->c;
     const gl_plan *pl = s->pl;
     int64_t F = s->r->hidden, K = s->r->k, col = kind == P_WAVE_PRIO ? K * 4 * F : 0;
+    int64_t wl = s->wl_const < 0 ? 0 : s->wl_const;
+    if (glc_dim_is_sym(s->r->batch)) { /* one product of the count N rows */
+        cg_gemm g = product(NULL, c->g, pl, kind, wl, pl->cmax);
+        g.M = -1;
+        g.Mv = cg_madd_v(c, count, batch(s), NULL);
+        g.a = s->a;
+        weights(s, &g, col * (K + 1) * F);
+        g.y = fptrk(s, s->ag, col);
+        g.scratch = s->gs;
+        return cg_gemm_emit(c, &g);
+    }
     cg_if f[WAVE_MAX_BUCKETS];
     for (int64_t b = 0; b < pl->nbucket; b++) {
         bool last = b == pl->nbucket - 1;
         LLVMValueRef fits = LLVMBuildICmp(c->b, LLVMIntSLE, count, cg_i64(c, pl->bucket[b]), "");
         if (!last) cg_if_begin(c, &f[b], fits);
-        cg_gemm g = product(pl, kind, s->wl_const < 0 ? 0 : s->wl_const, pl->bucket[b]);
+        cg_gemm g = product(c, c->g, pl, kind, wl, pl->bucket[b]);
         g.a = s->a;
         weights(s, &g, col * (K + 1) * F);
         g.y = fptrk(s, s->ag, col);
@@ -542,15 +660,16 @@ static glc_status wave_product(gl *s, int kind, LLVMValueRef count) {
 static void wave_cells(gl *s, int j, LLVMValueRef d, LLVMValueRef lo, LLVMValueRef count) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    int64_t F = r->hidden, N = r->batch, K = r->k, rows = s->pl->cmax * N;
+    int64_t F = r->hidden, K = r->k;
+    glc_dim rows = glc_dim_mul(c->g, s->pl->cmax, r->batch);
     LLVMValueRef *caps[] = {&s->ag, &s->bias, &s->a, &s->sh, &s->sm, &s->hd,
                             &s->md, &s->wl,   &d,    &lo,    &count};
     cg_par par; /* over the most rows; those past count N do nothing */
-    cg_par_begin(c, &par, rows, rows * F >= CELLS_PAR_MIN, caps, 11, "par");
+    par_rows(s, &par, rows, F, CELLS_PAR_MIN, caps, 11, "par");
     cg_loop lr, lq;
     LLVMValueRef row = cg_loop_range(c, &lr, par.lo, wave_rows_end(s, &par, count)), slot[2], pos;
-    LLVMValueRef i = LLVMBuildSDiv(c->b, row, cg_i64(c, N), "");
-    wave_block(s, d, lo, i, LLVMBuildSRem(c->b, row, cg_i64(c, N), ""), slot, &pos);
+    LLVMValueRef i = LLVMBuildSDiv(c->b, row, batch(s), "");
+    wave_block(s, d, lo, i, LLVMBuildSRem(c->b, row, batch(s), ""), slot, &pos);
     LLVMValueRef moff = j < K ? slot[j] : pos;
     LLVMValueRef aoff = cg_madd(c, row, s->pl->g_rs, cg_i64(c, j * 4 * F));
     LLVMValueRef boff = cg_madd(c, s->wl, (K + 1) * 4 * F, cg_i64(c, j * 4 * F));
@@ -571,9 +690,9 @@ static glc_status emit_wave(gl *s) {
     const glc_gridlstm_desc *r = s->r;
     int64_t K = r->k;
     LLVMValueRef zero = cg_i64(c, 0), lo, count;
-    copy(c, s->sh, zero, NULL, NULL, pl->slot_floats);
-    copy(c, s->sm, zero, NULL, NULL, pl->slot_floats);
-    copy(c, s->a, zero, NULL, NULL, pl->cmax * r->batch * pl->a_rs);
+    copy_v(c, s->sh, zero, NULL, NULL, dimv(s, pl->slot_floats));
+    copy_v(c, s->sm, zero, NULL, NULL, dimv(s, pl->slot_floats));
+    copy_v(c, s->a, zero, NULL, NULL, batch_f(s, pl->cmax * pl->a_rs));
     cg_loop ld;
     LLVMValueRef d = cg_loop_begin(c, &ld, pl->wu + pl->wv - 1);
     wave_span(s, d, &lo, &count);
@@ -587,26 +706,38 @@ static glc_status emit_wave(gl *s) {
     return GLC_OK;
 }
 
+/* hd[p, n] = tin[p] for p < S (a symbolic N: the input product's rows). */
+static void emit_tin_rows(gl *s, LLVMValueRef n) {
+    cg_ctx *c = s->c;
+    int64_t F = s->r->hidden;
+    cg_loop lp;
+    LLVMValueRef p = cg_loop_begin(c, &lp, s->r->grid_size);
+    copy(c, s->hd, cg_madd_v(c, p, batch_f(s, F), cg_madd(c, n, F, NULL)), s->tin,
+         cg_madd(c, p, F, NULL), F);
+    cg_loop_end(c, &lp);
+}
+
 /* hd[p, n] = W_in X(n, :, p) (or X(n, :, p)), md = 0. */
 static glc_status emit_input(gl *s) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    int64_t F = r->hidden, N = r->batch, C = r->channels, S = r->grid_size;
+    int64_t F = r->hidden, C = r->channels, S = r->grid_size;
     cg_loop ln, lq, lp;
-    copy(c, s->md, cg_i64(c, 0), NULL, NULL, S * N * F);
-    LLVMValueRef n = cg_loop_begin(c, &ln, N);
-    if (s->win) {
-        cg_gemm g = product(s->pl, P_INPUT, 0, 0);
+    copy_v(c, s->md, cg_i64(c, 0), NULL, NULL, batch_f(s, S * F));
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, batch(s));
+    if (s->win) { /* rows N*F apart: straight into hd when N is static */
+        cg_gemm g = product(c, c->g, s->pl, P_INPUT, 0, 0);
         g.a = fptr(s, s->x, cg_madd(c, n, C * S, NULL));
         g.b = s->win;
-        g.y = fptr(s, s->hd, cg_madd(c, n, F, NULL));
+        g.y = s->tin ? s->tin : fptr(s, s->hd, cg_madd(c, n, F, NULL));
         g.scratch = s->gs;
         GLC_TRY(cg_gemm_emit(c, &g));
+        if (s->tin) emit_tin_rows(s, n);
     } else { /* C == F */
         LLVMValueRef q = cg_loop_begin(c, &lq, F);
         LLVMValueRef p = cg_loop_begin(c, &lp, S);
         LLVMValueRef v = cg_ldf(c, s->x, cg_madd(c, n, C * S, cg_madd(c, q, S, p)));
-        cg_stf(c, v, s->hd, cg_madd(c, p, N * F, cg_madd(c, n, F, q)));
+        cg_stf(c, v, s->hd, cg_madd_v(c, p, batch_f(s, F), cg_madd(c, n, F, q)));
         cg_loop_end(c, &lp);
         cg_loop_end(c, &lq);
     }
@@ -618,12 +749,12 @@ static glc_status emit_input(gl *s) {
 static void emit_output(gl *s) {
     cg_ctx *c = s->c;
     const glc_gridlstm_desc *r = s->r;
-    int64_t F = r->hidden, N = r->batch, S = r->grid_size;
+    int64_t F = r->hidden, S = r->grid_size;
     cg_loop ln, lq, lp;
-    LLVMValueRef n = cg_loop_begin(c, &ln, N);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, batch(s));
     LLVMValueRef q = cg_loop_begin(c, &lq, F);
     LLVMValueRef p = cg_loop_begin(c, &lp, S);
-    LLVMValueRef v = cg_ldf(c, s->hd, cg_madd(c, p, N * F, cg_madd(c, n, F, q)));
+    LLVMValueRef v = cg_ldf(c, s->hd, cg_madd_v(c, p, batch_f(s, F), cg_madd(c, n, F, q)));
     cg_stf(c, v, s->y, cg_madd(c, n, F * S, cg_madd(c, q, S, p)));
     cg_loop_end(c, &lp);
     cg_loop_end(c, &lq);
@@ -675,12 +806,13 @@ glc_status lower_gridlstm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
             .bias = in[GLC_GL_B],
             .win = in[GLC_GL_W_IN]};
     s.hd = scratch;                       /* (S, N, F) */
-    s.md = fptrk(&s, scratch, pl.off_md); /* (S, N, F) */
-    s.ag = fptrk(&s, scratch, pl.off_ag); /* (Pc, N, (K+1)4F) */
-    s.sh = fptrk(&s, scratch, pl.off_sh); /* ((K-1)*cols + 1, N, F) */
-    s.sm = fptrk(&s, scratch, pl.off_sm); /* ((K-1)*cols + 1, N, F) */
-    s.a = fptrk(&s, scratch, pl.off_a);   /* (N, K*F), K = 2 */
-    s.gs = pl.gemm_bytes ? fptrk(&s, scratch, pl.floats) : NULL;
+    s.md = fptrd(&s, scratch, pl.off_md); /* (S, N, F) */
+    s.ag = fptrd(&s, scratch, pl.off_ag); /* (Pc, N, (K+1)4F) */
+    s.sh = fptrd(&s, scratch, pl.off_sh); /* ((K-1)*cols + 1, N, F) */
+    s.sm = fptrd(&s, scratch, pl.off_sm); /* ((K-1)*cols + 1, N, F) */
+    s.a = fptrd(&s, scratch, pl.off_a);   /* (N, K*F), K = 2 */
+    if (glc_dim_is_sym(pl.r.batch) && s.win) s.tin = fptrd(&s, scratch, pl.off_tin); /* (S, F) */
+    s.gs = pl.gemm_bytes ? fptrd(&s, scratch, pl.floats) : NULL;
     if (s.y) GLC_TRY(emit_body(&s));
     cg_kernel_end(c);
     return GLC_OK;

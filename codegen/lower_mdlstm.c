@@ -31,6 +31,9 @@
  *                times npan products of RP columns, B = panel p of Rp_k: (R*F, RP),
  *                contiguous, zero past G*F. Rows past L*N of the last chunk hold stale
  *                but finite values and are ignored; so are G's columns past G*F.
+ *                A symbolic batch N (known at run time only; the rest is static): the
+ *                most such rows as `chunk`, floor(L*N / chunk) products, then one of
+ *                chunk/2 rows for a rest up to that, else chunk (rec_chunk)
  *        epilogue per row (t, n), t < L: outside the sample's extents hs = cs = 0, else
  *                a = (xw + B_k) + G, then the cell -> hs, cs; the cell is one noinline
  *                helper per node (k.<node>.cell) whose noalias pointer parameters let its
@@ -52,7 +55,8 @@
  *
  * Weights: a constant W (R) is transposed (packed into Rp) at compile time into a private
  * global; otherwise the kernel does it into scratch at the start of each call.
- * Scratch (lower_mdlstm_scratch, passed after the inputs; every part 64-byte aligned):
+ * Scratch (lower_mdlstm_scratch, passed after the inputs; every part 64-byte aligned; the
+ * sizes are dims, evaluated at run time when N is symbolic):
  * product scratch, xw (N, npos, G*F), hs and cs (N, npos, Fp), H (Mp, R*F), G (Mp,
  * npan*RP), a zero row (Fp), bp (D*G*F + D*(2+R)*F), then Wt (D, C, G*F) and
  * Rp (D, npan, R*F, RP) when not constant.
@@ -63,24 +67,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Byte offsets of the scratch parts and the product shapes of one node. */
+/* Byte offsets of the scratch parts and the product shapes of one node. The batch (and
+ * what depends on it) is a dim: a constant, or an expression of the graph's symbols that
+ * the kernel evaluates at run time (cg_dim). */
 typedef struct md_plan {
-    int64_t lmax, m;  /* cells per diagonal (max), rows Lmax*N of a diagonal */
-    int64_t chunk;    /* rows of one recurrent product (the diagonal runs ceil(rows/chunk)) */
-    int64_t mp;       /* m rounded up to a multiple of chunk: the rows of H and G */
-    int64_t gf, rf;   /* G*F, R*F */
-    int64_t fp;       /* F rounded up to CELL_LANES: the row length of hs, cs */
+    int64_t lmax;    /* cells per diagonal (max) */
+    glc_dim m;       /* rows Lmax*N of a diagonal */
+    int64_t chunk;   /* rows of one recurrent product (the diagonal runs ceil(rows/chunk)) */
+    bool rt_rows;    /* symbolic N: whole chunks, then one product of chunk/2 or chunk rows */
+    glc_dim mp;      /* m rounded up to a multiple of chunk: the rows of H and G */
+    int64_t gf, rf;  /* G*F, R*F */
+    int64_t fp;      /* F rounded up to CELL_LANES: the row length of hs, cs */
     int64_t npan, gw; /* RP-column panels of Rt_k, ceil(G*F / RP); row length npan*RP of G */
     uint64_t gemm;    /* product scratch (offset 0) */
-    uint64_t xw, hs, cs, h, g; /* offsets in a lane (gemm .. g: one direction's state) */
-    uint64_t lane_bytes;       /* a lane's size; lanes follow one another from offset 0 */
-    int64_t lanes;             /* directions that may run at once (one per task) */
-    uint64_t zero, bp, wt, rt, total; /* shared parts, after the lanes */
+    glc_dim xw, hs, cs, h, g; /* offsets in a lane (gemm .. g: one direction's state) */
+    glc_dim lane_bytes;       /* a lane's size; lanes follow one another from offset 0 */
+    int64_t lanes;            /* directions that may run at once (one per task) */
+    glc_dim zero, bp, wt, rt, total; /* shared parts, after the lanes */
     cg_gemm proj, rec; /* LLVM values and constants left NULL */
 } md_plan;
 
-static uint64_t up64(uint64_t b) {
-    return (b + 63) / 64 * 64;
+static glc_dim up64(const glc_graph *g, glc_dim b) {
+    return glc_dim_mul(g, glc_dim_ceildiv(g, b, 64), 64);
+}
+
+/* A part of nfl floats (a dim) at *o, which moves past it (64-byte aligned). */
+static glc_dim part(const glc_graph *g, glc_dim *o, glc_dim nfl) {
+    glc_dim at = *o;
+    *o = glc_dim_add(g, *o, up64(g, glc_dim_mul(g, nfl, (glc_dim)sizeof(float))));
+    return at;
 }
 
 static const float *const_f32(const cg_ctx *c, const glc_node *n, int i) {
@@ -106,57 +121,71 @@ enum { RP = 32 };
 /* Rows of one recurrent product: a row count the emitter multiplies without packing its
  * runtime B (scratch 0), so a diagonal's product reads R_k in place; of those, the one
  * that pads m least (ceil(m/chunk)*chunk rows), the larger on a tie. m itself (packing)
- * if there is none. */
+ * if there is none. A symbolic m (rec->M < 0) takes the most such rows: the diagonal then
+ * runs whole chunks and one product of chunk/2 or chunk rows for the rest (rt_rows), so
+ * it pads less than chunk/2 rows, about one micro-tile's (the emitter multiplies without
+ * packing up to two tiles of rows). */
 static int64_t rec_chunk(const cg_ctx *c, const cg_gemm *rec) {
     int64_t best = 0, best_rows = 0;
-    for (int64_t ch = rec->M < 32 ? rec->M : 32; ch >= 1; ch--) {
+    for (int64_t ch = rec->M < 0 || rec->M > 32 ? 32 : rec->M; ch >= 1; ch--) {
         cg_gemm g = *rec;
         g.M = ch;
         if (cg_gemm_scratch_bytes(c, &g) != 0) continue;
+        if (rec->M < 0) return ch;
         int64_t rows = (rec->M + ch - 1) / ch * ch;
         if (!best || rows < best_rows) best = ch, best_rows = rows;
     }
-    return best ? best : rec->M;
+    return best ? best : rec->M < 0 ? 1 : rec->M;
 }
 
 static void plan(const cg_ctx *c, const glc_node *n, const glc_mdlstm_desc *r, md_plan *p) {
-    int64_t F = r->hidden, N = r->batch, np = r->npos;
+    const glc_graph *g = c->g;
+    int64_t F = r->hidden, np = r->npos;
+    glc_dim N = r->batch;
     p->gf = r->gates * F;
     p->rf = r->rank * F;
     p->fp = (F + CELL_LANES - 1) / CELL_LANES * CELL_LANES;
     int64_t pad = p->fp - F; /* lanes read past the end of a G*F or (2+R)*F row */
     p->lmax = r->size[1] < r->size[2] ? r->size[1] : r->size[2];
-    p->m = p->lmax * N;
+    p->m = glc_dim_mul(g, p->lmax, N);
+    p->rt_rows = glc_dim_is_sym(p->m);
     p->proj = (cg_gemm){.M = np, .N = p->gf, .K = r->channels, .a_rs = 1, .a_cs = np,
                         .b_rs = p->gf, .b_cs = 1, .y_rs = p->gf};
     p->npan = (p->gf + RP - 1) / RP;
     p->gw = p->npan * RP;
-    p->rec = (cg_gemm){.M = p->m, .N = RP, .K = p->rf, .a_rs = p->rf, .a_cs = 1,
-                       .b_rs = RP, .b_cs = 1, .y_rs = p->gw};
-    p->chunk = p->m > 0 ? rec_chunk(c, &p->rec) : 1;
+    p->rec = (cg_gemm){.M = p->rt_rows ? -1 : p->m, .N = RP, .K = p->rf, .a_rs = p->rf,
+                       .a_cs = 1, .b_rs = RP, .b_cs = 1, .y_rs = p->gw};
+    p->chunk = p->rt_rows || p->m > 0 ? rec_chunk(c, &p->rec) : 1;
     p->rec.M = p->chunk;
-    p->mp = (p->m + p->chunk - 1) / p->chunk * p->chunk;
+    p->mp = glc_dim_mul(g, glc_dim_ceildiv(g, p->m, p->chunk), p->chunk);
     uint64_t gp = cg_gemm_scratch_bytes(c, &p->proj), gr = cg_gemm_scratch_bytes(c, &p->rec);
-    uint64_t f = sizeof(float), o = up64(gp > gr ? gp : gr);
+    if (p->rt_rows && p->chunk > 1) { /* the half-chunk product too */
+        cg_gemm half = p->rec;
+        half.M = p->chunk / 2;
+        uint64_t gh = cg_gemm_scratch_bytes(c, &half);
+        gr = gr > gh ? gr : gh;
+    }
+    glc_dim o = up64(g, (glc_dim)(gp > gr ? gp : gr));
     p->gemm = 0;
-    p->xw = o, o += up64((uint64_t)(N * np * p->gf + pad) * f);
-    p->hs = o, o += up64((uint64_t)(N * np * p->fp) * f);
-    p->cs = o, o += up64((uint64_t)(N * np * p->fp) * f);
-    p->h = o, o += up64((uint64_t)(p->mp * p->rf) * f);
-    p->g = o, o += up64((uint64_t)(p->mp * p->gw + pad) * f);
+    glc_dim per_sample = np * p->fp;
+    p->xw = part(g, &o, glc_dim_add(g, glc_dim_mul(g, N, np * p->gf), pad));
+    p->hs = part(g, &o, glc_dim_mul(g, N, per_sample));
+    p->cs = part(g, &o, glc_dim_mul(g, N, per_sample));
+    p->h = part(g, &o, glc_dim_mul(g, p->mp, p->rf));
+    p->g = part(g, &o, glc_dim_add(g, glc_dim_mul(g, p->mp, p->gw), pad));
     p->lane_bytes = o;
     p->lanes = r->dirs < MD_LANES ? r->dirs : MD_LANES;
-    o = (uint64_t)p->lanes * p->lane_bytes;
-    p->zero = o, o += up64((uint64_t)p->fp * f);
-    p->bp = o, o += up64((uint64_t)(r->dirs * (p->gf + (2 + r->rank) * F) + pad) * f);
+    o = glc_dim_mul(g, p->lanes, p->lane_bytes);
+    p->zero = part(g, &o, p->fp);
+    p->bp = part(g, &o, r->dirs * (p->gf + (2 + r->rank) * F) + pad);
     p->wt = o;
-    if (!const_f32(c, n, GLC_MD_W)) o += up64((uint64_t)(r->dirs * r->channels * p->gf) * f);
+    if (!const_f32(c, n, GLC_MD_W)) part(g, &o, r->dirs * r->channels * p->gf);
     p->rt = o;
-    if (!const_f32(c, n, GLC_MD_R)) o += up64((uint64_t)(r->dirs * p->npan * p->rf * RP) * f);
+    if (!const_f32(c, n, GLC_MD_R)) part(g, &o, r->dirs * p->npan * p->rf * RP);
     p->total = o;
 }
 
-uint64_t lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n) {
+glc_dim lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n) {
     glc_mdlstm_desc r;
     glc_diag d;
     if (glc_mdlstm_desc_read(c->g, n, &r, &d) != GLC_OK) return 0;
@@ -192,8 +221,23 @@ static LLVMValueRef fptr(cg_ctx *c, LLVMValueRef base, LLVMValueRef idx) {
     return cg_gep(c, c->f32, base, idx);
 }
 
+/* The batch N as an i64 value at the builder position (a constant when static). */
+static LLVMValueRef batch(mg *s) {
+    return cg_dim(s->c, s->r->batch);
+}
+
 static void zero_floats(cg_ctx *c, LLVMValueRef p, int64_t n) {
     if (n > 0) LLVMBuildMemSet(c->b, p, LLVMConstInt(c->i8, 0, 0), cg_i64(c, n * 4), 4);
+}
+
+/* The same for a count known only at run time (a dim), as zero_floats when constant. */
+static void zero_floats_dim(cg_ctx *c, LLVMValueRef p, glc_dim n) {
+    if (glc_dim_is_const(n)) {
+        zero_floats(c, p, n);
+        return;
+    }
+    LLVMValueRef bytes = LLVMBuildNSWMul(c->b, cg_dim(c, n), cg_i64(c, 4), "");
+    LLVMBuildMemSet(c->b, p, LLVMConstInt(c->i8, 0, 0), bytes, 4);
 }
 
 static void copy_floats(cg_ctx *c, LLVMValueRef dst, LLVMValueRef src, int64_t n) {
@@ -392,7 +436,7 @@ static glc_status emit_projection(mg *s) {
     const glc_mdlstm_desc *r = s->r;
     int64_t GF = s->pl->gf, C = r->channels, np = r->npos;
     cg_loop ln;
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, batch(s));
     cg_gemm g = s->pl->proj;
     g.a = fptr(c, s->x, cg_madd(c, n, C * np, cg_i64(c, 0)));
     g.b = fptr(c, s->wt.ptr, cg_madd(c, s->k, C * GF, cg_i64(c, 0)));
@@ -459,8 +503,8 @@ static void emit_gather(mg *s, LLVMValueRef i0, LLVMValueRef dg, LLVMValueRef lo
     cg_loop lt, ln;
     LLVMValueRef t = cg_loop_begin_v(c, &lt, cnt);
     md_pos mp = diag_cell(s, i0, dg, lo, t);
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
-    LLVMValueRef row = cg_madd(c, cg_madd(c, t, r->batch, n), RF, NULL);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, batch(s));
+    LLVMValueRef row = cg_madd(c, cg_madd_v(c, t, batch(s), n), RF, NULL);
     for (int d = 0; d < r->rank; d++)
         copy_floats(c, fptr(c, s->h, cg_addk(c, row, d * F)),
                     state_row(s, s->hs, n, mp.q[d], mp.valid[d]), F);
@@ -506,13 +550,12 @@ static void emit_cell_call(mg *s, const md_pos *mp, LLVMValueRef n, LLVMValueRef
 /* Epilogue of the diagonal: every (t < cnt, n) row. */
 static void emit_cells(mg *s, LLVMValueRef i0, LLVMValueRef dg, LLVMValueRef lo, LLVMValueRef cnt) {
     cg_ctx *c = s->c;
-    const glc_mdlstm_desc *r = s->r;
     int64_t F = s->pl->fp;
     cg_loop lt, ln;
     LLVMValueRef t = cg_loop_begin_v(c, &lt, cnt);
     md_pos mp = diag_cell(s, i0, dg, lo, t);
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
-    LLVMValueRef row = cg_madd(c, t, r->batch, n);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, batch(s));
+    LLVMValueRef row = cg_madd_v(c, t, batch(s), n);
     if (s->ext) {
         cg_if f;
         cg_if_begin(c, &f, emit_inside(s, &mp, n));
@@ -528,27 +571,52 @@ static void emit_cells(mg *s, LLVMValueRef i0, LLVMValueRef dg, LLVMValueRef lo,
     cg_loop_end(c, &lt);
 }
 
-/* G = H Rt_k over the diagonal's cnt*N rows, in products of `chunk` rows (rows past
- * cnt*N of the last one are stale but finite), reading Rt_k in place: k is known only at
- * run time, and so the emitter cannot pack it at compile time. */
-static glc_status emit_recurrent_products(mg *s, LLVMValueRef cnt) {
+/* G rows [ci*unit, ci*unit + rows) = the same rows of H times Rt_k, panel by panel,
+ * reading Rt_k in place: k is known only at run time, and so the emitter cannot pack it
+ * at compile time. */
+static glc_status emit_chunk_product(mg *s, LLVMValueRef ci, int64_t unit, int64_t rows) {
     cg_ctx *c = s->c;
     const md_plan *pl = s->pl;
-    int64_t ch = pl->chunk;
-    LLVMValueRef rows = cg_madd(c, cnt, s->r->batch, NULL);
-    LLVMValueRef nch = LLVMBuildSDiv(c->b, cg_addk(c, rows, ch - 1), cg_i64(c, ch), "");
-    cg_loop lc;
-    LLVMValueRef ci = cg_loop_begin_v(c, &lc, nch);
     cg_loop lp;
     LLVMValueRef pan = cg_loop_begin(c, &lp, pl->npan);
     cg_gemm g = pl->rec;
-    g.a = fptr(c, s->h, cg_madd(c, ci, ch * pl->rf, cg_i64(c, 0)));
+    g.M = rows;
+    g.a = fptr(c, s->h, cg_madd(c, ci, unit * pl->rf, cg_i64(c, 0)));
     g.b = fptr(c, s->rt.ptr, cg_madd(c, cg_madd(c, s->k, pl->npan, pan), pl->rf * RP, NULL));
-    g.y = fptr(c, s->g, cg_madd(c, ci, ch * pl->gw, cg_madd(c, pan, RP, NULL)));
+    g.y = fptr(c, s->g, cg_madd(c, ci, unit * pl->gw, cg_madd(c, pan, RP, NULL)));
     g.scratch = s->gs;
     GLC_TRY(cg_gemm_emit(c, &g));
     cg_loop_end(c, &lp);
+    return GLC_OK;
+}
+
+/* G = H Rt_k over the diagonal's cnt*N rows, in products of `chunk` rows (rows past
+ * cnt*N of the last one are stale but finite). A symbolic N (rt_rows) runs the whole
+ * chunks, then the rest in one product of chunk/2 rows, or chunk when it is longer. */
+static glc_status emit_recurrent_products(mg *s, LLVMValueRef cnt) {
+    cg_ctx *c = s->c;
+    int64_t ch = s->pl->chunk;
+    LLVMValueRef rows = cg_madd_v(c, cnt, batch(s), NULL);
+    LLVMValueRef nch = s->pl->rt_rows ? LLVMBuildSDiv(c->b, rows, cg_i64(c, ch), "")
+                                      : LLVMBuildSDiv(c->b, cg_addk(c, rows, ch - 1),
+                                                      cg_i64(c, ch), "");
+    cg_loop lc;
+    LLVMValueRef ci = cg_loop_begin_v(c, &lc, nch);
+    GLC_TRY(emit_chunk_product(s, ci, ch, ch));
     cg_loop_end(c, &lc);
+    if (!s->pl->rt_rows) return GLC_OK;
+    LLVMValueRef rest = LLVMBuildNSWSub(c->b, rows, LLVMBuildNSWMul(c->b, nch, cg_i64(c, ch), ""), "");
+    cg_if some, small;
+    cg_if_begin(c, &some, LLVMBuildICmp(c->b, LLVMIntSGT, rest, cg_i64(c, 0), ""));
+    if (ch > 1) {
+        cg_if_begin(c, &small, LLVMBuildICmp(c->b, LLVMIntSLE, rest, cg_i64(c, ch / 2), ""));
+        GLC_TRY(emit_chunk_product(s, nch, ch, ch / 2));
+        cg_if_else(c, &small);
+    }
+    GLC_TRY(emit_chunk_product(s, nch, ch, ch));
+    if (ch > 1) cg_if_end(c, &small);
+    cg_if_else(c, &some); /* nothing else */
+    cg_if_end(c, &some);
     return GLC_OK;
 }
 
@@ -602,7 +670,7 @@ static void emit_y(mg *s) {
     if (!s->y) return;
     int64_t np = r->npos, full = np / Y_TILE, rest = np % Y_TILE;
     cg_loop ln, lt;
-    LLVMValueRef n = cg_loop_begin(c, &ln, r->batch);
+    LLVMValueRef n = cg_loop_begin_v(c, &ln, batch(s));
     LLVMValueRef t = cg_loop_begin(c, &lt, full);
     emit_y_tile(s, n, cg_madd(c, t, Y_TILE, NULL), Y_TILE);
     cg_loop_end(c, &lt);
@@ -612,8 +680,8 @@ static void emit_y(mg *s) {
 
 /* ---- the kernel ---------------------------------------------------------------------------- */
 
-static LLVMValueRef scratch_part(cg_ctx *c, LLVMValueRef scratch, uint64_t off) {
-    return LLVMBuildGEP2(c->b, c->i8, scratch, (LLVMValueRef[]){cg_i64(c, (int64_t)off)}, 1, "");
+static LLVMValueRef scratch_part(cg_ctx *c, LLVMValueRef scratch, glc_dim off) {
+    return LLVMBuildGEP2(c->b, c->i8, scratch, (LLVMValueRef[]){cg_dim(c, off)}, 1, "");
 }
 
 /* Lane `lane` of the per-direction scratch: pointers, and the parts no product writes
@@ -621,18 +689,19 @@ static LLVMValueRef scratch_part(cg_ctx *c, LLVMValueRef scratch, uint64_t off) 
 static void use_lane(mg *s, LLVMValueRef scratch, LLVMValueRef lane) {
     cg_ctx *c = s->c;
     const md_plan *p = s->pl;
-    LLVMValueRef off = cg_madd(c, lane, (int64_t)p->lane_bytes, NULL);
+    LLVMValueRef off = cg_madd_v(c, lane, cg_dim(c, p->lane_bytes), NULL);
     LLVMValueRef base = LLVMBuildGEP2(c->b, c->i8, scratch, &off, 1, "lane");
-    s->gs = p->xw > 0 ? base : NULL; /* product scratch, if the emitter wants any */
+    s->gs = p->xw != 0 ? base : NULL; /* product scratch, if the emitter wants any */
     s->xw = scratch_part(c, base, p->xw);
     s->hs = scratch_part(c, base, p->hs);
     s->cs = scratch_part(c, base, p->cs);
     s->h = scratch_part(c, base, p->h);
     s->g = scratch_part(c, base, p->g);
     int64_t pad = p->fp - s->r->hidden;
-    zero_floats(c, s->h, p->mp * p->rf);
-    zero_floats(c, fptr(c, s->xw, cg_i64(c, s->r->batch * s->r->npos * p->gf)), pad);
-    zero_floats(c, fptr(c, s->g, cg_i64(c, p->mp * p->gw)), pad);
+    const glc_graph *g = c->g;
+    zero_floats_dim(c, s->h, glc_dim_mul(g, p->mp, p->rf));
+    zero_floats(c, fptr(c, s->xw, cg_dim(c, glc_dim_mul(g, s->r->batch, s->r->npos * p->gf))), pad);
+    zero_floats(c, fptr(c, s->g, cg_dim(c, glc_dim_mul(g, p->mp, p->gw))), pad);
 }
 
 /* One copy of the projection, the recurrence and the output, in run-time loops: over the

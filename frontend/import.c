@@ -369,21 +369,33 @@ glc_status glc_import_onnx_buffer(const void *buf, size_t len, glc_graph **out, 
     return glc_import_onnx_buffer_opts(buf, len, NULL, out, d);
 }
 
-/* Symbols that shape inference required equal to a constant (an equality between a bare
- * symbol and a constant: a broadcast against a static dim, a weight's dim, a constant
- * initial state): they can take no other value, so the import is redone with them bound,
- * as --dim would, and everything computed from them becomes static. Names are copied
- * (the graph goes). Returns how many were added to pins (at most max - *n). */
+/* The symbol k and its value *val when a == b is linear in that one symbol and has an
+ * integer solution >= 1 (coef*s + c0 == v: a broadcast against a static dim, a weight's
+ * dim, a constant initial state, a Reshape to a constant shape), else -1. */
+static int solve_pin(const glc_graph *g, glc_dim a, glc_dim b, int64_t *val) {
+    glc_dim e = glc_dim_is_const(a) ? b : a, v = glc_dim_is_const(a) ? a : b;
+    const glc_dim_expr *x = glc_dim_is_const(v) ? glc_dim_get_expr(g, e) : NULL;
+    if (!x || x->n_terms != 1 || x->terms[0].deg != 1) return -1;
+    const glc_dim_atom *at = glc_dim_get_atom(g, x->terms[0].atoms[0]);
+    int64_t coef = x->terms[0].coef;
+    if (!at || at->kind != GLC_DA_SYM || coef <= 0 || v < x->c0) return -1;
+    if ((v - x->c0) % coef || (v - x->c0) / coef < 1) return -1;
+    *val = (v - x->c0) / coef;
+    return (int)at->sym;
+}
+
+/* Symbols that shape inference required to take one value (solve_pin): they can take no
+ * other, so the import is redone with them bound, as --dim would, and everything computed
+ * from them becomes static. Names are copied (the graph goes). Returns how many were
+ * added to pins (at most max - *n). */
 static uint32_t find_pins(const glc_graph *g, glc_import_dim *pins, uint32_t *n, uint32_t max,
                           char **names) {
     uint32_t nc, added = 0;
     const glc_dim_constraint *c = glc_dim_constraints(g, &nc);
     for (uint32_t i = 0; i < nc && *n < max; i++) {
-        if (c[i].rel != GLC_DIM_EQ) continue;
-        glc_dim sym = glc_dim_is_const(c[i].a) ? c[i].b : c[i].a;
-        glc_dim val = glc_dim_is_const(c[i].a) ? c[i].a : c[i].b;
-        int k = glc_dim_symbol_index(g, sym);
-        if (k < 0 || !glc_dim_is_const(val)) continue;
+        int64_t val;
+        int k = c[i].rel == GLC_DIM_EQ ? solve_pin(g, c[i].a, c[i].b, &val) : -1;
+        if (k < 0) continue;
         bool dup = false;
         for (uint32_t j = 0; j < *n && !dup; j++) dup = !strcmp(pins[j].param, g->syms[k].name);
         if (dup || !(names[*n] = strdup(g->syms[k].name))) continue;

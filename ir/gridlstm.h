@@ -23,7 +23,8 @@ typedef struct glc_gridlstm_desc {
     int64_t layers;                  /* L >= 1 */
     int64_t wlayers;                 /* Lw: L, or 1 when tied */
     bool tied, priority;
-    int64_t batch, channels, hidden; /* N, C, F */
+    glc_dim batch;                   /* N: may be symbolic (ir/dim.h); the rest are static */
+    int64_t channels, hidden;        /* C, F */
     int64_t grid[2];                 /* S1..SK (grid[1] = 1 when K = 1) */
     int64_t grid_size;               /* S1 * .. * SK */
     bool has_w_in;

@@ -30,7 +30,8 @@ typedef struct glc_mdlstm_desc {
     int dirs; /* D, 1..2^R */
     glc_md_cell cell;
     int gates;                       /* G: 3+R, or 5 for stable */
-    int64_t batch, channels, hidden; /* N, C, F */
+    glc_dim batch;             /* N: may be symbolic (ir/dim.h); the rest are static */
+    int64_t channels, hidden;  /* C, F */
     int64_t size[3];                 /* three-slot grid (see above) */
     int64_t stride[3];               /* row-major position strides of the slots */
     int64_t npos;                    /* S1*..*SR */

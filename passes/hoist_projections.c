@@ -76,7 +76,7 @@ static glc_status steps_of(const glc_graph *g, const glc_node *n, int64_t *steps
     case GLC_OP_GRIDLSTM: {
         glc_gridlstm_desc r;
         GLC_TRY(glc_gridlstm_desc_read(g, n, &r, d));
-        *steps = chunk(r.grid_size, r.batch * (r.k + 1) * 4 * r.hidden);
+        *steps = chunk(r.grid_size, glc_dim_mul(g, r.batch, (r.k + 1) * 4 * r.hidden));
         return GLC_OK;
     }
     default:

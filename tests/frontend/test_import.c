@@ -252,6 +252,23 @@ static void test_import__dim_binding_makes_the_input_static(void **state) {
     glc_graph_destroy(g);
 }
 
+/* md_lstm_8 reshapes its (N, 1, 16, 8, 8) MDLSTM output to the constant shape (4, 16, 8,
+ * 8): inference requires 1024*N == 4096, which only N = 4 meets, so N is bound. */
+static void test_import__symbol_fixed_by_a_linear_requirement_is_bound(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d = {0};
+    char path[512];
+    snprintf(path, sizeof path, "%s/../examples/mdlstm_diagonal/md_lstm_8/model.onnx",
+             GLC_TEST_SRC);
+    glc_import_shape sh = {"X", 4, {0, 1, 8, 8}, {"N"}};
+    glc_import_options o = {.shapes = &sh, .n_shapes = 1};
+    assert_int_equal(glc_import_onnx_file_opts(path, &o, &g, &d), GLC_OK);
+    assert_shape(value(g, "X"), GLC_DT_F32, 4, (int64_t[]){4, 1, 8, 8});
+    assert_int_equal(glc_dim_find_symbol(g, "N"), -1);
+    glc_graph_destroy(g);
+}
+
 static void test_import__dim_bindings_that_do_not_fit_are_argument_errors(void **state) {
     (void)state;
     glc_graph *g = NULL;
@@ -425,6 +442,7 @@ int main(void) {
         cmocka_unit_test(test_import__unsupported_ops_are_listed_in_one_diagnostic),
         cmocka_unit_test(test_import__dim_param_becomes_a_symbol),
         cmocka_unit_test(test_import__dim_binding_makes_the_input_static),
+        cmocka_unit_test(test_import__symbol_fixed_by_a_linear_requirement_is_bound),
         cmocka_unit_test(test_import__dim_bindings_that_do_not_fit_are_argument_errors),
         cmocka_unit_test(test_import__undefined_input_names_the_node),
         cmocka_unit_test(test_import__cycle_is_a_parse_error_naming_a_node_on_it),

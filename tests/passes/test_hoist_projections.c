@@ -139,6 +139,29 @@ static void test_hoist_projections__glc_ops(void **state) {
     }
 }
 
+/* A symbolic batch: the chunk is sized at run time (-1), by the budget over the batch. */
+static void test_hoist_projections__gridlstm_on_a_symbolic_batch_is_sized_at_run_time(
+    void **state) {
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/fixtures/glc_ops/gridlstm2d_l1_s0/model.onnx", GLC_TEST_SRC);
+    glc_import_shape sh = {"X", 4, {0, -1, -1, -1}, {"N"}};
+    glc_import_options o = {.shapes = &sh, .n_shapes = 1};
+    glc_graph *g = NULL;
+    glc_diag d = {0};
+    if (glc_import_onnx_file_opts(path, &o, &g, &d) != GLC_OK) fail_msg("%s: %s", path, d.msg);
+    run(g);
+    int seen = 0;
+    for (glc_node_id i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == GLC_OP_GRIDLSTM) {
+            assert_true(glc_dim_is_sym(g->values[g->nodes[i].in[0]].dims[0]));
+            assert_int_equal(glc_attr_int(&g->nodes[i], "glc_hoist_steps", 0), -1);
+            seen++;
+        }
+    assert_int_equal(seen, 1);
+    glc_graph_destroy(g);
+}
+
 /* No recurrent node: nothing changes. */
 static void test_hoist_projections__leaves_other_graphs_unchanged(void **state) {
     (void)state;
@@ -151,6 +174,7 @@ int main(void) {
         cmocka_unit_test(test_hoist_projections__long_sequences_in_cache_sized_chunks),
         cmocka_unit_test(test_hoist_projections__overwrites_an_existing_attribute),
         cmocka_unit_test(test_hoist_projections__glc_ops),
+        cmocka_unit_test(test_hoist_projections__gridlstm_on_a_symbolic_batch_is_sized_at_run_time),
         cmocka_unit_test(test_hoist_projections__leaves_other_graphs_unchanged),
     };
     return cmocka_run_group_tests_name("hoist_projections", tests, NULL, NULL);

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""check_symbolic.py GLC DIR... -- recurrent fixtures compiled once with symbolic time and
-batch, run at three sizes, compared with the reference interpreter.
+"""check_symbolic.py GLC [--ops OP,...] DIR... -- recurrent fixtures compiled once with
+symbolic time and batch, run at three sizes, compared with the reference interpreter.
 
 For each fixture (a directory with model.onnx and test_data_set_0/) whose recurrent node
 (LSTM, GRU, RNN, ai.glc ConvLSTM, MDLSTM, GridLSTM) reads a graph input X:
   - X's time axis (where the op has one) and batch axis become the symbols T and N
     (glc --shape X=T,N,?...), and the batch axis of the node's other batch-sized graph
-    inputs (initial_h/initial_c, sequence_lens) becomes N too;
+    inputs (initial_h/initial_c, sequence_lens; MDLSTM's extents) becomes N too;
   - the model is compiled once (glc MODEL --shape ... -o m.so);
   - it runs at the fixture's own sizes (compared with the fixture's expected outputs as
-    well) and at two others: larger ones and T = N = 1; each run is compared with
+    well) and at two others: larger ones (N + 9 for ops without a time axis, whose grids
+    are small: several whole row chunks of a wavefront product) and T = N = 1; each run
+    is compared with
     `glc run --interp` of the same model at those sizes, within rtol 1e-5 (atol 1e-6).
 A symbol that shape inference fixes (a constant initial state pins the batch, say) stays
 at the fixture's size. Inputs at other sizes are random (normal; sequence_lens uniform in
-[1, T]); graph inputs without a symbolic dim (weights fed at run time) keep the fixture's
-data. Prints one line per fixture and a summary; exits 1 if any fixture fails.
+[1, T]; extents uniform in [0, S_d]); graph inputs without a symbolic dim (weights fed at run
+time) keep the fixture's data. --ops keeps the fixtures whose recurrent node is one of
+those ops (ONNX op types, e.g. MDLSTM,GridLSTM). Prints one line per fixture and a summary;
+exits 1 if any fixture fails.
 """
 import multiprocessing
 import os
@@ -50,6 +54,8 @@ def batch_axes(node, graph_inputs):
                 axes[node.input[i]] = {ax: "N"}
     else:
         axes[x] = {0: "N"}
+        if node.op_type == "MDLSTM" and len(node.input) > 5 and node.input[5] in graph_inputs:
+            axes[node.input[5]] = {0: "N"}
     return {k: v for k, v in axes.items() if k in graph_inputs}
 
 
@@ -76,7 +82,7 @@ def free_symbols(glc, path, flags):
                                           if line.strip().startswith("input"))}
 
 
-def make_inputs(model, feeds0, axes, sizes, rng):
+def make_inputs(model, feeds0, axes, sizes, rng, x):
     feeds = {}
     for vi in model.graph.input:
         if vi.name not in feeds0:
@@ -90,6 +96,9 @@ def make_inputs(model, feeds0, axes, sizes, rng):
             shape[ax] = sizes[sym]
         if a0.dtype == np.int32:  # sequence_lens
             feeds[vi.name] = rng.integers(1, sizes["T"] + 1, size=shape).astype(np.int32)
+        elif a0.dtype == np.int64:  # MDLSTM extents (N, R): up to the spatial dims
+            grid = np.array(feeds0[x].shape[2:], np.int64)
+            feeds[vi.name] = rng.integers(0, grid + 1, size=shape).astype(np.int64)
         else:
             feeds[vi.name] = rng.standard_normal(shape).astype(a0.dtype)
     return feeds
@@ -113,12 +122,14 @@ def close(got, want):
     return got.shape == want.shape and np.all(np.abs(got - want) <= ATOL + RTOL * np.abs(want))
 
 
-def check_fixture(glc, d, tmp, rng):
+def check_fixture(glc, d, tmp, rng, ops):
     path = os.path.join(d, "model.onnx")
     model = onnx.load(path)
     inits = {t.name for t in model.graph.initializer}
     graph_inputs = {vi.name: vi for vi in model.graph.input if vi.name not in inits}
     nodes = [n for n in model.graph.node if n.op_type in RECURRENT]
+    if ops and not (nodes and nodes[0].op_type in ops):
+        return None
     if not nodes or nodes[0].input[0] not in graph_inputs:
         return "skip", "no recurrent node on a graph input"
     axes = batch_axes(nodes[0], graph_inputs)
@@ -132,12 +143,12 @@ def check_fixture(glc, d, tmp, rng):
         feeds0[vi.name] = numpy_helper.to_array(onnx.load_tensor(os.path.join(ds, f"input_{k}.pb")))
     x0 = feeds0[nodes[0].input[0]].shape
     own = {s: x0[ax] for ax, s in axes[nodes[0].input[0]].items()}
-    grow = {s: v + (3 if s == "T" else 1) for s, v in own.items()}
+    grow = {s: v + (3 if s == "T" else 1 if "T" in own else 9) for s, v in own.items()}
     ones = {s: 1 for s in own}
     variants = [own] + [{s: (v[s] if s in free else own[s]) for s in own} for v in (grow, ones)]
     worst = 0.0
     for i, sizes in enumerate(variants):
-        feeds = feeds0 if i == 0 else make_inputs(model, feeds0, axes, sizes, rng)
+        feeds = feeds0 if i == 0 else make_inputs(model, feeds0, axes, sizes, rng, nodes[0].input[0])
         got = run_model(glc, so, feeds, tmp, f"c{i}", [])
         want = run_model(glc, path, feeds, tmp, f"i{i}", ["--interp"] + flags)
         for name, w in want.items():
@@ -166,21 +177,26 @@ def fixtures(dirs):
 
 
 def check_one(job):
-    glc, d, seed = job
+    glc, d, seed, ops = job
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            return (d,) + check_fixture(glc, d, tmp, rng)
+            r = check_fixture(glc, d, tmp, rng, ops)
+            return (d, None, None) if r is None else (d,) + r
         except RuntimeError as e:
             return d, "FAIL", str(e)
 
 
 def main():
-    glc, dirs = sys.argv[1], sys.argv[2:]
+    glc, dirs, ops = sys.argv[1], sys.argv[2:], None
+    if dirs[:1] == ["--ops"]:
+        ops, dirs = set(dirs[1].split(",")), dirs[2:]
     counts = {"ok": 0, "FAIL": 0, "skip": 0}
-    jobs = [(glc, d, 7 + k) for k, d in enumerate(fixtures(dirs))]
+    jobs = [(glc, d, 7 + k, ops) for k, d in enumerate(fixtures(dirs))]
     with multiprocessing.Pool(os.cpu_count() or 1) as pool:
         for d, status, why in pool.imap(check_one, jobs):
+            if status is None:  # not one of --ops
+                continue
             counts[status] += 1
             print(f"{status} {os.path.basename(d)}: {why}", flush=True)
     print(f"{counts['ok']} ok, {counts['FAIL']} failed, {counts['skip']} skipped")
