@@ -192,7 +192,15 @@ const char *glc_rt_status_name(glc_rt_status s);
  *
  * A statically linked model: glc_rt_stream_open_static(PREFIX_describe(), PREFIX_invoke,
  * &st). A stream is not thread-safe; use one stream per thread (they may share m).
- * NULL arguments give GLC_RT_E_ARG, never a crash. */
+ * NULL arguments give GLC_RT_E_ARG, never a crash.
+ *
+ * Symbolic dims (a model compiled with a symbolic batch, `--stream --shape X=T,N,64`):
+ * the state is as big as the batch, so call glc_rt_stream_plan() with the frames' dims
+ * before the first step; until then step() is GLC_RT_E_SHAPE. Steps then run at those
+ * dims. Planning other dims (another batch) resizes the state and resets it to zero;
+ * planning the same dims keeps it. The stream's infos (stream_input/_output/_state)
+ * give the planned dims and size_bytes. Such a stream needs the loader's
+ * glc_rt_stream_open (open_static has no plan(): glc_rt_stream_plan is GLC_RT_E_ARG). */
 typedef struct glc_rt_stream glc_rt_stream;
 
 /* GLC_RT_E_NOT_STREAM if m has no state ports or a state input without its _out output
@@ -212,10 +220,19 @@ uint32_t glc_rt_stream_n_states(const glc_rt_stream *s);
  * a state. Valid until the next step, reset or close. NULL if out of range. */
 void *glc_rt_stream_state(glc_rt_stream *s, uint32_t i, const glc_tensor_info **info);
 /* One step: frame_inputs[i] has glc_rt_stream_input(s, i)->size_bytes bytes, each
- * frame_outputs[i] receives glc_rt_stream_output(s, i)->size_bytes. On an error the
- * state is unchanged. */
+ * frame_outputs[i] receives glc_rt_stream_output(s, i)->size_bytes (at the planned dims
+ * for a symbolic model). On an error the state is unchanged. */
 glc_rt_status glc_rt_stream_step(glc_rt_stream *s, const void *const *frame_inputs,
                                  void *const *frame_outputs);
+/* Fixes the frame inputs' dims for the next steps (frame_input_dims[i]: the rank dims of
+ * glc_rt_stream_input(s, i)) and writes frame output i's dims to frame_output_dims[i]
+ * (the array or an entry may be NULL). The state takes the dims these give its symbols:
+ * when they differ from the planned ones, it is reallocated and zeroed. Errors leave
+ * the stream as it was: GLC_RT_E_SHAPE for dims the model refuses (or a state dim that
+ * is no frame symbol), GLC_RT_E_ARG, GLC_RT_E_NOMEM. For a model without symbols, only
+ * its own dims are accepted (and the state is kept). */
+glc_rt_status glc_rt_stream_plan(glc_rt_stream *s, const int64_t *const *frame_input_dims,
+                                 int64_t *const *frame_output_dims);
 glc_rt_status glc_rt_stream_reset(glc_rt_stream *s); /* state back to zero */
 void glc_rt_stream_close(glc_rt_stream *s);          /* NULL is fine */
 

@@ -9,3 +9,7 @@ if(NOT GLC_SANITIZE)
   target_compile_options(test_threads PRIVATE -fsanitize=thread)
   target_link_options(test_threads PRIVATE -fsanitize=thread)
 endif()
+# Bad input dims at run time: a symbolic model's plan()/invoke() refuse them and write
+# nothing (run it in the ASan build too).
+glc_add_test(runtime test_bad_dims glc_codegen glc_passes glc_runtime glc_ir m)
+target_include_directories(test_bad_dims PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/codegen)

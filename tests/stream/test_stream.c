@@ -4,7 +4,8 @@
  * the same again after reset. Checked for LSTM (layout 0, 1), GRU (linear_before_reset
  * 0, 1, with a MatMul head), RNN, a two-layer LSTM stack with a Gemm head and ConvLSTM,
  * both compiled and in the interpreter; through the driver (`glc --stream`) on ONNX
- * fixtures; and the one-line diagnostics for graphs that cannot stream. */
+ * fixtures, also with a symbolic batch (glc_rt_stream_plan, at two batches); and the
+ * one-line diagnostics for graphs that cannot stream. */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 #include "passes.h"
@@ -742,6 +743,149 @@ static void test_stream__driver_refusals_are_one_line_and_write_nothing(void **s
     }
 }
 
+
+/* ---- a symbolic batch: glc --stream --shape X=T,N,3 ------------------------------------- */
+
+/* The whole model (X (T, N, 3) -> Y (T, 1, N, 5), Y_h (1, N, 5)) at T, N on x. */
+static void run_whole_sym(glc_rt_model *m, int64_t T, int64_t N, const float *x, float *y,
+                          float *yh) {
+    const int64_t xd[3] = {T, N, 3}, *in_dims[1] = {xd};
+    int64_t yd[4], yhd[3], *out_dims[2] = {yd, yhd};
+    uint64_t wss;
+    assert_int_equal(glc_rt_model_plan(m, in_dims, out_dims, &wss), GLC_RT_OK);
+    assert_true(yd[0] == T && yd[2] == N && yhd[1] == N);
+    void *ws = xalloc(wss);
+    const void *in[1] = {x};
+    void *out[2] = {y, yh};
+    assert_int_equal(glc_rt_model_run(m, in, in_dims, out, ws, wss), GLC_RT_OK);
+    free(ws);
+}
+
+/* Plans s for batch N (frame X (1, N, 3)); the frame output and state infos follow. */
+static void plan_batch(glc_rt_stream *s, int64_t N) {
+    const int64_t xd[3] = {1, N, 3}, *fd[1] = {xd};
+    int64_t yd[4] = {0}, yhd[3] = {0}, *od[2] = {yd, yhd};
+    assert_int_equal(glc_rt_stream_plan(s, fd, od), GLC_RT_OK);
+    assert_true(yd[0] == 1 && yd[1] == 1 && yd[2] == N && yd[3] == 5);
+    assert_true(yhd[0] == 1 && yhd[1] == N && yhd[2] == 5);
+    assert_int_equal(glc_rt_stream_input(s, 0)->size_bytes, N * 3 * 4);
+    assert_int_equal(glc_rt_stream_output(s, 0)->size_bytes, N * 5 * 4);
+    for (uint32_t j = 0; j < glc_rt_stream_n_states(s); j++) {
+        const glc_tensor_info *si;
+        assert_non_null(glc_rt_stream_state(s, j, &si));
+        assert_int_equal(si->size_bytes, N * 5 * 4);
+        assert_int_equal(si->dims[1], N);
+    }
+}
+
+static bool state_is_zero(glc_rt_stream *s) {
+    for (uint32_t j = 0; j < glc_rt_stream_n_states(s); j++) {
+        const glc_tensor_info *si;
+        const float *st = glc_rt_stream_state(s, j, &si);
+        for (uint64_t k = 0; k < si->size_bytes / 4; k++)
+            if (st[k] != 0.0f) return false;
+    }
+    return true;
+}
+
+/* Bad frame dims are refused and change nothing: the state h0 of N rows survives. */
+static void expect_bad_plans_refused(glc_rt_stream *s, int64_t N) {
+    const glc_tensor_info *si;
+    float *h = glc_rt_stream_state(s, 0, &si), before[64];
+    memcpy(before, h, (size_t)si->size_bytes);
+    static const int64_t bad[][3] = {{1, 0, 3}, {1, -2, 3}, {2, 2, 3}, {1, 2, 4}, {1, INT64_MAX, 3}};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        const int64_t *fd[1] = {bad[k]};
+        assert_int_equal(glc_rt_stream_plan(s, fd, NULL), GLC_RT_E_SHAPE);
+    }
+    const int64_t *none[1] = {NULL};
+    assert_int_equal(glc_rt_stream_plan(s, NULL, NULL), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_stream_plan(s, none, NULL), GLC_RT_E_ARG);
+    assert_int_equal(glc_rt_stream_plan(NULL, none, NULL), GLC_RT_E_ARG);
+    assert_true(glc_rt_stream_state(s, 0, &si) == h && si->size_bytes == (uint64_t)N * 5 * 4);
+    assert_memory_equal(h, before, (size_t)si->size_bytes);
+}
+
+/* T steps at batch N against the whole model; halfway, a re-plan with the same dims and
+ * refused plans keep the state. */
+static void stream_batch(glc_rt_model *whole, glc_rt_stream *s, int64_t T, int64_t N) {
+    float *x = xalloc((uint64_t)(T * N * 3 * 4)), *y = xalloc((uint64_t)(T * N * 5 * 4));
+    float *yh = xalloc((uint64_t)(N * 5 * 4)), *fy = xalloc((uint64_t)(N * 5 * 4));
+    float *fyh = xalloc((uint64_t)(N * 5 * 4));
+    unsigned seed = (unsigned)(7 * N);
+    for (int64_t k = 0; k < T * N * 3; k++)
+        x[k] = (float)((double)rand_r(&seed) / RAND_MAX * 2 - 1);
+    run_whole_sym(whole, T, N, x, y, yh);
+    plan_batch(s, N);
+    assert_true(state_is_zero(s)); /* a new batch starts from zero */
+    for (int64_t t = 0; t < T; t++) {
+        if (t == T / 2) {
+            plan_batch(s, N);
+            expect_bad_plans_refused(s, N);
+        }
+        const void *in[1] = {x + t * N * 3};
+        void *out[2] = {fy, fyh}; /* frame outputs Y, Y_h */
+        assert_int_equal(glc_rt_stream_step(s, in, out), GLC_RT_OK);
+        expect_close("Y", t, fy, y + t * N * 5, N * 5);
+        expect_close("Y_h", t, fyh, y + t * N * 5, N * 5); /* h_t is Y's step t */
+    }
+    expect_close("state h", T, glc_rt_stream_state(s, 0, NULL), yh, N * 5);
+    free(x), free(y), free(yh), free(fy), free(fyh);
+}
+
+static void test_stream__symbolic_batch_plans_state_per_batch(void **state) {
+    (void)state;
+    char args[2048], err[2048], whole[700], stream[700];
+    const char *onnx = GLC_TEST_SRC "/fixtures/stream/lstm_forward.onnx";
+    snprintf(whole, sizeof whole, "%s/sym_whole.so", cg_tmpdir);
+    snprintf(args, sizeof args, "'%s' --shape X=T,N,3 -O1 -o '%s'", onnx, whole);
+    if (driver(args, err, sizeof err) != 0) fail_msg("glc: %s", err);
+    glc_rt_model *mw = open_so(whole);
+    static const char *const shapes[] = {"X=T,N,3", "X=4,N,3"}; /* T symbolic, or static */
+    for (size_t v = 0; v < 2; v++) {
+        snprintf(stream, sizeof stream, "%s/sym_stream%zu.so", cg_tmpdir, v);
+        snprintf(args, sizeof args, "'%s' --stream --shape %s -O1 -o '%s'", onnx, shapes[v], stream);
+        if (driver(args, err, sizeof err) != 0) fail_msg("glc --stream --shape %s: %s", shapes[v], err);
+        glc_rt_model *ms = open_so(stream);
+        assert_true(glc_rt_model_desc(ms)->n_symbols > 0);
+        glc_rt_stream *s = NULL;
+        assert_int_equal(glc_rt_stream_open(ms, &s), GLC_RT_OK);
+        assert_int_equal(glc_rt_stream_n_states(s), 2);
+        assert_int_equal(glc_rt_stream_n_outputs(s), 2);
+        float x[3] = {0}, y[5], yh[5];
+        const void *in[1] = {x};
+        void *out[2] = {y, yh};
+        assert_int_equal(glc_rt_stream_step(s, in, out), GLC_RT_E_SHAPE); /* not planned */
+        stream_batch(mw, s, 4, 2);
+        stream_batch(mw, s, 4, 3); /* another batch: state resized, from zero */
+        stream_batch(mw, s, 5, 2); /* and back */
+        glc_rt_stream_close(s);
+        glc_rt_model_close(ms);
+    }
+    glc_rt_model_close(mw);
+}
+
+/* A stream of a static model accepts a plan of its own dims only, and keeps its state. */
+static void test_stream__static_model_plan_accepts_its_own_dims(void **state) {
+    (void)state;
+    rnn_spec r = {.op = GLC_OP_RNN, .layout = 0, .N = 1, .I = 2, .H = 3};
+    glc_graph *sg = make(build_single, &r, 3, false, true);
+    glc_rt_model *ms = compile(sg, "rnn_plan.so");
+    glc_rt_stream *s = NULL;
+    assert_int_equal(glc_rt_stream_open(ms, &s), GLC_RT_OK);
+    float *h = glc_rt_stream_state(s, 0, NULL);
+    h[0] = 0.5f;
+    const int64_t good[3] = {1, 1, 2}, bad[3] = {1, 2, 2}, *fg[1] = {good}, *fb[1] = {bad};
+    int64_t yd[4], *od[1] = {yd};
+    assert_int_equal(glc_rt_stream_plan(s, fb, od), GLC_RT_E_SHAPE);
+    assert_int_equal(glc_rt_stream_plan(s, fg, od), GLC_RT_OK);
+    assert_true(yd[0] == 1 && yd[1] == 1 && yd[2] == 1 && yd[3] == 3);
+    assert_true(glc_rt_stream_state(s, 0, NULL) == h && h[0] == 0.5f);
+    glc_rt_stream_close(s);
+    glc_rt_model_close(ms);
+    glc_graph_destroy(sg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream__lstm_layout0_steps_equal_whole_sequence),
@@ -760,6 +904,8 @@ int main(void) {
         cmocka_unit_test(test_stream__driver_stream_flag_compiles_a_step_model),
         cmocka_unit_test(test_stream__driver_streams_a_keras_tf2onnx_lstm_stack),
         cmocka_unit_test(test_stream__driver_refusals_are_one_line_and_write_nothing),
+        cmocka_unit_test(test_stream__symbolic_batch_plans_state_per_batch),
+        cmocka_unit_test(test_stream__static_model_plan_accepts_its_own_dims),
     };
     return cmocka_run_group_tests_name("stream", tests, group_setup, group_teardown);
 }
