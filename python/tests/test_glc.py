@@ -256,6 +256,25 @@ class PackageTest(unittest.TestCase):
             v = np.linspace(-1, 1, n, dtype=np.float32)
             np.testing.assert_array_equal(m(v=v)["r"], np.maximum(v, 0))
 
+    def test_compile_shapes_gives_an_input_without_a_declared_shape_its_dims(self):
+        import onnx
+        from onnx import helper
+        T = onnx.TensorProto
+        g = helper.make_graph([helper.make_node("Relu", ["v"], ["r"])], "relu",
+                              [helper.make_tensor_value_info("v", T.FLOAT, None)],
+                              [helper.make_tensor_value_info("r", T.FLOAT, None)])
+        path = os.path.join(self.tmp.name, "noshape.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        with self.assertRaisesRegex(glc.GlcError, r"input 'v' has no shape \(not even a rank\); "
+                                                  r"give it with --shape v=D0xD1x"):
+            glc.compile(path, os.path.join(self.tmp.name, "noshape.so"))
+        m = glc.load(glc.compile(path, os.path.join(self.tmp.name, "noshape.so"),
+                                 shapes={"v": ("n", None, 3)}))
+        self.assertEqual((m.inputs[0].shape, m.inputs[0].dim_names),
+                         ((None, None, 3), ("n", "v.1", None)))
+        v = np.linspace(-1, 1, 2 * 5 * 3, dtype=np.float32).reshape(2, 5, 3)
+        np.testing.assert_array_equal(m(v=v)["r"], np.maximum(v, 0))
+
     def test_compile_max_dims_refuses_a_larger_call(self):
         so = glc.compile(fix("mlp.onnx"), os.path.join(self.tmp.name, "mlpB.so"),
                          shapes={"x": ["B", 16]}, max_dims={"B": 3})
