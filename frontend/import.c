@@ -148,9 +148,26 @@ static glc_dim declared_dim(fe_import *im, const char *name, int i,
     return param_dim(im, fresh);
 }
 
+/* Dims of a graph input declared without a shape, all from its --shape binding b: a
+ * size, a name's symbol, or for '?' the fresh symbol "<name>.<i>". */
+static glc_status bound_shape(fe_import *im, const char *name, const glc_import_shape *b,
+                              int *rank, int64_t *dims) {
+    *rank = b->rank;
+    for (int i = 0; i < *rank; i++) {
+        char fresh[300];
+        snprintf(fresh, sizeof fresh, "%.280s.%d", name, i);
+        dims[i] = b->names[i] ? param_dim(im, b->names[i])
+                  : b->dims[i] >= 0 ? b->dims[i] : param_dim(im, fresh);
+    }
+    if (glc_dim_failed(im->g)) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    return GLC_OK;
+}
+
 /* Dims of a graph input: declared (declared_dim), then its --shape binding applied. */
 static glc_status input_shape(fe_import *im, const char *name, const Onnx__TensorShapeProto *sp,
                               int *rank, int64_t *dims) {
+    const glc_import_shape *b = shape_binding(im, name);
+    if (!sp && b) return bound_shape(im, name, b, rank, dims);
     if (!sp)
         return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL,
                             "input '%s' has no shape (not even a rank); give it with "
@@ -169,7 +186,6 @@ static glc_status input_shape(fe_import *im, const char *name, const Onnx__Tenso
         dims[i] = declared_dim(im, name, i, dm);
     }
     if (glc_dim_failed(im->g)) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
-    const glc_import_shape *b = shape_binding(im, name);
     if (!b) return GLC_OK;
     if (b->rank != *rank)
         return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s has %d dims; the model's input "

@@ -5,6 +5,7 @@
     m = glc.load("model.so")
     print(m.inputs)                    # [TensorSpec(name='x', dtype=float32, shape=(2, 16))]
     outputs = m(x=array)               # {"y": array, ...}
+    glc.compile("model.onnx", "b.so", shapes={"x": ("batch", 16)})  # any batch, 16 wide
 
 Pure Python (ctypes + numpy). `compile` runs the `glc` executable: $GLC_DRIVER if set, else
 `glc` on PATH, else build/glc of the source tree this package sits in. A compiled model is

@@ -1,5 +1,7 @@
 """glc.compile: the glc driver as a function."""
+import numbers
 import os
+import re
 import shutil
 import subprocess
 
@@ -19,8 +21,57 @@ def _driver():
     raise GlcError("cannot find the glc driver: set GLC_DRIVER or put glc on PATH")
 
 
+_NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")  # a symbol, as the driver reads one
+
+
+def _count(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _shape_flags(shapes):
+    """--shape INPUT=D0,D1,... for {input name: dims}; a dim is an int, a symbol's name or
+    None ('?'). Commas always (a name may hold an 'x'); a lone dim gets a trailing one."""
+    if not isinstance(shapes, dict):
+        raise ValueError(f"shapes must be a dict {{input name: dims}}, not {shapes!r}")
+    flags = []
+    for inp, dims in shapes.items():
+        if not isinstance(inp, str) or not inp or "=" in inp:
+            raise ValueError(f"shapes: input name {inp!r} must be a non-empty str without '='")
+        if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
+            raise ValueError(f"shapes[{inp!r}] must be a sequence of dims, not {dims!r}")
+        toks = []
+        for d in dims:
+            if d is None or d == "?":
+                toks.append("?")
+            elif _count(d):
+                toks.append(str(int(d)))
+            elif isinstance(d, str) and _NAME.match(d):
+                toks.append(d)
+            else:
+                raise ValueError(f"shapes[{inp!r}]: dim {d!r} is not an int, a symbol name "
+                                 f"([A-Za-z_.][A-Za-z0-9_.]*) or None")
+        if not toks:
+            raise ValueError(f"shapes[{inp!r}] is empty: a rank-0 input has no dims to set")
+        flags += ["--shape", f"{inp}={','.join(toks)}{',' if len(toks) == 1 else ''}"]
+    return flags
+
+
+def _named_flags(flag, arg, values):
+    """--dim / --max-dim NAME=N for {symbol name: int}."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{arg} must be a dict {{symbol name: int}}, not {values!r}")
+    flags = []
+    for k, v in values.items():
+        if not isinstance(k, str) or not _NAME.match(k):
+            raise ValueError(f"{arg}: {k!r} is not a symbol name ([A-Za-z_.][A-Za-z0-9_.]*)")
+        if not _count(v):
+            raise ValueError(f"{arg}[{k!r}] must be an int, not {v!r}")
+        flags += [flag, f"{k}={int(v)}"]
+    return flags
+
+
 def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, winograd=False,
-            bf16_weights=False, bf16=False):
+            bf16_weights=False, bf16=False, shapes=None, dims=None, max_dims=None):
     """Compiles the ONNX file `model` to `output` (a shared object by default).
 
     opt: 0..3; name: symbol prefix (default glc_model); cpu: target CPU (default: the
@@ -29,10 +80,26 @@ def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, win
     into constants; winograd: 3x3/5x5 convolutions as Winograd products (glc --winograd);
     bf16_weights: constant product weights held as bf16 (glc --bf16-weights);
     bf16: every product as bf16 dot products, needs avx512bf16 (glc --bf16).
+
+    Symbolic dims (docs/symbolic-dims.md): an input dim the model names (a dim_param) or
+    leaves unknown stays symbolic, and the compiled model takes any size there.
+    shapes: {input name: dims} (glc --shape), one entry per dim of the input: an int fixes
+    it (where the model has a size, the same one), a str makes it the symbol of that name
+    (also where the model has a size), None keeps the model's; e.g. {"x": (1, None, 64)},
+    {"x": ("T", "batch", 64)}. dims: {symbol name: int} fixes every dim of that name
+    (glc --dim). max_dims: {symbol name: int} bounds that symbol (glc --max-dim): a call
+    with a larger value is refused. With every dim fixed, the model is static.
+    Malformed arguments (wrong types, a dim that is not an int, name or None) raise
+    ValueError before the driver runs; ones the model refuses (an unknown input or
+    symbol, a wrong rank, a size other than the model's) raise GlcError.
+
     Raises GlcError with the driver's one-line diagnostic on failure.
     Returns output."""
     if opt not in (0, 1, 2, 3):
         raise ValueError(f"opt must be 0, 1, 2 or 3, not {opt!r}")
+    dim_flags = _shape_flags(shapes) if shapes is not None else []
+    dim_flags += _named_flags("--dim", "dims", dims) if dims is not None else []
+    dim_flags += _named_flags("--max-dim", "max_dims", max_dims) if max_dims is not None else []
     cmd = [_driver(), os.fspath(model), "-o", os.fspath(output), f"-O{opt}", f"--emit={emit}"]
     if name:
         cmd.append(f"--name={name}")
@@ -46,6 +113,7 @@ def compile(model, output, opt=3, name=None, cpu=None, emit="so", bind=None, win
         cmd.append("--bf16")
     for k, v in (bind or {}).items():
         cmd += ["--bind", f"{k}={os.fspath(v)}"]
+    cmd += dim_flags
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise GlcError(r.stderr.strip() or f"glc exited with status {r.returncode}")

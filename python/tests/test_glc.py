@@ -206,6 +206,110 @@ class PackageTest(unittest.TestCase):
         np.testing.assert_allclose(y, bf16_round(x).astype(np.float64) @ w16, rtol=1e-5, atol=1e-4)
         self.assertGreater(np.abs(y - x.astype(np.float64) @ w16).max(), 1e-3)
 
+    def test_compile_shapes_dims_bind_a_symbolic_model_to_a_static_one(self):
+        rng = np.random.default_rng(8)
+        w = rng.standard_normal((16, 8)).astype(np.float32)
+        path = matmul_model(os.path.join(self.tmp.name, "mmN.onnx"), w, "N")
+        sym = glc.load(glc.compile(path, os.path.join(self.tmp.name, "mmN.so")))
+        self.assertEqual(sym.inputs[0].shape, (None, 16))
+        self.assertEqual(sym.inputs[0].dim_names, ("N", None))
+        x = rng.standard_normal((4, 16)).astype(np.float32)
+        for k, kw in enumerate(({"shapes": {"x": (4, 16)}}, {"shapes": {"x": [4, None]}},
+                                {"dims": {"N": 4}})):
+            # A path per model: dlopen returns the library already loaded from a path.
+            so = glc.compile(path, os.path.join(self.tmp.name, f"mm4_{k}.so"), **kw)
+            m = glc.load(so)
+            self.assertEqual((m.inputs[0].shape, m.outputs[0].shape), ((4, 16), (4, 8)), kw)
+            np.testing.assert_allclose(m(x=x)["y"], x.astype(np.float64) @ w, rtol=1e-5,
+                                       atol=1e-5)
+            with self.assertRaisesRegex(glc.GlcError, r"expected float32\[4,16\]"):
+                m(x=x[:3])
+        # --dim drops the symbol (--shape leaves N in describe()'s n_symbols, bound to 4).
+        self.assertEqual(m.n_symbols, 0)
+
+    def test_compile_shapes_names_make_a_static_model_run_at_any_batch(self):
+        # mlp.onnx's x is f32[2,16]; a name on axis 0 makes it the symbol 'batch'.
+        so = glc.compile(fix("mlp.onnx"), os.path.join(self.tmp.name, "mlpN.so"),
+                         shapes={"x": ("batch", None)})
+        m = glc.load(so)
+        self.assertEqual(m.inputs[0].shape, (None, 16))
+        self.assertEqual(m.inputs[0].dim_names, ("batch", None))
+        np.testing.assert_allclose(m(x=self.x)["y"], self.want, rtol=1e-5, atol=1e-6)
+        # The rows are independent: 5 rows (x's two, repeated) give the rows of want.
+        y5 = m(x=self.x[[0, 1, 1, 0, 1]])["y"]
+        self.assertEqual(y5.shape, (5, 10))
+        np.testing.assert_allclose(y5, self.want[[0, 1, 1, 0, 1]], rtol=1e-5, atol=1e-6)
+
+    def test_compile_shapes_takes_a_symbol_with_an_x_on_a_rank_1_input(self):
+        import onnx
+        from onnx import helper
+        T = onnx.TensorProto
+        g = helper.make_graph([helper.make_node("Relu", ["v"], ["r"])], "relu",
+                              [helper.make_tensor_value_info("v", T.FLOAT, [6])],
+                              [helper.make_tensor_value_info("r", T.FLOAT, [6])])
+        path = os.path.join(self.tmp.name, "relu1.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        m = glc.load(glc.compile(path, os.path.join(self.tmp.name, "relu1.so"),
+                                 shapes={"v": ["max_len"]}))
+        self.assertEqual((m.inputs[0].shape, m.inputs[0].dim_names), ((None,), ("max_len",)))
+        for n in (1, 9):
+            v = np.linspace(-1, 1, n, dtype=np.float32)
+            np.testing.assert_array_equal(m(v=v)["r"], np.maximum(v, 0))
+
+    def test_compile_shapes_gives_an_input_without_a_declared_shape_its_dims(self):
+        import onnx
+        from onnx import helper
+        T = onnx.TensorProto
+        g = helper.make_graph([helper.make_node("Relu", ["v"], ["r"])], "relu",
+                              [helper.make_tensor_value_info("v", T.FLOAT, None)],
+                              [helper.make_tensor_value_info("r", T.FLOAT, None)])
+        path = os.path.join(self.tmp.name, "noshape.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        with self.assertRaisesRegex(glc.GlcError, r"input 'v' has no shape \(not even a rank\); "
+                                                  r"give it with --shape v=D0xD1x"):
+            glc.compile(path, os.path.join(self.tmp.name, "noshape.so"))
+        m = glc.load(glc.compile(path, os.path.join(self.tmp.name, "noshape.so"),
+                                 shapes={"v": ("n", None, 3)}))
+        self.assertEqual((m.inputs[0].shape, m.inputs[0].dim_names),
+                         ((None, None, 3), ("n", "v.1", None)))
+        v = np.linspace(-1, 1, 2 * 5 * 3, dtype=np.float32).reshape(2, 5, 3)
+        np.testing.assert_array_equal(m(v=v)["r"], np.maximum(v, 0))
+
+    def test_compile_max_dims_refuses_a_larger_call(self):
+        so = glc.compile(fix("mlp.onnx"), os.path.join(self.tmp.name, "mlpB.so"),
+                         shapes={"x": ["B", 16]}, max_dims={"B": 3})
+        m = glc.load(so)
+        self.assertEqual(m(x=self.x[[0, 1, 0]])["y"].shape, (3, 10))
+        with self.assertRaisesRegex(glc.GlcError, r"input shapes \[\(4, 16\)\]: input dims "
+                                                  r"the model does not accept"):
+            m(x=self.x[[0, 1, 0, 1]])
+
+    def test_compile_shapes_the_model_refuses_raise_the_drivers_one_line_error(self):
+        out = os.path.join(self.tmp.name, "refused.so")
+        for kw, msg in [({"shapes": {"x": (3, 16)}}, r"--shape x: axis 0 is 2 in the model, not 3"),
+                        ({"shapes": {"x": (2, 16, 1)}}, r"--shape x has 3 dims; the model's "
+                                                       r"input has rank 2"),
+                        ({"shapes": {"z": (2, 16)}}, r"--shape z: the model has no graph input"),
+                        ({"shapes": {"x": (-1, 16)}}, r"--shape x: '-1' is not a dim"),
+                        ({"dims": {"Q": 3}}, r"--dim Q: no input dim of the model is named so"),
+                        ({"max_dims": {"Q": 3}}, r"--max-dim Q: the model has no symbolic dim")]:
+            with self.assertRaisesRegex(glc.GlcError, msg) as cm:
+                glc.compile(fix("mlp.onnx"), out, **kw)
+            self.assertNotIn("\n", str(cm.exception), kw)
+            self.assertFalse(os.path.exists(out), kw)
+
+    def test_compile_rejects_malformed_shapes_dims_and_max_dims(self):
+        out = os.path.join(self.tmp.name, "malformed.so")
+        for kw in [{"shapes": "x=2x16"}, {"shapes": {"x": "2x16"}}, {"shapes": {"x": 2}},
+                   {"shapes": {"x": (2.0, 16)}}, {"shapes": {"x": (True, 16)}},
+                   {"shapes": {"x": ("a-b", 16)}}, {"shapes": {"x": ("N,M", 16)}},
+                   {"shapes": {"x": ()}}, {"shapes": {"x=y": (2, 16)}},
+                   {"dims": {"N": "4"}}, {"dims": {"N": 4.0}}, {"dims": [("N", 4)]},
+                   {"max_dims": {"2N": 4}}, {"max_dims": {"N": None}}]:
+            with self.assertRaises(ValueError, msg=kw):
+                glc.compile(fix("mlp.onnx"), out, **kw)
+            self.assertFalse(os.path.exists(out), kw)
+
     def test_bound_runner_reuses_outputs(self):
         run = glc.load(self.so).bind({"x": self.x})
         y1 = run()[0].copy()
