@@ -75,8 +75,8 @@ static void upper(const char *s, char *out, size_t len) {
 
 /* NUMEL and BYTES for a static port; for a symbolic one the bytes at the symbols' bounds
  * (MAX_BYTES, when every symbol has one) and its shape in a comment. */
-static void write_port_macros(FILE *f, const cg_ctx *c, const char *P, const glc_value *v,
-                              const char *id) {
+static void write_port_macros(FILE *f, const cg_ctx *c, const char *p, const char *P,
+                              const glc_value *v, const char *id) {
     const glc_graph *g = c->g;
     char up[IDENT_LEN], shape[400];
     upper(id, up, sizeof up);
@@ -93,7 +93,7 @@ static void write_port_macros(FILE *f, const cg_ctx *c, const char *P, const glc
         fprintf(f, "#define %s_%s_MAX_BYTES %lluu /* %s, at the bounds */\n", P, up,
                 (unsigned long long)mx, shape);
     else
-        fprintf(f, "/* %s '%s': %s (symbolic: %s_plan gives its dims) */\n", id, v->name, shape, P);
+        fprintf(f, "/* %s '%s': %s (symbolic: %s_plan gives its dims) */\n", id, v->name, shape, p);
 }
 
 static void write_struct(FILE *f, const char *p, const glc_graph *g, bool outputs,
@@ -193,9 +193,9 @@ static void write_header(FILE *f, cg_ctx *c, char (*ident)[IDENT_LEN]) {
             !g->n_syms ? "" : ws_known ? ", at the bounds" : ": unbounded, ask plan");
     write_symbols(f, g, P);
     for (uint32_t k = 0; k < g->n_inputs; k++)
-        write_port_macros(f, c, P, &g->values[g->inputs[k]], ident[k]);
+        write_port_macros(f, c, p, P, &g->values[g->inputs[k]], ident[k]);
     for (uint32_t k = 0; k < g->n_outputs; k++)
-        write_port_macros(f, c, P, &g->values[g->outputs[k]], ident[g->n_inputs + k]);
+        write_port_macros(f, c, p, P, &g->values[g->outputs[k]], ident[g->n_inputs + k]);
     fprintf(f, "\n/* Status codes (glc_rt_status of glc_runtime.h). */\n"
                "enum { %s_OK = 0, %s_E_ARG = 1, %s_E_WORKSPACE = 2, %s_E_SHAPE = 7 };\n\n", P,
                P, P, P);

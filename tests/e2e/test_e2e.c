@@ -721,6 +721,12 @@ static void test_e2e__emit_header_and_static_name_the_prefix(void **state) {
     expect_ok(glc(FIX "mlp.onnx", "--name=net1", "--emit=static", "-o", wpath(a, "libnet1.a"), NULL));
     const char *ar = slurp(a);
     assert_memory_equal(ar, "!<arch>\n", 8);
+    /* symbolic ports: no size macros, the (lower-case) planning function named instead */
+    expect_ok(glc(FIX "conv_sym.onnx", "--name=net2", "--emit=header", "-o", wpath(h, "net2.h"),
+                  NULL));
+    text = slurp(h);
+    if (!strstr(text, "/* x 'x': f32[N,2,5,W] (symbolic: net2_plan gives its dims) */"))
+        fail_msg("%s does not point the symbolic input at net2_plan", h);
 }
 
 /* tests/fixtures/hostile (gen_hostile.py): one file per bad-input class; each must end in
