@@ -200,6 +200,15 @@ static glc_status input_shape(fe_import *im, const char *name, const Onnx__Tenso
             return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s: axis %d is %lld in the "
                                 "model, not %lld", name, i, (long long)dims[i],
                                 (long long)b->dims[i]);
+        /* a named dim takes the size everywhere, as --dim would: the requirement makes
+         * import_pinned bind its symbol */
+        int st = glc_dim_is_sym(dims[i]) && b->dims[i] >= 1
+                     ? glc_dim_require_eq(im->g, dims[i], b->dims[i], NULL, "--shape")
+                     : GLC_OK;
+        if (st == GLC_E_SHAPE)
+            return glc_diag_set(im->d, GLC_E_ARG, NULL, "--shape %s: axis %d cannot be %lld "
+                                "(its dim's bounds)", name, i, (long long)b->dims[i]);
+        if (st != GLC_OK) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
         dims[i] = b->dims[i];
     }
     return GLC_OK;

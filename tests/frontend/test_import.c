@@ -249,6 +249,9 @@ static void test_import__dim_binding_makes_the_input_static(void **state) {
     o = (glc_import_options){.shapes = &sh, .n_shapes = 1};
     assert_int_equal(import_opts("dynamic.onnx", &o, &g, &d), GLC_OK);
     assert_shape(value(g, "y"), GLC_DT_F32, 2, (int64_t[]){5, 4});
+    /* the size given to x's axis is N's everywhere, as --dim N=5: no symbol is left */
+    assert_int_equal(glc_dim_find_symbol(g, "N"), -1);
+    assert_int_equal(g->n_syms, 0);
     glc_graph_destroy(g);
 }
 
