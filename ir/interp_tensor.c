@@ -1,6 +1,6 @@
 /*
  * interp_tensor.c -- reference kernels of the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Dropout, Pad, ReduceMean.
+ * Unsqueeze, Gather, Shape, Dropout, Pad (the reductions: interp_elemwise.c).
  *
  * Parameters come from tensor.h (the same readers shape inference uses), shapes from the
  * graph's values. Data-movement kernels (Split, Slice, Gather, Pad) move elements as
@@ -13,8 +13,6 @@
  * - Dropout (inference, or training with ratio 0): output = input, mask = all ones.
  * - Pad: per output coordinate and axis, glc_pad_source(mode, o - begin, len); a -1 on
  *   any axis means the constant.
- * - ReduceMean: f32 sums in input (row-major) order into the output, then a division
- *   by the number of reduced elements, the order the compiled kernel uses.
  */
 #include "interp_impl.h"
 #include "tensor.h"
@@ -111,7 +109,7 @@ glc_status interp_shape_of(const glc_graph *g, const glc_node *n, const void *co
     return GLC_OK;
 }
 
-/* ---- Dropout, Pad, ReduceMean ------------------------------------------------------- */
+/* ---- Dropout, Pad ------------------------------------------------------------------- */
 
 glc_status interp_dropout(const glc_graph *g, const glc_node *n, const void *const *in,
                           void *const *out, glc_diag *d) {
@@ -146,32 +144,5 @@ glc_status interp_pad(const glc_graph *g, const glc_node *n, const void *const *
         const void *from = inside ? (const char *)in[0] + (size_t)off * es : (const void *)p.value;
         memcpy((char *)out[0] + (size_t)i * es, from, es);
     }
-    return GLC_OK;
-}
-
-glc_status interp_reducemean(const glc_graph *g, const glc_node *n, const void *const *in,
-                             void *const *out, glc_diag *d) {
-    const glc_value *x = IN_V(g, n, 0);
-    glc_reduce_geom r;
-    GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
-    if (r.noop) return interp_copy(g, n, in, out, d);
-    int64_t kdims[GLC_MAX_RANK], ks[GLC_MAX_RANK], idx[GLC_MAX_RANK];
-    for (int a = 0; a < x->rank; a++)
-        kdims[a] = r.reduce[a] ? 1 : x->dims[a];
-    strides_of(x->rank, kdims, ks); /* output strides in the keepdims layout */
-    const float *xf = in[0];
-    float *yf = out[0];
-    int64_t total = glc_value_numel(x), nout = prod(kdims, 0, x->rank);
-    for (int64_t o = 0; o < nout; o++)
-        yf[o] = 0;
-    for (int64_t i = 0; i < total; i++) {
-        interp_unravel(i, x->rank, x->dims, idx);
-        int64_t o = 0;
-        for (int a = 0; a < x->rank; a++)
-            o += r.reduce[a] ? 0 : idx[a] * ks[a];
-        yf[o] += xf[i];
-    }
-    for (int64_t o = 0; o < nout; o++)
-        yf[o] /= (float)r.count;
     return GLC_OK;
 }
