@@ -26,6 +26,8 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_CAST] = true,
     [GLC_OP_DROPOUT] = true,
     [GLC_OP_PAD] = true,
+    [GLC_OP_ARGMAX] = true,
+    [GLC_OP_ARGMIN] = true,
     /* lower_shape.c */
     [GLC_OP_TRANSPOSE] = true,
     [GLC_OP_CONCAT] = true,

@@ -1,7 +1,7 @@
 /*
  * infer_tensor.c -- shape inference of the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Dropout, Pad, the reductions (Reduce*), and the parameter
- * readers of tensor.h that the interpreter and codegen share.
+ * Unsqueeze, Gather, Shape, Dropout, Pad, the reductions (Reduce*), ArgMax and ArgMin, and
+ * the parameter readers of tensor.h that the interpreter and codegen share.
  *
  * Every opset form that ONNX defined is read: old opsets carry the operands as
  * attributes (Slice-1 starts/ends/axes, Split-2/11 split, Squeeze/Unsqueeze-1/11 axes,
@@ -665,5 +665,38 @@ glc_status infer_reduce(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_reduce_geom r;
     GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
     infer_set_out_k(g, n, 0, x->dtype, r.out_rank, r.out);
+    return GLC_OK;
+}
+
+/* ---- ArgMax, ArgMin ------------------------------------------------------------------ */
+
+glc_status glc_argext_geom_get(const glc_graph *g, const glc_node *n, glc_argext_geom *r,
+                               glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    int64_t axis = glc_attr_int(n, "axis", 0);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    if (!infer_norm_axis(axis, x->rank, false, &r->axis))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %lld out of range for input 0 %s",
+                            glc_op_name(n->op), (long long)axis, s);
+    r->keepdims = glc_attr_int(n, "keepdims", 1) != 0;
+    r->last = glc_attr_int(n, "select_last_index", 0) != 0;
+    r->outer = glc_dim_prod(g, x->dims, 0, r->axis);
+    r->dim = x->dims[r->axis];
+    r->inner = glc_dim_prod(g, x->dims, r->axis + 1, x->rank);
+    if (glc_dim_require_ge(g, r->dim, 1, n, "ArgMax/ArgMin: the reduced axis") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %d of input 0 %s is empty",
+                            glc_op_name(n->op), r->axis, s);
+    r->out_rank = 0;
+    for (int a = 0; a < x->rank; a++)
+        if (a != r->axis || r->keepdims) r->out[r->out_rank++] = a == r->axis ? 1 : x->dims[a];
+    return GLC_OK;
+}
+
+/* ArgMax, ArgMin: the axis dropped (or kept as 1), i64 indices. */
+glc_status infer_argext(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_argext_geom r;
+    GLC_TRY(glc_argext_geom_get(g, n, &r, d));
+    infer_set_out_k(g, n, 0, GLC_DT_I64, r.out_rank, r.out);
     return GLC_OK;
 }

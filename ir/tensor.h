@@ -77,6 +77,18 @@ typedef struct glc_reduce_geom {
 glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce_geom *r,
                                glc_diag *d);
 
+/* ArgMax, ArgMin: the input viewed as (outer, dim, inner) around `axis` (dim >= 1); the
+ * output (outer, inner) shaped out[0..out_rank); last: select_last_index. */
+typedef struct glc_argext_geom {
+    int axis;
+    bool keepdims, last;
+    glc_dim outer, dim, inner;
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_argext_geom;
+glc_status glc_argext_geom_get(const glc_graph *g, const glc_node *n, glc_argext_geom *r,
+                               glc_diag *d);
+
 /* Shape (opset 15 start/end): the output is dims[*lo .. *hi) of an input of this rank. */
 void glc_shape_range(const glc_node *n, int rank, int *lo, int *hi);
 

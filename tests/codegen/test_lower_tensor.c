@@ -1,6 +1,7 @@
 /* test_lower_tensor.c -- the tensor family (Split, Slice, Squeeze, Unsqueeze, Gather,
- * Shape, Cast, Dropout, Pad, reductions) compiled to a shared object and compared byte
- * for byte with the reference interpreter on random data of every dtype involved; the
+ * Shape, Cast, Dropout, Pad, reductions, ArgMax, ArgMin) compiled to a shared object and
+ * compared byte for byte with the reference interpreter on random data of every dtype
+ * involved; the
  * infer-time folding of Shape -> Gather -> Concat -> Reshape with the folded Shape also a
  * graph output, through the pass pipeline; and `glc --bind` compiling an ONNX node test
  * whose static operands are graph inputs. */
@@ -322,6 +323,27 @@ static void test_lower_tensor__reductions_over_axis_sets(void **state) {
     check(NULL, "reductions.so");
 }
 
+/* ArgMax and ArgMin along every axis, first and last index, on f32 with NaNs and
+ * infinities and on small integers (many ties). */
+static void test_lower_tensor__argmax_argmin_on_every_axis(void **state) {
+    (void)state;
+    static const glc_dtype dts[4] = {GLC_DT_F32, GLC_DT_I8, GLC_DT_U8, GLC_DT_I64};
+    for (int t = 0; t < 4; t++) {
+        char name[32];
+        snprintf(name, sizeof name, "x%d", t);
+        glc_value_id x = cg_in(G, name, dts[t], 3, (int64_t[]){3, 4, 5});
+        for (int k = 0; k < 12; k++) {
+            snprintf(name, sizeof name, "a%d_%d", t, k);
+            glc_node_id nid;
+            out_node(k % 2 ? GLC_OP_ARGMIN : GLC_OP_ARGMAX, name, &x, 1, &nid);
+            glc_node_set_int(G, nid, "axis", k / 4 - (k % 4 == 3 ? 3 : 0));
+            glc_node_set_int(G, nid, "select_last_index", (k / 2) % 2);
+            glc_node_set_int(G, nid, "keepdims", k % 3 != 0);
+        }
+    }
+    check(NULL, "argext.so");
+}
+
 /* x -> Shape (a graph output too) -> Gather [0] -> Concat [-1] -> Reshape(x, .). After
  * inference and the pipeline the Shape output is a constant graph output. */
 static void test_lower_tensor__folded_shape_chain_compiles_with_a_constant_output(void **state) {
@@ -526,6 +548,26 @@ static void test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes
     cg_check_symbolic(build_elementwise, 13, 2, names, sizes[0], 3, fill, "sym_elem.so");
 }
 
+static void build_argext(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){v[0], v[1], 3});
+    for (int k = 0; k < 6; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "a%d", k);
+        glc_node_id nid;
+        out_g(g, k % 2 ? GLC_OP_ARGMIN : GLC_OP_ARGMAX, name, &x, 1, &nid);
+        glc_node_set_int(g, nid, "axis", k / 2);
+        glc_node_set_int(g, nid, "select_last_index", k / 3);
+        glc_node_set_int(g, nid, "keepdims", k % 3 == 1);
+    }
+}
+
+static void test_lower_tensor__symbolic_argmax_argmin_at_two_sizes(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "T"};
+    static const int64_t sizes[3][2] = {{1, 1}, {3, 5}, {4, 2}};
+    cg_check_symbolic(build_argext, 13, 2, names, sizes[0], 3, fill, "sym_argext.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -540,11 +582,13 @@ int main(void) {
         T(test_lower_tensor__dropout_copies_and_fills_masks),
         T(test_lower_tensor__pad_in_every_mode_with_crops),
         T(test_lower_tensor__reductions_over_axis_sets),
+        T(test_lower_tensor__argmax_argmin_on_every_axis),
         T(test_lower_tensor__folded_shape_chain_compiles_with_a_constant_output),
         T(test_lower_tensor__driver_binds_static_operands),
         T(test_lower_tensor__symbolic_slice_and_split_at_two_sizes),
         T(test_lower_tensor__symbolic_gather_squeeze_and_shape_at_two_sizes),
         T(test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes),
+        T(test_lower_tensor__symbolic_argmax_argmin_at_two_sizes),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }

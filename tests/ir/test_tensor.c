@@ -1,6 +1,6 @@
 /* test_tensor.c -- shape inference, static operands, infer-time folding and reference
  * kernels of the tensor family (Split, Slice, Squeeze, Unsqueeze, Gather, Shape, Cast,
- * Dropout, Pad, the reductions) against hand-computed values. */
+ * Dropout, Pad, the reductions, ArgMax, ArgMin) against hand-computed values. */
 #include "ir_test_util.h"
 #include "tensor.h"
 
@@ -703,6 +703,57 @@ static void test_tensor__noop_with_empty_axes_reduces_over_no_axis(void **state)
     tu_assert_floats(sq, (float[]){1, 4, 9, 16}, 4);
 }
 
+/* ---- ArgMax, ArgMin ---------------------------------------------------------------- */
+
+/* The first extreme along the axis, or the last with select_last_index; a NaN beats every
+ * number (numpy); keepdims keeps the axis as 1. */
+static void test_tensor__argmax_argmin_first_last_and_nan(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, 4});
+    glc_node_id n[4];
+    glc_value_id y[4] = {tu_node(G, GLC_OP_ARGMAX, "max", &x, 1, &n[0]),
+                         tu_node(G, GLC_OP_ARGMAX, "maxl", &x, 1, &n[1]),
+                         tu_node(G, GLC_OP_ARGMIN, "min", &x, 1, &n[2]),
+                         tu_node(G, GLC_OP_ARGMIN, "minl", &x, 1, &n[3])};
+    for (int k = 0; k < 4; k++) {
+        glc_node_set_int(G, n[k], "axis", -1);
+        glc_node_set_int(G, n[k], "select_last_index", k % 2);
+    }
+    glc_node_set_int(G, n[0], "keepdims", 0);
+    float xv[8] = {3, 1, 3, 1, 2, NAN, 5, NAN};
+    int64_t got[4][2];
+    const void *in[1] = {xv};
+    void *o[4] = {got[0], got[1], got[2], got[3]};
+    run(y, 4, in, o);
+    tu_assert_shape(G, y[0], GLC_DT_I64, 1, (int64_t[]){2});
+    tu_assert_shape(G, y[1], GLC_DT_I64, 2, (int64_t[]){2, 1});
+    static const int64_t want[4][2] = {{0, 1}, {2, 3}, {1, 1}, {3, 3}};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < 2; i++)
+            if (got[k][i] != want[k][i])
+                fail_msg("output %d[%d] = %lld, want %lld", k, i, (long long)got[k][i],
+                         (long long)want[k][i]);
+}
+
+static void test_tensor__argmax_of_unsigned_bytes_and_empty_axis(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_U8, 2, (int64_t[]){3, 2});
+    glc_node_id nid;
+    glc_value_id y = tu_node(G, GLC_OP_ARGMAX, "max", &x, 1, &nid); /* axis 0 */
+    uint8_t xv[6] = {1, 200, 255, 7, 128, 7};
+    int64_t got[2];
+    run1(y, xv, got);
+    tu_assert_shape(G, y, GLC_DT_I64, 2, (int64_t[]){1, 2});
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], 0);
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){3, 0});
+    tu_node(G, GLC_OP_ARGMIN, "min", &x, 1, &nid);
+    glc_node_set_int(G, nid, "axis", 1);
+    infer_fails(GLC_E_SHAPE, "ArgMin: axis 1 of input 0 f32[3,0] is empty");
+}
+
 /* ---- static operands and infer-time folding --------------------------------------- */
 
 /* x (2,3,4) -> Shape -> Gather [0] -> Concat with [-1] -> Reshape(x, .) = (2, 12). */
@@ -821,6 +872,8 @@ int main(void) {
         T(test_tensor__reduce_axes_input_or_attribute_by_opset),
         T(test_tensor__reducesum_opset11_reads_the_attribute),
         T(test_tensor__noop_with_empty_axes_reduces_over_no_axis),
+        T(test_tensor__argmax_argmin_first_last_and_nan),
+        T(test_tensor__argmax_of_unsigned_bytes_and_empty_axis),
         T(test_tensor__shape_gather_concat_folds_into_reshape_shape),
         T(test_tensor__static_values_follow_producers_but_not_through_shape),
         T(test_tensor__constant_nodes_nothing_static_needs_are_left_alone),
