@@ -10,7 +10,7 @@
 #include "cg_impl.h"
 
 /* Ops whose lowering handles symbolic dims (cg_dim), besides the elementwise ones
- * (bcast.c); the others refuse them. */
+ * (bcast.c) and the reductions (lower_elemwise.c); the others refuse them. */
 static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_IDENTITY] = true, [GLC_OP_RESHAPE] = true, [GLC_OP_FLATTEN] = true,
     [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true,
@@ -26,7 +26,8 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_CAST] = true,
     [GLC_OP_DROPOUT] = true,
     [GLC_OP_PAD] = true,
-    [GLC_OP_REDUCEMEAN] = true,
+    [GLC_OP_ARGMAX] = true,
+    [GLC_OP_ARGMIN] = true,
     /* lower_shape.c */
     [GLC_OP_TRANSPOSE] = true,
     [GLC_OP_CONCAT] = true,
@@ -64,7 +65,8 @@ static const lower_fn lowerings[GLC_OP_COUNT] = {
 glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     if ((int)n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT)
         return glc_diag_set(c->d, GLC_E_INVALID_IR, n, "invalid op %d", (int)n->op);
-    bool symbolic = symbolic_ok[n->op] || (glc_op_table[n->op].flags & OPF_ELEMWISE);
+    bool symbolic =
+        symbolic_ok[n->op] || (glc_op_table[n->op].flags & (OPF_ELEMWISE | OPF_REDUCE));
     if (!symbolic && has_symbolic_dims(c, n))
         return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "code generation for %s with symbolic "
                             "dims is not supported yet; bind them with --dim NAME=N or --shape",

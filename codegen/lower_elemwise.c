@@ -12,8 +12,12 @@
  * division or remainder by 0 gives 0 and INT_MIN / -1 wraps, instead of trapping), bool as
  * i1 (i8 in memory). A literal gets the type of the operand it meets. Store converts to the
  * output dtype as ONNX's Cast does (float -> integer: llvm.fpto[su]i.sat).
+ *
+ * lower_reduce() is the kernel of every reduction (the RED rows): the row's init, combine
+ * and finalize emitted by the same primitives, in the interpreter's order (interp_reduce).
  */
 #include "cg_impl.h"
+#include "tensor.h"
 
 #include <math.h>
 #include <string.h>
@@ -861,6 +865,96 @@ glc_status lower_elemwise(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_bcast_plan(c, &p, o, E.vin, n->n_in);
     *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
     cg_bcast_emit(c, &p, body, &E);
+    cg_kernel_end(c);
+    if (E.no_value)
+        return glc_diag_set(c->d, GLC_E_INVALID_IR, n, "%s: no value", glc_op_name(n->op));
+    return GLC_OK;
+}
+
+/* ---- the reductions (the RED rows of ops.def) -------------------------------------------- */
+
+typedef enum { RED_INIT, RED_COMBINE, RED_FINALIZE } red_part;
+
+static ev eval_red(const ew_emit *E, red_part p) {
+    switch (E->n->op) {
+    case GLC_OP_NONE:
+    case GLC_OP_COUNT:
+        break;
+#define OP(id, ...)                                                                                \
+    case GLC_OP_##id:                                                                              \
+        break;
+#define RED(id, name, since, t, t_have, init, combine, finalize)                                   \
+    case GLC_OP_##id:                                                                              \
+        return p == RED_INIT ? init : p == RED_COMBINE ? combine : finalize;
+#include "ops.def"
+#undef RED
+#undef OP
+    }
+    return none;
+}
+
+/* y[i] = part p of the row's definition (E's inputs set by the caller). */
+static void red_store(cg_ctx *c, ew_emit *E, red_part p, LLVMValueRef y, LLVMValueRef i) {
+    ev v = eval_red(E, p);
+    if (v.k == EV_NONE)
+        E->no_value = true;
+    else
+        store(c, E->out, y, i, v);
+}
+
+typedef struct red_cg {
+    ew_emit *E;
+    const glc_value *x;
+    LLVMValueRef y, xp;
+    LLVMValueRef dims[GLC_MAX_RANK], xs[GLC_MAX_RANK], ys[GLC_MAX_RANK]; /* ys: 0 on reduced axes */
+} red_cg;
+
+static void red_nest(cg_ctx *c, const red_cg *s, int d, LLVMValueRef ix, LLVMValueRef iy) {
+    if (d == s->x->rank) {
+        s->E->in[0] = load(c, s->E->out, s->y, iy);
+        s->E->in[1] = load(c, s->x->dtype, s->xp, ix);
+        red_store(c, s->E, RED_COMBINE, s->y, iy);
+        return;
+    }
+    cg_loop l;
+    LLVMValueRef i = cg_loop_begin_v(c, &l, s->dims[d]);
+    red_nest(c, s, d + 1, cg_madd_v(c, i, s->xs[d], ix), cg_madd_v(c, i, s->ys[d], iy));
+    cg_loop_end(c, &l);
+}
+
+/* The interpreter's order (interp_reduce): init every output, combine the input into them
+ * in row-major order (stride 0 along the reduced axes), finalize with the count. The
+ * output holds the running value; a kept innermost axis makes the combine loop contiguous
+ * in both operands (and vectorizable), a reduced one a chain in one register. */
+glc_status lower_reduce(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
+    glc_reduce_geom r;
+    GLC_TRY(glc_reduce_geom_get(c->g, n, &r, c->d));
+    ew_emit E = {.c = c, .n = n, .out = y->dtype, .n_in = 2};
+    red_cg s = {.E = &E, .x = x};
+    glc_dim kd[GLC_MAX_RANK];
+    for (int a = 0; a < x->rank; a++)
+        kd[a] = r.reduce[a] ? 1 : x->dims[a];
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    s.y = LLVMGetParam(*fn, 0);
+    s.xp = LLVMGetParam(*fn, 1);
+    cg_strides_dim(c, x->rank, x->dims, s.xs);
+    cg_strides_dim(c, x->rank, kd, s.ys);
+    for (int a = 0; a < x->rank; a++) {
+        s.dims[a] = cg_dim(c, x->dims[a]);
+        s.ys[a] = r.reduce[a] ? cg_i64(c, 0) : s.ys[a];
+    }
+    LLVMValueRef ny = cg_dim(c, glc_value_numel_dim(c->g, y));
+    cg_loop l;
+    LLVMValueRef i = cg_loop_begin_v(c, &l, ny);
+    red_store(c, &E, RED_INIT, s.y, i);
+    cg_loop_end(c, &l);
+    if (glc_value_numel_dim(c->g, x)) red_nest(c, &s, 0, cg_i64(c, 0), cg_i64(c, 0));
+    i = cg_loop_begin_v(c, &l, ny);
+    E.in[0] = load(c, E.out, s.y, i);
+    E.in[1] = val(GLC_DT_I64, cg_dim(c, r.count));
+    red_store(c, &E, RED_FINALIZE, s.y, i);
+    cg_loop_end(c, &l);
     cg_kernel_end(c);
     if (E.no_value)
         return glc_diag_set(c->d, GLC_E_INVALID_IR, n, "%s: no value", glc_op_name(n->op));

@@ -1,9 +1,9 @@
 /*
  * lower_tensor.c -- code generation for the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Dropout, Pad, ReduceMean. Every kernel is specialised
- * to the static shapes and the static operands resolved by ir/tensor.h (the readers
- * shape inference and the interpreter use), and moves elements as integers of the
- * element size unless it computes on them.
+ * Unsqueeze, Gather, Shape, Dropout, Pad, ArgMax, ArgMin (the reductions:
+ * lower_elemwise.c). Every kernel is specialised to the static shapes and the static
+ * operands resolved by ir/tensor.h (the readers shape inference and the interpreter use),
+ * and moves elements as integers of the element size unless it computes on them.
  *
  * - Split, Slice: one strided copy nest per output, y[io] = x[ii], where io walks the
  *   output row-major and ii = base + sum_a o_a * step_a * xstride_a (Split: step 1,
@@ -20,9 +20,8 @@
  *   current coordinates and, in constant mode, selects the constant where any is -1
  *   (reading offset 0 instead, so no load is out of bounds). An axis whose length, output
  *   length or stride is symbolic computes the same offset in the loop (pad_offset).
- * - ReduceMean (f32): zero the output, add every input element in row-major order into
- *   its output (reduced axes have output stride 0), divide by the count -- the order the
- *   interpreter uses, so results agree bit for bit.
+ * - ArgMax, ArgMin: per (outer, inner) a scan along the axis keeping the best value and
+ *   its index, with the interpreter's comparison (NaN beats every number).
  *
  * Symbolic dims (ir/dim.h): every size, stride and offset is a dim until it is emitted
  * (cg_dim), so a static graph gets the constants, and the code, it always had. A symbolic
@@ -412,58 +411,60 @@ glc_status lower_pad(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-/* ---- ReduceMean ----------------------------------------------------------------------- */
+/* ---- ArgMax, ArgMin ------------------------------------------------------------------ */
 
-typedef struct red_cg {
-    const glc_value *x;
-    LLVMValueRef y, xp;
-    LLVMValueRef dims[GLC_MAX_RANK], xs[GLC_MAX_RANK], ys[GLC_MAX_RANK]; /* ys: 0 on reduced axes */
-} red_cg;
-
-static void red_nest(cg_ctx *c, const red_cg *s, int d, LLVMValueRef ix, LLVMValueRef iy) {
-    if (d == s->x->rank) {
-        LLVMValueRef p = cg_gep(c, c->f32, s->y, iy);
-        LLVMValueRef sum = LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->f32, p, ""),
-                                         load(c, c->f32, s->xp, ix), "");
-        LLVMBuildStore(c->b, sum, p);
-        return;
+/* v beats best, as the interpreter's beats(): the first extreme wins (with `last`, an equal
+ * one too); a NaN beats every number, and only a later NaN (with `last`) beats a NaN. */
+static LLVMValueRef argext_beats(cg_ctx *c, glc_dtype dt, bool max, bool last, LLVMValueRef v,
+                                 LLVMValueRef best) {
+    LLVMBuilderRef b = c->b;
+    if (!glc_dtype_is_float(dt)) {
+        bool s = dt == GLC_DT_I8 || dt == GLC_DT_I16 || dt == GLC_DT_I32 || dt == GLC_DT_I64;
+        LLVMIntPredicate p = max ? (s ? LLVMIntSGT : LLVMIntUGT) : (s ? LLVMIntSLT : LLVMIntULT);
+        if (last) p = max ? (s ? LLVMIntSGE : LLVMIntUGE) : (s ? LLVMIntSLE : LLVMIntULE);
+        return LLVMBuildICmp(b, p, v, best, "");
     }
-    cg_loop l;
-    LLVMValueRef i = cg_loop_begin_v(c, &l, s->dims[d]);
-    red_nest(c, s, d + 1, cg_madd_v(c, i, s->xs[d], ix), cg_madd_v(c, i, s->ys[d], iy));
-    cg_loop_end(c, &l);
+    LLVMRealPredicate p =
+        max ? (last ? LLVMRealOGE : LLVMRealOGT) : (last ? LLVMRealOLE : LLVMRealOLT);
+    LLVMValueRef vnan = LLVMBuildFCmp(b, LLVMRealUNO, v, v, "");
+    LLVMValueRef bnan = LLVMBuildFCmp(b, LLVMRealUNO, best, best, "");
+    LLVMValueRef num = LLVMBuildOr(b, LLVMBuildFCmp(b, p, v, best, ""), vnan, "");
+    LLVMValueRef if_nan = last ? vnan : LLVMConstNull(LLVMTypeOf(vnan));
+    return LLVMBuildSelect(b, bnan, if_nan, num, "");
 }
 
-glc_status lower_reducemean(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
-    glc_reduce_geom r;
-    GLC_TRY(glc_reduce_geom_get(c->g, n, &r, c->d));
-    if (r.noop) return lower_copy(c, n, fn);
-    red_cg s = {.x = x};
-    glc_dim kd[GLC_MAX_RANK];
-    for (int a = 0; a < x->rank; a++)
-        kd[a] = r.reduce[a] ? 1 : x->dims[a];
-    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
-    s.y = param(*fn, 0);
-    s.xp = param(*fn, 1);
-    cg_strides_dim(c, x->rank, x->dims, s.xs);
-    cg_strides_dim(c, x->rank, kd, s.ys);
-    for (int a = 0; a < x->rank; a++) {
-        s.dims[a] = cg_dim(c, x->dims[a]);
-        s.ys[a] = r.reduce[a] ? cg_i64(c, 0) : s.ys[a];
-    }
-    glc_dim ny = glc_value_numel_dim(c->g, y), nx = glc_value_numel_dim(c->g, x);
-    if (ny)
-        LLVMBuildMemSet(c->b, s.y, LLVMConstInt(c->i8, 0, 0), cg_dim(c, glc_dim_mul(c->g, ny, 4)),
-                        1);
-    if (nx) red_nest(c, &s, 0, cg_i64(c, 0), cg_i64(c, 0));
-    LLVMValueRef count = glc_dim_is_const(r.count)
-                             ? cg_f32(c, (double)r.count)
-                             : LLVMBuildSIToFP(c->b, cg_dim(c, r.count), c->f32, "");
-    cg_loop l;
-    LLVMValueRef i = cg_loop_begin_v(c, &l, cg_dim(c, ny));
-    store(c, c->f32, LLVMBuildFDiv(c->b, load(c, c->f32, s.y, i), count, ""), s.y, i);
-    cg_loop_end(c, &l);
+/* Per (outer, inner): a scan along the axis (stride inner) keeping the best value and its
+ * index in registers; y[o * inner + i] = the index. */
+glc_status lower_argext(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0);
+    glc_argext_geom r;
+    GLC_TRY(glc_argext_geom_get(c->g, n, &r, c->d));
+    bool max = n->op == GLC_OP_ARGMAX;
+    LLVMTypeRef ty = x->dtype == GLC_DT_F32   ? c->f32
+                     : x->dtype == GLC_DT_F64 ? LLVMDoubleTypeInContext(c->ctx)
+                                              : cg_int_type_of_size(c, glc_dtype_size(x->dtype));
+    *fn = cg_kernel_begin(c, n->name, 2);
+    LLVMValueRef y = param(*fn, 0), xp = param(*fn, 1);
+    LLVMValueRef best = cg_alloca_entry(c, ty), arg = cg_alloca_entry(c, c->i64);
+    LLVMValueRef dim = cg_dim(c, r.dim), inner = cg_dim(c, r.inner);
+    cg_loop lo, li, lj;
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, r.outer));
+    LLVMValueRef row = LLVMBuildNSWMul(c->b, LLVMBuildNSWMul(c->b, o, dim, ""), inner, "");
+    LLVMValueRef i = cg_loop_begin_v(c, &li, inner);
+    LLVMValueRef base = LLVMBuildNSWAdd(c->b, row, i, "");
+    LLVMBuildStore(c->b, load(c, ty, xp, base), best);
+    LLVMBuildStore(c->b, cg_i64(c, 0), arg);
+    LLVMValueRef j = cg_loop_range(c, &lj, cg_i64(c, 1), dim);
+    LLVMValueRef v = load(c, ty, xp, cg_madd_v(c, j, inner, base));
+    LLVMValueRef bv = LLVMBuildLoad2(c->b, ty, best, "");
+    LLVMValueRef ba = LLVMBuildLoad2(c->b, c->i64, arg, "");
+    LLVMValueRef win = argext_beats(c, x->dtype, max, r.last, v, bv);
+    LLVMBuildStore(c->b, LLVMBuildSelect(c->b, win, v, bv, ""), best);
+    LLVMBuildStore(c->b, LLVMBuildSelect(c->b, win, j, ba, ""), arg);
+    cg_loop_end(c, &lj);
+    store(c, c->i64, LLVMBuildLoad2(c->b, c->i64, arg, ""), y, cg_madd_v(c, o, inner, i));
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lo);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -451,7 +451,8 @@ static glc_status check_node_inputs(const glc_graph *g, const glc_node *n, glc_d
     return GLC_OK;
 }
 
-/* Ops whose shape rule handles symbolic dims (ir/dim.h); the others refuse them. */
+/* Ops whose shape rule handles symbolic dims (ir/dim.h), besides the elementwise ones and
+ * the reductions; the others refuse them. */
 static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_IDENTITY] = true, [GLC_OP_SHAPE] = true,     [GLC_OP_ADD] = true,
     [GLC_OP_SUB] = true,      [GLC_OP_MUL] = true,       [GLC_OP_DIV] = true,
@@ -461,18 +462,19 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_CONCAT] = true,   [GLC_OP_SPLIT] = true,     [GLC_OP_SLICE] = true,
     [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,
     [GLC_OP_CAST] = true,     [GLC_OP_DROPOUT] = true,   [GLC_OP_PAD] = true,
-    [GLC_OP_REDUCEMEAN] = true, [GLC_OP_CONV] = true,    [GLC_OP_BATCHNORM] = true,
+    [GLC_OP_CONV] = true,     [GLC_OP_BATCHNORM] = true,
     [GLC_OP_LEAKYRELU] = true, [GLC_OP_HARDSIGMOID] = true, [GLC_OP_LOGSOFTMAX] = true,
     [GLC_OP_MAXPOOL] = true,  [GLC_OP_AVERAGEPOOL] = true, [GLC_OP_GLOBALAVERAGEPOOL] = true,
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,       [GLC_OP_RNN] = true,
     [GLC_OP_CONVLSTM] = true, [GLC_OP_MDLSTM] = true,    [GLC_OP_GRIDLSTM] = true,
-    [GLC_OP_CONSTANTOFSHAPE] = true,
+    [GLC_OP_CONSTANTOFSHAPE] = true, [GLC_OP_ARGMAX] = true, [GLC_OP_ARGMIN] = true,
 };
 
 /* A symbolic dim (or a shape tensor with symbolic elements) in an input of an op whose
  * shape rule does not handle them yet is unsupported, with the way out. */
 static glc_status check_symbolic_inputs(const glc_graph *g, const glc_node *n, glc_diag *d) {
-    if (symbolic_ok[n->op] || (glc_op_table[n->op].flags & OPF_ELEMWISE)) return GLC_OK;
+    if (symbolic_ok[n->op] || (glc_op_table[n->op].flags & (OPF_ELEMWISE | OPF_REDUCE)))
+        return GLC_OK;
     for (int i = 0; i < n->n_in; i++) {
         const glc_value *v = in_val(g, n, i);
         bool sym = v && glc_dims_symbolic(v->rank, v->dims);

@@ -1,13 +1,13 @@
 /*
  * infer_tensor.c -- shape inference of the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Dropout, Pad, ReduceMean, and the parameter readers of
- * tensor.h that the interpreter and codegen share.
+ * Unsqueeze, Gather, Shape, Dropout, Pad, the reductions (Reduce*), ArgMax and ArgMin, and
+ * the parameter readers of tensor.h that the interpreter and codegen share.
  *
  * Every opset form that ONNX defined is read: old opsets carry the operands as
  * attributes (Slice-1 starts/ends/axes, Split-2/11 split, Squeeze/Unsqueeze-1/11 axes,
- * Pad-1 paddings and Pad-2 pads/value, ReduceMean-1..13 axes, Dropout-1/6 is_test),
- * new opsets as inputs (Slice-10, Split-13, Squeeze-13,
- * Unsqueeze-13, Pad-11 and Pad-18 axes, ReduceMean-18, Dropout-12 ratio and
+ * Pad-1 paddings and Pad-2 pads/value, Reduce*-1..13 axes (ReduceSum-1..11), Dropout-1/6
+ * is_test), new opsets as inputs (Slice-10, Split-13, Squeeze-13, Unsqueeze-13, Pad-11
+ * and Pad-18 axes, Reduce*-18 and ReduceSum-13 axes, Dropout-12 ratio and
  * training_mode). Input operands are "static": glc compiles static shapes, so they must
  * be constants when the node is inferred (glc_op_input_is_static lists them; infer.c
  * folds the shape subgraphs that compute them). The attribute form is used when the
@@ -623,7 +623,16 @@ glc_status infer_pad(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-/* ---- ReduceMean ------------------------------------------------------------------- */
+/* ---- reductions (the RED rows of ops.def) ------------------------------------------ */
+
+/* The opset from which each reduction takes its axes as input 1 (the RED rows' `since`). */
+static const int axes_input_since[GLC_OP_COUNT] = {
+#define OP(...)
+#define RED(id, name, since, ...) [GLC_OP_##id] = since,
+#include "ops.def"
+#undef RED
+#undef OP
+};
 
 glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce_geom *r,
                                glc_diag *d) {
@@ -632,15 +641,13 @@ glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce
     int cnt;
     char s[SHAPE_BUF];
     infer_shape_str(x, s);
-    GLC_TRY(operand_ints(g, n, 1, 18, "axes", axes, GLC_MAX_RANK, &cnt, d));
+    GLC_TRY(operand_ints(g, n, 1, axes_input_since[n->op], "axes", axes, GLC_MAX_RANK, &cnt, d));
     r->rank = x->rank;
     r->keepdims = glc_attr_int(n, "keepdims", 1) != 0;
     r->noop = cnt <= 0 && glc_attr_int(n, "noop_with_empty_axes", 0) != 0;
     if (cnt > 0 && !mark_axes(axes, cnt, x->rank, r->reduce, &bad))
-        return glc_diag_set(d, GLC_E_SHAPE, n,
-                            "ReduceMean: axis %lld is out of range or "
-                            "repeated for input 0 %s",
-                            (long long)bad, s);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %lld is out of range or repeated for "
+                            "input 0 %s", glc_op_name(n->op), (long long)bad, s);
     r->out_rank = 0;
     r->count = 1;
     for (int a = 0; a < x->rank; a++) {
@@ -658,5 +665,38 @@ glc_status infer_reduce(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_reduce_geom r;
     GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
     infer_set_out_k(g, n, 0, x->dtype, r.out_rank, r.out);
+    return GLC_OK;
+}
+
+/* ---- ArgMax, ArgMin ------------------------------------------------------------------ */
+
+glc_status glc_argext_geom_get(const glc_graph *g, const glc_node *n, glc_argext_geom *r,
+                               glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    int64_t axis = glc_attr_int(n, "axis", 0);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    if (!infer_norm_axis(axis, x->rank, false, &r->axis))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %lld out of range for input 0 %s",
+                            glc_op_name(n->op), (long long)axis, s);
+    r->keepdims = glc_attr_int(n, "keepdims", 1) != 0;
+    r->last = glc_attr_int(n, "select_last_index", 0) != 0;
+    r->outer = glc_dim_prod(g, x->dims, 0, r->axis);
+    r->dim = x->dims[r->axis];
+    r->inner = glc_dim_prod(g, x->dims, r->axis + 1, x->rank);
+    if (glc_dim_require_ge(g, r->dim, 1, n, "ArgMax/ArgMin: the reduced axis") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %d of input 0 %s is empty",
+                            glc_op_name(n->op), r->axis, s);
+    r->out_rank = 0;
+    for (int a = 0; a < x->rank; a++)
+        if (a != r->axis || r->keepdims) r->out[r->out_rank++] = a == r->axis ? 1 : x->dims[a];
+    return GLC_OK;
+}
+
+/* ArgMax, ArgMin: the axis dropped (or kept as 1), i64 indices. */
+glc_status infer_argext(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_argext_geom r;
+    GLC_TRY(glc_argext_geom_get(g, n, &r, d));
+    infer_set_out_k(g, n, 0, GLC_DT_I64, r.out_rank, r.out);
     return GLC_OK;
 }

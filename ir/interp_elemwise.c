@@ -14,8 +14,12 @@
  * truncates and saturates (NaN -> 0), anything -> bool is != 0, f32-class values are
  * rounded to f32 first (as the compiled kernel holds them) and then to f16/bf16 (nearest
  * even). Integer division and remainder by 0 give 0 and INT_MIN / -1 wraps, as compiled.
+ *
+ * interp_reduce() is the kernel of every reduction (the RED rows): the same definitions
+ * and values, the output holding the running value between the steps (see ops.def).
  */
 #include "interp_impl.h"
+#include "tensor.h"
 
 #include <float.h>
 #include <math.h>
@@ -648,5 +652,71 @@ glc_status interp_elemwise(const glc_graph *g, const glc_node *n, const void *co
             return glc_diag_set(d, GLC_E_INVALID_IR, n, "%s: no value", glc_op_name(n->op));
         store(o->dtype, out[0], i, y);
     }
+    return GLC_OK;
+}
+
+/* ---- the reductions (the RED rows of ops.def) -------------------------------------------- */
+
+typedef enum { RED_INIT, RED_COMBINE, RED_FINALIZE } red_part;
+
+static ev eval_red(const ew_eval *E, red_part p) {
+    switch (E->n->op) {
+    case GLC_OP_NONE:
+    case GLC_OP_COUNT:
+        break;
+#define OP(id, ...)                                                                                \
+    case GLC_OP_##id:                                                                              \
+        break;
+#define RED(id, name, since, t, t_have, init, combine, finalize)                                   \
+    case GLC_OP_##id:                                                                              \
+        return p == RED_INIT ? init : p == RED_COMBINE ? combine : finalize;
+#include "ops.def"
+#undef RED
+#undef OP
+    }
+    return none;
+}
+
+/* Output element o becomes part p of the row's definition (E's inputs set by the caller). */
+static bool red_store(const ew_eval *E, red_part p, void *y, int64_t o) {
+    ev v = eval_red(E, p);
+    if (v.k == EV_NONE) return false;
+    store(E->out, y, o, v);
+    return true;
+}
+
+/* Every output starts as init; each input element, in row-major order, is combined into
+ * its output (stride 0 along the reduced axes); then each output is finalized with the
+ * count. The output holds the running value in its own dtype, as the compiled kernel's. */
+glc_status interp_reduce(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0), *y = OUT_V(g, n);
+    glc_reduce_geom r;
+    GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
+    ew_eval E = {.g = g, .n = n, .out = y->dtype, .n_in = 2};
+    int64_t ys[GLC_MAX_RANK], idx[GLC_MAX_RANK], s = 1;
+    bool ok = true;
+    for (int a = x->rank - 1; a >= 0; a--) { /* output strides, 0 on reduced axes */
+        ys[a] = r.reduce[a] ? 0 : s;
+        s *= r.reduce[a] ? 1 : x->dims[a];
+    }
+    int64_t nout = glc_value_numel(y), total = glc_value_numel(x);
+    for (int64_t o = 0; o < nout; o++)
+        ok = ok && red_store(&E, RED_INIT, out[0], o);
+    for (int64_t i = 0; i < total && ok; i++) {
+        interp_unravel(i, x->rank, x->dims, idx);
+        int64_t o = 0;
+        for (int a = 0; a < x->rank; a++)
+            o += idx[a] * ys[a];
+        E.in[0] = load(y->dtype, out[0], o);
+        E.in[1] = load(x->dtype, in[0], i);
+        ok = red_store(&E, RED_COMBINE, out[0], o);
+    }
+    E.in[1] = mk_i(GLC_DT_I64, (uint64_t)r.count);
+    for (int64_t o = 0; o < nout && ok; o++) {
+        E.in[0] = load(y->dtype, out[0], o);
+        ok = red_store(&E, RED_FINALIZE, out[0], o);
+    }
+    if (!ok) return glc_diag_set(d, GLC_E_INVALID_IR, n, "%s: no value", glc_op_name(n->op));
     return GLC_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * interp_tensor.c -- reference kernels of the tensor family: Split, Slice, Squeeze,
- * Unsqueeze, Gather, Shape, Dropout, Pad, ReduceMean.
+ * Unsqueeze, Gather, Shape, Dropout, Pad, ArgMax, ArgMin (the reductions:
+ * interp_elemwise.c).
  *
  * Parameters come from tensor.h (the same readers shape inference uses), shapes from the
  * graph's values. Data-movement kernels (Split, Slice, Gather, Pad) move elements as
@@ -13,8 +14,8 @@
  * - Dropout (inference, or training with ratio 0): output = input, mask = all ones.
  * - Pad: per output coordinate and axis, glc_pad_source(mode, o - begin, len); a -1 on
  *   any axis means the constant.
- * - ReduceMean: f32 sums in input (row-major) order into the output, then a division
- *   by the number of reduced elements, the order the compiled kernel uses.
+ * - ArgMax/ArgMin: per (outer, inner), the index along the axis of the first extreme (the
+ *   last with select_last_index); a NaN beats every number (numpy's argmax/argmin).
  */
 #include "interp_impl.h"
 #include "tensor.h"
@@ -111,7 +112,7 @@ glc_status interp_shape_of(const glc_graph *g, const glc_node *n, const void *co
     return GLC_OK;
 }
 
-/* ---- Dropout, Pad, ReduceMean ------------------------------------------------------- */
+/* ---- Dropout, Pad ------------------------------------------------------------------- */
 
 glc_status interp_dropout(const glc_graph *g, const glc_node *n, const void *const *in,
                           void *const *out, glc_diag *d) {
@@ -149,29 +150,56 @@ glc_status interp_pad(const glc_graph *g, const glc_node *n, const void *const *
     return GLC_OK;
 }
 
-glc_status interp_reducemean(const glc_graph *g, const glc_node *n, const void *const *in,
-                             void *const *out, glc_diag *d) {
-    const glc_value *x = IN_V(g, n, 0);
-    glc_reduce_geom r;
-    GLC_TRY(glc_reduce_geom_get(g, n, &r, d));
-    if (r.noop) return interp_copy(g, n, in, out, d);
-    int64_t kdims[GLC_MAX_RANK], ks[GLC_MAX_RANK], idx[GLC_MAX_RANK];
-    for (int a = 0; a < x->rank; a++)
-        kdims[a] = r.reduce[a] ? 1 : x->dims[a];
-    strides_of(x->rank, kdims, ks); /* output strides in the keepdims layout */
-    const float *xf = in[0];
-    float *yf = out[0];
-    int64_t total = glc_value_numel(x), nout = prod(kdims, 0, x->rank);
-    for (int64_t o = 0; o < nout; o++)
-        yf[o] = 0;
-    for (int64_t i = 0; i < total; i++) {
-        interp_unravel(i, x->rank, x->dims, idx);
-        int64_t o = 0;
-        for (int a = 0; a < x->rank; a++)
-            o += r.reduce[a] ? 0 : idx[a] * ks[a];
-        yf[o] += xf[i];
+/* ---- ArgMax, ArgMin ------------------------------------------------------------------ */
+
+static bool is_signed_int(glc_dtype t) {
+    return t == GLC_DT_I8 || t == GLC_DT_I16 || t == GLC_DT_I32 || t == GLC_DT_I64;
+}
+
+/* Element k of p (dtype dt): a float as a double; an integer in *iv (unsigned: its bits). */
+static double elem_at(glc_dtype dt, const void *p, int64_t k, int64_t *iv) {
+    if (dt == GLC_DT_F32) return ((const float *)p)[k];
+    if (dt == GLC_DT_F64) return ((const double *)p)[k];
+    size_t es = glc_dtype_size(dt);
+    int bits = (int)es * 8;
+    uint64_t u = 0;
+    memcpy(&u, (const char *)p + (size_t)k * es, es); /* little-endian: the low bytes */
+    if (is_signed_int(dt) && bits < 64 && (u >> (bits - 1)) & 1) u |= ~(((uint64_t)1 << bits) - 1);
+    *iv = (int64_t)u;
+    return 0;
+}
+
+/* v beats best (numpy: the first extreme wins, a NaN beats every number); with `last` an
+ * equal one wins too. Integers compare as integers (unsigned ones by their bits). */
+static bool beats(bool max, bool last, bool uns, bool is_int, double v, int64_t vi, double best,
+                  int64_t bi) {
+    if (is_int) {
+        int c = uns ? ((uint64_t)vi > (uint64_t)bi) - ((uint64_t)vi < (uint64_t)bi)
+                    : (vi > bi) - (vi < bi);
+        return (max ? c > 0 : c < 0) || (last && c == 0);
     }
-    for (int64_t o = 0; o < nout; o++)
-        yf[o] /= (float)r.count;
+    if (isnan(best)) return last && isnan(v);
+    if (isnan(v)) return true;
+    return (max ? v > best : v < best) || (last && v == best);
+}
+
+glc_status interp_argext(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0);
+    glc_argext_geom r;
+    GLC_TRY(glc_argext_geom_get(g, n, &r, d));
+    bool max = n->op == GLC_OP_ARGMAX, is_int = !glc_dtype_is_float(x->dtype);
+    bool uns = is_int && !is_signed_int(x->dtype);
+    int64_t *y = out[0];
+    for (int64_t o = 0; o < r.outer; o++)
+        for (int64_t i = 0; i < r.inner; i++) {
+            int64_t base = o * r.dim * r.inner + i, bi = 0, vi = 0, arg = 0;
+            double best = elem_at(x->dtype, in[0], base, &bi);
+            for (int64_t j = 1; j < r.dim; j++) {
+                double v = elem_at(x->dtype, in[0], base + j * r.inner, &vi);
+                if (beats(max, r.last, uns, is_int, v, vi, best, bi)) best = v, bi = vi, arg = j;
+            }
+            y[o * r.inner + i] = arg;
+        }
     return GLC_OK;
 }

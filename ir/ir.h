@@ -144,6 +144,7 @@ enum {
     OPF_RECURRENT = 1u << 3,
     OPF_SHAPE_ONLY = 1u << 4, /* moves or views bytes, no arithmetic */
     OPF_INTERNAL = 1u << 5,   /* never imported; made by passes */
+    OPF_REDUCE = 1u << 6,     /* a RED row of ops.def: infer_reduce, kernel reduce */
 };
 
 /* Dtype masks (bit 1 << dtype) for the op table's type constraints, as in ONNX's specs. */

@@ -21,7 +21,10 @@
 #define T_U32 GLC_DT_BIT(GLC_DT_U32)
 #define T_I64 GLC_DT_BIT(GLC_DT_I64)
 #define T_U64 GLC_DT_BIT(GLC_DT_U64)
+#define T_F64 GLC_DT_BIT(GLC_DT_F64)
 #define T_IDX (T_I32 | T_I64)
+#define T_FP (T_F32 | T_F64) /* the floats glc reduces in their own type */
+#define T_FI (T_FP | T_INT)
 
 const glc_op_info glc_op_table[GLC_OP_COUNT] = {
     [GLC_OP_NONE] = {"NONE", "", NULL, 0, 0, 0, 0, 0, 0, {0, 0, 0, ">"}, NULL},

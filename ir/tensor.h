@@ -1,6 +1,6 @@
 /*
  * tensor.h -- the resolved parameters of the tensor-family ops (Split, Slice, Pad,
- * ReduceMean, Shape), read once from a node's attributes (old opsets) or its static
+ * the reductions, Shape), read once from a node's attributes (old opsets) or its static
  * operand inputs (new opsets) together with the input shape. Shape inference
  * (infer_tensor.c), the reference kernels (interp_tensor.c) and code generation
  * (codegen/lower_tensor.c) all go through these functions, so the three agree on
@@ -63,17 +63,30 @@ glc_status glc_pad_geom_get(const glc_graph *g, const glc_node *n, glc_pad_geom 
  * the edge for REFLECT (numpy 'reflect', periodic), modulo len for WRAP. */
 int64_t glc_pad_source(glc_pad_mode m, int64_t i, int64_t len);
 
-/* ReduceMean: which axes are reduced, and the output shape. noop: the output is the
- * input (empty axes with noop_with_empty_axes). */
+/* The reductions (ReduceSum, ReduceMean, ...: the RED rows of ops.def): which axes are
+ * reduced, and the output shape. noop: empty axes with noop_with_empty_axes, so no axis
+ * is reduced (the output has the input's shape; count is 1). */
 typedef struct glc_reduce_geom {
     int rank;
     bool reduce[GLC_MAX_RANK];
     bool keepdims, noop;
     int out_rank;
     int64_t out[GLC_MAX_RANK];
-    glc_dim count; /* elements averaged into one output */
+    glc_dim count; /* elements reduced into one output */
 } glc_reduce_geom;
 glc_status glc_reduce_geom_get(const glc_graph *g, const glc_node *n, glc_reduce_geom *r,
+                               glc_diag *d);
+
+/* ArgMax, ArgMin: the input viewed as (outer, dim, inner) around `axis` (dim >= 1); the
+ * output (outer, inner) shaped out[0..out_rank); last: select_last_index. */
+typedef struct glc_argext_geom {
+    int axis;
+    bool keepdims, last;
+    glc_dim outer, dim, inner;
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_argext_geom;
+glc_status glc_argext_geom_get(const glc_graph *g, const glc_node *n, glc_argext_geom *r,
                                glc_diag *d);
 
 /* Shape (opset 15 start/end): the output is dims[*lo .. *hi) of an input of this rank. */

@@ -484,6 +484,38 @@ static void test_codegen__integers_round_once_to_f32_and_bf16(void **state) {
     glc_rt_model_close(m);
 }
 
+/* Every reduction (the OPF_REDUCE rows) on every dtype it implements, over an inner axis
+ * kept (contiguous combine), the inner axis reduced (a chain), two axes, and all axes. */
+static void test_codegen__reductions_on_every_dtype_and_axis_set(void **state) {
+    (void)state;
+    static const int64_t sets[3][2] = {{1, 0}, {-1, 0}, {0, 2}};
+    static const int counts[3] = {1, 1, 2};
+    G->opset = 11; /* the axes are attributes */
+    for (int op = GLC_OP_NONE + 1; op < GLC_OP_COUNT; op++) {
+        const glc_op_info *oi = &glc_op_table[op];
+        if (!(oi->flags & OPF_REDUCE)) continue;
+        for (int t = 0; t < 32; t++) {
+            if (!(oi->types.t_have & GLC_DT_BIT(t))) continue;
+            char name[64];
+            snprintf(name, sizeof name, "%s_%s", oi->id, glc_dtype_name((glc_dtype)t));
+            glc_value_id x = cg_in(G, name, (glc_dtype)t, 3, (int64_t[]){3, 17, 5});
+            for (int k = 0; k < 4; k++) {
+                snprintf(name, sizeof name, "%s_%s_%d", oi->id, glc_dtype_name((glc_dtype)t), k);
+                glc_node_id nid;
+                glc_graph_add_output(G, cg_node(G, (glc_op)op, name, &x, 1, &nid));
+                if (k < 3) glc_node_set_ints(G, nid, "axes", sets[k], (uint32_t)counts[k]);
+                glc_node_set_int(G, nid, "keepdims", k % 2);
+            }
+        }
+        char so[96];
+        snprintf(so, sizeof so, "%s_reduce.so", oi->id);
+        cg_check_vs_interp(G, so);
+        glc_graph_destroy(G);
+        G = glc_graph_create();
+        G->opset = 11;
+    }
+}
+
 static void test_codegen__softmax_opset13_middle_axis(void **state) {
     (void)state;
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 4});
@@ -670,6 +702,7 @@ int main(void) {
         T(test_codegen__castlike_takes_only_the_dtype_of_its_second_input),
         T(test_codegen__elementwise_kernels_on_avx2_and_baseline_x86),
         T(test_codegen__integers_round_once_to_f32_and_bf16),
+        T(test_codegen__reductions_on_every_dtype_and_axis_set),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
         T(test_codegen__gemm_plain_with_row_bias),

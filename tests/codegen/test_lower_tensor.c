@@ -1,6 +1,7 @@
 /* test_lower_tensor.c -- the tensor family (Split, Slice, Squeeze, Unsqueeze, Gather,
- * Shape, Cast, Dropout, Pad, ReduceMean) compiled to a shared object and compared byte
- * for byte with the reference interpreter on random data of every dtype involved; the
+ * Shape, Cast, Dropout, Pad, reductions, ArgMax, ArgMin) compiled to a shared object and
+ * compared byte for byte with the reference interpreter on random data of every dtype
+ * involved; the
  * infer-time folding of Shape -> Gather -> Concat -> Reshape with the folded Shape also a
  * graph output, through the pass pipeline; and `glc --bind` compiling an ONNX node test
  * whose static operands are graph inputs. */
@@ -298,22 +299,49 @@ static void test_lower_tensor__pad_in_every_mode_with_crops(void **state) {
     check(NULL, "pad.so");
 }
 
-static void test_lower_tensor__reducemean_over_axis_sets(void **state) {
+/* The reductions whose combine is one rounding (so the interpreter's double agrees bit for
+ * bit), on data with NaNs and infinities, over axis sets. */
+static void test_lower_tensor__reductions_over_axis_sets(void **state) {
     (void)state;
     int64_t d[4] = {3, 4, 5, 6};
     glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, d);
     static const int64_t sets[4][3] = {{3, 0, 0}, {0, 2, 0}, {-3, -1, 0}, {0, 1, 2}};
     static const int counts[4] = {1, 2, 2, 3};
-    for (int k = 0; k < 4; k++) {
-        char name[16];
-        snprintf(name, sizeof name, "rm%d", k);
-        glc_node_id nid;
-        out_node(GLC_OP_REDUCEMEAN, name, &x, 1, &nid);
-        glc_node_set_ints(G, nid, "axes", sets[k], (uint32_t)counts[k]);
-        glc_node_set_int(G, nid, "keepdims", k % 2);
-    }
+    static const glc_op ops[4] = {GLC_OP_REDUCEMEAN, GLC_OP_REDUCEMAX, GLC_OP_REDUCEMIN,
+                                  GLC_OP_REDUCEL1};
+    for (int j = 0; j < 4; j++)
+        for (int k = 0; k < 4; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "%s%d", glc_op_name(ops[j]), k);
+            glc_node_id nid;
+            out_node(ops[j], name, &x, 1, &nid);
+            glc_node_set_ints(G, nid, "axes", sets[k], (uint32_t)counts[k]);
+            glc_node_set_int(G, nid, "keepdims", k % 2);
+        }
     out_node(GLC_OP_REDUCEMEAN, "rm_all", &x, 1, NULL);
-    check(NULL, "reducemean.so");
+    out_node(GLC_OP_REDUCEPROD, "rp_all", &x, 1, NULL);
+    check(NULL, "reductions.so");
+}
+
+/* ArgMax and ArgMin along every axis, first and last index, on f32 with NaNs and
+ * infinities and on small integers (many ties). */
+static void test_lower_tensor__argmax_argmin_on_every_axis(void **state) {
+    (void)state;
+    static const glc_dtype dts[4] = {GLC_DT_F32, GLC_DT_I8, GLC_DT_U8, GLC_DT_I64};
+    for (int t = 0; t < 4; t++) {
+        char name[32];
+        snprintf(name, sizeof name, "x%d", t);
+        glc_value_id x = cg_in(G, name, dts[t], 3, (int64_t[]){3, 4, 5});
+        for (int k = 0; k < 12; k++) {
+            snprintf(name, sizeof name, "a%d_%d", t, k);
+            glc_node_id nid;
+            out_node(k % 2 ? GLC_OP_ARGMIN : GLC_OP_ARGMAX, name, &x, 1, &nid);
+            glc_node_set_int(G, nid, "axis", k / 4 - (k % 4 == 3 ? 3 : 0));
+            glc_node_set_int(G, nid, "select_last_index", (k / 2) % 2);
+            glc_node_set_int(G, nid, "keepdims", k % 3 != 0);
+        }
+    }
+    check(NULL, "argext.so");
 }
 
 /* x -> Shape (a graph output too) -> Gather [0] -> Concat [-1] -> Reshape(x, .). After
@@ -479,7 +507,8 @@ static void pad_g(glc_graph *g, const char *mode, glc_value_id x, const int64_t 
 }
 
 /* x (N, T, 3): Cast, Dropout with its mask, Pad in every mode (and of x without its first
- * row, empty when N = 1), ReduceMean over axis sets. */
+ * row, empty when N = 1), reductions over axis sets (over N x T elements: an empty
+ * reduction never happens here, N and T being at least 1). */
 static void build_elementwise(glc_graph *g, const glc_dim *v) {
     glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){v[0], v[1], 3});
     glc_node_id nid;
@@ -500,21 +529,43 @@ static void build_elementwise(glc_graph *g, const glc_dim *v) {
     glc_value_id pin[2] = {rest, ints_g(g, "prest", 6, (int64_t[]){0, 1, 0, 1, 0, 0})};
     out_g(g, GLC_OP_PAD, "pad_rest", pin, 2, NULL);
     static const int64_t sets[3][2] = {{1, 0}, {0, 2}, {-1, 0}};
-    for (int k = 0; k < 3; k++) {
+    static const glc_op ops[2] = {GLC_OP_REDUCEMEAN, GLC_OP_REDUCEMAX};
+    for (int k = 0; k < 6; k++) {
         char name[16];
-        snprintf(name, sizeof name, "rm%d", k);
-        out_g(g, GLC_OP_REDUCEMEAN, name, &x, 1, &nid);
-        glc_node_set_ints(g, nid, "axes", sets[k], k == 1 ? 2 : 1);
+        snprintf(name, sizeof name, "r%d", k);
+        out_g(g, ops[k / 3], name, &x, 1, &nid);
+        glc_node_set_ints(g, nid, "axes", sets[k % 3], k % 3 == 1 ? 2 : 1);
         glc_node_set_int(g, nid, "keepdims", k % 2);
     }
     out_g(g, GLC_OP_REDUCEMEAN, "rm_all", &x, 1, NULL);
+    out_g(g, GLC_OP_REDUCEPROD, "rp_all", &x, 1, NULL); /* 15 outputs: cg_sym_run takes 16 */
 }
 
-static void test_lower_tensor__symbolic_cast_dropout_pad_reducemean_at_two_sizes(void **state) {
+static void test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes(void **state) {
     (void)state;
     static const char *const names[2] = {"N", "T"};
     static const int64_t sizes[3][2] = {{1, 1}, {3, 5}, {4, 2}};
     cg_check_symbolic(build_elementwise, 13, 2, names, sizes[0], 3, fill, "sym_elem.so");
+}
+
+static void build_argext(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){v[0], v[1], 3});
+    for (int k = 0; k < 6; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "a%d", k);
+        glc_node_id nid;
+        out_g(g, k % 2 ? GLC_OP_ARGMIN : GLC_OP_ARGMAX, name, &x, 1, &nid);
+        glc_node_set_int(g, nid, "axis", k / 2);
+        glc_node_set_int(g, nid, "select_last_index", k / 3);
+        glc_node_set_int(g, nid, "keepdims", k % 3 == 1);
+    }
+}
+
+static void test_lower_tensor__symbolic_argmax_argmin_at_two_sizes(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "T"};
+    static const int64_t sizes[3][2] = {{1, 1}, {3, 5}, {4, 2}};
+    cg_check_symbolic(build_argext, 13, 2, names, sizes[0], 3, fill, "sym_argext.so");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -530,12 +581,14 @@ int main(void) {
         T(test_lower_tensor__cast_between_every_supported_dtype),
         T(test_lower_tensor__dropout_copies_and_fills_masks),
         T(test_lower_tensor__pad_in_every_mode_with_crops),
-        T(test_lower_tensor__reducemean_over_axis_sets),
+        T(test_lower_tensor__reductions_over_axis_sets),
+        T(test_lower_tensor__argmax_argmin_on_every_axis),
         T(test_lower_tensor__folded_shape_chain_compiles_with_a_constant_output),
         T(test_lower_tensor__driver_binds_static_operands),
         T(test_lower_tensor__symbolic_slice_and_split_at_two_sizes),
         T(test_lower_tensor__symbolic_gather_squeeze_and_shape_at_two_sizes),
-        T(test_lower_tensor__symbolic_cast_dropout_pad_reducemean_at_two_sizes),
+        T(test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes),
+        T(test_lower_tensor__symbolic_argmax_argmin_at_two_sizes),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }

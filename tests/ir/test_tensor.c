@@ -1,9 +1,10 @@
 /* test_tensor.c -- shape inference, static operands, infer-time folding and reference
  * kernels of the tensor family (Split, Slice, Squeeze, Unsqueeze, Gather, Shape, Cast,
- * Dropout, Pad, ReduceMean) against hand-computed values. */
+ * Dropout, Pad, the reductions, ArgMax, ArgMin) against hand-computed values. */
 #include "ir_test_util.h"
 #include "tensor.h"
 
+#include <math.h>
 #include <string.h>
 
 static glc_graph *G;
@@ -503,7 +504,7 @@ static void test_tensor__pad_opset2_attributes_and_bad_pads(void **state) {
     infer_fails(GLC_E_SHAPE, "pads has 3 entries for 1 axes");
 }
 
-/* ---- ReduceMean ------------------------------------------------------------------- */
+/* ---- reductions ------------------------------------------------------------------- */
 
 static void test_tensor__reducemean_axes_and_keepdims(void **state) {
     (void)state;
@@ -528,12 +529,13 @@ static void test_tensor__reducemean_axes_and_keepdims(void **state) {
     tu_assert_floats(c, (float[]){3.5f}, 1);
 }
 
-/* ReduceMean's dtypes come from the op table: ONNX's numeric types, of which glc has f32. */
+/* ReduceMean's dtypes come from the op table: ONNX's numeric types, of which glc has f32
+ * and f64. */
 static void test_tensor__reducemean_other_numeric_dtypes_are_unsupported(void **state) {
     (void)state;
     glc_value_id x = tu_input(G, "x", GLC_DT_I32, 2, (int64_t[]){2, 3});
     tu_node(G, GLC_OP_REDUCEMEAN, "r", &x, 1, NULL);
-    infer_fails(GLC_E_UNSUPPORTED, "ReduceMean: input 0 i32[2,3]: only f32 is supported");
+    infer_fails(GLC_E_UNSUPPORTED, "ReduceMean: input 0 i32[2,3]: only f32 or f64 is supported");
     G->values[x].dtype = GLC_DT_BOOL;
     infer_fails(GLC_E_SHAPE, "ReduceMean: input 0 bool[2,3] must be");
 }
@@ -550,6 +552,206 @@ static void test_tensor__reducemean_opset18_axes_input_and_noop(void **state) {
     run1(y, xv, got);
     tu_assert_shape(G, y, GLC_DT_F32, 2, d);
     tu_assert_floats(got, xv, 6);
+}
+
+/* Every RED row over axis 1 of [[1, -2, 3], [4, 5, -6]], without keepdims (opset 11: the
+ * axes are an attribute). */
+static void test_tensor__each_reduction_over_an_axis(void **state) {
+    (void)state;
+    G->opset = 11;
+    static const glc_op ops[] = {GLC_OP_REDUCESUM, GLC_OP_REDUCEMEAN,      GLC_OP_REDUCEMAX,
+                                 GLC_OP_REDUCEMIN, GLC_OP_REDUCEPROD,      GLC_OP_REDUCEL1,
+                                 GLC_OP_REDUCEL2,  GLC_OP_REDUCESUMSQUARE, GLC_OP_REDUCELOGSUM,
+                                 GLC_OP_REDUCELOGSUMEXP};
+    enum { N = sizeof ops / sizeof ops[0] };
+    const float want[N][2] = {{2, 3},
+                              {2.0f / 3, 1},
+                              {3, 5},
+                              {-2, -6},
+                              {-6, -120},
+                              {6, 15},
+                              {sqrtf(14), sqrtf(77)},
+                              {14, 77},
+                              {logf(2), logf(3)},
+                              {logf(expf(1) + expf(-2) + expf(3)),
+                               logf(expf(4) + expf(5) + expf(-6))}};
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, 3}), y[N];
+    for (int k = 0; k < N; k++) {
+        glc_node_id nid;
+        y[k] = tu_node(G, ops[k], glc_op_name(ops[k]), &x, 1, &nid);
+        ints(nid, "axes", 1, (int64_t[]){-1});
+        glc_node_set_int(G, nid, "keepdims", 0);
+    }
+    float xv[6] = {1, -2, 3, 4, 5, -6}, got[N][2];
+    const void *in[1] = {xv};
+    void *o[N];
+    for (int k = 0; k < N; k++)
+        o[k] = got[k];
+    run(y, N, in, o);
+    for (int k = 0; k < N; k++) {
+        tu_assert_shape(G, y[k], GLC_DT_F32, 1, (int64_t[]){2});
+        for (int i = 0; i < 2; i++)
+            if (fabsf(got[k][i] - want[k][i]) > 1e-5f * fabsf(want[k][i]))
+                fail_msg("%s[%d] = %g, want %g", glc_op_name(ops[k]), i, got[k][i], want[k][i]);
+    }
+}
+
+/* Reducing an empty axis gives the identity of the combine: 0, 1, -inf, +inf (integers:
+ * their lowest and highest values); the mean of nothing is NaN, the log of 0 -inf. */
+static void test_tensor__empty_reductions_give_the_identity(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, 0});
+    glc_value_id xi = tu_input(G, "xi", GLC_DT_I8, 1, (int64_t[]){0});
+    static const glc_op ops[] = {GLC_OP_REDUCESUM,  GLC_OP_REDUCEPROD, GLC_OP_REDUCEMAX,
+                                 GLC_OP_REDUCEMIN,  GLC_OP_REDUCEMEAN, GLC_OP_REDUCELOGSUM,
+                                 GLC_OP_REDUCEL2};
+    const float want[] = {0, 1, -INFINITY, INFINITY, NAN, -INFINITY, 0};
+    enum { N = sizeof ops / sizeof ops[0] };
+    glc_value_id y[N + 2];
+    for (int k = 0; k < N; k++)
+        y[k] = tu_node(G, ops[k], glc_op_name(ops[k]), &x, 1, NULL);
+    y[N] = tu_node(G, GLC_OP_REDUCEMAX, "imax", &xi, 1, NULL);
+    y[N + 1] = tu_node(G, GLC_OP_REDUCEMIN, "imin", &xi, 1, NULL);
+    float got[N], none;
+    int8_t imax, imin;
+    const void *in[2] = {&none, &none}; /* not read */
+    void *o[N + 2];
+    for (int k = 0; k < N; k++)
+        o[k] = &got[k];
+    o[N] = &imax;
+    o[N + 1] = &imin;
+    run(y, N + 2, in, o);
+    for (int k = 0; k < N; k++) {
+        tu_assert_shape(G, y[k], GLC_DT_F32, 2, (int64_t[]){1, 1});
+        if (isnan(want[k]) ? !isnan(got[k]) : got[k] != want[k])
+            fail_msg("%s = %g, want %g", glc_op_name(ops[k]), got[k], want[k]);
+    }
+    assert_int_equal(imax, INT8_MIN);
+    assert_int_equal(imin, INT8_MAX);
+}
+
+/* ReduceMax and ReduceMin propagate a NaN (as ONNX Runtime's and numpy's do); integers
+ * reduce in their own type. */
+static void test_tensor__reduce_max_min_keep_nan_and_integers(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 1, (int64_t[]){3});
+    glc_value_id xi = tu_input(G, "xi", GLC_DT_I32, 1, (int64_t[]){3});
+    glc_value_id y[4] = {tu_node(G, GLC_OP_REDUCEMAX, "max", &x, 1, NULL),
+                         tu_node(G, GLC_OP_REDUCEMIN, "min", &x, 1, NULL),
+                         tu_node(G, GLC_OP_REDUCEMAX, "imax", &xi, 1, NULL),
+                         tu_node(G, GLC_OP_REDUCESUM, "isum", &xi, 1, NULL)};
+    float xv[3] = {1, NAN, 2}, mx, mn;
+    int32_t iv[3] = {-7, 40, INT32_MAX}, imx, isum;
+    const void *in[2] = {xv, iv};
+    void *o[4] = {&mx, &mn, &imx, &isum};
+    run(y, 4, in, o);
+    assert_true(isnan(mx) && isnan(mn));
+    assert_int_equal(imx, INT32_MAX);
+    assert_int_equal(isum, (int32_t)((uint32_t)INT32_MAX + 33u)); /* wraps */
+}
+
+/* ReduceSum takes its axes as an input from opset 13, the others from opset 18; before,
+ * the attribute `axes`. */
+static void test_tensor__reduce_axes_input_or_attribute_by_opset(void **state) {
+    (void)state;
+    int64_t d[2] = {2, 2}, one[1] = {1};
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, d);
+    glc_value_id in[2] = {x, cst("ax", GLC_DT_I64, 1, one, one)};
+    glc_node_id nmax;
+    glc_value_id y[2] = {tu_node(G, GLC_OP_REDUCESUM, "sum", in, 2, NULL),
+                         tu_node(G, GLC_OP_REDUCEMAX, "max", &x, 1, &nmax)};
+    ints(nmax, "axes", 1, one);
+    float xv[4] = {1, 2, -3, 4}, sum[2], mx[2];
+    const void *ins[1] = {xv};
+    void *o[2] = {sum, mx};
+    run(y, 2, ins, o);
+    tu_assert_shape(G, y[0], GLC_DT_F32, 2, (int64_t[]){2, 1});
+    tu_assert_floats(sum, (float[]){3, 1}, 2);
+    tu_assert_floats(mx, (float[]){2, 4}, 2);
+}
+
+static void test_tensor__reducesum_opset11_reads_the_attribute(void **state) {
+    (void)state;
+    G->opset = 11;
+    glc_node_id nid;
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, 2});
+    glc_value_id y = tu_node(G, GLC_OP_REDUCESUM, "sum", &x, 1, &nid);
+    ints(nid, "axes", 1, (int64_t[]){0});
+    float xv[4] = {1, 2, -3, 4}, got[2];
+    run1(y, xv, got);
+    tu_assert_floats(got, (float[]){-2, 6}, 2);
+}
+
+/* noop_with_empty_axes reduces over no axis: each output is finalize(combine(init, x)),
+ * so ReduceSum copies and ReduceSumSquare squares (as ONNX's reference does). */
+static void test_tensor__noop_with_empty_axes_reduces_over_no_axis(void **state) {
+    (void)state;
+    G->opset = 18;
+    int64_t d[2] = {2, 2}, zero[1] = {0};
+    glc_value_id in[2] = {tu_input(G, "x", GLC_DT_F32, 2, d), cst("ax", GLC_DT_I64, 1, zero, "")};
+    glc_node_id n1, n2;
+    glc_value_id y[2] = {tu_node(G, GLC_OP_REDUCESUM, "sum", in, 2, &n1),
+                         tu_node(G, GLC_OP_REDUCESUMSQUARE, "sq", in, 2, &n2)};
+    glc_node_set_int(G, n1, "noop_with_empty_axes", 1);
+    glc_node_set_int(G, n2, "noop_with_empty_axes", 1);
+    float xv[4] = {1, 2, -3, 4}, sum[4], sq[4];
+    const void *ins[1] = {xv};
+    void *o[2] = {sum, sq};
+    run(y, 2, ins, o);
+    tu_assert_shape(G, y[1], GLC_DT_F32, 2, d);
+    tu_assert_floats(sum, xv, 4);
+    tu_assert_floats(sq, (float[]){1, 4, 9, 16}, 4);
+}
+
+/* ---- ArgMax, ArgMin ---------------------------------------------------------------- */
+
+/* The first extreme along the axis, or the last with select_last_index; a NaN beats every
+ * number (numpy); keepdims keeps the axis as 1. */
+static void test_tensor__argmax_argmin_first_last_and_nan(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, 4});
+    glc_node_id n[4];
+    glc_value_id y[4] = {tu_node(G, GLC_OP_ARGMAX, "max", &x, 1, &n[0]),
+                         tu_node(G, GLC_OP_ARGMAX, "maxl", &x, 1, &n[1]),
+                         tu_node(G, GLC_OP_ARGMIN, "min", &x, 1, &n[2]),
+                         tu_node(G, GLC_OP_ARGMIN, "minl", &x, 1, &n[3])};
+    for (int k = 0; k < 4; k++) {
+        glc_node_set_int(G, n[k], "axis", -1);
+        glc_node_set_int(G, n[k], "select_last_index", k % 2);
+    }
+    glc_node_set_int(G, n[0], "keepdims", 0);
+    float xv[8] = {3, 1, 3, 1, 2, NAN, 5, NAN};
+    int64_t got[4][2];
+    const void *in[1] = {xv};
+    void *o[4] = {got[0], got[1], got[2], got[3]};
+    run(y, 4, in, o);
+    tu_assert_shape(G, y[0], GLC_DT_I64, 1, (int64_t[]){2});
+    tu_assert_shape(G, y[1], GLC_DT_I64, 2, (int64_t[]){2, 1});
+    static const int64_t want[4][2] = {{0, 1}, {2, 3}, {1, 1}, {3, 3}};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < 2; i++)
+            if (got[k][i] != want[k][i])
+                fail_msg("output %d[%d] = %lld, want %lld", k, i, (long long)got[k][i],
+                         (long long)want[k][i]);
+}
+
+static void test_tensor__argmax_of_unsigned_bytes_and_empty_axis(void **state) {
+    (void)state;
+    glc_value_id x = tu_input(G, "x", GLC_DT_U8, 2, (int64_t[]){3, 2});
+    glc_node_id nid;
+    glc_value_id y = tu_node(G, GLC_OP_ARGMAX, "max", &x, 1, &nid); /* axis 0 */
+    uint8_t xv[6] = {1, 200, 255, 7, 128, 7};
+    int64_t got[2];
+    run1(y, xv, got);
+    tu_assert_shape(G, y, GLC_DT_I64, 2, (int64_t[]){1, 2});
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], 0);
+    glc_graph_destroy(G);
+    G = glc_graph_create();
+    x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){3, 0});
+    tu_node(G, GLC_OP_ARGMIN, "min", &x, 1, &nid);
+    glc_node_set_int(G, nid, "axis", 1);
+    infer_fails(GLC_E_SHAPE, "ArgMin: axis 1 of input 0 f32[3,0] is empty");
 }
 
 /* ---- static operands and infer-time folding --------------------------------------- */
@@ -608,10 +810,10 @@ static void test_tensor__static_input_slots_are_the_op_tables(void **state) {
         glc_op op;
         uint32_t slots;
     } want[] = {{GLC_OP_RESHAPE, 0x2},   {GLC_OP_SPLIT, 0x2},      {GLC_OP_SQUEEZE, 0x2},
-                {GLC_OP_UNSQUEEZE, 0x2}, {GLC_OP_REDUCEMEAN, 0x2}, {GLC_OP_SLICE, 0x1e},
-                {GLC_OP_PAD, 0xe},       {GLC_OP_DROPOUT, 0x6},    {GLC_OP_CONSTANTOFSHAPE, 0x1}};
+                {GLC_OP_UNSQUEEZE, 0x2}, {GLC_OP_SLICE, 0x1e},     {GLC_OP_PAD, 0xe},
+                {GLC_OP_DROPOUT, 0x6},   {GLC_OP_CONSTANTOFSHAPE, 0x1}};
     for (int op = GLC_OP_NONE + 1; op < GLC_OP_COUNT; op++) {
-        uint32_t slots = 0;
+        uint32_t slots = glc_op_table[op].flags & OPF_REDUCE ? 0x2 : 0; /* the axes */
         for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
             if (want[k].op == (glc_op)op) slots = want[k].slots;
         for (int i = 0; i < 10; i++)
@@ -664,6 +866,14 @@ int main(void) {
         T(test_tensor__reducemean_axes_and_keepdims),
         T(test_tensor__reducemean_other_numeric_dtypes_are_unsupported),
         T(test_tensor__reducemean_opset18_axes_input_and_noop),
+        T(test_tensor__each_reduction_over_an_axis),
+        T(test_tensor__empty_reductions_give_the_identity),
+        T(test_tensor__reduce_max_min_keep_nan_and_integers),
+        T(test_tensor__reduce_axes_input_or_attribute_by_opset),
+        T(test_tensor__reducesum_opset11_reads_the_attribute),
+        T(test_tensor__noop_with_empty_axes_reduces_over_no_axis),
+        T(test_tensor__argmax_argmin_first_last_and_nan),
+        T(test_tensor__argmax_of_unsigned_bytes_and_empty_axis),
         T(test_tensor__shape_gather_concat_folds_into_reshape_shape),
         T(test_tensor__static_values_follow_producers_but_not_through_shape),
         T(test_tensor__constant_nodes_nothing_static_needs_are_left_alone),
