@@ -468,6 +468,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,       [GLC_OP_RNN] = true,
     [GLC_OP_CONVLSTM] = true, [GLC_OP_MDLSTM] = true,    [GLC_OP_GRIDLSTM] = true,
     [GLC_OP_CONSTANTOFSHAPE] = true, [GLC_OP_ARGMAX] = true, [GLC_OP_ARGMIN] = true,
+    [GLC_OP_GATHERELEMENTS] = true, [GLC_OP_SCATTERELEMENTS] = true, [GLC_OP_SCATTER] = true,
 };
 
 /* A symbolic dim (or a shape tensor with symbolic elements) in an input of an op whose

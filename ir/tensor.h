@@ -92,4 +92,25 @@ glc_status glc_argext_geom_get(const glc_graph *g, const glc_node *n, glc_argext
 /* Shape (opset 15 start/end): the output is dims[*lo .. *hi) of an input of this rank. */
 void glc_shape_range(const glc_node *n, int rank, int *lo, int *hi);
 
+/* ---- the index family (infer_index.c) ------------------------------------------------ */
+
+/* GatherElements, ScatterElements: data (input 0) and indices (input 1) of one rank; the
+ * element at coordinates i of indices (and of updates, input 2, for a scatter) is gathered
+ * from / scattered to data at i with i[axis] replaced by the index (plus dim if negative).
+ * ScatterElements combines a scattered update u with the element e it lands on by its
+ * reduction: none (u), add, mul, max, min; in indices' row-major order. */
+typedef enum glc_scatter_reduction {
+    GLC_SCATTER_NONE,
+    GLC_SCATTER_ADD,
+    GLC_SCATTER_MUL,
+    GLC_SCATTER_MAX,
+    GLC_SCATTER_MIN,
+} glc_scatter_reduction;
+typedef struct glc_elements_geom {
+    int axis;
+    glc_scatter_reduction reduction; /* ScatterElements */
+} glc_elements_geom;
+glc_status glc_elements_geom_get(const glc_graph *g, const glc_node *n, glc_elements_geom *e,
+                                 glc_diag *d);
+
 #endif

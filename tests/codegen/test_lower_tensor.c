@@ -568,6 +568,37 @@ static void test_lower_tensor__symbolic_argmax_argmin_at_two_sizes(void **state)
     cg_check_symbolic(build_argext, 13, 2, names, sizes[0], 3, fill, "sym_argext.so");
 }
 
+/* GatherElements and ScatterElements (every reduction, duplicates included) along each
+ * axis, with negative indices, against the interpreter. */
+static void test_lower_tensor__gather_and_scatter_elements_on_every_axis(void **state) {
+    (void)state;
+    static const char *const reds[5] = {"none", "add", "mul", "max", "min"};
+    int64_t d[3] = {3, 4, 5}, di[3] = {2, 3, 4}, idx[3][24];
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, d);
+    const void *given[8] = {NULL};
+    for (int ax = 0; ax < 3; ax++) {
+        char name[32];
+        snprintf(name, sizeof name, "i%d", ax);
+        glc_value_id in[3] = {x, cg_in(G, name, GLC_DT_I64, 3, di)};
+        snprintf(name, sizeof name, "u%d", ax);
+        in[2] = cg_in(G, name, GLC_DT_F32, 3, di);
+        for (int k = 0; k < 24; k++) /* in [-d, d): negatives and repeats */
+            idx[ax][k] = (k * 7) % (2 * d[ax]) - d[ax];
+        given[1 + 2 * ax] = idx[ax];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "ge%d", ax);
+        out_node(GLC_OP_GATHERELEMENTS, name, in, 2, &nid);
+        glc_node_set_int(G, nid, "axis", ax - (ax == 2 ? 3 : 0));
+        for (int r = 0; r < 5; r++) {
+            snprintf(name, sizeof name, "se%d_%d", ax, r);
+            out_node(GLC_OP_SCATTERELEMENTS, name, in, 3, &nid);
+            glc_node_set_int(G, nid, "axis", ax);
+            glc_node_set_string(G, nid, "reduction", reds[r]);
+        }
+    }
+    check(given, "elements.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -589,6 +620,7 @@ int main(void) {
         T(test_lower_tensor__symbolic_gather_squeeze_and_shape_at_two_sizes),
         T(test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes),
         T(test_lower_tensor__symbolic_argmax_argmin_at_two_sizes),
+        T(test_lower_tensor__gather_and_scatter_elements_on_every_axis),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }

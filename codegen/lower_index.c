@@ -1,0 +1,164 @@
+/*
+ * lower_index.c -- code generation for the index family (ir/infer_index.c): GatherElements,
+ * ScatterElements (and Scatter, its opset-9 name).
+ *
+ * The loop nests are bcast.c's (cg_bcast_emit) with hand-made strides: the nest walks a
+ * shape (the indices') and each "operand" of the plan is a tensor addressed through it
+ * with its own strides, 0 along an axis it does not step through. So data is addressed
+ * with its strides but a 0 along the indexed axis, and the index loaded inside the body
+ * adds index * stride. Every size and stride is a dim (ir/dim.h) until the nest emits it,
+ * so symbolic shapes take the same code.
+ *
+ * - GatherElements: y[i] = data[base(i) + v * st_axis], v = idx[i] (+ dim if negative); an
+ *   index out of range reads offset 0 and stores zero (the interpreter reports it).
+ * - ScatterElements: memcpy data to y, then in indices' row-major order (duplicates apply
+ *   in order, as the interpreter's) y[base(i) + v * st_axis] = combine(it, updates[i]); an
+ *   index out of range is skipped (a branch: no write lands outside y).
+ */
+#include "cg_impl.h"
+#include "tensor.h"
+
+#include <string.h>
+
+static LLVMValueRef param(LLVMValueRef fn, int i) {
+    return LLVMGetParam(fn, (unsigned)i);
+}
+
+static LLVMValueRef load(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef base, LLVMValueRef i) {
+    return LLVMBuildLoad2(c->b, ty, cg_gep(c, ty, base, i), "");
+}
+
+static void store(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i) {
+    LLVMBuildStore(c->b, v, cg_gep(c, ty, base, i));
+}
+
+/* Row-major strides of dims as dims. */
+static void dim_strides(const glc_graph *g, int rank, const glc_dim *dims, glc_dim *st) {
+    glc_dim s = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        st[i] = s;
+        s = glc_dim_mul(g, s, dims[i]);
+    }
+}
+
+/* A nest over (rank, dims) for n_ops operands; operand k's strides are set by the caller
+ * into p->st[k] (k = 0 included, which need not be a row-major walk). */
+static void nest_plan(cg_bcast *p, int rank, const glc_dim *dims, int n_ops) {
+    memset(p, 0, sizeof *p);
+    p->rank = rank;
+    p->n = n_ops - 1;
+    memcpy(p->dims, dims, sizeof dims[0] * (size_t)rank);
+    for (int k = 0; k < n_ops; k++)
+        p->present[k] = true;
+}
+
+/* The index idx[k] (i32 or i64) made non-negative against dim, and whether it was in range;
+ * an out-of-range one becomes 0. */
+static LLVMValueRef load_index(cg_ctx *c, glc_dtype dt, LLVMValueRef idx, LLVMValueRef k,
+                               LLVMValueRef dim, LLVMValueRef *ok) {
+    LLVMTypeRef it = dt == GLC_DT_I64 ? c->i64 : c->i32;
+    LLVMValueRef v = load(c, it, idx, k);
+    if (it != c->i64) v = LLVMBuildSExt(c->b, v, c->i64, "");
+    LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, v, cg_i64(c, 0), "");
+    v = LLVMBuildSelect(c->b, neg, LLVMBuildAdd(c->b, v, dim, ""), v, "");
+    *ok = LLVMBuildICmp(c->b, LLVMIntULT, v, dim, ""); /* also catches v < 0 */
+    return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
+}
+
+/* ---- GatherElements, ScatterElements ------------------------------------------------ */
+
+typedef struct elements_cg {
+    const glc_value *x, *ix;
+    glc_scatter_reduction red;
+    LLVMTypeRef ty;                   /* the element (an integer of its size unless combined) */
+    LLVMValueRef y, data, idx, upd;   /* upd: ScatterElements' updates */
+    LLVMValueRef dim, st_axis;        /* the indexed axis of data: length, stride */
+} elements_cg;
+
+/* idx: [0] indices (and updates) element, [1] data offset without the axis. */
+static void gather_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    const elements_cg *s = ctx;
+    LLVMValueRef ok, v = load_index(c, s->ix->dtype, s->idx, idx[0], s->dim, &ok);
+    LLVMValueRef val = load(c, s->ty, s->data, cg_madd_v(c, v, s->st_axis, idx[1]));
+    store(c, s->ty, LLVMBuildSelect(c->b, ok, val, LLVMConstNull(s->ty), ""), s->y, idx[0]);
+}
+
+/* combine(e, u) by the reduction, as the interpreter's scatter_combine. */
+static LLVMValueRef combine(cg_ctx *c, const elements_cg *s, LLVMValueRef e, LLVMValueRef u) {
+    LLVMBuilderRef b = c->b;
+    glc_dtype dt = s->x->dtype;
+    bool fl = glc_dtype_is_float(dt);
+    bool uns = dt == GLC_DT_U8 || dt == GLC_DT_U16 || dt == GLC_DT_U32 || dt == GLC_DT_U64;
+    LLVMValueRef take = NULL;
+    switch (s->red) {
+    case GLC_SCATTER_NONE: return u;
+    case GLC_SCATTER_ADD: return fl ? LLVMBuildFAdd(b, e, u, "") : LLVMBuildAdd(b, e, u, "");
+    case GLC_SCATTER_MUL: return fl ? LLVMBuildFMul(b, e, u, "") : LLVMBuildMul(b, e, u, "");
+    case GLC_SCATTER_MAX:
+    case GLC_SCATTER_MIN: {
+        bool mx = s->red == GLC_SCATTER_MAX;
+        if (fl)
+            take = LLVMBuildOr(b, LLVMBuildFCmp(b, mx ? LLVMRealOGT : LLVMRealOLT, u, e, ""),
+                               LLVMBuildFCmp(b, LLVMRealUNO, u, u, ""), "");
+        else
+            take = LLVMBuildICmp(b, mx ? (uns ? LLVMIntUGT : LLVMIntSGT)
+                                       : (uns ? LLVMIntULT : LLVMIntSLT), u, e, "");
+        return LLVMBuildSelect(b, take, u, e, "");
+    }
+    }
+    return u;
+}
+
+static void scatter_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    const elements_cg *s = ctx;
+    LLVMValueRef ok, v = load_index(c, s->ix->dtype, s->idx, idx[0], s->dim, &ok);
+    cg_if f;
+    cg_if_begin(c, &f, ok);
+    LLVMValueRef at = cg_madd_v(c, v, s->st_axis, idx[1]);
+    LLVMValueRef u = load(c, s->ty, s->upd, idx[0]);
+    if (s->red != GLC_SCATTER_NONE) u = combine(c, s, load(c, s->ty, s->y, at), u);
+    store(c, s->ty, u, s->y, at);
+    cg_if_else(c, &f);
+    cg_if_end(c, &f);
+}
+
+static glc_status lower_elements(cg_ctx *c, const glc_node *n, LLVMValueRef *fn, bool scatter) {
+    const glc_graph *g = c->g;
+    const glc_value *x = glc_node_input(g, n, 0), *ix = glc_node_input(g, n, 1);
+    glc_elements_geom e;
+    GLC_TRY(glc_elements_geom_get(g, n, &e, c->d));
+    glc_dim xs[GLC_MAX_RANK];
+    cg_bcast p;
+    nest_plan(&p, ix->rank, ix->dims, 2);
+    dim_strides(g, ix->rank, ix->dims, p.st[0]);
+    dim_strides(g, x->rank, x->dims, xs);
+    memcpy(p.st[1], xs, sizeof xs);
+    p.st[1][e.axis] = 0;
+    elements_cg s = {.x = x, .ix = ix, .red = scatter ? e.reduction : GLC_SCATTER_NONE};
+    s.ty = s.red == GLC_SCATTER_NONE ? cg_int_type_of_size(c, glc_dtype_size(x->dtype))
+           : x->dtype == GLC_DT_F32  ? c->f32
+           : x->dtype == GLC_DT_F64  ? LLVMDoubleTypeInContext(c->ctx)
+                                     : cg_int_type_of_size(c, glc_dtype_size(x->dtype));
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    s.y = param(*fn, 0);
+    s.data = param(*fn, 1);
+    s.idx = param(*fn, 2);
+    s.dim = cg_dim(c, x->dims[e.axis]);
+    s.st_axis = cg_dim(c, xs[e.axis]);
+    if (scatter) {
+        s.upd = param(*fn, 3);
+        glc_dim bytes = glc_dim_mul(g, glc_value_numel_dim(g, x), (glc_dim)glc_dtype_size(x->dtype));
+        if (bytes) LLVMBuildMemCpy(c->b, s.y, 1, s.data, 1, cg_dim(c, bytes));
+    }
+    cg_bcast_emit(c, &p, scatter ? scatter_body : gather_body, &s);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+glc_status lower_gatherelements(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    return lower_elements(c, n, fn, false);
+}
+
+glc_status lower_scatterelements(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    return lower_elements(c, n, fn, true);
+}

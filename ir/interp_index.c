@@ -1,0 +1,122 @@
+/*
+ * interp_index.c -- reference kernels of the index family (infer_index.c): plain loops over
+ * row-major coordinates, elements moved as bytes of the element size.
+ *
+ * - GatherElements: out[i] = data[i with i[axis] = idx[i]] (idx + dim if negative).
+ * - ScatterElements: out = data, then for each i of indices in row-major order
+ *   out[i with i[axis] = idx[i]] = combine(that element, updates[i]).
+ * An index outside [-dim, dim) is GLC_E_ARG.
+ */
+#include "interp_impl.h"
+#include "tensor.h"
+
+#include <math.h>
+#include <string.h>
+
+static void strides_of(int r, const int64_t *dims, int64_t *st) {
+    int64_t s = 1;
+    for (int i = r - 1; i >= 0; i--) {
+        st[i] = s;
+        s *= dims[i];
+    }
+}
+
+/* Element k of an i32 or i64 index tensor. */
+static int64_t index_at(const glc_value *ix, const void *p, int64_t k) {
+    return ix->dtype == GLC_DT_I64 ? ((const int64_t *)p)[k] : ((const int32_t *)p)[k];
+}
+
+/* v made non-negative against dim; false if outside [-dim, dim). */
+static bool norm_index(int64_t *v, int64_t dim) {
+    if (*v < -dim || *v >= dim) return false;
+    if (*v < 0) *v += dim;
+    return true;
+}
+
+static glc_status bad_index(const glc_node *n, int64_t v, int64_t dim, glc_diag *d) {
+    return glc_diag_set(d, GLC_E_ARG, n, "%s: index %lld out of range [-%lld, %lld)",
+                        glc_op_name(n->op), (long long)v, (long long)dim, (long long)dim);
+}
+
+/* The data offset of indices element k: its coordinates with the axis replaced. */
+static glc_status element_offset(const glc_node *n, const glc_value *x, const glc_value *ix,
+                                 const void *idx, int axis, int64_t k, int64_t *off,
+                                 glc_diag *d) {
+    int64_t c[GLC_MAX_RANK], xs[GLC_MAX_RANK];
+    interp_unravel(k, ix->rank, ix->dims, c);
+    strides_of(x->rank, x->dims, xs);
+    int64_t v = index_at(ix, idx, k);
+    if (!norm_index(&v, x->dims[axis])) return bad_index(n, v, x->dims[axis], d);
+    c[axis] = v;
+    *off = 0;
+    for (int a = 0; a < x->rank; a++)
+        *off += c[a] * xs[a];
+    return GLC_OK;
+}
+
+glc_status interp_gatherelements(const glc_graph *g, const glc_node *n, const void *const *in,
+                                 void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0), *ix = IN_V(g, n, 1);
+    glc_elements_geom e;
+    GLC_TRY(glc_elements_geom_get(g, n, &e, d));
+    size_t es = glc_dtype_size(x->dtype);
+    for (int64_t k = 0, total = glc_value_numel(ix); k < total; k++) {
+        int64_t off;
+        GLC_TRY(element_offset(n, x, ix, in[1], e.axis, k, &off, d));
+        memcpy((char *)out[0] + (size_t)k * es, (const char *)in[0] + (size_t)off * es, es);
+    }
+    return GLC_OK;
+}
+
+/* Element k of p (dtype dt, a number) as a double or, for an integer, in *iv. */
+static double num_at(glc_dtype dt, const void *p, int64_t k, int64_t *iv) {
+    if (dt == GLC_DT_F32) return ((const float *)p)[k];
+    if (dt == GLC_DT_F64) return ((const double *)p)[k];
+    size_t es = glc_dtype_size(dt);
+    uint64_t u = 0;
+    memcpy(&u, (const char *)p + (size_t)k * es, es);
+    bool sgn = dt == GLC_DT_I8 || dt == GLC_DT_I16 || dt == GLC_DT_I32 || dt == GLC_DT_I64;
+    if (sgn && es < 8 && (u >> (es * 8 - 1)) & 1) u |= ~(((uint64_t)1 << (es * 8)) - 1);
+    *iv = (int64_t)u;
+    return 0;
+}
+
+/* y[k] = combine(y[k], u[j]) by the reduction (integers wrap; unsigned compare as such). */
+static void scatter_combine(glc_dtype dt, glc_scatter_reduction r, void *y, int64_t k,
+                            const void *u, int64_t j) {
+    size_t es = glc_dtype_size(dt);
+    if (r == GLC_SCATTER_NONE) {
+        memcpy((char *)y + (size_t)k * es, (const char *)u + (size_t)j * es, es);
+        return;
+    }
+    int64_t a = 0, b = 0;
+    double fa = num_at(dt, y, k, &a), fb = num_at(dt, u, j, &b);
+    if (glc_dtype_is_float(dt)) {
+        double v = r == GLC_SCATTER_ADD ? fa + fb : r == GLC_SCATTER_MUL ? fa * fb
+                   : r == GLC_SCATTER_MAX ? (fb > fa || isnan(fb) ? fb : fa)
+                                          : (fb < fa || isnan(fb) ? fb : fa);
+        interp_store_f64(dt, y, k, v);
+        return;
+    }
+    bool uns = dt == GLC_DT_U8 || dt == GLC_DT_U16 || dt == GLC_DT_U32 || dt == GLC_DT_U64;
+    bool gt = uns ? (uint64_t)b > (uint64_t)a : b > a, lt = uns ? (uint64_t)b < (uint64_t)a : b < a;
+    uint64_t v = r == GLC_SCATTER_ADD   ? (uint64_t)a + (uint64_t)b
+                 : r == GLC_SCATTER_MUL ? (uint64_t)a * (uint64_t)b
+                 : r == GLC_SCATTER_MAX ? (uint64_t)(gt ? b : a)
+                                        : (uint64_t)(lt ? b : a);
+    memcpy((char *)y + (size_t)k * es, &v, es); /* little-endian: the low bytes */
+}
+
+glc_status interp_scatterelements(const glc_graph *g, const glc_node *n, const void *const *in,
+                                  void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0), *ix = IN_V(g, n, 1);
+    glc_elements_geom e;
+    GLC_TRY(glc_elements_geom_get(g, n, &e, d));
+    memcpy(out[0], in[0], glc_value_nbytes(x));
+    for (int64_t k = 0, total = glc_value_numel(ix); k < total; k++) {
+        int64_t off;
+        GLC_TRY(element_offset(n, x, ix, in[1], e.axis, k, &off, d));
+        scatter_combine(x->dtype, e.reduction, out[0], off, in[2], k);
+    }
+    return GLC_OK;
+}
