@@ -23,6 +23,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_UNSQUEEZE] = true,
     [GLC_OP_GATHER] = true,
     [GLC_OP_SHAPE] = true,
+    [GLC_OP_SIZE] = true,
     [GLC_OP_CAST] = true,
     [GLC_OP_DROPOUT] = true,
     [GLC_OP_PAD] = true,

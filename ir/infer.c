@@ -454,7 +454,8 @@ static glc_status check_node_inputs(const glc_graph *g, const glc_node *n, glc_d
 /* Ops whose shape rule handles symbolic dims (ir/dim.h), besides the elementwise ones and
  * the reductions; the others refuse them. */
 static const bool symbolic_ok[GLC_OP_COUNT] = {
-    [GLC_OP_IDENTITY] = true, [GLC_OP_SHAPE] = true,     [GLC_OP_ADD] = true,
+    [GLC_OP_IDENTITY] = true, [GLC_OP_SHAPE] = true, [GLC_OP_SIZE] = true,
+        [GLC_OP_ADD] = true,
     [GLC_OP_SUB] = true,      [GLC_OP_MUL] = true,       [GLC_OP_DIV] = true,
     [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
     [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true,

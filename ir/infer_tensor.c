@@ -422,6 +422,13 @@ glc_status infer_shape(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
+/* Size: the element count, an i64 scalar. */
+glc_status infer_size(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)d;
+    infer_set_out_k(g, n, 0, GLC_DT_I64, 0, NULL);
+    return GLC_OK;
+}
+
 /* ---- Dropout ---------------------------------------------------------------------- */
 
 /* A constant scalar of input i as a double (f32/f64/bool). */
