@@ -599,6 +599,38 @@ static void test_lower_tensor__gather_and_scatter_elements_on_every_axis(void **
     check(given, "elements.so");
 }
 
+/* The normalisations (LayerNormalization with its statistics outputs on two axes,
+ * InstanceNormalization, MeanVarianceNormalization) against the interpreter; both
+ * accumulate in f64 in the same order, so they agree bit for bit. */
+static void test_lower_tensor__normalisations_match_the_interpreter(void **state) {
+    (void)state;
+    int64_t d[4] = {2, 3, 4, 5}, dc[1] = {3}, dl[2] = {4, 5};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, d), sc = cg_in(G, "sc", GLC_DT_F32, 1, dc);
+    glc_value_id b = cg_in(G, "b", GLC_DT_F32, 1, dc), sl = cg_in(G, "sl", GLC_DT_F32, 2, dl);
+    glc_value_id bl = cg_in(G, "bl", GLC_DT_F32, 1, dl + 1);
+    glc_node_id nid;
+    glc_value_id in[3] = {x, sl, bl};
+    for (int k = 0; k < 2; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "ln%d", k);
+        glc_value_id outs[3];
+        for (int j = 0; j < 3; j++) {
+            char vn[24];
+            snprintf(vn, sizeof vn, "%s_%d", name, j);
+            outs[j] = glc_graph_add_value(G, vn, GLC_DT_UNDEF, 0, NULL);
+        }
+        nid = glc_graph_add_node(G, GLC_OP_LAYERNORM, name, in, 3 - k, outs, 3);
+        glc_node_set_int(G, nid, "axis", -2);
+        glc_node_set_float(G, nid, "epsilon", 0.5f);
+        for (int j = 0; j < 3; j++)
+            glc_graph_add_output(G, outs[j]);
+    }
+    out_node(GLC_OP_INSTANCENORM, "in", (glc_value_id[]){x, sc, b}, 3, NULL);
+    out_node(GLC_OP_MVN, "mvn", &x, 1, &nid);
+    glc_node_set_ints(G, nid, "axes", (int64_t[]){1, 3}, 2);
+    check(NULL, "norms.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -621,6 +653,7 @@ int main(void) {
         T(test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes),
         T(test_lower_tensor__symbolic_argmax_argmin_at_two_sizes),
         T(test_lower_tensor__gather_and_scatter_elements_on_every_axis),
+        T(test_lower_tensor__normalisations_match_the_interpreter),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }

@@ -1,0 +1,138 @@
+/*
+ * lower_norm.c -- code generation for the normalisations (ir/norm.h): LayerNormalization,
+ * InstanceNormalization, MeanVarianceNormalization on f32.
+ *
+ * Two loop nests from bcast.c with hand-made strides (cg_bcast_emit): the outer one walks
+ * the rows (the kept axes) with the row index, x's, scale's and bias's offsets; inside it
+ * the inner one walks a row (the reduced axes), three times: the sum (mean), the sum of
+ * squared deviations (variance), then y = (x - mean) * inv * scale + bias. The statistics
+ * are accumulated in f64, as the interpreter's, so the two agree within f32 rounding.
+ * Every extent and stride is a dim (ir/dim.h), so symbolic shapes take the same code.
+ */
+#include "cg_impl.h"
+#include "norm.h"
+
+#include <string.h>
+
+static LLVMValueRef param(LLVMValueRef fn, int i) {
+    return LLVMGetParam(fn, (unsigned)i);
+}
+
+static LLVMValueRef sqrt_f64(cg_ctx *c, LLVMValueRef x) {
+    LLVMTypeRef t = LLVMTypeOf(x);
+    unsigned id = LLVMLookupIntrinsicID("llvm.sqrt", 9);
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, &t, 1);
+    return LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, &t, 1), f, &x, 1, "");
+}
+
+typedef struct norm_cg {
+    const glc_norm_geom *m;
+    cg_bcast row; /* over the reduced axes: [0] x, [1] scale, [2] bias */
+    LLVMTypeRef f64;
+    LLVMValueRef y, x, scale, bias, mean_out, inv_out; /* optional ones NULL */
+    LLVMValueRef acc, mean, inv, count;                /* acc: an f64 alloca */
+    LLVMValueRef base[3];                              /* the row's x, scale, bias offsets */
+    int pass;                                          /* 0 sum, 1 squares, 2 write */
+} norm_cg;
+
+static LLVMValueRef ld64(cg_ctx *c, norm_cg *s, LLVMValueRef p, LLVMValueRef i) {
+    LLVMValueRef v = LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, p, i), "");
+    return LLVMBuildFPExt(c->b, v, s->f64, "");
+}
+
+/* One element of the row; idx: [0] x, [1] scale, [2] bias offsets within the row. */
+static void elem_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    norm_cg *s = ctx;
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef xi = LLVMBuildNSWAdd(b, s->base[0], idx[0], "");
+    LLVMValueRef v = ld64(c, s, s->x, xi);
+    if (s->pass < 2) {
+        if (s->pass == 1) {
+            v = LLVMBuildFSub(b, v, s->mean, "");
+            v = LLVMBuildFMul(b, v, v, "");
+        }
+        LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, s->f64, s->acc, ""), v, ""), s->acc);
+        return;
+    }
+    v = LLVMBuildFMul(b, LLVMBuildFSub(b, v, s->mean, ""), s->inv, "");
+    if (s->scale) v = LLVMBuildFMul(b, v, ld64(c, s, s->scale, LLVMBuildNSWAdd(b, s->base[1], idx[1], "")), "");
+    if (s->bias) v = LLVMBuildFAdd(b, v, ld64(c, s, s->bias, LLVMBuildNSWAdd(b, s->base[2], idx[2], "")), "");
+    LLVMBuildStore(b, LLVMBuildFPTrunc(b, v, c->f32, ""), cg_gep(c, c->f32, s->y, xi));
+}
+
+/* acc summed over the row, divided by the count (NaN for an empty row, as 0/0). */
+static LLVMValueRef row_mean(cg_ctx *c, norm_cg *s, int pass) {
+    LLVMBuildStore(c->b, LLVMConstReal(s->f64, 0), s->acc);
+    s->pass = pass;
+    cg_bcast_emit(c, &s->row, elem_body, s);
+    return LLVMBuildFDiv(c->b, LLVMBuildLoad2(c->b, s->f64, s->acc, ""), s->count, "");
+}
+
+/* One row; idx: [0] the row's index, [1] x, [2] scale, [3] bias offsets. */
+static void row_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    norm_cg *s = ctx;
+    LLVMBuilderRef b = c->b;
+    memcpy(s->base, idx + 1, sizeof s->base);
+    s->mean = row_mean(c, s, 0);
+    LLVMValueRef var = row_mean(c, s, 1), one = LLVMConstReal(s->f64, 1);
+    LLVMValueRef eps = LLVMConstReal(s->f64, s->m->epsilon);
+    s->inv = s->m->mvn ? LLVMBuildFDiv(b, one, LLVMBuildFAdd(b, sqrt_f64(c, var), eps, ""), "")
+                       : LLVMBuildFDiv(b, one, sqrt_f64(c, LLVMBuildFAdd(b, var, eps, "")), "");
+    s->pass = 2;
+    if (s->y) cg_bcast_emit(c, &s->row, elem_body, s); /* not requested: statistics only */
+    if (s->mean_out)
+        LLVMBuildStore(b, LLVMBuildFPTrunc(b, s->mean, c->f32, ""), cg_gep(c, c->f32, s->mean_out, idx[0]));
+    if (s->inv_out)
+        LLVMBuildStore(b, LLVMBuildFPTrunc(b, s->inv, c->f32, ""), cg_gep(c, c->f32, s->inv_out, idx[0]));
+}
+
+/* The two nests' plans: rows over the kept axes, elements over the reduced ones. */
+static void norm_plans(const glc_graph *g, const glc_norm_geom *m, cg_bcast *rows, cg_bcast *row) {
+    glc_dim xst[GLC_MAX_RANK], s = 1, rs = 1;
+    for (int a = m->rank - 1; a >= 0; a--) {
+        xst[a] = s;
+        s = glc_dim_mul(g, s, m->dims[a]);
+    }
+    memset(rows, 0, sizeof *rows);
+    memset(row, 0, sizeof *row);
+    rows->n = 3;
+    row->n = 2;
+    for (int k = 0; k < 4; k++)
+        rows->present[k] = row->present[k < 3 ? k : 0] = true;
+    for (int a = 0; a < m->rank; a++) {
+        cg_bcast *p = m->reduce[a] ? row : rows;
+        int off = m->reduce[a] ? 0 : 1, d = p->rank++;
+        p->dims[d] = m->dims[a];
+        p->st[off][d] = xst[a];
+        p->st[off + 1][d] = m->scale_st[a];
+        p->st[off + 2][d] = m->bias_st[a];
+    }
+    for (int d = rows->rank - 1; d >= 0; d--) { /* the row index: row-major over kept axes */
+        rows->st[0][d] = rs;
+        rs = glc_dim_mul(g, rs, rows->dims[d]);
+    }
+}
+
+glc_status lower_norm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_norm_geom m;
+    GLC_TRY(glc_norm_geom_get(c->g, n, &m, c->d));
+    if (glc_node_input(c->g, n, 0)->dtype != GLC_DT_F32)
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "%s: only f32 is supported",
+                            glc_op_name(n->op));
+    norm_cg s = {.m = &m, .f64 = LLVMDoubleTypeInContext(c->ctx)};
+    cg_bcast rows;
+    norm_plans(c->g, &m, &rows, &s.row);
+    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
+    int o = n->n_out;
+    s.y = n->out[0] ? param(*fn, 0) : NULL;
+    s.mean_out = n->n_out > 1 && n->out[1] ? param(*fn, 1) : NULL;
+    s.inv_out = n->n_out > 2 && n->out[2] ? param(*fn, 2) : NULL;
+    s.x = param(*fn, o);
+    s.scale = m.has_scale ? param(*fn, o + 1) : NULL;
+    s.bias = m.has_bias ? param(*fn, o + 2) : NULL;
+    s.acc = cg_alloca_entry(c, s.f64);
+    s.count = LLVMBuildSIToFP(c->b, cg_dim(c, m.count), s.f64, "");
+    cg_bcast_emit(c, &rows, row_body, &s);
+    cg_kernel_end(c);
+    return GLC_OK;
+}

@@ -1,0 +1,131 @@
+/*
+ * infer_norm.c -- shape inference of the normalisations (norm.h): LayerNormalization
+ * (axis, epsilon, stash_type; optional outputs Mean and InvStdDev), InstanceNormalization,
+ * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get.
+ *
+ * y has x's shape. Scale and bias broadcast to x unidirectionally: LayerNormalization's
+ * right-aligned against x's reduced (trailing) axes, InstanceNormalization's (C) along
+ * axis 1. Errors: GLC_E_SHAPE naming the op and the operand; GLC_E_UNSUPPORTED for a
+ * stash_type other than f32.
+ */
+#include "ir.h"
+#include "ir_impl.h"
+#include "norm.h"
+
+#include <string.h>
+
+/* Strides of v right-aligned against x's axes [lo, rank), 0 where v broadcasts (dim 1 or
+ * missing); requires v's dims to be 1 or x's. */
+static glc_status bcast_strides(const glc_graph *g, const glc_node *n, const glc_value *v,
+                                const char *what, const glc_norm_geom *m, int lo, glc_dim *st,
+                                glc_diag *d) {
+    for (int a = 0; a < m->rank; a++)
+        st[a] = 0;
+    char s[SHAPE_BUF];
+    infer_shape_str(v, s);
+    if (v->rank > m->rank - lo)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: %s %s has more axes than the normalised ones",
+                            glc_op_name(n->op), what, s);
+    glc_dim step = 1;
+    for (int j = v->rank - 1; j >= 0; j--) {
+        int a = m->rank - v->rank + j;
+        if (v->dims[j] != 1) {
+            if (glc_dim_require_eq(g, v->dims[j], m->dims[a], n, what) != GLC_OK)
+                return glc_diag_set(d, GLC_E_SHAPE, n, "%s: %s %s does not broadcast to axis %d",
+                                    glc_op_name(n->op), what, s, a);
+            st[a] = step;
+        }
+        step = glc_dim_mul(g, step, v->dims[j]);
+    }
+    return GLC_OK;
+}
+
+static glc_status layernorm_geom(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
+                                 glc_diag *d) {
+    int axis;
+    int64_t ax = glc_attr_int(n, "axis", -1);
+    if (!infer_norm_axis(ax, m->rank, false, &axis))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "LayerNormalization: axis %lld out of range for "
+                            "rank %d", (long long)ax, m->rank);
+    int64_t stash = glc_attr_int(n, "stash_type", 1);
+    if (stash != 1)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "LayerNormalization: stash_type %lld (only "
+                            "1, f32)", (long long)stash);
+    m->epsilon = glc_attr_float(n, "epsilon", 1e-5f);
+    for (int a = 0; a < m->rank; a++)
+        m->reduce[a] = a >= axis;
+    GLC_TRY(bcast_strides(g, n, glc_node_input(g, n, 1), "Scale", m, axis, m->scale_st, d));
+    if (m->has_bias)
+        GLC_TRY(bcast_strides(g, n, glc_node_input(g, n, 2), "B", m, axis, m->bias_st, d));
+    return GLC_OK;
+}
+
+static glc_status instancenorm_geom(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
+                                    glc_diag *d) {
+    if (m->rank < 2)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "InstanceNormalization: input must be (N, C, ...)");
+    m->epsilon = glc_attr_float(n, "epsilon", 1e-5f);
+    for (int a = 0; a < m->rank; a++) {
+        m->reduce[a] = a >= 2;
+        m->scale_st[a] = m->bias_st[a] = a == 1;
+    }
+    static const char *const names[2] = {"scale", "B"};
+    for (int i = 1; i < 3; i++)
+        GLC_TRY(infer_check_in(g, n, i, names[i - 1], glc_node_input(g, n, 0)->dtype, 1,
+                               &m->dims[1], "(C)", d));
+    return GLC_OK;
+}
+
+static glc_status mvn_geom(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
+                           glc_diag *d) {
+    (void)g;
+    static const int64_t dflt[3] = {0, 2, 3};
+    uint32_t k = 3;
+    const int64_t *axes = glc_attr_ints(n, "axes", &k);
+    if (!axes) axes = dflt, k = 3;
+    m->mvn = true;
+    m->epsilon = 1e-9;
+    for (uint32_t j = 0; j < k; j++) {
+        int a;
+        if (!infer_norm_axis(axes[j], m->rank, false, &a) || m->reduce[a])
+            return glc_diag_set(d, GLC_E_SHAPE, n, "MeanVarianceNormalization: axis %lld is out "
+                                "of range or repeated for rank %d", (long long)axes[j], m->rank);
+        m->reduce[a] = true;
+    }
+    return GLC_OK;
+}
+
+glc_status glc_norm_geom_get(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
+                             glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    memset(m, 0, sizeof *m);
+    m->rank = x->rank;
+    memcpy(m->dims, x->dims, sizeof m->dims);
+    m->has_scale = n->n_in > 1 && n->in[1];
+    m->has_bias = n->n_in > 2 && n->in[2];
+    if (n->op == GLC_OP_LAYERNORM)
+        GLC_TRY(layernorm_geom(g, n, m, d));
+    else if (n->op == GLC_OP_INSTANCENORM)
+        GLC_TRY(instancenorm_geom(g, n, m, d));
+    else /* MeanVarianceNormalization */
+        GLC_TRY(mvn_geom(g, n, m, d));
+    m->rows = m->count = 1;
+    for (int a = 0; a < m->rank; a++) {
+        if (m->reduce[a]) m->count = glc_dim_mul(g, m->count, m->dims[a]);
+        else m->rows = glc_dim_mul(g, m->rows, m->dims[a]);
+    }
+    return GLC_OK;
+}
+
+glc_status infer_norm(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_norm_geom m;
+    GLC_TRY(glc_norm_geom_get(g, n, &m, d));
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
+    glc_dim stat[GLC_MAX_RANK]; /* Mean, InvStdDev: the reduced axes kept as 1 */
+    for (int a = 0; a < x->rank; a++)
+        stat[a] = m.reduce[a] ? 1 : x->dims[a];
+    for (int k = 1; k < n->n_out; k++)
+        infer_set_out_k(g, n, k, x->dtype, x->rank, stat);
+    return GLC_OK;
+}

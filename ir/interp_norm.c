@@ -1,0 +1,87 @@
+/*
+ * interp_norm.c -- reference kernels of the normalisations (norm.h), f32 data computed in
+ * double: per row (a position of the kept axes, row-major), the mean and the variance
+ * about it over the reduced axes, then each element (x - mean) * inv * scale + bias.
+ */
+#include "interp_impl.h"
+#include "norm.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Offsets of each row's first element (kept axes, row-major) and of each element of a
+ * row from it (reduced axes, row-major), by x's strides; scale/bias offsets alongside. */
+typedef struct norm_walk {
+    int64_t xst[GLC_MAX_RANK];
+    int kept[GLC_MAX_RANK], red[GLC_MAX_RANK], nk, nr;
+    int64_t kd[GLC_MAX_RANK], rd[GLC_MAX_RANK];
+} norm_walk;
+
+static void walk_init(const glc_norm_geom *m, norm_walk *w) {
+    int64_t s = 1;
+    for (int a = m->rank - 1; a >= 0; a--) {
+        w->xst[a] = s;
+        s *= m->dims[a];
+    }
+    w->nk = w->nr = 0;
+    for (int a = 0; a < m->rank; a++) {
+        if (m->reduce[a]) {
+            w->rd[w->nr] = m->dims[a];
+            w->red[w->nr++] = a;
+        } else {
+            w->kd[w->nk] = m->dims[a];
+            w->kept[w->nk++] = a;
+        }
+    }
+}
+
+/* The x, scale and bias offsets of flat position i over the axes ax[0..k) of dims d. */
+static void offsets(const glc_norm_geom *m, const norm_walk *w, const int *ax, int k,
+                    const int64_t *d, int64_t i, int64_t *o) {
+    int64_t c[GLC_MAX_RANK];
+    interp_unravel(i, k, d, c);
+    o[0] = o[1] = o[2] = 0;
+    for (int j = 0; j < k; j++) {
+        o[0] += c[j] * w->xst[ax[j]];
+        o[1] += c[j] * m->scale_st[ax[j]];
+        o[2] += c[j] * m->bias_st[ax[j]];
+    }
+}
+
+glc_status interp_norm(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d) {
+    glc_norm_geom m;
+    GLC_TRY(glc_norm_geom_get(g, n, &m, d));
+    norm_walk w;
+    walk_init(&m, &w);
+    const float *x = in[0], *sc = m.has_scale ? in[1] : NULL, *bi = m.has_bias ? in[2] : NULL;
+    float *y = out[0], *mean_out = n->n_out > 1 ? out[1] : NULL;
+    float *inv_out = n->n_out > 2 ? out[2] : NULL;
+    for (int64_t r = 0; r < m.rows; r++) {
+        int64_t ro[3], eo[3];
+        offsets(&m, &w, w.kept, w.nk, w.kd, r, ro);
+        double sum = 0, sq = 0;
+        for (int64_t e = 0; e < m.count; e++) {
+            offsets(&m, &w, w.red, w.nr, w.rd, e, eo);
+            sum += x[ro[0] + eo[0]];
+        }
+        double mean = m.count ? sum / (double)m.count : 0;
+        for (int64_t e = 0; e < m.count; e++) {
+            offsets(&m, &w, w.red, w.nr, w.rd, e, eo);
+            double dv = x[ro[0] + eo[0]] - mean;
+            sq += dv * dv;
+        }
+        double var = m.count ? sq / (double)m.count : 0;
+        double inv = m.mvn ? 1 / (sqrt(var) + m.epsilon) : 1 / sqrt(var + m.epsilon);
+        for (int64_t e = 0; e < m.count; e++) {
+            offsets(&m, &w, w.red, w.nr, w.rd, e, eo);
+            double v = (x[ro[0] + eo[0]] - mean) * inv;
+            if (sc) v *= sc[ro[1] + eo[1]];
+            if (bi) v += bi[ro[2] + eo[2]];
+            y[ro[0] + eo[0]] = (float)v;
+        }
+        if (mean_out) mean_out[r] = (float)mean;
+        if (inv_out) inv_out[r] = (float)inv;
+    }
+    return GLC_OK;
+}

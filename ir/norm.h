@@ -1,0 +1,34 @@
+/*
+ * norm.h -- the normalisations (LayerNormalization, InstanceNormalization,
+ * MeanVarianceNormalization), read once by their shape rule (infer_norm.c), reference
+ * kernels (interp_norm.c) and lowerings (codegen/lower_norm.c), so the three agree.
+ *
+ * Each normalises x over a set of reduced axes, separately for every position of the kept
+ * axes (a "row"): mean and variance over the row (the population variance, about the
+ * mean), then y = (x - mean) * inv * scale + bias with
+ *   inv = 1 / sqrt(var + epsilon)      (LayerNormalization, InstanceNormalization)
+ *   inv = 1 / (sqrt(var) + epsilon)    (MeanVarianceNormalization, epsilon 1e-9)
+ * scale and bias are read at the element's coordinates times their strides (0 along the
+ * axes they broadcast over; absent: 1 and 0). LayerNormalization's optional outputs Mean
+ * and InvStdDev hold each row's mean and inv, one element per row, row-major over the
+ * kept axes. Dims may be symbolic (ir/dim.h).
+ */
+#ifndef GLC_IR_NORM_H
+#define GLC_IR_NORM_H
+
+#include "ir.h"
+
+typedef struct glc_norm_geom {
+    int rank;
+    bool reduce[GLC_MAX_RANK];
+    glc_dim dims[GLC_MAX_RANK];                    /* x's */
+    glc_dim scale_st[GLC_MAX_RANK], bias_st[GLC_MAX_RANK]; /* per axis of x */
+    bool has_scale, has_bias;
+    bool mvn;        /* inv = 1 / (sqrt(var) + epsilon) */
+    double epsilon;
+    glc_dim rows, count; /* kept positions; elements per row (may be 0) */
+} glc_norm_geom;
+glc_status glc_norm_geom_get(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
+                             glc_diag *d);
+
+#endif
