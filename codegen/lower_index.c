@@ -14,6 +14,8 @@
  * - ScatterElements: memcpy data to y, then in indices' row-major order (duplicates apply
  *   in order, as the interpreter's) y[base(i) + v * st_axis] = combine(it, updates[i]); an
  *   index out of range is skipped (a branch: no write lands outside y).
+ * - Trilu, EyeLike: loops over (batch, i, j) selecting x (or 1) or zero by j - i against k
+ *   (Trilu's k loaded from its input at run time).
  */
 #include "cg_impl.h"
 #include "tensor.h"
@@ -161,4 +163,57 @@ glc_status lower_gatherelements(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) 
 
 glc_status lower_scatterelements(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return lower_elements(c, n, fn, true);
+}
+
+/* ---- Trilu, EyeLike ------------------------------------------------------------------ */
+
+/* 1 as an element of dtype t, in the integer type of its size (floats as their bits). */
+static LLVMValueRef one_bits(cg_ctx *c, glc_dtype t) {
+    LLVMTypeRef it = cg_int_type_of_size(c, glc_dtype_size(t));
+    uint64_t v = t == GLC_DT_F16    ? 0x3c00
+                 : t == GLC_DT_BF16 ? 0x3f80
+                 : t == GLC_DT_F32  ? 0x3f800000
+                 : t == GLC_DT_F64  ? 0x3ff0000000000000ull
+                                    : 1;
+    return LLVMConstInt(it, v, 0);
+}
+
+/* y[e] = keep(j - i) ? val(e) : 0 over (batch, rows, cols); val: x[e] or `one`. */
+static void diagonal_nest(cg_ctx *c, const glc_diagonal *t, LLVMTypeRef ty, LLVMValueRef y,
+                          LLVMValueRef x, LLVMValueRef one, LLVMIntPredicate p, LLVMValueRef k) {
+    cg_loop lb, li, lj;
+    LLVMValueRef rows = cg_dim(c, t->rows), cols = cg_dim(c, t->cols);
+    LLVMValueRef bb = cg_loop_begin_v(c, &lb, cg_dim(c, t->batch));
+    LLVMValueRef i = cg_loop_begin_v(c, &li, rows);
+    LLVMValueRef row = cg_madd_v(c, cg_madd_v(c, bb, rows, i), cols, NULL);
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, cols), e = LLVMBuildNSWAdd(c->b, row, j, "");
+    LLVMValueRef keep = LLVMBuildICmp(c->b, p, LLVMBuildNSWSub(c->b, j, i, ""), k, "");
+    LLVMValueRef v = x ? load(c, ty, x, e) : one;
+    store(c, ty, LLVMBuildSelect(c->b, keep, v, LLVMConstNull(ty), ""), y, e);
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lb);
+}
+
+glc_status lower_trilu(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0);
+    glc_diagonal t;
+    GLC_TRY(glc_diagonal_get(c->g, n, &t, c->d));
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    LLVMValueRef k = n->n_in > 1 && n->in[1] ? load(c, c->i64, param(*fn, 2), cg_i64(c, 0))
+                                             : cg_i64(c, 0);
+    diagonal_nest(c, &t, cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0),
+                  param(*fn, 1), NULL, t.upper ? LLVMIntSGE : LLVMIntSLE, k);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+glc_status lower_eyelike(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_diagonal t;
+    GLC_TRY(glc_diagonal_get(c->g, n, &t, c->d));
+    *fn = cg_kernel_begin(c, n->name, 2);
+    LLVMValueRef one = one_bits(c, t.dtype);
+    diagonal_nest(c, &t, LLVMTypeOf(one), param(*fn, 0), NULL, one, LLVMIntEQ, cg_i64(c, t.k));
+    cg_kernel_end(c);
+    return GLC_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
- * positions an index tensor names (GatherElements, ScatterElements), and the readers of
+ * positions an index tensor names (GatherElements, ScatterElements) or that their
+ * coordinates decide (Trilu, EyeLike: by the diagonal), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
  * share.
  *
@@ -64,5 +65,42 @@ glc_status infer_elements(glc_graph *g, glc_node *n, glc_diag *d) {
     GLC_TRY(glc_elements_geom_get(g, n, &e, d));
     const glc_value *shape = n->op == GLC_OP_GATHERELEMENTS ? ix : x;
     infer_set_out_k(g, n, 0, x->dtype, shape->rank, shape->dims);
+    return GLC_OK;
+}
+
+/* ---- Trilu, EyeLike --------------------------------------------------------------- */
+
+glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t,
+                            glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    bool eye = n->op == GLC_OP_EYELIKE;
+    if (eye ? x->rank != 2 : x->rank < 2)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input 0 %s must be %s", glc_op_name(n->op),
+                            s, eye ? "2-D" : "at least 2-D");
+    t->batch = glc_dim_prod(g, x->dims, 0, x->rank - 2);
+    t->rows = x->dims[x->rank - 2];
+    t->cols = x->dims[x->rank - 1];
+    t->upper = glc_attr_int(n, "upper", 1) != 0;
+    t->k = glc_attr_int(n, "k", 0);
+    t->dtype = x->dtype;
+    if (eye && glc_node_attr(n, "dtype")) {
+        t->dtype = glc_attr_dtype(n, "dtype");
+        if (t->dtype == GLC_DT_UNDEF || t->dtype == GLC_DT_STRING)
+            return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "EyeLike: dtype %lld",
+                                (long long)glc_attr_int(n, "dtype", 0));
+    }
+    const glc_value *k = glc_node_input(g, n, 1);
+    if (k && glc_value_numel(k) != 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Trilu: k must be one i64");
+    return GLC_OK;
+}
+
+glc_status infer_diagonal(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_diagonal t;
+    GLC_TRY(glc_diagonal_get(g, n, &t, d));
+    infer_set_out_k(g, n, 0, t.dtype, x->rank, x->dims);
     return GLC_OK;
 }

@@ -6,6 +6,8 @@
  * - ScatterElements: out = data, then for each i of indices in row-major order
  *   out[i with i[axis] = idx[i]] = combine(that element, updates[i]).
  * An index outside [-dim, dim) is GLC_E_ARG.
+ * - Trilu: y = x where j - i >= k (upper) or <= k (lower), else 0. EyeLike: 1 where
+ *   j - i == k, else 0.
  */
 #include "interp_impl.h"
 #include "tensor.h"
@@ -118,5 +120,35 @@ glc_status interp_scatterelements(const glc_graph *g, const glc_node *n, const v
         GLC_TRY(element_offset(n, x, ix, in[1], e.axis, k, &off, d));
         scatter_combine(x->dtype, e.reduction, out[0], off, in[2], k);
     }
+    return GLC_OK;
+}
+
+/* ---- Trilu, EyeLike ------------------------------------------------------------------ */
+
+glc_status interp_trilu(const glc_graph *g, const glc_node *n, const void *const *in,
+                        void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0);
+    glc_diagonal t;
+    GLC_TRY(glc_diagonal_get(g, n, &t, d));
+    int64_t k = n->n_in > 1 && in[1] ? ((const int64_t *)in[1])[0] : 0;
+    size_t es = glc_dtype_size(x->dtype);
+    for (int64_t e = 0, total = t.batch * t.rows * t.cols; e < total; e++) {
+        int64_t j = e % t.cols, i = (e / t.cols) % t.rows;
+        bool keep = t.upper ? j - i >= k : j - i <= k;
+        if (keep)
+            memcpy((char *)out[0] + (size_t)e * es, (const char *)in[0] + (size_t)e * es, es);
+        else
+            memset((char *)out[0] + (size_t)e * es, 0, es);
+    }
+    return GLC_OK;
+}
+
+glc_status interp_eyelike(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    glc_diagonal t;
+    (void)in;
+    GLC_TRY(glc_diagonal_get(g, n, &t, d));
+    for (int64_t e = 0, total = t.rows * t.cols; e < total; e++)
+        interp_store_f64(t.dtype, out[0], e, e % t.cols - e / t.cols == t.k);
     return GLC_OK;
 }

@@ -113,4 +113,17 @@ typedef struct glc_elements_geom {
 glc_status glc_elements_geom_get(const glc_graph *g, const glc_node *n, glc_elements_geom *e,
                                  glc_diag *d);
 
+/* Trilu, EyeLike: the input as batch matrices of rows x cols; element (i, j) lies on or
+ * above diagonal k when j - i >= k. Trilu keeps x where j - i >= k (upper) or j - i <= k
+ * (lower) and zeros the rest, k from input 1 (read at run time) or 0; EyeLike (2-D) is 1
+ * where j - i == k (attribute k), else 0, in dtype (its attribute, or the input's). */
+typedef struct glc_diagonal {
+    glc_dim batch, rows, cols;
+    bool upper;
+    int64_t k; /* EyeLike's */
+    glc_dtype dtype;
+} glc_diagonal;
+glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t,
+                            glc_diag *d);
+
 #endif

@@ -631,6 +631,29 @@ static void test_lower_tensor__normalisations_match_the_interpreter(void **state
     check(NULL, "norms.so");
 }
 
+/* Trilu (upper and lower, k from an input and absent) on batches of rectangular matrices
+ * and EyeLike off the main diagonal in two dtypes, against the interpreter. */
+static void test_lower_tensor__trilu_and_eyelike_select_by_diagonal(void **state) {
+    (void)state;
+    int64_t d[4] = {2, 3, 4, 6}, one = 1, k = -1;
+    glc_value_id x = cg_in(G, "x", GLC_DT_I16, 4, d), kv = cg_in(G, "k", GLC_DT_I64, 1, &one);
+    const void *given[3] = {NULL, &k, NULL};
+    glc_node_id nid;
+    for (int j = 0; j < 4; j++) {
+        char name[16];
+        snprintf(name, sizeof name, "tri%d", j);
+        out_node(GLC_OP_TRILU, name, (glc_value_id[]){x, kv}, 1 + j % 2, &nid);
+        glc_node_set_int(G, nid, "upper", j / 2);
+    }
+    glc_value_id m = cg_in(G, "m", GLC_DT_F32, 2, d + 2);
+    out_node(GLC_OP_EYELIKE, "eye0", &m, 1, &nid);
+    glc_node_set_int(G, nid, "k", 2);
+    out_node(GLC_OP_EYELIKE, "eye1", &m, 1, &nid);
+    glc_node_set_int(G, nid, "k", -3);
+    glc_node_set_int(G, nid, "dtype", GLC_DT_I32);
+    check(given, "diagonal.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -654,6 +677,7 @@ int main(void) {
         T(test_lower_tensor__symbolic_argmax_argmin_at_two_sizes),
         T(test_lower_tensor__gather_and_scatter_elements_on_every_axis),
         T(test_lower_tensor__normalisations_match_the_interpreter),
+        T(test_lower_tensor__trilu_and_eyelike_select_by_diagonal),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
