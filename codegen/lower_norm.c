@@ -8,6 +8,11 @@
  * squared deviations (variance), then y = (x - mean) * inv * scale + bias. The statistics
  * are accumulated in f64, as the interpreter's, so the two agree within f32 rounding.
  * Every extent and stride is a dim (ir/dim.h), so symbolic shapes take the same code.
+ *
+ * Hardmax: per (outer, inner) line a scan for the first largest element, then 1 there and
+ * 0 elsewhere. CumSum: for o, then s along the axis (backwards when reversed), then i:
+ * y[o, j, i] = y[o, p, i] + x[o, j or p, i] (p the previous position; at s = 0 the first
+ * term, and for exclusive the second, is 0), so the innermost loop is contiguous.
  */
 #include "cg_impl.h"
 #include "norm.h"
@@ -133,6 +138,78 @@ glc_status lower_norm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     s.acc = cg_alloca_entry(c, s.f64);
     s.count = LLVMBuildSIToFP(c->b, cg_dim(c, m.count), s.f64, "");
     cg_bcast_emit(c, &rows, row_body, &s);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- Hardmax, CumSum ------------------------------------------------------------------ */
+
+glc_status lower_hardmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(c->g, n, &v, c->d));
+    *fn = cg_kernel_begin(c, n->name, 2);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef y = param(*fn, 0), x = param(*fn, 1);
+    LLVMValueRef best = cg_alloca_entry(c, c->f32), arg = cg_alloca_entry(c, c->i64);
+    LLVMValueRef dim = cg_dim(c, v.dim), inner = cg_dim(c, v.inner);
+    cg_loop lo, li, lj, lw;
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, v.outer));
+    LLVMValueRef i = cg_loop_begin_v(c, &li, inner);
+    LLVMValueRef base = cg_madd_v(c, LLVMBuildNSWMul(b, o, dim, ""), inner, i);
+    LLVMBuildStore(b, cg_ldf(c, x, base), best);
+    LLVMBuildStore(b, cg_i64(c, 0), arg);
+    LLVMValueRef j = cg_loop_range(c, &lj, cg_i64(c, 1), dim);
+    LLVMValueRef xv = cg_ldf(c, x, cg_madd_v(c, j, inner, base));
+    LLVMValueRef bv = LLVMBuildLoad2(b, c->f32, best, "");
+    LLVMValueRef win = LLVMBuildFCmp(b, LLVMRealOGT, xv, bv, "");
+    LLVMBuildStore(b, LLVMBuildSelect(b, win, xv, bv, ""), best);
+    LLVMBuildStore(b, LLVMBuildSelect(b, win, j, LLVMBuildLoad2(b, c->i64, arg, ""), ""), arg);
+    cg_loop_end(c, &lj);
+    LLVMValueRef a = LLVMBuildLoad2(b, c->i64, arg, "");
+    j = cg_loop_begin_v(c, &lw, dim);
+    LLVMValueRef hit = LLVMBuildICmp(b, LLVMIntEQ, j, a, "");
+    cg_stf(c, LLVMBuildSelect(b, hit, cg_f32(c, 1), cg_f32(c, 0), ""), y,
+           cg_madd_v(c, j, inner, base));
+    cg_loop_end(c, &lw);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lo);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+glc_status lower_cumsum(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(c->g, n, &v, c->d));
+    glc_dtype dt = glc_node_input(c->g, n, 0)->dtype;
+    bool fl = glc_dtype_is_float(dt);
+    LLVMTypeRef ty = dt == GLC_DT_F32   ? c->f32
+                     : dt == GLC_DT_F64 ? LLVMDoubleTypeInContext(c->ctx)
+                                        : cg_int_type_of_size(c, glc_dtype_size(dt));
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef y = param(*fn, 0), x = param(*fn, 1), zero = LLVMConstNull(ty);
+    LLVMValueRef dim = cg_dim(c, v.dim), inner = cg_dim(c, v.inner);
+    cg_loop lo, ls, li;
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, v.outer));
+    LLVMValueRef s = cg_loop_begin_v(c, &ls, dim);
+    LLVMValueRef first = LLVMBuildICmp(b, LLVMIntEQ, s, cg_i64(c, 0), "");
+    LLVMValueRef j = v.reverse ? LLVMBuildNSWSub(b, LLVMBuildNSWSub(b, dim, cg_i64(c, 1), ""), s, "")
+                               : s;
+    LLVMValueRef p = LLVMBuildSelect(b, first, j, cg_addk(c, j, v.reverse ? 1 : -1), "");
+    LLVMValueRef row = LLVMBuildNSWMul(b, o, dim, "");
+    LLVMValueRef at = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, row, j, ""), inner, "");
+    LLVMValueRef prev = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, row, p, ""), inner, "");
+    LLVMValueRef i = cg_loop_begin_v(c, &li, inner);
+    LLVMValueRef ip = LLVMBuildNSWAdd(b, prev, i, ""), ia = LLVMBuildNSWAdd(b, at, i, "");
+    LLVMValueRef acc = LLVMBuildSelect(b, first, zero,
+                                       LLVMBuildLoad2(b, ty, cg_gep(c, ty, y, ip), ""), "");
+    LLVMValueRef xv = LLVMBuildLoad2(b, ty, cg_gep(c, ty, x, v.exclusive ? ip : ia), "");
+    if (v.exclusive) xv = LLVMBuildSelect(b, first, zero, xv, "");
+    LLVMValueRef sum = fl ? LLVMBuildFAdd(b, acc, xv, "") : LLVMBuildAdd(b, acc, xv, "");
+    LLVMBuildStore(b, sum, cg_gep(c, ty, y, ia));
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &ls);
+    cg_loop_end(c, &lo);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * infer_norm.c -- shape inference of the normalisations (norm.h): LayerNormalization
  * (axis, epsilon, stash_type; optional outputs Mean and InvStdDev), InstanceNormalization,
- * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get.
+ * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get; Hardmax and
+ * CumSum, which work along one axis (glc_axis_view_get).
  *
  * y has x's shape. Scale and bias broadcast to x unidirectionally: LayerNormalization's
  * right-aligned against x's reduced (trailing) axes, InstanceNormalization's (C) along
@@ -11,6 +12,7 @@
 #include "ir.h"
 #include "ir_impl.h"
 #include "norm.h"
+#include "tensor.h"
 
 #include <string.h>
 
@@ -127,5 +129,37 @@ glc_status infer_norm(glc_graph *g, glc_node *n, glc_diag *d) {
         stat[a] = m.reduce[a] ? 1 : x->dims[a];
     for (int k = 1; k < n->n_out; k++)
         infer_set_out_k(g, n, k, x->dtype, x->rank, stat);
+    return GLC_OK;
+}
+
+/* ---- Hardmax, CumSum ------------------------------------------------------------------ */
+
+glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v,
+                             glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    bool legacy = n->op == GLC_OP_HARDMAX && g->opset < 13;
+    int64_t ax = glc_attr_int(n, "axis", legacy ? 1 : -1);
+    if (n->op == GLC_OP_CUMSUM) {
+        int cnt;
+        GLC_TRY(glc_static_ints(g, n, 1, "axis", &ax, 1, &cnt, d));
+        if (cnt != 1) return glc_diag_set(d, GLC_E_SHAPE, n, "CumSum: axis must be one integer");
+    }
+    int a;
+    if (x->rank == 0 || !infer_norm_axis(ax, x->rank, false, &a))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %lld out of range for rank %d",
+                            glc_op_name(n->op), (long long)ax, x->rank);
+    v->outer = glc_dim_prod(g, x->dims, 0, a);
+    v->dim = glc_dim_prod(g, x->dims, a, legacy ? x->rank : a + 1);
+    v->inner = legacy ? 1 : glc_dim_prod(g, x->dims, a + 1, x->rank);
+    v->reverse = glc_attr_int(n, "reverse", 0) != 0;
+    v->exclusive = glc_attr_int(n, "exclusive", 0) != 0;
+    return GLC_OK;
+}
+
+glc_status infer_along_axis(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(g, n, &v, d));
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
     return GLC_OK;
 }

@@ -2,12 +2,15 @@
  * interp_norm.c -- reference kernels of the normalisations (norm.h), f32 data computed in
  * double: per row (a position of the kept axes, row-major), the mean and the variance
  * about it over the reduced axes, then each element (x - mean) * inv * scale + bias.
+ * Hardmax and CumSum walk each (outer, inner) line of their axis view; CumSum adds floats
+ * in their own type (as the compiled kernel does) and integers wrapping.
  */
 #include "interp_impl.h"
 #include "norm.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Offsets of each row's first element (kept axes, row-major) and of each element of a
  * row from it (reduced axes, row-major), by x's strides; scale/bias offsets alongside. */
@@ -83,5 +86,61 @@ glc_status interp_norm(const glc_graph *g, const glc_node *n, const void *const 
         if (mean_out) mean_out[r] = (float)mean;
         if (inv_out) inv_out[r] = (float)inv;
     }
+    return GLC_OK;
+}
+
+/* ---- Hardmax, CumSum ------------------------------------------------------------------ */
+
+glc_status interp_hardmax(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(g, n, &v, d));
+    const float *x = in[0];
+    float *y = out[0];
+    for (int64_t o = 0; o < v.outer; o++)
+        for (int64_t i = 0; i < v.inner; i++) {
+            int64_t base = o * v.dim * v.inner + i, arg = 0;
+            for (int64_t j = 1; j < v.dim; j++)
+                if (x[base + j * v.inner] > x[base + arg * v.inner]) arg = j;
+            for (int64_t j = 0; j < v.dim; j++)
+                y[base + j * v.inner] = j == arg ? 1.0f : 0.0f;
+        }
+    return GLC_OK;
+}
+
+/* y[k] = a[ka] + b[kb] in dtype dt (a or b NULL: 0); f32 adds in f32, integers wrap. */
+static void add_elems(glc_dtype dt, void *y, int64_t k, const void *a, int64_t ka, const void *b,
+                      int64_t kb) {
+    if (dt == GLC_DT_F32) {
+        ((float *)y)[k] = (a ? ((const float *)a)[ka] : 0.0f) + (b ? ((const float *)b)[kb] : 0.0f);
+        return;
+    }
+    if (dt == GLC_DT_F64) {
+        ((double *)y)[k] = (a ? ((const double *)a)[ka] : 0.0) + (b ? ((const double *)b)[kb] : 0.0);
+        return;
+    }
+    size_t es = glc_dtype_size(dt);
+    uint64_t u = 0, w = 0;
+    if (a) memcpy(&u, (const char *)a + (size_t)ka * es, es);
+    if (b) memcpy(&w, (const char *)b + (size_t)kb * es, es);
+    u += w; /* the low bytes wrap alike for every width and signedness */
+    memcpy((char *)y + (size_t)k * es, &u, es);
+}
+
+glc_status interp_cumsum(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(g, n, &v, d));
+    glc_dtype dt = IN_V(g, n, 0)->dtype;
+    for (int64_t o = 0; o < v.outer; o++)
+        for (int64_t s = 0; s < v.dim; s++) {
+            int64_t j = v.reverse ? v.dim - 1 - s : s, p = v.reverse ? j + 1 : j - 1;
+            int64_t at = (o * v.dim + j) * v.inner, prev = (o * v.dim + p) * v.inner;
+            for (int64_t i = 0; i < v.inner; i++) {
+                const void *x = v.exclusive ? (s ? in[0] : NULL) : in[0];
+                add_elems(dt, out[0], at + i, s ? out[0] : NULL, prev + i, x,
+                          (v.exclusive ? prev : at) + i);
+            }
+        }
     return GLC_OK;
 }

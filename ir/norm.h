@@ -13,6 +13,18 @@
  * and InvStdDev hold each row's mean and inv, one element per row, row-major over the
  * kept axes. Dims may be symbolic (ir/dim.h).
  */
+/* Hardmax, CumSum: x viewed as (outer, dim, inner) around one axis (Hardmax before opset
+ * 13: the axes from `axis` on flattened into dim, inner 1). Hardmax: 1 at the first
+ * largest element of each (outer, inner) line, 0 elsewhere. CumSum: the running sum along
+ * the line (reverse: from its end; exclusive: without the element itself); the axis is
+ * input 1, a constant. */
+typedef struct glc_axis_view {
+    glc_dim outer, dim, inner;
+    bool reverse, exclusive; /* CumSum's */
+} glc_axis_view;
+glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v,
+                             glc_diag *d);
+
 #ifndef GLC_IR_NORM_H
 #define GLC_IR_NORM_H
 

@@ -654,6 +654,35 @@ static void test_lower_tensor__trilu_and_eyelike_select_by_diagonal(void **state
     check(given, "diagonal.so");
 }
 
+/* Hardmax on every axis, and CumSum (every reverse/exclusive pair) on f32, i8 and i64
+ * along a middle axis, against the interpreter. */
+static void test_lower_tensor__hardmax_and_cumsum_along_an_axis(void **state) {
+    (void)state;
+    static const glc_dtype dts[3] = {GLC_DT_F32, GLC_DT_I8, GLC_DT_I64};
+    int64_t d[3] = {3, 4, 5}, one = 1;
+    glc_node_id nid;
+    for (int t = 0; t < 3; t++) {
+        char name[16];
+        snprintf(name, sizeof name, "x%d", t);
+        glc_value_id x = cg_in(G, name, dts[t], 3, d);
+        snprintf(name, sizeof name, "ax%d", t);
+        glc_value_id ax = glc_graph_add_const(G, name, GLC_DT_I64, 1, &one, (int64_t[]){t - 2});
+        for (int k = 0; k < 4; k++) {
+            snprintf(name, sizeof name, "cs%d_%d", t, k);
+            out_node(GLC_OP_CUMSUM, name, (glc_value_id[]){x, ax}, 2, &nid);
+            glc_node_set_int(G, nid, "reverse", k / 2);
+            glc_node_set_int(G, nid, "exclusive", k % 2);
+        }
+        if (t) continue;
+        for (int a = -1; a < 3; a++) {
+            snprintf(name, sizeof name, "hm%d", a + 1);
+            out_node(GLC_OP_HARDMAX, name, &x, 1, &nid);
+            glc_node_set_int(G, nid, "axis", a);
+        }
+    }
+    check(NULL, "axis_ops.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -678,6 +707,7 @@ int main(void) {
         T(test_lower_tensor__gather_and_scatter_elements_on_every_axis),
         T(test_lower_tensor__normalisations_match_the_interpreter),
         T(test_lower_tensor__trilu_and_eyelike_select_by_diagonal),
+        T(test_lower_tensor__hardmax_and_cumsum_along_an_axis),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
