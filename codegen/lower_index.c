@@ -16,6 +16,8 @@
  *   index out of range is skipped (a branch: no write lands outside y).
  * - Trilu, EyeLike: loops over (batch, i, j) selecting x (or 1) or zero by j - i against k
  *   (Trilu's k loaded from its input at run time).
+ * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
+ *   inputs (the count is static: glc_range_count).
  */
 #include "cg_impl.h"
 #include "tensor.h"
@@ -214,6 +216,32 @@ glc_status lower_eyelike(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     *fn = cg_kernel_begin(c, n->name, 2);
     LLVMValueRef one = one_bits(c, t.dtype);
     diagonal_nest(c, &t, LLVMTypeOf(one), param(*fn, 0), NULL, one, LLVMIntEQ, cg_i64(c, t.k));
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- Range ------------------------------------------------------------------------- */
+
+glc_status lower_range(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_dtype dt = glc_node_input(c->g, n, 0)->dtype;
+    int64_t count;
+    GLC_TRY(glc_range_count(c->g, n, &count, c->d));
+    bool fl = glc_dtype_is_float(dt);
+    LLVMTypeRef ty = dt == GLC_DT_F32   ? c->f32
+                     : dt == GLC_DT_F64 ? LLVMDoubleTypeInContext(c->ctx)
+                                        : cg_int_type_of_size(c, glc_dtype_size(dt));
+    *fn = cg_kernel_begin(c, n->name, 4);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef start = load(c, ty, param(*fn, 1), cg_i64(c, 0));
+    LLVMValueRef delta = load(c, ty, param(*fn, 3), cg_i64(c, 0));
+    cg_loop l;
+    LLVMValueRef i = cg_loop_begin(c, &l, count);
+    LLVMValueRef iv = fl ? LLVMBuildSIToFP(b, i, ty, "") : LLVMBuildTrunc(b, i, ty, "");
+    if (!fl && ty == c->i64) iv = i;
+    LLVMValueRef v = fl ? LLVMBuildFAdd(b, start, LLVMBuildFMul(b, iv, delta, ""), "")
+                        : LLVMBuildAdd(b, start, LLVMBuildMul(b, iv, delta, ""), "");
+    store(c, ty, v, param(*fn, 0), i);
+    cg_loop_end(c, &l);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
- * coordinates decide (Trilu, EyeLike: by the diagonal), and the readers of
+ * coordinates decide (Trilu, EyeLike: by the diagonal; Range), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
  * share.
  *
@@ -16,6 +16,7 @@
 #include "ir_impl.h"
 #include "tensor.h"
 
+#include <math.h>
 #include <string.h>
 
 /* ---- GatherElements, ScatterElements ------------------------------------------------ */
@@ -102,5 +103,28 @@ glc_status infer_diagonal(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_diagonal t;
     GLC_TRY(glc_diagonal_get(g, n, &t, d));
     infer_set_out_k(g, n, 0, t.dtype, x->rank, x->dims);
+    return GLC_OK;
+}
+
+/* ---- Range ------------------------------------------------------------------------- */
+
+glc_status glc_range_count(const glc_graph *g, const glc_node *n, int64_t *count, glc_diag *d) {
+    double v[3];
+    static const char *const names[3] = {"start", "limit", "delta"};
+    for (int i = 0; i < 3; i++)
+        GLC_TRY(glc_static_scalar(g, n, i, names[i], &v[i], d));
+    if (v[2] == 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Range: delta is 0");
+    double k = ceil((v[1] - v[0]) / v[2]);
+    if (!(k < 4e9)) /* NaN too */
+        return glc_diag_set(d, GLC_E_LIMIT, n, "Range: (%g - %g) / %g elements is too many",
+                            v[1], v[0], v[2]);
+    *count = k > 0 ? (int64_t)k : 0;
+    return GLC_OK;
+}
+
+glc_status infer_range(glc_graph *g, glc_node *n, glc_diag *d) {
+    int64_t count;
+    GLC_TRY(glc_range_count(g, n, &count, d));
+    infer_set_out_k(g, n, 0, glc_node_input(g, n, 0)->dtype, 1, &count);
     return GLC_OK;
 }

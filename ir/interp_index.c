@@ -8,6 +8,7 @@
  * An index outside [-dim, dim) is GLC_E_ARG.
  * - Trilu: y = x where j - i >= k (upper) or <= k (lower), else 0. EyeLike: 1 where
  *   j - i == k, else 0.
+ * - Range: y[i] = start + i * delta, computed in double (integers: in int64, wrapping).
  */
 #include "interp_impl.h"
 #include "tensor.h"
@@ -150,5 +151,26 @@ glc_status interp_eyelike(const glc_graph *g, const glc_node *n, const void *con
     GLC_TRY(glc_diagonal_get(g, n, &t, d));
     for (int64_t e = 0, total = t.rows * t.cols; e < total; e++)
         interp_store_f64(t.dtype, out[0], e, e % t.cols - e / t.cols == t.k);
+    return GLC_OK;
+}
+
+/* ---- Range ------------------------------------------------------------------------- */
+
+glc_status interp_range(const glc_graph *g, const glc_node *n, const void *const *in,
+                        void *const *out, glc_diag *d) {
+    glc_dtype dt = IN_V(g, n, 0)->dtype;
+    int64_t count;
+    GLC_TRY(glc_range_count(g, n, &count, d));
+    int64_t is = 0, id = 0;
+    double fs = num_at(dt, in[0], 0, &is), fd = num_at(dt, in[2], 0, &id);
+    for (int64_t i = 0; i < count; i++) {
+        if (glc_dtype_is_float(dt)) {
+            interp_store_f64(dt, out[0], i, fs + (double)i * fd);
+        } else {
+            uint64_t v = (uint64_t)is + (uint64_t)i * (uint64_t)id;
+            size_t es = glc_dtype_size(dt);
+            memcpy((char *)out[0] + (size_t)i * es, &v, es);
+        }
+    }
     return GLC_OK;
 }

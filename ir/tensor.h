@@ -28,6 +28,11 @@
 glc_status glc_static_ints(const glc_graph *g, const glc_node *n, int i, const char *what,
                            int64_t *out, int max, int *count, glc_diag *d);
 
+/* Reads input i of n, a constant numeric scalar (one element), into *out as a double
+ * (an integer exactly up to 2^53). Non-constant: GLC_E_UNSUPPORTED, as glc_static_ints. */
+glc_status glc_static_scalar(const glc_graph *g, const glc_node *n, int i, const char *what,
+                             double *out, glc_diag *d);
+
 /* Slice: output coordinate o along axis a reads input coordinate start[a] + o * step[a]. */
 typedef struct glc_slice_geom {
     int rank;
@@ -125,5 +130,10 @@ typedef struct glc_diagonal {
 } glc_diagonal;
 glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t,
                             glc_diag *d);
+
+/* Range: count = max(ceil((limit - start) / delta), 0) elements start + i * delta, from the
+ * constant scalar inputs start, limit, delta (the count decides the output's shape; the
+ * kernels read start and delta from their inputs). */
+glc_status glc_range_count(const glc_graph *g, const glc_node *n, int64_t *count, glc_diag *d);
 
 #endif

@@ -683,6 +683,30 @@ static void test_lower_tensor__hardmax_and_cumsum_along_an_axis(void **state) {
     check(NULL, "axis_ops.so");
 }
 
+/* Range in f32 (fractional delta) and i32 (negative delta, an empty one), against the
+ * interpreter; its count comes from the constant operands. */
+static void test_lower_tensor__range_counts_from_constant_operands(void **state) {
+    (void)state;
+    static const float fv[3] = {0.5f, 7.25f, 0.75f};
+    static const int32_t iv[2][3] = {{10, -7, -3}, {1, 5, -1}};
+    glc_value_id f[3], in[3];
+    for (int k = 0; k < 3; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%d", k);
+        f[k] = glc_graph_add_const(G, name, GLC_DT_F32, 0, NULL, &fv[k]);
+    }
+    out_node(GLC_OP_RANGE, "rf", f, 3, NULL);
+    for (int j = 0; j < 2; j++) {
+        for (int k = 0; k < 3; k++) {
+            char name[16];
+            snprintf(name, sizeof name, "i%d_%d", j, k);
+            in[k] = glc_graph_add_const(G, name, GLC_DT_I32, 0, NULL, &iv[j][k]);
+        }
+        out_node(GLC_OP_RANGE, j ? "ri1" : "ri0", in, 3, NULL);
+    }
+    check(NULL, "range.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -708,6 +732,7 @@ int main(void) {
         T(test_lower_tensor__normalisations_match_the_interpreter),
         T(test_lower_tensor__trilu_and_eyelike_select_by_diagonal),
         T(test_lower_tensor__hardmax_and_cumsum_along_an_axis),
+        T(test_lower_tensor__range_counts_from_constant_operands),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
