@@ -16,6 +16,9 @@
  *   index out of range is skipped (a branch: no write lands outside y).
  * - Trilu, EyeLike: loops over (batch, i, j) selecting x (or 1) or zero by j - i against k
  *   (Trilu's k loaded from its input at run time).
+ * - Expand: an elementwise copy through bcast.c's plan (cg_bcast_plan: x broadcast to y).
+ *   Tile, DepthToSpace, SpaceToDepth: y[sum c * ost] = x[sum c * ist] over the loops of
+ *   glc_restride, as a bcast.c nest.
  * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
  *   inputs (the count is static: glc_range_count).
  */
@@ -242,6 +245,44 @@ glc_status lower_range(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
                         : LLVMBuildAdd(b, start, LLVMBuildMul(b, iv, delta, ""), "");
     store(c, ty, v, param(*fn, 0), i);
     cg_loop_end(c, &l);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- Expand, Tile, DepthToSpace, SpaceToDepth ----------------------------------------- */
+
+typedef struct copy_cg {
+    LLVMTypeRef ty;
+    LLVMValueRef y, x;
+} copy_cg;
+
+static void copy_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    const copy_cg *s = ctx;
+    store(c, s->ty, load(c, s->ty, s->x, idx[1]), s->y, idx[0]);
+}
+
+glc_status lower_expand(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
+    cg_bcast p;
+    cg_bcast_plan(c, &p, y, &x, 1);
+    *fn = cg_kernel_begin(c, n->name, 3);
+    copy_cg s = {cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0), param(*fn, 1)};
+    cg_bcast_emit(c, &p, copy_body, &s);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+glc_status lower_restride(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0);
+    glc_restride r;
+    GLC_TRY(glc_restride_get(c->g, n, &r, c->d));
+    cg_bcast p;
+    nest_plan(&p, r.rank, r.dims, 2);
+    memcpy(p.st[0], r.ost, sizeof r.ost);
+    memcpy(p.st[1], r.ist, sizeof r.ist);
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    copy_cg s = {cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0), param(*fn, 1)};
+    cg_bcast_emit(c, &p, copy_body, &s);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
- * coordinates decide (Trilu, EyeLike: by the diagonal; Range), and the readers of
+ * coordinates decide (Trilu, EyeLike: by the diagonal; Range), the rearrangements
+ * (Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
  * share.
  *
@@ -126,5 +127,155 @@ glc_status infer_range(glc_graph *g, glc_node *n, glc_diag *d) {
     int64_t count;
     GLC_TRY(glc_range_count(g, n, &count, d));
     infer_set_out_k(g, n, 0, glc_node_input(g, n, 0)->dtype, 1, &count);
+    return GLC_OK;
+}
+
+/* ---- Expand, Tile, DepthToSpace, SpaceToDepth ----------------------------------------- */
+
+glc_status glc_expand_shape(const glc_graph *g, const glc_node *n, int *rank, glc_dim *dims,
+                            glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *s = glc_node_input(g, n, 1);
+    glc_dim want[GLC_MAX_RANK];
+    int64_t k;
+    if (s->rank != 1 || !infer_int_elems(s, want, GLC_MAX_RANK, &k)) {
+        int64_t tmp[GLC_MAX_RANK];
+        int cnt;
+        GLC_TRY(glc_static_ints(g, n, 1, "shape", tmp, GLC_MAX_RANK, &cnt, d));
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Expand: shape must be 1-D with at most %d "
+                            "entries", GLC_MAX_RANK);
+    }
+    for (int64_t j = 0; j < k; j++)
+        if (glc_dim_is_const(want[j]) && want[j] < 0)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Expand: shape[%lld] is %lld", (long long)j,
+                                (long long)want[j]);
+    if (infer_broadcast(g, n, x->rank, x->dims, (int)k, want, rank, dims) != GLC_OK) {
+        char sx[SHAPE_BUF];
+        infer_shape_str(x, sx);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Expand: input 0 %s does not broadcast to the "
+                            "shape", sx);
+    }
+    return GLC_OK;
+}
+
+glc_status infer_expand(glc_graph *g, glc_node *n, glc_diag *d) {
+    int rank;
+    glc_dim dims[GLC_MAX_RANK];
+    GLC_TRY(glc_expand_shape(g, n, &rank, dims, d));
+    GLC_TRY(infer_check_numel(n, rank, dims, d));
+    infer_set_out_k(g, n, 0, glc_node_input(g, n, 0)->dtype, rank, dims);
+    return GLC_OK;
+}
+
+/* Appends a loop of extent e (output stride os, input stride is); extent 1 is dropped. */
+static bool add_loop(glc_restride *r, glc_dim e, glc_dim os, glc_dim is) {
+    if (e == 1) return true;
+    if (r->rank == GLC_MAX_RANK) return false;
+    r->dims[r->rank] = e;
+    r->ost[r->rank] = os;
+    r->ist[r->rank++] = is;
+    return true;
+}
+
+static void strides_dim(const glc_graph *g, int rank, const glc_dim *dims, glc_dim *st) {
+    glc_dim s = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        st[i] = s;
+        s = glc_dim_mul(g, s, dims[i]);
+    }
+}
+
+static glc_status tile_get(const glc_graph *g, const glc_node *n, glc_restride *r, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    int64_t rep[GLC_MAX_RANK];
+    int cnt;
+    GLC_TRY(glc_static_ints(g, n, 1, "repeats", rep, GLC_MAX_RANK, &cnt, d));
+    if (cnt != x->rank)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Tile: %d repeats for an input of rank %d", cnt,
+                            x->rank);
+    glc_dim xs[GLC_MAX_RANK], os[GLC_MAX_RANK];
+    r->out_rank = x->rank;
+    for (int a = 0; a < x->rank; a++) {
+        if (rep[a] < 0 || rep[a] > INT32_MAX)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Tile: repeats[%d] is %lld", a,
+                                (long long)rep[a]);
+        r->out[a] = glc_dim_mul(g, x->dims[a], rep[a]);
+    }
+    strides_dim(g, x->rank, x->dims, xs);
+    strides_dim(g, x->rank, r->out, os);
+    for (int a = 0; a < x->rank; a++)
+        if (!add_loop(r, rep[a], glc_dim_mul(g, x->dims[a], os[a]), 0) ||
+            !add_loop(r, x->dims[a], os[a], xs[a]))
+            return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Tile: more than %d axes of it repeat",
+                                GLC_MAX_RANK / 2);
+    return GLC_OK;
+}
+
+/* DepthToSpace (N, C, H, W) -> (N, C/b^2, H*b, W*b); SpaceToDepth the inverse. */
+static glc_status space_depth_get(const glc_graph *g, const glc_node *n, glc_restride *r,
+                                  glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    int64_t b = glc_attr_int(n, "blocksize", 0);
+    bool d2s = n->op == GLC_OP_DEPTHTOSPACE;
+    if (x->rank != 4 || b < 1 || b > INT32_MAX)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: needs a 4-D input (got %s) and a blocksize "
+                            ">= 1 (got %lld)", glc_op_name(n->op), s, (long long)b);
+    glc_dim N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3], HW = glc_dim_mul(g, H, W);
+    glc_dim split = d2s ? C : H, part = glc_dim_floordiv(g, split, d2s ? b * b : b);
+    glc_dim W2 = d2s ? W : glc_dim_floordiv(g, W, b);
+    bool ok = glc_dim_require_eq(g, glc_dim_mul(g, part, d2s ? b * b : b), split, n,
+                                 "blocksize divides") == GLC_OK &&
+              (d2s || glc_dim_require_eq(g, glc_dim_mul(g, W2, b), W, n, "blocksize divides") == GLC_OK);
+    if (!ok)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: blocksize %lld does not divide input 0 %s",
+                            glc_op_name(n->op), (long long)b, s);
+    r->out_rank = 4;
+    r->out[0] = N;
+    glc_dim os[4];
+    if (d2s) {
+        const char *mode = glc_attr_string(n, "mode", "DCR");
+        bool crd = !strcmp(mode, "CRD");
+        if (!crd && strcmp(mode, "DCR"))
+            return glc_diag_set(d, GLC_E_SHAPE, n, "DepthToSpace: mode '%s'; expected DCR or CRD",
+                                mode);
+        r->out[1] = part, r->out[2] = glc_dim_mul(g, H, b), r->out[3] = glc_dim_mul(g, W, b);
+        strides_dim(g, 4, r->out, os);
+        /* x's channel: DCR (b1 * b + b2) * C' + c, CRD (c * b + b1) * b + b2 */
+        glc_dim cHW = glc_dim_mul(g, part, HW);
+        glc_dim cs = crd ? glc_dim_mul(g, HW, b * b) : HW;
+        glc_dim b1s = crd ? glc_dim_mul(g, HW, b) : glc_dim_mul(g, cHW, b);
+        glc_dim b2s = crd ? HW : cHW;
+        add_loop(r, N, os[0], glc_dim_mul(g, C, HW));
+        add_loop(r, part, os[1], cs);
+        add_loop(r, H, glc_dim_mul(g, os[2], b), W);
+        add_loop(r, b, os[2], b1s);
+        add_loop(r, W, b, 1);
+        add_loop(r, b, 1, b2s);
+    } else {
+        r->out[1] = glc_dim_mul(g, C, b * b), r->out[2] = part, r->out[3] = W2;
+        strides_dim(g, 4, r->out, os);
+        /* y's channel: (b1 * b + b2) * C + c */
+        add_loop(r, N, os[0], glc_dim_mul(g, C, HW));
+        add_loop(r, b, glc_dim_mul(g, os[1], glc_dim_mul(g, C, b)), W);
+        add_loop(r, b, glc_dim_mul(g, os[1], C), 1);
+        add_loop(r, C, os[1], HW);
+        add_loop(r, part, os[2], glc_dim_mul(g, W, b));
+        add_loop(r, W2, 1, b);
+    }
+    return GLC_OK;
+}
+
+glc_status glc_restride_get(const glc_graph *g, const glc_node *n, glc_restride *r, glc_diag *d) {
+    memset(r, 0, sizeof *r);
+    if (n->op == GLC_OP_TILE) return tile_get(g, n, r, d);
+    return space_depth_get(g, n, r, d); /* DepthToSpace, SpaceToDepth */
+}
+
+glc_status infer_restride(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_restride r;
+    GLC_TRY(glc_restride_get(g, n, &r, d));
+    GLC_TRY(infer_check_numel(n, r.out_rank, r.out, d));
+    infer_set_out_k(g, n, 0, glc_node_input(g, n, 0)->dtype, r.out_rank, r.out);
     return GLC_OK;
 }

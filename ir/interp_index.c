@@ -8,6 +8,8 @@
  * An index outside [-dim, dim) is GLC_E_ARG.
  * - Trilu: y = x where j - i >= k (upper) or <= k (lower), else 0. EyeLike: 1 where
  *   j - i == k, else 0.
+ * - Expand: y[i] = x[its numpy-broadcast offset]. Tile, DepthToSpace, SpaceToDepth: the
+ *   strided walk of glc_restride.
  * - Range: y[i] = start + i * delta, computed in double (integers: in int64, wrapping).
  */
 #include "interp_impl.h"
@@ -171,6 +173,42 @@ glc_status interp_range(const glc_graph *g, const glc_node *n, const void *const
             size_t es = glc_dtype_size(dt);
             memcpy((char *)out[0] + (size_t)i * es, &v, es);
         }
+    }
+    return GLC_OK;
+}
+
+/* ---- Expand, Tile, DepthToSpace, SpaceToDepth ----------------------------------------- */
+
+glc_status interp_expand(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0), *y = OUT_V(g, n);
+    (void)d;
+    size_t es = glc_dtype_size(x->dtype);
+    int64_t idx[GLC_MAX_RANK];
+    for (int64_t i = 0, total = glc_value_numel(y); i < total; i++) {
+        interp_unravel(i, y->rank, y->dims, idx);
+        int64_t off = interp_bcast_offset(x->rank, x->dims, y->rank, idx);
+        memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)off * es, es);
+    }
+    return GLC_OK;
+}
+
+glc_status interp_restride(const glc_graph *g, const glc_node *n, const void *const *in,
+                           void *const *out, glc_diag *d) {
+    glc_restride r;
+    GLC_TRY(glc_restride_get(g, n, &r, d));
+    size_t es = glc_dtype_size(IN_V(g, n, 0)->dtype);
+    int64_t c[GLC_MAX_RANK], total = 1;
+    for (int a = 0; a < r.rank; a++)
+        total *= r.dims[a];
+    for (int64_t i = 0; i < total; i++) {
+        interp_unravel(i, r.rank, r.dims, c);
+        int64_t yo = 0, xo = 0;
+        for (int a = 0; a < r.rank; a++) {
+            yo += c[a] * r.ost[a];
+            xo += c[a] * r.ist[a];
+        }
+        memcpy((char *)out[0] + (size_t)yo * es, (const char *)in[0] + (size_t)xo * es, es);
     }
     return GLC_OK;
 }

@@ -131,6 +131,24 @@ typedef struct glc_diagonal {
 glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t,
                             glc_diag *d);
 
+/* Tile, DepthToSpace, SpaceToDepth: pure data movement described as a strided walk. The
+ * output is viewed as `rank` loops of extents dims[] (row-major over the output when
+ * ost[] are its strides); the element at loop coordinates c is y[sum c * ost] =
+ * x[sum c * ist]. out_rank/out are the output's shape. Tile's loops are (repeat, dim)
+ * per axis (repeats of 1 dropped: at most GLC_MAX_RANK loops); DepthToSpace's
+ * (N, C/b^2, H, b, W, b) with x's strides of its mode (DCR, CRD); SpaceToDepth's
+ * (N, b, b, C, H/b, W/b). */
+typedef struct glc_restride {
+    int rank, out_rank;
+    glc_dim dims[GLC_MAX_RANK], ost[GLC_MAX_RANK], ist[GLC_MAX_RANK];
+    glc_dim out[GLC_MAX_RANK];
+} glc_restride;
+glc_status glc_restride_get(const glc_graph *g, const glc_node *n, glc_restride *r, glc_diag *d);
+
+/* Expand: the output shape, x broadcast (numpy) with the shape operand. */
+glc_status glc_expand_shape(const glc_graph *g, const glc_node *n, int *rank, glc_dim *dims,
+                            glc_diag *d);
+
 /* Range: count = max(ceil((limit - start) / delta), 0) elements start + i * delta, from the
  * constant scalar inputs start, limit, delta (the count decides the output's shape; the
  * kernels read start and delta from their inputs). */

@@ -707,6 +707,50 @@ static void test_lower_tensor__range_counts_from_constant_operands(void **state)
     check(NULL, "range.so");
 }
 
+/* The new ops that take no index data, with symbolic N and C (a multiple of 4): Expand, Tile, DepthToSpace
+ * (both modes), SpaceToDepth, Trilu, CumSum, Hardmax, LayerNormalization, MVN. */
+static void build_new_ops(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){v[0], v[1], 4, 6});
+    glc_value_id e = cg_in(g, "e", GLC_DT_I32, 2, (int64_t[]){v[0], 1});
+    glc_node_id nid;
+    out_g(g, GLC_OP_EXPAND, "expand", (glc_value_id[]){e, ints_g(g, "es", 3, (int64_t[]){2, 1, 5})},
+          2, NULL);
+    out_g(g, GLC_OP_TILE, "tile", (glc_value_id[]){x, ints_g(g, "rep", 4, (int64_t[]){2, 1, 1, 3})},
+          2, NULL);
+    for (int k = 0; k < 3; k++) {
+        static const char *const names[3] = {"d2s_dcr", "d2s_crd", "s2d"};
+        out_g(g, k < 2 ? GLC_OP_DEPTHTOSPACE : GLC_OP_SPACETODEPTH, names[k], &x, 1, &nid);
+        glc_node_set_int(g, nid, "blocksize", 2);
+        if (k < 2) glc_node_set_string(g, nid, "mode", k ? "CRD" : "DCR");
+    }
+    out_g(g, GLC_OP_TRILU, "trilu", &x, 1, &nid);
+    glc_node_set_int(g, nid, "upper", 0);
+    out_g(g, GLC_OP_CUMSUM, "cumsum", (glc_value_id[]){x, ints_g(g, "ax", 1, (int64_t[]){1})}, 2,
+          &nid);
+    glc_node_set_int(g, nid, "reverse", 1);
+    out_g(g, GLC_OP_HARDMAX, "hardmax", &x, 1, &nid);
+    glc_node_set_int(g, nid, "axis", 1);
+    glc_value_id sc = cg_in(g, "sc", GLC_DT_F32, 2, (int64_t[]){4, 6});
+    out_g(g, GLC_OP_LAYERNORM, "ln", (glc_value_id[]){x, sc}, 2, &nid);
+    glc_node_set_int(g, nid, "axis", 2);
+    out_g(g, GLC_OP_MVN, "mvn", &x, 1, NULL);
+}
+
+/* fill without NaNs and infinities: statistics over them are NaNs whose sign bit the
+ * interpreter's doubles and the compiled floats need not agree on. */
+static void fill_finite(const glc_value *v, void *p, unsigned *seed) {
+    fill(v, p, seed);
+    for (int64_t i = 0, n = glc_value_numel(v); v->dtype == GLC_DT_F32 && i < n; i++)
+        if (!isfinite(((float *)p)[i])) ((float *)p)[i] = 0.5f;
+}
+
+static void test_lower_tensor__symbolic_new_ops_at_three_sizes(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "C"};
+    static const int64_t sizes[3][2] = {{1, 4}, {3, 8}, {2, 12}};
+    cg_check_symbolic(build_new_ops, 13, 2, names, sizes[0], 3, fill_finite, "sym_new.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -733,6 +777,7 @@ int main(void) {
         T(test_lower_tensor__trilu_and_eyelike_select_by_diagonal),
         T(test_lower_tensor__hardmax_and_cumsum_along_an_axis),
         T(test_lower_tensor__range_counts_from_constant_operands),
+        T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
