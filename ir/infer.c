@@ -466,6 +466,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_CONV] = true,     [GLC_OP_BATCHNORM] = true,
     [GLC_OP_LEAKYRELU] = true, [GLC_OP_HARDSIGMOID] = true, [GLC_OP_LOGSOFTMAX] = true,
     [GLC_OP_MAXPOOL] = true,  [GLC_OP_AVERAGEPOOL] = true, [GLC_OP_GLOBALAVERAGEPOOL] = true,
+    [GLC_OP_GLOBALMAXPOOL] = true,
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,       [GLC_OP_RNN] = true,
     [GLC_OP_CONVLSTM] = true, [GLC_OP_MDLSTM] = true,    [GLC_OP_GRIDLSTM] = true,
     [GLC_OP_CONSTANTOFSHAPE] = true, [GLC_OP_ARGMAX] = true, [GLC_OP_ARGMIN] = true,
