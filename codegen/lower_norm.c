@@ -17,6 +17,7 @@
 #include "cg_impl.h"
 #include "norm.h"
 
+#include <math.h>
 #include <string.h>
 
 static LLVMValueRef param(LLVMValueRef fn, int i) {
@@ -210,6 +211,107 @@ glc_status lower_cumsum(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_loop_end(c, &li);
     cg_loop_end(c, &ls);
     cg_loop_end(c, &lo);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss -------------------------------- */
+
+typedef struct loss_cg {
+    const glc_loss_geom *l;
+    glc_dtype tdt;
+    LLVMTypeRef f64;
+    LLVMValueRef y, lp, x, t, w;        /* lp, w: NULL if absent */
+    LLVMValueRef C, inner, sum, wsum;   /* sum, wsum: f64 allocas */
+    LLVMValueRef mx, es;                /* f32 allocas (softmax) */
+} loss_cg;
+
+/* lse over the C scores from base (stride inner); writes log_prob when requested. */
+static LLVMValueRef loss_lse(cg_ctx *c, const loss_cg *s, LLVMValueRef base) {
+    LLVMBuilderRef b = c->b;
+    cg_loop l1, l2, l3;
+    LLVMBuildStore(b, cg_f32(c, -HUGE_VAL), s->mx);
+    LLVMBuildStore(b, cg_f32(c, 0), s->es);
+    LLVMValueRef k = cg_loop_begin_v(c, &l1, s->C);
+    LLVMValueRef v = cg_ldf(c, s->x, cg_madd_v(c, k, s->inner, base));
+    LLVMValueRef m = LLVMBuildLoad2(b, c->f32, s->mx, "");
+    LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, m, ""), v, m, ""), s->mx);
+    cg_loop_end(c, &l1);
+    LLVMValueRef m2 = LLVMBuildLoad2(b, c->f32, s->mx, "");
+    k = cg_loop_begin_v(c, &l2, s->C);
+    v = cg_ldf(c, s->x, cg_madd_v(c, k, s->inner, base));
+    LLVMValueRef e = cg_math_exp(c, LLVMBuildFSub(b, v, m2, ""));
+    LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->f32, s->es, ""), e, ""), s->es);
+    cg_loop_end(c, &l2);
+    LLVMValueRef lse = LLVMBuildFAdd(b, m2, cg_math_log(c, LLVMBuildLoad2(b, c->f32, s->es, "")), "");
+    if (s->lp) {
+        k = cg_loop_begin_v(c, &l3, s->C);
+        LLVMValueRef at = cg_madd_v(c, k, s->inner, base);
+        cg_stf(c, LLVMBuildFSub(b, cg_ldf(c, s->x, at), lse, ""), s->lp, at);
+        cg_loop_end(c, &l3);
+    }
+    return lse;
+}
+
+static void loss_point(cg_ctx *c, const loss_cg *s, LLVMValueRef bn, LLVMValueRef i) {
+    LLVMBuilderRef b = c->b;
+    const glc_loss_geom *l = s->l;
+    LLVMValueRef k = cg_madd_v(c, bn, s->inner, i);
+    LLVMValueRef base = cg_madd_v(c, LLVMBuildNSWMul(b, bn, s->C, ""), s->inner, i);
+    LLVMTypeRef it = s->tdt == GLC_DT_I64 ? c->i64 : c->i32;
+    LLVMValueRef t = LLVMBuildLoad2(b, it, cg_gep(c, it, s->t, k), "");
+    if (it != c->i64) t = LLVMBuildSExt(b, t, c->i64, "");
+    LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntULT, t, s->C, "");
+    if (l->has_ignore)
+        ok = LLVMBuildAnd(b, ok, LLVMBuildICmp(b, LLVMIntNE, t, cg_i64(c, l->ignore_index), ""), "");
+    t = LLVMBuildSelect(b, ok, t, cg_i64(c, 0), "");
+    LLVMValueRef lse = l->softmax ? loss_lse(c, s, base) : cg_f32(c, 0);
+    LLVMValueRef w = s->w ? cg_ldf(c, s->w, t) : cg_f32(c, 1);
+    w = LLVMBuildSelect(b, ok, w, cg_f32(c, 0), "");
+    LLVMValueRef v = LLVMBuildFSub(b, cg_ldf(c, s->x, cg_madd_v(c, t, s->inner, base)), lse, "");
+    LLVMValueRef loss = LLVMBuildFMul(b, LLVMBuildFNeg(b, v, ""), w, "");
+    loss = LLVMBuildSelect(b, ok, loss, cg_f32(c, 0), "");
+    if (l->reduction == GLC_LOSS_NONE) {
+        cg_stf(c, loss, s->y, k);
+        return;
+    }
+    LLVMValueRef s0 = LLVMBuildLoad2(b, s->f64, s->sum, ""), w0 = LLVMBuildLoad2(b, s->f64, s->wsum, "");
+    LLVMBuildStore(b, LLVMBuildFAdd(b, s0, LLVMBuildFPExt(b, loss, s->f64, ""), ""), s->sum);
+    LLVMBuildStore(b, LLVMBuildFAdd(b, w0, LLVMBuildFPExt(b, w, s->f64, ""), ""), s->wsum);
+}
+
+glc_status lower_loss(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_loss_geom l;
+    GLC_TRY(glc_loss_geom_get(c->g, n, &l, c->d));
+    loss_cg s = {.l = &l, .tdt = glc_node_input(c->g, n, 1)->dtype,
+                 .f64 = LLVMDoubleTypeInContext(c->ctx)};
+    *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
+    int o = n->n_out;
+    s.y = param(*fn, 0);
+    s.lp = n->n_out > 1 && n->out[1] ? param(*fn, 1) : NULL;
+    s.x = param(*fn, o);
+    s.t = param(*fn, o + 1);
+    s.w = l.has_weight ? param(*fn, o + 2) : NULL;
+    s.C = cg_dim(c, l.C);
+    s.inner = cg_dim(c, l.inner);
+    s.sum = cg_alloca_entry(c, s.f64);
+    s.wsum = cg_alloca_entry(c, s.f64);
+    s.mx = cg_alloca_entry(c, c->f32);
+    s.es = cg_alloca_entry(c, c->f32);
+    LLVMBuildStore(c->b, LLVMConstReal(s.f64, 0), s.sum);
+    LLVMBuildStore(c->b, LLVMConstReal(s.f64, 0), s.wsum);
+    cg_loop ln, li;
+    LLVMValueRef bn = cg_loop_begin_v(c, &ln, cg_dim(c, l.N));
+    LLVMValueRef i = cg_loop_begin_v(c, &li, s.inner);
+    loss_point(c, &s, bn, i);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &ln);
+    if (l.reduction != GLC_LOSS_NONE) {
+        LLVMValueRef v = LLVMBuildLoad2(c->b, s.f64, s.sum, "");
+        if (l.reduction == GLC_LOSS_MEAN)
+            v = LLVMBuildFDiv(c->b, v, LLVMBuildLoad2(c->b, s.f64, s.wsum, ""), "");
+        cg_stf(c, LLVMBuildFPTrunc(c->b, v, c->f32, ""), s.y, cg_i64(c, 0));
+    }
     cg_kernel_end(c);
     return GLC_OK;
 }

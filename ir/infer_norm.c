@@ -2,7 +2,8 @@
  * infer_norm.c -- shape inference of the normalisations (norm.h): LayerNormalization
  * (axis, epsilon, stash_type; optional outputs Mean and InvStdDev), InstanceNormalization,
  * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get; Hardmax and
- * CumSum, which work along one axis (glc_axis_view_get).
+ * CumSum, which work along one axis (glc_axis_view_get); the losses
+ * NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (glc_loss_geom_get).
  *
  * y has x's shape. Scale and bias broadcast to x unidirectionally: LayerNormalization's
  * right-aligned against x's reduced (trailing) axes, InstanceNormalization's (C) along
@@ -161,5 +162,51 @@ glc_status infer_along_axis(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_axis_view v;
     GLC_TRY(glc_axis_view_get(g, n, &v, d));
     infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
+    return GLC_OK;
+}
+
+/* ---- NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss -------------------------------- */
+
+glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geom *l,
+                             glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *t = glc_node_input(g, n, 1);
+    const char *op = glc_op_name(n->op);
+    char sx[SHAPE_BUF], st[SHAPE_BUF];
+    infer_shape_str(x, sx);
+    infer_shape_str(t, st);
+    if (x->rank < 2)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input 0 %s must be (N, C, ...)", op, sx);
+    glc_dim tdims[GLC_MAX_RANK];
+    tdims[0] = x->dims[0];
+    for (int a = 2; a < x->rank; a++)
+        tdims[a - 1] = x->dims[a];
+    GLC_TRY(infer_check_in(g, n, 1, "target", t->dtype, x->rank - 1, tdims, "(N, d...)", d));
+    GLC_TRY(infer_check_in(g, n, 2, "weight", x->dtype, 1, &x->dims[1], "(C)", d));
+    const char *r = glc_attr_string(n, "reduction", "mean");
+    if (!strcmp(r, "none")) l->reduction = GLC_LOSS_NONE;
+    else if (!strcmp(r, "sum")) l->reduction = GLC_LOSS_SUM;
+    else if (!strcmp(r, "mean")) l->reduction = GLC_LOSS_MEAN;
+    else
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: reduction '%s'; expected none, sum or mean",
+                            op, r);
+    l->N = x->dims[0];
+    l->C = x->dims[1];
+    l->inner = glc_dim_prod(g, x->dims, 2, x->rank);
+    l->has_ignore = glc_node_attr(n, "ignore_index") != NULL;
+    l->ignore_index = glc_attr_int(n, "ignore_index", 0);
+    l->softmax = n->op == GLC_OP_SCELOSS;
+    l->has_weight = n->n_in > 2 && n->in[2];
+    return GLC_OK;
+}
+
+glc_status infer_loss(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *t = glc_node_input(g, n, 1);
+    glc_loss_geom l;
+    GLC_TRY(glc_loss_geom_get(g, n, &l, d));
+    if (l.reduction == GLC_LOSS_NONE)
+        infer_set_out_k(g, n, 0, x->dtype, t->rank, t->dims);
+    else
+        infer_set_out_k(g, n, 0, x->dtype, 0, NULL);
+    infer_set_out_k(g, n, 1, x->dtype, x->rank, x->dims);
     return GLC_OK;
 }

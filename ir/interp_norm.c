@@ -3,7 +3,8 @@
  * double: per row (a position of the kept axes, row-major), the mean and the variance
  * about it over the reduced axes, then each element (x - mean) * inv * scale + bias.
  * Hardmax and CumSum walk each (outer, inner) line of their axis view; CumSum adds floats
- * in their own type (as the compiled kernel does) and integers wrapping.
+ * in their own type (as the compiled kernel does) and integers wrapping. The losses compute
+ * each log-probability and loss in f32 (as compiled) and their sums in f64.
  */
 #include "interp_impl.h"
 #include "norm.h"
@@ -142,5 +143,43 @@ glc_status interp_cumsum(const glc_graph *g, const glc_node *n, const void *cons
                           (v.exclusive ? prev : at) + i);
             }
         }
+    return GLC_OK;
+}
+
+/* ---- NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss -------------------------------- */
+
+glc_status interp_loss(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d) {
+    glc_loss_geom l;
+    GLC_TRY(glc_loss_geom_get(g, n, &l, d));
+    const glc_value *tv = IN_V(g, n, 1);
+    const float *x = in[0], *w = l.has_weight ? in[2] : NULL;
+    float *y = out[0], *lp = n->n_out > 1 ? out[1] : NULL;
+    double sum = 0, wsum = 0;
+    for (int64_t b = 0; b < l.N; b++)
+        for (int64_t i = 0; i < l.inner; i++) {
+            int64_t k = b * l.inner + i, base = b * l.C * l.inner + i;
+            int64_t t = tv->dtype == GLC_DT_I64 ? ((const int64_t *)in[1])[k]
+                                                : ((const int32_t *)in[1])[k];
+            bool ignored = l.has_ignore && t == l.ignore_index;
+            if (!ignored && (t < 0 || t >= l.C))
+                return glc_diag_set(d, GLC_E_ARG, n, "%s: target %lld out of range [0, %lld)",
+                                    glc_op_name(n->op), (long long)t, (long long)l.C);
+            float m = -INFINITY, s = 0.0f, lse = 0.0f;
+            for (int64_t c = 0; l.softmax && c < l.C; c++)
+                m = x[base + c * l.inner] > m ? x[base + c * l.inner] : m;
+            for (int64_t c = 0; l.softmax && c < l.C; c++)
+                s += expf(x[base + c * l.inner] - m);
+            if (l.softmax) lse = m + logf(s);
+            for (int64_t c = 0; lp && c < l.C; c++)
+                lp[base + c * l.inner] = x[base + c * l.inner] - lse;
+            float wt = ignored ? 0.0f : w ? w[t] : 1.0f;
+            float loss = ignored ? 0.0f : -(x[base + t * l.inner] - lse) * wt;
+            if (l.reduction == GLC_LOSS_NONE) y[k] = loss;
+            sum += loss;
+            wsum += wt;
+        }
+    if (l.reduction == GLC_LOSS_SUM) y[0] = (float)sum;
+    if (l.reduction == GLC_LOSS_MEAN) y[0] = (float)(sum / wsum);
     return GLC_OK;
 }

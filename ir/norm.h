@@ -25,6 +25,23 @@ typedef struct glc_axis_view {
 glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v,
                              glc_diag *d);
 
+/* NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss: scores x (N, C, d...) viewed as
+ * (N, C, inner), targets t (N, d...) as (N, inner). SoftmaxCrossEntropyLoss first takes
+ * log_prob = LogSoftmax(x) along C (its optional output 1, x's shape); NLL reads x itself
+ * as log_prob. Per (n, i) with target t: w = weight[t] (1 without weights), 0 when t is
+ * ignore_index; loss = -log_prob[n, t, i] * w. reduction none: the losses, shaped
+ * (N, d...); sum: their sum; mean: their sum / the sum of w. A target outside [0, C) that
+ * is not ignored is GLC_E_ARG in the interpreter, weighs 0 compiled. */
+typedef enum glc_loss_reduction { GLC_LOSS_NONE, GLC_LOSS_SUM, GLC_LOSS_MEAN } glc_loss_reduction;
+typedef struct glc_loss_geom {
+    glc_dim N, C, inner;
+    glc_loss_reduction reduction;
+    bool has_ignore, softmax, has_weight;
+    int64_t ignore_index;
+} glc_loss_geom;
+glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geom *l,
+                             glc_diag *d);
+
 #ifndef GLC_IR_NORM_H
 #define GLC_IR_NORM_H
 

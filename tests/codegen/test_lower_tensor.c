@@ -751,6 +751,28 @@ static void test_lower_tensor__symbolic_new_ops_at_three_sizes(void **state) {
     cg_check_symbolic(build_new_ops, 13, 2, names, sizes[0], 3, fill_finite, "sym_new.so");
 }
 
+/* NegativeLogLikelihoodLoss with every reduction, with and without weights, an ignored
+ * class, against the interpreter (no transcendental function: bit for bit). */
+static void test_lower_tensor__nllloss_reductions_weights_and_ignore_index(void **state) {
+    (void)state;
+    static const char *const reds[3] = {"none", "sum", "mean"};
+    int64_t dx[3] = {3, 5, 4}, dt[2] = {3, 4}, dw[1] = {5}, t[12];
+    for (int k = 0; k < 12; k++)
+        t[k] = (k * 3) % 5;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, dx), tv = cg_in(G, "t", GLC_DT_I64, 2, dt);
+    glc_value_id w = cg_in(G, "w", GLC_DT_F32, 1, dw);
+    const void *given[3] = {NULL, t, NULL};
+    for (int k = 0; k < 12; k++) {
+        char name[16];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "nll%d", k);
+        out_node(GLC_OP_NLLLOSS, name, (glc_value_id[]){x, tv, w}, 2 + k % 2, &nid);
+        glc_node_set_string(G, nid, "reduction", reds[k % 3]);
+        if (k >= 6) glc_node_set_int(G, nid, "ignore_index", 2);
+    }
+    check(given, "nllloss.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -778,6 +800,7 @@ int main(void) {
         T(test_lower_tensor__hardmax_and_cumsum_along_an_axis),
         T(test_lower_tensor__range_counts_from_constant_operands),
         T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
+        T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
