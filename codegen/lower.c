@@ -43,6 +43,8 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_MDLSTM] = true,   [GLC_OP_GRIDLSTM] = true,
     /* lower_index.c */
     [GLC_OP_GATHERELEMENTS] = true, [GLC_OP_SCATTERELEMENTS] = true, [GLC_OP_SCATTER] = true,
+    [GLC_OP_GATHERND] = true, [GLC_OP_SCATTERND] = true, [GLC_OP_ONEHOT] = true,
+    [GLC_OP_REVERSESEQUENCE] = true,
     [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true, [GLC_OP_SPACETODEPTH] = true,
     [GLC_OP_RANGE] = true,
     [GLC_OP_TRILU] = true, [GLC_OP_EYELIKE] = true,

@@ -19,6 +19,12 @@
  * - Expand: an elementwise copy through bcast.c's plan (cg_bcast_plan: x broadcast to y).
  *   Tile, DepthToSpace, SpaceToDepth: y[sum c * ost] = x[sum c * ist] over the loops of
  *   glc_restride, as a bcast.c nest.
+ * - GatherND, ScatterND: loops over (batch, tuple) load the k indices of the tuple
+ *   (unrolled: k is static) into an offset and an in-range flag, then copy (or combine)
+ *   the slice; out-of-range tuples read offset 0 and store zeros (gather) or are skipped
+ *   (scatter). OneHot: loops (outer, depth, inner) selecting values[1] or values[0].
+ *   ReverseSequence: a bcast.c nest over x whose "operands" give the sequence length's
+ *   index and the time coordinate; the source is t' = len - 1 - t for t < len.
  * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
  *   inputs (the count is static: glc_range_count).
  */
@@ -283,6 +289,160 @@ glc_status lower_restride(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
     copy_cg s = {cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0), param(*fn, 1)};
     cg_bcast_emit(c, &p, copy_body, &s);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- GatherND, ScatterND ---------------------------------------------------------------- */
+
+/* Tuple j of batch t: its data offset (indices clamped in range) and whether every index was
+ * in range. */
+static LLVMValueRef nd_offset(cg_ctx *c, const glc_nd_geom *m, LLVMValueRef idx, LLVMValueRef t,
+                              LLVMValueRef j, LLVMValueRef nidx, LLVMValueRef *ok) {
+    LLVMValueRef off = LLVMBuildNSWMul(c->b, t, cg_dim(c, m->batch_stride), "");
+    LLVMValueRef at = LLVMBuildNSWMul(c->b, cg_madd_v(c, t, nidx, j), cg_i64(c, m->k), "");
+    *ok = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0);
+    for (int q = 0; q < m->k; q++) {
+        LLVMValueRef okq, v = load_index(c, GLC_DT_I64, idx, cg_addk(c, at, q), cg_dim(c, m->dims[q]), &okq);
+        off = cg_madd_v(c, v, cg_dim(c, m->st[q]), off);
+        *ok = LLVMBuildAnd(c->b, *ok, okq, "");
+    }
+    return off;
+}
+
+glc_status lower_gathernd(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0);
+    glc_nd_geom m;
+    GLC_TRY(glc_nd_geom_get(c->g, n, &m, c->d));
+    LLVMTypeRef ty = cg_int_type_of_size(c, glc_dtype_size(x->dtype));
+    *fn = cg_kernel_begin(c, n->name, 3);
+    LLVMValueRef y = param(*fn, 0), xp = param(*fn, 1), idx = param(*fn, 2);
+    LLVMValueRef nidx = cg_dim(c, m.nidx), slice = cg_dim(c, m.slice), ok;
+    cg_loop lt, lj, le;
+    LLVMValueRef t = cg_loop_begin_v(c, &lt, cg_dim(c, m.batch));
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, nidx);
+    LLVMValueRef off = nd_offset(c, &m, idx, t, j, nidx, &ok);
+    LLVMValueRef ybase = LLVMBuildNSWMul(c->b, cg_madd_v(c, t, nidx, j), slice, "");
+    LLVMValueRef e = cg_loop_begin_v(c, &le, slice);
+    LLVMValueRef v = load(c, ty, xp, LLVMBuildNSWAdd(c->b, off, e, ""));
+    store(c, ty, LLVMBuildSelect(c->b, ok, v, LLVMConstNull(ty), ""), y,
+          LLVMBuildNSWAdd(c->b, ybase, e, ""));
+    cg_loop_end(c, &le);
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &lt);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+glc_status lower_scatternd(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_nd_geom m;
+    GLC_TRY(glc_nd_geom_get(g, n, &m, c->d));
+    elements_cg s = {.x = x, .red = m.reduction};
+    s.ty = s.red == GLC_SCATTER_NONE ? cg_int_type_of_size(c, glc_dtype_size(x->dtype))
+           : x->dtype == GLC_DT_F32  ? c->f32
+           : x->dtype == GLC_DT_F64  ? LLVMDoubleTypeInContext(c->ctx)
+                                     : cg_int_type_of_size(c, glc_dtype_size(x->dtype));
+    *fn = cg_kernel_begin(c, n->name, 4);
+    LLVMValueRef y = param(*fn, 0), idx = param(*fn, 2), upd = param(*fn, 3), ok;
+    glc_dim bytes = glc_dim_mul(g, glc_value_numel_dim(g, x), (glc_dim)glc_dtype_size(x->dtype));
+    if (bytes) LLVMBuildMemCpy(c->b, y, 1, param(*fn, 1), 1, cg_dim(c, bytes));
+    LLVMValueRef nidx = cg_dim(c, m.nidx), slice = cg_dim(c, m.slice);
+    cg_loop lj, le;
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, nidx);
+    LLVMValueRef off = nd_offset(c, &m, idx, cg_i64(c, 0), j, nidx, &ok);
+    cg_if f;
+    cg_if_begin(c, &f, ok);
+    LLVMValueRef e = cg_loop_begin_v(c, &le, slice), at = LLVMBuildNSWAdd(c->b, off, e, "");
+    LLVMValueRef u = load(c, s.ty, upd, cg_madd_v(c, j, slice, e));
+    if (s.red != GLC_SCATTER_NONE) u = combine(c, &s, load(c, s.ty, y, at), u);
+    store(c, s.ty, u, y, at);
+    cg_loop_end(c, &le);
+    cg_if_else(c, &f);
+    cg_if_end(c, &f);
+    cg_loop_end(c, &lj);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- OneHot, ReverseSequence ------------------------------------------------------------ */
+
+/* Element k of p (a numeric dtype) as an i64: floats truncated, integers extended. */
+static LLVMValueRef load_as_i64(cg_ctx *c, glc_dtype dt, LLVMValueRef p, LLVMValueRef k) {
+    if (dt == GLC_DT_F32 || dt == GLC_DT_F64) {
+        LLVMTypeRef ft = dt == GLC_DT_F32 ? c->f32 : LLVMDoubleTypeInContext(c->ctx);
+        return LLVMBuildFPToSI(c->b, load(c, ft, p, k), c->i64, "");
+    }
+    LLVMTypeRef it = cg_int_type_of_size(c, glc_dtype_size(dt));
+    LLVMValueRef v = load(c, it, p, k);
+    if (it == c->i64) return v;
+    bool sgn = dt == GLC_DT_I8 || dt == GLC_DT_I16 || dt == GLC_DT_I32;
+    return sgn ? LLVMBuildSExt(c->b, v, c->i64, "") : LLVMBuildZExt(c->b, v, c->i64, "");
+}
+
+glc_status lower_onehot(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *ix = glc_node_input(c->g, n, 0), *vals = glc_node_input(c->g, n, 2);
+    glc_onehot_geom o;
+    GLC_TRY(glc_onehot_geom_get(c->g, n, &o, c->d));
+    if (ix->dtype == GLC_DT_F16 || ix->dtype == GLC_DT_BF16)
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "OneHot: %s indices",
+                            glc_dtype_name(ix->dtype));
+    LLVMTypeRef ty = cg_int_type_of_size(c, glc_dtype_size(vals->dtype));
+    *fn = cg_kernel_begin(c, n->name, 4);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef y = param(*fn, 0), idx = param(*fn, 1), vp = param(*fn, 3);
+    LLVMValueRef off = load(c, ty, vp, cg_i64(c, 0)), on = load(c, ty, vp, cg_i64(c, 1));
+    LLVMValueRef inner = cg_dim(c, o.inner), depth = cg_i64(c, o.depth);
+    cg_loop la, lj, li;
+    LLVMValueRef a = cg_loop_begin_v(c, &la, cg_dim(c, o.outer));
+    LLVMValueRef j = cg_loop_begin(c, &lj, o.depth);
+    LLVMValueRef row = LLVMBuildNSWMul(b, cg_madd_v(c, a, depth, j), inner, "");
+    LLVMValueRef i = cg_loop_begin_v(c, &li, inner);
+    LLVMValueRef v = load_as_i64(c, ix->dtype, idx, cg_madd_v(c, a, inner, i));
+    LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, cg_i64(c, 0), "");
+    v = LLVMBuildSelect(b, neg, LLVMBuildAdd(b, v, depth, ""), v, "");
+    LLVMValueRef hit = LLVMBuildICmp(b, LLVMIntEQ, v, j, "");
+    store(c, ty, LLVMBuildSelect(b, hit, on, off, ""), y, LLVMBuildNSWAdd(b, row, i, ""));
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &la);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+typedef struct revseq_cg {
+    LLVMTypeRef ty;
+    LLVMValueRef y, x, len, tdim, tst;
+} revseq_cg;
+
+/* idx: [0] the element (x and y), [1] its batch's length, [2] its time coordinate. */
+static void revseq_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    const revseq_cg *s = ctx;
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef l = load(c, c->i64, s->len, idx[1]), zero = cg_i64(c, 0);
+    l = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, l, zero, ""), zero, l, "");
+    l = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, l, s->tdim, ""), s->tdim, l, "");
+    LLVMValueRef t = idx[2], rev = LLVMBuildICmp(b, LLVMIntSLT, t, l, "");
+    LLVMValueRef src = LLVMBuildSelect(b, rev, LLVMBuildSub(b, LLVMBuildSub(b, l, cg_i64(c, 1), ""), t, ""), t, "");
+    LLVMValueRef xi = cg_madd_v(c, LLVMBuildSub(b, src, t, ""), s->tst, idx[0]);
+    store(c, s->ty, load(c, s->ty, s->x, xi), s->y, idx[0]);
+}
+
+glc_status lower_reversesequence(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    const glc_value *x = glc_node_input(g, n, 0);
+    int ta, ba;
+    GLC_TRY(glc_revseq_axes(g, n, &ta, &ba, c->d));
+    cg_bcast p;
+    nest_plan(&p, x->rank, x->dims, 3);
+    dim_strides(g, x->rank, x->dims, p.st[0]);
+    p.st[1][ba] = 1;
+    p.st[2][ta] = 1;
+    *fn = cg_kernel_begin(c, n->name, 3);
+    revseq_cg s = {cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0), param(*fn, 1),
+                   param(*fn, 2), cg_dim(c, x->dims[ta]), cg_dim(c, p.st[0][ta])};
+    cg_bcast_emit(c, &p, revseq_body, &s);
     cg_kernel_end(c);
     return GLC_OK;
 }

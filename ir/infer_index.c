@@ -1,8 +1,9 @@
 /*
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
- * coordinates decide (Trilu, EyeLike: by the diagonal; Range), the rearrangements
- * (Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
+ * coordinates decide (Trilu, EyeLike: by the diagonal; Range; OneHot), index tuples
+ * (GatherND, ScatterND), the rearrangements (ReverseSequence,
+ * Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
  * share.
  *
@@ -19,6 +20,26 @@
 
 #include <math.h>
 #include <string.h>
+
+/* The reduction attribute of ScatterElements and ScatterND. */
+static glc_status scatter_reduction(const glc_graph *g, const glc_node *n, glc_scatter_reduction *red,
+                                    glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    const char *r = glc_attr_string(n, "reduction", "none");
+    static const char *const names[] = {"none", "add", "mul", "max", "min"};
+    *red = (glc_scatter_reduction)-1;
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(r, names[k])) *red = (glc_scatter_reduction)k;
+    if ((int)*red < 0)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: reduction is '%s'; expected none, add, "
+                            "mul, max or min", glc_op_name(n->op), r);
+    bool num = x->dtype == GLC_DT_F32 || x->dtype == GLC_DT_F64 ||
+               (!glc_dtype_is_float(x->dtype) && x->dtype != GLC_DT_BOOL);
+    if (*red != GLC_SCATTER_NONE && !num)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: reduction '%s' on %s",
+                            glc_op_name(n->op), r, glc_dtype_name(x->dtype));
+    return GLC_OK;
+}
 
 /* ---- GatherElements, ScatterElements ------------------------------------------------ */
 
@@ -44,19 +65,7 @@ glc_status glc_elements_geom_get(const glc_graph *g, const glc_node *n, glc_elem
     if (n->op != GLC_OP_GATHERELEMENTS) { /* ScatterElements, Scatter */
         GLC_TRY(infer_check_in(g, n, 2, "updates", x->dtype, ix->rank, ix->dims,
                                "the shape of indices", d));
-        const char *r = glc_attr_string(n, "reduction", "none");
-        static const char *const names[] = {"none", "add", "mul", "max", "min"};
-        e->reduction = -1;
-        for (int k = 0; k < 5; k++)
-            if (!strcmp(r, names[k])) e->reduction = (glc_scatter_reduction)k;
-        if ((int)e->reduction < 0)
-            return glc_diag_set(d, GLC_E_SHAPE, n, "%s: reduction is '%s'; expected none, add, "
-                                "mul, max or min", op, r);
-        bool num = x->dtype == GLC_DT_F32 || x->dtype == GLC_DT_F64 ||
-                   (!glc_dtype_is_float(x->dtype) && x->dtype != GLC_DT_BOOL);
-        if (e->reduction != GLC_SCATTER_NONE && !num)
-            return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: reduction '%s' on %s", op, r,
-                                glc_dtype_name(x->dtype));
+        GLC_TRY(scatter_reduction(g, n, &e->reduction, d));
     }
     return GLC_OK;
 }
@@ -67,6 +76,126 @@ glc_status infer_elements(glc_graph *g, glc_node *n, glc_diag *d) {
     GLC_TRY(glc_elements_geom_get(g, n, &e, d));
     const glc_value *shape = n->op == GLC_OP_GATHERELEMENTS ? ix : x;
     infer_set_out_k(g, n, 0, x->dtype, shape->rank, shape->dims);
+    return GLC_OK;
+}
+
+/* ---- GatherND, ScatterND ---------------------------------------------------------------- */
+
+glc_status glc_nd_geom_get(const glc_graph *g, const glc_node *n, glc_nd_geom *m, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *ix = glc_node_input(g, n, 1);
+    const char *op = glc_op_name(n->op);
+    char sx[SHAPE_BUF], si[SHAPE_BUF];
+    infer_shape_str(x, sx);
+    infer_shape_str(ix, si);
+    memset(m, 0, sizeof *m);
+    int64_t b = n->op == GLC_OP_GATHERND ? glc_attr_int(n, "batch_dims", 0) : 0;
+    if (ix->rank < 1) return glc_diag_set(d, GLC_E_SHAPE, n, "%s: indices are a scalar", op);
+    glc_dim kd = ix->dims[ix->rank - 1];
+    if (n->op == GLC_OP_SCATTERND) { /* the ranks decide it: updates (q - 1 + r - k) */
+        kd = ix->rank - 1 + x->rank - glc_node_input(g, n, 2)->rank;
+        if (glc_dim_require_eq(g, ix->dims[ix->rank - 1], kd, n, "ScatterND: tuple length") != GLC_OK)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "ScatterND: indices %s do not fit the ranks "
+                                "of data and updates", si);
+    }
+    if (glc_dim_is_sym(kd)) /* it decides GatherND's output rank */
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: the last dim of indices %s must be a "
+                            "constant; bind it with --dim or --shape", op, si);
+    int64_t k = kd;
+    if (b < 0 || b >= ix->rank || b + k > x->rank || k < 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: indices %s (batch_dims %lld) do not index "
+                            "data %s", op, si, (long long)b, sx);
+    for (int a = 0; a < b; a++)
+        if (glc_dim_require_eq(g, x->dims[a], ix->dims[a], n, "batch dims") != GLC_OK)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "%s: batch dims of indices %s and data %s "
+                                "differ", op, si, sx);
+    m->k = (int)k;
+    m->batch = glc_dim_prod(g, x->dims, 0, (int)b);
+    m->nidx = glc_dim_prod(g, ix->dims, (int)b, ix->rank - 1);
+    m->slice = glc_dim_prod(g, x->dims, (int)(b + k), x->rank);
+    m->batch_stride = glc_dim_prod(g, x->dims, (int)b, x->rank);
+    for (int j = 0; j < k; j++) {
+        m->dims[j] = x->dims[b + j];
+        m->st[j] = glc_dim_prod(g, x->dims, (int)b + j + 1, x->rank);
+    }
+    m->out_rank = ix->rank - 1 + x->rank - (int)(b + k);
+    if (m->out_rank > GLC_MAX_RANK)
+        return glc_diag_set(d, GLC_E_LIMIT, n, "%s: output rank %d exceeds %d", op, m->out_rank,
+                            GLC_MAX_RANK);
+    int r = 0;
+    for (int a = 0; a < ix->rank - 1; a++)
+        m->out[r++] = ix->dims[a];
+    for (int a = (int)(b + k); a < x->rank; a++)
+        m->out[r++] = x->dims[a];
+    if (n->op == GLC_OP_SCATTERND) {
+        GLC_TRY(infer_check_in(g, n, 2, "updates", x->dtype, m->out_rank, m->out,
+                               "indices' dims but the last, then data's after the tuple", d));
+        GLC_TRY(scatter_reduction(g, n, &m->reduction, d));
+    }
+    return GLC_OK;
+}
+
+glc_status infer_nd(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_nd_geom m;
+    GLC_TRY(glc_nd_geom_get(g, n, &m, d));
+    if (n->op == GLC_OP_GATHERND)
+        infer_set_out_k(g, n, 0, x->dtype, m.out_rank, m.out);
+    else
+        infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
+    return GLC_OK;
+}
+
+/* ---- OneHot, ReverseSequence ------------------------------------------------------------ */
+
+glc_status glc_onehot_geom_get(const glc_graph *g, const glc_node *n, glc_onehot_geom *o,
+                               glc_diag *d) {
+    const glc_value *ix = glc_node_input(g, n, 0), *v = glc_node_input(g, n, 2);
+    double depth;
+    GLC_TRY(glc_static_scalar(g, n, 1, "depth", &depth, d));
+    if (!(depth >= 1 && depth < 2147483648.0))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "OneHot: depth %g must be at least 1", depth);
+    if (v->rank != 1 || glc_dim_require_eq(g, v->dims[0], 2, n, "OneHot: values") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "OneHot: values must hold 2 elements (off, on)");
+    int axis, r = ix->rank + 1;
+    int64_t ax = glc_attr_int(n, "axis", -1);
+    if (r > GLC_MAX_RANK || !infer_norm_axis(ax, r, false, &axis))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "OneHot: axis %lld out of range for rank %d",
+                            (long long)ax, r);
+    o->depth = (int64_t)depth;
+    o->outer = glc_dim_prod(g, ix->dims, 0, axis);
+    o->inner = glc_dim_prod(g, ix->dims, axis, ix->rank);
+    o->out_rank = r;
+    for (int a = 0, j = 0; a < r; a++)
+        o->out[a] = a == axis ? o->depth : ix->dims[j++];
+    return GLC_OK;
+}
+
+glc_status infer_onehot(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_onehot_geom o;
+    GLC_TRY(glc_onehot_geom_get(g, n, &o, d));
+    GLC_TRY(infer_check_numel(n, o.out_rank, o.out, d));
+    infer_set_out_k(g, n, 0, glc_node_input(g, n, 2)->dtype, o.out_rank, o.out);
+    return GLC_OK;
+}
+
+glc_status glc_revseq_axes(const glc_graph *g, const glc_node *n, int *time_axis,
+                           int *batch_axis, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *l = glc_node_input(g, n, 1);
+    int64_t ta = glc_attr_int(n, "time_axis", 0), ba = glc_attr_int(n, "batch_axis", 1);
+    if (x->rank < 2 || !infer_norm_axis(ta, x->rank, false, time_axis) ||
+        !infer_norm_axis(ba, x->rank, false, batch_axis) || *time_axis == *batch_axis ||
+        *time_axis > 1 || *batch_axis > 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "ReverseSequence: time_axis %lld and batch_axis "
+                            "%lld must be 0 and 1 (or 1 and 0)", (long long)ta, (long long)ba);
+    return infer_check_in(g, n, 1, "sequence_lens", l->dtype, 1, &x->dims[*batch_axis],
+                          "(batch)", d);
+}
+
+glc_status infer_reversesequence(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    int ta, ba;
+    GLC_TRY(glc_revseq_axes(g, n, &ta, &ba, d));
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
     return GLC_OK;
 }
 

@@ -10,6 +10,10 @@
  *   j - i == k, else 0.
  * - Expand: y[i] = x[its numpy-broadcast offset]. Tile, DepthToSpace, SpaceToDepth: the
  *   strided walk of glc_restride.
+ * - GatherND, ScatterND: per index tuple, a slice copied from (or combined into) data at
+ *   the tuple's offset (glc_nd_geom). OneHot: values[1] where the index matches, else
+ *   values[0]. ReverseSequence: the time coordinate t of batch b reads len[b] - 1 - t
+ *   when t < len[b] (len clamped to [0, the time axis]).
  * - Range: y[i] = start + i * delta, computed in double (integers: in int64, wrapping).
  */
 #include "interp_impl.h"
@@ -209,6 +213,91 @@ glc_status interp_restride(const glc_graph *g, const glc_node *n, const void *co
             xo += c[a] * r.ist[a];
         }
         memcpy((char *)out[0] + (size_t)yo * es, (const char *)in[0] + (size_t)xo * es, es);
+    }
+    return GLC_OK;
+}
+
+/* ---- GatherND, ScatterND ---------------------------------------------------------------- */
+
+/* The data offset of tuple j of batch t (within data); false if an index is out of range. */
+static bool nd_offset(const glc_nd_geom *m, const int64_t *idx, int64_t t, int64_t j,
+                      int64_t *off, int64_t *bad) {
+    *off = t * m->batch_stride;
+    for (int q = 0; q < m->k; q++) {
+        int64_t v = idx[(t * m->nidx + j) * m->k + q];
+        bad[0] = v, bad[1] = m->dims[q];
+        if (!norm_index(&v, m->dims[q])) return false;
+        *off += v * m->st[q];
+    }
+    return true;
+}
+
+glc_status interp_gathernd(const glc_graph *g, const glc_node *n, const void *const *in,
+                           void *const *out, glc_diag *d) {
+    glc_nd_geom m;
+    GLC_TRY(glc_nd_geom_get(g, n, &m, d));
+    size_t es = glc_dtype_size(IN_V(g, n, 0)->dtype), nb = (size_t)m.slice * es;
+    for (int64_t t = 0; t < m.batch; t++)
+        for (int64_t j = 0; j < m.nidx; j++) {
+            int64_t off, bad[2];
+            if (!nd_offset(&m, in[1], t, j, &off, bad)) return bad_index(n, bad[0], bad[1], d);
+            memcpy((char *)out[0] + (size_t)(t * m.nidx + j) * nb,
+                   (const char *)in[0] + (size_t)off * es, nb);
+        }
+    return GLC_OK;
+}
+
+glc_status interp_scatternd(const glc_graph *g, const glc_node *n, const void *const *in,
+                            void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0);
+    glc_nd_geom m;
+    GLC_TRY(glc_nd_geom_get(g, n, &m, d));
+    memcpy(out[0], in[0], glc_value_nbytes(x));
+    for (int64_t j = 0; j < m.nidx; j++) {
+        int64_t off, bad[2];
+        if (!nd_offset(&m, in[1], 0, j, &off, bad)) return bad_index(n, bad[0], bad[1], d);
+        for (int64_t e = 0; e < m.slice; e++)
+            scatter_combine(x->dtype, m.reduction, out[0], off + e, in[2], j * m.slice + e);
+    }
+    return GLC_OK;
+}
+
+/* ---- OneHot, ReverseSequence ------------------------------------------------------------ */
+
+glc_status interp_onehot(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    const glc_value *ix = IN_V(g, n, 0), *v = IN_V(g, n, 2);
+    glc_onehot_geom o;
+    GLC_TRY(glc_onehot_geom_get(g, n, &o, d));
+    size_t es = glc_dtype_size(v->dtype);
+    for (int64_t a = 0; a < o.outer; a++)
+        for (int64_t i = 0; i < o.inner; i++) {
+            int64_t iv = 0;
+            double f = num_at(ix->dtype, in[0], a * o.inner + i, &iv);
+            if (glc_dtype_is_float(ix->dtype)) iv = (int64_t)f;
+            if (iv < 0) iv += o.depth;
+            for (int64_t j = 0; j < o.depth; j++)
+                memcpy((char *)out[0] + (size_t)((a * o.depth + j) * o.inner + i) * es,
+                       (const char *)in[2] + (j == iv ? es : 0), es);
+        }
+    return GLC_OK;
+}
+
+glc_status interp_reversesequence(const glc_graph *g, const glc_node *n, const void *const *in,
+                                  void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0);
+    int ta, ba;
+    GLC_TRY(glc_revseq_axes(g, n, &ta, &ba, d));
+    const int64_t *len = in[1];
+    int64_t c[GLC_MAX_RANK], xs[GLC_MAX_RANK];
+    strides_of(x->rank, x->dims, xs);
+    size_t es = glc_dtype_size(x->dtype);
+    for (int64_t i = 0, total = glc_value_numel(x); i < total; i++) {
+        interp_unravel(i, x->rank, x->dims, c);
+        int64_t t = c[ta], l = len[c[ba]];
+        l = l < 0 ? 0 : l > x->dims[ta] ? x->dims[ta] : l;
+        int64_t src = i + ((t < l ? l - 1 - t : t) - t) * xs[ta];
+        memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)src * es, es);
     }
     return GLC_OK;
 }

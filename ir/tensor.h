@@ -131,6 +131,39 @@ typedef struct glc_diagonal {
 glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t,
                             glc_diag *d);
 
+/* GatherND, ScatterND: data (r dims) and indices (q dims) whose last dim k (a constant) is
+ * the length of an index tuple into data's axes [b, b + k) (b: GatherND's batch_dims).
+ * For batch position t < batch (the first b axes, shared), tuple j < nidx, and element
+ * e < slice of the trailing axes: GatherND's y[(t * nidx + j) * slice + e] =
+ * data[t * batch_stride + sum_m idx[m] * st[m] + e], idx the tuple (each + dims[m] if
+ * negative); ScatterND (b = 0) writes updates[j * slice + e] there, combined by its
+ * reduction (glc_scatter_reduction), in tuple order. */
+typedef struct glc_nd_geom {
+    int k;
+    glc_dim batch, nidx, slice, batch_stride;
+    glc_dim dims[GLC_MAX_RANK], st[GLC_MAX_RANK];
+    glc_scatter_reduction reduction;
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_nd_geom;
+glc_status glc_nd_geom_get(const glc_graph *g, const glc_node *n, glc_nd_geom *m, glc_diag *d);
+
+/* OneHot: indices viewed as (outer, inner) around the new axis of size depth (a constant);
+ * y[o, j, i] = values[1] where index[o, i] (+ depth if negative) == j, else values[0]. */
+typedef struct glc_onehot_geom {
+    glc_dim outer, inner;
+    int64_t depth;
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_onehot_geom;
+glc_status glc_onehot_geom_get(const glc_graph *g, const glc_node *n, glc_onehot_geom *o,
+                               glc_diag *d);
+
+/* ReverseSequence: along time_axis, the first sequence_lens[b] elements of batch b (on
+ * batch_axis) reversed, the rest copied. */
+glc_status glc_revseq_axes(const glc_graph *g, const glc_node *n, int *time_axis,
+                           int *batch_axis, glc_diag *d);
+
 /* Tile, DepthToSpace, SpaceToDepth: pure data movement described as a strided walk. The
  * output is viewed as `rank` loops of extents dims[] (row-major over the output when
  * ost[] are its strides); the element at loop coordinates c is y[sum c * ost] =

@@ -773,6 +773,47 @@ static void test_lower_tensor__nllloss_reductions_weights_and_ignore_index(void 
     check(given, "nllloss.so");
 }
 
+/* GatherND (batch_dims 0 and 1), ScatterND (none, add with repeated tuples), OneHot (f32
+ * and negative indices) and ReverseSequence (both axis orders), against the interpreter. */
+static void test_lower_tensor__nd_onehot_and_reversesequence(void **state) {
+    (void)state;
+    int64_t dx[3] = {3, 4, 5}, di[3] = {3, 2, 2}, du[3] = {3, 2, 5}, dh[2] = {3, 4}, dl[1] = {4};
+    int64_t idx[12] = {0, 1, 2, -1, 1, 3, 0, 0, -3, 2, 1, 1}, lens[4] = {1, 3, 0, 2};
+    float hot[12] = {0, 1, -1, 4.5f, 2, -4, 3, 1, 0, 2, 2, -2};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, dx), ix = cg_in(G, "ix", GLC_DT_I64, 3, di);
+    glc_value_id u = cg_in(G, "u", GLC_DT_F32, 3, du), h = cg_in(G, "h", GLC_DT_F32, 2, dh);
+    glc_value_id l = cg_in(G, "l", GLC_DT_I64, 1, dl);
+    const void *given[5] = {NULL, idx, NULL, hot, lens};
+    glc_node_id nid;
+    out_node(GLC_OP_GATHERND, "gnd0", (glc_value_id[]){x, ix}, 2, NULL);
+    out_node(GLC_OP_GATHERND, "gnd1", (glc_value_id[]){x, ix}, 2, &nid);
+    glc_node_set_int(G, nid, "batch_dims", 1);
+    glc_value_id su[3] = {x, ix, u};
+    int64_t dix2[2] = {6, 2};
+    glc_value_id ix2 = glc_graph_add_const(G, "ix2", GLC_DT_I64, 2, dix2, idx);
+    glc_value_id u2 = cg_node(G, GLC_OP_RESHAPE, "u2r", (glc_value_id[]){u,
+                             ints_g(G, "u2s", 2, (int64_t[]){6, 5})}, 2, NULL);
+    su[1] = ix2, su[2] = u2;
+    out_node(GLC_OP_SCATTERND, "snd0", su, 3, NULL);
+    out_node(GLC_OP_SCATTERND, "snd1", su, 3, &nid);
+    glc_node_set_string(G, nid, "reduction", "add");
+    glc_value_id depth = glc_graph_add_const(G, "depth", GLC_DT_I64, 0, NULL, (int64_t[]){5});
+    glc_value_id vals = glc_graph_add_const(G, "vals", GLC_DT_I32, 1, (int64_t[]){2},
+                                            (int32_t[]){-7, 9});
+    for (int a = -1; a < 2; a++) {
+        char name[16];
+        snprintf(name, sizeof name, "oh%d", a + 1);
+        out_node(GLC_OP_ONEHOT, name, (glc_value_id[]){h, depth, vals}, 3, &nid);
+        glc_node_set_int(G, nid, "axis", a);
+    }
+    out_node(GLC_OP_REVERSESEQUENCE, "rs0", (glc_value_id[]){h, l}, 2, NULL);
+    glc_value_id ht = cg_node(G, GLC_OP_TRANSPOSE, "ht", &h, 1, NULL);
+    out_node(GLC_OP_REVERSESEQUENCE, "rs1", (glc_value_id[]){ht, l}, 2, &nid);
+    glc_node_set_int(G, nid, "time_axis", 1);
+    glc_node_set_int(G, nid, "batch_axis", 0);
+    check(given, "nd.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -801,6 +842,7 @@ int main(void) {
         T(test_lower_tensor__range_counts_from_constant_operands),
         T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
+        T(test_lower_tensor__nd_onehot_and_reversesequence),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
