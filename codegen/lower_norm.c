@@ -215,6 +215,72 @@ glc_status lower_cumsum(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
+/* a comes before b (values av, bv; indices ai < bi is the tie-break), as the interpreter. */
+static LLVMValueRef topk_before(cg_ctx *c, glc_dtype dt, bool largest, LLVMValueRef av,
+                                LLVMValueRef ai, LLVMValueRef bv, LLVMValueRef bi) {
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef gt, eq;
+    if (glc_dtype_is_float(dt)) {
+        gt = LLVMBuildFCmp(b, largest ? LLVMRealOGT : LLVMRealOLT, av, bv, "");
+        eq = LLVMBuildFCmp(b, LLVMRealOEQ, av, bv, "");
+    } else {
+        bool uns = dt == GLC_DT_U8 || dt == GLC_DT_U16 || dt == GLC_DT_U32 || dt == GLC_DT_U64;
+        LLVMIntPredicate p = largest ? (uns ? LLVMIntUGT : LLVMIntSGT) : (uns ? LLVMIntULT : LLVMIntSLT);
+        gt = LLVMBuildICmp(b, p, av, bv, "");
+        eq = LLVMBuildICmp(b, LLVMIntEQ, av, bv, "");
+    }
+    LLVMValueRef earlier = LLVMBuildICmp(b, LLVMIntSLT, ai, bi, "");
+    return LLVMBuildOr(b, gt, LLVMBuildAnd(b, eq, earlier, ""), "");
+}
+
+glc_status lower_topk(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_dtype dt = glc_node_input(c->g, n, 0)->dtype;
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(c->g, n, &v, c->d));
+    LLVMTypeRef ty = dt == GLC_DT_F32   ? c->f32
+                     : dt == GLC_DT_F64 ? LLVMDoubleTypeInContext(c->ctx)
+                                        : cg_int_type_of_size(c, glc_dtype_size(dt));
+    bool own_v = !n->out[0], own_i = !n->out[1]; /* not requested: a stack line of k */
+    if ((own_v || own_i) && v.k > 4096)
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "TopK: k %lld > 4096 with one output "
+                            "not requested", (long long)v.k);
+    *fn = cg_kernel_begin(c, n->name, 4);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef yv = param(*fn, 0), yi = param(*fn, 1), x = param(*fn, 2);
+    if (own_v) yv = LLVMBuildArrayAlloca(b, ty, cg_i64(c, v.k ? v.k : 1), "");
+    if (own_i) yi = LLVMBuildArrayAlloca(b, c->i64, cg_i64(c, v.k ? v.k : 1), "");
+    LLVMValueRef cv = cg_alloca_entry(c, ty), ci = cg_alloca_entry(c, c->i64);
+    LLVMValueRef dim = cg_dim(c, v.dim), inner = cg_dim(c, v.inner), k = cg_i64(c, v.k);
+    cg_loop lo, li, lj, lq;
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, v.outer));
+    LLVMValueRef i = cg_loop_begin_v(c, &li, inner);
+    LLVMValueRef xbase = cg_madd_v(c, LLVMBuildNSWMul(b, o, dim, ""), inner, i);
+    LLVMValueRef ybase = cg_madd_v(c, LLVMBuildNSWMul(b, o, k, ""), inner, i);
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, dim);
+    LLVMBuildStore(b, LLVMBuildLoad2(b, ty, cg_gep(c, ty, x, cg_madd_v(c, j, inner, xbase)), ""), cv);
+    LLVMBuildStore(b, j, ci);
+    LLVMValueRef j1 = cg_addk(c, j, 1);
+    LLVMValueRef nq = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, j1, k, ""), j1, k, "");
+    LLVMValueRef q = cg_loop_begin_v(c, &lq, nq);
+    LLVMValueRef at = cg_madd_v(c, q, inner, ybase);
+    LLVMValueRef atv = own_v ? q : at, ati = own_i ? q : at;
+    LLVMValueRef empty = LLVMBuildICmp(b, LLVMIntEQ, q, j, ""); /* the first empty slot */
+    LLVMValueRef sv = LLVMBuildLoad2(b, ty, cg_gep(c, ty, yv, atv), "");
+    LLVMValueRef si = LLVMBuildLoad2(b, c->i64, cg_gep(c, c->i64, yi, ati), "");
+    LLVMValueRef av = LLVMBuildLoad2(b, ty, cv, ""), ai = LLVMBuildLoad2(b, c->i64, ci, "");
+    LLVMValueRef take = LLVMBuildOr(b, empty, topk_before(c, dt, v.largest, av, ai, sv, si), "");
+    LLVMBuildStore(b, LLVMBuildSelect(b, take, av, sv, ""), cg_gep(c, ty, yv, atv));
+    LLVMBuildStore(b, LLVMBuildSelect(b, take, ai, si, ""), cg_gep(c, c->i64, yi, ati));
+    LLVMBuildStore(b, LLVMBuildSelect(b, take, sv, av, ""), cv);
+    LLVMBuildStore(b, LLVMBuildSelect(b, take, si, ai, ""), ci);
+    cg_loop_end(c, &lq);
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lo);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
 /* ---- NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss -------------------------------- */
 
 typedef struct loss_cg {

@@ -2,7 +2,7 @@
  * infer_norm.c -- shape inference of the normalisations (norm.h): LayerNormalization
  * (axis, epsilon, stash_type; optional outputs Mean and InvStdDev), InstanceNormalization,
  * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get; Hardmax and
- * CumSum, which work along one axis (glc_axis_view_get); the losses
+ * CumSum, TopK, which work along one axis (glc_axis_view_get); the losses
  * NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (glc_loss_geom_get).
  *
  * y has x's shape. Scale and bias broadcast to x unidirectionally: LayerNormalization's
@@ -139,6 +139,8 @@ glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_vie
                              glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     bool legacy = n->op == GLC_OP_HARDMAX && g->opset < 13;
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
     int64_t ax = glc_attr_int(n, "axis", legacy ? 1 : -1);
     if (n->op == GLC_OP_CUMSUM) {
         int cnt;
@@ -154,6 +156,16 @@ glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_vie
     v->inner = legacy ? 1 : glc_dim_prod(g, x->dims, a + 1, x->rank);
     v->reverse = glc_attr_int(n, "reverse", 0) != 0;
     v->exclusive = glc_attr_int(n, "exclusive", 0) != 0;
+    v->axis = a;
+    v->largest = glc_attr_int(n, "largest", 1) != 0;
+    v->k = 0;
+    if (n->op == GLC_OP_TOPK) {
+        int cnt;
+        GLC_TRY(glc_static_ints(g, n, 1, "K", &v->k, 1, &cnt, d));
+        if (cnt != 1 || v->k < 0 || glc_dim_require_ge(g, v->dim, v->k, n, "TopK: k") != GLC_OK)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "TopK: K %lld does not fit axis %d of input 0 "
+                                "%s", (long long)v->k, a, s);
+    }
     return GLC_OK;
 }
 
@@ -162,6 +174,18 @@ glc_status infer_along_axis(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_axis_view v;
     GLC_TRY(glc_axis_view_get(g, n, &v, d));
     infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
+    return GLC_OK;
+}
+
+glc_status infer_topk(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(g, n, &v, d));
+    glc_dim dims[GLC_MAX_RANK];
+    memcpy(dims, x->dims, sizeof dims);
+    dims[v.axis] = v.k;
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, dims);
+    infer_set_out_k(g, n, 1, GLC_DT_I64, x->rank, dims);
     return GLC_OK;
 }
 

@@ -3,7 +3,9 @@
  * double: per row (a position of the kept axes, row-major), the mean and the variance
  * about it over the reduced axes, then each element (x - mean) * inv * scale + bias.
  * Hardmax and CumSum walk each (outer, inner) line of their axis view; CumSum adds floats
- * in their own type (as the compiled kernel does) and integers wrapping. The losses compute
+ * in their own type (as the compiled kernel does) and integers wrapping. TopK carries each
+ * element of a line through the best k so far, front to back, swapping where it comes
+ * first (as compiled, so NaNs, which compare with nothing, land alike). The losses compute
  * each log-probability and loss in f32 (as compiled) and their sums in f64.
  */
 #include "interp_impl.h"
@@ -143,6 +145,70 @@ glc_status interp_cumsum(const glc_graph *g, const glc_node *n, const void *cons
                           (v.exclusive ? prev : at) + i);
             }
         }
+    return GLC_OK;
+}
+
+/* TopK: element a (index ia) comes before b (ib): larger (smaller), or equal and earlier. */
+typedef struct topk_key {
+    double f;
+    int64_t i, at;
+} topk_key;
+
+static bool topk_before(bool largest, bool is_int, bool uns, const topk_key *a,
+                        const topk_key *b) {
+    bool gt, eq; /* a NaN is neither before nor after anything (as compiled: ordered compares) */
+    if (is_int) {
+        gt = uns ? (largest ? (uint64_t)a->i > (uint64_t)b->i : (uint64_t)a->i < (uint64_t)b->i)
+                 : (largest ? a->i > b->i : a->i < b->i);
+        eq = a->i == b->i;
+    } else {
+        gt = largest ? a->f > b->f : a->f < b->f;
+        eq = a->f == b->f;
+    }
+    return gt || (eq && a->at < b->at);
+}
+
+glc_status interp_topk(const glc_graph *g, const glc_node *n, const void *const *in,
+                       void *const *out, glc_diag *d) {
+    const glc_value *xv = IN_V(g, n, 0);
+    glc_axis_view v;
+    GLC_TRY(glc_axis_view_get(g, n, &v, d));
+    glc_dtype dt = xv->dtype;
+    bool is_int = !glc_dtype_is_float(dt);
+    bool uns = dt == GLC_DT_U8 || dt == GLC_DT_U16 || dt == GLC_DT_U32 || dt == GLC_DT_U64;
+    size_t es = glc_dtype_size(dt);
+    topk_key *best = malloc((size_t)(v.k ? v.k : 1) * sizeof *best);
+    if (!best) return glc_diag_set(d, GLC_E_NOMEM, n, "out of memory");
+    for (int64_t o = 0; o < v.outer; o++)
+        for (int64_t i = 0; i < v.inner; i++) {
+            for (int64_t j = 0; j < v.dim; j++) { /* carried through best[0..min(j + 1, k)) */
+                int64_t at = (o * v.dim + j) * v.inner + i;
+                topk_key key = {0, 0, j};
+                uint64_t u = 0;
+                if (dt == GLC_DT_F32) key.f = ((const float *)in[0])[at];
+                else if (dt == GLC_DT_F64) key.f = ((const double *)in[0])[at];
+                else {
+                    memcpy(&u, (const char *)in[0] + (size_t)at * es, es);
+                    if (!uns && es < 8 && (u >> (es * 8 - 1)) & 1) u |= ~(((uint64_t)1 << (es * 8)) - 1);
+                    key.i = (int64_t)u;
+                }
+                for (int64_t q = 0; q < v.k && q <= j; q++)
+                    if (q == j) /* the first empty slot */
+                        best[q] = key;
+                    else if (topk_before(v.largest, is_int, uns, &key, &best[q])) {
+                        topk_key t = best[q];
+                        best[q] = key;
+                        key = t;
+                    }
+            }
+            for (int64_t r = 0; r < v.k; r++) {
+                int64_t src = (o * v.dim + best[r].at) * v.inner + i, dst = (o * v.k + r) * v.inner + i;
+                if (out[0])
+                    memcpy((char *)out[0] + (size_t)dst * es, (const char *)in[0] + (size_t)src * es, es);
+                if (out[1]) ((int64_t *)out[1])[dst] = best[r].at;
+            }
+        }
+    free(best);
     return GLC_OK;
 }
 

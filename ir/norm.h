@@ -17,10 +17,15 @@
  * 13: the axes from `axis` on flattened into dim, inner 1). Hardmax: 1 at the first
  * largest element of each (outer, inner) line, 0 elsewhere. CumSum: the running sum along
  * the line (reverse: from its end; exclusive: without the element itself); the axis is
- * input 1, a constant. */
+ * input 1, a constant. TopK (k from input 1, a constant <= dim): per line the k largest
+ * (smallest) elements in order, an equal one with the lower index first, and their
+ * indices; sorted = 0 gives the same order. */
 typedef struct glc_axis_view {
     glc_dim outer, dim, inner;
     bool reverse, exclusive; /* CumSum's */
+    int axis;
+    int64_t k;    /* TopK's */
+    bool largest; /* TopK's */
 } glc_axis_view;
 glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v,
                              glc_diag *d);

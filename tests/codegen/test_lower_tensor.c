@@ -814,6 +814,35 @@ static void test_lower_tensor__nd_onehot_and_reversesequence(void **state) {
     check(given, "nd.so");
 }
 
+/* TopK largest and smallest along each axis of f32 (NaNs, infinities) and i8 (many ties),
+ * Values and Indices, and each alone, against the interpreter. */
+static void test_lower_tensor__topk_with_ties_on_every_axis(void **state) {
+    (void)state;
+    static const glc_dtype dts[2] = {GLC_DT_F32, GLC_DT_I8};
+    glc_value_id k = glc_graph_add_const(G, "k", GLC_DT_I64, 1, (int64_t[]){1}, (int64_t[]){3});
+    for (int t = 0; t < 2; t++) {
+        char name[24];
+        snprintf(name, sizeof name, "x%d", t);
+        glc_value_id x = cg_in(G, name, dts[t], 3, (int64_t[]){4, 5, 6}), in[2] = {x, k};
+        for (int j = 0; j < 8; j++) {
+            glc_value_id o[2];
+            for (int q = 0; q < 2; q++) {
+                snprintf(name, sizeof name, "tk%d_%d_%d", t, j, q);
+                o[q] = glc_graph_add_value(G, name, GLC_DT_UNDEF, 0, NULL);
+            }
+            snprintf(name, sizeof name, "tk%d_%d", t, j);
+            if (j == 6) o[1] = 0;
+            if (j == 7) o[0] = 0;
+            glc_node_id nid = glc_graph_add_node(G, GLC_OP_TOPK, name, in, 2, o, 2);
+            glc_node_set_int(G, nid, "axis", j % 3 - (j == 2 ? 3 : 0));
+            glc_node_set_int(G, nid, "largest", j / 3 % 2 == 0);
+            for (int q = 0; q < 2; q++)
+                if (o[q]) glc_graph_add_output(G, o[q]);
+        }
+    }
+    check(NULL, "topk.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -843,6 +872,7 @@ int main(void) {
         T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
         T(test_lower_tensor__nd_onehot_and_reversesequence),
+        T(test_lower_tensor__topk_with_ties_on_every_axis),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
