@@ -381,3 +381,44 @@ glc_status lower_loss(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_kernel_end(c);
     return GLC_OK;
 }
+
+/* ---- LRN ------------------------------------------------------------------------------ */
+
+glc_status lower_lrn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_lrn_geom l;
+    GLC_TRY(glc_lrn_geom_get(c->g, n, &l, c->d));
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(c->ctx);
+    *fn = cg_kernel_begin(c, n->name, 2);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef y = param(*fn, 0), x = param(*fn, 1), acc = cg_alloca_entry(c, f64);
+    LLVMValueRef C = cg_dim(c, l.C), inner = cg_dim(c, l.inner), zero = cg_i64(c, 0);
+    cg_loop lb, lc, li, lk;
+    LLVMValueRef bn = cg_loop_begin_v(c, &lb, cg_dim(c, l.N));
+    LLVMValueRef ch = cg_loop_begin_v(c, &lc, C);
+    LLVMValueRef i = cg_loop_begin_v(c, &li, inner);
+    LLVMValueRef lo = cg_addk(c, ch, -((l.size - 1) / 2)), hi = cg_addk(c, ch, l.size / 2 + 1);
+    lo = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, lo, zero, ""), zero, lo, "");
+    hi = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, hi, C, ""), C, hi, "");
+    LLVMValueRef row = LLVMBuildNSWMul(b, bn, C, "");
+    LLVMBuildStore(b, LLVMConstReal(f64, 0), acc);
+    LLVMValueRef k = cg_loop_range(c, &lk, lo, hi);
+    LLVMValueRef v = LLVMBuildFPExt(b, cg_ldf(c, x, cg_madd_v(c, LLVMBuildNSWAdd(b, row, k, ""), inner, i)), f64, "");
+    LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, f64, acc, ""), LLVMBuildFMul(b, v, v, ""), ""), acc);
+    cg_loop_end(c, &lk);
+    LLVMValueRef at = cg_madd_v(c, LLVMBuildNSWAdd(b, row, ch, ""), inner, i);
+    LLVMValueRef base = LLVMBuildFAdd(b, LLVMConstReal(f64, l.bias),
+                                      LLVMBuildFMul(b, LLVMConstReal(f64, l.alpha / (double)l.size),
+                                                    LLVMBuildLoad2(b, f64, acc, ""), ""), "");
+    LLVMTypeRef t = f64;
+    unsigned id = LLVMLookupIntrinsicID("llvm.pow", 8);
+    LLVMValueRef args[2] = {base, LLVMConstReal(f64, l.beta)};
+    LLVMValueRef pw = LLVMBuildCall2(b, LLVMIntrinsicGetType(c->ctx, id, &t, 1),
+                                     LLVMGetIntrinsicDeclaration(c->mod, id, &t, 1), args, 2, "");
+    LLVMValueRef xv = LLVMBuildFPExt(b, cg_ldf(c, x, at), f64, "");
+    cg_stf(c, LLVMBuildFPTrunc(b, LLVMBuildFDiv(b, xv, pw, ""), c->f32, ""), y, at);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lc);
+    cg_loop_end(c, &lb);
+    cg_kernel_end(c);
+    return GLC_OK;
+}

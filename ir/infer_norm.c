@@ -3,7 +3,7 @@
  * (axis, epsilon, stash_type; optional outputs Mean and InvStdDev), InstanceNormalization,
  * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get; Hardmax and
  * CumSum, TopK, which work along one axis (glc_axis_view_get); the losses
- * NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (glc_loss_geom_get).
+ * NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (glc_loss_geom_get); LRN.
  *
  * y has x's shape. Scale and bias broadcast to x unidirectionally: LayerNormalization's
  * right-aligned against x's reduced (trailing) axes, InstanceNormalization's (C) along
@@ -232,5 +232,32 @@ glc_status infer_loss(glc_graph *g, glc_node *n, glc_diag *d) {
     else
         infer_set_out_k(g, n, 0, x->dtype, 0, NULL);
     infer_set_out_k(g, n, 1, x->dtype, x->rank, x->dims);
+    return GLC_OK;
+}
+
+/* ---- LRN ------------------------------------------------------------------------------ */
+
+glc_status glc_lrn_geom_get(const glc_graph *g, const glc_node *n, glc_lrn_geom *l, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    l->size = glc_attr_int(n, "size", 0);
+    if (x->rank < 2 || l->size < 1 || l->size > INT32_MAX)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "LRN: needs input (N, C, ...) (got %s) and a size "
+                            ">= 1 (got %lld)", s, (long long)l->size);
+    l->N = x->dims[0];
+    l->C = x->dims[1];
+    l->inner = glc_dim_prod(g, x->dims, 2, x->rank);
+    l->alpha = glc_attr_float(n, "alpha", 1e-4f);
+    l->beta = glc_attr_float(n, "beta", 0.75f);
+    l->bias = glc_attr_float(n, "bias", 1.0f);
+    return GLC_OK;
+}
+
+glc_status infer_lrn(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_lrn_geom l;
+    GLC_TRY(glc_lrn_geom_get(g, n, &l, d));
+    infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
     return GLC_OK;
 }

@@ -249,3 +249,27 @@ glc_status interp_loss(const glc_graph *g, const glc_node *n, const void *const 
     if (l.reduction == GLC_LOSS_MEAN) y[0] = (float)(sum / wsum);
     return GLC_OK;
 }
+
+/* ---- LRN ------------------------------------------------------------------------------ */
+
+glc_status interp_lrn(const glc_graph *g, const glc_node *n, const void *const *in,
+                      void *const *out, glc_diag *d) {
+    glc_lrn_geom l;
+    GLC_TRY(glc_lrn_geom_get(g, n, &l, d));
+    const float *x = in[0];
+    float *y = out[0];
+    int64_t lo = (l.size - 1) / 2, hi = l.size / 2;
+    for (int64_t b = 0; b < l.N; b++)
+        for (int64_t ch = 0; ch < l.C; ch++)
+            for (int64_t i = 0; i < l.inner; i++) {
+                double sq = 0;
+                for (int64_t k = ch - lo; k <= ch + hi; k++)
+                    if (k >= 0 && k < l.C) {
+                        double v = x[(b * l.C + k) * l.inner + i];
+                        sq += v * v;
+                    }
+                int64_t at = (b * l.C + ch) * l.inner + i;
+                y[at] = (float)(x[at] / pow(l.bias + l.alpha / (double)l.size * sq, l.beta));
+            }
+    return GLC_OK;
+}

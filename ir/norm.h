@@ -47,6 +47,15 @@ typedef struct glc_loss_geom {
 glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geom *l,
                              glc_diag *d);
 
+/* LRN on x (N, C, ...): y = x / (bias + alpha / size * sum of x^2 over the channels
+ * [c - (size - 1) / 2, c + size / 2] within [0, C))^beta, per position. */
+typedef struct glc_lrn_geom {
+    glc_dim N, C, inner;
+    int64_t size;
+    double alpha, beta, bias;
+} glc_lrn_geom;
+glc_status glc_lrn_geom_get(const glc_graph *g, const glc_node *n, glc_lrn_geom *l, glc_diag *d);
+
 #ifndef GLC_IR_NORM_H
 #define GLC_IR_NORM_H
 

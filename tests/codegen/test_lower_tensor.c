@@ -708,7 +708,7 @@ static void test_lower_tensor__range_counts_from_constant_operands(void **state)
 }
 
 /* The new ops that take no index data, with symbolic N and C (a multiple of 4): Expand, Tile, DepthToSpace
- * (both modes), SpaceToDepth, Trilu, CumSum, Hardmax, LayerNormalization, MVN. */
+ * (both modes), SpaceToDepth, Trilu, CumSum, Hardmax, LayerNormalization, MVN, LRN. */
 static void build_new_ops(glc_graph *g, const glc_dim *v) {
     glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){v[0], v[1], 4, 6});
     glc_value_id e = cg_in(g, "e", GLC_DT_I32, 2, (int64_t[]){v[0], 1});
@@ -734,6 +734,11 @@ static void build_new_ops(glc_graph *g, const glc_dim *v) {
     out_g(g, GLC_OP_LAYERNORM, "ln", (glc_value_id[]){x, sc}, 2, &nid);
     glc_node_set_int(g, nid, "axis", 2);
     out_g(g, GLC_OP_MVN, "mvn", &x, 1, NULL);
+    for (int k = 0; k < 2; k++) {
+        out_g(g, GLC_OP_LRN, k ? "lrn4" : "lrn3", &x, 1, &nid);
+        glc_node_set_int(g, nid, "size", 3 + k);
+        glc_node_set_float(g, nid, "beta", 0.6f);
+    }
 }
 
 /* fill without NaNs and infinities: statistics over them are NaNs whose sign bit the
