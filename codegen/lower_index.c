@@ -25,12 +25,15 @@
  *   (scatter). OneHot: loops (outer, depth, inner) selecting values[1] or values[0].
  *   ReverseSequence: a bcast.c nest over x whose "operands" give the sequence length's
  *   index and the time coordinate; the source is t' = len - 1 - t for t < len.
+ * - The windows (Hann, Hamming, Blackman): constants, computed at compile time.
  * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
  *   inputs (the count is static: glc_range_count).
  */
 #include "cg_impl.h"
 #include "tensor.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static LLVMValueRef param(LLVMValueRef fn, int i) {
@@ -443,6 +446,29 @@ glc_status lower_reversesequence(cg_ctx *c, const glc_node *n, LLVMValueRef *fn)
     revseq_cg s = {cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0), param(*fn, 1),
                    param(*fn, 2), cg_dim(c, x->dims[ta]), cg_dim(c, p.st[0][ta])};
     cg_bcast_emit(c, &p, revseq_body, &s);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- HannWindow, HammingWindow, BlackmanWindow ------------------------------------------- */
+
+/* The window is a constant: computed here (as the interpreter does) and copied out. */
+glc_status lower_window(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_window w;
+    GLC_TRY(glc_window_get(c->g, n, &w, c->d));
+    size_t es = glc_dtype_size(w.dtype), nb = (size_t)w.size * es;
+    void *buf = calloc(1, nb ? nb : 1);
+    if (!buf) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
+    for (int64_t i = 0; i < w.size; i++) {
+        double t = 2 * 3.14159265358979323846 * (double)i / w.denom;
+        double v = w.a0 - w.a1 * cos(t) + w.a2 * cos(2 * t);
+        float f = (float)v;
+        memcpy((char *)buf + (size_t)i * es, w.dtype == GLC_DT_F32 ? (void *)&f : (void *)&v, es);
+    }
+    LLVMValueRef tab = cg_const_bytes(c, buf, nb ? nb : 1, "window");
+    free(buf);
+    *fn = cg_kernel_begin(c, n->name, 2);
+    if (nb) LLVMBuildMemCpy(c->b, param(*fn, 0), 1, tab, 1, cg_i64(c, (int64_t)nb));
     cg_kernel_end(c);
     return GLC_OK;
 }

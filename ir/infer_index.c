@@ -1,7 +1,7 @@
 /*
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
- * coordinates decide (Trilu, EyeLike: by the diagonal; Range; OneHot), index tuples
+ * coordinates decide (Trilu, EyeLike: by the diagonal; Range, the windows; OneHot), index tuples
  * (GatherND, ScatterND), the rearrangements (ReverseSequence,
  * Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
@@ -406,5 +406,33 @@ glc_status infer_restride(glc_graph *g, glc_node *n, glc_diag *d) {
     GLC_TRY(glc_restride_get(g, n, &r, d));
     GLC_TRY(infer_check_numel(n, r.out_rank, r.out, d));
     infer_set_out_k(g, n, 0, glc_node_input(g, n, 0)->dtype, r.out_rank, r.out);
+    return GLC_OK;
+}
+
+/* ---- HannWindow, HammingWindow, BlackmanWindow ------------------------------------------- */
+
+glc_status glc_window_get(const glc_graph *g, const glc_node *n, glc_window *w, glc_diag *d) {
+    double size;
+    GLC_TRY(glc_static_scalar(g, n, 0, "size", &size, d));
+    if (!(size >= 0 && size < 2147483648.0))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: size %g", glc_op_name(n->op), size);
+    w->size = (int64_t)size;
+    w->denom = glc_attr_int(n, "periodic", 1) ? size : size - 1;
+    w->dtype = glc_node_attr(n, "output_datatype") ? glc_attr_dtype(n, "output_datatype")
+                                                   : GLC_DT_F32;
+    if (w->dtype != GLC_DT_F32 && w->dtype != GLC_DT_F64)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: output_datatype %lld (f32 and f64 "
+                            "are)", glc_op_name(n->op), (long long)glc_attr_int(n, "output_datatype", 0));
+    w->a2 = 0;
+    if (n->op == GLC_OP_HANNWINDOW) w->a0 = 0.5, w->a1 = 0.5;
+    else if (n->op == GLC_OP_HAMMINGWINDOW) w->a0 = 25.0 / 46, w->a1 = 21.0 / 46;
+    else w->a0 = 0.42, w->a1 = 0.5, w->a2 = 0.08; /* Blackman */
+    return GLC_OK;
+}
+
+glc_status infer_window(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_window w;
+    GLC_TRY(glc_window_get(g, n, &w, d));
+    infer_set_out_k(g, n, 0, w.dtype, 1, &w.size);
     return GLC_OK;
 }

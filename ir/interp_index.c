@@ -301,3 +301,17 @@ glc_status interp_reversesequence(const glc_graph *g, const glc_node *n, const v
     }
     return GLC_OK;
 }
+
+/* ---- HannWindow, HammingWindow, BlackmanWindow ------------------------------------------- */
+
+glc_status interp_window(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    glc_window w;
+    (void)in;
+    GLC_TRY(glc_window_get(g, n, &w, d));
+    for (int64_t i = 0; i < w.size; i++) {
+        double t = 2 * 3.14159265358979323846 * (double)i / w.denom;
+        interp_store_f64(w.dtype, out[0], i, w.a0 - w.a1 * cos(t) + w.a2 * cos(2 * t));
+    }
+    return GLC_OK;
+}

@@ -182,6 +182,16 @@ glc_status glc_restride_get(const glc_graph *g, const glc_node *n, glc_restride 
 glc_status glc_expand_shape(const glc_graph *g, const glc_node *n, int *rank, glc_dim *dims,
                             glc_diag *d);
 
+/* HannWindow, HammingWindow, BlackmanWindow: size (a constant) elements
+ * a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N), N = size (periodic) or size - 1, in dtype
+ * (output_datatype: f32 or f64). */
+typedef struct glc_window {
+    int64_t size;
+    double a0, a1, a2, denom;
+    glc_dtype dtype;
+} glc_window;
+glc_status glc_window_get(const glc_graph *g, const glc_node *n, glc_window *w, glc_diag *d);
+
 /* Range: count = max(ceil((limit - start) / delta), 0) elements start + i * delta, from the
  * constant scalar inputs start, limit, delta (the count decides the output's shape; the
  * kernels read start and delta from their inputs). */

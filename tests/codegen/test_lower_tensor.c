@@ -683,8 +683,9 @@ static void test_lower_tensor__hardmax_and_cumsum_along_an_axis(void **state) {
     check(NULL, "axis_ops.so");
 }
 
-/* Range in f32 (fractional delta) and i32 (negative delta, an empty one), against the
- * interpreter; its count comes from the constant operands. */
+/* Range in f32 (fractional delta) and i32 (negative delta, an empty one), and the windows
+ * (periodic and symmetric, f32 and f64), against the interpreter; their sizes come from
+ * constant operands. */
 static void test_lower_tensor__range_counts_from_constant_operands(void **state) {
     (void)state;
     static const float fv[3] = {0.5f, 7.25f, 0.75f};
@@ -703,6 +704,16 @@ static void test_lower_tensor__range_counts_from_constant_operands(void **state)
             in[k] = glc_graph_add_const(G, name, GLC_DT_I32, 0, NULL, &iv[j][k]);
         }
         out_node(GLC_OP_RANGE, j ? "ri1" : "ri0", in, 3, NULL);
+    }
+    static const glc_op wins[3] = {GLC_OP_HANNWINDOW, GLC_OP_HAMMINGWINDOW, GLC_OP_BLACKMANWINDOW};
+    glc_value_id size = glc_graph_add_const(G, "size", GLC_DT_I32, 0, NULL, (int32_t[]){7});
+    for (int k = 0; k < 6; k++) {
+        char name[16];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "win%d", k);
+        out_node(wins[k % 3], name, &size, 1, &nid);
+        glc_node_set_int(G, nid, "periodic", k / 3);
+        if (k == 4) glc_node_set_int(G, nid, "output_datatype", GLC_DT_F64);
     }
     check(NULL, "range.so");
 }
