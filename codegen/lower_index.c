@@ -25,6 +25,7 @@
  *   (scatter). OneHot: loops (outer, depth, inner) selecting values[1] or values[0].
  *   ReverseSequence: a bcast.c nest over x whose "operands" give the sequence length's
  *   index and the time coordinate; the source is t' = len - 1 - t for t < len.
+ * - Compress: loops (outer, k, inner) reading position pos[k] from a constant table.
  * - The windows (Hann, Hamming, Blackman): constants, computed at compile time.
  * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
  *   inputs (the count is static: glc_range_count).
@@ -469,6 +470,38 @@ glc_status lower_window(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     free(buf);
     *fn = cg_kernel_begin(c, n->name, 2);
     if (nb) LLVMBuildMemCpy(c->b, param(*fn, 0), 1, tab, 1, cg_i64(c, (int64_t)nb));
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- Compress ------------------------------------------------------------------------- */
+
+glc_status lower_compress(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0);
+    glc_compress_geom m;
+    GLC_TRY(glc_compress_geom_get(c->g, n, &m, c->d));
+    int64_t *pos = calloc((size_t)(m.count ? m.count : 1), sizeof *pos);
+    if (!pos) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
+    for (int64_t j = 0, k = 0; j < m.len; j++)
+        if (m.cond[j]) pos[k++] = j;
+    LLVMValueRef tab = cg_const_bytes(c, pos, (size_t)(m.count ? m.count : 1) * 8, "compress");
+    free(pos);
+    LLVMTypeRef ty = cg_int_type_of_size(c, glc_dtype_size(x->dtype));
+    *fn = cg_kernel_begin(c, n->name, 3);
+    LLVMValueRef y = param(*fn, 0), xp = param(*fn, 1);
+    LLVMValueRef dim = cg_dim(c, m.dim), inner = cg_dim(c, m.inner), cnt = cg_i64(c, m.count);
+    cg_loop lo, lk, le;
+    LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, m.outer));
+    LLVMValueRef k = cg_loop_begin(c, &lk, m.count);
+    LLVMValueRef p = load(c, c->i64, tab, k);
+    LLVMValueRef xb = LLVMBuildNSWMul(c->b, cg_madd_v(c, o, dim, p), inner, "");
+    LLVMValueRef yb = LLVMBuildNSWMul(c->b, cg_madd_v(c, o, cnt, k), inner, "");
+    LLVMValueRef e = cg_loop_begin_v(c, &le, inner);
+    store(c, ty, load(c, ty, xp, LLVMBuildNSWAdd(c->b, xb, e, "")), y,
+          LLVMBuildNSWAdd(c->b, yb, e, ""));
+    cg_loop_end(c, &le);
+    cg_loop_end(c, &lk);
+    cg_loop_end(c, &lo);
     cg_kernel_end(c);
     return GLC_OK;
 }

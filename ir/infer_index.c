@@ -2,7 +2,7 @@
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
  * coordinates decide (Trilu, EyeLike: by the diagonal; Range, the windows; OneHot), index tuples
- * (GatherND, ScatterND), the rearrangements (ReverseSequence,
+ * (GatherND, ScatterND), a constant mask (Compress), the rearrangements (ReverseSequence,
  * Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
  * share.
@@ -434,5 +434,48 @@ glc_status infer_window(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_window w;
     GLC_TRY(glc_window_get(g, n, &w, d));
     infer_set_out_k(g, n, 0, w.dtype, 1, &w.size);
+    return GLC_OK;
+}
+
+/* ---- Compress ------------------------------------------------------------------------- */
+
+glc_status glc_compress_geom_get(const glc_graph *g, const glc_node *n, glc_compress_geom *m,
+                                 glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *cv = glc_node_input(g, n, 1);
+    char s[SHAPE_BUF];
+    infer_shape_str(x, s);
+    if (cv->rank != 1 || cv->dtype != GLC_DT_BOOL)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Compress: condition must be a 1-D bool tensor");
+    if (!cv->data)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Compress: condition must be a constant "
+                            "(it decides the output's shape); bind it with --bind");
+    bool has_axis = glc_node_attr(n, "axis") != NULL;
+    int axis = 0;
+    int64_t ax = glc_attr_int(n, "axis", 0);
+    if (has_axis && !infer_norm_axis(ax, x->rank, false, &axis))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Compress: axis %lld out of range for input 0 %s",
+                            (long long)ax, s);
+    m->outer = has_axis ? glc_dim_prod(g, x->dims, 0, axis) : 1;
+    m->dim = has_axis ? x->dims[axis] : glc_value_numel_dim(g, x);
+    m->inner = has_axis ? glc_dim_prod(g, x->dims, axis + 1, x->rank) : 1;
+    int64_t last = -1;
+    m->len = cv->dims[0];
+    m->cond = cv->data;
+    m->count = 0;
+    for (int64_t j = 0; j < m->len; j++)
+        if (m->cond[j]) m->count++, last = j;
+    if (glc_dim_require_ge(g, m->dim, last + 1, n, "Compress: condition") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Compress: condition selects position %lld of "
+                            "input 0 %s", (long long)last, s);
+    m->out_rank = has_axis ? x->rank : 1;
+    for (int a = 0; a < m->out_rank; a++)
+        m->out[a] = !has_axis || a == axis ? m->count : x->dims[a];
+    return GLC_OK;
+}
+
+glc_status infer_compress(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_compress_geom m;
+    GLC_TRY(glc_compress_geom_get(g, n, &m, d));
+    infer_set_out_k(g, n, 0, glc_node_input(g, n, 0)->dtype, m.out_rank, m.out);
     return GLC_OK;
 }

@@ -315,3 +315,18 @@ glc_status interp_window(const glc_graph *g, const glc_node *n, const void *cons
     }
     return GLC_OK;
 }
+
+/* ---- Compress ------------------------------------------------------------------------- */
+
+glc_status interp_compress(const glc_graph *g, const glc_node *n, const void *const *in,
+                           void *const *out, glc_diag *d) {
+    glc_compress_geom m;
+    GLC_TRY(glc_compress_geom_get(g, n, &m, d));
+    size_t blk = (size_t)m.inner * glc_dtype_size(IN_V(g, n, 0)->dtype);
+    for (int64_t o = 0; o < m.outer; o++)
+        for (int64_t j = 0, k = 0; j < m.len; j++)
+            if (m.cond[j])
+                memcpy((char *)out[0] + (size_t)(o * m.count + k++) * blk,
+                       (const char *)in[0] + (size_t)(o * m.dim + j) * blk, blk);
+    return GLC_OK;
+}

@@ -192,6 +192,19 @@ typedef struct glc_window {
 } glc_window;
 glc_status glc_window_get(const glc_graph *g, const glc_node *n, glc_window *w, glc_diag *d);
 
+/* Compress: x viewed as (outer, dim, inner) around axis (no axis: x flattened, outer =
+ * inner = 1); the output keeps the positions j < dim where condition (a constant) is true,
+ * count of them: y[o, k, e] = x[o, pos[k], e], pos[k] the k-th true one of cond[0..len). */
+typedef struct glc_compress_geom {
+    glc_dim outer, dim, inner;
+    int64_t count, len;
+    const uint8_t *cond; /* the constant's bytes */
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_compress_geom;
+glc_status glc_compress_geom_get(const glc_graph *g, const glc_node *n, glc_compress_geom *m,
+                                 glc_diag *d);
+
 /* Range: count = max(ceil((limit - start) / delta), 0) elements start + i * delta, from the
  * constant scalar inputs start, limit, delta (the count decides the output's shape; the
  * kernels read start and delta from their inputs). */

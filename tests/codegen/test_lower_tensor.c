@@ -859,6 +859,22 @@ static void test_lower_tensor__topk_with_ties_on_every_axis(void **state) {
     check(NULL, "topk.so");
 }
 
+/* Compress along each axis and flattened, with a constant condition shorter than the axis. */
+static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
+    (void)state;
+    static const uint8_t cond[4] = {0, 1, 1, 0};
+    glc_value_id x = cg_in(G, "x", GLC_DT_I16, 3, (int64_t[]){5, 4, 6});
+    glc_value_id cv = glc_graph_add_const(G, "cond", GLC_DT_BOOL, 1, (int64_t[]){4}, cond);
+    for (int a = -1; a < 3; a++) {
+        char name[16];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "cmp%d", a + 1);
+        out_node(GLC_OP_COMPRESS, name, (glc_value_id[]){x, cv}, 2, &nid);
+        if (a >= 0) glc_node_set_int(G, nid, "axis", a);
+    }
+    check(NULL, "compress.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -889,6 +905,7 @@ int main(void) {
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
         T(test_lower_tensor__nd_onehot_and_reversesequence),
         T(test_lower_tensor__topk_with_ties_on_every_axis),
+        T(test_lower_tensor__compress_by_a_constant_condition),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
