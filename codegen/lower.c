@@ -53,6 +53,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_LAYERNORM] = true, [GLC_OP_INSTANCENORM] = true, [GLC_OP_MVN] = true,
     [GLC_OP_HARDMAX] = true, [GLC_OP_CUMSUM] = true,
     [GLC_OP_LRN] = true,
+    [GLC_OP_QUANTIZELINEAR] = true, [GLC_OP_DEQUANTIZELINEAR] = true,
     [GLC_OP_TOPK] = true,
     [GLC_OP_NLLLOSS] = true, [GLC_OP_SCELOSS] = true,
 };

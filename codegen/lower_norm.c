@@ -1,6 +1,8 @@
 /*
- * lower_norm.c -- code generation for the normalisations (ir/norm.h): LayerNormalization,
- * InstanceNormalization, MeanVarianceNormalization on f32.
+ * lower_norm.c -- code generation for the norm family (ir/norm.h): the normalisations
+ * LayerNormalization, InstanceNormalization, MeanVarianceNormalization on f32 (below), and
+ * the ops along one axis or per channel (Hardmax, CumSum, TopK, LRN, the losses,
+ * QuantizeLinear, DequantizeLinear) further down.
  *
  * Two loop nests from bcast.c with hand-made strides (cg_bcast_emit): the outer one walks
  * the rows (the kept axes) with the row index, x's, scale's and bias's offsets; inside it
@@ -419,6 +421,61 @@ glc_status lower_lrn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_loop_end(c, &li);
     cg_loop_end(c, &lc);
     cg_loop_end(c, &lb);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- QuantizeLinear, DequantizeLinear --------------------------------------------------- */
+
+static LLVMValueRef f32_intr(cg_ctx *c, const char *name, LLVMValueRef x) {
+    LLVMTypeRef t = c->f32;
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    return LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, &t, 1),
+                          LLVMGetIntrinsicDeclaration(c->mod, id, &t, 1), &x, 1, "");
+}
+
+/* Element k of an i8, u8 or i32 tensor as an i64. */
+static LLVMValueRef qint_i64(cg_ctx *c, glc_dtype dt, LLVMValueRef p, LLVMValueRef k) {
+    LLVMTypeRef it = dt == GLC_DT_I32 ? c->i32 : c->i8;
+    LLVMValueRef v = LLVMBuildLoad2(c->b, it, cg_gep(c, it, p, k), "");
+    v = dt == GLC_DT_U8 ? LLVMBuildZExt(c->b, v, c->i64, "") : LLVMBuildSExt(c->b, v, c->i64, "");
+    return v;
+}
+
+glc_status lower_quantize(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_quant_geom q;
+    GLC_TRY(glc_quant_geom_get(c->g, n, &q, c->d));
+    bool quant = n->op == GLC_OP_QUANTIZELINEAR;
+    glc_dtype xdt = glc_node_input(c->g, n, 0)->dtype;
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef y = param(*fn, 0), x = param(*fn, 1), sc = param(*fn, 2);
+    LLVMValueRef zp = q.has_zp ? param(*fn, 3) : NULL;
+    LLVMValueRef C = cg_dim(c, q.C), inner = cg_dim(c, q.inner);
+    double lo = q.q == GLC_DT_U8 ? 0 : -128, hi = q.q == GLC_DT_U8 ? 255 : 127;
+    cg_loop lo_, lc, li;
+    LLVMValueRef o = cg_loop_begin_v(c, &lo_, cg_dim(c, q.outer));
+    LLVMValueRef ch = cg_loop_begin_v(c, &lc, C);
+    LLVMValueRef s = cg_ldf(c, sc, ch);
+    LLVMValueRef z = zp ? qint_i64(c, q.q, zp, ch) : cg_i64(c, 0);
+    LLVMValueRef row = LLVMBuildNSWMul(b, cg_madd_v(c, o, C, ch), inner, "");
+    LLVMValueRef i = cg_loop_begin_v(c, &li, inner), at = LLVMBuildNSWAdd(b, row, i, "");
+    if (quant) {
+        LLVMValueRef v = f32_intr(c, "llvm.roundeven", LLVMBuildFDiv(b, cg_ldf(c, x, at), s, ""));
+        v = LLVMBuildFAdd(b, v, LLVMBuildSIToFP(b, z, c->f32, ""), "");
+        LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, v, v, "");
+        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, cg_f32(c, lo), ""), cg_f32(c, lo), v, "");
+        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, cg_f32(c, hi), ""), cg_f32(c, hi), v, "");
+        v = LLVMBuildSelect(b, nan, cg_f32(c, 0), v, "");
+        LLVMValueRef r = LLVMBuildFPToSI(b, v, c->i32, "");
+        LLVMBuildStore(b, LLVMBuildTrunc(b, r, c->i8, ""), cg_gep(c, c->i8, y, at));
+    } else {
+        LLVMValueRef v = LLVMBuildSub(b, qint_i64(c, xdt, x, at), z, "");
+        cg_stf(c, LLVMBuildFMul(b, LLVMBuildSIToFP(b, v, c->f32, ""), s, ""), y, at);
+    }
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lc);
+    cg_loop_end(c, &lo_);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -3,7 +3,8 @@
  * (axis, epsilon, stash_type; optional outputs Mean and InvStdDev), InstanceNormalization,
  * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get; Hardmax and
  * CumSum, TopK, which work along one axis (glc_axis_view_get); the losses
- * NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (glc_loss_geom_get); LRN.
+ * NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (glc_loss_geom_get); LRN;
+ * QuantizeLinear and DequantizeLinear (glc_quant_geom_get).
  *
  * y has x's shape. Scale and bias broadcast to x unidirectionally: LayerNormalization's
  * right-aligned against x's reduced (trailing) axes, InstanceNormalization's (C) along
@@ -259,5 +260,49 @@ glc_status infer_lrn(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_lrn_geom l;
     GLC_TRY(glc_lrn_geom_get(g, n, &l, d));
     infer_set_out_k(g, n, 0, x->dtype, x->rank, x->dims);
+    return GLC_OK;
+}
+
+/* ---- QuantizeLinear, DequantizeLinear --------------------------------------------------- */
+
+glc_status glc_quant_geom_get(const glc_graph *g, const glc_node *n, glc_quant_geom *q,
+                              glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *sc = glc_node_input(g, n, 1);
+    const glc_value *zp = glc_node_input(g, n, 2);
+    const char *op = glc_op_name(n->op);
+    bool quant = n->op == GLC_OP_QUANTIZELINEAR;
+    q->has_zp = zp != NULL;
+    q->q = quant ? (zp ? zp->dtype : GLC_DT_U8) : x->dtype;
+    if (quant && q->q != GLC_DT_U8 && q->q != GLC_DT_I8)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: %s output (u8 and i8 are)", op,
+                            glc_dtype_name(q->q));
+    if (sc->dtype != GLC_DT_F32)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: %s scale (f32 is)", op,
+                            glc_dtype_name(sc->dtype));
+    q->per_channel = sc->rank == 1;
+    int axis = 0;
+    int64_t ax = glc_attr_int(n, "axis", 1);
+    if (q->per_channel && !infer_norm_axis(ax, x->rank, false, &axis))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %lld out of range for rank %d", op,
+                            (long long)ax, x->rank);
+    if (sc->rank > 1)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: scale must be a scalar or 1-D", op);
+    q->outer = q->per_channel ? glc_dim_prod(g, x->dims, 0, axis) : 1;
+    q->C = q->per_channel ? x->dims[axis] : 1;
+    q->inner = q->per_channel ? glc_dim_prod(g, x->dims, axis + 1, x->rank) : glc_value_numel_dim(g, x);
+    if (q->per_channel)
+        GLC_TRY(infer_check_in(g, n, 1, "scale", GLC_DT_F32, 1, &q->C, "one per channel", d));
+    if (zp)
+        GLC_TRY(infer_check_in(g, n, 2, "zero point", zp->dtype, sc->rank, sc->dims,
+                               "the shape of scale", d));
+    return GLC_OK;
+}
+
+glc_status infer_quantize(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    glc_quant_geom q;
+    GLC_TRY(glc_quant_geom_get(g, n, &q, d));
+    glc_dtype out = n->op == GLC_OP_QUANTIZELINEAR ? q.q : GLC_DT_F32;
+    infer_set_out_k(g, n, 0, out, x->rank, x->dims);
     return GLC_OK;
 }

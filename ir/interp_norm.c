@@ -1,12 +1,13 @@
 /*
- * interp_norm.c -- reference kernels of the normalisations (norm.h), f32 data computed in
- * double: per row (a position of the kept axes, row-major), the mean and the variance
+ * interp_norm.c -- reference kernels of the norm family (norm.h). The normalisations: f32
+ * data computed in double, per row (a position of the kept axes, row-major), the mean and the variance
  * about it over the reduced axes, then each element (x - mean) * inv * scale + bias.
  * Hardmax and CumSum walk each (outer, inner) line of their axis view; CumSum adds floats
  * in their own type (as the compiled kernel does) and integers wrapping. TopK carries each
  * element of a line through the best k so far, front to back, swapping where it comes
  * first (as compiled, so NaNs, which compare with nothing, land alike). The losses compute
- * each log-probability and loss in f32 (as compiled) and their sums in f64.
+ * each log-probability and loss in f32 (as compiled) and their sums in f64. QuantizeLinear
+ * and DequantizeLinear compute in f32, as compiled.
  */
 #include "interp_impl.h"
 #include "norm.h"
@@ -271,5 +272,42 @@ glc_status interp_lrn(const glc_graph *g, const glc_node *n, const void *const *
                 int64_t at = (b * l.C + ch) * l.inner + i;
                 y[at] = (float)(x[at] / pow(l.bias + l.alpha / (double)l.size * sq, l.beta));
             }
+    return GLC_OK;
+}
+
+/* ---- QuantizeLinear, DequantizeLinear --------------------------------------------------- */
+
+/* Element k of an i8, u8 or i32 tensor. */
+static int64_t qint_at(glc_dtype dt, const void *p, int64_t k) {
+    return dt == GLC_DT_I8 ? ((const int8_t *)p)[k]
+           : dt == GLC_DT_U8 ? ((const uint8_t *)p)[k]
+                             : ((const int32_t *)p)[k];
+}
+
+glc_status interp_quantize(const glc_graph *g, const glc_node *n, const void *const *in,
+                           void *const *out, glc_diag *d) {
+    glc_quant_geom q;
+    GLC_TRY(glc_quant_geom_get(g, n, &q, d));
+    const float *sc = in[1];
+    bool quant = n->op == GLC_OP_QUANTIZELINEAR;
+    glc_dtype xdt = IN_V(g, n, 0)->dtype;
+    float lo = q.q == GLC_DT_U8 ? 0.0f : -128.0f, hi = q.q == GLC_DT_U8 ? 255.0f : 127.0f;
+    for (int64_t o = 0; o < q.outer; o++)
+        for (int64_t ch = 0; ch < q.C; ch++) {
+            float s = sc[ch];
+            int64_t z = q.has_zp ? qint_at(q.q, in[2], ch) : 0;
+            for (int64_t i = 0; i < q.inner; i++) {
+                int64_t at = (o * q.C + ch) * q.inner + i;
+                if (!quant) {
+                    ((float *)out[0])[at] = (float)(qint_at(xdt, in[0], at) - z) * s;
+                    continue;
+                }
+                float v = nearbyintf(((const float *)in[0])[at] / s) + (float)z;
+                v = v < lo ? lo : v > hi ? hi : v; /* NaN stays: converted below as 0 */
+                int64_t r = isnan(v) ? 0 : (int64_t)v;
+                if (q.q == GLC_DT_U8) ((uint8_t *)out[0])[at] = (uint8_t)r;
+                else ((int8_t *)out[0])[at] = (int8_t)r;
+            }
+        }
     return GLC_OK;
 }

@@ -1,7 +1,8 @@
 /*
- * norm.h -- the normalisations (LayerNormalization, InstanceNormalization,
- * MeanVarianceNormalization), read once by their shape rule (infer_norm.c), reference
- * kernels (interp_norm.c) and lowerings (codegen/lower_norm.c), so the three agree.
+ * norm.h -- the norm family: the normalisations (LayerNormalization, InstanceNormalization,
+ * MeanVarianceNormalization) and the ops that work along one axis or per channel (below),
+ * read once by their shape rules (infer_norm.c), reference kernels (interp_norm.c) and
+ * lowerings (codegen/lower_norm.c), so the three agree.
  *
  * Each normalises x over a set of reduced axes, separately for every position of the kept
  * axes (a "row"): mean and variance over the row (the population variance, about the
@@ -55,6 +56,18 @@ typedef struct glc_lrn_geom {
     double alpha, beta, bias;
 } glc_lrn_geom;
 glc_status glc_lrn_geom_get(const glc_graph *g, const glc_node *n, glc_lrn_geom *l, glc_diag *d);
+
+/* QuantizeLinear, DequantizeLinear: x viewed as (outer, C, inner) around axis (default
+ * 1); scale (f32) and zero point are one per tensor or one per channel (C). Quantize:
+ * y = saturate(roundeven(x / scale) + zp) into u8 or i8 (the zero point's dtype; u8 and 0
+ * without one). Dequantize: y = (x - zp) * scale in f32. */
+typedef struct glc_quant_geom {
+    glc_dim outer, C, inner;
+    bool per_channel, has_zp;
+    glc_dtype q; /* the quantized dtype */
+} glc_quant_geom;
+glc_status glc_quant_geom_get(const glc_graph *g, const glc_node *n, glc_quant_geom *q,
+                              glc_diag *d);
 
 #ifndef GLC_IR_NORM_H
 #define GLC_IR_NORM_H

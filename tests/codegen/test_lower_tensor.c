@@ -875,6 +875,29 @@ static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
     check(NULL, "compress.so");
 }
 
+/* QuantizeLinear (u8, i8, none: u8; per tensor and per channel, NaNs and infinities) and
+ * DequantizeLinear (u8, i8, i32) against the interpreter. */
+static void test_lower_tensor__quantize_and_dequantize(void **state) {
+    (void)state;
+    static const float sc[3] = {0.25f, 3.0f, 0.0625f};
+    static const uint8_t zu[3] = {0, 128, 255};
+    static const int8_t zi[3] = {-128, 0, 5};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){2, 3, 5});
+    glc_value_id s3 = glc_graph_add_const(G, "s3", GLC_DT_F32, 1, (int64_t[]){3}, sc);
+    glc_value_id s1 = glc_graph_add_const(G, "s1", GLC_DT_F32, 0, NULL, sc + 1);
+    glc_value_id u3 = glc_graph_add_const(G, "u3", GLC_DT_U8, 1, (int64_t[]){3}, zu);
+    glc_value_id i3 = glc_graph_add_const(G, "i3", GLC_DT_I8, 1, (int64_t[]){3}, zi);
+    glc_value_id i1 = glc_graph_add_const(G, "i1", GLC_DT_I8, 0, NULL, zi + 2);
+    glc_value_id qu = out_node(GLC_OP_QUANTIZELINEAR, "qu", (glc_value_id[]){x, s3, u3}, 3, NULL);
+    glc_value_id qi = out_node(GLC_OP_QUANTIZELINEAR, "qi", (glc_value_id[]){x, s1, i1}, 3, NULL);
+    out_node(GLC_OP_QUANTIZELINEAR, "qn", (glc_value_id[]){x, s3}, 2, NULL);
+    out_node(GLC_OP_DEQUANTIZELINEAR, "du", (glc_value_id[]){qu, s3, u3}, 3, NULL);
+    out_node(GLC_OP_DEQUANTIZELINEAR, "di", (glc_value_id[]){qi, s3, i3}, 3, NULL);
+    glc_value_id w = cg_in(G, "w", GLC_DT_I32, 3, (int64_t[]){2, 3, 5});
+    out_node(GLC_OP_DEQUANTIZELINEAR, "dw", (glc_value_id[]){w, s1}, 2, NULL);
+    check(NULL, "quant.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -906,6 +929,7 @@ int main(void) {
         T(test_lower_tensor__nd_onehot_and_reversesequence),
         T(test_lower_tensor__topk_with_ties_on_every_axis),
         T(test_lower_tensor__compress_by_a_constant_condition),
+        T(test_lower_tensor__quantize_and_dequantize),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
