@@ -54,6 +54,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_HARDMAX] = true, [GLC_OP_CUMSUM] = true,
     [GLC_OP_LRN] = true,
     [GLC_OP_QUANTIZELINEAR] = true, [GLC_OP_DEQUANTIZELINEAR] = true,
+    [GLC_OP_DYNAMICQUANTIZELINEAR] = true,
     [GLC_OP_TOPK] = true,
     [GLC_OP_NLLLOSS] = true, [GLC_OP_SCELOSS] = true,
 };

@@ -479,3 +479,45 @@ glc_status lower_quantize(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_kernel_end(c);
     return GLC_OK;
 }
+
+/* roundeven(v) + z saturated to [0, 255] (NaN: 0), as an f32. */
+static LLVMValueRef sat_u8(cg_ctx *c, LLVMValueRef v, LLVMValueRef z) {
+    LLVMBuilderRef b = c->b;
+    v = LLVMBuildFAdd(b, f32_intr(c, "llvm.roundeven", v), z, "");
+    LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, v, v, "");
+    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, cg_f32(c, 0), ""), cg_f32(c, 0), v, "");
+    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, cg_f32(c, 255), ""), cg_f32(c, 255), v, "");
+    return LLVMBuildSelect(b, nan, cg_f32(c, 0), v, "");
+}
+
+glc_status lower_dynquant(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *xv = glc_node_input(c->g, n, 0);
+    *fn = cg_kernel_begin(c, n->name, n->n_out + 1);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef x = param(*fn, n->n_out), total = cg_dim(c, glc_value_numel_dim(c->g, xv));
+    LLVMValueRef lo = cg_alloca_entry(c, c->f32), hi = cg_alloca_entry(c, c->f32);
+    LLVMBuildStore(b, cg_f32(c, 0), lo);
+    LLVMBuildStore(b, cg_f32(c, 0), hi);
+    cg_loop l1, l2;
+    LLVMValueRef i = cg_loop_begin_v(c, &l1, total), v = cg_ldf(c, x, i);
+    LLVMValueRef a = LLVMBuildLoad2(b, c->f32, lo, ""), h = LLVMBuildLoad2(b, c->f32, hi, "");
+    LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, a, ""), v, a, ""), lo);
+    LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, h, ""), v, h, ""), hi);
+    cg_loop_end(c, &l1);
+    a = LLVMBuildLoad2(b, c->f32, lo, "");
+    h = LLVMBuildLoad2(b, c->f32, hi, "");
+    LLVMValueRef scale = LLVMBuildFDiv(b, LLVMBuildFSub(b, h, a, ""), cg_f32(c, 255), "");
+    LLVMValueRef zp = sat_u8(c, LLVMBuildFDiv(b, LLVMBuildFSub(b, cg_f32(c, 0), a, ""), scale, ""),
+                             cg_f32(c, 0));
+    if (n->out[0]) {
+        i = cg_loop_begin_v(c, &l2, total);
+        LLVMValueRef q = sat_u8(c, LLVMBuildFDiv(b, cg_ldf(c, x, i), scale, ""), zp);
+        LLVMBuildStore(b, LLVMBuildFPToUI(b, q, c->i8, ""), cg_gep(c, c->i8, param(*fn, 0), i));
+        cg_loop_end(c, &l2);
+    }
+    if (n->n_out > 1 && n->out[1]) cg_stf(c, scale, param(*fn, 1), cg_i64(c, 0));
+    if (n->n_out > 2 && n->out[2])
+        LLVMBuildStore(b, LLVMBuildFPToUI(b, zp, c->i8, ""), param(*fn, 2));
+    cg_kernel_end(c);
+    return GLC_OK;
+}

@@ -4,7 +4,7 @@
  * MeanVarianceNormalization (axes), and their shared reader glc_norm_geom_get; Hardmax and
  * CumSum, TopK, which work along one axis (glc_axis_view_get); the losses
  * NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (glc_loss_geom_get); LRN;
- * QuantizeLinear and DequantizeLinear (glc_quant_geom_get).
+ * QuantizeLinear and DequantizeLinear (glc_quant_geom_get), DynamicQuantizeLinear.
  *
  * y has x's shape. Scale and bias broadcast to x unidirectionally: LayerNormalization's
  * right-aligned against x's reduced (trailing) axes, InstanceNormalization's (C) along
@@ -304,5 +304,14 @@ glc_status infer_quantize(glc_graph *g, glc_node *n, glc_diag *d) {
     GLC_TRY(glc_quant_geom_get(g, n, &q, d));
     glc_dtype out = n->op == GLC_OP_QUANTIZELINEAR ? q.q : GLC_DT_F32;
     infer_set_out_k(g, n, 0, out, x->rank, x->dims);
+    return GLC_OK;
+}
+
+glc_status infer_dynquant(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    (void)d;
+    infer_set_out_k(g, n, 0, GLC_DT_U8, x->rank, x->dims);
+    infer_set_out_k(g, n, 1, GLC_DT_F32, 0, NULL);
+    infer_set_out_k(g, n, 2, GLC_DT_U8, 0, NULL);
     return GLC_OK;
 }

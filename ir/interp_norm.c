@@ -311,3 +311,28 @@ glc_status interp_quantize(const glc_graph *g, const glc_node *n, const void *co
         }
     return GLC_OK;
 }
+
+/* roundeven(v) + z saturated to u8 (NaN: 0). */
+static uint8_t sat_u8(float v, float z) {
+    v = nearbyintf(v) + z;
+    return isnan(v) ? 0 : v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+}
+
+glc_status interp_dynquant(const glc_graph *g, const glc_node *n, const void *const *in,
+                           void *const *out, glc_diag *d) {
+    const glc_value *xv = IN_V(g, n, 0);
+    const float *x = in[0];
+    (void)d;
+    int64_t total = glc_value_numel(xv);
+    float lo = 0.0f, hi = 0.0f;
+    for (int64_t i = 0; i < total; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    float scale = (hi - lo) / 255.0f, zp = (float)sat_u8((0.0f - lo) / scale, 0.0f);
+    for (int64_t i = 0; out[0] && i < total; i++)
+        ((uint8_t *)out[0])[i] = sat_u8(x[i] / scale, zp);
+    if (n->n_out > 1 && out[1]) *(float *)out[1] = scale;
+    if (n->n_out > 2 && out[2]) *(uint8_t *)out[2] = (uint8_t)zp;
+    return GLC_OK;
+}

@@ -61,6 +61,9 @@ glc_status glc_lrn_geom_get(const glc_graph *g, const glc_node *n, glc_lrn_geom 
  * 1); scale (f32) and zero point are one per tensor or one per channel (C). Quantize:
  * y = saturate(roundeven(x / scale) + zp) into u8 or i8 (the zero point's dtype; u8 and 0
  * without one). Dequantize: y = (x - zp) * scale in f32. */
+/* DynamicQuantizeLinear: lo = min(0, min x), hi = max(0, max x) (NaNs skipped), scale =
+ * (hi - lo) / 255, zp = saturate(roundeven(-lo / scale)), then QuantizeLinear's u8 y; all
+ * in f32. Outputs y (u8, x's shape), scale (f32 scalar), zp (u8 scalar). */
 typedef struct glc_quant_geom {
     glc_dim outer, C, inner;
     bool per_channel, has_zp;

@@ -875,8 +875,8 @@ static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
     check(NULL, "compress.so");
 }
 
-/* QuantizeLinear (u8, i8, none: u8; per tensor and per channel, NaNs and infinities) and
- * DequantizeLinear (u8, i8, i32) against the interpreter. */
+/* QuantizeLinear (u8, i8, none: u8; per tensor and per channel, NaNs and infinities),
+ * DequantizeLinear (u8, i8, i32) and DynamicQuantizeLinear against the interpreter. */
 static void test_lower_tensor__quantize_and_dequantize(void **state) {
     (void)state;
     static const float sc[3] = {0.25f, 3.0f, 0.0625f};
@@ -895,6 +895,15 @@ static void test_lower_tensor__quantize_and_dequantize(void **state) {
     out_node(GLC_OP_DEQUANTIZELINEAR, "di", (glc_value_id[]){qi, s3, i3}, 3, NULL);
     glc_value_id w = cg_in(G, "w", GLC_DT_I32, 3, (int64_t[]){2, 3, 5});
     out_node(GLC_OP_DEQUANTIZELINEAR, "dw", (glc_value_id[]){w, s1}, 2, NULL);
+    glc_value_id dq[3], v = cg_in(G, "v", GLC_DT_F32, 2, (int64_t[]){3, 7});
+    for (int k = 0; k < 3; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "dq%d", k);
+        dq[k] = glc_graph_add_value(G, name, GLC_DT_UNDEF, 0, NULL);
+    }
+    glc_graph_add_node(G, GLC_OP_DYNAMICQUANTIZELINEAR, "dq", &v, 1, dq, 3);
+    for (int k = 0; k < 3; k++)
+        glc_graph_add_output(G, dq[k]);
     check(NULL, "quant.so");
 }
 
