@@ -330,6 +330,7 @@ glc_dim lower_mdlstm_scratch(const cg_ctx *c, const glc_node *n);    /* lower_md
 glc_dim lower_pool_scratch(const cg_ctx *c, const glc_node *n);      /* lower_pool.c */
 glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_convlstm.c */
 glc_dim lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_gridlstm.c */
+glc_dim lower_linalg_scratch(const cg_ctx *c, const glc_node *n);    /* lower_linalg.c: Det */
 
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);

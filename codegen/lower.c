@@ -13,7 +13,7 @@
  * (bcast.c) and the reductions (lower_elemwise.c); the others refuse them. */
 static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_IDENTITY] = true, [GLC_OP_RESHAPE] = true, [GLC_OP_FLATTEN] = true,
-    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true,
+    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true, [GLC_OP_DET] = true,
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,     [GLC_OP_RNN] = true,
     [GLC_OP_CONSTANTOFSHAPE] = true,
     /* lower_tensor.c */
@@ -112,6 +112,7 @@ static glc_dim (*const scratch_fns[GLC_OP_COUNT])(const cg_ctx *c, const glc_nod
     [GLC_OP_LSTM] = lower_rnn_scratch, [GLC_OP_GRU] = lower_rnn_scratch,
     [GLC_OP_RNN] = lower_rnn_scratch, [GLC_OP_GRIDLSTM] = lower_gridlstm_scratch,
     [GLC_OP_CONV] = nn_scratch,       [GLC_OP_MAXPOOL] = lower_pool_scratch,
+    [GLC_OP_DET] = lower_linalg_scratch,
 };
 
 glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {

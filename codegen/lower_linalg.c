@@ -9,6 +9,8 @@
  * Gemm: Y = A' B' through cg_gemm_emit (gemm.c), then Y = alpha * Y + beta * C with C
  * broadcast to (M, N). MatMul: numpy semantics, 1-D operands promoted, batch dims broadcast
  * with stride 0, one cg_gemm_emit per batch element.
+ * Det: per matrix, copied to f64 node scratch (M * M doubles), Gaussian elimination with
+ * partial pivoting as the interpreter's, step for step.
  */
 #include "cg_impl.h"
 
@@ -256,4 +258,94 @@ glc_status lower_matmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     glc_status status = total ? bm_nest(c, &s, *fn, 0, z, z, z) : GLC_OK;
     cg_kernel_end(c);
     return status;
+}
+
+/* ---- Det ----------------------------------------------------------------------------- */
+
+glc_dim lower_linalg_scratch(const cg_ctx *c, const glc_node *n) {
+    const glc_value *x = glc_node_input(c->g, n, 0);
+    glc_dim m = x->dims[x->rank - 1];
+    return glc_dim_mul(c->g, glc_dim_mul(c->g, m, m), 8);
+}
+
+static LLVMValueRef fabs64(cg_ctx *c, LLVMValueRef v) {
+    LLVMTypeRef t = LLVMTypeOf(v);
+    unsigned id = LLVMLookupIntrinsicID("llvm.fabs", 9);
+    return LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, &t, 1),
+                          LLVMGetIntrinsicDeclaration(c->mod, id, &t, 1), &v, 1, "");
+}
+
+typedef struct det_cg {
+    LLVMTypeRef f64;
+    LLVMValueRef a, m, det, zero, piv_row;
+} det_cg;
+
+static LLVMValueRef at64(cg_ctx *c, const det_cg *s, LLVMValueRef i, LLVMValueRef j) {
+    return cg_gep(c, s->f64, s->a, cg_madd_v(c, i, s->m, j));
+}
+
+/* Step k: find the pivot row, swap it up, fold the pivot into det, eliminate below. */
+static void det_step(cg_ctx *c, const det_cg *s, LLVMValueRef k) {
+    LLVMBuilderRef b = c->b;
+    LLVMTypeRef f = s->f64;
+    cg_loop lp, ls, li, lj;
+    LLVMBuildStore(b, k, s->piv_row);
+    LLVMValueRef i = cg_loop_range(c, &lp, cg_addk(c, k, 1), s->m);
+    LLVMValueRef p = LLVMBuildLoad2(b, c->i64, s->piv_row, "");
+    LLVMValueRef bigger = LLVMBuildFCmp(b, LLVMRealOGT, fabs64(c, LLVMBuildLoad2(b, f, at64(c, s, i, k), "")),
+                                       fabs64(c, LLVMBuildLoad2(b, f, at64(c, s, p, k), "")), "");
+    LLVMBuildStore(b, LLVMBuildSelect(b, bigger, i, p, ""), s->piv_row);
+    cg_loop_end(c, &lp);
+    p = LLVMBuildLoad2(b, c->i64, s->piv_row, "");
+    LLVMValueRef j = cg_loop_begin_v(c, &ls, s->m);
+    LLVMValueRef pk = at64(c, s, k, j), pp = at64(c, s, p, j);
+    LLVMValueRef t = LLVMBuildLoad2(b, f, pk, "");
+    LLVMBuildStore(b, LLVMBuildLoad2(b, f, pp, ""), pk);
+    LLVMBuildStore(b, t, pp);
+    cg_loop_end(c, &ls);
+    LLVMValueRef piv = LLVMBuildLoad2(b, f, at64(c, s, k, k), "");
+    LLVMValueRef z = LLVMBuildFCmp(b, LLVMRealOEQ, piv, LLVMConstReal(f, 0), "");
+    LLVMBuildStore(b, LLVMBuildOr(b, LLVMBuildLoad2(b, LLVMInt1TypeInContext(c->ctx), s->zero, ""), z, ""),
+                   s->zero);
+    LLVMValueRef det = LLVMBuildLoad2(b, f, s->det, "");
+    det = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntNE, p, k, ""), LLVMBuildFNeg(b, det, ""), det, "");
+    LLVMBuildStore(b, LLVMBuildFMul(b, det, piv, ""), s->det);
+    i = cg_loop_range(c, &li, cg_addk(c, k, 1), s->m);
+    LLVMValueRef fac = LLVMBuildFDiv(b, LLVMBuildLoad2(b, f, at64(c, s, i, k), ""), piv, "");
+    j = cg_loop_range(c, &lj, cg_addk(c, k, 1), s->m);
+    LLVMValueRef ij = at64(c, s, i, j);
+    LLVMValueRef v = LLVMBuildFMul(b, fac, LLVMBuildLoad2(b, f, at64(c, s, k, j), ""), "");
+    LLVMBuildStore(b, LLVMBuildFSub(b, LLVMBuildLoad2(b, f, ij, ""), v, ""), ij);
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &li);
+}
+
+glc_status lower_det(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0), *y = &c->g->values[n->out[0]];
+    GLC_TRY(need_f32(c, n));
+    *fn = cg_kernel_begin(c, n->name, 3);
+    LLVMBuilderRef b = c->b;
+    det_cg s = {.f64 = LLVMDoubleTypeInContext(c->ctx), .a = LLVMGetParam(*fn, 2)};
+    s.m = cg_dim(c, x->dims[x->rank - 1]);
+    s.det = cg_alloca_entry(c, s.f64);
+    s.zero = cg_alloca_entry(c, LLVMInt1TypeInContext(c->ctx));
+    s.piv_row = cg_alloca_entry(c, c->i64);
+    LLVMValueRef mm = LLVMBuildNSWMul(b, s.m, s.m, "");
+    cg_loop lb, le, lk;
+    LLVMValueRef bt = cg_loop_begin_v(c, &lb, cg_dim(c, glc_value_numel_dim(c->g, y)));
+    LLVMValueRef e = cg_loop_begin_v(c, &le, mm);
+    LLVMValueRef v = cg_ldf(c, LLVMGetParam(*fn, 1), cg_madd_v(c, bt, mm, e));
+    LLVMBuildStore(b, LLVMBuildFPExt(b, v, s.f64, ""), cg_gep(c, s.f64, s.a, e));
+    cg_loop_end(c, &le);
+    LLVMBuildStore(b, LLVMConstReal(s.f64, 1), s.det);
+    LLVMBuildStore(b, LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0), s.zero);
+    LLVMValueRef k = cg_loop_begin_v(c, &lk, s.m);
+    det_step(c, &s, k);
+    cg_loop_end(c, &lk);
+    LLVMValueRef det = LLVMBuildFPTrunc(b, LLVMBuildLoad2(b, s.f64, s.det, ""), c->f32, "");
+    LLVMValueRef zero = LLVMBuildLoad2(b, LLVMInt1TypeInContext(c->ctx), s.zero, "");
+    st(c, LLVMBuildSelect(b, zero, cg_f32(c, 0), det, ""), LLVMGetParam(*fn, 0), bt);
+    cg_loop_end(c, &lb);
+    cg_kernel_end(c);
+    return GLC_OK;
 }

@@ -268,6 +268,18 @@ static bool matmul_shape(glc_graph *g, const glc_node *n, const glc_value *a, co
     return true;
 }
 
+/* Det: (..., M, M) -> (...). */
+glc_status infer_det(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = in_val(g, n, 0);
+    char s[SHAPE_BUF];
+    shape_of(x, s);
+    if (x->rank < 2 || glc_dim_require_eq(g, x->dims[x->rank - 2], x->dims[x->rank - 1], n,
+                                          "Det: square matrices") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Det: input 0 %s must be square matrices", s);
+    set_out(g, n, x->dtype, x->rank - 2, x->dims);
+    return GLC_OK;
+}
+
 glc_status infer_matmul(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *a = in_val(g, n, 0), *b = in_val(g, n, 1);
     char sa[SHAPE_BUF], sb[SHAPE_BUF];
@@ -458,7 +470,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
         [GLC_OP_ADD] = true,
     [GLC_OP_SUB] = true,      [GLC_OP_MUL] = true,       [GLC_OP_DIV] = true,
     [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
-    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true,
+    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true, [GLC_OP_DET] = true,
     [GLC_OP_RESHAPE] = true,  [GLC_OP_FLATTEN] = true,   [GLC_OP_TRANSPOSE] = true,
     [GLC_OP_CONCAT] = true,   [GLC_OP_SPLIT] = true,     [GLC_OP_SLICE] = true,
     [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,

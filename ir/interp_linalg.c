@@ -1,12 +1,18 @@
 /*
- * interp_linalg.c -- reference kernels for Gemm and MatMul (f32), triple loops.
+ * interp_linalg.c -- reference kernels for Gemm and MatMul (f32), triple loops, and Det.
  *
  * Gemm: Y = alpha * op(A) @ op(B) + beta * C, op() transposing when transA/transB is set,
  * C (optional) broadcast to (M, N). MatMul follows numpy: a 1-D A is a row [1,K], a 1-D B
  * a column [K,1] (the promoted dim is dropped from the output), and the leading batch dims
  * broadcast; each batch's offsets into A and B come from interp_bcast_offset().
+ * Det: per matrix, Gaussian elimination with partial pivoting in f64 (the compiled kernel's
+ * algorithm, step for step): the product of the pivots, negated per row swap; 0 once a
+ * pivot is 0.
  */
 #include "interp_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
 
 static glc_status need_f32(const glc_node *n, glc_dtype dt, glc_diag *d) {
     if (dt == GLC_DT_F32) return GLC_OK;
@@ -67,5 +73,40 @@ glc_status interp_matmul(const glc_graph *g, const glc_node *n, const void *cons
         matmul_2d((const float *)in[0] + oa * m * k, (const float *)in[1] + ob * k * nn,
                   (float *)out[0] + bi * m * nn, m, k, nn);
     }
+    return GLC_OK;
+}
+
+glc_status interp_det(const glc_graph *g, const glc_node *n, const void *const *in,
+                      void *const *out, glc_diag *d) {
+    const glc_value *x = IN_V(g, n, 0);
+    int64_t m = x->dims[x->rank - 1], count = glc_value_numel(OUT_V(g, n));
+    double *a = malloc((size_t)(m > 0 ? m * m : 1) * sizeof *a);
+    if (!a) return glc_diag_set(d, GLC_E_NOMEM, n, "out of memory");
+    for (int64_t b = 0; b < count; b++) {
+        for (int64_t e = 0; e < m * m; e++)
+            a[e] = ((const float *)in[0])[b * m * m + e];
+        double det = 1;
+        bool zero = false;
+        for (int64_t k = 0; k < m; k++) {
+            int64_t p = k;
+            for (int64_t i = k + 1; i < m; i++)
+                if (fabs(a[i * m + k]) > fabs(a[p * m + k])) p = i;
+            for (int64_t j = 0; j < m; j++) {
+                double t = a[k * m + j];
+                a[k * m + j] = a[p * m + j];
+                a[p * m + j] = t;
+            }
+            double piv = a[k * m + k];
+            zero |= piv == 0;
+            det = (p != k ? -det : det) * piv;
+            for (int64_t i = k + 1; i < m; i++) {
+                double f = a[i * m + k] / piv;
+                for (int64_t j = k + 1; j < m; j++)
+                    a[i * m + j] -= f * a[k * m + j];
+            }
+        }
+        ((float *)out[0])[b] = zero ? 0.0f : (float)det;
+    }
+    free(a);
     return GLC_OK;
 }

@@ -907,6 +907,19 @@ static void test_lower_tensor__quantize_and_dequantize(void **state) {
     check(NULL, "quant.so");
 }
 
+/* Det of a batch of 4x4 matrices (pivoting, a singular one) against the interpreter. */
+static void test_lower_tensor__det_with_pivoting_and_a_singular_matrix(void **state) {
+    (void)state;
+    float x[3 * 16];
+    for (int k = 0; k < 48; k++)
+        x[k] = (float)((k * 37) % 11) - 5.0f;
+    for (int k = 0; k < 4; k++) /* the last matrix: two equal rows */
+        x[32 + 4 + k] = x[32 + k];
+    glc_value_id xv = cg_in(G, "x", GLC_DT_F32, 3, (int64_t[]){3, 4, 4});
+    out_node(GLC_OP_DET, "det", &xv, 1, NULL);
+    check((const void *[]){x}, "det.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -939,6 +952,7 @@ int main(void) {
         T(test_lower_tensor__topk_with_ties_on_every_axis),
         T(test_lower_tensor__compress_by_a_constant_condition),
         T(test_lower_tensor__quantize_and_dequantize),
+        T(test_lower_tensor__det_with_pivoting_and_a_singular_matrix),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
