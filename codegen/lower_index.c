@@ -26,7 +26,7 @@
  *   ReverseSequence: a bcast.c nest over x whose "operands" give the sequence length's
  *   index and the time coordinate; the source is t' = len - 1 - t for t < len.
  * - Compress: loops (outer, k, inner) reading position pos[k] from a constant table.
- * - The windows (Hann, Hamming, Blackman): constants, computed at compile time.
+ * - NonZero (of a constant) and the windows (Hann, Hamming, Blackman): constants, computed at compile time.
  * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
  *   inputs (the count is static: glc_range_count).
  */
@@ -502,6 +502,23 @@ glc_status lower_compress(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_loop_end(c, &le);
     cg_loop_end(c, &lk);
     cg_loop_end(c, &lo);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- NonZero ----------------------------------------------------------------------------- */
+
+glc_status lower_nonzero(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_value *x = glc_node_input(c->g, n, 0);
+    int64_t count = glc_nonzero_coords(x, NULL);
+    size_t nb = (size_t)(x->rank * count) * 8;
+    int64_t *buf = calloc(1, nb ? nb : 1);
+    if (!buf) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
+    glc_nonzero_coords(x, buf);
+    LLVMValueRef tab = cg_const_bytes(c, buf, nb ? nb : 1, "nonzero");
+    free(buf);
+    *fn = cg_kernel_begin(c, n->name, 2);
+    if (nb) LLVMBuildMemCpy(c->b, param(*fn, 0), 1, tab, 1, cg_i64(c, (int64_t)nb));
     cg_kernel_end(c);
     return GLC_OK;
 }

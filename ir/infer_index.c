@@ -2,7 +2,7 @@
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
  * coordinates decide (Trilu, EyeLike: by the diagonal; Range, the windows; OneHot), index tuples
- * (GatherND, ScatterND), a constant mask (Compress), the rearrangements (ReverseSequence,
+ * (GatherND, ScatterND), a constant mask (Compress, NonZero), the rearrangements (ReverseSequence,
  * Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
  * share.
@@ -477,5 +477,47 @@ glc_status infer_compress(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_compress_geom m;
     GLC_TRY(glc_compress_geom_get(g, n, &m, d));
     infer_set_out_k(g, n, 0, glc_node_input(g, n, 0)->dtype, m.out_rank, m.out);
+    return GLC_OK;
+}
+
+/* ---- NonZero ----------------------------------------------------------------------------- */
+
+/* Element k of x is not zero (-0.0 and NaN: as C compares; f16/bf16 by their bits). */
+static bool elem_nonzero(const glc_value *x, int64_t k) {
+    size_t es = glc_dtype_size(x->dtype);
+    const char *p = (const char *)x->data + (size_t)k * es;
+    if (x->dtype == GLC_DT_F32) return *(const float *)p != 0;
+    if (x->dtype == GLC_DT_F64) return *(const double *)p != 0;
+    uint64_t u = 0;
+    memcpy(&u, p, es);
+    if (x->dtype == GLC_DT_F16 || x->dtype == GLC_DT_BF16) u &= 0x7fff; /* +-0 */
+    return u != 0;
+}
+
+int64_t glc_nonzero_coords(const glc_value *x, int64_t *out) {
+    int64_t total = glc_value_numel(x), count = 0, c[GLC_MAX_RANK];
+    for (int64_t k = 0; k < total; k++)
+        count += elem_nonzero(x, k);
+    for (int64_t k = 0, j = 0; out && k < total; k++) {
+        if (!elem_nonzero(x, k)) continue;
+        int64_t rest = k;
+        for (int a = x->rank - 1; a >= 0; a--) {
+            c[a] = rest % x->dims[a];
+            rest /= x->dims[a];
+        }
+        for (int a = 0; a < x->rank; a++)
+            out[a * count + j] = c[a];
+        j++;
+    }
+    return count;
+}
+
+glc_status infer_nonzero(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    if (!x->data)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "NonZero: its input must be a constant "
+                            "(its values decide the output's shape); bind it with --bind");
+    int64_t dims[2] = {x->rank, glc_nonzero_coords(x, NULL)};
+    infer_set_out_k(g, n, 0, GLC_DT_I64, 2, dims);
     return GLC_OK;
 }

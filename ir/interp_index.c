@@ -330,3 +330,14 @@ glc_status interp_compress(const glc_graph *g, const glc_node *n, const void *co
                        (const char *)in[0] + (size_t)(o * m.dim + j) * blk, blk);
     return GLC_OK;
 }
+
+/* ---- NonZero ----------------------------------------------------------------------------- */
+
+glc_status interp_nonzero(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    glc_value x = *IN_V(g, n, 0);
+    (void)d;
+    x.data = in[0];
+    glc_nonzero_coords(&x, out[0]);
+    return GLC_OK;
+}

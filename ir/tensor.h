@@ -205,6 +205,11 @@ typedef struct glc_compress_geom {
 glc_status glc_compress_geom_get(const glc_graph *g, const glc_node *n, glc_compress_geom *m,
                                  glc_diag *d);
 
+/* NonZero: x (a constant: its values decide the output's shape) -> (rank, count) i64,
+ * the coordinates of the non-zero elements in row-major order (a scalar: (0, count)).
+ * glc_nonzero_coords fills out (rank * count) when not NULL and returns count. */
+int64_t glc_nonzero_coords(const glc_value *x, int64_t *out);
+
 /* Range: count = max(ceil((limit - start) / delta), 0) elements start + i * delta, from the
  * constant scalar inputs start, limit, delta (the count decides the output's shape; the
  * kernels read start and delta from their inputs). */

@@ -859,7 +859,8 @@ static void test_lower_tensor__topk_with_ties_on_every_axis(void **state) {
     check(NULL, "topk.so");
 }
 
-/* Compress along each axis and flattened, with a constant condition shorter than the axis. */
+/* Compress along each axis and flattened, with a constant condition shorter than the axis;
+ * NonZero of a constant (-0 is zero, NaN is not). */
 static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
     (void)state;
     static const uint8_t cond[4] = {0, 1, 1, 0};
@@ -872,6 +873,9 @@ static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
         out_node(GLC_OP_COMPRESS, name, (glc_value_id[]){x, cv}, 2, &nid);
         if (a >= 0) glc_node_set_int(G, nid, "axis", a);
     }
+    static const float nz[6] = {0, 1.5f, -0.0f, NAN, 0, -2};
+    glc_value_id c = glc_graph_add_const(G, "nzc", GLC_DT_F32, 2, (int64_t[]){2, 3}, nz);
+    out_node(GLC_OP_NONZERO, "nonzero", &c, 1, NULL);
     check(NULL, "compress.so");
 }
 
