@@ -46,7 +46,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_GATHERND] = true, [GLC_OP_SCATTERND] = true, [GLC_OP_ONEHOT] = true,
     [GLC_OP_REVERSESEQUENCE] = true,
     [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true, [GLC_OP_SPACETODEPTH] = true,
-    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true,
+    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true, [GLC_OP_UNIQUE] = true,
     [GLC_OP_HANNWINDOW] = true, [GLC_OP_HAMMINGWINDOW] = true, [GLC_OP_BLACKMANWINDOW] = true,
     [GLC_OP_TRILU] = true, [GLC_OP_EYELIKE] = true,
     /* lower_norm.c */

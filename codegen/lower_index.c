@@ -26,7 +26,7 @@
  *   ReverseSequence: a bcast.c nest over x whose "operands" give the sequence length's
  *   index and the time coordinate; the source is t' = len - 1 - t for t < len.
  * - Compress: loops (outer, k, inner) reading position pos[k] from a constant table.
- * - NonZero (of a constant) and the windows (Hann, Hamming, Blackman): constants, computed at compile time.
+ * - NonZero and Unique (of constants) and the windows (Hann, Hamming, Blackman): constants, computed at compile time.
  * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
  *   inputs (the count is static: glc_range_count).
  */
@@ -519,6 +519,33 @@ glc_status lower_nonzero(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     free(buf);
     *fn = cg_kernel_begin(c, n->name, 2);
     if (nb) LLVMBuildMemCpy(c->b, param(*fn, 0), 1, tab, 1, cg_i64(c, (int64_t)nb));
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- Unique ------------------------------------------------------------------------------ */
+
+/* Every requested output computed at compile time (the input is a constant) and copied. */
+glc_status lower_unique(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    const glc_value *x = glc_node_input(g, n, 0);
+    void *buf[4] = {NULL, NULL, NULL, NULL};
+    LLVMValueRef tab[4] = {NULL, NULL, NULL, NULL};
+    size_t nb[4] = {0, 0, 0, 0};
+    bool ok = true;
+    for (int k = 0; k < n->n_out && k < 4; k++) {
+        nb[k] = n->out[k] ? glc_value_nbytes(&g->values[n->out[k]]) : 0;
+        ok &= (buf[k] = calloc(1, nb[k] + 1)) != NULL;
+    }
+    if (ok && glc_unique_compute(g, n, x->data, buf[0], buf[1], buf[2], buf[3]) < 0) ok = false;
+    for (int k = 0; ok && k < 4; k++)
+        if (nb[k]) tab[k] = cg_const_bytes(c, buf[k], nb[k], "unique");
+    for (int k = 0; k < 4; k++)
+        free(buf[k]);
+    if (!ok) return glc_diag_set(c->d, GLC_E_NOMEM, n, "out of memory");
+    *fn = cg_kernel_begin(c, n->name, n->n_out + 1);
+    for (int k = 0; k < 4; k++)
+        if (tab[k]) LLVMBuildMemCpy(c->b, param(*fn, k), 1, tab[k], 1, cg_i64(c, (int64_t)nb[k]));
     cg_kernel_end(c);
     return GLC_OK;
 }

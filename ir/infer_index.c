@@ -2,7 +2,7 @@
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
  * coordinates decide (Trilu, EyeLike: by the diagonal; Range, the windows; OneHot), index tuples
- * (GatherND, ScatterND), a constant mask (Compress, NonZero), the rearrangements (ReverseSequence,
+ * (GatherND, ScatterND), a constant mask (Compress, NonZero, Unique), the rearrangements (ReverseSequence,
  * Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
  * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
  * share.
@@ -19,6 +19,7 @@
 #include "tensor.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The reduction attribute of ScatterElements and ScatterND. */
@@ -519,5 +520,141 @@ glc_status infer_nonzero(glc_graph *g, glc_node *n, glc_diag *d) {
                             "(its values decide the output's shape); bind it with --bind");
     int64_t dims[2] = {x->rank, glc_nonzero_coords(x, NULL)};
     infer_set_out_k(g, n, 0, GLC_DT_I64, 2, dims);
+    return GLC_OK;
+}
+
+/* ---- Unique ------------------------------------------------------------------------------ */
+
+typedef struct uniq_view {
+    const glc_value *x;
+    const char *p;
+    int64_t outer, D, inner;
+    size_t es;
+} uniq_view;
+
+/* Element (o, j, i) of x as a double (-0 and 0 alike), or its bits in *bits. */
+static double uniq_elem(const uniq_view *u, int64_t o, int64_t j, int64_t i, int64_t *bits) {
+    size_t at = (size_t)((o * u->D + j) * u->inner + i) * u->es;
+    uint64_t b = 0;
+    memcpy(&b, u->p + at, u->es);
+    glc_dtype dt = u->x->dtype;
+    bool sgn = dt == GLC_DT_I8 || dt == GLC_DT_I16 || dt == GLC_DT_I32 || dt == GLC_DT_I64;
+    if (sgn && u->es < 8 && (b >> (u->es * 8 - 1)) & 1) b |= ~(((uint64_t)1 << (u->es * 8)) - 1);
+    *bits = (int64_t)b;
+    float f;
+    double v = 0;
+    if (dt == GLC_DT_F32) memcpy(&f, u->p + at, 4), v = f;
+    if (dt == GLC_DT_F64) memcpy(&v, u->p + at, 8);
+    return v;
+}
+
+/* Slice a against slice b: -1, 0, 1 (lexicographic; integers by value, floats by value,
+ * NaNs after everything, equal to each other). */
+static int uniq_cmp(const uniq_view *u, int64_t a, int64_t b) {
+    bool fl = glc_dtype_is_float(u->x->dtype);
+    bool uns = u->x->dtype == GLC_DT_U8 || u->x->dtype == GLC_DT_U16 ||
+               u->x->dtype == GLC_DT_U32 || u->x->dtype == GLC_DT_U64 || u->x->dtype == GLC_DT_BOOL;
+    for (int64_t o = 0; o < u->outer; o++)
+        for (int64_t i = 0; i < u->inner; i++) {
+            int64_t ia, ib;
+            double fa = uniq_elem(u, o, a, i, &ia), fb = uniq_elem(u, o, b, i, &ib);
+            int c;
+            if (fl) {
+                bool na = fa != fa, nb = fb != fb;
+                c = na || nb ? (int)na - (int)nb : (fa > fb) - (fa < fb);
+            } else {
+                c = uns ? ((uint64_t)ia > (uint64_t)ib) - ((uint64_t)ia < (uint64_t)ib)
+                        : (ia > ib) - (ia < ib);
+            }
+            if (c) return c;
+        }
+    return 0;
+}
+
+int64_t glc_unique_compute(const glc_graph *g, const glc_node *n, const void *x, void *y,
+                           int64_t *first, int64_t *inverse, int64_t *counts) {
+    const glc_value *xv = glc_node_input(g, n, 0);
+    uniq_view u = {.x = xv, .p = x, .es = glc_dtype_size(xv->dtype)};
+    bool has_axis = glc_node_attr(n, "axis") != NULL;
+    int axis = 0;
+    if (has_axis && !infer_norm_axis(glc_attr_int(n, "axis", 0), xv->rank, false, &axis)) return -2;
+    u.outer = has_axis ? glc_dim_prod(g, xv->dims, 0, axis) : 1;
+    u.D = has_axis ? xv->dims[axis] : glc_value_numel(xv);
+    u.inner = has_axis ? glc_dim_prod(g, xv->dims, axis + 1, xv->rank) : 1;
+    int64_t *rep = malloc((size_t)(u.D ? u.D : 1) * 3 * sizeof *rep), k = 0;
+    if (!rep) return -1;
+    int64_t *cnt = rep + u.D, *inv = cnt + u.D;
+    for (int64_t j = 0; j < u.D; j++) { /* distinct slices by first occurrence */
+        int64_t q = 0;
+        while (q < k && uniq_cmp(&u, rep[q], j) != 0)
+            q++;
+        if (q == k) rep[k] = j, cnt[k++] = 0;
+        cnt[q]++;
+        inv[j] = q;
+    }
+    if (glc_attr_int(n, "sorted", 1)) { /* insertion sort of rep (stable), remapping inv */
+        int64_t *pos = malloc((size_t)(k ? k : 1) * 2 * sizeof *pos);
+        if (!pos) {
+            free(rep);
+            return -1;
+        }
+        int64_t *ord = pos + k;
+        for (int64_t q = 0; q < k; q++) {
+            int64_t p = q;
+            while (p > 0 && uniq_cmp(&u, rep[ord[p - 1]], rep[q]) > 0)
+                ord[p] = ord[p - 1], p--;
+            ord[p] = q;
+        }
+        for (int64_t q = 0; q < k; q++)
+            pos[ord[q]] = q;
+        int64_t *r2 = malloc((size_t)(k ? k : 1) * 2 * sizeof *r2);
+        if (!r2) {
+            free(pos);
+            free(rep);
+            return -1;
+        }
+        for (int64_t q = 0; q < k; q++)
+            r2[q] = rep[ord[q]], r2[k + q] = cnt[ord[q]];
+        memcpy(rep, r2, (size_t)k * sizeof *rep);
+        memcpy(cnt, r2 + k, (size_t)k * sizeof *cnt);
+        for (int64_t j = 0; j < u.D; j++)
+            inv[j] = pos[inv[j]];
+        free(r2);
+        free(pos);
+    }
+    size_t blk = (size_t)u.inner * u.es;
+    for (int64_t o = 0; y && o < u.outer; o++)
+        for (int64_t q = 0; q < k; q++)
+            memcpy((char *)y + (size_t)(o * k + q) * blk, u.p + (size_t)(o * u.D + rep[q]) * blk, blk);
+    for (int64_t q = 0; q < k; q++) {
+        if (first) first[q] = rep[q];
+        if (counts) counts[q] = cnt[q];
+    }
+    for (int64_t j = 0; inverse && j < u.D; j++)
+        inverse[j] = inv[j];
+    free(rep);
+    return k;
+}
+
+glc_status infer_unique(glc_graph *g, glc_node *n, glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0);
+    if (!x->data)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Unique: its input must be a constant "
+                            "(its values decide the output's shape); bind it with --bind");
+    int64_t k = glc_unique_compute(g, n, x->data, NULL, NULL, NULL, NULL);
+    if (k == -2)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Unique: axis %lld out of range for rank %d",
+                            (long long)glc_attr_int(n, "axis", 0), x->rank);
+    if (k < 0) return glc_diag_set(d, GLC_E_NOMEM, n, "out of memory");
+    bool has_axis = glc_node_attr(n, "axis") != NULL;
+    int axis = 0;
+    if (has_axis) infer_norm_axis(glc_attr_int(n, "axis", 0), x->rank, false, &axis);
+    glc_dim dims[GLC_MAX_RANK], len = has_axis ? x->dims[axis] : glc_value_numel(x);
+    memcpy(dims, x->dims, sizeof dims);
+    dims[axis] = k;
+    infer_set_out_k(g, n, 0, x->dtype, has_axis ? x->rank : 1, dims);
+    infer_set_out_k(g, n, 1, GLC_DT_I64, 1, &k);
+    infer_set_out_k(g, n, 2, GLC_DT_I64, 1, &len);
+    infer_set_out_k(g, n, 3, GLC_DT_I64, 1, &k);
     return GLC_OK;
 }

@@ -341,3 +341,15 @@ glc_status interp_nonzero(const glc_graph *g, const glc_node *n, const void *con
     glc_nonzero_coords(&x, out[0]);
     return GLC_OK;
 }
+
+/* ---- Unique ------------------------------------------------------------------------------ */
+
+glc_status interp_unique(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    void *o[4] = {NULL, NULL, NULL, NULL};
+    for (int k = 0; k < n->n_out && k < 4; k++)
+        o[k] = out[k];
+    if (glc_unique_compute(g, n, in[0], o[0], o[1], o[2], o[3]) < 0)
+        return glc_diag_set(d, GLC_E_NOMEM, n, "out of memory");
+    return GLC_OK;
+}

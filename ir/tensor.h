@@ -210,6 +210,17 @@ glc_status glc_compress_geom_get(const glc_graph *g, const glc_node *n, glc_comp
  * glc_nonzero_coords fills out (rank * count) when not NULL and returns count. */
 int64_t glc_nonzero_coords(const glc_value *x, int64_t *out);
 
+/* Unique of a constant x (its values decide the output's shape): x viewed as (outer, D,
+ * inner) around axis (none: flattened), its D slices compared element by element in
+ * row-major order (numbers by value: -0 equals 0; NaNs after every number, equal to each
+ * other). Y holds the distinct
+ * slices (sorted ascending, or by first occurrence), indices their first positions,
+ * inverse each slice's place in Y, counts their multiplicities. glc_unique_compute returns
+ * the number of distinct slices (-1: out of memory) and, where not NULL, fills
+ * y (its bytes), first, inverse (D) and counts. */
+int64_t glc_unique_compute(const glc_graph *g, const glc_node *n, const void *x, void *y,
+                           int64_t *first, int64_t *inverse, int64_t *counts);
+
 /* Range: count = max(ceil((limit - start) / delta), 0) elements start + i * delta, from the
  * constant scalar inputs start, limit, delta (the count decides the output's shape; the
  * kernels read start and delta from their inputs). */

@@ -860,7 +860,8 @@ static void test_lower_tensor__topk_with_ties_on_every_axis(void **state) {
 }
 
 /* Compress along each axis and flattened, with a constant condition shorter than the axis;
- * NonZero of a constant (-0 is zero, NaN is not). */
+ * NonZero of a constant (-0 is zero, NaN is not); Unique of a constant, flattened and along
+ * each axis, sorted and not. */
 static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
     (void)state;
     static const uint8_t cond[4] = {0, 1, 1, 0};
@@ -876,6 +877,23 @@ static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
     static const float nz[6] = {0, 1.5f, -0.0f, NAN, 0, -2};
     glc_value_id c = glc_graph_add_const(G, "nzc", GLC_DT_F32, 2, (int64_t[]){2, 3}, nz);
     out_node(GLC_OP_NONZERO, "nonzero", &c, 1, NULL);
+    static const int32_t uv[12] = {3, 1, 3, 2, 1, 3, 3, 1, 3, 0, 0, 0};
+    glc_value_id un = glc_graph_add_const(G, "unc", GLC_DT_I32, 2, (int64_t[]){4, 3}, uv);
+    for (int k = 0; k < 4; k++) {
+        glc_value_id o[4];
+        for (int q = 0; q < 4; q++) {
+            char name[16];
+            snprintf(name, sizeof name, "u%d_%d", k, q);
+            o[q] = glc_graph_add_value(G, name, GLC_DT_UNDEF, 0, NULL);
+        }
+        char name[8];
+        snprintf(name, sizeof name, "u%d", k);
+        glc_node_id nid = glc_graph_add_node(G, GLC_OP_UNIQUE, name, &un, 1, o, 4);
+        glc_node_set_int(G, nid, "sorted", k % 2);
+        if (k >= 2) glc_node_set_int(G, nid, "axis", k - 2);
+        for (int q = 0; q < 4; q++)
+            glc_graph_add_output(G, o[q]);
+    }
     check(NULL, "compress.so");
 }
 
