@@ -61,7 +61,11 @@
  * LeakyRelu, HardSigmoid: one select-based loop, NaN passes through. LogSoftmax: Softmax's
  * (outer, D, inner) view; per row max, sum of exp(x - max), then y = (x - max) - log(sum).
  *
- * Symbolic dims: BatchNormalization and LogSoftmax take every extent
+ * ConvTranspose: a plain gather nest in the interpreter's order: per (b, m, output
+ * position) the bias, then per tap (unravelled at run time) the input position it meets
+ * (when the stride divides, and in range: a branch) and the group's channels.
+ *
+ * Symbolic dims: BatchNormalization, LogSoftmax and ConvTranspose take every extent
  * at run time (cg_dim; constants fold, so static shapes give the code above). A convolution
  * whose geometry is static but for its batch (cg_conv_static) takes the paths above with the
  * batch a run-time trip count (the direct path's items split into tasks when a run's items
@@ -69,6 +73,7 @@
  * take conv_rt.c's run-time paths.
  */
 #include "cg_impl.h"
+#include "conv.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -869,6 +874,93 @@ glc_status lower_logsoftmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     lsm_row(c, LLVMGetParam(*fn, 0), LLVMGetParam(*fn, 1), base, Dv, iv, mx, sum);
     cg_loop_end(c, &li);
     cg_loop_end(c, &lo);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- ConvTranspose ---------------------------------------------------------------------- */
+
+typedef struct convt_cg {
+    const glc_convt_geom *t;
+    LLVMValueRef out[GLC_MAX_RANK], kern[GLC_MAX_RANK], in[GLC_MAX_RANK];
+} convt_cg;
+
+/* Coordinates of flat index p over dims (i64 values), row-major. */
+static void unravel_v(cg_ctx *c, int r, const LLVMValueRef *dims, LLVMValueRef p, LLVMValueRef *co) {
+    for (int a = r - 1; a >= 0; a--) {
+        co[a] = LLVMBuildSRem(c->b, p, dims[a], "");
+        p = LLVMBuildSDiv(c->b, p, dims[a], "");
+    }
+}
+
+/* The spatial input offset output position p and tap q meet, and whether they meet one. */
+static LLVMValueRef convt_source(cg_ctx *c, const convt_cg *s, LLVMValueRef p, LLVMValueRef q,
+                                 LLVMValueRef *ok) {
+    LLVMBuilderRef b = c->b;
+    const glc_convt_geom *t = s->t;
+    LLVMValueRef o[GLC_MAX_RANK], j[GLC_MAX_RANK], off = cg_i64(c, 0), zero = cg_i64(c, 0);
+    unravel_v(c, t->nsp, s->out, p, o);
+    unravel_v(c, t->nsp, s->kern, q, j);
+    *ok = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0);
+    for (int a = 0; a < t->nsp; a++) {
+        LLVMValueRef v = LLVMBuildNSWSub(b, LLVMBuildNSWAdd(b, o[a], cg_dim(c, t->pad_begin[a]), ""),
+                                         LLVMBuildNSWMul(b, j[a], cg_i64(c, t->dilation[a]), ""), "");
+        LLVMValueRef st = cg_i64(c, t->stride[a]);
+        LLVMValueRef i = LLVMBuildSDiv(b, v, st, "");
+        LLVMValueRef good = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntSGE, v, zero, ""),
+                                         LLVMBuildICmp(b, LLVMIntEQ, LLVMBuildSRem(b, v, st, ""), zero, ""), "");
+        good = LLVMBuildAnd(b, good, LLVMBuildICmp(b, LLVMIntSLT, i, s->in[a], ""), "");
+        *ok = LLVMBuildAnd(b, *ok, good, "");
+        off = cg_madd_v(c, off, s->in[a], i);
+    }
+    return off;
+}
+
+glc_status lower_convtranspose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    glc_convt_geom t;
+    GLC_TRY(glc_convt_geom_get(g, n, &t, c->d));
+    convt_cg s = {.t = &t};
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef y = LLVMGetParam(*fn, 0), x = LLVMGetParam(*fn, 1), w = LLVMGetParam(*fn, 2);
+    LLVMValueRef bias = n->n_in > 2 && n->in[2] ? LLVMGetParam(*fn, 3) : NULL;
+    glc_dim osz = 1, isz = 1, ksz = 1;
+    for (int a = 0; a < t.nsp; a++) {
+        s.out[a] = cg_dim(c, t.out[a]);
+        s.kern[a] = cg_dim(c, t.kernel[a]);
+        s.in[a] = cg_dim(c, t.in[a]);
+        osz = glc_dim_mul(g, osz, t.out[a]);
+        isz = glc_dim_mul(g, isz, t.in[a]);
+        ksz = glc_dim_mul(g, ksz, t.kernel[a]);
+    }
+    LLVMValueRef O = cg_dim(c, osz), I = cg_dim(c, isz), K = cg_dim(c, ksz);
+    LLVMValueRef C = cg_dim(c, t.c_in), M = cg_dim(c, t.c_out), G = cg_i64(c, t.group);
+    LLVMValueRef cgv = LLVMBuildSDiv(b, C, G, ""), mg = LLVMBuildSDiv(b, M, G, "");
+    LLVMValueRef acc = cg_alloca_entry(c, c->f32);
+    cg_loop lb, lm, lp, lq, lc;
+    LLVMValueRef bn = cg_loop_begin_v(c, &lb, cg_dim(c, t.batch));
+    LLVMValueRef m = cg_loop_begin_v(c, &lm, M);
+    LLVMValueRef gi = LLVMBuildSDiv(b, m, mg, ""), ml = LLVMBuildNSWSub(b, m, LLVMBuildNSWMul(b, gi, mg, ""), "");
+    LLVMValueRef p = cg_loop_begin_v(c, &lp, O);
+    LLVMBuildStore(b, bias ? cg_ldf(c, bias, m) : cg_f32(c, 0), acc);
+    LLVMValueRef q = cg_loop_begin_v(c, &lq, K), ok;
+    LLVMValueRef src = convt_source(c, &s, p, q, &ok);
+    cg_if f;
+    cg_if_begin(c, &f, ok);
+    LLVMValueRef ci = cg_loop_begin_v(c, &lc, cgv);
+    LLVMValueRef ch = cg_madd_v(c, gi, cgv, ci);
+    LLVMValueRef xv = cg_ldf(c, x, cg_madd_v(c, cg_madd_v(c, bn, C, ch), I, src));
+    LLVMValueRef wv = cg_ldf(c, w, cg_madd_v(c, cg_madd_v(c, ch, mg, ml), K, q));
+    LLVMBuildStore(b, cg_fadd(c, LLVMBuildLoad2(b, c->f32, acc, ""), cg_fmul(c, xv, wv)), acc);
+    cg_loop_end(c, &lc);
+    cg_if_else(c, &f);
+    cg_if_end(c, &f);
+    cg_loop_end(c, &lq);
+    cg_stf(c, LLVMBuildLoad2(b, c->f32, acc, ""), y, cg_madd_v(c, cg_madd_v(c, bn, M, m), O, p));
+    cg_loop_end(c, &lp);
+    cg_loop_end(c, &lm);
+    cg_loop_end(c, &lb);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -61,4 +61,22 @@ glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, gl
                            int64_t stride, int64_t dilation, const char *ap, bool ceil_mode,
                            glc_dim *pad_begin, glc_dim *pad_end, glc_dim *out);
 
+/* ConvTranspose: x (N, C, in...), w (C, M/group, k...), optional bias (M). For every output
+ * position o and tap j along each axis, the input position is
+ *   i = (o + pad_begin - j * dilation) / stride   when that divides and 0 <= i < in,
+ * and y[b, m, o...] = bias[m] + sum over those and c < C/group of
+ *   x[b, gi * C/group + c, i...] * w[gi * C/group + c, m - gi * M/group, j...], gi = m / (M/group).
+ * out = stride * (in - 1) + output_padding + (k - 1) * dilation + 1 - pads, or output_shape
+ * (the pads then split as auto_pad says: SAME_UPPER puts the smaller half first). Dims
+ * may be symbolic (ir/dim.h). */
+typedef struct glc_convt_geom {
+    int nsp;
+    glc_dim batch, c_in, c_out, group;
+    glc_dim in[GLC_MAX_RANK], out[GLC_MAX_RANK], kernel[GLC_MAX_RANK];
+    int64_t stride[GLC_MAX_RANK], dilation[GLC_MAX_RANK];
+    glc_dim pad_begin[GLC_MAX_RANK];
+} glc_convt_geom;
+glc_status glc_convt_geom_get(const glc_graph *g, const glc_node *n, glc_convt_geom *t,
+                              glc_diag *d);
+
 #endif

@@ -229,6 +229,97 @@ glc_status infer_conv(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
+/* ---- ConvTranspose ---------------------------------------------------------------------- */
+
+/* A per-axis attribute list of nsp values into out (dflt where absent). */
+static glc_status axis_ints(const glc_node *n, const char *name, int nsp, int64_t dflt,
+                            int64_t *out, glc_diag *d) {
+    uint32_t k = 0;
+    const int64_t *v = glc_attr_ints(n, name, &k);
+    if (v && k != (uint32_t)nsp)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "ConvTranspose: %s has %u values for %d spatial "
+                            "axes", name, k, nsp);
+    for (int i = 0; i < nsp; i++)
+        out[i] = v ? v[i] : dflt;
+    return GLC_OK;
+}
+
+glc_status glc_convt_geom_get(const glc_graph *g, const glc_node *n, glc_convt_geom *t,
+                              glc_diag *d) {
+    const glc_value *x = glc_node_input(g, n, 0), *w = glc_node_input(g, n, 1);
+    char sx[SHAPE_BUF], sw[SHAPE_BUF];
+    infer_shape_str(x, sx);
+    infer_shape_str(w, sw);
+    memset(t, 0, sizeof *t);
+    int64_t group = glc_attr_int(n, "group", 1);
+    if (x->rank < 3 || w->rank != x->rank || group < 1 ||
+        glc_dim_require_eq(g, x->dims[1], w->dims[0], n, "ConvTranspose: channels") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "ConvTranspose: input 0 %s and weights %s do "
+                            "not fit (group %lld)", sx, sw, (long long)group);
+    t->nsp = x->rank - 2;
+    t->batch = x->dims[0];
+    t->c_in = x->dims[1];
+    t->group = group;
+    t->c_out = glc_dim_mul(g, w->dims[1], group);
+    GLC_TRY(infer_check_in(g, n, 2, "B", x->dtype, 1, &t->c_out, "(M)", d));
+    int64_t opad[GLC_MAX_RANK], pads[2 * GLC_MAX_RANK], oshape[GLC_MAX_RANK], ks[GLC_MAX_RANK];
+    GLC_TRY(axis_ints(n, "strides", t->nsp, 1, t->stride, d));
+    GLC_TRY(axis_ints(n, "dilations", t->nsp, 1, t->dilation, d));
+    GLC_TRY(axis_ints(n, "output_padding", t->nsp, 0, opad, d));
+    GLC_TRY(axis_ints(n, "kernel_shape", t->nsp, -1, ks, d));
+    uint32_t np = 0;
+    const int64_t *pv = glc_attr_ints(n, "pads", &np);
+    if (pv && np != (uint32_t)(2 * t->nsp))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "ConvTranspose: pads has %u values", np);
+    for (int i = 0; i < 2 * t->nsp; i++)
+        pads[i] = pv ? pv[i] : 0;
+    bool has_os = glc_node_attr(n, "output_shape") != NULL;
+    if (has_os) GLC_TRY(axis_ints(n, "output_shape", t->nsp, 0, oshape, d));
+    const char *ap = glc_attr_string(n, "auto_pad", "NOTSET");
+    bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+    bool upper = !strcmp(ap, "SAME_UPPER");
+    if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && strcmp(ap, ""))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "ConvTranspose: auto_pad '%s'", ap);
+    for (int i = 0; i < t->nsp; i++) {
+        glc_dim in = x->dims[2 + i], k = w->dims[2 + i];
+        if (ks[i] >= 0 && glc_dim_require_eq(g, k, ks[i], n, "kernel_shape") != GLC_OK)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "ConvTranspose: kernel_shape disagrees with "
+                                "weights %s", sw);
+        if (t->stride[i] < 1 || t->dilation[i] < 1 || opad[i] < 0)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "ConvTranspose: bad stride, dilation or "
+                                "output_padding on axis %d", i);
+        t->in[i] = in;
+        t->kernel[i] = k;
+        /* the full extent: stride * (in - 1) + output_padding + (k - 1) * dilation + 1 */
+        glc_dim full = glc_dim_add(g, glc_dim_mul(g, glc_dim_sub(g, in, 1), t->stride[i]),
+                                   glc_dim_add(g, glc_dim_mul(g, glc_dim_sub(g, k, 1),
+                                                              t->dilation[i]), opad[i] + 1));
+        glc_dim want = has_os ? oshape[i] : same ? glc_dim_mul(g, in, t->stride[i]) : 0;
+        if (has_os || same) {
+            glc_dim total = glc_dim_sub(g, full, want);
+            glc_dim half = glc_dim_floordiv(g, total, 2);
+            t->pad_begin[i] = upper ? half : glc_dim_sub(g, total, half);
+            t->out[i] = want;
+        } else {
+            t->pad_begin[i] = pads[i];
+            t->out[i] = glc_dim_sub(g, full, pads[i] + pads[t->nsp + i]);
+        }
+        if (glc_dim_require_ge(g, t->out[i], 1, n, "ConvTranspose: output size") != GLC_OK)
+            return glc_diag_set(d, GLC_E_SHAPE, n, "ConvTranspose: empty output on axis %d", i);
+    }
+    return GLC_OK;
+}
+
+glc_status infer_convtranspose(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_convt_geom t;
+    GLC_TRY(glc_convt_geom_get(g, n, &t, d));
+    glc_dim dims[GLC_MAX_RANK] = {t.batch, t.c_out};
+    memcpy(dims + 2, t.out, (size_t)t.nsp * sizeof *dims);
+    GLC_TRY(infer_check_numel(n, t.nsp + 2, dims, d));
+    infer_set_out_k(g, n, 0, GLC_DT_F32, t.nsp + 2, dims);
+    return GLC_OK;
+}
+
 /* training_mode (opset >= 14) and which outputs may be requested. */
 static glc_status batchnorm_mode(const glc_graph *g, const glc_node *n, bool *training,
                                  glc_diag *d) {

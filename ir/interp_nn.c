@@ -194,3 +194,47 @@ glc_status interp_logsoftmax(const glc_graph *g, const glc_node *n, const void *
             logsoftmax_row(x + o * len * inner + j, y + o * len * inner + j, len, inner);
     return GLC_OK;
 }
+
+/* ---- ConvTranspose ---------------------------------------------------------------------- */
+
+/* The input offset (spatial, row-major) that output position o and tap j meet; -1 if none. */
+static int64_t convt_source(const glc_convt_geom *t, const int64_t *o, const int64_t *j) {
+    int64_t off = 0;
+    for (int a = 0; a < t->nsp; a++) {
+        int64_t v = o[a] + t->pad_begin[a] - j[a] * t->dilation[a];
+        if (v < 0 || v % t->stride[a]) return -1;
+        v /= t->stride[a];
+        if (v >= t->in[a]) return -1;
+        off = off * t->in[a] + v;
+    }
+    return off;
+}
+
+glc_status interp_convtranspose(const glc_graph *g, const glc_node *n, const void *const *in,
+                                void *const *out, glc_diag *d) {
+    glc_convt_geom t;
+    GLC_TRY(glc_convt_geom_get(g, n, &t, d));
+    const float *x = in[0], *w = in[1], *bias = n->n_in > 2 ? in[2] : NULL;
+    float *y = out[0];
+    int64_t osz = 1, isz = 1, ksz = 1, o[GLC_MAX_RANK], j[GLC_MAX_RANK];
+    for (int a = 0; a < t.nsp; a++)
+        osz *= t.out[a], isz *= t.in[a], ksz *= t.kernel[a];
+    int64_t cg = t.c_in / t.group, mg = t.c_out / t.group;
+    for (int64_t b = 0; b < t.batch; b++)
+        for (int64_t m = 0; m < t.c_out; m++)
+            for (int64_t p = 0; p < osz; p++) {
+                interp_unravel(p, t.nsp, t.out, o);
+                int64_t gi = m / mg;
+                float acc = bias ? bias[m] : 0.0f;
+                for (int64_t q = 0; q < ksz; q++) {
+                    interp_unravel(q, t.nsp, t.kernel, j);
+                    int64_t src = convt_source(&t, o, j);
+                    for (int64_t c = 0; src >= 0 && c < cg; c++) {
+                        int64_t ch = gi * cg + c;
+                        acc += x[(b * t.c_in + ch) * isz + src] * w[(ch * mg + m - gi * mg) * ksz + q];
+                    }
+                }
+                y[(b * t.c_out + m) * osz + p] = acc;
+            }
+    return GLC_OK;
+}

@@ -942,6 +942,33 @@ static void test_lower_tensor__det_with_pivoting_and_a_singular_matrix(void **st
     check((const void *[]){x}, "det.so");
 }
 
+/* ConvTranspose (an nn op; here for this file's interpreter comparison): 2-D with strides,
+ * dilations, asymmetric pads, output_padding, two groups and a bias; 1-D SAME_UPPER;
+ * 2-D with output_shape. */
+static void test_lower_tensor__convtranspose_against_the_interpreter(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, (int64_t[]){2, 4, 3, 4});
+    glc_value_id w = cg_in(G, "w", GLC_DT_F32, 4, (int64_t[]){4, 3, 3, 2});
+    glc_value_id b = cg_in(G, "b", GLC_DT_F32, 1, (int64_t[]){6});
+    glc_node_id nid;
+    out_node(GLC_OP_CONVTRANSPOSE, "ct0", (glc_value_id[]){x, w, b}, 3, &nid);
+    glc_node_set_int(G, nid, "group", 2);
+    glc_node_set_ints(G, nid, "strides", (int64_t[]){2, 3}, 2);
+    glc_node_set_ints(G, nid, "dilations", (int64_t[]){2, 1}, 2);
+    glc_node_set_ints(G, nid, "pads", (int64_t[]){1, 0, 0, 2}, 4);
+    glc_node_set_ints(G, nid, "output_padding", (int64_t[]){1, 0}, 2);
+    glc_value_id x1 = cg_in(G, "x1", GLC_DT_F32, 3, (int64_t[]){1, 2, 5});
+    glc_value_id w1 = cg_in(G, "w1", GLC_DT_F32, 3, (int64_t[]){2, 3, 3});
+    out_node(GLC_OP_CONVTRANSPOSE, "ct1", (glc_value_id[]){x1, w1}, 2, &nid);
+    glc_node_set_string(G, nid, "auto_pad", "SAME_UPPER");
+    glc_node_set_ints(G, nid, "strides", (int64_t[]){2}, 1);
+    glc_value_id w2 = cg_in(G, "w2", GLC_DT_F32, 4, (int64_t[]){4, 2, 3, 3});
+    out_node(GLC_OP_CONVTRANSPOSE, "ct2", (glc_value_id[]){x, w2}, 2, &nid);
+    glc_node_set_ints(G, nid, "strides", (int64_t[]){3, 2}, 2);
+    glc_node_set_ints(G, nid, "output_shape", (int64_t[]){10, 8}, 2);
+    check(NULL, "convtranspose.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -975,6 +1002,7 @@ int main(void) {
         T(test_lower_tensor__compress_by_a_constant_condition),
         T(test_lower_tensor__quantize_and_dequantize),
         T(test_lower_tensor__det_with_pivoting_and_a_singular_matrix),
+        T(test_lower_tensor__convtranspose_against_the_interpreter),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
