@@ -9,10 +9,16 @@
  * Gemm: Y = A' B' through cg_gemm_emit (gemm.c), then Y = alpha * Y + beta * C with C
  * broadcast to (M, N). MatMul: numpy semantics, 1-D operands promoted, batch dims broadcast
  * with stride 0, one cg_gemm_emit per batch element.
+ * Einsum: two bcast.c nests with the equation's strides: the output labels (the output
+ * and each operand's offset), and inside, the summed labels accumulating the operands'
+ * product in the output's type.
  * Det: per matrix, copied to f64 node scratch (M * M doubles), Gaussian elimination with
  * partial pivoting as the interpreter's, step for step.
  */
 #include "cg_impl.h"
+#include "tensor.h"
+
+#include <string.h>
 
 #include <math.h>
 
@@ -346,6 +352,76 @@ glc_status lower_det(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMValueRef zero = LLVMBuildLoad2(b, LLVMInt1TypeInContext(c->ctx), s.zero, "");
     st(c, LLVMBuildSelect(b, zero, cg_f32(c, 0), det, ""), LLVMGetParam(*fn, 0), bt);
     cg_loop_end(c, &lb);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- Einsum -------------------------------------------------------------------------- */
+
+typedef struct einsum_cg {
+    const glc_einsum *e;
+    cg_bcast inner; /* over the summed labels: operand k is [k] */
+    LLVMTypeRef ty;
+    LLVMValueRef y, in[GLC_EINSUM_MAX_IN], base[GLC_EINSUM_MAX_IN], acc;
+} einsum_cg;
+
+static void einsum_term_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    einsum_cg *s = ctx;
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef p = NULL;
+    for (int k = 0; k < s->e->n_in; k++) {
+        LLVMValueRef at = LLVMBuildNSWAdd(b, s->base[k], idx[k], "");
+        LLVMValueRef v = LLVMBuildLoad2(b, s->ty, cg_gep(c, s->ty, s->in[k], at), "");
+        p = p ? LLVMBuildFMul(b, p, v, "") : v;
+    }
+    LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, s->ty, s->acc, ""), p, ""), s->acc);
+}
+
+/* idx: [0] the output element, [1 + k] operand k's offset. */
+static void einsum_out_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
+    einsum_cg *s = ctx;
+    for (int k = 0; k < s->e->n_in; k++)
+        s->base[k] = idx[1 + k];
+    LLVMBuildStore(c->b, LLVMConstNull(s->ty), s->acc);
+    cg_bcast_emit(c, &s->inner, einsum_term_body, s);
+    LLVMBuildStore(c->b, LLVMBuildLoad2(c->b, s->ty, s->acc, ""), cg_gep(c, s->ty, s->y, idx[0]));
+}
+
+glc_status lower_einsum(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    glc_einsum e;
+    GLC_TRY(glc_einsum_get(c->g, n, &e, c->d));
+    einsum_cg s = {.e = &e};
+    glc_dtype dt = c->g->values[n->out[0]].dtype;
+    s.ty = dt == GLC_DT_F64 ? LLVMDoubleTypeInContext(c->ctx) : c->f32;
+    cg_bcast outer;
+    memset(&outer, 0, sizeof outer);
+    memset(&s.inner, 0, sizeof s.inner);
+    outer.rank = e.n_out;
+    outer.n = e.n_in;
+    s.inner.rank = e.n_labels - e.n_out;
+    s.inner.n = e.n_in - 1;
+    glc_dim os = 1;
+    for (int i = e.n_out - 1; i >= 0; i--) {
+        outer.dims[i] = e.extent[i];
+        outer.st[0][i] = os;
+        os = glc_dim_mul(c->g, os, e.extent[i]);
+    }
+    for (int k = 0; k < e.n_in; k++) {
+        outer.present[1 + k] = s.inner.present[k] = true;
+        for (int i = 0; i < e.n_labels; i++) {
+            if (i < e.n_out) outer.st[1 + k][i] = e.st[k][i];
+            else s.inner.st[k][i - e.n_out] = e.st[k][i];
+        }
+    }
+    outer.present[0] = true;
+    for (int i = e.n_out; i < e.n_labels; i++)
+        s.inner.dims[i - e.n_out] = e.extent[i];
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    s.y = LLVMGetParam(*fn, 0);
+    for (int k = 0; k < e.n_in; k++)
+        s.in[k] = LLVMGetParam(*fn, (unsigned)(1 + k));
+    s.acc = cg_alloca_entry(c, s.ty);
+    cg_bcast_emit(c, &outer, einsum_out_body, &s);
     cg_kernel_end(c);
     return GLC_OK;
 }

@@ -24,6 +24,7 @@
  */
 #include "ir.h"
 #include "ir_impl.h"
+#include "tensor.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,123 @@ static bool matmul_shape(glc_graph *g, const glc_node *n, const glc_value *a, co
     return true;
 }
 
+/* ---- Einsum ---------------------------------------------------------------------------- */
+
+/* Label ids: 'a'..'z' 0..25, 'A'..'Z' 26..51, ellipsis dim k (from the right) 52 + k. */
+static int einsum_label(char ch) {
+    return ch >= 'a' && ch <= 'z' ? ch - 'a' : ch >= 'A' && ch <= 'Z' ? ch - 'A' + 26 : -1;
+}
+
+/* The labels of one term (spaces skipped) for an operand of rank r (-1: the output, whose
+ * ellipsis takes n_ell dims); false on a bad character or count. */
+static bool einsum_term(const char *t, size_t len, int r, int n_ell, int *lab, int *n_lab,
+                        int *ell) {
+    int k = 0, letters = 0;
+    bool has_ell = false;
+    for (size_t i = 0; i < len; i++) {
+        bool dots = t[i] == '.' && i + 2 < len && t[i + 1] == '.' && t[i + 2] == '.';
+        if (einsum_label(t[i]) >= 0)
+            letters++;
+        else if (dots)
+            has_ell = true, i += 2;
+        else if (t[i] != ' ')
+            return false;
+    }
+    int ne = r < 0 ? (has_ell ? n_ell : 0) : r - letters;
+    if (ne < 0 || (!has_ell && ne != 0) || letters + ne > GLC_MAX_RANK) return false;
+    *ell = has_ell ? ne : 0;
+    for (size_t i = 0; i < len; i++) {
+        if (einsum_label(t[i]) >= 0) lab[k++] = einsum_label(t[i]);
+        else if (t[i] == '.') {
+            for (int q = ne - 1; q >= 0; q--)
+                lab[k++] = 52 + q;
+            i += 2;
+        }
+    }
+    *n_lab = k;
+    return true;
+}
+
+glc_status glc_einsum_get(const glc_graph *g, const glc_node *n, glc_einsum *e, glc_diag *d) {
+    const char *eq = glc_attr_string(n, "equation", NULL);
+    if (!eq) return glc_diag_set(d, GLC_E_SHAPE, n, "Einsum: no equation");
+    if (n->n_in > GLC_EINSUM_MAX_IN)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Einsum: more than %d inputs",
+                            GLC_EINSUM_MAX_IN);
+    memset(e, 0, sizeof *e);
+    e->n_in = n->n_in;
+    const char *arrow = strstr(eq, "->"), *p = eq;
+    size_t lhs_len = arrow ? (size_t)(arrow - eq) : strlen(eq);
+    int lab[GLC_EINSUM_MAX_IN][GLC_MAX_RANK], nl[GLC_EINSUM_MAX_IN], n_ell = 0, count[64] = {0};
+    glc_dim ext[64];
+    bool seen[64] = {false};
+    for (int k = 0; k < n->n_in; k++) {
+        const char *end = memchr(p, ',', lhs_len - (size_t)(p - eq));
+        size_t len = end ? (size_t)(end - p) : lhs_len - (size_t)(p - eq);
+        const glc_value *v = glc_node_input(g, n, k);
+        int ell;
+        if ((k < n->n_in - 1) != (end != NULL) || !einsum_term(p, len, v->rank, 0, lab[k], &nl[k], &ell))
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Einsum: equation '%s' does not fit input %d",
+                                eq, k);
+        n_ell = ell > n_ell ? ell : n_ell;
+        for (int j = 0; j < nl[k]; j++) {
+            int l = lab[k][j];
+            if (seen[l] && glc_dim_require_eq(g, ext[l], v->dims[j], n, "Einsum: a label") != GLC_OK)
+                return glc_diag_set(d, GLC_E_SHAPE, n, "Einsum: label sizes differ in '%s'", eq);
+            if (!seen[l]) ext[l] = v->dims[j];
+            seen[l] = true;
+            count[l]++;
+        }
+        p += len + (end ? 1 : 0);
+    }
+    int out[GLC_MAX_RANK], no = 0;
+    if (arrow) {
+        int ell;
+        if (!einsum_term(arrow + 2, strlen(arrow + 2), -1, n_ell, out, &no, &ell))
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Einsum: bad output in '%s'", eq);
+    } else { /* implicit: the ellipsis, then the labels seen once, alphabetically */
+        for (int q = n_ell - 1; q >= 0; q--)
+            out[no++] = 52 + q;
+        for (int l = 0; l < 52 && no < GLC_MAX_RANK; l++)
+            if (count[l] == 1) out[no++] = l;
+    }
+    int order[64], nlab = 0;
+    bool placed[64] = {false};
+    for (int j = 0; j < no; j++) {
+        if (!seen[out[j]] || placed[out[j]])
+            return glc_diag_set(d, GLC_E_SHAPE, n, "Einsum: output label unknown or repeated in "
+                                "'%s'", eq);
+        placed[out[j]] = true;
+        order[nlab++] = out[j];
+    }
+    for (int l = 0; l < 64; l++)
+        if (seen[l] && !placed[l]) order[nlab++] = l;
+    if (nlab - no > GLC_MAX_RANK)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Einsum: more than %d summed labels",
+                            GLC_MAX_RANK);
+    e->n_labels = nlab;
+    e->n_out = no;
+    for (int i = 0; i < nlab; i++) {
+        e->extent[i] = ext[order[i]];
+        for (int k = 0; k < n->n_in; k++) {
+            const glc_value *v = glc_node_input(g, n, k);
+            glc_dim s = 1;
+            for (int j = nl[k] - 1; j >= 0; j--) {
+                if (lab[k][j] == order[i]) e->st[k][i] = glc_dim_add(g, e->st[k][i], s);
+                s = glc_dim_mul(g, s, v->dims[j]);
+            }
+        }
+    }
+    return GLC_OK;
+}
+
+glc_status infer_einsum(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_einsum e;
+    GLC_TRY(glc_einsum_get(g, n, &e, d));
+    set_out(g, n, in_val(g, n, 0)->dtype, e.n_out, e.extent);
+    return GLC_OK;
+}
+
 /* Det: (..., M, M) -> (...). */
 glc_status infer_det(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = in_val(g, n, 0);
@@ -470,7 +588,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
         [GLC_OP_ADD] = true,
     [GLC_OP_SUB] = true,      [GLC_OP_MUL] = true,       [GLC_OP_DIV] = true,
     [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
-    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true, [GLC_OP_DET] = true,
+    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true, [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
     [GLC_OP_RESHAPE] = true,  [GLC_OP_FLATTEN] = true,   [GLC_OP_TRANSPOSE] = true,
     [GLC_OP_CONCAT] = true,   [GLC_OP_SPLIT] = true,     [GLC_OP_SLICE] = true,
     [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,

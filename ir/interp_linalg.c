@@ -5,11 +5,14 @@
  * C (optional) broadcast to (M, N). MatMul follows numpy: a 1-D A is a row [1,K], a 1-D B
  * a column [K,1] (the promoted dim is dropped from the output), and the leading batch dims
  * broadcast; each batch's offsets into A and B come from interp_bcast_offset().
+ * Einsum: per output element (row-major), the sum over the summed labels (row-major) of
+ * the operands' product, in the output's dtype (f32 or f64), as compiled.
  * Det: per matrix, Gaussian elimination with partial pivoting in f64 (the compiled kernel's
  * algorithm, step for step): the product of the pivots, negated per row swap; 0 once a
  * pivot is 0.
  */
 #include "interp_impl.h"
+#include "tensor.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -108,5 +111,40 @@ glc_status interp_det(const glc_graph *g, const glc_node *n, const void *const *
         ((float *)out[0])[b] = zero ? 0.0f : (float)det;
     }
     free(a);
+    return GLC_OK;
+}
+
+glc_status interp_einsum(const glc_graph *g, const glc_node *n, const void *const *in,
+                         void *const *out, glc_diag *d) {
+    glc_einsum e;
+    GLC_TRY(glc_einsum_get(g, n, &e, d));
+    bool f64 = OUT_V(g, n)->dtype == GLC_DT_F64;
+    int ns = e.n_labels - e.n_out;
+    int64_t total = 1, sum = 1, co[2 * GLC_MAX_RANK];
+    for (int i = 0; i < e.n_out; i++)
+        total *= e.extent[i];
+    for (int i = e.n_out; i < e.n_labels; i++)
+        sum *= e.extent[i];
+    for (int64_t o = 0; o < total; o++) {
+        interp_unravel(o, e.n_out, e.extent, co);
+        double acc = 0;
+        float accf = 0;
+        for (int64_t s = 0; s < sum; s++) {
+            interp_unravel(s, ns, e.extent + e.n_out, co + e.n_out);
+            double pd = 1;
+            float pf = 1;
+            for (int k = 0; k < e.n_in; k++) {
+                int64_t off = 0;
+                for (int i = 0; i < e.n_labels; i++)
+                    off += co[i] * e.st[k][i];
+                if (f64) pd *= ((const double *)in[k])[off];
+                else pf *= ((const float *)in[k])[off];
+            }
+            if (f64) acc += pd;
+            else accf += pf;
+        }
+        if (f64) ((double *)out[0])[o] = acc;
+        else ((float *)out[0])[o] = accf;
+    }
     return GLC_OK;
 }

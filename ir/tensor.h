@@ -97,6 +97,19 @@ glc_status glc_argext_geom_get(const glc_graph *g, const glc_node *n, glc_argext
 /* Shape (opset 15 start/end): the output is dims[*lo .. *hi) of an input of this rank. */
 void glc_shape_range(const glc_node *n, int rank, int *lo, int *hi);
 
+/* Einsum: the equation's labels (ellipsis dims included, as labels of their own), output
+ * labels first (n_out of them: the output's axes, in order), then the summed ones. Each
+ * operand k steps by st[k][l] along label l (its strides, summed where a label repeats in
+ * it: a diagonal; 0 where it lacks the label). y[o] = sum over the summed labels of the
+ * product of the operands, accumulated in the output's dtype in row-major label order. */
+#define GLC_EINSUM_MAX_IN 8
+typedef struct glc_einsum {
+    int n_in, n_labels, n_out;
+    glc_dim extent[2 * GLC_MAX_RANK];
+    glc_dim st[GLC_EINSUM_MAX_IN][2 * GLC_MAX_RANK];
+} glc_einsum;
+glc_status glc_einsum_get(const glc_graph *g, const glc_node *n, glc_einsum *e, glc_diag *d);
+
 /* ---- the index family (infer_index.c) ------------------------------------------------ */
 
 /* GatherElements, ScatterElements: data (input 0) and indices (input 1) of one rank; the

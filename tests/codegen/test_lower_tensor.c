@@ -969,6 +969,26 @@ static void test_lower_tensor__convtranspose_against_the_interpreter(void **stat
     check(NULL, "convtranspose.so");
 }
 
+/* Einsum: a product, a diagonal, a full sum, ellipsis batches, the implicit output, three
+ * operands, against the interpreter. */
+static void test_lower_tensor__einsum_equations(void **state) {
+    (void)state;
+    static const char *const eqs[6] = {"ij,jk->ik", "ii->i", "bij->", "...ij,...jk->...ik",
+                                       "ij,jk", "ij, jk, kl -> li"};
+    glc_value_id a = cg_in(G, "a", GLC_DT_F32, 2, (int64_t[]){4, 4});
+    glc_value_id t = cg_in(G, "t", GLC_DT_F32, 3, (int64_t[]){2, 4, 4});
+    glc_value_id in[6][3] = {{a, a}, {a}, {t}, {t, t}, {a, a}, {a, a, a}};
+    static const int nin[6] = {2, 1, 1, 2, 2, 3};
+    for (int k = 0; k < 6; k++) {
+        char name[16];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "es%d", k);
+        out_node(GLC_OP_EINSUM, name, in[k], nin[k], &nid);
+        glc_node_set_string(G, nid, "equation", eqs[k]);
+    }
+    check(NULL, "einsum.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -1003,6 +1023,7 @@ int main(void) {
         T(test_lower_tensor__quantize_and_dequantize),
         T(test_lower_tensor__det_with_pivoting_and_a_singular_matrix),
         T(test_lower_tensor__convtranspose_against_the_interpreter),
+        T(test_lower_tensor__einsum_equations),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
