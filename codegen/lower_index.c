@@ -26,7 +26,8 @@
  *   ReverseSequence: a bcast.c nest over x whose "operands" give the sequence length's
  *   index and the time coordinate; the source is t' = len - 1 - t for t < len.
  * - Compress: loops (outer, k, inner) reading position pos[k] from a constant table.
- * - NonZero and Unique (of constants) and the windows (Hann, Hamming, Blackman): constants, computed at compile time.
+ * - NonZero and Unique (of constants) and the windows (Hann, Hamming, Blackman): constants,
+ * computed at compile time.
  * - Range: y[i] = start + i * delta in the output's type, start and delta loaded from the
  *   inputs (the count is static: glc_range_count).
  */
@@ -87,9 +88,9 @@ static LLVMValueRef load_index(cg_ctx *c, glc_dtype dt, LLVMValueRef idx, LLVMVa
 typedef struct elements_cg {
     const glc_value *x, *ix;
     glc_scatter_reduction red;
-    LLVMTypeRef ty;                   /* the element (an integer of its size unless combined) */
-    LLVMValueRef y, data, idx, upd;   /* upd: ScatterElements' updates */
-    LLVMValueRef dim, st_axis;        /* the indexed axis of data: length, stride */
+    LLVMTypeRef ty;                 /* the element (an integer of its size unless combined) */
+    LLVMValueRef y, data, idx, upd; /* upd: ScatterElements' updates */
+    LLVMValueRef dim, st_axis;      /* the indexed axis of data: length, stride */
 } elements_cg;
 
 /* idx: [0] indices (and updates) element, [1] data offset without the axis. */
@@ -108,9 +109,12 @@ static LLVMValueRef combine(cg_ctx *c, const elements_cg *s, LLVMValueRef e, LLV
     bool uns = dt == GLC_DT_U8 || dt == GLC_DT_U16 || dt == GLC_DT_U32 || dt == GLC_DT_U64;
     LLVMValueRef take = NULL;
     switch (s->red) {
-    case GLC_SCATTER_NONE: return u;
-    case GLC_SCATTER_ADD: return fl ? LLVMBuildFAdd(b, e, u, "") : LLVMBuildAdd(b, e, u, "");
-    case GLC_SCATTER_MUL: return fl ? LLVMBuildFMul(b, e, u, "") : LLVMBuildMul(b, e, u, "");
+    case GLC_SCATTER_NONE:
+        return u;
+    case GLC_SCATTER_ADD:
+        return fl ? LLVMBuildFAdd(b, e, u, "") : LLVMBuildAdd(b, e, u, "");
+    case GLC_SCATTER_MUL:
+        return fl ? LLVMBuildFMul(b, e, u, "") : LLVMBuildMul(b, e, u, "");
     case GLC_SCATTER_MAX:
     case GLC_SCATTER_MIN: {
         bool mx = s->red == GLC_SCATTER_MAX;
@@ -118,8 +122,9 @@ static LLVMValueRef combine(cg_ctx *c, const elements_cg *s, LLVMValueRef e, LLV
             take = LLVMBuildOr(b, LLVMBuildFCmp(b, mx ? LLVMRealOGT : LLVMRealOLT, u, e, ""),
                                LLVMBuildFCmp(b, LLVMRealUNO, u, u, ""), "");
         else
-            take = LLVMBuildICmp(b, mx ? (uns ? LLVMIntUGT : LLVMIntSGT)
-                                       : (uns ? LLVMIntULT : LLVMIntSLT), u, e, "");
+            take = LLVMBuildICmp(
+                b, mx ? (uns ? LLVMIntUGT : LLVMIntSGT) : (uns ? LLVMIntULT : LLVMIntSLT), u, e,
+                "");
         return LLVMBuildSelect(b, take, u, e, "");
     }
     }
@@ -164,7 +169,8 @@ static glc_status lower_elements(cg_ctx *c, const glc_node *n, LLVMValueRef *fn,
     s.st_axis = cg_dim(c, xs[e.axis]);
     if (scatter) {
         s.upd = param(*fn, 3);
-        glc_dim bytes = glc_dim_mul(g, glc_value_numel_dim(g, x), (glc_dim)glc_dtype_size(x->dtype));
+        glc_dim bytes =
+            glc_dim_mul(g, glc_value_numel_dim(g, x), (glc_dim)glc_dtype_size(x->dtype));
         if (bytes) LLVMBuildMemCpy(c->b, s.y, 1, s.data, 1, cg_dim(c, bytes));
     }
     cg_bcast_emit(c, &p, scatter ? scatter_body : gather_body, &s);
@@ -215,8 +221,8 @@ glc_status lower_trilu(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     glc_diagonal t;
     GLC_TRY(glc_diagonal_get(c->g, n, &t, c->d));
     *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
-    LLVMValueRef k = n->n_in > 1 && n->in[1] ? load(c, c->i64, param(*fn, 2), cg_i64(c, 0))
-                                             : cg_i64(c, 0);
+    LLVMValueRef k =
+        n->n_in > 1 && n->in[1] ? load(c, c->i64, param(*fn, 2), cg_i64(c, 0)) : cg_i64(c, 0);
     diagonal_nest(c, &t, cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0),
                   param(*fn, 1), NULL, t.upper ? LLVMIntSGE : LLVMIntSLE, k);
     cg_kernel_end(c);
@@ -307,7 +313,8 @@ static LLVMValueRef nd_offset(cg_ctx *c, const glc_nd_geom *m, LLVMValueRef idx,
     LLVMValueRef at = LLVMBuildNSWMul(c->b, cg_madd_v(c, t, nidx, j), cg_i64(c, m->k), "");
     *ok = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0);
     for (int q = 0; q < m->k; q++) {
-        LLVMValueRef okq, v = load_index(c, GLC_DT_I64, idx, cg_addk(c, at, q), cg_dim(c, m->dims[q]), &okq);
+        LLVMValueRef okq,
+            v = load_index(c, GLC_DT_I64, idx, cg_addk(c, at, q), cg_dim(c, m->dims[q]), &okq);
         off = cg_madd_v(c, v, cg_dim(c, m->st[q]), off);
         *ok = LLVMBuildAnd(c->b, *ok, okq, "");
     }
@@ -428,7 +435,8 @@ static void revseq_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
     l = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, l, zero, ""), zero, l, "");
     l = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, l, s->tdim, ""), s->tdim, l, "");
     LLVMValueRef t = idx[2], rev = LLVMBuildICmp(b, LLVMIntSLT, t, l, "");
-    LLVMValueRef src = LLVMBuildSelect(b, rev, LLVMBuildSub(b, LLVMBuildSub(b, l, cg_i64(c, 1), ""), t, ""), t, "");
+    LLVMValueRef src = LLVMBuildSelect(
+        b, rev, LLVMBuildSub(b, LLVMBuildSub(b, l, cg_i64(c, 1), ""), t, ""), t, "");
     LLVMValueRef xi = cg_madd_v(c, LLVMBuildSub(b, src, t, ""), s->tst, idx[0]);
     store(c, s->ty, load(c, s->ty, s->x, xi), s->y, idx[0]);
 }
@@ -444,8 +452,12 @@ glc_status lower_reversesequence(cg_ctx *c, const glc_node *n, LLVMValueRef *fn)
     p.st[1][ba] = 1;
     p.st[2][ta] = 1;
     *fn = cg_kernel_begin(c, n->name, 3);
-    revseq_cg s = {cg_int_type_of_size(c, glc_dtype_size(x->dtype)), param(*fn, 0), param(*fn, 1),
-                   param(*fn, 2), cg_dim(c, x->dims[ta]), cg_dim(c, p.st[0][ta])};
+    revseq_cg s = {cg_int_type_of_size(c, glc_dtype_size(x->dtype)),
+                   param(*fn, 0),
+                   param(*fn, 1),
+                   param(*fn, 2),
+                   cg_dim(c, x->dims[ta]),
+                   cg_dim(c, p.st[0][ta])};
     cg_bcast_emit(c, &p, revseq_body, &s);
     cg_kernel_end(c);
     return GLC_OK;

@@ -63,8 +63,12 @@ static void elem_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
         return;
     }
     v = LLVMBuildFMul(b, LLVMBuildFSub(b, v, s->mean, ""), s->inv, "");
-    if (s->scale) v = LLVMBuildFMul(b, v, ld64(c, s, s->scale, LLVMBuildNSWAdd(b, s->base[1], idx[1], "")), "");
-    if (s->bias) v = LLVMBuildFAdd(b, v, ld64(c, s, s->bias, LLVMBuildNSWAdd(b, s->base[2], idx[2], "")), "");
+    if (s->scale)
+        v = LLVMBuildFMul(b, v, ld64(c, s, s->scale, LLVMBuildNSWAdd(b, s->base[1], idx[1], "")),
+                          "");
+    if (s->bias)
+        v = LLVMBuildFAdd(b, v, ld64(c, s, s->bias, LLVMBuildNSWAdd(b, s->base[2], idx[2], "")),
+                          "");
     LLVMBuildStore(b, LLVMBuildFPTrunc(b, v, c->f32, ""), cg_gep(c, c->f32, s->y, xi));
 }
 
@@ -89,9 +93,11 @@ static void row_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
     s->pass = 2;
     if (s->y) cg_bcast_emit(c, &s->row, elem_body, s); /* not requested: statistics only */
     if (s->mean_out)
-        LLVMBuildStore(b, LLVMBuildFPTrunc(b, s->mean, c->f32, ""), cg_gep(c, c->f32, s->mean_out, idx[0]));
+        LLVMBuildStore(b, LLVMBuildFPTrunc(b, s->mean, c->f32, ""),
+                       cg_gep(c, c->f32, s->mean_out, idx[0]));
     if (s->inv_out)
-        LLVMBuildStore(b, LLVMBuildFPTrunc(b, s->inv, c->f32, ""), cg_gep(c, c->f32, s->inv_out, idx[0]));
+        LLVMBuildStore(b, LLVMBuildFPTrunc(b, s->inv, c->f32, ""),
+                       cg_gep(c, c->f32, s->inv_out, idx[0]));
 }
 
 /* The two nests' plans: rows over the kept axes, elements over the reduced ones. */
@@ -196,16 +202,16 @@ glc_status lower_cumsum(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, v.outer));
     LLVMValueRef s = cg_loop_begin_v(c, &ls, dim);
     LLVMValueRef first = LLVMBuildICmp(b, LLVMIntEQ, s, cg_i64(c, 0), "");
-    LLVMValueRef j = v.reverse ? LLVMBuildNSWSub(b, LLVMBuildNSWSub(b, dim, cg_i64(c, 1), ""), s, "")
-                               : s;
+    LLVMValueRef j =
+        v.reverse ? LLVMBuildNSWSub(b, LLVMBuildNSWSub(b, dim, cg_i64(c, 1), ""), s, "") : s;
     LLVMValueRef p = LLVMBuildSelect(b, first, j, cg_addk(c, j, v.reverse ? 1 : -1), "");
     LLVMValueRef row = LLVMBuildNSWMul(b, o, dim, "");
     LLVMValueRef at = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, row, j, ""), inner, "");
     LLVMValueRef prev = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, row, p, ""), inner, "");
     LLVMValueRef i = cg_loop_begin_v(c, &li, inner);
     LLVMValueRef ip = LLVMBuildNSWAdd(b, prev, i, ""), ia = LLVMBuildNSWAdd(b, at, i, "");
-    LLVMValueRef acc = LLVMBuildSelect(b, first, zero,
-                                       LLVMBuildLoad2(b, ty, cg_gep(c, ty, y, ip), ""), "");
+    LLVMValueRef acc =
+        LLVMBuildSelect(b, first, zero, LLVMBuildLoad2(b, ty, cg_gep(c, ty, y, ip), ""), "");
     LLVMValueRef xv = LLVMBuildLoad2(b, ty, cg_gep(c, ty, x, v.exclusive ? ip : ia), "");
     if (v.exclusive) xv = LLVMBuildSelect(b, first, zero, xv, "");
     LLVMValueRef sum = fl ? LLVMBuildFAdd(b, acc, xv, "") : LLVMBuildAdd(b, acc, xv, "");
@@ -227,7 +233,8 @@ static LLVMValueRef topk_before(cg_ctx *c, glc_dtype dt, bool largest, LLVMValue
         eq = LLVMBuildFCmp(b, LLVMRealOEQ, av, bv, "");
     } else {
         bool uns = dt == GLC_DT_U8 || dt == GLC_DT_U16 || dt == GLC_DT_U32 || dt == GLC_DT_U64;
-        LLVMIntPredicate p = largest ? (uns ? LLVMIntUGT : LLVMIntSGT) : (uns ? LLVMIntULT : LLVMIntSLT);
+        LLVMIntPredicate p =
+            largest ? (uns ? LLVMIntUGT : LLVMIntSGT) : (uns ? LLVMIntULT : LLVMIntSLT);
         gt = LLVMBuildICmp(b, p, av, bv, "");
         eq = LLVMBuildICmp(b, LLVMIntEQ, av, bv, "");
     }
@@ -244,8 +251,10 @@ glc_status lower_topk(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
                                         : cg_int_type_of_size(c, glc_dtype_size(dt));
     bool own_v = !n->out[0], own_i = !n->out[1]; /* not requested: a stack line of k */
     if ((own_v || own_i) && v.k > 4096)
-        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "TopK: k %lld > 4096 with one output "
-                            "not requested", (long long)v.k);
+        return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n,
+                            "TopK: k %lld > 4096 with one output "
+                            "not requested",
+                            (long long)v.k);
     *fn = cg_kernel_begin(c, n->name, 4);
     LLVMBuilderRef b = c->b;
     LLVMValueRef yv = param(*fn, 0), yi = param(*fn, 1), x = param(*fn, 2);
@@ -259,7 +268,8 @@ glc_status lower_topk(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMValueRef xbase = cg_madd_v(c, LLVMBuildNSWMul(b, o, dim, ""), inner, i);
     LLVMValueRef ybase = cg_madd_v(c, LLVMBuildNSWMul(b, o, k, ""), inner, i);
     LLVMValueRef j = cg_loop_begin_v(c, &lj, dim);
-    LLVMBuildStore(b, LLVMBuildLoad2(b, ty, cg_gep(c, ty, x, cg_madd_v(c, j, inner, xbase)), ""), cv);
+    LLVMBuildStore(b, LLVMBuildLoad2(b, ty, cg_gep(c, ty, x, cg_madd_v(c, j, inner, xbase)), ""),
+                   cv);
     LLVMBuildStore(b, j, ci);
     LLVMValueRef j1 = cg_addk(c, j, 1);
     LLVMValueRef nq = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, j1, k, ""), j1, k, "");
@@ -289,9 +299,9 @@ typedef struct loss_cg {
     const glc_loss_geom *l;
     glc_dtype tdt;
     LLVMTypeRef f64;
-    LLVMValueRef y, lp, x, t, w;        /* lp, w: NULL if absent */
-    LLVMValueRef C, inner, sum, wsum;   /* sum, wsum: f64 allocas */
-    LLVMValueRef mx, es;                /* f32 allocas (softmax) */
+    LLVMValueRef y, lp, x, t, w;      /* lp, w: NULL if absent */
+    LLVMValueRef C, inner, sum, wsum; /* sum, wsum: f64 allocas */
+    LLVMValueRef mx, es;              /* f32 allocas (softmax) */
 } loss_cg;
 
 /* lse over the C scores from base (stride inner); writes log_prob when requested. */
@@ -311,7 +321,8 @@ static LLVMValueRef loss_lse(cg_ctx *c, const loss_cg *s, LLVMValueRef base) {
     LLVMValueRef e = cg_math_exp(c, LLVMBuildFSub(b, v, m2, ""));
     LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->f32, s->es, ""), e, ""), s->es);
     cg_loop_end(c, &l2);
-    LLVMValueRef lse = LLVMBuildFAdd(b, m2, cg_math_log(c, LLVMBuildLoad2(b, c->f32, s->es, "")), "");
+    LLVMValueRef lse =
+        LLVMBuildFAdd(b, m2, cg_math_log(c, LLVMBuildLoad2(b, c->f32, s->es, "")), "");
     if (s->lp) {
         k = cg_loop_begin_v(c, &l3, s->C);
         LLVMValueRef at = cg_madd_v(c, k, s->inner, base);
@@ -331,7 +342,8 @@ static void loss_point(cg_ctx *c, const loss_cg *s, LLVMValueRef bn, LLVMValueRe
     if (it != c->i64) t = LLVMBuildSExt(b, t, c->i64, "");
     LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntULT, t, s->C, "");
     if (l->has_ignore)
-        ok = LLVMBuildAnd(b, ok, LLVMBuildICmp(b, LLVMIntNE, t, cg_i64(c, l->ignore_index), ""), "");
+        ok =
+            LLVMBuildAnd(b, ok, LLVMBuildICmp(b, LLVMIntNE, t, cg_i64(c, l->ignore_index), ""), "");
     t = LLVMBuildSelect(b, ok, t, cg_i64(c, 0), "");
     LLVMValueRef lse = l->softmax ? loss_lse(c, s, base) : cg_f32(c, 0);
     LLVMValueRef w = s->w ? cg_ldf(c, s->w, t) : cg_f32(c, 1);
@@ -343,7 +355,8 @@ static void loss_point(cg_ctx *c, const loss_cg *s, LLVMValueRef bn, LLVMValueRe
         cg_stf(c, loss, s->y, k);
         return;
     }
-    LLVMValueRef s0 = LLVMBuildLoad2(b, s->f64, s->sum, ""), w0 = LLVMBuildLoad2(b, s->f64, s->wsum, "");
+    LLVMValueRef s0 = LLVMBuildLoad2(b, s->f64, s->sum, ""),
+                 w0 = LLVMBuildLoad2(b, s->f64, s->wsum, "");
     LLVMBuildStore(b, LLVMBuildFAdd(b, s0, LLVMBuildFPExt(b, loss, s->f64, ""), ""), s->sum);
     LLVMBuildStore(b, LLVMBuildFAdd(b, w0, LLVMBuildFPExt(b, w, s->f64, ""), ""), s->wsum);
 }
@@ -351,8 +364,8 @@ static void loss_point(cg_ctx *c, const loss_cg *s, LLVMValueRef bn, LLVMValueRe
 glc_status lower_loss(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     glc_loss_geom l;
     GLC_TRY(glc_loss_geom_get(c->g, n, &l, c->d));
-    loss_cg s = {.l = &l, .tdt = glc_node_input(c->g, n, 1)->dtype,
-                 .f64 = LLVMDoubleTypeInContext(c->ctx)};
+    loss_cg s = {
+        .l = &l, .tdt = glc_node_input(c->g, n, 1)->dtype, .f64 = LLVMDoubleTypeInContext(c->ctx)};
     *fn = cg_kernel_begin(c, n->name, n->n_out + n->n_in);
     int o = n->n_out;
     s.y = param(*fn, 0);
@@ -404,13 +417,16 @@ glc_status lower_lrn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMValueRef row = LLVMBuildNSWMul(b, bn, C, "");
     LLVMBuildStore(b, LLVMConstReal(f64, 0), acc);
     LLVMValueRef k = cg_loop_range(c, &lk, lo, hi);
-    LLVMValueRef v = LLVMBuildFPExt(b, cg_ldf(c, x, cg_madd_v(c, LLVMBuildNSWAdd(b, row, k, ""), inner, i)), f64, "");
-    LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, f64, acc, ""), LLVMBuildFMul(b, v, v, ""), ""), acc);
+    LLVMValueRef v = LLVMBuildFPExt(
+        b, cg_ldf(c, x, cg_madd_v(c, LLVMBuildNSWAdd(b, row, k, ""), inner, i)), f64, "");
+    LLVMBuildStore(
+        b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, f64, acc, ""), LLVMBuildFMul(b, v, v, ""), ""), acc);
     cg_loop_end(c, &lk);
     LLVMValueRef at = cg_madd_v(c, LLVMBuildNSWAdd(b, row, ch, ""), inner, i);
     LLVMValueRef base = LLVMBuildFAdd(b, LLVMConstReal(f64, l.bias),
                                       LLVMBuildFMul(b, LLVMConstReal(f64, l.alpha / (double)l.size),
-                                                    LLVMBuildLoad2(b, f64, acc, ""), ""), "");
+                                                    LLVMBuildLoad2(b, f64, acc, ""), ""),
+                                      "");
     LLVMTypeRef t = f64;
     unsigned id = LLVMLookupIntrinsicID("llvm.pow", 8);
     LLVMValueRef args[2] = {base, LLVMConstReal(f64, l.beta)};
@@ -464,8 +480,10 @@ glc_status lower_quantize(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         LLVMValueRef v = f32_intr(c, "llvm.roundeven", LLVMBuildFDiv(b, cg_ldf(c, x, at), s, ""));
         v = LLVMBuildFAdd(b, v, LLVMBuildSIToFP(b, z, c->f32, ""), "");
         LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, v, v, "");
-        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, cg_f32(c, lo), ""), cg_f32(c, lo), v, "");
-        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, cg_f32(c, hi), ""), cg_f32(c, hi), v, "");
+        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, cg_f32(c, lo), ""), cg_f32(c, lo),
+                            v, "");
+        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, cg_f32(c, hi), ""), cg_f32(c, hi),
+                            v, "");
         v = LLVMBuildSelect(b, nan, cg_f32(c, 0), v, "");
         LLVMValueRef r = LLVMBuildFPToSI(b, v, c->i32, "");
         LLVMBuildStore(b, LLVMBuildTrunc(b, r, c->i8, ""), cg_gep(c, c->i8, y, at));
@@ -486,7 +504,8 @@ static LLVMValueRef sat_u8(cg_ctx *c, LLVMValueRef v, LLVMValueRef z) {
     v = LLVMBuildFAdd(b, f32_intr(c, "llvm.roundeven", v), z, "");
     LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, v, v, "");
     v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, cg_f32(c, 0), ""), cg_f32(c, 0), v, "");
-    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, cg_f32(c, 255), ""), cg_f32(c, 255), v, "");
+    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, cg_f32(c, 255), ""), cg_f32(c, 255), v,
+                        "");
     return LLVMBuildSelect(b, nan, cg_f32(c, 0), v, "");
 }
 
@@ -507,8 +526,8 @@ glc_status lower_dynquant(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     a = LLVMBuildLoad2(b, c->f32, lo, "");
     h = LLVMBuildLoad2(b, c->f32, hi, "");
     LLVMValueRef scale = LLVMBuildFDiv(b, LLVMBuildFSub(b, h, a, ""), cg_f32(c, 255), "");
-    LLVMValueRef zp = sat_u8(c, LLVMBuildFDiv(b, LLVMBuildFSub(b, cg_f32(c, 0), a, ""), scale, ""),
-                             cg_f32(c, 0));
+    LLVMValueRef zp =
+        sat_u8(c, LLVMBuildFDiv(b, LLVMBuildFSub(b, cg_f32(c, 0), a, ""), scale, ""), cg_f32(c, 0));
     if (n->out[0]) {
         i = cg_loop_begin_v(c, &l2, total);
         LLVMValueRef q = sat_u8(c, LLVMBuildFDiv(b, cg_ldf(c, x, i), scale, ""), zp);

@@ -2,10 +2,9 @@
  * infer_index.c -- shape inference of the index family: ops that move elements to or from
  * positions an index tensor names (GatherElements, ScatterElements) or that their
  * coordinates decide (Trilu, EyeLike: by the diagonal; Range, the windows; OneHot), index tuples
- * (GatherND, ScatterND), a constant mask (Compress, NonZero, Unique), the rearrangements (ReverseSequence,
- * Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of
- * tensor.h that its interpreter (interp_index.c) and lowering (codegen/lower_index.c)
- * share.
+ * (GatherND, ScatterND), a constant mask (Compress, NonZero, Unique), the rearrangements
+ * (ReverseSequence, Expand, Tile, DepthToSpace, SpaceToDepth), and the readers of tensor.h that its
+ * interpreter (interp_index.c) and lowering (codegen/lower_index.c) share.
  *
  * Dims may be symbolic (ir/dim.h): what the ops assume about them (indices no larger than
  * the data along the other axes) is recorded as run-time requirements. Index values are
@@ -23,8 +22,8 @@
 #include <string.h>
 
 /* The reduction attribute of ScatterElements and ScatterND. */
-static glc_status scatter_reduction(const glc_graph *g, const glc_node *n, glc_scatter_reduction *red,
-                                    glc_diag *d) {
+static glc_status scatter_reduction(const glc_graph *g, const glc_node *n,
+                                    glc_scatter_reduction *red, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     const char *r = glc_attr_string(n, "reduction", "none");
     static const char *const names[] = {"none", "add", "mul", "max", "min"};
@@ -32,13 +31,15 @@ static glc_status scatter_reduction(const glc_graph *g, const glc_node *n, glc_s
     for (int k = 0; k < 5; k++)
         if (!strcmp(r, names[k])) *red = (glc_scatter_reduction)k;
     if ((int)*red < 0)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: reduction is '%s'; expected none, add, "
-                            "mul, max or min", glc_op_name(n->op), r);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "%s: reduction is '%s'; expected none, add, "
+                            "mul, max or min",
+                            glc_op_name(n->op), r);
     bool num = x->dtype == GLC_DT_F32 || x->dtype == GLC_DT_F64 ||
                (!glc_dtype_is_float(x->dtype) && x->dtype != GLC_DT_BOOL);
     if (*red != GLC_SCATTER_NONE && !num)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: reduction '%s' on %s",
-                            glc_op_name(n->op), r, glc_dtype_name(x->dtype));
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: reduction '%s' on %s", glc_op_name(n->op),
+                            r, glc_dtype_name(x->dtype));
     return GLC_OK;
 }
 
@@ -56,13 +57,13 @@ glc_status glc_elements_geom_get(const glc_graph *g, const glc_node *n, glc_elem
         return glc_diag_set(d, GLC_E_SHAPE, n, "%s: axis %lld out of range for input 0 %s", op,
                             (long long)axis, sx);
     if (ix->rank != x->rank)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: indices %s must have the rank of data %s",
-                            op, si, sx);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: indices %s must have the rank of data %s", op,
+                            si, sx);
     for (int a = 0; a < x->rank; a++)
         if (a != e->axis &&
             glc_dim_require_ge(g, x->dims[a], ix->dims[a], n, "indices within data") != GLC_OK)
-            return glc_diag_set(d, GLC_E_SHAPE, n, "%s: indices %s exceed data %s on axis %d",
-                                op, si, sx, a);
+            return glc_diag_set(d, GLC_E_SHAPE, n, "%s: indices %s exceed data %s on axis %d", op,
+                                si, sx, a);
     if (n->op != GLC_OP_GATHERELEMENTS) { /* ScatterElements, Scatter */
         GLC_TRY(infer_check_in(g, n, 2, "updates", x->dtype, ix->rank, ix->dims,
                                "the shape of indices", d));
@@ -94,21 +95,30 @@ glc_status glc_nd_geom_get(const glc_graph *g, const glc_node *n, glc_nd_geom *m
     glc_dim kd = ix->dims[ix->rank - 1];
     if (n->op == GLC_OP_SCATTERND) { /* the ranks decide it: updates (q - 1 + r - k) */
         kd = ix->rank - 1 + x->rank - glc_node_input(g, n, 2)->rank;
-        if (glc_dim_require_eq(g, ix->dims[ix->rank - 1], kd, n, "ScatterND: tuple length") != GLC_OK)
-            return glc_diag_set(d, GLC_E_SHAPE, n, "ScatterND: indices %s do not fit the ranks "
-                                "of data and updates", si);
+        if (glc_dim_require_eq(g, ix->dims[ix->rank - 1], kd, n, "ScatterND: tuple length") !=
+            GLC_OK)
+            return glc_diag_set(d, GLC_E_SHAPE, n,
+                                "ScatterND: indices %s do not fit the ranks "
+                                "of data and updates",
+                                si);
     }
     if (glc_dim_is_sym(kd)) /* it decides GatherND's output rank */
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: the last dim of indices %s must be a "
-                            "constant; bind it with --dim or --shape", op, si);
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "%s: the last dim of indices %s must be a "
+                            "constant; bind it with --dim or --shape",
+                            op, si);
     int64_t k = kd;
     if (b < 0 || b >= ix->rank || b + k > x->rank || k < 1)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: indices %s (batch_dims %lld) do not index "
-                            "data %s", op, si, (long long)b, sx);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "%s: indices %s (batch_dims %lld) do not index "
+                            "data %s",
+                            op, si, (long long)b, sx);
     for (int a = 0; a < b; a++)
         if (glc_dim_require_eq(g, x->dims[a], ix->dims[a], n, "batch dims") != GLC_OK)
-            return glc_diag_set(d, GLC_E_SHAPE, n, "%s: batch dims of indices %s and data %s "
-                                "differ", op, si, sx);
+            return glc_diag_set(d, GLC_E_SHAPE, n,
+                                "%s: batch dims of indices %s and data %s "
+                                "differ",
+                                op, si, sx);
     m->k = (int)k;
     m->batch = glc_dim_prod(g, x->dims, 0, (int)b);
     m->nidx = glc_dim_prod(g, ix->dims, (int)b, ix->rank - 1);
@@ -179,17 +189,19 @@ glc_status infer_onehot(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
-glc_status glc_revseq_axes(const glc_graph *g, const glc_node *n, int *time_axis,
-                           int *batch_axis, glc_diag *d) {
+glc_status glc_revseq_axes(const glc_graph *g, const glc_node *n, int *time_axis, int *batch_axis,
+                           glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0), *l = glc_node_input(g, n, 1);
     int64_t ta = glc_attr_int(n, "time_axis", 0), ba = glc_attr_int(n, "batch_axis", 1);
     if (x->rank < 2 || !infer_norm_axis(ta, x->rank, false, time_axis) ||
         !infer_norm_axis(ba, x->rank, false, batch_axis) || *time_axis == *batch_axis ||
         *time_axis > 1 || *batch_axis > 1)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "ReverseSequence: time_axis %lld and batch_axis "
-                            "%lld must be 0 and 1 (or 1 and 0)", (long long)ta, (long long)ba);
-    return infer_check_in(g, n, 1, "sequence_lens", l->dtype, 1, &x->dims[*batch_axis],
-                          "(batch)", d);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "ReverseSequence: time_axis %lld and batch_axis "
+                            "%lld must be 0 and 1 (or 1 and 0)",
+                            (long long)ta, (long long)ba);
+    return infer_check_in(g, n, 1, "sequence_lens", l->dtype, 1, &x->dims[*batch_axis], "(batch)",
+                          d);
 }
 
 glc_status infer_reversesequence(glc_graph *g, glc_node *n, glc_diag *d) {
@@ -202,15 +214,14 @@ glc_status infer_reversesequence(glc_graph *g, glc_node *n, glc_diag *d) {
 
 /* ---- Trilu, EyeLike --------------------------------------------------------------- */
 
-glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t,
-                            glc_diag *d) {
+glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     char s[SHAPE_BUF];
     infer_shape_str(x, s);
     bool eye = n->op == GLC_OP_EYELIKE;
     if (eye ? x->rank != 2 : x->rank < 2)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input 0 %s must be %s", glc_op_name(n->op),
-                            s, eye ? "2-D" : "at least 2-D");
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input 0 %s must be %s", glc_op_name(n->op), s,
+                            eye ? "2-D" : "at least 2-D");
     t->batch = glc_dim_prod(g, x->dims, 0, x->rank - 2);
     t->rows = x->dims[x->rank - 2];
     t->cols = x->dims[x->rank - 1];
@@ -247,8 +258,8 @@ glc_status glc_range_count(const glc_graph *g, const glc_node *n, int64_t *count
     if (v[2] == 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Range: delta is 0");
     double k = ceil((v[1] - v[0]) / v[2]);
     if (!(k < 4e9)) /* NaN too */
-        return glc_diag_set(d, GLC_E_LIMIT, n, "Range: (%g - %g) / %g elements is too many",
-                            v[1], v[0], v[2]);
+        return glc_diag_set(d, GLC_E_LIMIT, n, "Range: (%g - %g) / %g elements is too many", v[1],
+                            v[0], v[2]);
     *count = k > 0 ? (int64_t)k : 0;
     return GLC_OK;
 }
@@ -271,8 +282,10 @@ glc_status glc_expand_shape(const glc_graph *g, const glc_node *n, int *rank, gl
         int64_t tmp[GLC_MAX_RANK];
         int cnt;
         GLC_TRY(glc_static_ints(g, n, 1, "shape", tmp, GLC_MAX_RANK, &cnt, d));
-        return glc_diag_set(d, GLC_E_SHAPE, n, "Expand: shape must be 1-D with at most %d "
-                            "entries", GLC_MAX_RANK);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Expand: shape must be 1-D with at most %d "
+                            "entries",
+                            GLC_MAX_RANK);
     }
     for (int64_t j = 0; j < k; j++)
         if (glc_dim_is_const(want[j]) && want[j] < 0)
@@ -281,8 +294,10 @@ glc_status glc_expand_shape(const glc_graph *g, const glc_node *n, int *rank, gl
     if (infer_broadcast(g, n, x->rank, x->dims, (int)k, want, rank, dims) != GLC_OK) {
         char sx[SHAPE_BUF];
         infer_shape_str(x, sx);
-        return glc_diag_set(d, GLC_E_SHAPE, n, "Expand: input 0 %s does not broadcast to the "
-                            "shape", sx);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Expand: input 0 %s does not broadcast to the "
+                            "shape",
+                            sx);
     }
     return GLC_OK;
 }
@@ -349,14 +364,18 @@ static glc_status space_depth_get(const glc_graph *g, const glc_node *n, glc_res
     int64_t b = glc_attr_int(n, "blocksize", 0);
     bool d2s = n->op == GLC_OP_DEPTHTOSPACE;
     if (x->rank != 4 || b < 1 || b > INT32_MAX)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: needs a 4-D input (got %s) and a blocksize "
-                            ">= 1 (got %lld)", glc_op_name(n->op), s, (long long)b);
-    glc_dim N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3], HW = glc_dim_mul(g, H, W);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "%s: needs a 4-D input (got %s) and a blocksize "
+                            ">= 1 (got %lld)",
+                            glc_op_name(n->op), s, (long long)b);
+    glc_dim N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3],
+            HW = glc_dim_mul(g, H, W);
     glc_dim split = d2s ? C : H, part = glc_dim_floordiv(g, split, d2s ? b * b : b);
     glc_dim W2 = d2s ? W : glc_dim_floordiv(g, W, b);
-    bool ok = glc_dim_require_eq(g, glc_dim_mul(g, part, d2s ? b * b : b), split, n,
-                                 "blocksize divides") == GLC_OK &&
-              (d2s || glc_dim_require_eq(g, glc_dim_mul(g, W2, b), W, n, "blocksize divides") == GLC_OK);
+    bool ok =
+        glc_dim_require_eq(g, glc_dim_mul(g, part, d2s ? b * b : b), split, n,
+                           "blocksize divides") == GLC_OK &&
+        (d2s || glc_dim_require_eq(g, glc_dim_mul(g, W2, b), W, n, "blocksize divides") == GLC_OK);
     if (!ok)
         return glc_diag_set(d, GLC_E_SHAPE, n, "%s: blocksize %lld does not divide input 0 %s",
                             glc_op_name(n->op), (long long)b, s);
@@ -419,15 +438,20 @@ glc_status glc_window_get(const glc_graph *g, const glc_node *n, glc_window *w, 
         return glc_diag_set(d, GLC_E_SHAPE, n, "%s: size %g", glc_op_name(n->op), size);
     w->size = (int64_t)size;
     w->denom = glc_attr_int(n, "periodic", 1) ? size : size - 1;
-    w->dtype = glc_node_attr(n, "output_datatype") ? glc_attr_dtype(n, "output_datatype")
-                                                   : GLC_DT_F32;
+    w->dtype =
+        glc_node_attr(n, "output_datatype") ? glc_attr_dtype(n, "output_datatype") : GLC_DT_F32;
     if (w->dtype != GLC_DT_F32 && w->dtype != GLC_DT_F64)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: output_datatype %lld (f32 and f64 "
-                            "are)", glc_op_name(n->op), (long long)glc_attr_int(n, "output_datatype", 0));
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "%s: output_datatype %lld (f32 and f64 "
+                            "are)",
+                            glc_op_name(n->op), (long long)glc_attr_int(n, "output_datatype", 0));
     w->a2 = 0;
-    if (n->op == GLC_OP_HANNWINDOW) w->a0 = 0.5, w->a1 = 0.5;
-    else if (n->op == GLC_OP_HAMMINGWINDOW) w->a0 = 25.0 / 46, w->a1 = 21.0 / 46;
-    else w->a0 = 0.42, w->a1 = 0.5, w->a2 = 0.08; /* Blackman */
+    if (n->op == GLC_OP_HANNWINDOW)
+        w->a0 = 0.5, w->a1 = 0.5;
+    else if (n->op == GLC_OP_HAMMINGWINDOW)
+        w->a0 = 25.0 / 46, w->a1 = 21.0 / 46;
+    else
+        w->a0 = 0.42, w->a1 = 0.5, w->a2 = 0.08; /* Blackman */
     return GLC_OK;
 }
 
@@ -448,7 +472,8 @@ glc_status glc_compress_geom_get(const glc_graph *g, const glc_node *n, glc_comp
     if (cv->rank != 1 || cv->dtype != GLC_DT_BOOL)
         return glc_diag_set(d, GLC_E_SHAPE, n, "Compress: condition must be a 1-D bool tensor");
     if (!cv->data)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Compress: condition must be a constant "
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "Compress: condition must be a constant "
                             "(it decides the output's shape); bind it with --bind");
     bool has_axis = glc_node_attr(n, "axis") != NULL;
     int axis = 0;
@@ -466,8 +491,10 @@ glc_status glc_compress_geom_get(const glc_graph *g, const glc_node *n, glc_comp
     for (int64_t j = 0; j < m->len; j++)
         if (m->cond[j]) m->count++, last = j;
     if (glc_dim_require_ge(g, m->dim, last + 1, n, "Compress: condition") != GLC_OK)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "Compress: condition selects position %lld of "
-                            "input 0 %s", (long long)last, s);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "Compress: condition selects position %lld of "
+                            "input 0 %s",
+                            (long long)last, s);
     m->out_rank = has_axis ? x->rank : 1;
     for (int a = 0; a < m->out_rank; a++)
         m->out[a] = !has_axis || a == axis ? m->count : x->dims[a];
@@ -516,7 +543,8 @@ int64_t glc_nonzero_coords(const glc_value *x, int64_t *out) {
 glc_status infer_nonzero(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     if (!x->data)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "NonZero: its input must be a constant "
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "NonZero: its input must be a constant "
                             "(its values decide the output's shape); bind it with --bind");
     int64_t dims[2] = {x->rank, glc_nonzero_coords(x, NULL)};
     infer_set_out_k(g, n, 0, GLC_DT_I64, 2, dims);
@@ -552,8 +580,8 @@ static double uniq_elem(const uniq_view *u, int64_t o, int64_t j, int64_t i, int
  * NaNs after everything, equal to each other). */
 static int uniq_cmp(const uniq_view *u, int64_t a, int64_t b) {
     bool fl = glc_dtype_is_float(u->x->dtype);
-    bool uns = u->x->dtype == GLC_DT_U8 || u->x->dtype == GLC_DT_U16 ||
-               u->x->dtype == GLC_DT_U32 || u->x->dtype == GLC_DT_U64 || u->x->dtype == GLC_DT_BOOL;
+    bool uns = u->x->dtype == GLC_DT_U8 || u->x->dtype == GLC_DT_U16 || u->x->dtype == GLC_DT_U32 ||
+               u->x->dtype == GLC_DT_U64 || u->x->dtype == GLC_DT_BOOL;
     for (int64_t o = 0; o < u->outer; o++)
         for (int64_t i = 0; i < u->inner; i++) {
             int64_t ia, ib;
@@ -625,7 +653,8 @@ int64_t glc_unique_compute(const glc_graph *g, const glc_node *n, const void *x,
     size_t blk = (size_t)u.inner * u.es;
     for (int64_t o = 0; y && o < u.outer; o++)
         for (int64_t q = 0; q < k; q++)
-            memcpy((char *)y + (size_t)(o * k + q) * blk, u.p + (size_t)(o * u.D + rep[q]) * blk, blk);
+            memcpy((char *)y + (size_t)(o * k + q) * blk, u.p + (size_t)(o * u.D + rep[q]) * blk,
+                   blk);
     for (int64_t q = 0; q < k; q++) {
         if (first) first[q] = rep[q];
         if (counts) counts[q] = cnt[q];
@@ -639,7 +668,8 @@ int64_t glc_unique_compute(const glc_graph *g, const glc_node *n, const void *x,
 glc_status infer_unique(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     if (!x->data)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Unique: its input must be a constant "
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "Unique: its input must be a constant "
                             "(its values decide the output's shape); bind it with --bind");
     int64_t k = glc_unique_compute(g, n, x->data, NULL, NULL, NULL, NULL);
     if (k == -2)

@@ -49,12 +49,16 @@ static glc_status layernorm_geom(const glc_graph *g, const glc_node *n, glc_norm
     int axis;
     int64_t ax = glc_attr_int(n, "axis", -1);
     if (!infer_norm_axis(ax, m->rank, false, &axis))
-        return glc_diag_set(d, GLC_E_SHAPE, n, "LayerNormalization: axis %lld out of range for "
-                            "rank %d", (long long)ax, m->rank);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "LayerNormalization: axis %lld out of range for "
+                            "rank %d",
+                            (long long)ax, m->rank);
     int64_t stash = glc_attr_int(n, "stash_type", 1);
     if (stash != 1)
-        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "LayerNormalization: stash_type %lld (only "
-                            "1, f32)", (long long)stash);
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "LayerNormalization: stash_type %lld (only "
+                            "1, f32)",
+                            (long long)stash);
     m->epsilon = glc_attr_float(n, "epsilon", 1e-5f);
     for (int a = 0; a < m->rank; a++)
         m->reduce[a] = a >= axis;
@@ -80,8 +84,7 @@ static glc_status instancenorm_geom(const glc_graph *g, const glc_node *n, glc_n
     return GLC_OK;
 }
 
-static glc_status mvn_geom(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
-                           glc_diag *d) {
+static glc_status mvn_geom(const glc_graph *g, const glc_node *n, glc_norm_geom *m, glc_diag *d) {
     (void)g;
     static const int64_t dflt[3] = {0, 2, 3};
     uint32_t k = 3;
@@ -92,15 +95,16 @@ static glc_status mvn_geom(const glc_graph *g, const glc_node *n, glc_norm_geom 
     for (uint32_t j = 0; j < k; j++) {
         int a;
         if (!infer_norm_axis(axes[j], m->rank, false, &a) || m->reduce[a])
-            return glc_diag_set(d, GLC_E_SHAPE, n, "MeanVarianceNormalization: axis %lld is out "
-                                "of range or repeated for rank %d", (long long)axes[j], m->rank);
+            return glc_diag_set(d, GLC_E_SHAPE, n,
+                                "MeanVarianceNormalization: axis %lld is out "
+                                "of range or repeated for rank %d",
+                                (long long)axes[j], m->rank);
         m->reduce[a] = true;
     }
     return GLC_OK;
 }
 
-glc_status glc_norm_geom_get(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
-                             glc_diag *d) {
+glc_status glc_norm_geom_get(const glc_graph *g, const glc_node *n, glc_norm_geom *m, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     memset(m, 0, sizeof *m);
     m->rank = x->rank;
@@ -115,8 +119,10 @@ glc_status glc_norm_geom_get(const glc_graph *g, const glc_node *n, glc_norm_geo
         GLC_TRY(mvn_geom(g, n, m, d));
     m->rows = m->count = 1;
     for (int a = 0; a < m->rank; a++) {
-        if (m->reduce[a]) m->count = glc_dim_mul(g, m->count, m->dims[a]);
-        else m->rows = glc_dim_mul(g, m->rows, m->dims[a]);
+        if (m->reduce[a])
+            m->count = glc_dim_mul(g, m->count, m->dims[a]);
+        else
+            m->rows = glc_dim_mul(g, m->rows, m->dims[a]);
     }
     return GLC_OK;
 }
@@ -136,8 +142,7 @@ glc_status infer_norm(glc_graph *g, glc_node *n, glc_diag *d) {
 
 /* ---- Hardmax, CumSum ------------------------------------------------------------------ */
 
-glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v,
-                             glc_diag *d) {
+glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     bool legacy = n->op == GLC_OP_HARDMAX && g->opset < 13;
     char s[SHAPE_BUF];
@@ -164,8 +169,10 @@ glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_vie
         int cnt;
         GLC_TRY(glc_static_ints(g, n, 1, "K", &v->k, 1, &cnt, d));
         if (cnt != 1 || v->k < 0 || glc_dim_require_ge(g, v->dim, v->k, n, "TopK: k") != GLC_OK)
-            return glc_diag_set(d, GLC_E_SHAPE, n, "TopK: K %lld does not fit axis %d of input 0 "
-                                "%s", (long long)v->k, a, s);
+            return glc_diag_set(d, GLC_E_SHAPE, n,
+                                "TopK: K %lld does not fit axis %d of input 0 "
+                                "%s",
+                                (long long)v->k, a, s);
     }
     return GLC_OK;
 }
@@ -192,8 +199,7 @@ glc_status infer_topk(glc_graph *g, glc_node *n, glc_diag *d) {
 
 /* ---- NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss -------------------------------- */
 
-glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geom *l,
-                             glc_diag *d) {
+glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geom *l, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0), *t = glc_node_input(g, n, 1);
     const char *op = glc_op_name(n->op);
     char sx[SHAPE_BUF], st[SHAPE_BUF];
@@ -208,12 +214,15 @@ glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geo
     GLC_TRY(infer_check_in(g, n, 1, "target", t->dtype, x->rank - 1, tdims, "(N, d...)", d));
     GLC_TRY(infer_check_in(g, n, 2, "weight", x->dtype, 1, &x->dims[1], "(C)", d));
     const char *r = glc_attr_string(n, "reduction", "mean");
-    if (!strcmp(r, "none")) l->reduction = GLC_LOSS_NONE;
-    else if (!strcmp(r, "sum")) l->reduction = GLC_LOSS_SUM;
-    else if (!strcmp(r, "mean")) l->reduction = GLC_LOSS_MEAN;
+    if (!strcmp(r, "none"))
+        l->reduction = GLC_LOSS_NONE;
+    else if (!strcmp(r, "sum"))
+        l->reduction = GLC_LOSS_SUM;
+    else if (!strcmp(r, "mean"))
+        l->reduction = GLC_LOSS_MEAN;
     else
-        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: reduction '%s'; expected none, sum or mean",
-                            op, r);
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: reduction '%s'; expected none, sum or mean", op,
+                            r);
     l->N = x->dims[0];
     l->C = x->dims[1];
     l->inner = glc_dim_prod(g, x->dims, 2, x->rank);
@@ -244,8 +253,10 @@ glc_status glc_lrn_geom_get(const glc_graph *g, const glc_node *n, glc_lrn_geom 
     infer_shape_str(x, s);
     l->size = glc_attr_int(n, "size", 0);
     if (x->rank < 2 || l->size < 1 || l->size > INT32_MAX)
-        return glc_diag_set(d, GLC_E_SHAPE, n, "LRN: needs input (N, C, ...) (got %s) and a size "
-                            ">= 1 (got %lld)", s, (long long)l->size);
+        return glc_diag_set(d, GLC_E_SHAPE, n,
+                            "LRN: needs input (N, C, ...) (got %s) and a size "
+                            ">= 1 (got %lld)",
+                            s, (long long)l->size);
     l->N = x->dims[0];
     l->C = x->dims[1];
     l->inner = glc_dim_prod(g, x->dims, 2, x->rank);
@@ -289,7 +300,8 @@ glc_status glc_quant_geom_get(const glc_graph *g, const glc_node *n, glc_quant_g
         return glc_diag_set(d, GLC_E_SHAPE, n, "%s: scale must be a scalar or 1-D", op);
     q->outer = q->per_channel ? glc_dim_prod(g, x->dims, 0, axis) : 1;
     q->C = q->per_channel ? x->dims[axis] : 1;
-    q->inner = q->per_channel ? glc_dim_prod(g, x->dims, axis + 1, x->rank) : glc_value_numel_dim(g, x);
+    q->inner =
+        q->per_channel ? glc_dim_prod(g, x->dims, axis + 1, x->rank) : glc_value_numel_dim(g, x);
     if (q->per_channel)
         GLC_TRY(infer_check_in(g, n, 1, "scale", GLC_DT_F32, 1, &q->C, "one per channel", d));
     if (zp)

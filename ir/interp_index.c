@@ -49,8 +49,7 @@ static glc_status bad_index(const glc_node *n, int64_t v, int64_t dim, glc_diag 
 
 /* The data offset of indices element k: its coordinates with the axis replaced. */
 static glc_status element_offset(const glc_node *n, const glc_value *x, const glc_value *ix,
-                                 const void *idx, int axis, int64_t k, int64_t *off,
-                                 glc_diag *d) {
+                                 const void *idx, int axis, int64_t k, int64_t *off, glc_diag *d) {
     int64_t c[GLC_MAX_RANK], xs[GLC_MAX_RANK];
     interp_unravel(k, ix->rank, ix->dims, c);
     strides_of(x->rank, x->dims, xs);
@@ -101,7 +100,8 @@ static void scatter_combine(glc_dtype dt, glc_scatter_reduction r, void *y, int6
     int64_t a = 0, b = 0;
     double fa = num_at(dt, y, k, &a), fb = num_at(dt, u, j, &b);
     if (glc_dtype_is_float(dt)) {
-        double v = r == GLC_SCATTER_ADD ? fa + fb : r == GLC_SCATTER_MUL ? fa * fb
+        double v = r == GLC_SCATTER_ADD   ? fa + fb
+                   : r == GLC_SCATTER_MUL ? fa * fb
                    : r == GLC_SCATTER_MAX ? (fb > fa || isnan(fb) ? fb : fa)
                                           : (fb < fa || isnan(fb) ? fb : fa);
         interp_store_f64(dt, y, k, v);
@@ -220,8 +220,8 @@ glc_status interp_restride(const glc_graph *g, const glc_node *n, const void *co
 /* ---- GatherND, ScatterND ---------------------------------------------------------------- */
 
 /* The data offset of tuple j of batch t (within data); false if an index is out of range. */
-static bool nd_offset(const glc_nd_geom *m, const int64_t *idx, int64_t t, int64_t j,
-                      int64_t *off, int64_t *bad) {
+static bool nd_offset(const glc_nd_geom *m, const int64_t *idx, int64_t t, int64_t j, int64_t *off,
+                      int64_t *bad) {
     *off = t * m->batch_stride;
     for (int q = 0; q < m->k; q++) {
         int64_t v = idx[(t * m->nidx + j) * m->k + q];

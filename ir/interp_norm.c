@@ -1,7 +1,7 @@
 /*
  * interp_norm.c -- reference kernels of the norm family (norm.h). The normalisations: f32
- * data computed in double, per row (a position of the kept axes, row-major), the mean and the variance
- * about it over the reduced axes, then each element (x - mean) * inv * scale + bias.
+ * data computed in double, per row (a position of the kept axes, row-major), the mean and the
+ * variance about it over the reduced axes, then each element (x - mean) * inv * scale + bias.
  * Hardmax and CumSum walk each (outer, inner) line of their axis view; CumSum adds floats
  * in their own type (as the compiled kernel does) and integers wrapping. TopK carries each
  * element of a line through the best k so far, front to back, swapping where it comes
@@ -120,7 +120,8 @@ static void add_elems(glc_dtype dt, void *y, int64_t k, const void *a, int64_t k
         return;
     }
     if (dt == GLC_DT_F64) {
-        ((double *)y)[k] = (a ? ((const double *)a)[ka] : 0.0) + (b ? ((const double *)b)[kb] : 0.0);
+        ((double *)y)[k] =
+            (a ? ((const double *)a)[ka] : 0.0) + (b ? ((const double *)b)[kb] : 0.0);
         return;
     }
     size_t es = glc_dtype_size(dt);
@@ -155,8 +156,7 @@ typedef struct topk_key {
     int64_t i, at;
 } topk_key;
 
-static bool topk_before(bool largest, bool is_int, bool uns, const topk_key *a,
-                        const topk_key *b) {
+static bool topk_before(bool largest, bool is_int, bool uns, const topk_key *a, const topk_key *b) {
     bool gt, eq; /* a NaN is neither before nor after anything (as compiled: ordered compares) */
     if (is_int) {
         gt = uns ? (largest ? (uint64_t)a->i > (uint64_t)b->i : (uint64_t)a->i < (uint64_t)b->i)
@@ -186,11 +186,14 @@ glc_status interp_topk(const glc_graph *g, const glc_node *n, const void *const 
                 int64_t at = (o * v.dim + j) * v.inner + i;
                 topk_key key = {0, 0, j};
                 uint64_t u = 0;
-                if (dt == GLC_DT_F32) key.f = ((const float *)in[0])[at];
-                else if (dt == GLC_DT_F64) key.f = ((const double *)in[0])[at];
+                if (dt == GLC_DT_F32)
+                    key.f = ((const float *)in[0])[at];
+                else if (dt == GLC_DT_F64)
+                    key.f = ((const double *)in[0])[at];
                 else {
                     memcpy(&u, (const char *)in[0] + (size_t)at * es, es);
-                    if (!uns && es < 8 && (u >> (es * 8 - 1)) & 1) u |= ~(((uint64_t)1 << (es * 8)) - 1);
+                    if (!uns && es < 8 && (u >> (es * 8 - 1)) & 1)
+                        u |= ~(((uint64_t)1 << (es * 8)) - 1);
                     key.i = (int64_t)u;
                 }
                 for (int64_t q = 0; q < v.k && q <= j; q++)
@@ -203,9 +206,11 @@ glc_status interp_topk(const glc_graph *g, const glc_node *n, const void *const 
                     }
             }
             for (int64_t r = 0; r < v.k; r++) {
-                int64_t src = (o * v.dim + best[r].at) * v.inner + i, dst = (o * v.k + r) * v.inner + i;
+                int64_t src = (o * v.dim + best[r].at) * v.inner + i,
+                        dst = (o * v.k + r) * v.inner + i;
                 if (out[0])
-                    memcpy((char *)out[0] + (size_t)dst * es, (const char *)in[0] + (size_t)src * es, es);
+                    memcpy((char *)out[0] + (size_t)dst * es,
+                           (const char *)in[0] + (size_t)src * es, es);
                 if (out[1]) ((int64_t *)out[1])[dst] = best[r].at;
             }
         }
@@ -226,8 +231,8 @@ glc_status interp_loss(const glc_graph *g, const glc_node *n, const void *const 
     for (int64_t b = 0; b < l.N; b++)
         for (int64_t i = 0; i < l.inner; i++) {
             int64_t k = b * l.inner + i, base = b * l.C * l.inner + i;
-            int64_t t = tv->dtype == GLC_DT_I64 ? ((const int64_t *)in[1])[k]
-                                                : ((const int32_t *)in[1])[k];
+            int64_t t =
+                tv->dtype == GLC_DT_I64 ? ((const int64_t *)in[1])[k] : ((const int32_t *)in[1])[k];
             bool ignored = l.has_ignore && t == l.ignore_index;
             if (!ignored && (t < 0 || t >= l.C))
                 return glc_diag_set(d, GLC_E_ARG, n, "%s: target %lld out of range [0, %lld)",
@@ -279,7 +284,7 @@ glc_status interp_lrn(const glc_graph *g, const glc_node *n, const void *const *
 
 /* Element k of an i8, u8 or i32 tensor. */
 static int64_t qint_at(glc_dtype dt, const void *p, int64_t k) {
-    return dt == GLC_DT_I8 ? ((const int8_t *)p)[k]
+    return dt == GLC_DT_I8   ? ((const int8_t *)p)[k]
            : dt == GLC_DT_U8 ? ((const uint8_t *)p)[k]
                              : ((const int32_t *)p)[k];
 }
@@ -305,8 +310,10 @@ glc_status interp_quantize(const glc_graph *g, const glc_node *n, const void *co
                 float v = nearbyintf(((const float *)in[0])[at] / s) + (float)z;
                 v = v < lo ? lo : v > hi ? hi : v; /* NaN stays: converted below as 0 */
                 int64_t r = isnan(v) ? 0 : (int64_t)v;
-                if (q.q == GLC_DT_U8) ((uint8_t *)out[0])[at] = (uint8_t)r;
-                else ((int8_t *)out[0])[at] = (int8_t)r;
+                if (q.q == GLC_DT_U8)
+                    ((uint8_t *)out[0])[at] = (uint8_t)r;
+                else
+                    ((int8_t *)out[0])[at] = (int8_t)r;
             }
         }
     return GLC_OK;

@@ -28,8 +28,7 @@ typedef struct glc_axis_view {
     int64_t k;    /* TopK's */
     bool largest; /* TopK's */
 } glc_axis_view;
-glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v,
-                             glc_diag *d);
+glc_status glc_axis_view_get(const glc_graph *g, const glc_node *n, glc_axis_view *v, glc_diag *d);
 
 /* NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss: scores x (N, C, d...) viewed as
  * (N, C, inner), targets t (N, d...) as (N, inner). SoftmaxCrossEntropyLoss first takes
@@ -45,8 +44,7 @@ typedef struct glc_loss_geom {
     bool has_ignore, softmax, has_weight;
     int64_t ignore_index;
 } glc_loss_geom;
-glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geom *l,
-                             glc_diag *d);
+glc_status glc_loss_geom_get(const glc_graph *g, const glc_node *n, glc_loss_geom *l, glc_diag *d);
 
 /* LRN on x (N, C, ...): y = x / (bias + alpha / size * sum of x^2 over the channels
  * [c - (size - 1) / 2, c + size / 2] within [0, C))^beta, per position. */
@@ -80,14 +78,13 @@ glc_status glc_quant_geom_get(const glc_graph *g, const glc_node *n, glc_quant_g
 typedef struct glc_norm_geom {
     int rank;
     bool reduce[GLC_MAX_RANK];
-    glc_dim dims[GLC_MAX_RANK];                    /* x's */
+    glc_dim dims[GLC_MAX_RANK];                            /* x's */
     glc_dim scale_st[GLC_MAX_RANK], bias_st[GLC_MAX_RANK]; /* per axis of x */
     bool has_scale, has_bias;
-    bool mvn;        /* inv = 1 / (sqrt(var) + epsilon) */
+    bool mvn; /* inv = 1 / (sqrt(var) + epsilon) */
     double epsilon;
     glc_dim rows, count; /* kept positions; elements per row (may be 0) */
 } glc_norm_geom;
-glc_status glc_norm_geom_get(const glc_graph *g, const glc_node *n, glc_norm_geom *m,
-                             glc_diag *d);
+glc_status glc_norm_geom_get(const glc_graph *g, const glc_node *n, glc_norm_geom *m, glc_diag *d);
 
 #endif
