@@ -13,7 +13,8 @@
  * (bcast.c) and the reductions (lower_elemwise.c); the others refuse them. */
 static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_IDENTITY] = true, [GLC_OP_RESHAPE] = true, [GLC_OP_FLATTEN] = true,
-    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true, [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
+    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true,
+    [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,     [GLC_OP_RNN] = true,
     [GLC_OP_CONSTANTOFSHAPE] = true,
     /* lower_tensor.c */
@@ -38,15 +39,18 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_GLOBALAVERAGEPOOL] = true,
     [GLC_OP_GLOBALMAXPOOL] = true,
     /* lower_nn.c, lower_convlstm.c */
-    [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true, [GLC_OP_CONV] = true, [GLC_OP_CONVTRANSPOSE] = true,
+    [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true, [GLC_OP_CONV] = true,
+    [GLC_OP_CONVTRANSPOSE] = true,
     [GLC_OP_CONVLSTM] = true,
     [GLC_OP_MDLSTM] = true,   [GLC_OP_GRIDLSTM] = true,
     /* lower_index.c */
     [GLC_OP_GATHERELEMENTS] = true, [GLC_OP_SCATTERELEMENTS] = true, [GLC_OP_SCATTER] = true,
     [GLC_OP_GATHERND] = true, [GLC_OP_SCATTERND] = true, [GLC_OP_ONEHOT] = true,
     [GLC_OP_REVERSESEQUENCE] = true,
-    [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true, [GLC_OP_SPACETODEPTH] = true,
-    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true, [GLC_OP_UNIQUE] = true,
+    [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true,
+    [GLC_OP_SPACETODEPTH] = true,
+    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true,
+    [GLC_OP_UNIQUE] = true,
     [GLC_OP_HANNWINDOW] = true, [GLC_OP_HAMMINGWINDOW] = true, [GLC_OP_BLACKMANWINDOW] = true,
     [GLC_OP_TRILU] = true, [GLC_OP_EYELIKE] = true,
     /* lower_norm.c */

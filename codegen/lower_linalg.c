@@ -298,8 +298,9 @@ static void det_step(cg_ctx *c, const det_cg *s, LLVMValueRef k) {
     LLVMBuildStore(b, k, s->piv_row);
     LLVMValueRef i = cg_loop_range(c, &lp, cg_addk(c, k, 1), s->m);
     LLVMValueRef p = LLVMBuildLoad2(b, c->i64, s->piv_row, "");
-    LLVMValueRef bigger = LLVMBuildFCmp(b, LLVMRealOGT, fabs64(c, LLVMBuildLoad2(b, f, at64(c, s, i, k), "")),
-                                       fabs64(c, LLVMBuildLoad2(b, f, at64(c, s, p, k), "")), "");
+    LLVMValueRef vi = fabs64(c, LLVMBuildLoad2(b, f, at64(c, s, i, k), ""));
+    LLVMValueRef vp = fabs64(c, LLVMBuildLoad2(b, f, at64(c, s, p, k), ""));
+    LLVMValueRef bigger = LLVMBuildFCmp(b, LLVMRealOGT, vi, vp, "");
     LLVMBuildStore(b, LLVMBuildSelect(b, bigger, i, p, ""), s->piv_row);
     cg_loop_end(c, &lp);
     p = LLVMBuildLoad2(b, c->i64, s->piv_row, "");
@@ -311,10 +312,11 @@ static void det_step(cg_ctx *c, const det_cg *s, LLVMValueRef k) {
     cg_loop_end(c, &ls);
     LLVMValueRef piv = LLVMBuildLoad2(b, f, at64(c, s, k, k), "");
     LLVMValueRef z = LLVMBuildFCmp(b, LLVMRealOEQ, piv, LLVMConstReal(f, 0), "");
-    LLVMBuildStore(b, LLVMBuildOr(b, LLVMBuildLoad2(b, LLVMInt1TypeInContext(c->ctx), s->zero, ""), z, ""),
-                   s->zero);
+    LLVMValueRef was = LLVMBuildLoad2(b, LLVMInt1TypeInContext(c->ctx), s->zero, "");
+    LLVMBuildStore(b, LLVMBuildOr(b, was, z, ""), s->zero);
     LLVMValueRef det = LLVMBuildLoad2(b, f, s->det, "");
-    det = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntNE, p, k, ""), LLVMBuildFNeg(b, det, ""), det, "");
+    LLVMValueRef swapped = LLVMBuildICmp(b, LLVMIntNE, p, k, "");
+    det = LLVMBuildSelect(b, swapped, LLVMBuildFNeg(b, det, ""), det, "");
     LLVMBuildStore(b, LLVMBuildFMul(b, det, piv, ""), s->det);
     i = cg_loop_range(c, &li, cg_addk(c, k, 1), s->m);
     LLVMValueRef fac = LLVMBuildFDiv(b, LLVMBuildLoad2(b, f, at64(c, s, i, k), ""), piv, "");

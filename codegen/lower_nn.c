@@ -886,7 +886,8 @@ typedef struct convt_cg {
 } convt_cg;
 
 /* Coordinates of flat index p over dims (i64 values), row-major. */
-static void unravel_v(cg_ctx *c, int r, const LLVMValueRef *dims, LLVMValueRef p, LLVMValueRef *co) {
+static void unravel_v(cg_ctx *c, int r, const LLVMValueRef *dims, LLVMValueRef p,
+                      LLVMValueRef *co) {
     for (int a = r - 1; a >= 0; a--) {
         co[a] = LLVMBuildSRem(c->b, p, dims[a], "");
         p = LLVMBuildSDiv(c->b, p, dims[a], "");
@@ -903,12 +904,14 @@ static LLVMValueRef convt_source(cg_ctx *c, const convt_cg *s, LLVMValueRef p, L
     unravel_v(c, t->nsp, s->kern, q, j);
     *ok = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0);
     for (int a = 0; a < t->nsp; a++) {
-        LLVMValueRef v = LLVMBuildNSWSub(b, LLVMBuildNSWAdd(b, o[a], cg_dim(c, t->pad_begin[a]), ""),
-                                         LLVMBuildNSWMul(b, j[a], cg_i64(c, t->dilation[a]), ""), "");
+        LLVMValueRef v =
+            LLVMBuildNSWSub(b, LLVMBuildNSWAdd(b, o[a], cg_dim(c, t->pad_begin[a]), ""),
+                            LLVMBuildNSWMul(b, j[a], cg_i64(c, t->dilation[a]), ""), "");
         LLVMValueRef st = cg_i64(c, t->stride[a]);
         LLVMValueRef i = LLVMBuildSDiv(b, v, st, "");
-        LLVMValueRef good = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntSGE, v, zero, ""),
-                                         LLVMBuildICmp(b, LLVMIntEQ, LLVMBuildSRem(b, v, st, ""), zero, ""), "");
+        LLVMValueRef divides = LLVMBuildICmp(b, LLVMIntEQ, LLVMBuildSRem(b, v, st, ""), zero, "");
+        LLVMValueRef good =
+            LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntSGE, v, zero, ""), divides, "");
         good = LLVMBuildAnd(b, good, LLVMBuildICmp(b, LLVMIntSLT, i, s->in[a], ""), "");
         *ok = LLVMBuildAnd(b, *ok, good, "");
         off = cg_madd_v(c, off, s->in[a], i);
@@ -941,7 +944,8 @@ glc_status lower_convtranspose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_loop lb, lm, lp, lq, lc;
     LLVMValueRef bn = cg_loop_begin_v(c, &lb, cg_dim(c, t.batch));
     LLVMValueRef m = cg_loop_begin_v(c, &lm, M);
-    LLVMValueRef gi = LLVMBuildSDiv(b, m, mg, ""), ml = LLVMBuildNSWSub(b, m, LLVMBuildNSWMul(b, gi, mg, ""), "");
+    LLVMValueRef gi = LLVMBuildSDiv(b, m, mg, "");
+    LLVMValueRef ml = LLVMBuildNSWSub(b, m, LLVMBuildNSWMul(b, gi, mg, ""), "");
     LLVMValueRef p = cg_loop_begin_v(c, &lp, O);
     LLVMBuildStore(b, bias ? cg_ldf(c, bias, m) : cg_f32(c, 0), acc);
     LLVMValueRef q = cg_loop_begin_v(c, &lq, K), ok;

@@ -324,13 +324,15 @@ glc_status glc_einsum_get(const glc_graph *g, const glc_node *n, glc_einsum *e, 
         size_t len = end ? (size_t)(end - p) : lhs_len - (size_t)(p - eq);
         const glc_value *v = glc_node_input(g, n, k);
         int ell;
-        if ((k < n->n_in - 1) != (end != NULL) || !einsum_term(p, len, v->rank, 0, lab[k], &nl[k], &ell))
+        if ((k < n->n_in - 1) != (end != NULL) ||
+            !einsum_term(p, len, v->rank, 0, lab[k], &nl[k], &ell))
             return glc_diag_set(d, GLC_E_SHAPE, n, "Einsum: equation '%s' does not fit input %d",
                                 eq, k);
         n_ell = ell > n_ell ? ell : n_ell;
         for (int j = 0; j < nl[k]; j++) {
             int l = lab[k][j];
-            if (seen[l] && glc_dim_require_eq(g, ext[l], v->dims[j], n, "Einsum: a label") != GLC_OK)
+            if (seen[l] &&
+                glc_dim_require_eq(g, ext[l], v->dims[j], n, "Einsum: a label") != GLC_OK)
                 return glc_diag_set(d, GLC_E_SHAPE, n, "Einsum: label sizes differ in '%s'", eq);
             if (!seen[l]) ext[l] = v->dims[j];
             seen[l] = true;
@@ -588,7 +590,8 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
         [GLC_OP_ADD] = true,
     [GLC_OP_SUB] = true,      [GLC_OP_MUL] = true,       [GLC_OP_DIV] = true,
     [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
-    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true, [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
+    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true,
+    [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
     [GLC_OP_RESHAPE] = true,  [GLC_OP_FLATTEN] = true,   [GLC_OP_TRANSPOSE] = true,
     [GLC_OP_CONCAT] = true,   [GLC_OP_SPLIT] = true,     [GLC_OP_SLICE] = true,
     [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,
@@ -603,8 +606,10 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_GATHERELEMENTS] = true, [GLC_OP_SCATTERELEMENTS] = true, [GLC_OP_SCATTER] = true,
     [GLC_OP_GATHERND] = true, [GLC_OP_SCATTERND] = true, [GLC_OP_ONEHOT] = true,
     [GLC_OP_REVERSESEQUENCE] = true,
-    [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true, [GLC_OP_SPACETODEPTH] = true,
-    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true, [GLC_OP_UNIQUE] = true,
+    [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true,
+    [GLC_OP_SPACETODEPTH] = true,
+    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true,
+    [GLC_OP_UNIQUE] = true,
     [GLC_OP_HANNWINDOW] = true, [GLC_OP_HAMMINGWINDOW] = true, [GLC_OP_BLACKMANWINDOW] = true,
     [GLC_OP_TRILU] = true, [GLC_OP_EYELIKE] = true,
     [GLC_OP_LAYERNORM] = true, [GLC_OP_INSTANCENORM] = true, [GLC_OP_MVN] = true,

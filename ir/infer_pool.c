@@ -1,6 +1,7 @@
 /*
  * infer_pool.c -- shape inference of the pool family (MaxPool, AveragePool,
- * GlobalAveragePool, GlobalMaxPool) and the resolved window geometry shared with the kernels (pool.h).
+ * GlobalAveragePool, GlobalMaxPool) and the resolved window geometry shared with the kernels
+ * (pool.h).
  *
  * Input X is (N, C, D1, ..., Dk), k >= 1. Along spatial axis i, with effective kernel
  * ek = (kernel - 1) * dilation + 1 (AveragePool has dilations since opset 19; absent means

@@ -231,7 +231,8 @@ glc_status interp_convtranspose(const glc_graph *g, const glc_node *n, const voi
                     int64_t src = convt_source(&t, o, j);
                     for (int64_t c = 0; src >= 0 && c < cg; c++) {
                         int64_t ch = gi * cg + c;
-                        acc += x[(b * t.c_in + ch) * isz + src] * w[(ch * mg + m - gi * mg) * ksz + q];
+                        float xv = x[(b * t.c_in + ch) * isz + src];
+                        acc += xv * w[(ch * mg + m - gi * mg) * ksz + q];
                     }
                 }
                 y[(b * t.c_out + m) * osz + p] = acc;

@@ -15,11 +15,11 @@
  * or an input of a node with a needed output. Shape and Size are the exception: they need
  * only their input's shape, which is always known, so their input is not marked. While
  * inferring, infer_fold_static() evaluates each node with a needed output that can be
- * evaluated now (a Shape or Size, or all inputs constant) with the reference interpreter, attaches the
- * small results (at most FOLD_MAX_ELEMS elements each) to its outputs as constants
- * (producer GLC_NO_NODE) and marks the node dead, as passes/fold_constants.c does. Only
- * needed values are folded, so the graph is otherwise left as imported; a folded value
- * may also be a graph output (the compiled model then copies the constant out).
+ * evaluated now (a Shape or Size, or all inputs constant) with the reference interpreter,
+ * attaches the small results (at most FOLD_MAX_ELEMS elements each) to its outputs as
+ * constants (producer GLC_NO_NODE) and marks the node dead, as passes/fold_constants.c
+ * does. Only needed values are folded, so the graph is otherwise left as imported; a folded
+ * value may also be a graph output (the compiled model then copies the constant out).
  */
 #include "ir.h"
 #include "ir_impl.h"

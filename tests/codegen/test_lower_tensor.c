@@ -718,8 +718,9 @@ static void test_lower_tensor__range_counts_from_constant_operands(void **state)
     check(NULL, "range.so");
 }
 
-/* The new ops that take no index data, with symbolic N and C (a multiple of 4): Expand, Tile, DepthToSpace
- * (both modes), SpaceToDepth, Trilu, CumSum, Hardmax, LayerNormalization, MVN, LRN. */
+/* The new ops that take no index data, with symbolic N and C (a multiple of 4): Expand, Tile,
+ * DepthToSpace (both modes), SpaceToDepth, Trilu, CumSum, Hardmax, LayerNormalization, MVN,
+ * LRN. */
 static void build_new_ops(glc_graph *g, const glc_dim *v) {
     glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){v[0], v[1], 4, 6});
     glc_value_id e = cg_in(g, "e", GLC_DT_I32, 2, (int64_t[]){v[0], 1});
