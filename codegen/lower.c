@@ -15,6 +15,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_IDENTITY] = true, [GLC_OP_RESHAPE] = true, [GLC_OP_FLATTEN] = true,
     [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true,
     [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
+    [GLC_OP_MATMULINTEGER] = true, [GLC_OP_QLINEARMATMUL] = true,
     [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,     [GLC_OP_RNN] = true,
     [GLC_OP_CONSTANTOFSHAPE] = true,
     /* lower_tensor.c */

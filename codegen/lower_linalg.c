@@ -12,6 +12,8 @@
  * Einsum: two bcast.c nests with the equation's strides: the output labels (the output
  * and each operand's offset), and inside, the summed labels accumulating the operands'
  * product in the output's type.
+ * MatMulInteger, QLinearMatMul: a plain (batch, i, j, k) nest in i32, then QLinearMatMul's
+ * requantization in f64 (llvm.roundeven) as the interpreter's.
  * Det: per matrix, copied to f64 node scratch (M * M doubles), Gaussian elimination with
  * partial pivoting as the interpreter's, step for step.
  */
@@ -424,6 +426,77 @@ glc_status lower_einsum(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
         s.in[k] = LLVMGetParam(*fn, (unsigned)(1 + k));
     s.acc = cg_alloca_entry(c, s.ty);
     cg_bcast_emit(c, &outer, einsum_out_body, &s);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- MatMulInteger, QLinearMatMul -------------------------------------------------------- */
+
+/* Element k of a u8 or i8 tensor as an i32. */
+static LLVMValueRef q8_i32(cg_ctx *c, glc_dtype dt, LLVMValueRef p, LLVMValueRef k) {
+    LLVMValueRef v = LLVMBuildLoad2(c->b, c->i8, cg_gep(c, c->i8, p, k), "");
+    if (dt == GLC_DT_U8) return LLVMBuildZExt(c->b, v, c->i32, "");
+    return LLVMBuildSExt(c->b, v, c->i32, "");
+}
+
+glc_status lower_qmatmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    glc_qmatmul q;
+    GLC_TRY(glc_qmatmul_get(g, n, &q, c->d));
+    bool ql = n->op == GLC_OP_QLINEARMATMUL;
+    int ia = 0, ib = ql ? 3 : 1, iaz = 2, ibz = ql ? 5 : 3;
+    glc_dtype ta = glc_node_input(g, n, ia)->dtype, tb = glc_node_input(g, n, ib)->dtype;
+    glc_dtype ty = g->values[n->out[0]].dtype;
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    LLVMBuilderRef b = c->b;
+#define QP(i) LLVMGetParam(*fn, (unsigned)(1 + (i)))
+    LLVMValueRef zero = cg_i64(c, 0), y = LLVMGetParam(*fn, 0);
+    LLVMValueRef az = LLVMConstInt(c->i32, 0, 0), bz = az;
+    if (n->n_in > iaz && n->in[iaz]) az = q8_i32(c, ta, QP(iaz), zero);
+    if (n->n_in > ibz && n->in[ibz]) bz = q8_i32(c, tb, QP(ibz), zero);
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(c->ctx);
+    LLVMValueRef m = NULL, yz = NULL;
+    if (ql) {
+        m = LLVMBuildFDiv(b, LLVMBuildFMul(b, cg_ldf(c, QP(1), zero), cg_ldf(c, QP(4), zero), ""),
+                          cg_ldf(c, QP(6), zero), "");
+        m = LLVMBuildFPExt(b, m, f64, "");
+        yz = LLVMBuildSIToFP(b, q8_i32(c, ty, QP(7), zero), f64, "");
+    }
+    LLVMValueRef M = cg_dim(c, q.M), K = cg_dim(c, q.K), N = cg_dim(c, q.N);
+    LLVMValueRef acc = cg_alloca_entry(c, c->i32);
+    cg_loop lt, li, lj, lk;
+    LLVMValueRef t = cg_loop_begin_v(c, &lt, cg_dim(c, q.batch));
+    LLVMValueRef i = cg_loop_begin_v(c, &li, M);
+    LLVMValueRef j = cg_loop_begin_v(c, &lj, N);
+    LLVMBuildStore(b, LLVMConstInt(c->i32, 0, 0), acc);
+    LLVMValueRef k = cg_loop_begin_v(c, &lk, K);
+    LLVMValueRef av = q8_i32(c, ta, QP(ia), cg_madd_v(c, cg_madd_v(c, t, M, i), K, k));
+    LLVMValueRef bv = q8_i32(c, tb, QP(ib), cg_madd_v(c, cg_madd_v(c, t, K, k), N, j));
+    LLVMValueRef pr = LLVMBuildMul(b, LLVMBuildSub(b, av, az, ""), LLVMBuildSub(b, bv, bz, ""), "");
+    LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->i32, acc, ""), pr, ""), acc);
+    cg_loop_end(c, &lk);
+    LLVMValueRef at = cg_madd_v(c, cg_madd_v(c, t, M, i), N, j);
+    LLVMValueRef sum = LLVMBuildLoad2(b, c->i32, acc, "");
+    if (!ql) {
+        LLVMBuildStore(b, sum, cg_gep(c, c->i32, y, at));
+    } else {
+        LLVMTypeRef ft = f64;
+        unsigned id = LLVMLookupIntrinsicID("llvm.roundeven", 14);
+        LLVMValueRef v = LLVMBuildFMul(b, LLVMBuildSIToFP(b, sum, f64, ""), m, "");
+        v = LLVMBuildCall2(b, LLVMIntrinsicGetType(c->ctx, id, &ft, 1),
+                           LLVMGetIntrinsicDeclaration(c->mod, id, &ft, 1), &v, 1, "");
+        v = LLVMBuildFAdd(b, v, yz, "");
+        LLVMValueRef lo = LLVMConstReal(f64, ty == GLC_DT_U8 ? 0 : -128);
+        LLVMValueRef hi = LLVMConstReal(f64, ty == GLC_DT_U8 ? 255 : 127);
+        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, lo, ""), lo, v, "");
+        v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, hi, ""), hi, v, "");
+        LLVMValueRef r = LLVMBuildTrunc(b, LLVMBuildFPToSI(b, v, c->i32, ""), c->i8, "");
+        LLVMBuildStore(b, r, cg_gep(c, c->i8, y, at));
+    }
+#undef QP
+    cg_loop_end(c, &lj);
+    cg_loop_end(c, &li);
+    cg_loop_end(c, &lt);
     cg_kernel_end(c);
     return GLC_OK;
 }

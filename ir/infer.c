@@ -269,6 +269,48 @@ static bool matmul_shape(glc_graph *g, const glc_node *n, const glc_value *a, co
     return true;
 }
 
+/* ---- MatMulInteger, QLinearMatMul ------------------------------------------------------- */
+
+glc_status glc_qmatmul_get(const glc_graph *g, const glc_node *n, glc_qmatmul *q, glc_diag *d) {
+    bool ql = n->op == GLC_OP_QLINEARMATMUL;
+    const glc_value *a = in_val(g, n, 0), *b = in_val(g, n, ql ? 3 : 1);
+    char sa[SHAPE_BUF], sb[SHAPE_BUF];
+    shape_of(a, sa);
+    shape_of(b, sb);
+    int r = a->rank;
+    bool ok = r >= 2 && b->rank == r;
+    for (int i = 0; ok && i < r - 2; i++)
+        ok = glc_dim_require_eq(g, a->dims[i], b->dims[i], n, "batch dims") == GLC_OK;
+    ok = ok && glc_dim_require_eq(g, a->dims[r - 1], b->dims[r - 2], n, "inner dim") == GLC_OK;
+    if (!ok)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: A %s and B %s must be matrices of one "
+                            "rank with equal batch dims", glc_op_name(n->op), sa, sb);
+    static const int one_ql[6] = {1, 2, 4, 5, 6, 7}, one_mi[2] = {2, 3}; /* scales, zps */
+    for (int k = 0; k < (ql ? 6 : 2); k++) {
+        const glc_value *z = in_val(g, n, ql ? one_ql[k] : one_mi[k]);
+        if (z && (z->rank > 1 || (z->rank == 1 && glc_dim_require_eq(g, z->dims[0], 1, n,
+                                                                     "one value") != GLC_OK)))
+            return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: scales and zero points other "
+                                "than one value", glc_op_name(n->op));
+    }
+    q->rank = r;
+    q->batch = glc_dim_prod(g, a->dims, 0, r - 2);
+    q->M = a->dims[r - 2];
+    q->K = a->dims[r - 1];
+    q->N = b->dims[r - 1];
+    memcpy(q->out, a->dims, sizeof q->out);
+    q->out[r - 1] = q->N;
+    return GLC_OK;
+}
+
+glc_status infer_qmatmul(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_qmatmul q;
+    GLC_TRY(glc_qmatmul_get(g, n, &q, d));
+    glc_dtype dt = n->op == GLC_OP_QLINEARMATMUL ? in_val(g, n, 7)->dtype : GLC_DT_I32;
+    set_out(g, n, dt, q.rank, q.out);
+    return GLC_OK;
+}
+
 /* ---- Einsum ---------------------------------------------------------------------------- */
 
 /* Label ids: 'a'..'z' 0..25, 'A'..'Z' 26..51, ellipsis dim k (from the right) 52 + k. */
@@ -592,6 +634,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
     [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true,
     [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
+    [GLC_OP_MATMULINTEGER] = true, [GLC_OP_QLINEARMATMUL] = true,
     [GLC_OP_RESHAPE] = true,  [GLC_OP_FLATTEN] = true,   [GLC_OP_TRANSPOSE] = true,
     [GLC_OP_CONCAT] = true,   [GLC_OP_SPLIT] = true,     [GLC_OP_SLICE] = true,
     [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,

@@ -7,6 +7,7 @@
  * broadcast; each batch's offsets into A and B come from interp_bcast_offset().
  * Einsum: per output element (row-major), the sum over the summed labels (row-major) of
  * the operands' product, in the output's dtype (f32 or f64), as compiled.
+ * MatMulInteger, QLinearMatMul: i32 sums of the zero-point-shifted products (tensor.h).
  * Det: per matrix, Gaussian elimination with partial pivoting in f64 (the compiled kernel's
  * algorithm, step for step): the product of the pivots, negated per row swap; 0 once a
  * pivot is 0.
@@ -146,5 +147,48 @@ glc_status interp_einsum(const glc_graph *g, const glc_node *n, const void *cons
         if (f64) ((double *)out[0])[o] = acc;
         else ((float *)out[0])[o] = accf;
     }
+    return GLC_OK;
+}
+
+/* Element k of a u8 or i8 tensor (NULL: 0). */
+static int32_t q8(glc_dtype dt, const void *p, int64_t k) {
+    if (!p) return 0;
+    return dt == GLC_DT_U8 ? ((const uint8_t *)p)[k] : ((const int8_t *)p)[k];
+}
+
+glc_status interp_qmatmul(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    glc_qmatmul q;
+    GLC_TRY(glc_qmatmul_get(g, n, &q, d));
+    bool ql = n->op == GLC_OP_QLINEARMATMUL;
+    int ia = 0, ib = ql ? 3 : 1, iaz = 2, ibz = ql ? 5 : 3;
+    glc_dtype ta = IN_V(g, n, ia)->dtype, tb = IN_V(g, n, ib)->dtype;
+    int32_t az = n->n_in > iaz ? q8(ta, in[iaz], 0) : 0;
+    int32_t bz = n->n_in > ibz ? q8(tb, in[ibz], 0) : 0;
+    float m = 0;
+    int32_t yz = 0;
+    glc_dtype ty = OUT_V(g, n)->dtype;
+    if (ql) {
+        m = ((const float *)in[1])[0] * ((const float *)in[4])[0] / ((const float *)in[6])[0];
+        yz = q8(ty, in[7], 0);
+    }
+    for (int64_t t = 0; t < q.batch; t++)
+        for (int64_t i = 0; i < q.M; i++)
+            for (int64_t j = 0; j < q.N; j++) {
+                int32_t acc = 0;
+                for (int64_t k = 0; k < q.K; k++)
+                    acc += (q8(ta, in[ia], (t * q.M + i) * q.K + k) - az) *
+                           (q8(tb, in[ib], (t * q.K + k) * q.N + j) - bz);
+                int64_t at = (t * q.M + i) * q.N + j;
+                if (!ql) {
+                    ((int32_t *)out[0])[at] = acc;
+                    continue;
+                }
+                double v = nearbyint((double)acc * (double)m) + yz;
+                double lo = ty == GLC_DT_U8 ? 0 : -128, hi = ty == GLC_DT_U8 ? 255 : 127;
+                v = v < lo ? lo : v > hi ? hi : v;
+                if (ty == GLC_DT_U8) ((uint8_t *)out[0])[at] = (uint8_t)v;
+                else ((int8_t *)out[0])[at] = (int8_t)v;
+            }
     return GLC_OK;
 }

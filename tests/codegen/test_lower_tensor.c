@@ -990,6 +990,28 @@ static void test_lower_tensor__einsum_equations(void **state) {
     check(NULL, "einsum.so");
 }
 
+/* MatMulInteger (u8 x i8, with and without zero points) and QLinearMatMul (batched, u8
+ * output) against the interpreter. */
+static void test_lower_tensor__integer_matmuls(void **state) {
+    (void)state;
+    glc_value_id a = cg_in(G, "a", GLC_DT_U8, 3, (int64_t[]){2, 3, 5});
+    glc_value_id b = cg_in(G, "b", GLC_DT_I8, 3, (int64_t[]){2, 5, 4});
+    glc_value_id az = glc_graph_add_const(G, "az", GLC_DT_U8, 0, NULL, (uint8_t[]){100});
+    glc_value_id bz = glc_graph_add_const(G, "bz", GLC_DT_I8, 0, NULL, (int8_t[]){-3});
+    glc_value_id s[3], yz = glc_graph_add_const(G, "yz", GLC_DT_U8, 0, NULL, (uint8_t[]){120});
+    static const float sv[3] = {0.02f, 0.5f, 0.75f};
+    for (int k = 0; k < 3; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "s%d", k);
+        s[k] = glc_graph_add_const(G, name, GLC_DT_F32, 0, NULL, &sv[k]);
+    }
+    out_node(GLC_OP_MATMULINTEGER, "mi0", (glc_value_id[]){a, b}, 2, NULL);
+    out_node(GLC_OP_MATMULINTEGER, "mi1", (glc_value_id[]){a, b, az, bz}, 4, NULL);
+    out_node(GLC_OP_QLINEARMATMUL, "qm", (glc_value_id[]){a, s[0], az, b, s[1], bz, s[2], yz}, 8,
+             NULL);
+    check(NULL, "qmatmul.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -1025,6 +1047,7 @@ int main(void) {
         T(test_lower_tensor__det_with_pivoting_and_a_singular_matrix),
         T(test_lower_tensor__convtranspose_against_the_interpreter),
         T(test_lower_tensor__einsum_equations),
+        T(test_lower_tensor__integer_matmuls),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
