@@ -41,7 +41,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_GLOBALMAXPOOL] = true,
     /* lower_nn.c, lower_convlstm.c */
     [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true, [GLC_OP_CONV] = true,
-    [GLC_OP_CONVTRANSPOSE] = true,
+    [GLC_OP_CONVTRANSPOSE] = true, [GLC_OP_CONVINTEGER] = true, [GLC_OP_QLINEARCONV] = true,
     [GLC_OP_CONVLSTM] = true,
     [GLC_OP_MDLSTM] = true,   [GLC_OP_GRIDLSTM] = true,
     /* lower_index.c */

@@ -61,6 +61,9 @@
  * LeakyRelu, HardSigmoid: one select-based loop, NaN passes through. LogSoftmax: Softmax's
  * (outer, D, inner) view; per row max, sum of exp(x - max), then y = (x - max) - log(sum).
  *
+ * ConvInteger, QLinearConv: a plain nest in i32 in the interpreter's order (taps in the
+ * padding skipped by a branch), then QLinearConv's requantization in f64 (llvm.roundeven).
+ *
  * ConvTranspose: a plain gather nest in the interpreter's order: per (b, m, output
  * position) the bias, then per tap (unravelled at run time) the input position it meets
  * (when the stride divides, and in range: a branch) and the group's channels.
@@ -962,6 +965,123 @@ glc_status lower_convtranspose(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     cg_if_end(c, &f);
     cg_loop_end(c, &lq);
     cg_stf(c, LLVMBuildLoad2(b, c->f32, acc, ""), y, cg_madd_v(c, cg_madd_v(c, bn, M, m), O, p));
+    cg_loop_end(c, &lp);
+    cg_loop_end(c, &lm);
+    cg_loop_end(c, &lb);
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
+/* ---- ConvInteger, QLinearConv ----------------------------------------------------------- */
+
+/* Element k of a u8 or i8 tensor as an i32. */
+static LLVMValueRef q8_i32v(cg_ctx *c, glc_dtype dt, LLVMValueRef p, LLVMValueRef k) {
+    LLVMValueRef v = LLVMBuildLoad2(c->b, c->i8, cg_gep(c, c->i8, p, k), "");
+    if (dt == GLC_DT_U8) return LLVMBuildZExt(c->b, v, c->i32, "");
+    return LLVMBuildSExt(c->b, v, c->i32, "");
+}
+
+/* Whether v holds one value per output channel (not one value). */
+static bool per_channel(const glc_value *v) {
+    return v && v->rank == 1 && !(glc_dim_is_const(v->dims[0]) && v->dims[0] == 1);
+}
+
+/* The requantized output of acc for channel m (QLinearConv), stored at y[at]. */
+static void qconv_store(cg_ctx *c, const glc_node *n, LLVMValueRef fn, LLVMValueRef acc,
+                        LLVMValueRef m, LLVMValueRef at) {
+    LLVMBuilderRef b = c->b;
+    glc_dtype ty = c->g->values[n->out[0]].dtype;
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(c->ctx);
+    LLVMValueRef zero = cg_i64(c, 0), y = LLVMGetParam(fn, 0);
+    bool per = per_channel(glc_node_input(c->g, n, 4));
+    LLVMValueRef ws = cg_ldf(c, LLVMGetParam(fn, 5), per ? m : zero);
+    LLVMValueRef mul = LLVMBuildFMul(b, cg_ldf(c, LLVMGetParam(fn, 2), zero), ws, "");
+    mul = LLVMBuildFDiv(b, mul, cg_ldf(c, LLVMGetParam(fn, 7), zero), "");
+    LLVMValueRef v = LLVMBuildSIToFP(b, acc, f64, "");
+    v = LLVMBuildFMul(b, v, LLVMBuildFPExt(b, mul, f64, ""), "");
+    LLVMTypeRef ft = f64;
+    unsigned id = LLVMLookupIntrinsicID("llvm.roundeven", 14);
+    v = LLVMBuildCall2(b, LLVMIntrinsicGetType(c->ctx, id, &ft, 1),
+                       LLVMGetIntrinsicDeclaration(c->mod, id, &ft, 1), &v, 1, "");
+    LLVMValueRef yz = q8_i32v(c, ty, LLVMGetParam(fn, 8), zero);
+    v = LLVMBuildFAdd(b, v, LLVMBuildSIToFP(b, yz, f64, ""), "");
+    LLVMValueRef lo = LLVMConstReal(f64, ty == GLC_DT_U8 ? 0 : -128);
+    LLVMValueRef hi = LLVMConstReal(f64, ty == GLC_DT_U8 ? 255 : 127);
+    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, lo, ""), lo, v, "");
+    v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, hi, ""), hi, v, "");
+    LLVMValueRef r = LLVMBuildTrunc(b, LLVMBuildFPToSI(b, v, c->i32, ""), c->i8, "");
+    LLVMBuildStore(b, r, cg_gep(c, c->i8, y, at));
+}
+
+glc_status lower_qconv(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    const glc_graph *g = c->g;
+    glc_conv_geom cg;
+    int64_t group;
+    bool per;
+    GLC_TRY(glc_qconv_geom_get(g, n, &cg, &group, &per, c->d));
+    bool ql = n->op == GLC_OP_QLINEARCONV;
+    int iw = ql ? 3 : 1, ixz = 2, iwz = ql ? 5 : 3;
+    glc_dtype tx = glc_node_input(g, n, 0)->dtype, tw = glc_node_input(g, n, iw)->dtype;
+    *fn = cg_kernel_begin(c, n->name, 1 + n->n_in);
+    LLVMBuilderRef b = c->b;
+    LLVMValueRef zero = cg_i64(c, 0), y = LLVMGetParam(*fn, 0), x = LLVMGetParam(*fn, 1);
+    LLVMValueRef w = LLVMGetParam(*fn, (unsigned)(1 + iw)), i32z = LLVMConstInt(c->i32, 0, 0);
+    bool has_xz = n->n_in > ixz && n->in[ixz], has_wz = n->n_in > iwz && n->in[iwz];
+    bool wz_per = has_wz && per_channel(glc_node_input(g, n, iwz));
+    LLVMValueRef xz = has_xz ? q8_i32v(c, tx, LLVMGetParam(*fn, (unsigned)(1 + ixz)), zero) : i32z;
+    LLVMValueRef bias = ql && n->n_in > 8 && n->in[8] ? LLVMGetParam(*fn, 9) : NULL;
+    LLVMValueRef outd[GLC_MAX_RANK], kd[GLC_MAX_RANK], ind[GLC_MAX_RANK];
+    glc_dim osz = 1, isz = 1, ksz = 1;
+    for (int a = 0; a < cg.nsp; a++) {
+        outd[a] = cg_dim(c, cg.out[a]);
+        kd[a] = cg_dim(c, cg.kernel[a]);
+        ind[a] = cg_dim(c, cg.in[a]);
+        osz = glc_dim_mul(g, osz, cg.out[a]);
+        isz = glc_dim_mul(g, isz, cg.in[a]);
+        ksz = glc_dim_mul(g, ksz, cg.kernel[a]);
+    }
+    LLVMValueRef O = cg_dim(c, osz), I = cg_dim(c, isz), K = cg_dim(c, ksz);
+    LLVMValueRef C = cg_dim(c, cg.c_in), M = cg_dim(c, cg.c_out), G = cg_i64(c, group);
+    LLVMValueRef cpg = LLVMBuildSDiv(b, C, G, ""), mpg = LLVMBuildSDiv(b, M, G, "");
+    LLVMValueRef acc = cg_alloca_entry(c, c->i32);
+    cg_loop lb, lm, lp, lq, lc;
+    LLVMValueRef bn = cg_loop_begin_v(c, &lb, cg_dim(c, cg.batch));
+    LLVMValueRef m = cg_loop_begin_v(c, &lm, M);
+    LLVMValueRef wz = i32z;
+    if (has_wz) wz = q8_i32v(c, tw, LLVMGetParam(*fn, (unsigned)(1 + iwz)), wz_per ? m : zero);
+    LLVMValueRef ch0 = LLVMBuildNSWMul(b, LLVMBuildSDiv(b, m, mpg, ""), cpg, "");
+    LLVMValueRef p = cg_loop_begin_v(c, &lp, O);
+    LLVMBuildStore(b, bias ? LLVMBuildLoad2(b, c->i32, cg_gep(c, c->i32, bias, m), "") : i32z, acc);
+    LLVMValueRef q = cg_loop_begin_v(c, &lq, K);
+    LLVMValueRef o[GLC_MAX_RANK], j[GLC_MAX_RANK], src = zero;
+    LLVMValueRef ok = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0);
+    unravel_v(c, cg.nsp, outd, p, o);
+    unravel_v(c, cg.nsp, kd, q, j);
+    for (int a = 0; a < cg.nsp; a++) {
+        LLVMValueRef v = LLVMBuildNSWMul(b, o[a], cg_i64(c, cg.stride[a]), "");
+        v = LLVMBuildNSWSub(b, v, cg_dim(c, cg.pad_begin[a]), "");
+        v = cg_madd_v(c, j[a], cg_i64(c, cg.dilation[a]), v);
+        ok = LLVMBuildAnd(b, ok, LLVMBuildICmp(b, LLVMIntULT, v, ind[a], ""), "");
+        src = cg_madd_v(c, src, ind[a], v);
+    }
+    cg_if f;
+    cg_if_begin(c, &f, ok);
+    LLVMValueRef ci = cg_loop_begin_v(c, &lc, cpg);
+    LLVMValueRef ch = LLVMBuildNSWAdd(b, ch0, ci, "");
+    LLVMValueRef xv = q8_i32v(c, tx, x, cg_madd_v(c, cg_madd_v(c, bn, C, ch), I, src));
+    LLVMValueRef wv = q8_i32v(c, tw, w, cg_madd_v(c, cg_madd_v(c, m, cpg, ci), K, q));
+    LLVMValueRef pr = LLVMBuildMul(b, LLVMBuildSub(b, xv, xz, ""), LLVMBuildSub(b, wv, wz, ""), "");
+    LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->i32, acc, ""), pr, ""), acc);
+    cg_loop_end(c, &lc);
+    cg_if_else(c, &f);
+    cg_if_end(c, &f);
+    cg_loop_end(c, &lq);
+    LLVMValueRef at = cg_madd_v(c, cg_madd_v(c, bn, M, m), O, p);
+    LLVMValueRef sum = LLVMBuildLoad2(b, c->i32, acc, "");
+    if (ql)
+        qconv_store(c, n, *fn, sum, m, at);
+    else
+        LLVMBuildStore(b, sum, cg_gep(c, c->i32, y, at));
     cg_loop_end(c, &lp);
     cg_loop_end(c, &lm);
     cg_loop_end(c, &lb);

@@ -61,6 +61,15 @@ glc_status glc_window_axis(const glc_graph *g, const glc_node *n, glc_dim in, gl
                            int64_t stride, int64_t dilation, const char *ap, bool ceil_mode,
                            glc_dim *pad_begin, glc_dim *pad_end, glc_dim *out);
 
+/* ConvInteger, QLinearConv: Conv's geometry (group from the attribute, and the window of
+ * glc_conv_window_get) on u8/i8 x and w: acc = sum of (x - x_zp) (w - w_zp) in i32 (zero
+ * points and scales: one value each, or w's per output channel), plus QLinearConv's i32
+ * bias; ConvInteger's y = acc, QLinearConv's y = saturate(roundeven(acc * x_scale *
+ * w_scale[m] / y_scale) + y_zp) with the multiplier in f32 and the product in f64. w_per:
+ * w's zero point and scale have one value per output channel. */
+glc_status glc_qconv_geom_get(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                              int64_t *group, bool *w_per, glc_diag *d);
+
 /* ConvTranspose: x (N, C, in...), w (C, M/group, k...), optional bias (M). For every output
  * position o and tap j along each axis, the input position is
  *   i = (o + pad_begin - j * dilation) / stride   when that divides and 0 <= i < in,

@@ -640,6 +640,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,
     [GLC_OP_CAST] = true,     [GLC_OP_DROPOUT] = true,   [GLC_OP_PAD] = true,
     [GLC_OP_CONV] = true, [GLC_OP_CONVTRANSPOSE] = true,     [GLC_OP_BATCHNORM] = true,
+    [GLC_OP_CONVINTEGER] = true, [GLC_OP_QLINEARCONV] = true,
     [GLC_OP_LEAKYRELU] = true, [GLC_OP_HARDSIGMOID] = true, [GLC_OP_LOGSOFTMAX] = true,
     [GLC_OP_MAXPOOL] = true,  [GLC_OP_AVERAGEPOOL] = true, [GLC_OP_GLOBALAVERAGEPOOL] = true,
     [GLC_OP_GLOBALMAXPOOL] = true,

@@ -229,6 +229,70 @@ glc_status infer_conv(glc_graph *g, glc_node *n, glc_diag *d) {
     return GLC_OK;
 }
 
+/* ---- ConvInteger, QLinearConv ----------------------------------------------------------- */
+
+/* One value, or (per) one per output channel m. */
+static bool one_or_per(const glc_graph *g, const glc_node *n, const glc_value *v, glc_dim m,
+                       bool *per) {
+    *per = false;
+    if (!v || v->rank == 0) return true;
+    if (v->rank != 1) return false;
+    if (glc_dim_is_const(v->dims[0]) && v->dims[0] == 1) return true;
+    *per = true;
+    return glc_dim_require_eq(g, v->dims[0], m, n, "one value per output channel") == GLC_OK;
+}
+
+glc_status glc_qconv_geom_get(const glc_graph *g, const glc_node *n, glc_conv_geom *cg,
+                              int64_t *group, bool *w_per, glc_diag *d) {
+    bool ql = n->op == GLC_OP_QLINEARCONV;
+    const glc_value *x = glc_node_input(g, n, 0), *w = glc_node_input(g, n, ql ? 3 : 1);
+    const char *op = glc_op_name(n->op);
+    char sx[SHAPE_BUF + 16] = "input 0 ", sw[SHAPE_BUF];
+    infer_shape_str(x, sx + strlen(sx));
+    infer_shape_str(w, sw);
+    memset(cg, 0, sizeof *cg);
+    *group = glc_attr_int(n, "group", 1);
+    if (x->rank < 3 || w->rank != x->rank || *group < 1 ||
+        glc_dim_require_eq(g, glc_dim_mul(g, w->dims[1], *group), x->dims[1], n,
+                           "channels") != GLC_OK)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: %s and weights %s do not fit (group %lld)",
+                            op, sx, sw, (long long)*group);
+    cg->nsp = x->rank - 2;
+    cg->batch = x->dims[0];
+    cg->c_in = x->dims[1];
+    cg->c_out = w->dims[0];
+    cg->group = *group;
+    memcpy(cg->in, x->dims + 2, (size_t)cg->nsp * sizeof *cg->in);
+    memcpy(cg->kernel, w->dims + 2, (size_t)cg->nsp * sizeof *cg->kernel);
+    bool per = false, ok = true;
+    *w_per = false;
+    static const int ql_in[6] = {1, 2, 4, 5, 6, 7}, mi_in[2] = {2, 3};
+    for (int k = 0; k < (ql ? 6 : 2); k++) {
+        int i = ql ? ql_in[k] : mi_in[k];
+        bool w_side = ql ? (i == 4 || i == 5) : i == 3;
+        ok = ok && one_or_per(g, n, glc_node_input(g, n, i), cg->c_out, &per);
+        ok = ok && (!per || w_side);
+        *w_per |= per;
+    }
+    if (!ok)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: scales and zero points must be one "
+                            "value (or w's one per output channel)", op);
+    if (ql) GLC_TRY(infer_check_in(g, n, 8, "B", GLC_DT_I32, 1, &cg->c_out, "(M)", d));
+    return glc_conv_window_get(g, n, cg, sx, d);
+}
+
+glc_status infer_qconv(glc_graph *g, glc_node *n, glc_diag *d) {
+    glc_conv_geom cg;
+    int64_t group;
+    bool per;
+    GLC_TRY(glc_qconv_geom_get(g, n, &cg, &group, &per, d));
+    glc_dim dims[GLC_MAX_RANK] = {cg.batch, cg.c_out};
+    memcpy(dims + 2, cg.out, (size_t)cg.nsp * sizeof *dims);
+    glc_dtype dt = n->op == GLC_OP_QLINEARCONV ? glc_node_input(g, n, 7)->dtype : GLC_DT_I32;
+    infer_set_out_k(g, n, 0, dt, cg.nsp + 2, dims);
+    return GLC_OK;
+}
+
 /* ---- ConvTranspose ---------------------------------------------------------------------- */
 
 /* A per-axis attribute list of nsp values into out (dflt where absent). */

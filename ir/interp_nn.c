@@ -239,3 +239,68 @@ glc_status interp_convtranspose(const glc_graph *g, const glc_node *n, const voi
             }
     return GLC_OK;
 }
+
+/* ---- ConvInteger, QLinearConv ----------------------------------------------------------- */
+
+/* Element k of a u8 or i8 tensor (NULL: 0). */
+static int32_t q8_at(glc_dtype dt, const void *p, int64_t k) {
+    if (!p) return 0;
+    return dt == GLC_DT_U8 ? ((const uint8_t *)p)[k] : ((const int8_t *)p)[k];
+}
+
+glc_status interp_qconv(const glc_graph *g, const glc_node *n, const void *const *in,
+                        void *const *out, glc_diag *d) {
+    glc_conv_geom cg;
+    int64_t group;
+    bool per;
+    GLC_TRY(glc_qconv_geom_get(g, n, &cg, &group, &per, d));
+    bool ql = n->op == GLC_OP_QLINEARCONV;
+    int iw = ql ? 3 : 1, ixz = 2, iwz = ql ? 5 : 3;
+    glc_dtype tx = IN_V(g, n, 0)->dtype, tw = IN_V(g, n, iw)->dtype, ty = OUT_V(g, n)->dtype;
+    const void *xzp = n->n_in > ixz ? in[ixz] : NULL, *wzp = n->n_in > iwz ? in[iwz] : NULL;
+    const int32_t *bias = ql && n->n_in > 8 ? in[8] : NULL;
+    int32_t xz = q8_at(tx, xzp, 0);
+    int64_t osz = 1, isz = 1, ksz = 1, o[GLC_MAX_RANK], j[GLC_MAX_RANK];
+    for (int a = 0; a < cg.nsp; a++)
+        osz *= cg.out[a], isz *= cg.in[a], ksz *= cg.kernel[a];
+    int64_t cpg = cg.c_in / group, mpg = cg.c_out / group;
+    for (int64_t b = 0; b < cg.batch; b++)
+        for (int64_t m = 0; m < cg.c_out; m++) {
+            int32_t wz = q8_at(tw, wzp, wzp && glc_value_numel(IN_V(g, n, iwz)) > 1 ? m : 0);
+            for (int64_t p = 0; p < osz; p++) {
+                interp_unravel(p, cg.nsp, cg.out, o);
+                int32_t acc = bias ? bias[m] : 0;
+                for (int64_t q = 0; q < ksz; q++) {
+                    interp_unravel(q, cg.nsp, cg.kernel, j);
+                    int64_t src = 0;
+                    bool inside = true;
+                    for (int a = 0; a < cg.nsp && inside; a++) {
+                        int64_t v = o[a] * cg.stride[a] - cg.pad_begin[a] + j[a] * cg.dilation[a];
+                        inside = v >= 0 && v < cg.in[a];
+                        src = src * cg.in[a] + v;
+                    }
+                    for (int64_t c = 0; inside && c < cpg; c++) {
+                        int64_t ch = m / mpg * cpg + c;
+                        acc += (q8_at(tx, in[0], (b * cg.c_in + ch) * isz + src) - xz) *
+                               (q8_at(tw, in[iw], (m * cpg + c) * ksz + q) - wz);
+                    }
+                }
+                int64_t at = (b * cg.c_out + m) * osz + p;
+                if (!ql) {
+                    ((int32_t *)out[0])[at] = acc;
+                    continue;
+                }
+                const float *ws = in[4];
+                float wsv = ws[glc_value_numel(IN_V(g, n, 4)) > 1 ? m : 0];
+                float mul = ((const float *)in[1])[0] * wsv / ((const float *)in[6])[0];
+                double v = nearbyint((double)acc * (double)mul) + q8_at(ty, in[7], 0);
+                double lo = ty == GLC_DT_U8 ? 0 : -128, hi = ty == GLC_DT_U8 ? 255 : 127;
+                v = v < lo ? lo : v > hi ? hi : v;
+                if (ty == GLC_DT_U8)
+                    ((uint8_t *)out[0])[at] = (uint8_t)v;
+                else
+                    ((int8_t *)out[0])[at] = (int8_t)v;
+            }
+        }
+    return GLC_OK;
+}

@@ -990,8 +990,9 @@ static void test_lower_tensor__einsum_equations(void **state) {
     check(NULL, "einsum.so");
 }
 
-/* MatMulInteger (u8 x i8, with and without zero points) and QLinearMatMul (batched, u8
- * output) against the interpreter. */
+/* MatMulInteger (u8 x i8, with and without zero points), QLinearMatMul (batched, u8
+ * output), ConvInteger and QLinearConv (groups, pads, strides, dilations, per-channel weight
+ * zero points and scales, a bias) against the interpreter. */
 static void test_lower_tensor__integer_matmuls(void **state) {
     (void)state;
     glc_value_id a = cg_in(G, "a", GLC_DT_U8, 3, (int64_t[]){2, 3, 5});
@@ -1009,6 +1010,23 @@ static void test_lower_tensor__integer_matmuls(void **state) {
     out_node(GLC_OP_MATMULINTEGER, "mi1", (glc_value_id[]){a, b, az, bz}, 4, NULL);
     out_node(GLC_OP_QLINEARMATMUL, "qm", (glc_value_id[]){a, s[0], az, b, s[1], bz, s[2], yz}, 8,
              NULL);
+    glc_value_id x = cg_in(G, "x", GLC_DT_U8, 4, (int64_t[]){2, 4, 5, 6});
+    glc_value_id w = cg_in(G, "w", GLC_DT_I8, 4, (int64_t[]){6, 2, 3, 2});
+    glc_value_id wz = glc_graph_add_const(G, "wz", GLC_DT_I8, 1, (int64_t[]){6},
+                                          (int8_t[]){0, 1, -1, 2, 0, 3});
+    glc_value_id ws = glc_graph_add_const(G, "ws", GLC_DT_F32, 1, (int64_t[]){6},
+                                          (float[]){0.1f, 0.2f, 0.05f, 0.3f, 0.01f, 0.02f});
+    glc_value_id bias = glc_graph_add_const(G, "bias", GLC_DT_I32, 1, (int64_t[]){6},
+                                            (int32_t[]){5, -7, 100, 0, -300, 9});
+    glc_node_id nid;
+    out_node(GLC_OP_CONVINTEGER, "ci", (glc_value_id[]){x, w, az, wz}, 4, &nid);
+    glc_node_set_int(G, nid, "group", 2);
+    glc_node_set_ints(G, nid, "pads", (int64_t[]){1, 0, 2, 1}, 4);
+    glc_node_set_ints(G, nid, "strides", (int64_t[]){2, 1}, 2);
+    out_node(GLC_OP_QLINEARCONV, "qc", (glc_value_id[]){x, s[0], az, w, ws, wz, s[2], yz, bias},
+             9, &nid);
+    glc_node_set_int(G, nid, "group", 2);
+    glc_node_set_ints(G, nid, "dilations", (int64_t[]){2, 1}, 2);
     check(NULL, "qmatmul.so");
 }
 
