@@ -357,6 +357,65 @@ def write_all(res_dir, md_path):
         with open(md_path, "w") as f:
             f.write("\n".join(["# Benchmarks", ""] + sum((_cpu_section(m, r)
                                                            for m, r in cpu_runs), [])))
+    splice_symbolic_section(md_path, res_dir)
+
+
+SYMBOLIC_HEADING = "## Symbolic dims: one model for every shape"
+
+
+def symbolic_section(res_dir):
+    """The lines of BENCHMARKS.md's section from results/symbolic.json (bench/symbolic.py),
+    [] when there is none."""
+    path = os.path.join(res_dir, "symbolic.json")
+    if not os.path.exists(path):
+        return []
+    run = _load(path)
+    meta, recs = run["meta"], run["records"]
+    L = [SYMBOLIC_HEADING, "",
+         "Issue 20, item 3: each model compiled once with T and batch N symbolic (`glc m.onnx`), "
+         "run at each shape, against the same .onnx compiled for that shape (`glc m.onnx "
+         "--shape x=...`: the dims bound at compile time, the static model's code). Target: "
+         "the symbolic model at >= 95 % of the static model's throughput at every shape.", "",
+         f"- Date: {meta['date']}", f"- Machine: {meta['machine']}",
+         f"- Command: `{meta['command']}`",
+         f"- Protocol: per shape, outputs checked to agree (allclose), {meta['warmup']} warm-up "
+         f"calls, then up to {meta['iters']} rounds alternating static and symbolic "
+         f"(harness.time_alternating: order rotated, primer calls under "
+         f"{harness.PRIME_BELOW_S:g} s, {meta['budget_s']:.0f} s of timed calls per variant); "
+         f"medians; {meta['threads']} threads each (`glc.load(..., threads={meta['threads']})`).",
+         ""]
+    for wid in dict.fromkeys(r["workload"] for r in recs):
+        rs = [r for r in recs if r["workload"] == wid]
+        L += [f"{wid}: {rs[0]['title']}", "",
+              "| T | batch | static ms | symbolic ms | symbolic throughput | >= 95 % |",
+              "|---|---|---|---|---|---|"]
+        L += [f"| {r['T']} | {r['batch']} | {_fmt_ms(r['static_s'])} | "
+              f"{_fmt_ms(r['symbolic_s'])} | {100 * r['throughput']:.1f} % | "
+              f"{'yes' if r['throughput'] >= 0.95 else 'no'} |" for r in rs]
+        L += [""]
+    L += [f"- {n}" for n in SYMBOLIC_NOTES] + ([""] if SYMBOLIC_NOTES else [])
+    return L
+
+
+# What the symbolic section's numbers mean beyond the table (filled in from the runs).
+SYMBOLIC_NOTES = []
+
+
+def splice_symbolic_section(md_path, res_dir):
+    """Replaces (or appends) the symbolic-dims section of md_path, which runs from its
+    heading to the next "## " heading or the end."""
+    lines = open(md_path).read().split("\n") if os.path.exists(md_path) else []
+    if SYMBOLIC_HEADING in lines:
+        a = lines.index(SYMBOLIC_HEADING)
+        b = next((k for k in range(a + 1, len(lines)) if lines[k].startswith("## ")), len(lines))
+        lines[a:b] = []
+    while lines and not lines[-1]:
+        lines.pop()
+    new = symbolic_section(res_dir)
+    if new:
+        lines += [""] + new
+    with open(md_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":  # regenerate BENCHMARKS.md from the stored runs' records
