@@ -425,12 +425,18 @@ static void test_lower_rnn__gru_and_rnn_cells_fused_into_the_product(void **stat
     check_fused(cs, sizeof cs / sizeof cs[0], "gru_rnn_fused", (size_t[]){1, 6}, 2);
 }
 
-/* An LSTM (or, ctx non-NULL, a GRU with linear_before_reset = 1) on X (T, N, 6), B and
- * initial_h (1, N, 40), T and N symbolic, constant W and R, marked glc_fuse_cell = 1 and
+typedef struct sym_rnn {
+    bool gru;
+    int64_t I, H;
+} sym_rnn;
+
+/* An LSTM (or a GRU with linear_before_reset = 1) on X (T, N, I), B and initial_h (1, N,
+ * H), T and N symbolic, constant W and R, marked glc_fuse_cell = 1 and
  * glc_fuse_cell_max_batch = 8 (GRU: 1), as the fuse-cell pass marks an unbounded batch. */
 static void build_sym_fused(glc_graph *g, const void *ctx) {
-    bool gru = ctx != NULL;
-    int64_t H = 40, I = 6, G = gru ? 3 : 4;
+    const sym_rnn *c = ctx;
+    bool gru = c->gru;
+    int64_t H = c->H, I = c->I, G = gru ? 3 : 4;
     glc_dim T = glc_dim_symbol(g, "T"), N = glc_dim_symbol(g, "N");
     g->opset = 14;
     glc_value_id in[6] = {cg_in(g, "X", GLC_DT_F32, 3, (int64_t[]){T, N, I}),
@@ -455,19 +461,29 @@ static void build_sym_fused(glc_graph *g, const void *ctx) {
 /* A symbolic batch with glc_fuse_cell_max_batch: one model runs the fused step at batches
  * up to the limit and the unfused one above it (LSTM 1, 3, 8 | 9, 13; GRU 1 | 2, 5), odd
  * and even step counts (the fused step's h alternates between two buffers; Y_h after an
- * odd count), against the interpreter, on 1 and 3 threads. */
+ * odd count), against the interpreter, on 1 and 3 threads. Products of K > 256 (input 300
+ * or hidden 300) with run-time rows: panels outermost when the rows make one M block,
+ * K blocks outermost when they do not (1200 rows of the input product). */
 static void test_lower_rnn__symbolic_batch_fused_up_to_the_limit(void **state) {
     (void)state;
-    cg_sym_dims lstm[] = {{{{5, 3, 6}, {1, 320}, {1, 3, 40}}},
-                          {{{4, 1, 6}, {1, 320}, {1, 1, 40}}},
-                          {{{3, 8, 6}, {1, 320}, {1, 8, 40}}},
-                          {{{5, 13, 6}, {1, 320}, {1, 13, 40}}},
-                          {{{2, 9, 6}, {1, 320}, {1, 9, 40}}}};
-    cg_check_sym_vs_interp(build_sym_fused, NULL, "lstm_sym_fused.so", lstm, 5, 0);
-    cg_sym_dims gru[] = {{{{3, 1, 6}, {1, 240}, {1, 1, 40}}},
-                         {{{4, 2, 6}, {1, 240}, {1, 2, 40}}},
-                         {{{5, 5, 6}, {1, 240}, {1, 5, 40}}}};
-    cg_check_sym_vs_interp(build_sym_fused, "gru", "gru_sym_fused.so", gru, 3, 0);
+    sym_rnn lstm = {false, 6, 40}, gru = {true, 6, 40}, wide_h = {false, 6, 300},
+            wide_i = {false, 300, 40};
+    cg_sym_dims lr[] = {{{{5, 3, 6}, {1, 320}, {1, 3, 40}}},
+                        {{{4, 1, 6}, {1, 320}, {1, 1, 40}}},
+                        {{{3, 8, 6}, {1, 320}, {1, 8, 40}}},
+                        {{{5, 13, 6}, {1, 320}, {1, 13, 40}}},
+                        {{{2, 9, 6}, {1, 320}, {1, 9, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &lstm, "lstm_sym_fused.so", lr, 5, 0);
+    cg_sym_dims gr[] = {{{{3, 1, 6}, {1, 240}, {1, 1, 40}}},
+                        {{{4, 2, 6}, {1, 240}, {1, 2, 40}}},
+                        {{{5, 5, 6}, {1, 240}, {1, 5, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &gru, "gru_sym_fused.so", gr, 3, 0);
+    cg_sym_dims hr[] = {{{{3, 2, 6}, {1, 2400}, {1, 2, 300}}},
+                        {{{2, 11, 6}, {1, 2400}, {1, 11, 300}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &wide_h, "lstm_sym_wide_h.so", hr, 2, 0);
+    cg_sym_dims ir[] = {{{{3, 2, 300}, {1, 320}, {1, 2, 40}}},
+                        {{{30, 40, 300}, {1, 320}, {1, 40, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &wide_i, "lstm_sym_wide_i.so", ir, 2, 0);
 }
 
 int main(void) {
