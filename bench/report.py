@@ -382,16 +382,24 @@ def symbolic_section(res_dir):
          f"calls, then up to {meta['iters']} rounds alternating static and symbolic "
          f"(harness.time_alternating: order rotated, primer calls under "
          f"{harness.PRIME_BELOW_S:g} s, {meta['budget_s']:.0f} s of timed calls per variant); "
-         f"medians; {meta['threads']} threads each (`glc.load(..., threads={meta['threads']})`).",
-         ""]
+         f"medians; {meta['threads']} threads each (`glc.load(..., threads={meta['threads']})`). "
+         f"Throughput = static median / symbolic median.", ""]
+    if meta.get("load"):
+        L[-1:-1] = [f"- Host load average (1, 5, 15 min) at the start and end of the run: "
+                    f"{meta['load'][0]}, {meta['load'][1]} (a shared host; the ratio of minima "
+                    f"is less exposed to other tenants than that of medians)"]
     for wid in dict.fromkeys(r["workload"] for r in recs):
         rs = [r for r in recs if r["workload"] == wid]
         L += [f"{wid}: {rs[0]['title']}", "",
-              "| T | batch | static ms | symbolic ms | symbolic throughput | >= 95 % |",
-              "|---|---|---|---|---|---|"]
+              "| T | batch | static ms | symbolic ms | symbolic throughput | >= 95 % | "
+              "minima: static, symbolic ms (ratio) | calls each |",
+              "|---|---|---|---|---|---|---|---|"]
         L += [f"| {r['T']} | {r['batch']} | {_fmt_ms(r['static_s'])} | "
               f"{_fmt_ms(r['symbolic_s'])} | {100 * r['throughput']:.1f} % | "
-              f"{'yes' if r['throughput'] >= 0.95 else 'no'} |" for r in rs]
+              f"{'yes' if r['throughput'] >= 0.95 else 'no'} | {_fmt_ms(r['static_min_s'])}, "
+              f"{_fmt_ms(r['symbolic_min_s'])} "
+              f"({100 * r['static_min_s'] / r['symbolic_min_s']:.1f} %) | "
+              f"{r['timed_calls']['static']} |" for r in rs]
         L += [""]
     L += [f"- {n}" for n in SYMBOLIC_NOTES] + ([""] if SYMBOLIC_NOTES else [])
     return L

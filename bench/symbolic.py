@@ -92,15 +92,22 @@ def run_workload(wid, threads, warmup, iters, budget_s, workdir, log):
         rec = {"workload": wid, "title": title, "T": t, "batch": n,
                "static_s": med["static"], "symbolic_s": med["symbolic"],
                "throughput": med["static"] / med["symbolic"],
+               "static_min_s": min(times["static"]), "symbolic_min_s": min(times["symbolic"]),
                "timed_calls": {k: len(v) for k, v in times.items()},
                "gflop": w["flops"](t, n) / 1e9,
                "max_rel_err": harness.max_rel_err(ys["symbolic"], ys["static"])}
         log(f"  {wid} T={t:<5} N={n:<3} static {med['static'] * 1e3:10.3f} ms  symbolic "
             f"{med['symbolic'] * 1e3:10.3f} ms  throughput {100 * rec['throughput']:6.1f} %  "
-            f"({rec['timed_calls']['static']} calls)")
+            f"(minima {100 * rec['static_min_s'] / rec['symbolic_min_s']:5.1f} %, "
+            f"{rec['timed_calls']['static']} calls)")
         records.append(rec)
         del runners
     return records
+
+
+def _loadavg():
+    with open("/proc/loadavg") as f:
+        return " / ".join(f.read().split()[:3])
 
 
 def main():
@@ -114,7 +121,7 @@ def main():
     ap.add_argument("--no-write", action="store_true", help="print only")
     a = ap.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(a.threads)
-    records = []
+    records, load0 = [], _loadavg()
     with tempfile.TemporaryDirectory() as wd:
         for wid in a.workloads.split(","):
             records += run_workload(wid, a.threads, a.warmup, a.iters, a.budget, wd, print)
@@ -122,7 +129,7 @@ def main():
         return
     meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
             "machine": report.machine(), "threads": a.threads, "warmup": a.warmup,
-            "iters": a.iters, "budget_s": a.budget,
+            "iters": a.iters, "budget_s": a.budget, "load": [load0, _loadavg()],
             "command": "build-venv-bench/bin/python bench/symbolic.py " + " ".join(sys.argv[1:])}
     res = os.path.join(HERE, "results", "symbolic.json")
     with open(res, "w") as f:
