@@ -344,7 +344,7 @@ def _load(path):
 
 def write_all(res_dir, md_path):
     """BENCHMARKS.md from results/latest.json (the host run) and every results/cpu-*.json,
-    each with its _meta.json."""
+    each with its _meta.json, then the symbolic-dims section from results/symbolic.json."""
     cpu_runs = []
     for name in sorted(os.listdir(res_dir)):
         if name.startswith("cpu-") and name.endswith(".json") and not name.endswith("_meta.json"):
