@@ -41,14 +41,14 @@ IMPORTER_OPS = {"Constant"}   # folded by the importer, no ops.def row
 
 
 def glc_ops():
-    """The (domain, op type) pairs ir/ops.def declares."""
+    """The (domain, op type) pairs ir/ops.def declares (OP, EW and RED rows)."""
     ops = set()
     with open(os.path.join(SRC, "ir", "ops.def")) as f:
         for line in f:
             m = re.match(r'OP\(\s*\w+,\s*"([^"]*)",\s*"(\w+)"', line)
             if m:
                 ops.add((m.group(1), m.group(2)))
-            m = re.match(r'EW\(\s*\w+,\s*"(\w+)"', line)
+            m = re.match(r'(?:EW|RED)\(\s*\w+,\s*"(\w+)"', line)
             if m:
                 ops.add(("", m.group(1)))
     return ops
