@@ -23,6 +23,7 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_UNSQUEEZE] = true,
     [GLC_OP_GATHER] = true,
     [GLC_OP_SHAPE] = true,
+    [GLC_OP_SIZE] = true,
     [GLC_OP_CAST] = true,
     [GLC_OP_DROPOUT] = true,
     [GLC_OP_PAD] = true,
@@ -35,10 +36,25 @@ static const bool symbolic_ok[GLC_OP_COUNT] = {
     [GLC_OP_MAXPOOL] = true,
     [GLC_OP_AVERAGEPOOL] = true,
     [GLC_OP_GLOBALAVERAGEPOOL] = true,
+    [GLC_OP_GLOBALMAXPOOL] = true,
     /* lower_nn.c, lower_convlstm.c */
     [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true, [GLC_OP_CONV] = true,
     [GLC_OP_CONVLSTM] = true,
     [GLC_OP_MDLSTM] = true,   [GLC_OP_GRIDLSTM] = true,
+    /* lower_index.c */
+    [GLC_OP_GATHERELEMENTS] = true, [GLC_OP_SCATTERELEMENTS] = true, [GLC_OP_SCATTER] = true,
+    [GLC_OP_GATHERND] = true, [GLC_OP_SCATTERND] = true, [GLC_OP_ONEHOT] = true,
+    [GLC_OP_REVERSESEQUENCE] = true,
+    [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true, [GLC_OP_SPACETODEPTH] = true,
+    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true,
+    [GLC_OP_HANNWINDOW] = true, [GLC_OP_HAMMINGWINDOW] = true, [GLC_OP_BLACKMANWINDOW] = true,
+    [GLC_OP_TRILU] = true, [GLC_OP_EYELIKE] = true,
+    /* lower_norm.c */
+    [GLC_OP_LAYERNORM] = true, [GLC_OP_INSTANCENORM] = true, [GLC_OP_MVN] = true,
+    [GLC_OP_HARDMAX] = true, [GLC_OP_CUMSUM] = true,
+    [GLC_OP_LRN] = true,
+    [GLC_OP_TOPK] = true,
+    [GLC_OP_NLLLOSS] = true, [GLC_OP_SCELOSS] = true,
 };
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {

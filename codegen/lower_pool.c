@@ -1,6 +1,6 @@
 /*
- * lower_pool.c -- code generation for MaxPool (with optional Indices), AveragePool and
- * GlobalAveragePool, f32, specialised to the static geometry (ir/pool.h).
+ * lower_pool.c -- code generation for MaxPool (with optional Indices), AveragePool,
+ * GlobalAveragePool and GlobalMaxPool, f32, specialised to the static geometry (ir/pool.h).
  *
  * Window pools. With L the last spatial axis, the kernel is, per (n, c) plane:
  *
@@ -34,7 +34,8 @@
  * A MaxPool with Indices only and a symbolic row length keeps its row in the node scratch
  * (lower_pool_scratch) instead of on the stack.
  *
- * GlobalAveragePool: per plane, an f32 sum in memory order divided by the plane size.
+ * GlobalAveragePool: per plane, an f32 sum in memory order divided by the plane size;
+ * GlobalMaxPool: per plane, the largest element (a NaN never wins, as in the interpreter).
  */
 #include "cg_impl.h"
 #include "pool.h"
@@ -342,7 +343,8 @@ static bool row_in_scratch(const glc_node *n, const glc_pool_geom *pg) {
 glc_dim lower_pool_scratch(const cg_ctx *c, const glc_node *n) {
     glc_pool_geom pg;
     glc_diag d = {0};
-    if (n->op == GLC_OP_GLOBALAVERAGEPOOL || glc_pool_geom_get(c->g, n, &pg, &d) != GLC_OK ||
+    if (n->op == GLC_OP_GLOBALAVERAGEPOOL || n->op == GLC_OP_GLOBALMAXPOOL ||
+        glc_pool_geom_get(c->g, n, &pg, &d) != GLC_OK ||
         !row_in_scratch(n, &pg))
         return 0;
     return glc_dim_mul(c->g, pg.out[pg.nsp - 1], 4);
@@ -404,7 +406,7 @@ glc_status lower_window_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
-glc_status lower_global_average(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+glc_status lower_global_pool(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     const glc_graph *g = c->g;
     const glc_value *x = glc_node_input(g, n, 0);
     glc_dim planes = glc_dim_mul(g, x->dims[0], x->dims[1]);
@@ -420,14 +422,18 @@ glc_status lower_global_average(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) 
         glc_dim_is_const(size) ? cg_f32(c, (double)size) : LLVMBuildSIToFP(c->b, sz, c->f32, "");
     cg_loop lp, li;
     LLVMValueRef p = cg_loop_begin_v(c, &lp, cg_dim(c, planes));
-    LLVMBuildStore(c->b, cg_f32(c, 0.0), acc);
+    bool mx = n->op == GLC_OP_GLOBALMAXPOOL;
+    LLVMBuildStore(c->b, cg_f32(c, mx ? -HUGE_VAL : 0.0), acc);
     LLVMValueRef i = cg_loop_begin_v(c, &li, sz);
     LLVMValueRef xi = cg_madd_v(c, p, sz, i);
     LLVMValueRef v = LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, xp, xi), "");
-    LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->f32, acc, ""), v, ""), acc);
+    LLVMValueRef a = LLVMBuildLoad2(c->b, c->f32, acc, "");
+    LLVMValueRef gt = mx ? LLVMBuildFCmp(c->b, LLVMRealOGT, v, a, "") : NULL;
+    LLVMBuildStore(c->b, mx ? LLVMBuildSelect(c->b, gt, v, a, "") : LLVMBuildFAdd(c->b, a, v, ""),
+                   acc);
     cg_loop_end(c, &li);
     LLVMValueRef sum = LLVMBuildLoad2(c->b, c->f32, acc, "");
-    LLVMBuildStore(c->b, LLVMBuildFDiv(c->b, sum, den, ""), cg_gep(c, c->f32, y, p));
+    LLVMBuildStore(c->b, mx ? sum : LLVMBuildFDiv(c->b, sum, den, ""), cg_gep(c, c->f32, y, p));
     cg_loop_end(c, &lp);
     cg_kernel_end(c);
     return GLC_OK;

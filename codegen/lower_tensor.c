@@ -247,6 +247,15 @@ glc_status lower_shape_of(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     return GLC_OK;
 }
 
+/* Size: the element count (symbolic: its value at run time). */
+glc_status lower_size_of(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    *fn = cg_kernel_begin(c, n->name, 2);
+    glc_dim numel = glc_value_numel_dim(c->g, glc_node_input(c->g, n, 0));
+    store(c, c->i64, cg_dim(c, numel), param(*fn, 0), cg_i64(c, 0));
+    cg_kernel_end(c);
+    return GLC_OK;
+}
+
 /* 1 as an element of dtype t (f16 and bf16 as their bits). */
 static LLVMValueRef one_of(cg_ctx *c, glc_dtype t) {
     if (t == GLC_DT_F32) return LLVMConstReal(c->f32, 1.0);

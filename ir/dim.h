@@ -74,7 +74,7 @@ typedef struct glc_dim_atom {
 } glc_dim_atom;
 
 /* A term of an expression: coef * atoms[0] * ... * atoms[deg-1] (atom ids, sorted). */
-#define GLC_DIM_MAX_DEGREE 6
+#define GLC_DIM_MAX_DEGREE 8 /* GLC_MAX_RANK: the element count of any tensor */
 typedef struct glc_dim_term {
     int64_t coef;
     uint32_t deg;

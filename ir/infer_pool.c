@@ -1,6 +1,6 @@
 /*
  * infer_pool.c -- shape inference of the pool family (MaxPool, AveragePool,
- * GlobalAveragePool) and the resolved window geometry shared with the kernels (pool.h).
+ * GlobalAveragePool, GlobalMaxPool) and the resolved window geometry shared with the kernels (pool.h).
  *
  * Input X is (N, C, D1, ..., Dk), k >= 1. Along spatial axis i, with effective kernel
  * ek = (kernel - 1) * dilation + 1 (AveragePool has dilations since opset 19; absent means
@@ -179,14 +179,14 @@ glc_status infer_averagepool(glc_graph *g, glc_node *n, glc_diag *d) {
 }
 
 /* (N, C, D1, ...) -> (N, C, 1, ...); rank 2 is allowed (nothing to average). */
-glc_status infer_globalaveragepool(glc_graph *g, glc_node *n, glc_diag *d) {
+glc_status infer_globalpool(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
     GLC_TRY(check_f32(g, n, d));
     if (x->rank < 2) {
         char sx[SHAPE_BUF];
         infer_shape_str(x, sx);
         return glc_diag_set(d, GLC_E_SHAPE, n,
-                            "GlobalAveragePool: input 0 %s must be (N, C, D1, ...)", sx);
+                            "%s: input 0 %s must be (N, C, D1, ...)", glc_op_name(n->op), sx);
     }
     int64_t dims[GLC_MAX_RANK];
     for (int i = 0; i < x->rank; i++)

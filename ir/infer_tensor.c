@@ -67,6 +67,34 @@ glc_status glc_static_ints(const glc_graph *g, const glc_node *n, int i, const c
     return GLC_OK;
 }
 
+glc_status glc_static_scalar(const glc_graph *g, const glc_node *n, int i, const char *what,
+                             double *out, glc_diag *d) {
+    const glc_value *v = glc_node_input(g, n, i);
+    char s[SHAPE_BUF];
+    infer_shape_str(v, s);
+    if (!v || glc_value_numel(v) != 1 || v->dtype == GLC_DT_STRING || v->dtype == GLC_DT_BOOL)
+        return glc_diag_set(d, GLC_E_SHAPE, n, "%s: input %d '%s' %s must be one number",
+                            glc_op_name(n->op), i, what, s);
+    if (!v->data) return not_const(g, n, i, what, d);
+    const void *p = v->data;
+    switch (v->dtype) {
+    case GLC_DT_F32: *out = *(const float *)p; break;
+    case GLC_DT_F64: *out = *(const double *)p; break;
+    case GLC_DT_I8: *out = *(const int8_t *)p; break;
+    case GLC_DT_U8: *out = *(const uint8_t *)p; break;
+    case GLC_DT_I16: *out = *(const int16_t *)p; break;
+    case GLC_DT_U16: *out = *(const uint16_t *)p; break;
+    case GLC_DT_I32: *out = *(const int32_t *)p; break;
+    case GLC_DT_U32: *out = *(const uint32_t *)p; break;
+    case GLC_DT_I64: *out = (double)*(const int64_t *)p; break;
+    case GLC_DT_U64: *out = (double)*(const uint64_t *)p; break;
+    default:
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: input %d '%s' %s is not a supported "
+                            "number", glc_op_name(n->op), i, what, s);
+    }
+    return GLC_OK;
+}
+
 /* Attribute list `name` into out (at most max); *count = -1 if absent. */
 static glc_status attr_ints(const glc_node *n, const char *name, int64_t *out, int max, int *count,
                             glc_diag *d) {
@@ -419,6 +447,13 @@ glc_status infer_shape(glc_graph *g, glc_node *n, glc_diag *d) {
     glc_shape_range(n, x->rank, &lo, &hi);
     int64_t len = hi - lo;
     infer_set_out_k(g, n, 0, GLC_DT_I64, 1, &len);
+    return GLC_OK;
+}
+
+/* Size: the element count, an i64 scalar. */
+glc_status infer_size(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)d;
+    infer_set_out_k(g, n, 0, GLC_DT_I64, 0, NULL);
     return GLC_OK;
 }
 

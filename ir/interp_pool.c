@@ -1,6 +1,6 @@
 /*
  * interp_pool.c -- reference kernels of the pool family: MaxPool (with the optional
- * Indices output), AveragePool and GlobalAveragePool, f32.
+ * Indices output), AveragePool, GlobalAveragePool and GlobalMaxPool, f32.
  *
  * The geometry (pads after auto_pad, output sizes) comes from glc_pool_geom_get(); the
  * windows themselves are walked here the obvious way: for every (n, c) plane and every
@@ -15,7 +15,8 @@
  * Runtime and the ONNX node tests do.
  * AveragePool: an f32 sum in tap order divided by the count of taps in the input, or in
  * the padded extent [-pad_begin, in + pad_end) with count_include_pad (see infer_pool.c).
- * GlobalAveragePool: an f32 sum of the plane in memory order divided by its size.
+ * GlobalAveragePool: an f32 sum of the plane in memory order divided by its size;
+ * GlobalMaxPool: the plane's largest element (NaNs skipped; -inf for an empty plane).
  */
 #include "interp_impl.h"
 #include "pool.h"
@@ -96,15 +97,21 @@ glc_status interp_window_pool(const glc_graph *g, const glc_node *n, const void 
     return GLC_OK;
 }
 
-glc_status interp_global_average(const glc_graph *g, const glc_node *n, const void *const *in,
-                                 void *const *out, glc_diag *d) {
+glc_status interp_global_pool(const glc_graph *g, const glc_node *n, const void *const *in,
+                              void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
     const float *xv = in[0];
     float *y = out[0];
     (void)d;
     if (!y) return GLC_OK;
     int64_t planes = x->dims[0] * x->dims[1], size = prod(x->dims + 2, x->rank - 2);
-    for (int64_t p = 0; p < planes; p++) {
+    for (int64_t p = 0; p < planes && n->op == GLC_OP_GLOBALMAXPOOL; p++) {
+        float m = -INFINITY; /* a NaN never wins (as MaxPool) */
+        for (int64_t i = 0; i < size; i++)
+            m = xv[p * size + i] > m ? xv[p * size + i] : m;
+        y[p] = m;
+    }
+    for (int64_t p = 0; p < planes && n->op == GLC_OP_GLOBALAVERAGEPOOL; p++) {
         float sum = 0.0f;
         for (int64_t i = 0; i < size; i++)
             sum += xv[p * size + i];

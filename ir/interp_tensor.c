@@ -112,6 +112,14 @@ glc_status interp_shape_of(const glc_graph *g, const glc_node *n, const void *co
     return GLC_OK;
 }
 
+glc_status interp_size_of(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    (void)in;
+    (void)d;
+    *(int64_t *)out[0] = glc_value_numel(IN_V(g, n, 0));
+    return GLC_OK;
+}
+
 /* ---- Dropout, Pad ------------------------------------------------------------------- */
 
 glc_status interp_dropout(const glc_graph *g, const glc_node *n, const void *const *in,

@@ -12,10 +12,10 @@
  *   x -> Shape -> Gather -> Unsqueeze -> Concat(.., const) -> Reshape(x, .)
  * glc_graph_static_values() marks every value a static slot depends on, walking the
  * (topologically ordered) nodes backwards: a value is needed if it feeds a static slot
- * or an input of a node with a needed output. Shape is the exception: it needs only its
- * input's shape, which is always static, so its input is not marked. While inferring,
- * infer_fold_static() evaluates each node with a needed output that can be evaluated
- * now (a Shape, or all inputs constant) with the reference interpreter, attaches the
+ * or an input of a node with a needed output. Shape and Size are the exception: they need
+ * only their input's shape, which is always known, so their input is not marked. While
+ * inferring, infer_fold_static() evaluates each node with a needed output that can be
+ * evaluated now (a Shape or Size, or all inputs constant) with the reference interpreter, attaches the
  * small results (at most FOLD_MAX_ELEMS elements each) to its outputs as constants
  * (producer GLC_NO_NODE) and marks the node dead, as passes/fold_constants.c does. Only
  * needed values are folded, so the graph is otherwise left as imported; a folded value
@@ -45,7 +45,8 @@ void glc_graph_static_values(const glc_graph *g, bool *need) {
         for (int i = 0; i < n->n_in; i++) {
             glc_value_id v = n->in[i];
             if (!v || v >= g->n_values) continue;
-            if ((out_needed && n->op != GLC_OP_SHAPE) || glc_op_input_is_static(n->op, i))
+            bool shape_only = n->op == GLC_OP_SHAPE || n->op == GLC_OP_SIZE;
+            if ((out_needed && !shape_only) || glc_op_input_is_static(n->op, i))
                 need[v] = true;
         }
     }
@@ -64,7 +65,7 @@ static bool foldable(const glc_graph *g, const glc_node *n, const bool *need) {
             return false;
     }
     if (!needed) return false;
-    if (n->op == GLC_OP_SHAPE) return true;
+    if (n->op == GLC_OP_SHAPE || n->op == GLC_OP_SIZE) return true;
     for (int i = 0; i < n->n_in; i++) {
         if (!n->in[i]) continue;
         if (!g->values[n->in[i]].data) return false;

@@ -10,7 +10,7 @@
  * consumers (Reshape's shape, Slice's bounds, Expand's shape, ...) read elements through
  * infer_int_elems() and so see the dims.
  *
- * Ops evaluated: Shape (start/end), the views Identity, Reshape, Flatten, Squeeze,
+ * Ops evaluated: Shape (start/end), Size, the views Identity, Reshape, Flatten, Squeeze,
  * Unsqueeze (elements unchanged), Cast between integer types, Gather and Concat and Slice
  * of 1-D tensors with constant indices and bounds, and integer Add, Sub, Mul, Div (floor
  * division; shape arithmetic is non-negative), elementwise with a scalar or an operand of
@@ -51,6 +51,7 @@ bool infer_int_elems(const glc_value *v, glc_dim *out, int64_t max, int64_t *cou
 static bool handles(glc_op op) {
     switch (op) {
     case GLC_OP_SHAPE:
+    case GLC_OP_SIZE:
     case GLC_OP_IDENTITY:
     case GLC_OP_RESHAPE:
     case GLC_OP_FLATTEN:
@@ -161,6 +162,7 @@ static int64_t arith_elems(glc_graph *g, const glc_node *n, glc_dim *out) {
 static int64_t eval_node(glc_graph *g, const glc_node *n, glc_dim *out) {
     switch (n->op) {
     case GLC_OP_SHAPE: return shape_elems(g, n, out);
+    case GLC_OP_SIZE: out[0] = glc_value_numel_dim(g, glc_node_input(g, n, 0)); return 1;
     case GLC_OP_CAST:
     case GLC_OP_IDENTITY:
     case GLC_OP_RESHAPE:
@@ -174,12 +176,13 @@ static int64_t eval_node(glc_graph *g, const glc_node *n, glc_dim *out) {
     }
 }
 
-/* Whether node n is shape arithmetic on dims: Shape of a symbolic x, or an op evaluated
+/* Whether node n is shape arithmetic on dims: Shape of a symbolic x, Size, or an op evaluated
  * here with a shape tensor among its inputs and integer outputs. */
 static bool applies(const glc_graph *g, const glc_node *n) {
     if (!handles(n->op) || n->n_out < 1 || !n->out[0]) return false;
     const glc_value *o = &g->values[n->out[0]];
     if (o->dtype != GLC_DT_I64 && o->dtype != GLC_DT_I32) return false;
+    if (n->op == GLC_OP_SIZE) return true; /* the element count: always known */
     if (n->op == GLC_OP_SHAPE) {
         const glc_value *x = glc_node_input(g, n, 0);
         return glc_dims_symbolic(x->rank, x->dims);

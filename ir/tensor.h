@@ -28,6 +28,11 @@
 glc_status glc_static_ints(const glc_graph *g, const glc_node *n, int i, const char *what,
                            int64_t *out, int max, int *count, glc_diag *d);
 
+/* Reads input i of n, a constant numeric scalar (one element), into *out as a double
+ * (an integer exactly up to 2^53). Non-constant: GLC_E_UNSUPPORTED, as glc_static_ints. */
+glc_status glc_static_scalar(const glc_graph *g, const glc_node *n, int i, const char *what,
+                             double *out, glc_diag *d);
+
 /* Slice: output coordinate o along axis a reads input coordinate start[a] + o * step[a]. */
 typedef struct glc_slice_geom {
     int rank;
@@ -91,5 +96,118 @@ glc_status glc_argext_geom_get(const glc_graph *g, const glc_node *n, glc_argext
 
 /* Shape (opset 15 start/end): the output is dims[*lo .. *hi) of an input of this rank. */
 void glc_shape_range(const glc_node *n, int rank, int *lo, int *hi);
+
+/* ---- the index family (infer_index.c) ------------------------------------------------ */
+
+/* GatherElements, ScatterElements: data (input 0) and indices (input 1) of one rank; the
+ * element at coordinates i of indices (and of updates, input 2, for a scatter) is gathered
+ * from / scattered to data at i with i[axis] replaced by the index (plus dim if negative).
+ * ScatterElements combines a scattered update u with the element e it lands on by its
+ * reduction: none (u), add, mul, max, min; in indices' row-major order. */
+typedef enum glc_scatter_reduction {
+    GLC_SCATTER_NONE,
+    GLC_SCATTER_ADD,
+    GLC_SCATTER_MUL,
+    GLC_SCATTER_MAX,
+    GLC_SCATTER_MIN,
+} glc_scatter_reduction;
+typedef struct glc_elements_geom {
+    int axis;
+    glc_scatter_reduction reduction; /* ScatterElements */
+} glc_elements_geom;
+glc_status glc_elements_geom_get(const glc_graph *g, const glc_node *n, glc_elements_geom *e,
+                                 glc_diag *d);
+
+/* Trilu, EyeLike: the input as batch matrices of rows x cols; element (i, j) lies on or
+ * above diagonal k when j - i >= k. Trilu keeps x where j - i >= k (upper) or j - i <= k
+ * (lower) and zeros the rest, k from input 1 (read at run time) or 0; EyeLike (2-D) is 1
+ * where j - i == k (attribute k), else 0, in dtype (its attribute, or the input's). */
+typedef struct glc_diagonal {
+    glc_dim batch, rows, cols;
+    bool upper;
+    int64_t k; /* EyeLike's */
+    glc_dtype dtype;
+} glc_diagonal;
+glc_status glc_diagonal_get(const glc_graph *g, const glc_node *n, glc_diagonal *t,
+                            glc_diag *d);
+
+/* GatherND, ScatterND: data (r dims) and indices (q dims) whose last dim k (a constant) is
+ * the length of an index tuple into data's axes [b, b + k) (b: GatherND's batch_dims).
+ * For batch position t < batch (the first b axes, shared), tuple j < nidx, and element
+ * e < slice of the trailing axes: GatherND's y[(t * nidx + j) * slice + e] =
+ * data[t * batch_stride + sum_m idx[m] * st[m] + e], idx the tuple (each + dims[m] if
+ * negative); ScatterND (b = 0) writes updates[j * slice + e] there, combined by its
+ * reduction (glc_scatter_reduction), in tuple order. */
+typedef struct glc_nd_geom {
+    int k;
+    glc_dim batch, nidx, slice, batch_stride;
+    glc_dim dims[GLC_MAX_RANK], st[GLC_MAX_RANK];
+    glc_scatter_reduction reduction;
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_nd_geom;
+glc_status glc_nd_geom_get(const glc_graph *g, const glc_node *n, glc_nd_geom *m, glc_diag *d);
+
+/* OneHot: indices viewed as (outer, inner) around the new axis of size depth (a constant);
+ * y[o, j, i] = values[1] where index[o, i] (+ depth if negative) == j, else values[0]. */
+typedef struct glc_onehot_geom {
+    glc_dim outer, inner;
+    int64_t depth;
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_onehot_geom;
+glc_status glc_onehot_geom_get(const glc_graph *g, const glc_node *n, glc_onehot_geom *o,
+                               glc_diag *d);
+
+/* ReverseSequence: along time_axis, the first sequence_lens[b] elements of batch b (on
+ * batch_axis) reversed, the rest copied. */
+glc_status glc_revseq_axes(const glc_graph *g, const glc_node *n, int *time_axis,
+                           int *batch_axis, glc_diag *d);
+
+/* Tile, DepthToSpace, SpaceToDepth: pure data movement described as a strided walk. The
+ * output is viewed as `rank` loops of extents dims[] (row-major over the output when
+ * ost[] are its strides); the element at loop coordinates c is y[sum c * ost] =
+ * x[sum c * ist]. out_rank/out are the output's shape. Tile's loops are (repeat, dim)
+ * per axis (repeats of 1 dropped: at most GLC_MAX_RANK loops); DepthToSpace's
+ * (N, C/b^2, H, b, W, b) with x's strides of its mode (DCR, CRD); SpaceToDepth's
+ * (N, b, b, C, H/b, W/b). */
+typedef struct glc_restride {
+    int rank, out_rank;
+    glc_dim dims[GLC_MAX_RANK], ost[GLC_MAX_RANK], ist[GLC_MAX_RANK];
+    glc_dim out[GLC_MAX_RANK];
+} glc_restride;
+glc_status glc_restride_get(const glc_graph *g, const glc_node *n, glc_restride *r, glc_diag *d);
+
+/* Expand: the output shape, x broadcast (numpy) with the shape operand. */
+glc_status glc_expand_shape(const glc_graph *g, const glc_node *n, int *rank, glc_dim *dims,
+                            glc_diag *d);
+
+/* HannWindow, HammingWindow, BlackmanWindow: size (a constant) elements
+ * a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N), N = size (periodic) or size - 1, in dtype
+ * (output_datatype: f32 or f64). */
+typedef struct glc_window {
+    int64_t size;
+    double a0, a1, a2, denom;
+    glc_dtype dtype;
+} glc_window;
+glc_status glc_window_get(const glc_graph *g, const glc_node *n, glc_window *w, glc_diag *d);
+
+/* Compress: x viewed as (outer, dim, inner) around axis (no axis: x flattened, outer =
+ * inner = 1); the output keeps the positions j < dim where condition (a constant) is true,
+ * count of them: y[o, k, e] = x[o, pos[k], e], pos[k] the k-th true one of cond[0..len). */
+typedef struct glc_compress_geom {
+    glc_dim outer, dim, inner;
+    int64_t count, len;
+    const uint8_t *cond; /* the constant's bytes */
+    int out_rank;
+    glc_dim out[GLC_MAX_RANK];
+} glc_compress_geom;
+glc_status glc_compress_geom_get(const glc_graph *g, const glc_node *n, glc_compress_geom *m,
+                                 glc_diag *d);
+
+/* Range: count = max(ceil((limit - start) / delta), 0) elements start + i * delta, from the
+ * constant scalar inputs start, limit, delta (the count decides the output's shape; the
+ * kernels read start and delta from their inputs). */
+glc_status glc_range_count(const glc_graph *g, const glc_node *n, int64_t *count, glc_diag *d);
 
 #endif

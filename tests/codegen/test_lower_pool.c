@@ -192,6 +192,14 @@ static void test_lower_pool__global_average_2d(void **state) {
     check_values(xv, (const void *[]){y}, "gap_small.so");
 }
 
+static void test_lower_pool__global_max_2d(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, (int64_t[]){1, 2, 2, 2});
+    glc_graph_add_output(G, cg_node(G, GLC_OP_GLOBALMAXPOOL, "gmp", &x, 1, NULL));
+    float xv[8] = {1, 2, 4, 3, -1, NAN, -3, -7}, y[2] = {4, -1};
+    check_values(xv, (const void *[]){y}, "gmp_small.so");
+}
+
 /* ---- random data vs the interpreter ---------------------------------------------- */
 
 static void test_lower_pool__maxpool_2d_ceil_mode_asymmetric_pads(void **state) {
@@ -387,6 +395,7 @@ int main(void) {
         T(test_lower_pool__average_ceil_mode_count_include_pad),
         T(test_lower_pool__average_same_lower),
         T(test_lower_pool__global_average_2d),
+        T(test_lower_pool__global_max_2d),
         T(test_lower_pool__maxpool_2d_ceil_mode_asymmetric_pads),
         T(test_lower_pool__maxpool_2d_dilations_column_major),
         T(test_lower_pool__maxpool_1d_long_row),

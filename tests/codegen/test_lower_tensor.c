@@ -568,6 +568,313 @@ static void test_lower_tensor__symbolic_argmax_argmin_at_two_sizes(void **state)
     cg_check_symbolic(build_argext, 13, 2, names, sizes[0], 3, fill, "sym_argext.so");
 }
 
+/* GatherElements and ScatterElements (every reduction, duplicates included) along each
+ * axis, with negative indices, against the interpreter. */
+static void test_lower_tensor__gather_and_scatter_elements_on_every_axis(void **state) {
+    (void)state;
+    static const char *const reds[5] = {"none", "add", "mul", "max", "min"};
+    int64_t d[3] = {3, 4, 5}, di[3] = {2, 3, 4}, idx[3][24];
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, d);
+    const void *given[8] = {NULL};
+    for (int ax = 0; ax < 3; ax++) {
+        char name[32];
+        snprintf(name, sizeof name, "i%d", ax);
+        glc_value_id in[3] = {x, cg_in(G, name, GLC_DT_I64, 3, di)};
+        snprintf(name, sizeof name, "u%d", ax);
+        in[2] = cg_in(G, name, GLC_DT_F32, 3, di);
+        for (int k = 0; k < 24; k++) /* in [-d, d): negatives and repeats */
+            idx[ax][k] = (k * 7) % (2 * d[ax]) - d[ax];
+        given[1 + 2 * ax] = idx[ax];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "ge%d", ax);
+        out_node(GLC_OP_GATHERELEMENTS, name, in, 2, &nid);
+        glc_node_set_int(G, nid, "axis", ax - (ax == 2 ? 3 : 0));
+        for (int r = 0; r < 5; r++) {
+            snprintf(name, sizeof name, "se%d_%d", ax, r);
+            out_node(GLC_OP_SCATTERELEMENTS, name, in, 3, &nid);
+            glc_node_set_int(G, nid, "axis", ax);
+            glc_node_set_string(G, nid, "reduction", reds[r]);
+        }
+    }
+    check(given, "elements.so");
+}
+
+/* The normalisations (LayerNormalization with its statistics outputs on two axes,
+ * InstanceNormalization, MeanVarianceNormalization) against the interpreter; both
+ * accumulate in f64 in the same order, so they agree bit for bit. */
+static void test_lower_tensor__normalisations_match_the_interpreter(void **state) {
+    (void)state;
+    int64_t d[4] = {2, 3, 4, 5}, dc[1] = {3}, dl[2] = {4, 5};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 4, d), sc = cg_in(G, "sc", GLC_DT_F32, 1, dc);
+    glc_value_id b = cg_in(G, "b", GLC_DT_F32, 1, dc), sl = cg_in(G, "sl", GLC_DT_F32, 2, dl);
+    glc_value_id bl = cg_in(G, "bl", GLC_DT_F32, 1, dl + 1);
+    glc_node_id nid;
+    glc_value_id in[3] = {x, sl, bl};
+    for (int k = 0; k < 2; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "ln%d", k);
+        glc_value_id outs[3];
+        for (int j = 0; j < 3; j++) {
+            char vn[24];
+            snprintf(vn, sizeof vn, "%s_%d", name, j);
+            outs[j] = glc_graph_add_value(G, vn, GLC_DT_UNDEF, 0, NULL);
+        }
+        nid = glc_graph_add_node(G, GLC_OP_LAYERNORM, name, in, 3 - k, outs, 3);
+        glc_node_set_int(G, nid, "axis", -2);
+        glc_node_set_float(G, nid, "epsilon", 0.5f);
+        for (int j = 0; j < 3; j++)
+            glc_graph_add_output(G, outs[j]);
+    }
+    out_node(GLC_OP_INSTANCENORM, "in", (glc_value_id[]){x, sc, b}, 3, NULL);
+    out_node(GLC_OP_MVN, "mvn", &x, 1, &nid);
+    glc_node_set_ints(G, nid, "axes", (int64_t[]){1, 3}, 2);
+    check(NULL, "norms.so");
+}
+
+/* Trilu (upper and lower, k from an input and absent) on batches of rectangular matrices
+ * and EyeLike off the main diagonal in two dtypes, against the interpreter. */
+static void test_lower_tensor__trilu_and_eyelike_select_by_diagonal(void **state) {
+    (void)state;
+    int64_t d[4] = {2, 3, 4, 6}, one = 1, k = -1;
+    glc_value_id x = cg_in(G, "x", GLC_DT_I16, 4, d), kv = cg_in(G, "k", GLC_DT_I64, 1, &one);
+    const void *given[3] = {NULL, &k, NULL};
+    glc_node_id nid;
+    for (int j = 0; j < 4; j++) {
+        char name[16];
+        snprintf(name, sizeof name, "tri%d", j);
+        out_node(GLC_OP_TRILU, name, (glc_value_id[]){x, kv}, 1 + j % 2, &nid);
+        glc_node_set_int(G, nid, "upper", j / 2);
+    }
+    glc_value_id m = cg_in(G, "m", GLC_DT_F32, 2, d + 2);
+    out_node(GLC_OP_EYELIKE, "eye0", &m, 1, &nid);
+    glc_node_set_int(G, nid, "k", 2);
+    out_node(GLC_OP_EYELIKE, "eye1", &m, 1, &nid);
+    glc_node_set_int(G, nid, "k", -3);
+    glc_node_set_int(G, nid, "dtype", GLC_DT_I32);
+    check(given, "diagonal.so");
+}
+
+/* Hardmax on every axis, and CumSum (every reverse/exclusive pair) on f32, i8 and i64
+ * along a middle axis, against the interpreter. */
+static void test_lower_tensor__hardmax_and_cumsum_along_an_axis(void **state) {
+    (void)state;
+    static const glc_dtype dts[3] = {GLC_DT_F32, GLC_DT_I8, GLC_DT_I64};
+    int64_t d[3] = {3, 4, 5}, one = 1;
+    glc_node_id nid;
+    for (int t = 0; t < 3; t++) {
+        char name[16];
+        snprintf(name, sizeof name, "x%d", t);
+        glc_value_id x = cg_in(G, name, dts[t], 3, d);
+        snprintf(name, sizeof name, "ax%d", t);
+        glc_value_id ax = glc_graph_add_const(G, name, GLC_DT_I64, 1, &one, (int64_t[]){t - 2});
+        for (int k = 0; k < 4; k++) {
+            snprintf(name, sizeof name, "cs%d_%d", t, k);
+            out_node(GLC_OP_CUMSUM, name, (glc_value_id[]){x, ax}, 2, &nid);
+            glc_node_set_int(G, nid, "reverse", k / 2);
+            glc_node_set_int(G, nid, "exclusive", k % 2);
+        }
+        if (t) continue;
+        for (int a = -1; a < 3; a++) {
+            snprintf(name, sizeof name, "hm%d", a + 1);
+            out_node(GLC_OP_HARDMAX, name, &x, 1, &nid);
+            glc_node_set_int(G, nid, "axis", a);
+        }
+    }
+    check(NULL, "axis_ops.so");
+}
+
+/* Range in f32 (fractional delta) and i32 (negative delta, an empty one), and the windows
+ * (periodic and symmetric, f32 and f64), against the interpreter; their sizes come from
+ * constant operands. */
+static void test_lower_tensor__range_counts_from_constant_operands(void **state) {
+    (void)state;
+    static const float fv[3] = {0.5f, 7.25f, 0.75f};
+    static const int32_t iv[2][3] = {{10, -7, -3}, {1, 5, -1}};
+    glc_value_id f[3], in[3];
+    for (int k = 0; k < 3; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%d", k);
+        f[k] = glc_graph_add_const(G, name, GLC_DT_F32, 0, NULL, &fv[k]);
+    }
+    out_node(GLC_OP_RANGE, "rf", f, 3, NULL);
+    for (int j = 0; j < 2; j++) {
+        for (int k = 0; k < 3; k++) {
+            char name[16];
+            snprintf(name, sizeof name, "i%d_%d", j, k);
+            in[k] = glc_graph_add_const(G, name, GLC_DT_I32, 0, NULL, &iv[j][k]);
+        }
+        out_node(GLC_OP_RANGE, j ? "ri1" : "ri0", in, 3, NULL);
+    }
+    static const glc_op wins[3] = {GLC_OP_HANNWINDOW, GLC_OP_HAMMINGWINDOW, GLC_OP_BLACKMANWINDOW};
+    glc_value_id size = glc_graph_add_const(G, "size", GLC_DT_I32, 0, NULL, (int32_t[]){7});
+    for (int k = 0; k < 6; k++) {
+        char name[16];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "win%d", k);
+        out_node(wins[k % 3], name, &size, 1, &nid);
+        glc_node_set_int(G, nid, "periodic", k / 3);
+        if (k == 4) glc_node_set_int(G, nid, "output_datatype", GLC_DT_F64);
+    }
+    check(NULL, "range.so");
+}
+
+/* The new ops that take no index data, with symbolic N and C (a multiple of 4): Expand, Tile, DepthToSpace
+ * (both modes), SpaceToDepth, Trilu, CumSum, Hardmax, LayerNormalization, MVN, LRN. */
+static void build_new_ops(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){v[0], v[1], 4, 6});
+    glc_value_id e = cg_in(g, "e", GLC_DT_I32, 2, (int64_t[]){v[0], 1});
+    glc_node_id nid;
+    out_g(g, GLC_OP_EXPAND, "expand", (glc_value_id[]){e, ints_g(g, "es", 3, (int64_t[]){2, 1, 5})},
+          2, NULL);
+    out_g(g, GLC_OP_TILE, "tile", (glc_value_id[]){x, ints_g(g, "rep", 4, (int64_t[]){2, 1, 1, 3})},
+          2, NULL);
+    for (int k = 0; k < 3; k++) {
+        static const char *const names[3] = {"d2s_dcr", "d2s_crd", "s2d"};
+        out_g(g, k < 2 ? GLC_OP_DEPTHTOSPACE : GLC_OP_SPACETODEPTH, names[k], &x, 1, &nid);
+        glc_node_set_int(g, nid, "blocksize", 2);
+        if (k < 2) glc_node_set_string(g, nid, "mode", k ? "CRD" : "DCR");
+    }
+    out_g(g, GLC_OP_TRILU, "trilu", &x, 1, &nid);
+    glc_node_set_int(g, nid, "upper", 0);
+    out_g(g, GLC_OP_CUMSUM, "cumsum", (glc_value_id[]){x, ints_g(g, "ax", 1, (int64_t[]){1})}, 2,
+          &nid);
+    glc_node_set_int(g, nid, "reverse", 1);
+    out_g(g, GLC_OP_HARDMAX, "hardmax", &x, 1, &nid);
+    glc_node_set_int(g, nid, "axis", 1);
+    glc_value_id sc = cg_in(g, "sc", GLC_DT_F32, 2, (int64_t[]){4, 6});
+    out_g(g, GLC_OP_LAYERNORM, "ln", (glc_value_id[]){x, sc}, 2, &nid);
+    glc_node_set_int(g, nid, "axis", 2);
+    out_g(g, GLC_OP_MVN, "mvn", &x, 1, NULL);
+    for (int k = 0; k < 2; k++) {
+        out_g(g, GLC_OP_LRN, k ? "lrn4" : "lrn3", &x, 1, &nid);
+        glc_node_set_int(g, nid, "size", 3 + k);
+        glc_node_set_float(g, nid, "beta", 0.6f);
+    }
+}
+
+/* fill without NaNs and infinities: statistics over them are NaNs whose sign bit the
+ * interpreter's doubles and the compiled floats need not agree on. */
+static void fill_finite(const glc_value *v, void *p, unsigned *seed) {
+    fill(v, p, seed);
+    for (int64_t i = 0, n = glc_value_numel(v); v->dtype == GLC_DT_F32 && i < n; i++)
+        if (!isfinite(((float *)p)[i])) ((float *)p)[i] = 0.5f;
+}
+
+static void test_lower_tensor__symbolic_new_ops_at_three_sizes(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "C"};
+    static const int64_t sizes[3][2] = {{1, 4}, {3, 8}, {2, 12}};
+    cg_check_symbolic(build_new_ops, 13, 2, names, sizes[0], 3, fill_finite, "sym_new.so");
+}
+
+/* NegativeLogLikelihoodLoss with every reduction, with and without weights, an ignored
+ * class, against the interpreter (no transcendental function: bit for bit). */
+static void test_lower_tensor__nllloss_reductions_weights_and_ignore_index(void **state) {
+    (void)state;
+    static const char *const reds[3] = {"none", "sum", "mean"};
+    int64_t dx[3] = {3, 5, 4}, dt[2] = {3, 4}, dw[1] = {5}, t[12];
+    for (int k = 0; k < 12; k++)
+        t[k] = (k * 3) % 5;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, dx), tv = cg_in(G, "t", GLC_DT_I64, 2, dt);
+    glc_value_id w = cg_in(G, "w", GLC_DT_F32, 1, dw);
+    const void *given[3] = {NULL, t, NULL};
+    for (int k = 0; k < 12; k++) {
+        char name[16];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "nll%d", k);
+        out_node(GLC_OP_NLLLOSS, name, (glc_value_id[]){x, tv, w}, 2 + k % 2, &nid);
+        glc_node_set_string(G, nid, "reduction", reds[k % 3]);
+        if (k >= 6) glc_node_set_int(G, nid, "ignore_index", 2);
+    }
+    check(given, "nllloss.so");
+}
+
+/* GatherND (batch_dims 0 and 1), ScatterND (none, add with repeated tuples), OneHot (f32
+ * and negative indices) and ReverseSequence (both axis orders), against the interpreter. */
+static void test_lower_tensor__nd_onehot_and_reversesequence(void **state) {
+    (void)state;
+    int64_t dx[3] = {3, 4, 5}, di[3] = {3, 2, 2}, du[3] = {3, 2, 5}, dh[2] = {3, 4}, dl[1] = {4};
+    int64_t idx[12] = {0, 1, 2, -1, 1, 3, 0, 0, -3, 2, 1, 1}, lens[4] = {1, 3, 0, 2};
+    float hot[12] = {0, 1, -1, 4.5f, 2, -4, 3, 1, 0, 2, 2, -2};
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 3, dx), ix = cg_in(G, "ix", GLC_DT_I64, 3, di);
+    glc_value_id u = cg_in(G, "u", GLC_DT_F32, 3, du), h = cg_in(G, "h", GLC_DT_F32, 2, dh);
+    glc_value_id l = cg_in(G, "l", GLC_DT_I64, 1, dl);
+    const void *given[5] = {NULL, idx, NULL, hot, lens};
+    glc_node_id nid;
+    out_node(GLC_OP_GATHERND, "gnd0", (glc_value_id[]){x, ix}, 2, NULL);
+    out_node(GLC_OP_GATHERND, "gnd1", (glc_value_id[]){x, ix}, 2, &nid);
+    glc_node_set_int(G, nid, "batch_dims", 1);
+    glc_value_id su[3] = {x, ix, u};
+    int64_t dix2[2] = {6, 2};
+    glc_value_id ix2 = glc_graph_add_const(G, "ix2", GLC_DT_I64, 2, dix2, idx);
+    glc_value_id u2 = cg_node(G, GLC_OP_RESHAPE, "u2r", (glc_value_id[]){u,
+                             ints_g(G, "u2s", 2, (int64_t[]){6, 5})}, 2, NULL);
+    su[1] = ix2, su[2] = u2;
+    out_node(GLC_OP_SCATTERND, "snd0", su, 3, NULL);
+    out_node(GLC_OP_SCATTERND, "snd1", su, 3, &nid);
+    glc_node_set_string(G, nid, "reduction", "add");
+    glc_value_id depth = glc_graph_add_const(G, "depth", GLC_DT_I64, 0, NULL, (int64_t[]){5});
+    glc_value_id vals = glc_graph_add_const(G, "vals", GLC_DT_I32, 1, (int64_t[]){2},
+                                            (int32_t[]){-7, 9});
+    for (int a = -1; a < 2; a++) {
+        char name[16];
+        snprintf(name, sizeof name, "oh%d", a + 1);
+        out_node(GLC_OP_ONEHOT, name, (glc_value_id[]){h, depth, vals}, 3, &nid);
+        glc_node_set_int(G, nid, "axis", a);
+    }
+    out_node(GLC_OP_REVERSESEQUENCE, "rs0", (glc_value_id[]){h, l}, 2, NULL);
+    glc_value_id ht = cg_node(G, GLC_OP_TRANSPOSE, "ht", &h, 1, NULL);
+    out_node(GLC_OP_REVERSESEQUENCE, "rs1", (glc_value_id[]){ht, l}, 2, &nid);
+    glc_node_set_int(G, nid, "time_axis", 1);
+    glc_node_set_int(G, nid, "batch_axis", 0);
+    check(given, "nd.so");
+}
+
+/* TopK largest and smallest along each axis of f32 (NaNs, infinities) and i8 (many ties),
+ * Values and Indices, and each alone, against the interpreter. */
+static void test_lower_tensor__topk_with_ties_on_every_axis(void **state) {
+    (void)state;
+    static const glc_dtype dts[2] = {GLC_DT_F32, GLC_DT_I8};
+    glc_value_id k = glc_graph_add_const(G, "k", GLC_DT_I64, 1, (int64_t[]){1}, (int64_t[]){3});
+    for (int t = 0; t < 2; t++) {
+        char name[24];
+        snprintf(name, sizeof name, "x%d", t);
+        glc_value_id x = cg_in(G, name, dts[t], 3, (int64_t[]){4, 5, 6}), in[2] = {x, k};
+        for (int j = 0; j < 8; j++) {
+            glc_value_id o[2];
+            for (int q = 0; q < 2; q++) {
+                snprintf(name, sizeof name, "tk%d_%d_%d", t, j, q);
+                o[q] = glc_graph_add_value(G, name, GLC_DT_UNDEF, 0, NULL);
+            }
+            snprintf(name, sizeof name, "tk%d_%d", t, j);
+            if (j == 6) o[1] = 0;
+            if (j == 7) o[0] = 0;
+            glc_node_id nid = glc_graph_add_node(G, GLC_OP_TOPK, name, in, 2, o, 2);
+            glc_node_set_int(G, nid, "axis", j % 3 - (j == 2 ? 3 : 0));
+            glc_node_set_int(G, nid, "largest", j / 3 % 2 == 0);
+            for (int q = 0; q < 2; q++)
+                if (o[q]) glc_graph_add_output(G, o[q]);
+        }
+    }
+    check(NULL, "topk.so");
+}
+
+/* Compress along each axis and flattened, with a constant condition shorter than the axis. */
+static void test_lower_tensor__compress_by_a_constant_condition(void **state) {
+    (void)state;
+    static const uint8_t cond[4] = {0, 1, 1, 0};
+    glc_value_id x = cg_in(G, "x", GLC_DT_I16, 3, (int64_t[]){5, 4, 6});
+    glc_value_id cv = glc_graph_add_const(G, "cond", GLC_DT_BOOL, 1, (int64_t[]){4}, cond);
+    for (int a = -1; a < 3; a++) {
+        char name[16];
+        glc_node_id nid;
+        snprintf(name, sizeof name, "cmp%d", a + 1);
+        out_node(GLC_OP_COMPRESS, name, (glc_value_id[]){x, cv}, 2, &nid);
+        if (a >= 0) glc_node_set_int(G, nid, "axis", a);
+    }
+    check(NULL, "compress.so");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -589,6 +896,16 @@ int main(void) {
         T(test_lower_tensor__symbolic_gather_squeeze_and_shape_at_two_sizes),
         T(test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes),
         T(test_lower_tensor__symbolic_argmax_argmin_at_two_sizes),
+        T(test_lower_tensor__gather_and_scatter_elements_on_every_axis),
+        T(test_lower_tensor__normalisations_match_the_interpreter),
+        T(test_lower_tensor__trilu_and_eyelike_select_by_diagonal),
+        T(test_lower_tensor__hardmax_and_cumsum_along_an_axis),
+        T(test_lower_tensor__range_counts_from_constant_operands),
+        T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
+        T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
+        T(test_lower_tensor__nd_onehot_and_reversesequence),
+        T(test_lower_tensor__topk_with_ties_on_every_axis),
+        T(test_lower_tensor__compress_by_a_constant_condition),
     };
     return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
 }
