@@ -811,7 +811,11 @@ static void test_tensor__static_input_slots_are_the_op_tables(void **state) {
         uint32_t slots;
     } want[] = {{GLC_OP_RESHAPE, 0x2},   {GLC_OP_SPLIT, 0x2},      {GLC_OP_SQUEEZE, 0x2},
                 {GLC_OP_UNSQUEEZE, 0x2}, {GLC_OP_SLICE, 0x1e},     {GLC_OP_PAD, 0xe},
-                {GLC_OP_DROPOUT, 0x6},   {GLC_OP_CONSTANTOFSHAPE, 0x1}};
+                {GLC_OP_DROPOUT, 0x6},   {GLC_OP_CONSTANTOFSHAPE, 0x1},
+                {GLC_OP_RANGE, 0x7},     {GLC_OP_EXPAND, 0x2},     {GLC_OP_TILE, 0x2},
+                {GLC_OP_ONEHOT, 0x2},    {GLC_OP_COMPRESS, 0x2},   {GLC_OP_CUMSUM, 0x2},
+                {GLC_OP_TOPK, 0x2},      {GLC_OP_HANNWINDOW, 0x1}, {GLC_OP_HAMMINGWINDOW, 0x1},
+                {GLC_OP_BLACKMANWINDOW, 0x1}};
     for (int op = GLC_OP_NONE + 1; op < GLC_OP_COUNT; op++) {
         uint32_t slots = glc_op_table[op].flags & OPF_REDUCE ? 0x2 : 0; /* the axes */
         for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
