@@ -552,7 +552,9 @@ static int64_t sat(int64_t x) {
 }
 
 static int64_t sat_add(int64_t a, int64_t b) {
-    return sat(a + b); /* both within +-2^62: no overflow */
+    int64_t r; /* both within +-2^62, the sum within +-2^63: one step from overflow */
+    if (!add_ok(a, b, &r)) return a > 0 ? BOUND_INF : -BOUND_INF;
+    return sat(r);
 }
 
 static int64_t sat_mul(int64_t a, int64_t b) {
