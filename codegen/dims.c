@@ -15,11 +15,16 @@
  */
 #include "cg_impl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct dim_eval {
     cg_ctx *c;
-    LLVMValueRef *bad; /* i1 accumulator, or NULL: unchecked */
+    LLVMValueRef *bad;   /* i1 accumulator, or NULL: unchecked */
+    LLVMValueRef *atoms; /* by atom id, those emitted so far (straight-line code, so each
+                          * dominates the rest): shared subexpressions are emitted once,
+                          * not once per path to them; NULL until needed, or on OOM */
+    bool tried;
 } dim_eval;
 
 static LLVMValueRef eval(dim_eval *e, glc_dim d);
@@ -53,9 +58,23 @@ static LLVMValueRef floordiv(dim_eval *e, LLVMValueRef a, LLVMValueRef b) {
     return LLVMBuildSub(c->b, q, LLVMBuildZExt(c->b, adj, c->i64, ""), "");
 }
 
+static LLVMValueRef atom_value(dim_eval *e, const glc_dim_atom *a);
+
 static LLVMValueRef atom(dim_eval *e, uint32_t id) {
+    const glc_dim_atom *a = glc_dim_get_atom(e->c->g, id);
+    if (a->kind == GLC_DA_SYM) return atom_value(e, a); /* a load: not worth a memo */
+    if (!e->tried) {
+        e->tried = true;
+        e->atoms = calloc(glc_dim_n_atoms(e->c->g), sizeof *e->atoms);
+    }
+    if (e->atoms && e->atoms[id]) return e->atoms[id];
+    LLVMValueRef v = atom_value(e, a);
+    if (e->atoms) e->atoms[id] = v;
+    return v;
+}
+
+static LLVMValueRef atom_value(dim_eval *e, const glc_dim_atom *a) {
     cg_ctx *c = e->c;
-    const glc_dim_atom *a = glc_dim_get_atom(c->g, id);
     if (a->kind == GLC_DA_SYM)
         return LLVMBuildLoad2(c->b, c->i64, cg_gep(c, c->i64, c->syms, cg_i64(c, a->sym)), "");
     LLVMValueRef x = eval(e, a->a), y = eval(e, a->b), neg;
@@ -96,12 +115,16 @@ static LLVMValueRef eval(dim_eval *e, glc_dim d) {
 
 LLVMValueRef cg_dim(cg_ctx *c, glc_dim d) {
     dim_eval e = {.c = c};
-    return eval(&e, d);
+    LLVMValueRef v = eval(&e, d);
+    free(e.atoms);
+    return v;
 }
 
 LLVMValueRef cg_dim_checked(cg_ctx *c, glc_dim d, LLVMValueRef *bad) {
     dim_eval e = {.c = c, .bad = bad};
-    return eval(&e, d);
+    LLVMValueRef v = eval(&e, d);
+    free(e.atoms);
+    return v;
 }
 
 bool cg_symbolic(const cg_ctx *c) {

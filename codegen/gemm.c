@@ -916,7 +916,7 @@ typedef struct gm_pj {
 
 static void kblock_panel(gm *s, LLVMValueRef k0, int64_t kc, const gm_kb *kb, void *ctx) {
     const gm_pj *pj = ctx;
-    emit_panel(s, cg_i64(s->c, 0), s->g->M, NULL, pj->j0, pj->w, k0, kc, kb);
+    emit_panel(s, cg_i64(s->c, 0), s->g->M, s->g->Mv, pj->j0, pj->w, k0, kc, kb);
 }
 
 static void panel_kblocks(gm *s, const gm_pbody *b, LLVMValueRef j0, int w) {
@@ -929,15 +929,30 @@ static void panel_kblocks(gm *s, const gm_pbody *b, LLVMValueRef j0, int w) {
  * block (so no A block is re-read per panel) and the product has more than one K block,
  * a panel's tiles of Y then stay in L1 from one K block to the next instead of going
  * through L2 (or beyond) once per K block. Not for bf16 dot products, which pack A's
- * pairs per (M block, K block). */
+ * pairs per (M block, K block). With run-time rows both orders are emitted and the rows
+ * choose (W5's recurrence at a symbolic batch of 64 then runs as the batch-64 model's). */
+static bool panels_outer_pays(const gm *s) {
+    return !s->d16 && s->g->K > s->p.kc;
+}
+
 static bool panels_outer(const gm *s) {
-    return !s->d16 && !s->g->Mv && s->g->M >= 0 && s->p.mc >= s->g->M && s->g->K > s->p.kc;
+    return panels_outer_pays(s) && !s->g->Mv && s->g->M >= 0 && s->p.mc >= s->g->M;
 }
 
 static void emit_product(gm *s) {
+    gm_pbody b = {.fn = panel_kblocks};
     if (panels_outer(s)) {
-        gm_pbody b = {.fn = panel_kblocks};
         for_panels(s, &b);
+        return;
+    }
+    if (s->g->Mv && panels_outer_pays(s)) { /* one M block at run time: panels outermost */
+        cg_ctx *c = s->c;
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntSLE, s->g->Mv, cg_i64(c, s->p.mc), ""));
+        for_panels(s, &b);
+        cg_if_else(c, &f);
+        for_kblocks(s, kblock_all, NULL);
+        cg_if_end(c, &f);
         return;
     }
     for_kblocks(s, kblock_all, NULL);

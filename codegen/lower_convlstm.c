@@ -41,7 +41,10 @@
  * constants fold, so static shapes give exactly the code above). When either is symbolic
  * the pass leaves glc_hoist_steps -1 and Tc is min(T, max(1, budget / (N 4F S'))) at run
  * time, like the LSTM family's; a chunk past T (not a multiple, statically) is tested at
- * run time. The convolutions and the cells do not depend on T or N.
+ * run time, and so is Tc = 1, which takes the sample-by-sample steps as a static Tc = 1
+ * does (W1 at batch 8 otherwise ran each step's input convolutions of all samples first,
+ * their gates making a round trip through memory). The convolutions and the cells do not
+ * depend on T or N.
  */
 #include "cg_impl.h"
 #include "convlstm.h"
@@ -348,20 +351,34 @@ static glc_status emit_steps_by_sample(cl *s) {
     return st;
 }
 
-static glc_status emit_direction(cl *s) {
+/* Hoisted: per chunk of Tc steps, the input convolutions of its steps, then the steps. */
+static glc_status emit_chunks(cl *s) {
     cg_ctx *c = s->c;
-    init_state(s);
-    if (s->tc == 1) {
-        glc_status st = emit_steps_by_sample(s);
-        write_states(s);
-        return st;
-    }
     cg_loop lc;
     LLVMValueRef ci = cg_loop_begin_v(c, &lc, dimv(s, glc_dim_ceildiv(c->g, s->r->seq, s->tc)));
     LLVMValueRef s0 = cg_madd_v(c, ci, dimv(s, s->tc), NULL);
     glc_status st = chunk_steps(s, s0, hoist);
     if (st == GLC_OK) st = chunk_steps(s, s0, recur);
     cg_loop_end(c, &lc);
+    return st;
+}
+
+static glc_status emit_direction(cl *s) {
+    cg_ctx *c = s->c;
+    init_state(s);
+    glc_status st;
+    if (s->tc == 1) {
+        st = emit_steps_by_sample(s);
+    } else if (glc_dim_is_sym(s->tc)) { /* Tc = 1 at run time: as a static Tc = 1 */
+        cg_if f;
+        cg_if_begin(c, &f, LLVMBuildICmp(c->b, LLVMIntEQ, dimv(s, s->tc), cg_i64(c, 1), ""));
+        st = emit_steps_by_sample(s);
+        cg_if_else(c, &f);
+        if (st == GLC_OK) st = emit_chunks(s);
+        cg_if_end(c, &f);
+    } else {
+        st = emit_chunks(s);
+    }
     write_states(s);
     return st;
 }

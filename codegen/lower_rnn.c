@@ -42,6 +42,9 @@
  * copies hs2 back after an odd number of steps); GRU cells read the previous h from the
  * product's buffer. The cells' operations are those of the separate cells; the product
  * may split its k sums differently (small tiles), so the outputs agree to rounding.
+ * With a symbolic batch and glc_fuse_cell_max_batch B, both steps are emitted and each
+ * step takes the fused one when the run-time batch is at most B (R is then packed both
+ * ways): the model runs every batch as the model compiled for that batch would.
  *
  * Rows past their length still go through the products (the rows are independent), but the
  * cells skip them, so their state is kept. The bias is added in the cell (one more
@@ -75,11 +78,12 @@ typedef struct rnn_plan {
     bool per_row;          /* layout 1 and Tc < S: one input product per batch row */
     glc_dim rt, rb;        /* xw row of (ti, b): (ti - tb)*rt + b*rb */
     bool fused;            /* cells in the hidden product's epilogue (glc_fuse_cell) */
+    int64_t fuse_max;      /* >= 0: fused only at run-time batches up to it, else unfused */
     glc_dim off_gh, off_hs, off_cs, off_rh, off_bs, off_hs2, floats; /* scratch (floats) */
     uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } rnn_plan;
 
-enum { P_INPUT, P_HIDDEN, P_RESET }; /* the products of a direction */
+enum { P_INPUT, P_HIDDEN, P_RESET, P_FUSED }; /* the products of a direction */
 
 static glc_dim align16(const glc_graph *g, glc_dim n) {
     return glc_dim_mul(g, glc_dim_ceildiv(g, n, 16), 16);
@@ -107,8 +111,9 @@ static int fused_panel_gates(const glc_rnn_desc *r) {
 }
 
 /* Product `kind` of direction d without its pointers: P_INPUT for `steps` steps of a chunk,
- * P_HIDDEN hs R^T (z and r gates only for lbr0), P_RESET rh R_h^T. c: emitting (run-time
- * rows as values), or NULL: planning. */
+ * P_HIDDEN hs R^T (z and r gates only for lbr0), P_RESET rh R_h^T, P_FUSED hs R^T in the
+ * gate-interleaved panels of a fused step. c: emitting (run-time rows as values), or
+ * NULL: planning. */
 static cg_gemm product(cg_ctx *c, const glc_graph *gr, const rnn_plan *pl, int d, int kind,
                        glc_dim steps) {
     const glc_rnn_desc *r = &pl->r;
@@ -133,7 +138,7 @@ static cg_gemm product(cg_ctx *c, const glc_graph *gr, const rnn_plan *pl, int d
                  .b_cs = H,
                  .y_rs = GH,
                  .b_const = pl->rc ? pl->rc + d * GH * H : NULL,
-                 .panel_gates = pl->fused ? fused_panel_gates(r) : 0};
+                 .panel_gates = kind == P_FUSED ? fused_panel_gates(r) : 0};
     set_rows(c, gr, &g, r->batch);
     if (kind == P_RESET) {
         g.N = H;
@@ -197,15 +202,20 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     pl->off_bs = o;
     if (glc_node_input(g, n, GLC_RNN_B)) o = glc_dim_add(g, o, align16(g, GH));
     pl->fused = glc_attr_int(n, GLC_ATTR_FUSE_CELL, 0) && pl->rc && !sl && !lbr0(r);
+    pl->fuse_max =
+        pl->fused && glc_dim_is_sym(N) ? glc_attr_int(n, GLC_ATTR_FUSE_CELL_MAX_BATCH, -1) : -1;
     pl->off_hs2 = o;
     if (pl->fused) o = glc_dim_add(g, o, NH);
     pl->floats = glc_dim_max(g, o, 16); /* never empty: the kernel takes the scratch pointer */
     pl->gemm_bytes = 0;
     for (int dir = 0; dir < r->dirs; dir++) {
-        cg_gemm gs[4] = {product(NULL, g, pl, dir, P_INPUT, pl->tc),
+        bool unfused = !pl->fused || pl->fuse_max >= 0;
+        cg_gemm gs[5] = {product(NULL, g, pl, dir, P_INPUT, pl->tc),
                          product(NULL, g, pl, dir, P_INPUT, pl->last),
-                         product(NULL, g, pl, dir, P_HIDDEN, 0), product(NULL, g, pl, dir, P_RESET, 0)};
-        for (int k = 0; k < (lbr0(r) ? 4 : 3); k++)
+                         product(NULL, g, pl, dir, unfused ? P_HIDDEN : P_FUSED, 0),
+                         product(NULL, g, pl, dir, pl->fused ? P_FUSED : P_HIDDEN, 0),
+                         product(NULL, g, pl, dir, P_RESET, 0)};
+        for (int k = 0; k < (lbr0(r) ? 5 : 4); k++)
             pl->gemm_bytes = max_u64(pl->gemm_bytes, cg_gemm_scratch_bytes(c, &gs[k]));
     }
     if (glc_dim_failed(g)) return glc_diag_set(d, GLC_E_LIMIT, n, "the scratch size overflows");
@@ -513,7 +523,7 @@ static float *interleave_gates(const rg *s) {
 static glc_status emit_fused_step(rg *s, LLVMValueRef step) {
     cg_ctx *c = s->c;
     LLVMValueRef odd = LLVMBuildTrunc(c->b, step, LLVMInt1TypeInContext(c->ctx), "");
-    cg_gemm g = product(c, c->g, s->pl, s->d, P_HIDDEN, 0);
+    cg_gemm g = product(c, c->g, s->pl, s->d, P_FUSED, 0);
     g.a = LLVMBuildSelect(c->b, odd, s->hs2, s->hs, "");
     LLVMValueRef hr_caller = s->hr;
     s->hr = g.a;
@@ -536,11 +546,17 @@ static glc_status emit_fused_step(rg *s, LLVMValueRef step) {
     return st;
 }
 
-/* One step: the hidden products and the cells. */
-static glc_status emit_step(rg *s, LLVMValueRef step) {
+/* Whether the fused step runs, an i1 (fuse_max >= 0: the run-time batch is at most it). */
+static LLVMValueRef fused_now(rg *s) {
+    cg_ctx *c = s->c;
+    if (s->pl->fuse_max < 0) return LLVMConstInt(LLVMInt1TypeInContext(c->ctx), s->pl->fused, 0);
+    return LLVMBuildICmp(c->b, LLVMIntSLE, dimv(s, s->r->batch), cg_i64(c, s->pl->fuse_max), "");
+}
+
+/* One unfused step: the hidden products, then the cells. */
+static glc_status emit_unfused_step(rg *s, LLVMValueRef step) {
     const glc_rnn_desc *r = s->r;
     int64_t H = r->hidden, GH = r->gates * H;
-    if (s->pl->fused) return emit_fused_step(s, step);
     cg_gemm g = product(s->c, s->c->g, s->pl, s->d, P_HIDDEN, 0);
     g.a = s->hs;
     g.b = fptr(s, s->rw, s->d * GH * H);
@@ -557,6 +573,19 @@ static glc_status emit_step(rg *s, LLVMValueRef step) {
         GLC_TRY(cg_gemm_emit(s->c, &g));
     }
     emit_cells(s, step, false);
+    return GLC_OK;
+}
+
+/* One step, fused or not (both, chosen by the run-time batch, when fuse_max >= 0). */
+static glc_status emit_step(rg *s, LLVMValueRef step) {
+    if (!s->pl->fused) return emit_unfused_step(s, step);
+    if (s->pl->fuse_max < 0) return emit_fused_step(s, step);
+    cg_if f;
+    cg_if_begin(s->c, &f, fused_now(s));
+    GLC_TRY(emit_fused_step(s, step));
+    cg_if_else(s->c, &f);
+    GLC_TRY(emit_unfused_step(s, step));
+    cg_if_end(s->c, &f);
     return GLC_OK;
 }
 
@@ -675,9 +704,9 @@ static glc_status emit_direction(rg *s) {
     GLC_TRY(emit_chunks(s));
     if (!s->yh && !s->yc) return GLC_OK;
     if (s->pl->fused && (glc_dim_is_sym(r->seq) || r->seq % 2)) {
-        cg_if f; /* an odd number of steps: the last step (even) wrote hs2 */
+        cg_if f; /* an odd number of fused steps: the last step (even) wrote hs2 */
         LLVMValueRef odd = LLVMBuildTrunc(c->b, dimv(s, r->seq), LLVMInt1TypeInContext(c->ctx), "");
-        cg_if_begin(c, &f, odd);
+        cg_if_begin(c, &f, LLVMBuildAnd(c->b, odd, fused_now(s), ""));
         cg_loop lh;
         LLVMValueRef k = cg_loop_begin_v(c, &lh, dimv(s, glc_dim_mul(c->g, r->batch, H)));
         cg_stf(c, cg_ldf(c, s->hs2, k), s->hs, k);

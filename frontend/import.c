@@ -29,6 +29,7 @@
  */
 #include "frontend_impl.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,15 +134,24 @@ static glc_dim param_dim(fe_import *im, const char *param) {
     return glc_dim_symbol(im->g, param);
 }
 
+/* Whether a dim_param names a dim: exporters also write "?" (paddle2onnx) or "-1" for an
+ * unknown one, which would otherwise make every such dim of the model one symbol. */
+static bool names_a_dim(const char *param) {
+    for (const char *c = param; *c; c++)
+        if (isalpha((unsigned char)*c) || *c == '_') return true;
+    return false;
+}
+
 /* Dim i of input name as declared: a value, a dim_param's symbol (or --dim value), or
- * the fresh symbol "<name>.<i>" for an unnamed or negative dim. */
+ * the fresh symbol "<name>.<i>" for an unnamed or negative dim (or a dim_param that names
+ * nothing, such as "?"). */
 static glc_dim declared_dim(fe_import *im, const char *name, int i,
                             const Onnx__TensorShapeProto__Dimension *dm) {
     if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
         dm->dim_value >= 0 && !im->opt->symbolic_inputs)
         return dm->dim_value;
     if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dm->dim_param &&
-        *dm->dim_param)
+        names_a_dim(dm->dim_param))
         return param_dim(im, dm->dim_param);
     char fresh[300];
     snprintf(fresh, sizeof fresh, "%.280s.%d", name, i);

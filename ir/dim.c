@@ -47,6 +47,13 @@ struct glc_dim_table {
     uint32_t n_cons, cap_cons;
     char **strs; /* the constraints' strings, owned */
     uint32_t n_strs, cap_strs;
+    /* atom ranges (range_of), memoised by atom id: without it a chain of maxima of
+     * offsets sharing subexpressions takes exponential time. Valid for the symbols'
+     * bounds hashed in memo_bounds. */
+    int64_t (*memo)[2];
+    uint8_t *memo_ok;
+    uint32_t cap_memo;
+    uint64_t memo_bounds;
 };
 
 /* ---- overflow-checked int64 arithmetic ------------------------------------------- */
@@ -110,6 +117,8 @@ void glc_dim_table_destroy(struct glc_dim_table *t) {
     free(t->cons);
     free(t->exprs);
     free(t->atoms);
+    free(t->memo);
+    free(t->memo_ok);
     free(t->eslot);
     free(t->aslot);
     free(t);
@@ -256,6 +265,10 @@ const glc_dim_expr *glc_dim_get_expr(const glc_graph *g, glc_dim d) {
     if (glc_dim_is_const(d) || !g->dimtab) return NULL;
     uint64_t id = (uint64_t)(d - GLC_DIM_EXPR_BASE);
     return id > 0 && id < g->dimtab->n_exprs ? &g->dimtab->exprs[id] : NULL;
+}
+
+uint32_t glc_dim_n_atoms(const glc_graph *g) {
+    return g->dimtab ? g->dimtab->n_atoms : 0;
 }
 
 const glc_dim_atom *glc_dim_get_atom(const glc_graph *g, uint32_t atom) {
@@ -539,7 +552,9 @@ static int64_t sat(int64_t x) {
 }
 
 static int64_t sat_add(int64_t a, int64_t b) {
-    return sat(a + b); /* both within +-2^62: no overflow */
+    int64_t r; /* both within +-2^62, the sum within +-2^63: one step from overflow */
+    if (!add_ok(a, b, &r)) return a > 0 ? BOUND_INF : -BOUND_INF;
+    return sat(r);
 }
 
 static int64_t sat_mul(int64_t a, int64_t b) {
@@ -577,7 +592,7 @@ static range div_range(range a, range b, bool ceil) {
     return (range){sat_add(r.lo, -1), sat_add(r.hi, ceil ? 1 : 0)}; /* floor/ceil slack */
 }
 
-static range atom_range(const glc_graph *g, const glc_dim_atom *a) {
+static range atom_range_of(const glc_graph *g, const glc_dim_atom *a) {
     if (a->kind == GLC_DA_SYM) {
         int64_t mx = g->syms[a->sym].max;
         return (range){1, mx > 0 ? mx : GLC_DIM_SYM_MAX};
@@ -594,6 +609,44 @@ static range atom_range(const glc_graph *g, const glc_dim_atom *a) {
     return (range){-BOUND_INF, BOUND_INF};
 }
 
+/* FNV-1a over the symbols' bounds: what atom ranges depend on. */
+static uint64_t bounds_hash(const glc_graph *g) {
+    uint64_t h = 1469598103934665603ull ^ g->n_syms;
+    for (uint32_t i = 0; i < g->n_syms; i++) h = (h ^ (uint64_t)g->syms[i].max) * 1099511628211ull;
+    return h;
+}
+
+/* The memo of table T, grown to its atoms and cleared if the bounds changed; false if it
+ * cannot be (out of memory: ranges are then computed afresh). */
+static bool memo_ready(const glc_graph *g, struct glc_dim_table *T) {
+    uint64_t h = bounds_hash(g);
+    if (h != T->memo_bounds && T->memo_ok) memset(T->memo_ok, 0, T->cap_memo);
+    T->memo_bounds = h;
+    if (T->n_atoms <= T->cap_memo) return true;
+    uint32_t cap = T->n_atoms * 2;
+    int64_t(*m)[2] = realloc(T->memo, cap * sizeof *m);
+    if (!m) return false;
+    T->memo = m;
+    uint8_t *ok = realloc(T->memo_ok, cap);
+    if (!ok) return false;
+    memset(ok + T->cap_memo, 0, cap - T->cap_memo);
+    T->memo_ok = ok;
+    T->cap_memo = cap;
+    return true;
+}
+
+static range atom_range(const glc_graph *g, uint32_t id) {
+    struct glc_dim_table *T = g->dimtab;
+    const glc_dim_atom *a = glc_dim_get_atom(g, id);
+    if (!a) return (range){-BOUND_INF, BOUND_INF};
+    if (a->kind == GLC_DA_SYM || !memo_ready(g, T)) return atom_range_of(g, a);
+    if (T->memo_ok[id]) return (range){T->memo[id][0], T->memo[id][1]};
+    range r = atom_range_of(g, a);
+    T->memo[id][0] = r.lo, T->memo[id][1] = r.hi;
+    T->memo_ok[id] = 1;
+    return r;
+}
+
 static range range_of(const glc_graph *g, glc_dim d) {
     if (glc_dim_is_const(d)) return (range){sat(d), sat(d)};
     const glc_dim_expr *e = glc_dim_get_expr(g, d);
@@ -602,7 +655,7 @@ static range range_of(const glc_graph *g, glc_dim d) {
     for (uint32_t i = 0; i < e->n_terms; i++) {
         range t = {e->terms[i].coef, e->terms[i].coef};
         for (uint32_t k = 0; k < e->terms[i].deg; k++)
-            t = mul_range(t, atom_range(g, glc_dim_get_atom(g, e->terms[i].atoms[k])));
+            t = mul_range(t, atom_range(g, e->terms[i].atoms[k]));
         r.lo = sat_add(r.lo, t.lo);
         r.hi = sat_add(r.hi, t.hi);
     }

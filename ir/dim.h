@@ -148,6 +148,7 @@ const glc_dim_constraint *glc_dim_constraints(const struct glc_graph *g, uint32_
 /* The expression of a symbolic d, its atoms (NULL for a constant or an unknown id). */
 const glc_dim_expr *glc_dim_get_expr(const struct glc_graph *g, glc_dim d);
 const glc_dim_atom *glc_dim_get_atom(const struct glc_graph *g, uint32_t atom);
+uint32_t glc_dim_n_atoms(const struct glc_graph *g); /* atom ids are below it */
 
 /* Value of d with the symbols at syms[] (g->n_syms entries); false on int64 overflow,
  * division by a non-positive divisor. */

@@ -375,6 +375,9 @@ const glc_value *glc_node_input(const glc_graph *g, const glc_node *n, int i);
                                                   chunk (passes/hoist_projections.c) */
 #define GLC_ATTR_FUSE_CELL "glc_fuse_cell"     /* 0/1: the cell update runs in the recurrent
                                                   product's epilogue (passes/fuse_cell.c) */
+#define GLC_ATTR_FUSE_CELL_MAX_BATCH "glc_fuse_cell_max_batch" /* int, with glc_fuse_cell = 1
+                  and a symbolic batch: fused only at run-time batches up to it, unfused above
+                  (both steps emitted; passes/fuse_cell.c) */
 #define GLC_ATTR_WAVEFRONT "glc_wavefront"     /* 0/1: GridLSTM as anti-diagonal wavefronts
                                                   (passes/wavefront.c) */
 

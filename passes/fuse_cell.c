@@ -26,6 +26,12 @@
  *   RNN, any batch: 12.5 % faster at batch 1 (0.572 -> 0.501 ms), 5.7 % at 8, 2.3 % at 64
  *     (its panels and tiles are the usual ones).
  *
+ * A symbolic batch is judged by its bound (--max-dim). Without one, or with one above the
+ * limit, the node is marked too, with glc_fuse_cell_max_batch = the limit: the lowering
+ * emits both steps and takes the fused one at run-time batches up to the limit, so a
+ * model compiled once runs each batch as the model compiled for it would (W5 at batch 1
+ * and 3 unfused were the symbolic model's only difference from the static ones).
+ *
  * The pass only annotates (a node it marks gets glc_fuse_cell = 1 whatever it carried;
  * others keep theirs); outputs agree fused or not up to the product's rounding (its tiles
  * may split the k sums differently; the cells' operations are the same).
@@ -35,23 +41,31 @@
 
 enum { LSTM_MAX_BATCH = 8, GRU_MAX_BATCH = 1 };
 
-static bool fusable(const glc_graph *g, const glc_node *n) {
-    if (n->op != GLC_OP_LSTM && n->op != GLC_OP_GRU && n->op != GLC_OP_RNN) return false;
+/* The largest batch at which n's cell pays fused (0: never, INT64_MAX: any); *batch is
+ * n's batch or its bound, INT64_MAX for an unbounded symbolic one; *sym: it is symbolic. */
+static int64_t fusable_up_to(const glc_graph *g, const glc_node *n, int64_t *batch, bool *sym) {
+    if (n->op != GLC_OP_LSTM && n->op != GLC_OP_GRU && n->op != GLC_OP_RNN) return 0;
     const glc_value *r = glc_node_input(g, n, GLC_RNN_R);
     glc_rnn_desc d;
     glc_diag diag;
-    if (!r || !r->data || glc_node_input(g, n, GLC_RNN_SEQ_LENS)) return false;
-    if (glc_rnn_desc_read(g, n, &d, &diag) != GLC_OK) return false;
-    int64_t batch; /* a symbolic batch by its bound (none: not fused) */
-    if (!glc_dim_upper_bound(g, d.batch, &batch)) return n->op == GLC_OP_RNN;
-    if (n->op == GLC_OP_LSTM) return batch <= LSTM_MAX_BATCH;
-    if (n->op == GLC_OP_GRU) return d.linear_before_reset && batch <= GRU_MAX_BATCH;
-    return true;
+    if (!r || !r->data || glc_node_input(g, n, GLC_RNN_SEQ_LENS)) return 0;
+    if (glc_rnn_desc_read(g, n, &d, &diag) != GLC_OK) return 0;
+    *sym = glc_dim_is_sym(d.batch);
+    if (!glc_dim_upper_bound(g, d.batch, batch)) *batch = INT64_MAX;
+    if (n->op == GLC_OP_LSTM) return LSTM_MAX_BATCH;
+    if (n->op == GLC_OP_GRU) return d.linear_before_reset ? GRU_MAX_BATCH : 0;
+    return INT64_MAX;
 }
 
 glc_status glc_pass_fuse_cell(glc_graph *g, glc_pass_ctx *cx) {
     (void)cx;
-    for (glc_node_id k = 0; k < g->n_nodes; k++)
-        if (fusable(g, &g->nodes[k])) GLC_TRY(glc_node_set_int(g, k, GLC_ATTR_FUSE_CELL, 1));
+    for (glc_node_id k = 0; k < g->n_nodes; k++) {
+        int64_t batch;
+        bool sym;
+        int64_t most = fusable_up_to(g, &g->nodes[k], &batch, &sym);
+        if (!most || (batch > most && !sym)) continue;
+        GLC_TRY(glc_node_set_int(g, k, GLC_ATTR_FUSE_CELL, 1));
+        if (batch > most) GLC_TRY(glc_node_set_int(g, k, GLC_ATTR_FUSE_CELL_MAX_BATCH, most));
+    }
     return GLC_OK;
 }

@@ -33,9 +33,12 @@ def configs(quick):
     return [{"batch": 1}] if quick else [{"batch": 1}, {"batch": 8}]
 
 
-def _onnx(ws, n):
+def _onnx(ws, n, t=T):
+    """The .onnx of four ConvLSTMs on x (n, t, C, S, S); n and t may be dim_param names
+    (then the Reshapes copy them from their input: 0 in the shape)."""
     nodes, inits, prev = [], {}, "x"
-    inits["shape_ntfhw"] = np.array([n, T, F, S, S], np.int64)
+    inits["shape_ntfhw"] = np.array([0 if isinstance(d, str) else d for d in (n, t)] + [F, S, S],
+                                    np.int64)
     for k, w in enumerate(ws):
         inits.update(common.onnx_convlstm_inits(w, f"l{k}_"))
         nodes.append(helper.make_node(
@@ -44,8 +47,8 @@ def _onnx(ws, n):
         out = "y" if k == LAYERS - 1 else f"h{k}"
         nodes.append(helper.make_node("Reshape", [f"Y{k}", "shape_ntfhw"], [out]))
         prev = out
-    return common.make_model(nodes, [common.f32_info("x", (n, T, C, S, S))],
-                             [common.f32_info("y", (n, T, F, S, S))], inits, "w1_convlstm",
+    return common.make_model(nodes, [common.f32_info("x", (n, t, C, S, S))],
+                             [common.f32_info("y", (n, t, F, S, S))], inits, "w1_convlstm",
                              domains=("ai.glc",))
 
 

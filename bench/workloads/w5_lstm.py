@@ -31,7 +31,8 @@ def configs(quick):
     return [{"batch": 1}] if quick else [{"batch": 1}, {"batch": 64}]
 
 
-def _onnx(ws, batch):
+def _onnx(ws, batch, t=T):
+    """The .onnx of four LSTMs on x (t, batch, I); t and batch may be dim_param names."""
     nodes, inits, prev = [], {}, "x"
     for k, w in enumerate(ws):
         W, R, B = common.onnx_lstm_tensors(w)
@@ -42,8 +43,8 @@ def _onnx(ws, batch):
         nodes.append(helper.make_node("Squeeze", [f"Y{k}", "axis1"], [out], name=f"sq{k}"))
         prev = out
     inits["axis1"] = np.array([1], np.int64)
-    return common.make_model(nodes, [common.f32_info("x", (T, batch, I))],
-                             [common.f32_info("y", (T, batch, H))], inits, "w5_lstm")
+    return common.make_model(nodes, [common.f32_info("x", (t, batch, I))],
+                             [common.f32_info("y", (t, batch, H))], inits, "w5_lstm")
 
 
 def build(cfg):

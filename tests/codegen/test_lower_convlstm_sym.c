@@ -4,7 +4,8 @@
  * so T and N stay symbolic (N is pinned back to a constant where an initial state fixes
  * it); each runs at three (T, N) sizes on random data against the interpreter on a fresh
  * import made static for those dims (glc_graph_bind_inputs). And a hand-built graph whose
- * gates of all samples outgrow the hoisting budget: chunks of steps sized at run time. */
+ * gates of all samples outgrow the hoisting budget: chunks of steps sized at run time (1:
+ * the sample-by-sample steps). */
 #define _DEFAULT_SOURCE
 #include "cg_sym_util.h"
 #include "frontend.h"
@@ -185,7 +186,8 @@ test_lower_convlstm_sym__fixtures_compile_once_for_symbolic_time_and_batch(void 
 
 /* A 2-D ConvLSTM of F = 8 on a 32x32 grid: 32768 gate floats a sample and step, so with N
  * symbolic the hoisting pass leaves the chunk to run time (glc_hoist_steps -1): 8 samples
- * take chunks of 2 steps (5 steps: 2 + 2 + 1), 1 sample all 5. Reverse, sequence_lens. */
+ * take chunks of 2 steps (5 steps: 2 + 2 + 1), 1 sample all 5, 17 samples 1 (the
+ * sample-by-sample steps, chosen at run time). Reverse, sequence_lens. */
 static void build_big(glc_graph *g, const void *ctx) {
     (void)ctx;
     g->opset_glc = 1;
@@ -217,9 +219,11 @@ static void build_big(glc_graph *g, const void *ctx) {
 
 static void test_lower_convlstm_sym__chunks_of_steps_sized_at_run_time(void **state) {
     (void)state;
-    cg_sym_dims runs[3] = {
-        {{{5, 8, 2, 32, 32}, {8}}}, {{{5, 1, 2, 32, 32}, {1}}}, {{{3, 3, 2, 32, 32}, {3}}}};
-    cg_check_sym_vs_interp(build_big, NULL, "cl_sym_chunks.so", runs, 3, 1e-5);
+    cg_sym_dims runs[4] = {{{{5, 8, 2, 32, 32}, {8}}},
+                           {{{5, 1, 2, 32, 32}, {1}}},
+                           {{{3, 3, 2, 32, 32}, {3}}},
+                           {{{4, 17, 2, 32, 32}, {17}}}};
+    cg_check_sym_vs_interp(build_big, NULL, "cl_sym_chunks.so", runs, 4, 1e-5);
 }
 
 int main(void) {

@@ -2,9 +2,10 @@
  * interpreter on random data, over the attribute space: directions, layouts,
  * sequence_lens, initial states, peepholes, clip, input_forget, activations,
  * linear_before_reset, and every subset of outputs; odd sizes, and sequences long enough
- * that the hoisted input projection runs in chunks. */
+ * that the hoisted input projection runs in chunks; fused cells with a symbolic batch,
+ * chosen at run time. */
 #define _DEFAULT_SOURCE
-#include "cg_test_util.h"
+#include "cg_sym_util.h"
 
 static int group_setup(void **state) {
     (void)state;
@@ -424,6 +425,67 @@ static void test_lower_rnn__gru_and_rnn_cells_fused_into_the_product(void **stat
     check_fused(cs, sizeof cs / sizeof cs[0], "gru_rnn_fused", (size_t[]){1, 6}, 2);
 }
 
+typedef struct sym_rnn {
+    bool gru;
+    int64_t I, H;
+} sym_rnn;
+
+/* An LSTM (or a GRU with linear_before_reset = 1) on X (T, N, I), B and initial_h (1, N,
+ * H), T and N symbolic, constant W and R, marked glc_fuse_cell = 1 and
+ * glc_fuse_cell_max_batch = 8 (GRU: 1), as the fuse-cell pass marks an unbounded batch. */
+static void build_sym_fused(glc_graph *g, const void *ctx) {
+    const sym_rnn *c = ctx;
+    bool gru = c->gru;
+    int64_t H = c->H, I = c->I, G = gru ? 3 : 4;
+    glc_dim T = glc_dim_symbol(g, "T"), N = glc_dim_symbol(g, "N");
+    g->opset = 14;
+    glc_value_id in[6] = {cg_in(g, "X", GLC_DT_F32, 3, (int64_t[]){T, N, I}),
+                          small_weight(g, "W", 1, G * H, I), small_weight(g, "R", 1, G * H, H),
+                          cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){1, 2 * G * H}), 0,
+                          cg_in(g, "initial_h", GLC_DT_F32, 3, (int64_t[]){1, N, H})};
+    static const char *names[3] = {"Y", "Y_h", "Y_c"};
+    glc_value_id out[3];
+    int n_out = gru ? 2 : 3;
+    for (int k = 0; k < n_out; k++)
+        out[k] = glc_graph_add_value(g, names[k], GLC_DT_UNDEF, 0, NULL);
+    glc_node_id id =
+        glc_graph_add_node(g, gru ? GLC_OP_GRU : GLC_OP_LSTM, "rnn", in, 6, out, n_out);
+    glc_node_set_int(g, id, "hidden_size", H);
+    if (gru) glc_node_set_int(g, id, "linear_before_reset", 1);
+    glc_node_set_int(g, id, GLC_ATTR_FUSE_CELL, 1);
+    glc_node_set_int(g, id, GLC_ATTR_FUSE_CELL_MAX_BATCH, gru ? 1 : 8);
+    for (int k = 0; k < n_out; k++)
+        glc_graph_add_output(g, out[k]);
+}
+
+/* A symbolic batch with glc_fuse_cell_max_batch: one model runs the fused step at batches
+ * up to the limit and the unfused one above it (LSTM 1, 3, 8 | 9, 13; GRU 1 | 2, 5), odd
+ * and even step counts (the fused step's h alternates between two buffers; Y_h after an
+ * odd count), against the interpreter, on 1 and 3 threads. Products of K > 256 (input 300
+ * or hidden 300) with run-time rows: panels outermost when the rows make one M block,
+ * K blocks outermost when they do not (1200 rows of the input product). */
+static void test_lower_rnn__symbolic_batch_fused_up_to_the_limit(void **state) {
+    (void)state;
+    sym_rnn lstm = {false, 6, 40}, gru = {true, 6, 40}, wide_h = {false, 6, 300},
+            wide_i = {false, 300, 40};
+    cg_sym_dims lr[] = {{{{5, 3, 6}, {1, 320}, {1, 3, 40}}},
+                        {{{4, 1, 6}, {1, 320}, {1, 1, 40}}},
+                        {{{3, 8, 6}, {1, 320}, {1, 8, 40}}},
+                        {{{5, 13, 6}, {1, 320}, {1, 13, 40}}},
+                        {{{2, 9, 6}, {1, 320}, {1, 9, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &lstm, "lstm_sym_fused.so", lr, 5, 0);
+    cg_sym_dims gr[] = {{{{3, 1, 6}, {1, 240}, {1, 1, 40}}},
+                        {{{4, 2, 6}, {1, 240}, {1, 2, 40}}},
+                        {{{5, 5, 6}, {1, 240}, {1, 5, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &gru, "gru_sym_fused.so", gr, 3, 0);
+    cg_sym_dims hr[] = {{{{3, 2, 6}, {1, 2400}, {1, 2, 300}}},
+                        {{{2, 11, 6}, {1, 2400}, {1, 11, 300}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &wide_h, "lstm_sym_wide_h.so", hr, 2, 0);
+    cg_sym_dims ir[] = {{{{3, 2, 300}, {1, 320}, {1, 2, 40}}},
+                        {{{30, 40, 300}, {1, 320}, {1, 40, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &wide_i, "lstm_sym_wide_i.so", ir, 2, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
@@ -442,6 +504,7 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__hoist_steps_size_the_projection_buffer),
         cmocka_unit_test(test_lower_rnn__lstm_cells_fused_into_the_product),
         cmocka_unit_test(test_lower_rnn__gru_and_rnn_cells_fused_into_the_product),
+        cmocka_unit_test(test_lower_rnn__symbolic_batch_fused_up_to_the_limit),
     };
     return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
 }

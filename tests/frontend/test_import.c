@@ -235,6 +235,21 @@ static void test_import__dim_param_becomes_a_symbol(void **state) {
     glc_graph_destroy(g);
 }
 
+/* dim_param "?" (paddle2onnx's unknown) names nothing: each such dim is its own symbol,
+ * "<input>.<axis>", not one symbol "?" that would make height equal width. */
+static void test_import__question_mark_dim_params_are_distinct_symbols(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d = {0};
+    glc_import_options o = {.skip_infer = true};
+    assert_int_equal(import_opts("unnamed_params.onnx", &o, &g, &d), GLC_OK);
+    const glc_value *x = value(g, "x");
+    assert_int_equal(glc_dim_symbol_index(g, x->dims[2]), glc_dim_find_symbol(g, "x.2"));
+    assert_int_equal(glc_dim_symbol_index(g, x->dims[3]), glc_dim_find_symbol(g, "x.3"));
+    assert_int_equal(glc_dim_find_symbol(g, "?"), -1);
+    glc_graph_destroy(g);
+}
+
 static void test_import__dim_binding_makes_the_input_static(void **state) {
     (void)state;
     glc_graph *g = NULL;
@@ -444,6 +459,7 @@ int main(void) {
         cmocka_unit_test(test_import__empty_input_name_is_an_absent_input),
         cmocka_unit_test(test_import__unsupported_ops_are_listed_in_one_diagnostic),
         cmocka_unit_test(test_import__dim_param_becomes_a_symbol),
+        cmocka_unit_test(test_import__question_mark_dim_params_are_distinct_symbols),
         cmocka_unit_test(test_import__dim_binding_makes_the_input_static),
         cmocka_unit_test(test_import__symbol_fixed_by_a_linear_requirement_is_bound),
         cmocka_unit_test(test_import__dim_bindings_that_do_not_fit_are_argument_errors),

@@ -13,6 +13,7 @@ glc_add_test(ir test_mdlstm glc_ir)
 glc_add_test(ir test_gridlstm glc_ir)
 glc_add_test(ir test_tensor glc_ir)
 glc_add_test(ir test_dim glc_ir)
+set_tests_properties(test_dim PROPERTIES TIMEOUT 60) # deep expressions must not take exponential time
 
 # -Werror=switch holds without GLC_WERROR: the probe (never part of `all`) must fail to
 # compile with the compiler's "not handled in switch" error.

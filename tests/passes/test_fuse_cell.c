@@ -1,6 +1,7 @@
 /* Tests for passes/fuse_cell.c: the golden dump of a marked LSTM, which LSTMs, GRUs and
  * RNNs are marked (constant R, no sequence_lens; LSTM batch <= 8, GRU linear_before_reset
- * = 1 and batch 1, RNN any batch), running twice (one attribute), and a graph without
+ * = 1 and batch 1, RNN any batch), a symbolic batch beyond the limit marked with it (the
+ * lowering chooses at run time), running twice (one attribute), and a graph without
  * recurrences left unchanged. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,11 +24,10 @@ static void run(glc_graph *g) {
     assert_int_equal(glc_graph_verify(g, &d), GLC_OK);
 }
 
-/* A forward op (LSTM, GRU or RNN) of 3 steps, batch N, input 3, hidden 2; R constant
+/* A forward op (LSTM, GRU or RNN) of 3 steps, batch N, input 3, hidden 2, in g; R constant
  * unless runtime_r; sequence_lens when lens. The node is node 0. */
-static glc_graph *rnn_n(glc_op op, bool runtime_r, bool lens, int64_t N) {
+static glc_graph *rnn_in(glc_graph *g, glc_op op, bool runtime_r, bool lens, glc_dim N) {
     int64_t G = op == GLC_OP_LSTM ? 4 : op == GLC_OP_GRU ? 3 : 1, H = 2;
-    glc_graph *g = glc_graph_create();
     g->opset = 14;
     float r[4 * 2 * 2] = {0};
     glc_value_id in[5] = {tb_input(g, "X", 3, (int64_t[]){3, N, 3}),
@@ -42,6 +42,18 @@ static glc_graph *rnn_n(glc_op op, bool runtime_r, bool lens, int64_t N) {
     glc_graph_add_output(g, tb_node(g, op, "rnn", in, lens ? 5 : 3, "Y"));
     glc_node_set_int(g, 0, "hidden_size", H);
     return g;
+}
+
+static glc_graph *rnn_n(glc_op op, bool runtime_r, bool lens, int64_t N) {
+    return rnn_in(glc_graph_create(), op, runtime_r, lens, N);
+}
+
+/* The same with a symbolic batch N, bounded by max (0: unbounded). */
+static glc_graph *rnn_sym(glc_op op, int64_t max) {
+    glc_graph *g = glc_graph_create();
+    glc_dim N = glc_dim_symbol(g, "N");
+    g->syms[glc_dim_symbol_index(g, N)].max = max;
+    return rnn_in(g, op, false, false, N);
 }
 
 static glc_graph *rnn(glc_op op, bool runtime_r, bool lens) {
@@ -90,6 +102,27 @@ static void test_fuse_cell__which_recurrences_are_marked(void **state) {
     }
 }
 
+/* A symbolic batch: bounded within the limit, fused; unbounded or bounded above it, fused
+ * with glc_fuse_cell_max_batch = the limit (LSTM 8, GRU 1), the lowering choosing at run
+ * time; an RNN, fused at any batch, gets no limit. */
+static void test_fuse_cell__symbolic_batch_fused_up_to_the_limit_at_run_time(void **state) {
+    (void)state;
+    struct {
+        glc_op op;
+        int64_t max, want_max; /* want_max -1: no glc_fuse_cell_max_batch */
+    } cases[] = {{GLC_OP_LSTM, 0, 8}, {GLC_OP_LSTM, 64, 8}, {GLC_OP_LSTM, 8, -1},
+                 {GLC_OP_GRU, 0, 1},  {GLC_OP_GRU, 1, -1},  {GLC_OP_RNN, 0, -1}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        glc_graph *g = rnn_sym(cases[k].op, cases[k].max);
+        if (cases[k].op == GLC_OP_GRU) glc_node_set_int(g, 0, "linear_before_reset", 1);
+        run(g);
+        assert_int_equal(glc_attr_int(&g->nodes[0], GLC_ATTR_FUSE_CELL, -1), 1);
+        assert_int_equal(glc_attr_int(&g->nodes[0], GLC_ATTR_FUSE_CELL_MAX_BATCH, -1),
+                         cases[k].want_max);
+        glc_graph_destroy(g);
+    }
+}
+
 /* Running twice (or on a model that carries glc_fuse_cell = 0) leaves one attribute, 1. */
 static void test_fuse_cell__overwrites_an_existing_attribute(void **state) {
     (void)state;
@@ -112,6 +145,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fuse_cell__lstm_with_constant_r_marked),
         cmocka_unit_test(test_fuse_cell__which_recurrences_are_marked),
+        cmocka_unit_test(test_fuse_cell__symbolic_batch_fused_up_to_the_limit_at_run_time),
         cmocka_unit_test(test_fuse_cell__overwrites_an_existing_attribute),
         cmocka_unit_test(test_fuse_cell__leaves_other_graphs_unchanged),
     };
