@@ -6,6 +6,8 @@
  * outputs is requested gets an empty kernel. Kernel signature: one pointer per output, then
  * one per input (NULL for an absent optional input), all noalias; then, only for a node
  * whose cg_node_scratch_bytes() is non-zero, a pointer to that much workspace scratch.
+ * Shared by the recurrent families: the chunking of a hoisted input projection
+ * (cg_hoist_chunk_max, cg_chunks_plan).
  */
 #include "cg_impl.h"
 
@@ -66,4 +68,22 @@ static glc_dim (*const scratch_fns[GLC_OP_COUNT])(const cg_ctx *c, const glc_nod
 glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
     if ((int)n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT || !scratch_fns[n->op]) return 0;
     return scratch_fns[n->op](c, n);
+}
+
+glc_dim cg_hoist_chunk_max(const glc_graph *g, const glc_node *n, glc_dim per_item) {
+    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
+    if (t >= 1) return t;
+    if (t == 0) return 1;
+    return glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per_item));
+}
+
+void cg_chunks_plan(const glc_graph *g, glc_dim total, glc_dim max, glc_dim *n_chunks,
+                    glc_dim *len, glc_dim *last) {
+    if (total == 0) {
+        *n_chunks = *len = *last = 0;
+        return;
+    }
+    *n_chunks = glc_dim_ceildiv(g, total, max);
+    *len = glc_dim_ceildiv(g, total, *n_chunks);
+    *last = glc_dim_sub(g, total, glc_dim_mul(g, glc_dim_sub(g, *n_chunks, 1), *len));
 }
