@@ -332,6 +332,11 @@ glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_co
 glc_dim lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_gridlstm.c */
 glc_dim lower_linalg_scratch(const cg_ctx *c, const glc_node *n);    /* lower_linalg.c: Det */
 
+/* lower.c: the index idx[k] (dt i32 or i64) made non-negative against dim (an i64 value),
+ * *ok whether it was in [-dim, dim); an out-of-range one becomes 0, so a load it
+ * addresses stays in bounds (Gather, GatherElements, ScatterElements, the ND ops). */
+LLVMValueRef cg_load_index(cg_ctx *c, glc_dtype dt, LLVMValueRef idx, LLVMValueRef k,
+                           LLVMValueRef dim, LLVMValueRef *ok);
 /* lower.c: the chunks of a hoisted input projection (the recurrent families). The most
  * items (steps, positions) per chunk that node n's glc_hoist_steps allows
  * (passes/hoist_projections.c): the attribute when >= 1; when negative (-1: left to run

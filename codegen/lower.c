@@ -6,7 +6,8 @@
  * outputs is requested gets an empty kernel. Kernel signature: one pointer per output, then
  * one per input (NULL for an absent optional input), all noalias; then, only for a node
  * whose cg_node_scratch_bytes() is non-zero, a pointer to that much workspace scratch.
- * Shared by the recurrent families: the chunking of a hoisted input projection
+ * Shared by the tensor and index families: an index loaded and checked against an axis
+ * (cg_load_index). By the recurrent families: the chunking of a hoisted input projection
  * (cg_hoist_chunk_max, cg_chunks_plan).
  */
 #include "cg_impl.h"
@@ -68,6 +69,17 @@ static glc_dim (*const scratch_fns[GLC_OP_COUNT])(const cg_ctx *c, const glc_nod
 glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
     if ((int)n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT || !scratch_fns[n->op]) return 0;
     return scratch_fns[n->op](c, n);
+}
+
+LLVMValueRef cg_load_index(cg_ctx *c, glc_dtype dt, LLVMValueRef idx, LLVMValueRef k,
+                           LLVMValueRef dim, LLVMValueRef *ok) {
+    LLVMTypeRef it = dt == GLC_DT_I64 ? c->i64 : c->i32;
+    LLVMValueRef v = LLVMBuildLoad2(c->b, it, cg_gep(c, it, idx, k), "");
+    if (it != c->i64) v = LLVMBuildSExt(c->b, v, c->i64, "");
+    LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, v, cg_i64(c, 0), "");
+    v = LLVMBuildSelect(c->b, neg, LLVMBuildAdd(c->b, v, dim, ""), v, "");
+    *ok = LLVMBuildICmp(c->b, LLVMIntULT, v, dim, ""); /* also catches v < 0 */
+    return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
 }
 
 glc_dim cg_hoist_chunk_max(const glc_graph *g, const glc_node *n, glc_dim per_item) {
