@@ -2,9 +2,9 @@
  * LogSoftmax) on symbolic dims: each graph compiled once with symbols for batch, spatial
  * sizes (and, where the ONNX node tests feed them, weight and parameter dims), then run at
  * several sizes against the reference interpreter on the graph made static for them
- * (cg_sym_util.h). */
+ * (cg_test_util.h's cg_check_sym_vs_interp). */
 #define _DEFAULT_SOURCE
-#include "cg_sym_util.h"
+#include "cg_test_util.h"
 
 static int group_setup(void **state) {
     (void)state;

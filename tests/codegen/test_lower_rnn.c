@@ -5,7 +5,7 @@
  * that the hoisted input projection runs in chunks; fused cells with a symbolic batch,
  * chosen at run time. */
 #define _DEFAULT_SOURCE
-#include "cg_sym_util.h"
+#include "cg_test_util.h"
 
 static int group_setup(void **state) {
     (void)state;

@@ -551,7 +551,7 @@ static void build_elementwise(glc_graph *g, const glc_dim *v) {
         glc_node_set_int(g, nid, "keepdims", k % 2);
     }
     out_g(g, GLC_OP_REDUCEMEAN, "rm_all", &x, 1, NULL);
-    out_g(g, GLC_OP_REDUCEPROD, "rp_all", &x, 1, NULL); /* 15 outputs: cg_sym_run takes 16 */
+    out_g(g, GLC_OP_REDUCEPROD, "rp_all", &x, 1, NULL); /* 15 outputs: CG_SYM_MAX_IO is 16 */
 }
 
 static void test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes(void **state) {

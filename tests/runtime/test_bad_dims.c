@@ -2,7 +2,7 @@
  * test_bad_dims.c -- a compiled model with symbolic dims refuses bad input dims without
  * touching a buffer (issue 20, item 1; best run under ASan+UBSan, build-asan).
  *
- * Four models, each compiled once in-process (cg_sym_util.h): an LSTM on X (T, N, 3);
+ * Four models, each compiled once in-process (cg_test_util.h): an LSTM on X (T, N, 3);
  * an Add of x (N, 4) and y (N, 4), one symbol N; x (A, B) reshaped to (A*B/6, 6) and
  * multiplied by w (J, P) (constraints: A*B divisible by 6, J == 6); the Add again with
  * N bounded by 8 (--max-dim N=8). For each, buffers are allocated for one valid call
@@ -16,7 +16,7 @@
  * reference interpreter and keep the guards.
  */
 #define _DEFAULT_SOURCE
-#include "cg_sym_util.h"
+#include "cg_test_util.h"
 
 #define GUARD 64
 #define FILL 0xA5
