@@ -34,6 +34,18 @@ static inline void cg_rm_tmpdir(void) {
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", cg_tmpdir);
 }
 
+/* The group setup and teardown of a test file that compiles: the temp dir. */
+static inline int cg_group_setup(void **state) {
+    (void)state;
+    return cg_make_tmpdir();
+}
+
+static inline int cg_group_teardown(void **state) {
+    (void)state;
+    cg_rm_tmpdir();
+    return 0;
+}
+
 static inline glc_value_id cg_in(glc_graph *g, const char *name, glc_dtype dt, int rank,
                                  const int64_t *dims) {
     glc_value_id v = glc_graph_add_value(g, name, dt, rank, dims);

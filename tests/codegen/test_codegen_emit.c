@@ -27,17 +27,6 @@ static int teardown(void **state) {
     return 0;
 }
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 static void test_codegen__run_rejects_null_pointers_and_short_workspace(void **state) {
     (void)state;
     glc_rt_model *m = cg_compile(G, "abi.so");
@@ -240,5 +229,5 @@ int main(void) {
         T(test_codegen__transpose_outer_loops_stay_loops),
 #undef T
     };
-    return cmocka_run_group_tests_name("codegen_emit", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("codegen_emit", tests, cg_group_setup, cg_group_teardown);
 }

@@ -14,17 +14,6 @@
 
 #define FIXTURES GLC_TEST_SRC "/fixtures/glc_ops"
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 /* What a fixture's static import tells: X's dims and the node's layout. */
 typedef struct fixture {
     char path[1024];
@@ -230,5 +219,6 @@ int main(void) {
             test_lower_convlstm_sym__fixtures_compile_once_for_symbolic_time_and_batch),
         cmocka_unit_test(test_lower_convlstm_sym__chunks_of_steps_sized_at_run_time),
     };
-    return cmocka_run_group_tests_name("lower_convlstm_sym", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_convlstm_sym", tests, cg_group_setup,
+                                       cg_group_teardown);
 }

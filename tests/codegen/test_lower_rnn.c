@@ -7,17 +7,6 @@
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 typedef struct cfg {
     glc_op op;
     int64_t S, N, I, H;
@@ -506,5 +495,5 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__gru_and_rnn_cells_fused_into_the_product),
         cmocka_unit_test(test_lower_rnn__symbolic_batch_fused_up_to_the_limit),
     };
-    return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_rnn", tests, cg_group_setup, cg_group_teardown);
 }

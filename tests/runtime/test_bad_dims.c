@@ -22,17 +22,6 @@
 #define FILL 0xA5
 #define BIG (((int64_t)1 << 31) - 1) /* GLC_DIM_SYM_MAX: the largest value a symbol takes */
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 /* ---- the models ---------------------------------------------------------------------- */
 
 static void fill_const(float *p, int64_t n, int mul) {
@@ -381,5 +370,5 @@ int main(void) {
         cmocka_unit_test(test_bad_dims__reshape_matmul_constraints_tie_symbols),
         cmocka_unit_test(test_bad_dims__max_dim_bounds_a_symbol),
     };
-    return cmocka_run_group_tests_name("bad_dims", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("bad_dims", tests, cg_group_setup, cg_group_teardown);
 }
