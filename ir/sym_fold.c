@@ -151,7 +151,8 @@ static int64_t arith_elems(glc_graph *g, const glc_node *n, glc_dim *out) {
         case GLC_OP_ADD: out[i] = glc_dim_add(g, x, y); break;
         case GLC_OP_SUB: out[i] = glc_dim_sub(g, x, y); break;
         case GLC_OP_MUL: out[i] = glc_dim_mul(g, x, y); break;
-        default: out[i] = glc_dim_floordiv(g, x, y); break; /* Div */
+        case GLC_OP_DIV: out[i] = glc_dim_floordiv(g, x, y); break;
+        default: return -1; /* not arithmetic: evaluated nowhere, as handles() says */
         }
         if (out[i] == GLC_DIM_ERR) return -1;
     }
@@ -172,7 +173,11 @@ static int64_t eval_node(glc_graph *g, const glc_node *n, glc_dim *out) {
     case GLC_OP_GATHER: return gather_elems(g, n, out);
     case GLC_OP_CONCAT: return concat_elems(g, n, out);
     case GLC_OP_SLICE: return slice_elems(g, n, out);
-    default: return arith_elems(g, n, out);
+    case GLC_OP_ADD:
+    case GLC_OP_SUB:
+    case GLC_OP_MUL:
+    case GLC_OP_DIV: return arith_elems(g, n, out);
+    default: return -1; /* not in handles(): never evaluated on dims */
     }
 }
 
