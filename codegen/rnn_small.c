@@ -41,7 +41,8 @@ enum { MAX_SETS = 4, MAX_ROWS = RNN_SMALL_MAX_BATCH, MAX_GATES = 4 };
 #define RNN_SMALL_SPLIT_FLOPS (1 << 19)
 #endif
 
-/* R_d bytes above which 16-lane targets keep the GEMM step: there the product streams R
+/* With --bf16-weights or --bf16 the GEMM step runs (it honours them; this step keeps R in
+ * f32). R_d bytes above which 16-lane targets keep the GEMM step: there the product streams R
  * from beyond L2 (1 MiB a core on the host measured) and the GEMM's panels did better:
  * LSTM 256 (1 MiB) at batch 1 on one thread, fastest of 9 runs 352-387 us GEMM against
  * 391-410 small; GRU 256 (768 KiB) 200-204 against 202-220, even; LSTM 128 x 2 layers
@@ -52,6 +53,7 @@ enum { WIDE_R_MAX_BYTES = 768 << 10 };
 
 bool rnn_small_pays(const cg_ctx *c, const glc_rnn_desc *r) {
     int64_t bytes = r->gates * r->hidden * r->hidden * (int64_t)sizeof(float);
+    if (c->o->bf16_weights || c->o->bf16_dot) return false; /* R in f32 here: keep the choice */
     return c->isa->vl < 16 || bytes <= WIDE_R_MAX_BYTES;
 }
 

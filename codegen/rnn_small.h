@@ -40,7 +40,7 @@ typedef struct rnn_small_step {
 } rnn_small_step;
 
 /* Whether the small step is faster than the GEMM one for r on c's target (measured;
- * rnn_small.c). */
+ * rnn_small.c), and c's options leave R in f32 (no --bf16-weights, no --bf16). */
 bool rnn_small_pays(const cg_ctx *c, const glc_rnn_desc *r);
 
 /* Emits the step at the builder position. Only GLC_E_NOMEM can fail. */

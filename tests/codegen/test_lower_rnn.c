@@ -425,8 +425,10 @@ static void test_lower_rnn__gru_and_rnn_cells_fused_into_the_product(void **stat
     check_fused(cs, sizeof cs / sizeof cs[0], "gru_rnn_fused", (size_t[]){1, 6}, 2);
 }
 
-/* LLVM features emits_small_step compiles for with cg_cpu (NULL: the CPU's own). */
+/* LLVM features emits_small_step compiles for with cg_cpu (NULL: the CPU's own), and
+ * whether with --bf16-weights. */
 static const char *ir_features;
+static bool ir_bf16_weights;
 
 /* Whether case c's module holds rnn_small.c's packed R (its LLVM IR after
  * optimisation names the global): the small-batch step was emitted. */
@@ -440,6 +442,7 @@ static bool emits_small_step(const cfg *c, const char *file) {
     glc_codegen_options o = glc_codegen_defaults();
     o.cpu = cg_cpu;
     o.features = ir_features;
+    o.bf16_weights = ir_bf16_weights;
     o.emit = GLC_EMIT_LLVM;
     if (glc_codegen_emit(g, &o, path, &d) != GLC_OK) fail_msg("codegen: %s", d.msg);
     glc_graph_destroy(g);
@@ -515,7 +518,8 @@ static void test_lower_rnn__small_batch_step(void **state) {
 
 /* Where the small step pays (rnn_small_pays): with AVX-512 code an LSTM of hidden 256 (R_d
  * 1 MiB) keeps the GEMM step, hidden 128 and a GRU of 256 (768 KiB) take the small one;
- * with AVX2 code every size does. (IR only: the host need not run the code.) */
+ * with AVX2 code every size does, unless --bf16-weights. (IR only: the host need not run
+ * the code.) */
 static void test_lower_rnn__small_step_only_where_it_pays(void **state) {
     (void)state;
     cfg c = {GLC_OP_LSTM, 2, 1, 3, 256, .bias = 1, .want = {1, 0, 0}, .const_w = true,
@@ -532,6 +536,9 @@ static void test_lower_rnn__small_step_only_where_it_pays(void **state) {
     ir_features = NULL;
     c.H = 256;
     assert_true(emits_small_step(&c, "pays.ll"));
+    ir_bf16_weights = true; /* the GEMM step keeps R as bf16: the option holds */
+    assert_false(emits_small_step(&c, "pays.ll"));
+    ir_bf16_weights = false;
     cg_cpu = NULL;
 }
 
