@@ -318,5 +318,42 @@ class PackageTest(unittest.TestCase):
         np.testing.assert_allclose(y2, self.want, rtol=1e-5, atol=1e-6)
 
 
+def run_fresh(code):
+    """Runs code in a new interpreter with this package on its path; returns its result."""
+    import subprocess
+    import sys
+    pkg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(pkg))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+
+
+class LazySubmoduleTest(unittest.TestCase):
+    def test_glc_keras_loads_on_first_attribute_access(self):
+        r = run_fresh("import sys, glc\n"
+                      "assert 'glc.keras' not in sys.modules, 'imported eagerly'\n"
+                      "k = glc.keras\n"
+                      "assert k is sys.modules['glc.keras'] and callable(glc.keras.export)\n"
+                      "print('ok')")
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "ok"), r.stderr)
+
+    def test_import_glc_does_not_import_the_exporters_frameworks(self):
+        r = run_fresh("import sys, glc\n"
+                      "print(sorted(m for m in ('glc.keras', 'glc.torch', 'torch', 'tensorflow')"
+                      " if m in sys.modules))")
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "[]"), r.stderr)
+
+    def test_glc_torch_loads_on_access_or_names_the_missing_framework(self):
+        r = run_fresh("import glc\n"
+                      "try:\n    print(callable(glc.torch.export))\n"
+                      "except ModuleNotFoundError as e:\n    print('missing', e.name)")
+        self.assertIn(r.stdout.strip(), ("True", "missing torch"), r.stderr)
+
+    def test_unknown_attribute_is_an_attribute_error_and_dir_lists_the_exporters(self):
+        with self.assertRaises(AttributeError):
+            glc.no_such_thing
+        self.assertFalse(hasattr(glc, "no_such_thing"))
+        self.assertTrue({"keras", "torch", "compile", "load"} <= set(dir(glc)))
+
+
 if __name__ == "__main__":
     unittest.main()
