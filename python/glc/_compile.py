@@ -8,17 +8,28 @@ import subprocess
 from ._model import GlcError
 
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _bundled_driver():
+    """glc/_bin/glc: the driver a wheel build puts next to the package (its own version)."""
+    path = os.path.join(_HERE, "_bin", "glc")
+    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
 def _driver():
+    """$GLC_DRIVER, else the bundled driver, else glc on PATH, else the source tree's."""
     env = os.environ.get("GLC_DRIVER")
     if env:
         return env
-    on_path = shutil.which("glc")
-    if on_path:
-        return on_path
-    tree = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "glc")
+    found = _bundled_driver() or shutil.which("glc")
+    if found:
+        return found
+    tree = os.path.join(_HERE, "..", "..", "build", "glc")
     if os.path.exists(tree):
         return os.path.normpath(tree)
-    raise GlcError("cannot find the glc driver: set GLC_DRIVER or put glc on PATH")
+    raise GlcError("cannot find the glc driver: set GLC_DRIVER, put glc on PATH, or install "
+                   "a glc wheel (which bundles it as glc/_bin/glc)")
 
 
 _NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")  # a symbol, as the driver reads one

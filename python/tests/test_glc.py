@@ -355,5 +355,49 @@ class LazySubmoduleTest(unittest.TestCase):
         self.assertTrue({"keras", "torch", "compile", "load"} <= set(dir(glc)))
 
 
+class BundledDriverTest(unittest.TestCase):
+    """A copy of the package with the driver in glc/_bin (as a wheel lays it out) compiles
+    with no GLC_DRIVER and no glc on PATH."""
+
+    def setUp(self):
+        import shutil
+        self.tmp = tempfile.TemporaryDirectory()
+        src = os.path.dirname(os.path.abspath(glc.__file__))
+        self.pkg = os.path.join(self.tmp.name, "site", "glc")
+        shutil.copytree(src, self.pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        self.driver = os.environ.get("GLC_DRIVER") or shutil.which("glc")
+        if not self.driver:
+            self.skipTest("no glc driver to bundle")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_site(self, code):
+        import subprocess
+        import sys
+        env = {k: v for k, v in os.environ.items() if k != "GLC_DRIVER"}
+        env.update(PYTHONPATH=os.path.dirname(self.pkg), PATH="/usr/bin:/bin")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, cwd=self.tmp.name)
+
+    def test_compile_uses_the_driver_bundled_next_to_the_package(self):
+        os.mkdir(os.path.join(self.pkg, "_bin"))
+        os.symlink(os.path.abspath(self.driver), os.path.join(self.pkg, "_bin", "glc"))
+        so = os.path.join(self.tmp.name, "mlp.so")
+        r = self.run_site(f"import glc, glc._compile as c\n"
+                          f"print(c._driver())\n"
+                          f"glc.compile({fix('mlp.onnx')!r}, {so!r})\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), os.path.join(self.pkg, "_bin", "glc"))
+        y = glc.load(so)(x=np.load(fix("mlp.x.npy")))["y"]
+        np.testing.assert_allclose(y, np.load(fix("mlp.expected_y.npy")), rtol=1e-5, atol=1e-5)
+
+    def test_without_a_bundled_driver_the_error_says_where_one_is_looked_for(self):
+        r = self.run_site(f"import glc\ntry:\n    glc.compile({fix('mlp.onnx')!r}, 'x.so')\n"
+                          f"except glc.GlcError as e:\n    print(e)\n")
+        self.assertIn("cannot find the glc driver", r.stdout, r.stderr)
+        self.assertIn("glc/_bin/glc", r.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
