@@ -3,8 +3,9 @@
 # a model with the installed driver, then build tests/install/consumer against the prefix
 # twice (CMake find_package(glc) and pkg-config glc-runtime); both runs must print the
 # same outputs; then the installed compiler library (glc_compile.h, libglc_compiler.so)
-# compiles the model in-process and that .so gives the same outputs too. Args: BUILD_DIR SOURCE_DIR "C_FLAGS" (the flags of this build, so that a
-# sanitizer build links its sanitized runtime library).
+# compiles the model in-process (built with CMake and with pkg-config glc-compiler) and
+# those .so give the same outputs too. Args: BUILD_DIR SOURCE_DIR "C_FLAGS" (the flags of
+# this build, so that a sanitizer build links its sanitized runtime library).
 set -euo pipefail
 build="$1" src="$2" cflags="${3:-}"
 tmp="$(mktemp -d)"
@@ -28,6 +29,13 @@ cmp "$tmp/out_cmake.txt" "$tmp/out_pc.txt"
 "$tmp/cb/compile_consumer" "$src/examples/mlp/mlp.onnx" "$tmp/mlp_lib.so"
 "$tmp/cb/consumer" "$tmp/mlp_lib.so" > "$tmp/out_lib.txt"
 cmp "$tmp/out_cmake.txt" "$tmp/out_lib.txt"
+PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" PKG_CONFIG_LIBDIR="$tmp/prefix/lib/pkgconfig" \
+  cc $cflags "$src/tests/install/consumer/compile_consumer.c" -o "$tmp/compile_pc" \
+  $(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs glc-compiler) \
+  -Wl,-rpath,"$tmp/prefix/lib"
+"$tmp/compile_pc" "$src/examples/mlp/mlp.onnx" "$tmp/mlp_pc.so"
+"$tmp/consumer_pc" "$tmp/mlp_pc.so" > "$tmp/out_lib_pc.txt"
+cmp "$tmp/out_cmake.txt" "$tmp/out_lib_pc.txt"
 if "$tmp/cb/compile_consumer" "$src/no/such.onnx" "$tmp/x.so" 2> "$tmp/err.txt"; then
   echo "install: compiling a missing model succeeded" >&2
   exit 1
