@@ -16,6 +16,7 @@
 #include "passes.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,8 +272,23 @@ static glc_compile_status finish(compile_job *j, glc_status s, glc_compile_diag 
     return (glc_compile_status)s;
 }
 
+/* One compilation at a time per process: LLVM's target registration is not safe to race,
+ * and the target checks point fd 2 at a temporary file while LLVM runs (codegen/target.c). */
+static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static glc_compile_status compile_locked(const model_src *m, const char *out,
+                                         const glc_compile_options *o, glc_compile_diag *diag);
+
 static glc_compile_status compile(const model_src *m, const char *out,
                                   const glc_compile_options *o, glc_compile_diag *diag) {
+    pthread_mutex_lock(&compile_lock);
+    glc_compile_status s = compile_locked(m, out, o, diag);
+    pthread_mutex_unlock(&compile_lock);
+    return s;
+}
+
+static glc_compile_status compile_locked(const model_src *m, const char *out,
+                                         const glc_compile_options *o, glc_compile_diag *diag) {
     glc_compile_options def = glc_compile_defaults();
     compile_job *j = calloc(1, sizeof *j);
     if (!j) {

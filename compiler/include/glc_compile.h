@@ -18,13 +18,16 @@
  * loaded shared object speaks the ABI of glc_runtime.h.
  *
  * Errors are values: every function returns a status and fills a glc_compile_diag (status
- * and a one-line message). Nothing here prints, exits or aborts on bad input; the only
- * output besides out_path is options.log, when the caller sets it. Linking: the shared
+ * and a one-line message). glc prints nothing, and never exits or aborts on bad input: its
+ * only output besides out_path is options.log, when the caller sets it. Linking: the shared
  * library libglc_compiler.so (CMake target glc::compiler once installed), which needs
  * LLVM 19's and protobuf-c's shared libraries at run time and `cc` on PATH for .so output.
  *
- * Thread safety: calls on different threads are independent (no global state of glc's;
- * LLVM's target registry is initialised once).
+ * Threads: any thread may call; calls are serialised by a process-wide lock, because LLVM's
+ * target registration is not safe to race and, while LLVM checks the CPU and feature names,
+ * the process's fd 2 points at a temporary file for a moment (that is how glc turns LLVM's
+ * complaints into a diagnostic; other threads' stderr writes in that window land there too).
+ * Words of LLVM's that are not about a bad name are passed on to stderr.
  */
 #ifndef GLC_COMPILE_H
 #define GLC_COMPILE_H

@@ -10,6 +10,7 @@
 #include "frontend.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,6 +97,25 @@ static void test_compile_api__compiles_the_example_from_bytes_and_runs_it(void *
     char err[256];
     assert_int_equal(glc_rt_model_open(so, "mlp", &m, err, sizeof err), GLC_RT_OK);
     glc_rt_model_close(m);
+}
+
+static void *compile_in_thread(void *so) {
+    glc_compile_diag d;
+    glc_compile_status s = glc_compile_file(MLP "mlp.onnx", so, NULL, &d);
+    return s == GLC_COMPILE_OK ? so : NULL;
+}
+
+static void test_compile_api__compiles_on_two_threads_at_once(void **state) {
+    char *so[2] = {out_path("thread0.so"), out_path("thread1.so")};
+    pthread_t t[2];
+    void *ok[2];
+    for (int k = 0; k < 2; k++) assert_int_equal(pthread_create(&t[k], NULL, compile_in_thread,
+                                                                so[k]), 0);
+    for (int k = 0; k < 2; k++) assert_int_equal(pthread_join(t[k], &ok[k]), 0);
+    for (int k = 0; k < 2; k++) {
+        assert_ptr_equal(ok[k], so[k]);
+        expect_mlp_runs(so[k]);
+    }
 }
 
 static void count_line(void *user, const char *line) {
@@ -197,6 +217,7 @@ int main(void) {
         cmocka_unit_test(test_compile_api__compiles_the_example_from_its_path_and_runs_it),
         cmocka_unit_test(test_compile_api__compiles_the_example_from_bytes_and_runs_it),
         cmocka_unit_test(test_compile_api__reports_progress_only_through_the_log_callback),
+        cmocka_unit_test(test_compile_api__compiles_on_two_threads_at_once),
         cmocka_unit_test(test_compile_api__a_missing_model_file_is_an_io_error),
         cmocka_unit_test(test_compile_api__corrupt_bytes_are_a_parse_error_naming_the_model),
         cmocka_unit_test(test_compile_api__an_unknown_cpu_is_a_bad_option),
