@@ -181,8 +181,8 @@ static void apply_dims(compile_args *a) {
         memcpy(t->dims, s->dims, sizeof t->dims);
         memcpy(t->names, s->names, sizeof t->names);
     }
-    for (uint32_t k = 0; k < f->n_dims; k++) a->dim[k] = (glc_compile_dim){f->dims[k].param,
-                                                                           f->dims[k].value};
+    for (uint32_t k = 0; k < f->n_dims; k++)
+        a->dim[k] = (glc_compile_dim){f->dims[k].param, f->dims[k].value};
     for (uint32_t k = 0; k < f->n_max_dims; k++)
         a->max_dim[k] = (glc_compile_dim){f->max_dims[k].param, f->max_dims[k].value};
     a->o.shapes = a->shapes, a->o.n_shapes = f->n_shapes;
@@ -200,8 +200,7 @@ static int check_names(const glc_compile_options *o) {
 }
 
 int cmd_compile(int argc, char **argv) {
-    static compile_args a; /* large; one compile per process */
-    a = (compile_args){.o = glc_compile_defaults()};
+    compile_args a = {.o = glc_compile_defaults()};
     a.o.bindings = a.bind, a.o.limits = a.limit;
     for (int i = 0; i < argc; i++) {
         int rc = parse_one(argc, argv, &i, &a);
