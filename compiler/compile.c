@@ -102,7 +102,20 @@ static glc_status check_out_path(const char *out, glc_diag *d) {
     return GLC_OK;
 }
 
+/* A count with a NULL array is the caller's slip, not a crash. */
+static glc_status check_lists(const glc_compile_options *o, glc_diag *d) {
+    const char *bad = (o->n_shapes && !o->shapes)           ? "shapes"
+                      : (o->n_dims && !o->dims)             ? "dims"
+                      : (o->n_max_dims && !o->max_dims)     ? "max_dims"
+                      : (o->n_bindings && !o->bindings)     ? "bindings"
+                      : (o->n_limits && !o->limits)         ? "limits"
+                                                            : NULL;
+    if (bad) return glc_diag_set(d, GLC_E_ARG, NULL, "options.%s is NULL with a count", bad);
+    return GLC_OK;
+}
+
 static glc_status check_options(const glc_compile_options *o, const char *out, glc_diag *d) {
+    GLC_TRY(check_lists(o, d));
     if (o->opt_level < 0 || o->opt_level > 3)
         return glc_diag_set(d, GLC_E_ARG, NULL, "opt_level %d is not 0..3", o->opt_level);
     if ((unsigned)o->emit >= GLC_COMPILE_EMIT_COUNT)

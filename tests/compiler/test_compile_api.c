@@ -196,6 +196,25 @@ static void test_compile_api__a_shape_for_no_input_is_a_bad_option(void **state)
     expect_fail(glc_compile_file(MLP "mlp.onnx", so, &o, &d), &d, GLC_COMPILE_E_ARG, "nope", so);
 }
 
+static void test_compile_api__a_count_without_its_array_is_a_bad_option(void **state) {
+    glc_compile_options o = glc_compile_defaults();
+    o.n_dims = 2;
+    char *so = out_path("nulldims.so");
+    glc_compile_diag d;
+    expect_fail(glc_compile_file(MLP "mlp.onnx", so, &o, &d), &d, GLC_COMPILE_E_ARG,
+                "options.dims is NULL", so);
+}
+
+static void test_compile_api__a_missing_binding_file_is_an_io_error_naming_it(void **state) {
+    glc_compile_binding b = {"x", GLC_TEST_SRC "/no/such.npy"};
+    glc_compile_options o = glc_compile_defaults();
+    o.bindings = &b, o.n_bindings = 1;
+    char *so = out_path("nobind.so");
+    glc_compile_diag d;
+    expect_fail(glc_compile_file(MLP "mlp.onnx", so, &o, &d), &d, GLC_COMPILE_E_IO,
+                "no/such.npy", so);
+}
+
 static void test_compile_api__an_unwritable_output_is_an_io_error(void **state) {
     glc_compile_diag d;
     const char *so = GLC_TEST_BIN "/no/such/dir/x.so";
@@ -223,6 +242,8 @@ int main(void) {
         cmocka_unit_test(test_compile_api__an_unknown_cpu_is_a_bad_option),
         cmocka_unit_test(test_compile_api__bad_options_are_refused_before_any_work),
         cmocka_unit_test(test_compile_api__a_shape_for_no_input_is_a_bad_option),
+        cmocka_unit_test(test_compile_api__a_count_without_its_array_is_a_bad_option),
+        cmocka_unit_test(test_compile_api__a_missing_binding_file_is_an_io_error_naming_it),
         cmocka_unit_test(test_compile_api__an_unwritable_output_is_an_io_error),
         cmocka_unit_test(test_compile_api__null_arguments_are_diagnosed_not_crashed),
     };
