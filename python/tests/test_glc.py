@@ -355,6 +355,64 @@ class LazySubmoduleTest(unittest.TestCase):
         self.assertTrue({"keras", "torch", "compile", "load"} <= set(dir(glc)))
 
 
+class CompileBytesTest(unittest.TestCase):
+    """glc.compile(bytes, ...): through the driver by default, and with in_process=True by
+    glc_compile_bytes in this process (libglc_compiler.so found beside the build's driver)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_model_bytes_compile_in_process_and_run(self):
+        with open(fix("mlp.onnx"), "rb") as f:
+            data = f.read()
+        for in_process in (False, True):
+            so = glc.compile(data, os.path.join(self.tmp.name, f"mlp{in_process}.so"),
+                             name="mlp_b", in_process=in_process)
+            y = glc.load(so, prefix="mlp_b")(x=np.load(fix("mlp.x.npy")))["y"]
+            np.testing.assert_allclose(y, np.load(fix("mlp.expected_y.npy")), rtol=1e-5,
+                                       atol=1e-5)
+
+    def test_corrupt_bytes_raise_glc_error_with_the_one_line_diagnostic(self):
+        so = os.path.join(self.tmp.name, "bad.so")
+        with self.assertRaises(glc.GlcError) as e:
+            glc.compile(b"\x0a\xff\xff\xff\x7f", so, in_process=True)
+        self.assertIn("<bytes>: parse error", str(e.exception))
+        self.assertNotIn("\n", str(e.exception))
+        self.assertFalse(os.path.exists(so))
+
+    def test_in_process_from_a_path_and_a_missing_path(self):
+        so = glc.compile(fix("mlp.onnx"), os.path.join(self.tmp.name, "p.so"), in_process=True)
+        y = glc.load(so)(x=np.load(fix("mlp.x.npy")))["y"]
+        np.testing.assert_allclose(y, np.load(fix("mlp.expected_y.npy")), rtol=1e-5, atol=1e-5)
+        with self.assertRaises(glc.GlcError) as e:
+            glc.compile(fix("nope.onnx"), os.path.join(self.tmp.name, "n.so"), in_process=True)
+        self.assertIn("nope.onnx", str(e.exception))
+
+    def test_shape_for_no_such_input_is_glc_error(self):
+        with open(fix("mlp.onnx"), "rb") as f:
+            data = f.read()
+        with self.assertRaises(glc.GlcError) as e:
+            glc.compile(data, os.path.join(self.tmp.name, "s.so"), shapes={"nope": (1, 4)},
+                        in_process=True)
+        self.assertIn("nope", str(e.exception))
+
+    def test_without_the_library_the_error_says_where_it_looked(self):
+        old = os.environ.get("GLC_COMPILER_LIB")
+        os.environ["GLC_COMPILER_LIB"] = os.path.join(self.tmp.name, "none.so")
+        try:
+            with self.assertRaises(glc.GlcError) as e:
+                glc.compile(b"", os.path.join(self.tmp.name, "x.so"), in_process=True)
+            self.assertIn("none.so", str(e.exception))
+        finally:
+            if old is None:
+                del os.environ["GLC_COMPILER_LIB"]
+            else:
+                os.environ["GLC_COMPILER_LIB"] = old
+
+
 class BundledDriverTest(unittest.TestCase):
     """A copy of the package with the driver in glc/_bin (as a wheel lays it out) compiles
     with no GLC_DRIVER and no glc on PATH."""
