@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "files.h"
+
 #define MLP GLC_TEST_SRC "/../examples/mlp/"
 
 static char *out_path(const char *name) {
@@ -63,18 +65,6 @@ static void expect_mlp_runs(const char *so) {
     glc_rt_model_close(m);
 }
 
-static void *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    void *buf = malloc(*len);
-    assert_int_equal(fread(buf, 1, *len, f), *len);
-    fclose(f);
-    return buf;
-}
-
 static void test_compile_api__compiles_the_example_from_its_path_and_runs_it(void **state) {
     char *so = out_path("path.so");
     glc_compile_diag d;
@@ -85,7 +75,7 @@ static void test_compile_api__compiles_the_example_from_its_path_and_runs_it(voi
 
 static void test_compile_api__compiles_the_example_from_bytes_and_runs_it(void **state) {
     size_t len;
-    void *bytes = read_file(MLP "mlp.onnx", &len);
+    void *bytes = tf_read_file(MLP "mlp.onnx", &len);
     char *so = out_path("bytes.so");
     glc_compile_options o = glc_compile_defaults();
     o.opt_level = 2;
