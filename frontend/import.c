@@ -296,6 +296,10 @@ static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
 
 static glc_status read_output(fe_import *im, const Onnx__ValueInfoProto *vi) {
     const char *name = vi->name ? vi->name : "";
+    const Onnx__TypeProto *tp = vi->type;
+    if (tp && tp->value_case != ONNX__TYPE_PROTO__VALUE__NOT_SET &&
+        tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
+        return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL, "output '%s' is not a tensor", name);
     uint32_t v;
     if (!fe_names_get(&im->values, name, &v))
         return glc_diag_set(im->d, GLC_E_PARSE, NULL, "graph output '%s' is not defined", name);
