@@ -385,6 +385,10 @@ const glc_value *glc_node_input(const glc_graph *g, const glc_node *n, int i);
 /* infer.c: runs each node's infer function in order; fills output dtype and shape.
  * Fails with GLC_E_SHAPE naming the node on incompatible inputs or attributes. */
 glc_status glc_infer_shapes(glc_graph *g, glc_diag *d);
+/* The same, also folding into a constant (where shape inference can: constants, static
+ * shapes, shape arithmetic) the nodes that compute value want (0 for none): the importer
+ * asks so for an If's condition. */
+glc_status glc_infer_shapes_folding(glc_graph *g, glc_value_id want, glc_diag *d);
 /* static_operands.c: need[v] (n_values entries) = value v must be a compile-time constant:
  * it feeds a static input slot, directly or through the nodes computing it (not through
  * Shape, which needs only its input's shape). glc_infer_shapes folds such values that
