@@ -315,6 +315,26 @@ static void test_e2e__symbolic_batch_and_width_conv_matches_numpy(void **state) 
     check_fixture(&(fixture){"conv_sym", {"y"}}); /* compiled once for any N, W */
 }
 
+/* If with conditions folded from static shapes: the selected branches inlined at import. */
+static void test_e2e__if_with_static_conditions_matches_numpy(void **state) {
+    check_fixture(&(fixture){"if_static", {"y", "y2"}});
+}
+
+/* If on a graph input: refused until bound; --bind selects the branch. */
+static void test_e2e__if_on_an_input_compiles_once_bound(void **state) {
+    const char *model = GLC_TEST_SRC "/fixtures/frontend/if_input.onnx";
+    char so[1600], out[1600], got[1600];
+    wpath(so, "if_bind.so");
+    expect_error(glc(model, "-o", so, NULL), 1, "If: the condition 'flag' is not known at "
+                 "compile time (it depends on graph input 'flag': bind it with --bind "
+                 "flag=FILE.npy)", NULL);
+    expect_ok(glc(model, "--bind", "flag=" GLC_TEST_SRC "/fixtures/frontend/np_bool_scalar.npy",
+                  "-o", so, NULL));
+    wdir(out, "%s", "if_bind");
+    expect_ok(glc("run", so, "--input", "x=" FIX "if_bind.x.npy", "--output-dir", out, NULL));
+    expect_close(wpath(got, "if_bind/y.npy"), FIX "if_bind.expected_y.npy");
+}
+
 static void test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it(void **state) {
     char tmp[1600], out[1600], got[1600];
     wdir(tmp, "%s", "tmp_run");
@@ -799,6 +819,8 @@ int main(void) {
         cmocka_unit_test(test_e2e__softmax_opset11_legacy_axis_matches_numpy),
         cmocka_unit_test(test_e2e__gemm_transposed_with_scalar_bias_matches_numpy),
         cmocka_unit_test(test_e2e__symbolic_batch_and_width_conv_matches_numpy),
+        cmocka_unit_test(test_e2e__if_with_static_conditions_matches_numpy),
+        cmocka_unit_test(test_e2e__if_on_an_input_compiles_once_bound),
         cmocka_unit_test(test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it),
         cmocka_unit_test(test_e2e__O0_runs_no_pass_and_still_matches_numpy),
         cmocka_unit_test(test_e2e__emit_vector_width_follows_the_target),

@@ -2,7 +2,8 @@
  * test_import_if.c -- ONNX If with a compile-time condition, inlined at import
  * (frontend/import_if.c), and the refusal of one whose condition is not known
  * (ir/control.c). Fixtures from tests/fixtures/frontend/gen_fixtures.py (if_nested,
- * if_input); the expected values were checked against ONNX Runtime when they were written.
+ * if_input, if_const, if_malformed); the expected values of if_nested (NotAnOp replaced by
+ * Neg), if_input and if_const were checked against ONNX Runtime when they were written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
