@@ -22,6 +22,7 @@
 typedef struct cond_origin {
     glc_value_id input;  /* first graph input reached, or 0 */
     bool symbolic;       /* reached a shape tensor with symbolic dims */
+    glc_value_id dims;   /* the first such tensor known as dims (sdata), or 0 */
     glc_node_id opaque;  /* first live node reached, or GLC_NO_NODE */
 } cond_origin;
 
@@ -30,6 +31,7 @@ static void find_origin(const glc_graph *g, glc_value_id v, bool *seen, cond_ori
     if (!v || v >= g->n_values || seen[v]) return;
     seen[v] = true;
     const glc_value *x = &g->values[v];
+    if (x->sdata && !o->dims) o->dims = v;
     if (x->sdata || glc_dims_symbolic(x->rank, x->dims)) o->symbolic = true;
     if (x->data || x->sdata) return;
     if (x->is_input && !o->input) o->input = v;
@@ -45,20 +47,39 @@ static void find_origin(const glc_graph *g, glc_value_id v, bool *seen, cond_ori
         find_origin(g, n->in[i], seen, o);
 }
 
+/* "'name' is [floor(input.1 / 4), 1]" (its first elements): a shape tensor's symbolic dims. */
+static void dims_str(const glc_graph *g, glc_value_id id, char *buf, size_t len) {
+    const glc_value *v = &g->values[id];
+    int64_t n = glc_value_numel(v);
+    size_t k = (size_t)snprintf(buf, len, "'%s' is [", v->name ? v->name : "");
+    for (int64_t i = 0; i < n && i < 4 && k < len; i++) {
+        char e[256];
+        k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "",
+                              glc_dim_str(g, v->sdata[i], e, sizeof e));
+    }
+    if (k < len) snprintf(buf + k, len - k, "%s]", n > 4 ? ", ..." : "");
+}
+
 glc_status infer_if(glc_graph *g, glc_node *n, glc_diag *d) {
     const glc_value *c = &g->values[n->in[0]];
     bool *seen = calloc(g->n_values ? g->n_values : 1, sizeof *seen);
     if (!seen) return glc_diag_set(d, GLC_E_NOMEM, n, "If: out of memory");
-    cond_origin o = {.input = 0, .symbolic = false, .opaque = GLC_NO_NODE};
+    cond_origin o = {.input = 0, .symbolic = false, .dims = 0, .opaque = GLC_NO_NODE};
     find_origin(g, n->in[0], seen, &o);
     free(seen);
-    char why[400];
+    char why[700], dims[400] = "";
+    if (o.dims) {
+        dims[0] = ' ';
+        dims[1] = '(';
+        dims_str(g, o.dims, dims + 2, sizeof dims - 3);
+        strcat(dims, ")");
+    }
     if (o.input)
         snprintf(why, sizeof why, "it depends on graph input '%s': bind it with --bind %s=FILE.npy",
                  g->values[o.input].name, g->values[o.input].name);
     else if (o.symbolic)
-        snprintf(why, sizeof why, "it depends on symbolic dims: bind them with --dim NAME=N or "
-                 "--shape INPUT=D0xD1x...");
+        snprintf(why, sizeof why, "it depends on symbolic dims%s: bind them with --dim NAME=N or "
+                 "--shape INPUT=D0xD1x...", dims);
     else if (o.opaque != GLC_NO_NODE)
         snprintf(why, sizeof why, "glc cannot evaluate node '%s' (%s) that computes it",
                  g->nodes[o.opaque].name ? g->nodes[o.opaque].name : "",

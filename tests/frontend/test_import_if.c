@@ -66,8 +66,8 @@ static void test_import_if__symbolic_condition_says_to_bind_the_dims(void **stat
     assert_null(g);
     assert_string_equal(d.node, "if_a");
     assert_non_null(strstr(d.msg, "If: the condition 'c' is not known at compile time (it "
-                                  "depends on symbolic dims: bind them with --dim NAME=N or "
-                                  "--shape"));
+                                  "depends on symbolic dims ('last' is [x.1]): bind them with "
+                                  "--dim NAME=N or --shape"));
 }
 
 static void test_import_if__input_condition_says_to_bind_it(void **state) {
