@@ -49,6 +49,10 @@ typedef struct fe_import {
     const Onnx__GraphProto *gp;
     fe_names values;
     const struct fe_import *outer; /* the enclosing scope of an If branch, or NULL */
+    /* the guards of the nodes this scope adds (glc_node.guard: the branches of run-time
+     * Ifs it is in) */
+    glc_value_id guard[GLC_MAX_GUARDS];
+    uint8_t n_guards, guard_false;
     glc_diag *d;
     const glc_import_options *opt; /* never NULL */
     const glc_import_limits *limits; /* never NULL */
@@ -75,6 +79,9 @@ glc_status fe_read_initializer(fe_import *im, const Onnx__TensorProto *tp);
 /* import_nodes.c: checks every op is supported (one diagnostic for all that are
  * not), sorts the nodes topologically and adds them (Constant nodes as constants). */
 glc_status fe_import_nodes(fe_import *im);
+/* glc_graph_add_node, the node guarded as this scope's nodes are (a run-time If's branch). */
+glc_node_id fe_add_node(fe_import *im, glc_op op, const char *name, const glc_value_id *in,
+                        int n_in, const glc_value_id *out, int n_out);
 /* Creates node np's output values (untyped; id 0 for an output not requested) and
  * defines their names in this scope. */
 glc_status fe_node_outputs(fe_import *im, const Onnx__NodeProto *np, glc_value_id *out);

@@ -322,6 +322,17 @@ static glc_status node_attrs(fe_import *im, const Onnx__NodeProto *np, glc_node_
     return GLC_OK;
 }
 
+glc_node_id fe_add_node(fe_import *im, glc_op op, const char *name, const glc_value_id *in,
+                        int n_in, const glc_value_id *out, int n_out) {
+    glc_node_id id = glc_graph_add_node(im->g, op, name, in, n_in, out, n_out);
+    if (id == GLC_NO_NODE) return id;
+    glc_node *n = &im->g->nodes[id];
+    memcpy(n->guard, im->guard, sizeof n->guard);
+    n->n_guards = im->n_guards;
+    n->guard_false = im->guard_false;
+    return id;
+}
+
 static glc_status emit_node(fe_import *im, size_t idx) {
     const Onnx__NodeProto *np = im->gp->node[idx];
     if (is_constant(np)) return emit_constant(im, idx);
@@ -335,7 +346,7 @@ static glc_status emit_node(fe_import *im, size_t idx) {
     glc_status s = node_values(im, np, in, out);
     glc_node_id id = GLC_NO_NODE;
     if (s == GLC_OK)
-        id = glc_graph_add_node(im->g, op, np->name, in, (int)np->n_input, out, (int)np->n_output);
+        id = fe_add_node(im, op, np->name, in, (int)np->n_input, out, (int)np->n_output);
     if (s == GLC_OK && id == GLC_NO_NODE)
         s = glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     free(ids);

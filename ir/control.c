@@ -1,17 +1,17 @@
 /*
- * control.c -- the control-flow ops' shape rule and reference kernel: If.
+ * control.c -- ONNX If: the op row's kernels, and what an If's condition depends on.
  *
- * glc compiles an If only when its condition is known at compile time: the importer then
- * inlines the branch it selects (frontend/import_if.c), and no If reaches the graph. An If
- * node left in the graph is one whose condition the importer could not evaluate; it is kept
- * so that glc_graph_static_values names the condition's inputs (its one static slot: the
- * conformance runner binds them from its data), and its shape rule refuses it with what the
- * condition depends on:
+ * The importer replaces every If (frontend/import_if.c): by the branch its condition
+ * selects when that is known at compile time, else by both branches, their nodes guarded
+ * by the condition (glc_node.guard), and a Where per output. No If node reaches the graph;
+ * the row exists so that the importer knows the op, and its kernels refuse if one does.
+ *
+ * glc_if_condition_origin says, for a diagnostic, what a condition not known at compile
+ * time depends on, and so how to make it known:
  *   - graph inputs: bind them (`--bind NAME=FILE.npy`);
- *   - symbolic dims (a Shape of a symbolic value on the way): bind them (`--dim`, `--shape`);
+ *   - symbolic dims (a shape tensor with symbolic elements on the way, named with them):
+ *     bind them (`--dim`, `--shape`);
  *   - otherwise a computation glc does not fold, named by its first node.
- * Run-time If (both branches compiled, one run) is not implemented: interp_if and lower_if
- * are never reached, since inference refuses the node first; they say so if called.
  */
 #include "interp_impl.h"
 #include "ir_impl.h"
@@ -60,14 +60,12 @@ static void dims_str(const glc_graph *g, glc_value_id id, char *buf, size_t len)
     if (k < len) snprintf(buf + k, len - k, "%s]", n > 4 ? ", ..." : "");
 }
 
-glc_status infer_if(glc_graph *g, glc_node *n, glc_diag *d) {
-    const glc_value *c = &g->values[n->in[0]];
+void glc_if_condition_origin(const glc_graph *g, glc_value_id cond, char *why, size_t len) {
     bool *seen = calloc(g->n_values ? g->n_values : 1, sizeof *seen);
-    if (!seen) return glc_diag_set(d, GLC_E_NOMEM, n, "If: out of memory");
     cond_origin o = {.input = 0, .symbolic = false, .dims = 0, .opaque = GLC_NO_NODE};
-    find_origin(g, n->in[0], seen, &o);
+    if (seen) find_origin(g, cond, seen, &o);
     free(seen);
-    char why[700], dims[400] = "";
+    char dims[400] = "";
     if (o.dims) {
         dims[0] = ' ';
         dims[1] = '(';
@@ -75,20 +73,23 @@ glc_status infer_if(glc_graph *g, glc_node *n, glc_diag *d) {
         strcat(dims, ")");
     }
     if (o.input)
-        snprintf(why, sizeof why, "it depends on graph input '%s': bind it with --bind %s=FILE.npy",
+        snprintf(why, len, "it depends on graph input '%s': bind it with --bind %s=FILE.npy",
                  g->values[o.input].name, g->values[o.input].name);
     else if (o.symbolic)
-        snprintf(why, sizeof why, "it depends on symbolic dims%s: bind them with --dim NAME=N or "
+        snprintf(why, len, "it depends on symbolic dims%s: bind them with --dim NAME=N or "
                  "--shape INPUT=D0xD1x...", dims);
     else if (o.opaque != GLC_NO_NODE)
-        snprintf(why, sizeof why, "glc cannot evaluate node '%s' (%s) that computes it",
+        snprintf(why, len, "glc cannot evaluate node '%s' (%s) that computes it",
                  g->nodes[o.opaque].name ? g->nodes[o.opaque].name : "",
                  glc_op_name(g->nodes[o.opaque].op));
     else
-        snprintf(why, sizeof why, "glc cannot evaluate it");
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "If: the condition '%s' is not known at compile "
-                        "time (%s); glc compiles If only with a compile-time condition",
-                        c->name ? c->name : "", why);
+        snprintf(why, len, "glc cannot evaluate it");
+}
+
+glc_status infer_if(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)g;
+    return glc_diag_set(d, GLC_E_INVALID_IR, n, "If: an If node reached shape inference (the "
+                        "importer replaces each by its branches)");
 }
 
 glc_status interp_if(const glc_graph *g, const glc_node *n, const void *const *in,
@@ -96,5 +97,6 @@ glc_status interp_if(const glc_graph *g, const glc_node *n, const void *const *i
     (void)g;
     (void)in;
     (void)out;
-    return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: If with a run-time condition");
+    return glc_diag_set(d, GLC_E_INVALID_IR, n, "interpreter: an If node (the importer replaces "
+                        "each by its branches)");
 }

@@ -1,9 +1,10 @@
 /*
- * test_import_if.c -- ONNX If with a compile-time condition, inlined at import
- * (frontend/import_if.c), and the refusal of one whose condition is not known
- * (ir/control.c). Fixtures from tests/fixtures/frontend/gen_fixtures.py (if_nested,
- * if_input, if_const, if_malformed); the expected values of if_nested (NotAnOp replaced by
- * Neg), if_input and if_const were checked against ONNX Runtime when they were written.
+ * test_import_if.c -- ONNX If at import (frontend/import_if.c): with a compile-time
+ * condition the branch it selects is inlined; with a run-time one both branches, their
+ * nodes guarded by the condition, and a Where per output; refusals name what to bind. Fixtures from tests/fixtures/frontend/gen_fixtures.py (if_nested,
+ * if_input, if_const, if_malformed, if_shapes, if_nested_rt); the expected values of
+ * if_nested (NotAnOp replaced by Neg), if_input, if_const and if_nested_rt were checked
+ * against ONNX Runtime when they were written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,29 +58,74 @@ static void test_import_if__static_conditions_inline_the_selected_branches(void 
     glc_graph_destroy(g);
 }
 
-static void test_import_if__symbolic_condition_says_to_bind_the_dims(void **state) {
+/* A run-time If imports both branches: with x's dims symbolic no condition of if_nested
+ * folds, and if_b's then branch has an op glc does not know. */
+static void test_import_if__run_time_if_needs_both_branches_supported(void **state) {
     (void)state;
     glc_graph *g = NULL;
     glc_diag d;
     glc_import_options o = {.symbolic_inputs = true};
     assert_int_equal(import("if_nested.onnx", &o, &g, &d), GLC_E_UNSUPPORTED);
     assert_null(g);
-    assert_string_equal(d.node, "if_a");
-    assert_non_null(strstr(d.msg, "If: the condition 'c' is not known at compile time (it "
-                                  "depends on symbolic dims ('last' is [x.1]): bind them with "
-                                  "--dim NAME=N or --shape"));
+    assert_non_null(strstr(d.msg, "unsupported operators: ::NotAnOp"));
 }
 
-static void test_import_if__input_condition_says_to_bind_it(void **state) {
+/* Branches whose outputs differ in shape are refused at run time, saying how to fix the
+ * condition at compile time; fixed, the If imports. */
+static void test_import_if__branches_of_different_shapes_need_a_compile_time_condition(
+    void **state) {
     (void)state;
     glc_graph *g = NULL;
     glc_diag d;
-    assert_int_equal(import("if_input.onnx", NULL, &g, &d), GLC_E_UNSUPPORTED);
+    assert_int_equal(import("if_shape_sym.onnx", NULL, &g, &d), GLC_E_UNSUPPORTED);
     assert_null(g);
-    assert_string_equal(d.op, "If");
-    assert_non_null(strstr(d.msg, "If: the condition 'flag' is not known at compile time (it "
+    assert_string_equal(d.node, "the_if");
+    assert_string_equal(d.msg, "If: output 0 is f32[2*n,3] in then_branch and f32[n,3] in "
+                               "else_branch: glc runs an If at run time only when its branches "
+                               "agree; the condition 'c' is not known at compile time (it "
+                               "depends on symbolic dims ('n0' is [n]): bind them with --dim "
+                               "NAME=N or --shape INPUT=D0xD1x...)");
+    assert_int_equal(import("if_shape_flag.onnx", NULL, &g, &d), GLC_E_UNSUPPORTED);
+    assert_non_null(strstr(d.msg, "the condition 'flag' is not known at compile time (it "
                                   "depends on graph input 'flag': bind it with --bind "
                                   "flag=FILE.npy)"));
+    glc_import_dim n2 = {"n", 2};
+    glc_import_options o = {.dims = &n2, .n_dims = 1};
+    assert_int_equal(import("if_shape_sym.onnx", &o, &g, &d), GLC_OK);
+    const glc_value *y = &g->values[g->outputs[0]];
+    assert_int_equal(y->dims[0], 4);
+    glc_graph_destroy(g);
+}
+
+static int guarded_nodes(const glc_graph *g, glc_value_id c, bool when) {
+    int k = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        const glc_node *n = &g->nodes[i];
+        k += !n->dead && n->n_guards == 1 && n->guard[0] == c &&
+             (n->guard_false & 1) == !when;
+    }
+    return k;
+}
+
+/* A condition known only at run time: both branches, guarded by it, and a Where; the
+ * interpreter runs the one it selects. */
+static void test_import_if__input_condition_guards_both_branches(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d;
+    assert_int_equal(import("if_input.onnx", NULL, &g, &d), GLC_OK);
+    glc_value_id flag = glc_graph_find_value(g, "flag");
+    assert_int_equal(live_nodes_of(g, GLC_OP_IF), 0);
+    assert_int_equal(live_nodes_of(g, GLC_OP_WHERE), 1);
+    assert_int_equal(guarded_nodes(g, flag, true), 1);  /* Add */
+    assert_int_equal(guarded_nodes(g, flag, false), 1); /* Sub */
+    const float x[3] = {1, 2, 3}, want_t[3] = {2, 3, 4}, want_f[3] = {0, 1, 2};
+    float y[3];
+    for (uint8_t f = 0; f < 2; f++) {
+        assert_int_equal(glc_interp_run(g, (const void *[]){&f, x}, (void *[]){y}, &d), GLC_OK);
+        assert_memory_equal(y, f ? want_t : want_f, sizeof y);
+    }
+    glc_graph_destroy(g);
 }
 
 static void run_bound(bool flag, const float *want) {
@@ -105,19 +151,43 @@ static void test_import_if__bound_condition_selects_the_branch(void **state) {
     run_bound(false, (const float[]){0, 1, 2});
 }
 
-/* The raw import keeps the If, so glc_graph_static_values asks for its condition. */
-static void test_import_if__skip_infer_marks_the_condition_static(void **state) {
+/* Run-time Ifs nested: the inner branches' nodes carry both conditions; the interpreter
+ * gives ONNX Runtime's outputs for every pair (a, b). */
+static void test_import_if__nested_run_time_ifs_guard_with_both_conditions(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d;
+    assert_int_equal(import("if_nested_rt.onnx", NULL, &g, &d), GLC_OK);
+    int two_guards = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        two_guards += g->nodes[i].n_guards == 2;
+    assert_int_equal(two_guards, 2); /* Add if a && b, Sub if a && !b */
+    const float x[3] = {1, 2, 3};
+    const float want[4][3] = {{-1, -2, -3}, {0, 2, 4}, {-1, -2, -3}, {4, 6, 8}};
+    for (uint8_t k = 0; k < 4; k++) {
+        uint8_t a = k & 1, b = k >> 1;
+        float y[3];
+        assert_int_equal(glc_interp_run(g, (const void *[]){&a, &b, x}, (void *[]){y}, &d),
+                         GLC_OK);
+        assert_memory_equal(y, want[k], sizeof y);
+    }
+    glc_graph_destroy(g);
+}
+
+/* The raw import (no inference) replaces the If as well: the condition is no static
+ * operand, so the conformance runner feeds it at run time. */
+static void test_import_if__skip_infer_leaves_the_condition_a_run_time_input(void **state) {
     (void)state;
     glc_graph *g = NULL;
     glc_diag d;
     glc_import_options o = {.skip_infer = true};
     assert_int_equal(import("if_input.onnx", &o, &g, &d), GLC_OK);
-    assert_int_equal(live_nodes_of(g, GLC_OP_IF), 1);
+    assert_int_equal(live_nodes_of(g, GLC_OP_IF), 0);
+    assert_int_equal(live_nodes_of(g, GLC_OP_WHERE), 1);
     bool *need = calloc(g->n_values, sizeof *need);
     assert_non_null(need);
     glc_graph_static_values(g, need);
-    assert_true(need[glc_graph_find_value(g, "flag")]);
-    assert_false(need[glc_graph_find_value(g, "x")]);
+    assert_false(need[glc_graph_find_value(g, "flag")]);
     free(need);
     glc_graph_destroy(g);
 }
@@ -173,10 +243,13 @@ static void test_import_if__malformed_if_is_refused_naming_the_node(void **state
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_import_if__static_conditions_inline_the_selected_branches),
-        cmocka_unit_test(test_import_if__symbolic_condition_says_to_bind_the_dims),
-        cmocka_unit_test(test_import_if__input_condition_says_to_bind_it),
+        cmocka_unit_test(test_import_if__run_time_if_needs_both_branches_supported),
+        cmocka_unit_test(
+            test_import_if__branches_of_different_shapes_need_a_compile_time_condition),
+        cmocka_unit_test(test_import_if__input_condition_guards_both_branches),
+        cmocka_unit_test(test_import_if__nested_run_time_ifs_guard_with_both_conditions),
         cmocka_unit_test(test_import_if__bound_condition_selects_the_branch),
-        cmocka_unit_test(test_import_if__skip_infer_marks_the_condition_static),
+        cmocka_unit_test(test_import_if__skip_infer_leaves_the_condition_a_run_time_input),
         cmocka_unit_test(test_import_if__constant_condition_selects_a_branch_of_its_own_shape),
         cmocka_unit_test(test_import_if__malformed_if_is_refused_naming_the_node),
     };
