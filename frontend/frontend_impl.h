@@ -49,6 +49,7 @@ typedef struct fe_import {
     const Onnx__GraphProto *gp;
     fe_names values;
     const struct fe_import *outer; /* the enclosing scope of an If branch, or NULL */
+    const char *scope; /* "then_branch of If 'if_b'" for diagnostics, or NULL at the top */
     /* the guards of the nodes this scope adds (glc_node.guard: the branches of run-time
      * Ifs it is in) */
     glc_value_id guard[GLC_MAX_GUARDS];

@@ -86,9 +86,12 @@ static glc_status import_branch(fe_import *im, const Onnx__NodeProto *np, size_t
     if (body->n_sparse_initializer)
         return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx, "If: %s has sparse initializers",
                            which);
+    char scope[200];
+    snprintf(scope, sizeof scope, "%s of If '%.150s'", which, np->name ? np->name : "");
     fe_import br = *im;
     br.gp = body;
     br.outer = im;
+    br.scope = scope;
     if (cond) {
         br.guard[br.n_guards] = cond;
         br.guard_false = (uint8_t)(br.guard_false | (!when) << br.n_guards);

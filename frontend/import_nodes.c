@@ -127,8 +127,9 @@ static glc_status check_ops(const fe_import *im) {
         put_op_group(&b, gp, i);
     }
     if (!b.len) return GLC_OK;
-    return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL, "unsupported operators: %s%s", b.buf,
-                        b.len == sizeof b.buf - 1 ? "..." : "");
+    return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL, "unsupported operators: %s%s%s%s",
+                        b.buf, b.len == sizeof b.buf - 1 ? "..." : "", im->scope ? " in " : "",
+                        im->scope ? im->scope : "");
 }
 
 /* ---- 2. sort -------------------------------------------------------------------------- */
