@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Checks the model zoo (models.json) against glc: for each model, `glc MODEL.onnx -o MODEL.so`
 with no shape flag; when it compiles, the one .so runs at every listed size through the glc
-Python package and is compared with ONNX Runtime.
+Python package and is compared with ONNX Runtime. What the manifest fixes is passed at compile
+time: an input with a "value" and a static shape is bound to it (`--bind NAME=FILE.npy`, and
+not fed at run time: Silero's sample rate, which selects an If branch), and a model's "dims"
+(the sizes its contract fixes) become `--dim NAME=N`.
 
     VENV/bin/python tests/zoo/check_zoo.py [--glc build/glc] [--cache DIR]
         [--work DIR] [--fetch] [--markdown FILE] [NAME ...]
@@ -93,6 +96,24 @@ def make_feeds(man_model, size, seed):
     return feeds
 
 
+def compile_flags(man_model, work):
+    """(--bind and --dim flags, names of the bound inputs, the flags as the table shows them)
+    for the values the manifest fixes."""
+    flags, bound, shown = [], set(), []
+    for name, spec in man_model["inputs"].items():
+        if "value" not in spec or any(isinstance(d, str) for d in spec["shape"]):
+            continue
+        path = os.path.join(work, f"{man_model['name']}.{name}.npy")
+        np.save(path, np.full(tuple(spec["shape"]), spec["value"], dtype=np.dtype(spec["dtype"])))
+        flags += ["--bind", f"{name}={path}"]
+        bound.add(name)
+        shown.append(f"--bind {name}={spec['value']}")
+    for param, value in man_model.get("dims", {}).items():
+        flags += ["--dim", f"{param}={value}"]
+        shown.append(f"--dim {param}={value}")
+    return flags, bound, " ".join(shown)
+
+
 def one_line(text):
     lines = [l for l in text.strip().splitlines() if l.strip()]
     return lines[-1] if lines else ""
@@ -137,13 +158,14 @@ def check_model(m, path, args, have):
                              for d, op in model_ops(model) - have
                              if not (d == "" and op in IMPORTER_OPS))
     so = os.path.join(args.work, m["name"] + ".so")
-    rc, msg = run_glc([args.glc, path, "-o", so], args.timeout, args.mem_gb)
+    flags, bound, shown = compile_flags(m, args.work)
+    rc, msg = run_glc([args.glc] + flags + [path, "-o", so], args.timeout, args.mem_gb)
     if rc != 0:
         res["status"] = msg
         res["kind"] = ("ops" if "unsupported operators" in msg else
                        "crash" if msg.startswith(("crashed", "timed out")) else "refused")
         res["status"] = "not compiled: " + msg
-        res["repro"] = f"{args.glc} {path} -o {so}"
+        res["repro"] = " ".join([args.glc] + flags + [path, "-o", so])
         return res
     lib = glc.load(so)
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
@@ -153,7 +175,7 @@ def check_model(m, path, args, have):
         feeds = make_feeds(m, size, seed=k)
         label = ",".join(f"{d}={v}" for d, v in size.items())
         try:
-            got = lib(**feeds)
+            got = lib(**{k: v for k, v in feeds.items() if k not in bound})
         except Exception as e:  # glc.GlcError: the runtime's one-line refusal
             res["sizes"].append((label, False, f"glc run: {e}"))
             ok_all = False
@@ -169,7 +191,8 @@ def check_model(m, path, args, have):
         res["sizes"].append((label, ok, f"max rel err {worst:.2e}" + ("; " + "; ".join(notes) if notes else "")))
         ok_all &= ok
     res["kind"] = "match" if ok_all else "wrong"
-    res["status"] = ("compiled, matches ORT at " if ok_all else "compiled, DIFFERS from ORT at ") + \
+    compiled = f"compiled with `{shown}`" if shown else "compiled"
+    res["status"] = f"{compiled}, " + ("matches ORT at " if ok_all else "DIFFERS from ORT at ") + \
         "; ".join(f"{l} ({'ok' if o else 'bad'})" for l, o, _ in res["sizes"])
     return res
 
