@@ -17,22 +17,13 @@
 
 #include <string.h>
 
-/* Row-major strides of dims as dims. */
-static void strides(const glc_graph *g, int rank, const glc_dim *dims, glc_dim *st) {
-    glc_dim s = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-        st[i] = s;
-        s = glc_dim_mul(g, s, dims[i]);
-    }
-}
-
 /* Strides of v (row-major) aligned to an output o, 0 on broadcast dims; rb[i]: v's dim
  * where it is symbolic and differs from the output's (it may be 1 at run time), else 0. */
 static void aligned_strides(const glc_graph *g, const glc_value *v, const glc_value *o,
                             glc_dim *s, glc_dim *rb) {
     glc_dim st[GLC_MAX_RANK];
     int r = o->rank;
-    strides(g, v->rank, v->dims, st);
+    glc_dim_strides(g, v->rank, v->dims, st);
     for (int i = 0; i < r; i++) {
         int j = i - (r - v->rank);
         s[i] = (j < 0 || v->dims[j] == 1) ? 0 : st[j];
@@ -69,7 +60,7 @@ void cg_bcast_plan(const cg_ctx *c, cg_bcast *p, const glc_value *o, const glc_v
     p->rank = o->rank;
     memcpy(p->dims, o->dims, sizeof p->dims[0] * (size_t)o->rank);
     p->present[0] = true;
-    strides(g, o->rank, o->dims, p->st[0]);
+    glc_dim_strides(g, o->rank, o->dims, p->st[0]);
     for (int k = 0; k < n; k++) {
         p->present[1 + k] = v[k] != NULL;
         if (v[k]) aligned_strides(g, v[k], o, p->st[1 + k], p->rb[1 + k]);

@@ -332,6 +332,22 @@ glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_co
 glc_dim lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_gridlstm.c */
 glc_dim lower_linalg_scratch(const cg_ctx *c, const glc_node *n);    /* lower_linalg.c: Det */
 
+/* lower.c: the index idx[k] (dt i32 or i64) made non-negative against dim (an i64 value),
+ * *ok whether it was in [-dim, dim); an out-of-range one becomes 0, so a load it
+ * addresses stays in bounds (Gather, GatherElements, ScatterElements, the ND ops). */
+LLVMValueRef cg_load_index(cg_ctx *c, glc_dtype dt, LLVMValueRef idx, LLVMValueRef k,
+                           LLVMValueRef dim, LLVMValueRef *ok);
+/* lower.c: the chunks of a hoisted input projection (the recurrent families). The most
+ * items (steps, positions) per chunk that node n's glc_hoist_steps allows
+ * (passes/hoist_projections.c): the attribute when >= 1; when negative (-1: left to run
+ * time, for symbolic sizes) as many as fit the cache budget, GLC_HOIST_BUDGET_FLOATS /
+ * per_item floats, at least 1; 0 or absent (as at -O0): 1. */
+glc_dim cg_hoist_chunk_max(const glc_graph *g, const glc_node *n, glc_dim per_item);
+/* total items in *n_chunks balanced chunks of at most max: n_chunks - 1 of *len items,
+ * the last of *last (<= *len); all 0 when total is 0 (total >= 1 when symbolic). */
+void cg_chunks_plan(const glc_graph *g, glc_dim total, glc_dim max, glc_dim *n_chunks,
+                    glc_dim *len, glc_dim *last);
+
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);
 /* bind.c (after the workspace layout): glc.bind, the check of a call's input dims (see

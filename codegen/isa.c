@@ -44,6 +44,11 @@
 
 #include <string.h>
 
+/* The avx2 row's numbers, which the generic row shares (LLVM legalises its vectors). */
+#define AVX2_SHAPES                                                                             \
+    .vl = 8, .vregs = 16, .chains = 8, .tile = {{4, 3}, {4, 3}, {2, 4}}, .narrow = {6, 2},      \
+    .kc = 256, .ablock = 65536
+
 static const cg_isa ROWS[] = {
     {.name = "avx512",
      .vl = 16,
@@ -53,14 +58,7 @@ static const cg_isa ROWS[] = {
      .kc = 256,
      .ablock = 131072,
      .vector_bits = 512},
-    {.name = "avx2",
-     .vl = 8,
-     .vregs = 16,
-     .chains = 8,
-     .tile = {{4, 3}, {4, 3}, {2, 4}},
-     .narrow = {6, 2},
-     .kc = 256,
-     .ablock = 65536},
+    {.name = "avx2", AVX2_SHAPES},
     {.name = "neon",
      .vl = 4,
      .vregs = 32,
@@ -68,14 +66,7 @@ static const cg_isa ROWS[] = {
      .tile = {{6, 4}, {8, 3}, {6, 4}},
      .kc = 256,
      .ablock = 131072},
-    {.name = "generic",
-     .vl = 8,
-     .vregs = 16,
-     .chains = 8,
-     .tile = {{4, 3}, {4, 3}, {2, 4}},
-     .narrow = {6, 2},
-     .kc = 256,
-     .ablock = 65536},
+    {.name = "generic", AVX2_SHAPES},
 };
 enum { N_ROWS = sizeof ROWS / sizeof ROWS[0] };
 

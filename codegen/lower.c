@@ -6,63 +6,11 @@
  * outputs is requested gets an empty kernel. Kernel signature: one pointer per output, then
  * one per input (NULL for an absent optional input), all noalias; then, only for a node
  * whose cg_node_scratch_bytes() is non-zero, a pointer to that much workspace scratch.
+ * Shared by the tensor and index families: an index loaded and checked against an axis
+ * (cg_load_index). By the recurrent families: the chunking of a hoisted input projection
+ * (cg_hoist_chunk_max, cg_chunks_plan).
  */
 #include "cg_impl.h"
-
-/* Ops whose lowering handles symbolic dims (cg_dim), besides the elementwise ones
- * (bcast.c) and the reductions (lower_elemwise.c); the others refuse them. */
-static const bool symbolic_ok[GLC_OP_COUNT] = {
-    [GLC_OP_IDENTITY] = true, [GLC_OP_RESHAPE] = true, [GLC_OP_FLATTEN] = true,
-    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,    [GLC_OP_MATMUL] = true,
-    [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
-    [GLC_OP_MATMULINTEGER] = true, [GLC_OP_QLINEARMATMUL] = true,
-    [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,     [GLC_OP_RNN] = true,
-    [GLC_OP_CONSTANTOFSHAPE] = true,
-    /* lower_tensor.c */
-    [GLC_OP_SPLIT] = true,
-    [GLC_OP_SLICE] = true,
-    [GLC_OP_SQUEEZE] = true,
-    [GLC_OP_UNSQUEEZE] = true,
-    [GLC_OP_GATHER] = true,
-    [GLC_OP_SHAPE] = true,
-    [GLC_OP_SIZE] = true,
-    [GLC_OP_CAST] = true,
-    [GLC_OP_DROPOUT] = true,
-    [GLC_OP_PAD] = true,
-    [GLC_OP_ARGMAX] = true,
-    [GLC_OP_ARGMIN] = true,
-    /* lower_shape.c */
-    [GLC_OP_TRANSPOSE] = true,
-    [GLC_OP_CONCAT] = true,
-    /* lower_pool.c */
-    [GLC_OP_MAXPOOL] = true,
-    [GLC_OP_AVERAGEPOOL] = true,
-    [GLC_OP_GLOBALAVERAGEPOOL] = true,
-    [GLC_OP_GLOBALMAXPOOL] = true,
-    /* lower_nn.c, lower_convlstm.c */
-    [GLC_OP_BATCHNORM] = true, [GLC_OP_LOGSOFTMAX] = true, [GLC_OP_CONV] = true,
-    [GLC_OP_CONVTRANSPOSE] = true, [GLC_OP_CONVINTEGER] = true, [GLC_OP_QLINEARCONV] = true,
-    [GLC_OP_CONVLSTM] = true,
-    [GLC_OP_MDLSTM] = true,   [GLC_OP_GRIDLSTM] = true,
-    /* lower_index.c */
-    [GLC_OP_GATHERELEMENTS] = true, [GLC_OP_SCATTERELEMENTS] = true, [GLC_OP_SCATTER] = true,
-    [GLC_OP_GATHERND] = true, [GLC_OP_SCATTERND] = true, [GLC_OP_ONEHOT] = true,
-    [GLC_OP_REVERSESEQUENCE] = true,
-    [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true,
-    [GLC_OP_SPACETODEPTH] = true,
-    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true,
-    [GLC_OP_UNIQUE] = true,
-    [GLC_OP_HANNWINDOW] = true, [GLC_OP_HAMMINGWINDOW] = true, [GLC_OP_BLACKMANWINDOW] = true,
-    [GLC_OP_TRILU] = true, [GLC_OP_EYELIKE] = true,
-    /* lower_norm.c */
-    [GLC_OP_LAYERNORM] = true, [GLC_OP_INSTANCENORM] = true, [GLC_OP_MVN] = true,
-    [GLC_OP_HARDMAX] = true, [GLC_OP_CUMSUM] = true,
-    [GLC_OP_LRN] = true,
-    [GLC_OP_QUANTIZELINEAR] = true, [GLC_OP_DEQUANTIZELINEAR] = true,
-    [GLC_OP_DYNAMICQUANTIZELINEAR] = true,
-    [GLC_OP_TOPK] = true,
-    [GLC_OP_NLLLOSS] = true, [GLC_OP_SCELOSS] = true,
-};
 
 static bool has_symbolic_dims(const cg_ctx *c, const glc_node *n) {
     for (int i = 0; i < n->n_in; i++) {
@@ -88,9 +36,7 @@ static const lower_fn lowerings[GLC_OP_COUNT] = {
 glc_status cg_lower_node(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     if ((int)n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT)
         return glc_diag_set(c->d, GLC_E_INVALID_IR, n, "invalid op %d", (int)n->op);
-    bool symbolic =
-        symbolic_ok[n->op] || (glc_op_table[n->op].flags & (OPF_ELEMWISE | OPF_REDUCE));
-    if (!symbolic && has_symbolic_dims(c, n))
+    if (!(glc_op_table[n->op].flags & OPF_SYMBOLIC) && has_symbolic_dims(c, n))
         return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "code generation for %s with symbolic "
                             "dims is not supported yet; bind them with --dim NAME=N or --shape",
                             glc_op_name(n->op));
@@ -123,4 +69,33 @@ static glc_dim (*const scratch_fns[GLC_OP_COUNT])(const cg_ctx *c, const glc_nod
 glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {
     if ((int)n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT || !scratch_fns[n->op]) return 0;
     return scratch_fns[n->op](c, n);
+}
+
+LLVMValueRef cg_load_index(cg_ctx *c, glc_dtype dt, LLVMValueRef idx, LLVMValueRef k,
+                           LLVMValueRef dim, LLVMValueRef *ok) {
+    LLVMTypeRef it = dt == GLC_DT_I64 ? c->i64 : c->i32;
+    LLVMValueRef v = LLVMBuildLoad2(c->b, it, cg_gep(c, it, idx, k), "");
+    if (it != c->i64) v = LLVMBuildSExt(c->b, v, c->i64, "");
+    LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, v, cg_i64(c, 0), "");
+    v = LLVMBuildSelect(c->b, neg, LLVMBuildAdd(c->b, v, dim, ""), v, "");
+    *ok = LLVMBuildICmp(c->b, LLVMIntULT, v, dim, ""); /* also catches v < 0 */
+    return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
+}
+
+glc_dim cg_hoist_chunk_max(const glc_graph *g, const glc_node *n, glc_dim per_item) {
+    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
+    if (t >= 1) return t;
+    if (t == 0) return 1;
+    return glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per_item));
+}
+
+void cg_chunks_plan(const glc_graph *g, glc_dim total, glc_dim max, glc_dim *n_chunks,
+                    glc_dim *len, glc_dim *last) {
+    if (total == 0) {
+        *n_chunks = *len = *last = 0;
+        return;
+    }
+    *n_chunks = glc_dim_ceildiv(g, total, max);
+    *len = glc_dim_ceildiv(g, total, *n_chunks);
+    *last = glc_dim_sub(g, total, glc_dim_mul(g, glc_dim_sub(g, *n_chunks, 1), *len));
 }

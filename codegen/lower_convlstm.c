@@ -390,12 +390,7 @@ static glc_dim round16(const glc_graph *g, glc_dim n) {
 /* Steps per hoisted chunk: glc_hoist_steps (passes/hoist_projections.c; -1: the budget
  * over the run-time batch; absent, as at -O0: 1), within [1, T] (1 when T = 0). */
 static glc_dim steps_per_chunk(const glc_graph *g, const glc_node *n, const glc_convlstm_desc *r) {
-    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
-    glc_dim tc = t;
-    if (t < 0) {
-        glc_dim per_step = glc_dim_mul(g, r->batch, 4 * r->hidden * r->out_size);
-        tc = glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per_step));
-    }
+    glc_dim tc = cg_hoist_chunk_max(g, n, glc_dim_mul(g, r->batch, 4 * r->hidden * r->out_size));
     return glc_dim_max(g, glc_dim_min(g, tc, r->seq), 1);
 }
 

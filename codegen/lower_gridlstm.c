@@ -200,22 +200,7 @@ static void plan_wave(const glc_node *n, gl_plan *pl) {
  * the budget over the run-time batch; absent, as at -O0: 1). */
 static glc_dim positions_per_chunk(const glc_graph *g, const glc_node *n,
                                    const glc_gridlstm_desc *r) {
-    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
-    if (t != -1) return t < 1 ? 1 : t;
-    glc_dim per = glc_dim_mul(g, r->batch, (r->k + 1) * 4 * r->hidden);
-    return glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per));
-}
-
-/* The raster order's chunks: nch of pc positions, the last of `last`. */
-static void plan_chunks(const glc_graph *g, gl_plan *pl, glc_dim pmax) {
-    int64_t S = pl->r.grid_size;
-    if (S == 0) {
-        pl->nch = pl->pc = pl->last = 0;
-        return;
-    }
-    pl->nch = glc_dim_ceildiv(g, S, pmax);
-    pl->pc = glc_dim_ceildiv(g, S, pl->nch);
-    pl->last = glc_dim_sub(g, S, glc_dim_mul(g, glc_dim_sub(g, pl->nch, 1), pl->pc));
+    return cg_hoist_chunk_max(g, n, glc_dim_mul(g, r->batch, (r->k + 1) * 4 * r->hidden));
 }
 
 static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc_diag *d) {
@@ -232,7 +217,8 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, gl_plan *pl, glc
     pl->cols = r->k == 2 ? r->grid[1] : r->grid[0];
     pl->a_rs = row_stride(K1 * F);
     pl->g_rs = row_stride(K1 * 4 * F);
-    plan_chunks(g, pl, positions_per_chunk(g, n, r));
+    /* the raster order's chunks: nch of pc positions, the last of `last` */
+    cg_chunks_plan(g, S, positions_per_chunk(g, n, r), &pl->nch, &pl->pc, &pl->last);
     pl->unrolled = !r->tied && pl->wc;
     plan_wave(n, pl);
     glc_dim slots = glc_dim_mul(g, (r->k - 1) * pl->cols + 1, NF);

@@ -50,15 +50,6 @@ static void store(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef v, LLVMValueRef base, 
     LLVMBuildStore(c->b, v, cg_gep(c, ty, base, i));
 }
 
-/* Row-major strides of dims as dims. */
-static void dim_strides(const glc_graph *g, int rank, const glc_dim *dims, glc_dim *st) {
-    glc_dim s = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-        st[i] = s;
-        s = glc_dim_mul(g, s, dims[i]);
-    }
-}
-
 /* A nest over (rank, dims) for n_ops operands; operand k's strides are set by the caller
  * into p->st[k] (k = 0 included, which need not be a row-major walk). */
 static void nest_plan(cg_bcast *p, int rank, const glc_dim *dims, int n_ops) {
@@ -68,19 +59,6 @@ static void nest_plan(cg_bcast *p, int rank, const glc_dim *dims, int n_ops) {
     memcpy(p->dims, dims, sizeof dims[0] * (size_t)rank);
     for (int k = 0; k < n_ops; k++)
         p->present[k] = true;
-}
-
-/* The index idx[k] (i32 or i64) made non-negative against dim, and whether it was in range;
- * an out-of-range one becomes 0. */
-static LLVMValueRef load_index(cg_ctx *c, glc_dtype dt, LLVMValueRef idx, LLVMValueRef k,
-                               LLVMValueRef dim, LLVMValueRef *ok) {
-    LLVMTypeRef it = dt == GLC_DT_I64 ? c->i64 : c->i32;
-    LLVMValueRef v = load(c, it, idx, k);
-    if (it != c->i64) v = LLVMBuildSExt(c->b, v, c->i64, "");
-    LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, v, cg_i64(c, 0), "");
-    v = LLVMBuildSelect(c->b, neg, LLVMBuildAdd(c->b, v, dim, ""), v, "");
-    *ok = LLVMBuildICmp(c->b, LLVMIntULT, v, dim, ""); /* also catches v < 0 */
-    return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
 }
 
 /* ---- GatherElements, ScatterElements ------------------------------------------------ */
@@ -96,7 +74,7 @@ typedef struct elements_cg {
 /* idx: [0] indices (and updates) element, [1] data offset without the axis. */
 static void gather_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
     const elements_cg *s = ctx;
-    LLVMValueRef ok, v = load_index(c, s->ix->dtype, s->idx, idx[0], s->dim, &ok);
+    LLVMValueRef ok, v = cg_load_index(c, s->ix->dtype, s->idx, idx[0], s->dim, &ok);
     LLVMValueRef val = load(c, s->ty, s->data, cg_madd_v(c, v, s->st_axis, idx[1]));
     store(c, s->ty, LLVMBuildSelect(c->b, ok, val, LLVMConstNull(s->ty), ""), s->y, idx[0]);
 }
@@ -133,7 +111,7 @@ static LLVMValueRef combine(cg_ctx *c, const elements_cg *s, LLVMValueRef e, LLV
 
 static void scatter_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
     const elements_cg *s = ctx;
-    LLVMValueRef ok, v = load_index(c, s->ix->dtype, s->idx, idx[0], s->dim, &ok);
+    LLVMValueRef ok, v = cg_load_index(c, s->ix->dtype, s->idx, idx[0], s->dim, &ok);
     cg_if f;
     cg_if_begin(c, &f, ok);
     LLVMValueRef at = cg_madd_v(c, v, s->st_axis, idx[1]);
@@ -152,8 +130,8 @@ static glc_status lower_elements(cg_ctx *c, const glc_node *n, LLVMValueRef *fn,
     glc_dim xs[GLC_MAX_RANK];
     cg_bcast p;
     nest_plan(&p, ix->rank, ix->dims, 2);
-    dim_strides(g, ix->rank, ix->dims, p.st[0]);
-    dim_strides(g, x->rank, x->dims, xs);
+    glc_dim_strides(g, ix->rank, ix->dims, p.st[0]);
+    glc_dim_strides(g, x->rank, x->dims, xs);
     memcpy(p.st[1], xs, sizeof xs);
     p.st[1][e.axis] = 0;
     elements_cg s = {.x = x, .ix = ix, .red = scatter ? e.reduction : GLC_SCATTER_NONE};
@@ -314,7 +292,7 @@ static LLVMValueRef nd_offset(cg_ctx *c, const glc_nd_geom *m, LLVMValueRef idx,
     *ok = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0);
     for (int q = 0; q < m->k; q++) {
         LLVMValueRef okq,
-            v = load_index(c, GLC_DT_I64, idx, cg_addk(c, at, q), cg_dim(c, m->dims[q]), &okq);
+            v = cg_load_index(c, GLC_DT_I64, idx, cg_addk(c, at, q), cg_dim(c, m->dims[q]), &okq);
         off = cg_madd_v(c, v, cg_dim(c, m->st[q]), off);
         *ok = LLVMBuildAnd(c->b, *ok, okq, "");
     }
@@ -448,7 +426,7 @@ glc_status lower_reversesequence(cg_ctx *c, const glc_node *n, LLVMValueRef *fn)
     GLC_TRY(glc_revseq_axes(g, n, &ta, &ba, c->d));
     cg_bcast p;
     nest_plan(&p, x->rank, x->dims, 3);
-    dim_strides(g, x->rank, x->dims, p.st[0]);
+    glc_dim_strides(g, x->rank, x->dims, p.st[0]);
     p.st[1][ba] = 1;
     p.st[2][ta] = 1;
     *fn = cg_kernel_begin(c, n->name, 3);

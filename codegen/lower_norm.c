@@ -102,11 +102,8 @@ static void row_body(cg_ctx *c, void *ctx, LLVMValueRef *idx) {
 
 /* The two nests' plans: rows over the kept axes, elements over the reduced ones. */
 static void norm_plans(const glc_graph *g, const glc_norm_geom *m, cg_bcast *rows, cg_bcast *row) {
-    glc_dim xst[GLC_MAX_RANK], s = 1, rs = 1;
-    for (int a = m->rank - 1; a >= 0; a--) {
-        xst[a] = s;
-        s = glc_dim_mul(g, s, m->dims[a]);
-    }
+    glc_dim xst[GLC_MAX_RANK];
+    glc_dim_strides(g, m->rank, m->dims, xst);
     memset(rows, 0, sizeof *rows);
     memset(row, 0, sizeof *row);
     rows->n = 3;
@@ -121,10 +118,7 @@ static void norm_plans(const glc_graph *g, const glc_norm_geom *m, cg_bcast *row
         p->st[off + 1][d] = m->scale_st[a];
         p->st[off + 2][d] = m->bias_st[a];
     }
-    for (int d = rows->rank - 1; d >= 0; d--) { /* the row index: row-major over kept axes */
-        rows->st[0][d] = rs;
-        rs = glc_dim_mul(g, rs, rows->dims[d]);
-    }
+    glc_dim_strides(g, rows->rank, rows->dims, rows->st[0]); /* the row index */
 }
 
 glc_status lower_norm(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {

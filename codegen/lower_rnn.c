@@ -154,25 +154,9 @@ static uint64_t max_u64(uint64_t a, uint64_t b) {
 /* Steps per hoisted chunk at most: glc_hoist_steps (passes/hoist_projections.c; -1: the
  * budget over the run-time batch; absent, as at -O0: 1). */
 static glc_dim steps_per_chunk(const glc_graph *g, const glc_node *n, const glc_rnn_desc *r) {
-    int64_t t = glc_attr_int(n, GLC_ATTR_HOIST_STEPS, 1);
     bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
     if (sl && r->direction != GLC_RNN_FORWARD) return r->seq;
-    if (t >= 1) return t;
-    if (t == 0) return 1;
-    glc_dim per_step = glc_dim_mul(g, r->batch, r->gates * r->hidden);
-    return glc_dim_max(g, 1, glc_dim_floordiv(g, GLC_HOIST_BUDGET_FLOATS, per_step));
-}
-
-/* The chunks: nch of tc steps, the last of `last` (S >= 1 when symbolic). */
-static void plan_chunks(const glc_graph *g, rnn_plan *pl, glc_dim tmax) {
-    glc_dim S = pl->r.seq;
-    if (S == 0) {
-        pl->nch = pl->tc = pl->last = 0;
-        return;
-    }
-    pl->nch = glc_dim_ceildiv(g, S, tmax);
-    pl->tc = glc_dim_ceildiv(g, S, pl->nch);
-    pl->last = glc_dim_sub(g, S, glc_dim_mul(g, glc_dim_sub(g, pl->nch, 1), pl->tc));
+    return cg_hoist_chunk_max(g, n, glc_dim_mul(g, r->batch, r->gates * r->hidden));
 }
 
 static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, glc_diag *d) {
@@ -185,7 +169,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     glc_dim S = r->seq, N = r->batch;
     int64_t H = r->hidden, GH = r->gates * H;
     bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
-    plan_chunks(g, pl, steps_per_chunk(g, n, r));
+    cg_chunks_plan(g, S, steps_per_chunk(g, n, r), &pl->nch, &pl->tc, &pl->last);
     pl->per_row = r->layout && pl->tc != S;
     pl->rt = r->layout ? 1 : N;
     pl->rb = r->layout ? pl->tc : 1;

@@ -157,18 +157,6 @@ glc_status lower_slice(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
 
 /* ---- Gather, Shape --------------------------------------------------------------------- */
 
-/* The index idx[j] made non-negative, and whether it was in range [0, dim). */
-static LLVMValueRef gather_index(cg_ctx *c, const glc_value *ix, LLVMValueRef idx, LLVMValueRef j,
-                                 LLVMValueRef dim, LLVMValueRef *ok) {
-    LLVMTypeRef it = ix->dtype == GLC_DT_I64 ? c->i64 : c->i32;
-    LLVMValueRef v = load(c, it, idx, j);
-    if (it != c->i64) v = LLVMBuildSExt(c->b, v, c->i64, "");
-    LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, v, cg_i64(c, 0), "");
-    v = LLVMBuildSelect(c->b, neg, LLVMBuildAdd(c->b, v, dim, ""), v, "");
-    *ok = LLVMBuildICmp(c->b, LLVMIntULT, v, dim, ""); /* also catches v < 0 */
-    return LLVMBuildSelect(c->b, *ok, v, cg_i64(c, 0), "");
-}
-
 typedef struct gather_cg {
     const glc_value *ix;
     LLVMTypeRef ty;
@@ -181,7 +169,7 @@ static void gather_nest(cg_ctx *c, const gather_cg *s) {
     cg_loop lo, lj, le;
     LLVMValueRef o = cg_loop_begin_v(c, &lo, s->outer);
     LLVMValueRef j = cg_loop_begin_v(c, &lj, s->nidx), ok;
-    LLVMValueRef v = gather_index(c, s->ix, s->idx, j, s->dim, &ok);
+    LLVMValueRef v = cg_load_index(c, s->ix->dtype, s->idx, j, s->dim, &ok);
     LLVMValueRef ybase = cg_madd_v(c, cg_madd_v(c, o, s->nidx, j), s->inner, NULL);
     LLVMValueRef xbase = cg_madd_v(c, cg_madd_v(c, o, s->dim, v), s->inner, NULL);
     LLVMValueRef e = cg_loop_begin_v(c, &le, s->inner);

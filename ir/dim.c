@@ -460,6 +460,14 @@ glc_dim glc_dim_prod(const glc_graph *g, const glc_dim *dims, int lo, int hi) {
     return p;
 }
 
+void glc_dim_strides(const glc_graph *g, int rank, const glc_dim *dims, glc_dim *st) {
+    glc_dim s = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        st[i] = s;
+        s = glc_dim_mul(g, s, dims[i]);
+    }
+}
+
 /* The quotient of a by the one-term divisor b when b divides every term of a and a has
  * no constant; false otherwise. */
 static bool exact_div(const poly *a, const poly *b, poly *q) {

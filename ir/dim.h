@@ -120,6 +120,8 @@ glc_dim glc_dim_max(const struct glc_graph *g, glc_dim a, glc_dim b);
 glc_dim glc_dim_min(const struct glc_graph *g, glc_dim a, glc_dim b);
 /* Product of dims[lo, hi). */
 glc_dim glc_dim_prod(const struct glc_graph *g, const glc_dim *dims, int lo, int hi);
+/* st[0..rank): the row-major strides (elements) of dims. */
+void glc_dim_strides(const struct glc_graph *g, int rank, const glc_dim *dims, glc_dim *st);
 
 /* Facts that hold for every value of the symbols in their ranges. */
 bool glc_dim_nonneg(const struct glc_graph *g, glc_dim d);

@@ -625,51 +625,11 @@ static glc_status check_node_inputs(const glc_graph *g, const glc_node *n, glc_d
     return GLC_OK;
 }
 
-/* Ops whose shape rule handles symbolic dims (ir/dim.h), besides the elementwise ones and
- * the reductions; the others refuse them. */
-static const bool symbolic_ok[GLC_OP_COUNT] = {
-    [GLC_OP_IDENTITY] = true, [GLC_OP_SHAPE] = true, [GLC_OP_SIZE] = true,
-        [GLC_OP_ADD] = true,
-    [GLC_OP_SUB] = true,      [GLC_OP_MUL] = true,       [GLC_OP_DIV] = true,
-    [GLC_OP_RELU] = true,     [GLC_OP_SIGMOID] = true,   [GLC_OP_TANH] = true,
-    [GLC_OP_SOFTMAX] = true,  [GLC_OP_GEMM] = true,      [GLC_OP_MATMUL] = true,
-    [GLC_OP_DET] = true, [GLC_OP_EINSUM] = true,
-    [GLC_OP_MATMULINTEGER] = true, [GLC_OP_QLINEARMATMUL] = true,
-    [GLC_OP_RESHAPE] = true,  [GLC_OP_FLATTEN] = true,   [GLC_OP_TRANSPOSE] = true,
-    [GLC_OP_CONCAT] = true,   [GLC_OP_SPLIT] = true,     [GLC_OP_SLICE] = true,
-    [GLC_OP_SQUEEZE] = true,  [GLC_OP_UNSQUEEZE] = true, [GLC_OP_GATHER] = true,
-    [GLC_OP_CAST] = true,     [GLC_OP_DROPOUT] = true,   [GLC_OP_PAD] = true,
-    [GLC_OP_CONV] = true, [GLC_OP_CONVTRANSPOSE] = true,     [GLC_OP_BATCHNORM] = true,
-    [GLC_OP_CONVINTEGER] = true, [GLC_OP_QLINEARCONV] = true,
-    [GLC_OP_LEAKYRELU] = true, [GLC_OP_HARDSIGMOID] = true, [GLC_OP_LOGSOFTMAX] = true,
-    [GLC_OP_MAXPOOL] = true,  [GLC_OP_AVERAGEPOOL] = true, [GLC_OP_GLOBALAVERAGEPOOL] = true,
-    [GLC_OP_GLOBALMAXPOOL] = true,
-    [GLC_OP_LSTM] = true,     [GLC_OP_GRU] = true,       [GLC_OP_RNN] = true,
-    [GLC_OP_CONVLSTM] = true, [GLC_OP_MDLSTM] = true,    [GLC_OP_GRIDLSTM] = true,
-    [GLC_OP_CONSTANTOFSHAPE] = true, [GLC_OP_ARGMAX] = true, [GLC_OP_ARGMIN] = true,
-    [GLC_OP_GATHERELEMENTS] = true, [GLC_OP_SCATTERELEMENTS] = true, [GLC_OP_SCATTER] = true,
-    [GLC_OP_GATHERND] = true, [GLC_OP_SCATTERND] = true, [GLC_OP_ONEHOT] = true,
-    [GLC_OP_REVERSESEQUENCE] = true,
-    [GLC_OP_EXPAND] = true, [GLC_OP_TILE] = true, [GLC_OP_DEPTHTOSPACE] = true,
-    [GLC_OP_SPACETODEPTH] = true,
-    [GLC_OP_RANGE] = true, [GLC_OP_COMPRESS] = true, [GLC_OP_NONZERO] = true,
-    [GLC_OP_UNIQUE] = true,
-    [GLC_OP_HANNWINDOW] = true, [GLC_OP_HAMMINGWINDOW] = true, [GLC_OP_BLACKMANWINDOW] = true,
-    [GLC_OP_TRILU] = true, [GLC_OP_EYELIKE] = true,
-    [GLC_OP_LAYERNORM] = true, [GLC_OP_INSTANCENORM] = true, [GLC_OP_MVN] = true,
-    [GLC_OP_HARDMAX] = true, [GLC_OP_CUMSUM] = true,
-    [GLC_OP_LRN] = true,
-    [GLC_OP_QUANTIZELINEAR] = true, [GLC_OP_DEQUANTIZELINEAR] = true,
-    [GLC_OP_DYNAMICQUANTIZELINEAR] = true,
-    [GLC_OP_TOPK] = true,
-    [GLC_OP_NLLLOSS] = true, [GLC_OP_SCELOSS] = true,
-};
-
 /* A symbolic dim (or a shape tensor with symbolic elements) in an input of an op whose
- * shape rule does not handle them yet is unsupported, with the way out. */
+ * shape rule does not handle them yet (no OPF_SYMBOLIC in its ops.def row) is unsupported,
+ * with the way out. */
 static glc_status check_symbolic_inputs(const glc_graph *g, const glc_node *n, glc_diag *d) {
-    if (symbolic_ok[n->op] || (glc_op_table[n->op].flags & (OPF_ELEMWISE | OPF_REDUCE)))
-        return GLC_OK;
+    if (glc_op_table[n->op].flags & OPF_SYMBOLIC) return GLC_OK;
     for (int i = 0; i < n->n_in; i++) {
         const glc_value *v = in_val(g, n, i);
         bool sym = v && glc_dims_symbolic(v->rank, v->dims);

@@ -321,14 +321,6 @@ static bool add_loop(glc_restride *r, glc_dim e, glc_dim os, glc_dim is) {
     return true;
 }
 
-static void strides_dim(const glc_graph *g, int rank, const glc_dim *dims, glc_dim *st) {
-    glc_dim s = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-        st[i] = s;
-        s = glc_dim_mul(g, s, dims[i]);
-    }
-}
-
 /* Tile's repeats: constants, or dims that shape inference computed from symbolic shapes
  * (Concat(Shape(x)[:1], [1, 1]) tiles a state over the batch). */
 static glc_status tile_repeats(const glc_graph *g, const glc_node *n, glc_dim *rep, int *cnt,
@@ -362,8 +354,8 @@ static glc_status tile_get(const glc_graph *g, const glc_node *n, glc_restride *
                                 (long long)rep[a]);
         r->out[a] = glc_dim_mul(g, x->dims[a], rep[a]);
     }
-    strides_dim(g, x->rank, x->dims, xs);
-    strides_dim(g, x->rank, r->out, os);
+    glc_dim_strides(g, x->rank, x->dims, xs);
+    glc_dim_strides(g, x->rank, r->out, os);
     for (int a = 0; a < x->rank; a++)
         if (!add_loop(r, rep[a], glc_dim_mul(g, x->dims[a], os[a]), 0) ||
             !add_loop(r, x->dims[a], os[a], xs[a]))
@@ -406,7 +398,7 @@ static glc_status space_depth_get(const glc_graph *g, const glc_node *n, glc_res
             return glc_diag_set(d, GLC_E_SHAPE, n, "DepthToSpace: mode '%s'; expected DCR or CRD",
                                 mode);
         r->out[1] = part, r->out[2] = glc_dim_mul(g, H, b), r->out[3] = glc_dim_mul(g, W, b);
-        strides_dim(g, 4, r->out, os);
+        glc_dim_strides(g, 4, r->out, os);
         /* x's channel: DCR (b1 * b + b2) * C' + c, CRD (c * b + b1) * b + b2 */
         glc_dim cHW = glc_dim_mul(g, part, HW);
         glc_dim cs = crd ? glc_dim_mul(g, HW, b * b) : HW;
@@ -420,7 +412,7 @@ static glc_status space_depth_get(const glc_graph *g, const glc_node *n, glc_res
         add_loop(r, b, 1, b2s);
     } else {
         r->out[1] = glc_dim_mul(g, C, b * b), r->out[2] = part, r->out[3] = W2;
-        strides_dim(g, 4, r->out, os);
+        glc_dim_strides(g, 4, r->out, os);
         /* y's channel: (b1 * b + b2) * C + c */
         add_loop(r, N, os[0], glc_dim_mul(g, C, HW));
         add_loop(r, b, glc_dim_mul(g, os[1], glc_dim_mul(g, C, b)), W);

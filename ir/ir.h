@@ -145,6 +145,7 @@ enum {
     OPF_SHAPE_ONLY = 1u << 4, /* moves or views bytes, no arithmetic */
     OPF_INTERNAL = 1u << 5,   /* never imported; made by passes */
     OPF_REDUCE = 1u << 6,     /* a RED row of ops.def: infer_reduce, kernel reduce */
+    OPF_SYMBOLIC = 1u << 7,   /* its shape rule and lowering handle symbolic dims */
 };
 
 /* Dtype masks (bit 1 << dtype) for the op table's type constraints, as in ONNX's specs. */

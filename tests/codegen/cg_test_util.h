@@ -34,6 +34,18 @@ static inline void cg_rm_tmpdir(void) {
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", cg_tmpdir);
 }
 
+/* The group setup and teardown of a test file that compiles: the temp dir. */
+static inline int cg_group_setup(void **state) {
+    (void)state;
+    return cg_make_tmpdir();
+}
+
+static inline int cg_group_teardown(void **state) {
+    (void)state;
+    cg_rm_tmpdir();
+    return 0;
+}
+
 static inline glc_value_id cg_in(glc_graph *g, const char *name, glc_dtype dt, int rank,
                                  const int64_t *dims) {
     glc_value_id v = glc_graph_add_value(g, name, dt, rank, dims);
@@ -281,67 +293,95 @@ static inline void cg_check_vs_interp_tol(glc_graph *g, const char *file, double
 }
 
 /* ---- symbolic dims ------------------------------------------------------------------
- * cg_check_symbolic(build, ...) checks one compiled model over several sizes: build(g, v)
- * adds a graph to g whose dims come from v[0..n_sym) (symbols or constants). The graph
- * built with v = the symbols names[] is compiled once; for each run r, the graph built with
- * v = sizes[r*n_sym ..] gets random inputs (fill, or cg_fill), and the compiled model, planned
- * and invoked at that graph's input dims, must give its output dims and, byte for byte, the
- * interpreter's outputs on it -- on the calling thread and on a pool of 3 threads. */
-typedef void (*cg_sym_build)(glc_graph *g, const glc_dim *v);
+ * One compiled model checked over several sizes. The graph whose input dims are symbols is
+ * compiled once; for each run a static graph of that run's dims runs in the reference
+ * interpreter on random inputs, and the compiled model, planned and invoked at that
+ * graph's input dims, must give its output dims and the interpreter's outputs, on the
+ * calling thread and on a pool of 3 threads alike (bitwise). The graphs come from one of
+ * two kinds of builder:
+ * - cg_check_symbolic(build, ...): build(g, v) makes the graph with dims v[0..n_sym): the
+ *   symbols names[] for the compiled one, sizes[r*n_sym ..] for run r; the outputs must be
+ *   the interpreter's byte for byte.
+ * - cg_check_sym_vs_interp(build, ctx, ...): build(g, ctx) makes the graph with symbolic
+ *   input dims, made static for run r by binding its inputs to runs[r]
+ *   (glc_graph_bind_inputs, as `glc run --interp` and conformance --dynamic do); the
+ *   outputs compare within cg_compare's tolerance, or norm-wise. */
+#define CG_SYM_MAX_IO 16
 typedef void (*cg_sym_fill)(const glc_value *v, void *p, unsigned *seed);
+#define CG_SYM_BITWISE (-1.0) /* cg_sym_check_run's tol: outputs equal byte for byte */
 
-static inline void cg_sym_run(glc_rt_model *m, glc_graph *g, cg_sym_fill fill, int run) {
-    const void *in[16];
-    void *got[16], *want[16];
-    const int64_t *dims[16];
-    int64_t od[16][GLC_MAX_RANK], *odp[16];
-    unsigned seed = 1234u + (unsigned)run;
+/* Plans m at the input dims of g (a static graph: the run's), checks the planned output
+ * dims against g's, and runs m on inputs in into out on par (NULL: the calling thread). */
+static inline void cg_sym_run_model(const glc_rt_model *m, const glc_graph *g, const void **in,
+                                    void **out, const glc_parallel *par) {
+    const int64_t *dims[CG_SYM_MAX_IO];
+    int64_t od[CG_SYM_MAX_IO][GLC_MAX_RANK], *odp[CG_SYM_MAX_IO];
+    assert_true(g->n_inputs <= CG_SYM_MAX_IO && g->n_outputs <= CG_SYM_MAX_IO);
+    for (uint32_t i = 0; i < g->n_inputs; i++)
+        dims[i] = g->values[g->inputs[i]].dims;
+    for (int i = 0; i < CG_SYM_MAX_IO; i++)
+        odp[i] = od[i];
+    uint64_t wss = 0;
+    assert_int_equal(glc_rt_model_plan(m, dims, odp, &wss), GLC_RT_OK);
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        const glc_value *v = &g->values[g->outputs[i]];
+        for (int k = 0; k < v->rank; k++)
+            if (od[i][k] != v->dims[k])
+                fail_msg("output '%s' axis %d planned %lld, want %lld", v->name, k,
+                         (long long)od[i][k], (long long)v->dims[k]);
+    }
+    void *ws = wss ? aligned_alloc(64, (wss + 63) / 64 * 64) : NULL;
+    assert_int_equal(glc_rt_model_run_with(m, in, dims, out, ws, wss, par), GLC_RT_OK);
+    free(ws);
+}
+
+/* Run `run` of m on the static graph g: inputs from fill (seeded by *seed); the outputs
+ * must be the interpreter's byte for byte (tol CG_SYM_BITWISE), within cg_compare's
+ * tolerance (0), or, f32 ones, norm-wise at relative tol (> 0); and those on pool's 3
+ * threads bitwise those on the calling thread. */
+static inline void cg_sym_check_run(const glc_rt_model *m, const glc_graph *g, cg_sym_fill fill,
+                                    unsigned *seed, double tol, glc_rt_pool *pool, int run) {
+    const void *in[CG_SYM_MAX_IO];
+    void *got[CG_SYM_MAX_IO], *got3[CG_SYM_MAX_IO], *want[CG_SYM_MAX_IO];
+    assert_true(g->n_inputs <= CG_SYM_MAX_IO && g->n_outputs <= CG_SYM_MAX_IO);
     for (uint32_t i = 0; i < g->n_inputs; i++) {
         const glc_value *v = &g->values[g->inputs[i]];
         void *p = calloc(1, glc_value_nbytes(v) + 1);
-        fill(v, p, &seed);
+        fill(v, p, seed);
         in[i] = p;
-        dims[i] = v->dims;
     }
     for (uint32_t i = 0; i < g->n_outputs; i++) {
         size_t nb = glc_value_nbytes(&g->values[g->outputs[i]]) + 1;
-        got[i] = calloc(1, nb), want[i] = calloc(1, nb), odp[i] = od[i];
+        got[i] = calloc(1, nb), got3[i] = calloc(1, nb), want[i] = calloc(1, nb);
     }
-    uint64_t wss = 0;
-    assert_int_equal(glc_rt_model_plan(m, dims, odp, &wss), GLC_RT_OK);
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_interp_run(g, in, want, &d)) fail_msg("run %d: interp: %s", run, d.msg);
-    void *ws = aligned_alloc(64, (wss + 63) / 64 * 64 + 64);
-    glc_rt_pool *pool = NULL;
-    assert_int_equal(glc_rt_pool_create(3, &pool), GLC_RT_OK);
-    for (int t = 0; t < 2; t++) {
-        const glc_parallel *par = t ? glc_rt_pool_parallel(pool) : NULL;
-        assert_int_equal(glc_rt_model_run_with(m, in, dims, got, ws, wss, par), GLC_RT_OK);
-        for (uint32_t i = 0; i < g->n_outputs; i++) {
-            const glc_value *v = &g->values[g->outputs[i]];
-            for (int k = 0; k < v->rank; k++)
-                if (od[i][k] != v->dims[k])
-                    fail_msg("run %d: output '%s' axis %d planned %lld, want %lld", run, v->name, k,
-                             (long long)od[i][k], (long long)v->dims[k]);
-            size_t nb = glc_value_nbytes(v), at = 0;
+    cg_sym_run_model(m, g, in, got, NULL);
+    cg_sym_run_model(m, g, in, got3, glc_rt_pool_parallel(pool));
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        const glc_value *v = &g->values[g->outputs[i]];
+        size_t nb = glc_value_nbytes(v), at = 0;
+        if (tol == CG_SYM_BITWISE) {
             while (at < nb && ((char *)got[i])[at] == ((char *)want[i])[at])
                 at++;
             if (at < nb)
-                fail_msg("run %d%s: output '%s' differs from the interpreter at byte %zu", run,
-                         t ? " (3 threads)" : "", v->name, at);
-            memset(got[i], 0, nb);
+                fail_msg("run %d: output '%s' differs from the interpreter at byte %zu", run,
+                         v->name, at);
+        } else if (tol > 0 && v->dtype == GLC_DT_F32) {
+            cg_compare_normwise(v, got[i], want[i], tol);
+        } else {
+            cg_compare(v, got[i], want[i]);
         }
+        if (memcmp(got[i], got3[i], nb))
+            fail_msg("run %d: output '%s' differs on 3 threads", run, v->name);
+        free(got[i]), free(got3[i]), free(want[i]);
     }
-    glc_rt_pool_destroy(pool);
-    free(ws);
     for (uint32_t i = 0; i < g->n_inputs; i++)
         free((void *)in[i]);
-    for (uint32_t i = 0; i < g->n_outputs; i++) {
-        free(got[i]);
-        free(want[i]);
-    }
 }
+
+typedef void (*cg_sym_build)(glc_graph *g, const glc_dim *v);
 
 static inline void cg_check_symbolic(cg_sym_build build, int opset, int n_sym,
                                      const char *const *names, const int64_t *sizes, int n_runs,
@@ -359,6 +399,8 @@ static inline void cg_check_symbolic(cg_sym_build build, int opset, int n_sym,
         for (int k = 0; k < md->inputs[i].rank; k++)
             symbolic |= md->inputs[i].dims[k] < 0;
     assert_true(symbolic);
+    glc_rt_pool *pool = NULL;
+    assert_int_equal(glc_rt_pool_create(3, &pool), GLC_RT_OK);
     for (int r = 0; r < n_runs; r++) {
         glc_graph *g = glc_graph_create();
         g->opset = opset;
@@ -366,9 +408,57 @@ static inline void cg_check_symbolic(cg_sym_build build, int opset, int n_sym,
         glc_diag d;
         memset(&d, 0, sizeof d);
         if (glc_infer_shapes(g, &d)) fail_msg("run %d: graph: %s", r, d.msg);
-        cg_sym_run(m, g, fill ? fill : cg_fill, r);
+        unsigned seed = 1234u + (unsigned)r;
+        cg_sym_check_run(m, g, fill ? fill : cg_fill, &seed, CG_SYM_BITWISE, pool, r);
         glc_graph_destroy(g);
     }
+    glc_rt_pool_destroy(pool);
+    glc_rt_model_close(m);
+    glc_graph_destroy(gs);
+}
+
+/* The dims of every graph input for one run (in graph-input order). */
+typedef struct cg_sym_dims {
+    int64_t dims[CG_SYM_MAX_IO][GLC_MAX_RANK];
+} cg_sym_dims;
+
+typedef void (*cg_sym_builder)(glc_graph *g, const void *ctx);
+
+/* A fresh graph from build, shapes inferred; bound to run r's dims when r is given. */
+static inline glc_graph *cg_sym_graph(cg_sym_builder build, const void *ctx, const cg_sym_dims *r) {
+    glc_graph *g = glc_graph_create();
+    assert_non_null(g);
+    g->opset = 17;
+    build(g, ctx);
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_infer_shapes(g, &d)) fail_msg("infer: %s", d.msg);
+    if (!r) return g;
+    int rank[CG_SYM_MAX_IO];
+    const int64_t *dims[CG_SYM_MAX_IO];
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        rank[i] = g->values[g->inputs[i]].rank;
+        dims[i] = r->dims[i];
+    }
+    if (glc_graph_bind_inputs(g, rank, dims, &d)) fail_msg("bind: %s", d.msg);
+    return g;
+}
+
+/* Compiles build's graph once and checks it at each of runs[0..n) (see above); f32
+ * outputs compare norm-wise at normwise_rtol when it is > 0, else element-wise. */
+static inline void cg_check_sym_vs_interp(cg_sym_builder build, const void *ctx, const char *file,
+                                          const cg_sym_dims *runs, int n, double normwise_rtol) {
+    glc_graph *gs = cg_sym_graph(build, ctx, NULL);
+    glc_rt_model *m = cg_compile(gs, file);
+    glc_rt_pool *pool = NULL;
+    assert_int_equal(glc_rt_pool_create(3, &pool), GLC_RT_OK);
+    unsigned seed = 4321;
+    for (int k = 0; k < n; k++) {
+        glc_graph *g = cg_sym_graph(build, ctx, &runs[k]);
+        cg_sym_check_run(m, g, cg_fill, &seed, normwise_rtol > 0 ? normwise_rtol : 0, pool, k);
+        glc_graph_destroy(g);
+    }
+    glc_rt_pool_destroy(pool);
     glc_rt_model_close(m);
     glc_graph_destroy(gs);
 }

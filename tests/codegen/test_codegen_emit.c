@@ -1,6 +1,7 @@
 /* test_codegen_emit.c -- the run() ABI errors, --emit kinds, bad target, unwritable output. */
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
+#include "files.h"
 
 #include <sys/stat.h>
 
@@ -23,17 +24,6 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     glc_graph_destroy(G);
-    return 0;
-}
-
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
     return 0;
 }
 
@@ -61,19 +51,6 @@ static void test_codegen__run_rejects_null_pointers_and_short_workspace(void **s
     glc_rt_model_close(m);
 }
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t r = fread(s, 1, (size_t)n, f);
-    s[r] = 0;
-    fclose(f);
-    return s;
-}
-
 /* g emitted as kind k for cpu (and features; NULL for both: the default target). */
 static char *emit_for(const glc_graph *g, glc_emit_kind k, const char *file, const char *cpu,
                       const char *features) {
@@ -85,7 +62,7 @@ static char *emit_for(const glc_graph *g, glc_emit_kind k, const char *file, con
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_codegen_emit(g, &o, path, &d)) fail_msg("emit: %s", d.msg);
-    return slurp(path);
+    return tf_read_file(path, NULL);
 }
 
 static char *emit_graph(const glc_graph *g, glc_emit_kind k, const char *file) {
@@ -252,5 +229,5 @@ int main(void) {
         T(test_codegen__transpose_outer_loops_stay_loops),
 #undef T
     };
-    return cmocka_run_group_tests_name("codegen_emit", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("codegen_emit", tests, cg_group_setup, cg_group_teardown);
 }

@@ -19,17 +19,6 @@ static int teardown(void **state) {
     return 0;
 }
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 static void binary_case(glc_op op, glc_dtype dt, int ra, const int64_t *da, int rb,
                         const int64_t *db, const char *file) {
     glc_value_id in[2] = {cg_in(G, "a", dt, ra, da), cg_in(G, "b", dt, rb, db)};
@@ -717,5 +706,5 @@ int main(void) {
         T(test_codegen__workspace_reuses_dead_values),
 #undef T
     };
-    return cmocka_run_group_tests_name("codegen_ops", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("codegen_ops", tests, cg_group_setup, cg_group_teardown);
 }

@@ -8,17 +8,6 @@
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 typedef struct cfg {
     int rank;
     int64_t T, N, C, F;
@@ -284,5 +273,5 @@ int main(void) {
         cmocka_unit_test(test_lower_convlstm__winograd_input_and_recurrent_convolutions),
         cmocka_unit_test(test_lower_convlstm__hoist_steps_one_runs_each_sample_through),
     };
-    return cmocka_run_group_tests_name("lower_convlstm", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_convlstm", tests, cg_group_setup, cg_group_teardown);
 }

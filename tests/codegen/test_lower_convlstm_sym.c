@@ -7,23 +7,12 @@
  * gates of all samples outgrow the hoisting budget: chunks of steps sized at run time (1:
  * the sample-by-sample steps). */
 #define _DEFAULT_SOURCE
-#include "cg_sym_util.h"
+#include "cg_test_util.h"
 #include "frontend.h"
 
 #include <dirent.h>
 
 #define FIXTURES GLC_TEST_SRC "/fixtures/glc_ops"
-
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
 
 /* What a fixture's static import tells: X's dims and the node's layout. */
 typedef struct fixture {
@@ -133,10 +122,8 @@ static void run_at(const fixture *f, const glc_rt_model *m, glc_rt_pool *pool, i
         want[i] = calloc(1, nb), got[i] = calloc(1, nb), got3[i] = calloc(1, nb);
     }
     if (glc_interp_run(g, (const void *const *)in, want, &d)) fail_msg("interp: %s", d.msg);
-    cg_sym_dims r;
-    memcpy(r.dims, dims, sizeof dims);
-    cg_sym_run_model(m, g, &r, (const void **)in, got, NULL);
-    cg_sym_run_model(m, g, &r, (const void **)in, got3, glc_rt_pool_parallel(pool));
+    cg_sym_run_model(m, g, (const void **)in, got, NULL);
+    cg_sym_run_model(m, g, (const void **)in, got3, glc_rt_pool_parallel(pool));
     for (uint32_t i = 0; i < g->n_outputs; i++) {
         const glc_value *v = &g->values[g->outputs[i]];
         cg_compare_normwise(v, got[i], want[i], 1e-5);
@@ -232,5 +219,6 @@ int main(void) {
             test_lower_convlstm_sym__fixtures_compile_once_for_symbolic_time_and_batch),
         cmocka_unit_test(test_lower_convlstm_sym__chunks_of_steps_sized_at_run_time),
     };
-    return cmocka_run_group_tests_name("lower_convlstm_sym", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_convlstm_sym", tests, cg_group_setup,
+                                       cg_group_teardown);
 }

@@ -7,17 +7,6 @@
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 typedef struct cfg {
     int k;                      /* scanned axes */
     int64_t N, C, F, L, S1, S2; /* S2 unused when k = 1 */
@@ -266,5 +255,5 @@ int main(void) {
         cmocka_unit_test(test_lower_gridlstm__wavefront_activations_clip_and_tasks),
         cmocka_unit_test(test_lower_gridlstm__wavefront_k2_grids),
     };
-    return cmocka_run_group_tests_name("lower_gridlstm", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_gridlstm", tests, cg_group_setup, cg_group_teardown);
 }

@@ -8,17 +8,6 @@
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 typedef struct cfg {
     int rank;
     int64_t N, C, F, S[3];
@@ -300,5 +289,5 @@ int main(void) {
         cmocka_unit_test(test_lower_mdlstm__rank1_rank3_constant_weights),
         cmocka_unit_test(test_lower_mdlstm__rank2_long_diagonals_several_products_and_panels),
     };
-    return cmocka_run_group_tests_name("lower_mdlstm", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_mdlstm", tests, cg_group_setup, cg_group_teardown);
 }

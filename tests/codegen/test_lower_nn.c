@@ -9,7 +9,6 @@
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
-
 static glc_graph *G;
 
 static int setup(void **state) {
@@ -23,17 +22,6 @@ static int teardown(void **state) {
     (void)state;
     cg_winograd = false;
     glc_graph_destroy(G);
-    return 0;
-}
-
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
     return 0;
 }
 
@@ -617,5 +605,5 @@ int main(void) {
         T(test_lower_nn__logsoftmax_large_numbers),
     };
 #undef T
-    return cmocka_run_group_tests_name("lower_nn", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_nn", tests, cg_group_setup, cg_group_teardown);
 }

@@ -2,20 +2,9 @@
  * LogSoftmax) on symbolic dims: each graph compiled once with symbols for batch, spatial
  * sizes (and, where the ONNX node tests feed them, weight and parameter dims), then run at
  * several sizes against the reference interpreter on the graph made static for them
- * (cg_sym_util.h). */
+ * (cg_test_util.h's cg_check_sym_vs_interp). */
 #define _DEFAULT_SOURCE
-#include "cg_sym_util.h"
-
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
+#include "cg_test_util.h"
 
 static void pattern(float *v, int64_t n, int mul, int mod, float scale) {
     for (int64_t i = 0; i < n; i++)
@@ -313,5 +302,5 @@ int main(void) {
         cmocka_unit_test(test_lower_nn_sym__conv_depthwise_symbolic_width_direct),
         cmocka_unit_test(test_lower_nn_sym__conv_symbolic_kernel_and_channels_direct),
     };
-    return cmocka_run_group_tests_name("lower_nn_sym", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_nn_sym", tests, cg_group_setup, cg_group_teardown);
 }

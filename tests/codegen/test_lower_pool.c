@@ -20,17 +20,6 @@ static int teardown(void **state) {
     return 0;
 }
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 /* Geometry of one pool node; zero-length lists are left unset. */
 typedef struct pool_attrs {
     int nsp;
@@ -409,5 +398,5 @@ int main(void) {
         T(test_lower_pool__symbolic_1d_and_3d_pools_at_two_sizes),
 #undef T
     };
-    return cmocka_run_group_tests_name("codegen/pool", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("codegen/pool", tests, cg_group_setup, cg_group_teardown);
 }

@@ -5,18 +5,7 @@
  * that the hoisted input projection runs in chunks; fused cells with a symbolic batch,
  * chosen at run time. */
 #define _DEFAULT_SOURCE
-#include "cg_sym_util.h"
-
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
+#include "cg_test_util.h"
 
 typedef struct cfg {
     glc_op op;
@@ -506,5 +495,5 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__gru_and_rnn_cells_fused_into_the_product),
         cmocka_unit_test(test_lower_rnn__symbolic_batch_fused_up_to_the_limit),
     };
-    return cmocka_run_group_tests_name("lower_rnn", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_rnn", tests, cg_group_setup, cg_group_teardown);
 }

@@ -7,17 +7,6 @@
 #define _DEFAULT_SOURCE
 #include "cg_test_util.h"
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 static void transpose(glc_graph *g, const char *name, glc_value_id x, int rank,
                       const int64_t *perm) {
     glc_node_id n;
@@ -76,5 +65,5 @@ int main(void) {
         cmocka_unit_test(test_lower_shape__symbolic_transpose_at_small_and_task_sizes),
         cmocka_unit_test(test_lower_shape__symbolic_concat_along_static_and_symbolic_axes),
     };
-    return cmocka_run_group_tests_name("codegen/shape", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("codegen/shape", tests, cg_group_setup, cg_group_teardown);
 }

@@ -28,17 +28,6 @@ static int teardown(void **state) {
     return 0;
 }
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 static glc_value_id i64s(const char *name, int n, const int64_t *v) {
     int64_t d[1] = {n};
     return glc_graph_add_const(G, name, GLC_DT_I64, 1, d, v);
@@ -551,7 +540,7 @@ static void build_elementwise(glc_graph *g, const glc_dim *v) {
         glc_node_set_int(g, nid, "keepdims", k % 2);
     }
     out_g(g, GLC_OP_REDUCEMEAN, "rm_all", &x, 1, NULL);
-    out_g(g, GLC_OP_REDUCEPROD, "rp_all", &x, 1, NULL); /* 15 outputs: cg_sym_run takes 16 */
+    out_g(g, GLC_OP_REDUCEPROD, "rp_all", &x, 1, NULL); /* 15 outputs: CG_SYM_MAX_IO is 16 */
 }
 
 static void test_lower_tensor__symbolic_cast_dropout_pad_reductions_at_two_sizes(void **state) {
@@ -1167,5 +1156,5 @@ int main(void) {
         T(test_lower_tensor__einsum_equations),
         T(test_lower_tensor__integer_matmuls),
     };
-    return cmocka_run_group_tests_name("lower_tensor", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lower_tensor", tests, cg_group_setup, cg_group_teardown);
 }

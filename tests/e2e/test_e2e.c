@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "codegen.h"
+#include "files.h"
 #include "frontend.h"
 
 #include <dirent.h>
@@ -57,20 +58,7 @@ static void own(char *p) {
 }
 
 static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
-        n += k;
-        if (n + 1 == cap) {
-            buf = realloc(buf, cap *= 2);
-            assert_non_null(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
+    char *buf = tf_read_file(path, NULL);
     own(buf);
     return buf;
 }

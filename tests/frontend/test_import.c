@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "files.h"
 #include "frontend.h"
 
 #include <stdio.h>
@@ -387,18 +388,9 @@ static void test_import__string_constant_is_unsupported_naming_the_node(void **s
 
 /* ---- broken files ----------------------------------------------------------------------- */
 
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char *buf = malloc(1 << 16);
-    *len = fread(buf, 1, 1 << 16, f);
-    fclose(f);
-    return buf;
-}
-
 static void test_import__truncated_model_is_a_parse_error(void **state) {
     size_t len;
-    unsigned char *buf = slurp(FIX "basic.onnx", &len);
+    unsigned char *buf = tf_read_file(FIX "basic.onnx", &len);
     glc_graph *g = (glc_graph *)buf; /* must be reset to NULL */
     glc_diag d = {0};
     assert_int_equal(glc_import_onnx_buffer(buf, len / 2, &g, &d), GLC_E_PARSE);
@@ -410,7 +402,7 @@ static void test_import__truncated_model_is_a_parse_error(void **state) {
 /* Under the sanitizers this is a small fuzz: no prefix may crash, leak or half-succeed. */
 static void test_import__every_prefix_of_a_model_fails_cleanly_or_imports(void **state) {
     size_t len;
-    unsigned char *buf = slurp(FIX "basic.onnx", &len);
+    unsigned char *buf = tf_read_file(FIX "basic.onnx", &len);
     for (size_t n = 0; n < len; n++) {
         glc_graph *g = NULL;
         glc_diag d = {0};

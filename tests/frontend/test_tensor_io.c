@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "files.h"
 #include "frontend.h"
 
 #include <stdio.h>
@@ -26,15 +27,6 @@
 
 static void assert_contains(const char *haystack, const char *needle) {
     if (!strstr(haystack, needle)) fail_msg("'%s' does not contain '%s'", haystack, needle);
-}
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char *buf = malloc(1 << 16);
-    *len = fread(buf, 1, 1 << 16, f);
-    fclose(f);
-    return buf;
 }
 
 static void spit(const char *path, const void *buf, size_t len) {
@@ -98,7 +90,7 @@ static void assert_same_as_numpy(const char *name, const glc_host_tensor *t) {
     glc_diag d = {0};
     assert_int_equal(glc_npy_write(out, t, &d), GLC_OK);
     size_t la, lb;
-    unsigned char *a = slurp(fix, &la), *b = slurp(out, &lb);
+    unsigned char *a = tf_read_file(fix, &la), *b = tf_read_file(out, &lb);
     assert_int_equal(la, lb);
     assert_memory_equal(a, b, la);
     free(a);

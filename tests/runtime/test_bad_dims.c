@@ -2,7 +2,7 @@
  * test_bad_dims.c -- a compiled model with symbolic dims refuses bad input dims without
  * touching a buffer (issue 20, item 1; best run under ASan+UBSan, build-asan).
  *
- * Four models, each compiled once in-process (cg_sym_util.h): an LSTM on X (T, N, 3);
+ * Four models, each compiled once in-process (cg_test_util.h): an LSTM on X (T, N, 3);
  * an Add of x (N, 4) and y (N, 4), one symbol N; x (A, B) reshaped to (A*B/6, 6) and
  * multiplied by w (J, P) (constraints: A*B divisible by 6, J == 6); the Add again with
  * N bounded by 8 (--max-dim N=8). For each, buffers are allocated for one valid call
@@ -16,22 +16,11 @@
  * reference interpreter and keep the guards.
  */
 #define _DEFAULT_SOURCE
-#include "cg_sym_util.h"
+#include "cg_test_util.h"
 
 #define GUARD 64
 #define FILL 0xA5
 #define BIG (((int64_t)1 << 31) - 1) /* GLC_DIM_SYM_MAX: the largest value a symbol takes */
-
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
 
 /* ---- the models ---------------------------------------------------------------------- */
 
@@ -381,5 +370,5 @@ int main(void) {
         cmocka_unit_test(test_bad_dims__reshape_matmul_constraints_tie_symbols),
         cmocka_unit_test(test_bad_dims__max_dim_bounds_a_symbol),
     };
-    return cmocka_run_group_tests_name("bad_dims", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("bad_dims", tests, cg_group_setup, cg_group_teardown);
 }

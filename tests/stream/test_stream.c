@@ -13,17 +13,6 @@
 #include <dlfcn.h>
 #include <sys/wait.h>
 
-static int group_setup(void **state) {
-    (void)state;
-    return cg_make_tmpdir();
-}
-
-static int group_teardown(void **state) {
-    (void)state;
-    cg_rm_tmpdir();
-    return 0;
-}
-
 /* ---- building models ------------------------------------------------------------ */
 
 static unsigned wseed = 77;
@@ -907,5 +896,5 @@ int main(void) {
         cmocka_unit_test(test_stream__symbolic_batch_plans_state_per_batch),
         cmocka_unit_test(test_stream__static_model_plan_accepts_its_own_dims),
     };
-    return cmocka_run_group_tests_name("stream", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("stream", tests, cg_group_setup, cg_group_teardown);
 }
