@@ -202,6 +202,7 @@ def _make_runners(wl, threads, log):
 
 def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, log):
     mod = load(module)
+    iters = max(iters, getattr(mod, "MIN_ITERS", 0))  # short calls: enough for a p99
     records = []
     with tempfile.TemporaryDirectory() as wd:
         wl = mod.build(cfg)
@@ -226,9 +227,11 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
     for n in runners:
         t = sorted(times[n])
         med = float(np.median(t))
-        rec = {"workload": mod.ID, "system": n, "batch": cfg["batch"],
+        # a workload with several configurations per batch labels them (W7: "1-lstm128x2")
+        rec = {"workload": mod.ID, "system": n, "batch": cfg.get("label", cfg["batch"]),
                "threads": threads,
                "median_s": med, "min_s": t[0], "max_s": t[-1], "timed_calls": len(t),
+               "p99_s": float(np.percentile(t, 99)),
                "gflop": wl.flops / 1e9, "gflops": wl.flops / 1e9 / med,
                "max_rel_err": max_rel_err(outs[n], outs["glc"]) if "glc" in outs else None,
                "peak_rss_mb": None, "variant": wl.notes.get(n, "")}
@@ -236,7 +239,7 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
             rec["compile_s"] = wl.notes.get(n + "_compile_s")
         if probe_memory:
             rec["peak_rss_mb"] = peak_rss_probe(module, n, cfg, threads)
-        log(f"  {mod.ID} batch {cfg['batch']:>3} {n:<16} median {med * 1e3:10.3f} ms "
+        log(f"  {mod.ID} batch {cfg.get('label', cfg['batch']):>3} {n:<16} median {med * 1e3:10.3f} ms "
             f"({len(t)} calls) {rec['gflops']:8.2f} GFLOP/s  "
             f"rel err vs {ref} {max_rel_err(outs[n], outs[ref]):.1e}")
         records.append(rec)

@@ -55,14 +55,15 @@ def _ratio_table(records, system="glc"):
 
 
 def _detail_table(recs):
-    lines = ["| system | batch | threads | median ms | min ms | max ms | calls | GFLOP/s | "
-             "% of peak | max rel err vs glc | peak RSS MB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| system | batch | threads | median ms | p99 ms | min ms | max ms | calls | "
+             "GFLOP/s | % of peak | max rel err vs glc | peak RSS MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in recs:
         err = "—" if r["max_rel_err"] is None else f"{r['max_rel_err']:.1e}"
         rss = "—" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.0f}"
+        p99 = _fmt_ms(r["p99_s"]) if r.get("p99_s") is not None else "—"  # older records
         lines.append(f"| {r['system']} | {r['batch']} | {r['threads']} | "
-                     f"{_fmt_ms(r['median_s'])} | {_fmt_ms(r['min_s'])} | "
+                     f"{_fmt_ms(r['median_s'])} | {p99} | {_fmt_ms(r['min_s'])} | "
                      f"{_fmt_ms(r['max_s'])} | {r['timed_calls']} | {r['gflops']:.2f} | "
                      f"{100 * r['peak_fraction']:.1f} | {err} | {rss} |")
     return lines

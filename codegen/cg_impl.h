@@ -31,7 +31,6 @@ typedef struct cg_ctx {
     bool avx512bf16; /* the target has vdpbf16ps (+avx512bf16) */
     const struct cg_isa *isa; /* the kernels' tiling row (isa.c), set by cg_target_init */
     LLVMTypeRef i8, i32, i64, f32, ptr, void_t;
-    LLVMValueRef fn_exp, fn_tanh, fn_sigmoid; /* internal math, made on first use */
     LLVMValueRef *vptr; /* per value id: pointer inside <prefix>_invoke, or NULL */
     glc_dim *ws_off;    /* per value id: workspace offset (bytes), -1 if none */
     uint32_t *root;     /* per value id: the value whose storage it uses (itself, or the

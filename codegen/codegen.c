@@ -5,6 +5,7 @@
 #include "cg_impl.h"
 #include "cg_testing.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -12,6 +13,17 @@
 glc_codegen_options glc_codegen_defaults(void) {
     glc_codegen_options o = {.opt_level = 3, .prefix = "glc_model", .emit = GLC_EMIT_SO};
     return o;
+}
+
+void glc_codegen_log(const glc_codegen_options *o, const char *fmt, ...) {
+    if (!o->verbose) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (o->log) o->log(o->log_user, line);
+    else fprintf(stderr, "%s\n", line);
 }
 
 static glc_status cg_ctx_init(cg_ctx *c, const glc_graph *g, const glc_codegen_options *o,
@@ -54,8 +66,8 @@ glc_status glc_codegen_emit(const glc_graph *g, const glc_codegen_options *o, co
     clock_t t0 = clock();
     glc_status s = cg_ctx_init(&c, g, &opt, d);
     if (s == GLC_OK) s = cg_model_build(&c);
-    if (s == GLC_OK && opt.verbose)
-        fprintf(stderr, "glc: codegen: built IR for %u nodes in %.1f ms (cpu %s)\n", g->n_nodes,
+    if (s == GLC_OK)
+        glc_codegen_log(&opt, "glc: codegen: built IR for %u nodes in %.1f ms (cpu %s)", g->n_nodes,
                 (double)(clock() - t0) * 1e3 / CLOCKS_PER_SEC, c.tgt.cpu);
     if (s == GLC_OK) s = cg_emit_module(&c, out_path);
     cg_ctx_fini(&c);

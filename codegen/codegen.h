@@ -34,7 +34,9 @@ typedef struct glc_codegen_options {
     const char *cc;     /* linker driver, default $CC or "cc" */
     const char *ar;     /* archiver for GLC_EMIT_STATIC, default $AR or "ar" */
     glc_emit_kind emit;
-    bool verbose;       /* print steps and timings to stderr */
+    bool verbose;       /* report steps and timings: to log if set, else to stderr */
+    void (*log)(void *user, const char *line); /* one line, no newline; NULL = stderr */
+    void *log_user;
     bool bf16_weights;  /* constant B operands of products (RNN/GridLSTM weights, MatMul and
                            Gemm constants) packed as bf16 and widened to f32 in the
                            micro-kernel: half the weight bytes, f32 arithmetic */
@@ -48,6 +50,9 @@ typedef struct glc_codegen_options {
 
 /* codegen.c */
 glc_codegen_options glc_codegen_defaults(void);
+/* With o->verbose: formats one line and hands it to o->log (or stderr when NULL). */
+void glc_codegen_log(const glc_codegen_options *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Writes out_path whole or not at all (temporary file + rename).
  * Errors: GLC_E_UNSUPPORTED (an op with no lowering), GLC_E_ARG (a CPU or feature name
  * LLVM does not know), GLC_E_LLVM (bad target, invalid module, emission failure),

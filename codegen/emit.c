@@ -209,9 +209,8 @@ glc_status cg_emit_module(cg_ctx *c, const char *out_path) {
     if (s == GLC_OK && rename(tmp, out_path) != 0)
         s = glc_diag_set(c->d, GLC_E_IO, NULL, "cannot write %s: %s", out_path, strerror(errno));
     if (s != GLC_OK) remove(tmp);
-    if (c->o->verbose)
-        fprintf(stderr, "glc: codegen: optimise %.1f ms, emit %.1f ms -> %s\n", t1 - t0,
-                now_ms() - t1, out_path);
+    glc_codegen_log(c->o, "glc: codegen: optimise %.1f ms, emit %.1f ms -> %s", t1 - t0,
+                    now_ms() - t1, out_path);
     return s;
 }
 

@@ -39,20 +39,6 @@ static LLVMValueRef fabs_of(cg_ctx *c, LLVMValueRef x) {
     return LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, &t, 1), f, &x, 1, "");
 }
 
-/* f applied to each lane of x (or to x itself if scalar). */
-static LLVMValueRef map_lanes(cg_ctx *c, LLVMValueRef (*f)(cg_ctx *, LLVMValueRef),
-                              LLVMValueRef x) {
-    LLVMTypeRef t = LLVMTypeOf(x);
-    if (LLVMGetTypeKind(t) != LLVMVectorTypeKind) return f(c, x);
-    LLVMValueRef y = LLVMGetUndef(t);
-    for (unsigned i = 0; i < LLVMGetVectorSize(t); i++) {
-        LLVMValueRef idx = LLVMConstInt(c->i32, i, 0);
-        LLVMValueRef e = f(c, LLVMBuildExtractElement(c->b, x, idx, ""));
-        y = LLVMBuildInsertElement(c->b, y, e, idx, "");
-    }
-    return y;
-}
-
 static LLVMValueRef mul(cg_ctx *c, LLVMValueRef a, LLVMValueRef b) {
     return LLVMBuildFMul(c->b, a, b, "");
 }
@@ -80,14 +66,14 @@ static LLVMValueRef expm1_of(cg_ctx *c, LLVMValueRef x) {
     static const double T[] = {1.0,       1.0 / 2,    1.0 / 6,     1.0 / 24,    1.0 / 120,
                                1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880};
     LLVMValueRef small = mul(c, x, horner(c, x, T, 9));
-    LLVMValueRef big = LLVMBuildFSub(c->b, map_lanes(c, cg_math_exp, x), kof(c, x, 1.0), "");
+    LLVMValueRef big = LLVMBuildFSub(c->b, cg_math_exp(c, x), kof(c, x, 1.0), "");
     return sel(c, LLVMRealOLT, fabs_of(c, x), kof(c, x, 0.35), small, big);
 }
 
 static LLVMValueRef softplus_of(cg_ctx *c, LLVMValueRef x) {
     static const double A[] = {2.0,     2.0 / 3,  2.0 / 5,  2.0 / 7,
                                2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15};
-    LLVMValueRef u = map_lanes(c, cg_math_exp, LLVMBuildFNeg(c->b, fabs_of(c, x), ""));
+    LLVMValueRef u = cg_math_exp(c, LLVMBuildFNeg(c->b, fabs_of(c, x), ""));
     LLVMValueRef s = LLVMBuildFDiv(c->b, u, add(c, u, kof(c, x, 2.0)), "");
     LLVMValueRef l1p = mul(c, s, horner(c, mul(c, s, s), A, 8));
     LLVMValueRef pos = sel(c, LLVMRealOGT, x, kof(c, x, 0.0), x, kof(c, x, 0.0));
@@ -99,9 +85,9 @@ LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x) {
     LLVMValueRef al = kof(c, x, a->alpha), be = kof(c, x, a->beta);
     switch (a->kind) {
     case GLC_ACT_SIGMOID:
-        return map_lanes(c, cg_math_sigmoid, x);
+        return cg_math_sigmoid(c, x);
     case GLC_ACT_TANH:
-        return map_lanes(c, cg_math_tanh, x);
+        return cg_math_tanh(c, x);
     case GLC_ACT_RELU:
         return sel(c, LLVMRealOGT, x, zero, x, zero);
     case GLC_ACT_AFFINE:
@@ -111,7 +97,7 @@ LLVMValueRef cg_act_emit(cg_ctx *c, const glc_act *a, LLVMValueRef x) {
     case GLC_ACT_THRESHOLDED_RELU:
         return sel(c, LLVMRealOGT, x, al, x, zero);
     case GLC_ACT_SCALED_TANH:
-        return mul(c, al, map_lanes(c, cg_math_tanh, mul(c, be, x)));
+        return mul(c, al, cg_math_tanh(c, mul(c, be, x)));
     case GLC_ACT_HARD_SIGMOID: {
         LLVMValueRef y = add(c, mul(c, al, x), be);
         y = sel(c, LLVMRealOGT, y, zero, y, zero);

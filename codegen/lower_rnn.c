@@ -46,6 +46,13 @@
  * step takes the fused one when the run-time batch is at most B (R is then packed both
  * ways): the model runs every batch as the model compiled for that batch would.
  *
+ * Small batches: a fused step whose batch is at most RNN_SMALL_MAX_BATCH (4) is emitted by
+ * rnn_small.c instead: the hidden product as a matrix-vector product over R packed in
+ * blocks of one vector of units (all G gates), each block's cells computed on the
+ * product's registers right after it (no gh round trip, no tiles, one thread), h
+ * alternating between hs and hs2 as in the fused step. With a symbolic batch, one such
+ * step is emitted per batch 1 .. min(4, glc_fuse_cell_max_batch) and chosen at run time.
+ *
  * Rows past their length still go through the products (the rows are independent), but the
  * cells skip them, so their state is kept. The bias is added in the cell (one more
  * contiguous load), the sums are reassociated against the interpreter's order, so results
@@ -61,6 +68,7 @@
  */
 #include "cg_impl.h"
 #include "rnn.h"
+#include "rnn_small.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -561,7 +569,7 @@ static glc_status emit_unfused_step(rg *s, LLVMValueRef step) {
 }
 
 /* One step, fused or not (both, chosen by the run-time batch, when fuse_max >= 0). */
-static glc_status emit_step(rg *s, LLVMValueRef step) {
+static glc_status emit_large_step(rg *s, LLVMValueRef step) {
     if (!s->pl->fused) return emit_unfused_step(s, step);
     if (s->pl->fuse_max < 0) return emit_fused_step(s, step);
     cg_if f;
@@ -570,6 +578,62 @@ static glc_status emit_step(rg *s, LLVMValueRef step) {
     cg_if_else(s->c, &f);
     GLC_TRY(emit_unfused_step(s, step));
     cg_if_end(s->c, &f);
+    return GLC_OK;
+}
+
+/* Batch row b's offsets for the small step (rnn_small.h). */
+static void small_row(void *ctx, LLVMValueRef b, rnn_small_row *out) {
+    rg *s = ctx;
+    row w = row_of(s, s->step, b, dimv(s, s->r->seq), false);
+    *out = (rnn_small_row){.xr = w.xr, .hb = w.hb, .yo = w.yo};
+}
+
+/* A fused step at a batch of `rows` (<= RNN_SMALL_MAX_BATCH) rows: rnn_small.c's
+ * matrix-vector product with the cells on its registers; h alternates as in
+ * emit_fused_step. */
+static glc_status emit_small_step(rg *s, LLVMValueRef step, int64_t rows) {
+    cg_ctx *c = s->c;
+    int64_t GH = s->r->gates * s->r->hidden;
+    LLVMValueRef odd = LLVMBuildTrunc(c->b, step, LLVMInt1TypeInContext(c->ctx), "");
+    s->step = step;
+    rnn_small_step k = {.r = s->r, .act = s->act, .d = s->d,
+                        .rd = s->pl->rc + s->d * GH * s->r->hidden, .rows = rows,
+                        .xw = s->xw, .bs = s->bs, .bias = s->bias, .p = s->p, .cs = s->cs,
+                        .hr = LLVMBuildSelect(c->b, odd, s->hs2, s->hs, ""),
+                        .hw = LLVMBuildSelect(c->b, odd, s->hs, s->hs2, ""),
+                        .y = s->y, .row = small_row, .ctx = s};
+    LLVMValueRef *caps[] = {&s->tb, &s->step};
+    k.caps = caps;
+    k.ncaps = 2;
+    return rnn_small_emit(c, &k);
+}
+
+/* The run-time batches up to which a fused step is the small one (0: none). */
+static int64_t small_up_to(const rg *s) {
+    if (!s->pl->fused || !rnn_small_pays(s->c, s->r)) return 0;
+    if (glc_dim_is_const(s->r->batch))
+        return s->r->batch <= RNN_SMALL_MAX_BATCH ? s->r->batch : 0;
+    int64_t most = RNN_SMALL_MAX_BATCH;
+    return s->pl->fuse_max >= 0 && s->pl->fuse_max < most ? s->pl->fuse_max : most;
+}
+
+/* One step: the small one at batches up to small_up_to (chosen at run time when the
+ * batch is symbolic), else fused or not (both, chosen by the run-time batch, when
+ * fuse_max >= 0). */
+static glc_status emit_step(rg *s, LLVMValueRef step) {
+    int64_t small = small_up_to(s);
+    if (glc_dim_is_const(s->r->batch) && small) return emit_small_step(s, step, small);
+    cg_if f[RNN_SMALL_MAX_BATCH];
+    for (int64_t m = 1; m <= small; m++) { /* a symbolic batch: one step per batch */
+        LLVMValueRef is_m =
+            LLVMBuildICmp(s->c->b, LLVMIntEQ, dimv(s, s->r->batch), cg_i64(s->c, m), "");
+        cg_if_begin(s->c, &f[m - 1], is_m);
+        GLC_TRY(emit_small_step(s, step, m));
+        cg_if_else(s->c, &f[m - 1]);
+    }
+    GLC_TRY(emit_large_step(s, step));
+    for (int64_t m = small; m >= 1; m--)
+        cg_if_end(s->c, &f[m - 1]);
     return GLC_OK;
 }
 

@@ -2,6 +2,8 @@
  * math.c -- exp, tanh and sigmoid on float, written in LLVM IR as small internal
  * alwaysinline functions. LLVM 19 scalarises llvm.exp on vectors into libm calls, so
  * these are used instead; once inlined, the loop vectorizer vectorizes loops calling them.
+ * exp, tanh and sigmoid also come as functions of <n x float> (glc.expf.v8, ...: the same
+ * operations on every lane), for kernels that hold their values in vectors already.
  *
  * exp (Cephes expf): x is clamped to [-104, 89] (NaN passes through), n = floor(x*log2e +
  * 1/2), r = x - n*C1 - n*C2 (Cody-Waite, C1 + C2 = ln 2, C1 exact in 9 bits), p = 1 + r +
@@ -33,10 +35,13 @@
 #include "cg_impl.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
-static LLVMValueRef math_fn_begin(cg_ctx *c, LLVMBuilderRef b, const char *name) {
-    LLVMTypeRef ft = LLVMFunctionType(c->f32, &c->f32, 1, 0);
+/* An internal alwaysinline function t name(t) of the float type t (f32 or <n x float>),
+ * with the builder b at its entry. */
+static LLVMValueRef math_fn_begin_t(cg_ctx *c, LLVMBuilderRef b, LLVMTypeRef t, const char *name) {
+    LLVMTypeRef ft = LLVMFunctionType(t, &t, 1, 0);
     LLVMValueRef fn = LLVMAddFunction(c->mod, name, ft);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     cg_fn_attrs(c, fn);
@@ -46,27 +51,61 @@ static LLVMValueRef math_fn_begin(cg_ctx *c, LLVMBuilderRef b, const char *name)
     return fn;
 }
 
+static LLVMValueRef math_fn_begin(cg_ctx *c, LLVMBuilderRef b, const char *name) {
+    return math_fn_begin_t(c, b, c->f32, name);
+}
+
 static LLVMValueRef fk(cg_ctx *c, double v) {
     return cg_f32(c, v);
 }
 
-/* x > hi ? hi : x < lo ? lo : x, keeping NaN. */
-static LLVMValueRef clamp(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef x, double lo, double hi) {
-    x = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, x, fk(c, hi), ""), fk(c, hi), x, "");
-    return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, x, fk(c, lo), ""), fk(c, lo), x, "");
+/* A constant of x's type (f32, i32 or a vector of them): v in every lane. */
+static LLVMValueRef kx(LLVMValueRef x, double v) {
+    LLVMTypeRef t = LLVMTypeOf(x), e = t;
+    bool vec = LLVMGetTypeKind(t) == LLVMVectorTypeKind;
+    if (vec) e = LLVMGetElementType(t);
+    LLVMValueRef k = LLVMGetTypeKind(e) == LLVMFloatTypeKind
+                         ? LLVMConstReal(e, v)
+                         : LLVMConstInt(e, (unsigned long long)(long long)v, 1);
+    if (!vec) return k;
+    LLVMValueRef lanes[64];
+    unsigned n = LLVMGetVectorSize(t);
+    for (unsigned i = 0; i < n && i < 64; i++)
+        lanes[i] = k;
+    return LLVMConstVector(lanes, n);
 }
 
+/* x's type with i32 elements (i32 or <n x i32>). */
+static LLVMTypeRef int_like(cg_ctx *c, LLVMValueRef x) {
+    LLVMTypeRef t = LLVMTypeOf(x);
+    if (LLVMGetTypeKind(t) != LLVMVectorTypeKind) return c->i32;
+    return LLVMVectorType(c->i32, LLVMGetVectorSize(t));
+}
+
+/* x > hi ? hi : x < lo ? lo : x, keeping NaN. */
+static LLVMValueRef clamp(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef x, double lo, double hi) {
+    (void)c;
+    LLVMValueRef h = kx(x, hi), l = kx(x, lo);
+    x = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, x, h, ""), h, x, "");
+    return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, x, l, ""), l, x, "");
+}
+
+/* The intrinsic `name` overloaded on x's type, called on x. */
 static LLVMValueRef call_intr(cg_ctx *c, LLVMBuilderRef b, const char *name, LLVMValueRef x) {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, &c->f32, 1);
-    LLVMTypeRef ft = LLVMIntrinsicGetType(c->ctx, id, &c->f32, 1);
+    LLVMTypeRef t = LLVMTypeOf(x);
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, &t, 1);
+    LLVMTypeRef ft = LLVMIntrinsicGetType(c->ctx, id, &t, 1);
     return LLVMBuildCall2(b, ft, f, &x, 1, "");
 }
 
-/* 2^k as a float for k in [-126, 127]. */
+/* 2^k as a float for k in [-126, 127] (k: i32, or a vector of them). */
 static LLVMValueRef pow2i(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef k) {
-    LLVMValueRef e = LLVMBuildAdd(b, k, LLVMConstInt(c->i32, 127, 0), "");
-    e = LLVMBuildShl(b, e, LLVMConstInt(c->i32, 23, 0), "");
+    LLVMValueRef e = LLVMBuildAdd(b, k, kx(k, 127), "");
+    e = LLVMBuildShl(b, e, kx(k, 23), "");
+    LLVMTypeRef t = LLVMTypeOf(k);
+    if (LLVMGetTypeKind(t) == LLVMVectorTypeKind)
+        return LLVMBuildBitCast(b, e, LLVMVectorType(c->f32, LLVMGetVectorSize(t)), "");
     return LLVMBuildBitCast(b, e, c->f32, "");
 }
 
@@ -74,33 +113,37 @@ static LLVMValueRef pow2i(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef k) {
  * the instructions of separate multiplies and adds, and one rounding a step). */
 static LLVMValueRef poly(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef x, const double *k, int n) {
     unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", 12);
-    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, &c->f32, 1);
-    LLVMTypeRef ft = LLVMIntrinsicGetType(c->ctx, id, &c->f32, 1);
-    LLVMValueRef p = fk(c, k[0]);
+    LLVMTypeRef t = LLVMTypeOf(x);
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(c->mod, id, &t, 1);
+    LLVMTypeRef ft = LLVMIntrinsicGetType(c->ctx, id, &t, 1);
+    LLVMValueRef p = kx(x, k[0]);
     for (int i = 1; i < n; i++) {
-        LLVMValueRef args[3] = {p, x, fk(c, k[i])};
+        LLVMValueRef args[3] = {p, x, kx(x, k[i])};
         p = LLVMBuildCall2(b, ft, f, args, 3, "");
     }
     return p;
 }
 
-static LLVMValueRef build_exp(cg_ctx *c) {
+typedef LLVMValueRef (*math_builder)(cg_ctx *c, LLVMTypeRef t, const char *name);
+static LLVMValueRef typed_fn(cg_ctx *c, const char *base, LLVMTypeRef t, math_builder build);
+
+static LLVMValueRef build_exp(cg_ctx *c, LLVMTypeRef t, const char *name) {
     static const double P[] = {1.9875691500E-4, 1.3981999507E-3, 8.3334519073E-3,
                                4.1665795894E-2, 1.6666665459E-1, 5.0000001201E-1};
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c->ctx);
-    LLVMValueRef fn = math_fn_begin(c, b, "glc.expf");
+    LLVMValueRef fn = math_fn_begin_t(c, b, t, name);
     LLVMValueRef x0 = LLVMGetParam(fn, 0);
     LLVMValueRef x = clamp(c, b, x0, -104.0, 89.0);
-    LLVMValueRef t =
-        LLVMBuildFAdd(b, LLVMBuildFMul(b, x, fk(c, 1.44269504088896341), ""), fk(c, 0.5), "");
-    LLVMValueRef nf = call_intr(c, b, "llvm.floor", t);
-    LLVMValueRef r = LLVMBuildFSub(b, x, LLVMBuildFMul(b, nf, fk(c, 0.693359375), ""), "");
-    r = LLVMBuildFSub(b, r, LLVMBuildFMul(b, nf, fk(c, -2.12194440e-4), ""), "");
+    LLVMValueRef h =
+        LLVMBuildFAdd(b, LLVMBuildFMul(b, x, kx(x0, 1.44269504088896341), ""), kx(x0, 0.5), "");
+    LLVMValueRef nf = call_intr(c, b, "llvm.floor", h);
+    LLVMValueRef r = LLVMBuildFSub(b, x, LLVMBuildFMul(b, nf, kx(x0, 0.693359375), ""), "");
+    r = LLVMBuildFSub(b, r, LLVMBuildFMul(b, nf, kx(x0, -2.12194440e-4), ""), "");
     LLVMValueRef r2 = LLVMBuildFMul(b, r, r, "");
     LLVMValueRef p = LLVMBuildFMul(b, poly(c, b, r, P, 6), r2, "");
-    p = LLVMBuildFAdd(b, LLVMBuildFAdd(b, p, r, ""), fk(c, 1.0), "");
-    LLVMValueRef n = LLVMBuildFPToSI(b, nf, c->i32, "");
-    LLVMValueRef n1 = LLVMBuildAShr(b, n, LLVMConstInt(c->i32, 1, 0), "");
+    p = LLVMBuildFAdd(b, LLVMBuildFAdd(b, p, r, ""), kx(x0, 1.0), "");
+    LLVMValueRef n = LLVMBuildFPToSI(b, nf, int_like(c, x0), "");
+    LLVMValueRef n1 = LLVMBuildAShr(b, n, kx(n, 1), "");
     LLVMValueRef n2 = LLVMBuildSub(b, n, n1, "");
     LLVMValueRef y =
         LLVMBuildFMul(b, LLVMBuildFMul(b, p, pow2i(c, b, n1), ""), pow2i(c, b, n2), "");
@@ -110,14 +153,14 @@ static LLVMValueRef build_exp(cg_ctx *c) {
     return fn;
 }
 
-static LLVMValueRef build_tanh(cg_ctx *c) {
+static LLVMValueRef build_tanh(cg_ctx *c, LLVMTypeRef t, const char *name) {
     static const double A[] = {-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
                                5.12229709037114e-08,  1.48572235717979e-05, 6.37261928875436e-04,
                                4.89352455891786e-03};
     static const double B[] = {1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03,
                                4.89352518554385e-03};
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c->ctx);
-    LLVMValueRef fn = math_fn_begin(c, b, "glc.tanhf");
+    LLVMValueRef fn = math_fn_begin_t(c, b, t, name);
     LLVMValueRef x0 = LLVMGetParam(fn, 0);
     LLVMValueRef x = clamp(c, b, x0, -7.90531110763549805, 7.90531110763549805);
     LLVMValueRef x2 = LLVMBuildFMul(b, x, x, "");
@@ -125,24 +168,24 @@ static LLVMValueRef build_tanh(cg_ctx *c) {
     LLVMValueRef q = poly(c, b, x2, B, 4);
     LLVMValueRef y = LLVMBuildFDiv(b, p, q, "");
     LLVMValueRef ax = call_intr(c, b, "llvm.fabs", x0);
-    LLVMValueRef tiny = LLVMBuildFCmp(b, LLVMRealOLT, ax, fk(c, 4e-4), "");
+    LLVMValueRef tiny = LLVMBuildFCmp(b, LLVMRealOLT, ax, kx(x0, 4e-4), "");
     /* from 9 on, tanh rounds to +-1 in f32; the fused Horner steps leave the clamped
      * approximation an ulp away from it */
-    LLVMValueRef big = LLVMBuildFCmp(b, LLVMRealOGE, ax, fk(c, 9.0), "");
-    LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, x0, fk(c, 0.0), "");
-    y = LLVMBuildSelect(b, big, LLVMBuildSelect(b, neg, fk(c, -1.0), fk(c, 1.0), ""), y, "");
+    LLVMValueRef big = LLVMBuildFCmp(b, LLVMRealOGE, ax, kx(x0, 9.0), "");
+    LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, x0, kx(x0, 0.0), "");
+    y = LLVMBuildSelect(b, big, LLVMBuildSelect(b, neg, kx(x0, -1.0), kx(x0, 1.0), ""), y, "");
     LLVMBuildRet(b, LLVMBuildSelect(b, tiny, x0, y, ""));
     LLVMDisposeBuilder(b);
     return fn;
 }
 
-static LLVMValueRef build_sigmoid(cg_ctx *c) {
+static LLVMValueRef build_sigmoid(cg_ctx *c, LLVMTypeRef t, const char *name) {
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c->ctx);
-    LLVMValueRef fn = math_fn_begin(c, b, "glc.sigmoidf");
-    if (!c->fn_exp) c->fn_exp = build_exp(c);
-    LLVMValueRef arg = LLVMBuildFNeg(b, LLVMGetParam(fn, 0), "");
-    LLVMValueRef e = LLVMBuildCall2(b, LLVMGlobalGetValueType(c->fn_exp), c->fn_exp, &arg, 1, "");
-    LLVMValueRef y = LLVMBuildFDiv(b, fk(c, 1.0), LLVMBuildFAdd(b, fk(c, 1.0), e, ""), "");
+    LLVMValueRef fn = math_fn_begin_t(c, b, t, name);
+    LLVMValueRef x0 = LLVMGetParam(fn, 0), arg = LLVMBuildFNeg(b, x0, "");
+    LLVMValueRef ex = typed_fn(c, "glc.expf", t, build_exp);
+    LLVMValueRef e = LLVMBuildCall2(b, LLVMGlobalGetValueType(ex), ex, &arg, 1, "");
+    LLVMValueRef y = LLVMBuildFDiv(b, kx(x0, 1.0), LLVMBuildFAdd(b, kx(x0, 1.0), e, ""), "");
     LLVMBuildRet(b, y);
     LLVMDisposeBuilder(b);
     return fn;
@@ -197,19 +240,29 @@ static LLVMValueRef call1(cg_ctx *c, LLVMValueRef fn, LLVMValueRef x) {
     return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, &x, 1, "");
 }
 
+/* The function `base` (f32) or `base`.v<n> (<n x float>) for type t, built on first use. */
+static LLVMValueRef typed_fn(cg_ctx *c, const char *base, LLVMTypeRef t, math_builder build) {
+    char name[64];
+    if (LLVMGetTypeKind(t) == LLVMVectorTypeKind)
+        snprintf(name, sizeof name, "%s.v%u", base, LLVMGetVectorSize(t));
+    else
+        snprintf(name, sizeof name, "%s", base);
+    LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+    return fn ? fn : build(c, t, name);
+}
+
+/* exp, tanh and sigmoid take f32 or <n x float>: a vector gets the same operations on
+ * every lane as one vector function, not n scalar calls. */
 LLVMValueRef cg_math_exp(cg_ctx *c, LLVMValueRef x) {
-    if (!c->fn_exp) c->fn_exp = build_exp(c);
-    return call1(c, c->fn_exp, x);
+    return call1(c, typed_fn(c, "glc.expf", LLVMTypeOf(x), build_exp), x);
 }
 
 LLVMValueRef cg_math_tanh(cg_ctx *c, LLVMValueRef x) {
-    if (!c->fn_tanh) c->fn_tanh = build_tanh(c);
-    return call1(c, c->fn_tanh, x);
+    return call1(c, typed_fn(c, "glc.tanhf", LLVMTypeOf(x), build_tanh), x);
 }
 
 LLVMValueRef cg_math_sigmoid(cg_ctx *c, LLVMValueRef x) {
-    if (!c->fn_sigmoid) c->fn_sigmoid = build_sigmoid(c);
-    return call1(c, c->fn_sigmoid, x);
+    return call1(c, typed_fn(c, "glc.sigmoidf", LLVMTypeOf(x), build_sigmoid), x);
 }
 
 LLVMValueRef cg_math_log(cg_ctx *c, LLVMValueRef x) {
@@ -266,8 +319,7 @@ static LLVMValueRef signed_as(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef x, LLVMV
 }
 
 static LLVMValueRef exp_in(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef x) {
-    if (!c->fn_exp) c->fn_exp = build_exp(c);
-    return callb(b, c->fn_exp, x);
+    return callb(b, typed_fn(c, "glc.expf", c->f32, build_exp), x);
 }
 
 static LLVMValueRef log_in(cg_ctx *c, LLVMBuilderRef b, LLVMValueRef x) {

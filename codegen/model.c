@@ -19,7 +19,8 @@
  * run(in, in_dims, out, ws, size) checks its arguments (GLC_RT_E_ARG for a NULL array or
  * tensor pointer, then glc.bind, then GLC_RT_E_WORKSPACE for a short or NULL workspace),
  * calls the kernels in node order (each taking the syms array last when there are
- * symbols), then copies graph outputs that are inputs, constants, or a value listed again
+ * symbols; a guarded node's call runs only when its guard bytes are as it needs them: a
+ * branch of a run-time If), then copies graph outputs that are inputs, constants, or a value listed again
  * as a later output. <prefix>_plan runs glc.bind and reports the outputs' dims and the
  * workspace size. describe() returns a constant laid out like glc_model_desc.
  * <prefix>_invoke_with sets the thread-local glc.par (the glc_parallel large products split
@@ -342,6 +343,23 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn, LLVMValueRef bind) {
         if (c->root[v] != v) c->vptr[v] = c->vptr[c->root[v]];
 }
 
+/* For a guarded node (a branch of run-time Ifs): branches on to a new block when every
+ * guard byte is as the node needs it, else to the block returned (NULL for an unguarded
+ * node), where the caller continues after the call. */
+static LLVMBasicBlockRef enter_guards(cg_ctx *c, LLVMValueRef run, const glc_node *n) {
+    if (!n->n_guards) return NULL;
+    LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(c->ctx, run, "unguarded");
+    for (int k = 0; k < n->n_guards; k++) {
+        LLVMValueRef g = LLVMBuildLoad2(c->b, c->i8, c->vptr[n->guard[k]], "guard");
+        LLVMIntPredicate p = n->guard_false >> k & 1 ? LLVMIntEQ : LLVMIntNE;
+        LLVMValueRef on = LLVMBuildICmp(c->b, p, g, LLVMConstInt(c->i8, 0, 0), "");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c->ctx, run, "guarded");
+        LLVMBuildCondBr(c->b, on, next, skip);
+        LLVMPositionBuilderAtEnd(c->b, next);
+    }
+    return skip;
+}
+
 static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
     const glc_graph *g = c->g;
     LLVMValueRef syms = c->syms;
@@ -353,6 +371,7 @@ static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
         GLC_TRY(cg_lower_node(c, n, &k));
         LLVMPositionBuilderAtEnd(c->b, here);
         c->syms = syms;
+        LLVMBasicBlockRef skip = enter_guards(c, run, n);
         LLVMValueRef args[258];
         int na = 0, np = (int)LLVMCountParams(k) - (syms ? 1 : 0);
         for (int j = 0; j < n->n_out; j++)
@@ -368,6 +387,10 @@ static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
             args[na++] = LLVMConstNull(c->ptr);
         if (syms) args[na++] = syms;
         LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k), k, args, (unsigned)na, "");
+        if (skip) {
+            LLVMBuildBr(c->b, skip);
+            LLVMPositionBuilderAtEnd(c->b, skip);
+        }
     }
     return GLC_OK;
 }

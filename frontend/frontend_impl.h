@@ -42,11 +42,18 @@ typedef struct fe_names {
 } fe_names;
 
 /* The state of one import: the graph being built, the graph proto, and the value
- * names defined so far (name -> glc_value_id). */
+ * names defined so far (name -> glc_value_id). An If branch being inlined is a scope of
+ * its own (import_if.c): gp is the branch, and lookups fall back to the outer scopes. */
 typedef struct fe_import {
     glc_graph *g;
     const Onnx__GraphProto *gp;
     fe_names values;
+    const struct fe_import *outer; /* the enclosing scope of an If branch, or NULL */
+    const char *scope; /* "then_branch of If 'if_b'" for diagnostics, or NULL at the top */
+    /* the guards of the nodes this scope adds (glc_node.guard: the branches of run-time
+     * Ifs it is in) */
+    glc_value_id guard[GLC_MAX_GUARDS];
+    uint8_t n_guards, guard_false;
     glc_diag *d;
     const glc_import_options *opt; /* never NULL */
     const glc_import_limits *limits; /* never NULL */
@@ -59,10 +66,34 @@ bool fe_names_init(fe_names *t, size_t n_keys);
 void fe_names_fini(fe_names *t);
 bool fe_names_put(fe_names *t, const char *key, uint32_t val); /* false if present */
 bool fe_names_get(const fe_names *t, const char *key, uint32_t *val);
+size_t fe_count_names(const Onnx__GraphProto *gp); /* names a graph defines, at most */
+/* name in this scope, else in the enclosing ones. */
+bool fe_lookup(const fe_import *im, const char *name, uint32_t *val);
+/* Defines name (a string of the proto, which outlives the import) as value v in this
+ * scope: GLC_E_NOMEM for v == 0, GLC_E_PARSE if this scope defines it already. */
+glc_status fe_define(fe_import *im, const char *name, glc_value_id v);
+/* The name a new value called name gets: name itself at the top level, or in a branch when
+ * the graph has no value of that name; else name~K, unused (buf holds it, len >= 300). */
+const char *fe_value_name(const fe_import *im, const char *name, char *buf, size_t len);
+glc_status fe_read_initializer(fe_import *im, const Onnx__TensorProto *tp);
 
 /* import_nodes.c: checks every op is supported (one diagnostic for all that are
  * not), sorts the nodes topologically and adds them (Constant nodes as constants). */
 glc_status fe_import_nodes(fe_import *im);
+/* glc_graph_add_node, the node guarded as this scope's nodes are (a run-time If's branch). */
+glc_node_id fe_add_node(fe_import *im, glc_op op, const char *name, const glc_value_id *in,
+                        int n_in, const glc_value_id *out, int n_out);
+/* Creates node np's output values (untyped; id 0 for an output not requested) and
+ * defines their names in this scope. */
+glc_status fe_node_outputs(fe_import *im, const Onnx__NodeProto *np, glc_value_id *out);
+/* A diagnostic naming ONNX node np (index idx in its graph); returns s. */
+glc_status fe_node_err(glc_diag *d, glc_status s, const Onnx__NodeProto *np, size_t idx,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* import_if.c: node idx of im->gp, an If: the branch its condition selects when that is
+ * known at compile time (folded by glc_infer_shapes_folding unless skip_infer), inlined
+ * into the graph; else an If node, which shape inference refuses (ir/control.c). */
+glc_status fe_emit_if(fe_import *im, size_t idx);
 
 /* import_attrs.c: reads attribute a of ONNX node np into node id. */
 glc_status fe_attr_read(glc_graph *g, glc_node_id id, const Onnx__AttributeProto *a, glc_diag *d);

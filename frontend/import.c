@@ -15,9 +15,10 @@
  *      a symbol (ir/dim.h), an unnamed dim the fresh symbol "<input>.<axis>", and the
  *      --shape/--dim bindings replace them by constants (--max-dim bounds them);
  *   5. nodes (import_nodes.c): unsupported ops are reported together, then the nodes
- *      are sorted topologically and added;
- *   6. graph outputs, then glc_infer_shapes, the limits on every inferred value, and
- *      glc_graph_verify.
+ *      are sorted topologically and added; an If with a condition known by then is
+ *      replaced by the branch it selects (import_if.c);
+ *   6. graph outputs (tensors: a sequence or an optional is unsupported), then
+ *      glc_infer_shapes, the limits on every inferred value, and glc_graph_verify.
  *
  * Options (glc_import_options): a graph input named by a binding becomes a constant with
  * the bound tensor at step 4 (checked against the declared dtype and static dims);
@@ -95,23 +96,38 @@ static void read_opsets(glc_graph *g, const Onnx__ModelProto *m) {
     }
 }
 
-static glc_status define(fe_import *im, const char *name, glc_value_id v) {
+bool fe_lookup(const fe_import *im, const char *name, uint32_t *val) {
+    for (; im; im = im->outer)
+        if (fe_names_get(&im->values, name, val)) return true;
+    return false;
+}
+
+glc_status fe_define(fe_import *im, const char *name, glc_value_id v) {
     if (!v) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory adding '%s'", name);
-    if (!fe_names_put(&im->values, im->g->values[v].name, v))
+    if (!fe_names_put(&im->values, name, v))
         return glc_diag_set(im->d, GLC_E_PARSE, NULL, "value '%s' is defined twice", name);
     return GLC_OK;
 }
 
-static glc_status read_initializer(fe_import *im, const Onnx__TensorProto *tp) {
+const char *fe_value_name(const fe_import *im, const char *name, char *buf, size_t len) {
+    if (!im->outer || !glc_graph_find_value(im->g, name)) return name;
+    for (unsigned k = 1;; k++) {
+        snprintf(buf, len, "%.250s~%u", name, k);
+        if (!glc_graph_find_value(im->g, buf)) return buf;
+    }
+}
+
+glc_status fe_read_initializer(fe_import *im, const Onnx__TensorProto *tp) {
     const char *name = tp->name ? tp->name : "";
     if (!*name) return glc_diag_set(im->d, GLC_E_PARSE, NULL, "an initializer has no name");
-    char what[300];
+    char what[300], buf[300];
     snprintf(what, sizeof what, "initializer '%s'", name);
     fe_tensor t;
     GLC_TRY(fe_tensor_decode(tp, what, &t, im->d));
-    glc_value_id v = glc_graph_add_const(im->g, name, t.dtype, t.rank, t.dims, t.data);
+    glc_value_id v = glc_graph_add_const(im->g, fe_value_name(im, name, buf, sizeof buf),
+                                         t.dtype, t.rank, t.dims, t.data);
     free(t.data);
-    return define(im, name, v);
+    return fe_define(im, name, v);
 }
 
 /* The --shape binding for input name (marked used), or NULL. */
@@ -258,7 +274,8 @@ static glc_status bind_input(fe_import *im, const char *name, glc_dtype dt,
         return glc_diag_set(im->d, GLC_E_ARG, NULL, "bound value for input '%s' is %s; the model "
                             "declares %s", name, got, want);
     }
-    return define(im, name, glc_graph_add_const(im->g, name, t->dtype, t->rank, t->dims, t->data));
+    return fe_define(im, name,
+                     glc_graph_add_const(im->g, name, t->dtype, t->rank, t->dims, t->data));
 }
 
 static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
@@ -288,7 +305,7 @@ static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
     if (!glc_dims_symbolic(rank, dims) && !fe_shape_nbytes(rank, dims, glc_dtype_size(dt), &nbytes))
         return glc_diag_set(im->d, GLC_E_LIMIT, NULL, "input '%s' is too large", name);
     glc_value_id v = glc_graph_add_value(im->g, name, dt, rank, dims);
-    GLC_TRY(define(im, name, v));
+    GLC_TRY(fe_define(im, name, v));
     if (glc_graph_add_input(im->g, v) != GLC_OK)
         return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     return GLC_OK;
@@ -296,6 +313,10 @@ static glc_status read_input(fe_import *im, const Onnx__ValueInfoProto *vi) {
 
 static glc_status read_output(fe_import *im, const Onnx__ValueInfoProto *vi) {
     const char *name = vi->name ? vi->name : "";
+    const Onnx__TypeProto *tp = vi->type;
+    if (tp && tp->value_case != ONNX__TYPE_PROTO__VALUE__NOT_SET &&
+        tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
+        return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL, "output '%s' is not a tensor", name);
     uint32_t v;
     if (!fe_names_get(&im->values, name, &v))
         return glc_diag_set(im->d, GLC_E_PARSE, NULL, "graph output '%s' is not defined", name);
@@ -344,7 +365,7 @@ static glc_status check_dim_options(fe_import *im) {
 
 /* ---- the graph ------------------------------------------------------------------------ */
 
-static size_t count_names(const Onnx__GraphProto *gp) {
+size_t fe_count_names(const Onnx__GraphProto *gp) {
     size_t n = gp->n_initializer + gp->n_input;
     for (size_t i = 0; i < gp->n_node; i++)
         n += gp->node[i]->n_output;
@@ -359,7 +380,7 @@ static glc_status build_graph(fe_import *im) {
         return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL,
                             "sparse initializers are not supported");
     for (size_t i = 0; i < gp->n_initializer; i++)
-        GLC_TRY(read_initializer(im, gp->initializer[i]));
+        GLC_TRY(fe_read_initializer(im, gp->initializer[i]));
     for (size_t i = 0; i < gp->n_input; i++)
         GLC_TRY(read_input(im, gp->input[i]));
     for (uint32_t k = 0; k < im->opt->n_bind; k++)
@@ -385,7 +406,7 @@ static glc_status import_model(const Onnx__ModelProto *m, const glc_import_optio
     im.shape_used = calloc(o->n_shapes + 1, sizeof *im.shape_used);
     im.dim_used = calloc(o->n_dims + 1, sizeof *im.dim_used);
     if (!im.bound || !im.shape_used || !im.dim_used ||
-        !fe_names_init(&im.values, count_names(m->graph))) {
+        !fe_names_init(&im.values, fe_count_names(m->graph))) {
         free(im.bound);
         free(im.shape_used);
         free(im.dim_used);

@@ -42,8 +42,8 @@ static bool is_constant(const Onnx__NodeProto *np) {
 }
 
 /* A diagnostic about ONNX node idx (not yet, or never, a glc node). */
-static glc_status node_err(glc_diag *d, glc_status s, const Onnx__NodeProto *np, size_t idx,
-                           const char *fmt, ...) {
+glc_status fe_node_err(glc_diag *d, glc_status s, const Onnx__NodeProto *np, size_t idx,
+                       const char *fmt, ...) {
     if (!d) return s;
     char msg[sizeof d->msg];
     va_list ap;
@@ -127,8 +127,9 @@ static glc_status check_ops(const fe_import *im) {
         put_op_group(&b, gp, i);
     }
     if (!b.len) return GLC_OK;
-    return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL, "unsupported operators: %s%s", b.buf,
-                        b.len == sizeof b.buf - 1 ? "..." : "");
+    return glc_diag_set(im->d, GLC_E_UNSUPPORTED, NULL, "unsupported operators: %s%s%s%s",
+                        b.buf, b.len == sizeof b.buf - 1 ? "..." : "", im->scope ? " in " : "",
+                        im->scope ? im->scope : "");
 }
 
 /* ---- 2. sort -------------------------------------------------------------------------- */
@@ -143,7 +144,7 @@ static glc_status map_producers(const fe_import *im, fe_names *prod) {
             uint32_t v;
             if (!*name) continue;
             if (fe_names_get(&im->values, name, &v) || !fe_names_put(prod, name, (uint32_t)i))
-                return node_err(im->d, GLC_E_PARSE, np, i, "value '%s' is defined twice", name);
+                return fe_node_err(im->d, GLC_E_PARSE, np, i, "value '%s' is defined twice", name);
         }
     }
     return GLC_OK;
@@ -156,9 +157,9 @@ static glc_status check_inputs_defined(const fe_import *im, const fe_names *prod
         for (size_t k = 0; k < np->n_input; k++) {
             uint32_t v;
             const char *name = np->input[k];
-            if (!*name || fe_names_get(&im->values, name, &v) || fe_names_get(prod, name, &v))
+            if (!*name || fe_lookup(im, name, &v) || fe_names_get(prod, name, &v))
                 continue;
-            return node_err(im->d, GLC_E_PARSE, np, i, "input '%s' is not defined", name);
+            return fe_node_err(im->d, GLC_E_PARSE, np, i, "input '%s' is not defined", name);
         }
     }
     return GLC_OK;
@@ -191,8 +192,8 @@ static glc_status visit(const fe_import *im, const fe_names *prod, uint32_t root
         uint32_t p;
         if (!*name || !fe_names_get(prod, name, &p) || color[p] == BLACK) continue;
         if (color[p] == GRAY)
-            return node_err(im->d, GLC_E_PARSE, gp->node[p], p,
-                            "the graph has a cycle through this node (via '%s')", name);
+            return fe_node_err(im->d, GLC_E_PARSE, gp->node[p], p,
+                               "the graph has a cycle through this node (via '%s')", name);
         color[p] = GRAY;
         stack[top++] = (dfs_frame){p, 0};
     }
@@ -213,13 +214,6 @@ static glc_status topo_sort(const fe_import *im, const fe_names *prod, uint32_t 
 }
 
 /* ---- 3. emission ---------------------------------------------------------------------- */
-
-static glc_status define_output(fe_import *im, const char *name, glc_value_id v) {
-    if (!v) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
-    if (!fe_names_put(&im->values, im->g->values[v].name, v))
-        return glc_diag_set(im->d, GLC_E_PARSE, NULL, "value '%s' is defined twice", name);
-    return GLC_OK;
-}
 
 /* A scalar (rank 0) or list (rank 1, n elements) constant copied from src. */
 static glc_status small_tensor(fe_tensor *t, glc_dtype dt, int rank, const void *src, size_t n,
@@ -257,16 +251,16 @@ static glc_status constant_value(fe_import *im, const Onnx__NodeProto *np, size_
                                  fe_tensor *t) {
     memset(t, 0, sizeof *t);
     if (np->n_attribute != 1)
-        return node_err(im->d, GLC_E_PARSE, np, idx, "Constant needs exactly one attribute");
+        return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Constant needs exactly one attribute");
     const Onnx__AttributeProto *a = np->attribute[0];
     const char *an = str_or_empty(a->name);
     int want = constant_attr_type(an);
     if (!want)
-        return node_err(im->d, GLC_E_UNSUPPORTED, np, idx,
-                        "Constant attribute '%s' is not supported", an);
+        return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx,
+                           "Constant attribute '%s' is not supported", an);
     if (!a->has_type || (int)a->type != want || (!strcmp(an, "value") && !a->t))
-        return node_err(im->d, GLC_E_PARSE, np, idx, "Constant attribute '%s' has the wrong type",
-                        an);
+        return fe_node_err(im->d, GLC_E_PARSE, np, idx,
+                           "Constant attribute '%s' has the wrong type", an);
     if (!strcmp(an, "value")) return fe_tensor_decode(a->t, "Constant value", t, im->d);
     if (!strcmp(an, "value_float")) return small_tensor(t, GLC_DT_F32, 0, &a->f, 1, im->d);
     if (!strcmp(an, "value_int")) return small_tensor(t, GLC_DT_I64, 0, &a->i, 1, im->d);
@@ -278,18 +272,20 @@ static glc_status constant_value(fe_import *im, const Onnx__NodeProto *np, size_
 static glc_status emit_constant(fe_import *im, size_t idx) {
     const Onnx__NodeProto *np = im->gp->node[idx];
     if (np->n_output != 1 || !*np->output[0])
-        return node_err(im->d, GLC_E_PARSE, np, idx, "Constant needs exactly one output");
+        return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Constant needs exactly one output");
     fe_tensor t;
     glc_status s = constant_value(im, np, idx, &t);
     if (s != GLC_OK) {
         free(t.data);
-        if (im->d && !im->d->node[0]) node_err(im->d, s, np, idx, "%s", im->d->msg);
+        if (im->d && !im->d->node[0]) fe_node_err(im->d, s, np, idx, "%s", im->d->msg);
         return s;
     }
     const char *name = np->output[0];
-    glc_value_id v = glc_graph_add_const(im->g, name, t.dtype, t.rank, t.dims, t.data);
+    char buf[300];
+    glc_value_id v = glc_graph_add_const(im->g, fe_value_name(im, name, buf, sizeof buf), t.dtype,
+                                         t.rank, t.dims, t.data);
     free(t.data);
-    return define_output(im, name, v);
+    return fe_define(im, name, v);
 }
 
 /* Resolves input names (all defined: checked before sorting) and creates outputs. */
@@ -297,13 +293,19 @@ static glc_status node_values(fe_import *im, const Onnx__NodeProto *np, glc_valu
                               glc_value_id *out) {
     for (size_t k = 0; k < np->n_input; k++) {
         in[k] = 0;
-        if (*np->input[k]) fe_names_get(&im->values, np->input[k], &in[k]);
+        if (*np->input[k]) fe_lookup(im, np->input[k], &in[k]);
     }
+    return fe_node_outputs(im, np, out);
+}
+
+glc_status fe_node_outputs(fe_import *im, const Onnx__NodeProto *np, glc_value_id *out) {
     for (size_t k = 0; k < np->n_output; k++) {
+        char buf[300];
         out[k] = 0;
         if (!*np->output[k]) continue;
-        out[k] = glc_graph_add_value(im->g, np->output[k], GLC_DT_UNDEF, 0, NULL);
-        GLC_TRY(define_output(im, np->output[k], out[k]));
+        const char *name = fe_value_name(im, np->output[k], buf, sizeof buf);
+        out[k] = glc_graph_add_value(im->g, name, GLC_DT_UNDEF, 0, NULL);
+        GLC_TRY(fe_define(im, np->output[k], out[k]));
     }
     return GLC_OK;
 }
@@ -321,19 +323,31 @@ static glc_status node_attrs(fe_import *im, const Onnx__NodeProto *np, glc_node_
     return GLC_OK;
 }
 
+glc_node_id fe_add_node(fe_import *im, glc_op op, const char *name, const glc_value_id *in,
+                        int n_in, const glc_value_id *out, int n_out) {
+    glc_node_id id = glc_graph_add_node(im->g, op, name, in, n_in, out, n_out);
+    if (id == GLC_NO_NODE) return id;
+    glc_node *n = &im->g->nodes[id];
+    memcpy(n->guard, im->guard, sizeof n->guard);
+    n->n_guards = im->n_guards;
+    n->guard_false = im->guard_false;
+    return id;
+}
+
 static glc_status emit_node(fe_import *im, size_t idx) {
     const Onnx__NodeProto *np = im->gp->node[idx];
     if (is_constant(np)) return emit_constant(im, idx);
     if (np->n_input > UINT16_MAX || np->n_output > UINT16_MAX)
-        return node_err(im->d, GLC_E_LIMIT, np, idx, "too many inputs or outputs");
+        return fe_node_err(im->d, GLC_E_LIMIT, np, idx, "too many inputs or outputs");
     glc_op op = glc_op_lookup(domain_of(np), str_or_empty(np->op_type));
+    if (op == GLC_OP_IF) return fe_emit_if(im, idx);
     glc_value_id *ids = malloc((np->n_input + np->n_output + 1) * sizeof *ids);
     if (!ids) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     glc_value_id *in = ids, *out = ids + np->n_input;
     glc_status s = node_values(im, np, in, out);
     glc_node_id id = GLC_NO_NODE;
     if (s == GLC_OK)
-        id = glc_graph_add_node(im->g, op, np->name, in, (int)np->n_input, out, (int)np->n_output);
+        id = fe_add_node(im, op, np->name, in, (int)np->n_input, out, (int)np->n_output);
     if (s == GLC_OK && id == GLC_NO_NODE)
         s = glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     free(ids);

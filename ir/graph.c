@@ -308,7 +308,21 @@ static void mark_used(const glc_graph *g, bool *used) {
         if (n->dead) continue;
         for (int i = 0; i < n->n_in; i++) used[n->in[i]] = true;
         for (int i = 0; i < n->n_out; i++) used[n->out[i]] = true;
+        for (int k = 0; k < n->n_guards; k++) used[n->guard[k]] = true;
     }
+}
+
+bool glc_node_same_guards(const glc_node *a, const glc_node *b) {
+    if (a->n_guards != b->n_guards || a->guard_false != b->guard_false) return false;
+    for (int k = 0; k < a->n_guards; k++)
+        if (a->guard[k] != b->guard[k]) return false;
+    return true;
+}
+
+void glc_node_copy_guards(glc_node *dst, const glc_node *src) {
+    memcpy(dst->guard, src->guard, sizeof dst->guard);
+    dst->n_guards = src->n_guards;
+    dst->guard_false = src->guard_false;
 }
 
 static void renumber(glc_value_id *ids, uint32_t count, const glc_value_id *map) {
@@ -338,6 +352,7 @@ glc_status glc_graph_compact(glc_graph *g) {
         *n = g->nodes[k];
         renumber(n->in, n->n_in, map);
         renumber(n->out, n->n_out, map);
+        renumber(n->guard, n->n_guards, map);
         nn++;
     }
     g->n_nodes = nn;

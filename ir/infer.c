@@ -673,9 +673,14 @@ static glc_status infer_nodes(glc_graph *g, const bool *need, glc_diag *d) {
 }
 
 glc_status glc_infer_shapes(glc_graph *g, glc_diag *d) {
+    return glc_infer_shapes_folding(g, 0, d);
+}
+
+glc_status glc_infer_shapes_folding(glc_graph *g, glc_value_id want, glc_diag *d) {
     bool *need = calloc(g->n_values ? g->n_values : 1, sizeof *need);
     if (!need) return glc_diag_set(d, GLC_E_NOMEM, NULL, "shape inference: out of memory");
-    glc_graph_static_values(g, need);
+    if (want && want < g->n_values) need[want] = true;
+    static_values_from(g, need);
     const glc_graph *outer = inferring;
     inferring = g;
     glc_status s = infer_nodes(g, need, d);

@@ -321,18 +321,35 @@ static bool add_loop(glc_restride *r, glc_dim e, glc_dim os, glc_dim is) {
     return true;
 }
 
+/* Tile's repeats: constants, or dims that shape inference computed from symbolic shapes
+ * (Concat(Shape(x)[:1], [1, 1]) tiles a state over the batch). */
+static glc_status tile_repeats(const glc_graph *g, const glc_node *n, glc_dim *rep, int *cnt,
+                               glc_diag *d) {
+    const glc_value *s = glc_node_input(g, n, 1);
+    int64_t k;
+    if (s && s->rank == 1 && infer_int_elems(s, rep, GLC_MAX_RANK, &k)) {
+        *cnt = (int)k;
+        return GLC_OK;
+    }
+    int64_t tmp[GLC_MAX_RANK];
+    GLC_TRY(glc_static_ints(g, n, 1, "repeats", tmp, GLC_MAX_RANK, cnt, d));
+    for (int a = 0; a < *cnt; a++)
+        rep[a] = tmp[a];
+    return GLC_OK;
+}
+
 static glc_status tile_get(const glc_graph *g, const glc_node *n, glc_restride *r, glc_diag *d) {
     const glc_value *x = glc_node_input(g, n, 0);
-    int64_t rep[GLC_MAX_RANK];
+    glc_dim rep[GLC_MAX_RANK];
     int cnt;
-    GLC_TRY(glc_static_ints(g, n, 1, "repeats", rep, GLC_MAX_RANK, &cnt, d));
+    GLC_TRY(tile_repeats(g, n, rep, &cnt, d));
     if (cnt != x->rank)
         return glc_diag_set(d, GLC_E_SHAPE, n, "Tile: %d repeats for an input of rank %d", cnt,
                             x->rank);
     glc_dim xs[GLC_MAX_RANK], os[GLC_MAX_RANK];
     r->out_rank = x->rank;
     for (int a = 0; a < x->rank; a++) {
-        if (rep[a] < 0 || rep[a] > INT32_MAX)
+        if (glc_dim_is_const(rep[a]) && (rep[a] < 0 || rep[a] > INT32_MAX))
             return glc_diag_set(d, GLC_E_SHAPE, n, "Tile: repeats[%d] is %lld", a,
                                 (long long)rep[a]);
         r->out[a] = glc_dim_mul(g, x->dims[a], rep[a]);

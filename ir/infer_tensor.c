@@ -33,6 +33,11 @@ static const char *vname(const glc_value *v) {
 static glc_status not_const(const glc_graph *g, const glc_node *n, int i, const char *what,
                             glc_diag *d) {
     const glc_value *v = &g->values[n->in[i]];
+    if (v->sdata)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
+                            "%s: input %d '%s' holds symbolic dims (computed from shapes) and "
+                            "must be a constant; bind the symbols with --dim NAME=N or --shape",
+                            glc_op_name(n->op), i, what);
     if (v->is_input || v->producer == GLC_NO_NODE)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
                             "%s: input %d '%s' must be a constant; bind graph input '%s' with "

@@ -47,6 +47,17 @@ typedef struct run_state {
     bool *owned;      /* [n_values] */
 } run_state;
 
+/* Whether n runs: each of its guards (run-time Ifs' conditions) has the value it needs. */
+static bool guard_holds(const glc_node *n, const run_state *st) {
+    for (int k = 0; k < n->n_guards; k++) {
+        const uint8_t *c = st->buf[n->guard[k]];
+        bool want = !(n->guard_false >> k & 1);
+        if (c && (*c != 0) != want) return false;
+    }
+    return true;
+}
+
+/* Runs n (outputs zeroed, then computed unless its guard is false). */
 static glc_status run_one(const glc_graph *g, const glc_node *n, run_state *st, glc_diag *d) {
     const void **in = calloc(n->n_in ? n->n_in : 1, sizeof *in);
     void **out = calloc(n->n_out ? n->n_out : 1, sizeof *out);
@@ -69,7 +80,8 @@ static glc_status run_one(const glc_graph *g, const glc_node *n, run_state *st, 
         st->buf[o] = out[i];
         st->owned[o] = true;
     }
-    s = glc_interp_node(g, n, (const void *const *)in, (void *const *)out, d);
+    if (guard_holds(n, st))
+        s = glc_interp_node(g, n, (const void *const *)in, (void *const *)out, d);
 out:
     free(in);
     free(out);

@@ -292,6 +292,8 @@ typedef struct glc_value {
     bool is_input, is_output;
 } glc_value;
 
+#define GLC_MAX_GUARDS 4 /* run-time Ifs nested in one another */
+
 typedef struct glc_node {
     glc_op op;
     const char *name;   /* ONNX node name (or a made-up one), for diagnostics */
@@ -301,6 +303,14 @@ typedef struct glc_node {
     glc_attr *attrs;
     uint16_t n_attrs;
     bool dead;
+    /* Guards: a node in a branch of a run-time If (frontend/import_if.c) runs only when
+     * each guard[k] (k < n_guards: the conditions of the Ifs around it, innermost last)
+     * is true, or false for k in guard_false's bits; else its outputs are unspecified
+     * (read only by the If's Where, which selects the other branch's). Each guard is also
+     * an input of that If's Where nodes, which follow every guarded node: passes that
+     * track uses through inputs keep it alive and defined long enough. */
+    glc_value_id guard[GLC_MAX_GUARDS];
+    uint8_t n_guards, guard_false;
 } glc_node;
 
 typedef struct glc_graph {
@@ -370,6 +380,9 @@ size_t glc_value_nbytes(const glc_value *v);
 void glc_shape_str(glc_dtype dt, int rank, const int64_t *dims, char *buf, size_t len);
 /* The value of input i of n, or NULL if the input is absent. */
 const glc_value *glc_node_input(const glc_graph *g, const glc_node *n, int i);
+/* graph.c: guards (run-time If) of two nodes equal; dst's guards made src's. */
+bool glc_node_same_guards(const glc_node *a, const glc_node *b);
+void glc_node_copy_guards(glc_node *dst, const glc_node *src);
 
 /* ---- scheduling attributes: set on nodes by passes, followed by codegen ------------ */
 #define GLC_ATTR_HOIST_STEPS "glc_hoist_steps" /* int: input-projection steps hoisted per
@@ -386,6 +399,13 @@ const glc_value *glc_node_input(const glc_graph *g, const glc_node *n, int i);
 /* infer.c: runs each node's infer function in order; fills output dtype and shape.
  * Fails with GLC_E_SHAPE naming the node on incompatible inputs or attributes. */
 glc_status glc_infer_shapes(glc_graph *g, glc_diag *d);
+/* The same, also folding into a constant (where shape inference can: constants, static
+ * shapes, shape arithmetic) the nodes that compute value want (0 for none): the importer
+ * asks so for an If's condition. */
+glc_status glc_infer_shapes_folding(glc_graph *g, glc_value_id want, glc_diag *d);
+/* control.c: what If condition cond (not a constant) depends on, and how to bind it, as
+ * "it depends on graph input 'sr': bind it with --bind sr=FILE.npy". */
+void glc_if_condition_origin(const glc_graph *g, glc_value_id cond, char *why, size_t len);
 /* static_operands.c: need[v] (n_values entries) = value v must be a compile-time constant:
  * it feeds a static input slot, directly or through the nodes computing it (not through
  * Shape, which needs only its input's shape). glc_infer_shapes folds such values that

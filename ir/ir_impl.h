@@ -51,5 +51,8 @@ bool infer_int_elems(const glc_value *v, glc_dim *out, int64_t max, int64_t *cou
 /* static_operands.c: after node k is inferred, evaluates it into constants if one of its
  * outputs is needed (need from glc_graph_static_values) and it can be evaluated now. */
 glc_status infer_fold_static(glc_graph *g, glc_node_id k, const bool *need, glc_diag *d);
+/* Marks (in need, keeping what it holds) every value that a value already in need or a
+ * static slot depends on: glc_graph_static_values without the reset. */
+void static_values_from(const glc_graph *g, bool *need);
 
 #endif

@@ -138,6 +138,9 @@ static void print_node(const glc_graph *g, const glc_node *n, FILE *f) {
         }
         fputs("}", f);
     }
+    for (int k = 0; k < n->n_guards; k++)
+        fprintf(f, "%s%s%%%s", k ? " && " : " if ", n->guard_false >> k & 1 ? "!" : "",
+                vname(&g->values[n->guard[k]]));
     fprintf(f, "     # node '%s'\n", n->name ? n->name : "");
 }
 

@@ -36,6 +36,10 @@ bool glc_op_input_is_static(glc_op op, int i) {
 void glc_graph_static_values(const glc_graph *g, bool *need) {
     for (uint32_t v = 0; v < g->n_values; v++)
         need[v] = false;
+    static_values_from(g, need);
+}
+
+void static_values_from(const glc_graph *g, bool *need) {
     for (uint32_t k = g->n_nodes; k-- > 0;) {
         const glc_node *n = &g->nodes[k];
         if (n->dead) continue;

@@ -12,10 +12,11 @@
  *
  * Ops evaluated: Shape (start/end), Size, the views Identity, Reshape, Flatten, Squeeze,
  * Unsqueeze (elements unchanged), Cast between integer types, Gather and Concat and Slice
- * of 1-D tensors with constant indices and bounds, and integer Add, Sub, Mul, Div (floor
- * division; shape arithmetic is non-negative), elementwise with a scalar or an operand of
- * the same length. Anything else with a shape-tensor input is refused by the op gate in
- * infer.c, naming the op.
+ * of 1-D tensors with constant indices and bounds, integer Add, Sub, Mul, Div (floor
+ * division; shape arithmetic is non-negative), Max and Min of two operands, elementwise with
+ * a scalar or an operand of the same length, and ReduceProd, ReduceSum, ReduceMax and
+ * ReduceMin of a 1-D tensor (an element count: tf2onnx's Reshape shapes). Anything else with
+ * a shape-tensor input is refused by the op gate in infer.c, naming the op.
  */
 #include "ir.h"
 #include "ir_impl.h"
@@ -64,7 +65,13 @@ static bool handles(glc_op op) {
     case GLC_OP_ADD:
     case GLC_OP_SUB:
     case GLC_OP_MUL:
-    case GLC_OP_DIV: return true;
+    case GLC_OP_DIV:
+    case GLC_OP_MAX:
+    case GLC_OP_MIN:
+    case GLC_OP_REDUCEPROD:
+    case GLC_OP_REDUCESUM:
+    case GLC_OP_REDUCEMAX:
+    case GLC_OP_REDUCEMIN: return true;
     default: return false;
     }
 }
@@ -139,24 +146,52 @@ static int64_t slice_elems(const glc_graph *g, const glc_node *n, glc_dim *out) 
     return k;
 }
 
+static glc_dim combine(const glc_graph *g, glc_op op, glc_dim x, glc_dim y) {
+    switch (op) {
+    case GLC_OP_ADD:
+    case GLC_OP_REDUCESUM: return glc_dim_add(g, x, y);
+    case GLC_OP_SUB: return glc_dim_sub(g, x, y);
+    case GLC_OP_MUL:
+    case GLC_OP_REDUCEPROD: return glc_dim_mul(g, x, y);
+    case GLC_OP_MAX:
+    case GLC_OP_REDUCEMAX: return glc_dim_max(g, x, y);
+    case GLC_OP_MIN:
+    case GLC_OP_REDUCEMIN: return glc_dim_min(g, x, y);
+    case GLC_OP_DIV: return glc_dim_floordiv(g, x, y);
+    default: return GLC_DIM_ERR; /* not shape arithmetic: handles() says no */
+    }
+}
+
 static int64_t arith_elems(glc_graph *g, const glc_node *n, glc_dim *out) {
     glc_dim a[SYM_MAX_ELEMS], b[SYM_MAX_ELEMS];
     int64_t na = input_elems(g, n, 0, a), nb = input_elems(g, n, 1, b);
     const glc_value *o = &g->values[n->out[0]];
     int64_t no = glc_value_numel(o);
-    if (na < 0 || nb < 0 || no < 0 || (na != 1 && na != no) || (nb != 1 && nb != no)) return -1;
+    if (n->n_in != 2 || na < 0 || nb < 0 || no < 0 || (na != 1 && na != no) ||
+        (nb != 1 && nb != no))
+        return -1;
     for (int64_t i = 0; i < no; i++) {
-        glc_dim x = a[na == 1 ? 0 : i], y = b[nb == 1 ? 0 : i];
-        switch (n->op) {
-        case GLC_OP_ADD: out[i] = glc_dim_add(g, x, y); break;
-        case GLC_OP_SUB: out[i] = glc_dim_sub(g, x, y); break;
-        case GLC_OP_MUL: out[i] = glc_dim_mul(g, x, y); break;
-        case GLC_OP_DIV: out[i] = glc_dim_floordiv(g, x, y); break;
-        default: return -1; /* not arithmetic: evaluated nowhere, as handles() says */
-        }
+        out[i] = combine(g, n->op, a[na == 1 ? 0 : i], b[nb == 1 ? 0 : i]);
         if (out[i] == GLC_DIM_ERR) return -1;
     }
     return no;
+}
+
+/* A reduction of a 1-D tensor: one element over all of it, or (no axis reduced, the
+ * output as long as the input) the elements unchanged. */
+static int64_t reduce_elems(glc_graph *g, const glc_node *n, glc_dim *out) {
+    glc_dim x[SYM_MAX_ELEMS];
+    int64_t nx = input_elems(g, n, 0, x), no = glc_value_numel(&g->values[n->out[0]]);
+    if (nx < 1 || glc_node_input(g, n, 0)->rank != 1) return -1;
+    if (no == nx && nx > 1) {
+        memcpy(out, x, (size_t)nx * sizeof *x);
+        return nx;
+    }
+    if (no != 1) return -1;
+    out[0] = x[0];
+    for (int64_t i = 1; i < nx; i++)
+        if ((out[0] = combine(g, n->op, out[0], x[i])) == GLC_DIM_ERR) return -1;
+    return 1;
 }
 
 /* The elements of node n's output 0 as dims; -1 if n cannot be evaluated on dims. */
@@ -173,10 +208,16 @@ static int64_t eval_node(glc_graph *g, const glc_node *n, glc_dim *out) {
     case GLC_OP_GATHER: return gather_elems(g, n, out);
     case GLC_OP_CONCAT: return concat_elems(g, n, out);
     case GLC_OP_SLICE: return slice_elems(g, n, out);
+    case GLC_OP_REDUCEPROD:
+    case GLC_OP_REDUCESUM:
+    case GLC_OP_REDUCEMAX:
+    case GLC_OP_REDUCEMIN: return reduce_elems(g, n, out);
     case GLC_OP_ADD:
     case GLC_OP_SUB:
     case GLC_OP_MUL:
-    case GLC_OP_DIV: return arith_elems(g, n, out);
+    case GLC_OP_DIV:
+    case GLC_OP_MAX:
+    case GLC_OP_MIN: return arith_elems(g, n, out);
     default: return -1; /* not in handles(): never evaluated on dims */
     }
 }

@@ -8,7 +8,8 @@
  * each value produced at most once and by the node its `producer` names, no live node
  * consuming a dead node's output, known dtypes and non-negative (or valid symbolic) dims
  * for every used value,
- * constants with data and no producer, graph inputs/outputs that exist and are defined.
+ * constants with data and no producer, graph inputs/outputs that exist and are defined, a
+ * node's guards (run-time If) bools with one element defined before it.
  * Failures are GLC_E_INVALID_IR naming the node. The graph is not modified.
  */
 #include "ir.h"
@@ -84,6 +85,24 @@ static glc_status check_outputs(const glc_graph *g, glc_node_id nid, bool *defin
     return GLC_OK;
 }
 
+/* Each guard (run-time If) is a defined bool with one element. */
+static glc_status check_guards(const glc_graph *g, const glc_node *n, const bool *defined,
+                               glc_diag *d) {
+    if (n->n_guards > GLC_MAX_GUARDS)
+        return glc_diag_set(d, GLC_E_INVALID_IR, n, "%u guards", n->n_guards);
+    for (int k = 0; k < n->n_guards; k++) {
+        glc_value_id id = n->guard[k];
+        if (!id || id >= g->n_values || !defined[id])
+            return glc_diag_set(d, GLC_E_INVALID_IR, n, "guard %u is not defined before the node",
+                                id);
+        const glc_value *v = &g->values[id];
+        if (v->dtype != GLC_DT_BOOL || glc_value_numel(v) != 1)
+            return glc_diag_set(d, GLC_E_INVALID_IR, n, "guard %%%s is not a bool with one "
+                                "element", vname(v));
+    }
+    return GLC_OK;
+}
+
 static glc_status check_node(const glc_graph *g, glc_node_id nid, bool *defined, glc_diag *d) {
     const glc_node *n = &g->nodes[nid];
     if (n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT)
@@ -95,6 +114,7 @@ static glc_status check_node(const glc_graph *g, glc_node_id nid, bool *defined,
         return glc_diag_set(d, GLC_E_INVALID_IR, n, "arity %u in / %u out outside %u..%u / %u..%u",
                             n->n_in, n->n_out, oi->in_min, oi->in_max, oi->out_min, oi->out_max);
     GLC_TRY(check_inputs(g, n, defined, d));
+    GLC_TRY(check_guards(g, n, defined, d));
     return check_outputs(g, nid, defined, d);
 }
 

@@ -14,6 +14,8 @@ static void replace_uses(glc_graph *g, glc_value_id from, glc_value_id to) {
         if (n->dead) continue;
         for (int i = 0; i < n->n_in; i++)
             if (n->in[i] == from) n->in[i] = to;
+        for (int i = 0; i < n->n_guards; i++)
+            if (n->guard[i] == from) n->guard[i] = to;
     }
 }
 

@@ -9,7 +9,7 @@
  *   y_k = Conv(x, W_k, b_k)             ->  y = Conv(x, [W_k], [b_k])          along M
  *                                           y_0 .. y_n-1 = Split(y, [N_0 .. N_n-1])
  *
- * Siblings: same op, same first input, constant f32 weights (and biases) of the same
+ * Siblings: same op, same first input, same guard (run-time If), constant f32 weights (and biases) of the same
  * shape but for the output axis, and identical attributes (Gemm: alpha = beta = 1,
  * transA = 0; Conv: group = 1). A missing bias among siblings that have one becomes
  * zeros. Each output element is the same sum over the same terms in the same order, so
@@ -87,7 +87,9 @@ static bool attrs_equal(const glc_node *a, const glc_node *b) {
 /* Whether b can join a's group: same op, operand and attributes, weights alike but for
  * the output axis. */
 static bool siblings(const glc_graph *g, const glc_node *a, const glc_node *b, int axis) {
-    if (b->op != a->op || b->in[0] != a->in[0] || weight_out_axis(g, b) != axis) return false;
+    if (b->op != a->op || b->in[0] != a->in[0] || !glc_node_same_guards(a, b) ||
+        weight_out_axis(g, b) != axis)
+        return false;
     const glc_value *wa = &g->values[a->in[1]], *wb = &g->values[b->in[1]];
     if (wa->rank != wb->rank) return false;
     for (int d = 0; d < wa->rank; d++)
@@ -192,6 +194,8 @@ static glc_status fuse(glc_graph *g, const glc_node_id *mem, int n, int axis) {
     for (int i = 0; i < a->n_attrs; i++)
         GLC_TRY(glc_node_set_attr(g, f, &a->attrs[i]));
     GLC_TRY(add_split(g, name, y, yaxis, outs, len, n));
+    glc_node_copy_guards(&g->nodes[f], &g->nodes[mem[0]]);
+    glc_node_copy_guards(&g->nodes[f + 1], &g->nodes[mem[0]]);
     for (int k = 0; k < n; k++)
         g->nodes[mem[k]].dead = true;
     move_tail_to(g, mem[0], 2);

@@ -97,7 +97,11 @@ static glc_status collect(const glc_graph *g, rec *r, uint32_t *count, glc_diag 
     *count = 0;
     for (glc_node_id k = 0; k < g->n_nodes; k++) {
         const glc_node *n = &g->nodes[k];
-        if (n->dead || !(glc_op_table[n->op].flags & OPF_RECURRENT)) continue;
+        if (n->dead) continue;
+        if (n->n_guards)
+            return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "cannot stream: the model has an If "
+                                "whose condition is not known at compile time (bind it)");
+        if (!(glc_op_table[n->op].flags & OPF_RECURRENT)) continue;
         if (!is_streamable(n->op))
             return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
                                 "cannot stream: %s scans a grid, not a time axis; only LSTM, "

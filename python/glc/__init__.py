@@ -7,13 +7,32 @@
     outputs = m(x=array)               # {"y": array, ...}
     glc.compile("model.onnx", "b.so", shapes={"x": ("batch", 16)})  # any batch, 16 wide
 
+glc.keras.export and glc.torch.export (the exporters) load on first use.
+
 Pure Python (ctypes + numpy). `compile` runs the `glc` executable: $GLC_DRIVER if set, else
-`glc` on PATH, else build/glc of the source tree this package sits in. A compiled model is
+the driver bundled in the package (glc/_bin/glc, put there by a wheel build), else `glc` on
+PATH, else build/glc of the source tree this package sits in. A compiled model is
 called through its C ABI (runtime/include/glc_runtime.h); calls are thread-safe (each call
 has its own workspace and outputs).
 """
+import importlib as _importlib
+
 from ._model import GlcError, Model, TensorSpec, load
 from ._compile import compile
 
 __all__ = ["GlcError", "Model", "TensorSpec", "compile", "load"]
 __version__ = "0.1.0"
+
+# Exporters, imported on first use (PEP 562): `import glc` stays cheap, and glc.keras /
+# glc.torch need their framework only when touched (glc.torch imports torch).
+_LAZY_SUBMODULES = ("keras", "torch")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))

@@ -318,5 +318,144 @@ class PackageTest(unittest.TestCase):
         np.testing.assert_allclose(y2, self.want, rtol=1e-5, atol=1e-6)
 
 
+def run_fresh(code):
+    """Runs code in a new interpreter with this package on its path; returns its result."""
+    import subprocess
+    import sys
+    pkg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(pkg))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+
+
+class LazySubmoduleTest(unittest.TestCase):
+    def test_glc_keras_loads_on_first_attribute_access(self):
+        r = run_fresh("import sys, glc\n"
+                      "assert 'glc.keras' not in sys.modules, 'imported eagerly'\n"
+                      "k = glc.keras\n"
+                      "assert k is sys.modules['glc.keras'] and callable(glc.keras.export)\n"
+                      "print('ok')")
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "ok"), r.stderr)
+
+    def test_import_glc_does_not_import_the_exporters_frameworks(self):
+        r = run_fresh("import sys, glc\n"
+                      "print(sorted(m for m in ('glc.keras', 'glc.torch', 'torch', 'tensorflow')"
+                      " if m in sys.modules))")
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "[]"), r.stderr)
+
+    def test_glc_torch_loads_on_access_or_names_the_missing_framework(self):
+        r = run_fresh("import glc\n"
+                      "try:\n    print(callable(glc.torch.export))\n"
+                      "except ModuleNotFoundError as e:\n    print('missing', e.name)")
+        self.assertIn(r.stdout.strip(), ("True", "missing torch"), r.stderr)
+
+    def test_unknown_attribute_is_an_attribute_error_and_dir_lists_the_exporters(self):
+        with self.assertRaises(AttributeError):
+            glc.no_such_thing
+        self.assertFalse(hasattr(glc, "no_such_thing"))
+        self.assertTrue({"keras", "torch", "compile", "load"} <= set(dir(glc)))
+
+
+class CompileBytesTest(unittest.TestCase):
+    """glc.compile(bytes, ...): through the driver by default, and with in_process=True by
+    glc_compile_bytes in this process (libglc_compiler.so found beside the build's driver)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_model_bytes_compile_in_process_and_run(self):
+        with open(fix("mlp.onnx"), "rb") as f:
+            data = f.read()
+        for in_process in (False, True):
+            so = glc.compile(data, os.path.join(self.tmp.name, f"mlp{in_process}.so"),
+                             name="mlp_b", in_process=in_process)
+            y = glc.load(so, prefix="mlp_b")(x=np.load(fix("mlp.x.npy")))["y"]
+            np.testing.assert_allclose(y, np.load(fix("mlp.expected_y.npy")), rtol=1e-5,
+                                       atol=1e-5)
+
+    def test_corrupt_bytes_raise_glc_error_with_the_one_line_diagnostic(self):
+        so = os.path.join(self.tmp.name, "bad.so")
+        with self.assertRaises(glc.GlcError) as e:
+            glc.compile(b"\x0a\xff\xff\xff\x7f", so, in_process=True)
+        self.assertIn("<bytes>: parse error", str(e.exception))
+        self.assertNotIn("\n", str(e.exception))
+        self.assertFalse(os.path.exists(so))
+
+    def test_in_process_from_a_path_and_a_missing_path(self):
+        so = glc.compile(fix("mlp.onnx"), os.path.join(self.tmp.name, "p.so"), in_process=True)
+        y = glc.load(so)(x=np.load(fix("mlp.x.npy")))["y"]
+        np.testing.assert_allclose(y, np.load(fix("mlp.expected_y.npy")), rtol=1e-5, atol=1e-5)
+        with self.assertRaises(glc.GlcError) as e:
+            glc.compile(fix("nope.onnx"), os.path.join(self.tmp.name, "n.so"), in_process=True)
+        self.assertIn("nope.onnx", str(e.exception))
+
+    def test_shape_for_no_such_input_is_glc_error(self):
+        with open(fix("mlp.onnx"), "rb") as f:
+            data = f.read()
+        with self.assertRaises(glc.GlcError) as e:
+            glc.compile(data, os.path.join(self.tmp.name, "s.so"), shapes={"nope": (1, 4)},
+                        in_process=True)
+        self.assertIn("nope", str(e.exception))
+
+    def test_without_the_library_the_error_says_where_it_looked(self):
+        old = os.environ.get("GLC_COMPILER_LIB")
+        os.environ["GLC_COMPILER_LIB"] = os.path.join(self.tmp.name, "none.so")
+        try:
+            with self.assertRaises(glc.GlcError) as e:
+                glc.compile(b"", os.path.join(self.tmp.name, "x.so"), in_process=True)
+            self.assertIn("none.so", str(e.exception))
+        finally:
+            if old is None:
+                del os.environ["GLC_COMPILER_LIB"]
+            else:
+                os.environ["GLC_COMPILER_LIB"] = old
+
+
+class BundledDriverTest(unittest.TestCase):
+    """A copy of the package with the driver in glc/_bin (as a wheel lays it out) compiles
+    with no GLC_DRIVER and no glc on PATH."""
+
+    def setUp(self):
+        import shutil
+        self.tmp = tempfile.TemporaryDirectory()
+        src = os.path.dirname(os.path.abspath(glc.__file__))
+        self.pkg = os.path.join(self.tmp.name, "site", "glc")
+        shutil.copytree(src, self.pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        self.driver = os.environ.get("GLC_DRIVER") or shutil.which("glc")
+        if not self.driver:
+            self.skipTest("no glc driver to bundle")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_site(self, code):
+        import subprocess
+        import sys
+        env = {k: v for k, v in os.environ.items() if k != "GLC_DRIVER"}
+        env.update(PYTHONPATH=os.path.dirname(self.pkg), PATH="/usr/bin:/bin")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, cwd=self.tmp.name)
+
+    def test_compile_uses_the_driver_bundled_next_to_the_package(self):
+        os.mkdir(os.path.join(self.pkg, "_bin"))
+        os.symlink(os.path.abspath(self.driver), os.path.join(self.pkg, "_bin", "glc"))
+        so = os.path.join(self.tmp.name, "mlp.so")
+        r = self.run_site(f"import glc, glc._compile as c\n"
+                          f"print(c._driver())\n"
+                          f"glc.compile({fix('mlp.onnx')!r}, {so!r})\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), os.path.join(self.pkg, "_bin", "glc"))
+        y = glc.load(so)(x=np.load(fix("mlp.x.npy")))["y"]
+        np.testing.assert_allclose(y, np.load(fix("mlp.expected_y.npy")), rtol=1e-5, atol=1e-5)
+
+    def test_without_a_bundled_driver_the_error_says_where_one_is_looked_for(self):
+        r = self.run_site(f"import glc\ntry:\n    glc.compile({fix('mlp.onnx')!r}, 'x.so')\n"
+                          f"except glc.GlcError as e:\n    print(e)\n")
+        self.assertIn("cannot find the glc driver", r.stdout, r.stderr)
+        self.assertIn("glc/_bin/glc", r.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -414,6 +414,156 @@ static void test_lower_rnn__gru_and_rnn_cells_fused_into_the_product(void **stat
     check_fused(cs, sizeof cs / sizeof cs[0], "gru_rnn_fused", (size_t[]){1, 6}, 2);
 }
 
+/* LLVM features emits_small_step compiles for with cg_cpu (NULL: the CPU's own), and
+ * whether with --bf16-weights. */
+static const char *ir_features;
+static bool ir_bf16_weights;
+
+/* Whether case c's module holds rnn_small.c's packed R (its LLVM IR after
+ * optimisation names the global): the small-batch step was emitted. */
+static bool emits_small_step(const cfg *c, const char *file) {
+    glc_graph *g = build(c);
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_infer_shapes(g, &d) || glc_graph_verify(g, &d)) fail_msg("graph: %s", d.msg);
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.cpu = cg_cpu;
+    o.features = ir_features;
+    o.bf16_weights = ir_bf16_weights;
+    o.emit = GLC_EMIT_LLVM;
+    if (glc_codegen_emit(g, &o, path, &d) != GLC_OK) fail_msg("codegen: %s", d.msg);
+    glc_graph_destroy(g);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, "rnn_small.R") != NULL;
+    fclose(f);
+    return found;
+}
+
+/* The small-batch step (rnn_small.c: fused cells, batch <= 4): LSTM, GRU
+ * (linear_before_reset = 1) and RNN at batches 1 to 4, against the interpreter: both
+ * directions and layouts, initial h and c, peepholes, clip, input_forget, other
+ * activations, odd and even step counts, hidden sizes that leave a partial vector of
+ * units (7, 13, 20, 40) or none (16, 32, 64), projections in chunks; at the host's vector
+ * width and for x86-64-v3 (8 lanes, where the host runs AVX2). Every case takes the small
+ * step and batch 5 the GEMM one (checked in the emitted IR). */
+static void test_lower_rnn__small_batch_step(void **state) {
+    (void)state;
+    static const char *const acts[3] = {"HardSigmoid", "ScaledTanh", "Softsign"};
+    static const float al[2] = {0.3f, 1.2f}, be[2] = {0.4f, 0.7f};
+    cfg cs[] = {
+        {GLC_OP_LSTM, 5, 1, 4, 7, .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}},
+        {GLC_OP_LSTM, 4, 2, 5, 20, .direction = "bidirectional", .layout = 1, .bias = 1,
+         .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}, .clip = 0.8f},
+        {GLC_OP_LSTM, 6, 3, 3, 16, .direction = "reverse", .bias = 1, .want = {1, 0, 1},
+         .input_forget = 1, .acts = acts, .n_acts = 3, .alpha = al, .beta = be, .n_alpha = 2,
+         .n_beta = 2},
+        {GLC_OP_LSTM, 9, 4, 6, 40, .direction = "bidirectional", .h0 = 1, .c0 = 1,
+         .want = {1, 1, 1}, .hoist = 4},
+        {GLC_OP_LSTM, 3, 1, 7, 64, .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}},
+        {GLC_OP_GRU, 5, 1, 4, 13, .bias = 1, .h0 = 1, .want = {1, 1, 0}, .lbr = 1},
+        {GLC_OP_GRU, 4, 3, 5, 32, .direction = "bidirectional", .layout = 1, .bias = 1,
+         .h0 = 1, .want = {1, 1, 0}, .lbr = 1, .clip = 0.9f},
+        {GLC_OP_GRU, 7, 4, 3, 20, .direction = "reverse", .want = {0, 1, 0}, .lbr = 1,
+         .acts = acts + 1, .n_acts = 2, .alpha = al + 1, .beta = be + 1, .n_alpha = 1,
+         .n_beta = 1},
+        {GLC_OP_RNN, 5, 1, 4, 13, .bias = 1, .h0 = 1, .want = {1, 1, 0}},
+        {GLC_OP_RNN, 4, 2, 6, 32, .direction = "bidirectional", .layout = 1, .bias = 1,
+         .want = {1, 1, 0}, .clip = 0.9f},
+        {GLC_OP_RNN, 6, 4, 3, 9, .direction = "reverse", .h0 = 1, .want = {1, 0, 0},
+         .acts = acts + 2, .n_acts = 1},
+    };
+    size_t n = sizeof cs / sizeof cs[0];
+    static const char *const cpus[2] = {NULL, "x86-64-v3"};
+    for (int v = 0; v < 2; v++) {
+#if defined(__x86_64__)
+        if (v && (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))) {
+            print_message("small batch: x86-64-v3 skipped: this host cannot run avx2+fma\n");
+            break;
+        }
+#else
+        if (v) break;
+#endif
+        cg_cpu = cpus[v];
+        char f[64];
+        for (size_t k = 0; k < n; k++) {
+            cs[k].const_w = true;
+            cs[k].fuse = 1;
+            assert_true(emits_small_step(&cs[k], "small.ll"));
+            snprintf(f, sizeof f, "small%d_%zu.so", v, k);
+            check(&cs[k], f);
+        }
+        cfg five = cs[0];
+        five.N = 5;
+        assert_false(emits_small_step(&five, "small5.ll"));
+    }
+    cg_cpu = NULL;
+}
+
+/* Where the small step pays (rnn_small_pays): with AVX-512 code an LSTM of hidden 256 (R_d
+ * 1 MiB) keeps the GEMM step, hidden 128 and a GRU of 256 (768 KiB) take the small one;
+ * with AVX2 code every size does, unless --bf16-weights. (IR only: the host need not run
+ * the code.) */
+static void test_lower_rnn__small_step_only_where_it_pays(void **state) {
+    (void)state;
+    cfg c = {GLC_OP_LSTM, 2, 1, 3, 256, .bias = 1, .want = {1, 0, 0}, .const_w = true,
+             .fuse = 1};
+    cg_cpu = "x86-64-v4";
+    ir_features = "+avx512f";
+    assert_false(emits_small_step(&c, "pays.ll"));
+    c.H = 128;
+    assert_true(emits_small_step(&c, "pays.ll"));
+    cfg gru = {GLC_OP_GRU, 2, 1, 3, 256, .bias = 1, .want = {1, 0, 0}, .lbr = 1,
+               .const_w = true, .fuse = 1};
+    assert_true(emits_small_step(&gru, "pays.ll"));
+    cg_cpu = "x86-64-v3";
+    ir_features = NULL;
+    c.H = 256;
+    assert_true(emits_small_step(&c, "pays.ll"));
+    ir_bf16_weights = true; /* the GEMM step keeps R as bf16: the option holds */
+    assert_false(emits_small_step(&c, "pays.ll"));
+    ir_bf16_weights = false;
+    cg_cpu = NULL;
+}
+
+/* sequence_lens at batches 1 to 4 (a row of length 0, rows shorter than S, one longer):
+ * the small step does not take them (rows past their length would need a test per row
+ * and block), so they run the GEMM step (checked in the IR) and match the interpreter:
+ * LSTM with every input both directions and layouts, clip, peepholes; GRU
+ * (linear_before_reset = 1) and RNN reverse. */
+static void test_lower_rnn__small_batches_with_sequence_lens(void **state) {
+    (void)state;
+    static const int32_t l1[1] = {3}, l2[2] = {5, 0}, l3[3] = {2, 9, 4}, l4[4] = {1, 4, 3, 5};
+    static const int32_t *const lens[4] = {l1, l2, l3, l4};
+    for (int64_t n = 1; n <= 4; n++) {
+        const int32_t *sl = lens[n - 1];
+        cfg cs[] = {
+            {GLC_OP_LSTM, 5, n, 4, 20, .direction = "bidirectional", .layout = (int)(n % 2),
+             .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .seq_lens = sl, .want = {1, 1, 1},
+             .clip = 0.8f},
+            {GLC_OP_LSTM, 5, n, 3, 16, .bias = 1, .seq_lens = sl, .want = {1, 1, 1},
+             .input_forget = 1},
+            {GLC_OP_GRU, 5, n, 4, 13, .direction = "reverse", .bias = 1, .h0 = 1,
+             .seq_lens = sl, .want = {1, 1, 0}, .lbr = 1},
+            {GLC_OP_RNN, 5, n, 6, 9, .direction = "reverse", .layout = 1, .h0 = 1,
+             .seq_lens = sl, .want = {1, 1, 0}},
+        };
+        char f[64];
+        for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+            cs[k].const_w = true;
+            cs[k].fuse = 1;
+            assert_false(emits_small_step(&cs[k], "small_sl.ll"));
+            snprintf(f, sizeof f, "small_sl%lld_%zu.so", (long long)n, k);
+            check(&cs[k], f);
+        }
+    }
+}
+
 typedef struct sym_rnn {
     bool gru;
     int64_t I, H;
@@ -475,6 +625,23 @@ static void test_lower_rnn__symbolic_batch_fused_up_to_the_limit(void **state) {
     cg_check_sym_vs_interp(build_sym_fused, &wide_i, "lstm_sym_wide_i.so", ir, 2, 0);
 }
 
+/* A symbolic batch: the small steps at run-time batches 1 to 4 (each its own code), the
+ * GEMM steps above (LSTM 5 fused, 11 unfused; GRU small at 1 only, its limit), odd and
+ * even step counts, hidden 40 (a partial vector of units) and 16, on 1 and 3 threads. */
+static void test_lower_rnn__symbolic_batch_small_steps(void **state) {
+    (void)state;
+    sym_rnn lstm = {false, 6, 40}, gru = {true, 5, 16};
+    cg_sym_dims lr[] = {{{{5, 1, 6}, {1, 320}, {1, 1, 40}}},
+                        {{{4, 2, 6}, {1, 320}, {1, 2, 40}}},
+                        {{{3, 3, 6}, {1, 320}, {1, 3, 40}}},
+                        {{{6, 4, 6}, {1, 320}, {1, 4, 40}}},
+                        {{{5, 5, 6}, {1, 320}, {1, 5, 40}}},
+                        {{{2, 11, 6}, {1, 320}, {1, 11, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &lstm, "lstm_sym_small.so", lr, 6, 0);
+    cg_sym_dims gr[] = {{{{3, 1, 5}, {1, 96}, {1, 1, 16}}}, {{{4, 2, 5}, {1, 96}, {1, 2, 16}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &gru, "gru_sym_small.so", gr, 2, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lower_rnn__lstm_forward_all_inputs_and_outputs),
@@ -494,6 +661,10 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__lstm_cells_fused_into_the_product),
         cmocka_unit_test(test_lower_rnn__gru_and_rnn_cells_fused_into_the_product),
         cmocka_unit_test(test_lower_rnn__symbolic_batch_fused_up_to_the_limit),
+        cmocka_unit_test(test_lower_rnn__small_batch_step),
+        cmocka_unit_test(test_lower_rnn__small_batches_with_sequence_lens),
+        cmocka_unit_test(test_lower_rnn__small_step_only_where_it_pays),
+        cmocka_unit_test(test_lower_rnn__symbolic_batch_small_steps),
     };
     return cmocka_run_group_tests_name("lower_rnn", tests, cg_group_setup, cg_group_teardown);
 }

@@ -770,6 +770,91 @@ static void test_lower_tensor__symbolic_new_ops_at_three_sizes(void **state) {
     cg_check_symbolic(build_new_ops, 13, 2, names, sizes[0], 3, fill_finite, "sym_new.so");
 }
 
+/* Tile whose repeats are computed from x's symbolic shape, as exporters tile an initial
+ * state over the batch: h (1, 1, 5) by Concat(Shape(x)[0:2], [1]) = (N, C, 1), and x
+ * (N, C, 4, 6) by Concat([2], Shape(x)[0:1], [1, 1]) = (2, N, 1, 1). */
+static void build_tile_shape_repeats(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){v[0], v[1], 4, 6});
+    glc_value_id h = cg_in(g, "h", GLC_DT_F32, 3, (int64_t[]){1, 1, 5});
+    glc_value_id shp = cg_node(g, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id nc = cg_node(g, GLC_OP_SLICE, "nc",
+                              (glc_value_id[]){shp, ints_g(g, "s0", 1, (int64_t[]){0}),
+                                               ints_g(g, "e2", 1, (int64_t[]){2})},
+                              3, NULL);
+    glc_value_id n = cg_node(g, GLC_OP_SLICE, "n",
+                             (glc_value_id[]){shp, ints_g(g, "s0b", 1, (int64_t[]){0}),
+                                              ints_g(g, "e1", 1, (int64_t[]){1})},
+                             3, NULL);
+    glc_node_id cid;
+    glc_value_id rep_h = cg_node(
+        g, GLC_OP_CONCAT, "rep_h", (glc_value_id[]){nc, ints_g(g, "one", 1, (int64_t[]){1})}, 2,
+        &cid);
+    glc_node_set_int(g, cid, "axis", 0);
+    glc_value_id rep_x = cg_node(g, GLC_OP_CONCAT, "rep_x",
+                                 (glc_value_id[]){ints_g(g, "two", 1, (int64_t[]){2}), n,
+                                                  ints_g(g, "ones", 2, (int64_t[]){1, 1})},
+                                 3, &cid);
+    glc_node_set_int(g, cid, "axis", 0);
+    out_g(g, GLC_OP_TILE, "tile_h", (glc_value_id[]){h, rep_h}, 2, NULL);
+    out_g(g, GLC_OP_TILE, "tile_x", (glc_value_id[]){x, rep_x}, 2, NULL);
+}
+
+static void test_lower_tensor__tile_with_repeats_from_a_symbolic_shape(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "C"};
+    static const int64_t sizes[3][2] = {{1, 1}, {3, 2}, {2, 5}};
+    cg_check_symbolic(build_tile_shape_repeats, 13, 2, names, sizes[0], 3, fill_finite,
+                      "sym_tile.so");
+}
+
+static glc_value_id concat0(glc_graph *g, const char *name, const glc_value_id *in, int n_in) {
+    glc_node_id cid;
+    glc_value_id y = cg_node(g, GLC_OP_CONCAT, name, in, n_in, &cid);
+    glc_node_set_int(g, cid, "axis", 0);
+    return y;
+}
+
+/* Shape arithmetic that tf2onnx and PyTorch write, on x (N, C, 4, 6)'s symbolic dims:
+ * Reshape(x, [ReduceProd(Shape(x)[0:2]), -1]) = (N*C, 24), and e (1, 3) expanded to
+ * (Max(N, 2), 3) and (Min(C, 3), 3). */
+static void build_shape_reductions(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){v[0], v[1], 4, 6});
+    glc_value_id e = cg_in(g, "e", GLC_DT_F32, 2, (int64_t[]){1, 3});
+    glc_value_id shp = cg_node(g, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id nc = cg_node(g, GLC_OP_SLICE, "nc",
+                              (glc_value_id[]){shp, ints_g(g, "s0", 1, (int64_t[]){0}),
+                                               ints_g(g, "e2", 1, (int64_t[]){2})},
+                              3, NULL);
+    glc_value_id n = cg_node(g, GLC_OP_SLICE, "n",
+                             (glc_value_id[]){shp, ints_g(g, "s0b", 1, (int64_t[]){0}),
+                                              ints_g(g, "e1", 1, (int64_t[]){1})},
+                             3, NULL);
+    glc_value_id c = cg_node(g, GLC_OP_SLICE, "c",
+                             (glc_value_id[]){shp, ints_g(g, "s1", 1, (int64_t[]){1}),
+                                              ints_g(g, "e2b", 1, (int64_t[]){2})},
+                             3, NULL);
+    glc_value_id prod = cg_node(g, GLC_OP_REDUCEPROD, "prod", &nc, 1, NULL);
+    glc_value_id three = ints_g(g, "three", 1, (int64_t[]){3});
+    glc_value_id m1 = ints_g(g, "m1", 1, (int64_t[]){-1});
+    glc_value_id flat = concat0(g, "flat", (glc_value_id[]){prod, m1}, 2);
+    glc_value_id hi = cg_node(g, GLC_OP_MAX, "hi",
+                              (glc_value_id[]){n, ints_g(g, "two", 1, (int64_t[]){2})}, 2, NULL);
+    glc_value_id lo = cg_node(g, GLC_OP_MIN, "lo", (glc_value_id[]){c, three}, 2, NULL);
+    out_g(g, GLC_OP_RESHAPE, "flat_x", (glc_value_id[]){x, flat}, 2, NULL);
+    out_g(g, GLC_OP_EXPAND, "e_max",
+          (glc_value_id[]){e, concat0(g, "smax", (glc_value_id[]){hi, three}, 2)}, 2, NULL);
+    out_g(g, GLC_OP_EXPAND, "e_min",
+          (glc_value_id[]){e, concat0(g, "smin", (glc_value_id[]){lo, three}, 2)}, 2, NULL);
+}
+
+static void test_lower_tensor__reduceprod_max_min_of_symbolic_shapes(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "C"};
+    static const int64_t sizes[3][2] = {{1, 1}, {3, 2}, {2, 5}};
+    cg_check_symbolic(build_shape_reductions, 13, 2, names, sizes[0], 3, fill_finite,
+                      "sym_shape_red.so");
+}
+
 /* NegativeLogLikelihoodLoss with every reduction, with and without weights, an ignored
  * class, against the interpreter (no transcendental function: bit for bit). */
 static void test_lower_tensor__nllloss_reductions_weights_and_ignore_index(void **state) {
@@ -1059,6 +1144,8 @@ int main(void) {
         T(test_lower_tensor__hardmax_and_cumsum_along_an_axis),
         T(test_lower_tensor__range_counts_from_constant_operands),
         T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
+        T(test_lower_tensor__tile_with_repeats_from_a_symbolic_shape),
+        T(test_lower_tensor__reduceprod_max_min_of_symbolic_shapes),
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
         T(test_lower_tensor__nd_onehot_and_reversesequence),
         T(test_lower_tensor__topk_with_ties_on_every_axis),

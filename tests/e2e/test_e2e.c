@@ -303,6 +303,71 @@ static void test_e2e__symbolic_batch_and_width_conv_matches_numpy(void **state) 
     check_fixture(&(fixture){"conv_sym", {"y"}}); /* compiled once for any N, W */
 }
 
+/* If with conditions folded from static shapes: the selected branches inlined at import. */
+static void test_e2e__if_with_static_conditions_matches_numpy(void **state) {
+    check_fixture(&(fixture){"if_static", {"y", "y2"}});
+}
+
+/* If on a graph input: compiled as a run-time If (both branches, the one selected runs),
+ * compiled and interpreted at both values; or --bind selects the branch at compile time. */
+static void test_e2e__if_on_an_input_runs_the_branch_it_selects(void **state) {
+    const char *model = GLC_TEST_SRC "/fixtures/frontend/if_input.onnx";
+    const char *flag_true = "flag=" GLC_TEST_SRC "/fixtures/frontend/np_bool_scalar.npy";
+    const char *flag_false = "flag=" FIX "if_bind.flag_false.npy";
+    char so[1600], bso[1600], out[1600], got[1600];
+    wpath(so, "if_run.so");
+    wpath(bso, "if_bind.so");
+    expect_ok(glc(model, "-o", so, NULL));
+    expect_ok(glc(model, "--bind", flag_true, "-o", bso, NULL));
+    expect_error(glc(model, "--stream", "-o", wpath(out, "if_stream.so"), NULL), 1,
+                 "cannot stream: the model has an If whose condition is not known at compile "
+                 "time (bind it)", NULL);
+    static const struct {
+        const char *dir, *flag, *want;
+        bool interp, bound;
+    } runs[] = {
+        {"if_run_t", "t", "if_bind.expected_y.npy", false, false},
+        {"if_run_f", "f", "if_bind.expected_y_false.npy", false, false},
+        {"if_interp_t", "t", "if_bind.expected_y.npy", true, false},
+        {"if_interp_f", "f", "if_bind.expected_y_false.npy", true, false},
+        {"if_bound", "t", "if_bind.expected_y.npy", false, true},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        const char *flag = runs[i].flag[0] == 't' ? flag_true : flag_false;
+        char want[1024];
+        snprintf(want, sizeof want, FIX "%s", runs[i].want);
+        wdir(out, "%s", runs[i].dir);
+        if (runs[i].bound)
+            expect_ok(glc("run", bso, "--input", "x=" FIX "if_bind.x.npy", "--output-dir", out,
+                          NULL));
+        else if (runs[i].interp)
+            expect_ok(glc("run", model, "--interp", "--input", flag, "--input",
+                          "x=" FIX "if_bind.x.npy", "--output-dir", out, NULL));
+        else
+            expect_ok(glc("run", so, "--input", flag, "--input", "x=" FIX "if_bind.x.npy",
+                          "--output-dir", out, NULL));
+        expect_close(wpath(got, "%s/y.npy", runs[i].dir), want);
+    }
+}
+
+/* Run-time Ifs nested in one another, compiled once and run at every pair of conditions. */
+static void test_e2e__nested_run_time_ifs_match_numpy(void **state) {
+    char so[1600], out[1600], got[1600], want[1024], a[1024], b[1024];
+    wpath(so, "if_nested_rt.so");
+    expect_ok(glc(GLC_TEST_SRC "/fixtures/frontend/if_nested_rt.onnx", "-o", so, NULL));
+    for (int k = 0; k < 4; k++) {
+        snprintf(a, sizeof a, "a=" FIX "if_nested_rt.a%d.npy", k & 1);
+        snprintf(b, sizeof b, "b=" FIX "if_nested_rt.a%d.npy", k >> 1);
+        snprintf(want, sizeof want, FIX "if_nested_rt.%d%d.expected_y.npy", k & 1, k >> 1);
+        char dir[32];
+        snprintf(dir, sizeof dir, "if_nested_rt_%d", k);
+        wdir(out, "%s", dir);
+        expect_ok(glc("run", so, "--input", a, "--input", b, "--input",
+                      "x=" FIX "if_nested_rt.x.npy", "--output-dir", out, NULL));
+        expect_close(wpath(got, "%s/y.npy", dir), want);
+    }
+}
+
 static void test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it(void **state) {
     char tmp[1600], out[1600], got[1600];
     wdir(tmp, "%s", "tmp_run");
@@ -741,7 +806,6 @@ static void test_e2e__hostile_inputs_get_one_line_diagnostics(void **state) {
         {"duplicate_output_name", "value 'y' is defined twice"},
         {"missing_required_attribute", "attribute hidden_size is required"},
         {"wrong_dtype", "dtype mismatch"},
-        {"subgraph_if", "unsupported operators: ::If"},
     };
     char model[1600], out[1600];
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -753,6 +817,9 @@ static void test_e2e__hostile_inputs_get_one_line_diagnostics(void **state) {
     /* A 3000-node chain is not hostile: it compiles (the importer's sort is iterative). */
     snprintf(model, sizeof model, "%s/fixtures/hostile/deep_chain.onnx", GLC_TEST_SRC);
     expect_ok(glc(model, "-o", wpath(out, "deep_chain.so"), NULL));
+    /* Nor is an If on a graph input: both branches compile, one runs. */
+    snprintf(model, sizeof model, "%s/fixtures/hostile/subgraph_if.onnx", GLC_TEST_SRC);
+    expect_ok(glc(model, "-o", wpath(out, "subgraph_if.so"), NULL));
 }
 
 /* --limit NAME=N lowers (or raises) one limit; the diagnostic names value, limit and flag;
@@ -787,6 +854,9 @@ int main(void) {
         cmocka_unit_test(test_e2e__softmax_opset11_legacy_axis_matches_numpy),
         cmocka_unit_test(test_e2e__gemm_transposed_with_scalar_bias_matches_numpy),
         cmocka_unit_test(test_e2e__symbolic_batch_and_width_conv_matches_numpy),
+        cmocka_unit_test(test_e2e__if_with_static_conditions_matches_numpy),
+        cmocka_unit_test(test_e2e__if_on_an_input_runs_the_branch_it_selects),
+        cmocka_unit_test(test_e2e__nested_run_time_ifs_match_numpy),
         cmocka_unit_test(test_e2e__run_onnx_compiles_to_a_temporary_so_and_removes_it),
         cmocka_unit_test(test_e2e__O0_runs_no_pass_and_still_matches_numpy),
         cmocka_unit_test(test_e2e__emit_vector_width_follows_the_target),

@@ -370,6 +370,13 @@ static void test_import__undefined_graph_output_is_a_parse_error(void **state) {
     assert_string_equal(d.msg, "graph output 'nope' is not defined");
 }
 
+static void test_import__sequence_output_is_unsupported(void **state) {
+    glc_graph *g = NULL;
+    glc_diag d;
+    assert_int_equal(import("sequence_output.onnx", &g, &d), GLC_E_UNSUPPORTED);
+    assert_string_equal(d.msg, "output 'y' is not a tensor");
+}
+
 static void test_import__rank_above_limit_names_the_input(void **state) {
     glc_graph *g = NULL;
     glc_diag d;
@@ -462,6 +469,7 @@ int main(void) {
         cmocka_unit_test(test_import__typed_field_count_mismatch_names_tensor_and_counts),
         cmocka_unit_test(test_import__external_data_is_unsupported),
         cmocka_unit_test(test_import__undefined_graph_output_is_a_parse_error),
+        cmocka_unit_test(test_import__sequence_output_is_unsupported),
         cmocka_unit_test(test_import__rank_above_limit_names_the_input),
         cmocka_unit_test(test_import__string_constant_is_unsupported_naming_the_node),
         cmocka_unit_test(test_import__truncated_model_is_a_parse_error),

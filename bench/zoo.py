@@ -1,0 +1,122 @@
+"""Per-call latency of the published models of the zoo (issue 24, item 4): glc against ONNX
+Runtime's CPU provider, batch 1 (each model's first size in tests/zoo/models.json), 1 and 2
+threads.
+
+    build-venv-bench/bin/python bench/zoo.py [--iters N] [--budget S] [NAME ...]
+
+Each cached model (tests/zoo/fetch_models.py) is compiled by the glc driver with no flag (its
+symbolic dims stay symbolic) and run through the Python package (`glc.load(so, threads=T)`,
+inputs bound once); ONNX Runtime runs the same file (intra-op threads T, inter-op 1, all graph
+optimisations). Both get the inputs check_zoo.py makes for that size; their outputs must agree
+(check_zoo's tolerance) before anything is timed. harness.time_alternating times them in
+alternating rounds (order rotated, primer calls for short ones); p50 and p99 are over the
+timed calls (with fewer than 100 calls, p99 is the slowest). A model glc refuses is listed
+with its diagnostic. Both sides pay Python's call overhead (a few µs).
+
+Writes bench/results/zoo.json and prints a markdown table for BENCHMARKS.md.
+"""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "zoo"))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+import check_zoo  # noqa: E402
+import harness  # noqa: E402
+
+
+def runners(so, path, feeds, threads):
+    import glc
+    import onnxruntime as ort
+    run_glc = glc.load(so, threads=threads).bind(feeds)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    return {"glc": lambda: run_glc(), "onnxruntime": lambda: sess.run(names, feeds)}, names
+
+
+def check_outputs(r, names):
+    got, ref = r["glc"](), r["onnxruntime"]()
+    got = [got[n] for n in names] if isinstance(got, dict) else list(got)
+    for n, g, w in zip(names, got, ref):
+        ok, rel, where = check_zoo.compare(np.asarray(g), w)
+        if not ok:
+            raise RuntimeError(f"output {n} differs from ONNX Runtime: {where}")
+
+
+def stats(ts):
+    ts = sorted(t * 1e3 for t in ts)
+    p99 = ts[-1] if len(ts) < 100 else float(np.percentile(ts, 99))
+    return {"p50_ms": float(np.median(ts)), "p99_ms": p99, "calls": len(ts)}
+
+
+def bench_model(m, path, glc_drv, work, args):
+    so = os.path.join(work, m["name"] + ".so")
+    p = subprocess.run([glc_drv, path, "-o", so], capture_output=True, text=True)
+    if p.returncode:
+        return {"name": m["name"], "refused": check_zoo.one_line(p.stderr)}
+    size = m["sizes"][0]
+    rec = {"name": m["name"], "size": size, "threads": {}}
+    feeds = check_zoo.make_feeds(m, size, seed=0)
+    for t in (1, 2):
+        r, names = runners(so, path, feeds, t)
+        check_outputs(r, names)
+        times = harness.time_alternating(r, 3, args.iters, args.budget)
+        rec["threads"][t] = {k: stats(v) for k, v in times.items()}
+    return rec
+
+
+def row(rec):
+    if "refused" in rec:
+        return f"| {rec['name']} | - | refused: {rec['refused']} |||||"
+    size = ",".join(f"{k}={v}" for k, v in rec["size"].items())
+    cells = []
+    for t in (1, 2):
+        g, o = rec["threads"][t]["glc"], rec["threads"][t]["onnxruntime"]
+        cells.append(f"{g['p50_ms']:.3f} / {g['p99_ms']:.3f} | {o['p50_ms']:.3f} / "
+                     f"{o['p99_ms']:.3f} | **{o['p50_ms'] / g['p50_ms']:.2f}x**")
+    return f"| {rec['name']} | {size} | " + " | ".join(cells) + " |"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*")
+    ap.add_argument("--iters", type=int, default=200)
+    ap.add_argument("--budget", type=float, default=10.0, help="seconds per system and setting")
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "zoo.json"))
+    args = ap.parse_args()
+    with open(os.path.join(ROOT, "tests", "zoo", "models.json")) as f:
+        manifest = json.load(f)
+    cache = os.environ.get("GLC_ZOO_CACHE") or os.path.expanduser("~/.cache/glc-zoo")
+    recs = []
+    with tempfile.TemporaryDirectory() as work:
+        for m in manifest["models"]:
+            path = os.path.join(cache, "models", m["name"] + ".onnx")
+            if (args.names and m["name"] not in args.names) or not os.path.exists(path):
+                continue
+            recs.append(bench_model(m, path, harness.glc_driver(), work, args))
+            print(row(recs[-1]), flush=True)
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    with open(args.out, "w") as f:
+        json.dump({"date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                   "glc": head, "command": " ".join(sys.argv), "records": recs}, f, indent=1)
+    print("\n| model | size | glc p50 / p99 ms, 1 thread | ORT p50 / p99 ms | ORT / glc "
+          "| glc 2 threads | ORT 2 threads | ORT / glc |\n|---|---|---|---|---|---|---|---|")
+    for rec in recs:
+        print(row(rec))
+
+
+if __name__ == "__main__":
+    main()
