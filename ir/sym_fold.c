@@ -157,7 +157,8 @@ static glc_dim combine(const glc_graph *g, glc_op op, glc_dim x, glc_dim y) {
     case GLC_OP_REDUCEMAX: return glc_dim_max(g, x, y);
     case GLC_OP_MIN:
     case GLC_OP_REDUCEMIN: return glc_dim_min(g, x, y);
-    default: return glc_dim_floordiv(g, x, y); /* Div */
+    case GLC_OP_DIV: return glc_dim_floordiv(g, x, y);
+    default: return GLC_DIM_ERR; /* not shape arithmetic: handles() says no */
     }
 }
 
@@ -211,7 +212,13 @@ static int64_t eval_node(glc_graph *g, const glc_node *n, glc_dim *out) {
     case GLC_OP_REDUCESUM:
     case GLC_OP_REDUCEMAX:
     case GLC_OP_REDUCEMIN: return reduce_elems(g, n, out);
-    default: return arith_elems(g, n, out);
+    case GLC_OP_ADD:
+    case GLC_OP_SUB:
+    case GLC_OP_MUL:
+    case GLC_OP_DIV:
+    case GLC_OP_MAX:
+    case GLC_OP_MIN: return arith_elems(g, n, out);
+    default: return -1; /* not in handles(): never evaluated on dims */
     }
 }
 

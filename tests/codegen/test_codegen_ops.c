@@ -167,7 +167,8 @@ static void test_codegen__activations_of_onnx_on_every_dtype_they_take(void **st
     (void)state;
     static const glc_op ops[] = {GLC_OP_PRELU,    GLC_OP_ELU,       GLC_OP_SELU, GLC_OP_CELU,
                                  GLC_OP_THRESHOLDEDRELU, GLC_OP_SOFTPLUS, GLC_OP_SOFTSIGN,
-                                 GLC_OP_HARDSWISH, GLC_OP_MISH,     GLC_OP_GELU, GLC_OP_SHRINK};
+                                 GLC_OP_HARDSWISH, GLC_OP_MISH,     GLC_OP_GELU, GLC_OP_SHRINK,
+                                 GLC_OP_SWISH};
     every_dtype(ops, (int)(sizeof ops / sizeof ops[0]), "acts.so");
 }
 
@@ -208,6 +209,24 @@ static void test_codegen__activation_attributes_and_known_values(void **state) {
     assert_true(y[4][0] == 0 && y[4][2] == 0.5f && y[4][1] == -3.5f); /* Shrink */
     assert_true(fabsf(y[5][0] - 0.86509836f) < 1e-6f && y[5][4] == 100.0f); /* Mish */
     assert_true(y[6][4] == 100.0f && y[6][3] > 0 && y[6][3] < 1e-43f); /* Softplus */
+    glc_rt_model_close(m);
+}
+
+/* Swish x * sigmoid(alpha x) (opset 24): its default alpha 1 and alpha 2. */
+static void test_codegen__swish_default_and_given_alpha(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F32, 1, (int64_t[]){5});
+    act(GLC_OP_SWISH, x, NULL, 0, NULL, 0, NULL, NULL);
+    act(GLC_OP_SWISH, x, "alpha", 2, NULL, 0, NULL, NULL);
+    glc_rt_model *m = cg_compile(G, "swish.so");
+    float in[5] = {1.0f, -5.0f, 2.0f, -100.0f, 100.0f}, y[2][5];
+    const void *ins[1] = {in};
+    void *outs[2] = {y[0], y[1]};
+    assert_int_equal(glc_rt_model_run(m, ins, NULL, outs, NULL, 0), GLC_RT_OK);
+    assert_true(fabsf(y[0][0] - 0.7310586f) < 1e-6f && fabsf(y[0][1] + 0.03346425f) < 1e-7f);
+    assert_true(y[0][4] == 100.0f && y[0][3] <= 0.0f && y[0][3] > -1e-40f);
+    assert_true(fabsf(y[1][0] - 0.8807971f) < 1e-6f && fabsf(y[1][1] + 2.2698934e-4f) < 1e-9f);
+    assert_true(fabsf(y[1][2] - 1.9640276f) < 1e-6f);
     glc_rt_model_close(m);
 }
 
@@ -678,6 +697,7 @@ int main(void) {
         T(test_codegen__rounding_and_sign_specials),
         T(test_codegen__activations_of_onnx_on_every_dtype_they_take),
         T(test_codegen__activation_attributes_and_known_values),
+        T(test_codegen__swish_default_and_given_alpha),
         T(test_codegen__pow_mod_clip_on_every_dtype_they_take),
         T(test_codegen__pow_mixes_types_as_onnx_does),
         T(test_codegen__mod_signs_and_fmod),

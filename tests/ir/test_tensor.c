@@ -804,6 +804,28 @@ static void test_tensor__shape_gather_concat_folds_into_reshape_shape(void **sta
     assert_int_equal(G->values[shp].producer, GLC_NO_NODE);
 }
 
+/* x (N, 6), N symbolic: Reshape(x, Concat(Div(Mul(Shape(x), [2, 1]), [2, 2]), [2])) is
+ * (N, 3, 2): Mul and Div are evaluated on dims (sym_fold.c), each by its own case. */
+static void test_tensor__shape_arithmetic_on_symbolic_dims_multiplies_and_divides(void **state) {
+    (void)state;
+    glc_dim n = glc_dim_symbol(G, "N");
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){n, 6});
+    glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id min[2] = {shp, i64s("two_one", 2, (int64_t[]){2, 1})};
+    glc_value_id m = tu_node(G, GLC_OP_MUL, "mul", min, 2, NULL);
+    glc_value_id din[2] = {m, i64s("two_two", 2, (int64_t[]){2, 2})};
+    glc_value_id q = tu_node(G, GLC_OP_DIV, "div", din, 2, NULL);
+    glc_node_id cid;
+    glc_value_id cin[2] = {q, i64s("two", 1, (int64_t[]){2})};
+    glc_value_id c = tu_node(G, GLC_OP_CONCAT, "concat", cin, 2, &cid);
+    glc_node_set_int(G, cid, "axis", 0);
+    glc_value_id rin[2] = {x, c};
+    glc_value_id y = tu_node(G, GLC_OP_RESHAPE, "reshape", rin, 2, NULL);
+    glc_graph_add_output(G, y);
+    infer_ok();
+    tu_assert_shape(G, y, GLC_DT_F32, 3, (int64_t[]){n, 3, 2});
+}
+
 static void test_tensor__static_values_follow_producers_but_not_through_shape(void **state) {
     (void)state;
     glc_value_id shp, x;
@@ -897,6 +919,7 @@ int main(void) {
         T(test_tensor__argmax_argmin_first_last_and_nan),
         T(test_tensor__argmax_of_unsigned_bytes_and_empty_axis),
         T(test_tensor__shape_gather_concat_folds_into_reshape_shape),
+        T(test_tensor__shape_arithmetic_on_symbolic_dims_multiplies_and_divides),
         T(test_tensor__static_values_follow_producers_but_not_through_shape),
         T(test_tensor__constant_nodes_nothing_static_needs_are_left_alone),
     };
