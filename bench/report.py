@@ -359,6 +359,7 @@ def write_all(res_dir, md_path):
             f.write("\n".join(["# Benchmarks", ""] + sum((_cpu_section(m, r)
                                                            for m, r in cpu_runs), [])))
     splice_symbolic_section(md_path, res_dir)
+    splice_section(md_path, ZOO_HEADING, zoo_section(res_dir))
 
 
 SYMBOLIC_HEADING = "## Symbolic dims: one model for every shape"
@@ -430,21 +431,62 @@ SYMBOLIC_NOTES = [
 ]
 
 
-def splice_symbolic_section(md_path, res_dir):
-    """Replaces (or appends) the symbolic-dims section of md_path, which runs from its
-    heading to the next "## " heading or the end."""
+def splice_section(md_path, heading, new):
+    """Replaces (or appends) the section of md_path under heading, which runs from it to the
+    next "## " heading or the end, by the lines new (none: the section goes)."""
     lines = open(md_path).read().split("\n") if os.path.exists(md_path) else []
-    if SYMBOLIC_HEADING in lines:
-        a = lines.index(SYMBOLIC_HEADING)
+    if heading in lines:
+        a = lines.index(heading)
         b = next((k for k in range(a + 1, len(lines)) if lines[k].startswith("## ")), len(lines))
         lines[a:b] = []
     while lines and not lines[-1]:
         lines.pop()
-    new = symbolic_section(res_dir)
     if new:
         lines += [""] + new
     with open(md_path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def splice_symbolic_section(md_path, res_dir):
+    splice_section(md_path, SYMBOLIC_HEADING, symbolic_section(res_dir))
+
+
+ZOO_HEADING = "## Published models: per-call latency against ONNX Runtime"
+
+
+def zoo_section(res_dir, name="zoo.json"):
+    """The lines of BENCHMARKS.md's section from results/zoo.json (bench/zoo.py), or []."""
+    path = os.path.join(res_dir, name)
+    if not os.path.exists(path):
+        return []
+    run = _load(path)
+    out = [ZOO_HEADING, "",
+           "Issue 24, item 4: each cached zoo model (tests/zoo) compiled as check_zoo.py does (no "
+           "shape flag; the manifest's --bind/--dim only), at its first "
+           "size in models.json (batch 1), run through the Python package (`glc.load(so, "
+           "threads=T)`) and by ONNX Runtime's CPU provider (intra-op threads T) from Python, "
+           "alternating (harness.time_alternating); outputs checked against each other first. "
+           "p50 / p99 in ms over the timed calls (p99 is the slowest call when there are fewer "
+           "than 100). Both sides pay Python's call overhead (a few µs).", "",
+           f"- Date: {run['date'][:19]}; glc at {run['glc']}",
+           f"- Command: `{run['command']}`", "",
+           "| model | size | glc 1 thread | ORT 1 thread | ORT / glc | glc 2 threads "
+           "| ORT 2 threads | ORT / glc |", "|---|---|---|---|---|---|---|---|"]
+    for rec in run["records"]:
+        out.append(zoo_row(rec))
+    return out
+
+
+def zoo_row(rec):
+    if "refused" in rec:
+        return f"| {rec['name']} | - | refused: {rec['refused']} | | | | | |"
+    size = ",".join(f"{k}={v}" for k, v in rec["size"].items()) or "static"
+    cells = []
+    for t in ("1", "2"):
+        g, o = rec["threads"][t]["glc"], rec["threads"][t]["onnxruntime"]
+        cells.append(f"{g['p50_ms']:.3f} / {g['p99_ms']:.3f} | {o['p50_ms']:.3f} / "
+                     f"{o['p99_ms']:.3f} | **{o['p50_ms'] / g['p50_ms']:.2f}x**")
+    return f"| {rec['name']} | {size} | " + " | ".join(cells) + " |"
 
 
 if __name__ == "__main__":  # regenerate BENCHMARKS.md from the stored runs' records

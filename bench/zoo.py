@@ -4,8 +4,8 @@ threads.
 
     build-venv-bench/bin/python bench/zoo.py [--iters N] [--budget S] [NAME ...]
 
-Each cached model (tests/zoo/fetch_models.py) is compiled by the glc driver with no flag (its
-symbolic dims stay symbolic) and run through the Python package (`glc.load(so, threads=T)`,
+Each cached model (tests/zoo/fetch_models.py) is compiled by the glc driver as check_zoo.py
+does (no shape flag: its symbolic dims stay symbolic; the manifest's --bind/--dim only) and run through the Python package (`glc.load(so, threads=T)`,
 inputs bound once); ONNX Runtime runs the same file (intra-op threads T, inter-op 1, all graph
 optimisations). Both get the inputs check_zoo.py makes for that size; their outputs must agree
 (check_zoo's tolerance) before anything is timed. harness.time_alternating times them in
@@ -13,7 +13,8 @@ alternating rounds (order rotated, primer calls for short ones); p50 and p99 are
 timed calls (with fewer than 100 calls, p99 is the slowest). A model glc refuses is listed
 with its diagnostic. Both sides pay Python's call overhead (a few µs).
 
-Writes bench/results/zoo.json and prints a markdown table for BENCHMARKS.md.
+Writes bench/results/zoo.json and its section of BENCHMARKS.md (report.zoo_section; run.py's
+report keeps it); with --out elsewhere, only that file and the table on stdout.
 """
 import argparse
 import datetime
@@ -33,12 +34,18 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 
 import check_zoo  # noqa: E402
 import harness  # noqa: E402
+import report  # noqa: E402
+
+DEFAULT_OUT = os.path.join(HERE, "results", "zoo.json")
 
 
-def runners(so, path, feeds, threads):
+def runners(so, path, feeds, bound, threads):
+    """(glc's and ORT's runners, ORT's output names); the inputs glc has bound at compile
+    time (check_zoo.compile_flags) are fed to ORT only."""
     import glc
     import onnxruntime as ort
-    run_glc = glc.load(so, threads=threads).bind(feeds)
+    glc_feeds = {k: v for k, v in feeds.items() if k not in bound}
+    run_glc = glc.load(so, threads=threads).bind(glc_feeds)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
     sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
@@ -63,30 +70,19 @@ def stats(ts):
 
 def bench_model(m, path, glc_drv, work, args):
     so = os.path.join(work, m["name"] + ".so")
-    p = subprocess.run([glc_drv, path, "-o", so], capture_output=True, text=True)
+    flags, bound, _ = check_zoo.compile_flags(m, work)
+    p = subprocess.run([glc_drv] + flags + [path, "-o", so], capture_output=True, text=True)
     if p.returncode:
         return {"name": m["name"], "refused": check_zoo.one_line(p.stderr)}
     size = m["sizes"][0]
     rec = {"name": m["name"], "size": size, "threads": {}}
     feeds = check_zoo.make_feeds(m, size, seed=0)
     for t in (1, 2):
-        r, names = runners(so, path, feeds, t)
+        r, names = runners(so, path, feeds, bound, t)
         check_outputs(r, names)
         times = harness.time_alternating(r, 3, args.iters, args.budget)
         rec["threads"][t] = {k: stats(v) for k, v in times.items()}
     return rec
-
-
-def row(rec):
-    if "refused" in rec:
-        return f"| {rec['name']} | - | refused: {rec['refused']} |||||"
-    size = ",".join(f"{k}={v}" for k, v in rec["size"].items())
-    cells = []
-    for t in (1, 2):
-        g, o = rec["threads"][t]["glc"], rec["threads"][t]["onnxruntime"]
-        cells.append(f"{g['p50_ms']:.3f} / {g['p99_ms']:.3f} | {o['p50_ms']:.3f} / "
-                     f"{o['p99_ms']:.3f} | **{o['p50_ms'] / g['p50_ms']:.2f}x**")
-    return f"| {rec['name']} | {size} | " + " | ".join(cells) + " |"
 
 
 def main():
@@ -94,7 +90,7 @@ def main():
     ap.add_argument("names", nargs="*")
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--budget", type=float, default=10.0, help="seconds per system and setting")
-    ap.add_argument("--out", default=os.path.join(HERE, "results", "zoo.json"))
+    ap.add_argument("--out", default=DEFAULT_OUT)
     args = ap.parse_args()
     with open(os.path.join(ROOT, "tests", "zoo", "models.json")) as f:
         manifest = json.load(f)
@@ -106,16 +102,16 @@ def main():
             if (args.names and m["name"] not in args.names) or not os.path.exists(path):
                 continue
             recs.append(bench_model(m, path, harness.glc_driver(), work, args))
-            print(row(recs[-1]), flush=True)
+            print(report.zoo_row(json.loads(json.dumps(recs[-1]))), flush=True)
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()
     with open(args.out, "w") as f:
         json.dump({"date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                    "glc": head, "command": " ".join(sys.argv), "records": recs}, f, indent=1)
-    print("\n| model | size | glc p50 / p99 ms, 1 thread | ORT p50 / p99 ms | ORT / glc "
-          "| glc 2 threads | ORT 2 threads | ORT / glc |\n|---|---|---|---|---|---|---|---|")
-    for rec in recs:
-        print(row(rec))
+    lines = report.zoo_section(os.path.dirname(args.out), os.path.basename(args.out))
+    print("\n".join(lines))
+    if args.out == DEFAULT_OUT:
+        report.splice_section(os.path.join(ROOT, "BENCHMARKS.md"), report.ZOO_HEADING, lines)
 
 
 if __name__ == "__main__":
