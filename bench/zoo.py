@@ -8,10 +8,11 @@ Each cached model (tests/zoo/fetch_models.py) is compiled by the glc driver as c
 does (no shape flag: its symbolic dims stay symbolic; the manifest's --bind/--dim only) and
 run through the Python package (`glc.load(so, threads=T)`, inputs bound once); ONNX Runtime
 runs the same file (intra-op threads T, inter-op 1, all graph optimisations). Both get the
-inputs check_zoo.py makes for that size; their outputs must agree (check_zoo's tolerance) before anything is timed. harness.time_alternating times them in
-alternating rounds (order rotated, primer calls for short ones); p50 and p99 are over the
-timed calls (with fewer than 100 calls, p99 is the slowest). A model glc refuses is listed
-with its diagnostic. Both sides pay Python's call overhead (a few µs).
+inputs check_zoo.py makes for that size; their outputs must agree (check_zoo's tolerance)
+before anything is timed. harness.time_alternating times them in alternating rounds (order
+rotated, primer calls for short ones); p50 and p99 are over the timed calls (with fewer than
+100 calls, p99 is the slowest). A model glc refuses is listed with its diagnostic. Both sides
+pay Python's call overhead (a few µs).
 
 Writes bench/results/zoo.json and its section of BENCHMARKS.md (report.zoo_section; run.py's
 report keeps it); with --out elsewhere, only that file and the table on stdout.
