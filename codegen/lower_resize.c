@@ -269,8 +269,8 @@ static void emit_taps(cg_ctx *c, resize_cg *s, int a, LLVMValueRef xoff, LLVMVal
     LLVMValueRef t = k == 1 ? cg_i64(c, 0) : cg_loop_begin(c, &l, k);
     LLVMValueRef at = cg_madd(c, s->o[a], k, t);
     LLVMValueRef ix = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, c->i64, s->idx[a], at), "");
-    LLVMValueRef w = rg->mode == GLC_RESIZE_NEAREST && !rg->exclude_outside ? NULL
-                                                                              : cg_ldf(c, s->w[a], at);
+    bool unit = rg->mode == GLC_RESIZE_NEAREST && !rg->exclude_outside; /* weight 1 */
+    LLVMValueRef w = unit ? NULL : cg_ldf(c, s->w[a], at);
     LLVMValueRef wn = !w ? wp : wp ? cg_fmul(c, wp, w) : w;
     emit_taps(c, s, a + 1, cg_madd_v(c, ix, s->xs[a], xoff), wn);
     if (k != 1) cg_loop_end(c, &l);

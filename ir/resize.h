@@ -28,7 +28,11 @@
  * that the footprint would exceed this are refused. */
 #define GLC_RESIZE_MAX_TAPS 64
 
-typedef enum glc_resize_mode { GLC_RESIZE_NEAREST, GLC_RESIZE_LINEAR, GLC_RESIZE_CUBIC } glc_resize_mode;
+typedef enum glc_resize_mode {
+    GLC_RESIZE_NEAREST,
+    GLC_RESIZE_LINEAR,
+    GLC_RESIZE_CUBIC
+} glc_resize_mode;
 
 /* coordinate_transformation_mode, in the order of the attribute's enumeration */
 typedef enum glc_resize_ctm {
