@@ -139,6 +139,20 @@ static void test_lower_resize__upsample_7_attribute_scales(void **state) {
     check_values(X4, want, 24, "rs_upsample7.so");
 }
 
+/* Resize-10 (X, scales): asymmetric coordinates, nearest rounded up when downscaling (ONNX
+ * Runtime's rule; ONNX 1.5's node test test_resize_downsample_nearest wants [1, 3]). */
+static void test_lower_resize__opset_10_nearest_downscale(void **state) {
+    (void)state;
+    G->opset = 10;
+    const float x8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    glc_value_id in[2] = {cg_in(G, "x", GLC_DT_F32, 4, (int64_t[]){1, 1, 2, 4}),
+                          glc_graph_add_const(G, "scales", GLC_DT_F32, 1, (int64_t[]){4},
+                                              (const float[]){1, 1, 0.6f, 0.6f})};
+    glc_graph_add_output(G, cg_node(G, GLC_OP_RESIZE, "resize", in, 2, NULL));
+    const float want[2] = {1, 3};
+    check_values(x8, want, 2, "rs_opset10.so");
+}
+
 /* ---- symbolic sizes: tables built at run time ------------------------------------ */
 
 typedef struct sym_case {
@@ -287,6 +301,7 @@ int main(void) {
         T(test_lower_resize__one_axis_linear_antialias),
         T(test_lower_resize__half_pixel_symmetric_opset_19),
         T(test_lower_resize__upsample_7_attribute_scales),
+        T(test_lower_resize__opset_10_nearest_downscale),
         T(test_lower_resize__symbolic_sizes_every_mode),
         T(test_lower_resize__refuses_bad_attributes),
         T(test_lower_resize__refuses_bad_operands),
