@@ -12,7 +12,8 @@
  * Output sizes: from scales, out = floor(in * scale) in double, as the ONNX reference
  * does. A symbolic input size stays an expression: the f32 scale is m / 2^k exactly, so
  * out = floordiv(in * m, 2^k) (in * 2 for a scale of 2, floordiv(in, 2) for 0.5). From
- * sizes, out = sizes, or with keep_aspect_ratio_policy not_larger (not_smaller) one scale
+ * sizes (constants, or dims computed from shapes: Shape(z) makes y z's size), out = sizes
+ * and the scale is out / in where both are known (else at run time), or with keep_aspect_ratio_policy not_larger (not_smaller) one scale
  * for every listed axis, the smallest (largest) of sizes / in, and out = round_half_up(
  * scale * in); that needs static input sizes.
  *
@@ -169,22 +170,36 @@ static glc_status sizes_from_scales(const glc_graph *g, const glc_node *n, glc_r
     return GLC_OK;
 }
 
+/* The sizes input (3): constants, or dims computed from the input's shape (a shape tensor
+ * of symbolic dims, as exporters write sizes = Concat(Shape(x)[:2], ...)). */
+static glc_status read_size_list(const glc_graph *g, const glc_node *n, glc_dim *sz, int *cnt,
+                                 glc_diag *d) {
+    const glc_value *v = n->n_in > 3 && n->in[3] ? &g->values[n->in[3]] : NULL;
+    int64_t k;
+    if (!v || !v->sdata) return glc_static_ints(g, n, 3, "sizes", sz, GLC_MAX_RANK, cnt, d);
+    if (v->dtype != GLC_DT_I64 || v->rank != 1 || !infer_int_elems(v, sz, GLC_MAX_RANK, &k))
+        return glc_diag_set(d, GLC_E_SHAPE, n, "Resize: input 3 'sizes' must be a 1-D i64 tensor "
+                            "of at most %d values", GLC_MAX_RANK);
+    *cnt = (int)k;
+    return GLC_OK;
+}
+
 /* Output sizes from sizes, with keep_aspect_ratio_policy. */
 static glc_status sizes_from_sizes(const glc_node *n, glc_resize_geom *rg, const int *ax,
-                                   const int64_t *sz, int cnt, glc_diag *d) {
+                                   const glc_dim *sz, int cnt, glc_diag *d) {
     int pol = choice(n, "keep_aspect_ratio_policy", "stretch|not_larger|not_smaller", d);
     if (pol < 0) return d->status;
     double keep = pol == 1 ? INFINITY : 0;
     for (int j = 0; j < cnt; j++) {
         int a = ax[j];
-        if (sz[j] < 0)
+        if (glc_dim_is_const(sz[j]) && sz[j] < 0)
             return glc_diag_set(d, GLC_E_SHAPE, n, "Resize: size %lld of axis %d is negative",
                                 (long long)sz[j], a);
         rg->out[a] = sz[j];
         if (pol == 0) continue;
-        if (glc_dim_is_sym(rg->in[a]))
+        if (glc_dim_is_sym(rg->in[a]) || glc_dim_is_sym(sz[j]))
             return glc_diag_set(d, GLC_E_UNSUPPORTED, n,
-                                "Resize: keep_aspect_ratio_policy needs a static size of axis %d",
+                                "Resize: keep_aspect_ratio_policy needs static sizes of axis %d",
                                 a);
         double s = (double)sz[j] / (double)rg->in[a];
         keep = pol == 1 ? fmin(keep, s) : fmax(keep, s);
@@ -193,9 +208,8 @@ static glc_status sizes_from_sizes(const glc_node *n, glc_resize_geom *rg, const
         rg->out[ax[j]] = (glc_dim)(keep * (double)rg->in[ax[j]] + 0.5);
     for (int j = 0; j < cnt; j++) {
         int a = ax[j];
-        rg->scale[a] = pol ? keep
-                       : glc_dim_is_const(rg->in[a]) ? (double)rg->out[a] / (double)rg->in[a]
-                                                     : 0;
+        bool known = glc_dim_is_const(rg->in[a]) && glc_dim_is_const(rg->out[a]);
+        rg->scale[a] = pol ? keep : known ? (double)rg->out[a] / (double)rg->in[a] : 0;
     }
     return GLC_OK;
 }
@@ -227,7 +241,7 @@ static glc_status read_sizes(const glc_graph *g, const glc_node *n, glc_resize_g
                              glc_diag *d) {
     int ax[GLC_MAX_RANK], k, cs = -1, cz = -1;
     double sc[GLC_MAX_RANK];
-    int64_t sz[GLC_MAX_RANK];
+    glc_dim sz[GLC_MAX_RANK];
     GLC_TRY(read_axes(n, rg->rank, ax, &k, d));
     if (n->op == GLC_OP_UPSAMPLE && g->opset < 9) {
         uint32_t c = 0;
@@ -237,7 +251,7 @@ static glc_status read_sizes(const glc_graph *g, const glc_node *n, glc_resize_g
         cs = a ? (int)c : -1;
     } else {
         GLC_TRY(static_floats(g, n, legacy(g, n) ? 1 : 2, "scales", sc, GLC_MAX_RANK, &cs, d));
-        if (!legacy(g, n)) GLC_TRY(glc_static_ints(g, n, 3, "sizes", sz, GLC_MAX_RANK, &cz, d));
+        if (!legacy(g, n)) GLC_TRY(read_size_list(g, n, sz, &cz, d));
     }
     if (cz == 0) cz = -1;
     if ((cs < 0) == (cz < 0))

@@ -225,6 +225,49 @@ static void test_lower_resize__symbolic_sizes_every_mode(void **state) {
     }
 }
 
+/* x (1, 2, H, W) resized to the shape of z (1, 2, P, Q): sizes = Shape(z), as exporters
+ * write F.interpolate(x, size=z.shape[2:]). dims: H, W, P, Q. */
+static void build_to_shape_of(glc_graph *g, const glc_dim *v, const char *mode) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 4, (int64_t[]){1, 2, v[0], v[1]});
+    glc_value_id z = cg_in(g, "z", GLC_DT_F32, 4, (int64_t[]){1, 2, v[2], v[3]});
+    glc_value_id sz = cg_node(g, GLC_OP_SHAPE, "shape", &z, 1, NULL);
+    glc_value_id in[4] = {x, 0, 0, sz};
+    glc_node_id n;
+    glc_value_id y = cg_node(g, GLC_OP_RESIZE, "resize", in, 4, &n);
+    glc_node_set_string(g, n, "mode", mode);
+    glc_graph_add_output(g, y);
+}
+
+static void test_lower_resize__sizes_from_a_symbolic_shape(void **state) {
+    (void)state;
+    static const int64_t dims[3][4] = {{3, 4, 6, 8}, {5, 7, 2, 3}, {4, 4, 4, 4}};
+    const char *modes[2] = {"linear", "cubic"};
+    for (int k = 0; k < 2; k++) {
+        glc_graph *gs = glc_graph_create();
+        gs->opset = 13;
+        glc_dim v[4] = {glc_dim_symbol(gs, "H"), glc_dim_symbol(gs, "W"), glc_dim_symbol(gs, "P"),
+                        glc_dim_symbol(gs, "Q")};
+        build_to_shape_of(gs, v, modes[k]);
+        glc_rt_model *m = cg_compile(gs, k ? "rs_to_shape_c.so" : "rs_to_shape_l.so");
+        glc_rt_pool *pool = NULL;
+        assert_int_equal(glc_rt_pool_create(3, &pool), GLC_RT_OK);
+        for (int r = 0; r < 3; r++) {
+            glc_graph *g = glc_graph_create();
+            g->opset = 13;
+            build_to_shape_of(g, dims[r], modes[k]);
+            glc_diag d;
+            memset(&d, 0, sizeof d);
+            if (glc_infer_shapes(g, &d)) fail_msg("run %d: graph: %s", r, d.msg);
+            unsigned seed = 7u + (unsigned)r;
+            cg_sym_check_run(m, g, cg_fill, &seed, 1e-5, pool, r);
+            glc_graph_destroy(g);
+        }
+        glc_rt_pool_destroy(pool);
+        glc_rt_model_close(m);
+        glc_graph_destroy(gs);
+    }
+}
+
 /* ---- refusals ---------------------------------------------------------------------- */
 
 static void refused(glc_status want, const char *needle) {
@@ -289,7 +332,7 @@ static void test_lower_resize__refuses_run_time_scales_and_symbolic_aspect(void 
     glc_node_id n = resize_g(G, (int64_t[]){1, 1, h, 2}, &op);
     glc_node_set_ints(G, n, "axes", (int64_t[]){2, 3}, 2);
     glc_node_set_string(G, n, "keep_aspect_ratio_policy", "not_smaller");
-    refused(GLC_E_UNSUPPORTED, "Resize: keep_aspect_ratio_policy needs a static size of axis 2");
+    refused(GLC_E_UNSUPPORTED, "Resize: keep_aspect_ratio_policy needs static sizes of axis 2");
 }
 
 int main(void) {
@@ -303,6 +346,7 @@ int main(void) {
         T(test_lower_resize__upsample_7_attribute_scales),
         T(test_lower_resize__opset_10_nearest_downscale),
         T(test_lower_resize__symbolic_sizes_every_mode),
+        T(test_lower_resize__sizes_from_a_symbolic_shape),
         T(test_lower_resize__refuses_bad_attributes),
         T(test_lower_resize__refuses_bad_operands),
         T(test_lower_resize__refuses_run_time_scales_and_symbolic_aspect),
