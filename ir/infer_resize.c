@@ -13,9 +13,10 @@
  * does. A symbolic input size stays an expression: the f32 scale is m / 2^k exactly, so
  * out = floordiv(in * m, 2^k) (in * 2 for a scale of 2, floordiv(in, 2) for 0.5). From
  * sizes (constants, or dims computed from shapes: Shape(z) makes y z's size), out = sizes
- * and the scale is out / in where both are known (else at run time), or with keep_aspect_ratio_policy not_larger (not_smaller) one scale
- * for every listed axis, the smallest (largest) of sizes / in, and out = round_half_up(
- * scale * in); that needs static input sizes.
+ * and the scale is out / in where both are known (else at run time), or with
+ * keep_aspect_ratio_policy not_larger (not_smaller) one scale for every listed axis, the
+ * smallest (largest) of sizes / in, and out = round_half_up(scale * in); that needs static
+ * sizes.
  *
  * Source coordinate of output coordinate y along an axis of input size in, output size
  * out and scale s (out / in when sizes are given), with W = s * in (a real, as in the
