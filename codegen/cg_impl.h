@@ -330,6 +330,7 @@ glc_dim lower_pool_scratch(const cg_ctx *c, const glc_node *n);      /* lower_po
 glc_dim lower_convlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_convlstm.c */
 glc_dim lower_gridlstm_scratch(const cg_ctx *c, const glc_node *n);  /* lower_gridlstm.c */
 glc_dim lower_linalg_scratch(const cg_ctx *c, const glc_node *n);    /* lower_linalg.c: Det */
+glc_dim lower_resize_scratch(const cg_ctx *c, const glc_node *n);    /* lower_resize.c */
 
 /* lower.c: the index idx[k] (dt i32 or i64) made non-negative against dim (an i64 value),
  * *ok whether it was in [-dim, dim); an out-of-range one becomes 0, so a load it

@@ -50,6 +50,11 @@ static glc_status not_const(const glc_graph *g, const glc_node *n, int i, const 
                         glc_op_name(n->op), i, what, p->name ? p->name : "", glc_op_name(p->op));
 }
 
+glc_status glc_static_not_const(const glc_graph *g, const glc_node *n, int i, const char *what,
+                                glc_diag *d) {
+    return not_const(g, n, i, what, d);
+}
+
 glc_status glc_static_ints(const glc_graph *g, const glc_node *n, int i, const char *what,
                            int64_t *out, int max, int *count, glc_diag *d) {
     *count = -1;

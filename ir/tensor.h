@@ -28,6 +28,11 @@
 glc_status glc_static_ints(const glc_graph *g, const glc_node *n, int i, const char *what,
                            int64_t *out, int max, int *count, glc_diag *d);
 
+/* The diagnostic for input i of n ('what') that must be a constant and is not, with a hint
+ * on where its value comes from (--bind, --dim, the node computing it); GLC_E_UNSUPPORTED. */
+glc_status glc_static_not_const(const glc_graph *g, const glc_node *n, int i, const char *what,
+                                glc_diag *d);
+
 /* Reads input i of n, a constant numeric scalar (one element), into *out as a double
  * (an integer exactly up to 2^53). Non-constant: GLC_E_UNSUPPORTED, as glc_static_ints. */
 glc_status glc_static_scalar(const glc_graph *g, const glc_node *n, int i, const char *what,

@@ -7,6 +7,7 @@ glc_add_test(codegen test_codegen_math glc_codegen glc_passes glc_runtime glc_ir
 glc_add_test(codegen test_activation glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_guard glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_pool glc_codegen glc_passes glc_runtime glc_ir m)
+glc_add_test(codegen test_lower_resize glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_rnn glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_convlstm glc_codegen glc_passes glc_runtime glc_ir m)
 glc_add_test(codegen test_lower_nn glc_codegen glc_passes glc_runtime glc_ir m)
