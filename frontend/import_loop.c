@@ -223,7 +223,252 @@ glc_status fe_emit_loop(fe_import *im, size_t idx) {
     return s;
 }
 
+/* ---- Scan ------------------------------------------------------------------------------ */
+
+/* A Scan's shape: N state values, S scan inputs, K scan outputs, and its attributes. */
+typedef struct scan_form {
+    size_t ns, nsi, nso;
+    const int64_t *in_axes, *in_dirs, *out_axes, *out_dirs; /* NULL: all 0 */
+} scan_form;
+
+static const Onnx__AttributeProto *attr_of(const Onnx__NodeProto *np, const char *name) {
+    for (size_t k = 0; k < np->n_attribute; k++)
+        if (np->attribute[k]->name && !strcmp(np->attribute[k]->name, name))
+            return np->attribute[k];
+    return NULL;
+}
+
+/* An INTS attribute of count n (NULL if absent); *ok false if present with another count. */
+static const int64_t *ints_of(const Onnx__NodeProto *np, const char *name, size_t n, bool *ok) {
+    const Onnx__AttributeProto *a = attr_of(np, name);
+    if (!a) return NULL;
+    if (a->n_ints != n) *ok = false;
+    return a->ints;
+}
+
+static glc_status check_scan(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                             const Onnx__GraphProto *body, scan_form *f) {
+    GLC_TRY(check_attrs(im, np, idx, "Scan", "body num_scan_inputs scan_input_axes "
+                        "scan_input_directions scan_output_axes scan_output_directions"));
+    if (im->g->opset < 9)
+        return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx, "Scan-8 (opset %lld: a batch "
+                           "axis and sequence_lens) is not supported; Scan-9 and later are",
+                           (long long)im->g->opset);
+    const Onnx__AttributeProto *nsi = attr_of(np, "num_scan_inputs");
+    if (!body || !nsi || nsi->i < 1 || (size_t)nsi->i > np->n_input)
+        return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan needs a graph attribute body and "
+                           "num_scan_inputs in 1..%zu", np->n_input);
+    f->nsi = (size_t)nsi->i;
+    f->ns = np->n_input - f->nsi;
+    if (np->n_output < f->ns || body->n_input != np->n_input || body->n_output != np->n_output)
+        return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: %zu inputs and %zu outputs, and a "
+                           "body of %zu inputs and %zu outputs: they do not fit", np->n_input,
+                           np->n_output, body->n_input, body->n_output);
+    f->nso = np->n_output - f->ns;
+    bool ok = true;
+    f->in_axes = ints_of(np, "scan_input_axes", f->nsi, &ok);
+    f->in_dirs = ints_of(np, "scan_input_directions", f->nsi, &ok);
+    f->out_axes = ints_of(np, "scan_output_axes", f->nso, &ok);
+    f->out_dirs = ints_of(np, "scan_output_directions", f->nso, &ok);
+    if (!ok)
+        return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: an axes or directions attribute "
+                           "has not one entry per scan input or output");
+    return GLC_OK;
+}
+
+/* A node of the graph of scope sc with fresh output values; out[k] their ids. */
+static glc_status add(fe_import *sc, glc_op op, const char *name, const glc_value_id *in, int n_in,
+                      glc_value_id *out, int n_out, glc_node_id *id) {
+    for (int k = 0; k < n_out; k++)
+        if (!(out[k] = glc_graph_add_value(sc->g, NULL, GLC_DT_UNDEF, 0, NULL)))
+            return glc_diag_set(sc->d, GLC_E_NOMEM, NULL, "out of memory");
+    *id = fe_add_node(sc, op, name, in, n_in, out, n_out);
+    return *id == GLC_NO_NODE ? glc_diag_set(sc->d, GLC_E_NOMEM, NULL, "out of memory") : GLC_OK;
+}
+
+static glc_value_id i64_const(glc_graph *g, int rank, int64_t v) {
+    int64_t one = 1;
+    return glc_graph_add_const(g, NULL, GLC_DT_I64, rank, &one, &v);
+}
+
+/* M = Gather(Shape(x), axis): the extent of the first scan input along its axis. */
+static glc_status scan_length(fe_import *im, const Onnx__NodeProto *np, const scan_form *f,
+                              glc_value_id x, glc_value_id *m) {
+    glc_value_id shp, ax = i64_const(im->g, 0, f->in_axes ? f->in_axes[0] : 0);
+    glc_node_id id;
+    if (!ax) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    GLC_TRY(add(im, GLC_OP_SHAPE, np->name, &x, 1, &shp, 1, &id));
+    return add(im, GLC_OP_GATHER, np->name, (glc_value_id[]){shp, ax}, 2, m, 1, &id);
+}
+
+/* A value of the enclosing scope captured into the body as a trailing input. */
+static glc_status capture_value(body_scope *bs, glc_value_id outer, glc_value_id *inner) {
+    fe_captures *c = &bs->caps;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        fe_capture *p = realloc(c->items, cap * sizeof *p);
+        if (!p) return glc_diag_set(bs->im.d, GLC_E_NOMEM, NULL, "out of memory");
+        c->items = p;
+        c->cap = cap;
+    }
+    char buf[300];
+    const char *name = bs->im.outer->g->values[outer].name;
+    *inner = glc_graph_add_value(bs->im.g, fe_value_name(&bs->im, name, buf, sizeof buf),
+                                 GLC_DT_UNDEF, 0, NULL);
+    if (!*inner || glc_graph_add_input(bs->im.g, *inner) != GLC_OK)
+        return glc_diag_set(bs->im.d, GLC_E_NOMEM, NULL, "out of memory");
+    /* no name: a lookup never finds it, the scan element takes the body's input name */
+    c->items[c->n++] = (fe_capture){"", *inner, outer, true};
+    return GLC_OK;
+}
+
+/* The body's scan input j: Gather(x_j, i or M - 1 - i, axis_j), named as the body's input. */
+static glc_status scan_element(body_scope *bs, const Onnx__NodeProto *np, const scan_form *f,
+                               size_t j, glc_value_id iter, glc_value_id m, glc_value_id xj) {
+    fe_import *sc = &bs->im;
+    glc_value_id at = iter, t;
+    glc_node_id id;
+    if (f->in_dirs && f->in_dirs[j]) {
+        glc_value_id one = i64_const(sc->g, 0, 1);
+        if (!one) return glc_diag_set(sc->d, GLC_E_NOMEM, NULL, "out of memory");
+        GLC_TRY(add(sc, GLC_OP_SUB, np->name, (glc_value_id[]){m, one}, 2, &t, 1, &id));
+        GLC_TRY(add(sc, GLC_OP_SUB, np->name, (glc_value_id[]){t, iter}, 2, &at, 1, &id));
+    }
+    const Onnx__ValueInfoProto *vi = sc->gp->input[f->ns + j];
+    const char *name = vi->name ? vi->name : "";
+    char buf[300];
+    glc_value_id e = glc_graph_add_value(sc->g, fe_value_name(sc, name, buf, sizeof buf),
+                                         GLC_DT_UNDEF, 0, NULL);
+    if (!e) return glc_diag_set(sc->d, GLC_E_NOMEM, NULL, "out of memory");
+    id = fe_add_node(sc, GLC_OP_GATHER, np->name, (glc_value_id[]){xj, at}, 2, &e, 1);
+    if (id == GLC_NO_NODE ||
+        glc_node_set_int(sc->g, id, "axis", f->in_axes ? f->in_axes[j] : 0) != GLC_OK)
+        return glc_diag_set(sc->d, GLC_E_NOMEM, NULL, "out of memory");
+    return *name ? fe_define(sc, name, e) : GLC_OK;
+}
+
+/* The body of Scan np as a Loop body: (i, cond, states, [scan inputs, M] captured), the scan
+ * elements gathered, then the Scan body's nodes; outputs (cond, states, scan elements). */
+static glc_status scan_body(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                            const scan_form *f, glc_value_id m, body_scope *bs) {
+    const Onnx__GraphProto *body = bs->im.gp;
+    glc_value_id iter, cond, v, mb, *xs = calloc(f->nsi + 1, sizeof *xs);
+    if (!xs) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    glc_status s = body_input(bs, "", "iter_num", GLC_DT_I64, &iter);
+    if (s == GLC_OK) s = body_input(bs, "", "cond_in", GLC_DT_BOOL, &cond);
+    for (size_t k = 0; k < f->ns && s == GLC_OK; k++)
+        s = body_input(bs, body->input[k]->name ? body->input[k]->name : "", NULL, GLC_DT_UNDEF,
+                       &v);
+    for (size_t j = 0; j < f->nsi && s == GLC_OK; j++) {
+        glc_value_id x = 0;
+        fe_lookup(im, np->input[f->ns + j], &x);
+        s = x ? capture_value(bs, x, &xs[j])
+              : fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: scan input %zu is absent", j);
+    }
+    if (s == GLC_OK) s = capture_value(bs, m, &mb);
+    for (size_t j = 0; j < f->nsi && s == GLC_OK; j++)
+        s = scan_element(bs, np, f, j, iter, mb, xs[j]);
+    free(xs);
+    if (s == GLC_OK) s = body_nodes(bs, np, idx, "Scan");
+    if (s == GLC_OK && glc_graph_add_output(bs->im.g, cond) != GLC_OK)
+        s = glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    for (size_t k = 0; k < body->n_output && s == GLC_OK; k++)
+        s = body_output(bs, np, idx, "Scan", body->output[k]->name ? body->output[k]->name : "");
+    return s;
+}
+
+/* The rank of Scan body output k from its declared type, or -1. */
+static int declared_rank(const Onnx__GraphProto *body, size_t k) {
+    const Onnx__TypeProto *tp = body->output[k]->type;
+    if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type ||
+        !tp->tensor_type->shape)
+        return -1;
+    return (int)tp->tensor_type->shape->n_dim;
+}
+
+/* Scan output k from the Loop's stacked y: reversed along axis 0 (Slice, step -1) for a
+ * reverse direction, then its axis 0 moved to the output axis (Transpose). */
+static glc_status scan_output(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                              const scan_form *f, size_t k, glc_value_id y, glc_value_id out) {
+    const Onnx__GraphProto *body = fe_graph_attr(np, "body");
+    int r = declared_rank(body, f->ns + k) + 1;
+    int64_t a = f->out_axes ? f->out_axes[k] : 0;
+    if (a < 0 && r > 0) a += r;
+    if (a != 0 && (r <= 0 || a < 0 || a >= r))
+        return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx, "Scan: scan_output_axes[%zu] is "
+                           "%lld and the body's output %zu has no declared rank in range",
+                           k, (long long)(f->out_axes ? f->out_axes[k] : 0), f->ns + k);
+    glc_node_id id;
+    if (f->out_dirs && f->out_dirs[k]) {
+        glc_value_id sl[5] = {y, i64_const(im->g, 1, -1), i64_const(im->g, 1, INT64_MIN),
+                              i64_const(im->g, 1, 0), i64_const(im->g, 1, -1)};
+        glc_value_id rev = a ? 0 : out;
+        if (!rev && !(rev = glc_graph_add_value(im->g, NULL, GLC_DT_UNDEF, 0, NULL)))
+            return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+        if (fe_add_node(im, GLC_OP_SLICE, np->name, sl, 5, &rev, 1) == GLC_NO_NODE)
+            return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+        y = rev;
+    }
+    if (!a && y != out && fe_add_node(im, GLC_OP_IDENTITY, np->name, &y, 1, &out, 1) ==
+                              GLC_NO_NODE) /* axis -r: 0 after all */
+        return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    if (!a) return GLC_OK;
+    int64_t perm[GLC_MAX_RANK];
+    for (int p = 0; p < r; p++)
+        perm[p] = p < a ? p + 1 : p == a ? 0 : p;
+    id = fe_add_node(im, GLC_OP_TRANSPOSE, np->name, &y, 1, &out, 1);
+    if (id == GLC_NO_NODE || glc_node_set_ints(im->g, id, "perm", perm, (uint32_t)r) != GLC_OK)
+        return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    return GLC_OK;
+}
+
+/* The Loop's outputs: the Scan's states, and for each scan output either the Scan's own
+ * (axis 0, forward) or a fresh value scan_output rearranges into it. */
+static glc_status scan_loop(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                            const scan_form *f, glc_graph *b, glc_value_id m, body_scope *bs) {
+    glc_value_id *ids = calloc(np->n_input + 2 * np->n_output + 3, sizeof *ids);
+    if (!ids) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    glc_value_id *head = ids, *out = ids + f->ns + 2, *final = out + np->n_output;
+    head[0] = m;
+    for (size_t k = 0; k < f->ns; k++)
+        fe_lookup(im, np->input[k], &head[2 + k]);
+    glc_status s = fe_node_outputs(im, np, final);
+    for (size_t k = 0; k < np->n_output && s == GLC_OK; k++) {
+        bool moved = k >= f->ns && ((f->out_axes && f->out_axes[k - f->ns]) ||
+                                    (f->out_dirs && f->out_dirs[k - f->ns]));
+        out[k] = final[k];
+        if (moved && final[k] && !(out[k] = glc_graph_add_value(im->g, NULL, GLC_DT_UNDEF, 0,
+                                                               NULL)))
+            s = glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    }
+    glc_node_id id;
+    if (s == GLC_OK)
+        s = add_loop_node(im, np, b, head, f->ns + 2, &bs->caps, f->ns, out, np->n_output, &id);
+    for (size_t k = f->ns; k < np->n_output && s == GLC_OK; k++)
+        if (out[k] != final[k]) s = scan_output(im, np, idx, f, k - f->ns, out[k], final[k]);
+    free(ids);
+    return s;
+}
+
 glc_status fe_emit_scan(fe_import *im, size_t idx) {
     const Onnx__NodeProto *np = im->gp->node[idx];
-    return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx, "Scan is not supported yet");
+    const Onnx__GraphProto *body = fe_graph_attr(np, "body");
+    scan_form f = {0};
+    GLC_TRY(check_scan(im, np, idx, body, &f));
+    glc_value_id x0 = 0, m = 0;
+    fe_lookup(im, np->input[f.ns], &x0);
+    if (!x0) return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: scan input 0 is absent");
+    GLC_TRY(scan_length(im, np, &f, x0, &m));
+    glc_graph *b = glc_graph_create_body(im->g);
+    if (!b) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    body_scope bs;
+    glc_status s = scope_open(im, np, "Scan", body, b, &bs);
+    if (s == GLC_OK) s = scan_body(im, np, idx, &f, m, &bs);
+    if (s == GLC_OK) s = scan_loop(im, np, idx, &f, b, m, &bs);
+    bool owned = false; /* by the Loop node, once add_loop_node has made it */
+    for (uint32_t k = 0; k < im->g->n_nodes; k++)
+        owned |= im->g->nodes[k].body == b;
+    if (!owned) glc_graph_destroy(b);
+    scope_close(&bs);
+    return s;
 }

@@ -2,7 +2,7 @@
  * test_lower_loop.c -- Loop compiled (codegen/lower_control.c, model.c's bodies) against the
  * reference interpreter: an RNN written as a Loop (scan output, captured inputs, a constant
  * copied into the body), a loop its condition ends (two carried values, no scan output),
- * nested Loops, each after the pass pipeline, static and with every input dim symbolic
+ * nested Loops, a Scan with every attribute, each after the pass pipeline, static and with every input dim symbolic
  * (one compiled model run at other dims); an early exit with scan outputs returns
  * GLC_RT_E_SHAPE. Fixtures: tests/fixtures/frontend/loop_*.onnx (gen_fixtures.py).
  */
@@ -23,6 +23,8 @@ static glc_graph *load(const char *name, bool symbolic) {
     if (glc_run_pipeline(g, &po, &d)) fail_msg("%s: pipeline: %s", name, d.msg);
     return g;
 }
+
+static void check_symbolic(const char *name, int n_runs, const int64_t (*dims)[3][2]);
 
 static int count_loops(const glc_graph *g) {
     int k = 0;
@@ -53,6 +55,13 @@ static void test_lower_loop__condition_ends_the_loop_as_interpreted(void **state
 static void test_lower_loop__nested_loops_match_the_interpreter(void **state) {
     (void)state;
     check_static("loop_nested");
+}
+
+static void test_lower_loop__scan_with_axes_and_directions_matches_the_interpreter(void **state) {
+    (void)state;
+    check_static("scan_dirs");
+    const int64_t dims[2][3][2] = {{{2}, {3, 2}, {2, 3}}, {{5}, {7, 5}, {5, 7}}};
+    check_symbolic("scan_dirs", 2, dims);
 }
 
 /* One model compiled with symbolic input dims, run at dims other than the file's: the
@@ -116,6 +125,7 @@ int main(void) {
         cmocka_unit_test(test_lower_loop__condition_ends_the_loop_as_interpreted),
         cmocka_unit_test(test_lower_loop__nested_loops_match_the_interpreter),
         cmocka_unit_test(test_lower_loop__symbolic_dims_reach_the_body),
+        cmocka_unit_test(test_lower_loop__scan_with_axes_and_directions_matches_the_interpreter),
         cmocka_unit_test(test_lower_loop__early_exit_with_scan_outputs_is_a_shape_error),
     };
     return cmocka_run_group_tests(tests, cg_group_setup, cg_group_teardown);

@@ -3,8 +3,8 @@
  * interpreter (ir/loop.c): the body becomes a graph of its own, the values it reads from
  * enclosing scopes lifted into trailing inputs (constants copied in), nested bodies lift
  * through each scope; carried values that change shape and scan outputs without a trip
- * count are refused; a loop that ends early with scan outputs fails at run time. Fixtures
- * from tests/fixtures/frontend/gen_fixtures.py (loop_*); the expected values were computed
+ * count are refused; a loop that ends early with scan outputs fails at run time; a Scan is
+ * the same Loop. Fixtures from tests/fixtures/frontend/gen_fixtures.py (loop_*, scan_dirs); the expected values were computed
  * by ONNX Runtime 1.32 when they were written.
  */
 #include <setjmp.h>
@@ -184,6 +184,28 @@ static void test_import_loop__early_exit_with_scan_outputs_fails_at_run_time(voi
     glc_graph_destroy(g);
 }
 
+/* Scan with every attribute becomes a Loop (scan elements gathered in the body, outputs
+ * reversed and transposed after it); ORT's outputs for these inputs. */
+static void test_import_loop__scan_with_axes_and_directions_is_a_loop(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d;
+    assert_int_equal(import("scan_dirs.onnx", &g, &d), GLC_OK);
+    const glc_node *n = the_loop(g);
+    assert_int_equal(glc_attr_int(n, GLC_ATTR_LOOP_CARRIED, -1), 1);
+    float s0[2] = {1, -1}, x[6] = {0, 1, 2, 3, 4, 5}, w[6], s[2], es[6], ps[6];
+    for (int i = 0; i < 6; i++)
+        w[i] = ((float)i - 2) / 2;
+    assert_int_equal(glc_interp_run(g, (const void *[]){s0, x, w}, (void *[]){s, es, ps}, &d),
+                     GLC_OK);
+    const float want_s[2] = {-4, 6}, want_es[6] = {-4, 0, 1, 6, 3.5f, 0.5f},
+                want_ps[6] = {0, 1.5f, -1, 3, -4, 2.5f};
+    assert_memory_equal(s, want_s, sizeof s);
+    assert_memory_equal(es, want_es, sizeof es);
+    assert_memory_equal(ps, want_ps, sizeof ps);
+    glc_graph_destroy(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_import_loop__outer_values_are_lifted_into_trailing_inputs),
@@ -193,6 +215,7 @@ int main(void) {
         cmocka_unit_test(test_import_loop__printer_shows_bodies_indented),
         cmocka_unit_test(test_import_loop__refusals_name_the_value_or_the_trip_count),
         cmocka_unit_test(test_import_loop__early_exit_with_scan_outputs_fails_at_run_time),
+        cmocka_unit_test(test_import_loop__scan_with_axes_and_directions_is_a_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
