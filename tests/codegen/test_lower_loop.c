@@ -57,6 +57,12 @@ static void test_lower_loop__nested_loops_match_the_interpreter(void **state) {
     check_static("loop_nested");
 }
 
+/* After hoist-loop-invariants moved a product and a carried weight out of the body. */
+static void test_lower_loop__hoisted_loop_matches_the_interpreter(void **state) {
+    (void)state;
+    check_static("loop_invariant");
+}
+
 static void test_lower_loop__scan_with_axes_and_directions_matches_the_interpreter(void **state) {
     (void)state;
     check_static("scan_dirs");
@@ -124,6 +130,7 @@ int main(void) {
         cmocka_unit_test(test_lower_loop__rnn_as_a_loop_matches_the_interpreter),
         cmocka_unit_test(test_lower_loop__condition_ends_the_loop_as_interpreted),
         cmocka_unit_test(test_lower_loop__nested_loops_match_the_interpreter),
+        cmocka_unit_test(test_lower_loop__hoisted_loop_matches_the_interpreter),
         cmocka_unit_test(test_lower_loop__symbolic_dims_reach_the_body),
         cmocka_unit_test(test_lower_loop__scan_with_axes_and_directions_matches_the_interpreter),
         cmocka_unit_test(test_lower_loop__early_exit_with_scan_outputs_is_a_shape_error),
