@@ -22,7 +22,9 @@
  * condition is absent, the scan inputs are captured whole and the body begins with a Gather
  * of element iter_num (M-1-iter_num for a reverse direction) along its axis; a scan output
  * along a reverse direction is reversed (Slice with step -1) and one with an axis other than
- * 0 transposed after the Loop. Scan-8 (a batch axis and sequence_lens) is refused.
+ * 0 transposed after the Loop. Scan-8 (opset 8: a batch axis 0 on every input and output,
+ * the scan along axis 1, `directions`) is a Loop over the batch whose body gathers element
+ * b of each input and runs that Scan-9 Loop on them (scan8); its sequence_lens is refused.
  */
 #include "frontend_impl.h"
 
@@ -82,7 +84,7 @@ static glc_status scope_open(fe_import *im, const Onnx__NodeProto *np, const cha
     bs->im.guard_false = 0;
     bs->im.opt = &bs->opt;
     memset(&bs->im.values, 0, sizeof bs->im.values);
-    if (!fe_names_init(&bs->im.values, fe_count_names(body) + 8))
+    if (!fe_names_init(&bs->im.values, fe_count_names(body) + np->n_input + 8))
         return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     if (body->name) b->name = glc_arena_strdup(&b->arena, body->name);
     return GLC_OK;
@@ -227,6 +229,7 @@ glc_status fe_emit_loop(fe_import *im, size_t idx) {
 
 /* A Scan's shape: N state values, S scan inputs, K scan outputs, and its attributes. */
 typedef struct scan_form {
+    size_t first; /* the input of state 0: 1 after Scan-8's sequence_lens, else 0 */
     size_t ns, nsi, nso;
     const int64_t *in_axes, *in_dirs, *out_axes, *out_dirs; /* NULL: all 0 */
 } scan_form;
@@ -248,26 +251,30 @@ static const int64_t *ints_of(const Onnx__NodeProto *np, const char *name, size_
 
 static glc_status check_scan(fe_import *im, const Onnx__NodeProto *np, size_t idx,
                              const Onnx__GraphProto *body, scan_form *f) {
-    GLC_TRY(check_attrs(im, np, idx, "Scan", "body num_scan_inputs scan_input_axes "
-                        "scan_input_directions scan_output_axes scan_output_directions"));
-    if (im->g->opset < 9)
-        return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx, "Scan-8 (opset %lld: a batch "
-                           "axis and sequence_lens) is not supported; Scan-9 and later are",
-                           (long long)im->g->opset);
+    bool v8 = im->g->opset < 9;
+    GLC_TRY(check_attrs(im, np, idx, "Scan", v8 ? "body num_scan_inputs directions"
+                                                : "body num_scan_inputs scan_input_axes "
+                                                  "scan_input_directions scan_output_axes "
+                                                  "scan_output_directions"));
+    f->first = v8;
+    if (v8 && (np->n_input < 1 || *np->input[0]))
+        return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx, "Scan-8: sequence_lens (scans of "
+                           "different lengths per batch element) is not supported");
     const Onnx__AttributeProto *nsi = attr_of(np, "num_scan_inputs");
-    if (!body || !nsi || nsi->i < 1 || (size_t)nsi->i > np->n_input)
+    if (!body || !nsi || nsi->i < 1 || (size_t)nsi->i > np->n_input - f->first)
         return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan needs a graph attribute body and "
-                           "num_scan_inputs in 1..%zu", np->n_input);
+                           "num_scan_inputs in 1..%zu", np->n_input - f->first);
     f->nsi = (size_t)nsi->i;
-    f->ns = np->n_input - f->nsi;
-    if (np->n_output < f->ns || body->n_input != np->n_input || body->n_output != np->n_output)
+    f->ns = np->n_input - f->first - f->nsi;
+    if (np->n_output < f->ns || body->n_input != np->n_input - f->first ||
+        body->n_output != np->n_output)
         return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: %zu inputs and %zu outputs, and a "
                            "body of %zu inputs and %zu outputs: they do not fit", np->n_input,
                            np->n_output, body->n_input, body->n_output);
     f->nso = np->n_output - f->ns;
     bool ok = true;
     f->in_axes = ints_of(np, "scan_input_axes", f->nsi, &ok);
-    f->in_dirs = ints_of(np, "scan_input_directions", f->nsi, &ok);
+    f->in_dirs = ints_of(np, v8 ? "directions" : "scan_input_directions", f->nsi, &ok);
     f->out_axes = ints_of(np, "scan_output_axes", f->nso, &ok);
     f->out_dirs = ints_of(np, "scan_output_directions", f->nso, &ok);
     if (!ok)
@@ -361,7 +368,7 @@ static glc_status scan_body(fe_import *im, const Onnx__NodeProto *np, size_t idx
                        &v);
     for (size_t j = 0; j < f->nsi && s == GLC_OK; j++) {
         glc_value_id x = 0;
-        fe_lookup(im, np->input[f->ns + j], &x);
+        fe_lookup(im, np->input[f->first + f->ns + j], &x);
         s = x ? capture_value(bs, x, &xs[j])
               : fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: scan input %zu is absent", j);
     }
@@ -426,12 +433,12 @@ static glc_status scan_output(fe_import *im, const Onnx__NodeProto *np, size_t i
  * (axis 0, forward) or a fresh value scan_output rearranges into it. */
 static glc_status scan_loop(fe_import *im, const Onnx__NodeProto *np, size_t idx,
                             const scan_form *f, glc_graph *b, glc_value_id m, body_scope *bs) {
-    glc_value_id *ids = calloc(np->n_input + 2 * np->n_output + 3, sizeof *ids);
+    glc_value_id *ids = calloc(f->ns + 2 * np->n_output + 3, sizeof *ids);
     if (!ids) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     glc_value_id *head = ids, *out = ids + f->ns + 2, *final = out + np->n_output;
     head[0] = m;
     for (size_t k = 0; k < f->ns; k++)
-        fe_lookup(im, np->input[k], &head[2 + k]);
+        fe_lookup(im, np->input[f->first + k], &head[2 + k]);
     glc_status s = fe_node_outputs(im, np, final);
     for (size_t k = 0; k < np->n_output && s == GLC_OK; k++) {
         bool moved = k >= f->ns && ((f->out_axes && f->out_axes[k - f->ns]) ||
@@ -450,13 +457,26 @@ static glc_status scan_loop(fe_import *im, const Onnx__NodeProto *np, size_t idx
     return s;
 }
 
+static glc_status scan8(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                        const scan_form *f);
+static glc_status scan9(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                        const scan_form *f);
+
 glc_status fe_emit_scan(fe_import *im, size_t idx) {
     const Onnx__NodeProto *np = im->gp->node[idx];
     const Onnx__GraphProto *body = fe_graph_attr(np, "body");
     scan_form f = {0};
     GLC_TRY(check_scan(im, np, idx, body, &f));
+    if (f.first) return scan8(im, np, idx, &f);
+    return scan9(im, np, idx, &f);
+}
+
+/* A Scan-9 (and later) as a Loop in scope im. */
+static glc_status scan9(fe_import *im, const Onnx__NodeProto *np, size_t idx, const scan_form *fp) {
+    const Onnx__GraphProto *body = fe_graph_attr(np, "body");
+    scan_form f = *fp;
     glc_value_id x0 = 0, m = 0;
-    fe_lookup(im, np->input[f.ns], &x0);
+    fe_lookup(im, np->input[f.first + f.ns], &x0);
     if (!x0) return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: scan input 0 is absent");
     GLC_TRY(scan_length(im, np, &f, x0, &m));
     glc_graph *b = glc_graph_create_body(im->g);
@@ -469,6 +489,69 @@ glc_status fe_emit_scan(fe_import *im, size_t idx) {
     for (uint32_t k = 0; k < im->g->n_nodes; k++)
         owned |= im->g->nodes[k].body == b;
     if (!owned) glc_graph_destroy(b);
+    scope_close(&bs);
+    return s;
+}
+
+/* The body of Scan-8 np's batch Loop: element b of every state and scan input (Gather on
+ * axis 0, named as the Scan's inputs in this scope), the Scan over them as a Scan-9 Loop,
+ * its outputs the body's scan outputs. */
+static glc_status scan8_body(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                             const scan_form *f, body_scope *bs) {
+    glc_value_id b, cond, x, xb, e;
+    glc_status s = body_input(bs, "", "batch_index", GLC_DT_I64, &b);
+    if (s == GLC_OK) s = body_input(bs, "", "cond_in", GLC_DT_BOOL, &cond);
+    for (size_t k = 1; k < np->n_input && s == GLC_OK; k++) {
+        x = 0;
+        fe_lookup(im, np->input[k], &x);
+        if (!x) return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: input %zu is absent", k);
+        s = capture_value(bs, x, &xb);
+        char buf[300];
+        e = glc_graph_add_value(bs->im.g, fe_value_name(&bs->im, np->input[k], buf, sizeof buf),
+                                GLC_DT_UNDEF, 0, NULL);
+        glc_node_id id = e ? fe_add_node(&bs->im, GLC_OP_GATHER, np->name,
+                                         (glc_value_id[]){xb, b}, 2, &e, 1)
+                           : GLC_NO_NODE;
+        if (s == GLC_OK && id == GLC_NO_NODE)
+            s = glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+        if (s == GLC_OK) s = fe_define(&bs->im, np->input[k], e);
+    }
+    if (s == GLC_OK) s = scan9(&bs->im, np, idx, f);
+    if (s == GLC_OK && glc_graph_add_output(bs->im.g, cond) != GLC_OK)
+        s = glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    for (size_t k = 0; k < np->n_output && s == GLC_OK; k++)
+        s = body_output(bs, np, idx, "Scan", np->output[k]);
+    return s;
+}
+
+/* Scan-8: a batch axis 0 on every input and output, the scan along axis 1: a Loop over the
+ * batch (M = the first input's dim 0) whose body runs the Scan on element b. */
+static glc_status scan8(fe_import *im, const Onnx__NodeProto *np, size_t idx,
+                        const scan_form *f) {
+    for (size_t k = 0; k < np->n_output; k++)
+        if (!*np->output[k])
+            return fe_node_err(im->d, GLC_E_UNSUPPORTED, np, idx, "Scan-8: output %zu is not "
+                               "requested; glc needs every output of a Scan-8", k);
+    glc_value_id x = 0, m = 0;
+    fe_lookup(im, np->input[1], &x);
+    scan_form bf = {0};
+    if (!x) return fe_node_err(im->d, GLC_E_PARSE, np, idx, "Scan: input 1 is absent");
+    GLC_TRY(scan_length(im, np, &bf, x, &m));
+    glc_graph *b = glc_graph_create_body(im->g);
+    if (!b) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    body_scope bs;
+    const Onnx__GraphProto *body = fe_graph_attr(np, "body");
+    glc_status s = scope_open(im, np, "Scan", body, b, &bs);
+    if (s == GLC_OK) s = scan8_body(im, np, idx, f, &bs);
+    glc_value_id *out = calloc(np->n_output + 1, sizeof *out);
+    if (s == GLC_OK && !out) s = glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
+    if (s == GLC_OK) s = fe_node_outputs(im, np, out);
+    glc_node_id id;
+    if (s == GLC_OK)
+        s = add_loop_node(im, np, b, (glc_value_id[]){m, 0}, 2, &bs.caps, 0, out,
+                          np->n_output, &id);
+    if (s != GLC_OK) glc_graph_destroy(b);
+    free(out);
     scope_close(&bs);
     return s;
 }
