@@ -206,6 +206,19 @@ static void test_import_loop__scan_with_axes_and_directions_is_a_loop(void **sta
     glc_graph_destroy(g);
 }
 
+/* --stream cannot split a Loop's iterations across calls: refused, naming it. */
+static void test_import_loop__stream_refuses_a_loop(void **state) {
+    (void)state;
+    glc_graph *g = NULL;
+    glc_diag d;
+    assert_int_equal(import("loop_rnn.onnx", &g, &d), GLC_OK);
+    glc_pipeline_options po = {.stream = true};
+    assert_int_equal(glc_run_pipeline(g, &po, &d), GLC_E_UNSUPPORTED);
+    assert_non_null(strstr(d.msg, "cannot stream: the model has a Loop"));
+    assert_string_equal(d.node, "rnn");
+    glc_graph_destroy(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_import_loop__outer_values_are_lifted_into_trailing_inputs),
@@ -216,6 +229,7 @@ int main(void) {
         cmocka_unit_test(test_import_loop__refusals_name_the_value_or_the_trip_count),
         cmocka_unit_test(test_import_loop__early_exit_with_scan_outputs_fails_at_run_time),
         cmocka_unit_test(test_import_loop__scan_with_axes_and_directions_is_a_loop),
+        cmocka_unit_test(test_import_loop__stream_refuses_a_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
