@@ -17,6 +17,10 @@
  * takes v_initial, then the previous v_out; v_final is the last v_out (v_initial when no
  * iteration runs); scan[k] stacks scan_out[k] of every iteration along a new axis 0.
  *
+ * A captured value known at compile time (a constant, or a shape tensor of dims: sdata) is
+ * known in the body too (its body input carries the data), so the body's static operands
+ * may come from the enclosing graph's shape arithmetic.
+ *
  * Shapes: glc compiles a carried value of one shape: the body is inferred with the
  * initial values' shapes, and a v_out whose dtype or shape differs from its v_in is refused
  * naming it (symbolic dims that may be equal are required equal, checked at run time). A scan output's leading dim is the trip count, so M must be known as a dim
@@ -140,7 +144,15 @@ glc_status infer_loop(glc_graph *g, glc_node *n, glc_diag *d) {
         if (!x)
             return glc_diag_set(d, GLC_E_SHAPE, n, "Loop: input %d is absent; only the trip "
                                 "count and the condition may be", i);
-        copy_type(&b->values[b->inputs[i]], x);
+        glc_value *bv = &b->values[b->inputs[i]];
+        copy_type(bv, x);
+        if (i < 2 + nc) continue; /* a captured value known at compile time stays known */
+        size_t cnt = (size_t)(glc_value_numel(x) > 0 ? glc_value_numel(x) : 0);
+        bv->data = x->data ? glc_arena_memdup(&b->arena, x->data, glc_value_nbytes(x)) : NULL;
+        bv->sdata = x->sdata ? glc_arena_memdup(&b->arena, x->sdata, cnt * sizeof *x->sdata)
+                             : NULL;
+        if ((x->data && !bv->data) || (x->sdata && cnt && !bv->sdata))
+            return glc_diag_set(d, GLC_E_NOMEM, n, "out of memory");
     }
     GLC_TRY(in_body(d, n, glc_infer_shapes(b, d)));
     GLC_TRY(check_body_outputs(g, n, nc, d));

@@ -70,6 +70,15 @@ static void test_lower_loop__scan_with_axes_and_directions_matches_the_interpret
     check_symbolic("scan_dirs", 2, dims);
 }
 
+/* The body's Reshape takes its shape from the main graph's Shape(x), folded into a constant
+ * or, with symbolic dims, a shape tensor of them that the body reads. */
+static void test_lower_loop__body_static_operands_come_from_the_main_graph(void **state) {
+    (void)state;
+    check_static("loop_reshape");
+    const int64_t dims[2][3][2] = {{{2, 3}, {6}}, {{4, 5}, {20}}};
+    check_symbolic("loop_reshape", 2, dims);
+}
+
 /* One model compiled with symbolic input dims, run at dims other than the file's: the
  * interpreter runs the same import bound to them (glc_graph_bind_inputs, bodies too). */
 static void check_symbolic(const char *name, int n_runs, const int64_t (*dims)[3][2]) {
@@ -133,6 +142,7 @@ int main(void) {
         cmocka_unit_test(test_lower_loop__hoisted_loop_matches_the_interpreter),
         cmocka_unit_test(test_lower_loop__symbolic_dims_reach_the_body),
         cmocka_unit_test(test_lower_loop__scan_with_axes_and_directions_matches_the_interpreter),
+        cmocka_unit_test(test_lower_loop__body_static_operands_come_from_the_main_graph),
         cmocka_unit_test(test_lower_loop__early_exit_with_scan_outputs_is_a_shape_error),
     };
     return cmocka_run_group_tests(tests, cg_group_setup, cg_group_teardown);
