@@ -79,6 +79,25 @@ static void test_lower_loop__body_static_operands_come_from_the_main_graph(void 
     check_symbolic("loop_reshape", 2, dims);
 }
 
+/* A run-time If in the body (on the iteration number): guarded nodes in the body function.
+ * v0 = (1, -3): (1, -3) + 1 + 1, then * 2 * 2: (12, -4). */
+static void test_lower_loop__run_time_if_in_a_body(void **state) {
+    (void)state;
+    check_static("loop_if");
+    glc_graph *g = load("loop_if", false);
+    glc_rt_model *m = cg_compile(g, "loop_if_values.so");
+    const glc_model_desc *mi = glc_rt_model_desc(m);
+    float v0[2] = {1, -3}, v[2];
+    void *ws = mi->workspace_size ? aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64) : NULL;
+    assert_int_equal(glc_rt_model_run(m, (const void *[]){v0}, NULL, (void *[]){v}, ws,
+                                      mi->workspace_size),
+                     GLC_RT_OK);
+    assert_true(v[0] == 12 && v[1] == -4);
+    free(ws);
+    glc_rt_model_close(m);
+    glc_graph_destroy(g);
+}
+
 /* One model compiled with symbolic input dims, run at dims other than the file's: the
  * interpreter runs the same import bound to them (glc_graph_bind_inputs, bodies too). */
 static void check_symbolic(const char *name, int n_runs, const int64_t (*dims)[3][2]) {
@@ -143,6 +162,7 @@ int main(void) {
         cmocka_unit_test(test_lower_loop__symbolic_dims_reach_the_body),
         cmocka_unit_test(test_lower_loop__scan_with_axes_and_directions_matches_the_interpreter),
         cmocka_unit_test(test_lower_loop__body_static_operands_come_from_the_main_graph),
+        cmocka_unit_test(test_lower_loop__run_time_if_in_a_body),
         cmocka_unit_test(test_lower_loop__early_exit_with_scan_outputs_is_a_shape_error),
     };
     return cmocka_run_group_tests(tests, cg_group_setup, cg_group_teardown);
