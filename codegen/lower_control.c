@@ -180,8 +180,8 @@ static void emit_loop_nest(cg_ctx *c, loop_emit *e, LLVMValueRef trip, LLVMValue
     LLVMBuildCondBr(c->b, go, body, exit);
     LLVMPositionBuilderAtEnd(c->b, body);
     emit_iteration(c, e, i, par, cond);
-    LLVMValueRef next_cond = LLVMBuildICmp(c->b, LLVMIntNE, LLVMBuildLoad2(c->b, c->i8, e->cout, ""),
-                                           LLVMConstInt(c->i8, 0, 0), "");
+    LLVMValueRef flag = LLVMBuildLoad2(c->b, c->i8, e->cout, "");
+    LLVMValueRef next_cond = LLVMBuildICmp(c->b, LLVMIntNE, flag, LLVMConstInt(c->i8, 0, 0), "");
     LLVMValueRef next_i = LLVMBuildNSWAdd(c->b, i, cg_i64(c, 1), "");
     LLVMValueRef next_par = LLVMBuildNot(c->b, par, "");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);

@@ -23,8 +23,9 @@
  *
  * Shapes: glc compiles a carried value of one shape: the body is inferred with the
  * initial values' shapes, and a v_out whose dtype or shape differs from its v_in is refused
- * naming it (symbolic dims that may be equal are required equal, checked at run time). A scan output's leading dim is the trip count, so M must be known as a dim
- * (a constant, or a shape tensor's element: sdata) when there are scan outputs; a loop the
+ * naming it (symbolic dims that may be equal are required equal, checked at run time). A
+ * scan output's leading dim is the trip count, so M must be known as a dim (a constant, or
+ * a shape tensor's element: sdata) when there are scan outputs; a loop the
  * condition ends before M iterations then fails at run time (the interpreter's status, the
  * compiled model's GLC_RT_E_SHAPE), since its scan outputs were sized for M. A Loop without
  * M and with scan outputs is refused.

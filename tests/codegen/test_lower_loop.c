@@ -2,9 +2,11 @@
  * test_lower_loop.c -- Loop compiled (codegen/lower_control.c, model.c's bodies) against the
  * reference interpreter: an RNN written as a Loop (scan output, captured inputs, a constant
  * copied into the body), a loop its condition ends (two carried values, no scan output),
- * nested Loops, a Scan with every attribute, each after the pass pipeline, static and with every input dim symbolic
- * (one compiled model run at other dims); an early exit with scan outputs returns
- * GLC_RT_E_SHAPE. Fixtures: tests/fixtures/frontend/loop_*.onnx (gen_fixtures.py).
+ * nested Loops, a Scan with every attribute, a hoisted loop, a body reading the main graph's
+ * shape arithmetic, a run-time If in a body, each after the pass pipeline, static and with
+ * every input dim symbolic (one compiled model run at other dims); an early exit with scan
+ * outputs returns GLC_RT_E_SHAPE. Fixtures: tests/fixtures/frontend/loop_*.onnx and
+ * scan_dirs.onnx (gen_fixtures.py).
  */
 #include "cg_test_util.h"
 #include "frontend.h"

@@ -4,8 +4,9 @@
  * enclosing scopes lifted into trailing inputs (constants copied in), nested bodies lift
  * through each scope; carried values that change shape and scan outputs without a trip
  * count are refused; a loop that ends early with scan outputs fails at run time; a Scan is
- * the same Loop. Fixtures from tests/fixtures/frontend/gen_fixtures.py (loop_*, scan_dirs); the expected values were computed
- * by ONNX Runtime 1.32 when they were written.
+ * the same Loop; --stream refuses a Loop. Fixtures from tests/fixtures/frontend/
+ * gen_fixtures.py (loop_*, scan_dirs); the expected values were computed by ONNX Runtime
+ * 1.32 when they were written (loop_rnn's by the recurrence in double, in the test).
  */
 #include <setjmp.h>
 #include <stdarg.h>
