@@ -154,7 +154,7 @@ LLVMValueRef cg_build_bind(cg_ctx *c) {
     else if (c->g->n_inputs)
         fail_if(c, isnull, GLC_RT_E_ARG);
     LLVMValueRef bad = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0);
-    bool *seen = calloc(c->g->n_syms + 1, sizeof *seen);
+    bool *seen = calloc(glc_graph_root(c->g)->n_syms + 1, sizeof *seen);
     read_input_dims(c, in_dims, seen, &bad);
     free(seen);
     fail_if(c, bad, GLC_RT_E_SHAPE); /* the symbols are valid before expressions use them */
@@ -169,7 +169,7 @@ LLVMValueRef cg_build_bind(cg_ctx *c) {
 }
 
 LLVMValueRef cg_syms_alloca(cg_ctx *c) {
-    uint32_t n = c->g->n_syms ? c->g->n_syms : 1;
+    uint32_t n = glc_graph_root(c->g)->n_syms ? glc_graph_root(c->g)->n_syms : 1;
     return cg_alloca_entry(c, LLVMArrayType2(c->i64, n));
 }
 

@@ -350,6 +350,15 @@ void cg_chunks_plan(const glc_graph *g, glc_dim total, glc_dim max, glc_dim *n_c
 
 /* model.c */
 glc_status cg_model_build(cg_ctx *c);
+/* model.c: body b (a Loop's) as an internal function i32 (in[], NULL, out[], ws, 0, syms)
+ * compiled as the top graph is; the bytes of workspace it needs (an expression of the
+ * root graph's symbols). */
+glc_status cg_body_build(cg_ctx *c, const glc_graph *b, const char *name, LLVMValueRef *fn);
+glc_dim cg_body_ws_bytes(const cg_ctx *c, const glc_graph *b);
+/* lower_control.c: a Loop inline in the function being built (scratch: its node scratch,
+ * lower_loop_scratch bytes); returns from that function with the body's failure. */
+glc_status cg_emit_loop(cg_ctx *c, const glc_node *n, LLVMValueRef scratch);
+glc_dim lower_loop_scratch(const cg_ctx *c, const glc_node *n);
 /* bind.c (after the workspace layout): glc.bind, the check of a call's input dims (see
  * bind.c), <prefix>_plan, an alloca for the symbols' values, and `return status if it
  * is not 0` at the builder position. */

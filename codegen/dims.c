@@ -128,5 +128,5 @@ LLVMValueRef cg_dim_checked(cg_ctx *c, glc_dim d, LLVMValueRef *bad) {
 }
 
 bool cg_symbolic(const cg_ctx *c) {
-    return c->g && c->g->n_syms > 0;
+    return c->g && glc_graph_root(c->g)->n_syms > 0;
 }

@@ -64,7 +64,7 @@ static glc_dim (*const scratch_fns[GLC_OP_COUNT])(const cg_ctx *c, const glc_nod
     [GLC_OP_RNN] = lower_rnn_scratch, [GLC_OP_GRIDLSTM] = lower_gridlstm_scratch,
     [GLC_OP_CONV] = nn_scratch,       [GLC_OP_MAXPOOL] = lower_pool_scratch,
     [GLC_OP_DET] = lower_linalg_scratch,    [GLC_OP_RESIZE] = lower_resize_scratch,
-    [GLC_OP_UPSAMPLE] = lower_resize_scratch,
+    [GLC_OP_UPSAMPLE] = lower_resize_scratch, [GLC_OP_LOOP] = lower_loop_scratch,
 };
 
 glc_dim cg_node_scratch_bytes(const cg_ctx *c, const glc_node *n) {

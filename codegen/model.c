@@ -302,8 +302,11 @@ static LLVMValueRef shape_tensor(cg_ctx *c, const glc_value *v) {
     return p;
 }
 
-/* run's parameters: inputs, input_dims, outputs, workspace, workspace_size. */
-enum { RUN_IN, RUN_DIMS, RUN_OUT, RUN_WS, RUN_WS_SIZE, RUN_NPARAMS };
+/* run's parameters: inputs, input_dims, outputs, workspace, workspace_size (and a body
+ * function's: the symbols' values). */
+enum { RUN_IN, RUN_DIMS, RUN_OUT, RUN_WS, RUN_WS_SIZE, RUN_NPARAMS, RUN_SYMS = RUN_NPARAMS };
+
+static void other_pointers(cg_ctx *c, LLVMValueRef ws);
 
 /* The argument checks, glc.bind, then every value's pointer. */
 static void bind_pointers(cg_ctx *c, LLVMValueRef fn, LLVMValueRef bind) {
@@ -329,6 +332,12 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn, LLVMValueRef bind) {
     LLVMValueRef empty = LLVMBuildICmp(c->b, LLVMIntEQ, need, cg_i64(c, 0), "");
     LLVMValueRef null_ws = LLVMBuildAnd(c->b, LLVMBuildIsNull(c->b, ws, ""), LLVMBuildNot(c->b, empty, ""), "");
     ret_if(c, fn, LLVMBuildOr(c->b, short_ws, null_ws, ""), GLC_RT_E_WORKSPACE);
+    other_pointers(c, ws);
+}
+
+/* The pointers of shape tensors, constants and workspace values, and of views. */
+static void other_pointers(cg_ctx *c, LLVMValueRef ws) {
+    const glc_graph *g = c->g;
     for (uint32_t v = 1; v < g->n_values; v++) {
         const glc_value *val = &g->values[v];
         if (val->sdata && !c->vptr[v])
@@ -366,6 +375,19 @@ static glc_status call_kernels(cg_ctx *c, LLVMValueRef run) {
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const glc_node *n = &g->nodes[i];
         if (n->dead || is_view(g, n)) continue;
+        if (n->op == GLC_OP_LOOP) {
+            LLVMBasicBlockRef skip = enter_guards(c, run, n);
+            LLVMValueRef scratch = LLVMBuildInBoundsGEP2(
+                c->b, c->i8, LLVMGetParam(run, RUN_WS),
+                (LLVMValueRef[]){cg_dim(c, c->scratch_off)}, 1, "scratch");
+            GLC_TRY(cg_emit_loop(c, n, scratch));
+            c->syms = syms;
+            if (skip) {
+                LLVMBuildBr(c->b, skip);
+                LLVMPositionBuilderAtEnd(c->b, skip);
+            }
+            continue;
+        }
         LLVMValueRef k = NULL;
         LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
         GLC_TRY(cg_lower_node(c, n, &k));
@@ -503,4 +525,77 @@ glc_status cg_model_build(cg_ctx *c) {
     cg_build_plan(c, bind);
     build_info(c);
     return GLC_OK;
+}
+
+/* ---- bodies: a Loop's body as an internal function ------------------------------------ */
+
+/* A context for body b of c's graph: its own value arrays, the module's everything else. */
+static glc_status body_ctx(const cg_ctx *c, const glc_graph *b, cg_ctx *s) {
+    *s = *c;
+    s->g = b;
+    uint32_t nv = b->n_values ? b->n_values : 1;
+    s->vptr = calloc(nv, sizeof *s->vptr);
+    s->ws_off = calloc(nv, sizeof *s->ws_off);
+    s->root = calloc(nv, sizeof *s->root);
+    s->syms = NULL;
+    if (!s->vptr || !s->ws_off || !s->root) {
+        free(s->vptr);
+        free(s->ws_off);
+        free(s->root);
+        return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory");
+    }
+    return layout_workspace(s);
+}
+
+static void body_ctx_fini(cg_ctx *s) {
+    free(s->vptr);
+    free(s->ws_off);
+    free(s->root);
+}
+
+glc_dim cg_body_ws_bytes(const cg_ctx *c, const glc_graph *b) {
+    cg_ctx s;
+    if (body_ctx(c, b, &s) != GLC_OK) return GLC_DIM_ERR;
+    glc_dim ws = s.ws_size;
+    body_ctx_fini(&s);
+    return ws;
+}
+
+/* in and out arrays of the body function: every input's and output's pointer. */
+static void body_pointers(cg_ctx *c, LLVMValueRef fn) {
+    const glc_graph *g = c->g;
+    LLVMValueRef in = LLVMGetParam(fn, RUN_IN), out = LLVMGetParam(fn, RUN_OUT);
+    for (uint32_t i = 0; i < g->n_inputs; i++)
+        c->vptr[g->inputs[i]] =
+            LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, c->ptr, in, cg_i64(c, i)), "");
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        glc_value_id v = g->outputs[i];
+        LLVMValueRef p = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, c->ptr, out, cg_i64(c, i)), "");
+        if (!c->vptr[v] && g->values[v].producer != GLC_NO_NODE) c->vptr[v] = p;
+    }
+    other_pointers(c, LLVMGetParam(fn, RUN_WS));
+}
+
+glc_status cg_body_build(cg_ctx *c, const glc_graph *b, const char *name, LLVMValueRef *fn) {
+    cg_ctx s;
+    GLC_TRY(body_ctx(c, b, &s));
+    LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
+    LLVMTypeRef pt[RUN_NPARAMS + 1] = {c->ptr, c->ptr, c->ptr, c->ptr, c->i64, c->ptr};
+    char fname[200];
+    snprintf(fname, sizeof fname, "body.%.150s", name ? name : "loop");
+    *fn = LLVMAddFunction(c->mod, fname, LLVMFunctionType(c->i32, pt, RUN_NPARAMS + 1, 0));
+    LLVMSetLinkage(*fn, LLVMInternalLinkage);
+    cg_fn_attrs(c, *fn);
+    LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, *fn, "entry"));
+    s.syms = cg_symbolic(&s) ? LLVMGetParam(*fn, RUN_SYMS) : NULL;
+    body_pointers(&s, *fn);
+    glc_status st = call_kernels(&s, *fn);
+    if (st == GLC_OK) {
+        copy_outputs(&s, *fn);
+        LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
+    }
+    c->par_tls = s.par_tls;
+    body_ctx_fini(&s);
+    LLVMPositionBuilderAtEnd(c->b, here);
+    return st;
 }

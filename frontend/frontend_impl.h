@@ -44,11 +44,26 @@ typedef struct fe_names {
 /* The state of one import: the graph being built, the graph proto, and the value
  * names defined so far (name -> glc_value_id). An If branch being inlined is a scope of
  * its own (import_if.c): gp is the branch, and lookups fall back to the outer scopes. */
+/* The values a Loop body reads from enclosing scopes (import_loop.c): name, the body's
+ * value (a trailing body input, or a copy of a constant), and the enclosing scope's. */
+typedef struct fe_capture {
+    const char *name;
+    glc_value_id inner, outer;
+    bool is_input; /* inner is a body input (outer a value of the enclosing graph) */
+} fe_capture;
+typedef struct fe_captures {
+    fe_capture *items;
+    size_t n, cap;
+} fe_captures;
+
 typedef struct fe_import {
     glc_graph *g;
     const Onnx__GraphProto *gp;
     fe_names values;
-    const struct fe_import *outer; /* the enclosing scope of an If branch, or NULL */
+    struct fe_import *outer; /* the enclosing scope of an If branch or Loop body, or NULL */
+    /* Set in the scope of a Loop body, a graph of its own: a name found in an enclosing
+     * scope becomes a capture (fe_lookup). NULL in an If branch (the enclosing graph's). */
+    fe_captures *captures;
     const char *scope; /* "then_branch of If 'if_b'" for diagnostics, or NULL at the top */
     /* the guards of the nodes this scope adds (glc_node.guard: the branches of run-time
      * Ifs it is in) */
@@ -67,8 +82,9 @@ void fe_names_fini(fe_names *t);
 bool fe_names_put(fe_names *t, const char *key, uint32_t val); /* false if present */
 bool fe_names_get(const fe_names *t, const char *key, uint32_t *val);
 size_t fe_count_names(const Onnx__GraphProto *gp); /* names a graph defines, at most */
-/* name in this scope, else in the enclosing ones. */
-bool fe_lookup(const fe_import *im, const char *name, uint32_t *val);
+/* name in this scope, else in the enclosing ones: across a Loop body's boundary, a value of
+ * the body (a new trailing body input, or a constant copied in) that stands for it. */
+bool fe_lookup(fe_import *im, const char *name, uint32_t *val);
 /* Defines name (a string of the proto, which outlives the import) as value v in this
  * scope: GLC_E_NOMEM for v == 0, GLC_E_PARSE if this scope defines it already. */
 glc_status fe_define(fe_import *im, const char *name, glc_value_id v);
@@ -94,6 +110,16 @@ glc_status fe_node_err(glc_diag *d, glc_status s, const Onnx__NodeProto *np, siz
  * known at compile time (folded by glc_infer_shapes_folding unless skip_infer), inlined
  * into the graph; else an If node, which shape inference refuses (ir/control.c). */
 glc_status fe_emit_if(fe_import *im, size_t idx);
+/* The graph attribute `name` of np, or NULL. */
+const Onnx__GraphProto *fe_graph_attr(const Onnx__NodeProto *np, const char *name);
+
+/* import_loop.c: node idx of im->gp, a Loop: a Loop node owning its body graph, with the
+ * values the body reads from enclosing scopes lifted into trailing inputs. A Scan becomes
+ * the same Loop (fe_emit_scan). */
+glc_status fe_emit_loop(fe_import *im, size_t idx);
+glc_status fe_emit_scan(fe_import *im, size_t idx);
+/* A capture of name from im's enclosing scopes into im (a Loop body's scope). */
+bool fe_capture_lookup(fe_import *im, const char *name, uint32_t *val);
 
 /* import_attrs.c: reads attribute a of ONNX node np into node id. */
 glc_status fe_attr_read(glc_graph *g, glc_node_id id, const Onnx__AttributeProto *a, glc_diag *d);

@@ -96,9 +96,11 @@ static void read_opsets(glc_graph *g, const Onnx__ModelProto *m) {
     }
 }
 
-bool fe_lookup(const fe_import *im, const char *name, uint32_t *val) {
-    for (; im; im = im->outer)
+bool fe_lookup(fe_import *im, const char *name, uint32_t *val) {
+    for (; im; im = im->outer) {
         if (fe_names_get(&im->values, name, val)) return true;
+        if (im->captures) return fe_capture_lookup(im, name, val);
+    }
     return false;
 }
 

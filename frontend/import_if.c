@@ -42,8 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The graph of np's attribute `name`, or NULL. */
-static const Onnx__GraphProto *branch_of(const Onnx__NodeProto *np, const char *name) {
+const Onnx__GraphProto *fe_graph_attr(const Onnx__NodeProto *np, const char *name) {
     for (size_t k = 0; k < np->n_attribute; k++) {
         const Onnx__AttributeProto *a = np->attribute[k];
         if (a->name && !strcmp(a->name, name) &&
@@ -91,6 +90,7 @@ static glc_status import_branch(fe_import *im, const Onnx__NodeProto *np, size_t
     fe_import br = *im;
     br.gp = body;
     br.outer = im;
+    br.captures = NULL; /* a branch is a scope of the same graph */
     br.scope = scope;
     if (cond) {
         br.guard[br.n_guards] = cond;
@@ -201,8 +201,8 @@ glc_status fe_emit_if(fe_import *im, size_t idx) {
     uint32_t c = 0;
     if (np->n_input != 1 || !*np->input[0] || !fe_lookup(im, np->input[0], &c))
         return fe_node_err(im->d, GLC_E_PARSE, np, idx, "If takes one input, its condition");
-    const Onnx__GraphProto *then_g = branch_of(np, "then_branch");
-    const Onnx__GraphProto *else_g = branch_of(np, "else_branch");
+    const Onnx__GraphProto *then_g = fe_graph_attr(np, "then_branch");
+    const Onnx__GraphProto *else_g = fe_graph_attr(np, "else_branch");
     if (!then_g || !else_g)
         return fe_node_err(im->d, GLC_E_PARSE, np, idx, "If needs graph attributes then_branch "
                            "and else_branch");

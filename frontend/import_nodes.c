@@ -150,14 +150,14 @@ static glc_status map_producers(const fe_import *im, fe_names *prod) {
     return GLC_OK;
 }
 
-static glc_status check_inputs_defined(const fe_import *im, const fe_names *prod) {
+static glc_status check_inputs_defined(fe_import *im, const fe_names *prod) {
     const Onnx__GraphProto *gp = im->gp;
     for (size_t i = 0; i < gp->n_node; i++) {
         const Onnx__NodeProto *np = gp->node[i];
         for (size_t k = 0; k < np->n_input; k++) {
             uint32_t v;
             const char *name = np->input[k];
-            if (!*name || fe_lookup(im, name, &v) || fe_names_get(prod, name, &v))
+            if (!*name || fe_names_get(prod, name, &v) || fe_lookup(im, name, &v))
                 continue;
             return fe_node_err(im->d, GLC_E_PARSE, np, i, "input '%s' is not defined", name);
         }
@@ -341,6 +341,8 @@ static glc_status emit_node(fe_import *im, size_t idx) {
         return fe_node_err(im->d, GLC_E_LIMIT, np, idx, "too many inputs or outputs");
     glc_op op = glc_op_lookup(domain_of(np), str_or_empty(np->op_type));
     if (op == GLC_OP_IF) return fe_emit_if(im, idx);
+    if (op == GLC_OP_LOOP) return fe_emit_loop(im, idx);
+    if (op == GLC_OP_SCAN) return fe_emit_scan(im, idx);
     glc_value_id *ids = malloc((np->n_input + np->n_output + 1) * sizeof *ids);
     if (!ids) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     glc_value_id *in = ids, *out = ids + np->n_input;

@@ -25,6 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The graph whose tables hold g's symbols and expressions: its root (a Loop body has none
+ * of its own). */
+static inline glc_graph *rt(const glc_graph *g) {
+    return glc_graph_root(g);
+}
+
 /* The table is reached through the graph's pointer and never moves, so the arithmetic
  * takes a const graph: interning is memoisation, not a change of the graph. Term arrays
  * live in malloc'ed chunks the table owns. */
@@ -89,16 +95,16 @@ static int64_t floor_mod(int64_t a, int64_t b) { /* b > 0 */
 /* ---- the table ---------------------------------------------------------------------- */
 
 static glc_dim fail(const glc_graph *g) {
-    if (g->dimtab) g->dimtab->error = true;
+    if (rt(g)->dimtab) rt(g)->dimtab->error = true;
     return GLC_DIM_ERR;
 }
 
 bool glc_dim_failed(const glc_graph *g) {
-    return !g->dimtab || g->dimtab->error;
+    return !rt(g)->dimtab || rt(g)->dimtab->error;
 }
 
 void glc_dim_clear_error(const glc_graph *g) {
-    if (g->dimtab) g->dimtab->error = false;
+    if (rt(g)->dimtab) rt(g)->dimtab->error = false;
 }
 
 struct glc_dim_table *glc_dim_table_create(void) {
@@ -220,7 +226,7 @@ static glc_dim_term *store_terms(struct glc_dim_table *T, const glc_dim_term *t,
 
 /* The id of the expression (c0, terms), made if new; 0 on OOM. */
 static uint32_t intern_expr(const glc_graph *g, int64_t c0, uint32_t n, const glc_dim_term *t) {
-    struct glc_dim_table *T = g->dimtab;
+    struct glc_dim_table *T = rt(g)->dimtab;
     if (!T) return 0;
     if (T->n_exprs == 0) T->n_exprs = 1;
     if (2 * (T->n_exprs + 1) > T->ecap &&
@@ -242,7 +248,7 @@ static uint32_t intern_expr(const glc_graph *g, int64_t c0, uint32_t n, const gl
 
 /* The id of atom a, made if new; UINT32_MAX on OOM. */
 static uint32_t intern_atom(const glc_graph *g, const glc_dim_atom *a) {
-    struct glc_dim_table *T = g->dimtab;
+    struct glc_dim_table *T = rt(g)->dimtab;
     if (!T) return UINT32_MAX;
     if (2 * (T->n_atoms + 1) > T->acap &&
         !rehash(&T->aslot, &T->acap, 0, T->n_atoms, atom_hash_id, T))
@@ -262,17 +268,17 @@ static uint32_t intern_atom(const glc_graph *g, const glc_dim_atom *a) {
 }
 
 const glc_dim_expr *glc_dim_get_expr(const glc_graph *g, glc_dim d) {
-    if (glc_dim_is_const(d) || !g->dimtab) return NULL;
+    if (glc_dim_is_const(d) || !rt(g)->dimtab) return NULL;
     uint64_t id = (uint64_t)(d - GLC_DIM_EXPR_BASE);
-    return id > 0 && id < g->dimtab->n_exprs ? &g->dimtab->exprs[id] : NULL;
+    return id > 0 && id < rt(g)->dimtab->n_exprs ? &rt(g)->dimtab->exprs[id] : NULL;
 }
 
 uint32_t glc_dim_n_atoms(const glc_graph *g) {
-    return g->dimtab ? g->dimtab->n_atoms : 0;
+    return rt(g)->dimtab ? rt(g)->dimtab->n_atoms : 0;
 }
 
 const glc_dim_atom *glc_dim_get_atom(const glc_graph *g, uint32_t atom) {
-    return g->dimtab && atom < g->dimtab->n_atoms ? &g->dimtab->atoms[atom] : NULL;
+    return rt(g)->dimtab && atom < rt(g)->dimtab->n_atoms ? &rt(g)->dimtab->atoms[atom] : NULL;
 }
 
 /* ---- scratch polynomials --------------------------------------------------------- */
@@ -394,8 +400,8 @@ static void poly_mul(poly *r, const poly *a, const poly *b) {
 /* ---- symbols and atoms ------------------------------------------------------------- */
 
 int glc_dim_find_symbol(const glc_graph *g, const char *name) {
-    for (uint32_t i = 0; i < g->n_syms; i++)
-        if (!strcmp(g->syms[i].name, name)) return (int)i;
+    for (uint32_t i = 0; i < rt(g)->n_syms; i++)
+        if (!strcmp(rt(g)->syms[i].name, name)) return (int)i;
     return -1;
 }
 
@@ -409,13 +415,14 @@ static glc_dim atom_dim(const glc_graph *g, const glc_dim_atom *a) {
 
 glc_dim glc_dim_symbol(glc_graph *g, const char *name) {
     int k = glc_dim_find_symbol(g, name);
+    glc_graph *r = rt(g); /* a body's symbols are its root's, names in the root's arena */
     if (k < 0) {
-        if (!grow_array((void **)&g->syms, &g->cap_syms, g->n_syms + 1, sizeof *g->syms))
+        if (!grow_array((void **)&r->syms, &r->cap_syms, r->n_syms + 1, sizeof *r->syms))
             return fail(g);
-        const char *copy = glc_arena_strdup(&g->arena, name);
+        const char *copy = glc_arena_strdup(&r->arena, name);
         if (!copy) return fail(g);
-        k = (int)g->n_syms++;
-        g->syms[k] = (glc_symbol){.name = copy};
+        k = (int)r->n_syms++;
+        r->syms[k] = (glc_symbol){.name = copy};
     }
     return atom_dim(g, &(glc_dim_atom){.kind = GLC_DA_SYM, .sym = (uint32_t)k});
 }
@@ -602,7 +609,7 @@ static range div_range(range a, range b, bool ceil) {
 
 static range atom_range_of(const glc_graph *g, const glc_dim_atom *a) {
     if (a->kind == GLC_DA_SYM) {
-        int64_t mx = g->syms[a->sym].max;
+        int64_t mx = rt(g)->syms[a->sym].max;
         return (range){1, mx > 0 ? mx : GLC_DIM_SYM_MAX};
     }
     range x = range_of(g, a->a), y = range_of(g, a->b);
@@ -619,8 +626,9 @@ static range atom_range_of(const glc_graph *g, const glc_dim_atom *a) {
 
 /* FNV-1a over the symbols' bounds: what atom ranges depend on. */
 static uint64_t bounds_hash(const glc_graph *g) {
-    uint64_t h = 1469598103934665603ull ^ g->n_syms;
-    for (uint32_t i = 0; i < g->n_syms; i++) h = (h ^ (uint64_t)g->syms[i].max) * 1099511628211ull;
+    const glc_graph *r = rt(g);
+    uint64_t h = 1469598103934665603ull ^ r->n_syms;
+    for (uint32_t i = 0; i < r->n_syms; i++) h = (h ^ (uint64_t)r->syms[i].max) * 1099511628211ull;
     return h;
 }
 
@@ -644,7 +652,7 @@ static bool memo_ready(const glc_graph *g, struct glc_dim_table *T) {
 }
 
 static range atom_range(const glc_graph *g, uint32_t id) {
-    struct glc_dim_table *T = g->dimtab;
+    struct glc_dim_table *T = rt(g)->dimtab;
     const glc_dim_atom *a = glc_dim_get_atom(g, id);
     if (!a) return (range){-BOUND_INF, BOUND_INF};
     if (a->kind == GLC_DA_SYM || !memo_ready(g, T)) return atom_range_of(g, a);
@@ -766,10 +774,10 @@ bool glc_dim_upper_bound(const glc_graph *g, glc_dim d, int64_t *out) {
         *out = d;
         return true;
     }
-    int64_t *mx = malloc((g->n_syms ? g->n_syms : 1) * sizeof *mx);
+    int64_t *mx = malloc((rt(g)->n_syms ? rt(g)->n_syms : 1) * sizeof *mx);
     if (!mx) return false;
-    for (uint32_t i = 0; i < g->n_syms; i++)
-        mx[i] = g->syms[i].max > 0 ? g->syms[i].max : -1; /* -1: unbounded, eval fails */
+    for (uint32_t i = 0; i < rt(g)->n_syms; i++)
+        mx[i] = rt(g)->syms[i].max > 0 ? rt(g)->syms[i].max : -1; /* -1: unbounded, eval fails */
     bool ok = eval(g, d, mx, out);
     free(mx);
     return ok;
@@ -802,7 +810,7 @@ static void str_atom(const glc_graph *g, uint32_t id, sbuf *s) {
     }
     static const char *const fn[] = {"", "floor", "ceil", "", "max", "min"};
     switch (a->kind) {
-    case GLC_DA_SYM: put(s, "%s", g->syms[a->sym].name, 0); return;
+    case GLC_DA_SYM: put(s, "%s", rt(g)->syms[a->sym].name, 0); return;
     case GLC_DA_FLOORDIV:
     case GLC_DA_CEILDIV:
         put(s, "%s(", fn[a->kind], 0);
@@ -882,7 +890,7 @@ static const char *keep_str(struct glc_dim_table *T, const char *s) {
 
 static int record(const glc_graph *g, glc_dim_rel rel, glc_dim a, glc_dim b,
                   const struct glc_node *n, const char *what) {
-    struct glc_dim_table *T = g->dimtab;
+    struct glc_dim_table *T = rt(g)->dimtab;
     for (uint32_t i = 0; i < T->n_cons; i++)
         if (T->cons[i].rel == rel && T->cons[i].a == a && T->cons[i].b == b) return GLC_OK;
     if (!grow_array((void **)&T->cons, &T->cap_cons, T->n_cons + 1, sizeof *T->cons))
@@ -899,8 +907,8 @@ static int record(const glc_graph *g, glc_dim_rel rel, glc_dim a, glc_dim b,
 }
 
 const glc_dim_constraint *glc_dim_constraints(const glc_graph *g, uint32_t *n) {
-    *n = g->dimtab ? g->dimtab->n_cons : 0;
-    return g->dimtab ? g->dimtab->cons : NULL;
+    *n = rt(g)->dimtab ? rt(g)->dimtab->n_cons : 0;
+    return rt(g)->dimtab ? rt(g)->dimtab->cons : NULL;
 }
 
 int glc_dim_require_eq(const glc_graph *g, glc_dim a, glc_dim b, const struct glc_node *n,

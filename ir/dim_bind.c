@@ -65,7 +65,8 @@ static glc_status check_inputs(const glc_graph *g, const int64_t *const *dims,
     return GLC_OK;
 }
 
-/* Every value static: dims evaluated, shape tensors made constants. */
+/* Every value static, those of Loop bodies too: dims evaluated, shape tensors made
+ * constants. */
 static glc_status make_static(glc_graph *g, const int64_t *syms, glc_diag *d) {
     for (uint32_t v = 1; v < g->n_values; v++) {
         glc_value *val = &g->values[v];
@@ -86,6 +87,8 @@ static glc_status make_static(glc_graph *g, const int64_t *syms, glc_diag *d) {
         val->data = buf;
         val->sdata = NULL;
     }
+    for (uint32_t k = 0; k < g->n_nodes; k++) /* Loop bodies: dims of the same symbols */
+        if (g->nodes[k].body) GLC_TRY(make_static(g->nodes[k].body, syms, d));
     return GLC_OK;
 }
 

@@ -30,8 +30,25 @@ glc_graph *glc_graph_create(void) {
     return g;
 }
 
+glc_graph *glc_graph_create_body(glc_graph *parent) {
+    glc_graph *b = glc_graph_create();
+    if (!b) return NULL;
+    b->parent = parent;
+    b->opset = parent->opset;
+    b->opset_glc = parent->opset_glc;
+    return b;
+}
+
+glc_graph *glc_graph_root(const glc_graph *g) {
+    while (g->parent)
+        g = g->parent;
+    return (glc_graph *)g;
+}
+
 void glc_graph_destroy(glc_graph *g) {
     if (!g) return;
+    for (uint32_t k = 0; g->nodes && k < g->n_nodes; k++)
+        glc_graph_destroy(g->nodes[k].body);
     glc_arena_release(&g->arena);
     glc_dim_table_destroy(g->dimtab);
     free(g->syms);
@@ -347,8 +364,12 @@ glc_status glc_graph_compact(glc_graph *g) {
     g->n_values = nv;
     uint32_t nn = 0;
     for (uint32_t k = 0; k < g->n_nodes; k++) {
-        if (g->nodes[k].dead) continue;
-        glc_node *n = &g->nodes[nn] ;
+        if (g->nodes[k].dead) {
+            glc_graph_destroy(g->nodes[k].body);
+            g->nodes[k].body = NULL;
+            continue;
+        }
+        glc_node *n = &g->nodes[nn];
         *n = g->nodes[k];
         renumber(n->in, n->n_in, map);
         renumber(n->out, n->n_out, map);

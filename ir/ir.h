@@ -311,6 +311,10 @@ typedef struct glc_node {
      * track uses through inputs keep it alive and defined long enough. */
     glc_value_id guard[GLC_MAX_GUARDS];
     uint8_t n_guards, guard_false;
+    /* A Loop's body (ir/loop.c): a graph of its own, owned by this graph (destroyed with
+     * it, or when compaction drops the node), whose parent is this graph. NULL for every
+     * other op. */
+    struct glc_graph *body;
 } glc_node;
 
 typedef struct glc_graph {
@@ -328,6 +332,10 @@ typedef struct glc_graph {
     glc_symbol *syms;
     uint32_t n_syms, cap_syms;
     struct glc_dim_table *dimtab; /* interned expressions and constraints (dim.c) */
+    /* The graph whose node owns this one as its body (a Loop's), or NULL at the top. A body
+     * has no symbols or expressions of its own: its dims are its root graph's, which
+     * dim.c uses for every graph (glc_graph_root). */
+    struct glc_graph *parent;
 } glc_graph;
 
 /* dim.c */
@@ -336,7 +344,10 @@ void glc_dim_table_destroy(struct glc_dim_table *t);
 
 /* graph.c */
 glc_graph *glc_graph_create(void); /* NULL on OOM */
-void glc_graph_destroy(glc_graph *g);
+/* A body graph for a node of parent (a Loop's): its dims are parent's (see parent). */
+glc_graph *glc_graph_create_body(glc_graph *parent); /* NULL on OOM */
+glc_graph *glc_graph_root(const glc_graph *g);        /* the top graph of g's nesting */
+void glc_graph_destroy(glc_graph *g);                 /* and the bodies of its nodes */
 /* Adds a value; name is copied (NULL gets a made-up unique name); dims copied
  * (rank 0 = scalar, or shape not yet known when dtype is UNDEF). Returns 0 on OOM. */
 glc_value_id glc_graph_add_value(glc_graph *g, const char *name, glc_dtype dt, int rank,
@@ -394,6 +405,13 @@ void glc_node_copy_guards(glc_node *dst, const glc_node *src);
                   (both steps emitted; passes/fuse_cell.c) */
 #define GLC_ATTR_WAVEFRONT "glc_wavefront"     /* 0/1: GridLSTM as anti-diagonal wavefronts
                                                   (passes/wavefront.c) */
+#define GLC_ATTR_LOOP_CARRIED "glc_carried"    /* int: a Loop's number of loop-carried values
+                                                  (set by the importer; ir/loop.c) */
+
+/* loop.c: a Loop node's carried values (inputs 2..2+N, outputs 0..N) and scan outputs
+ * (outputs N..), checked against its body's inputs and outputs (GLC_E_INVALID_IR). */
+glc_status glc_loop_parts(const glc_graph *g, const glc_node *n, int *n_carried, int *n_scan,
+                          glc_diag *d);
 
 /* ---- analyses and checks ------------------------------------------------------- */
 /* infer.c: runs each node's infer function in order; fills output dtype and shape.

@@ -15,7 +15,9 @@
  * Constants show their first four elements, then "..." if there are more. Absent inputs
  * print as "_", unrequested outputs too. Attributes print in stored order: ints and floats
  * bare (floats %g), strings quoted, lists as [a,b], tensors as their shape. Dead nodes are
- * printed as comments ("# dead ...") so a dump shows what DCE will drop.
+ * printed as comments ("# dead ...") so a dump shows what DCE will drop. A Loop's body
+ * follows its node, as a graph of this grammar indented by four more spaces (its dims are
+ * the root graph's, whose constraints are printed once, at the top).
  */
 #include "ir.h"
 #include "ir_impl.h"
@@ -23,6 +25,12 @@
 #include <inttypes.h>
 
 static const char *vname(const glc_value *v) { return v->name ? v->name : "?"; }
+
+static _Thread_local int depth; /* bodies being printed around this line */
+
+static void pad(FILE *f) {
+    for (int i = 0; i < depth; i++) fputs("    ", f);
+}
 
 static void print_type(const glc_graph *g, const glc_value *v, FILE *f) {
     char buf[400];
@@ -46,6 +54,7 @@ static void print_constraints(const glc_graph *g, FILE *f) {
     for (uint32_t i = 0; i < n; i++) {
         const glc_dim_constraint *c = &cons[i];
         char a[200], b[200];
+        pad(f);
         fprintf(f, "  assume %s %s %s     # node '%s': %s\n", glc_dim_str(g, c->a, a, sizeof a),
                 glc_dim_rel_str(c->rel), glc_dim_str(g, c->b, b, sizeof b), c->node,
                 c->what);
@@ -116,6 +125,7 @@ static void print_ids(const glc_graph *g, const glc_value_id *ids, int n, FILE *
 }
 
 static void print_node(const glc_graph *g, const glc_node *n, FILE *f) {
+    pad(f);
     fputs(n->dead ? "  # dead " : "  ", f);
     for (int i = 0; i < n->n_out; i++) {
         if (i) fputs(", ", f);
@@ -142,12 +152,19 @@ static void print_node(const glc_graph *g, const glc_node *n, FILE *f) {
         fprintf(f, "%s%s%%%s", k ? " && " : " if ", n->guard_false >> k & 1 ? "!" : "",
                 vname(&g->values[n->guard[k]]));
     fprintf(f, "     # node '%s'\n", n->name ? n->name : "");
+    if (n->body) {
+        depth++;
+        glc_graph_print(n->body, f);
+        depth--;
+    }
 }
 
 void glc_graph_print(const glc_graph *g, FILE *f) {
+    pad(f);
     fprintf(f, "graph %s (opset %" PRId64 ")\n", g->name ? g->name : "main", g->opset);
     for (uint32_t i = 0; i < g->n_inputs; i++) {
         const glc_value *v = &g->values[g->inputs[i]];
+        pad(f);
         fprintf(f, "  input  %%%s: ", vname(v));
         print_type(g, v, f);
         fputs("\n", f);
@@ -155,14 +172,17 @@ void glc_graph_print(const glc_graph *g, FILE *f) {
     for (uint32_t id = 1; id < g->n_values; id++) {
         const glc_value *v = &g->values[id];
         if (!v->data && !v->sdata) continue;
+        pad(f);
         fprintf(f, v->data ? "  const  %%%s: " : "  shape  %%%s: ", vname(v));
         print_type(g, v, f);
         if (v->data) print_const_data(v, f);
         else print_sdata(g, v, f);
         fputs("\n", f);
     }
-    print_constraints(g, f);
+    if (!g->parent) print_constraints(g, f);
     for (uint32_t i = 0; i < g->n_nodes; i++) print_node(g, &g->nodes[i], f);
-    for (uint32_t i = 0; i < g->n_outputs; i++)
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        pad(f);
         fprintf(f, "  output %%%s\n", vname(&g->values[g->outputs[i]]));
+    }
 }

@@ -12,7 +12,8 @@
  *   x -> Shape -> Gather -> Unsqueeze -> Concat(.., const) -> Reshape(x, .)
  * glc_graph_static_values() marks every value a static slot depends on, walking the
  * (topologically ordered) nodes backwards: a value is needed if it feeds a static slot
- * or an input of a node with a needed output. Shape and Size are the exception: they need
+ * or an input of a node with a needed output (or an input of a Loop that its body's static
+ * operands need, through the body's input). Shape and Size are the exception: they need
  * only their input's shape, which is always known, so their input is not marked. While
  * inferring, infer_fold_static() evaluates each node with a needed output that can be
  * evaluated now (a Shape or Size, or all inputs constant) with the reference interpreter,
@@ -39,10 +40,22 @@ void glc_graph_static_values(const glc_graph *g, bool *need) {
     static_values_from(g, need);
 }
 
+/* A Loop's inputs that its body's static operands need (lifted values: ir/loop.c). */
+static void body_needs(const glc_node *n, bool *need) {
+    const glc_graph *b = n->body;
+    bool *bneed = calloc(b->n_values ? b->n_values : 1, sizeof *bneed);
+    if (!bneed) return; /* then the body's shape rule says what is missing */
+    glc_graph_static_values(b, bneed);
+    for (uint32_t i = 0; i < b->n_inputs && i < n->n_in; i++)
+        if (n->in[i] && bneed[b->inputs[i]]) need[n->in[i]] = true;
+    free(bneed);
+}
+
 void static_values_from(const glc_graph *g, bool *need) {
     for (uint32_t k = g->n_nodes; k-- > 0;) {
         const glc_node *n = &g->nodes[k];
         if (n->dead) continue;
+        if (n->body) body_needs(n, need);
         bool out_needed = false;
         for (int j = 0; j < n->n_out; j++)
             out_needed |= n->out[j] && n->out[j] < g->n_values && need[n->out[j]];

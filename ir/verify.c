@@ -16,6 +16,7 @@
 #include "ir_impl.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const char *vname(const glc_value *v) { return v->name ? v->name : ""; }
 
@@ -103,6 +104,28 @@ static glc_status check_guards(const glc_graph *g, const glc_node *n, const bool
     return GLC_OK;
 }
 
+/* A Loop has a body whose parent is g, that fits its inputs and outputs and verifies;
+ * no other node has one. */
+static glc_status check_body(const glc_graph *g, const glc_node *n, glc_diag *d) {
+    if (n->op != GLC_OP_LOOP) {
+        if (n->body) return glc_diag_set(d, GLC_E_INVALID_IR, n, "a %s node has a body graph",
+                                         glc_op_name(n->op));
+        return GLC_OK;
+    }
+    int nc, ns;
+    GLC_TRY(glc_loop_parts(g, n, &nc, &ns, d));
+    if (n->body->parent != g)
+        return glc_diag_set(d, GLC_E_INVALID_IR, n, "the body's parent is not this graph");
+    glc_status s = glc_graph_verify(n->body, d);
+    if (s != GLC_OK && d && !strstr(d->msg, "(in the body of")) {
+        char msg[2 * sizeof d->msg];
+        snprintf(msg, sizeof msg, "%s (in the body of Loop '%.200s')", d->msg, n->name);
+        memcpy(d->msg, msg, sizeof d->msg - 1);
+        d->msg[sizeof d->msg - 1] = 0;
+    }
+    return s;
+}
+
 static glc_status check_node(const glc_graph *g, glc_node_id nid, bool *defined, glc_diag *d) {
     const glc_node *n = &g->nodes[nid];
     if (n->op <= GLC_OP_NONE || n->op >= GLC_OP_COUNT)
@@ -115,6 +138,7 @@ static glc_status check_node(const glc_graph *g, glc_node_id nid, bool *defined,
                             n->n_in, n->n_out, oi->in_min, oi->in_max, oi->out_min, oi->out_max);
     GLC_TRY(check_inputs(g, n, defined, d));
     GLC_TRY(check_guards(g, n, defined, d));
+    GLC_TRY(check_body(g, n, d));
     return check_outputs(g, nid, defined, d);
 }
 

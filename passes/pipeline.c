@@ -6,6 +6,10 @@
  * it runs on request and its option is set. After each pass the graph is verified (when
  * verify_each is set) and, when asked, printed with glc_graph_print. A failing pass
  * leaves its name in diag->pass.
+ *
+ * An optimisation also runs on the body of every Loop (and on theirs), after the graph
+ * that owns it: a body is an ordinary graph whose inputs and outputs the passes keep.
+ * Passes that change what the model computes (ON) run on the top graph only.
  */
 #include "passes.h"
 
@@ -41,6 +45,15 @@ static bool runs(const glc_pass_info *p, const glc_pipeline_options *o) {
     return !o->disable_all;
 }
 
+/* p on g, then on the bodies of g's live nodes. */
+static glc_status run_nested(const glc_pass_info *p, glc_graph *g, glc_pass_ctx *cx) {
+    GLC_TRY(p->run(g, cx));
+    if (p->on_request) return GLC_OK;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].body) GLC_TRY(run_nested(p, g->nodes[i].body, cx));
+    return GLC_OK;
+}
+
 glc_status glc_run_pipeline(glc_graph *g, const glc_pipeline_options *o, glc_diag *d) {
     glc_pipeline_options none = {0};
     if (!o) o = &none;
@@ -49,7 +62,7 @@ glc_status glc_run_pipeline(glc_graph *g, const glc_pipeline_options *o, glc_dia
         const glc_pass_info *p = &glc_pipeline[i];
         if (!runs(p, o)) continue;
         d->pass = p->cli_name;
-        GLC_TRY(p->run(g, &cx));
+        GLC_TRY(run_nested(p, g, &cx));
         if (o->verify_each) GLC_TRY(glc_graph_verify(g, d));
         if (o->print_after_all || (o->print_after && !strcmp(o->print_after, p->cli_name)))
             dump(g, o, p->cli_name);

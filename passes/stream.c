@@ -101,6 +101,9 @@ static glc_status collect(const glc_graph *g, rec *r, uint32_t *count, glc_diag 
         if (n->n_guards)
             return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "cannot stream: the model has an If "
                                 "whose condition is not known at compile time (bind it)");
+        if (n->op == GLC_OP_LOOP)
+            return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "cannot stream: the model has a Loop "
+                                "(or Scan), whose iterations glc does not split across calls");
         if (!(glc_op_table[n->op].flags & OPF_RECURRENT)) continue;
         if (!is_streamable(n->op))
             return glc_diag_set(d, GLC_E_UNSUPPORTED, n,

@@ -855,7 +855,7 @@ static void test_tensor__static_input_slots_are_the_op_tables(void **state) {
                 {GLC_OP_COMPRESS, 0x2},  {GLC_OP_NONZERO, 0x1},    {GLC_OP_UNIQUE, 0x1},
                 {GLC_OP_HANNWINDOW, 0x1}, {GLC_OP_HAMMINGWINDOW, 0x1},
                 {GLC_OP_BLACKMANWINDOW, 0x1}, {GLC_OP_RESIZE, 0xe},
-                {GLC_OP_UPSAMPLE, 0x2}};
+                {GLC_OP_UPSAMPLE, 0x2}, {GLC_OP_LOOP, 0x1}};
     for (int op = GLC_OP_NONE + 1; op < GLC_OP_COUNT; op++) {
         uint32_t slots = glc_op_table[op].flags & OPF_REDUCE ? 0x2 : 0; /* the axes */
         for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)

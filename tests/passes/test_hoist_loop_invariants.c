@@ -1,0 +1,122 @@
+/*
+ * test_hoist_loop_invariants.c -- passes/hoist_loop_invariants.c on fixture
+ * tests/fixtures/frontend/loop_invariant.onnx: the weight carried through unchanged becomes
+ * a constant of the body, the product of a captured value moves before the Loop; the Loop
+ * computes what it did (interpreter, before and after); a second run changes nothing; a
+ * Loop with nothing invariant (loop_while) is left as it was.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "frontend.h"
+#include "passes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIX GLC_TEST_SRC "/fixtures/frontend/"
+
+static glc_graph *load(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, FIX "%s.onnx", name);
+    glc_graph *g = NULL;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_import_onnx_file_opts(path, NULL, &g, &d)) fail_msg("%s: %s", path, d.msg);
+    return g;
+}
+
+static char *print(const glc_graph *g) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    glc_graph_print(g, f);
+    fclose(f);
+    return buf;
+}
+
+static void hoist(glc_graph *g) {
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    glc_pass_ctx cx = {.diag = &d};
+    assert_int_equal(glc_pass_hoist_loop_invariants(g, &cx), GLC_OK);
+    assert_int_equal(glc_graph_verify(g, &d), GLC_OK);
+}
+
+static const char *const expected =
+    "graph loop_invariant (opset 13)\n"
+    "  input  %x: f32[3]\n"
+    "  input  %b: f32[3]\n"
+    "  const  %W: f32[3,3] = {-0.75, -0.5, -0.25, 0, ...}\n"
+    "  const  %M: i64[] = {3}\n"
+    "  const  %two: f32[] = {2}\n"
+    "  %bb: f32[3] = Mul(%b, %two)     # node 'Mul_1'\n"
+    "  %h_last: f32[3] = Loop(%M, _, %x, %bb) {glc_carried=1}     # node 'inv'\n"
+    "    graph inv_body (opset 13)\n"
+    "      input  %i: i64[]\n"
+    "      input  %c: bool[]\n"
+    "      input  %h: f32[3]\n"
+    "      input  %bb: f32[3]\n"
+    "      const  %w: f32[3,3] = {-0.75, -0.5, -0.25, 0, ...}\n"
+    "      %c_out: bool[] = Identity(%c)     # node 'Identity_0'\n"
+    "      %hw: f32[3] = MatMul(%h, %w)     # node 'MatMul_2'\n"
+    "      %s: f32[3] = Add(%hw, %bb)     # node 'Add_3'\n"
+    "      %h_out: f32[3] = Relu(%s)     # node 'Relu_4'\n"
+    "      output %c_out\n"
+    "      output %h_out\n"
+    "  %w_last: f32[3,3] = Identity(%W)     # node 'inv'\n"
+    "  output %h_last\n"
+    "  output %w_last\n";
+
+static void run(const glc_graph *g, float *h, float *w) {
+    const float x[3] = {1, -2, 0.5f}, b[3] = {0.25f, -0.5f, 1};
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(glc_interp_run(g, (const void *[]){x, b}, (void *[]){h, w}, &d), GLC_OK);
+}
+
+static void test_hoist_loop_invariants__carried_weights_and_captured_products_leave_the_body(
+    void **state) {
+    (void)state;
+    glc_graph *g = load("loop_invariant");
+    float h0[3], w0[9], h1[3], w1[9];
+    run(g, h0, w0);
+    hoist(g);
+    char *got = print(g);
+    assert_string_equal(got, expected);
+    free(got);
+    run(g, h1, w1);
+    assert_memory_equal(h0, h1, sizeof h0);
+    assert_memory_equal(w0, w1, sizeof w0);
+    hoist(g);
+    got = print(g);
+    assert_string_equal(got, expected);
+    free(got);
+    glc_graph_destroy(g);
+}
+
+static void test_hoist_loop_invariants__a_loop_with_nothing_invariant_is_unchanged(void **state) {
+    (void)state;
+    glc_graph *g = load("loop_while");
+    char *before = print(g);
+    hoist(g);
+    char *after = print(g);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    glc_graph_destroy(g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(
+            test_hoist_loop_invariants__carried_weights_and_captured_products_leave_the_body),
+        cmocka_unit_test(test_hoist_loop_invariants__a_loop_with_nothing_invariant_is_unchanged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
