@@ -25,7 +25,7 @@
  * run-time variability is not exercised.
  *
  *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [--rtol R] [--atol A]
- *               [--bf16] [--dynamic] [--all] [-v] DIR...
+ *               [--bf16] [--dynamic] [--all] [--strict] [-v] DIR...
  *
  * --bf16 compiles with glc --bf16 (bf16 dot products); give it a looser tolerance. Where
  * glc's target has no avx512bf16 (GLC_DEFAULT_CPU=x86-64-v3, say) or the host cannot run
@@ -45,7 +45,10 @@
  * the parent through a pipe.
  * Exits 1 if a test named in the expected-pass list (one name per line, # comments)
  * does not pass, or if any test crashes or hangs, or (with --all) if any selected test
- * does not pass or none was selected; 0 otherwise.
+ * does not pass or none was selected, or (with --strict) if a test passes that the list
+ * does not name; 0 otherwise. Every passing test the list does not name is printed as
+ * `NEW PASS name`, so that it gets added (--strict makes that a failure, for fixture
+ * directories whose list starts empty and must grow as glc learns their ops).
  */
 #include "codegen.h"
 #include "frontend.h"
@@ -68,7 +71,8 @@ typedef struct options {
     const char *expected_file, *filter;
     int timeout_s;
     bool verbose;
-    bool all; /* --all: every selected test must pass */
+    bool all;    /* --all: every selected test must pass */
+    bool strict; /* --strict: a test that passes must be in the expected-pass list */
 } options;
 
 typedef struct test_list {
@@ -765,7 +769,8 @@ static void reasons_print_and_free(reasons *rs) {
 
 static void usage(void) {
     fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] "
-                    "[--rtol R] [--atol A] [--bf16] [--dynamic] [--all] [-v] DIR...\n");
+                    "[--rtol R] [--atol A] [--bf16] [--dynamic] [--all] [--strict] [-v] "
+                    "DIR...\n");
     exit(2);
 }
 
@@ -805,6 +810,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--dynamic")) g_dynamic = true;
         else if (!strcmp(argv[i], "-v")) o.verbose = true;
         else if (!strcmp(argv[i], "--all")) o.all = true;
+        else if (!strcmp(argv[i], "--strict")) o.strict = true;
         else if (argv[i][0] == '-') usage();
         else collect(&tests, argv[i]);
     }
@@ -812,7 +818,7 @@ int main(int argc, char **argv) {
     if (g_bf16 && !bf16_runs_here()) return 77;
     char **expected;
     int n_expected = read_expected(o.expected_file, &expected);
-    int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0;
+    int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0, unlisted = 0;
     reasons rs = {0};
     for (int i = 0; i < tests.n; i++) {
         if (o.filter && !strstr(tests.names[i], o.filter)) continue;
@@ -824,6 +830,10 @@ int main(int argc, char **argv) {
         failed += r == R_FAIL;
         unsupported += r == R_UNSUPPORTED;
         crashed += r < 0;
+        if (r == R_PASS && o.expected_file && !in_list(expected, n_expected, tests.names[i])) {
+            printf("NEW PASS %s: not in %s, add it\n", tests.names[i], o.expected_file);
+            unlisted++;
+        }
         if (r != R_PASS && in_list(expected, n_expected, tests.names[i])) {
             printf("REGRESSION %s is in the expected-pass list\n", tests.names[i]);
             regressions++;
@@ -847,5 +857,7 @@ int main(int argc, char **argv) {
     free(expected);
     if (o.all && passed == 0) printf("--all: no test passed\n");
     bool all_failed = o.all && (failed || unsupported || passed == 0);
-    return regressions || crashed || all_failed ? 1 : 0;
+    if (o.strict && unlisted)
+        printf("--strict: %d passing test(s) missing from the expected-pass list\n", unlisted);
+    return regressions || crashed || all_failed || (o.strict && unlisted) ? 1 : 0;
 }
