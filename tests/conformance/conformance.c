@@ -25,7 +25,10 @@
  * run-time variability is not exercised.
  *
  *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [--rtol R] [--atol A]
- *               [--bf16] [--dynamic] [--all] [--strict] [-v] DIR...
+ *               [--bf16] [--disable-pass PASS] [--dynamic] [--all] [--strict] [-v] DIR...
+ *
+ * --disable-pass PASS compiles without that graph pass (e.g. raise-recurrence: the Loops
+ * it would raise then run as Loops).
  *
  * --bf16 compiles with glc --bf16 (bf16 dot products); give it a looser tolerance. Where
  * glc's target has no avx512bf16 (GLC_DEFAULT_CPU=x86-64-v3, say) or the host cannot run
@@ -196,6 +199,7 @@ static int diag_result(const char *name, const glc_diag *d) {
 
 static double g_rtol = 1e-3, g_atol = 1e-7;
 static bool g_bf16;    /* --bf16: compile with glc_codegen_options.bf16_dot */
+static const char *g_disable_pass; /* --disable-pass PASS: the pipeline without PASS */
 static bool g_dynamic; /* --dynamic: every input dim symbolic */
 
 /* |got - want| <= atol + rtol * |want|; NaN only matches NaN, an infinity only itself. */
@@ -581,7 +585,7 @@ static glc_status import_model(const char *model, const model_inputs *mi, const 
 /* Imports (binding ds's static inputs), runs the pipeline, compiles and loads. */
 static glc_status build_model(const char *model, const model_inputs *mi, const dataset *ds,
                               const char *so, build *b, glc_diag *d) {
-    glc_pipeline_options po = {.verify_each = true};
+    glc_pipeline_options po = {.verify_each = true, .disable_pass = g_disable_pass};
     GLC_TRY(import_model(model, mi, ds, &b->g, d));
     GLC_TRY(glc_run_pipeline(b->g, &po, d));
     if (compile_and_load(b->g, so, &b->m, d) != 0) return d->status;
@@ -769,7 +773,7 @@ static void reasons_print_and_free(reasons *rs) {
 
 static void usage(void) {
     fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] "
-                    "[--rtol R] [--atol A] [--bf16] [--dynamic] [--all] [--strict] [-v] "
+                    "[--rtol R] [--atol A] [--bf16] [--disable-pass PASS] [--dynamic] [--all] [--strict] [-v] "
                     "DIR...\n");
     exit(2);
 }
@@ -807,7 +811,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--rtol") && i + 1 < argc) g_rtol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--atol") && i + 1 < argc) g_atol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--bf16")) g_bf16 = true;
-        else if (!strcmp(argv[i], "--dynamic")) g_dynamic = true;
+        else if (!strcmp(argv[i], "--disable-pass") && i + 1 < argc) {
+            g_disable_pass = argv[++i];
+            if (!glc_pass_find(g_disable_pass)) usage();
+        } else if (!strcmp(argv[i], "--dynamic")) g_dynamic = true;
         else if (!strcmp(argv[i], "-v")) o.verbose = true;
         else if (!strcmp(argv[i], "--all")) o.all = true;
         else if (!strcmp(argv[i], "--strict")) o.strict = true;

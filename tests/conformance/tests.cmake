@@ -40,6 +40,11 @@ add_test(NAME conformance_keras_tf2onnx COMMAND conformance
 add_test(NAME conformance_keras_tf2onnx_loops COMMAND conformance --strict
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
+# The same fixtures without raise-recurrence: every Loop runs as a Loop and still matches.
+add_test(NAME conformance_keras_tf2onnx_loops_unraised COMMAND conformance --strict
+  --disable-pass raise-recurrence
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
 add_test(NAME conformance_torch_loops COMMAND conformance --strict
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_torch_loops.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/torch_loops)
