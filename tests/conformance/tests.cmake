@@ -45,6 +45,9 @@ add_test(NAME conformance_keras_tf2onnx_loops_unraised COMMAND conformance --str
   --disable-pass raise-recurrence
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
+add_test(NAME conformance_raise_recurrence COMMAND conformance --strict
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_raise_recurrence.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/raise_recurrence)
 add_test(NAME conformance_torch_loops COMMAND conformance --strict
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_torch_loops.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/torch_loops)
