@@ -47,7 +47,8 @@ typedef struct glc_pass_info {
 } glc_pass_info;
 
 /* pipeline.c */
-void glc_pass_log(const glc_pass_ctx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void glc_pass_log(const glc_pass_ctx *cx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 extern const glc_pass_info glc_pipeline[];
 extern const int glc_pipeline_len;
 const glc_pass_info *glc_pass_find(const char *cli_name); /* NULL if unknown */

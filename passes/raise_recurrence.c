@@ -23,7 +23,7 @@
  * Then the Loop is replaced by RNN/GRU(X, W, R, B, , Unsqueeze(h0)) with the weights laid
  * out at compile time in ONNX's [1, G*H, C] gate order from the columns the body used, its
  * Y squeezed to the scan output [T, N, H], Y_h to the final state, and the final counter
- * the constant T. A go_backwards layer's ReverseSequence stays in front of X.
+ * the constant T; readers of only the scan's last step read Y_h. A go_backwards layer's ReverseSequence stays in front of X.
  * Anything else stays a Loop (which runs correctly); with -v the pass logs per Loop what
  * it raised or the first reason it did not.
  */
@@ -133,7 +133,8 @@ static bool match_affine(const glc_graph *b, glc_value_id v, affine *a, bool all
     a->w = w->data;
     a->wt = n->op == GLC_OP_GEMM && glc_attr_int(n, "transB", 0);
     a->k = w->dims[a->wt], a->m = w->dims[!a->wt];
-    if (n->op == GLC_OP_GEMM && n->n_in > 2 && n->in[2] && !(a->bias = bias_of(b, n->in[2], a->m))) {
+    bool has_c = n->op == GLC_OP_GEMM && n->n_in > 2 && n->in[2];
+    if (has_c && !(a->bias = bias_of(b, n->in[2], a->m))) {
         if (!allow_addend || b->values[n->in[2]].data) return false;
         a->addend = n->in[2];
     }
@@ -255,7 +256,7 @@ static bool gru_blend(const ctx *c, glc_value_id out, glc_value_id *z, glc_value
 }
 
 static bool match_gru(const ctx *c, glc_value_id out, cell *k) {
-    glc_value_id z, hh, r = 0, rh;
+    glc_value_id z, hh, r = 0;
     k->op = GLC_OP_GRU, k->gates = 3;
     const glc_node *zs = NULL, *th = NULL, *rs = NULL;
     if (!gru_blend(c, out, &z, &hh) || !(zs = prod_op(c->b, z, GLC_OP_SIGMOID)) ||
@@ -280,7 +281,6 @@ static bool match_gru(const ctx *c, glc_value_id out, cell *k) {
         }
         if (!r) return refuse(c->why, "the candidate is not tanh(x_t @ Wh + r * (h @ Rh))");
     }
-    (void)rh;
     if (!(rs = prod_op(c->b, r, GLC_OP_SIGMOID)))
         return refuse(c->why, "the reset gate is no Sigmoid");
     return gate_of(c, rs->in[0], &k->g[1], "the reset gate is not sigmoid(x_t @ Wr + h @ Rr)");
@@ -373,6 +373,8 @@ static bool match_loop(glc_graph *g, const glc_node *n, loop_match *m, char *why
                            "carries more)");
     if ((m->counter = find_counter(g, n, m->nc)) < 0)
         return refuse(why, "no carried counter from 0 by 1");
+    glc_dtype cdt = g->values[n->in[2 + m->counter]].dtype;
+    if (cdt != GLC_DT_I32 && cdt != GLC_DT_I64) return refuse(why, "the counter is not i32/i64");
     m->state = 1 - m->counter;
     glc_value_id next = b->outputs[1 + m->counter], h = b->inputs[2 + m->state];
     if (!cond_ok(b, b->outputs[0], b->inputs[0], next, m->T, 0))
@@ -483,12 +485,38 @@ static glc_status set_cell_attrs(glc_graph *g, glc_node_id id, const loop_match 
 static glc_status final_counter(glc_graph *g, const char *name, glc_value_id out, int64_t T) {
     glc_dtype dt = g->values[out].dtype;
     int32_t t32 = (int32_t)T;
-    glc_value_id c = glc_graph_add_const(g, NULL, dt, 0, NULL, dt == GLC_DT_I32 ? (void *)&t32
-                                                                                 : (void *)&T);
-    if (!c || (dt != GLC_DT_I32 && dt != GLC_DT_I64)) return c ? GLC_E_UNSUPPORTED : GLC_E_NOMEM;
+    char nm[300];
+    snprintf(nm, sizeof nm, "%.200s.T", name);
+    const void *value = dt == GLC_DT_I32 ? (const void *)&t32 : (const void *)&T;
+    glc_value_id c = glc_graph_add_const(g, nm, dt, 0, NULL, value);
+    if (!c) return GLC_E_NOMEM;
     return glc_graph_add_node(g, GLC_OP_IDENTITY, name, &c, 1, &out, 1) == GLC_NO_NODE
                ? GLC_E_NOMEM
                : GLC_OK;
+}
+
+/* Whether node n is Slice(v, [-1 or T-1], [>= T], [0]) of v [T, ...]: v's last step. */
+static bool last_step_slice(const glc_graph *g, const glc_node *n, int64_t T) {
+    int64_t st[1], en[1], ax[1] = {0}, stp[1] = {1};
+    int k;
+    if (n->dead || n->op != GLC_OP_SLICE || n->n_guards) return false;
+    if (!const_ints(g, n->in[1], st, 1, &k) || k != 1 || !const_ints(g, n->in[2], en, 1, &k) ||
+        k != 1 || (n->n_in > 3 && n->in[3] && (!const_ints(g, n->in[3], ax, 1, &k) || k != 1)) ||
+        (n->n_in > 4 && n->in[4] && (!const_ints(g, n->in[4], stp, 1, &k) || k != 1)))
+        return false;
+    return ax[0] == 0 && stp[0] == 1 && (st[0] == -1 || st[0] == T - 1) && en[0] >= T;
+}
+
+/* When every reader of the scan output takes only its last step (return_sequences=False),
+ * they read Y_h instead ([1, N, H], the same values): Y is then not needed. */
+static void last_step_from_y_h(glc_graph *g, glc_value_id scan, glc_value_id y_h, int64_t T) {
+    if (!scan || g->values[scan].is_output) return;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        for (int q = 0; !g->nodes[i].dead && q < g->nodes[i].n_in; q++)
+            if (g->nodes[i].in[q] == scan && (q || !last_step_slice(g, &g->nodes[i], T))) return;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].n_in && g->nodes[i].in[0] == scan)
+            g->nodes[i].in[0] = y_h;
 }
 
 /* Replaces Loop lid by the fused node and the Squeezes its users expect. */
@@ -527,6 +555,7 @@ static glc_status raise(glc_graph *g, glc_node_id lid, const loop_match *m) {
     for (uint32_t k = first; k < g->n_nodes; k++)
         glc_node_copy_guards(&g->nodes[k], &g->nodes[lid]);
     g->nodes[lid].dead = true;
+    last_step_from_y_h(g, out[m->nc], y[1], m->T);
     return move_tail_to(g, lid, first);
 }
 

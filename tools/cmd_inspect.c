@@ -1,6 +1,7 @@
 /*
  * cmd_inspect.c -- `glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]
- * [--stream] [--disable-pass=PASS] [-v] [--shape INPUT=D0xD1x...] [--dim NAME=N] [--max-dim NAME=N]`.
+ * [--stream] [--disable-pass=PASS] [-v] [--shape INPUT=D0xD1x...] [--dim NAME=N]
+ * [--max-dim NAME=N]`.
  * Symbolic dims print as their names (f32[batch,T + 1]); the run-time constraints the
  * model assumes as `assume` lines.
  *

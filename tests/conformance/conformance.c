@@ -773,8 +773,8 @@ static void reasons_print_and_free(reasons *rs) {
 
 static void usage(void) {
     fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] "
-                    "[--rtol R] [--atol A] [--bf16] [--disable-pass PASS] [--dynamic] [--all] [--strict] [-v] "
-                    "DIR...\n");
+                    "[--rtol R] [--atol A] [--bf16] [--disable-pass PASS] [--dynamic] [--all] "
+                    "[--strict] [-v] DIR...\n");
     exit(2);
 }
 

@@ -2,7 +2,8 @@
  * test_raise_recurrence.c -- passes/raise_recurrence.c on tf2onnx's Keras Loops
  * (tests/fixtures/keras_tf2onnx_loops): for each raised cell kind the pipeline leaves the
  * fused node (RNN Tanh, RNN Relu, GRU linear_before_reset 1 and 0, and a go_backwards and a
- * bidirectional model) and no Loop, with the raised node's attributes; without the pass
+ * bidirectional model) and no Loop, with the raised node's attributes, and Y read only when
+ * the model returns sequences (the last step comes from Y_h); without the pass
  * (disable_pass) the Loop stays; both match TensorFlow's golden in the interpreter. A Loop
  * with one extra op in its cell (tests/fixtures/raise_recurrence/simplernn_scaled_cell)
  * stays a Loop, the -v log says why, and it matches numpy's golden.
@@ -83,6 +84,17 @@ static void matches_golden(const glc_graph *g, const char *dir) {
     glc_host_tensor_fini(&want);
 }
 
+/* Whether a live node reads output 0 (Y) of the last node of op. */
+static bool y_read(const glc_graph *g, glc_op op) {
+    glc_value_id y = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == op) y = g->nodes[i].out[0];
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        for (int q = 0; !g->nodes[i].dead && q < g->nodes[i].n_in; q++)
+            if (g->nodes[i].in[q] == y) return true;
+    return false;
+}
+
 static void check_raised(const char *kase, glc_op op, int n_fused, int64_t lbr, bool relu) {
     char dir[256], log[4096] = "";
     snprintf(dir, sizeof dir, "keras_tf2onnx_loops/%s", kase);
@@ -95,6 +107,8 @@ static void check_raised(const char *kase, glc_op op, int n_fused, int64_t lbr, 
     assert_int_equal(acts != NULL, relu);
     if (relu) assert_string_equal(acts->strings[0], "Relu");
     assert_non_null(strstr(log, "raised to"));
+    /* return_sequences=False: the last step is read from Y_h, Y is not needed */
+    assert_int_equal(y_read(g, op), strstr(kase, "_seq") != NULL);
     matches_golden(g, dir);
     glc_graph_destroy(g);
     g = pipeline(dir, "raise-recurrence", NULL);
