@@ -148,6 +148,19 @@ static void test_gru_bidirectional(void **state) {
     check_raised("gru_bidirectional", GLC_OP_GRU, 2, 1, false);
 }
 
+/* Symbolic batch: raised, and the zero state tf2onnx expands to the batch is dropped
+ * (zero-states sees through Unsqueeze and Expand). */
+static void test_gru_symbolic_batch(void **state) {
+    (void)state;
+    glc_graph *g = pipeline("keras_tf2onnx_loops/gru_symbolic_batch", NULL, NULL);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), 0);
+    const glc_node *n = first_op(g, GLC_OP_GRU);
+    assert_non_null(n);
+    assert_true(n->n_in <= 5 || !n->in[5]);
+    assert_true(glc_dim_is_sym(g->values[n->out[1]].dims[1]));
+    glc_graph_destroy(g);
+}
+
 static void test_extra_op_stays_loop(void **state) {
     (void)state;
     char log[4096] = "";
@@ -175,7 +188,8 @@ int main(void) {
         cmocka_unit_test(test_simplernn_tanh),      cmocka_unit_test(test_simplernn_relu),
         cmocka_unit_test(test_simplernn_go_backwards), cmocka_unit_test(test_gru_reset_after),
         cmocka_unit_test(test_gru_reset_before),    cmocka_unit_test(test_gru_bidirectional),
-        cmocka_unit_test(test_extra_op_stays_loop), cmocka_unit_test(test_masked_stays_loop),
+        cmocka_unit_test(test_gru_symbolic_batch),  cmocka_unit_test(test_extra_op_stays_loop),
+        cmocka_unit_test(test_masked_stays_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
