@@ -14,7 +14,13 @@ system whose calls add up to more than `budget_s` stops early (at least 3 timed 
 so a slow system cannot stall the run; the record says how many calls were timed.
 
 Agreement: max_rel_err = max|y - y_glc| / max|y_glc| over the compared output (a norm-wise
-relative error, robust to outputs that cross zero).
+relative error, robust to outputs that cross zero). Where glc has no output (it refused the
+model), against the workload's REFERENCE system (else the first that ran), named in the
+record's max_rel_err_ref.
+
+Refusal: when the glc driver rejects a workload's model (W8's Loops, until glc compiles them),
+the run records {"refused": "refused: <glc's diagnostic>"} for that system instead of timings,
+and goes on with the others.
 
 Memory: peak_rss_mb comes from a separate process per (workload, system, batch) that
 imports only what that system needs, builds it, runs it warmup + 3 times and reports its
@@ -50,7 +56,13 @@ class Workload:
     notes: dict = dataclasses.field(default_factory=dict)  # system -> variant text
 
 
+class GlcRefused(Exception):
+    """The glc driver rejected a model; the message is its diagnostic."""
+
+
 def glc_driver():
+    if os.environ.get("GLC_DRIVER"):
+        return os.environ["GLC_DRIVER"]
     for d in ("build", "build-release"):
         p = os.path.join(ROOT, d, "glc")
         if os.path.exists(p):
@@ -78,8 +90,12 @@ def glc_factory(wl, workdir, name, system="glc"):
     onnx.save(wl.onnx_model, onnx_path)
     cpu = [f"--cpu={GLC_CPU}"] if GLC_CPU else []
     t0 = time.perf_counter()
-    subprocess.run([glc_driver(), onnx_path, "-o", so_path] + cpu + GLC_VARIANTS[system],
-                   check=True)
+    p = subprocess.run([glc_driver(), onnx_path, "-o", so_path] + cpu + GLC_VARIANTS[system],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        lines = [ln for ln in (p.stderr + p.stdout).splitlines() if ln.strip()]
+        diag = lines[0] if lines else f"glc exited with status {p.returncode}"
+        raise GlcRefused(diag.replace(onnx_path, os.path.basename(onnx_path)))
     wl.notes[system + "_compile_s"] = time.perf_counter() - t0
 
     def factory(threads):
@@ -204,6 +220,7 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
     mod = load(module)
     iters = max(iters, getattr(mod, "MIN_ITERS", 0))  # short calls: enough for a p99
     records = []
+    label = cfg.get("label", cfg["batch"])
     with tempfile.TemporaryDirectory() as wd:
         wl = mod.build(cfg)
         if "glc" in wl.systems:
@@ -218,12 +235,19 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
                 continue
             try:
                 wl.systems[system] = glc_factory(wl, wd, f"{mod.ID}_b{cfg['batch']}", system)
+            except GlcRefused as e:
+                log(f"  {mod.ID} batch {label:>3} {system:<16} refused: {e}")
+                records.append({"workload": mod.ID, "system": system, "batch": label,
+                                "threads": threads, "refused": f"refused: {e}"})
+                del wl.systems[system]
             except Exception as e:
                 log(f"  {system}: FAILED to compile: {e}")
                 del wl.systems[system]
         runners, outs = _make_runners(wl, threads, log)
         times = time_alternating(runners, warmup, iters, budget_s)
-    ref = "glc" if "glc" in outs else next(iter(outs), None)
+    ref = "glc" if "glc" in outs else getattr(mod, "REFERENCE", None)
+    if ref not in outs:
+        ref = next(iter(outs), None)
     for n in runners:
         t = sorted(times[n])
         med = float(np.median(t))
@@ -233,13 +257,14 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
                "median_s": med, "min_s": t[0], "max_s": t[-1], "timed_calls": len(t),
                "p99_s": float(np.percentile(t, 99)),
                "gflop": wl.flops / 1e9, "gflops": wl.flops / 1e9 / med,
-               "max_rel_err": max_rel_err(outs[n], outs["glc"]) if "glc" in outs else None,
+               "max_rel_err": max_rel_err(outs[n], outs[ref]) if ref else None,
+               "max_rel_err_ref": ref,
                "peak_rss_mb": None, "variant": wl.notes.get(n, "")}
         if n in GLC_VARIANTS:
             rec["compile_s"] = wl.notes.get(n + "_compile_s")
         if probe_memory:
             rec["peak_rss_mb"] = peak_rss_probe(module, n, cfg, threads)
-        log(f"  {mod.ID} batch {cfg.get('label', cfg['batch']):>3} {n:<16} median {med * 1e3:10.3f} ms "
+        log(f"  {mod.ID} batch {label:>3} {n:<16} median {med * 1e3:10.3f} ms "
             f"({len(t)} calls) {rec['gflops']:8.2f} GFLOP/s  "
             f"rel err vs {ref} {max_rel_err(outs[n], outs[ref]):.1e}")
         records.append(rec)

@@ -146,6 +146,8 @@ def main():
             records += harness.run_workload(module, cfg, a.threads, a.warmup, iters, budget,
                                             not a.no_memory, log)
     for r in records:
+        if r.get("refused"):  # glc rejected the model: no timings
+            continue
         r["peak_fraction"] = r["gflops"] / peak["gflops_all" if r["threads"] > 1
                                                 else "gflops_1thread"]
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -244,7 +244,8 @@ static glc_status import_model(compile_job *j, const model_src *m, glc_graph **g
 
 static glc_status run_passes(compile_job *j, glc_graph *g) {
     glc_pipeline_options po = {
-        .verify_each = true, .disable_all = j->o->opt_level == 0, .stream = j->o->stream};
+        .verify_each = true, .disable_all = j->o->opt_level == 0, .stream = j->o->stream,
+        .disable_pass = j->o->disable_pass, .log = j->o->log, .log_user = j->o->log_user};
     double t0 = now_ms();
     GLC_TRY(glc_run_pipeline(g, &po, &j->d));
     log_line(j->o, "glc: passes: %s, %u nodes, %.1f ms",

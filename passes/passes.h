@@ -20,6 +20,11 @@ typedef struct glc_pipeline_options {
     bool disable_all; /* run no pass (-O0 keeps the graph as imported) */
     FILE *dump;       /* where --print-after goes; stdout if NULL */
     bool stream;      /* run the stream pass (first, even at -O0: glc --stream) */
+    const char *disable_pass; /* cli name of one pass not to run (--disable-pass), or NULL */
+    /* -v: passes that explain their decisions (raise-recurrence) send one line per call,
+     * no newline; NULL = silent. glc_pass_log formats one. */
+    void (*log)(void *user, const char *line);
+    void *log_user;
 } glc_pipeline_options;
 
 typedef struct glc_pass_ctx {
@@ -42,6 +47,8 @@ typedef struct glc_pass_info {
 } glc_pass_info;
 
 /* pipeline.c */
+void glc_pass_log(const glc_pass_ctx *cx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 extern const glc_pass_info glc_pipeline[];
 extern const int glc_pipeline_len;
 const glc_pass_info *glc_pass_find(const char *cli_name); /* NULL if unknown */

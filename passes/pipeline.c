@@ -13,7 +13,9 @@
  */
 #include "passes.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ALWAYS false, 0
@@ -33,6 +35,16 @@ const glc_pass_info *glc_pass_find(const char *cli_name) {
     return NULL;
 }
 
+void glc_pass_log(const glc_pass_ctx *cx, const char *fmt, ...) {
+    if (!cx->opt->log) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cx->opt->log(cx->opt->log_user, line);
+}
+
 static void dump(const glc_graph *g, const glc_pipeline_options *o, const char *pass) {
     FILE *f = o->dump ? o->dump : stdout;
     fprintf(f, "; after %s\n", pass);
@@ -41,6 +53,7 @@ static void dump(const glc_graph *g, const glc_pipeline_options *o, const char *
 
 /* Whether pass p runs under options o. */
 static bool runs(const glc_pass_info *p, const glc_pipeline_options *o) {
+    if (o->disable_pass && !strcmp(o->disable_pass, p->cli_name)) return false;
     if (p->on_request) return *(const bool *)((const char *)o + p->option);
     return !o->disable_all;
 }

@@ -10,7 +10,8 @@
  *
  * A value is zero when it is a constant of zeros, a ConstantOfShape of value 0, or the
  * result of a data movement (Identity, Reshape, Flatten, Squeeze, Unsqueeze, Transpose,
- * Slice, Gather, Split, Concat of all-zero inputs) of zero values.
+ * Slice, Gather, Split, Expand, Concat of all-zero inputs) of zero values (tf2onnx's zero
+ * state with a symbolic batch is Expand(0.f, shape)).
  */
 #include "passes.h"
 
@@ -42,6 +43,7 @@ static bool node_zero(const glc_graph *g, const glc_node *n, int depth) {
     case GLC_OP_SLICE:
     case GLC_OP_GATHER:
     case GLC_OP_SPLIT:
+    case GLC_OP_EXPAND:
         return is_zero(g, n->in[0], depth + 1);
     case GLC_OP_CONCAT:
         for (int i = 0; i < n->n_in; i++)

@@ -115,6 +115,8 @@ static int parse_valued(int argc, char **argv, int *i, compile_args *a, int *rc)
              (m = flag_value(argc, argv, i, "--target", &a->o.triple)) != 0 ||
              (m = flag_value(argc, argv, i, "--name", &a->o.prefix)) != 0)
         *rc = m < 0 ? EXIT_USAGE : EXIT_OK;
+    else if ((m = flag_value(argc, argv, i, "--disable-pass", &a->o.disable_pass)) != 0)
+        *rc = m < 0 ? EXIT_USAGE : known_pass(a->o.disable_pass, "--disable-pass");
     return m != 0;
 }
 

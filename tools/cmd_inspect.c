@@ -1,6 +1,7 @@
 /*
  * cmd_inspect.c -- `glc inspect MODEL.onnx [--print-after=PASS | --print-after-all]
- * [--stream] [--shape INPUT=D0xD1x...] [--dim NAME=N] [--max-dim NAME=N]`.
+ * [--stream] [--disable-pass=PASS] [-v] [--shape INPUT=D0xD1x...] [--dim NAME=N]
+ * [--max-dim NAME=N]`.
  * Symbolic dims print as their names (f32[batch,T + 1]); the run-time constraints the
  * model assumes as `assume` lines.
  *
@@ -10,18 +11,17 @@
  * "; after <pass>" line before each). An unknown pass name is a usage error that
  * lists the pipeline's pass names. --stream runs the stream pass (passes/stream.c)
  * first, so the graph printed is the one `glc MODEL.onnx --stream` compiles.
+ * --disable-pass=PASS skips one pass; -v lets passes say what they did and why not
+ * (raise-recurrence: per Loop, what it raised or the first reason it did not).
  */
 #include "driver.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int unknown_pass(const char *name) {
-    char names[1024] = "";
-    for (int i = 0; i < glc_pipeline_len; i++)
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-                 glc_pipeline[i].cli_name);
-    return usage_error("unknown pass '%s' for --print-after (passes: %s)", name, names);
+static void log_stderr(void *user, const char *line) {
+    (void)user;
+    fprintf(stderr, "%s\n", line);
 }
 
 static int parse_one(int argc, char **argv, int *i, const char **model,
@@ -37,10 +37,14 @@ static int parse_one(int argc, char **argv, int *i, const char **model,
         po->stream = true;
         return EXIT_OK;
     }
-    if ((m = flag_value(argc, argv, i, "--print-after", &po->print_after)) != 0) {
-        if (m < 0) return EXIT_USAGE;
-        return glc_pass_find(po->print_after) ? EXIT_OK : unknown_pass(po->print_after);
+    if (!strcmp(s, "-v")) {
+        po->log = log_stderr;
+        return EXIT_OK;
     }
+    if ((m = flag_value(argc, argv, i, "--print-after", &po->print_after)) != 0)
+        return m < 0 ? EXIT_USAGE : known_pass(po->print_after, "--print-after");
+    if ((m = flag_value(argc, argv, i, "--disable-pass", &po->disable_pass)) != 0)
+        return m < 0 ? EXIT_USAGE : known_pass(po->disable_pass, "--disable-pass");
     if (s[0] == '-' && s[1] != '\0') return usage_error("unknown flag '%s' for 'glc inspect'", s);
     if (*model) return usage_error("more than one model given ('%s' and '%s')", *model, s);
     *model = s;

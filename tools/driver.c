@@ -97,6 +97,15 @@ void print_limits_help(void) {
     }
 }
 
+int known_pass(const char *name, const char *flag) {
+    if (glc_pass_find(name)) return EXIT_OK;
+    char names[1024] = "";
+    for (int i = 0; i < glc_pipeline_len; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 glc_pipeline[i].cli_name);
+    return usage_error("unknown pass '%s' for %s (passes: %s)", name, flag, names);
+}
+
 double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -37,6 +37,8 @@ int report_diag(const glc_diag *d);
 int report_file(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a usage error line with the --help hint; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* EXIT_OK if name is a pass of the pipeline, else a usage error for flag listing them. */
+int known_pass(const char *name, const char *flag);
 
 /* Checks o's target names before any work (glc_codegen_target_check): an unknown CPU or
  * feature, from a flag or GLC_DEFAULT_CPU, is a usage error (EXIT_USAGE, one line). Other

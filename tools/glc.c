@@ -31,12 +31,13 @@ static const char help_text[] =
     "usage:\n"
     "  glc MODEL.onnx [-o OUT] [-O0|-O1|-O2|-O3] [--emit=so|obj|static|header|asm|llvm]\n"
     "      [--cpu=NAME] [--features=LIST] [--target=TRIPLE] [--name=PREFIX] [--stream]\n"
-    "      [--winograd] [--bf16] [--bf16-weights] [-v]\n"
+    "      [--winograd] [--bf16] [--bf16-weights] [--disable-pass=PASS] [-v]\n"
     "      [--bind NAME=FILE.npy ...] [--limit NAME=N ...] [--shape INPUT=D0xD1x... ...]\n"
     "      [--dim NAME=N ...] [--max-dim NAME=N ...]\n"
     "  glc run MODEL.so|MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "      [--interp] [--name=PREFIX] [--shape|--dim|--max-dim ... (for MODEL.onnx)]\n"
     "  glc inspect MODEL.onnx [--print-after=PASS | --print-after-all] [--stream]\n"
+    "      [--disable-pass=PASS] [-v]\n"
     "      [--shape INPUT=D0xD1x... ...] [--dim NAME=N ...] [--max-dim NAME=N ...]\n"
     "  glc bench MODEL.so [--iters N] [--warmup N] [--threads T] [--json]\n"
     "      [--input NAME=FILE.npy ...] [--shape INPUT=D0xD1x... ...] [--name=PREFIX]\n"
@@ -103,7 +104,10 @@ static const char help_text_compile[] =
     "  --limit NAME=N    raise or lower one of the import's resource limits\n"
     "                    (repeatable; the list is below). A model over a limit is\n"
     "                    refused with a one-line error naming the value and the limit\n"
-    "  -v                print phases and timings to stderr\n";
+    "  --disable-pass=PASS  run the pipeline without graph pass PASS (glc inspect\n"
+    "                    --print-after-all lists them), e.g. raise-recurrence\n"
+    "  -v                print phases and timings to stderr, and what passes such\n"
+    "                    as raise-recurrence did or why not\n";
 
 static const char help_text_dims[] =
     "Symbolic dims: an input dim that the model names (a dim_param, e.g. batch) or leaves\n"
@@ -140,6 +144,8 @@ static const char help_text_commands[] =
     "  --print-after=PASS  run the pass pipeline and print the graph after PASS\n"
     "  --print-after-all   run the pass pipeline and print the graph after every pass\n"
     "  --stream            first rewrite the graph for streaming, as compile --stream\n"
+    "  --disable-pass=PASS run the pipeline without PASS\n"
+    "  -v                  passes say what they did and why not (raise-recurrence)\n"
     "\n"
     "bench: time the compiled model's run on fixed inputs: N timed runs (default 20)\n"
     "after N untimed warm-up runs (default 3); prints the median, minimum and maximum\n"

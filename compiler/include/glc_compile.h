@@ -127,6 +127,7 @@ typedef struct glc_compile_options {
     /* Progress lines (phases and timings, the driver's -v), one per call, no newline. */
     void (*log)(void *user, const char *line);
     void *log_user;
+    const char *disable_pass; /* cli name of one graph pass not to run (`--disable-pass`) */
 } glc_compile_options;
 
 GLC_COMPILE_API glc_compile_options glc_compile_defaults(void);

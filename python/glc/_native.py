@@ -45,7 +45,8 @@ class _Options(ctypes.Structure):
                 ("n_dims", ctypes.c_uint32), ("n_max_dims", ctypes.c_uint32),
                 ("bindings", ctypes.POINTER(_Binding)), ("n_bindings", ctypes.c_uint32),
                 ("limits", ctypes.c_void_p), ("n_limits", ctypes.c_uint32),
-                ("log", _LOG), ("log_user", ctypes.c_void_p)]
+                ("log", _LOG), ("log_user", ctypes.c_void_p),
+                ("disable_pass", ctypes.c_char_p)]  # glc_compile_options, field for field
 
 
 class _Diag(ctypes.Structure):

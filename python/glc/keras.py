@@ -10,7 +10,9 @@ batch dimension is fixed at export. Weight mappings follow the ai.glc spec
 (../shared/spec/ops.md) and the ONNX operators: Keras gate blocks i,f,c,o become i,o,f,c,
 kernels [k.., C_in, C_out] become [C_out, C_in, k..], Keras 3's hard_sigmoid becomes
 HardSigmoid(1/6, 0.5), padding "same" becomes auto_pad SAME_UPPER. BatchNormalization is
-folded into a Mul and an Add. Layers not in the table raise ExportError naming the layer.
+folded into a Mul and an Add. `Masking` followed by LSTM, GRU or SimpleRNN
+(return_sequences=False) becomes that node's `sequence_lens` (the kept steps per row): equal to
+Keras for post-padded input only. Layers not in the table raise ExportError naming the layer.
 """
 import numpy as np
 
@@ -24,6 +26,7 @@ class ExportError(Exception):
 class _Graph:
     def __init__(self):
         self.nodes, self.inits, self.n = [], {}, 0
+        self.seq_lens = {}  # output of a Masking layer -> its int32 [N] count of kept steps
 
     def name(self, hint):
         self.n += 1
@@ -199,7 +202,13 @@ def _recurrent(g, layer, x, shape, op, W, R, B, n_gates_acts, extra):
     h = layer.units
     direction, _ = _rnn_common(layer, shape)
     acts = _rnn_acts(layer, n_gates_acts)
-    outs = g.op(op, [x, g.const(W, "W"), g.const(R, "R"), g.const(B, "B")], n_out=2,
+    inputs = [x, g.const(W, "W"), g.const(R, "R"), g.const(B, "B")]
+    if x in g.seq_lens:
+        if layer.return_sequences:  # Keras repeats the last output at masked steps, ONNX zeroes
+            raise ExportError(f"layer '{layer.name}': a masked input needs "
+                              f"return_sequences=False")
+        inputs.append(g.seq_lens[x])
+    outs = g.op(op, inputs, n_out=2,
                 hidden_size=h, layout=1, direction=direction, **acts, **extra)
     y, yh = outs
     if layer.return_sequences:
@@ -301,6 +310,21 @@ def _bidirectional(g, layer, x, shape):
     return g.reshape(yh, [n, 2 * h])
 
 
+def _masking(g, layer, x, shape):
+    """Masking(v): a step whose features all equal v is zeroed; the next layer (LSTM, GRU or
+    SimpleRNN) gets the count of kept steps per row as sequence_lens. That is Keras's mask only
+    for post-padded input (the masked steps of a row all at its end)."""
+    v = g.const(np.array(layer.mask_value, np.float32), "mask_value")
+    differs = g.op("Cast", [g.op("Not", [g.op("Equal", [x, v])])], to=1)
+    count = g.op("ReduceSum", [differs, g.const(np.array([-1], np.int64), "axes")], keepdims=1)
+    zero = g.const(np.array(0, np.float32), "zero")
+    keep = g.op("Cast", [g.op("Greater", [count, zero])], to=1)  # [N, T, 1]: 1 kept, 0 masked
+    y = g.op("Mul", [x, keep])
+    kept = g.op("ReduceSum", [keep, g.const(np.array([1, 2], np.int64), "axes")], keepdims=0)
+    g.seq_lens[y] = g.op("Cast", [kept], to=6)  # int32 [N]
+    return y
+
+
 def _time_distributed(g, layer, x, shape):
     n, t = shape[0], shape[1]
     inner_shape = [n * t] + list(shape[2:])
@@ -330,7 +354,7 @@ _SINGLE = {
     "LSTM": _lstm, "GRU": _gru, "SimpleRNN": _simple_rnn, "ConvLSTM1D": _convlstm,
     "ConvLSTM2D": _convlstm, "ConvLSTM3D": _convlstm, "Bidirectional": _bidirectional,
     "TimeDistributed": _time_distributed, "Flatten": _flatten, "Reshape": _reshape,
-    "Permute": _permute,
+    "Permute": _permute, "Masking": _masking,
     "Activation": lambda g, l, x, s: _apply_act(g, l, x, l.activation),
     "ReLU": lambda g, l, x, s: g.op("Relu", [x]),
     "Softmax": lambda g, l, x, s: g.op("Softmax", [x], axis=-1),
@@ -343,6 +367,9 @@ _MERGE = {"Add": "Add", "Subtract": "Sub", "Multiply": "Mul"}
 
 def _convert_layer(g, layer, xs, shapes):
     kind = type(layer).__name__
+    if any(x in g.seq_lens for x in xs) and kind not in ("LSTM", "GRU", "SimpleRNN"):
+        raise ExportError(f"layer '{layer.name}' ({kind}) after Masking: only LSTM, GRU and "
+                          f"SimpleRNN take a mask")
     if kind in _SINGLE:
         if len(xs) != 1:
             raise ExportError(f"layer '{layer.name}' ({kind}) takes one input, got {len(xs)}")
@@ -366,6 +393,34 @@ def _static(shape, batch):
     return [batch if d is None else int(d) for d in shape]
 
 
+def _mask_args(node):
+    """ids of the tensors a layer call receives as its `mask` argument."""
+    import keras
+    args = getattr(node, "arguments", None)
+    mask = args.kwargs.get("mask") if args is not None else None
+    return set() if mask is None else {id(t) for t in keras.tree.flatten(mask)}
+
+
+def _mask_only_calls(model):
+    """ids of the calls Keras adds to compute masks (NotEqual, Any after a Masking layer):
+    calls whose outputs reach only `mask` arguments and other such calls."""
+    calls = [n for op in model.operations for n in op._inbound_nodes]
+    uses = {}  # tensor id -> [(call id, passed as a mask)]
+    for n in calls:
+        masks = _mask_args(n)
+        for t in n.input_tensors:
+            uses.setdefault(id(t), []).append((id(n), id(t) in masks))
+    outs = {id(t) for t in model.outputs}
+    skip = set()
+    for n in reversed(calls):  # consumers before producers
+        if n.output_tensors and all(
+                id(t) not in outs and uses.get(id(t)) and
+                all(as_mask or u in skip for u, as_mask in uses[id(t)])
+                for t in n.output_tensors):
+            skip.add(id(n))
+    return skip
+
+
 def export(model, path=None, batch_size=1, opset=17, name=None):
     """Exports a Keras 3 Sequential or functional model; returns the onnx.ModelProto (and
     saves it when path is given). Inputs keep the Keras input names, outputs are named
@@ -384,14 +439,20 @@ def export(model, path=None, batch_size=1, opset=17, name=None):
         nm = t.name
         env[id(t)] = (nm, _static(t.shape, batch_size))
         inputs.append(helper.make_tensor_value_info(nm, TensorProto.FLOAT, env[id(t)][1]))
+    mask_only = _mask_only_calls(model)
     for layer in model.operations:
         if type(layer).__name__ == "InputLayer":
             continue
         for node in layer._inbound_nodes:
-            if not all(id(t) in env for t in node.input_tensors):
-                continue  # a node of another model sharing this layer
-            xs = [env[id(t)][0] for t in node.input_tensors]
-            shapes = [env[id(t)][1] for t in node.input_tensors]
+            masks = _mask_args(node)
+            data = [t for t in node.input_tensors if id(t) not in masks]
+            if id(node) in mask_only or not all(id(t) in env for t in data):
+                continue  # a mask computation, or a node of another model sharing this layer
+            xs = [env[id(t)][0] for t in data]
+            shapes = [env[id(t)][1] for t in data]
+            if masks and not any(x in g.seq_lens for x in xs):
+                raise ExportError(f"layer '{layer.name}': only a mask from a Masking layer is "
+                                  f"supported")
             y = _convert_layer(g, layer, xs, shapes)
             for t in node.output_tensors:
                 env[id(t)] = (y, _static(t.shape, batch_size))

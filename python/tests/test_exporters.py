@@ -103,6 +103,28 @@ class KerasExportTest(_Compiled, unittest.TestCase):
                 count += 1
         self.assertGreaterEqual(count, 10)
 
+    def test_keras_masking_becomes_sequence_lens(self):
+        """Masking -> LSTM/GRU/SimpleRNN on post-padded rows (6, 4 and 2 of 6 steps kept)
+        matches Keras; a masked return_sequences layer is refused."""
+        rng = np.random.default_rng(1)
+        x = rng.standard_normal((3, 6, 4)).astype(np.float32)
+        for r, n in enumerate((6, 4, 2)):
+            x[r, n:] = 0
+        S = keras.Sequential
+        for name, rnn in (("gru", L.GRU(5)), ("lstm_backwards", L.LSTM(5, go_backwards=True)),
+                          ("simple_rnn", L.SimpleRNN(5))):
+            with self.subTest(model=name):
+                model = S([keras.Input((6, 4)), L.Masking(0.0), rnn, L.Dense(2)])
+                for w in model.weights:
+                    w.assign(rng.uniform(-0.5, 0.5, w.shape).astype(np.float32))
+                want = np.asarray(model(x))
+                path = os.path.join(self.tmp.name, f"keras_masking_{name}.onnx")
+                glc.keras.export(model, path, batch_size=3)
+                got = self.compile_run(path, {model.inputs[0].name: x})[0]
+                self.assertLessEqual(rel_err(got, want), RTOL, name)
+        seq = S([keras.Input((6, 4)), L.Masking(0.0), L.GRU(5, return_sequences=True)])
+        with self.assertRaisesRegex(glc.keras.ExportError, "return_sequences=False"):
+            glc.keras.export(seq, os.path.join(self.tmp.name, "masked_seq.onnx"))
 
 class _Seq(torch.nn.Module):
     def __init__(self, *mods):

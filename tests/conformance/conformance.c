@@ -25,7 +25,10 @@
  * run-time variability is not exercised.
  *
  *   conformance [--expected FILE] [--filter SUBSTR] [--timeout S] [--rtol R] [--atol A]
- *               [--bf16] [--dynamic] [--all] [-v] DIR...
+ *               [--bf16] [--disable-pass PASS] [--dynamic] [--all] [--strict] [-v] DIR...
+ *
+ * --disable-pass PASS compiles without that graph pass (e.g. raise-recurrence: the Loops
+ * it would raise then run as Loops).
  *
  * --bf16 compiles with glc --bf16 (bf16 dot products); give it a looser tolerance. Where
  * glc's target has no avx512bf16 (GLC_DEFAULT_CPU=x86-64-v3, say) or the host cannot run
@@ -45,7 +48,10 @@
  * the parent through a pipe.
  * Exits 1 if a test named in the expected-pass list (one name per line, # comments)
  * does not pass, or if any test crashes or hangs, or (with --all) if any selected test
- * does not pass or none was selected; 0 otherwise.
+ * does not pass or none was selected, or (with --strict) if a test passes that the list
+ * does not name; 0 otherwise. Every passing test the list does not name is printed as
+ * `NEW PASS name`, so that it gets added (--strict makes that a failure, for fixture
+ * directories whose list starts empty and must grow as glc learns their ops).
  */
 #include "codegen.h"
 #include "frontend.h"
@@ -68,7 +74,8 @@ typedef struct options {
     const char *expected_file, *filter;
     int timeout_s;
     bool verbose;
-    bool all; /* --all: every selected test must pass */
+    bool all;    /* --all: every selected test must pass */
+    bool strict; /* --strict: a test that passes must be in the expected-pass list */
 } options;
 
 typedef struct test_list {
@@ -192,6 +199,7 @@ static int diag_result(const char *name, const glc_diag *d) {
 
 static double g_rtol = 1e-3, g_atol = 1e-7;
 static bool g_bf16;    /* --bf16: compile with glc_codegen_options.bf16_dot */
+static const char *g_disable_pass; /* --disable-pass PASS: the pipeline without PASS */
 static bool g_dynamic; /* --dynamic: every input dim symbolic */
 
 /* |got - want| <= atol + rtol * |want|; NaN only matches NaN, an infinity only itself. */
@@ -577,7 +585,7 @@ static glc_status import_model(const char *model, const model_inputs *mi, const 
 /* Imports (binding ds's static inputs), runs the pipeline, compiles and loads. */
 static glc_status build_model(const char *model, const model_inputs *mi, const dataset *ds,
                               const char *so, build *b, glc_diag *d) {
-    glc_pipeline_options po = {.verify_each = true};
+    glc_pipeline_options po = {.verify_each = true, .disable_pass = g_disable_pass};
     GLC_TRY(import_model(model, mi, ds, &b->g, d));
     GLC_TRY(glc_run_pipeline(b->g, &po, d));
     if (compile_and_load(b->g, so, &b->m, d) != 0) return d->status;
@@ -765,7 +773,8 @@ static void reasons_print_and_free(reasons *rs) {
 
 static void usage(void) {
     fprintf(stderr, "usage: conformance [--expected FILE] [--filter SUBSTR] [--timeout S] "
-                    "[--rtol R] [--atol A] [--bf16] [--dynamic] [--all] [-v] DIR...\n");
+                    "[--rtol R] [--atol A] [--bf16] [--disable-pass PASS] [--dynamic] [--all] "
+                    "[--strict] [-v] DIR...\n");
     exit(2);
 }
 
@@ -802,9 +811,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--rtol") && i + 1 < argc) g_rtol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--atol") && i + 1 < argc) g_atol = atof(argv[++i]);
         else if (!strcmp(argv[i], "--bf16")) g_bf16 = true;
-        else if (!strcmp(argv[i], "--dynamic")) g_dynamic = true;
+        else if (!strcmp(argv[i], "--disable-pass") && i + 1 < argc) {
+            g_disable_pass = argv[++i];
+            if (!glc_pass_find(g_disable_pass)) usage();
+        } else if (!strcmp(argv[i], "--dynamic")) g_dynamic = true;
         else if (!strcmp(argv[i], "-v")) o.verbose = true;
         else if (!strcmp(argv[i], "--all")) o.all = true;
+        else if (!strcmp(argv[i], "--strict")) o.strict = true;
         else if (argv[i][0] == '-') usage();
         else collect(&tests, argv[i]);
     }
@@ -812,7 +825,7 @@ int main(int argc, char **argv) {
     if (g_bf16 && !bf16_runs_here()) return 77;
     char **expected;
     int n_expected = read_expected(o.expected_file, &expected);
-    int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0;
+    int passed = 0, failed = 0, unsupported = 0, crashed = 0, regressions = 0, unlisted = 0;
     reasons rs = {0};
     for (int i = 0; i < tests.n; i++) {
         if (o.filter && !strstr(tests.names[i], o.filter)) continue;
@@ -824,6 +837,10 @@ int main(int argc, char **argv) {
         failed += r == R_FAIL;
         unsupported += r == R_UNSUPPORTED;
         crashed += r < 0;
+        if (r == R_PASS && o.expected_file && !in_list(expected, n_expected, tests.names[i])) {
+            printf("NEW PASS %s: not in %s, add it\n", tests.names[i], o.expected_file);
+            unlisted++;
+        }
         if (r != R_PASS && in_list(expected, n_expected, tests.names[i])) {
             printf("REGRESSION %s is in the expected-pass list\n", tests.names[i]);
             regressions++;
@@ -847,5 +864,7 @@ int main(int argc, char **argv) {
     free(expected);
     if (o.all && passed == 0) printf("--all: no test passed\n");
     bool all_failed = o.all && (failed || unsupported || passed == 0);
-    return regressions || crashed || all_failed ? 1 : 0;
+    if (o.strict && unlisted)
+        printf("--strict: %d passing test(s) missing from the expected-pass list\n", unlisted);
+    return regressions || crashed || all_failed || (o.strict && unlisted) ? 1 : 0;
 }

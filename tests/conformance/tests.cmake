@@ -35,6 +35,22 @@ add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
 add_test(NAME conformance_keras_tf2onnx COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx)
+# Loop-encoded recurrences (issue 22): their lists start empty and --strict makes a case that
+# starts passing fail the test ("NEW PASS") until it is added to the list.
+add_test(NAME conformance_keras_tf2onnx_loops COMMAND conformance --strict
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
+# The same fixtures without raise-recurrence: every Loop runs as a Loop and still matches.
+add_test(NAME conformance_keras_tf2onnx_loops_unraised COMMAND conformance --strict
+  --disable-pass raise-recurrence
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
+add_test(NAME conformance_raise_recurrence COMMAND conformance --strict
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_raise_recurrence.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/raise_recurrence)
+add_test(NAME conformance_torch_loops COMMAND conformance --strict
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_torch_loops.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/torch_loops)
 # glc --bf16 (bf16 dot products, ~1e-3 relative) through every op and recurrent lowering
 # the suites above reach, at a tolerance for bf16; skipped (77, saying why) where glc's
 # target has no avx512bf16 or this host cannot run it.
@@ -45,3 +61,10 @@ add_test(NAME conformance_bf16_recurrent COMMAND conformance --bf16 --all --rtol
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_convlstm ${GLC_EXAMPLE_DIRS})
 set_tests_properties(conformance_bf16_onnx_node conformance_bf16_recurrent
   PROPERTIES SKIP_RETURN_CODE 77)
+# --strict reports a passing test missing from the list and fails (the message is printed
+# only then): lstm_lstm_dense passes today, and the (empty) Loop fixtures' list lacks it.
+add_test(NAME conformance_strict_new_pass COMMAND conformance --strict --filter lstm_lstm_dense
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
+  ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx)
+set_tests_properties(conformance_strict_new_pass PROPERTIES
+  PASS_REGULAR_EXPRESSION "NEW PASS lstm_lstm_dense.*--strict: 1 passing test")

@@ -1,0 +1,195 @@
+/*
+ * test_raise_recurrence.c -- passes/raise_recurrence.c on tf2onnx's Keras Loops
+ * (tests/fixtures/keras_tf2onnx_loops): for each raised cell kind the pipeline leaves the
+ * fused node (RNN Tanh, RNN Relu, GRU linear_before_reset 1 and 0, and a go_backwards and a
+ * bidirectional model) and no Loop, with the raised node's attributes, and Y read only when
+ * the model returns sequences (the last step comes from Y_h); without the pass
+ * (disable_pass) the Loop stays; both match TensorFlow's golden in the interpreter. A Loop
+ * with one extra op in its cell (tests/fixtures/raise_recurrence/simplernn_scaled_cell)
+ * stays a Loop, the -v log says why, and it matches numpy's golden.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "frontend.h"
+#include "passes.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/* Lines the pass logs, appended to the buffer given as user (4096 bytes). */
+static void collect(void *user, const char *line) {
+    char *buf = user;
+    snprintf(buf + strlen(buf), 4096 - strlen(buf), "%s\n", line);
+}
+
+static glc_graph *pipeline(const char *dir, const char *disable, char *log) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/fixtures/%s/model.onnx", GLC_TEST_SRC, dir);
+    glc_graph *g = NULL;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_import_onnx_file_opts(path, NULL, &g, &d)) fail_msg("%s: %s", path, d.msg);
+    glc_pipeline_options o = {.verify_each = true, .disable_pass = disable};
+    if (log) o.log = collect, o.log_user = log;
+    if (glc_run_pipeline(g, &o, &d)) fail_msg("%s: %s", path, d.msg);
+    return g;
+}
+
+static int count_op(const glc_graph *g, glc_op op) {
+    int n = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        n += !g->nodes[i].dead && g->nodes[i].op == op;
+    return n;
+}
+
+static const glc_node *first_op(const glc_graph *g, glc_op op) {
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == op) return &g->nodes[i];
+    return NULL;
+}
+
+/* Runs g in the interpreter on the fixture's input and compares with its golden. */
+static void matches_golden(const glc_graph *g, const char *dir) {
+    char path[512];
+    glc_host_tensor x, want;
+    char *name = NULL;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    snprintf(path, sizeof path, "%s/fixtures/%s/test_data_set_0/input_0.pb", GLC_TEST_SRC, dir);
+    assert_int_equal(glc_tensorproto_read(path, &x, &name, &d), GLC_OK);
+    free(name);
+    snprintf(path, sizeof path, "%s/fixtures/%s/test_data_set_0/output_0.pb", GLC_TEST_SRC, dir);
+    assert_int_equal(glc_tensorproto_read(path, &want, &name, &d), GLC_OK);
+    free(name);
+    const glc_value *out = &g->values[g->outputs[0]];
+    assert_int_equal(glc_value_nbytes(out), want.nbytes);
+    float *got = malloc(want.nbytes);
+    const void *ins[1] = {x.data};
+    void *outs[1] = {got};
+    if (glc_interp_run(g, ins, outs, &d)) fail_msg("%s: %s", dir, d.msg);
+    const float *w = want.data;
+    for (size_t i = 0; i < want.nbytes / sizeof(float); i++)
+        if (fabsf(got[i] - w[i]) > 1e-5f + 1e-4f * fabsf(w[i]))
+            fail_msg("%s: element %zu is %g, TensorFlow's %g", dir, i, got[i], w[i]);
+    free(got);
+    glc_host_tensor_fini(&x);
+    glc_host_tensor_fini(&want);
+}
+
+/* Whether a live node reads output 0 (Y) of the last node of op. */
+static bool y_read(const glc_graph *g, glc_op op) {
+    glc_value_id y = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == op) y = g->nodes[i].out[0];
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        for (int q = 0; !g->nodes[i].dead && q < g->nodes[i].n_in; q++)
+            if (g->nodes[i].in[q] == y) return true;
+    return false;
+}
+
+static void check_raised(const char *kase, glc_op op, int n_fused, int64_t lbr, bool relu) {
+    char dir[256], log[4096] = "";
+    snprintf(dir, sizeof dir, "keras_tf2onnx_loops/%s", kase);
+    glc_graph *g = pipeline(dir, NULL, log);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), 0);
+    assert_int_equal(count_op(g, op), n_fused);
+    const glc_node *n = first_op(g, op);
+    if (op == GLC_OP_GRU) assert_int_equal(glc_attr_int(n, "linear_before_reset", -1), lbr);
+    const glc_attr *acts = glc_node_attr(n, "activations");
+    assert_int_equal(acts != NULL, relu);
+    if (relu) assert_string_equal(acts->strings[0], "Relu");
+    assert_non_null(strstr(log, "raised to"));
+    /* return_sequences=False: the last step is read from Y_h, Y is not needed */
+    assert_int_equal(y_read(g, op), strstr(kase, "_seq") != NULL);
+    matches_golden(g, dir);
+    glc_graph_destroy(g);
+    g = pipeline(dir, "raise-recurrence", NULL);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), n_fused);
+    assert_int_equal(count_op(g, op), 0);
+    matches_golden(g, dir);
+    glc_graph_destroy(g);
+}
+
+static void test_simplernn_tanh(void **state) {
+    (void)state;
+    check_raised("simplernn_stacked", GLC_OP_RNN, 2, 0, false);
+}
+
+static void test_simplernn_relu(void **state) {
+    (void)state;
+    check_raised("simplernn_relu_seq", GLC_OP_RNN, 1, 0, true);
+}
+
+static void test_simplernn_go_backwards(void **state) {
+    (void)state;
+    check_raised("simplernn_go_backwards", GLC_OP_RNN, 1, 0, false);
+}
+
+static void test_gru_reset_after(void **state) {
+    (void)state;
+    check_raised("gru_reset_after_seq", GLC_OP_GRU, 1, 1, false);
+}
+
+static void test_gru_reset_before(void **state) {
+    (void)state;
+    check_raised("gru_reset_before_seq", GLC_OP_GRU, 1, 0, false);
+}
+
+static void test_gru_bidirectional(void **state) {
+    (void)state;
+    check_raised("gru_bidirectional", GLC_OP_GRU, 2, 1, false);
+}
+
+/* Symbolic batch: raised, and the zero state tf2onnx expands to the batch is dropped
+ * (zero-states sees through Unsqueeze and Expand). */
+static void test_gru_symbolic_batch(void **state) {
+    (void)state;
+    glc_graph *g = pipeline("keras_tf2onnx_loops/gru_symbolic_batch", NULL, NULL);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), 0);
+    const glc_node *n = first_op(g, GLC_OP_GRU);
+    assert_non_null(n);
+    assert_true(n->n_in <= 5 || !n->in[5]);
+    assert_true(glc_dim_is_sym(g->values[n->out[1]].dims[1]));
+    glc_graph_destroy(g);
+}
+
+static void test_extra_op_stays_loop(void **state) {
+    (void)state;
+    char log[4096] = "";
+    const char *dir = "raise_recurrence/simplernn_scaled_cell";
+    glc_graph *g = pipeline(dir, NULL, log);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), 1);
+    assert_int_equal(count_op(g, GLC_OP_RNN), 0);
+    assert_non_null(strstr(log, "raise-recurrence: Loop 'Loop_3' stays a Loop: the "
+                                "activation's input is not"));
+    matches_golden(g, dir);
+    glc_graph_destroy(g);
+}
+
+static void test_masked_stays_loop(void **state) {
+    (void)state;
+    char log[4096] = "";
+    glc_graph *g = pipeline("keras_tf2onnx_loops/gru_masking", NULL, log);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), 1);
+    assert_non_null(strstr(log, "stays a Loop: it does not carry exactly a counter"));
+    glc_graph_destroy(g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simplernn_tanh),      cmocka_unit_test(test_simplernn_relu),
+        cmocka_unit_test(test_simplernn_go_backwards), cmocka_unit_test(test_gru_reset_after),
+        cmocka_unit_test(test_gru_reset_before),    cmocka_unit_test(test_gru_bidirectional),
+        cmocka_unit_test(test_gru_symbolic_batch),  cmocka_unit_test(test_extra_op_stays_loop),
+        cmocka_unit_test(test_masked_stays_loop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
