@@ -21,6 +21,7 @@ imports only what that system needs, builds it, runs it warmup + 3 times and rep
 peak resident set size (VmHWM of /proc/self/status): what running that model from Python
 costs, the framework included.
 """
+import contextlib
 import dataclasses
 import importlib
 import json
@@ -151,6 +152,23 @@ def timed_call(run, prime):
     return time.perf_counter() - t0
 
 
+@contextlib.contextmanager
+def busy_cores(n=None):
+    """Contention: n competing processes (default one per CPU this process may use), each
+    spinning a busy loop, for the duration of the block; they are killed on leaving it.
+    The systems then share every core with a thread that never sleeps, as on a server or
+    phone running other work (issue 23)."""
+    n = n or len(os.sched_getaffinity(0))
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        time.sleep(0.2)  # started and spinning
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
 def load(module):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     return importlib.import_module("workloads." + module)
@@ -208,14 +226,20 @@ def _make_runners(wl, threads, log):
     return runners, outs
 
 
-def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, log):
+def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, log,
+                 contended=False, systems=None):
+    """Records of one configuration. contended: timed under busy_cores() (the records say
+    "contended": true and their batch label ends in " busy"); systems: only these."""
     mod = load(module)
     iters = max(iters, getattr(mod, "MIN_ITERS", 0))  # short calls: enough for a p99
     records = []
     with tempfile.TemporaryDirectory() as wd:
         wl = mod.build(cfg)
+        if systems:
+            wl.systems = {k: v for k, v in wl.systems.items() if k in systems}
         if "glc" in wl.systems:
-            extra = {v: None for v in getattr(mod, "GLC_VARIANTS", ())}
+            extra = {v: None for v in getattr(mod, "GLC_VARIANTS", ())
+                     if not systems or v in systems}
             wl.systems = {"glc": None, **extra,
                           **{k: v for k, v in wl.systems.items() if k != "glc"}}
         for system in GLC_VARIANTS:
@@ -230,14 +254,17 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
                 log(f"  {system}: FAILED to compile: {e}")
                 del wl.systems[system]
         runners, outs = _make_runners(wl, threads, log)
-        times = time_alternating(runners, warmup, iters, budget_s)
+        with busy_cores() if contended else contextlib.nullcontext():
+            times = time_alternating(runners, warmup, iters, budget_s)
     ref = "glc" if "glc" in outs else next(iter(outs), None)
     for n in runners:
         t = sorted(times[n])
         med = float(np.median(t))
         # a workload with several configurations per batch labels them (W7: "1-lstm128x2")
-        rec = {"workload": mod.ID, "system": n, "batch": cfg.get("label", cfg["batch"]),
-               "threads": threads,
+        label = cfg.get("label", cfg["batch"])
+        label = f"{label} busy" if contended else label
+        rec = {"workload": mod.ID, "system": n, "batch": label, "threads": threads,
+               "contended": contended,
                "median_s": med, "min_s": t[0], "max_s": t[-1], "timed_calls": len(t),
                "p99_s": float(np.percentile(t, 99)),
                "gflop": wl.flops / 1e9, "gflops": wl.flops / 1e9 / med,
@@ -247,7 +274,7 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
             rec["compile_s"] = wl.notes.get(n + "_compile_s")
         if probe_memory:
             rec["peak_rss_mb"] = peak_rss_probe(module, n, cfg, threads)
-        log(f"  {mod.ID} batch {cfg.get('label', cfg['batch']):>3} {n:<16} median {med * 1e3:10.3f} ms "
+        log(f"  {mod.ID} batch {label:>3} {n:<16} median {med * 1e3:10.3f} ms "
             f"({len(t)} calls) {rec['gflops']:8.2f} GFLOP/s  "
             f"rel err vs {ref} {max_rel_err(outs[n], outs[ref]):.1e}")
         records.append(rec)
