@@ -3,6 +3,7 @@ and with a competing busy process on every core (harness.busy_cores), glc and ON
 alternating call by call as in every run, on 1 and 2 threads.
 
     build-venv-bench/bin/python bench/contention.py [--reps 5] [--iters 100] [--out FILE]
+        [--baseline-driver OLD/glc] [--cases W6,W7] [--threads 1,2]
 
 Each case is built once per thread count; then `reps` times: a quiet block and a busy
 block, each harness.time_alternating over the systems (so both modes and all systems share
@@ -40,13 +41,16 @@ CASES = [
 STATS = {"median": np.median, "mean": np.mean, "p99": lambda t: np.percentile(t, 99)}
 
 
-def measure(module, cfg, systems, threads, reps, iters, warmup, log):
+def measure(module, cfg, systems, threads, reps, iters, warmup, log, baseline=None):
     """{system: {"quiet" | "busy": {stat: [one per rep]}}}."""
     mod = harness.load(module)
     with tempfile.TemporaryDirectory() as wd:
         wl = mod.build(cfg)
         wl.systems = {k: v for k, v in wl.systems.items() if k in systems}
         wl.systems["glc"] = harness.glc_factory(wl, wd, f"{mod.ID}_b{cfg['batch']}")
+        if baseline:  # the same model from another build of glc (e.g. before a change)
+            wl.systems["glc-base"] = harness.glc_factory(wl, wd, f"{mod.ID}_b{cfg['batch']}_base",
+                                                         driver=baseline)
         runners, _ = harness._make_runners(wl, threads, log)
         out = {n: {m: {"median": [], "mean": [], "p99": []} for m in ("quiet", "busy")}
                for n in runners}
@@ -80,6 +84,8 @@ def main():
     ap.add_argument("--iters", type=int, default=100, help="timed rounds per block")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--baseline-driver", help="also time the model compiled by this glc "
+                    "driver (system glc-base), e.g. a build from before a runtime change")
     ap.add_argument("--cases", default="", help="comma-separated prefixes of case names")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "contention.json"))
     a = ap.parse_args()
@@ -90,7 +96,8 @@ def main():
             continue
         for th in (int(t) for t in a.threads.split(",")):
             log(f"{name}, {th} thread(s): quiet/busy medians per rep")
-            res = measure(module, cfg, systems, th, a.reps, a.iters, a.warmup, log)
+            res = measure(module, cfg, systems, th, a.reps, a.iters, a.warmup, log,
+                          a.baseline_driver)
             for n, v in res.items():
                 row = {"case": name, "system": n, "threads": th, "reps": v}
                 for stat in STATS:

@@ -69,9 +69,10 @@ GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"], "glc-bf16w": ["--bf16
 GLC_CPU = None
 
 
-def glc_factory(wl, workdir, name, system="glc"):
-    """Compiles wl.onnx_model with the glc driver (the flags of GLC_VARIANTS[system], and
-    --cpu=GLC_CPU) and returns a factory for its runner."""
+def glc_factory(wl, workdir, name, system="glc", driver=None):
+    """Compiles wl.onnx_model with the glc driver (or `driver`: another build of glc to
+    compare with), the flags of GLC_VARIANTS[system] and --cpu=GLC_CPU, and returns a
+    factory for its runner."""
     import onnx
     import glc
     onnx_path = os.path.join(workdir, name + ".onnx")
@@ -79,7 +80,7 @@ def glc_factory(wl, workdir, name, system="glc"):
     onnx.save(wl.onnx_model, onnx_path)
     cpu = [f"--cpu={GLC_CPU}"] if GLC_CPU else []
     t0 = time.perf_counter()
-    subprocess.run([glc_driver(), onnx_path, "-o", so_path] + cpu + GLC_VARIANTS[system],
+    subprocess.run([driver or glc_driver(), onnx_path, "-o", so_path] + cpu + GLC_VARIANTS[system],
                    check=True)
     wl.notes[system + "_compile_s"] = time.perf_counter() - t0
 
