@@ -17,8 +17,8 @@
  * Whether a job is worth splitting at all is measured, per region (its task function and
  * task count): see choose_split(). A small region, or any region on a machine whose cores
  * are busy with other work, runs on the caller alone, so the model does not wait on a
- * worker that is not running (issue 23: W6 at batch 1 went from 1.6 to 4.7 ms median on
- * 2 threads under a competing busy process before this).
+ * worker that is not running (issue 23 measured W6 at batch 1 going from 1.6 to 4.7 ms
+ * median on 2 threads under a competing busy process, on a pool that always split).
  *
  * glc_rt_parallel_default() is the process's pool that a model's <prefix>_invoke uses:
  * made at the first call with GLC_NUM_THREADS threads (default: the CPUs this process
@@ -53,15 +53,16 @@
 /* The split-or-alone policy (choose_split) */
 #define GLC_POOL_REGIONS 256   /* regions measured per pool (more: split, unmeasured) */
 #define GLC_POOL_PROBE 8       /* slots searched for a region */
-#define GLC_POOL_TRY_JOBS 4    /* jobs of one try of the other kind; the first is not timed */
+#define GLC_POOL_TRY_JOBS 4    /* jobs of one try of the other way; the first is not timed */
+#define GLC_POOL_ALWAYS_SPLIT_NS 500000 /* regions this long alone always split */
 #define GLC_POOL_EXPLORE_MIN 16
 #define GLC_POOL_EXPLORE_MAX 1024
 
 typedef struct pool_region {
     glc_task_fn fn; /* NULL: a free slot */
     uint32_t n_tasks;
-    bool split;           /* the kind chosen */
-    uint32_t trying;      /* jobs left in a try of the other kind; 0: none */
+    bool chose_split;     /* the way chosen when the current try began */
+    uint32_t trying;      /* jobs left in a try of the other way; 0: none */
     uint32_t since_try;   /* jobs since the last try */
     uint32_t explore;     /* jobs between tries */
     uint64_t ns[2];       /* mean time of a job run alone [0] or split [1]; 0: unmeasured */
@@ -206,38 +207,40 @@ static bool split_is_faster(const pool_region *r) {
     return r->ns[1] * 8 < r->ns[0] * 7; /* by 1/8 at least: a tie stays on the caller */
 }
 
-/* Split this job of region r? A region's first job runs alone, then a try of
- * GLC_POOL_TRY_JOBS split jobs (the first wakes the workers and is not timed) measures
- * splitting; from then on each job runs the kind whose mean time (exponentially weighted,
- * 1/4 for the newest job) is lower, and every r->explore jobs a try of the other kind
- * updates its mean: r->explore doubles (up to GLC_POOL_EXPLORE_MAX) while tries confirm
- * the choice and drops back to GLC_POOL_EXPLORE_MIN when one overturns it. A split job
- * that waited for a preempted worker counts its whole time, so on a machine whose cores
- * are busy with other work even large regions go back to the caller, and they return to
- * splitting when a try shows it pays again. */
+/* Split this job of region r? A region's first job runs alone; one that takes at least
+ * GLC_POOL_ALWAYS_SPLIT_NS alone always splits (the hand-off is nothing next to it, and
+ * large batches keep the parallel path they had). A smaller one tries GLC_POOL_TRY_JOBS
+ * split jobs (the first wakes the workers and is not timed), then runs each job the way
+ * whose mean time (exponentially weighted, 1/4 for the newest job) is lower; every
+ * r->explore jobs a try of the other way refreshes that way's mean: r->explore doubles (up
+ * to GLC_POOL_EXPLORE_MAX) while tries leave the choice as it was and drops back to
+ * GLC_POOL_EXPLORE_MIN when one changes it. A split job that waited for a preempted
+ * worker counts its whole time, so on a machine whose cores are busy with other work
+ * small regions go back to the caller, and return to splitting when it pays again. */
 static bool choose_split(pool_region *r) {
     if (!r) return true; /* unmeasured: as the model asked */
     if (!r->ns[0]) return false;
+    if (r->ns[0] >= GLC_POOL_ALWAYS_SPLIT_NS) return true;
     if (!r->trying && (!r->ns[1] || ++r->since_try >= r->explore)) {
         r->trying = GLC_POOL_TRY_JOBS;
         r->since_try = 0;
+        r->chose_split = r->ns[1] && split_is_faster(r);
     }
-    return r->trying ? !r->split : r->split;
+    return r->trying ? !r->chose_split : split_is_faster(r);
 }
 
 static void record(pool_region *r, bool split, uint64_t ns) {
     if (!r) return;
     uint64_t *mean = &r->ns[split];
-    bool timed = !r->trying || r->trying < GLC_POOL_TRY_JOBS;
-    if (timed) *mean = *mean ? (3 * *mean + ns) / 4 : ns | 1;
+    /* a job alone that took over twice its mean: the caller itself was preempted, which
+     * would have delayed a split job as much; not the region's cost */
+    if (!split && *mean && ns > 2 * *mean) ns = 2 * *mean;
+    if (r->trying != GLC_POOL_TRY_JOBS) *mean = *mean ? (3 * *mean + ns) / 4 : ns | 1;
     if (!r->trying || --r->trying) return;
-    bool faster = split_is_faster(r); /* the try is over */
-    if (faster == r->split) {
+    if (split_is_faster(r) == r->chose_split) /* the try is over */
         r->explore = r->explore * 2 > GLC_POOL_EXPLORE_MAX ? GLC_POOL_EXPLORE_MAX : r->explore * 2;
-    } else {
+    else
         r->explore = GLC_POOL_EXPLORE_MIN;
-        r->split = faster;
-    }
 }
 
 static void pool_run(void *self, uint32_t n_tasks, glc_task_fn fn, void *closure) {

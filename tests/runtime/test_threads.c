@@ -230,7 +230,7 @@ static void spin_ns(long ns) {
     while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < ns);
 }
 
-/* 20 us on the caller; 200 us on a worker, as if the worker had been preempted with the
+/* 20 us on the caller; 2 ms on a worker, as if the worker had been preempted with the
  * task (the machine's cores busy with other work). */
 static void where_task(void *closure, uint32_t t) {
     where_job *j = closure;
@@ -239,11 +239,11 @@ static void where_task(void *closure, uint32_t t) {
         return;
     }
     atomic_fetch_add(&j->off_caller, 1);
-    spin_ns(200000);
+    spin_ns(2000000);
 }
 
 /* Splitting this region costs far more than running it on the caller (a worker's task
- * takes 200 us: a preempted worker), so the pool measures that and runs it on the caller
+ * takes 2 ms: a preempted worker), so the pool measures that and runs it on the caller
  * alone: only its tries of splitting (a few, ever rarer) may hand a task to the worker.
  * A pool that always splits gives the spinning worker a task in most of the jobs. */
 static void test_threads__a_region_that_splitting_slows_runs_on_the_caller(void **state) {
