@@ -15,9 +15,9 @@
  * pool.
  *
  * Whether a job is worth splitting at all is measured, per region (its task function and
- * task count): see choose_split(). A small region, or any region on a machine whose cores
- * are busy with other work, runs on the caller alone, so the model does not wait on a
- * worker that is not running (issue 23 measured W6 at batch 1 going from 1.6 to 4.7 ms
+ * task count): see choose_split(). A region under 0.5 ms that splitting does not speed up
+ * (small, or on a machine whose cores are busy with other work) runs on the caller alone,
+ * so the model does not wait on a worker that is not running (issue 23 measured W6 at batch 1 going from 1.6 to 4.7 ms
  * median on 2 threads under a competing busy process, on a pool that always split).
  *
  * glc_rt_parallel_default() is the process's pool that a model's <prefix>_invoke uses:
