@@ -27,6 +27,7 @@ imports only what that system needs, builds it, runs it warmup + 3 times and rep
 peak resident set size (VmHWM of /proc/self/status): what running that model from Python
 costs, the framework included.
 """
+import contextlib
 import dataclasses
 import importlib
 import json
@@ -80,9 +81,10 @@ GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"], "glc-bf16w": ["--bf16
 GLC_CPU = None
 
 
-def glc_factory(wl, workdir, name, system="glc"):
-    """Compiles wl.onnx_model with the glc driver (the flags of GLC_VARIANTS[system], and
-    --cpu=GLC_CPU) and returns a factory for its runner."""
+def glc_factory(wl, workdir, name, system="glc", driver=None):
+    """Compiles wl.onnx_model with the glc driver (or `driver`: another build of glc to
+    compare with), the flags of GLC_VARIANTS[system] and --cpu=GLC_CPU, and returns a
+    factory for its runner."""
     import onnx
     import glc
     onnx_path = os.path.join(workdir, name + ".onnx")
@@ -90,8 +92,8 @@ def glc_factory(wl, workdir, name, system="glc"):
     onnx.save(wl.onnx_model, onnx_path)
     cpu = [f"--cpu={GLC_CPU}"] if GLC_CPU else []
     t0 = time.perf_counter()
-    p = subprocess.run([glc_driver(), onnx_path, "-o", so_path] + cpu + GLC_VARIANTS[system],
-                       capture_output=True, text=True)
+    argv = [driver or glc_driver(), onnx_path, "-o", so_path] + cpu + GLC_VARIANTS[system]
+    p = subprocess.run(argv, capture_output=True, text=True)
     if p.returncode != 0:
         lines = [ln for ln in (p.stderr + p.stdout).splitlines() if ln.strip()]
         diag = lines[0] if lines else f"glc exited with status {p.returncode}"
@@ -151,12 +153,37 @@ def time_alternating(runners, warmup, iters, budget_s):
         for n in order:
             if len(times[n]) >= 3 and sum(times[n]) > budget_s:
                 continue
-            if prime.get(n):
-                runners[n]()
-            t0 = time.perf_counter()
-            runners[n]()
-            times[n].append(time.perf_counter() - t0)
+            times[n].append(timed_call(runners[n], prime.get(n)))
     return times
+
+
+def timed_call(run, prime):
+    """One timed call (after an untimed one if prime). A runner with a timed(primers) method
+    times itself (the ort-c peer: in C, no Python in its timed region)."""
+    if hasattr(run, "timed"):
+        return run.timed(1 if prime else 0)
+    if prime:
+        run()
+    t0 = time.perf_counter()
+    run()
+    return time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def busy_cores(n=None):
+    """Contention: n competing processes (default one per CPU this process may use), each
+    spinning a busy loop, for the duration of the block; they are killed on leaving it.
+    The systems then share every core with a thread that never sleeps, as on a server or
+    phone running other work (issue 23)."""
+    n = n or len(os.sched_getaffinity(0))
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        time.sleep(0.2)  # started and spinning
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
 
 
 def load(module):
@@ -216,15 +243,21 @@ def _make_runners(wl, threads, log):
     return runners, outs
 
 
-def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, log):
+def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, log,
+                 contended=False, systems=None):
+    """Records of one configuration. contended: timed under busy_cores() (the records say
+    "contended": true and their batch label ends in " busy"); systems: only these."""
     mod = load(module)
     iters = max(iters, getattr(mod, "MIN_ITERS", 0))  # short calls: enough for a p99
     records = []
     label = cfg.get("label", cfg["batch"])
     with tempfile.TemporaryDirectory() as wd:
         wl = mod.build(cfg)
+        if systems:
+            wl.systems = {k: v for k, v in wl.systems.items() if k in systems}
         if "glc" in wl.systems:
-            extra = {v: None for v in getattr(mod, "GLC_VARIANTS", ())}
+            extra = {v: None for v in getattr(mod, "GLC_VARIANTS", ())
+                     if not systems or v in systems}
             wl.systems = {"glc": None, **extra,
                           **{k: v for k, v in wl.systems.items() if k != "glc"}}
         for system in GLC_VARIANTS:
@@ -244,7 +277,8 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
                 log(f"  {system}: FAILED to compile: {e}")
                 del wl.systems[system]
         runners, outs = _make_runners(wl, threads, log)
-        times = time_alternating(runners, warmup, iters, budget_s)
+        with busy_cores() if contended else contextlib.nullcontext():
+            times = time_alternating(runners, warmup, iters, budget_s)
     ref = "glc" if "glc" in outs else getattr(mod, "REFERENCE", None)
     if ref not in outs:
         ref = next(iter(outs), None)
@@ -252,8 +286,10 @@ def run_workload(module, cfg, threads, warmup, iters, budget_s, probe_memory, lo
         t = sorted(times[n])
         med = float(np.median(t))
         # a workload with several configurations per batch labels them (W7: "1-lstm128x2")
-        rec = {"workload": mod.ID, "system": n, "batch": cfg.get("label", cfg["batch"]),
-               "threads": threads,
+        label = cfg.get("label", cfg["batch"])
+        label = f"{label} busy" if contended else label
+        rec = {"workload": mod.ID, "system": n, "batch": label, "threads": threads,
+               "contended": contended,
                "median_s": med, "min_s": t[0], "max_s": t[-1], "timed_calls": len(t),
                "p99_s": float(np.percentile(t, 99)),
                "gflop": wl.flops / 1e9, "gflops": wl.flops / 1e9 / med,

@@ -34,11 +34,17 @@ def _groups(records):
     return out
 
 
+def _order(workload, batch):
+    """Sort key: numeric batches first, in order, then labels (W7's "1-lstm128x2-T1", a
+    contended run's "1 busy")."""
+    return (workload, 0, batch, "") if isinstance(batch, int) else (workload, 1, 0, str(batch))
+
+
 def _ratio_table(records, system="glc"):
     lines = [f"| workload | batch | {system} ms | vs TensorFlow (best of XLA on/off) | "
              f"vs ONNX Runtime | vs PyTorch | {system} % of peak |",
              "|---|---|---|---|---|---|---|"]
-    for (w, b), recs in sorted(_groups(records).items()):
+    for (w, b), recs in sorted(_groups(records).items(), key=lambda kv: _order(*kv[0])):
         by = {r["system"]: r for r in recs}
         g = by.get(system)
         if not g:
@@ -79,7 +85,7 @@ def _plot(records, out_dir):
     except ImportError:
         return []
     files = []
-    for (w, b), recs in sorted(_groups(records).items()):
+    for (w, b), recs in sorted(_groups(records).items(), key=lambda kv: _order(*kv[0])):
         fig, ax = plt.subplots(figsize=(6, 3))
         ax.barh([r["system"] for r in recs], [r["median_s"] * 1e3 for r in recs])
         ax.set_xscale("log")
@@ -346,9 +352,9 @@ def _cpu_section(meta, records):
         L += _cpu_targets(records) + [""]
         L += [f"- {w}: {why}" for w, why in WHY_AVX2.items()] + ([""] if WHY_AVX2 else [])
     L += [f"### Every system, `--cpu={cpu}`", ""]
-    rows = _detail_table(sorted(records, key=lambda r: (r["workload"], r["batch"])))
+    rows = _detail_table(sorted(records, key=lambda r: _order(r["workload"], r["batch"])))
     L += ["| workload " + rows[0]] + ["|---" + rows[1]]
-    recs = sorted(records, key=lambda r: (r["workload"], r["batch"]))
+    recs = sorted(records, key=lambda r: _order(r["workload"], r["batch"]))
     L += [f"| {r['workload']} " + row for r, row in zip(recs, rows[2:])] + [""]
     return L + _refused_lines(refused)
 

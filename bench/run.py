@@ -19,6 +19,10 @@ AVX-512 machine: the run re-executes itself with bench/peak/avx2_cpuid.c preload
 (CPUID reports no AVX-512: ONNX Runtime's MLAS, XLA and oneDNN dispatch on it) and with
 ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2 and
 OPENBLAS_CORETYPE=Haswell.
+
+--contention on|both times the workloads with a competing busy process on every core
+(harness.busy_cores); bench/contention.py is the focused check of issue 23 (W6 b1 and W7,
+quiet and busy blocks alternating, glc against ONNX Runtime on 1 and 2 threads).
 """
 import argparse
 import datetime
@@ -116,6 +120,10 @@ def main():
                     help="seconds of timed calls per system before it stops early "
                          "(default 60, quick 15)")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-RSS probes")
+    ap.add_argument("--contention", choices=("off", "on", "both"), default="off",
+                    help="on: time every configuration with a busy process spinning on each "
+                         "core (harness.busy_cores; records say contended, batch label "
+                         "'N busy'); both: quiet, then busy")
     ap.add_argument("--cpu", help="compile glc's models for this CPU (glc --cpu=NAME) and "
                     "measure the FMA peak for it; results go to results/cpu-NAME.json")
     ap.add_argument("--peer-isa", choices=("native", "avx2"), default="native",
@@ -142,9 +150,11 @@ def main():
         if wanted and mod.ID not in wanted:
             continue
         log(f"{mod.ID}: {mod.TITLE}")
+        modes = {"off": (False,), "on": (True,), "both": (False, True)}[a.contention]
         for cfg in mod.configs(a.quick):
-            records += harness.run_workload(module, cfg, a.threads, a.warmup, iters, budget,
-                                            not a.no_memory, log)
+            for busy in modes:
+                records += harness.run_workload(module, cfg, a.threads, a.warmup, iters, budget,
+                                                not a.no_memory and not busy, log, contended=busy)
     for r in records:
         if r.get("refused"):  # glc rejected the model: no timings
             continue
@@ -154,7 +164,7 @@ def main():
             "machine": report.machine(), "peak": peak, "versions": versions(),
             "command": " ".join([os.path.relpath(sys.executable, os.getcwd())] + sys.argv),
             "threads": a.threads, "iters": iters, "warmup": a.warmup, "budget_s": budget,
-            "glc_cpu": a.cpu or "host", "peer_isa": a.peer_isa}
+            "glc_cpu": a.cpu or "host", "peer_isa": a.peer_isa, "contention": a.contention}
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(records, f, indent=1)

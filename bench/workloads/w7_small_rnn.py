@@ -7,12 +7,15 @@ a streamed step without its state copies), batch 1 (issue 23).
 glc and ONNX Runtime run the same .onnx (the layers with Squeeze between them); PyTorch
 runs nn.LSTM / nn.GRU with the same weights. Each call is well under a millisecond, so
 the harness's p50 (median) and p99 are the figures to read, over at least MIN_ITERS calls;
-the per-call overhead of the Python bindings is part of every system's time (ONNX
-Runtime's and PyTorch's too), and at T = 1 it is most of it.
+the per-call overhead of the Python bindings is part of the time of glc, onnxruntime and
+pytorch, and at T = 1 it is most of it. ort-c is ONNX Runtime's C API called from C and
+timed there (bench/ortc.py): no Python; ort-c-stream (T = 1) is the same on the model with
+the state as inputs and outputs, fed back call after call.
 """
 import numpy as np
 from onnx import helper
 
+import ortc
 from harness import Workload, ort_factory
 from workloads import common
 
@@ -21,6 +24,12 @@ TITLE = "small recurrences at batch 1: LSTM/GRU, hidden 64-256, 1-2 layers, T=50
 PEERS = {
     "onnxruntime": "the same .onnx, CPU execution provider, all graph optimisations, "
                    "intra-op threads = the run's",
+    "ort-c": "ONNX Runtime's C API from C (bench/peers/ort_peer.c: the wheel's "
+             "libonnxruntime.so, the same session options, inputs and preallocated outputs "
+             "wrapped once, each Run timed in C): no Python in the call",
+    "ort-c-stream": "T = 1 only: ort-c on the model with the state as inputs and outputs, "
+                    "each call's final state fed back as the next call's initial state "
+                    "(swapped buffers, no copy): a streaming service's step in C",
     "pytorch": "torch.nn.LSTM / torch.nn.GRU(64, H, num_layers) under torch.inference_mode()",
 }
 I = 64
@@ -45,8 +54,13 @@ def _weights(rng, op, layers, h):
                               ("Rb", (h,)))} for n in range(layers)]
 
 
-def _onnx(op, ws, h, batch, T):
+def _onnx(op, ws, h, batch, T, state=False):
+    """The layers with Squeeze between them; state=True: each layer's initial state is an
+    input (h0_k, and c0_k for LSTM) and its final state an output (hN_k, cN_k), the model a
+    streaming service calls once per step with the state fed back."""
     nodes, inits, prev = [], {}, "x"
+    ins, outs = [common.f32_info("x", (T, batch, I))], [common.f32_info("y", (T, batch, h))]
+    names = ("h", "c") if op == "LSTM" else ("h",)
     for k, w in enumerate(ws):
         order = GATES[op]
         inits[f"W{k}"] = np.concatenate([w["W"][g] for g in order])[None]
@@ -54,14 +68,26 @@ def _onnx(op, ws, h, batch, T):
         inits[f"B{k}"] = np.concatenate([w["Wb"][g] for g in order] +
                                         [w["Rb"][g] for g in order])[None]
         attrs = {"linear_before_reset": 1} if op == "GRU" else {}
-        nodes.append(helper.make_node(op, [prev, f"W{k}", f"R{k}", f"B{k}"], [f"Y{k}"],
-                                      hidden_size=h, name=f"rnn{k}", **attrs))
+        node_in, node_out = [prev, f"W{k}", f"R{k}", f"B{k}"], [f"Y{k}"]
+        if state:
+            node_in += [""] + [f"{s}0_{k}" for s in names]
+            node_out += [f"{s}N_{k}" for s in names]
+            ins += [common.f32_info(f"{s}0_{k}", (1, batch, h)) for s in names]
+            outs += [common.f32_info(f"{s}N_{k}", (1, batch, h)) for s in names]
+        nodes.append(helper.make_node(op, node_in, node_out, hidden_size=h, name=f"rnn{k}",
+                                      **attrs))
         out = "y" if k == len(ws) - 1 else f"h{k}"
         nodes.append(helper.make_node("Squeeze", [f"Y{k}", "axis1"], [out], name=f"sq{k}"))
         prev = out
     inits["axis1"] = np.array([1], np.int64)
-    return common.make_model(nodes, [common.f32_info("x", (T, batch, I))],
-                             [common.f32_info("y", (T, batch, h))], inits, "w7_small_rnn")
+    return common.make_model(nodes, ins, outs, inits, "w7_small_rnn")
+
+
+def stream_feed_back(op, layers):
+    """The (output, input) pairs of the state model: each final state is the next call's
+    initial state."""
+    names = ("h", "c") if op == "LSTM" else ("h",)
+    return [(f"{s}N_{k}", f"{s}0_{k}") for k in range(layers) for s in names]
 
 
 def build(cfg):
@@ -74,6 +100,10 @@ def build(cfg):
     wl = Workload(feeds={"x": x}, flops=flops, systems={}, onnx_model=_onnx(op, ws, h, batch, T))
     wl.systems["glc"] = None  # filled by the harness
     wl.systems["onnxruntime"] = ort_factory(wl)
+    wl.systems["ort-c"] = ortc.ort_factory_c(wl)
+    if T == 1:  # the streamed step: the state model, its state fed back call after call
+        wl.systems["ort-c-stream"] = ortc.ort_factory_c(
+            wl, _onnx(op, ws, h, batch, T, state=True), stream_feed_back(op, layers))
 
     def torch_factory(threads):
         import torch

@@ -25,9 +25,11 @@
 #include "passes.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RUNS 200
@@ -215,6 +217,51 @@ static void test_threads__a_task_may_run_a_job_on_its_own_pool(void **state) {
     glc_rt_pool_destroy(p);
 }
 
+typedef struct where_job {
+    pthread_t caller;
+    atomic_int off_caller; /* tasks of this job that ran on a worker */
+} where_job;
+
+static void spin_ns(long ns) {
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < ns);
+}
+
+/* 20 us on the caller; 2 ms on a worker, as if the worker had been preempted with the
+ * task (the machine's cores busy with other work). */
+static void where_task(void *closure, uint32_t t) {
+    where_job *j = closure;
+    if (pthread_equal(pthread_self(), j->caller)) {
+        spin_ns(20000);
+        return;
+    }
+    atomic_fetch_add(&j->off_caller, 1);
+    spin_ns(2000000);
+}
+
+/* Splitting this region costs far more than running it on the caller (a worker's task
+ * takes 2 ms: a preempted worker), so the pool measures that and runs it on the caller
+ * alone: only its tries of splitting (a few, ever rarer) may hand a task to the worker.
+ * A pool that always splits gives the spinning worker a task in most of the jobs. */
+static void test_threads__a_region_that_splitting_slows_runs_on_the_caller(void **state) {
+    glc_rt_pool *p = NULL;
+    assert_int_equal(glc_rt_pool_create(2, &p), GLC_RT_OK);
+    const glc_parallel *par = glc_rt_pool_parallel(p);
+    int jobs_on_workers = 0;
+    for (int k = 0; k < 2000; k++) {
+        where_job j = {.caller = pthread_self()};
+        atomic_init(&j.off_caller, 0);
+        par->run(par->self, 8, where_task, &j);
+        jobs_on_workers += atomic_load(&j.off_caller) > 0;
+    }
+    glc_rt_pool_destroy(p);
+    print_message("jobs with a task on the worker: %d of 2000\n", jobs_on_workers);
+    assert_true(jobs_on_workers <= 100);
+}
+
 static void test_threads__default_threads_follow_glc_num_threads(void **state) {
     setenv("GLC_NUM_THREADS", "3", 1);
     assert_int_equal(glc_rt_default_threads(), 3);
@@ -229,6 +276,7 @@ int main(void) {
         cmocka_unit_test(test_threads__pool_runs_every_task_once_for_any_thread_count),
         cmocka_unit_test(test_threads__callers_sharing_a_pool_each_get_their_tasks_run),
         cmocka_unit_test(test_threads__a_task_may_run_a_job_on_its_own_pool),
+        cmocka_unit_test(test_threads__a_region_that_splitting_slows_runs_on_the_caller),
         cmocka_unit_test(test_threads__default_threads_follow_glc_num_threads),
         cmocka_unit_test(test_threads__two_threads_one_model_match_single_threaded_runs),
     };
