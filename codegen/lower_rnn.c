@@ -66,7 +66,8 @@
  *
  * Scratch is workspace (lower_rnn_scratch, passed after the inputs), each part starting on
  * a 64-byte boundary: xw (Tc rows of N, G*H), gh (N, G*H), hs (N, H), cs (N, H; LSTM),
- * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B), hs2 (N, H; fused), then
+ * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B fed at run time: a constant
+ * B's sums are a constant of the module), hs2 (N, H; fused or small), then
  * the products' own scratch (cg_gemm_scratch_bytes, the largest over the node's products).
  * Outputs not requested (n->out[k] == 0) and absent inputs are known statically and
  * generate no code.
@@ -87,6 +88,7 @@ enum { CELLS_PAR_MIN = 4096 };
 typedef struct rnn_plan {
     glc_rnn_desc r;
     const float *wc, *rc;  /* W and R as host data when constant, else NULL */
+    const float *bc;       /* B as host data when constant, else NULL */
     glc_dim tc, nch, last; /* steps per chunk, chunks, steps in the last chunk */
     bool per_row;          /* layout 1 and Tc < S: one input product per batch row */
     glc_dim rt, rb;        /* xw row of (ti, b): (ti - tb)*rt + b*rb */
@@ -187,6 +189,8 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     const glc_value *w = glc_node_input(g, n, GLC_RNN_W), *rw = glc_node_input(g, n, GLC_RNN_R);
     pl->wc = w ? w->data : NULL;
     pl->rc = rw ? rw->data : NULL;
+    const glc_value *b = glc_node_input(g, n, GLC_RNN_B);
+    pl->bc = b ? b->data : NULL;
     glc_dim S = r->seq, N = r->batch;
     int64_t H = r->hidden, GH = r->gates * H;
     bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
@@ -205,7 +209,7 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     pl->off_rh = o;
     if (lbr0(r)) o = glc_dim_add(g, o, NH);
     pl->off_bs = o;
-    if (glc_node_input(g, n, GLC_RNN_B)) o = glc_dim_add(g, o, align16(g, GH));
+    if (glc_node_input(g, n, GLC_RNN_B) && !pl->bc) o = glc_dim_add(g, o, align16(g, GH));
     bool marked = glc_attr_int(n, GLC_ATTR_FUSE_CELL, 0) && pl->rc;
     int64_t most = glc_attr_int(n, GLC_ATTR_FUSE_CELL_MAX_BATCH, -1);
     pl->fused = marked && !sl && !lbr0(r) && (glc_dim_is_sym(N) || most < 0 || N <= most);
@@ -740,12 +744,33 @@ static glc_status emit_chunks(rg *s) {
     return GLC_OK;
 }
 
+/* The gates of direction d whose bs adds Wb and Rb: all but GRU's h gate with
+ * linear_before_reset = 1 (its Rb goes under r). */
+static int64_t summed_gates_bias(const glc_rnn_desc *r) {
+    int64_t GH = r->gates * r->hidden;
+    return r->op == GLC_OP_GRU && r->linear_before_reset ? 2 * r->hidden : GH;
+}
+
+/* bs of a constant B, computed at compile time: a constant of the module (as the run-time
+ * sum would compute it, so outputs do not change). */
+static glc_status const_bias_sum(rg *s) {
+    cg_ctx *c = s->c;
+    int64_t GH = s->r->gates * s->r->hidden, both = summed_gates_bias(s->r);
+    const float *wb = s->pl->bc + s->d * 2 * GH, *rb = wb + GH;
+    float *bs = malloc((size_t)GH * sizeof *bs);
+    if (!bs) return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory summing B");
+    for (int64_t j = 0; j < GH; j++)
+        bs[j] = j < both ? wb[j] + rb[j] : wb[j];
+    s->bs = cg_const_bytes(c, bs, (size_t)GH * sizeof *bs, "rnn.bs");
+    free(bs);
+    return GLC_OK;
+}
+
 /* bs = Wb_d + Rb_d (Wb_d alone for GRU's h gate with linear_before_reset = 1). */
 static void emit_bias_sum(rg *s) {
     cg_ctx *c = s->c;
     const glc_rnn_desc *r = s->r;
-    int64_t GH = r->gates * r->hidden,
-            both = r->op == GLC_OP_GRU && r->linear_before_reset ? 2 * r->hidden : GH;
+    int64_t GH = r->gates * r->hidden, both = summed_gates_bias(r);
     int64_t wb = s->d * 2 * GH;
     cg_loop lj, lk;
     LLVMValueRef j = cg_loop_begin(c, &lj, both);
@@ -769,7 +794,10 @@ static glc_status emit_direction(rg *s) {
     copy_row(s, s->hs, hb, s->h0, so);
     if (r->op == GLC_OP_LSTM) copy_row(s, s->cs, hb, s->c0, so);
     cg_loop_end(c, &lb);
-    if (s->bias) emit_bias_sum(s);
+    if (s->pl->bc)
+        GLC_TRY(const_bias_sum(s));
+    else if (s->bias)
+        emit_bias_sum(s);
     GLC_TRY(emit_chunks(s));
     if (!s->yh && !s->yc) return GLC_OK;
     if ((s->pl->fused || s->pl->small) && (glc_dim_is_sym(r->seq) || r->seq % 2)) {
@@ -822,7 +850,7 @@ glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     s.hs = fptr(&s, scratch, pl.off_hs);                 /* (N, H) */
     s.cs = fptr(&s, scratch, pl.off_cs);                 /* (N, H), LSTM */
     s.rh = fptr(&s, scratch, pl.off_rh);                 /* (N, H), GRU lbr0 */
-    s.bs = s.bias ? fptr(&s, scratch, pl.off_bs) : NULL; /* (G*H) */
+    s.bs = s.bias && !pl.bc ? fptr(&s, scratch, pl.off_bs) : NULL; /* (G*H) */
     s.hs2 = fptr(&s, scratch, pl.off_hs2);               /* (N, H), fused */
     s.gs = pl.gemm_bytes ? fptr(&s, scratch, pl.floats) : NULL;
     s.hw = s.hs;

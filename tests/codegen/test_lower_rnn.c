@@ -25,19 +25,27 @@ typedef struct cfg {
                      sequences do not amplify rounding */
     int64_t hoist; /* glc_hoist_steps to set (0: the hoist-projections pass chooses) */
     int fuse;      /* glc_fuse_cell to set: 1, or 0 when -1 (0: the fuse-cell pass chooses) */
+    bool const_b;  /* B (with bias) a constant: its sums made at compile time */
 } cfg;
+
+/* A constant of dims (rank 2 or 3, the last K) of U(-1, 1)/sqrt(K). */
+static glc_value_id uniform_const(glc_graph *g, const char *name, int rank, const int64_t *dims) {
+    unsigned seed = 77;
+    int64_t n = 1, K = dims[rank - 1];
+    for (int a = 0; a < rank; a++)
+        n *= dims[a];
+    float *v = malloc((size_t)n * sizeof *v);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = ((float)rand_r(&seed) / (float)RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
+    glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, rank, dims, v);
+    free(v);
+    return id;
+}
 
 /* W or R (D, G*H, K) as a constant of U(-1, 1)/sqrt(K). */
 static glc_value_id small_weight(glc_graph *g, const char *name, int64_t D, int64_t GH,
                                  int64_t K) {
-    unsigned seed = 77;
-    int64_t n = D * GH * K;
-    float *v = malloc((size_t)n * sizeof *v);
-    for (int64_t i = 0; i < n; i++)
-        v[i] = ((float)rand_r(&seed) / (float)RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
-    glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, 3, (int64_t[]){D, GH, K}, v);
-    free(v);
-    return id;
+    return uniform_const(g, name, 3, (int64_t[]){D, GH, K});
 }
 
 static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
@@ -77,7 +85,10 @@ static glc_graph *build(const cfg *c) {
         in[1] = cg_in(g, "W", GLC_DT_F32, 3, (int64_t[]){D, GH, c->I});
         in[2] = cg_in(g, "R", GLC_DT_F32, 3, (int64_t[]){D, GH, c->H});
     }
-    if (c->bias) in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 2 * GH});
+    if (c->bias && c->const_b)
+        in[3] = uniform_const(g, "B", 2, (int64_t[]){D, 2 * GH});
+    else if (c->bias)
+        in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 2 * GH});
     if (c->seq_lens)
         in[4] =
             glc_graph_add_const(g, "sequence_lens", GLC_DT_I32, 1, (int64_t[]){c->N}, c->seq_lens);
@@ -647,6 +658,35 @@ static void test_lower_rnn__small_step_gru_both_reset_forms(void **state) {
     assert_true(splits_small_step(&split, "small_gru_split.ll"));
 }
 
+/* A constant B: bs (Wb + Rb, Wb alone for GRU's h gate with linear_before_reset = 1) is a
+ * constant of the module, not a sum at every call: LSTM, GRU of both reset forms and RNN,
+ * bidirectional, on the small step (batch 2) and the GEMM one (batch 6, W and R fed at
+ * run time, the small step at batch 3), against the interpreter. */
+static void test_lower_rnn__constant_bias_summed_at_compile_time(void **state) {
+    (void)state;
+    cfg cs[] = {
+        {GLC_OP_LSTM, 4, 2, 5, 20, .direction = "bidirectional", .bias = 1, .h0 = 1,
+         .peep = 1, .want = {1, 1, 1}},
+        {GLC_OP_GRU, 5, 2, 4, 13, .direction = "bidirectional", .bias = 1, .want = {1, 1, 0},
+         .lbr = 1},
+        {GLC_OP_GRU, 3, 2, 4, 16, .direction = "bidirectional", .bias = 1, .want = {1, 1, 0}},
+        {GLC_OP_RNN, 4, 2, 6, 9, .direction = "bidirectional", .bias = 1, .want = {1, 1, 0}},
+    };
+    char f[64];
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        cs[k].const_b = true;
+        check_small(&cs[k], 1, "const_b");
+        cfg big = cs[k];
+        big.N = 6;
+        snprintf(f, sizeof f, "const_b_gemm%zu.so", k);
+        check(&big, f);
+        big.N = 3;
+        big.const_w = false;
+        snprintf(f, sizeof f, "const_b_rt%zu.so", k);
+        check(&big, f);
+    }
+}
+
 typedef struct sym_rnn {
     bool gru;
     int64_t I, H;
@@ -756,6 +796,7 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__small_batch_step),
         cmocka_unit_test(test_lower_rnn__small_step_with_sequence_lens),
         cmocka_unit_test(test_lower_rnn__small_step_gru_both_reset_forms),
+        cmocka_unit_test(test_lower_rnn__constant_bias_summed_at_compile_time),
         cmocka_unit_test(test_lower_rnn__small_step_only_where_it_pays),
         cmocka_unit_test(test_lower_rnn__symbolic_batch_small_steps),
     };
