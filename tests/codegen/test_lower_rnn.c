@@ -627,6 +627,61 @@ static void test_lower_rnn__small_step_with_sequence_lens(void **state) {
     assert_true(splits_small_step(&split, "small_sl_split.ll"));
 }
 
+/* Case c compiled and run with every output byte 0xff (NaN) beforehand, against the
+ * interpreter: the code writes every element (cg_check_vs_interp's outputs start at 0,
+ * which would hide a missing zero). */
+static void check_writes_all(const cfg *c, const char *file) {
+    glc_graph *g = build(c);
+    glc_rt_model *m = cg_compile(g, file);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
+    void *in[8], *out[3], *want[3];
+    unsigned seed = 99;
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        in[i] = malloc(glc_value_nbytes(&g->values[g->inputs[i]]) + 1);
+        cg_fill(&g->values[g->inputs[i]], in[i], &seed);
+    }
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        size_t n = glc_value_nbytes(&g->values[g->outputs[i]]);
+        memset(out[i] = malloc(n + 1), 0xff, n);
+        want[i] = calloc(1, n + 1);
+    }
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_interp_run(g, (const void *const *)in, want, &d)) fail_msg("interp: %s", d.msg);
+    void *ws = aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64 + 64);
+    assert_int_equal(glc_rt_model_run(m, (const void *const *)in, NULL, out, ws,
+                                      mi->workspace_size),
+                     GLC_RT_OK);
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        cg_compare(&g->values[g->outputs[i]], out[i], want[i]);
+        free(out[i]);
+        free(want[i]);
+    }
+    for (uint32_t i = 0; i < g->n_inputs; i++)
+        free(in[i]);
+    free(ws);
+    glc_rt_model_close(m);
+    glc_graph_destroy(g);
+}
+
+/* Y past each row's length is written as zeros by the small step, not left as it was
+ * (outputs NaN beforehand): LSTM bidirectional and GRU (linear_before_reset = 0) reverse
+ * at batch 3, a row of length 0. */
+static void test_lower_rnn__small_step_writes_zeros_past_the_length(void **state) {
+    (void)state;
+    static const int32_t lens[3] = {2, 0, 4};
+    cfg cs[] = {
+        {GLC_OP_LSTM, 4, 3, 5, 20, .direction = "bidirectional", .bias = 1, .seq_lens = lens,
+         .want = {1, 1, 1}, .const_w = true},
+        {GLC_OP_GRU, 4, 3, 5, 13, .direction = "reverse", .bias = 1, .seq_lens = lens,
+         .want = {1, 1, 0}, .const_w = true},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        assert_true(emits_small_step(&cs[k], "zeros.ll"));
+        check_writes_all(&cs[k], k ? "zeros1.so" : "zeros0.so");
+    }
+}
+
 /* GRU with linear_before_reset = 0 (two passes: z and r h, then the h gate) and GRU with
  * linear_before_reset = 1 at batches 2 to 4, where the fuse-cell pass keeps the GEMM step
  * unfused: the small step at batches 1 to 4, every direction, both layouts, initial h,
@@ -796,6 +851,7 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__small_batch_step),
         cmocka_unit_test(test_lower_rnn__small_step_with_sequence_lens),
         cmocka_unit_test(test_lower_rnn__small_step_gru_both_reset_forms),
+        cmocka_unit_test(test_lower_rnn__small_step_writes_zeros_past_the_length),
         cmocka_unit_test(test_lower_rnn__constant_bias_summed_at_compile_time),
         cmocka_unit_test(test_lower_rnn__small_step_only_where_it_pays),
         cmocka_unit_test(test_lower_rnn__symbolic_batch_small_steps),
