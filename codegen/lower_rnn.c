@@ -46,12 +46,17 @@
  * step takes the fused one when the run-time batch is at most B (R is then packed both
  * ways): the model runs every batch as the model compiled for that batch would.
  *
- * Small batches: a fused step whose batch is at most RNN_SMALL_MAX_BATCH (4) is emitted by
- * rnn_small.c instead: the hidden product as a matrix-vector product over R packed in
- * blocks of one vector of units (all G gates), each block's cells computed on the
- * product's registers right after it (no gh round trip, no tiles, one thread), h
- * alternating between hs and hs2 as in the fused step. With a symbolic batch, one such
- * step is emitted per batch 1 .. min(4, glc_fuse_cell_max_batch) and chosen at run time.
+ * Small batches: the step of a node marked glc_fuse_cell (constant R) whose batch is at
+ * most RNN_SMALL_MAX_BATCH (4) is emitted by rnn_small.c where it pays on the target
+ * (rnn_small_pays), whatever glc_fuse_cell_max_batch says: the hidden product as a
+ * matrix-vector product over R packed in blocks of one vector of units (all G gates),
+ * each block's cells computed on the product's registers right after it (no gh round
+ * trip, no tiles, one thread), h alternating between hs and hs2 as in the fused step. It
+ * takes sequence_lens (each row's cells under a test of its length; a row past it copies
+ * its h to the other buffer and writes Y zeros) and GRU with linear_before_reset = 0 (two
+ * passes: z to gh and r h to rh, then rh R_h^T and the update). With a symbolic batch, one
+ * such step is emitted per batch 1 .. 4 and chosen at run time; glc_fuse_cell_max_batch
+ * then bounds the GEMM-fused step above them (a static batch above it runs unfused).
  *
  * Rows past their length still go through the products (the rows are independent), but the
  * cells skip them, so their state is kept. The bias is added in the cell (one more
@@ -61,7 +66,8 @@
  *
  * Scratch is workspace (lower_rnn_scratch, passed after the inputs), each part starting on
  * a 64-byte boundary: xw (Tc rows of N, G*H), gh (N, G*H), hs (N, H), cs (N, H; LSTM),
- * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B), hs2 (N, H; fused), then
+ * rh (N, H; GRU with linear_before_reset = 0), bs (G*H; with B fed at run time: a constant
+ * B's sums are a constant of the module), hs2 (N, H; fused or small), then
  * the products' own scratch (cg_gemm_scratch_bytes, the largest over the node's products).
  * Outputs not requested (n->out[k] == 0) and absent inputs are known statically and
  * generate no code.
@@ -82,11 +88,13 @@ enum { CELLS_PAR_MIN = 4096 };
 typedef struct rnn_plan {
     glc_rnn_desc r;
     const float *wc, *rc;  /* W and R as host data when constant, else NULL */
+    const float *bc;       /* B as host data when constant, else NULL */
     glc_dim tc, nch, last; /* steps per chunk, chunks, steps in the last chunk */
     bool per_row;          /* layout 1 and Tc < S: one input product per batch row */
     glc_dim rt, rb;        /* xw row of (ti, b): (ti - tb)*rt + b*rb */
     bool fused;            /* cells in the hidden product's epilogue (glc_fuse_cell) */
     int64_t fuse_max;      /* >= 0: fused only at run-time batches up to it, else unfused */
+    int64_t small;         /* the small step at run-time batches up to it (0: never) */
     glc_dim off_gh, off_hs, off_cs, off_rh, off_bs, off_hs2, floats; /* scratch (floats) */
     uint64_t gemm_bytes; /* the products' scratch, at byte offset floats*4 */
 } rnn_plan;
@@ -167,6 +175,13 @@ static glc_dim steps_per_chunk(const glc_graph *g, const glc_node *n, const glc_
     return cg_hoist_chunk_max(g, n, glc_dim_mul(g, r->batch, r->gates * r->hidden));
 }
 
+/* The run-time batches of a marked node the small step takes: up to RNN_SMALL_MAX_BATCH
+ * (a symbolic batch: each of them, chosen at run time). */
+static int64_t small_batches(glc_dim N) {
+    if (glc_dim_is_sym(N)) return RNN_SMALL_MAX_BATCH;
+    return N <= RNN_SMALL_MAX_BATCH ? N : 0;
+}
+
 static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, glc_diag *d) {
     const glc_graph *g = c->g;
     GLC_TRY(glc_rnn_desc_read(g, n, &pl->r, d));
@@ -174,6 +189,8 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     const glc_value *w = glc_node_input(g, n, GLC_RNN_W), *rw = glc_node_input(g, n, GLC_RNN_R);
     pl->wc = w ? w->data : NULL;
     pl->rc = rw ? rw->data : NULL;
+    const glc_value *b = glc_node_input(g, n, GLC_RNN_B);
+    pl->bc = b ? b->data : NULL;
     glc_dim S = r->seq, N = r->batch;
     int64_t H = r->hidden, GH = r->gates * H;
     bool sl = glc_node_input(g, n, GLC_RNN_SEQ_LENS) != NULL;
@@ -192,12 +209,14 @@ static glc_status make_plan(const cg_ctx *c, const glc_node *n, rnn_plan *pl, gl
     pl->off_rh = o;
     if (lbr0(r)) o = glc_dim_add(g, o, NH);
     pl->off_bs = o;
-    if (glc_node_input(g, n, GLC_RNN_B)) o = glc_dim_add(g, o, align16(g, GH));
-    pl->fused = glc_attr_int(n, GLC_ATTR_FUSE_CELL, 0) && pl->rc && !sl && !lbr0(r);
-    pl->fuse_max =
-        pl->fused && glc_dim_is_sym(N) ? glc_attr_int(n, GLC_ATTR_FUSE_CELL_MAX_BATCH, -1) : -1;
+    if (glc_node_input(g, n, GLC_RNN_B) && !pl->bc) o = glc_dim_add(g, o, align16(g, GH));
+    bool marked = glc_attr_int(n, GLC_ATTR_FUSE_CELL, 0) && pl->rc;
+    int64_t most = glc_attr_int(n, GLC_ATTR_FUSE_CELL_MAX_BATCH, -1);
+    pl->fused = marked && !sl && !lbr0(r) && (glc_dim_is_sym(N) || most < 0 || N <= most);
+    pl->fuse_max = pl->fused && glc_dim_is_sym(N) ? most : -1;
+    pl->small = marked && rnn_small_pays(c, r) ? small_batches(N) : 0;
     pl->off_hs2 = o;
-    if (pl->fused) o = glc_dim_add(g, o, NH);
+    if (pl->fused || pl->small) o = glc_dim_add(g, o, NH);
     pl->floats = glc_dim_max(g, o, 16); /* never empty: the kernel takes the scratch pointer */
     pl->gemm_bytes = 0;
     for (int dir = 0; dir < r->dirs; dir++) {
@@ -232,8 +251,8 @@ typedef struct rg {
     LLVMValueRef tb;                            /* time index of the chunk's xw row 0 */
     LLVMValueRef hw;    /* where the cells write h: hs, or (fused) the step's other buffer */
     LLVMValueRef hr;    /* where GRU cells read the previous h: hs, or (fused) the product's A */
-    LLVMValueRef hs2;   /* fused: the second h buffer */
-    LLVMValueRef step;  /* fused: the step being emitted */
+    LLVMValueRef hs2;   /* fused or small: the second h buffer */
+    LLVMValueRef step;  /* fused or small: the step being emitted */
     int d;              /* direction being emitted */
     const glc_act *act; /* its activations */
     const float *rperm; /* fused: R_d^T with gate-interleaved columns (host, compile time) */
@@ -545,6 +564,15 @@ static LLVMValueRef fused_now(rg *s) {
     return LLVMBuildICmp(c->b, LLVMIntSLE, dimv(s, s->r->batch), cg_i64(c, s->pl->fuse_max), "");
 }
 
+/* Whether the steps alternated h between hs and hs2, an i1: fused or small steps ran. */
+static LLVMValueRef alternated(rg *s) {
+    cg_ctx *c = s->c;
+    if (!s->pl->small) return fused_now(s);
+    LLVMValueRef small =
+        LLVMBuildICmp(c->b, LLVMIntSLE, dimv(s, s->r->batch), cg_i64(c, s->pl->small), "");
+    return LLVMBuildOr(c->b, small, fused_now(s), "");
+}
+
 /* One unfused step: the hidden products, then the cells. */
 static glc_status emit_unfused_step(rg *s, LLVMValueRef step) {
     const glc_rnn_desc *r = s->r;
@@ -584,13 +612,19 @@ static glc_status emit_large_step(rg *s, LLVMValueRef step) {
 /* Batch row b's offsets for the small step (rnn_small.h). */
 static void small_row(void *ctx, LLVMValueRef b, rnn_small_row *out) {
     rg *s = ctx;
-    row w = row_of(s, s->step, b, dimv(s, s->r->seq), false);
+    cg_ctx *c = s->c;
+    LLVMValueRef len = seq_len(s, b);
+    row w = row_of(s, s->step, b, len, false);
     *out = (rnn_small_row){.xr = w.xr, .hb = w.hb, .yo = w.yo};
+    if (!s->sl) return;
+    out->live = LLVMBuildICmp(c->b, LLVMIntSLT, s->step, len, "");
+    out->yz = s->y ? y_off(s, s->step, b) : NULL;
 }
 
-/* A fused step at a batch of `rows` (<= RNN_SMALL_MAX_BATCH) rows: rnn_small.c's
+/* The step at a batch of `rows` (<= RNN_SMALL_MAX_BATCH) rows: rnn_small.c's
  * matrix-vector product with the cells on its registers; h alternates as in
- * emit_fused_step. */
+ * emit_fused_step (a row past its length copies its h across); GRU with
+ * linear_before_reset = 0 keeps z in gh. */
 static glc_status emit_small_step(rg *s, LLVMValueRef step, int64_t rows) {
     cg_ctx *c = s->c;
     int64_t GH = s->r->gates * s->r->hidden;
@@ -601,27 +635,18 @@ static glc_status emit_small_step(rg *s, LLVMValueRef step, int64_t rows) {
                         .xw = s->xw, .bs = s->bs, .bias = s->bias, .p = s->p, .cs = s->cs,
                         .hr = LLVMBuildSelect(c->b, odd, s->hs2, s->hs, ""),
                         .hw = LLVMBuildSelect(c->b, odd, s->hs, s->hs2, ""),
-                        .y = s->y, .row = small_row, .ctx = s};
-    LLVMValueRef *caps[] = {&s->tb, &s->step};
+                        .rh = s->rh, .zs = s->gh, .y = s->y, .row = small_row, .ctx = s};
+    LLVMValueRef *caps[] = {&s->tb, &s->step, &s->sl};
     k.caps = caps;
-    k.ncaps = 2;
+    k.ncaps = 3;
     return rnn_small_emit(c, &k);
 }
 
-/* The run-time batches up to which a fused step is the small one (0: none). */
-static int64_t small_up_to(const rg *s) {
-    if (!s->pl->fused || !rnn_small_pays(s->c, s->r)) return 0;
-    if (glc_dim_is_const(s->r->batch))
-        return s->r->batch <= RNN_SMALL_MAX_BATCH ? s->r->batch : 0;
-    int64_t most = RNN_SMALL_MAX_BATCH;
-    return s->pl->fuse_max >= 0 && s->pl->fuse_max < most ? s->pl->fuse_max : most;
-}
-
-/* One step: the small one at batches up to small_up_to (chosen at run time when the
- * batch is symbolic), else fused or not (both, chosen by the run-time batch, when
- * fuse_max >= 0). */
+/* One step: the small one at batches up to pl->small (chosen at run time when the batch
+ * is symbolic), else fused or not (both, chosen by the run-time batch, when fuse_max >=
+ * 0). */
 static glc_status emit_step(rg *s, LLVMValueRef step) {
-    int64_t small = small_up_to(s);
+    int64_t small = s->pl->small;
     if (glc_dim_is_const(s->r->batch) && small) return emit_small_step(s, step, small);
     cg_if f[RNN_SMALL_MAX_BATCH];
     for (int64_t m = 1; m <= small; m++) { /* a symbolic batch: one step per batch */
@@ -719,12 +744,33 @@ static glc_status emit_chunks(rg *s) {
     return GLC_OK;
 }
 
+/* The gates of direction d whose bs adds Wb and Rb: all but GRU's h gate with
+ * linear_before_reset = 1 (its Rb goes under r). */
+static int64_t summed_gates_bias(const glc_rnn_desc *r) {
+    int64_t GH = r->gates * r->hidden;
+    return r->op == GLC_OP_GRU && r->linear_before_reset ? 2 * r->hidden : GH;
+}
+
+/* bs of a constant B, computed at compile time: a constant of the module (as the run-time
+ * sum would compute it, so outputs do not change). */
+static glc_status const_bias_sum(rg *s) {
+    cg_ctx *c = s->c;
+    int64_t GH = s->r->gates * s->r->hidden, both = summed_gates_bias(s->r);
+    const float *wb = s->pl->bc + s->d * 2 * GH, *rb = wb + GH;
+    float *bs = malloc((size_t)GH * sizeof *bs);
+    if (!bs) return glc_diag_set(c->d, GLC_E_NOMEM, NULL, "out of memory summing B");
+    for (int64_t j = 0; j < GH; j++)
+        bs[j] = j < both ? wb[j] + rb[j] : wb[j];
+    s->bs = cg_const_bytes(c, bs, (size_t)GH * sizeof *bs, "rnn.bs");
+    free(bs);
+    return GLC_OK;
+}
+
 /* bs = Wb_d + Rb_d (Wb_d alone for GRU's h gate with linear_before_reset = 1). */
 static void emit_bias_sum(rg *s) {
     cg_ctx *c = s->c;
     const glc_rnn_desc *r = s->r;
-    int64_t GH = r->gates * r->hidden,
-            both = r->op == GLC_OP_GRU && r->linear_before_reset ? 2 * r->hidden : GH;
+    int64_t GH = r->gates * r->hidden, both = summed_gates_bias(r);
     int64_t wb = s->d * 2 * GH;
     cg_loop lj, lk;
     LLVMValueRef j = cg_loop_begin(c, &lj, both);
@@ -748,13 +794,16 @@ static glc_status emit_direction(rg *s) {
     copy_row(s, s->hs, hb, s->h0, so);
     if (r->op == GLC_OP_LSTM) copy_row(s, s->cs, hb, s->c0, so);
     cg_loop_end(c, &lb);
-    if (s->bias) emit_bias_sum(s);
+    if (s->pl->bc)
+        GLC_TRY(const_bias_sum(s));
+    else if (s->bias)
+        emit_bias_sum(s);
     GLC_TRY(emit_chunks(s));
     if (!s->yh && !s->yc) return GLC_OK;
-    if (s->pl->fused && (glc_dim_is_sym(r->seq) || r->seq % 2)) {
-        cg_if f; /* an odd number of fused steps: the last step (even) wrote hs2 */
+    if ((s->pl->fused || s->pl->small) && (glc_dim_is_sym(r->seq) || r->seq % 2)) {
+        cg_if f; /* an odd number of fused or small steps: the last step (even) wrote hs2 */
         LLVMValueRef odd = LLVMBuildTrunc(c->b, dimv(s, r->seq), LLVMInt1TypeInContext(c->ctx), "");
-        cg_if_begin(c, &f, LLVMBuildAnd(c->b, odd, fused_now(s), ""));
+        cg_if_begin(c, &f, LLVMBuildAnd(c->b, odd, alternated(s), ""));
         cg_loop lh;
         LLVMValueRef k = cg_loop_begin_v(c, &lh, dimv(s, glc_dim_mul(c->g, r->batch, H)));
         cg_stf(c, cg_ldf(c, s->hs2, k), s->hs, k);
@@ -801,7 +850,7 @@ glc_status lower_rnn(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     s.hs = fptr(&s, scratch, pl.off_hs);                 /* (N, H) */
     s.cs = fptr(&s, scratch, pl.off_cs);                 /* (N, H), LSTM */
     s.rh = fptr(&s, scratch, pl.off_rh);                 /* (N, H), GRU lbr0 */
-    s.bs = s.bias ? fptr(&s, scratch, pl.off_bs) : NULL; /* (G*H) */
+    s.bs = s.bias && !pl.bc ? fptr(&s, scratch, pl.off_bs) : NULL; /* (G*H) */
     s.hs2 = fptr(&s, scratch, pl.off_hs2);               /* (N, H), fused */
     s.gs = pl.gemm_bytes ? fptr(&s, scratch, pl.floats) : NULL;
     s.hw = s.hs;

@@ -1,8 +1,7 @@
 /*
- * rnn_small.c -- one step of an LSTM, GRU (linear_before_reset = 1) or RNN at batches of
- * 1 to RNN_SMALL_MAX_BATCH rows (contract in rnn_small.h), where the hidden product is a
- * matrix-vector product bound by reading R and the GEMM's tiles, panels and separate cell
- * loops are overhead.
+ * rnn_small.c -- one step of an LSTM, GRU or RNN at batches of 1 to RNN_SMALL_MAX_BATCH
+ * rows (contract in rnn_small.h), where the hidden product is a matrix-vector product
+ * bound by reading R and the GEMM's tiles, panels and separate cell loops are overhead.
  *
  * Layout. R_d is packed at compile time in blocks of VL units (the target's vector
  * length): block p holds, for each k < H, the G gates of units [p*VL, p*VL + VL) side by
@@ -18,9 +17,14 @@
  *
  * No packing of h, no gh buffer: the cells read the sums from registers. h is read from
  * hr and written to hw (lower_rnn.c alternates two buffers), so no block writes an h a
- * later block still reads. Runs on the calling thread (a step of a 128-unit layer is a
- * few microseconds) unless the step reaches RNN_SMALL_SPLIT_FLOPS; then its blocks are
- * the pool's tasks.
+ * later block still reads. With sequence_lens each row's cells are under its own test
+ * (the product still covers every row: they are independent); a row past its length
+ * copies its h block from hr to hw and writes zeros to Y. A GRU with linear_before_reset
+ * = 0 needs r h whole before its h gate's product: two passes of blocks, the first over
+ * the z and r gates of R (2 packed; cells store z and r h), the second over R_h (1 gate;
+ * cells: the h gate and the update). Runs on the calling thread (a step of a 128-unit
+ * layer is a few microseconds) unless the step reaches RNN_SMALL_SPLIT_FLOPS; then each
+ * pass's blocks are the pool's tasks.
  */
 #include "rnn_small.h"
 
@@ -57,10 +61,16 @@ bool rnn_small_pays(const cg_ctx *c, const glc_rnn_desc *r) {
     return c->isa->vl < 16 || bytes <= WIDE_R_MAX_BYTES;
 }
 
+/* What a pass of blocks computes: a whole step, or a GRU (linear_before_reset = 0) step's
+ * z, r h (RESET) then h gate and update (CANDIDATE). */
+enum pass { PASS_STEP, PASS_RESET, PASS_CANDIDATE };
+
 typedef struct sm {
     cg_ctx *c;
     const rnn_small_step *s;
     int64_t H, G, vl;
+    enum pass pass;
+    int64_t g0, ng;               /* the pass's gates of R: [g0, g0 + ng) */
     LLVMTypeRef vt;
     LLVMValueRef w;               /* the packed R_d */
     LLVMValueRef fma, mload, mstore;
@@ -138,10 +148,11 @@ static uint64_t fnv1a(const void *data, size_t n) {
     return h;
 }
 
-/* R_d in blocks (layout in the header), one constant per distinct content in the module
- * (the steps emitted for several run-time batches share it). */
+/* The pass's gates of R_d in blocks (layout in the header), one constant per distinct
+ * content in the module (the steps emitted for several run-time batches share it). */
 static glc_status pack_weights(sm *m) {
-    int64_t H = m->H, G = m->G, vl = m->vl, nb = (H + vl - 1) / vl;
+    int64_t H = m->H, G = m->ng, vl = m->vl, nb = (H + vl - 1) / vl;
+    const float *rd = m->s->rd + m->g0 * H * H;
     size_t n = (size_t)(nb * H * G * vl);
     float *w = calloc(n, sizeof *w);
     if (!w) return glc_diag_set(m->c->d, GLC_E_NOMEM, NULL, "out of memory packing R");
@@ -149,7 +160,7 @@ static glc_status pack_weights(sm *m) {
         for (int64_t k = 0; k < H; k++)
             for (int64_t g = 0; g < G; g++)
                 for (int64_t l = 0; l < vl && p * vl + l < H; l++)
-                    w[((p * H + k) * G + g) * vl + l] = m->s->rd[(g * H + p * vl + l) * H + k];
+                    w[((p * H + k) * G + g) * vl + l] = rd[(g * H + p * vl + l) * H + k];
     char name[96];
     snprintf(name, sizeof name, "rnn_small.R.v%lld.%016llx", (long long)vl,
              (unsigned long long)fnv1a(w, n * sizeof *w));
@@ -170,8 +181,9 @@ typedef struct acc {
 static void k_step(sm *m, acc *a, int set, LLVMValueRef wb, LLVMValueRef k) {
     cg_ctx *c = m->c;
     LLVMValueRef bv[MAX_GATES];
-    LLVMValueRef wk = cg_madd(c, k, m->G * m->vl, NULL);
-    for (int g = 0; g < m->G; g++) {
+    LLVMValueRef wk = cg_madd(c, k, m->ng * m->vl, NULL);
+    LLVMValueRef hv = m->pass == PASS_CANDIDATE ? m->s->rh : m->s->hr;
+    for (int g = 0; g < m->ng; g++) {
         LLVMValueRef v =
             LLVMBuildLoad2(c->b, m->vt, cg_gep(c, c->f32, wb, cg_addk(c, wk, g * m->vl)), "");
         LLVMSetAlignment(v, (unsigned)(m->vl * 4 > 64 ? 64 : m->vl * 4));
@@ -179,8 +191,8 @@ static void k_step(sm *m, acc *a, int set, LLVMValueRef wb, LLVMValueRef k) {
     }
     for (int r = 0; r < a->rows; r++) {
         LLVMValueRef hk = cg_addk(c, k, (a->r0 + r) * m->H);
-        LLVMValueRef av = splat(m, cg_ldf(c, m->s->hr, hk));
-        for (int g = 0; g < m->G; g++)
+        LLVMValueRef av = splat(m, cg_ldf(c, hv, hk));
+        for (int g = 0; g < m->ng; g++)
             a->v[set][r][g] = vfma(m, av, bv[g], a->v[set][r][g]);
     }
 }
@@ -200,7 +212,7 @@ static void k_loop(sm *m, acc *a, LLVMValueRef wb) {
     LLVMValueRef phi[MAX_SETS][MAX_ROWS][MAX_GATES];
     for (int u = 0; u < a->sets; u++)
         for (int r = 0; r < a->rows; r++)
-            for (int g = 0; g < m->G; g++) {
+            for (int g = 0; g < m->ng; g++) {
                 phi[u][r][g] = LLVMBuildPhi(c->b, m->vt, "acc");
                 LLVMAddIncoming(phi[u][r][g], &a->v[u][r][g], &pre, 1);
                 a->v[u][r][g] = phi[u][r][g];
@@ -213,7 +225,7 @@ static void k_loop(sm *m, acc *a, LLVMValueRef wb) {
     LLVMAddIncoming(iv, &next, &latch, 1);
     for (int u = 0; u < a->sets; u++)
         for (int r = 0; r < a->rows; r++)
-            for (int g = 0; g < m->G; g++)
+            for (int g = 0; g < m->ng; g++)
                 LLVMAddIncoming(phi[u][r][g], &a->v[u][r][g], &latch, 1);
     LLVMValueRef br =
         LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, next, cg_i64(c, n), ""), body, done);
@@ -221,7 +233,7 @@ static void k_loop(sm *m, acc *a, LLVMValueRef wb) {
     LLVMPositionBuilderAtEnd(c->b, done);
     for (int u = 0; u < a->sets; u++)
         for (int r = 0; r < a->rows; r++)
-            for (int g = 0; g < m->G; g++) {
+            for (int g = 0; g < m->ng; g++) {
                 LLVMValueRef lcssa = LLVMBuildPhi(c->b, m->vt, "");
                 LLVMAddIncoming(lcssa, &a->v[u][r][g], &latch, 1);
                 a->v[u][r][g] = lcssa;
@@ -229,7 +241,7 @@ static void k_loop(sm *m, acc *a, LLVMValueRef wb) {
     for (int64_t k = n * a->sets; k < m->H; k++)
         k_step(m, a, 0, wb, cg_i64(c, k));
     for (int r = 0; r < a->rows; r++) /* the sets' sums */
-        for (int g = 0; g < m->G; g++)
+        for (int g = 0; g < m->ng; g++)
             for (int u = 1; u < a->sets; u++)
                 a->v[0][r][g] = LLVMBuildFAdd(c->b, a->v[0][r][g], a->v[u][r][g], "");
 }
@@ -251,7 +263,7 @@ static LLVMValueRef act(sm *m, int k, LLVMValueRef x) {
 
 /* What a row's cell works on: its sums, offsets and the block's first unit. */
 typedef struct cell {
-    LLVMValueRef *sum; /* G sums of the block's units */
+    LLVMValueRef *sum; /* the pass's sums of the block's units (gate g0 first) */
     rnn_small_row w;
     LLVMValueRef u; /* the block's first unit */
 } cell;
@@ -262,7 +274,7 @@ static LLVMValueRef gate(sm *m, const cell *e, int g) {
     LLVMValueRef gu = cg_addk(c, e->u, g * m->H);
     LLVMValueRef v = vld(m, m->s->xw, cg_iadd(c, e->w.xr, gu));
     if (m->s->bs) v = cg_fadd(c, v, vld(m, m->s->bs, gu));
-    return cg_fadd(c, v, e->sum[g]);
+    return cg_fadd(c, v, e->sum[g - m->g0]);
 }
 
 /* pre + P_d[g*H + u] * cv (peephole g of i, o, f), or pre without P. */
@@ -310,16 +322,62 @@ static void gru_cell(sm *m, const cell *e) {
     put_h(m, e, cg_fadd(c, cg_fmul(c, one_z, ht), cg_fmul(c, z, hv)));
 }
 
+/* GRU with linear_before_reset = 0, first pass: zs = z, rh = r h (lower_rnn.c's
+ * gru_reset; z kept for the second pass). */
+static void gru_reset(sm *m, const cell *e) {
+    cg_ctx *c = m->c;
+    LLVMValueRef sj = cg_iadd(c, e->w.hb, e->u);
+    vst(m, act(m, 0, gate(m, e, 0)), m->s->zs, sj);
+    vst(m, cg_fmul(c, act(m, 0, gate(m, e, 1)), vld(m, m->s->hr, sj)), m->s->rh, sj);
+}
+
+/* Second pass: h gate g(xw_h + Wb_h + Rb_h + rh R_h^T), h = (1 - z) h~ + z h. */
+static void gru_candidate(sm *m, const cell *e) {
+    cg_ctx *c = m->c;
+    LLVMValueRef sj = cg_iadd(c, e->w.hb, e->u);
+    LLVMValueRef ht = act(m, 1, gate(m, e, 2));
+    LLVMValueRef z = vld(m, m->s->zs, sj), hv = vld(m, m->s->hr, sj);
+    LLVMValueRef one_z = LLVMBuildFSub(c->b, vconst(m, 1.0), z, "");
+    put_h(m, e, cg_fadd(c, cg_fmul(c, one_z, ht), cg_fmul(c, z, hv)));
+}
+
+/* The pass's cells of one live row. */
+static void row_cells(sm *m, const cell *e) {
+    if (m->pass == PASS_RESET)
+        gru_reset(m, e);
+    else if (m->pass == PASS_CANDIDATE)
+        gru_candidate(m, e);
+    else if (m->s->r->op == GLC_OP_LSTM)
+        lstm_cell(m, e);
+    else if (m->s->r->op == GLC_OP_GRU)
+        gru_cell(m, e);
+    else
+        put_h(m, e, act(m, 0, gate(m, e, 0)));
+}
+
+/* A row past its length: h kept (hw = hr), zeros to Y; c stays in place. */
+static void past_end(sm *m, const cell *e) {
+    cg_ctx *c = m->c;
+    LLVMValueRef sj = cg_iadd(c, e->w.hb, e->u);
+    vst(m, vld(m, m->s->hr, sj), m->s->hw, sj);
+    if (e->w.yz) vst(m, vconst(m, 0.0), m->s->y, cg_iadd(c, e->w.yz, e->u));
+}
+
 static void cells(sm *m, acc *a, LLVMValueRef u) {
+    cg_ctx *c = m->c;
     for (int r = 0; r < a->rows; r++) {
         cell e = {.sum = a->v[0][r], .u = u};
-        m->s->row(m->s->ctx, cg_i64(m->c, a->r0 + r), &e.w);
-        if (m->s->r->op == GLC_OP_LSTM)
-            lstm_cell(m, &e);
-        else if (m->s->r->op == GLC_OP_GRU)
-            gru_cell(m, &e);
-        else
-            put_h(m, &e, act(m, 0, gate(m, &e, 0)));
+        m->s->row(m->s->ctx, cg_i64(c, a->r0 + r), &e.w);
+        if (!e.w.live) {
+            row_cells(m, &e);
+            continue;
+        }
+        cg_if f; /* the first pass leaves rows past their length alone */
+        cg_if_begin(c, &f, e.w.live);
+        row_cells(m, &e);
+        cg_if_else(c, &f);
+        if (m->pass != PASS_RESET) past_end(m, &e);
+        cg_if_end(c, &f);
     }
 }
 
@@ -328,7 +386,7 @@ static void cells(sm *m, acc *a, LLVMValueRef u) {
 /* Rows whose G accumulators a group keeps in registers with the G weight vectors, a
  * broadcast of h and a spare: AVX2 (16) LSTM 2, GRU 3; AVX-512 (32) all four. */
 static int group_rows(const sm *m) {
-    int n = (m->c->isa->vregs - (int)m->G - 2) / (int)m->G;
+    int n = (m->c->isa->vregs - (int)m->ng - 2) / (int)m->ng;
     return n < 1 ? 1 : n > MAX_ROWS ? MAX_ROWS : n;
 }
 
@@ -336,17 +394,17 @@ static int group_rows(const sm *m) {
 static void block(sm *m, LLVMValueRef p, int64_t nu) {
     cg_ctx *c = m->c;
     m->mask = nu < m->vl ? lanes(m, nu) : NULL;
-    LLVMValueRef wb = cg_gep(c, c->f32, m->w, cg_madd(c, p, m->H * m->G * m->vl, NULL));
+    LLVMValueRef wb = cg_gep(c, c->f32, m->w, cg_madd(c, p, m->H * m->ng * m->vl, NULL));
     LLVMValueRef u = cg_madd(c, p, m->vl, NULL);
     int per = group_rows(m);
     for (int r0 = 0; r0 < m->s->rows; r0 += per) {
         acc a = {.r0 = r0, .rows = (int)(m->s->rows - r0 < per ? m->s->rows - r0 : per)};
-        int nacc = a.rows * (int)m->G, ch = c->isa->chains;
+        int nacc = a.rows * (int)m->ng, ch = c->isa->chains;
         a.sets = nacc >= ch ? 1 : ch / nacc > MAX_SETS ? MAX_SETS : ch / nacc;
         if (a.sets > m->H) a.sets = (int)m->H;
         for (int s = 0; s < a.sets; s++)
             for (int r = 0; r < a.rows; r++)
-                for (int g = 0; g < m->G; g++)
+                for (int g = 0; g < m->ng; g++)
                     a.v[s][r][g] = LLVMConstNull(m->vt);
         k_loop(m, &a, wb);
         cells(m, &a, u);
@@ -376,9 +434,9 @@ static void blocks(sm *m, LLVMValueRef lo, LLVMValueRef hi, int64_t full, int64_
 static void split_blocks(sm *m, int64_t full, int64_t tail) {
     cg_ctx *c = m->c;
     rnn_small_step t = *m->s;
-    LLVMValueRef *caps[CG_PAR_MAX_CAPS] = {&t.xw, &t.bs, &t.bias, &t.p, &t.cs,
-                                           &t.hr, &t.hw, &t.y,    &m->w};
-    int n = 9;
+    LLVMValueRef *caps[CG_PAR_MAX_CAPS] = {&t.xw, &t.bs, &t.bias, &t.p,  &t.cs, &t.hr,
+                                           &t.hw, &t.y,  &t.rh,   &t.zs, &m->w};
+    int n = 11;
     for (int k = 0; k < t.ncaps && n < CG_PAR_MAX_CAPS; k++)
         caps[n++] = t.caps[k];
     const rnn_small_step *caller = m->s;
@@ -391,6 +449,29 @@ static void split_blocks(sm *m, int64_t full, int64_t tail) {
     m->s = caller;
 }
 
+/* One pass of blocks over gates [g0, g0 + ng) of R: on the pool when the whole step
+ * reaches RNN_SMALL_SPLIT_FLOPS. */
+static glc_status emit_pass(sm *m, enum pass pass, int64_t g0, int64_t ng) {
+    cg_ctx *c = m->c;
+    m->pass = pass;
+    m->g0 = g0;
+    m->ng = ng;
+    GLC_TRY(pack_weights(m));
+    int64_t full = m->H / m->vl, tail = m->H % m->vl;
+    if (2 * m->s->rows * m->G * m->H * m->H >= RNN_SMALL_SPLIT_FLOPS && full + (tail > 0) >= 2) {
+        split_blocks(m, full, tail);
+        return GLC_OK;
+    }
+    if (full) {
+        cg_loop lp;
+        LLVMValueRef p = cg_loop_begin(c, &lp, full);
+        block(m, p, m->vl);
+        cg_loop_end(c, &lp);
+    }
+    if (tail) block(m, cg_i64(c, full), tail);
+    return GLC_OK;
+}
+
 glc_status rnn_small_emit(cg_ctx *c, const rnn_small_step *s) {
     sm m = {.c = c, .s = s, .H = s->r->hidden, .G = s->r->gates, .vl = c->isa->vl};
     if (m.H <= 0 || s->rows <= 0) return GLC_OK;
@@ -399,18 +480,8 @@ glc_status rnn_small_emit(cg_ctx *c, const rnn_small_step *s) {
     m.fma = intrinsic(c, "llvm.fma", ov, 1, &m.fma_t);
     m.mload = intrinsic(c, "llvm.masked.load", ov, 2, &m.mload_t);
     m.mstore = intrinsic(c, "llvm.masked.store", ov, 2, &m.mstore_t);
-    GLC_TRY(pack_weights(&m));
-    int64_t full = m.H / m.vl, tail = m.H % m.vl;
-    if (2 * s->rows * m.G * m.H * m.H >= RNN_SMALL_SPLIT_FLOPS && full + (tail > 0) >= 2) {
-        split_blocks(&m, full, tail);
-        return GLC_OK;
-    }
-    if (full) {
-        cg_loop lp;
-        LLVMValueRef p = cg_loop_begin(c, &lp, full);
-        block(&m, p, m.vl);
-        cg_loop_end(c, &lp);
-    }
-    if (tail) block(&m, cg_i64(c, full), tail);
-    return GLC_OK;
+    if (s->r->op != GLC_OP_GRU || s->r->linear_before_reset)
+        return emit_pass(&m, PASS_STEP, 0, m.G);
+    GLC_TRY(emit_pass(&m, PASS_RESET, 0, 2));
+    return emit_pass(&m, PASS_CANDIDATE, 2, 1);
 }

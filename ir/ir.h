@@ -400,9 +400,10 @@ void glc_node_copy_guards(glc_node *dst, const glc_node *src);
                                                   chunk (passes/hoist_projections.c) */
 #define GLC_ATTR_FUSE_CELL "glc_fuse_cell"     /* 0/1: the cell update runs in the recurrent
                                                   product's epilogue (passes/fuse_cell.c) */
-#define GLC_ATTR_FUSE_CELL_MAX_BATCH "glc_fuse_cell_max_batch" /* int, with glc_fuse_cell = 1
-                  and a symbolic batch: fused only at run-time batches up to it, unfused above
-                  (both steps emitted; passes/fuse_cell.c) */
+#define GLC_ATTR_FUSE_CELL_MAX_BATCH "glc_fuse_cell_max_batch" /* int, with glc_fuse_cell = 1:
+                  the GEMM step fused only at (run-time) batches up to it, unfused above (both
+                  steps emitted for a symbolic batch); batches up to 4 may take the small
+                  step whatever it says (passes/fuse_cell.c) */
 #define GLC_ATTR_WAVEFRONT "glc_wavefront"     /* 0/1: GridLSTM as anti-diagonal wavefronts
                                                   (passes/wavefront.c) */
 #define GLC_ATTR_LOOP_CARRIED "glc_carried"    /* int: a Loop's number of loop-carried values

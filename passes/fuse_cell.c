@@ -32,6 +32,14 @@
  * model compiled once runs each batch as the model compiled for it would (W5 at batch 1
  * and 3 unfused were the symbolic model's only difference from the static ones).
  *
+ * At batches up to 4 (RNN_SMALL_MAX_BATCH) the lowering runs a marked node's step as a
+ * matrix-vector product with the cells on its registers (codegen/rnn_small.c) where that
+ * pays on the target; it also takes sequence_lens, GRUs with linear_before_reset = 0 and
+ * GRUs of batch 2 to 4. So nodes with constant R and a batch that can be at most 4 (static,
+ * or symbolic) are marked too; where the GEMM-fused step above does not apply or pay, with
+ * glc_fuse_cell_max_batch = the batch up to which it does (0: none): LSTM with
+ * sequence_lens of batch 2 gets 0, a GRU (linear_before_reset = 1) of batch 3 gets 1.
+ *
  * The pass only annotates (a node it marks gets glc_fuse_cell = 1 whatever it carried;
  * others keep theirs); outputs agree fused or not up to the product's rounding (its tiles
  * may split the k sums differently; the cells' operations are the same).
@@ -39,31 +47,40 @@
 #include "passes.h"
 #include "rnn.h"
 
-enum { LSTM_MAX_BATCH = 8, GRU_MAX_BATCH = 1 };
+enum { LSTM_MAX_BATCH = 8, GRU_MAX_BATCH = 1, SMALL_MAX_BATCH = 4 };
 
-/* The largest batch at which n's cell pays fused (0: never, INT64_MAX: any); *batch is
- * n's batch or its bound, INT64_MAX for an unbounded symbolic one; *sym: it is symbolic. */
-static int64_t fusable_up_to(const glc_graph *g, const glc_node *n, int64_t *batch, bool *sym) {
-    if (n->op != GLC_OP_LSTM && n->op != GLC_OP_GRU && n->op != GLC_OP_RNN) return 0;
+/* Whether n is an LSTM, GRU or RNN with constant R: then the largest batch at which its
+ * GEMM step pays fused in *most (0: never, INT64_MAX: any); *batch is n's batch or its
+ * bound, INT64_MAX for an unbounded symbolic one; *sym: it is symbolic. */
+static bool fusable(const glc_graph *g, const glc_node *n, int64_t *most, int64_t *batch,
+                    bool *sym) {
+    if (n->op != GLC_OP_LSTM && n->op != GLC_OP_GRU && n->op != GLC_OP_RNN) return false;
     const glc_value *r = glc_node_input(g, n, GLC_RNN_R);
     glc_rnn_desc d;
     glc_diag diag;
-    if (!r || !r->data || glc_node_input(g, n, GLC_RNN_SEQ_LENS)) return 0;
-    if (glc_rnn_desc_read(g, n, &d, &diag) != GLC_OK) return 0;
+    if (!r || !r->data) return false;
+    if (glc_rnn_desc_read(g, n, &d, &diag) != GLC_OK) return false;
     *sym = glc_dim_is_sym(d.batch);
     if (!glc_dim_upper_bound(g, d.batch, batch)) *batch = INT64_MAX;
-    if (n->op == GLC_OP_LSTM) return LSTM_MAX_BATCH;
-    if (n->op == GLC_OP_GRU) return d.linear_before_reset ? GRU_MAX_BATCH : 0;
-    return INT64_MAX;
+    if (glc_node_input(g, n, GLC_RNN_SEQ_LENS))
+        *most = 0;
+    else if (n->op == GLC_OP_LSTM)
+        *most = LSTM_MAX_BATCH;
+    else if (n->op == GLC_OP_GRU)
+        *most = d.linear_before_reset ? GRU_MAX_BATCH : 0;
+    else
+        *most = INT64_MAX;
+    return true;
 }
 
 glc_status glc_pass_fuse_cell(glc_graph *g, glc_pass_ctx *cx) {
     (void)cx;
     for (glc_node_id k = 0; k < g->n_nodes; k++) {
-        int64_t batch;
+        int64_t most, batch;
         bool sym;
-        int64_t most = fusable_up_to(g, &g->nodes[k], &batch, &sym);
-        if (!most || (batch > most && !sym)) continue;
+        if (!fusable(g, &g->nodes[k], &most, &batch, &sym)) continue;
+        bool small = sym || batch <= SMALL_MAX_BATCH;
+        if (!small && (!most || (batch > most && !sym))) continue;
         GLC_TRY(glc_node_set_int(g, k, GLC_ATTR_FUSE_CELL, 1));
         if (batch > most) GLC_TRY(glc_node_set_int(g, k, GLC_ATTR_FUSE_CELL_MAX_BATCH, most));
     }

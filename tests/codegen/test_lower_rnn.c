@@ -25,19 +25,27 @@ typedef struct cfg {
                      sequences do not amplify rounding */
     int64_t hoist; /* glc_hoist_steps to set (0: the hoist-projections pass chooses) */
     int fuse;      /* glc_fuse_cell to set: 1, or 0 when -1 (0: the fuse-cell pass chooses) */
+    bool const_b;  /* B (with bias) a constant: its sums made at compile time */
 } cfg;
+
+/* A constant of dims (rank 2 or 3, the last K) of U(-1, 1)/sqrt(K). */
+static glc_value_id uniform_const(glc_graph *g, const char *name, int rank, const int64_t *dims) {
+    unsigned seed = 77;
+    int64_t n = 1, K = dims[rank - 1];
+    for (int a = 0; a < rank; a++)
+        n *= dims[a];
+    float *v = malloc((size_t)n * sizeof *v);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = ((float)rand_r(&seed) / (float)RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
+    glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, rank, dims, v);
+    free(v);
+    return id;
+}
 
 /* W or R (D, G*H, K) as a constant of U(-1, 1)/sqrt(K). */
 static glc_value_id small_weight(glc_graph *g, const char *name, int64_t D, int64_t GH,
                                  int64_t K) {
-    unsigned seed = 77;
-    int64_t n = D * GH * K;
-    float *v = malloc((size_t)n * sizeof *v);
-    for (int64_t i = 0; i < n; i++)
-        v[i] = ((float)rand_r(&seed) / (float)RAND_MAX * 2.0f - 1.0f) / sqrtf((float)K);
-    glc_value_id id = glc_graph_add_const(g, name, GLC_DT_F32, 3, (int64_t[]){D, GH, K}, v);
-    free(v);
-    return id;
+    return uniform_const(g, name, 3, (int64_t[]){D, GH, K});
 }
 
 static void add_attrs(glc_graph *g, glc_node_id id, const cfg *c) {
@@ -77,7 +85,10 @@ static glc_graph *build(const cfg *c) {
         in[1] = cg_in(g, "W", GLC_DT_F32, 3, (int64_t[]){D, GH, c->I});
         in[2] = cg_in(g, "R", GLC_DT_F32, 3, (int64_t[]){D, GH, c->H});
     }
-    if (c->bias) in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 2 * GH});
+    if (c->bias && c->const_b)
+        in[3] = uniform_const(g, "B", 2, (int64_t[]){D, 2 * GH});
+    else if (c->bias)
+        in[3] = cg_in(g, "B", GLC_DT_F32, 2, (int64_t[]){D, 2 * GH});
     if (c->seq_lens)
         in[4] =
             glc_graph_add_const(g, "sequence_lens", GLC_DT_I32, 1, (int64_t[]){c->N}, c->seq_lens);
@@ -419,13 +430,15 @@ static void test_lower_rnn__gru_and_rnn_cells_fused_into_the_product(void **stat
 static const char *ir_features;
 static bool ir_bf16_weights;
 
-/* Whether case c's module holds rnn_small.c's packed R (its LLVM IR after
- * optimisation names the global): the small-batch step was emitted. */
-static bool emits_small_step(const cfg *c, const char *file) {
+/* Whether case c's LLVM IR after optimisation (the fuse-cell pass marking the node unless
+ * c sets glc_fuse_cell) has a line holding `needle`. */
+static bool ir_has(const cfg *c, const char *file, const char *needle) {
     glc_graph *g = build(c);
     glc_diag d;
     memset(&d, 0, sizeof d);
     if (glc_infer_shapes(g, &d) || glc_graph_verify(g, &d)) fail_msg("graph: %s", d.msg);
+    glc_pass_ctx cx = {.diag = &d};
+    if (!c->fuse && glc_pass_fuse_cell(g, &cx)) fail_msg("fuse-cell: %s", d.msg);
     char path[700];
     snprintf(path, sizeof path, "%s/%s", cg_tmpdir, file);
     glc_codegen_options o = glc_codegen_defaults();
@@ -440,9 +453,52 @@ static bool emits_small_step(const cfg *c, const char *file) {
     char line[4096];
     bool found = false;
     while (!found && fgets(line, sizeof line, f))
-        found = strstr(line, "rnn_small.R") != NULL;
+        found = strstr(line, needle) != NULL;
     fclose(f);
     return found;
+}
+
+/* Whether case c's module holds rnn_small.c's packed R (the IR names the global): the
+ * small-batch step was emitted. */
+static bool emits_small_step(const cfg *c, const char *file) {
+    return ir_has(c, file, "rnn_small.R");
+}
+
+/* Whether its blocks run as the pool's tasks (the IR defines their function). */
+static bool splits_small_step(const cfg *c, const char *file) {
+    return ir_has(c, file, ".small.task(");
+}
+
+/* Whether the host can run code for cpu v of {the host's, x86-64-v3}; says so if not. */
+static bool runs_cpu(int v) {
+#if defined(__x86_64__)
+    if (v && (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))) {
+        print_message("small step: x86-64-v3 skipped: this host cannot run avx2+fma\n");
+        return false;
+    }
+    return true;
+#else
+    return !v;
+#endif
+}
+
+/* Cases cs (constant W and R; glc_fuse_cell as the fuse-cell pass chooses) at the host's
+ * vector width and for x86-64-v3: each takes the small step (checked in the IR) and
+ * matches the interpreter. */
+static void check_small(cfg *cs, size_t n, const char *tag) {
+    static const char *const cpus[2] = {NULL, "x86-64-v3"};
+    for (int v = 0; v < 2 && runs_cpu(v); v++) {
+        cg_cpu = cpus[v];
+        char f[96];
+        for (size_t k = 0; k < n; k++) {
+            cs[k].const_w = true;
+            snprintf(f, sizeof f, "%s%d_%zu", tag, v, k);
+            if (!emits_small_step(&cs[k], f)) fail_msg("%s: case %zu: no small step", tag, k);
+            strcat(f, ".so");
+            check(&cs[k], f);
+        }
+    }
+    cg_cpu = NULL;
 }
 
 /* The small-batch step (rnn_small.c: fused cells, batch <= 4): LSTM, GRU
@@ -531,14 +587,15 @@ static void test_lower_rnn__small_step_only_where_it_pays(void **state) {
     cg_cpu = NULL;
 }
 
-/* sequence_lens at batches 1 to 4 (a row of length 0, rows shorter than S, one longer):
- * the small step does not take them (rows past their length would need a test per row
- * and block), so they run the GEMM step (checked in the IR) and match the interpreter:
- * LSTM with every input both directions and layouts, clip, peepholes; GRU
- * (linear_before_reset = 1) and RNN reverse. */
-static void test_lower_rnn__small_batches_with_sequence_lens(void **state) {
+/* sequence_lens at batches 1 to 4 (a row of length 0, rows shorter than S, one longer
+ * than S, one of S): the small step tests each row's length (Y zero past it, Y_h and Y_c
+ * the last valid step's) in every direction: LSTM with every input, both layouts, clip,
+ * peepholes, input_forget, only Y_h; GRU with both reset forms; RNN; odd and even S,
+ * projections in chunks (forward only: a reverse direction's rows do not share time
+ * indices); a step split over the pool (GRU hidden 256 at batch 2). */
+static void test_lower_rnn__small_step_with_sequence_lens(void **state) {
     (void)state;
-    static const int32_t l1[1] = {3}, l2[2] = {5, 0}, l3[3] = {2, 9, 4}, l4[4] = {1, 4, 3, 5};
+    static const int32_t l1[1] = {3}, l2[2] = {5, 0}, l3[3] = {2, 9, 4}, l4[4] = {1, 4, 0, 5};
     static const int32_t *const lens[4] = {l1, l2, l3, l4};
     for (int64_t n = 1; n <= 4; n++) {
         const int32_t *sl = lens[n - 1];
@@ -546,27 +603,149 @@ static void test_lower_rnn__small_batches_with_sequence_lens(void **state) {
             {GLC_OP_LSTM, 5, n, 4, 20, .direction = "bidirectional", .layout = (int)(n % 2),
              .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .seq_lens = sl, .want = {1, 1, 1},
              .clip = 0.8f},
-            {GLC_OP_LSTM, 5, n, 3, 16, .bias = 1, .seq_lens = sl, .want = {1, 1, 1},
-             .input_forget = 1},
+            {GLC_OP_LSTM, 6, n, 3, 16, .bias = 1, .seq_lens = sl, .want = {1, 1, 1},
+             .input_forget = 1, .hoist = 4},
+            {GLC_OP_LSTM, 5, n, 3, 9, .direction = "reverse", .h0 = 1, .seq_lens = sl,
+             .want = {0, 1, 0}},
             {GLC_OP_GRU, 5, n, 4, 13, .direction = "reverse", .bias = 1, .h0 = 1,
              .seq_lens = sl, .want = {1, 1, 0}, .lbr = 1},
+            {GLC_OP_GRU, 4, n, 4, 20, .direction = "bidirectional", .bias = 1, .h0 = 1,
+             .seq_lens = sl, .want = {1, 1, 0}, .layout = 1},
+            {GLC_OP_GRU, 5, n, 3, 8, .bias = 1, .seq_lens = sl, .want = {1, 1, 0}, .hoist = 2},
             {GLC_OP_RNN, 5, n, 6, 9, .direction = "reverse", .layout = 1, .h0 = 1,
              .seq_lens = sl, .want = {1, 1, 0}},
+            {GLC_OP_RNN, 4, n, 5, 24, .direction = "bidirectional", .bias = 1, .seq_lens = sl,
+             .want = {1, 1, 0}},
         };
-        char f[64];
-        for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
-            cs[k].const_w = true;
-            cs[k].fuse = 1;
-            assert_false(emits_small_step(&cs[k], "small_sl.ll"));
-            snprintf(f, sizeof f, "small_sl%lld_%zu.so", (long long)n, k);
-            check(&cs[k], f);
-        }
+        char tag[32];
+        snprintf(tag, sizeof tag, "small_sl%lld_", (long long)n);
+        check_small(cs, sizeof cs / sizeof cs[0], tag);
+    }
+    cfg split = {GLC_OP_GRU, 3, 2, 5, 256, .direction = "bidirectional", .bias = 1, .h0 = 1,
+                 .seq_lens = l2, .want = {1, 1, 0}};
+    check_small(&split, 1, "small_sl_split");
+    assert_true(splits_small_step(&split, "small_sl_split.ll"));
+}
+
+/* Case c compiled and run with every output byte 0xff (NaN) beforehand, against the
+ * interpreter: the code writes every element (cg_check_vs_interp's outputs start at 0,
+ * which would hide a missing zero). */
+static void check_writes_all(const cfg *c, const char *file) {
+    glc_graph *g = build(c);
+    glc_rt_model *m = cg_compile(g, file);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
+    void *in[8], *out[3], *want[3];
+    unsigned seed = 99;
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        in[i] = malloc(glc_value_nbytes(&g->values[g->inputs[i]]) + 1);
+        cg_fill(&g->values[g->inputs[i]], in[i], &seed);
+    }
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        size_t n = glc_value_nbytes(&g->values[g->outputs[i]]);
+        memset(out[i] = malloc(n + 1), 0xff, n);
+        want[i] = calloc(1, n + 1);
+    }
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_interp_run(g, (const void *const *)in, want, &d)) fail_msg("interp: %s", d.msg);
+    void *ws = aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64 + 64);
+    assert_int_equal(glc_rt_model_run(m, (const void *const *)in, NULL, out, ws,
+                                      mi->workspace_size),
+                     GLC_RT_OK);
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        cg_compare(&g->values[g->outputs[i]], out[i], want[i]);
+        free(out[i]);
+        free(want[i]);
+    }
+    for (uint32_t i = 0; i < g->n_inputs; i++)
+        free(in[i]);
+    free(ws);
+    glc_rt_model_close(m);
+    glc_graph_destroy(g);
+}
+
+/* Y past each row's length is written as zeros by the small step, not left as it was
+ * (outputs NaN beforehand): LSTM bidirectional and GRU (linear_before_reset = 0) reverse
+ * at batch 3, a row of length 0. */
+static void test_lower_rnn__small_step_writes_zeros_past_the_length(void **state) {
+    (void)state;
+    static const int32_t lens[3] = {2, 0, 4};
+    cfg cs[] = {
+        {GLC_OP_LSTM, 4, 3, 5, 20, .direction = "bidirectional", .bias = 1, .seq_lens = lens,
+         .want = {1, 1, 1}, .const_w = true},
+        {GLC_OP_GRU, 4, 3, 5, 13, .direction = "reverse", .bias = 1, .seq_lens = lens,
+         .want = {1, 1, 0}, .const_w = true},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        assert_true(emits_small_step(&cs[k], "zeros.ll"));
+        check_writes_all(&cs[k], k ? "zeros1.so" : "zeros0.so");
+    }
+}
+
+/* GRU with linear_before_reset = 0 (two passes: z and r h, then the h gate) and GRU with
+ * linear_before_reset = 1 at batches 2 to 4, where the fuse-cell pass keeps the GEMM step
+ * unfused: the small step at batches 1 to 4, every direction, both layouts, initial h,
+ * clip, other activations, a partial vector of units or none, odd and even S, projections
+ * in chunks, a step split over the pool (hidden 256 at batch 2). */
+static void test_lower_rnn__small_step_gru_both_reset_forms(void **state) {
+    (void)state;
+    static const char *const acts[2] = {"HardSigmoid", "Softsign"};
+    static const float al[1] = {0.3f}, be[1] = {0.4f};
+    for (int64_t n = 1; n <= 4; n++) {
+        cfg cs[] = {
+            {GLC_OP_GRU, 5, n, 4, 13, .bias = 1, .h0 = 1, .want = {1, 1, 0}},
+            {GLC_OP_GRU, 4, n, 5, 32, .direction = "bidirectional", .layout = 1, .bias = 1,
+             .h0 = 1, .want = {1, 1, 0}, .clip = 0.9f},
+            {GLC_OP_GRU, 7, n, 3, 20, .direction = "reverse", .want = {1, 1, 0},
+             .acts = acts, .n_acts = 2, .alpha = al, .beta = be, .n_alpha = 1, .n_beta = 1,
+             .hoist = 3},
+            {GLC_OP_GRU, 4, n, 6, 16, .direction = "reverse", .bias = 1, .want = {1, 1, 0},
+             .lbr = 1},
+            {GLC_OP_GRU, 5, n, 3, 40, .direction = "bidirectional", .h0 = 1, .want = {0, 1, 0},
+             .lbr = 1},
+        };
+        char tag[32];
+        snprintf(tag, sizeof tag, "small_gru%lld_", (long long)n);
+        check_small(cs, sizeof cs / sizeof cs[0], tag);
+    }
+    cfg split = {GLC_OP_GRU, 3, 2, 5, 256, .bias = 1, .h0 = 1, .want = {1, 1, 0}};
+    check_small(&split, 1, "small_gru_split");
+    assert_true(splits_small_step(&split, "small_gru_split.ll"));
+}
+
+/* A constant B: bs (Wb + Rb, Wb alone for GRU's h gate with linear_before_reset = 1) is a
+ * constant of the module, not a sum at every call: LSTM, GRU of both reset forms and RNN,
+ * bidirectional, on the small step (batch 2) and the GEMM one (batch 6, W and R fed at
+ * run time, the small step at batch 3), against the interpreter. */
+static void test_lower_rnn__constant_bias_summed_at_compile_time(void **state) {
+    (void)state;
+    cfg cs[] = {
+        {GLC_OP_LSTM, 4, 2, 5, 20, .direction = "bidirectional", .bias = 1, .h0 = 1,
+         .peep = 1, .want = {1, 1, 1}},
+        {GLC_OP_GRU, 5, 2, 4, 13, .direction = "bidirectional", .bias = 1, .want = {1, 1, 0},
+         .lbr = 1},
+        {GLC_OP_GRU, 3, 2, 4, 16, .direction = "bidirectional", .bias = 1, .want = {1, 1, 0}},
+        {GLC_OP_RNN, 4, 2, 6, 9, .direction = "bidirectional", .bias = 1, .want = {1, 1, 0}},
+    };
+    char f[64];
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        cs[k].const_b = true;
+        check_small(&cs[k], 1, "const_b");
+        cfg big = cs[k];
+        big.N = 6;
+        snprintf(f, sizeof f, "const_b_gemm%zu.so", k);
+        check(&big, f);
+        big.N = 3;
+        big.const_w = false;
+        snprintf(f, sizeof f, "const_b_rt%zu.so", k);
+        check(&big, f);
     }
 }
 
 typedef struct sym_rnn {
     bool gru;
     int64_t I, H;
+    bool lbr0; /* GRU with linear_before_reset = 0 (marked with limit 0, as the pass does) */
 } sym_rnn;
 
 /* An LSTM (or a GRU with linear_before_reset = 1) on X (T, N, I), B and initial_h (1, N,
@@ -590,9 +769,9 @@ static void build_sym_fused(glc_graph *g, const void *ctx) {
     glc_node_id id =
         glc_graph_add_node(g, gru ? GLC_OP_GRU : GLC_OP_LSTM, "rnn", in, 6, out, n_out);
     glc_node_set_int(g, id, "hidden_size", H);
-    if (gru) glc_node_set_int(g, id, "linear_before_reset", 1);
+    if (gru && !c->lbr0) glc_node_set_int(g, id, "linear_before_reset", 1);
     glc_node_set_int(g, id, GLC_ATTR_FUSE_CELL, 1);
-    glc_node_set_int(g, id, GLC_ATTR_FUSE_CELL_MAX_BATCH, gru ? 1 : 8);
+    glc_node_set_int(g, id, GLC_ATTR_FUSE_CELL_MAX_BATCH, c->lbr0 ? 0 : gru ? 1 : 8);
     for (int k = 0; k < n_out; k++)
         glc_graph_add_output(g, out[k]);
 }
@@ -605,8 +784,8 @@ static void build_sym_fused(glc_graph *g, const void *ctx) {
  * K blocks outermost when they do not (1200 rows of the input product). */
 static void test_lower_rnn__symbolic_batch_fused_up_to_the_limit(void **state) {
     (void)state;
-    sym_rnn lstm = {false, 6, 40}, gru = {true, 6, 40}, wide_h = {false, 6, 300},
-            wide_i = {false, 300, 40};
+    sym_rnn lstm = {false, 6, 40, false}, gru = {true, 6, 40, false},
+            wide_h = {false, 6, 300, false}, wide_i = {false, 300, 40, false};
     cg_sym_dims lr[] = {{{{5, 3, 6}, {1, 320}, {1, 3, 40}}},
                         {{{4, 1, 6}, {1, 320}, {1, 1, 40}}},
                         {{{3, 8, 6}, {1, 320}, {1, 8, 40}}},
@@ -626,11 +805,12 @@ static void test_lower_rnn__symbolic_batch_fused_up_to_the_limit(void **state) {
 }
 
 /* A symbolic batch: the small steps at run-time batches 1 to 4 (each its own code), the
- * GEMM steps above (LSTM 5 fused, 11 unfused; GRU small at 1 only, its limit), odd and
- * even step counts, hidden 40 (a partial vector of units) and 16, on 1 and 3 threads. */
+ * GEMM steps above (LSTM 5 fused, 11 unfused; GRU of either reset form unfused at 5), odd
+ * and even step counts, hidden 40 (a partial vector of units) and 16, on 1 and 3
+ * threads. */
 static void test_lower_rnn__symbolic_batch_small_steps(void **state) {
     (void)state;
-    sym_rnn lstm = {false, 6, 40}, gru = {true, 5, 16};
+    sym_rnn lstm = {false, 6, 40, false}, gru = {true, 5, 16, false}, gru0 = {true, 5, 40, true};
     cg_sym_dims lr[] = {{{{5, 1, 6}, {1, 320}, {1, 1, 40}}},
                         {{{4, 2, 6}, {1, 320}, {1, 2, 40}}},
                         {{{3, 3, 6}, {1, 320}, {1, 3, 40}}},
@@ -638,8 +818,15 @@ static void test_lower_rnn__symbolic_batch_small_steps(void **state) {
                         {{{5, 5, 6}, {1, 320}, {1, 5, 40}}},
                         {{{2, 11, 6}, {1, 320}, {1, 11, 40}}}};
     cg_check_sym_vs_interp(build_sym_fused, &lstm, "lstm_sym_small.so", lr, 6, 0);
-    cg_sym_dims gr[] = {{{{3, 1, 5}, {1, 96}, {1, 1, 16}}}, {{{4, 2, 5}, {1, 96}, {1, 2, 16}}}};
-    cg_check_sym_vs_interp(build_sym_fused, &gru, "gru_sym_small.so", gr, 2, 0);
+    cg_sym_dims gr[] = {{{{3, 1, 5}, {1, 96}, {1, 1, 16}}},
+                        {{{4, 2, 5}, {1, 96}, {1, 2, 16}}},
+                        {{{5, 4, 5}, {1, 96}, {1, 4, 16}}},
+                        {{{3, 5, 5}, {1, 96}, {1, 5, 16}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &gru, "gru_sym_small.so", gr, 4, 0);
+    cg_sym_dims g0[] = {{{{3, 1, 5}, {1, 240}, {1, 1, 40}}},
+                        {{{4, 3, 5}, {1, 240}, {1, 3, 40}}},
+                        {{{2, 6, 5}, {1, 240}, {1, 6, 40}}}};
+    cg_check_sym_vs_interp(build_sym_fused, &gru0, "gru0_sym_small.so", g0, 3, 0);
 }
 
 int main(void) {
@@ -662,7 +849,10 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__gru_and_rnn_cells_fused_into_the_product),
         cmocka_unit_test(test_lower_rnn__symbolic_batch_fused_up_to_the_limit),
         cmocka_unit_test(test_lower_rnn__small_batch_step),
-        cmocka_unit_test(test_lower_rnn__small_batches_with_sequence_lens),
+        cmocka_unit_test(test_lower_rnn__small_step_with_sequence_lens),
+        cmocka_unit_test(test_lower_rnn__small_step_gru_both_reset_forms),
+        cmocka_unit_test(test_lower_rnn__small_step_writes_zeros_past_the_length),
+        cmocka_unit_test(test_lower_rnn__constant_bias_summed_at_compile_time),
         cmocka_unit_test(test_lower_rnn__small_step_only_where_it_pays),
         cmocka_unit_test(test_lower_rnn__symbolic_batch_small_steps),
     };

@@ -1,8 +1,8 @@
 /* Tests for passes/fuse_cell.c: the golden dump of a marked LSTM, which LSTMs, GRUs and
- * RNNs are marked (constant R, no sequence_lens; LSTM batch <= 8, GRU linear_before_reset
- * = 1 and batch 1, RNN any batch), a symbolic batch beyond the limit marked with it (the
- * lowering chooses at run time), running twice (one attribute), and a graph without
- * recurrences left unchanged. */
+ * RNNs are marked (constant R; no sequence_lens, LSTM batch <= 8, GRU linear_before_reset
+ * = 1 and batch 1, RNN any batch; or batch <= 4, for the small step, with the GEMM step's
+ * limit), a symbolic batch beyond the limit marked with it (the lowering chooses at run
+ * time), running twice (one attribute), and a graph without recurrences left unchanged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,23 +77,34 @@ static void test_fuse_cell__lstm_with_constant_r_marked(void **state) {
     glc_graph_destroy(g);
 }
 
-/* Marked: an LSTM of batch 8, a GRU with linear_before_reset = 1 of batch 1, RNNs of any
- * batch. Not: runtime R, sequence_lens, an LSTM of batch 9, a GRU with linear_before_reset
- * = 0 or of batch 2. */
+/* Marked without a limit: an LSTM of batch 8, a GRU with linear_before_reset = 1 of batch
+ * 1, RNNs of any batch. Marked with glc_fuse_cell_max_batch (the small step takes them at
+ * batch <= 4, the GEMM step stays unfused above the limit): sequence_lens at batch 2 and
+ * 4 (0), a GRU with linear_before_reset = 0 at batch 1 (0), one with 1 at batch 2 and 4
+ * (1). Not: runtime R, an LSTM of batch 9, sequence_lens at batch 5, a GRU with
+ * linear_before_reset = 0 at batch 5 or with 1 at batch 5. */
 static void test_fuse_cell__which_recurrences_are_marked(void **state) {
     (void)state;
-    glc_graph *yes[4] = {rnn_n(GLC_OP_LSTM, false, false, 8), rnn_n(GLC_OP_GRU, false, false, 1),
-                         rnn_n(GLC_OP_RNN, false, false, 1), rnn_n(GLC_OP_RNN, false, false, 64)};
+    glc_graph *yes[9] = {rnn_n(GLC_OP_LSTM, false, false, 8), rnn_n(GLC_OP_GRU, false, false, 1),
+                         rnn_n(GLC_OP_RNN, false, false, 1),  rnn_n(GLC_OP_RNN, false, false, 64),
+                         rnn(GLC_OP_LSTM, false, true),       rnn_n(GLC_OP_RNN, false, true, 4),
+                         rnn_n(GLC_OP_GRU, false, false, 1),  rnn_n(GLC_OP_GRU, false, false, 2),
+                         rnn_n(GLC_OP_GRU, false, false, 4)};
+    int64_t want_max[9] = {-1, -1, -1, -1, 0, 0, 0, 1, 1};
     glc_node_set_int(yes[1], 0, "linear_before_reset", 1);
-    for (int k = 0; k < 4; k++) {
+    glc_node_set_int(yes[7], 0, "linear_before_reset", 1);
+    glc_node_set_int(yes[8], 0, "linear_before_reset", 1);
+    for (int k = 0; k < 9; k++) {
         run(yes[k]);
         assert_int_equal(glc_attr_int(&yes[k]->nodes[0], GLC_ATTR_FUSE_CELL, -1), 1);
+        assert_int_equal(glc_attr_int(&yes[k]->nodes[0], GLC_ATTR_FUSE_CELL_MAX_BATCH, -1),
+                         want_max[k]);
         glc_graph_destroy(yes[k]);
     }
-    glc_graph *no[7] = {rnn(GLC_OP_LSTM, true, false),       rnn(GLC_OP_LSTM, false, true),
-                        rnn_n(GLC_OP_LSTM, false, false, 9), rnn_n(GLC_OP_GRU, false, false, 1),
-                        rnn_n(GLC_OP_GRU, false, false, 2),  rnn(GLC_OP_RNN, true, false),
-                        rnn(GLC_OP_RNN, false, true)};
+    glc_graph *no[7] = {rnn(GLC_OP_LSTM, true, false),       rnn_n(GLC_OP_LSTM, false, true, 5),
+                        rnn_n(GLC_OP_LSTM, false, false, 9), rnn_n(GLC_OP_GRU, false, false, 5),
+                        rnn_n(GLC_OP_GRU, false, false, 5),  rnn(GLC_OP_RNN, true, false),
+                        rnn_n(GLC_OP_RNN, false, true, 5)};
     glc_node_set_int(no[4], 0, "linear_before_reset", 1);
     for (int k = 0; k < 7; k++) {
         run(no[k]);
@@ -112,6 +123,7 @@ static void test_fuse_cell__symbolic_batch_fused_up_to_the_limit_at_run_time(voi
         int64_t max, want_max; /* want_max -1: no glc_fuse_cell_max_batch */
     } cases[] = {{GLC_OP_LSTM, 0, 8}, {GLC_OP_LSTM, 64, 8}, {GLC_OP_LSTM, 8, -1},
                  {GLC_OP_GRU, 0, 1},  {GLC_OP_GRU, 1, -1},  {GLC_OP_RNN, 0, -1}};
+    /* (GRUs here have linear_before_reset = 1) */
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         glc_graph *g = rnn_sym(cases[k].op, cases[k].max);
         if (cases[k].op == GLC_OP_GRU) glc_node_set_int(g, 0, "linear_before_reset", 1);
