@@ -471,7 +471,8 @@ glc_status lower_qmatmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMBuildStore(b, LLVMConstInt(c->i32, 0, 0), acc);
     LLVMValueRef k = cg_loop_begin_v(c, &lk, K);
     LLVMValueRef av = q8_i32(c, ta, QP(ia), cg_madd_v(c, cg_madd_v(c, t, M, i), K, k));
-    LLVMValueRef bv = q8_i32(c, tb, QP(ib), cg_madd_v(c, cg_madd_v(c, t, K, k), N, j));
+    LLVMValueRef bt = q.b_shared ? zero : t;
+    LLVMValueRef bv = q8_i32(c, tb, QP(ib), cg_madd_v(c, cg_madd_v(c, bt, K, k), N, j));
     LLVMValueRef pr = LLVMBuildMul(b, LLVMBuildSub(b, av, az, ""), LLVMBuildSub(b, bv, bz, ""), "");
     LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->i32, acc, ""), pr, ""), acc);
     cg_loop_end(c, &lk);

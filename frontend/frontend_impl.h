@@ -95,6 +95,12 @@ glc_status fe_node_err(glc_diag *d, glc_status s, const Onnx__NodeProto *np, siz
  * into the graph; else an If node, which shape inference refuses (ir/control.c). */
 glc_status fe_emit_if(fe_import *im, size_t idx);
 
+/* import_contrib.c: whether op is a com.microsoft contrib op the importer replaces, and
+ * the ONNX nodes that replace node idx of im->gp (inputs resolved, outputs created). */
+bool fe_is_contrib(glc_op op);
+glc_status fe_emit_contrib(fe_import *im, size_t idx, const glc_value_id *in,
+                           const glc_value_id *out);
+
 /* import_attrs.c: reads attribute a of ONNX node np into node id. */
 glc_status fe_attr_read(glc_graph *g, glc_node_id id, const Onnx__AttributeProto *a, glc_diag *d);
 /* Decodes tp into an arena-owned glc_tensor. */

@@ -111,12 +111,13 @@ typedef struct glc_einsum {
 glc_status glc_einsum_get(const glc_graph *g, const glc_node *n, glc_einsum *e, glc_diag *d);
 
 /* MatMulInteger, QLinearMatMul: A (batch..., M, K) and B (batch..., K, N) of one rank >= 2
- * and equal batch dims, scales and zero points one value each (absent: 0): acc = sum over k of
- * (A - a_zp) (B - b_zp) in i32; MatMulInteger's y = acc; QLinearMatMul's y = saturate(
- * roundeven(acc * m) + y_zp) with m = a_scale * b_scale / y_scale in f32 and the product in
- * f64 (as ONNX's reference). */
+ * and equal batch dims, or B (K, N) for every matrix of A (b_shared); scales and zero points
+ * one value each (absent: 0): acc = sum over k of (A - a_zp) (B - b_zp) in i32;
+ * MatMulInteger's y = acc; QLinearMatMul's y = saturate(roundeven(acc * m) + y_zp) with
+ * m = a_scale * b_scale / y_scale in f32 and the product in f64 (as ONNX's reference). */
 typedef struct glc_qmatmul {
     glc_dim batch, M, K, N;
+    bool b_shared; /* B is one matrix (rank 2) for every batch of A's matrices */
     int rank;
     glc_dim out[GLC_MAX_RANK];
 } glc_qmatmul;
