@@ -855,6 +855,48 @@ static void test_lower_tensor__reduceprod_max_min_of_symbolic_shapes(void **stat
                       "sym_shape_red.so");
 }
 
+/* PyTorch's x.expand(-1, T, -1) on e (N, 1, 3) with T = x's symbolic dim 1: the shape is
+ * Where(Equal(s, -1), 1, s) for s = [-1, T, -1] (the Where keeps T, the ones broadcast), then
+ * Expand; and Equal(T, T) picks [N, T] from two shapes, as a shape for a Reshape. */
+static void build_expand_minus_one(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){v[0], v[1], 2});
+    glc_value_id e = cg_in(g, "e", GLC_DT_F32, 3, (int64_t[]){v[0], 1, 3});
+    glc_value_id shp = cg_node(g, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id t = cg_node(g, GLC_OP_SLICE, "t",
+                             (glc_value_id[]){shp, ints_g(g, "s1", 1, (int64_t[]){1}),
+                                              ints_g(g, "e2", 1, (int64_t[]){2})},
+                             3, NULL);
+    glc_value_id m1 = ints_g(g, "m1", 1, (int64_t[]){-1});
+    glc_value_id s = concat0(g, "s", (glc_value_id[]){m1, t, m1}, 3);
+    glc_value_id eq = cg_node(g, GLC_OP_EQUAL, "eq", (glc_value_id[]){s, m1}, 2, NULL);
+    glc_value_id ones = ints_g(g, "ones", 3, (int64_t[]){1, 1, 1});
+    glc_value_id w = cg_node(g, GLC_OP_WHERE, "w", (glc_value_id[]){eq, ones, s}, 3, NULL);
+    out_g(g, GLC_OP_EXPAND, "e_t", (glc_value_id[]){e, w}, 2, NULL);
+    glc_value_id same = cg_node(g, GLC_OP_EQUAL, "same", (glc_value_id[]){t, t}, 2, NULL);
+    glc_value_id nt = cg_node(g, GLC_OP_SLICE, "nt",
+                              (glc_value_id[]){shp, ints_g(g, "s0", 1, (int64_t[]){0}),
+                                               ints_g(g, "e2b", 1, (int64_t[]){2})},
+                              3, NULL);
+    glc_value_id other = ints_g(g, "other", 2, (int64_t[]){-1, 1});
+    glc_value_id pick = cg_node(g, GLC_OP_WHERE, "pick", (glc_value_id[]){same, nt, other}, 3,
+                                NULL);
+    glc_value_id flat = cg_node(g, GLC_OP_REDUCEPROD, "flat", &nt, 1, NULL);
+    glc_value_id x2 = cg_node(g, GLC_OP_RESHAPE, "x2",
+                              (glc_value_id[]){x, concat0(g, "s2", (glc_value_id[]){flat,
+                                               ints_g(g, "two", 1, (int64_t[]){2})}, 2)},
+                              2, NULL);
+    out_g(g, GLC_OP_RESHAPE, "x_nt", (glc_value_id[]){x2, concat0(g, "s3", (glc_value_id[]){pick,
+          ints_g(g, "two_b", 1, (int64_t[]){2})}, 2)}, 2, NULL);
+}
+
+static void test_lower_tensor__expand_minus_one_through_equal_and_where(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "T"};
+    static const int64_t sizes[3][2] = {{1, 1}, {2, 5}, {3, 2}};
+    cg_check_symbolic(build_expand_minus_one, 13, 2, names, sizes[0], 3, fill_finite,
+                      "sym_expand_m1.so");
+}
+
 /* NegativeLogLikelihoodLoss with every reduction, with and without weights, an ignored
  * class, against the interpreter (no transcendental function: bit for bit). */
 static void test_lower_tensor__nllloss_reductions_weights_and_ignore_index(void **state) {
@@ -1146,6 +1188,7 @@ int main(void) {
         T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
         T(test_lower_tensor__tile_with_repeats_from_a_symbolic_shape),
         T(test_lower_tensor__reduceprod_max_min_of_symbolic_shapes),
+        T(test_lower_tensor__expand_minus_one_through_equal_and_where),
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
         T(test_lower_tensor__nd_onehot_and_reversesequence),
         T(test_lower_tensor__topk_with_ties_on_every_axis),
