@@ -592,14 +592,30 @@ static glc_status pad_value(const glc_graph *g, const glc_node *n, glc_pad_geom 
 }
 
 /* pads (Pad-11+ input 1; Pad-2 `pads`, Pad-1 `paddings`) over the axes (Pad-18 input 3). */
+/* Pad's pads (input 1 from opset 11): constants, or dims computed from symbolic shapes. */
+static glc_status pad_list(const glc_graph *g, const glc_node *n, glc_dim *pads, int *np,
+                           glc_diag *d) {
+    int64_t tmp[2 * GLC_MAX_RANK], k;
+    if (g->opset < 11 && n->n_in < 2)
+        GLC_TRY(attr_ints(n, g->opset >= 2 ? "pads" : "paddings", tmp, 2 * GLC_MAX_RANK, np, d));
+    else if (glc_node_input(g, n, 1) && glc_node_input(g, n, 1)->sdata &&
+             glc_node_input(g, n, 1)->rank == 1 &&
+             infer_int_elems(glc_node_input(g, n, 1), pads, 2 * GLC_MAX_RANK, &k)) {
+        *np = (int)k;
+        return GLC_OK;
+    } else
+        GLC_TRY(glc_static_ints(g, n, 1, "pads", tmp, 2 * GLC_MAX_RANK, np, d));
+    for (int j = 0; j < *np; j++)
+        pads[j] = tmp[j];
+    return GLC_OK;
+}
+
 static glc_status pad_amounts(const glc_graph *g, const glc_node *n, glc_pad_geom *p, glc_diag *d) {
-    int64_t pads[2 * GLC_MAX_RANK], axes[GLC_MAX_RANK], bad;
+    int64_t axes[GLC_MAX_RANK], bad;
+    glc_dim pads[2 * GLC_MAX_RANK];
     int np, na;
     bool seen[GLC_MAX_RANK];
-    if (g->opset >= 11 || n->n_in > 1)
-        GLC_TRY(glc_static_ints(g, n, 1, "pads", pads, 2 * GLC_MAX_RANK, &np, d));
-    else
-        GLC_TRY(attr_ints(n, g->opset >= 2 ? "pads" : "paddings", pads, 2 * GLC_MAX_RANK, &np, d));
+    GLC_TRY(pad_list(g, n, pads, &np, d));
     GLC_TRY(glc_static_ints(g, n, 3, "axes", axes, GLC_MAX_RANK, &na, d));
     if (na < 0)
         for (na = 0; na < p->rank; na++)
@@ -628,8 +644,22 @@ glc_status glc_pad_geom_get(const glc_graph *g, const glc_node *n, glc_pad_geom 
     char s[SHAPE_BUF];
     infer_shape_str(x, s);
     for (int a = 0; a < x->rank; a++) {
-        glc_dim len = x->dims[a];
-        int64_t b = p->begin[a], e = p->end[a];
+        glc_dim len = x->dims[a], b = p->begin[a], e = p->end[a];
+        if (glc_dim_is_sym(b) || glc_dim_is_sym(e)) {
+            p->out[a] = glc_dim_add(g, len, glc_dim_add(g, b, e));
+            /* no symbolic crop: pads glc cannot prove non-negative (round-up arithmetic
+             * such as ceil(L / 256) * 256 - L) are checked when the model runs */
+            if (glc_dim_require_ge(g, b, 0, n, "Pad: a symbolic pad") != GLC_OK ||
+                glc_dim_require_ge(g, e, 0, n, "Pad: a symbolic pad") != GLC_OK)
+                return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Pad: pads on axis %d are symbolic "
+                                    "and negative (a crop); bind the symbols with --dim NAME=N "
+                                    "or --shape", a);
+            if (p->mode != GLC_PAD_CONSTANT && !glc_dim_known_ge(g, len, 1))
+                return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Pad: %s-padding axis %d of input 0 "
+                                    "%s by symbolic pads needs it non-empty",
+                                    glc_attr_string(n, "mode", ""), a, s);
+            continue;
+        }
         if (glc_dim_is_sym(len)) {
             p->out[a] = glc_dim_add(g, len, b + e);
             bool ok = b >= INT32_MIN && e >= INT32_MIN && b <= INT32_MAX && e <= INT32_MAX &&

@@ -48,7 +48,9 @@ glc_status glc_split_get(const glc_graph *g, const glc_node *n, int *axis, int64
                          glc_diag *d);
 
 /* Pad. Along an axis of input size len padded by (begin, end), output coordinate o reads
- * input coordinate glc_pad_source(mode, o - begin, len), or the constant when that is -1. */
+ * input coordinate glc_pad_source(mode, o - begin, len), or the constant when that is -1.
+ * begin and end are dims: pads computed from symbolic shapes (padding a signal to a minimum
+ * length: Max(c - len, 0)) are symbolic, and then never negative (no symbolic crop). */
 typedef enum glc_pad_mode {
     GLC_PAD_CONSTANT,
     GLC_PAD_EDGE,
@@ -58,7 +60,7 @@ typedef enum glc_pad_mode {
 typedef struct glc_pad_geom {
     int rank;
     glc_pad_mode mode;
-    int64_t begin[GLC_MAX_RANK], end[GLC_MAX_RANK]; /* negative = crop */
+    glc_dim begin[GLC_MAX_RANK], end[GLC_MAX_RANK]; /* negative = crop */
     int64_t out[GLC_MAX_RANK];
     uint8_t value[8]; /* the constant, as one element of the input dtype (little-endian) */
 } glc_pad_geom;

@@ -897,6 +897,42 @@ static void test_lower_tensor__expand_minus_one_through_equal_and_where(void **s
                       "sym_expand_m1.so");
 }
 
+/* A signal x (2, L) padded to a minimum length and to a whole number of hops, pads computed
+ * from its symbolic length as SwiftF0 does: begin Max(8 - L, 0) (a pad glc proves
+ * non-negative), end ceil(L / 4) * 4 - L (one it checks at run time); constant and edge. */
+static void build_pad_symbolic(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 2, (int64_t[]){2, v[0]});
+    glc_value_id shp = cg_node(g, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id l = cg_node(g, GLC_OP_SLICE, "l",
+                             (glc_value_id[]){shp, ints_g(g, "s1", 1, (int64_t[]){1}),
+                                              ints_g(g, "e2", 1, (int64_t[]){2})},
+                             3, NULL);
+    glc_value_id zero = ints_g(g, "zero", 1, (int64_t[]){0});
+    glc_value_id four = ints_g(g, "four", 1, (int64_t[]){4});
+    glc_value_id short_by = cg_node(g, GLC_OP_SUB, "short_by",
+                                    (glc_value_id[]){ints_g(g, "eight", 1, (int64_t[]){8}), l}, 2,
+                                    NULL);
+    glc_value_id begin = cg_node(g, GLC_OP_MAX, "begin", (glc_value_id[]){short_by, zero}, 2, NULL);
+    glc_value_id up = cg_node(g, GLC_OP_ADD, "up",
+                              (glc_value_id[]){l, ints_g(g, "three", 1, (int64_t[]){3})}, 2, NULL);
+    glc_value_id hops = cg_node(g, GLC_OP_DIV, "hops", (glc_value_id[]){up, four}, 2, NULL);
+    glc_value_id whole = cg_node(g, GLC_OP_MUL, "whole", (glc_value_id[]){hops, four}, 2, NULL);
+    glc_value_id end = cg_node(g, GLC_OP_SUB, "end", (glc_value_id[]){whole, l}, 2, NULL);
+    glc_value_id pads = concat0(g, "pads", (glc_value_id[]){zero, begin, zero, end}, 4);
+    glc_node_id id;
+    out_g(g, GLC_OP_PAD, "pad_const", (glc_value_id[]){x, pads}, 2, NULL);
+    out_g(g, GLC_OP_PAD, "pad_edge", (glc_value_id[]){x, pads}, 2, &id);
+    glc_node_set_string(g, id, "mode", "edge");
+}
+
+static void test_lower_tensor__pad_by_pads_computed_from_a_symbolic_length(void **state) {
+    (void)state;
+    static const char *const names[1] = {"L"};
+    static const int64_t sizes[4][1] = {{1}, {5}, {8}, {11}};
+    cg_check_symbolic(build_pad_symbolic, 13, 1, names, sizes[0], 4, fill_finite,
+                      "sym_pad.so");
+}
+
 /* NegativeLogLikelihoodLoss with every reduction, with and without weights, an ignored
  * class, against the interpreter (no transcendental function: bit for bit). */
 static void test_lower_tensor__nllloss_reductions_weights_and_ignore_index(void **state) {
@@ -1189,6 +1225,7 @@ int main(void) {
         T(test_lower_tensor__tile_with_repeats_from_a_symbolic_shape),
         T(test_lower_tensor__reduceprod_max_min_of_symbolic_shapes),
         T(test_lower_tensor__expand_minus_one_through_equal_and_where),
+        T(test_lower_tensor__pad_by_pads_computed_from_a_symbolic_length),
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
         T(test_lower_tensor__nd_onehot_and_reversesequence),
         T(test_lower_tensor__topk_with_ties_on_every_axis),

@@ -121,20 +121,34 @@ static void test_tensor__slice_needs_constant_starts(void **state) {
         "Slice: input 1 'starts' must be a constant; bind graph input 'starts' with --bind");
 }
 
-/* Pads computed from a symbolic shape (Concat([0, 0], Shape(x)) for x (2, N)) are not a
- * graph input to bind: the diagnostic names the symbols instead. */
-static void test_tensor__pad_with_symbolic_pads_names_the_symbols(void **state) {
+/* Ends computed from a symbolic shape (Shape(x) for x (2, N)) are not a graph input to bind:
+ * the diagnostic names the symbols instead. */
+static void test_tensor__slice_with_symbolic_ends_names_the_symbols(void **state) {
     (void)state;
     int64_t d[2] = {2, glc_dim_symbol(G, "N")};
     glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, d);
+    glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    tu_node(G, GLC_OP_SLICE, "sl", (glc_value_id[]){x, i64s("s", 2, (int64_t[]){0, 0}), shp}, 3,
+            NULL);
+    infer_fails(GLC_E_UNSUPPORTED, "Slice: input 2 'ends' holds symbolic dims (computed from "
+                                   "shapes) and must be a constant; bind the symbols with --dim");
+}
+
+/* Pads computed from a symbolic shape (Concat([0, 0], Shape(x)) for x (2, N)): the padded
+ * shape is (2 + 2, N + N). */
+static void test_tensor__pad_with_symbolic_pads_pads_by_dims(void **state) {
+    (void)state;
+    glc_dim n = glc_dim_symbol(G, "N");
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, n});
     glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
     glc_node_id cid;
     glc_value_id cin[2] = {i64s("zeros", 2, (int64_t[]){0, 0}), shp};
     glc_value_id pads = tu_node(G, GLC_OP_CONCAT, "pads", cin, 2, &cid);
     glc_node_set_int(G, cid, "axis", 0);
-    tu_node(G, GLC_OP_PAD, "pad", (glc_value_id[]){x, pads}, 2, NULL);
-    infer_fails(GLC_E_UNSUPPORTED, "Pad: input 1 'pads' holds symbolic dims (computed from "
-                                   "shapes) and must be a constant; bind the symbols with --dim");
+    glc_value_id y = tu_node(G, GLC_OP_PAD, "pad", (glc_value_id[]){x, pads}, 2, NULL);
+    infer_ok();
+    assert_int_equal(G->values[y].dims[0], 4);
+    assert_int_equal(G->values[y].dims[1], glc_dim_add(G, n, n));
 }
 
 static void test_tensor__slice_rejects_zero_step_and_repeated_axes(void **state) {
@@ -887,7 +901,8 @@ int main(void) {
         T(test_tensor__slice_negative_step_walks_backwards),
         T(test_tensor__slice_opset1_reads_attributes),
         T(test_tensor__slice_needs_constant_starts),
-        T(test_tensor__pad_with_symbolic_pads_names_the_symbols),
+        T(test_tensor__slice_with_symbolic_ends_names_the_symbols),
+        T(test_tensor__pad_with_symbolic_pads_pads_by_dims),
         T(test_tensor__slice_rejects_zero_step_and_repeated_axes),
         T(test_tensor__split_variable_parts_along_axis_1),
         T(test_tensor__split_rejects_uneven_equal_parts_and_bad_sums),
