@@ -262,12 +262,46 @@ static void slice_axis(const glc_graph *g, glc_dim dim, int64_t s, int64_t e, in
     *start = sd;
 }
 
-/* starts/ends/axes/steps from inputs 1..4 (Slice-10+) or attributes (Slice-1). */
+/* A start or end computed from symbolic shapes (steps > 0): a position from the front, so
+ * never negative (checked when the model runs), clamped to [0, dim]. */
+static glc_status slice_axis_sym(const glc_graph *g, const glc_node *n, int axis, glc_dim dim,
+                                 glc_dim s, glc_dim e, int64_t st, glc_dim *start, glc_dim *len,
+                                 glc_diag *d) {
+    if (st < 0)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Slice: symbolic starts or ends on axis %d "
+                            "with a negative step", axis);
+    if ((glc_dim_is_sym(s) && glc_dim_require_ge(g, s, 0, n, "Slice: a symbolic start")) ||
+        (glc_dim_is_sym(e) && glc_dim_require_ge(g, e, 0, n, "Slice: a symbolic end")))
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Slice: symbolic starts or ends on axis %d "
+                            "are negative (from the end)", axis);
+    glc_dim sd = glc_dim_is_const(s) && s < 0 ? glc_dim_max(g, glc_dim_add(g, dim, s), 0) : s;
+    glc_dim ed = glc_dim_is_const(e) && e < 0 ? glc_dim_max(g, glc_dim_add(g, dim, e), 0) : e;
+    sd = clamp(g, sd, 0, dim);
+    *len = glc_dim_ceildiv(g, glc_dim_max(g, glc_dim_sub(g, clamp(g, ed, 0, dim), sd), 0), st);
+    *start = sd;
+    return GLC_OK;
+}
+
+/* Slice's starts (k = 0) or ends (k = 1) computed from symbolic shapes: their dims. */
+static bool slice_sym_operand(const glc_graph *g, const glc_node *n, int k, int64_t *op,
+                              int *cnt) {
+    const glc_value *v = k + 1 < n->n_in ? glc_node_input(g, n, k + 1) : NULL;
+    int64_t c;
+    if (k > 1 || !v || !v->sdata || v->rank != 1 || !infer_int_elems(v, op, GLC_MAX_RANK, &c))
+        return false;
+    *cnt = (int)c;
+    return true;
+}
+
+/* starts/ends/axes/steps from inputs 1..4 (Slice-10+) or attributes (Slice-1); starts and
+ * ends may be dims computed from symbolic shapes. */
 static glc_status slice_operands(const glc_graph *g, const glc_node *n, int64_t (*op)[GLC_MAX_RANK],
                                  int *cnt, glc_diag *d) {
     static const char *const names[4] = {"starts", "ends", "axes", "steps"};
     bool inputs = g->opset >= 10 || n->n_in > 1;
     for (int k = 0; k < 4; k++) {
+        if (inputs && slice_sym_operand(g, n, k, op[k], &cnt[k]))
+            continue;
         if (inputs)
             GLC_TRY(glc_static_ints(g, n, k + 1, names[k], op[k], GLC_MAX_RANK, &cnt[k], d));
         else if (k < 3)
@@ -312,7 +346,11 @@ glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_g
         int a = (int)(op[2][j] < 0 ? op[2][j] + x->rank : op[2][j]);
         int64_t st = cnt[3] >= 0 ? op[3][j] : 1;
         if (st == 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Slice: steps[%d] is 0", j);
-        slice_axis(g, x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
+        if (glc_dim_is_sym(op[0][j]) || glc_dim_is_sym(op[1][j]))
+            GLC_TRY(slice_axis_sym(g, n, a, x->dims[a], op[0][j], op[1][j], st, &s->start[a],
+                                   &s->out[a], d));
+        else
+            slice_axis(g, x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
         /* one element: the step never multiplies */
         s->step[a] = glc_dim_is_const(s->out[a]) && s->out[a] <= 1 ? 1 : st;
     }

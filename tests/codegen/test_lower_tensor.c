@@ -899,7 +899,8 @@ static void test_lower_tensor__expand_minus_one_through_equal_and_where(void **s
 
 /* A signal x (2, L) padded to a minimum length and to a whole number of hops, pads computed
  * from its symbolic length as SwiftF0 does: begin Max(8 - L, 0) (a pad glc proves
- * non-negative), end ceil(L / 4) * 4 - L (one it checks at run time); constant and edge. */
+ * non-negative), end ceil(L / 4) * 4 - L (one it checks at run time); constant and edge. And
+ * sliced by ends computed from L, as SwiftF0 then frames it. */
 static void build_pad_symbolic(glc_graph *g, const glc_dim *v) {
     glc_value_id x = cg_in(g, "x", GLC_DT_F32, 2, (int64_t[]){2, v[0]});
     glc_value_id shp = cg_node(g, GLC_OP_SHAPE, "shape", &x, 1, NULL);
@@ -923,9 +924,19 @@ static void build_pad_symbolic(glc_graph *g, const glc_dim *v) {
     out_g(g, GLC_OP_PAD, "pad_const", (glc_value_id[]){x, pads}, 2, NULL);
     out_g(g, GLC_OP_PAD, "pad_edge", (glc_value_id[]){x, pads}, 2, &id);
     glc_node_set_string(g, id, "mode", "edge");
+    /* x[:, 1:L-1] and x[:, 0:ceil(L/4)*4] (an end past L, clamped), ends computed from L */
+    glc_value_id two = ints_g(g, "two", 1, (int64_t[]){2});
+    glc_value_id l1 = cg_node(g, GLC_OP_SUB, "l1",
+                              (glc_value_id[]){l, ints_g(g, "one", 1, (int64_t[]){1})}, 2, NULL);
+    out_g(g, GLC_OP_SLICE, "slice_mid",
+          (glc_value_id[]){x, ints_g(g, "s01", 2, (int64_t[]){0, 1}),
+                           concat0(g, "ends_mid", (glc_value_id[]){two, l1}, 2)}, 3, NULL);
+    out_g(g, GLC_OP_SLICE, "slice_past",
+          (glc_value_id[]){x, ints_g(g, "s00", 2, (int64_t[]){0, 0}),
+                           concat0(g, "ends_past", (glc_value_id[]){two, whole}, 2)}, 3, NULL);
 }
 
-static void test_lower_tensor__pad_by_pads_computed_from_a_symbolic_length(void **state) {
+static void test_lower_tensor__pad_and_slice_by_bounds_computed_from_a_symbolic_length(void **state) {
     (void)state;
     static const char *const names[1] = {"L"};
     static const int64_t sizes[4][1] = {{1}, {5}, {8}, {11}};
@@ -1225,7 +1236,7 @@ int main(void) {
         T(test_lower_tensor__tile_with_repeats_from_a_symbolic_shape),
         T(test_lower_tensor__reduceprod_max_min_of_symbolic_shapes),
         T(test_lower_tensor__expand_minus_one_through_equal_and_where),
-        T(test_lower_tensor__pad_by_pads_computed_from_a_symbolic_length),
+        T(test_lower_tensor__pad_and_slice_by_bounds_computed_from_a_symbolic_length),
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
         T(test_lower_tensor__nd_onehot_and_reversesequence),
         T(test_lower_tensor__topk_with_ties_on_every_axis),

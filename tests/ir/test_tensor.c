@@ -121,17 +121,30 @@ static void test_tensor__slice_needs_constant_starts(void **state) {
         "Slice: input 1 'starts' must be a constant; bind graph input 'starts' with --bind");
 }
 
-/* Ends computed from a symbolic shape (Shape(x) for x (2, N)) are not a graph input to bind:
- * the diagnostic names the symbols instead. */
-static void test_tensor__slice_with_symbolic_ends_names_the_symbols(void **state) {
+/* Split sizes computed from a symbolic shape (Shape(x) for x (2, N)) are not a graph input
+ * to bind: the diagnostic names the symbols instead. */
+static void test_tensor__split_with_symbolic_sizes_names_the_symbols(void **state) {
     (void)state;
     int64_t d[2] = {2, glc_dim_symbol(G, "N")};
     glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, d);
     glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
-    tu_node(G, GLC_OP_SLICE, "sl", (glc_value_id[]){x, i64s("s", 2, (int64_t[]){0, 0}), shp}, 3,
-            NULL);
-    infer_fails(GLC_E_UNSUPPORTED, "Slice: input 2 'ends' holds symbolic dims (computed from "
+    tu_node(G, GLC_OP_SPLIT, "split", (glc_value_id[]){x, shp}, 2, NULL);
+    infer_fails(GLC_E_UNSUPPORTED, "Split: input 1 'split' holds symbolic dims (computed from "
                                    "shapes) and must be a constant; bind the symbols with --dim");
+}
+
+/* Ends computed from a symbolic shape: Slice(x, [0, 1], Shape(x)) for x (2, N) is x[:, 1:],
+ * (2, N - 1) for N >= 1. */
+static void test_tensor__slice_with_symbolic_ends_slices_by_dims(void **state) {
+    (void)state;
+    glc_dim n = glc_dim_symbol(G, "N");
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, n});
+    glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id y = tu_node(G, GLC_OP_SLICE, "sl",
+                             (glc_value_id[]){x, i64s("s", 2, (int64_t[]){0, 1}), shp}, 3, NULL);
+    infer_ok();
+    assert_int_equal(G->values[y].dims[0], 2);
+    assert_true(glc_dim_is_sym(G->values[y].dims[1]));
 }
 
 /* Pads computed from a symbolic shape (Concat([0, 0], Shape(x)) for x (2, N)): the padded
@@ -901,7 +914,8 @@ int main(void) {
         T(test_tensor__slice_negative_step_walks_backwards),
         T(test_tensor__slice_opset1_reads_attributes),
         T(test_tensor__slice_needs_constant_starts),
-        T(test_tensor__slice_with_symbolic_ends_names_the_symbols),
+        T(test_tensor__split_with_symbolic_sizes_names_the_symbols),
+        T(test_tensor__slice_with_symbolic_ends_slices_by_dims),
         T(test_tensor__pad_with_symbolic_pads_pads_by_dims),
         T(test_tensor__slice_rejects_zero_step_and_repeated_axes),
         T(test_tensor__split_variable_parts_along_axis_1),
