@@ -18,8 +18,10 @@
  * ReduceMin of a 1-D tensor (an element count: tf2onnx's Reshape shapes). Equal and Where
  * evaluate PyTorch's expand(-1) shapes, Where(Equal(shape, -1), 1, shape): an Equal whose
  * every answer is known (equal dims; a constant against a non-negative symbolic dim it cannot
- * be, such as -1) becomes a bool constant, and Where picks by a constant condition. Anything
- * else with a shape-tensor input is refused by the op gate in infer.c, naming the op.
+ * be, such as -1) becomes a bool constant, and Where picks by a constant condition; an
+ * Equal or Where they do not decide stays, computed at run time (an If's condition on a
+ * symbolic dim). Anything else with a shape-tensor input is refused by the op gate in
+ * infer.c, naming the op.
  */
 #include "ir.h"
 #include "ir_impl.h"
@@ -285,6 +287,8 @@ glc_status infer_fold_symbolic(glc_graph *g, glc_node_id k, bool *folded, glc_di
     glc_dim e[SYM_MAX_ELEMS];
     int64_t c = eval_node(g, n, e);
     glc_value *o = &g->values[n->out[0]];
+    /* an Equal or Where the dims do not decide (Equal(N, 3)) is computed at run time */
+    if (c < 0 && (n->op == GLC_OP_EQUAL || n->op == GLC_OP_WHERE)) return GLC_OK;
     if (c < 0 || c != glc_value_numel(o))
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: cannot compute this shape arithmetic "
                             "on symbolic dims; bind them with --dim NAME=N or --shape",
