@@ -294,14 +294,15 @@ static bool slice_sym_operand(const glc_graph *g, const glc_node *n, int k, int6
 }
 
 /* starts/ends/axes/steps from inputs 1..4 (Slice-10+) or attributes (Slice-1); starts and
- * ends may be dims computed from symbolic shapes. */
+ * ends may be dims computed from symbolic shapes (then dims[k], k < 2, is set: other
+ * operands are plain integers, INT64_MIN among them). */
 static glc_status slice_operands(const glc_graph *g, const glc_node *n, int64_t (*op)[GLC_MAX_RANK],
-                                 int *cnt, glc_diag *d) {
+                                 int *cnt, bool *dims, glc_diag *d) {
     static const char *const names[4] = {"starts", "ends", "axes", "steps"};
     bool inputs = g->opset >= 10 || n->n_in > 1;
     for (int k = 0; k < 4; k++) {
-        if (inputs && slice_sym_operand(g, n, k, op[k], &cnt[k]))
-            continue;
+        if (k < 2) dims[k] = inputs && slice_sym_operand(g, n, k, op[k], &cnt[k]);
+        if (k < 2 && dims[k]) continue;
         if (inputs)
             GLC_TRY(glc_static_ints(g, n, k + 1, names[k], op[k], GLC_MAX_RANK, &cnt[k], d));
         else if (k < 3)
@@ -323,7 +324,8 @@ glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_g
     const glc_value *x = glc_node_input(g, n, 0);
     int64_t op[4][GLC_MAX_RANK];
     int cnt[4];
-    GLC_TRY(slice_operands(g, n, op, cnt, d));
+    bool dims[2];
+    GLC_TRY(slice_operands(g, n, op, cnt, dims, d));
     s->rank = x->rank;
     for (int a = 0; a < x->rank; a++) {
         s->start[a] = 0;
@@ -346,11 +348,15 @@ glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_g
         int a = (int)(op[2][j] < 0 ? op[2][j] + x->rank : op[2][j]);
         int64_t st = cnt[3] >= 0 ? op[3][j] : 1;
         if (st == 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Slice: steps[%d] is 0", j);
-        if (glc_dim_is_sym(op[0][j]) || glc_dim_is_sym(op[1][j]))
-            GLC_TRY(slice_axis_sym(g, n, a, x->dims[a], op[0][j], op[1][j], st, &s->start[a],
-                                   &s->out[a], d));
-        else
+        if ((dims[0] && glc_dim_is_sym(op[0][j])) || (dims[1] && glc_dim_is_sym(op[1][j]))) {
+            const int64_t big = (int64_t)1 << 62; /* an integer operand, as slice_axis clamps */
+            glc_dim sj = dims[0] || op[0][j] >= -big ? op[0][j] : -big;
+            glc_dim ej = dims[1] || op[1][j] >= -big ? op[1][j] : -big;
+            GLC_TRY(slice_axis_sym(g, n, a, x->dims[a], sj, ej, st, &s->start[a], &s->out[a],
+                                   d));
+        } else {
             slice_axis(g, x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
+        }
         /* one element: the step never multiplies */
         s->step[a] = glc_dim_is_const(s->out[a]) && s->out[a] <= 1 ? 1 : st;
     }
@@ -643,8 +649,8 @@ static glc_status pad_list(const glc_graph *g, const glc_node *n, glc_dim *pads,
         return GLC_OK;
     } else
         GLC_TRY(glc_static_ints(g, n, 1, "pads", tmp, 2 * GLC_MAX_RANK, np, d));
-    for (int j = 0; j < *np; j++)
-        pads[j] = tmp[j];
+    for (int j = 0; j < *np; j++) /* a constant far below any dim stays a constant */
+        pads[j] = tmp[j] < GLC_DIM_EXPR_LIMIT ? GLC_DIM_EXPR_LIMIT : tmp[j];
     return GLC_OK;
 }
 

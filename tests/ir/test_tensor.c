@@ -147,6 +147,21 @@ static void test_tensor__slice_with_symbolic_ends_slices_by_dims(void **state) {
     assert_true(glc_dim_is_sym(G->values[y].dims[1]));
 }
 
+/* PyTorch's flip: Slice(x, [-1], [INT64_MIN + 1], axes [1], steps [-1]) on x (2, N) reverses
+ * axis 1; the end, an integer below every dim, is not a symbolic dim (silero's reflect pad). */
+static void test_tensor__slice_to_int64_min_walks_back_to_the_front(void **state) {
+    (void)state;
+    glc_dim n = glc_dim_symbol(G, "N");
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, n});
+    glc_value_id in[5] = {x, i64s("s", 1, (int64_t[]){-1}),
+                          i64s("e", 1, (int64_t[]){INT64_MIN + 1}), i64s("a", 1, (int64_t[]){1}),
+                          i64s("st", 1, (int64_t[]){-1})};
+    glc_value_id y = tu_node(G, GLC_OP_SLICE, "flip", in, 5, NULL);
+    infer_ok();
+    assert_int_equal(G->values[y].dims[0], 2);
+    assert_true(glc_dim_is_sym(G->values[y].dims[1]));
+}
+
 /* Pads computed from a symbolic shape (Concat([0, 0], Shape(x)) for x (2, N)): the padded
  * shape is (2 + 2, N + N). */
 static void test_tensor__pad_with_symbolic_pads_pads_by_dims(void **state) {
@@ -917,6 +932,7 @@ int main(void) {
         T(test_tensor__split_with_symbolic_sizes_names_the_symbols),
         T(test_tensor__slice_with_symbolic_ends_slices_by_dims),
         T(test_tensor__pad_with_symbolic_pads_pads_by_dims),
+        T(test_tensor__slice_to_int64_min_walks_back_to_the_front),
         T(test_tensor__slice_rejects_zero_step_and_repeated_axes),
         T(test_tensor__split_variable_parts_along_axis_1),
         T(test_tensor__split_rejects_uneven_equal_parts_and_bad_sums),
