@@ -4,7 +4,7 @@
  * The importer replaces every If by its branches (frontend/import_if.c): the one a
  * compile-time condition selects, or both, guarded, for a run-time condition, whose
  * guarded nodes' calls model.c emits under a branch on the condition. No If node reaches
- * code generation.
+ * code generation, nor does a com.microsoft contrib op (frontend/import_contrib.c).
  *
  * A Loop (ir/loop.c) is emitted inline in the function of the graph that holds it
  * (cg_emit_loop, from model.c's call_kernels), since it may fail at run time: its body is
@@ -223,4 +223,10 @@ glc_status lower_scan(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     (void)fn;
     return glc_diag_set(c->d, GLC_E_INVALID_IR, n, "code generation: a Scan node (the "
                         "importer writes each as a Loop)");
+}
+
+glc_status lower_contrib(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
+    (void)fn;
+    return glc_diag_set(c->d, GLC_E_INVALID_IR, n, "code generation: a %s node (the importer "
+                        "replaces each by ONNX ops)", glc_op_name(n->op));
 }

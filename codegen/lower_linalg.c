@@ -1,7 +1,7 @@
 /*
- * lower_linalg.c -- Softmax, Gemm and MatMul (f32), naive loop nests ordered i-k-j so the
- * innermost j loop is contiguous in B and the output and vectorizes (a later issue
- * replaces Gemm/MatMul with a packed, register-blocked micro-kernel).
+ * lower_linalg.c -- Softmax (f32, f64), Gemm and MatMul (f32), naive loop nests ordered
+ * i-k-j so the innermost j loop is contiguous in B and the output and vectorizes (a later
+ * issue replaces Gemm/MatMul with a packed, register-blocked micro-kernel).
  *
  * Softmax views the input as (outer, D, inner): opset >= 13 reduces over one axis
  * (default -1); opset < 13 flattens d[axis:] into D (default axis 1) with inner = 1.
@@ -24,10 +24,6 @@
 
 #include <math.h>
 
-static LLVMValueRef ld(cg_ctx *c, LLVMValueRef p, LLVMValueRef i) {
-    return LLVMBuildLoad2(c->b, c->f32, cg_gep(c, c->f32, p, i), "");
-}
-
 static void st(cg_ctx *c, LLVMValueRef v, LLVMValueRef p, LLVMValueRef i) {
     LLVMBuildStore(c->b, v, cg_gep(c, c->f32, p, i));
 }
@@ -37,9 +33,20 @@ static glc_status need_f32(cg_ctx *c, const glc_node *n) {
     return glc_diag_set(c->d, GLC_E_UNSUPPORTED, n, "only f32 is supported");
 }
 
+/* exp(x) in ty: the vectorizable IR function for f32, libm's exp for f64. */
+static LLVMValueRef softmax_exp(cg_ctx *c, LLVMTypeRef ty, LLVMValueRef x) {
+    if (ty == c->f32) return cg_math_exp(c, x);
+    LLVMTypeRef ft = LLVMFunctionType(ty, &ty, 1, 0);
+    LLVMValueRef f = LLVMGetNamedFunction(c->mod, "exp");
+    if (!f) f = LLVMAddFunction(c->mod, "exp", ft);
+    return LLVMBuildCall2(c->b, ft, f, &x, 1, "");
+}
+
+/* Softmax in f32 or f64 (the output's dtype). */
 glc_status lower_softmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
-    GLC_TRY(need_f32(c, n));
     const glc_value *v = &c->g->values[n->out[0]];
+    if (v->dtype != GLC_DT_F64) GLC_TRY(need_f32(c, n));
+    LLVMTypeRef ty = v->dtype == GLC_DT_F64 ? LLVMDoubleTypeInContext(c->ctx) : c->f32;
     bool legacy = c->g->opset > 0 && c->g->opset < 13;
     int64_t ax = glc_attr_int(n, "axis", legacy ? 1 : -1);
     if (ax < 0) ax += v->rank;
@@ -53,32 +60,37 @@ glc_status lower_softmax(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
             innerd = glc_dim_mul(c->g, innerd, v->dims[i]);
     }
     *fn = cg_kernel_begin(c, n->name, 2);
+    LLVMBuilderRef b = c->b;
     LLVMValueRef D = cg_dim(c, Dd), inner = cg_dim(c, innerd);
     LLVMValueRef y = LLVMGetParam(*fn, 0), x = LLVMGetParam(*fn, 1);
-    LLVMValueRef mx = cg_alloca_entry(c, c->f32), sum = cg_alloca_entry(c, c->f32);
+    LLVMValueRef mx = cg_alloca_entry(c, ty), sum = cg_alloca_entry(c, ty);
+#define LD(p, i) LLVMBuildLoad2(b, ty, cg_gep(c, ty, p, i), "")
+#define ST(v, p, i) LLVMBuildStore(b, v, cg_gep(c, ty, p, i))
     cg_loop lo, li, ld1, ld2, ld3;
     LLVMValueRef o = cg_loop_begin_v(c, &lo, cg_dim(c, outer));
     LLVMValueRef in = cg_loop_begin_v(c, &li, inner);
-    LLVMValueRef base = cg_madd_v(c, o, LLVMBuildNSWMul(c->b, D, inner, ""), in);
-    LLVMBuildStore(c->b, cg_f32(c, -HUGE_VAL), mx);
-    LLVMBuildStore(c->b, cg_f32(c, 0.0), sum);
+    LLVMValueRef base = cg_madd_v(c, o, LLVMBuildNSWMul(b, D, inner, ""), in);
+    LLVMBuildStore(b, LLVMConstReal(ty, -HUGE_VAL), mx);
+    LLVMBuildStore(b, LLVMConstReal(ty, 0.0), sum);
     LLVMValueRef d = cg_loop_begin_v(c, &ld1, D);
-    LLVMValueRef xv = ld(c, x, cg_madd_v(c, d, inner, base));
-    LLVMValueRef m = LLVMBuildLoad2(c->b, c->f32, mx, "");
-    LLVMValueRef gt = LLVMBuildFCmp(c->b, LLVMRealOGT, xv, m, "");
-    LLVMBuildStore(c->b, LLVMBuildSelect(c->b, gt, xv, m, ""), mx);
+    LLVMValueRef xv = LD(x, cg_madd_v(c, d, inner, base));
+    LLVMValueRef m = LLVMBuildLoad2(b, ty, mx, "");
+    LLVMValueRef gt = LLVMBuildFCmp(b, LLVMRealOGT, xv, m, "");
+    LLVMBuildStore(b, LLVMBuildSelect(b, gt, xv, m, ""), mx);
     cg_loop_end(c, &ld1);
-    LLVMValueRef m2 = LLVMBuildLoad2(c->b, c->f32, mx, "");
+    LLVMValueRef m2 = LLVMBuildLoad2(b, ty, mx, "");
     d = cg_loop_begin_v(c, &ld2, D);
     LLVMValueRef idx = cg_madd_v(c, d, inner, base);
-    LLVMValueRef e = cg_math_exp(c, LLVMBuildFSub(c->b, ld(c, x, idx), m2, ""));
-    st(c, e, y, idx);
-    LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->f32, sum, ""), e, ""), sum);
+    LLVMValueRef e = softmax_exp(c, ty, LLVMBuildFSub(b, LD(x, idx), m2, ""));
+    ST(e, y, idx);
+    LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, ty, sum, ""), e, ""), sum);
     cg_loop_end(c, &ld2);
-    LLVMValueRef r = LLVMBuildFDiv(c->b, cg_f32(c, 1.0), LLVMBuildLoad2(c->b, c->f32, sum, ""), "");
+    LLVMValueRef r = LLVMBuildFDiv(b, LLVMConstReal(ty, 1.0), LLVMBuildLoad2(b, ty, sum, ""), "");
     d = cg_loop_begin_v(c, &ld3, D);
     idx = cg_madd_v(c, d, inner, base);
-    st(c, LLVMBuildFMul(c->b, ld(c, y, idx), r, ""), y, idx);
+    ST(LLVMBuildFMul(b, LD(y, idx), r, ""), y, idx);
+#undef LD
+#undef ST
     cg_loop_end(c, &ld3);
     cg_loop_end(c, &li);
     cg_loop_end(c, &lo);
@@ -471,7 +483,8 @@ glc_status lower_qmatmul(cg_ctx *c, const glc_node *n, LLVMValueRef *fn) {
     LLVMBuildStore(b, LLVMConstInt(c->i32, 0, 0), acc);
     LLVMValueRef k = cg_loop_begin_v(c, &lk, K);
     LLVMValueRef av = q8_i32(c, ta, QP(ia), cg_madd_v(c, cg_madd_v(c, t, M, i), K, k));
-    LLVMValueRef bv = q8_i32(c, tb, QP(ib), cg_madd_v(c, cg_madd_v(c, t, K, k), N, j));
+    LLVMValueRef bt = q.b_shared ? zero : t;
+    LLVMValueRef bv = q8_i32(c, tb, QP(ib), cg_madd_v(c, cg_madd_v(c, bt, K, k), N, j));
     LLVMValueRef pr = LLVMBuildMul(b, LLVMBuildSub(b, av, az, ""), LLVMBuildSub(b, bv, bz, ""), "");
     LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->i32, acc, ""), pr, ""), acc);
     cg_loop_end(c, &lk);

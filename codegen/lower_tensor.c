@@ -289,7 +289,8 @@ static glc_status pad_tables(cg_ctx *c, const glc_value *x, pad_cg *s) {
     for (int a = 0; a < s->p->rank; a++) {
         glc_dim xs = glc_dim_prod(c->g, x->dims, a + 1, x->rank);
         s->tab[a] = NULL;
-        if (glc_dim_is_sym(xs) || glc_dim_is_sym(x->dims[a]) || glc_dim_is_sym(s->p->out[a]))
+        if (glc_dim_is_sym(xs) || glc_dim_is_sym(x->dims[a]) || glc_dim_is_sym(s->p->out[a]) ||
+            glc_dim_is_sym(s->p->begin[a]))
             continue;
         int64_t len = s->p->out[a], *t = malloc((size_t)(len ? len : 1) * sizeof *t);
         if (!t) return GLC_E_NOMEM;
@@ -315,7 +316,7 @@ static LLVMValueRef mod_pos(cg_ctx *c, LLVMValueRef a, LLVMValueRef m) {
  * (len >= 1: an empty input never reaches the nest). */
 static LLVMValueRef pad_offset(cg_ctx *c, const pad_cg *s, int a, LLVMValueRef o) {
     LLVMBuilderRef b = c->b;
-    LLVMValueRef i = LLVMBuildNSWSub(b, o, cg_i64(c, s->p->begin[a]), ""), len = s->len[a];
+    LLVMValueRef i = LLVMBuildNSWSub(b, o, cg_dim(c, s->p->begin[a]), ""), len = s->len[a];
     LLVMValueRef zero = cg_i64(c, 0), one = cg_i64(c, 1), src = i;
     LLVMValueRef last = LLVMBuildNSWSub(b, len, one, ""), per, k;
     switch (s->p->mode) {

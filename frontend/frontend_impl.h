@@ -121,6 +121,12 @@ glc_status fe_emit_scan(fe_import *im, size_t idx);
 /* A capture of name from im's enclosing scopes into im (a Loop body's scope). */
 bool fe_capture_lookup(fe_import *im, const char *name, uint32_t *val);
 
+/* import_contrib.c: whether op is a com.microsoft contrib op the importer replaces, and
+ * the ONNX nodes that replace node idx of im->gp (inputs resolved, outputs created). */
+bool fe_is_contrib(glc_op op);
+glc_status fe_emit_contrib(fe_import *im, size_t idx, const glc_value_id *in,
+                           const glc_value_id *out);
+
 /* import_attrs.c: reads attribute a of ONNX node np into node id. */
 glc_status fe_attr_read(glc_graph *g, glc_node_id id, const Onnx__AttributeProto *a, glc_diag *d);
 /* Decodes tp into an arena-owned glc_tensor. */

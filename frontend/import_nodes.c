@@ -20,6 +20,7 @@
  *    output "" is an output not requested (id 0). Each output gets a fresh value of
  *    unknown shape (filled later by glc_infer_shapes). Constant nodes become constant
  *    values named after their output, from value / value_float(s) / value_int(s).
+ *    An If goes to import_if.c, a com.microsoft contrib op to import_contrib.c.
  */
 #include "frontend_impl.h"
 
@@ -347,6 +348,11 @@ static glc_status emit_node(fe_import *im, size_t idx) {
     if (!ids) return glc_diag_set(im->d, GLC_E_NOMEM, NULL, "out of memory");
     glc_value_id *in = ids, *out = ids + np->n_input;
     glc_status s = node_values(im, np, in, out);
+    if (fe_is_contrib(op)) {
+        if (s == GLC_OK) s = fe_emit_contrib(im, idx, in, out);
+        free(ids);
+        return s;
+    }
     glc_node_id id = GLC_NO_NODE;
     if (s == GLC_OK)
         id = fe_add_node(im, op, np->name, in, (int)np->n_input, out, (int)np->n_output);

@@ -1,5 +1,7 @@
 /*
- * control.c -- ONNX If: the op row's kernels, and what an If's condition depends on.
+ * control.c -- ONNX If: the op row's kernels, and what an If's condition depends on; and the
+ * kernels of the com.microsoft contrib ops, which the importer replaces as it does If
+ * (frontend/import_contrib.c).
  *
  * The importer replaces every If (frontend/import_if.c): by the branch its condition
  * selects when that is known at compile time, else by both branches, their nodes guarded
@@ -99,4 +101,19 @@ glc_status interp_if(const glc_graph *g, const glc_node *n, const void *const *i
     (void)out;
     return glc_diag_set(d, GLC_E_INVALID_IR, n, "interpreter: an If node (the importer replaces "
                         "each by its branches)");
+}
+
+glc_status infer_contrib(glc_graph *g, glc_node *n, glc_diag *d) {
+    (void)g;
+    return glc_diag_set(d, GLC_E_INVALID_IR, n, "%s: a com.microsoft node reached shape "
+                        "inference (the importer replaces each by ONNX ops)", glc_op_name(n->op));
+}
+
+glc_status interp_contrib(const glc_graph *g, const glc_node *n, const void *const *in,
+                          void *const *out, glc_diag *d) {
+    (void)g;
+    (void)in;
+    (void)out;
+    return glc_diag_set(d, GLC_E_INVALID_IR, n, "interpreter: a %s node (the importer replaces "
+                        "each by ONNX ops)", glc_op_name(n->op));
 }

@@ -277,14 +277,15 @@ glc_status glc_qmatmul_get(const glc_graph *g, const glc_node *n, glc_qmatmul *q
     char sa[SHAPE_BUF], sb[SHAPE_BUF];
     shape_of(a, sa);
     shape_of(b, sb);
-    int r = a->rank;
-    bool ok = r >= 2 && b->rank == r;
-    for (int i = 0; ok && i < r - 2; i++)
+    int r = a->rank, rb = b->rank;
+    bool ok = r >= 2 && (rb == r || rb == 2);
+    for (int i = 0; ok && rb == r && i < r - 2; i++)
         ok = glc_dim_require_eq(g, a->dims[i], b->dims[i], n, "batch dims") == GLC_OK;
-    ok = ok && glc_dim_require_eq(g, a->dims[r - 1], b->dims[r - 2], n, "inner dim") == GLC_OK;
+    ok = ok && glc_dim_require_eq(g, a->dims[r - 1], b->dims[rb - 2], n, "inner dim") == GLC_OK;
     if (!ok)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: A %s and B %s must be matrices of one "
-                            "rank with equal batch dims", glc_op_name(n->op), sa, sb);
+                            "rank with equal batch dims, or B one matrix", glc_op_name(n->op),
+                            sa, sb);
     static const int one_ql[6] = {1, 2, 4, 5, 6, 7}, one_mi[2] = {2, 3}; /* scales, zps */
     for (int k = 0; k < (ql ? 6 : 2); k++) {
         const glc_value *z = in_val(g, n, ql ? one_ql[k] : one_mi[k]);
@@ -294,10 +295,11 @@ glc_status glc_qmatmul_get(const glc_graph *g, const glc_node *n, glc_qmatmul *q
                                 "than one value", glc_op_name(n->op));
     }
     q->rank = r;
+    q->b_shared = rb == 2 && r > 2;
     q->batch = glc_dim_prod(g, a->dims, 0, r - 2);
     q->M = a->dims[r - 2];
     q->K = a->dims[r - 1];
-    q->N = b->dims[r - 1];
+    q->N = b->dims[rb - 1];
     memcpy(q->out, a->dims, sizeof q->out);
     q->out[r - 1] = q->N;
     return GLC_OK;

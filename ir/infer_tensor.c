@@ -267,12 +267,47 @@ static void slice_axis(const glc_graph *g, glc_dim dim, int64_t s, int64_t e, in
     *start = sd;
 }
 
-/* starts/ends/axes/steps from inputs 1..4 (Slice-10+) or attributes (Slice-1). */
+/* A start or end computed from symbolic shapes (steps > 0): a position from the front, so
+ * never negative (checked when the model runs), clamped to [0, dim]. */
+static glc_status slice_axis_sym(const glc_graph *g, const glc_node *n, int axis, glc_dim dim,
+                                 glc_dim s, glc_dim e, int64_t st, glc_dim *start, glc_dim *len,
+                                 glc_diag *d) {
+    if (st < 0)
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Slice: symbolic starts or ends on axis %d "
+                            "with a negative step", axis);
+    if ((glc_dim_is_sym(s) && glc_dim_require_ge(g, s, 0, n, "Slice: a symbolic start")) ||
+        (glc_dim_is_sym(e) && glc_dim_require_ge(g, e, 0, n, "Slice: a symbolic end")))
+        return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Slice: symbolic starts or ends on axis %d "
+                            "are negative (from the end)", axis);
+    glc_dim sd = glc_dim_is_const(s) && s < 0 ? glc_dim_max(g, glc_dim_add(g, dim, s), 0) : s;
+    glc_dim ed = glc_dim_is_const(e) && e < 0 ? glc_dim_max(g, glc_dim_add(g, dim, e), 0) : e;
+    sd = clamp(g, sd, 0, dim);
+    *len = glc_dim_ceildiv(g, glc_dim_max(g, glc_dim_sub(g, clamp(g, ed, 0, dim), sd), 0), st);
+    *start = sd;
+    return GLC_OK;
+}
+
+/* Slice's starts (k = 0) or ends (k = 1) computed from symbolic shapes: their dims. */
+static bool slice_sym_operand(const glc_graph *g, const glc_node *n, int k, int64_t *op,
+                              int *cnt) {
+    const glc_value *v = k + 1 < n->n_in ? glc_node_input(g, n, k + 1) : NULL;
+    int64_t c;
+    if (k > 1 || !v || !v->sdata || v->rank != 1 || !infer_int_elems(v, op, GLC_MAX_RANK, &c))
+        return false;
+    *cnt = (int)c;
+    return true;
+}
+
+/* starts/ends/axes/steps from inputs 1..4 (Slice-10+) or attributes (Slice-1); starts and
+ * ends may be dims computed from symbolic shapes (then dims[k], k < 2, is set: other
+ * operands are plain integers, INT64_MIN among them). */
 static glc_status slice_operands(const glc_graph *g, const glc_node *n, int64_t (*op)[GLC_MAX_RANK],
-                                 int *cnt, glc_diag *d) {
+                                 int *cnt, bool *dims, glc_diag *d) {
     static const char *const names[4] = {"starts", "ends", "axes", "steps"};
     bool inputs = g->opset >= 10 || n->n_in > 1;
     for (int k = 0; k < 4; k++) {
+        if (k < 2) dims[k] = inputs && slice_sym_operand(g, n, k, op[k], &cnt[k]);
+        if (k < 2 && dims[k]) continue;
         if (inputs)
             GLC_TRY(glc_static_ints(g, n, k + 1, names[k], op[k], GLC_MAX_RANK, &cnt[k], d));
         else if (k < 3)
@@ -294,7 +329,8 @@ glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_g
     const glc_value *x = glc_node_input(g, n, 0);
     int64_t op[4][GLC_MAX_RANK];
     int cnt[4];
-    GLC_TRY(slice_operands(g, n, op, cnt, d));
+    bool dims[2];
+    GLC_TRY(slice_operands(g, n, op, cnt, dims, d));
     s->rank = x->rank;
     for (int a = 0; a < x->rank; a++) {
         s->start[a] = 0;
@@ -317,7 +353,15 @@ glc_status glc_slice_geom_get(const glc_graph *g, const glc_node *n, glc_slice_g
         int a = (int)(op[2][j] < 0 ? op[2][j] + x->rank : op[2][j]);
         int64_t st = cnt[3] >= 0 ? op[3][j] : 1;
         if (st == 0) return glc_diag_set(d, GLC_E_SHAPE, n, "Slice: steps[%d] is 0", j);
-        slice_axis(g, x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
+        if ((dims[0] && glc_dim_is_sym(op[0][j])) || (dims[1] && glc_dim_is_sym(op[1][j]))) {
+            const int64_t big = (int64_t)1 << 62; /* an integer operand, as slice_axis clamps */
+            glc_dim sj = dims[0] || op[0][j] >= -big ? op[0][j] : -big;
+            glc_dim ej = dims[1] || op[1][j] >= -big ? op[1][j] : -big;
+            GLC_TRY(slice_axis_sym(g, n, a, x->dims[a], sj, ej, st, &s->start[a], &s->out[a],
+                                   d));
+        } else {
+            slice_axis(g, x->dims[a], op[0][j], op[1][j], st, &s->start[a], &s->out[a]);
+        }
         /* one element: the step never multiplies */
         s->step[a] = glc_dim_is_const(s->out[a]) && s->out[a] <= 1 ? 1 : st;
     }
@@ -597,14 +641,30 @@ static glc_status pad_value(const glc_graph *g, const glc_node *n, glc_pad_geom 
 }
 
 /* pads (Pad-11+ input 1; Pad-2 `pads`, Pad-1 `paddings`) over the axes (Pad-18 input 3). */
+/* Pad's pads (input 1 from opset 11): constants, or dims computed from symbolic shapes. */
+static glc_status pad_list(const glc_graph *g, const glc_node *n, glc_dim *pads, int *np,
+                           glc_diag *d) {
+    int64_t tmp[2 * GLC_MAX_RANK], k;
+    if (g->opset < 11 && n->n_in < 2)
+        GLC_TRY(attr_ints(n, g->opset >= 2 ? "pads" : "paddings", tmp, 2 * GLC_MAX_RANK, np, d));
+    else if (glc_node_input(g, n, 1) && glc_node_input(g, n, 1)->sdata &&
+             glc_node_input(g, n, 1)->rank == 1 &&
+             infer_int_elems(glc_node_input(g, n, 1), pads, 2 * GLC_MAX_RANK, &k)) {
+        *np = (int)k;
+        return GLC_OK;
+    } else
+        GLC_TRY(glc_static_ints(g, n, 1, "pads", tmp, 2 * GLC_MAX_RANK, np, d));
+    for (int j = 0; j < *np; j++) /* a constant far below any dim stays a constant */
+        pads[j] = tmp[j] < GLC_DIM_EXPR_LIMIT ? GLC_DIM_EXPR_LIMIT : tmp[j];
+    return GLC_OK;
+}
+
 static glc_status pad_amounts(const glc_graph *g, const glc_node *n, glc_pad_geom *p, glc_diag *d) {
-    int64_t pads[2 * GLC_MAX_RANK], axes[GLC_MAX_RANK], bad;
+    int64_t axes[GLC_MAX_RANK], bad;
+    glc_dim pads[2 * GLC_MAX_RANK];
     int np, na;
     bool seen[GLC_MAX_RANK];
-    if (g->opset >= 11 || n->n_in > 1)
-        GLC_TRY(glc_static_ints(g, n, 1, "pads", pads, 2 * GLC_MAX_RANK, &np, d));
-    else
-        GLC_TRY(attr_ints(n, g->opset >= 2 ? "pads" : "paddings", pads, 2 * GLC_MAX_RANK, &np, d));
+    GLC_TRY(pad_list(g, n, pads, &np, d));
     GLC_TRY(glc_static_ints(g, n, 3, "axes", axes, GLC_MAX_RANK, &na, d));
     if (na < 0)
         for (na = 0; na < p->rank; na++)
@@ -633,8 +693,22 @@ glc_status glc_pad_geom_get(const glc_graph *g, const glc_node *n, glc_pad_geom 
     char s[SHAPE_BUF];
     infer_shape_str(x, s);
     for (int a = 0; a < x->rank; a++) {
-        glc_dim len = x->dims[a];
-        int64_t b = p->begin[a], e = p->end[a];
+        glc_dim len = x->dims[a], b = p->begin[a], e = p->end[a];
+        if (glc_dim_is_sym(b) || glc_dim_is_sym(e)) {
+            p->out[a] = glc_dim_add(g, len, glc_dim_add(g, b, e));
+            /* no symbolic crop: pads glc cannot prove non-negative (round-up arithmetic
+             * such as ceil(L / 256) * 256 - L) are checked when the model runs */
+            if (glc_dim_require_ge(g, b, 0, n, "Pad: a symbolic pad") != GLC_OK ||
+                glc_dim_require_ge(g, e, 0, n, "Pad: a symbolic pad") != GLC_OK)
+                return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Pad: pads on axis %d are symbolic "
+                                    "and negative (a crop); bind the symbols with --dim NAME=N "
+                                    "or --shape", a);
+            if (p->mode != GLC_PAD_CONSTANT && !glc_dim_known_ge(g, len, 1))
+                return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "Pad: %s-padding axis %d of input 0 "
+                                    "%s by symbolic pads needs it non-empty",
+                                    glc_attr_string(n, "mode", ""), a, s);
+            continue;
+        }
         if (glc_dim_is_sym(len)) {
             p->out[a] = glc_dim_add(g, len, b + e);
             bool ok = b >= INT32_MIN && e >= INT32_MIN && b <= INT32_MAX && e <= INT32_MAX &&

@@ -178,7 +178,7 @@ glc_status interp_qmatmul(const glc_graph *g, const glc_node *n, const void *con
                 int32_t acc = 0;
                 for (int64_t k = 0; k < q.K; k++)
                     acc += (q8(ta, in[ia], (t * q.M + i) * q.K + k) - az) *
-                           (q8(tb, in[ib], (t * q.K + k) * q.N + j) - bz);
+                           (q8(tb, in[ib], ((q.b_shared ? 0 : t) * q.K + k) * q.N + j) - bz);
                 int64_t at = (t * q.M + i) * q.N + j;
                 if (!ql) {
                     ((int32_t *)out[0])[at] = acc;

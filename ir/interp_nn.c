@@ -135,10 +135,21 @@ static void softmax_row(const float *x, float *y, int64_t len, int64_t inner) {
     for (int64_t k = 0; k < len; k++) y[k * inner] /= sum;
 }
 
+/* The same in f64 (libm's exp). */
+static void softmax_row_f64(const double *x, double *y, int64_t len, int64_t inner) {
+    double mx = -INFINITY, sum = 0.0;
+    for (int64_t k = 0; k < len; k++) mx = x[k * inner] > mx ? x[k * inner] : mx;
+    for (int64_t k = 0; k < len; k++) {
+        y[k * inner] = exp(x[k * inner] - mx);
+        sum += y[k * inner];
+    }
+    for (int64_t k = 0; k < len; k++) y[k * inner] /= sum;
+}
+
 glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *const *in,
                           void *const *out, glc_diag *d) {
     const glc_value *x = IN_V(g, n, 0);
-    if (x->dtype != GLC_DT_F32)
+    if (x->dtype != GLC_DT_F32 && x->dtype != GLC_DT_F64)
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "interpreter: Softmax on %s",
                             glc_dtype_name(x->dtype));
     bool legacy = g->opset < 13;
@@ -152,9 +163,13 @@ glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *con
         else inner *= x->dims[i];
     }
     for (int64_t o = 0; o < outer; o++)
-        for (int64_t j = 0; j < inner; j++)
-            softmax_row((const float *)in[0] + o * len * inner + j,
-                        (float *)out[0] + o * len * inner + j, len, inner);
+        for (int64_t j = 0; j < inner; j++) {
+            int64_t at = o * len * inner + j;
+            if (x->dtype == GLC_DT_F64)
+                softmax_row_f64((const double *)in[0] + at, (double *)out[0] + at, len, inner);
+            else
+                softmax_row((const float *)in[0] + at, (float *)out[0] + at, len, inner);
+        }
     return GLC_OK;
 }
 

@@ -65,6 +65,9 @@ glc_status interp_slice(const glc_graph *g, const glc_node *n, const void *const
     const glc_value *x = IN_V(g, n, 0);
     glc_slice_geom s;
     GLC_TRY(glc_slice_geom_get(g, n, &s, d));
+    for (int a = 0; a < s.rank; a++)
+        if (glc_dim_is_sym(s.start[a]) || glc_dim_is_sym(s.out[a]))
+            return glc_diag_set(d, GLC_E_INVALID_IR, n, "interpreter: Slice with symbolic bounds");
     int64_t xs[GLC_MAX_RANK], idx[GLC_MAX_RANK], total = prod(s.out, 0, s.rank);
     strides_of(x->rank, x->dims, xs);
     size_t es = esize(x);
@@ -140,6 +143,9 @@ glc_status interp_pad(const glc_graph *g, const glc_node *n, const void *const *
     const glc_value *x = IN_V(g, n, 0);
     glc_pad_geom p;
     GLC_TRY(glc_pad_geom_get(g, n, &p, d));
+    for (int a = 0; a < p.rank; a++)
+        if (glc_dim_is_sym(p.begin[a]) || glc_dim_is_sym(p.end[a]))
+            return glc_diag_set(d, GLC_E_INVALID_IR, n, "interpreter: Pad with symbolic pads");
     int64_t xs[GLC_MAX_RANK], idx[GLC_MAX_RANK], total = prod(p.out, 0, p.rank);
     strides_of(x->rank, x->dims, xs);
     size_t es = esize(x);

@@ -15,8 +15,13 @@
  * of 1-D tensors with constant indices and bounds, integer Add, Sub, Mul, Div (floor
  * division; shape arithmetic is non-negative), Max and Min of two operands, elementwise with
  * a scalar or an operand of the same length, and ReduceProd, ReduceSum, ReduceMax and
- * ReduceMin of a 1-D tensor (an element count: tf2onnx's Reshape shapes). Anything else with
- * a shape-tensor input is refused by the op gate in infer.c, naming the op.
+ * ReduceMin of a 1-D tensor (an element count: tf2onnx's Reshape shapes). Equal and Where
+ * evaluate PyTorch's expand(-1) shapes, Where(Equal(shape, -1), 1, shape): an Equal whose
+ * every answer is known (equal dims; a constant against a non-negative symbolic dim it cannot
+ * be, such as -1) becomes a bool constant, and Where picks by a constant condition; an
+ * Equal or Where they do not decide stays, computed at run time (an If's condition on a
+ * symbolic dim). Anything else with a shape-tensor input is refused by the op gate in
+ * infer.c, naming the op.
  */
 #include "ir.h"
 #include "ir_impl.h"
@@ -42,6 +47,7 @@ bool infer_int_elems(const glc_value *v, glc_dim *out, int64_t max, int64_t *cou
         switch (v->dtype) {
         case GLC_DT_I64: x = ((const int64_t *)v->data)[i]; break;
         case GLC_DT_I32: x = ((const int32_t *)v->data)[i]; break;
+        case GLC_DT_BOOL: x = ((const uint8_t *)v->data)[i] != 0; break;
         default: return false;
         }
         out[i] = x < GLC_DIM_EXPR_LIMIT ? GLC_DIM_EXPR_LIMIT : x; /* -inf stays -inf */
@@ -71,7 +77,9 @@ static bool handles(glc_op op) {
     case GLC_OP_REDUCEPROD:
     case GLC_OP_REDUCESUM:
     case GLC_OP_REDUCEMAX:
-    case GLC_OP_REDUCEMIN: return true;
+    case GLC_OP_REDUCEMIN:
+    case GLC_OP_EQUAL:
+    case GLC_OP_WHERE: return true;
     default: return false;
     }
 }
@@ -146,8 +154,19 @@ static int64_t slice_elems(const glc_graph *g, const glc_node *n, glc_dim *out) 
     return k;
 }
 
+/* x == y as the dim 1 or 0 when that is known for every value of the symbols; else
+ * GLC_DIM_ERR. Dims are interned: one expression, one id. */
+static glc_dim dims_equal(const glc_graph *g, glc_dim x, glc_dim y) {
+    if (x == y) return 1;
+    if (glc_dim_is_const(x) && glc_dim_is_const(y)) return 0;
+    glc_dim sym = glc_dim_is_const(x) ? y : x, k = glc_dim_is_const(x) ? x : y;
+    if (glc_dim_is_const(k) && k < 0 && glc_dim_nonneg(g, sym)) return 0;
+    return GLC_DIM_ERR;
+}
+
 static glc_dim combine(const glc_graph *g, glc_op op, glc_dim x, glc_dim y) {
     switch (op) {
+    case GLC_OP_EQUAL: return dims_equal(g, x, y);
     case GLC_OP_ADD:
     case GLC_OP_REDUCESUM: return glc_dim_add(g, x, y);
     case GLC_OP_SUB: return glc_dim_sub(g, x, y);
@@ -194,6 +213,22 @@ static int64_t reduce_elems(glc_graph *g, const glc_node *n, glc_dim *out) {
     return 1;
 }
 
+/* Where(cond, x, y) on 1-D (or one-element) operands, cond known. */
+static int64_t where_elems(glc_graph *g, const glc_node *n, glc_dim *out) {
+    glc_dim c[SYM_MAX_ELEMS], x[SYM_MAX_ELEMS], y[SYM_MAX_ELEMS];
+    int64_t nc = input_elems(g, n, 0, c), nx = input_elems(g, n, 1, x);
+    int64_t ny = input_elems(g, n, 2, y), no = glc_value_numel(&g->values[n->out[0]]);
+    if (nc < 0 || nx < 0 || ny < 0 || no < 0 || (nc != 1 && nc != no) || (nx != 1 && nx != no) ||
+        (ny != 1 && ny != no))
+        return -1;
+    for (int64_t i = 0; i < no; i++) {
+        glc_dim ci = c[nc == 1 ? 0 : i];
+        if (!glc_dim_is_const(ci)) return -1;
+        out[i] = ci ? x[nx == 1 ? 0 : i] : y[ny == 1 ? 0 : i];
+    }
+    return no;
+}
+
 /* The elements of node n's output 0 as dims; -1 if n cannot be evaluated on dims. */
 static int64_t eval_node(glc_graph *g, const glc_node *n, glc_dim *out) {
     switch (n->op) {
@@ -217,17 +252,20 @@ static int64_t eval_node(glc_graph *g, const glc_node *n, glc_dim *out) {
     case GLC_OP_MUL:
     case GLC_OP_DIV:
     case GLC_OP_MAX:
-    case GLC_OP_MIN: return arith_elems(g, n, out);
+    case GLC_OP_MIN:
+    case GLC_OP_EQUAL: return arith_elems(g, n, out);
+    case GLC_OP_WHERE: return where_elems(g, n, out);
     default: return -1; /* not in handles(): never evaluated on dims */
     }
 }
 
 /* Whether node n is shape arithmetic on dims: Shape of a symbolic x, Size, or an op evaluated
- * here with a shape tensor among its inputs and integer outputs. */
+ * here with a shape tensor among its inputs and integer outputs (Equal's: bool). */
 static bool applies(const glc_graph *g, const glc_node *n) {
     if (!handles(n->op) || n->n_out < 1 || !n->out[0]) return false;
     const glc_value *o = &g->values[n->out[0]];
-    if (o->dtype != GLC_DT_I64 && o->dtype != GLC_DT_I32) return false;
+    bool is_bool = n->op == GLC_OP_EQUAL && o->dtype == GLC_DT_BOOL;
+    if (o->dtype != GLC_DT_I64 && o->dtype != GLC_DT_I32 && !is_bool) return false;
     if (n->op == GLC_OP_SIZE) return true; /* the element count: always known */
     if (n->op == GLC_OP_SHAPE) {
         const glc_value *x = glc_node_input(g, n, 0);
@@ -249,6 +287,8 @@ glc_status infer_fold_symbolic(glc_graph *g, glc_node_id k, bool *folded, glc_di
     glc_dim e[SYM_MAX_ELEMS];
     int64_t c = eval_node(g, n, e);
     glc_value *o = &g->values[n->out[0]];
+    /* an Equal or Where the dims do not decide (Equal(N, 3)) is computed at run time */
+    if (c < 0 && (n->op == GLC_OP_EQUAL || n->op == GLC_OP_WHERE)) return GLC_OK;
     if (c < 0 || c != glc_value_numel(o))
         return glc_diag_set(d, GLC_E_UNSUPPORTED, n, "%s: cannot compute this shape arithmetic "
                             "on symbolic dims; bind them with --dim NAME=N or --shape",
@@ -261,6 +301,7 @@ glc_status infer_fold_symbolic(glc_graph *g, glc_node_id k, bool *folded, glc_di
     if (!buf) return glc_diag_set(d, GLC_E_NOMEM, n, "out of memory");
     for (int64_t i = 0; all_const && i < c; i++) {
         if (o->dtype == GLC_DT_I64) ((int64_t *)buf)[i] = e[i];
+        else if (o->dtype == GLC_DT_BOOL) ((uint8_t *)buf)[i] = e[i] != 0;
         else ((int32_t *)buf)[i] = (int32_t)e[i];
     }
     if (all_const) o->data = buf;

@@ -53,7 +53,9 @@ glc_status glc_split_get(const glc_graph *g, const glc_node *n, int *axis, int64
                          glc_diag *d);
 
 /* Pad. Along an axis of input size len padded by (begin, end), output coordinate o reads
- * input coordinate glc_pad_source(mode, o - begin, len), or the constant when that is -1. */
+ * input coordinate glc_pad_source(mode, o - begin, len), or the constant when that is -1.
+ * begin and end are dims: pads computed from symbolic shapes (padding a signal to a minimum
+ * length: Max(c - len, 0)) are symbolic, and then never negative (no symbolic crop). */
 typedef enum glc_pad_mode {
     GLC_PAD_CONSTANT,
     GLC_PAD_EDGE,
@@ -63,7 +65,7 @@ typedef enum glc_pad_mode {
 typedef struct glc_pad_geom {
     int rank;
     glc_pad_mode mode;
-    int64_t begin[GLC_MAX_RANK], end[GLC_MAX_RANK]; /* negative = crop */
+    glc_dim begin[GLC_MAX_RANK], end[GLC_MAX_RANK]; /* negative = crop */
     int64_t out[GLC_MAX_RANK];
     uint8_t value[8]; /* the constant, as one element of the input dtype (little-endian) */
 } glc_pad_geom;
@@ -116,12 +118,13 @@ typedef struct glc_einsum {
 glc_status glc_einsum_get(const glc_graph *g, const glc_node *n, glc_einsum *e, glc_diag *d);
 
 /* MatMulInteger, QLinearMatMul: A (batch..., M, K) and B (batch..., K, N) of one rank >= 2
- * and equal batch dims, scales and zero points one value each (absent: 0): acc = sum over k of
- * (A - a_zp) (B - b_zp) in i32; MatMulInteger's y = acc; QLinearMatMul's y = saturate(
- * roundeven(acc * m) + y_zp) with m = a_scale * b_scale / y_scale in f32 and the product in
- * f64 (as ONNX's reference). */
+ * and equal batch dims, or B (K, N) for every matrix of A (b_shared); scales and zero points
+ * one value each (absent: 0): acc = sum over k of (A - a_zp) (B - b_zp) in i32;
+ * MatMulInteger's y = acc; QLinearMatMul's y = saturate(roundeven(acc * m) + y_zp) with
+ * m = a_scale * b_scale / y_scale in f32 and the product in f64 (as ONNX's reference). */
 typedef struct glc_qmatmul {
     glc_dim batch, M, K, N;
+    bool b_shared; /* B is one matrix (rank 2) for every batch of A's matrices */
     int rank;
     glc_dim out[GLC_MAX_RANK];
 } glc_qmatmul;

@@ -561,6 +561,35 @@ static void test_codegen__softmax_legacy_flattens_trailing_dims(void **state) {
     cg_check_vs_interp(G, "sm11b.so");
 }
 
+/* Softmax in f64 (SwiftF0's pitch distribution): computed in double, against a hand sum at
+ * 1e-14 (an f32 computation misses by ~1e-7), and against the interpreter. */
+static void test_codegen__softmax_f64_is_computed_in_double(void **state) {
+    (void)state;
+    glc_value_id x = cg_in(G, "x", GLC_DT_F64, 3, (int64_t[]){2, 3, 4});
+    glc_node_id n;
+    glc_graph_add_output(G, cg_node(G, GLC_OP_SOFTMAX, "sm", &x, 1, &n));
+    glc_node_set_int(G, n, "axis", 1);
+    glc_rt_model *m = cg_compile(G, "sm64.so");
+    double in[24], out[24];
+    for (int i = 0; i < 24; i++)
+        in[i] = 0.37 * i - 3.0 + 1e-9 * (i % 5);
+    const void *ins[1] = {in};
+    void *outs[1] = {out};
+    assert_int_equal(glc_rt_model_run(m, ins, NULL, outs, NULL, 0), GLC_RT_OK);
+    for (int b = 0; b < 2; b++)
+        for (int k = 0; k < 4; k++) {
+            double s = 0;
+            for (int j = 0; j < 3; j++)
+                s += exp(in[b * 12 + j * 4 + k] - in[b * 12 + 8 + k]);
+            for (int j = 0; j < 3; j++) {
+                int at = b * 12 + j * 4 + k;
+                assert_float_equal(out[at], exp(in[at] - in[b * 12 + 8 + k]) / s, 1e-14);
+            }
+        }
+    glc_rt_model_close(m);
+    cg_check_vs_interp(G, "sm64b.so");
+}
+
 static void gemm_case(int ta, int tb, float alpha, float beta, int rc, const int64_t *dc,
                       const char *file) {
     int64_t M = 5, K = 7, N = 19;
@@ -714,6 +743,7 @@ int main(void) {
         T(test_codegen__reductions_on_every_dtype_and_axis_set),
         T(test_codegen__softmax_opset13_middle_axis),
         T(test_codegen__softmax_legacy_flattens_trailing_dims),
+        T(test_codegen__softmax_f64_is_computed_in_double),
         T(test_codegen__gemm_plain_with_row_bias),
         T(test_codegen__gemm_transposed_scaled_column_bias),
         T(test_codegen__gemm_transb_without_c),

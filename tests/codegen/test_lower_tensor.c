@@ -855,6 +855,95 @@ static void test_lower_tensor__reduceprod_max_min_of_symbolic_shapes(void **stat
                       "sym_shape_red.so");
 }
 
+/* PyTorch's x.expand(-1, T, -1) on e (N, 1, 3) with T = x's symbolic dim 1: the shape is
+ * Where(Equal(s, -1), 1, s) for s = [-1, T, -1] (the Where keeps T, the ones broadcast), then
+ * Expand; and Equal(T, T) picks [N, T] from two shapes, as a shape for a Reshape. */
+static void build_expand_minus_one(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){v[0], v[1], 2});
+    glc_value_id e = cg_in(g, "e", GLC_DT_F32, 3, (int64_t[]){v[0], 1, 3});
+    glc_value_id shp = cg_node(g, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id t = cg_node(g, GLC_OP_SLICE, "t",
+                             (glc_value_id[]){shp, ints_g(g, "s1", 1, (int64_t[]){1}),
+                                              ints_g(g, "e2", 1, (int64_t[]){2})},
+                             3, NULL);
+    glc_value_id m1 = ints_g(g, "m1", 1, (int64_t[]){-1});
+    glc_value_id s = concat0(g, "s", (glc_value_id[]){m1, t, m1}, 3);
+    glc_value_id eq = cg_node(g, GLC_OP_EQUAL, "eq", (glc_value_id[]){s, m1}, 2, NULL);
+    glc_value_id ones = ints_g(g, "ones", 3, (int64_t[]){1, 1, 1});
+    glc_value_id w = cg_node(g, GLC_OP_WHERE, "w", (glc_value_id[]){eq, ones, s}, 3, NULL);
+    out_g(g, GLC_OP_EXPAND, "e_t", (glc_value_id[]){e, w}, 2, NULL);
+    glc_value_id same = cg_node(g, GLC_OP_EQUAL, "same", (glc_value_id[]){t, t}, 2, NULL);
+    glc_value_id nt = cg_node(g, GLC_OP_SLICE, "nt",
+                              (glc_value_id[]){shp, ints_g(g, "s0", 1, (int64_t[]){0}),
+                                               ints_g(g, "e2b", 1, (int64_t[]){2})},
+                              3, NULL);
+    glc_value_id other = ints_g(g, "other", 2, (int64_t[]){-1, 1});
+    glc_value_id pick = cg_node(g, GLC_OP_WHERE, "pick", (glc_value_id[]){same, nt, other}, 3,
+                                NULL);
+    glc_value_id flat = cg_node(g, GLC_OP_REDUCEPROD, "flat", &nt, 1, NULL);
+    glc_value_id x2 = cg_node(g, GLC_OP_RESHAPE, "x2",
+                              (glc_value_id[]){x, concat0(g, "s2", (glc_value_id[]){flat,
+                                               ints_g(g, "two", 1, (int64_t[]){2})}, 2)},
+                              2, NULL);
+    out_g(g, GLC_OP_RESHAPE, "x_nt", (glc_value_id[]){x2, concat0(g, "s3", (glc_value_id[]){pick,
+          ints_g(g, "two_b", 1, (int64_t[]){2})}, 2)}, 2, NULL);
+}
+
+static void test_lower_tensor__expand_minus_one_through_equal_and_where(void **state) {
+    (void)state;
+    static const char *const names[2] = {"N", "T"};
+    static const int64_t sizes[3][2] = {{1, 1}, {2, 5}, {3, 2}};
+    cg_check_symbolic(build_expand_minus_one, 13, 2, names, sizes[0], 3, fill_finite,
+                      "sym_expand_m1.so");
+}
+
+/* A signal x (2, L) padded to a minimum length and to a whole number of hops, pads computed
+ * from its symbolic length as SwiftF0 does: begin Max(8 - L, 0) (a pad glc proves
+ * non-negative), end ceil(L / 4) * 4 - L (one it checks at run time); constant and edge. And
+ * sliced by ends computed from L, as SwiftF0 then frames it. */
+static void build_pad_symbolic(glc_graph *g, const glc_dim *v) {
+    glc_value_id x = cg_in(g, "x", GLC_DT_F32, 2, (int64_t[]){2, v[0]});
+    glc_value_id shp = cg_node(g, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id l = cg_node(g, GLC_OP_SLICE, "l",
+                             (glc_value_id[]){shp, ints_g(g, "s1", 1, (int64_t[]){1}),
+                                              ints_g(g, "e2", 1, (int64_t[]){2})},
+                             3, NULL);
+    glc_value_id zero = ints_g(g, "zero", 1, (int64_t[]){0});
+    glc_value_id four = ints_g(g, "four", 1, (int64_t[]){4});
+    glc_value_id short_by = cg_node(g, GLC_OP_SUB, "short_by",
+                                    (glc_value_id[]){ints_g(g, "eight", 1, (int64_t[]){8}), l}, 2,
+                                    NULL);
+    glc_value_id begin = cg_node(g, GLC_OP_MAX, "begin", (glc_value_id[]){short_by, zero}, 2, NULL);
+    glc_value_id up = cg_node(g, GLC_OP_ADD, "up",
+                              (glc_value_id[]){l, ints_g(g, "three", 1, (int64_t[]){3})}, 2, NULL);
+    glc_value_id hops = cg_node(g, GLC_OP_DIV, "hops", (glc_value_id[]){up, four}, 2, NULL);
+    glc_value_id whole = cg_node(g, GLC_OP_MUL, "whole", (glc_value_id[]){hops, four}, 2, NULL);
+    glc_value_id end = cg_node(g, GLC_OP_SUB, "end", (glc_value_id[]){whole, l}, 2, NULL);
+    glc_value_id pads = concat0(g, "pads", (glc_value_id[]){zero, begin, zero, end}, 4);
+    glc_node_id id;
+    out_g(g, GLC_OP_PAD, "pad_const", (glc_value_id[]){x, pads}, 2, NULL);
+    out_g(g, GLC_OP_PAD, "pad_edge", (glc_value_id[]){x, pads}, 2, &id);
+    glc_node_set_string(g, id, "mode", "edge");
+    /* x[:, 1:L-1] and x[:, 0:ceil(L/4)*4] (an end past L, clamped), ends computed from L */
+    glc_value_id two = ints_g(g, "two", 1, (int64_t[]){2});
+    glc_value_id l1 = cg_node(g, GLC_OP_SUB, "l1",
+                              (glc_value_id[]){l, ints_g(g, "one", 1, (int64_t[]){1})}, 2, NULL);
+    out_g(g, GLC_OP_SLICE, "slice_mid",
+          (glc_value_id[]){x, ints_g(g, "s01", 2, (int64_t[]){0, 1}),
+                           concat0(g, "ends_mid", (glc_value_id[]){two, l1}, 2)}, 3, NULL);
+    out_g(g, GLC_OP_SLICE, "slice_past",
+          (glc_value_id[]){x, ints_g(g, "s00", 2, (int64_t[]){0, 0}),
+                           concat0(g, "ends_past", (glc_value_id[]){two, whole}, 2)}, 3, NULL);
+}
+
+static void test_lower_tensor__pad_and_slice_by_bounds_computed_from_a_symbolic_length(void **state) {
+    (void)state;
+    static const char *const names[1] = {"L"};
+    static const int64_t sizes[4][1] = {{1}, {5}, {8}, {11}};
+    cg_check_symbolic(build_pad_symbolic, 13, 1, names, sizes[0], 4, fill_finite,
+                      "sym_pad.so");
+}
+
 /* NegativeLogLikelihoodLoss with every reduction, with and without weights, an ignored
  * class, against the interpreter (no transcendental function: bit for bit). */
 static void test_lower_tensor__nllloss_reductions_weights_and_ignore_index(void **state) {
@@ -1146,6 +1235,8 @@ int main(void) {
         T(test_lower_tensor__symbolic_new_ops_at_three_sizes),
         T(test_lower_tensor__tile_with_repeats_from_a_symbolic_shape),
         T(test_lower_tensor__reduceprod_max_min_of_symbolic_shapes),
+        T(test_lower_tensor__expand_minus_one_through_equal_and_where),
+        T(test_lower_tensor__pad_and_slice_by_bounds_computed_from_a_symbolic_length),
         T(test_lower_tensor__nllloss_reductions_weights_and_ignore_index),
         T(test_lower_tensor__nd_onehot_and_reversesequence),
         T(test_lower_tensor__topk_with_ties_on_every_axis),

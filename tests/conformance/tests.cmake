@@ -21,6 +21,16 @@ add_test(NAME conformance_convlstm_fixtures COMMAND conformance
 add_test(NAME conformance_keras_convlstm COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_convlstm.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_convlstm)
+# ONNX Runtime's contrib ops (tests/fixtures/contrib/gen_contrib_fixtures.py): goldens from
+# ORT; DynamicQuantizeLSTM against ORT's float LSTM on its dequantized weights (what glc
+# computes), and in ort_int8/ against ORT's own integer arithmetic, which rounds its
+# activations to uint8 (measured within 3e-3 of the float LSTM there; README.md).
+add_test(NAME conformance_contrib COMMAND conformance --all --rtol 1e-4 --atol 1e-5
+  ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/contrib)
+add_test(NAME conformance_contrib_dynamic COMMAND conformance --all --dynamic --rtol 1e-4
+  --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/contrib)
+add_test(NAME conformance_contrib_ort_int8 COMMAND conformance --all --rtol 0 --atol 5e-3
+  ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/contrib/ort_int8)
 # The seed examples (examples/README.md): every model of each directory must pass.
 set(GLC_EXAMPLE_DIRS)
 foreach(ex gridlstm2d_block mdlstm_diagonal convlstm_video spatial_lstm gridlstm_charmodel)
@@ -35,10 +45,14 @@ add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
 add_test(NAME conformance_keras_tf2onnx COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx)
-# Loop-encoded recurrences (issue 22): their lists start empty and --strict makes a case that
-# starts passing fail the test ("NEW PASS") until it is added to the list.
+# Loop-encoded recurrences (issue 22): --strict makes a case that starts passing fail the
+# test ("NEW PASS") until it is added to the list.
 add_test(NAME conformance_keras_tf2onnx_loops COMMAND conformance --strict
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
+# With every input dim symbolic: also the two exported with a symbolic batch.
+add_test(NAME conformance_keras_tf2onnx_loops_dynamic COMMAND conformance --strict --dynamic
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops_dynamic.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
 # The same fixtures without raise-recurrence: every Loop runs as a Loop and still matches.
 add_test(NAME conformance_keras_tf2onnx_loops_unraised COMMAND conformance --strict

@@ -121,20 +121,62 @@ static void test_tensor__slice_needs_constant_starts(void **state) {
         "Slice: input 1 'starts' must be a constant; bind graph input 'starts' with --bind");
 }
 
-/* Pads computed from a symbolic shape (Concat([0, 0], Shape(x)) for x (2, N)) are not a
- * graph input to bind: the diagnostic names the symbols instead. */
-static void test_tensor__pad_with_symbolic_pads_names_the_symbols(void **state) {
+/* Split sizes computed from a symbolic shape (Shape(x) for x (2, N)) are not a graph input
+ * to bind: the diagnostic names the symbols instead. */
+static void test_tensor__split_with_symbolic_sizes_names_the_symbols(void **state) {
     (void)state;
     int64_t d[2] = {2, glc_dim_symbol(G, "N")};
     glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, d);
+    glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    tu_node(G, GLC_OP_SPLIT, "split", (glc_value_id[]){x, shp}, 2, NULL);
+    infer_fails(GLC_E_UNSUPPORTED, "Split: input 1 'split' holds symbolic dims (computed from "
+                                   "shapes) and must be a constant; bind the symbols with --dim");
+}
+
+/* Ends computed from a symbolic shape: Slice(x, [0, 1], Shape(x)) for x (2, N) is x[:, 1:],
+ * (2, N - 1) for N >= 1. */
+static void test_tensor__slice_with_symbolic_ends_slices_by_dims(void **state) {
+    (void)state;
+    glc_dim n = glc_dim_symbol(G, "N");
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, n});
+    glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
+    glc_value_id y = tu_node(G, GLC_OP_SLICE, "sl",
+                             (glc_value_id[]){x, i64s("s", 2, (int64_t[]){0, 1}), shp}, 3, NULL);
+    infer_ok();
+    assert_int_equal(G->values[y].dims[0], 2);
+    assert_true(glc_dim_is_sym(G->values[y].dims[1]));
+}
+
+/* PyTorch's flip: Slice(x, [-1], [INT64_MIN + 1], axes [1], steps [-1]) on x (2, N) reverses
+ * axis 1; the end, an integer below every dim, is not a symbolic dim (silero's reflect pad). */
+static void test_tensor__slice_to_int64_min_walks_back_to_the_front(void **state) {
+    (void)state;
+    glc_dim n = glc_dim_symbol(G, "N");
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, n});
+    glc_value_id in[5] = {x, i64s("s", 1, (int64_t[]){-1}),
+                          i64s("e", 1, (int64_t[]){INT64_MIN + 1}), i64s("a", 1, (int64_t[]){1}),
+                          i64s("st", 1, (int64_t[]){-1})};
+    glc_value_id y = tu_node(G, GLC_OP_SLICE, "flip", in, 5, NULL);
+    infer_ok();
+    assert_int_equal(G->values[y].dims[0], 2);
+    assert_true(glc_dim_is_sym(G->values[y].dims[1]));
+}
+
+/* Pads computed from a symbolic shape (Concat([0, 0], Shape(x)) for x (2, N)): the padded
+ * shape is (2 + 2, N + N). */
+static void test_tensor__pad_with_symbolic_pads_pads_by_dims(void **state) {
+    (void)state;
+    glc_dim n = glc_dim_symbol(G, "N");
+    glc_value_id x = tu_input(G, "x", GLC_DT_F32, 2, (int64_t[]){2, n});
     glc_value_id shp = tu_node(G, GLC_OP_SHAPE, "shape", &x, 1, NULL);
     glc_node_id cid;
     glc_value_id cin[2] = {i64s("zeros", 2, (int64_t[]){0, 0}), shp};
     glc_value_id pads = tu_node(G, GLC_OP_CONCAT, "pads", cin, 2, &cid);
     glc_node_set_int(G, cid, "axis", 0);
-    tu_node(G, GLC_OP_PAD, "pad", (glc_value_id[]){x, pads}, 2, NULL);
-    infer_fails(GLC_E_UNSUPPORTED, "Pad: input 1 'pads' holds symbolic dims (computed from "
-                                   "shapes) and must be a constant; bind the symbols with --dim");
+    glc_value_id y = tu_node(G, GLC_OP_PAD, "pad", (glc_value_id[]){x, pads}, 2, NULL);
+    infer_ok();
+    assert_int_equal(G->values[y].dims[0], 4);
+    assert_int_equal(G->values[y].dims[1], glc_dim_add(G, n, n));
 }
 
 static void test_tensor__slice_rejects_zero_step_and_repeated_axes(void **state) {
@@ -888,7 +930,10 @@ int main(void) {
         T(test_tensor__slice_negative_step_walks_backwards),
         T(test_tensor__slice_opset1_reads_attributes),
         T(test_tensor__slice_needs_constant_starts),
-        T(test_tensor__pad_with_symbolic_pads_names_the_symbols),
+        T(test_tensor__split_with_symbolic_sizes_names_the_symbols),
+        T(test_tensor__slice_with_symbolic_ends_slices_by_dims),
+        T(test_tensor__pad_with_symbolic_pads_pads_by_dims),
+        T(test_tensor__slice_to_int64_min_walks_back_to_the_front),
         T(test_tensor__slice_rejects_zero_step_and_repeated_axes),
         T(test_tensor__split_variable_parts_along_axis_1),
         T(test_tensor__split_rejects_uneven_equal_parts_and_bad_sums),
