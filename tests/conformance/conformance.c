@@ -400,10 +400,23 @@ static void free_outputs(const glc_graph *g, void **outs) {
     free(outs);
 }
 
+/* A graph output with a symbolic dim has no size until a run binds it (--dynamic does). */
+static bool outputs_sized(const glc_graph *g, const char *name) {
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        const glc_value *v = &g->values[g->outputs[i]];
+        if (glc_value_numel(v) < 0) {
+            fail(name, "output '%s' has symbolic dims: run it with --dynamic%s", v->name, "");
+            return false;
+        }
+    }
+    return true;
+}
+
 static int run_dataset(const model_inputs *mi, const glc_graph *g, glc_rt_model *m,
                        const dataset *ds, const char *name) {
     glc_diag d = {0};
     int r = R_FAIL;
+    if (!outputs_sized(g, name)) return r;
     void **co = alloc_outputs(g), **io = alloc_outputs(g);
     const void **in = calloc(g->n_inputs + 1, sizeof *in);
     void *ws = NULL;

@@ -65,6 +65,10 @@ add_test(NAME conformance_raise_recurrence COMMAND conformance --strict
 add_test(NAME conformance_torch_loops COMMAND conformance --strict
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_torch_loops.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/torch_loops)
+# Their time (and batch) dims are symbolic: the runs that bind them per data set.
+add_test(NAME conformance_torch_loops_dynamic COMMAND conformance --strict --dynamic
+  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_torch_loops_dynamic.txt
+  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/torch_loops)
 # glc --bf16 (bf16 dot products, ~1e-3 relative) through every op and recurrent lowering
 # the suites above reach, at a tolerance for bf16; skipped (77, saying why) where glc's
 # target has no avx512bf16 or this host cannot run it.
