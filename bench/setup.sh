@@ -1,6 +1,7 @@
 #!/bin/sh
 # Creates build-venv-bench (git-ignored) with the pinned peers of bench/requirements.txt and
-# build-venv-oracle with tf2onnx (W8), and builds glc (build/glc) if it is not built yet. Idempotent.
+# build-venv-oracle with tf2onnx (W8), and builds glc (build/glc) if it is not built yet.
+# Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
