@@ -13,7 +13,8 @@
    and no GLC_*/PYTHONPATH/LD_LIBRARY_PATH variable: `import glc` must come from the fresh
    venv and find its own driver; glc.compile (driver subprocess, and in-process from bytes
    through the bundled libglc_compiler.so) on examples/mlp's model, run by glc.load, must
-   match the fixture's expected output.
+   match the fixture's expected output; and tests/install/consumer, built with
+   find_package(glc) on the package directory, must print what glc.load gave.
 4. With --tf-venv (the exporter tests' venv: TensorFlow, Keras, onnx), a .pth file adds that
    venv's site-packages *after* the fresh one's, so Keras imports without a 500 MB download
    while glc still comes from the fresh install: `glc.keras.export` (no `import glc.keras`)
@@ -54,6 +55,12 @@ for so, model, in_process in (("mlp.so", onnx_path, False), ("mlp_bytes.so", blo
     err = float(np.max(np.abs(got - want)) / np.max(np.abs(want)))
     assert err < 1e-5, f"{so}: relative error {err} against the fixture"
     print(f"{so}: matches the fixture ({err:.1e}); compiled by {'libglc_compiler.so' if in_process else driver}")
+# What tests/install/consumer prints for mlp.so (every input 0.5), for the C check below.
+y = glc.load("mlp.so")(x=np.full(x.shape, 0.5, np.float32))["y"]
+with open("consumer_want.txt", "w") as f:
+    f.write("".join("%.6g\n" % v for v in y.ravel()))
+with open("package_dir.txt", "w") as f:
+    f.write(pkg)
 """
 
 CHECK_KERAS = r"""
@@ -133,6 +140,29 @@ def clean_env():
     return env
 
 
+def check_c_prefix(src, work, env):
+    """The package directory is an install prefix for C: tests/install/consumer builds
+    against it with find_package(glc), runs the mlp.so glc.compile wrote (the same outputs
+    as glc.load gave), and compiles the model through the package's libglc_compiler.so."""
+    with open(os.path.join(work, "package_dir.txt")) as f:
+        pkg = f.read()
+    cb = os.path.join(work, "consumer-build")
+    run(["cmake", "-S", os.path.join(src, "tests", "install", "consumer"), "-B", cb,
+         "-DCMAKE_PREFIX_PATH=" + pkg], env=env, stdout=subprocess.DEVNULL)
+    run(["cmake", "--build", cb], env=env, stdout=subprocess.DEVNULL)
+    with open(os.path.join(work, "consumer_want.txt")) as f:
+        want = f.read()
+    so = os.path.join(work, "mlp_c.so")
+    run([os.path.join(cb, "compile_consumer"), os.path.join(src, "examples", "mlp", "mlp.onnx"),
+         so], env=env)
+    for model in (os.path.join(work, "mlp.so"), so):
+        got = run([os.path.join(cb, "consumer"), model], env=env, capture_output=True,
+                  text=True).stdout
+        if got != want:
+            raise Failed(f"FAILED: the C consumer on {model} printed {got!r}, glc.load {want!r}")
+    print("find_package(glc) on the package directory: the C consumer agrees with glc.load")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("source")
@@ -156,6 +186,7 @@ def main():
         env = clean_env()
         assert shutil.which("glc", path=env["PATH"]) is None
         run([py, "-c", CHECK_COMPILE, venv, src], cwd=work, env=env)
+        check_c_prefix(src, work, env)
         if not a.tf_venv:
             print("glc.keras.export not checked: no --tf-venv (configure with -DGLC_PY_VENV)")
             return 0
