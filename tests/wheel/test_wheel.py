@@ -54,7 +54,8 @@ for so, model, in_process in (("mlp.so", onnx_path, False), ("mlp_bytes.so", blo
     got = glc.load(so)(x=x)["y"]
     err = float(np.max(np.abs(got - want)) / np.max(np.abs(want)))
     assert err < 1e-5, f"{so}: relative error {err} against the fixture"
-    print(f"{so}: matches the fixture ({err:.1e}); compiled by {'libglc_compiler.so' if in_process else driver}")
+    by = "libglc_compiler.so" if in_process else driver
+    print(f"{so}: matches the fixture ({err:.1e}); compiled by {by}")
 # What tests/install/consumer prints for mlp.so (every input 0.5), for the C check below.
 y = glc.load("mlp.so")(x=np.full(x.shape, 0.5, np.float32))["y"]
 with open("consumer_want.txt", "w") as f:
@@ -140,6 +141,13 @@ def clean_env():
     return env
 
 
+def purelib(python):
+    """That python's site-packages."""
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return subprocess.run([python, "-c", code], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
 def check_c_prefix(src, work, env):
     """The package directory is an install prefix for C: tests/install/consumer builds
     against it with find_package(glc), runs the mlp.so glc.compile wrote (the same outputs
@@ -177,9 +185,12 @@ def main():
         if not install_build_deps(pip, [SKBUILD, numpy_pin(src)]):
             return SKIP
         t0 = time.monotonic()
+        # Every core also where scikit-build-core falls back to make (no ninja installed).
+        build_env = dict(clean_env(), CMAKE_BUILD_PARALLEL_LEVEL=os.environ.get(
+            "CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 1)))
         run([pip, "install", "-q", "--no-index", "--no-build-isolation",
              "--config-settings=build-dir=" + os.path.realpath(a.build_dir),
-             os.path.join(src, "python")], env=clean_env())
+             os.path.join(src, "python")], env=build_env)
         print(f"pip install ./python: {time.monotonic() - t0:.0f} s")
         work = os.path.join(tmp, "work")  # outside the repository
         os.mkdir(work)
@@ -190,14 +201,8 @@ def main():
         if not a.tf_venv:
             print("glc.keras.export not checked: no --tf-venv (configure with -DGLC_PY_VENV)")
             return 0
-        tf_site = subprocess.run(
-            [os.path.join(a.tf_venv, "bin", "python"), "-c",
-             "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True).stdout.strip()
-        site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              check=True, capture_output=True, text=True).stdout.strip()
-        with open(os.path.join(site, "glc_test_tf_venv.pth"), "w") as f:
-            f.write(tf_site + "\n")
+        with open(os.path.join(purelib(py), "glc_test_tf_venv.pth"), "w") as f:
+            f.write(purelib(os.path.join(a.tf_venv, "bin", "python")) + "\n")
         run([py, "-c", CHECK_KERAS, venv], cwd=work, env=env)
     return 0
 
