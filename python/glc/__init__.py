@@ -10,8 +10,8 @@
 glc.keras.export and glc.torch.export (the exporters) load on first use.
 
 Pure Python (ctypes + numpy). `compile` runs the `glc` executable: $GLC_DRIVER if set, else
-the driver bundled in the package (glc/_bin/glc, put there by a wheel build), else `glc` on
-PATH, else build/glc of the source tree this package sits in. A compiled model is
+the driver bundled in the package (glc/bin/glc, built by `pip install ./python`), else `glc`
+on PATH, else build/glc of the source tree this package sits in. A compiled model is
 called through its C ABI (runtime/include/glc_runtime.h); calls are thread-safe (each call
 has its own workspace and outputs).
 """

@@ -14,8 +14,9 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _bundled_driver():
-    """glc/_bin/glc: the driver a wheel build puts next to the package (its own version)."""
-    path = os.path.join(_HERE, "_bin", "glc")
+    """glc/bin/glc: the driver `pip install ./python` builds into the package (its own
+    version)."""
+    path = os.path.join(_HERE, "bin", "glc")
     return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 
@@ -31,7 +32,7 @@ def _driver():
     if os.path.exists(tree):
         return os.path.normpath(tree)
     raise GlcError("cannot find the glc driver: set GLC_DRIVER, put glc on PATH, or install "
-                   "a glc wheel (which bundles it as glc/_bin/glc)")
+                   "the package with `pip install ./python` (which bundles it as glc/bin/glc)")
 
 
 _NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")  # a symbol, as the driver reads one

@@ -3,10 +3,11 @@
 glc.compile(..., in_process=True) uses this (no subprocess; bytes need no file). Opt-in:
 with TensorFlow imported, whose own LLVM's symbols are global in the process, libLLVM
 crashes (seen in llvm::DataLayout::clear); linking LLVM statically and hidden into
-libglc_compiler.so would lift that. The
-library is $GLC_COMPILER_LIB if set, else glc/_lib/libglc_compiler.so (a wheel build's),
-else the one beside the driver glc.compile would run (build/compiler/ of a build tree,
-lib/ of an installed prefix). The structs mirror compiler/include/glc_compile.h.
+libglc_compiler.so lifts that (tried by hand: docs/embedding.md, "The wheel is not
+portable"). The library is $GLC_COMPILER_LIB if set, else glc/lib/libglc_compiler.so
+(`pip install ./python` puts it there), else the one beside the driver glc.compile would
+run (build/compiler/ of a build tree, lib/ of an installed prefix). The structs mirror
+compiler/include/glc_compile.h.
 """
 import ctypes
 import os
@@ -57,7 +58,7 @@ def _candidates(driver):
     env = os.environ.get("GLC_COMPILER_LIB")
     if env:
         return [env]
-    found = [os.path.join(_HERE, "_lib", "libglc_compiler.so")]
+    found = [os.path.join(_HERE, "lib", "libglc_compiler.so")]
     if driver:
         bindir = os.path.dirname(os.path.abspath(driver))
         found += [os.path.join(bindir, "compiler", "libglc_compiler.so"),

@@ -414,8 +414,9 @@ class CompileBytesTest(unittest.TestCase):
 
 
 class BundledDriverTest(unittest.TestCase):
-    """A copy of the package with the driver in glc/_bin (as a wheel lays it out) compiles
-    with no GLC_DRIVER and no glc on PATH."""
+    """A copy of the package with the driver in glc/bin (as `pip install ./python` lays it
+    out; tests/wheel checks the real install) compiles with no GLC_DRIVER and no glc on
+    PATH."""
 
     def setUp(self):
         import shutil
@@ -439,14 +440,14 @@ class BundledDriverTest(unittest.TestCase):
                               env=env, cwd=self.tmp.name)
 
     def test_compile_uses_the_driver_bundled_next_to_the_package(self):
-        os.mkdir(os.path.join(self.pkg, "_bin"))
-        os.symlink(os.path.abspath(self.driver), os.path.join(self.pkg, "_bin", "glc"))
+        os.mkdir(os.path.join(self.pkg, "bin"))
+        os.symlink(os.path.abspath(self.driver), os.path.join(self.pkg, "bin", "glc"))
         so = os.path.join(self.tmp.name, "mlp.so")
         r = self.run_site(f"import glc, glc._compile as c\n"
                           f"print(c._driver())\n"
                           f"glc.compile({fix('mlp.onnx')!r}, {so!r})\n")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout.strip(), os.path.join(self.pkg, "_bin", "glc"))
+        self.assertEqual(r.stdout.strip(), os.path.join(self.pkg, "bin", "glc"))
         y = glc.load(so)(x=np.load(fix("mlp.x.npy")))["y"]
         np.testing.assert_allclose(y, np.load(fix("mlp.expected_y.npy")), rtol=1e-5, atol=1e-5)
 
@@ -454,7 +455,7 @@ class BundledDriverTest(unittest.TestCase):
         r = self.run_site(f"import glc\ntry:\n    glc.compile({fix('mlp.onnx')!r}, 'x.so')\n"
                           f"except glc.GlcError as e:\n    print(e)\n")
         self.assertIn("cannot find the glc driver", r.stdout, r.stderr)
-        self.assertIn("glc/_bin/glc", r.stdout)
+        self.assertIn("glc/bin/glc", r.stdout)
 
 
 if __name__ == "__main__":
