@@ -12,33 +12,12 @@
 
 #include <cmocka.h>
 
-#include "frontend.h"
+#include "build.h"
+#include "fixture.h"
 #include "passes.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FIX GLC_TEST_SRC "/fixtures/frontend/"
-
-static glc_graph *load(const char *name) {
-    char path[512];
-    snprintf(path, sizeof path, FIX "%s.onnx", name);
-    glc_graph *g = NULL;
-    glc_diag d;
-    memset(&d, 0, sizeof d);
-    if (glc_import_onnx_file_opts(path, NULL, &g, &d)) fail_msg("%s: %s", path, d.msg);
-    return g;
-}
-
-static char *print(const glc_graph *g) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    glc_graph_print(g, f);
-    fclose(f);
-    return buf;
-}
 
 static void hoist(glc_graph *g) {
     glc_diag d;
@@ -83,18 +62,18 @@ static void run(const glc_graph *g, float *h, float *w) {
 static void test_hoist_loop_invariants__carried_weights_and_captured_products_leave_the_body(
     void **state) {
     (void)state;
-    glc_graph *g = load("loop_invariant");
+    glc_graph *g = tf_import_fixture("frontend/loop_invariant.onnx");
     float h0[3], w0[9], h1[3], w1[9];
     run(g, h0, w0);
     hoist(g);
-    char *got = print(g);
+    char *got = tb_dump(g);
     assert_string_equal(got, expected);
     free(got);
     run(g, h1, w1);
     assert_memory_equal(h0, h1, sizeof h0);
     assert_memory_equal(w0, w1, sizeof w0);
     hoist(g);
-    got = print(g);
+    got = tb_dump(g);
     assert_string_equal(got, expected);
     free(got);
     glc_graph_destroy(g);
@@ -102,13 +81,8 @@ static void test_hoist_loop_invariants__carried_weights_and_captured_products_le
 
 static void test_hoist_loop_invariants__a_loop_with_nothing_invariant_is_unchanged(void **state) {
     (void)state;
-    glc_graph *g = load("loop_while");
-    char *before = print(g);
-    hoist(g);
-    char *after = print(g);
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
+    glc_graph *g = tf_import_fixture("frontend/loop_while.onnx");
+    tb_check_unchanged(g, hoist);
     glc_graph_destroy(g);
 }
 
