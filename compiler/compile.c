@@ -64,15 +64,6 @@ static double now_ms(void) {
 
 /* ---- option checks ------------------------------------------------------------------------ */
 
-static bool valid_prefix(const char *p) {
-    if (!*p || (*p >= '0' && *p <= '9')) return false;
-    for (; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_'))
-            return false;
-    return true;
-}
-
 /* out_path's directory exists and is writable, and out_path is not a directory. */
 static glc_status check_out_path(const char *out, glc_diag *d) {
     char dir[4096];
@@ -109,7 +100,7 @@ static glc_status check_options(const glc_compile_options *o, const char *out, g
         return glc_diag_set(d, GLC_E_ARG, NULL, "opt_level %d is not 0..3", o->opt_level);
     if ((unsigned)o->emit >= GLC_COMPILE_EMIT_COUNT)
         return glc_diag_set(d, GLC_E_ARG, NULL, "unknown emit kind %d", (int)o->emit);
-    if (o->prefix && !valid_prefix(o->prefix))
+    if (o->prefix && !glc_codegen_valid_prefix(o->prefix))
         return glc_diag_set(d, GLC_E_ARG, NULL, "prefix '%s' is not a C identifier", o->prefix);
     if (!out || !*out) return glc_diag_set(d, GLC_E_ARG, NULL, "no output path given");
     errno = 0;

@@ -141,16 +141,6 @@ static const char *default_out(const char *model, glc_emit_kind k, char *buf, si
     return buf;
 }
 
-/* The symbol prefix becomes C identifiers: letters, digits and '_', not a digit first. */
-static bool valid_prefix(const char *p) {
-    if (!*p || (*p >= '0' && *p <= '9')) return false;
-    for (; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_'))
-            return false;
-    return true;
-}
-
 /* The --shape/--dim/--max-dim flags (driver.c's structs) as the library's. */
 static void apply_dims(compile_args *a) {
     const dim_flags *f = &a->dims;
@@ -187,7 +177,7 @@ int cmd_compile(int argc, char **argv) {
         if (rc != EXIT_OK) return rc;
     }
     if (!a.model) return usage_error("no model given");
-    if (a.o.prefix && !valid_prefix(a.o.prefix))
+    if (a.o.prefix && !glc_codegen_valid_prefix(a.o.prefix))
         return usage_error("--name=%s is not a C identifier", a.o.prefix);
     char buf[4096];
     if (!a.out) a.out = default_out(a.model, (glc_emit_kind)a.o.emit, buf, sizeof buf);
