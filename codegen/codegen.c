@@ -15,6 +15,15 @@ glc_codegen_options glc_codegen_defaults(void) {
     return o;
 }
 
+bool glc_codegen_valid_prefix(const char *p) {
+    if (!*p || (*p >= '0' && *p <= '9')) return false;
+    for (; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
+            return false;
+    return true;
+}
+
 void glc_codegen_log(const glc_codegen_options *o, const char *fmt, ...) {
     if (!o->verbose) return;
     char line[1024];

@@ -50,6 +50,9 @@ typedef struct glc_codegen_options {
 
 /* codegen.c */
 glc_codegen_options glc_codegen_defaults(void);
+/* Whether p can be the symbol prefix (it starts C identifiers): letters, digits and '_',
+ * not empty, not a digit first. */
+bool glc_codegen_valid_prefix(const char *p);
 /* With o->verbose: formats one line and hands it to o->log (or stderr when NULL). */
 void glc_codegen_log(const glc_codegen_options *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

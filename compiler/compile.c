@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +45,8 @@ typedef struct compile_job {
     glc_import_binding bind[MAX_LIST];
     glc_host_tensor tensors[MAX_LIST];
     glc_import_options io;
+    glc_codegen_options cg; /* codegen_options(o) once o is checked; its log (verbose only
+                               with options.log set: nothing to stderr) carries every line */
     glc_diag d;
 } compile_job;
 
@@ -61,28 +62,7 @@ static double now_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void log_line(const glc_compile_options *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void log_line(const glc_compile_options *o, const char *fmt, ...) {
-    if (!o->log) return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    o->log(o->log_user, line);
-}
-
 /* ---- option checks ------------------------------------------------------------------------ */
-
-static bool valid_prefix(const char *p) {
-    if (!*p || (*p >= '0' && *p <= '9')) return false;
-    for (; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_'))
-            return false;
-    return true;
-}
 
 /* out_path's directory exists and is writable, and out_path is not a directory. */
 static glc_status check_out_path(const char *out, glc_diag *d) {
@@ -120,7 +100,7 @@ static glc_status check_options(const glc_compile_options *o, const char *out, g
         return glc_diag_set(d, GLC_E_ARG, NULL, "opt_level %d is not 0..3", o->opt_level);
     if ((unsigned)o->emit >= GLC_COMPILE_EMIT_COUNT)
         return glc_diag_set(d, GLC_E_ARG, NULL, "unknown emit kind %d", (int)o->emit);
-    if (o->prefix && !valid_prefix(o->prefix))
+    if (o->prefix && !glc_codegen_valid_prefix(o->prefix))
         return glc_diag_set(d, GLC_E_ARG, NULL, "prefix '%s' is not a C identifier", o->prefix);
     if (!out || !*out) return glc_diag_set(d, GLC_E_ARG, NULL, "no output path given");
     errno = 0;
@@ -237,8 +217,8 @@ static glc_status import_model(compile_job *j, const model_src *m, glc_graph **g
     glc_status s = m->path ? glc_import_onnx_file_opts(m->path, &j->io, g, &j->d)
                            : glc_import_onnx_buffer_opts(m->bytes, m->len, &j->io, g, &j->d);
     if (s == GLC_OK)
-        log_line(j->o, "glc: import %s: %u nodes, %u values, %.1f ms", m->name, (*g)->n_nodes,
-                 (*g)->n_values, now_ms() - t0);
+        glc_codegen_log(&j->cg, "glc: import %s: %u nodes, %u values, %.1f ms", m->name,
+                        (*g)->n_nodes, (*g)->n_values, now_ms() - t0);
     return s;
 }
 
@@ -248,27 +228,27 @@ static glc_status run_passes(compile_job *j, glc_graph *g) {
         .disable_pass = j->o->disable_pass, .log = j->o->log, .log_user = j->o->log_user};
     double t0 = now_ms();
     GLC_TRY(glc_run_pipeline(g, &po, &j->d));
-    log_line(j->o, "glc: passes: %s, %u nodes, %.1f ms",
-             po.disable_all ? "no pass run (-O0)" : "pipeline done", g->n_nodes, now_ms() - t0);
+    glc_codegen_log(&j->cg, "glc: passes: %s, %u nodes, %.1f ms",
+                    po.disable_all ? "no pass run (-O0)" : "pipeline done", g->n_nodes,
+                    now_ms() - t0);
     return GLC_OK;
 }
 
 static const char *const emit_names[] = {"so", "obj", "asm", "llvm", "static", "header"};
 
 static glc_status emit(compile_job *j, const glc_graph *g, const model_src *m, const char *out) {
-    glc_codegen_options cg = codegen_options(j->o);
     double t0 = now_ms();
     j->d.file = m->name;
-    GLC_TRY(glc_codegen_emit(g, &cg, out, &j->d));
-    log_line(j->o, "glc: codegen -O%d --emit=%s: wrote %s, %.1f ms", cg.opt_level,
-             emit_names[cg.emit], out, now_ms() - t0);
+    GLC_TRY(glc_codegen_emit(g, &j->cg, out, &j->d));
+    glc_codegen_log(&j->cg, "glc: codegen -O%d --emit=%s: wrote %s, %.1f ms", j->cg.opt_level,
+                    emit_names[j->cg.emit], out, now_ms() - t0);
     return GLC_OK;
 }
 
 static glc_status prepare(compile_job *j, const char *out) {
     GLC_TRY(check_options(j->o, out, &j->d));
-    glc_codegen_options cg = codegen_options(j->o);
-    GLC_TRY(glc_codegen_target_check(&cg, &j->d));
+    j->cg = codegen_options(j->o);
+    GLC_TRY(glc_codegen_target_check(&j->cg, &j->d));
     GLC_TRY(set_limits(j));
     GLC_TRY(set_shapes(j));
     GLC_TRY(set_dims(j));

@@ -124,26 +124,25 @@ glc_status interp_batchnorm(const glc_graph *g, const glc_node *n, const void *c
     return GLC_OK;
 }
 
-/* Softmax over `len` elements spaced `inner` apart starting at x / y. */
-static void softmax_row(const float *x, float *y, int64_t len, int64_t inner) {
-    float mx = -INFINITY, sum = 0.0f;
-    for (int64_t k = 0; k < len; k++) mx = x[k * inner] > mx ? x[k * inner] : mx;
-    for (int64_t k = 0; k < len; k++) {
-        y[k * inner] = expf(x[k * inner] - mx);
-        sum += y[k * inner];
-    }
-    for (int64_t k = 0; k < len; k++) y[k * inner] /= sum;
+/* Element k of p, an f32 or f64 tensor, as a double. */
+static double load_float(glc_dtype dt, const void *p, int64_t k) {
+    return dt == GLC_DT_F64 ? ((const double *)p)[k] : ((const float *)p)[k];
 }
 
-/* The same in f64 (libm's exp). */
-static void softmax_row_f64(const double *x, double *y, int64_t len, int64_t inner) {
+/* Softmax over `len` elements spaced `inner` apart from element `at` of x / y (f32 or f64):
+ * computed in double (libm's exp), each result rounded once to dt on store. */
+static void softmax_row(glc_dtype dt, const void *x, void *y, int64_t at, int64_t len,
+                        int64_t inner) {
     double mx = -INFINITY, sum = 0.0;
-    for (int64_t k = 0; k < len; k++) mx = x[k * inner] > mx ? x[k * inner] : mx;
     for (int64_t k = 0; k < len; k++) {
-        y[k * inner] = exp(x[k * inner] - mx);
-        sum += y[k * inner];
+        double v = load_float(dt, x, at + k * inner);
+        mx = v > mx ? v : mx;
     }
-    for (int64_t k = 0; k < len; k++) y[k * inner] /= sum;
+    for (int64_t k = 0; k < len; k++) sum += exp(load_float(dt, x, at + k * inner) - mx);
+    for (int64_t k = 0; k < len; k++) {
+        int64_t e = at + k * inner;
+        interp_store_f64(dt, y, e, exp(load_float(dt, x, e) - mx) / sum);
+    }
 }
 
 glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *const *in,
@@ -163,13 +162,8 @@ glc_status interp_softmax(const glc_graph *g, const glc_node *n, const void *con
         else inner *= x->dims[i];
     }
     for (int64_t o = 0; o < outer; o++)
-        for (int64_t j = 0; j < inner; j++) {
-            int64_t at = o * len * inner + j;
-            if (x->dtype == GLC_DT_F64)
-                softmax_row_f64((const double *)in[0] + at, (double *)out[0] + at, len, inner);
-            else
-                softmax_row((const float *)in[0] + at, (float *)out[0] + at, len, inner);
-        }
+        for (int64_t j = 0; j < inner; j++)
+            softmax_row(x->dtype, in[0], out[0], o * len * inner + j, len, inner);
     return GLC_OK;
 }
 

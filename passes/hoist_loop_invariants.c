@@ -15,6 +15,9 @@
  *      fold-constants' job), with no guards and no body, moves into g right before the
  *      Loop; its outputs become captured inputs of the body.
  *   Captured inputs the body no longer reads are dropped.
+ * Once a body has changed, it (and each later Loop's) is compacted and folded: fold-constants
+ * ran before these constants existed, and later passes (raise-recurrence's matcher first)
+ * want what they feed folded.
  * Preconditions: shapes inferred (a hoisted node's outputs keep their shapes, which are
  * dims of the same root graph). Postconditions: the Loop computes what it did; its body's
  * inputs still match the node's (glc_loop_parts); nodes stay in topological order.
@@ -219,7 +222,9 @@ glc_status glc_pass_hoist_loop_invariants(glc_graph *g, glc_pass_ctx *cx) {
                                     s == GLC_E_NOMEM ? "out of memory" : "bad Loop");
             any |= changed;
         }
-        if (any) GLC_TRY(glc_graph_compact(g->nodes[k].body));
+        if (!any) continue;
+        GLC_TRY(glc_graph_compact(g->nodes[k].body));
+        GLC_TRY(glc_pass_fold_constants(g->nodes[k].body, cx)); /* what the new constants feed */
     }
     return GLC_OK;
 }

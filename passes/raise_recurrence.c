@@ -569,8 +569,6 @@ glc_status glc_pass_raise_recurrence(glc_graph *g, glc_pass_ctx *cx) {
     for (glc_node_id k = 0; k < g->n_nodes; k++) {
         if (g->nodes[k].dead || g->nodes[k].op != GLC_OP_LOOP || g->nodes[k].n_out > 16)
             continue;
-        /* hoist-loop-invariants made weights body constants: fold what they feed */
-        GLC_TRY(glc_pass_fold_constants(g->nodes[k].body, cx));
         loop_match m = {0};
         char why[200] = "";
         if (!match_loop(g, &g->nodes[k], &m, why)) {

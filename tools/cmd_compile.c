@@ -8,20 +8,17 @@
  * verified after each; -O0 runs none) and emits OUT whole or not at all. --bind NAME=FILE.npy
  * (repeatable) makes graph input NAME a constant holding the array, for operands glc
  * needs at compile time (Reshape's shape, Slice's starts, ...; see
- * glc_op_input_is_static). Before any work the driver
- * checks that OUT's directory exists and is writable, so a bad -o fails fast with a
- * message naming it, and no file ever appears there.
+ * glc_op_input_is_static). Before any work the library checks that OUT's directory exists
+ * and is writable (and OUT is not a directory), so a bad -o fails fast with a message naming
+ * it, and no file ever appears there.
  */
 #include "codegen.h"
 #include "driver.h"
 #include "glc_compile.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_BIND 64
 #define MAX_LIMIT 64
@@ -144,35 +141,6 @@ static const char *default_out(const char *model, glc_emit_kind k, char *buf, si
     return buf;
 }
 
-/* The symbol prefix becomes C identifiers: letters, digits and '_', not a digit first. */
-static bool valid_prefix(const char *p) {
-    if (!*p || (*p >= '0' && *p <= '9')) return false;
-    for (; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_'))
-            return false;
-    return true;
-}
-
-/* Fails unless out's directory exists and is writable (and out is not a directory). */
-static int check_out_path(const char *out) {
-    char dir[4096];
-    const char *slash = strrchr(out, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == out) snprintf(dir, sizeof dir, "/");
-    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return report_file(out, "cannot write output: directory '%s': %s", dir, strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return report_file(out, "cannot write output: '%s' is not a directory", dir);
-    if (access(dir, W_OK) != 0)
-        return report_file(out, "cannot write output: directory '%s': %s", dir, strerror(errno));
-    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-        return report_file(out, "cannot write output: it is a directory");
-    return EXIT_OK;
-}
-
 /* The --shape/--dim/--max-dim flags (driver.c's structs) as the library's. */
 static void apply_dims(compile_args *a) {
     const dim_flags *f = &a->dims;
@@ -209,14 +177,14 @@ int cmd_compile(int argc, char **argv) {
         if (rc != EXIT_OK) return rc;
     }
     if (!a.model) return usage_error("no model given");
-    if (a.o.prefix && !valid_prefix(a.o.prefix))
+    if (a.o.prefix && !glc_codegen_valid_prefix(a.o.prefix))
         return usage_error("--name=%s is not a C identifier", a.o.prefix);
     char buf[4096];
     if (!a.out) a.out = default_out(a.model, (glc_emit_kind)a.o.emit, buf, sizeof buf);
     if (a.verbose) a.o.log = log_stderr;
     apply_dims(&a);
     if (check_names(&a.o) != EXIT_OK) return EXIT_USAGE;
-    if (check_out_path(a.out) != EXIT_OK) return EXIT_ERROR;
+    /* glc_compile_file checks out's directory before any work (one line, exit 1). */
     glc_compile_diag d;
     if (glc_compile_file(a.model, a.out, &a.o, &d) == GLC_COMPILE_OK) return EXIT_OK;
     fprintf(stderr, "%s\n", d.message);

@@ -132,6 +132,25 @@ static inline glc_rt_model *cg_compile(glc_graph *g, const char *file) {
     return m;
 }
 
+/* Compiles g to <tmpdir>/<file> and runs it on in, then the interpreter: output i of each
+ * in got[i] and ref[i], allocated here to its size (the caller frees them). */
+static inline void cg_run_both(glc_graph *g, const char *file, const void *const *in, void **got,
+                               void **ref) {
+    glc_rt_model *m = cg_compile(g, file);
+    const glc_model_desc *mi = glc_rt_model_desc(m);
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        got[i] = calloc(1, glc_value_nbytes(&g->values[g->outputs[i]]));
+        ref[i] = calloc(1, glc_value_nbytes(&g->values[g->outputs[i]]));
+    }
+    void *ws = mi->workspace_size ? aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64) : NULL;
+    assert_int_equal(glc_rt_model_run(m, in, NULL, got, ws, mi->workspace_size), GLC_RT_OK);
+    free(ws);
+    glc_rt_model_close(m);
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_interp_run(g, in, ref, &d)) fail_msg("interp: %s", d.msg);
+}
+
 static inline void cg_fill(const glc_value *v, void *p, unsigned *seed) {
     int64_t n = glc_value_numel(v);
     size_t es = glc_dtype_size(v->dtype);

@@ -45,26 +45,18 @@ static glc_node_id resize_g(glc_graph *g, const int64_t *dims, const operands *o
 /* Compiles G, runs it on x and compares with want (n values) within 1e-5, and so the
  * interpreter. */
 static void check_values(const float *x, const float *want, int n, const char *file) {
-    glc_rt_model *m = cg_compile(G, file);
-    const glc_model_desc *mi = glc_rt_model_desc(m);
-    const glc_value *yv = &G->values[G->outputs[0]];
-    assert_int_equal(glc_value_numel(yv), n);
-    float *got = calloc((size_t)n, sizeof *got), *ref = calloc((size_t)n, sizeof *ref);
-    void *ws = mi->workspace_size ? aligned_alloc(64, (mi->workspace_size + 63) / 64 * 64) : NULL;
-    const void *in[1] = {x};
-    void *out[1] = {got}, *rout[1] = {ref};
-    assert_int_equal(glc_rt_model_run(m, in, NULL, out, ws, mi->workspace_size), GLC_RT_OK);
-    glc_diag d;
-    memset(&d, 0, sizeof d);
-    if (glc_interp_run(G, in, rout, &d)) fail_msg("interp: %s", d.msg);
+    assert_int_equal(G->n_outputs, 1);
+    void *out[1], *rout[1];
+    cg_run_both(G, file, (const void *[]){x}, out, rout);
+    assert_int_equal(glc_value_numel(&G->values[G->outputs[0]]), n);
+    const float *got = out[0], *ref = rout[0];
     for (int i = 0; i < n; i++) {
         if (fabsf(got[i] - want[i]) > 1e-5f * (1 + fabsf(want[i])))
             fail_msg("compiled element %d: got %.9g want %.9g", i, got[i], want[i]);
         if (fabsf(ref[i] - want[i]) > 1e-5f * (1 + fabsf(want[i])))
             fail_msg("interpreted element %d: got %.9g want %.9g", i, ref[i], want[i]);
     }
-    free(got), free(ref), free(ws);
-    glc_rt_model_close(m);
+    free(out[0]), free(rout[0]);
 }
 
 static const float X16[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};

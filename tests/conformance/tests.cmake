@@ -45,30 +45,28 @@ add_test(NAME conformance_glc_mdlstm COMMAND conformance --all
 add_test(NAME conformance_keras_tf2onnx COMMAND conformance
   --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx.txt
   --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx)
-# Loop-encoded recurrences (issue 22): --strict makes a case that starts passing fail the
-# test ("NEW PASS") until it is added to the list.
-add_test(NAME conformance_keras_tf2onnx_loops COMMAND conformance --strict
-  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
-  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
+# Loop-encoded recurrences (issue 22), each run: conformance --strict <options> against
+# conformance/<expected> at rtol 1e-4, atol 1e-5 over fixtures/<dir>. --strict makes a case
+# that starts passing fail the test ("NEW PASS") until it is added to the list.
+function(glc_add_loop_conformance name dir expected)
+  add_test(NAME ${name} COMMAND conformance --strict ${ARGN}
+    --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/${expected}
+    --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/${dir})
+endfunction()
+glc_add_loop_conformance(conformance_keras_tf2onnx_loops
+  keras_tf2onnx_loops expected_keras_tf2onnx_loops.txt)
 # With every input dim symbolic: also the two exported with a symbolic batch.
-add_test(NAME conformance_keras_tf2onnx_loops_dynamic COMMAND conformance --strict --dynamic
-  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops_dynamic.txt
-  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
+glc_add_loop_conformance(conformance_keras_tf2onnx_loops_dynamic
+  keras_tf2onnx_loops expected_keras_tf2onnx_loops_dynamic.txt --dynamic)
 # The same fixtures without raise-recurrence: every Loop runs as a Loop and still matches.
-add_test(NAME conformance_keras_tf2onnx_loops_unraised COMMAND conformance --strict
-  --disable-pass raise-recurrence
-  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_keras_tf2onnx_loops.txt
-  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/keras_tf2onnx_loops)
-add_test(NAME conformance_raise_recurrence COMMAND conformance --strict
-  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_raise_recurrence.txt
-  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/raise_recurrence)
-add_test(NAME conformance_torch_loops COMMAND conformance --strict
-  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_torch_loops.txt
-  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/torch_loops)
+glc_add_loop_conformance(conformance_keras_tf2onnx_loops_unraised
+  keras_tf2onnx_loops expected_keras_tf2onnx_loops.txt --disable-pass raise-recurrence)
+glc_add_loop_conformance(conformance_raise_recurrence
+  raise_recurrence expected_raise_recurrence.txt)
+glc_add_loop_conformance(conformance_torch_loops torch_loops expected_torch_loops.txt)
 # Their time (and batch) dims are symbolic: the runs that bind them per data set.
-add_test(NAME conformance_torch_loops_dynamic COMMAND conformance --strict --dynamic
-  --expected ${CMAKE_CURRENT_SOURCE_DIR}/conformance/expected_torch_loops_dynamic.txt
-  --rtol 1e-4 --atol 1e-5 ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/torch_loops)
+glc_add_loop_conformance(conformance_torch_loops_dynamic
+  torch_loops expected_torch_loops_dynamic.txt --dynamic)
 # glc --bf16 (bf16 dot products, ~1e-3 relative) through every op and recurrent lowering
 # the suites above reach, at a tolerance for bf16; skipped (77, saying why) where glc's
 # target has no avx512bf16 or this host cannot run it.

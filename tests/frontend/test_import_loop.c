@@ -15,7 +15,8 @@
 
 #include <cmocka.h>
 
-#include "frontend.h"
+#include "build.h"
+#include "fixture.h"
 #include "passes.h"
 
 #include <math.h>
@@ -25,6 +26,7 @@
 
 #define FIX GLC_TEST_SRC "/fixtures/frontend/"
 
+/* Imports a fixture that is meant to be refused: the status, the diagnostic in *d. */
 static glc_status import(const char *name, glc_graph **g, glc_diag *d) {
     char path[512];
     snprintf(path, sizeof path, FIX "%s", name);
@@ -33,10 +35,9 @@ static glc_status import(const char *name, glc_graph **g, glc_diag *d) {
 }
 
 static const glc_node *the_loop(const glc_graph *g) {
-    for (uint32_t i = 0; i < g->n_nodes; i++)
-        if (!g->nodes[i].dead && g->nodes[i].op == GLC_OP_LOOP) return &g->nodes[i];
-    fail_msg("no Loop node");
-    return NULL;
+    const glc_node *n = tb_first_node(g, GLC_OP_LOOP);
+    if (!n) fail_msg("no Loop node");
+    return n;
 }
 
 static const char *in_name(const glc_graph *g, const glc_node *n, int i) {
@@ -47,9 +48,8 @@ static const char *in_name(const glc_graph *g, const glc_node *n, int i) {
  * become trailing inputs of the node and of the body, in the order the body reads them. */
 static void test_import_loop__outer_values_are_lifted_into_trailing_inputs(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("loop_rnn.onnx", &g, &d), GLC_OK);
+    glc_graph *g = tf_import_fixture("frontend/loop_rnn.onnx");
+    glc_diag d = {0};
     const glc_node *n = the_loop(g);
     const glc_graph *b = n->body;
     assert_non_null(b);
@@ -77,9 +77,8 @@ static void test_import_loop__outer_values_are_lifted_into_trailing_inputs(void 
  * computed here in double. */
 static void test_import_loop__interpreter_runs_the_body_per_iteration(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("loop_rnn.onnx", &g, &d), GLC_OK);
+    glc_graph *g = tf_import_fixture("frontend/loop_rnn.onnx");
+    glc_diag d = {0};
     float x[12], h0[3] = {1, -1, 0.5f}, b[3] = {0.2f, 0, -0.2f}, h[3], hs[12];
     for (int i = 0; i < 12; i++)
         x[i] = 0.1f * (float)i;
@@ -107,9 +106,8 @@ static void test_import_loop__interpreter_runs_the_body_per_iteration(void **sta
 /* The condition ends the loop: ORT gives v_last (767, -257) after 9 iterations. */
 static void test_import_loop__condition_ends_a_loop_without_scan_outputs(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("loop_while.onnx", &g, &d), GLC_OK);
+    glc_graph *g = tf_import_fixture("frontend/loop_while.onnx");
+    glc_diag d = {0};
     float v[2] = {0.5f, -1.5f}, v_last[2];
     int64_t k_last = 0;
     assert_int_equal(glc_interp_run(g, (const void *[]){v}, (void *[]){v_last, &k_last}, &d),
@@ -123,9 +121,8 @@ static void test_import_loop__condition_ends_a_loop_without_scan_outputs(void **
  * (1, 2), b = (0.5, -1) give (22, -12). Passes run on both bodies and keep the result. */
 static void test_import_loop__nested_bodies_lift_through_each_scope(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("loop_nested.onnx", &g, &d), GLC_OK);
+    glc_graph *g = tf_import_fixture("frontend/loop_nested.onnx");
+    glc_diag d = {0};
     const glc_node *outer = the_loop(g);
     assert_string_equal(in_name(g, outer, 3), "b");
     const glc_node *inner = the_loop(outer->body);
@@ -145,14 +142,8 @@ static void test_import_loop__nested_bodies_lift_through_each_scope(void **state
 /* The printer shows the body under its node, indented. */
 static void test_import_loop__printer_shows_bodies_indented(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("loop_nested.onnx", &g, &d), GLC_OK);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    glc_graph_print(g, f);
-    fclose(f);
+    glc_graph *g = tf_import_fixture("frontend/loop_nested.onnx");
+    char *buf = tb_dump(g);
     assert_non_null(strstr(buf, "\n    graph outer_body (opset 13)\n"));
     assert_non_null(strstr(buf, "\n        graph inner_body (opset 13)\n"));
     assert_non_null(strstr(buf, "\n          %iv_out: f32[2] = Add(%iv, %b)"));
@@ -175,9 +166,8 @@ static void test_import_loop__refusals_name_the_value_or_the_trip_count(void **s
 /* M = 5 with a scan output, the condition false after 3 iterations: a run-time error. */
 static void test_import_loop__early_exit_with_scan_outputs_fails_at_run_time(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("loop_early_exit.onnx", &g, &d), GLC_OK);
+    glc_graph *g = tf_import_fixture("frontend/loop_early_exit.onnx");
+    glc_diag d = {0};
     float x[2] = {1, 2}, y[2], ys[10];
     assert_int_equal(glc_interp_run(g, (const void *[]){x}, (void *[]){y, ys}, &d),
                      GLC_E_RUNTIME);
@@ -189,9 +179,8 @@ static void test_import_loop__early_exit_with_scan_outputs_fails_at_run_time(voi
  * reversed and transposed after it); ORT's outputs for these inputs. */
 static void test_import_loop__scan_with_axes_and_directions_is_a_loop(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("scan_dirs.onnx", &g, &d), GLC_OK);
+    glc_graph *g = tf_import_fixture("frontend/scan_dirs.onnx");
+    glc_diag d = {0};
     const glc_node *n = the_loop(g);
     assert_int_equal(glc_attr_int(n, GLC_ATTR_LOOP_CARRIED, -1), 1);
     float s0[2] = {1, -1}, x[6] = {0, 1, 2, 3, 4, 5}, w[6], s[2], es[6], ps[6];
@@ -210,9 +199,8 @@ static void test_import_loop__scan_with_axes_and_directions_is_a_loop(void **sta
 /* --stream cannot split a Loop's iterations across calls: refused, naming it. */
 static void test_import_loop__stream_refuses_a_loop(void **state) {
     (void)state;
-    glc_graph *g = NULL;
-    glc_diag d;
-    assert_int_equal(import("loop_rnn.onnx", &g, &d), GLC_OK);
+    glc_graph *g = tf_import_fixture("frontend/loop_rnn.onnx");
+    glc_diag d = {0};
     glc_pipeline_options po = {.stream = true};
     assert_int_equal(glc_run_pipeline(g, &po, &d), GLC_E_UNSUPPORTED);
     assert_non_null(strstr(d.msg, "cannot stream: the model has a Loop"));

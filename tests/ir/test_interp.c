@@ -136,6 +136,23 @@ static void test_interp__softmax_legacy_axis_flattens_trailing_dims(void **state
     tu_assert_floats(out, (float[]){0.26894142f, 0.73105858f, 0.5f, 0.5f}, 4);
 }
 
+/* f64 rows are computed in double: steps of 1e-12 (below f32's resolution) still count. */
+static void test_interp__softmax_f64_strided_axis_computes_in_double(void **state) {
+    (void)state;
+    glc_value_id x = in("x", GLC_DT_F64, 2, (int64_t[]){3, 2});
+    glc_node_id nid;
+    glc_value_id y = tu_node(G, GLC_OP_SOFTMAX, "sm", &x, 1, &nid);
+    glc_node_set_int(G, nid, "axis", 0); /* rows of 3, spaced 2 apart */
+    double xv[6] = {1, 700, 1 + 1e-12, 700 - 1e-12, 1 + 2e-12, 650}, out[6];
+    run(y, (const void *[]){xv}, out);
+    for (int j = 0; j < 2; j++) {
+        double mx = fmax(fmax(xv[j], xv[2 + j]), xv[4 + j]), sum = 0;
+        for (int k = 0; k < 3; k++) sum += exp(xv[2 * k + j] - mx);
+        for (int k = 0; k < 3; k++) assert_true(out[2 * k + j] == exp(xv[2 * k + j] - mx) / sum);
+    }
+    assert_true(out[0] < out[2] && out[2] < out[4]);
+}
+
 static void test_interp__gemm_trans_alpha_beta_c_broadcast(void **state) {
     (void)state;
     glc_value_id a = in("a", GLC_DT_F32, 2, (int64_t[]){2, 2}); /* A^T is used */
@@ -325,6 +342,7 @@ int main(void) {
         T(test_interp__softmax_opset13_single_axis),
         T(test_interp__softmax_default_axis_is_last),
         T(test_interp__softmax_legacy_axis_flattens_trailing_dims),
+        T(test_interp__softmax_f64_strided_axis_computes_in_double),
         T(test_interp__gemm_trans_alpha_beta_c_broadcast),
         T(test_interp__gemm_without_c_column_c),
         T(test_interp__matmul_1d_promotion),

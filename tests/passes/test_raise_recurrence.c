@@ -15,7 +15,8 @@
 
 #include <cmocka.h>
 
-#include "frontend.h"
+#include "build.h"
+#include "fixture.h"
 #include "passes.h"
 
 #include <math.h>
@@ -31,29 +32,15 @@ static void collect(void *user, const char *line) {
 }
 
 static glc_graph *pipeline(const char *dir, const char *disable, char *log) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/fixtures/%s/model.onnx", GLC_TEST_SRC, dir);
-    glc_graph *g = NULL;
+    char rel[300];
+    snprintf(rel, sizeof rel, "%s/model.onnx", dir);
+    glc_graph *g = tf_import_fixture(rel);
     glc_diag d;
     memset(&d, 0, sizeof d);
-    if (glc_import_onnx_file_opts(path, NULL, &g, &d)) fail_msg("%s: %s", path, d.msg);
     glc_pipeline_options o = {.verify_each = true, .disable_pass = disable};
     if (log) o.log = collect, o.log_user = log;
-    if (glc_run_pipeline(g, &o, &d)) fail_msg("%s: %s", path, d.msg);
+    if (glc_run_pipeline(g, &o, &d)) fail_msg("%s: %s", rel, d.msg);
     return g;
-}
-
-static int count_op(const glc_graph *g, glc_op op) {
-    int n = 0;
-    for (uint32_t i = 0; i < g->n_nodes; i++)
-        n += !g->nodes[i].dead && g->nodes[i].op == op;
-    return n;
-}
-
-static const glc_node *first_op(const glc_graph *g, glc_op op) {
-    for (uint32_t i = 0; i < g->n_nodes; i++)
-        if (!g->nodes[i].dead && g->nodes[i].op == op) return &g->nodes[i];
-    return NULL;
 }
 
 /* Runs g in the interpreter on the fixture's input and compares with its golden. */
@@ -99,9 +86,9 @@ static void check_raised(const char *kase, glc_op op, int n_fused, int64_t lbr, 
     char dir[256], log[4096] = "";
     snprintf(dir, sizeof dir, "keras_tf2onnx_loops/%s", kase);
     glc_graph *g = pipeline(dir, NULL, log);
-    assert_int_equal(count_op(g, GLC_OP_LOOP), 0);
-    assert_int_equal(count_op(g, op), n_fused);
-    const glc_node *n = first_op(g, op);
+    assert_int_equal(tb_live_nodes(g, GLC_OP_LOOP), 0);
+    assert_int_equal(tb_live_nodes(g, op), n_fused);
+    const glc_node *n = tb_first_node(g, op);
     if (op == GLC_OP_GRU) assert_int_equal(glc_attr_int(n, "linear_before_reset", -1), lbr);
     const glc_attr *acts = glc_node_attr(n, "activations");
     assert_int_equal(acts != NULL, relu);
@@ -112,8 +99,8 @@ static void check_raised(const char *kase, glc_op op, int n_fused, int64_t lbr, 
     matches_golden(g, dir);
     glc_graph_destroy(g);
     g = pipeline(dir, "raise-recurrence", NULL);
-    assert_int_equal(count_op(g, GLC_OP_LOOP), n_fused);
-    assert_int_equal(count_op(g, op), 0);
+    assert_int_equal(tb_live_nodes(g, GLC_OP_LOOP), n_fused);
+    assert_int_equal(tb_live_nodes(g, op), 0);
     matches_golden(g, dir);
     glc_graph_destroy(g);
 }
@@ -153,8 +140,8 @@ static void test_gru_bidirectional(void **state) {
 static void test_gru_symbolic_batch(void **state) {
     (void)state;
     glc_graph *g = pipeline("keras_tf2onnx_loops/gru_symbolic_batch", NULL, NULL);
-    assert_int_equal(count_op(g, GLC_OP_LOOP), 0);
-    const glc_node *n = first_op(g, GLC_OP_GRU);
+    assert_int_equal(tb_live_nodes(g, GLC_OP_LOOP), 0);
+    const glc_node *n = tb_first_node(g, GLC_OP_GRU);
     assert_non_null(n);
     assert_true(n->n_in <= 5 || !n->in[5]);
     assert_true(glc_dim_is_sym(g->values[n->out[1]].dims[1]));
@@ -166,8 +153,8 @@ static void test_extra_op_stays_loop(void **state) {
     char log[4096] = "";
     const char *dir = "raise_recurrence/simplernn_scaled_cell";
     glc_graph *g = pipeline(dir, NULL, log);
-    assert_int_equal(count_op(g, GLC_OP_LOOP), 1);
-    assert_int_equal(count_op(g, GLC_OP_RNN), 0);
+    assert_int_equal(tb_live_nodes(g, GLC_OP_LOOP), 1);
+    assert_int_equal(tb_live_nodes(g, GLC_OP_RNN), 0);
     assert_non_null(strstr(log, "raise-recurrence: Loop 'Loop_3' stays a Loop: the "
                                 "activation's input is not"));
     matches_golden(g, dir);
@@ -178,7 +165,7 @@ static void test_masked_stays_loop(void **state) {
     (void)state;
     char log[4096] = "";
     glc_graph *g = pipeline("keras_tf2onnx_loops/gru_masking", NULL, log);
-    assert_int_equal(count_op(g, GLC_OP_LOOP), 1);
+    assert_int_equal(tb_live_nodes(g, GLC_OP_LOOP), 1);
     assert_non_null(strstr(log, "stays a Loop: it does not carry exactly a counter"));
     glc_graph_destroy(g);
 }

@@ -60,6 +60,16 @@ static inline char *tb_dump(const glc_graph *g) {
     return buf;
 }
 
+/* Runs pass on g and checks that g's text is unchanged. */
+static inline void tb_check_unchanged(glc_graph *g, void (*pass)(glc_graph *)) {
+    char *before = tb_dump(g);
+    pass(g);
+    char *after = tb_dump(g);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
 /* Runs pass on a graph without recurrences (MatMul then Tanh, shapes inferred) and
  * checks that its text is unchanged. */
 static inline void tb_check_plain_graph_unchanged(void (*pass)(glc_graph *)) {
@@ -71,12 +81,7 @@ static inline void tb_check_plain_graph_unchanged(void (*pass)(glc_graph *)) {
     glc_graph_add_output(g, tb_node(g, GLC_OP_TANH, "t", &y, 1, "z"));
     glc_diag d = {0};
     assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
-    char *before = tb_dump(g);
-    pass(g);
-    char *after = tb_dump(g);
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
+    tb_check_unchanged(g, pass);
     glc_graph_destroy(g);
 }
 
@@ -89,6 +94,14 @@ static inline int tb_attr_count(const glc_node *n, const char *name) {
     return k;
 }
 
+/* The first live node of op in g (not its bodies), or NULL. */
+static inline const glc_node *tb_first_node(const glc_graph *g, glc_op op) {
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == op) return &g->nodes[i];
+    return NULL;
+}
+
+/* How many live nodes of op g has (any op: GLC_OP_NONE), not counting its bodies'. */
 static inline int tb_live_nodes(const glc_graph *g, glc_op op) {
     int k = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++)
