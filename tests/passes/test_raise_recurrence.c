@@ -1,12 +1,14 @@
 /*
  * test_raise_recurrence.c -- passes/raise_recurrence.c on tf2onnx's Keras Loops
  * (tests/fixtures/keras_tf2onnx_loops): for each raised cell kind the pipeline leaves the
- * fused node (RNN Tanh, RNN Relu, GRU linear_before_reset 1 and 0, and a go_backwards and a
- * bidirectional model) and no Loop, with the raised node's attributes, and Y read only when
- * the model returns sequences (the last step comes from Y_h); without the pass
+ * fused node (RNN Tanh, RNN Relu, GRU linear_before_reset 1 and 0, a go_backwards and a
+ * bidirectional model, ai.glc.ConvLSTM with same and valid padding, stacked, on one input
+ * channel and with a symbolic batch) and no Loop, with the raised node's attributes, and Y
+ * read only when the model returns sequences (the last step comes from Y_h); without the pass
  * (disable_pass) the Loop stays; both match TensorFlow's golden in the interpreter. A Loop
  * with one extra op in its cell (tests/fixtures/raise_recurrence/simplernn_scaled_cell)
- * stays a Loop, the -v log says why, and it matches numpy's golden.
+ * stays a Loop, the -v log says why, and it matches numpy's golden; so does a ConvLSTM Loop
+ * whose cell update subtracts (tests/fixtures/raise_recurrence/convlstm_sub_cell, ORT's golden).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,6 +91,7 @@ static bool y_read(const glc_graph *g, glc_op op) {
     glc_value_id y = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++)
         if (!g->nodes[i].dead && g->nodes[i].op == op) y = g->nodes[i].out[0];
+    if (!y) return false; /* absent: not computed */
     for (uint32_t i = 0; i < g->n_nodes; i++)
         for (int q = 0; !g->nodes[i].dead && q < g->nodes[i].n_in; q++)
             if (g->nodes[i].in[q] == y) return true;
@@ -161,6 +164,70 @@ static void test_gru_symbolic_batch(void **state) {
     glc_graph_destroy(g);
 }
 
+/* ConvLSTM2D: the window of the input Conv (same: pads 1, valid: none) on the node, Y only
+ * when the layer returns sequences; stacked layers and one input channel (tf2onnx reshapes
+ * x_t instead of transposing it) are raised too. */
+static void test_convlstm_same_seq(void **state) {
+    (void)state;
+    check_raised("convlstm2d_same_seq", GLC_OP_CONVLSTM, 1, 0, false);
+    glc_graph *g = pipeline("keras_tf2onnx_loops/convlstm2d_same_seq", NULL, NULL);
+    const glc_node *n = first_op(g, GLC_OP_CONVLSTM);
+    uint32_t k;
+    const int64_t *pads = glc_attr_ints(n, "pads", &k);
+    assert_int_equal(k, 4);
+    for (uint32_t i = 0; i < k; i++)
+        assert_int_equal(pads[i], 1);
+    assert_int_equal(glc_attr_int(n, "hidden_size", 0), 3);
+    glc_graph_destroy(g);
+}
+
+static void test_convlstm_valid_last(void **state) {
+    (void)state;
+    check_raised("convlstm2d_valid_last", GLC_OP_CONVLSTM, 1, 0, false);
+    glc_graph *g = pipeline("keras_tf2onnx_loops/convlstm2d_valid_last", NULL, NULL);
+    uint32_t k;
+    const int64_t *pads = glc_attr_ints(first_op(g, GLC_OP_CONVLSTM), "pads", &k);
+    for (uint32_t i = 0; i < k; i++)
+        assert_int_equal(pads[i], 0);
+    glc_graph_destroy(g);
+}
+
+static void test_convlstm_stacked(void **state) {
+    (void)state;
+    check_raised("convlstm2d_stacked", GLC_OP_CONVLSTM, 2, 0, false);
+}
+
+static void test_convlstm_one_channel(void **state) {
+    (void)state;
+    check_raised("convlstm2d_one_channel", GLC_OP_CONVLSTM, 1, 0, false);
+}
+
+/* Symbolic batch: raised, both zero states (Expand of zeros) dropped. */
+static void test_convlstm_symbolic_batch(void **state) {
+    (void)state;
+    glc_graph *g = pipeline("keras_tf2onnx_loops/convlstm2d_symbolic_batch", NULL, NULL);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), 0);
+    const glc_node *n = first_op(g, GLC_OP_CONVLSTM);
+    assert_non_null(n);
+    for (int i = 5; i < n->n_in; i++)
+        assert_int_equal(n->in[i], 0);
+    assert_true(glc_dim_is_sym(g->values[n->out[1]].dims[1]));
+    glc_graph_destroy(g);
+}
+
+/* c' = f * c - i * g (one Add made a Sub): no ConvLSTM; the Loop stays and matches. */
+static void test_convlstm_sub_cell_stays_loop(void **state) {
+    (void)state;
+    char log[4096] = "";
+    const char *dir = "raise_recurrence/convlstm_sub_cell";
+    glc_graph *g = pipeline(dir, NULL, log);
+    assert_int_equal(count_op(g, GLC_OP_LOOP), 1);
+    assert_int_equal(count_op(g, GLC_OP_CONVLSTM), 0);
+    assert_non_null(strstr(log, "stays a Loop: c' is not Sigmoid(G_f) * c"));
+    matches_golden(g, dir);
+    glc_graph_destroy(g);
+}
+
 static void test_extra_op_stays_loop(void **state) {
     (void)state;
     char log[4096] = "";
@@ -190,6 +257,10 @@ int main(void) {
         cmocka_unit_test(test_gru_reset_before),    cmocka_unit_test(test_gru_bidirectional),
         cmocka_unit_test(test_gru_symbolic_batch),  cmocka_unit_test(test_extra_op_stays_loop),
         cmocka_unit_test(test_masked_stays_loop),
+        cmocka_unit_test(test_convlstm_same_seq),   cmocka_unit_test(test_convlstm_valid_last),
+        cmocka_unit_test(test_convlstm_stacked),    cmocka_unit_test(test_convlstm_one_channel),
+        cmocka_unit_test(test_convlstm_symbolic_batch),
+        cmocka_unit_test(test_convlstm_sub_cell_stays_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
