@@ -134,7 +134,8 @@ glc_value_id rr_reshaped(glc_graph *g, const char *name, glc_value_id v, int at,
     return glc_graph_add_value(g, name, x->dtype, r, d);
 }
 
-/* Moves the nodes from `first` to the end to position at. */
+/* Moves the nodes from `first` to the end to position at (live nodes' outputs name their
+ * new positions as producers). */
 glc_status rr_move_tail_to(glc_graph *g, uint32_t at, uint32_t first) {
     uint32_t count = g->n_nodes - first;
     glc_node *tail = malloc(count * sizeof *tail);
@@ -143,8 +144,8 @@ glc_status rr_move_tail_to(glc_graph *g, uint32_t at, uint32_t first) {
     memmove(&g->nodes[at + count], &g->nodes[at], (first - at) * sizeof *tail);
     memcpy(&g->nodes[at], tail, count * sizeof *tail);
     free(tail);
-    for (uint32_t k = at; k < g->n_nodes; k++)
-        for (int i = 0; i < g->nodes[k].n_out; i++)
+    for (uint32_t k = at; k < g->n_nodes; k++) /* the dead Loop no longer produces */
+        for (int i = 0; !g->nodes[k].dead && i < g->nodes[k].n_out; i++)
             if (g->nodes[k].out[i]) g->values[g->nodes[k].out[i]].producer = k;
     return GLC_OK;
 }

@@ -311,6 +311,23 @@ static glc_value_id state_like(glc_graph *g, const cl_match *m, const char *name
     return glc_graph_add_value(g, name, GLC_DT_F32, n_lead + 2 + m->r, d);
 }
 
+/* Transpose(X, p); when X = Transpose(u, q) (tf2onnx's time-major input, or the scan output
+ * of a raised layer below), one Transpose(u, q o p) instead, or u itself if that is the
+ * identity: a stacked layer reads the squeezed Y of the layer below, copying nothing. */
+static glc_value_id channels_first(glc_graph *g, const char *name, glc_value_id X,
+                                   const int64_t *p) {
+    const glc_node *t = rr_prod_op(g, X, GLC_OP_TRANSPOSE);
+    uint32_t k;
+    const int64_t *q = t ? glc_attr_ints(t, "perm", &k) : NULL;
+    int rank = g->values[X].rank;
+    if (!q || k != (uint32_t)rank) return rr_add_transpose(g, name, X, p, 0);
+    int64_t c[GLC_MAX_RANK];
+    bool identity = true;
+    for (int i = 0; i < rank; i++)
+        identity &= (c[i] = q[p[i]]) == i;
+    return identity ? t->in[0] : rr_add_transpose(g, name, t->in[0], c, 0);
+}
+
 /* The node: inputs, outputs (Y only if `seq`, Y_c only if `cell`) and attributes. */
 static glc_node_id add_node(glc_graph *g, const cl_match *m, glc_node_id lid, const char *name,
                             bool seq, bool cell, glc_value_id *y) {
@@ -323,7 +340,7 @@ static glc_node_id add_node(glc_graph *g, const cl_match *m, glc_node_id lid, co
         p[3 + a] = 2 + a;
     glc_value_id in[7] = {0};
     snprintf(nm, sizeof nm, "%s.X", name);
-    in[0] = rr_add_transpose(g, nm, X, p, 0);
+    in[0] = channels_first(g, nm, X, p);
     snprintf(nm, sizeof nm, "%s.W", name);
     in[1] = kernels(g, m, false, nm);
     snprintf(nm, sizeof nm, "%s.R", name);

@@ -192,9 +192,17 @@ static void test_convlstm_valid_last(void **state) {
     glc_graph_destroy(g);
 }
 
+/* Stacked: the upper layer reads the lower one's squeezed Y, no layout round trip. */
 static void test_convlstm_stacked(void **state) {
     (void)state;
     check_raised("convlstm2d_stacked", GLC_OP_CONVLSTM, 2, 0, false);
+    glc_graph *g = pipeline("keras_tf2onnx_loops/convlstm2d_stacked", NULL, NULL);
+    const glc_node *upper = NULL;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == GLC_OP_CONVLSTM) upper = &g->nodes[i];
+    const glc_value *x = &g->values[upper->in[0]];
+    assert_int_equal(g->nodes[x->producer].op, GLC_OP_SQUEEZE);
+    glc_graph_destroy(g);
 }
 
 static void test_convlstm_one_channel(void **state) {
