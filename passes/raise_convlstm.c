@@ -311,21 +311,53 @@ static glc_value_id state_like(glc_graph *g, const cl_match *m, const char *name
     return glc_graph_add_value(g, name, GLC_DT_F32, n_lead + 2 + m->r, d);
 }
 
-/* Transpose(X, p); when X = Transpose(u, q) (tf2onnx's time-major input, or the scan output
- * of a raised layer below), one Transpose(u, q o p) instead, or u itself if that is the
- * identity: a stacked layer reads the squeezed Y of the layer below, copying nothing. */
-static glc_value_id channels_first(glc_graph *g, const char *name, glc_value_id X,
-                                   const int64_t *p) {
+/* X = Transpose(u, q), or a Reshape of u that only moves axes of size 1 (tf2onnx's
+ * time-major Transpose at batch 1), which is the Transpose keeping the other axes' order. */
+static bool as_transpose(const glc_graph *g, glc_value_id X, glc_value_id *u, int64_t *q) {
+    const glc_value *x = &g->values[X];
     const glc_node *t = rr_prod_op(g, X, GLC_OP_TRANSPOSE);
     uint32_t k;
-    const int64_t *q = t ? glc_attr_ints(t, "perm", &k) : NULL;
+    const int64_t *perm = t ? glc_attr_ints(t, "perm", &k) : NULL;
+    if (perm && k == (uint32_t)x->rank) {
+        memcpy(q, perm, k * sizeof *q);
+        return *u = t->in[0], true;
+    }
+    const glc_node *r = rr_prod_op(g, X, GLC_OP_RESHAPE);
+    const glc_value *v = r ? &g->values[r->in[0]] : NULL;
+    if (!v || v->rank != x->rank) return false;
+    int ones = 0;
+    for (int i = 0; i < x->rank; i++)
+        ones += (x->dims[i] == 1) - (v->dims[i] == 1);
+    if (ones) return false;
+    for (int one = 0; one < 2; one++) /* axes of size 1 to axes of size 1, the others in order */
+        for (int i = 0, j = 0; i < x->rank; i++, j++) {
+            if ((x->dims[i] == 1) != one) {
+                j--;
+                continue;
+            }
+            while (j < v->rank && (v->dims[j] == 1) != one)
+                j++;
+            if (j == v->rank || v->dims[j] != x->dims[i]) return false;
+            q[i] = j;
+        }
+    return *u = r->in[0], true;
+}
+
+/* Transpose(X, p), composed with the Transposes (or axis-moving Reshapes) producing X:
+ * tf2onnx's time-major input, or the scan output of a raised layer below, which then reads
+ * that layer's squeezed Y without a copy (the composition is the identity). */
+static glc_value_id channels_first(glc_graph *g, const char *name, glc_value_id X,
+                                   const int64_t *p) {
     int rank = g->values[X].rank;
-    if (!q || k != (uint32_t)rank) return rr_add_transpose(g, name, X, p, 0);
-    int64_t c[GLC_MAX_RANK];
+    int64_t c[GLC_MAX_RANK], q[GLC_MAX_RANK];
+    memcpy(c, p, (size_t)rank * sizeof *c);
+    for (glc_value_id u; as_transpose(g, X, &u, q); X = u)
+        for (int i = 0; i < rank; i++)
+            c[i] = q[c[i]];
     bool identity = true;
     for (int i = 0; i < rank; i++)
-        identity &= (c[i] = q[p[i]]) == i;
-    return identity ? t->in[0] : rr_add_transpose(g, name, t->in[0], c, 0);
+        identity &= c[i] == i;
+    return identity ? X : rr_add_transpose(g, name, X, c, 0);
 }
 
 /* The node: inputs, outputs (Y only if `seq`, Y_c only if `cell`) and attributes. */
