@@ -41,6 +41,7 @@ typedef struct cl_gate {
 
 typedef struct cl_match {
     const glc_graph *b; /* the body */
+    glc_value_id xt;    /* x_t in it */
     rr_frame f;
     int h, c, x_input; /* carried indices of h and c, X's body input */
     int r;             /* spatial rank */
@@ -233,13 +234,13 @@ static bool match_states(glc_graph *g, const glc_node *n, cl_match *m, char *why
         !glc_dim_is_const(hv->dims[m->r + 1]))
         return rr_refuse(why, "the states are not f32 [N, S..., F] alike");
     m->F = hv->dims[m->r + 1];
-    glc_value_id xt = 0;
-    m->x_input = rr_find_xt(b, m->f.nc, b->inputs[2 + m->f.counter], m->r + 3, &xt);
+    m->x_input = rr_find_xt(b, m->f.nc, b->inputs[2 + m->f.counter], m->r + 3, &m->xt);
     if (m->x_input < 0)
         return rr_refuse(why, "no single x_t = Gather(outer X [T,N,S...,C], counter)");
     const glc_value *X = &g->values[n->in[m->x_input]];
     if (X->dims[0] != m->f.T || !glc_dim_is_const(X->dims[m->r + 2]))
         return rr_refuse(why, "X's time axis is not the trip count");
+    if (X->dims[1] != hv->dims[0]) return rr_refuse(why, "X's batch is not the states'");
     m->C = X->dims[m->r + 2];
     return true;
 }
@@ -247,9 +248,7 @@ static bool match_states(glc_graph *g, const glc_node *n, cl_match *m, char *why
 static bool match_convlstm(glc_graph *g, const glc_node *n, cl_match *m, char *why) {
     const glc_graph *b = m->b = n->body;
     if (!match_states(g, n, m, why)) return false;
-    glc_value_id xt = 0;
-    rr_find_xt(b, m->f.nc, b->inputs[2 + m->f.counter], m->r + 3, &xt);
-    cl_ctx c = {b, xt, b->inputs[2 + m->h], b->inputs[2 + m->c], m, why};
+    cl_ctx c = {b, m->xt, b->inputs[2 + m->h], b->inputs[2 + m->c], m, why};
     glc_value_id hn = transposed(b, rr_through_identity(b, b->outputs[1 + m->h]), m->r, false);
     glc_value_id cn = transposed(b, rr_through_identity(b, b->outputs[1 + m->c]), m->r, false);
     if (!hn || !cn) return rr_refuse(why, "the next states are not channels-last Transposes");
