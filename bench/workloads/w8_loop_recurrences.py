@@ -4,8 +4,10 @@ features, T = 100, rows post-padded) and a two-layer ConvLSTM2D (32 filters, 3x3
 32x32 frames of 1 channel, T = 20; the second layer returns its last state), batch 1 and 8.
 
 Systems, all on the same weights and input:
-- glc: tf2onnx's .onnx compiled by glc. Until glc compiles Loop (and raises these Loops into
-  fused nodes) it refuses them: the run records "refused: <glc's diagnostic>" for it.
+- glc: tf2onnx's .onnx compiled by glc: raise-recurrence turns the ConvLSTM2D Loops into
+  ai.glc.ConvLSTM nodes; the masked GRU stays a Loop (compiled natively).
+- glc-winograd: the same with `glc --winograd` (the ConvLSTMs' 3x3 convolutions with 32 input
+  channels as Winograd F(4x4, 3x3); the 1-channel input convolution stays im2col).
 - onnxruntime: the same tf2onnx .onnx.
 - glc-native: the same Keras model exported by glc.keras.export (one GRU node with
   sequence_lens from the Masking layer; two ai.glc.ConvLSTM nodes), compiled by glc: the
@@ -32,12 +34,15 @@ from harness import ROOT, Workload, glc_driver, ort_factory
 from workloads import loop_models as lm
 
 ID = "W8"
-REFERENCE = "tensorflow"  # what max_rel_err compares against while glc refuses the Loops
+GLC_VARIANTS = ("glc-winograd",)  # harness: also time glc --winograd
+REFERENCE = "tensorflow"  # what max_rel_err compares against
 TITLE = ("loop-encoded recurrences: tf2onnx's Loops of a masked GRU (H 128, T 100) and a "
          "2-layer ConvLSTM2D (32 filters, 32x32, T 20)")
 PEERS = {
-    "glc": "tf2onnx's .onnx (opset 13, the recurrence a Loop), compiled by glc; \"refused\" "
-           "while glc does not compile Loop",
+    "glc": "tf2onnx's .onnx (opset 13, the recurrence a Loop), compiled by glc (the "
+           "ConvLSTM2D Loops raised to ai.glc.ConvLSTM, the masked GRU's kept a Loop)",
+    "glc-winograd": "the same tf2onnx .onnx compiled with `glc --winograd` (Winograd "
+                    "F(4x4, 3x3) for the ConvLSTMs' 32-channel convolutions)",
     "onnxruntime": "the same tf2onnx .onnx, CPU execution provider, all graph optimisations, "
                    "intra-op threads = the run's",
     "glc-native": "the same Keras model exported by glc.keras.export (GRU node with "
