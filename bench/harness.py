@@ -28,6 +28,7 @@ peak resident set size (VmHWM of /proc/self/status): what running that model fro
 costs, the framework included.
 """
 import contextlib
+import ctypes
 import dataclasses
 import importlib
 import json
@@ -73,8 +74,62 @@ def glc_driver():
 
 # glc's systems: the default compile, and opt-in fast paths a workload asks for by listing
 # them in its GLC_VARIANTS (their accuracy is their max_rel_err against "glc")
+# glc-c: the default compile, each call timed in C (bench/peers/glc_timer.c), as ort-c times
+# ONNX Runtime: no Python in the timed region (W7's microsecond calls)
 GLC_VARIANTS = {"glc": [], "glc-winograd": ["--winograd"], "glc-bf16w": ["--bf16-weights"],
-                "glc-bf16": ["--bf16"]}
+                "glc-bf16": ["--bf16"], "glc-c": []}
+_timer = {}
+
+
+def glc_timer():
+    """bench/peers/glc_timer.c built once per process into a shared library (ctypes)."""
+    if "lib" not in _timer:
+        d = tempfile.mkdtemp(prefix="glc-timer-")
+        so = os.path.join(d, "glc_timer.so")
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "glc_timer.c")
+        subprocess.run(["cc", "-std=c11", "-O2", "-shared", "-fPIC", src, "-o", so], check=True)
+        lib = ctypes.CDLL(so)
+        lib.glc_timer_call.restype = ctypes.c_double
+        lib.glc_timer_call.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_uint64, ctypes.c_void_p,
+                                                               ctypes.c_int]
+        _timer["lib"] = lib
+    return _timer["lib"]
+
+
+def glc_c_runner(so_path, wl, threads):
+    """The "glc-c" runner: run() calls the model (for its output), timed(primers) times one
+    call in C (glc_timer_call) on the same prepared buffers."""
+    import glc
+    model = glc.load(so_path, threads=1)  # its own pool below: the call's par is ours
+    arrays, outs, ws, ws_size, in_ptrs, out_ptrs, (dims, in_dims) = model._prepare(wl.feeds)
+    fn = ctypes.cast(model._lib.glc_model_invoke_with, ctypes.c_void_p).value
+    par, pool, lib = None, ctypes.c_void_p(), model._lib
+    if threads > 1:
+        lib.glc_rt_pool_create.restype = ctypes.c_int
+        lib.glc_rt_pool_create.argtypes = [ctypes.c_uint32, ctypes.POINTER(ctypes.c_void_p)]
+        lib.glc_rt_pool_parallel.restype = ctypes.c_void_p
+        lib.glc_rt_pool_parallel.argtypes = [ctypes.c_void_p]
+        if lib.glc_rt_pool_create(threads, ctypes.byref(pool)) != 0:
+            raise RuntimeError(f"cannot start {threads} threads")
+        par = lib.glc_rt_pool_parallel(pool)
+    timer = glc_timer()
+    args = (fn, ctypes.addressof(in_ptrs), ctypes.addressof(in_dims), ctypes.addressof(out_ptrs),
+            ws.ctypes.data, ws_size, par)
+
+    class Runner:
+        # what args points into, and the pool, live as long as the runner
+        keep = (model, arrays, outs, ws, in_ptrs, out_ptrs, dims, in_dims, pool)
+
+        def __call__(self):
+            self.timed(0)
+            return outs[wl.glc_output]
+
+        def timed(self, primers):
+            t = timer.glc_timer_call(*args, primers)
+            if t < 0:
+                raise RuntimeError(f"{so_path}: run failed with status {-t:g}")
+            return t
+    return Runner()
 
 
 # The CPU glc compiles for (glc --cpu=NAME; run.py --cpu), None: this host.
@@ -101,6 +156,8 @@ def glc_factory(wl, workdir, name, system="glc", driver=None):
     wl.notes[system + "_compile_s"] = time.perf_counter() - t0
 
     def factory(threads):
+        if system == "glc-c":
+            return glc_c_runner(so_path, wl, threads)
         run = glc.load(so_path, threads=threads).bind(wl.feeds)
         return lambda: run()[wl.glc_output]
     return factory

@@ -1,5 +1,6 @@
 """The harness records a model glc refuses as "refused: <glc's diagnostic>" and runs the other
-systems, comparing them against the workload's REFERENCE (W8's case while glc lacks Loop).
+systems, comparing them against the workload's REFERENCE (W8's case while glc lacks Loop);
+its glc-c system (each call timed in C) computes what glc computes.
 
     GLC_DRIVER=build/glc python bench/test_harness.py     (numpy and onnx needed; CTest
                                                             runs it as bench_harness_refusal)
@@ -56,6 +57,38 @@ class RefusalTest(unittest.TestCase):
         self.assertEqual(by["twice-again"]["max_rel_err_ref"], "twice")
         self.assertAlmostEqual(by["twice-again"]["max_rel_err"], 1 / 10)
         self.assertTrue(any("refused" in line for line in logged), logged)
+
+
+def _relu_module():
+    """y = Relu(x): a model glc compiles, with the glc-c variant listed."""
+    mod = types.ModuleType("workloads.wtest_glc_c")
+    mod.ID, mod.GLC_VARIANTS = "WC", ("glc-c",)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+    model = helper.make_model(helper.make_graph([helper.make_node("Relu", ["x"], ["y"])],
+                                                "relu", [x], [y]),
+                              opset_imports=[helper.make_opsetid("", 17)])
+    feeds = {"x": np.arange(-3, 3, dtype=np.float32).reshape(2, 3)}
+
+    def build(cfg):
+        wl = harness.Workload(feeds=feeds, flops=6.0, systems={}, onnx_model=model)
+        wl.systems["glc"] = None
+        wl.systems["relu"] = lambda threads: (lambda: np.maximum(feeds["x"], 0))
+        return wl
+    mod.build = build
+    return mod
+
+
+class GlcCTest(unittest.TestCase):
+    def test_glc_c_times_the_same_model_in_c(self):
+        sys.modules["workloads.wtest_glc_c"] = _relu_module()
+        recs = harness.run_workload("wtest_glc_c", {"batch": 1}, 1, 1, 3, 1.0, False, print)
+        by = {r["system"]: r for r in recs}
+        self.assertEqual(set(by), {"glc", "glc-c", "relu"})
+        self.assertEqual(by["glc-c"]["max_rel_err"], 0.0)  # against glc
+        self.assertEqual(by["relu"]["max_rel_err"], 0.0)
+        self.assertEqual(by["glc-c"]["timed_calls"], 3)
+        self.assertGreater(by["glc-c"]["min_s"], 0.0)
 
 
 if __name__ == "__main__":

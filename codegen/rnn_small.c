@@ -15,6 +15,12 @@
  *       the cells of the group's rows on acc: gates = acc + xw + bs, activations, c and
  *       h updates, stores of c, h and Y, all as <VL x float> values
  *
+ * With s->wd (the step's input projection, where it would be a one-step chunk) each group
+ * first runs a k loop over I: acc += x[row, k] * W(gates of the block, k), W_d packed as
+ * R_d, x read from X at the row's time index; GRU with linear_before_reset = 1 sums its h
+ * gate's part apart (XH_SLOT), since r multiplies only the hidden part. Then the k loop
+ * over H on the same accumulators, and the cells add bs to the sums (no xw).
+ *
  * No packing of h, no gh buffer: the cells read the sums from registers. h is read from
  * hr and written to hw (lower_rnn.c alternates two buffers), so no block writes an h a
  * later block still reads. With sequence_lens each row's cells are under its own test
@@ -73,6 +79,7 @@ typedef struct sm {
     int64_t g0, ng;               /* the pass's gates of R: [g0, g0 + ng) */
     LLVMTypeRef vt;
     LLVMValueRef w;               /* the packed R_d */
+    LLVMValueRef wx;              /* the packed W_d (s->wd), or NULL */
     LLVMValueRef fma, mload, mstore;
     LLVMTypeRef fma_t, mload_t, mstore_t;
     LLVMValueRef mask;            /* the block's lanes (NULL: all) */
@@ -148,59 +155,82 @@ static uint64_t fnv1a(const void *data, size_t n) {
     return h;
 }
 
-/* The pass's gates of R_d in blocks (layout in the header), one constant per distinct
- * content in the module (the steps emitted for several run-time batches share it). */
-static glc_status pack_weights(sm *m) {
+/* The pass's gates of src (G*H, K) in blocks of vl units (layout in the header), one
+ * constant per distinct content in the module (the steps emitted for several run-time
+ * batches share it). */
+static glc_status pack_blocks(sm *m, const char *what, const float *src, int64_t K,
+                              LLVMValueRef *out) {
     int64_t H = m->H, G = m->ng, vl = m->vl, nb = (H + vl - 1) / vl;
-    const float *rd = m->s->rd + m->g0 * H * H;
-    size_t n = (size_t)(nb * H * G * vl);
+    const float *rd = src + m->g0 * H * K;
+    size_t n = (size_t)(nb * K * G * vl);
     float *w = calloc(n, sizeof *w);
-    if (!w) return glc_diag_set(m->c->d, GLC_E_NOMEM, NULL, "out of memory packing R");
+    if (!w) return glc_diag_set(m->c->d, GLC_E_NOMEM, NULL, "out of memory packing %s", what);
     for (int64_t p = 0; p < nb; p++)
-        for (int64_t k = 0; k < H; k++)
+        for (int64_t k = 0; k < K; k++)
             for (int64_t g = 0; g < G; g++)
                 for (int64_t l = 0; l < vl && p * vl + l < H; l++)
-                    w[((p * H + k) * G + g) * vl + l] = rd[(g * H + p * vl + l) * H + k];
+                    w[((p * K + k) * G + g) * vl + l] = rd[(g * H + p * vl + l) * K + k];
     char name[96];
-    snprintf(name, sizeof name, "rnn_small.R.v%lld.%016llx", (long long)vl,
+    snprintf(name, sizeof name, "rnn_small.%s.v%lld.%016llx", what, (long long)vl,
              (unsigned long long)fnv1a(w, n * sizeof *w));
-    m->w = LLVMGetNamedGlobal(m->c->mod, name);
-    if (!m->w) m->w = cg_const_bytes(m->c, w, n * sizeof *w, name);
+    *out = LLVMGetNamedGlobal(m->c->mod, name);
+    if (!*out) *out = cg_const_bytes(m->c, w, n * sizeof *w, name);
     free(w);
     return GLC_OK;
 }
 
+/* The pass's weights: R_d's gates, and W_d's when the step computes the input projection. */
+static glc_status pack_weights(sm *m) {
+    GLC_TRY(pack_blocks(m, "R", m->s->rd, m->H, &m->w));
+    m->wx = NULL;
+    if (m->s->wd) GLC_TRY(pack_blocks(m, "W", m->s->wd, m->s->in, &m->wx));
+    return GLC_OK;
+}
+
 /* ---- the product of one block for a group of rows */
+
+/* GRU with linear_before_reset = 1 keeps its h gate's input part apart from r (h R_h^T):
+ * in the accumulator after the pass's gates. */
+enum { XH_SLOT = 3 };
 
 typedef struct acc {
     LLVMValueRef v[MAX_SETS][MAX_ROWS][MAX_GATES];
     int sets, rows, r0;
 } acc;
 
-/* acc[set] += h(rows, k) * R(gates of the block, k), wb: the block's packed weights. */
-static void k_step(sm *m, acc *a, int set, LLVMValueRef wb, LLVMValueRef k) {
+/* What a k loop multiplies: rows of src (row r at off[r]) by the block's packed weights
+ * wb (K steps of the pass's gates), gate g summed into slot[g]. */
+typedef struct operand {
+    LLVMValueRef src, wb, off[MAX_ROWS];
+    int64_t K;
+    int slot[MAX_GATES];
+} operand;
+
+/* acc[set] += src(rows, k) * weights(gates of the block, k). */
+static void k_step(sm *m, acc *a, const operand *o, int set, LLVMValueRef k) {
     cg_ctx *c = m->c;
     LLVMValueRef bv[MAX_GATES];
     LLVMValueRef wk = cg_madd(c, k, m->ng * m->vl, NULL);
-    LLVMValueRef hv = m->pass == PASS_CANDIDATE ? m->s->rh : m->s->hr;
     for (int g = 0; g < m->ng; g++) {
         LLVMValueRef v =
-            LLVMBuildLoad2(c->b, m->vt, cg_gep(c, c->f32, wb, cg_addk(c, wk, g * m->vl)), "");
+            LLVMBuildLoad2(c->b, m->vt, cg_gep(c, c->f32, o->wb, cg_addk(c, wk, g * m->vl)), "");
         LLVMSetAlignment(v, (unsigned)(m->vl * 4 > 64 ? 64 : m->vl * 4));
         bv[g] = v;
     }
     for (int r = 0; r < a->rows; r++) {
-        LLVMValueRef hk = cg_addk(c, k, (a->r0 + r) * m->H);
-        LLVMValueRef av = splat(m, cg_ldf(c, hv, hk));
-        for (int g = 0; g < m->ng; g++)
-            a->v[set][r][g] = vfma(m, av, bv[g], a->v[set][r][g]);
+        LLVMValueRef av = splat(m, cg_ldf(c, o->src, cg_iadd(c, o->off[r], k)));
+        for (int g = 0; g < m->ng; g++) {
+            LLVMValueRef *v = &a->v[set][r][o->slot[g]];
+            *v = vfma(m, av, bv[g], *v);
+        }
     }
 }
 
-/* The k loop: H / sets iterations of `sets` steps (accumulators in phis), then the rest. */
-static void k_loop(sm *m, acc *a, LLVMValueRef wb) {
+/* The k loop: K / sets iterations of `sets` steps (accumulators in phis), then the rest;
+ * the sets' sums end in set 0, the other sets back at zero. */
+static void k_loop(sm *m, acc *a, const operand *o) {
     cg_ctx *c = m->c;
-    int64_t n = m->H / a->sets;
+    int64_t n = o->K / a->sets;
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
     LLVMValueRef fn = LLVMGetBasicBlockParent(pre);
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, fn, "small.k");
@@ -213,20 +243,21 @@ static void k_loop(sm *m, acc *a, LLVMValueRef wb) {
     for (int u = 0; u < a->sets; u++)
         for (int r = 0; r < a->rows; r++)
             for (int g = 0; g < m->ng; g++) {
+                LLVMValueRef *v = &a->v[u][r][o->slot[g]];
                 phi[u][r][g] = LLVMBuildPhi(c->b, m->vt, "acc");
-                LLVMAddIncoming(phi[u][r][g], &a->v[u][r][g], &pre, 1);
-                a->v[u][r][g] = phi[u][r][g];
+                LLVMAddIncoming(phi[u][r][g], v, &pre, 1);
+                *v = phi[u][r][g];
             }
     LLVMValueRef kb = cg_madd(c, iv, a->sets, NULL);
     for (int u = 0; u < a->sets; u++)
-        k_step(m, a, u, wb, cg_addk(c, kb, u));
+        k_step(m, a, o, u, cg_addk(c, kb, u));
     LLVMValueRef next = LLVMBuildNSWAdd(c->b, iv, cg_i64(c, 1), "");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
     LLVMAddIncoming(iv, &next, &latch, 1);
     for (int u = 0; u < a->sets; u++)
         for (int r = 0; r < a->rows; r++)
             for (int g = 0; g < m->ng; g++)
-                LLVMAddIncoming(phi[u][r][g], &a->v[u][r][g], &latch, 1);
+                LLVMAddIncoming(phi[u][r][g], &a->v[u][r][o->slot[g]], &latch, 1);
     LLVMValueRef br =
         LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, next, cg_i64(c, n), ""), body, done);
     cg_loop_no_unroll(c, br, true);
@@ -234,16 +265,20 @@ static void k_loop(sm *m, acc *a, LLVMValueRef wb) {
     for (int u = 0; u < a->sets; u++)
         for (int r = 0; r < a->rows; r++)
             for (int g = 0; g < m->ng; g++) {
+                LLVMValueRef *v = &a->v[u][r][o->slot[g]];
                 LLVMValueRef lcssa = LLVMBuildPhi(c->b, m->vt, "");
-                LLVMAddIncoming(lcssa, &a->v[u][r][g], &latch, 1);
-                a->v[u][r][g] = lcssa;
+                LLVMAddIncoming(lcssa, v, &latch, 1);
+                *v = lcssa;
             }
-    for (int64_t k = n * a->sets; k < m->H; k++)
-        k_step(m, a, 0, wb, cg_i64(c, k));
+    for (int64_t k = n * a->sets; k < o->K; k++)
+        k_step(m, a, o, 0, cg_i64(c, k));
     for (int r = 0; r < a->rows; r++) /* the sets' sums */
         for (int g = 0; g < m->ng; g++)
-            for (int u = 1; u < a->sets; u++)
-                a->v[0][r][g] = LLVMBuildFAdd(c->b, a->v[0][r][g], a->v[u][r][g], "");
+            for (int u = 1; u < a->sets; u++) {
+                LLVMValueRef *v = &a->v[u][r][o->slot[g]];
+                a->v[0][r][o->slot[g]] = LLVMBuildFAdd(c->b, a->v[0][r][o->slot[g]], *v, "");
+                *v = LLVMConstNull(m->vt);
+            }
 }
 
 /* ---- the cells, on vectors of the block's units */
@@ -268,13 +303,17 @@ typedef struct cell {
     LLVMValueRef u; /* the block's first unit */
 } cell;
 
-/* xw + bs of gate g, then + the product's sum. */
+/* xw + bs of gate g, then + the product's sum; with the input projection in the sum
+ * (s->wd), bs + the sum. */
 static LLVMValueRef gate(sm *m, const cell *e, int g) {
     cg_ctx *c = m->c;
     LLVMValueRef gu = cg_addk(c, e->u, g * m->H);
-    LLVMValueRef v = vld(m, m->s->xw, cg_iadd(c, e->w.xr, gu));
-    if (m->s->bs) v = cg_fadd(c, v, vld(m, m->s->bs, gu));
-    return cg_fadd(c, v, e->sum[g - m->g0]);
+    LLVMValueRef v = m->s->wd ? NULL : vld(m, m->s->xw, cg_iadd(c, e->w.xr, gu));
+    if (m->s->bs) {
+        LLVMValueRef b = vld(m, m->s->bs, gu);
+        v = v ? cg_fadd(c, v, b) : b;
+    }
+    return v ? cg_fadd(c, v, e->sum[g - m->g0]) : e->sum[g - m->g0];
 }
 
 /* pre + P_d[g*H + u] * cv (peephole g of i, o, f), or pre without P. */
@@ -314,7 +353,7 @@ static void gru_cell(sm *m, const cell *e) {
         hh = cg_fadd(c, hh, vld(m, m->s->bias, cg_addk(c, e->u, m->s->d * 6 * H + 5 * H)));
     hh = cg_fmul(c, r, hh);
     LLVMValueRef gu = cg_addk(c, e->u, 2 * H);
-    LLVMValueRef xh = vld(m, m->s->xw, cg_iadd(c, e->w.xr, gu));
+    LLVMValueRef xh = m->s->wd ? e->sum[XH_SLOT] : vld(m, m->s->xw, cg_iadd(c, e->w.xr, gu));
     if (m->s->bs) xh = cg_fadd(c, xh, vld(m, m->s->bs, gu));
     LLVMValueRef ht = act(m, 1, cg_fadd(c, xh, hh));
     LLVMValueRef hv = vld(m, m->s->hr, cg_iadd(c, e->w.hb, e->u));
@@ -363,11 +402,10 @@ static void past_end(sm *m, const cell *e) {
     if (e->w.yz) vst(m, vconst(m, 0.0), m->s->y, cg_iadd(c, e->w.yz, e->u));
 }
 
-static void cells(sm *m, acc *a, LLVMValueRef u) {
+static void cells(sm *m, acc *a, const rnn_small_row *w, LLVMValueRef u) {
     cg_ctx *c = m->c;
     for (int r = 0; r < a->rows; r++) {
-        cell e = {.sum = a->v[0][r], .u = u};
-        m->s->row(m->s->ctx, cg_i64(c, a->r0 + r), &e.w);
+        cell e = {.sum = a->v[0][r], .w = w[r], .u = u};
         if (!e.w.live) {
             row_cells(m, &e);
             continue;
@@ -390,11 +428,29 @@ static int group_rows(const sm *m) {
     return n < 1 ? 1 : n > MAX_ROWS ? MAX_ROWS : n;
 }
 
+/* The group's input rows times the block's W (wbx): LSTM, RNN and GRU's z and r gates
+ * into the product's slots, GRU's h gate (linear_before_reset = 1) into XH_SLOT. A row
+ * past its length reads row 0 (its sums are not used; a reverse direction's time index
+ * is negative there). */
+static void input_product(sm *m, acc *a, const rnn_small_row *w, LLVMValueRef wbx) {
+    cg_ctx *c = m->c;
+    operand o = {.src = m->s->x, .wb = wbx, .K = m->s->in};
+    for (int g = 0; g < m->ng; g++)
+        o.slot[g] = m->pass == PASS_STEP && m->s->r->op == GLC_OP_GRU && g == 2 ? XH_SLOT : g;
+    for (int r = 0; r < a->rows; r++)
+        o.off[r] = w[r].live ? LLVMBuildSelect(c->b, w[r].live, w[r].xi, cg_i64(c, 0), "")
+                             : w[r].xi;
+    k_loop(m, a, &o);
+}
+
 /* Block p (i64) of units [p*vl, p*vl + nu): every group's product, then its cells. */
 static void block(sm *m, LLVMValueRef p, int64_t nu) {
     cg_ctx *c = m->c;
     m->mask = nu < m->vl ? lanes(m, nu) : NULL;
     LLVMValueRef wb = cg_gep(c, c->f32, m->w, cg_madd(c, p, m->H * m->ng * m->vl, NULL));
+    LLVMValueRef wbx = m->wx ? cg_gep(c, c->f32, m->wx,
+                                      cg_madd(c, p, m->s->in * m->ng * m->vl, NULL))
+                             : NULL;
     LLVMValueRef u = cg_madd(c, p, m->vl, NULL);
     int per = group_rows(m);
     for (int r0 = 0; r0 < m->s->rows; r0 += per) {
@@ -402,12 +458,22 @@ static void block(sm *m, LLVMValueRef p, int64_t nu) {
         int nacc = a.rows * (int)m->ng, ch = c->isa->chains;
         a.sets = nacc >= ch ? 1 : ch / nacc > MAX_SETS ? MAX_SETS : ch / nacc;
         if (a.sets > m->H) a.sets = (int)m->H;
+        if (m->wx && a.sets > m->s->in) a.sets = (int)m->s->in;
         for (int s = 0; s < a.sets; s++)
             for (int r = 0; r < a.rows; r++)
-                for (int g = 0; g < m->ng; g++)
+                for (int g = 0; g < MAX_GATES; g++)
                     a.v[s][r][g] = LLVMConstNull(m->vt);
-        k_loop(m, &a, wb);
-        cells(m, &a, u);
+        rnn_small_row w[MAX_ROWS];
+        for (int r = 0; r < a.rows; r++)
+            m->s->row(m->s->ctx, cg_i64(c, r0 + r), &w[r]);
+        if (m->wx) input_product(m, &a, w, wbx);
+        operand o = {.src = m->pass == PASS_CANDIDATE ? m->s->rh : m->s->hr, .wb = wb, .K = m->H};
+        for (int g = 0; g < m->ng; g++)
+            o.slot[g] = g;
+        for (int r = 0; r < a.rows; r++)
+            o.off[r] = cg_i64(c, (r0 + r) * m->H);
+        k_loop(m, &a, &o);
+        cells(m, &a, w, u);
     }
 }
 
@@ -434,9 +500,9 @@ static void blocks(sm *m, LLVMValueRef lo, LLVMValueRef hi, int64_t full, int64_
 static void split_blocks(sm *m, int64_t full, int64_t tail) {
     cg_ctx *c = m->c;
     rnn_small_step t = *m->s;
-    LLVMValueRef *caps[CG_PAR_MAX_CAPS] = {&t.xw, &t.bs, &t.bias, &t.p,  &t.cs, &t.hr,
-                                           &t.hw, &t.y,  &t.rh,   &t.zs, &m->w};
-    int n = 11;
+    LLVMValueRef *caps[CG_PAR_MAX_CAPS] = {&t.xw, &t.bs, &t.bias, &t.p,  &t.cs, &t.hr,  &t.hw,
+                                           &t.y,  &t.rh, &t.zs,   &t.x, &m->w, &m->wx};
+    int n = 13;
     for (int k = 0; k < t.ncaps && n < CG_PAR_MAX_CAPS; k++)
         caps[n++] = t.caps[k];
     const rnn_small_step *caller = m->s;

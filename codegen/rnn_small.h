@@ -19,6 +19,7 @@ enum { RNN_SMALL_MAX_BATCH = 4 };
 typedef struct rnn_small_row {
     LLVMValueRef xr, hb, yo;
     LLVMValueRef live, yz;
+    LLVMValueRef xi; /* with wd: the row's input at this step is x[xi + k], k < I */
 } rnn_small_row;
 
 /* One step of direction d. The cells are those of lower_rnn.c (same operations, same
@@ -30,6 +31,11 @@ typedef struct rnn_small_step {
     const glc_act *act; /* the direction's activations */
     int d;
     const float *rd; /* R_d (G*H, H), host data */
+    const float *wd; /* W_d (G*H, I), host data: the step computes the input projection
+                      * itself (x W_d^T in the same accumulators; xw unused), or NULL: it
+                      * reads it from xw */
+    int64_t in;      /* I (with wd) */
+    LLVMValueRef x;  /* the X input (with wd; rows at `row`'s xi) */
     int64_t rows;    /* batch rows, 1 .. RNN_SMALL_MAX_BATCH */
     LLVMValueRef xw; /* the step's input projection (rows from `row`) */
     LLVMValueRef bs; /* Wb_d + Rb_d (G*H; GRU h gate: Wb_h), or NULL without B */

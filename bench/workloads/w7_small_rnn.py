@@ -22,6 +22,8 @@ from workloads import common
 ID = "W7"
 TITLE = "small recurrences at batch 1: LSTM/GRU, hidden 64-256, 1-2 layers, T=50 and T=1"
 PEERS = {
+    "glc-c": "glc, the same compiled model, each call timed in C (bench/peers/glc_timer.c): "
+             "no Python in the call, as ort-c",
     "onnxruntime": "the same .onnx, CPU execution provider, all graph optimisations, "
                    "intra-op threads = the run's",
     "ort-c": "ONNX Runtime's C API from C (bench/peers/ort_peer.c: the wheel's "
@@ -32,6 +34,7 @@ PEERS = {
                     "(swapped buffers, no copy): a streaming service's step in C",
     "pytorch": "torch.nn.LSTM / torch.nn.GRU(64, H, num_layers) under torch.inference_mode()",
 }
+GLC_VARIANTS = ("glc-c",)  # harness: also glc with each call timed in C, as ort-c
 I = 64
 MIN_ITERS = 300  # timed calls per system at least (the harness's rounds): p99 needs them
 GATES = {"LSTM": ("i", "o", "f", "c"), "GRU": ("z", "r", "h")}

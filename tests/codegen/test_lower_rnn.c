@@ -627,6 +627,77 @@ static void test_lower_rnn__small_step_with_sequence_lens(void **state) {
     assert_true(splits_small_step(&split, "small_sl_split.ll"));
 }
 
+/* Whether case c's small step computes the input projection itself (the IR holds
+ * rnn_small.c's packed W). */
+static bool small_step_projects_input(const cfg *c, const char *file) {
+    return ir_has(c, file, "rnn_small.W");
+}
+
+/* Cases cs with their S steps and glc_hoist_steps `hoist` at the host's vector width and
+ * for x86-64-v3: the small step computes the input projection (in_step) or reads the
+ * hoisted one, as the IR shows, and matches the interpreter. */
+static void check_input_in_step(cfg *cs, size_t n, int64_t S, int64_t hoist, bool in_step,
+                                const char *tag) {
+    static const char *const cpus[2] = {NULL, "x86-64-v3"};
+    for (int v = 0; v < 2 && runs_cpu(v); v++) {
+        cg_cpu = cpus[v];
+        char f[96];
+        for (size_t k = 0; k < n; k++) {
+            cs[k].S = S;
+            cs[k].hoist = hoist;
+            cs[k].const_w = true;
+            snprintf(f, sizeof f, "%s%d_%zu", tag, v, k);
+            if (!emits_small_step(&cs[k], f)) fail_msg("%s: case %zu: no small step", tag, k);
+            if (small_step_projects_input(&cs[k], f) != in_step)
+                fail_msg("%s: case %zu: input projection %s the step", tag, k,
+                         in_step ? "not in" : "in");
+            strcat(f, ".so");
+            check(&cs[k], f);
+        }
+    }
+    cg_cpu = NULL;
+}
+
+/* The small step computing x W^T itself, in its own accumulators over W packed as R (no
+ * hoisted GEMM, no xw), where a chunk of the projection is one step: T = 1 (a streamed
+ * step) and T = 4 with glc_hoist_steps 1; at batches 1 to 4, with and without
+ * sequence_lens (lengths 0, within and past S): LSTM with every input, GRU with both reset
+ * forms, RNN, forward, reverse and bidirectional, both layouts, hidden sizes with and
+ * without a partial vector (input sizes that run the k loop at least twice: in one pass
+ * LLVM may fold the packed W into the code, and the IR check miss it). The T = 4 cases
+ * with the projection hoisted over all steps keep the GEMM projection. */
+static void test_lower_rnn__small_step_computes_the_input_projection(void **state) {
+    (void)state;
+    static const int32_t l1[1] = {3}, l2[2] = {1, 0}, l3[3] = {2, 5, 0}, l4[4] = {0, 4, 1, 3};
+    static const int32_t *const lens[4] = {l1, l2, l3, l4};
+    for (int64_t n = 1; n <= 4; n++) {
+        const int32_t *sl = lens[n - 1];
+        cfg cs[] = {
+            {GLC_OP_LSTM, 1, n, 5, 20, .direction = "bidirectional", .layout = (int)(n % 2),
+             .bias = 1, .h0 = 1, .c0 = 1, .peep = 1, .want = {1, 1, 1}},
+            {GLC_OP_LSTM, 1, n, 7, 16, .bias = 1, .seq_lens = sl, .want = {1, 1, 1},
+             .clip = 0.8f},
+            {GLC_OP_GRU, 1, n, 4, 13, .direction = "bidirectional", .bias = 1, .h0 = 1,
+             .seq_lens = sl, .want = {1, 1, 0}, .lbr = 1},
+            {GLC_OP_GRU, 1, n, 6, 16, .direction = "reverse", .layout = 1, .bias = 1, .h0 = 1,
+             .want = {1, 1, 0}, .lbr = 1},
+            {GLC_OP_GRU, 1, n, 4, 20, .direction = "bidirectional", .bias = 1, .h0 = 1,
+             .seq_lens = sl, .want = {1, 1, 0}},
+            {GLC_OP_GRU, 1, n, 11, 9, .layout = 1, .bias = 1, .want = {1, 1, 0}},
+            {GLC_OP_RNN, 1, n, 13, 24, .direction = "reverse", .bias = 1, .h0 = 1,
+             .seq_lens = sl, .want = {1, 1, 0}},
+        };
+        size_t k = sizeof cs / sizeof cs[0];
+        char tag[32];
+        snprintf(tag, sizeof tag, "xin_t1_%lld_", (long long)n);
+        check_input_in_step(cs, k, 1, 0, true, tag);
+        snprintf(tag, sizeof tag, "xin_t4_%lld_", (long long)n);
+        check_input_in_step(cs, k, 4, 1, true, tag);
+        snprintf(tag, sizeof tag, "xin_hoisted_%lld_", (long long)n);
+        check_input_in_step(cs, k, 4, 4, false, tag);
+    }
+}
+
 /* Case c compiled and run with every output byte 0xff (NaN) beforehand, against the
  * interpreter: the code writes every element (cg_check_vs_interp's outputs start at 0,
  * which would hide a missing zero). */
@@ -850,6 +921,7 @@ int main(void) {
         cmocka_unit_test(test_lower_rnn__symbolic_batch_fused_up_to_the_limit),
         cmocka_unit_test(test_lower_rnn__small_batch_step),
         cmocka_unit_test(test_lower_rnn__small_step_with_sequence_lens),
+        cmocka_unit_test(test_lower_rnn__small_step_computes_the_input_projection),
         cmocka_unit_test(test_lower_rnn__small_step_gru_both_reset_forms),
         cmocka_unit_test(test_lower_rnn__small_step_writes_zeros_past_the_length),
         cmocka_unit_test(test_lower_rnn__constant_bias_summed_at_compile_time),
