@@ -6,9 +6,10 @@
 Each CASE_DIR holds */model.onnx with test_data_set_0/input_<i>.pb (the ai.glc fixtures,
 the seed examples). Checks: every model run by ONNX Runtime with the library matches the
 same model compiled by glc and run through glc.load within 1e-6 relative; two sessions
-running on two threads at once give those results; a node with a bad attribute fails
-session creation with glc's one-line diagnostic (in a child process: no crash); a corrupted
-cache entry is rebuilt. Exits 77 (skip) without onnxruntime >= 1.30.
+running on two threads at once give those results; a model whose batch is symbolic compiles
+once per batch, at its first run, and matches glc's symbolic .so; a node with a bad
+attribute fails session creation with glc's one-line diagnostic (in a child process: no
+crash); a corrupted cache entry is rebuilt. Exits 77 (skip) without onnxruntime >= 1.30.
 """
 import argparse
 import glob
@@ -91,8 +92,36 @@ def check_threads(case, sess, feeds, want):
     return ok
 
 
+def check_symbolic_batch(case, tmp):
+    """A batch left symbolic: compiled at the first run for each batch (one cache entry each)."""
+    m = onnx.load(os.path.join(case, "model.onnx"))
+    m.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "N"
+    for out in m.graph.output:
+        out.type.tensor_type.shape.dim[0].dim_param = "N"
+    path = os.path.join(tmp, "symbolic_batch.onnx")
+    onnx.save(m, path)
+    glc.compile(path, path + ".so")
+    model, sess = glc.load(path + ".so"), glc.ort.session(path)
+    dims = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
+    cache = os.environ["GLC_ORT_CACHE"] = os.path.join(tmp, "symbolic-cache")  # read per compile
+    ok = True
+    for n in (1, 3, 1):
+        x = np.random.default_rng(n).uniform(-1, 1, [n] + dims[1:]).astype(np.float32)
+        want = list(model(**{m.graph.input[0].name: x}).values())
+        ok &= all(close(a, b) for a, b in zip(sess.run(None, {m.graph.input[0].name: x}), want))
+    entries = len(glob.glob(os.path.join(cache, "*.so")))
+    ok &= entries == 2
+    print(f"{'ok' if ok else 'FAIL'} symbolic batch 1, 3, 1 ({case}): {entries} cache entries")
+    return ok
+
+
 def has_glc_node(case):
     return any(n.domain == "ai.glc" for n in onnx.load(os.path.join(case, "model.onnx")).graph.node)
+
+
+def single_input_mdlstm(case):
+    m = onnx.load(os.path.join(case, "model.onnx"))
+    return len(m.graph.input) == 1 and [n.op_type for n in m.graph.node] == ["MDLSTM"]
 
 
 def bad_attribute_model(case, tmp):
@@ -178,6 +207,7 @@ def main():
         first = next(c for c in cases if has_glc_node(c))
         ok &= check_threads(first, *results[cases.index(first)][1])
         ok &= check_bad_attribute(first, tmp)
+        ok &= check_symbolic_batch(next(c for c in cases if single_input_mdlstm(c)), tmp)
         ok &= check_corrupt_cache(first, tmp)
     sys.exit(0 if ok else 1)
 
