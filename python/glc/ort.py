@@ -7,7 +7,7 @@
 libglc_ort.so is an ONNX Runtime custom-op library (needs ONNX Runtime >= 1.30): each ai.glc
 node is compiled by glc on its first run for a set of input shapes (or at session creation
 when the model's shapes are static) into $GLC_ORT_CACHE (default ~/.cache/glc-ort) and runs
-on ONNX Runtime's intra-op threads. See docs/embedding.md.
+on glc's thread pool. See docs/embedding.md.
 """
 import os
 
