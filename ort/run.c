@@ -82,15 +82,17 @@ static void cache_key(const pb_buf *model, char key[33]) {
 /* Compiles model into path through a temporary file beside it. */
 static OrtStatus *compile_into(const ort_kernel *k, const pb_buf *model, const char *path) {
     static unsigned counter;
-    char tmp[4200], name[320];
+    static const char name[] = "libglc_ort"; /* glc's messages start "<name>: node '...'" */
+    char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(),
              __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-    snprintf(name, sizeof name, "ai.glc node '%s'", k->node_name);
     glc_compile_options o = glc_compile_defaults();
     glc_compile_diag d;
     if (glc_compile_bytes(model->data, model->len, name, tmp, &o, &d) != GLC_COMPILE_OK) {
         unlink(tmp);
-        return glc_ort_status(k->api, ORT_INVALID_ARGUMENT, "libglc_ort: %s", d.message);
+        bool named = !strncmp(d.message, name, strlen(name)) && d.message[strlen(name)] == ':';
+        return glc_ort_status(k->api, ORT_INVALID_ARGUMENT, "%s%s", named ? "" : "libglc_ort: ",
+                              d.message);
     }
     if (rename(tmp, path) != 0) {
         int err = errno;
