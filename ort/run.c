@@ -234,7 +234,8 @@ static void ort_parallel_run(void *self, uint32_t n_tasks, glc_task_fn fn, void 
 /* $GLC_ORT_THREADS: "glc" (default) glc's own pool (GLC_NUM_THREADS threads, which skips
  * splitting a region that runs no faster split), "ort" ONNX Runtime's intra-op threads
  * through KernelContext_ParallelFor, "1" the calling thread alone. bench/ort_library.py
- * measured W1 at 0.68x glc's .so with "ort" and 1.15x with "glc" (a loaded 2-core host). */
+ * measured W1 at 0.68-0.76x glc's .so with "ort" and 1.0-1.15x with "glc", W4 the other
+ * way round (1.12-1.16x against 0.83-0.85x), on a loaded 2-core host (docs/embedding.md). */
 static const glc_parallel *choose_parallel(ort_parallel *p) {
     const char *mode = getenv("GLC_ORT_THREADS");
     if (mode && !strcmp(mode, "1"))
