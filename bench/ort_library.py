@@ -5,9 +5,10 @@
         build-venv-bench/bin/python bench/ort_library.py [--runs 9] [--threads 2]
 
 Per workload (batch 1): ONNX Runtime's session creation and first run (which compile the
-ai.glc nodes, cache empty) are timed on their own; then glc's .so and the ONNX Runtime session run alternately and
-the medians of --runs calls each are printed with their ratio. Both use --threads threads
-(glc.load(threads=), intra_op_num_threads).
+ai.glc nodes, cache empty) are timed on their own; then glc's .so and the ONNX Runtime
+session run alternately and the medians of --runs calls each are printed with their ratio.
+Both use --threads threads (glc.load(threads=), intra_op_num_threads); GLC_ORT_THREADS picks
+the library's threads (docs/embedding.md).
 """
 import argparse
 import os

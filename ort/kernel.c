@@ -115,7 +115,9 @@ static bool attr_list(const ort_kernel *k, const OrtKernelInfo *info, const glc_
     long ns = ni < 0 ? -1 : attr_strings(k, info, at->name, &ls);
     int type = ni > 0 ? GLC_ORT_ATTR_INTS : nf > 0 ? GLC_ORT_ATTR_FLOATS
              : ns > 0 ? GLC_ORT_ATTR_STRINGS : at->list_type ? at->list_type : GLC_ORT_ATTR_INTS;
-    const pb_buf *chosen = type == GLC_ORT_ATTR_INTS ? &li : type == GLC_ORT_ATTR_FLOATS ? &lf : &ls;
+    const pb_buf *chosen = type == GLC_ORT_ATTR_INTS     ? &li
+                           : type == GLC_ORT_ATTR_FLOATS ? &lf
+                                                         : &ls;
     if (ni >= 0) {
         pb_append(a, chosen->data, chosen->len);
         pb_varint_field(a, 20, (uint64_t)type);
@@ -152,7 +154,8 @@ OrtStatus *glc_ort_value_shape(const OrtApi *api, const OrtValue *v, ort_tensor 
     OrtStatus *s = ort_slot(api, ORT_SLOT_GET_TENSOR_TYPE_AND_SHAPE,
                             OrtGetTensorTypeAndShapeFn)(v, &info);
     if (!s)
-        s = ort_slot(api, ORT_SLOT_GET_TENSOR_ELEMENT_TYPE, OrtGetTensorElementTypeFn)(info, &dtype);
+        s = ort_slot(api, ORT_SLOT_GET_TENSOR_ELEMENT_TYPE, OrtGetTensorElementTypeFn)(info,
+                                                                                     &dtype);
     if (!s)
         s = ort_slot(api, ORT_SLOT_GET_DIMENSIONS_COUNT, OrtGetDimensionsCountFn)(info, &rank);
     if (!s && rank > GLC_COMPILE_MAX_RANK)
@@ -168,8 +171,8 @@ OrtStatus *glc_ort_value_shape(const OrtApi *api, const OrtValue *v, ort_tensor 
 /* Present = a non-empty name in the node. */
 static bool io_present(const ort_kernel *k, const OrtKernelInfo *info, size_t i, int slot) {
     size_t size = 0;
-    return !failed(k->api, ort_slot(k->api, slot, OrtKernelInfoGetIoNameFn)(info, i, NULL, &size)) &&
-           size > 1;
+    OrtKernelInfoGetIoNameFn get = ort_slot(k->api, slot, OrtKernelInfoGetIoNameFn);
+    return !failed(k->api, get(info, i, NULL, &size)) && size > 1;
 }
 
 /* A constant input (an initializer): its dims and a copy of its data. */

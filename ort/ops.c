@@ -95,10 +95,12 @@ __attribute__((visibility("default"))) OrtStatus *RegisterCustomOps(OrtSessionOp
     if (!api)
         return register_error(base, "libglc_ort: needs ONNX Runtime >= 1.30 (C API version 30)");
     OrtCustomOpDomain *domain = NULL;
-    OrtStatus *s =
-        ort_slot(api, ORT_SLOT_CREATE_CUSTOM_OP_DOMAIN, OrtCreateCustomOpDomainFn)("ai.glc", &domain);
+    OrtCustomOpDomainAddFn add =
+        ort_slot(api, ORT_SLOT_CUSTOM_OP_DOMAIN_ADD, OrtCustomOpDomainAddFn);
+    OrtStatus *s = ort_slot(api, ORT_SLOT_CREATE_CUSTOM_OP_DOMAIN,
+                            OrtCreateCustomOpDomainFn)("ai.glc", &domain);
     for (size_t i = 0; !s && i < sizeof ops / sizeof ops[0]; i++)
-        s = ort_slot(api, ORT_SLOT_CUSTOM_OP_DOMAIN_ADD, OrtCustomOpDomainAddFn)(domain, &ops[i].op);
+        s = add(domain, &ops[i].op);
     if (!s)
         s = ort_slot(api, ORT_SLOT_ADD_CUSTOM_OP_DOMAIN, OrtAddCustomOpDomainFn)(options, domain);
     return s;

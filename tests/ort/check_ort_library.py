@@ -181,7 +181,8 @@ from onnx import numpy_helper
 s = glc.ort.session(sys.argv[2] + "/model.onnx")
 feeds = {}
 for i, inp in enumerate(s.get_inputs()):
-    t = onnx.TensorProto(); t.ParseFromString(open(f"{sys.argv[2]}/test_data_set_0/input_{i}.pb", "rb").read())
+    t = onnx.TensorProto()
+    t.ParseFromString(open(f"{sys.argv[2]}/test_data_set_0/input_{i}.pb", "rb").read())
     feeds[inp.name] = numpy_helper.to_array(t)
 np.save(sys.argv[3], s.run(None, feeds)[0])
 """
