@@ -48,7 +48,7 @@ if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
 fi
 # Not rerun for x86-64-v3: code that does not depend on the x86 ISA, or that other tests of
 # the second mode already compile (the dynamic node tests lower the same kernels as the static).
-avx2_exclude='^(zoo|python_.*|aarch64_.*|example_.*|install_consumer|conformance_bf16_.*|conformance_keras_.*|conformance_onnx_node_dynamic|symbolic_rnn_fixtures)$'
+avx2_exclude='^(zoo|ort_library|python_.*|aarch64_.*|example_.*|install_consumer|conformance_bf16_.*|conformance_keras_.*|conformance_onnx_node_dynamic|symbolic_rnn_fixtures)$'
 asan_avx2_subset='^(test_codegen_ops|test_lower_nn|test_lower_pool|test_lower_tensor|test_lower_rnn|test_stream|test_threads|conformance_rnn_fixtures|conformance_glc_mdlstm)$'
 avx2_skip_note="GLC_DEFAULT_CPU=x86-64-v3 mode skipped: this host has no avx2+fma to run its code"
 

@@ -7,7 +7,8 @@
     outputs = m(x=array)               # {"y": array, ...}
     glc.compile("model.onnx", "b.so", shapes={"x": ("batch", 16)})  # any batch, 16 wide
 
-glc.keras.export and glc.torch.export (the exporters) load on first use.
+glc.keras.export and glc.torch.export (the exporters) and glc.ort (glc's ai.glc operators
+inside ONNX Runtime) load on first use.
 
 Pure Python (ctypes + numpy). `compile` runs the `glc` executable: $GLC_DRIVER if set, else
 the driver bundled in the package (glc/bin/glc, built by `pip install ./python`), else `glc`
@@ -23,9 +24,9 @@ from ._compile import compile
 __all__ = ["GlcError", "Model", "TensorSpec", "compile", "load"]
 __version__ = "0.1.0"
 
-# Exporters, imported on first use (PEP 562): `import glc` stays cheap, and glc.keras /
-# glc.torch need their framework only when touched (glc.torch imports torch).
-_LAZY_SUBMODULES = ("keras", "torch")
+# Exporters and glc.ort, imported on first use (PEP 562): `import glc` stays cheap, and
+# glc.keras / glc.torch / glc.ort need their framework only when touched.
+_LAZY_SUBMODULES = ("keras", "torch", "ort")
 
 
 def __getattr__(name):

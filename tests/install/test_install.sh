@@ -4,8 +4,9 @@
 # twice (CMake find_package(glc) and pkg-config glc-runtime); both runs must print the
 # same outputs; then the installed compiler library (glc_compile.h, libglc_compiler.so)
 # compiles the model in-process (built with CMake and with pkg-config glc-compiler) and
-# those .so give the same outputs too. Args: BUILD_DIR SOURCE_DIR "C_FLAGS" (the flags of
-# this build, so that a sanitizer build links its sanitized runtime library).
+# those .so give the same outputs too; libglc_ort.so is installed and finds its libraries.
+# Args: BUILD_DIR SOURCE_DIR "C_FLAGS" (the flags of this build, so that a sanitizer build
+# links its sanitized runtime library).
 set -euo pipefail
 build="$1" src="$2" cflags="${3:-}"
 tmp="$(mktemp -d)"
@@ -15,6 +16,8 @@ test -x "$tmp/prefix/bin/glc"
 test -f "$tmp/prefix/include/glc_runtime.h"
 test -f "$tmp/prefix/include/glc_compile.h"
 test -f "$tmp/prefix/lib/libglc_compiler.so"
+test -f "$tmp/prefix/lib/libglc_ort.so" # ONNX Runtime custom-op library: finds its libraries
+if ldd "$tmp/prefix/lib/libglc_ort.so" | grep "not found"; then exit 1; fi
 "$tmp/prefix/bin/glc" "$src/examples/mlp/mlp.onnx" -o "$tmp/mlp.so"
 cmake -S "$src/tests/install/consumer" -B "$tmp/cb" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
   -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$cflags" >/dev/null

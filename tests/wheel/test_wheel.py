@@ -44,6 +44,8 @@ assert driver == os.path.join(pkg, "bin", "glc"), f"glc.compile would run {drive
 assert _native.library_path(driver) == os.path.join(pkg, "lib", "libglc_compiler.so")
 for d in ("include/glc_runtime.h", "include/glc_compile.h", "lib/libglc_runtime.a"):
     assert os.path.isfile(os.path.join(pkg, d)), f"the package has no {d}"
+import glc.ort  # the ONNX Runtime custom-op library is bundled too (not loaded here)
+assert glc.ort.library_path() == os.path.join(pkg, "lib", "libglc_ort.so"), glc.ort.library_path()
 fx = os.path.join(src, "tests", "fixtures", "e2e")
 x, want = np.load(os.path.join(fx, "mlp.x.npy")), np.load(os.path.join(fx, "mlp.expected_y.npy"))
 onnx_path = os.path.join(fx, "mlp.onnx")
