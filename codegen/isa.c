@@ -47,7 +47,7 @@
 /* The avx2 row's numbers, which the generic row shares (LLVM legalises its vectors). */
 #define AVX2_SHAPES                                                                             \
     .vl = 8, .vregs = 16, .chains = 8, .tile = {{4, 3}, {4, 3}, {2, 4}}, .narrow = {6, 2},      \
-    .kc = 256, .ablock = 65536
+    .kc = 256, .ablock = 65536, .y_late = true
 
 static const cg_isa ROWS[] = {
     {.name = "avx512",
