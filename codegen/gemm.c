@@ -44,9 +44,15 @@
  * 61 -> 64 % and 78 -> 87 % (4 x 24 tiles); W4 batch 32 66 -> 75 % (AVX-512).
  * The micro-kernel keeps MR x NV <VL x float> accumulators in SSA phis across the k loop
  * (llvm.fma), loads Y once before (when it accumulates) and stores it once after (masked
- * at the N edge). Tiles with fewer accumulators than the row's FMA chains (8; small M: the
- * recurrences) split k over up to 4 accumulator sets to hide the FMA latency, summed at
- * the end.
+ * at the N edge). Rows with y_late (AVX2) start the accumulators at 0 instead, prefetch
+ * the tile's Y rows before the k loop and add them after it: Y that comes from L3 or
+ * memory (a ConvLSTM's recurrent convolution accumulating onto gates hoisted long
+ * before; the bias a convolution's block starts from) then no longer holds up every FMA
+ * chain for the load's latency, which a short k loop (K = 64: a 1x1 layer) cannot hide:
+ * a 1x1 convolution 64 -> 256 channels over 64 x 64 with bias, one thread, min of 150
+ * calls on this Zen 5 (shared, noisy), 1.39-1.40 -> 1.30-1.31 ms. Tiles with fewer
+ * accumulators than the row's FMA chains (8; small M: the recurrences) split k over up
+ * to 4 accumulator sets to hide the FMA latency, summed at the end.
  *
  * An epilogue (cg_gemm.epilogue) is emitted after each tile's stores in the last K block
  * (a runtime test when the full K blocks are a loop and no shorter block follows), where
