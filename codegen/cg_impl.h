@@ -57,6 +57,8 @@ typedef struct cg_isa {
                          pick_tile), {0, 0}: none */
     int64_t kc;       /* max K block: a KC x NR block of B stays in L1 */
     int64_t ablock;   /* max floats of an M x K block of A kept in L2 */
+    bool y_late;      /* a tile that accumulates onto Y prefetches its rows and adds them
+                         after the k loop, not as the accumulators' start (gemm.c) */
     int vector_bits;  /* "prefer-vector-width" of every function; 0: the target's default */
 } cg_isa;
 /* The row for a target triple (x86: by +avx512f; AArch64: neon; else generic). */

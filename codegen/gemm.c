@@ -44,9 +44,15 @@
  * 61 -> 64 % and 78 -> 87 % (4 x 24 tiles); W4 batch 32 66 -> 75 % (AVX-512).
  * The micro-kernel keeps MR x NV <VL x float> accumulators in SSA phis across the k loop
  * (llvm.fma), loads Y once before (when it accumulates) and stores it once after (masked
- * at the N edge). Tiles with fewer accumulators than the row's FMA chains (8; small M: the
- * recurrences) split k over up to 4 accumulator sets to hide the FMA latency, summed at
- * the end.
+ * at the N edge). Rows with y_late (AVX2) start the accumulators at 0 instead, prefetch
+ * the tile's Y rows before the k loop and add them after it: Y that comes from L3 or
+ * memory (a ConvLSTM's recurrent convolution accumulating onto gates hoisted long
+ * before; the bias a convolution's block starts from) then no longer holds up every FMA
+ * chain for the load's latency, which a short k loop (K = 64: a 1x1 layer) cannot hide:
+ * a 1x1 convolution 64 -> 256 channels over 64 x 64 with bias, one thread, min of 150
+ * calls on this Zen 5 (shared, noisy), 1.39-1.40 -> 1.30-1.31 ms. Tiles with fewer
+ * accumulators than the row's FMA chains (8; small M: the recurrences) split k over up
+ * to 4 accumulator sets to hide the FMA latency, summed at the end.
  *
  * An epilogue (cg_gemm.epilogue) is emitted after each tile's stores in the last K block
  * (a runtime test when the full K blocks are a loop and no shorter block follows), where
@@ -176,8 +182,8 @@ typedef struct gm {
     const cg_gemm *g;
     gm_plan p;
     LLVMTypeRef vt;
-    LLVMValueRef fma, mload, mstore;
-    LLVMTypeRef fma_t, mload_t, mstore_t;
+    LLVMValueRef fma, mload, mstore, prefetch;
+    LLVMTypeRef fma_t, mload_t, mstore_t, prefetch_t;
     LLVMValueRef bsrc; /* const global, pack buffer, or NULL (direct: g->b) */
     bool b16;          /* const panels held as bf16 (glc_codegen_options.bf16_weights) */
     bool d16;          /* bf16 dot products (glc_codegen_options.bf16_dot): see "bf16 dot" */
@@ -205,6 +211,7 @@ static void init_types(gm *s) {
     s->fma = intrinsic(s, "llvm.fma", ov, 1, &s->fma_t);
     s->mload = intrinsic(s, "llvm.masked.load", ov, 2, &s->mload_t);
     s->mstore = intrinsic(s, "llvm.masked.store", ov, 2, &s->mstore_t);
+    s->prefetch = intrinsic(s, "llvm.prefetch", &c->ptr, 1, &s->prefetch_t);
     if (s->d16) {
         s->dot = intrinsic(s, "llvm.x86.avx512bf16.dpbf16ps.512", NULL, 0, &s->dot_t);
         s->vi = LLVMVectorType(c->i32, 16);
@@ -405,6 +412,22 @@ static LLVMValueRef init_acc(gm *s, LLVMValueRef load_c, LLVMValueRef yp, LLVMVa
     return LLVMBuildSelect(s->c->b, load_c, vload(s, yp, mask), LLVMConstNull(s->vt), "");
 }
 
+/* Y's old values join the sums after the k loop (the accumulators start at 0; the tile's
+ * rows are prefetched before the loop, so the loads hit L1 and do not hold up the FMA
+ * chains): the row says so (cg_isa.y_late) and the tile may read Y. */
+static bool y_late(const gm *s, const gm_tile *t) {
+    bool never = LLVMIsAConstantInt(t->load_c) && !LLVMConstIntGetZExtValue(t->load_c);
+    return s->c->isa->y_late && !never;
+}
+
+/* A read prefetch of the cache line at p into every level. */
+static void prefetch(gm *s, LLVMValueRef p) {
+    cg_ctx *c = s->c;
+    LLVMValueRef args[4] = {p, LLVMConstInt(c->i32, 0, 0), LLVMConstInt(c->i32, 3, 0),
+                            LLVMConstInt(c->i32, 1, 0)};
+    LLVMBuildCall2(c->b, s->prefetch_t, s->prefetch, args, 4, "");
+}
+
 /* The caller's epilogue on a stored tile, in the last K block only. */
 static void tile_epilogue(gm *s, const gm_tile *t) {
     const cg_gemm *g = s->g;
@@ -440,12 +463,15 @@ static void emit_tile(gm *s, const gm_tile *t) {
                          : cg_gep(c, c->f32, g->a, cg_addk(c, abase, r * g->a_rs));
         yrow[r] = cg_gep(c, c->f32, g->y, cg_addk(c, ybase, r * g->y_rs));
     }
+    bool late = y_late(s, t);
     for (int u = 0; u < a.u; u++)
         for (int r = 0; r < t->mr; r++)
             for (int v = 0; v < a.nvec; v++) {
                 LLVMValueRef em = v == a.nvec - 1 ? emask : NULL;
                 LLVMValueRef yp = cg_gep(c, c->f32, yrow[r], cg_i64(c, (int64_t)v * s->p.vl));
-                a.v[u][r][v] = u == 0 ? init_acc(s, t->load_c, yp, em) : LLVMConstNull(s->vt);
+                if (late && u == 0) prefetch(s, yp);
+                bool zero = u > 0 || late;
+                a.v[u][r][v] = zero ? LLVMConstNull(s->vt) : init_acc(s, t->load_c, yp, em);
             }
     tile_loop(s, t, arow, &a, emask);
     for (int64_t k = t->steps / a.u * a.u; k < t->steps; k++)
@@ -456,7 +482,9 @@ static void emit_tile(gm *s, const gm_tile *t) {
             for (int u = 1; u < a.u; u++)
                 x = LLVMBuildFAdd(c->b, x, a.v[u][r][v], "");
             LLVMValueRef yp = cg_gep(c, c->f32, yrow[r], cg_i64(c, (int64_t)v * s->p.vl));
-            vstore(s, x, yp, v == a.nvec - 1 ? emask : NULL);
+            LLVMValueRef em = v == a.nvec - 1 ? emask : NULL;
+            if (late) x = LLVMBuildFAdd(c->b, x, init_acc(s, t->load_c, yp, em), "");
+            vstore(s, x, yp, em);
         }
     tile_epilogue(s, t);
 }

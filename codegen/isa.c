@@ -31,6 +31,7 @@
  *           the convolutions' 90-95 % either way); the former 4-gate tile, 3 x 4, needed
  *           17 registers and spilled (43 % of the peak): 2 x 4 takes an LSTM at batch 8
  *           (W5's shapes, fused cells) from 57 to 80 %; 4 x 2 and 1 x 4 gave 68 and 65 %.
+ *           y_late: accumulating tiles prefetch Y and add it after the k loop (gemm.c).
  *   neon    AArch64: 32 q registers, VL 4 (one fmla .4s each). Default 6 x 4 (16
  *           columns, 24 accumulators), 3 gates 8 x 3 (12 columns: 4 units), 4 gates 6 x 4
  *           (16: 4 gates x 4 units). Before this row AArch64 took VL 8 (pairs of q
@@ -47,7 +48,7 @@
 /* The avx2 row's numbers, which the generic row shares (LLVM legalises its vectors). */
 #define AVX2_SHAPES                                                                             \
     .vl = 8, .vregs = 16, .chains = 8, .tile = {{4, 3}, {4, 3}, {2, 4}}, .narrow = {6, 2},      \
-    .kc = 256, .ablock = 65536
+    .kc = 256, .ablock = 65536, .y_late = true
 
 static const cg_isa ROWS[] = {
     {.name = "avx512",

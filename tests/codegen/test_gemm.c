@@ -402,6 +402,49 @@ static void test_gemm__avx2_narrow_products_take_the_narrow_tile(void **state) {
     assert_int_equal(t[3].tile_nr, 24); /* 2 panels of 24 pad nothing */
 }
 
+/* The assembly of one accumulating product (M 64, N 48, K 128: one K block) compiled for
+ * cpu (and features), or NULL; the caller frees it. Compiled only. */
+static char *accumulating_product_asm(const char *cpu, const char *features) {
+    glc_gemm_test t = {.M = 64, .N = 48, .K = 128, .a_rs = 128, .a_cs = 1, .b_rs = 48,
+                       .b_cs = 1, .y_rs = 48, .accumulate = true};
+    assert_int_equal(cg_make_tmpdir(), 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/gemm_acc.s", cg_tmpdir);
+    glc_codegen_options o = glc_codegen_defaults();
+    o.triple = "x86_64-pc-linux-gnu";
+    o.cpu = cpu;
+    o.features = features;
+    o.emit = GLC_EMIT_ASM;
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    if (glc_codegen_emit_gemms(&o, &t, 1, path, &d)) fail_msg("emit_gemms: %s", d.msg);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = 0;
+    fclose(f);
+    cg_rm_tmpdir();
+    return s;
+}
+
+/* AVX2 rows (cg_isa.y_late): a tile that accumulates onto Y prefetches Y's rows and adds
+ * them after its k loop, so the FMA chains do not wait for Y; the AVX-512 row keeps Y as
+ * the accumulators' start (no prefetch). Compiled only. */
+static void test_gemm__avx2_accumulating_tiles_prefetch_y(void **state) {
+    (void)state;
+    char *v3 = accumulating_product_asm("x86-64-v3", NULL);
+    char *v4 = accumulating_product_asm("x86-64-v4", "+avx512f");
+    assert_non_null(strstr(v3, "prefetcht0"));
+    assert_null(strstr(v4, "prefetcht0"));
+    free(v3);
+    free(v4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm__all_shapes_and_layouts_match_double_reference),
@@ -412,6 +455,7 @@ int main(void) {
         cmocka_unit_test(test_gemm__every_isa_row_matches_double_reference),
         cmocka_unit_test(test_gemm__isa_rows_fit_their_register_files),
         cmocka_unit_test(test_gemm__avx2_narrow_products_take_the_narrow_tile),
+        cmocka_unit_test(test_gemm__avx2_accumulating_tiles_prefetch_y),
     };
     return cmocka_run_group_tests_name("gemm", tests, NULL, NULL);
 }
