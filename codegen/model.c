@@ -320,6 +320,7 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn, LLVMValueRef bind) {
     LLVMValueRef args[2] = {LLVMGetParam(fn, RUN_DIMS), c->syms};
     cg_return_if_error(c, LLVMBuildCall2(c->b, LLVMGlobalGetValueType(bind), bind, args, 2, ""));
     if (!cg_symbolic(c)) c->syms = NULL;
+    cg_dims_hoist_begin(c);
     for (uint32_t i = 0; i < g->n_inputs; i++)
         c->vptr[g->inputs[i]] = load_ptr(c, fn, in, i);
     for (uint32_t i = 0; i < g->n_outputs; i++) {
@@ -519,6 +520,7 @@ glc_status cg_model_build(cg_ctx *c) {
     bind_pointers(c, fn, bind);
     GLC_TRY(call_kernels(c, fn));
     copy_outputs(c, fn);
+    cg_dims_end(c);
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
     c->syms = NULL;
     build_invoke(c, build_invoke_with(c, fn));
@@ -588,10 +590,12 @@ glc_status cg_body_build(cg_ctx *c, const glc_graph *b, const char *name, LLVMVa
     cg_fn_attrs(c, *fn);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, *fn, "entry"));
     s.syms = cg_symbolic(&s) ? LLVMGetParam(*fn, RUN_SYMS) : NULL;
+    cg_dims_hoist_begin(&s);
     body_pointers(&s, *fn);
     glc_status st = call_kernels(&s, *fn);
     if (st == GLC_OK) {
         copy_outputs(&s, *fn);
+        cg_dims_end(&s);
         LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
     }
     c->par_tls = s.par_tls;
