@@ -163,6 +163,32 @@ static void test_codegen__each_dim_expression_is_emitted_once_per_function(void 
     assert_int_equal(per_fn[1][1], per_fn[0][1]);
 }
 
+/* A chain of 8 Relus on x [1, 1, W]: with symbolic sizes the 7 intermediates take turns
+ * in two slots, as a static layout would (model.c's ref_order). Stacked in value order,
+ * each went above the one before: 7 slots, and ppocrv4_rec's workspace 204 MB. */
+static void test_codegen__symbolic_workspace_reuses_dead_values(void **state) {
+    (void)state;
+    glc_graph *g = glc_graph_create();
+    glc_value_id v = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){1, 1, glc_dim_symbol(g, "W")});
+    for (int i = 0; i < 8; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "relu%d", i);
+        v = cg_node(g, GLC_OP_RELU, name, &v, 1, NULL);
+    }
+    glc_graph_add_output(g, v);
+    glc_rt_model *m = cg_compile(g, "chain.so");
+    for (int64_t w = 1; w <= 5000; w *= 7) {
+        const int64_t x_dims[3] = {1, 1, w}, *in_dims[1] = {x_dims};
+        int64_t y_dims[3], *out_dims[1] = {y_dims};
+        uint64_t ws = 0;
+        assert_int_equal(glc_rt_model_plan(m, in_dims, out_dims, &ws), GLC_RT_OK);
+        uint64_t slot = (uint64_t)(4 * w + 63) / 64 * 64;
+        assert_int_equal(ws, 2 * slot);
+    }
+    glc_rt_model_close(m);
+    glc_graph_destroy(g);
+}
+
 /* Whether glc's default target (the host, or GLC_DEFAULT_CPU) gets AVX-512 kernels. */
 static bool target_has_avx512(void) {
     glc_codegen_options o = glc_codegen_defaults();
@@ -290,6 +316,7 @@ int main(void) {
         T(test_codegen__host_cpu_is_a_name),
         T(test_codegen__transpose_outer_loops_stay_loops),
         T(test_codegen__each_dim_expression_is_emitted_once_per_function),
+        T(test_codegen__symbolic_workspace_reuses_dead_values),
 #undef T
     };
     return cmocka_run_group_tests_name("codegen_emit", tests, cg_group_setup, cg_group_teardown);
