@@ -159,9 +159,11 @@ LLVMValueRef cg_build_bind(cg_ctx *c) {
     free(seen);
     fail_if(c, bad, GLC_RT_E_SHAPE); /* the symbols are valid before expressions use them */
     bad = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0);
+    cg_dims_memo_begin(c); /* straight-line to the check below: one bad for all */
     check_input_exprs(c, in_dims, &bad);
     check_constraints(c, &bad);
     check_sizes(c, &bad);
+    cg_dims_end(c);
     fail_if(c, bad, GLC_RT_E_SHAPE);
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, GLC_RT_OK, 0));
     c->syms = saved;
@@ -184,6 +186,7 @@ void cg_build_plan(cg_ctx *c, LLVMValueRef bind) {
     c->syms = cg_syms_alloca(c);
     LLVMValueRef args[2] = {LLVMGetParam(fn, 0), c->syms};
     cg_return_if_error(c, LLVMBuildCall2(c->b, LLVMGlobalGetValueType(bind), bind, args, 2, ""));
+    cg_dims_hoist_begin(c);
     const glc_graph *g = c->g;
     LLVMValueRef od = LLVMGetParam(fn, 1);
     cg_if f;
@@ -205,6 +208,7 @@ void cg_build_plan(cg_ctx *c, LLVMValueRef bind) {
     LLVMBuildStore(c->b, cg_dim(c, c->ws_size), wp);
     cg_if_else(c, &f);
     cg_if_end(c, &f);
+    cg_dims_end(c);
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, GLC_RT_OK, 0));
     c->syms = saved;
 }

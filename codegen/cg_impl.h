@@ -40,6 +40,7 @@ typedef struct cg_ctx {
     LLVMValueRef syms;   /* i64 * of the symbols' values in the function being emitted (a
                             kernel's last parameter, a task's capture), or NULL: dims.c */
     LLVMValueRef par_tls; /* thread-local glc_parallel * of the running call (cg_par_tls) */
+    struct cg_dim_scopes *dscopes; /* dims.c: the memos of the functions being emitted */
 } cg_ctx;
 
 /* isa.c: the per-ISA tiling table. A tile is mr rows x nv vectors of vl floats; tile[]
@@ -171,6 +172,18 @@ void cg_if_end(cg_ctx *c, cg_if *f);
 LLVMValueRef cg_dim(cg_ctx *c, glc_dim d);
 LLVMValueRef cg_dim_checked(cg_ctx *c, glc_dim d, LLVMValueRef *bad);
 bool cg_symbolic(const cg_ctx *c); /* the graph has symbols: kernels take c->syms */
+/* Per-function memos of dims (see dims.c), for graphs with symbols (else no-ops).
+ * cg_dims_hoist_begin, where c->syms has its values and the rest of the function follows:
+ * branches to a new block that will hold each dim the function uses, computed once, then
+ * to a block where the builder continues. cg_dims_memo_begin: memoises checked dims at the
+ * builder (straight-line code only). cg_dims_end closes the scope of the function at the
+ * builder. cg_dims_init (cg_ctx_init; shared by the contexts copied from c) and
+ * cg_dims_fini (cg_ctx_fini) make and free the scopes' stack. */
+glc_status cg_dims_init(cg_ctx *c);
+void cg_dims_hoist_begin(cg_ctx *c);
+void cg_dims_memo_begin(cg_ctx *c);
+void cg_dims_end(cg_ctx *c);
+void cg_dims_fini(cg_ctx *c);
 
 /* bcast.c: the loop nest of an elementwise kernel over output o, its operands v[0..n)
  * (NULL: absent) broadcast to o numpy-style; see bcast.c. cg_bcast_emit calls body at the

@@ -51,11 +51,13 @@ static glc_status cg_ctx_init(cg_ctx *c, const glc_graph *g, const glc_codegen_o
     c->vptr = calloc(nv, sizeof *c->vptr);
     c->ws_off = calloc(nv, sizeof *c->ws_off);
     c->root = calloc(nv, sizeof *c->root);
+    GLC_TRY(cg_dims_init(c));
     if (!c->vptr || !c->ws_off || !c->root) return glc_diag_set(d, GLC_E_NOMEM, NULL, "out of memory");
     return cg_target_init(c);
 }
 
 static void cg_ctx_fini(cg_ctx *c) {
+    cg_dims_fini(c);
     cg_target_fini(c);
     free(c->ws_off);
     free(c->root);

@@ -147,10 +147,12 @@ LLVMValueRef cg_kernel_begin(cg_ctx *c, const char *name, int n_ptr) {
         LLVMAddAttributeAtIndex(fn, (unsigned)i + 1, LLVMCreateEnumAttribute(c->ctx, na, 0));
     c->syms = np > n_ptr ? LLVMGetParam(fn, (unsigned)n_ptr) : NULL;
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+    cg_dims_hoist_begin(c);
     return fn;
 }
 
 void cg_kernel_end(cg_ctx *c) {
+    cg_dims_end(c);
     LLVMBuildRetVoid(c->b);
 }
 

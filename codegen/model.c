@@ -5,9 +5,9 @@
  * end in read-only data. Every node output that is not a graph output gets a 64-byte
  * aligned slot in one workspace, reused once the value is dead (a value never shares with
  * the inputs of its own node): first fit over live ranges when every size is static; with
- * symbolic sizes each value goes above every placed value live at the same time (its
- * offset the max of their ends, an expression of the symbols). Graph inputs and outputs
- * are the caller's pointers.
+ * symbolic sizes each value goes above the values live at the same time that first fit at
+ * a reference size put below it (its offset the max of their ends, an expression of the
+ * symbols; see ref_order). Graph inputs and outputs are the caller's pointers.
  *
  * Symbols. The internal glc.bind(input_dims, syms) reads the inputs' dims: a static dim
  * must match, a symbol's first occurrence gives its value (in [1, its bound]) and later
@@ -130,6 +130,75 @@ static glc_dim stacked(const cg_ctx *c, const uint32_t *def, const uint32_t *las
     return off;
 }
 
+/* Symbolic sizes, laid out as at a reference size: every symbol at REF_SYM (or its bound,
+ * if lower), first fit places the values (ref_off); then, in the order of (ref_off, id),
+ * each value goes above the values live with it that come before it (stacked). The offsets
+ * are expressions valid at every size, and at the reference size no higher than first
+ * fit's: values reuse the space of dead ones, as in a static layout. Stacked in value order
+ * instead, a chain of values ended at the sum of their sizes: ppocrv4_rec's workspace was
+ * 204 MB at 48x320 (3.4 MB compiled static), every intermediate in fresh memory. */
+#define REF_SYM 64
+
+typedef struct ref_slot {
+    int64_t off;
+    glc_value_id v;
+} ref_slot;
+
+static int ref_slot_cmp(const void *a, const void *b) {
+    const ref_slot *x = a, *y = b;
+    if (x->off != y->off) return x->off < y->off ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Each workspace value's bytes at the reference size (rs), false if some size does not
+ * evaluate there (a constraint the reference breaks). */
+static bool ref_sizes(const cg_ctx *c, const uint32_t *def, int64_t *rs) {
+    const glc_graph *g = c->g, *r = glc_graph_root(g);
+    int64_t *syms = malloc((r->n_syms ? r->n_syms : 1) * sizeof *syms);
+    if (!syms) return false;
+    for (uint32_t k = 0; k < r->n_syms; k++)
+        syms[k] = r->syms[k].max > 0 && r->syms[k].max < REF_SYM ? r->syms[k].max : REF_SYM;
+    bool ok = true;
+    for (uint32_t v = 1; ok && v < g->n_values; v++)
+        if (def[v] != UINT32_MAX && c->root[v] == v)
+            ok = glc_dim_eval(g, slot_bytes(g, &g->values[v]), syms, &rs[v]) && rs[v] >= 0;
+    free(syms);
+    return ok;
+}
+
+/* The workspace values in the order of their first-fit offsets at the reference size (*n
+ * of them), or NULL (out of memory, or no reference size). */
+static ref_slot *ref_order(cg_ctx *c, const uint32_t *def, const uint32_t *last, uint32_t *n) {
+    const glc_graph *g = c->g;
+    int64_t *rs = calloc(g->n_values, sizeof *rs);
+    ref_slot *order = calloc(g->n_values, sizeof *order);
+    *n = 0;
+    if (!rs || !order || !ref_sizes(c, def, rs)) {
+        free(rs);
+        free(order);
+        return NULL;
+    }
+    for (uint32_t v = 1; v < g->n_values; v++) { /* first fit on the reference sizes */
+        if (def[v] == UINT32_MAX || c->root[v] != v) continue;
+        int64_t off = 0;
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (uint32_t k = 0; k < *n; k++) {
+                glc_value_id u = order[k].v;
+                if (def[u] > last[v] || last[u] < def[v]) continue;
+                if (order[k].off < off + rs[v] && off < order[k].off + rs[u]) {
+                    off = order[k].off + rs[u];
+                    moved = true;
+                }
+            }
+        }
+        order[(*n)++] = (ref_slot){off, v};
+    }
+    free(rs);
+    qsort(order, *n, sizeof *order, ref_slot_cmp);
+    return order;
+}
+
 /* Whether some workspace value's size is symbolic. */
 static bool any_symbolic(const cg_ctx *c, const uint32_t *def) {
     for (uint32_t v = 1; v < c->g->n_values; v++)
@@ -145,8 +214,16 @@ static void place_values(cg_ctx *c, const uint32_t *def, const uint32_t *last) {
     c->ws_size = 0;
     for (uint32_t v = 0; v < g->n_values; v++)
         c->ws_off[v] = -1;
-    for (uint32_t v = 1; v < g->n_values; v++) {
-        if (def[v] == UINT32_MAX || c->root[v] != v) continue;
+    uint32_t n = 0;
+    ref_slot *order = sym ? ref_order(c, def, last, &n) : NULL;
+    for (uint32_t k = 0; k < n; k++) { /* symbolic: in the reference order */
+        glc_value_id v = order[k].v;
+        c->ws_off[v] = stacked(c, def, last, v);
+        c->ws_size = glc_dim_max(g, c->ws_size, glc_dim_add(g, c->ws_off[v], slot_bytes(g, &g->values[v])));
+    }
+    free(order);
+    for (uint32_t v = 1; v < g->n_values; v++) { /* static, or without a reference order */
+        if (def[v] == UINT32_MAX || c->root[v] != v || c->ws_off[v] != -1) continue;
         glc_dim size = slot_bytes(g, &g->values[v]);
         c->ws_off[v] = sym ? stacked(c, def, last, v) : first_fit(c, def, last, v, size);
         c->ws_size = glc_dim_max(g, c->ws_size, glc_dim_add(g, c->ws_off[v], size));
@@ -320,6 +397,7 @@ static void bind_pointers(cg_ctx *c, LLVMValueRef fn, LLVMValueRef bind) {
     LLVMValueRef args[2] = {LLVMGetParam(fn, RUN_DIMS), c->syms};
     cg_return_if_error(c, LLVMBuildCall2(c->b, LLVMGlobalGetValueType(bind), bind, args, 2, ""));
     if (!cg_symbolic(c)) c->syms = NULL;
+    cg_dims_hoist_begin(c);
     for (uint32_t i = 0; i < g->n_inputs; i++)
         c->vptr[g->inputs[i]] = load_ptr(c, fn, in, i);
     for (uint32_t i = 0; i < g->n_outputs; i++) {
@@ -519,6 +597,7 @@ glc_status cg_model_build(cg_ctx *c) {
     bind_pointers(c, fn, bind);
     GLC_TRY(call_kernels(c, fn));
     copy_outputs(c, fn);
+    cg_dims_end(c);
     LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
     c->syms = NULL;
     build_invoke(c, build_invoke_with(c, fn));
@@ -588,10 +667,12 @@ glc_status cg_body_build(cg_ctx *c, const glc_graph *b, const char *name, LLVMVa
     cg_fn_attrs(c, *fn);
     LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, *fn, "entry"));
     s.syms = cg_symbolic(&s) ? LLVMGetParam(*fn, RUN_SYMS) : NULL;
+    cg_dims_hoist_begin(&s);
     body_pointers(&s, *fn);
     glc_status st = call_kernels(&s, *fn);
     if (st == GLC_OK) {
         copy_outputs(&s, *fn);
+        cg_dims_end(&s);
         LLVMBuildRet(c->b, LLVMConstInt(c->i32, 0, 0));
     }
     c->par_tls = s.par_tls;

@@ -165,10 +165,12 @@ void cg_par_begin_v(cg_ctx *c, cg_par *p, LLVMValueRef items, bool split, LLVMVa
         *p->slot[k] = LLVMGetParam(body, (unsigned)k + 2);
     p->lo = LLVMGetParam(body, 0);
     p->hi = LLVMGetParam(body, 1);
+    cg_dims_hoist_begin(c);
 }
 
 void cg_par_end(cg_ctx *c, cg_par *p) {
     if (!p->split) return;
+    cg_dims_end(c);
     LLVMBuildRetVoid(c->b);
     LLVMPositionBuilderAtEnd(c->b, p->here);
     LLVMValueRef cl = cg_alloca_entry(c, p->clt);

@@ -101,6 +101,94 @@ static void test_codegen__transpose_outer_loops_stay_loops(void **state) {
     glc_graph_destroy(g);
 }
 
+/* x [1, 1, W] -> MaxPool (kernel 3, stride 2): p [1, 1, floor((W - 3) / 2) + 1], then a
+ * chain of n Relus on p's dims. */
+static glc_graph *pool_then_relus(int n) {
+    glc_graph *g = glc_graph_create();
+    glc_dim W = glc_dim_symbol(g, "W");
+    glc_value_id v = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){1, 1, W});
+    glc_node_id pool;
+    v = cg_node(g, GLC_OP_MAXPOOL, "pool", &v, 1, &pool);
+    glc_node_set_ints(g, pool, "kernel_shape", (int64_t[]){3}, 1);
+    glc_node_set_ints(g, pool, "strides", (int64_t[]){2}, 1);
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "relu%d", i);
+        v = cg_node(g, GLC_OP_RELU, name, &v, 1, NULL);
+    }
+    glc_graph_add_output(g, v);
+    glc_diag d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(glc_infer_shapes(g, &d), GLC_OK);
+    return g;
+}
+
+/* The divisions (sdiv) in the body of function `name` of unoptimised IR text ll. */
+static int divisions_in(const char *ll, const char *name) {
+    const char *f = strstr(ll, name);
+    assert_non_null(f);
+    const char *end = strstr(f, "\n}\n");
+    assert_non_null(end);
+    char *body = strndup(f, (size_t)(end - f));
+    int n = count(body, " sdiv ");
+    free(body);
+    return n;
+}
+
+/* Each distinct dim expression is emitted once per function (codegen/dims.c): the
+ * divisions of `run` (workspace offsets) and of glc.bind (size checks) do not grow with
+ * the number of nodes using floor((W - 3) / 2). Before, each use emitted its own, and
+ * PP-OCRv3's detector gave LLVM 1.7M lines of IR. */
+static void test_codegen__each_dim_expression_is_emitted_once_per_function(void **state) {
+    (void)state;
+    int per_fn[2][2];
+    for (int k = 0; k < 2; k++) {
+        glc_graph *g = pool_then_relus(k ? 12 : 2);
+        char path[700];
+        snprintf(path, sizeof path, "%s/dims%d.ll", cg_tmpdir, k);
+        glc_codegen_options o = glc_codegen_defaults();
+        o.emit = GLC_EMIT_LLVM;
+        o.opt_level = 0; /* as built: LLVM's own CSE would hide the repeats */
+        glc_diag d;
+        memset(&d, 0, sizeof d);
+        if (glc_codegen_emit(g, &o, path, &d)) fail_msg("emit: %s", d.msg);
+        char *ll = tf_read_file(path, NULL);
+        per_fn[k][0] = divisions_in(ll, "@run(");
+        per_fn[k][1] = divisions_in(ll, "@glc.bind(");
+        free(ll);
+        glc_graph_destroy(g);
+    }
+    assert_true(per_fn[0][0] > 0 && per_fn[0][1] > 0); /* the pool's floor division */
+    assert_int_equal(per_fn[1][0], per_fn[0][0]);
+    assert_int_equal(per_fn[1][1], per_fn[0][1]);
+}
+
+/* A chain of 8 Relus on x [1, 1, W]: with symbolic sizes the 7 intermediates take turns
+ * in two slots, as a static layout would (model.c's ref_order). Stacked in value order,
+ * each went above the one before: 7 slots, and ppocrv4_rec's workspace 204 MB. */
+static void test_codegen__symbolic_workspace_reuses_dead_values(void **state) {
+    (void)state;
+    glc_graph *g = glc_graph_create();
+    glc_value_id v = cg_in(g, "x", GLC_DT_F32, 3, (int64_t[]){1, 1, glc_dim_symbol(g, "W")});
+    for (int i = 0; i < 8; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "relu%d", i);
+        v = cg_node(g, GLC_OP_RELU, name, &v, 1, NULL);
+    }
+    glc_graph_add_output(g, v);
+    glc_rt_model *m = cg_compile(g, "chain.so");
+    for (int64_t w = 1; w <= 5000; w *= 7) {
+        const int64_t x_dims[3] = {1, 1, w}, *in_dims[1] = {x_dims};
+        int64_t y_dims[3], *out_dims[1] = {y_dims};
+        uint64_t ws = 0;
+        assert_int_equal(glc_rt_model_plan(m, in_dims, out_dims, &ws), GLC_RT_OK);
+        uint64_t slot = (uint64_t)(4 * w + 63) / 64 * 64;
+        assert_int_equal(ws, 2 * slot);
+    }
+    glc_rt_model_close(m);
+    glc_graph_destroy(g);
+}
+
 /* Whether glc's default target (the host, or GLC_DEFAULT_CPU) gets AVX-512 kernels. */
 static bool target_has_avx512(void) {
     glc_codegen_options o = glc_codegen_defaults();
@@ -227,6 +315,8 @@ int main(void) {
         T(test_codegen__bad_linker_is_link_error),
         T(test_codegen__host_cpu_is_a_name),
         T(test_codegen__transpose_outer_loops_stay_loops),
+        T(test_codegen__each_dim_expression_is_emitted_once_per_function),
+        T(test_codegen__symbolic_workspace_reuses_dead_values),
 #undef T
     };
     return cmocka_run_group_tests_name("codegen_emit", tests, cg_group_setup, cg_group_teardown);
