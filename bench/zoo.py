@@ -54,11 +54,14 @@ def runners(so, path, feeds, bound, threads):
     return {"glc": lambda: run_glc(), "onnxruntime": lambda: sess.run(names, feeds)}, names
 
 
-def check_outputs(r, names):
+def check_outputs(r, names, tolerance):
+    """glc's outputs against ONNX Runtime's, within the model's own tolerance in models.json
+    (the quantised LSTMs: tests/zoo/check_zoo.py), else the zoo's 1e-4 / 1e-5."""
     got, ref = r["glc"](), r["onnxruntime"]()
     got = [got[n] for n in names] if isinstance(got, dict) else list(got)
+    rtol, atol = tolerance.get("rtol", check_zoo.RTOL), tolerance.get("atol", check_zoo.ATOL)
     for n, g, w in zip(names, got, ref):
-        ok, rel, where = check_zoo.compare(np.asarray(g), w)
+        ok, rel, where = check_zoo.compare(np.asarray(g), w, rtol, atol)
         if not ok:
             raise RuntimeError(f"output {n} differs from ONNX Runtime: {where}")
 
@@ -80,7 +83,7 @@ def bench_model(m, path, glc_drv, work, args):
     feeds = check_zoo.make_feeds(m, size, seed=0)
     for t in (1, 2):
         r, names = runners(so, path, feeds, bound, t)
-        check_outputs(r, names)
+        check_outputs(r, names, m.get("tolerance", {}))
         times = harness.time_alternating(r, 3, args.iters, args.budget)
         rec["threads"][t] = {k: stats(v) for k, v in times.items()}
     return rec
